@@ -1,0 +1,85 @@
+# Shinjuku online applications: build, run and test.
+# `make run` and `make test` are the two commands a new user needs; both
+# start with `make deps`, which installs the Debian packages that are missing.
+
+# Debian 12 packages the project needs, to build, run and test.
+DEPS_PKGS = gcc make pkg-config clang libclang-rt-14-dev \
+	nginx libfcgi-dev libsqlite3-dev sqlite3 libsodium-dev libyaml-dev \
+	libunistring-dev libjson-c-dev libcurl4-openssl-dev \
+	python3 curl procps
+
+CC	?= cc
+BUILD	?= build
+SAN	?=
+CSTD	 = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+WARN	 = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	   -Wformat=2 -Wno-unused-parameter
+ifeq ($(CI),true)
+WARN	+= -Werror
+endif
+OPT	?= -O2 -g
+ifeq ($(SAN),1)
+OPT	 = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	   -fno-sanitize-recover=undefined
+LDSAN	 = -fsanitize=address,undefined
+endif
+CFLAGS	+= $(CSTD) $(WARN) $(OPT) -Ilib -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+LDLIBS	 = -lfcgi -lsqlite3 -lsodium -lyaml -lunistring -ljson-c
+LDFLAGS	+= $(LDSAN)
+
+# Shared modules: every lib/x.c with its lib/x.h.
+LIB_SRC	 = $(sort $(wildcard lib/*.c))
+LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_A	 = $(BUILD)/libplatform.a
+
+PROGS	 = $(BUILD)/apply $(BUILD)/formctl
+UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+HELPER_SRC = $(sort $(wildcard tests/helpers/*.c))
+HELPER_BIN = $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps run test test-unit test-e2e test-asan fuzz fuzz-smoke bench clean
+
+all: $(PROGS) $(UNIT_BIN) $(HELPER_BIN)
+
+deps:
+	@sh scripts/deps.sh $(DEPS_PKGS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIB_A): $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/apply: $(BUILD)/fcgi/apply.o $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/formctl: $(BUILD)/tools/formctl.o $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/helpers/%.o $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/run.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 all
+	@sh tests/run.sh
+
+fuzz: deps
+	@sh tests/fuzz/run.sh $${FUZZ_SECONDS:-60}
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

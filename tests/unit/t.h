@@ -1,0 +1,46 @@
+/*
+ * t.h: the whole unit-test harness.  Each tests/unit/test_*.c is one program;
+ * each case is a function registered in main() with T_RUN.  Output is TAP
+ * ("ok N - name" / "not ok N - name"), which tests/run.sh counts.
+ * A case fails by returning from it after a failed T_CHECK.
+ */
+#ifndef T_H
+#define T_H
+
+#include <stdio.h>
+#include <string.h>
+
+static int t_n, t_failed, t_case_failed;
+
+#define T_CHECK(cond) do {						\
+	if (!(cond)) {							\
+		printf("#   %s:%d: check failed: %s\n",			\
+		    __FILE__, __LINE__, #cond);				\
+		t_case_failed = 1;					\
+		return;							\
+	}								\
+} while (0)
+
+#define T_STREQ(a, b) do {						\
+	const char *t_a_ = (a), *t_b_ = (b);				\
+	if (t_a_ == NULL || t_b_ == NULL || strcmp(t_a_, t_b_) != 0) {	\
+		printf("#   %s:%d: [%s] != [%s]\n", __FILE__, __LINE__,	\
+		    t_a_ ? t_a_ : "(null)", t_b_ ? t_b_ : "(null)");	\
+		t_case_failed = 1;					\
+		return;							\
+	}								\
+} while (0)
+
+#define T_RUN(fn) do {							\
+	t_case_failed = 0;						\
+	fn();								\
+	t_n++;								\
+	if (t_case_failed)						\
+		t_failed++;						\
+	printf("%sok %d - %s\n", t_case_failed ? "not " : "", t_n, #fn);\
+	fflush(stdout);							\
+} while (0)
+
+#define T_DONE() (printf("1..%d\n", t_n), t_failed ? 1 : 0)
+
+#endif
