@@ -1,0 +1,730 @@
+#include "jnorm.h"
+
+#include <limits.h>
+#include <sodium.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unictype.h>
+#include <uninorm.h>
+#include <unistr.h>
+
+/*
+ * Input bytes allowed per character of maxlength, plus slack for surrounding
+ * white space.  NFKC can fold several code points into one (a base letter and
+ * up to three marks), so this is generous; it only bounds the work done on
+ * hostile input before the real, post-normalisation count decides.
+ */
+#define BYTES_PER_CHAR	16
+#define BYTES_SLACK	1024
+
+#define TEL_MAX_DIGITS	11
+#define EMAIL_MAX	254
+#define EMAIL_LOCAL_MAX	64
+#define LABEL_MAX	63
+
+/* Code points the rules name. */
+#define UC_POSTAL_MARK	0x3012	/* 〒 */
+#define UC_IDEO_STOP	0x3002	/* 。, typed for "." in domains (IDNA maps it too) */
+#define UC_NEN		0x5E74	/* 年 */
+#define UC_GETSU	0x6708	/* 月 */
+#define UC_NICHI	0x65E5	/* 日 */
+#define UC_GAN		0x5143	/* 元, as in 元年 */
+
+/* A value as code points: the type rules look around, which is simpler on UTF-32. */
+struct cps {
+	ucs4_t	*p;
+	size_t	 n;
+};
+
+struct era {
+	ucs4_t		name[2];
+	char		letter;
+	int		base;		/* Gregorian year of era year 0 */
+	struct jn_date	first, last;
+};
+
+static const struct era eras[] = {
+	{ { 0x5927, 0x6B63 }, 'T', 1911, { 1912, 7, 30 }, { 1926, 12, 24 } },	/* 大正 */
+	{ { 0x662D, 0x548C }, 'S', 1925, { 1926, 12, 25 }, { 1989, 1, 7 } },	/* 昭和 */
+	{ { 0x5E73, 0x6210 }, 'H', 1988, { 1989, 1, 8 }, { 2019, 4, 30 } },	/* 平成 */
+	{ { 0x4EE4, 0x548C }, 'R', 2018, { 2019, 5, 1 }, { 9999, 12, 31 } },	/* 令和 */
+};
+
+static void
+cps_free(struct cps *c)
+{
+	if (c->p != NULL) {
+		sodium_memzero(c->p, c->n * sizeof(*c->p));
+		free(c->p);
+	}
+	c->p = NULL;
+	c->n = 0;
+}
+
+static size_t
+default_max(enum jn_type type)
+{
+	switch (type) {
+	case JN_TEXTAREA:	return 2000;
+	case JN_KANA:		return 50;
+	case JN_POSTAL:		return 8;
+	case JN_TEL:		return 2 * TEL_MAX_DIGITS - 1;	/* every digit hyphenated */
+	case JN_EMAIL:		return EMAIL_MAX;
+	case JN_DATE:		return 10;
+	case JN_NUMBER:		return 9;
+	case JN_TEXT:
+	default:		return 100;
+	}
+}
+
+static size_t
+effective_max(enum jn_type type, const struct jn_rules *rules)
+{
+	return rules->maxlength != 0 ? rules->maxlength : default_max(type);
+}
+
+static int
+is_space(ucs4_t uc)
+{
+	return uc_is_property_white_space(uc);
+}
+
+/*
+ * C0, DEL, C1, line and paragraph separators, and the bidi embedding,
+ * override and isolate controls: the last can make a stored name display
+ * as something else on staff screens.
+ */
+static int
+is_control(ucs4_t uc)
+{
+	return uc < 0x20 || (uc >= 0x7F && uc <= 0x9F) || uc == 0x2028 || uc == 0x2029 ||
+	    (uc >= 0x202A && uc <= 0x202E) || (uc >= 0x2066 && uc <= 0x2069);
+}
+
+static int
+is_hyphen(ucs4_t uc)
+{
+	return uc == '-' || (uc >= 0x2010 && uc <= 0x2015) || uc == 0x2212 ||
+	    uc == 0x30FC || uc == 0xFF70 || uc == 0xFE63 || uc == 0xFF0D;
+}
+
+static int
+is_digit(ucs4_t uc)
+{
+	return uc >= '0' && uc <= '9';
+}
+
+static int
+put_uc(struct buf *b, ucs4_t uc)
+{
+	uint8_t	 tmp[6];
+	int	 n;
+
+	if ((n = u8_uctomb(tmp, uc, (ptrdiff_t)sizeof(tmp))) < 0)
+		return -1;
+	return buf_put(b, tmp, (size_t)n);
+}
+
+/* Valid UTF-8 in, NFKC code points out. */
+static enum jn_err
+nfkc(const char *in, size_t len, struct cps *out)
+{
+	struct cps	 raw = { NULL, 0 };
+
+	raw.p = u8_to_u32((const uint8_t *)in, len, NULL, &raw.n);
+	if (raw.p == NULL)
+		return JN_NOMEM;
+	out->p = u32_normalize(UNINORM_NFKC, raw.p, raw.n, NULL, &out->n);
+	cps_free(&raw);
+	if (out->p == NULL) {
+		out->n = 0;
+		return JN_NOMEM;
+	}
+	return JN_OK;
+}
+
+/* JN_TEXT and JN_TEXTAREA: only control characters and line breaks matter. */
+static enum jn_err
+norm_text(const ucs4_t *s, size_t n, int multiline, struct buf *out)
+{
+	size_t	 i;
+	ucs4_t	 uc;
+
+	for (i = 0; i < n; i++) {
+		uc = s[i];
+		if (multiline && (uc == '\r' || uc == 0x2028 || uc == 0x2029)) {
+			if (uc == '\r' && i + 1 < n && s[i + 1] == '\n')
+				i++;
+			uc = '\n';
+		} else if (is_control(uc) && !(multiline && (uc == '\n' || uc == '\t')))
+			return JN_CONTROL;
+		if (put_uc(out, uc) == -1)
+			return JN_NOMEM;
+	}
+	return JN_OK;
+}
+
+static enum jn_err
+norm_kana(const ucs4_t *s, size_t n, struct buf *out)
+{
+	size_t	 i;
+	ucs4_t	 uc;
+	int	 space = 0;
+
+	for (i = 0; i < n; i++) {
+		uc = s[i];
+		if (is_space(uc)) {
+			space = 1;
+			continue;
+		}
+		/* Hiragana ぁ..ゖ and ゝゞ sit exactly 0x60 below their katakana. */
+		if ((uc >= 0x3041 && uc <= 0x3096) || uc == 0x309D || uc == 0x309E)
+			uc += 0x60;
+		/* ァ..ヺ, ・, ー, ヽ, ヾ: one contiguous range. */
+		if (uc < 0x30A1 || uc > 0x30FE)
+			return JN_NOT_KANA;
+		if ((space && buf_putc(out, ' ') == -1) || put_uc(out, uc) == -1)
+			return JN_NOMEM;
+		space = 0;
+	}
+	return JN_OK;
+}
+
+static enum jn_err
+norm_postal(const ucs4_t *s, size_t n, struct buf *out)
+{
+	char	 d[7];
+	size_t	 i = 0, nd = 0, nh = 0, hyphen_at = 0;
+
+	if (n > 0 && s[0] == UC_POSTAL_MARK)
+		i++;
+	for (; i < n; i++) {
+		if (is_space(s[i]))
+			continue;
+		if (is_hyphen(s[i])) {
+			nh++;
+			hyphen_at = nd;
+		} else if (is_digit(s[i]) && nd < sizeof(d))
+			d[nd++] = (char)s[i];
+		else
+			return JN_BAD_POSTAL;
+	}
+	if (nd != sizeof(d) || nh > 1 || (nh == 1 && hyphen_at != 3))
+		return JN_BAD_POSTAL;
+	if (buf_printf(out, "%.3s-%.4s", d, d + 3) == -1)
+		return JN_NOMEM;
+	return JN_OK;
+}
+
+static int
+is_tel_separator(ucs4_t uc)
+{
+	return uc == ' ' || uc == '(' || uc == ')' || is_space(uc);
+}
+
+/* Bounded: at most 11 digits and a hyphen between any two of them. */
+static enum jn_err
+norm_tel(const ucs4_t *s, size_t n, struct buf *out)
+{
+	char	 t[2 * TEL_MAX_DIGITS + 1];
+	size_t	 i = 0, nt = 0, nd = 0;
+
+	if (n > 0 && s[0] == '+') {
+		if (n < 3 || s[1] != '8' || s[2] != '1')
+			return JN_BAD_TEL;
+		/* +81 stands for the trunk 0; "+81 (0)3 ..." and "+81 03 ..." mean the same. */
+		for (i = 3; i < n && (is_tel_separator(s[i]) || is_hyphen(s[i])); i++)
+			continue;
+		if (i < n && s[i] == '0')
+			i++;
+		t[nt++] = '0';
+		nd++;
+	}
+	for (; i < n; i++) {
+		if (is_tel_separator(s[i]))
+			continue;
+		if (is_hyphen(s[i])) {
+			if (nt > 0 && t[nt - 1] != '-')
+				t[nt++] = '-';
+		} else if (is_digit(s[i]) && nd < TEL_MAX_DIGITS) {
+			t[nt++] = (char)s[i];
+			nd++;
+		} else
+			return JN_BAD_TEL;
+	}
+	if (nt > 0 && t[nt - 1] == '-')
+		nt--;
+	if ((nd != 10 && nd != 11) || t[0] != '0')
+		return JN_BAD_TEL;
+	if (buf_put(out, t, nt) == -1)
+		return JN_NOMEM;
+	return JN_OK;
+}
+
+/* RFC 5322 atext: what an unquoted local part may hold besides dots. */
+static int
+is_atext(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+}
+
+static int
+local_ok(const char *l, size_t n)
+{
+	size_t	 i;
+
+	if (n < 1 || n > EMAIL_LOCAL_MAX || l[0] == '.' || l[n - 1] == '.')
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (l[i] == '.' ? l[i + 1] == '.' : !is_atext(l[i]))
+			return 0;
+	}
+	return 1;
+}
+
+/* Lower-cases in place; letters, digits and hyphens, labels 1..63, at least two. */
+static int
+domain_ok(char *dom, size_t n)
+{
+	size_t	 i, label = 0, dots = 0;
+	char	 c;
+
+	for (i = 0; i <= n; i++) {
+		c = i < n ? dom[i] : '.';
+		if (c == '.') {
+			if (label == 0 || label > LABEL_MAX || dom[i - 1] == '-')
+				return 0;
+			label = 0;
+			dots += i < n;
+			continue;
+		}
+		if (c >= 'A' && c <= 'Z')
+			dom[i] = c = (char)(c - 'A' + 'a');
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+			return 0;
+		if (c == '-' && label == 0)
+			return 0;
+		label++;
+	}
+	return dots >= 1;
+}
+
+static enum jn_err
+norm_email(const ucs4_t *s, size_t n, struct buf *out)
+{
+	char	 a[EMAIL_MAX + 1];
+	size_t	 i, at = 0, nat = 0;
+	ucs4_t	 uc;
+	int	 ok;
+
+	if (n > EMAIL_MAX)
+		return JN_BAD_EMAIL;
+	for (i = 0; i < n; i++) {
+		uc = s[i] == UC_IDEO_STOP ? '.' : s[i];
+		if (uc < 0x21 || uc > 0x7E)
+			return JN_BAD_EMAIL;
+		a[i] = (char)uc;
+		if (uc == '@') {
+			at = i;
+			nat++;
+		}
+	}
+	a[n] = '\0';
+	ok = nat == 1 && local_ok(a, at) && domain_ok(a + at + 1, n - at - 1);
+	if (ok && buf_put(out, a, n) == -1)
+		ok = -1;
+	sodium_memzero(a, sizeof(a));
+	return ok == 1 ? JN_OK : ok == 0 ? JN_BAD_EMAIL : JN_NOMEM;
+}
+
+/* minlen..maxlen ASCII digits at s[*i]; no sign, no overflow (maxlen <= 4). */
+static int
+take_num(const ucs4_t *s, size_t n, size_t *i, size_t minlen, size_t maxlen, int *v)
+{
+	size_t	 k = 0;
+
+	*v = 0;
+	while (*i < n && is_digit(s[*i]) && k < maxlen) {
+		*v = *v * 10 + (int)(s[*i] - '0');
+		(*i)++;
+		k++;
+	}
+	if (k < minlen || (*i < n && is_digit(s[*i])))
+		return -1;
+	return 0;
+}
+
+static int
+date_cmp(struct jn_date a, struct jn_date b)
+{
+	if (a.y != b.y)
+		return a.y < b.y ? -1 : 1;
+	if (a.m != b.m)
+		return a.m < b.m ? -1 : 1;
+	if (a.d != b.d)
+		return a.d < b.d ? -1 : 1;
+	return 0;
+}
+
+static const struct era *
+take_era(const ucs4_t *s, size_t n, size_t *i)
+{
+	size_t	 k;
+	ucs4_t	 up;
+
+	if (n == 0)
+		return NULL;
+	up = (s[0] >= 'a' && s[0] <= 'z') ? s[0] - 'a' + 'A' : s[0];
+	for (k = 0; k < sizeof(eras) / sizeof(eras[0]); k++) {
+		if (n >= 2 && s[0] == eras[k].name[0] && s[1] == eras[k].name[1]) {
+			*i = 2;
+			return &eras[k];
+		}
+		if (up == (ucs4_t)eras[k].letter) {
+			*i = 1;
+			return &eras[k];
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The date syntaxes: [era] year ("年" month "月" day ["日"] | sep month sep
+ * day) with sep one of - / . used twice.  A Gregorian year has four digits;
+ * an era year one or two, or 元.  Spaces are gone and hyphens are '-'.
+ */
+static int
+parse_date(const ucs4_t *s, size_t n, struct jn_date *d)
+{
+	const struct era	*era;
+	size_t			 i = 0;
+	ucs4_t			 sep;
+
+	if (n == 0)
+		return -1;
+	if ((era = take_era(s, n, &i)) != NULL) {
+		if (i < n && s[i] == UC_GAN) {
+			d->y = 1;
+			i++;
+		} else if (take_num(s, n, &i, 1, 2, &d->y) == -1 || d->y < 1)
+			return -1;
+		d->y += era->base;
+	} else if (take_num(s, n, &i, 4, 4, &d->y) == -1)
+		return -1;
+	if (i >= n)
+		return -1;
+	sep = s[i++];
+	if (sep == UC_NEN) {
+		if (take_num(s, n, &i, 1, 2, &d->m) == -1 || i >= n || s[i++] != UC_GETSU ||
+		    take_num(s, n, &i, 1, 2, &d->d) == -1)
+			return -1;
+		if (i < n && s[i] == UC_NICHI)
+			i++;
+	} else if (sep == '-' || sep == '/' || sep == '.') {
+		if (take_num(s, n, &i, 1, 2, &d->m) == -1 || i >= n || s[i++] != sep ||
+		    take_num(s, n, &i, 1, 2, &d->d) == -1)
+			return -1;
+	} else
+		return -1;
+	if (i != n || !jn_date_valid(d->y, d->m, d->d))
+		return -1;
+	if (era != NULL && (date_cmp(*d, era->first) < 0 || date_cmp(*d, era->last) > 0))
+		return -1;
+	return 0;
+}
+
+static enum jn_err
+date_rules(struct jn_date d, const struct jn_rules *rules)
+{
+	struct jn_date	 on = rules->age_on.y != 0 ? rules->age_on : rules->today;
+	int		 age;
+
+	if (rules->not_future && rules->today.y != 0 && date_cmp(d, rules->today) > 0)
+		return JN_DATE_FUTURE;
+	if (on.y == 0 || (rules->min_age <= 0 && rules->max_age <= 0))
+		return JN_OK;
+	age = jn_age_on(d, on);
+	if (rules->min_age > 0 && age < rules->min_age)
+		return JN_AGE_TOO_YOUNG;
+	if (rules->max_age > 0 && age > rules->max_age)
+		return JN_AGE_TOO_OLD;
+	return JN_OK;
+}
+
+static enum jn_err
+norm_date(const ucs4_t *s, size_t n, const struct jn_rules *rules, struct buf *out)
+{
+	struct cps	 c = { NULL, 0 };
+	struct jn_date	 d;
+	enum jn_err	 err;
+	size_t		 i;
+
+	if ((c.p = calloc(n, sizeof(*c.p))) == NULL)
+		return JN_NOMEM;
+	for (i = 0; i < n; i++) {
+		if (!is_space(s[i]))
+			c.p[c.n++] = is_hyphen(s[i]) ? '-' : s[i];
+	}
+	err = parse_date(c.p, c.n, &d) == -1 ? JN_BAD_DATE : date_rules(d, rules);
+	cps_free(&c);
+	if (err == JN_OK && buf_printf(out, "%04d-%02d-%02d", d.y, d.m, d.d) == -1)
+		err = JN_NOMEM;
+	return err;
+}
+
+static enum jn_err
+norm_number(const ucs4_t *s, size_t n, const struct jn_rules *rules, size_t max, struct buf *out)
+{
+	size_t	 i;
+	long	 v = 0;
+	int	 dv;
+
+	for (i = 0; i < n; i++) {
+		if (!is_digit(s[i]))
+			return JN_NOT_NUMBER;
+	}
+	while (n > 1 && s[0] == '0') {
+		s++;
+		n--;
+	}
+	if (n > max)
+		return JN_TOO_LONG;
+	for (i = 0; i < n; i++) {
+		dv = (int)(s[i] - '0');
+		if (v > (LONG_MAX - dv) / 10)
+			return JN_TOO_LARGE;
+		v = v * 10 + dv;
+		if (put_uc(out, s[i]) == -1)
+			return JN_NOMEM;
+	}
+	if (rules->has_min && v < rules->min)
+		return JN_TOO_SMALL;
+	if (rules->has_max && v > rules->max)
+		return JN_TOO_LARGE;
+	return JN_OK;
+}
+
+static enum jn_err
+dispatch(enum jn_type type, const ucs4_t *s, size_t n, const struct jn_rules *rules,
+    size_t max, struct buf *out)
+{
+	size_t	 i;
+
+	if (type != JN_TEXTAREA) {
+		for (i = 0; i < n; i++) {
+			if (is_control(s[i]))
+				return JN_CONTROL;
+		}
+	}
+	switch (type) {
+	case JN_TEXTAREA:	return norm_text(s, n, 1, out);
+	case JN_KANA:		return norm_kana(s, n, out);
+	case JN_POSTAL:		return norm_postal(s, n, out);
+	case JN_TEL:		return norm_tel(s, n, out);
+	case JN_EMAIL:		return norm_email(s, n, out);
+	case JN_DATE:		return norm_date(s, n, rules, out);
+	case JN_NUMBER:		return norm_number(s, n, rules, max, out);
+	case JN_TEXT:
+	default:		return norm_text(s, n, 0, out);
+	}
+}
+
+enum jn_err
+jn_normalize(enum jn_type type, const char *in, size_t len, const struct jn_rules *rules,
+    struct buf *out)
+{
+	static const struct jn_rules	 none;
+	struct cps			 c = { NULL, 0 };
+	enum jn_err			 err;
+	size_t				 max, b, e;
+
+	buf_reset(out);
+	if (rules == NULL)
+		rules = &none;
+	max = effective_max(type, rules);
+	if (len == 0)
+		return JN_EMPTY;
+	if (u8_check((const uint8_t *)in, len) != NULL)
+		return JN_BAD_UTF8;
+	if (max <= (SIZE_MAX - BYTES_SLACK) / BYTES_PER_CHAR &&
+	    len > max * BYTES_PER_CHAR + BYTES_SLACK)
+		return JN_TOO_LONG;
+	if ((err = nfkc(in, len, &c)) != JN_OK)
+		return err;
+	for (b = 0; b < c.n && is_space(c.p[b]); b++)
+		continue;
+	for (e = c.n; e > b && is_space(c.p[e - 1]); e--)
+		continue;
+	if (b == e)
+		err = JN_EMPTY;
+	else if ((err = dispatch(type, c.p + b, e - b, rules, max, out)) == JN_OK &&
+	    jn_charcount(out->data, out->len) > max)
+		err = JN_TOO_LONG;
+	cps_free(&c);
+	if (err == JN_OK && out->oom)
+		err = JN_NOMEM;
+	if (err != JN_OK)
+		buf_reset(out);
+	return err;
+}
+
+static int
+range_message(enum jn_err err, const char *l, const struct jn_rules *r, struct buf *out)
+{
+	if (r->has_min && r->has_max)
+		return buf_printf(out, "%sは%ld以上%ld以下で入力してください", l, r->min, r->max);
+	if (err == JN_TOO_SMALL && r->has_min)
+		return buf_printf(out, "%sは%ld以上で入力してください", l, r->min);
+	if (err == JN_TOO_LARGE && r->has_max)
+		return buf_printf(out, "%sは%ld以下で入力してください", l, r->max);
+	/* No bound given: the number did not fit in a long. */
+	return buf_printf(out, "%sの数が%sすぎます", l, err == JN_TOO_SMALL ? "小さ" : "大き");
+}
+
+static int
+age_message(enum jn_err err, const struct jn_rules *r, struct buf *out)
+{
+	struct jn_date	 on = r->age_on.y != 0 ? r->age_on : r->today;
+	int		 young = err == JN_AGE_TOO_YOUNG;
+
+	if (buf_puts(out, "この手続きは") == -1)
+		return -1;
+	if (jn_date_valid(on.y, on.m, on.d) &&
+	    (jn_format_date_ja(on, out) == -1 || buf_puts(out, "時点で") == -1))
+		return -1;
+	return buf_printf(out, "%d歳%sの方が対象です", young ? r->min_age : r->max_age,
+	    young ? "以上" : "以下");
+}
+
+int
+jn_message(enum jn_err err, const char *label, enum jn_type type, const struct jn_rules *rules,
+    struct buf *out)
+{
+	static const struct jn_rules	 none;
+	const char			*l = label != NULL ? label : "この項目";
+
+	if (rules == NULL)
+		rules = &none;
+	switch (err) {
+	case JN_OK:
+		return 0;
+	case JN_EMPTY:
+		return buf_printf(out, "%sを入力してください", l);
+	case JN_TOO_LONG:
+		return buf_printf(out, "%sは%zu%sで入力してください", l, effective_max(type, rules),
+		    type == JN_NUMBER ? "桁以内" : "文字以内");
+	case JN_BAD_UTF8:
+	case JN_CONTROL:
+		return buf_printf(out, "%sに使えない文字が含まれています", l);
+	case JN_NOT_KANA:
+		return buf_printf(out, "%sはカタカナで入力してください", l);
+	case JN_BAD_POSTAL:
+		return buf_printf(out, "%sは7桁の数字で入力してください（例：160-8484）", l);
+	case JN_BAD_TEL:
+		return buf_printf(out, "%sは市外局番から10桁または11桁の数字で入力してください"
+		    "（例：03-3209-1111）", l);
+	case JN_BAD_EMAIL:
+		return buf_printf(out, "%sの形式が正しくありません（例：hanako@example.jp）", l);
+	case JN_BAD_DATE:
+		return buf_printf(out, "%sを正しい日付で入力してください"
+		    "（例：1960-04-01、昭和35年4月1日）", l);
+	case JN_DATE_FUTURE:
+		return buf_printf(out, "%sに未来の日付は入力できません", l);
+	case JN_NOT_NUMBER:
+		return buf_printf(out, "%sは数字で入力してください", l);
+	case JN_TOO_SMALL:
+	case JN_TOO_LARGE:
+		return range_message(err, l, rules, out);
+	case JN_AGE_TOO_YOUNG:
+	case JN_AGE_TOO_OLD:
+		return age_message(err, rules, out);
+	case JN_NOMEM:
+		return buf_printf(out, "%sを確認できませんでした。もう一度お試しください", l);
+	default:
+		return -1;
+	}
+}
+
+static int
+days_in_month(int y, int m)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return m == 2 && leap ? 29 : days[m - 1];
+}
+
+int
+jn_date_valid(int y, int m, int d)
+{
+	return y >= 1 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= days_in_month(y, m);
+}
+
+int
+jn_date_parse(const char *canonical, struct jn_date *d)
+{
+	static const char	 shape[] = "dddd-dd-dd";
+	struct jn_date		 t;
+	size_t			 i;
+
+	if (canonical == NULL || strlen(canonical) != sizeof(shape) - 1)
+		return -1;
+	for (i = 0; i < sizeof(shape) - 1; i++) {
+		if (shape[i] == 'd' ? !(canonical[i] >= '0' && canonical[i] <= '9') :
+		    canonical[i] != '-')
+			return -1;
+	}
+	t.y = (canonical[0] - '0') * 1000 + (canonical[1] - '0') * 100 +
+	    (canonical[2] - '0') * 10 + (canonical[3] - '0');
+	t.m = (canonical[5] - '0') * 10 + (canonical[6] - '0');
+	t.d = (canonical[8] - '0') * 10 + (canonical[9] - '0');
+	if (!jn_date_valid(t.y, t.m, t.d))
+		return -1;
+	*d = t;
+	return 0;
+}
+
+int
+jn_age_on(struct jn_date birth, struct jn_date on)
+{
+	int age = on.y - birth.y;
+
+	if (on.m < birth.m || (on.m == birth.m && on.d < birth.d))
+		age--;
+	return age;
+}
+
+/* Sakamoto's method: month offsets for a year counted from March. */
+int
+jn_weekday(struct jn_date d)
+{
+	static const int off[] = { 0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4 };
+	int y = d.y;
+
+	if (!jn_date_valid(d.y, d.m, d.d))
+		return -1;
+	if (d.m < 3)
+		y--;
+	return (y + y / 4 - y / 100 + y / 400 + off[d.m - 1] + d.d) % 7;
+}
+
+int
+jn_format_date_ja(struct jn_date d, struct buf *out)
+{
+	static const char *const names[] = { "日", "月", "火", "水", "木", "金", "土" };
+	int wd = jn_weekday(d);
+
+	if (wd < 0)
+		return -1;
+	return buf_printf(out, "%d年%d月%d日（%s）", d.y, d.m, d.d, names[wd]);
+}
+
+size_t
+jn_charcount(const char *s, size_t len)
+{
+	if (s == NULL || len == 0)
+		return 0;
+	return u8_mbsnlen((const uint8_t *)s, len);
+}

@@ -1,0 +1,82 @@
+/*
+ * jnorm: normalise what residents type (full-width digits and letters,
+ * half-width kana, many kinds of hyphen, U+3000 spaces) and then validate it
+ * per field type.  Normalisation is NFKC (libunistring), then trimming of
+ * white space, then the type's own rules.
+ *
+ * Ownership: the caller owns every struct buf passed in; functions only
+ * append to it (jn_normalize resets `out` first).  Nothing here keeps state
+ * or allocates anything the caller must free.  Input and output may be
+ * personal data: scratch copies are wiped before they are freed.
+ */
+#ifndef JNORM_H
+#define JNORM_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+enum jn_type { JN_TEXT, JN_TEXTAREA, JN_KANA, JN_POSTAL, JN_TEL, JN_EMAIL, JN_DATE, JN_NUMBER };
+
+enum jn_err {
+	JN_OK = 0, JN_EMPTY, JN_TOO_LONG, JN_BAD_UTF8, JN_CONTROL, JN_NOT_KANA, JN_BAD_POSTAL,
+	JN_BAD_TEL, JN_BAD_EMAIL, JN_BAD_DATE, JN_DATE_FUTURE, JN_NOT_NUMBER, JN_TOO_SMALL,
+	JN_TOO_LARGE, JN_AGE_TOO_YOUNG, JN_AGE_TOO_OLD, JN_NOMEM
+};
+
+struct jn_date { int y, m, d; };	/* y == 0: unset */
+
+struct jn_rules {
+	size_t		maxlength;	/* code points after normalisation; 0 = type default */
+	int		has_min, has_max;
+	long		min, max;	/* JN_NUMBER bounds */
+	int		min_age, max_age; /* JN_DATE: full years on `age_on`; 0 = no rule */
+	struct jn_date	age_on;		/* the event's date; unset: `today` is used */
+	int		not_future;	/* JN_DATE: must not be after `today` */
+	struct jn_date	today;		/* unset: no not_future check */
+};
+
+/*
+ * Normalise `in` (len bytes) for its type and validate it.  On JN_OK the
+ * canonical form is in `out`; on any other result `out` is empty (it is reset
+ * first either way; the caller owns it).  `rules` may be NULL: type defaults
+ * (maxlength 100 text, 2000 textarea, 50 kana, 9 digits number).  Empty after
+ * trimming -> JN_EMPTY
+ * (the caller decides whether the field is required).  Invalid UTF-8,
+ * overlong forms and surrogates included -> JN_BAD_UTF8.  Pure apart from
+ * `out`.  Canonical forms: postal "160-8484"; tel digits with the resident's
+ * hyphens ("03-3209-1111"); date "YYYY-MM-DD"; number without leading zeros;
+ * e-mail with the domain lower-cased; kana in katakana.
+ */
+enum jn_err	jn_normalize(enum jn_type type, const char *in, size_t len,
+		    const struct jn_rules *rules, struct buf *out);
+
+/*
+ * Append a plain, polite Japanese message for `err` about the field called
+ * `label` (NULL: "この項目") to `out`.  Plain text: escape it for HTML when
+ * rendering.  JN_OK appends nothing.  0 on success, -1 on failure or an
+ * unknown error value.
+ */
+int		jn_message(enum jn_err err, const char *label, enum jn_type type,
+		    const struct jn_rules *rules, struct buf *out);
+
+/* Strict "YYYY-MM-DD" of a real date -> 0 and *d set; else -1. */
+int		jn_date_parse(const char *canonical, struct jn_date *d);
+/* 1 if y-m-d is a real Gregorian date with 1 <= y <= 9999, else 0. */
+int		jn_date_valid(int y, int m, int d);
+/*
+ * Age in full years on `on`.  A birthday counts from its own day: someone
+ * born on 29 February is one year older from 1 March in non-leap years
+ * (Japanese law ages a person at the end of the day before the birthday,
+ * which for 29 February is the end of 28 February).  Negative when `on` is
+ * before `birth`.
+ */
+int		jn_age_on(struct jn_date birth, struct jn_date on);
+/* 0 = Sunday .. 6 = Saturday; -1 if the date is not valid. */
+int		jn_weekday(struct jn_date d);
+/* Appends e.g. "2026年5月30日（土）".  -1 if the date is not valid. */
+int		jn_format_date_ja(struct jn_date d, struct buf *out);
+/* Code points in s (valid UTF-8; an invalid byte counts as one). */
+size_t		jn_charcount(const char *s, size_t len);
+
+#endif
