@@ -1,0 +1,90 @@
+/*
+ * formdef: one procedure (手続き) definition, read at run time from a YAML
+ * file under forms/ (format: forms/README.md) and checked completely before
+ * anything uses it.  Admins write these files by hand, so every problem is
+ * reported as "path:line:column: message\n" (1-based, English) and loading
+ * goes on to find as many problems as it reasonably can.
+ *
+ * A struct procedure and everything it points to belong to the procedure:
+ * formdef_load_*() return one the caller owns and frees with formdef_free().
+ * Pointers returned by formdef_field() and formdef_type_name() are borrowed
+ * (from the procedure, or static).
+ */
+#ifndef FORMDEF_H
+#define FORMDEF_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "buf.h"
+
+enum field_type { FT_TEXT, FT_TEXTAREA, FT_KANA, FT_POSTAL, FT_TEL, FT_EMAIL, FT_DATE, FT_NUMBER,
+		  FT_RADIO, FT_SELECT, FT_CHECKBOX };
+
+struct choice { char *value; char *label; };	/* value: [a-z0-9_-]{1,32}; label: Japanese */
+
+struct field {
+	char		*key;		/* [a-z][a-z0-9_]{0,31}, unique in the procedure */
+	enum field_type	 type;
+	char		*label;		/* required */
+	char		*help;		/* support text under the label, or NULL */
+	int		 required;	/* default false */
+	size_t		 maxlength;	/* characters; 0 = type default */
+	int		 has_min, has_max;
+	long		 min, max;	/* FT_NUMBER only */
+	int		 min_age, max_age;	/* FT_DATE only; needs the procedure's event_date */
+	int		 not_future;	/* FT_DATE only */
+	char		*autocomplete;	/* HTML autocomplete token(s), checked against the HTML list, or NULL */
+	struct choice	*choices;	/* FT_RADIO/FT_SELECT/FT_CHECKBOX: required, >= 1, values unique */
+	size_t		 nchoices;
+	unsigned	 max_select;	/* FT_CHECKBOX: 0 = any number */
+	char		*show_if_field;	/* shown and validated only when that earlier choice field ... */
+	char		*show_if_value;	/* ... has this value (must be one of its choice values); else NULL */
+	int		 summary;	/* shown as a column in staff lists (e.g. the name) */
+	int		 line, column;	/* where the field was defined */
+};
+
+struct mailtext { char *subject; char *body; };	/* NULL when absent */
+
+struct procedure {
+	char		*id;		/* [a-z0-9-]{1,40}; equals the file name without .yaml */
+	char		*title;
+	char		*section;	/* a section id */
+	char		*description;	/* intro text shown above the form, or NULL */
+	time_t		 opens_at;	/* required */
+	time_t		 closes_at;	/* 0 = no closing date (随時受付) */
+	int		 event_y, event_m, event_d;	/* event_date, 0 when absent */
+	long		 capacity;	/* 0 = none */
+	int		 lottery;	/* bool */
+	int		 retention_days;	/* 1..3650 */
+	char		*contact;	/* the section's contact line for residents */
+	char		*complete_message;	/* shown on the completion page, or NULL */
+	struct mailtext	 mail_arrival, mail_acceptance, mail_return;
+	struct field	*fields;
+	size_t		 nfields;	/* 1..100 */
+	char		 hash[65];	/* SHA-256 of the file bytes, lower-case hex */
+	char		*path;
+};
+
+typedef int (*formdef_section_fn)(const char *section_id, void *arg);	/* 1 if the section exists */
+
+/*
+ * Load and check one definition.  NULL on any error, with one
+ * "path:line:col: message\n" line per problem appended to errs (which may be
+ * NULL).  known_section may be NULL: then section ids are only checked for
+ * syntax.  The caller frees the result with formdef_free().
+ */
+struct procedure *formdef_load_file(const char *path, formdef_section_fn known_section, void *arg,
+		    struct buf *errs);
+/* The same from memory; path is the name used in messages and for the id check. */
+struct procedure *formdef_load_mem(const char *path, const char *data, size_t len,
+		    formdef_section_fn known_section, void *arg, struct buf *errs);
+void		  formdef_free(struct procedure *p);
+/* The field with that key, or NULL; borrowed from p. */
+const struct field *formdef_field(const struct procedure *p, const char *key);
+/* "text", "radio", ... as written in the YAML; static. */
+const char	 *formdef_type_name(enum field_type t);
+/* Is the procedure accepting applications at now?  -1 not yet open, 0 open, 1 closed. */
+int		  formdef_state(const struct procedure *p, time_t now);
+
+#endif
