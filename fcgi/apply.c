@@ -1,0 +1,1411 @@
+/*
+ * apply: the resident-facing FastCGI program.
+ *
+ * It lists the open procedures, shows and checks forms, shows the
+ * confirmation page, stores each application sealed to its section's public
+ * key, and answers status look-ups.  It holds no key that opens a stored
+ * application: only section public keys and its own MAC key.
+ *
+ * Request gate, in this order and before any page code runs:
+ * read (413/400) -> method (405) -> route (404) -> method for route (405) ->
+ * body type (415) -> declared keys (400) -> CSRF (403) -> page.
+ *
+ * Process model: a master opens the socket, then forks workers that accept
+ * on it.  SIGHUP reloads forms and templates in every worker between
+ * requests; SIGTERM lets each worker finish its request and exit.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "answers.h"
+#include "buf.h"
+#include "db.h"
+#include "esc.h"
+#include "formdef.h"
+#include "formset.h"
+#include "http.h"
+#include "jnorm.h"
+#include "jst.h"
+#include "kv.h"
+#include "log.h"
+#include "seal.h"
+#include "tmpl.h"
+
+#define MAX_BODY	(64 * 1024)
+#define MAX_PAIRS	256
+#define CONFIRM_TTL	(3 * 60 * 60)	/* a confirmation page stays sendable this long */
+#define NONCE_LEN	16
+#define INQUIRY_LEN	10
+#define MAX_SECTIONS	64
+
+/* Status look-up throttling: failures per window, per address and per receipt. */
+#define THROTTLE_ADDR_LIMIT	10
+#define THROTTLE_ADDR_WINDOW	(10 * 60)
+#define THROTTLE_RECEIPT_LIMIT	5
+#define THROTTLE_RECEIPT_WINDOW	(60 * 60)
+
+enum page {
+	PAGE_INDEX,
+	PAGE_FORM,
+	PAGE_STATUS
+};
+
+static const struct route routes[] = {
+	{ "/", HTTP_GET | HTTP_HEAD, PAGE_INDEX },
+	{ "/f/", HTTP_GET | HTTP_HEAD | HTTP_POST, PAGE_FORM },
+	{ "/status", HTTP_GET | HTTP_HEAD | HTTP_POST, PAGE_STATUS },
+};
+
+/* Form keys the program itself uses; "f_<key>" field keys follow them. */
+enum { K_CSRF, K_ACTION, K_TOKEN, K__CONTROL };
+static const struct kv_decl control_keys[K__CONTROL] = {
+	[K_CSRF] = { "csrf", 64, 1, kv_valid_b64url },
+	[K_ACTION] = { "action", 16, 1, kv_valid_token },
+	[K_TOKEN] = { "token", 256, 1, kv_valid_b64url },
+};
+
+enum { S_CSRF, S_RECEIPT, S_INQUIRY, S__COUNT };
+static const struct kv_decl status_keys[S__COUNT] = {
+	[S_CSRF] = { "csrf", 64, 1, kv_valid_b64url },
+	[S_RECEIPT] = { "receipt", 80, 1, NULL },
+	[S_INQUIRY] = { "inquiry", 80, 1, NULL },
+};
+
+enum { C_CSRF, C_CSRF_HOST, C__COUNT };
+static const struct kv_decl cookie_keys[C__COUNT] = {
+	[C_CSRF] = { "csrf", 64, 1, kv_valid_b64url },
+	[C_CSRF_HOST] = { "__Host-csrf", 64, 1, kv_valid_b64url },
+};
+
+struct section {
+	char	id[64];
+	char	name[256];
+};
+
+/* Process-wide state: read-only while a request runs, replaced on reload. */
+struct app {
+	const char	*data_dir;
+	const char	*forms_dir;
+	const char	*tmpl_dir;
+	char		 db_path[1024];
+	struct formset	*forms;
+	struct tset	*tmpl;
+	struct db	*db;
+	unsigned char	 mac_key[SEAL_KEY_LEN];
+	struct section	 sections[MAX_SECTIONS];
+	size_t		 nsections;
+};
+
+/* Per-request state, reset on every FastCGI iteration. */
+struct ctx {
+	struct app		*app;
+	struct http_req		 req;
+	struct kv_form		 cookies;
+	struct kv_form		 form;
+	struct formkeys		 keys;
+	struct tvars		*vars;
+	const struct procedure	*proc;
+	char			 csrf_cookie[64];
+	int			 csrf_new;
+	time_t			 now;
+};
+
+static volatile sig_atomic_t got_hup, got_term, got_chld;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else if (sig == SIGCHLD)
+		got_chld = 1;
+	else
+		got_term = 1;
+}
+
+/* ---- sections and reload ---- */
+
+static int
+section_collect(const char *id, const char *name, void *arg)
+{
+	struct app	*app = arg;
+	struct section	*s;
+
+	if (app->nsections == MAX_SECTIONS)
+		return 1;
+	s = &app->sections[app->nsections++];
+	snprintf(s->id, sizeof(s->id), "%s", id);
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	return 0;
+}
+
+static int
+section_known(const char *id, void *arg)
+{
+	struct app	*app = arg;
+	size_t		 i;
+
+	for (i = 0; i < app->nsections; i++)
+		if (strcmp(app->sections[i].id, id) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *
+section_name(const struct app *app, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < app->nsections; i++)
+		if (strcmp(app->sections[i].id, id) == 0)
+			return app->sections[i].name;
+	return id;
+}
+
+static void
+log_lines(const char *prefix, const struct buf *b)
+{
+	const char	*s = buf_cstr(b), *nl;
+
+	while (*s != '\0') {
+		nl = strchr(s, '\n');
+		log_msg(LOG_ERR, "%s%.*s", prefix, nl ? (int)(nl - s) : (int)strlen(s), s);
+		if (nl == NULL)
+			break;
+		s = nl + 1;
+	}
+}
+
+static int
+load_templates(struct app *app)
+{
+	struct buf	 err;
+	struct tset	*t;
+
+	buf_init(&err);
+	if ((t = tset_load(app->tmpl_dir, &err)) == NULL) {
+		log_lines("templates refused, previous kept: ", &err);
+		buf_free(&err);
+		return -1;
+	}
+	buf_free(&err);
+	tset_free(app->tmpl);
+	app->tmpl = t;
+	return 0;
+}
+
+/* Reload sections, forms and templates; what fails keeps its previous version. */
+static void
+reload(struct app *app)
+{
+	struct buf	 err;
+	int		 broken;
+
+	app->nsections = 0;
+	if (db_section_each(app->db, section_collect, app) == -1)
+		log_msg(LOG_ERR, "cannot read sections");
+	buf_init(&err);
+	broken = formset_reload(app->forms, app->forms_dir, section_known, app, &err);
+	if (broken != 0)
+		log_lines("form refused, previous version kept: ", &err);
+	buf_free(&err);
+	(void)load_templates(app);
+	log_msg(LOG_INFO, "reloaded: %zu procedures, %d refused", formset_count(app->forms),
+	    broken < 0 ? 0 : broken);
+}
+
+/* ---- rendering ---- */
+
+static int
+render(struct ctx *c, const char *name)
+{
+	struct buf err;
+
+	buf_init(&err);
+	buf_reset(&c->req.out);
+	if (tset_render(c->app->tmpl, name, c->vars, &c->req.out, &err) == -1) {
+		log_msg(LOG_ERR, "render %s: %s", name, buf_cstr(&err));
+		buf_free(&err);
+		c->req.status = 500;
+		buf_reset(&c->req.out);
+		buf_puts(&c->req.out, "<!DOCTYPE html><html lang=\"ja\"><meta charset=\"utf-8\">"
+		    "<title>エラー</title><p>システムエラーが発生しました。</p></html>");
+		return -1;
+	}
+	buf_free(&err);
+	return 0;
+}
+
+static void
+error_page(struct ctx *c, int status, const char *heading, const char *message)
+{
+	tvars_free(c->vars);
+	if ((c->vars = tvars_new()) == NULL) {
+		c->req.status = 500;
+		return;
+	}
+	c->req.status = status;
+	tvars_set(c->vars, "title", heading);
+	tvars_set(c->vars, "heading", heading);
+	tvars_set(c->vars, "message", message);
+	if (status != 405)
+		tvars_set(c->vars, "page_error", "1");
+	(void)render(c, "error.html");
+}
+
+static void
+method_not_allowed(struct ctx *c, unsigned methods)
+{
+	char allow[64];
+
+	http_allow(methods, allow, sizeof(allow));
+	(void)http_header(&c->req, "Allow", allow);
+	error_page(c, 405, "この操作はできません",
+	    "このページはその方法では利用できません。トップページからやり直してください。");
+}
+
+static void
+system_error(struct ctx *c)
+{
+	error_page(c, 503, "ただいま受付できません",
+	    "システムが混み合っているか、障害が発生しています。入力内容は保存されていません。"
+	    "しばらく時間をおいてから、もう一度お試しください。");
+}
+
+/* ---- CSRF: a random cookie, and a form token that is its MAC ---- */
+
+static const char *
+csrf_cookie_name(const struct ctx *c)
+{
+	return c->req.https ? "__Host-csrf" : "csrf";
+}
+
+static int
+csrf_prepare(struct ctx *c)
+{
+	const struct kv_value	*v = kv_get(&c->cookies, c->req.https ? C_CSRF_HOST : C_CSRF);
+	unsigned char		 raw[32];
+	struct buf		 b;
+
+	if (v != NULL && v->len == 43) {
+		snprintf(c->csrf_cookie, sizeof(c->csrf_cookie), "%s", v->p);
+		return 0;
+	}
+	seal_random(raw, sizeof(raw));
+	buf_init(&b);
+	if (seal_b64url(raw, sizeof(raw), &b) == -1 || b.len >= sizeof(c->csrf_cookie)) {
+		buf_free(&b);
+		return -1;
+	}
+	snprintf(c->csrf_cookie, sizeof(c->csrf_cookie), "%s", buf_cstr(&b));
+	buf_free(&b);
+	c->csrf_new = 1;
+	return 0;
+}
+
+static int
+csrf_token(const struct ctx *c, struct buf *out)
+{
+	unsigned char mac[SEAL_MAC_LEN];
+
+	if (seal_mac(c->app->mac_key, "csrf", c->csrf_cookie, strlen(c->csrf_cookie), mac) == -1)
+		return -1;
+	return seal_b64url(mac, sizeof(mac), out);
+}
+
+static int
+csrf_ok(const struct ctx *c, const struct kv_value *token)
+{
+	const struct kv_value	*cookie = kv_get(&c->cookies, c->req.https ? C_CSRF_HOST : C_CSRF);
+	unsigned char		 mac[SEAL_MAC_LEN];
+
+	if (cookie == NULL || token == NULL ||
+	    seal_b64url_decode(token->p, token->len, mac, sizeof(mac)) != SEAL_MAC_LEN)
+		return 0;
+	return seal_mac_verify(c->app->mac_key, "csrf", cookie->p, cookie->len, mac) == 0;
+}
+
+static int
+csrf_vars(struct ctx *c)
+{
+	struct buf	 tok, hdr;
+	int		 rc = -1;
+
+	buf_init(&tok);
+	buf_init(&hdr);
+	if (csrf_token(c, &tok) == -1 || tvars_set(c->vars, "csrf", buf_cstr(&tok)) == -1)
+		goto done;
+	if (c->csrf_new) {
+		buf_printf(&hdr, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s", csrf_cookie_name(c),
+		    c->csrf_cookie, c->req.https ? "; Secure" : "");
+		if (hdr.oom || http_header(&c->req, "Set-Cookie", buf_cstr(&hdr)) == -1)
+			goto done;
+	}
+	rc = 0;
+done:
+	buf_free(&tok);
+	buf_free(&hdr);
+	return rc;
+}
+
+/* ---- the procedure list ---- */
+
+static int
+deadline_text(const struct procedure *p, struct buf *out)
+{
+	if (p->closes_at == 0)
+		return buf_puts(out, "随時受付");
+	if (jst_format(p->closes_at, 1, out) == -1)
+		return -1;
+	return buf_puts(out, "まで");
+}
+
+static int
+index_item(struct ctx *c, const struct procedure *p, const char *list, int state)
+{
+	struct tvars	*item = tvars_add(c->vars, list);
+	struct buf	 when;
+	int		 rc;
+
+	if (item == NULL)
+		return -1;
+	buf_init(&when);
+	if (state < 0) {
+		jst_format(p->opens_at, 1, &when);
+		buf_puts(&when, "から受付");
+	} else if (state > 0) {
+		jst_format(p->closes_at, 1, &when);
+		buf_puts(&when, "に受付終了");
+	} else
+		deadline_text(p, &when);
+	rc = tvars_set(item, "id", p->id) | tvars_set(item, "title", p->title) |
+	    tvars_set(item, "section", section_name(c->app, p->section)) |
+	    tvars_set(item, "when", buf_cstr(&when));
+	rc |= when.oom ? -1 : 0;
+	buf_free(&when);
+	return rc;
+}
+
+static void
+page_index(struct ctx *c)
+{
+	static const char *const lists[] = { "upcoming", "open", "closed" };
+	size_t	 i;
+	int	 state;
+
+	tvars_set(c->vars, "title", "申請できる手続き");
+	for (i = 0; i < formset_count(c->app->forms); i++) {
+		const struct procedure *p = formset_at(c->app->forms, i);
+
+		state = formdef_state(p, c->now);
+		if (index_item(c, p, lists[state + 1], state) == -1) {
+			system_error(c);
+			return;
+		}
+	}
+	(void)render(c, "index.html");
+}
+
+/* ---- the form ---- */
+
+static const char *
+input_type(enum field_type t)
+{
+	switch (t) {
+	case FT_TEL:	return "tel";
+	case FT_EMAIL:	return "email";
+	default:	return "text";
+	}
+}
+
+static const char *
+input_mode(enum field_type t)
+{
+	switch (t) {
+	case FT_POSTAL:
+	case FT_NUMBER:	return "numeric";
+	case FT_TEL:	return "tel";
+	case FT_EMAIL:	return "email";
+	default:	return "";
+	}
+}
+
+static const char *
+width_class(const struct field *f)
+{
+	switch (f->type) {
+	case FT_POSTAL:	return "w-postal";
+	case FT_TEL:
+	case FT_NUMBER:
+	case FT_DATE:	return "w-short";
+	case FT_EMAIL:
+	case FT_KANA:	return "w-medium";
+	default:	return f->maxlength != 0 && f->maxlength <= 20 ? "w-medium" : "w-long";
+	}
+}
+
+static const char *
+type_flag(enum field_type t)
+{
+	switch (t) {
+	case FT_TEXTAREA:	return "t_textarea";
+	case FT_RADIO:		return "t_radio";
+	case FT_SELECT:		return "t_select";
+	case FT_CHECKBOX:	return "t_checkbox";
+	default:		return "t_input";
+	}
+}
+
+static int
+field_choices(struct tvars *fv, const struct answer *a)
+{
+	const struct field	*f = a->field;
+	size_t			 i;
+	int			 rc = 0, on;
+
+	for (i = 0; i < f->nchoices; i++) {
+		struct tvars *cv = tvars_add(fv, "choices");
+
+		if (cv == NULL)
+			return -1;
+		on = f->type == FT_CHECKBOX ? (a->picked != NULL && a->picked[i]) :
+		    strcmp(buf_cstr(&a->value), f->choices[i].value) == 0;
+		rc |= tvars_set(cv, "value", f->choices[i].value);
+		rc |= tvars_set(cv, "label", f->choices[i].label);
+		rc |= tvars_setf(cv, "cid", "f-%s-%zu", f->key, i);
+		if (on)
+			rc |= tvars_set(cv, "checked", "1");
+	}
+	return rc;
+}
+
+static int
+show_if_text(const struct procedure *p, const struct field *f, struct buf *out)
+{
+	const struct field	*ctl;
+	const struct choice	*ch;
+
+	if (f->show_if_field == NULL)
+		return 0;
+	if ((ctl = formdef_field(p, f->show_if_field)) == NULL ||
+	    (ch = answers_choice(ctl, f->show_if_value)) == NULL)
+		return 0;
+	return buf_printf(out, "「%s」で「%s」を選んだ方のみ入力してください。", ctl->label, ch->label);
+}
+
+static int
+field_vars(struct ctx *c, const struct answer *a)
+{
+	const struct field	*f = a->field;
+	struct tvars		*fv = tvars_add(c->vars, "fields");
+	struct buf		 desc, cond;
+	int			 rc = 0;
+
+	if (fv == NULL)
+		return -1;
+	buf_init(&desc);
+	buf_init(&cond);
+	rc |= tvars_set(fv, "key", f->key);
+	rc |= tvars_setf(fv, "fid", "f-%s", f->key);
+	rc |= tvars_setf(fv, "name", "f_%s", f->key);
+	rc |= tvars_set(fv, "label", f->label);
+	rc |= tvars_set(fv, type_flag(f->type), "1");
+	rc |= tvars_set(fv, "input_type", input_type(f->type));
+	rc |= tvars_set(fv, "inputmode", input_mode(f->type));
+	rc |= tvars_set(fv, "width", width_class(f));
+	rc |= tvars_set(fv, "autocomplete", f->autocomplete ? f->autocomplete : "off");
+	rc |= tvars_setf(fv, "maxlength", "%zu", f->maxlength ? f->maxlength :
+	    (f->type == FT_TEXTAREA ? 2000 : 200));
+	rc |= tvars_setn(fv, "value", a->value.len ? a->value.data : "", a->value.len);
+	if (f->required)
+		rc |= tvars_set(fv, "required", "1");
+	if (f->help != NULL) {
+		rc |= tvars_set(fv, "help", f->help);
+		buf_printf(&desc, "f-%s-help", f->key);
+	}
+	rc |= show_if_text(c->proc, f, &cond);
+	if (cond.len > 0) {
+		rc |= tvars_set(fv, "condition", buf_cstr(&cond));
+		buf_printf(&desc, "%sf-%s-cond", desc.len ? " " : "", f->key);
+	}
+	if (a->error.len > 0) {
+		rc |= tvars_set(fv, "error", buf_cstr(&a->error));
+		buf_printf(&desc, "%sf-%s-error", desc.len ? " " : "", f->key);
+	}
+	rc |= tvars_set(fv, "describedby", buf_cstr(&desc));
+	rc |= field_choices(fv, a);
+	rc |= desc.oom || cond.oom ? -1 : 0;
+	buf_free(&desc);
+	buf_free(&cond);
+	return rc;
+}
+
+static int
+proc_vars(struct ctx *c)
+{
+	const struct procedure	*p = c->proc;
+	struct buf		 when;
+	int			 rc = 0;
+
+	buf_init(&when);
+	rc |= tvars_set(c->vars, "proc_title", p->title);
+	rc |= tvars_set(c->vars, "proc_id", p->id);
+	rc |= tvars_set(c->vars, "section", section_name(c->app, p->section));
+	rc |= tvars_set(c->vars, "contact", p->contact);
+	if (p->description != NULL)
+		rc |= tvars_set(c->vars, "description", p->description);
+	rc |= deadline_text(p, &when);
+	rc |= tvars_set(c->vars, "deadline", buf_cstr(&when));
+	buf_free(&when);
+	return rc == 0 ? csrf_vars(c) : -1;
+}
+
+/* The form, empty or with the resident's input and any errors. */
+static void
+show_form(struct ctx *c, const struct answers *as, int with_errors)
+{
+	size_t	 i;
+	int	 rc = 0;
+
+	rc |= tvars_setf(c->vars, "title", "%s", c->proc->title);
+	rc |= proc_vars(c);
+	for (i = 0; i < as->n; i++) {
+		if (with_errors && as->a[i].error.len > 0) {
+			struct tvars *e = tvars_add(c->vars, "errors");
+
+			rc |= e == NULL ? -1 : 0;
+			if (e != NULL) {
+				rc |= tvars_setf(e, "href", "#f-%s", as->a[i].field->key);
+				rc |= tvars_set(e, "text", buf_cstr(&as->a[i].error));
+			}
+		}
+		rc |= field_vars(c, &as->a[i]);
+	}
+	if (with_errors && as->nerrors > 0) {
+		rc |= tvars_set(c->vars, "page_error", "1");
+		c->req.status = 422;
+	}
+	if (rc != 0) {
+		system_error(c);
+		return;
+	}
+	(void)render(c, "form.html");
+}
+
+/* token = nonce || expiry || MAC(procedure, definition hash, nonce, expiry, answers) */
+static int
+confirm_mac(const struct ctx *c, const unsigned char *nonce_exp, const struct buf *json,
+    unsigned char mac[SEAL_MAC_LEN])
+{
+	struct buf	 m;
+	int		 rc;
+
+	buf_init(&m);
+	buf_puts(&m, c->proc->id);
+	buf_putc(&m, 0);
+	buf_puts(&m, c->proc->hash);
+	buf_putc(&m, 0);
+	buf_put(&m, nonce_exp, NONCE_LEN + 8);
+	buf_put(&m, json->data, json->len);
+	rc = m.oom ? -1 : seal_mac(c->app->mac_key, "confirm", m.data, m.len, mac);
+	buf_wipe(&m);
+	return rc;
+}
+
+static void
+put_be64(unsigned char *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (unsigned char)(v & 0xff);
+}
+
+static uint64_t
+get_be64(const unsigned char *p)
+{
+	uint64_t	v = 0;
+	int		i;
+
+	for (i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static int
+confirm_token(const struct ctx *c, const struct buf *json, struct buf *out)
+{
+	unsigned char raw[NONCE_LEN + 8 + SEAL_MAC_LEN];
+
+	seal_random(raw, NONCE_LEN);
+	put_be64(raw + NONCE_LEN, (uint64_t)(c->now + CONFIRM_TTL));
+	if (confirm_mac(c, raw, json, raw + NONCE_LEN + 8) == -1)
+		return -1;
+	return seal_b64url(raw, sizeof(raw), out);
+}
+
+/* Hidden copies of the normalised answers, so "send" and "back" need no server-side draft. */
+static int
+hidden_vars(struct ctx *c, const struct answer *a)
+{
+	const struct field	*f = a->field;
+	struct tvars		*h;
+	size_t			 i;
+
+	if (f->type != FT_CHECKBOX) {
+		if ((h = tvars_add(c->vars, "hidden")) == NULL)
+			return -1;
+		return tvars_setf(h, "name", "f_%s", f->key) |
+		    tvars_setn(h, "value", a->value.len ? a->value.data : "", a->value.len);
+	}
+	for (i = 0; i < f->nchoices; i++) {
+		if (!a->picked[i])
+			continue;
+		if ((h = tvars_add(c->vars, "hidden")) == NULL)
+			return -1;
+		if ((tvars_setf(h, "name", "f_%s", f->key) | tvars_set(h, "value", f->choices[i].value)) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+show_confirm(struct ctx *c, const struct answers *as)
+{
+	struct buf	 json, tok, disp;
+	size_t		 i;
+	int		 rc = 0;
+
+	buf_init(&json);
+	buf_init(&tok);
+	buf_init(&disp);
+	rc |= tvars_setf(c->vars, "title", "入力内容の確認（%s）", c->proc->title);
+	rc |= proc_vars(c);
+	rc |= answers_json(as, &json);
+	rc |= confirm_token(c, &json, &tok);
+	rc |= tvars_set(c->vars, "token", buf_cstr(&tok));
+	for (i = 0; i < as->n && rc == 0; i++) {
+		const struct answer	*a = &as->a[i];
+		struct tvars		*row;
+
+		rc |= hidden_vars(c, a);
+		if (!a->shown)
+			continue;
+		if ((row = tvars_add(c->vars, "rows")) == NULL) {
+			rc = -1;
+			break;
+		}
+		buf_reset(&disp);
+		rc |= answers_display(a, &disp);
+		rc |= tvars_set(row, "label", a->field->label);
+		rc |= tvars_set(row, "display", disp.len ? buf_cstr(&disp) : "（未入力）");
+		rc |= tvars_set(row, "key", a->field->key);
+	}
+	buf_wipe(&json);
+	buf_free(&tok);
+	buf_wipe(&disp);
+	if (rc != 0) {
+		system_error(c);
+		return;
+	}
+	(void)render(c, "confirm.html");
+}
+
+/* The inquiry key is derived from the confirmation nonce, so a replayed send shows the same key. */
+static void
+inquiry_key(const struct ctx *c, const unsigned char nonce[NONCE_LEN], char out[INQUIRY_LEN + 1])
+{
+	static const char alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+	unsigned char	 mac[SEAL_MAC_LEN];
+	size_t		 i;
+
+	(void)seal_mac(c->app->mac_key, "inquiry", nonce, NONCE_LEN, mac);
+	for (i = 0; i < INQUIRY_LEN; i++)
+		out[i] = alphabet[mac[i] & 31];
+	out[INQUIRY_LEN] = '\0';
+	sodium_memzero(mac, sizeof(mac));
+}
+
+static int
+inquiry_hash(const struct ctx *c, const char *key, unsigned char out[SEAL_MAC_LEN])
+{
+	return seal_mac(c->app->mac_key, "inquiry-hash", key, strlen(key), out);
+}
+
+/* The sealed record: answers plus what binds them to their clear metadata. */
+static int
+sealed_payload(const struct ctx *c, const struct buf *json, struct buf *out)
+{
+	buf_printf(out, "{\"v\":1,\"procedure\":\"%s\",\"form_hash\":\"%s\",\"received_at\":%lld,"
+	    "\"answers\":", c->proc->id, c->proc->hash, (long long)c->now);
+	buf_put(out, json->data, json->len);
+	buf_putc(out, '}');
+	return out->oom ? -1 : 0;
+}
+
+static void
+show_done(struct ctx *c, const char *receipt, const char *inquiry, time_t received)
+{
+	struct buf	 when, key;
+	int		 rc = 0;
+
+	buf_init(&when);
+	buf_init(&key);
+	jst_format(received, 1, &when);
+	buf_printf(&key, "%.5s-%s", inquiry, inquiry + 5);
+	rc |= tvars_setf(c->vars, "title", "申請を受け付けました（%s）", c->proc->title);
+	rc |= proc_vars(c);
+	rc |= tvars_set(c->vars, "receipt", receipt);
+	rc |= tvars_set(c->vars, "inquiry", buf_cstr(&key));
+	rc |= tvars_set(c->vars, "received", buf_cstr(&when));
+	if (c->proc->complete_message != NULL)
+		rc |= tvars_set(c->vars, "complete_message", c->proc->complete_message);
+	rc |= when.oom || key.oom ? -1 : 0;
+	buf_free(&when);
+	buf_wipe(&key);
+	if (rc != 0) {
+		system_error(c);
+		return;
+	}
+	(void)render(c, "done.html");
+}
+
+static int
+token_check(const struct ctx *c, const struct buf *json, unsigned char nonce[NONCE_LEN])
+{
+	const struct kv_value	*t = kv_get(&c->form, K_TOKEN);
+	unsigned char		 raw[NONCE_LEN + 8 + SEAL_MAC_LEN], want[SEAL_MAC_LEN];
+	int			 ok;
+
+	if (t == NULL || seal_b64url_decode(t->p, t->len, raw, sizeof(raw)) != (int)sizeof(raw))
+		return -1;
+	if (confirm_mac(c, raw, json, want) == -1)
+		return -1;
+	ok = sodium_memcmp(want, raw + NONCE_LEN + 8, SEAL_MAC_LEN) == 0 &&
+	    get_be64(raw + NONCE_LEN) >= (uint64_t)c->now;
+	memcpy(nonce, raw, NONCE_LEN);
+	return ok ? 0 : -1;
+}
+
+static void
+send_application(struct ctx *c, const struct answers *as)
+{
+	struct db_app	 app;
+	struct buf	 json, payload, sealed;
+	unsigned char	 nonce[NONCE_LEN], pk[SEAL_PK_LEN];
+	char		 key_id[SEAL_KEYID_LEN + 1], receipt[DB_RECEIPT_LEN + 1], inquiry[INQUIRY_LEN + 1];
+	struct db_app_status st;
+	int		 rc;
+
+	buf_init(&json);
+	buf_init(&payload);
+	buf_init(&sealed);
+	memset(&app, 0, sizeof(app));
+	if (answers_json(as, &json) == -1)
+		goto fail;
+	if (token_check(c, &json, nonce) == -1) {
+		error_page(c, 400, "確認画面の有効期限が切れました",
+		    "確認画面を表示してから時間がたったか、手続きの内容が更新されました。"
+		    "お手数ですが、もう一度入力してください。");
+		goto done;
+	}
+	if (sealed_payload(c, &json, &payload) == -1 ||
+	    db_key_current(c->app->db, c->proc->section, key_id, pk) != 0 ||
+	    seal_box(pk, payload.data, payload.len, &sealed) == -1)
+		goto fail;
+	inquiry_key(c, nonce, inquiry);
+	app.procedure_id = c->proc->id;
+	app.section_id = c->proc->section;
+	app.form_hash = c->proc->hash;
+	app.key_id = key_id;
+	app.sealed = sealed.data;
+	app.sealed_len = sealed.len;
+	app.received_at = c->now;
+	if (seal_mac(c->app->mac_key, "submit", nonce, NONCE_LEN, app.submit_hash) == -1 ||
+	    inquiry_hash(c, inquiry, app.inquiry_hash) == -1)
+		goto fail;
+	rc = db_app_store(c->app->db, &app, receipt);
+	if (rc == -1)
+		goto fail;
+	/* A replay shows the first submission's receipt, with its own time. */
+	if (rc == DB_EXISTS && db_app_status(c->app->db, receipt, &st) == 0)
+		c->now = st.received_at;
+	show_done(c, receipt, inquiry, c->now);
+	goto done;
+fail:
+	log_msg(LOG_ERR, "could not store an application for %s", c->proc->id);
+	system_error(c);
+done:
+	sodium_memzero(inquiry, sizeof(inquiry));
+	buf_wipe(&json);
+	buf_wipe(&payload);
+	buf_free(&sealed);
+}
+
+static int
+proc_closed_page(struct ctx *c)
+{
+	struct buf	 msg;
+	int		 state = formdef_state(c->proc, c->now);
+
+	if (state == 0)
+		return 0;
+	buf_init(&msg);
+	if (state < 0) {
+		buf_printf(&msg, "「%s」は", c->proc->title);
+		jst_format(c->proc->opens_at, 1, &msg);
+		buf_puts(&msg, "から受付を開始します。");
+		error_page(c, 403, "受付開始前です", buf_cstr(&msg));
+	} else {
+		buf_printf(&msg, "「%s」の受付は", c->proc->title);
+		jst_format(c->proc->closes_at, 1, &msg);
+		buf_puts(&msg, "に終了しました。お問い合わせ：");
+		buf_puts(&msg, c->proc->contact);
+		error_page(c, 410, "受付は終了しました", buf_cstr(&msg));
+	}
+	buf_free(&msg);
+	return -1;
+}
+
+static void
+page_form(struct ctx *c)
+{
+	const struct kv_value	*action;
+	struct answers		 as;
+
+	if (proc_closed_page(c) == -1)
+		return;
+	if (answers_read(&as, c->proc, &c->form, &c->keys, jst_date(c->now)) == -1) {
+		answers_free(&as);
+		system_error(c);
+		return;
+	}
+	action = kv_get(&c->form, K_ACTION);
+	if (c->req.method != HTTP_POST || action == NULL || strcmp(action->p, "back") == 0)
+		show_form(c, &as, 0);
+	else if (as.nerrors > 0)
+		show_form(c, &as, 1);
+	else if (strcmp(action->p, "confirm") == 0)
+		show_confirm(c, &as);
+	else if (strcmp(action->p, "send") == 0)
+		send_application(c, &as);
+	else
+		error_page(c, 400, "送信内容を確認できません",
+		    "ページの操作が正しくありません。最初からやり直してください。");
+	answers_free(&as);
+}
+
+/* ---- status look-up ---- */
+
+/* Keep only the characters that matter: digits for receipts, letters+digits for keys. */
+static int
+lookup_normalise(const struct kv_value *v, int digits_only, char *out, size_t outlen)
+{
+	struct jn_rules	 rules;
+	struct buf	 n;
+	size_t		 i, o = 0;
+	int		 rc = 0;
+
+	memset(&rules, 0, sizeof(rules));
+	rules.maxlength = 40;
+	buf_init(&n);
+	if (v == NULL || jn_normalize(JN_TEXT, v->p, v->len, &rules, &n) != JN_OK)
+		rc = -1;
+	for (i = 0; rc == 0 && i < n.len; i++) {
+		char ch = n.data[i];
+
+		if (ch == '-' || ch == ' ')
+			continue;
+		if (ch >= 'a' && ch <= 'z' && !digits_only)
+			ch = (char)(ch - 'a' + 'A');
+		if (!((ch >= '0' && ch <= '9') || (!digits_only && ch >= 'A' && ch <= 'Z')) ||
+		    o + 1 >= outlen) {
+			rc = -1;
+			break;
+		}
+		out[o++] = ch;
+	}
+	out[o] = '\0';
+	buf_wipe(&n);
+	return rc;
+}
+
+static int
+throttle_key(const struct ctx *c, const char *kind, const char *value, unsigned char key[SEAL_MAC_LEN])
+{
+	return seal_mac(c->app->mac_key, kind, value, strlen(value), key);
+}
+
+/* 1 when the address or the receipt has failed too often recently. */
+static int
+status_throttled(const struct ctx *c, const unsigned char ka[SEAL_MAC_LEN],
+    const unsigned char kr[SEAL_MAC_LEN])
+{
+	int64_t na = 0, nr = 0;
+
+	if (db_throttle_count(c->app->db, ka, c->now, THROTTLE_ADDR_WINDOW, &na) == -1 ||
+	    db_throttle_count(c->app->db, kr, c->now, THROTTLE_RECEIPT_WINDOW, &nr) == -1)
+		return -1;
+	return na >= THROTTLE_ADDR_LIMIT || nr >= THROTTLE_RECEIPT_LIMIT;
+}
+
+static const char *
+status_label(const char *s)
+{
+	if (strcmp(s, "received") == 0)
+		return "到達（担当課の確認待ち）";
+	if (strcmp(s, "accepted") == 0)
+		return "受付（担当課で受け付けました）";
+	if (strcmp(s, "done") == 0)
+		return "完了";
+	if (strcmp(s, "returned") == 0)
+		return "差戻し（担当課からの連絡をご確認ください）";
+	if (strcmp(s, "withdrawn") == 0)
+		return "取下げ";
+	return "確認中";
+}
+
+static int
+status_result(struct ctx *c, const struct db_app_status *st)
+{
+	const struct procedure	*p = formset_get(c->app->forms, st->procedure_id);
+	struct buf		 when;
+	int			 rc = 0;
+
+	buf_init(&when);
+	jst_format(st->received_at, 1, &when);
+	rc |= tvars_set(c->vars, "found", "1");
+	rc |= tvars_set(c->vars, "r_title", p ? p->title : st->procedure_id);
+	rc |= tvars_set(c->vars, "r_received", buf_cstr(&when));
+	rc |= tvars_set(c->vars, "r_status", status_label(st->status));
+	if (p != NULL)
+		rc |= tvars_set(c->vars, "r_contact", p->contact);
+	rc |= when.oom ? -1 : 0;
+	buf_free(&when);
+	return rc;
+}
+
+static int
+status_lookup(struct ctx *c)
+{
+	char			 receipt[32], inquiry[32], fmt[DB_RECEIPT_LEN + 1];
+	unsigned char		 ka[SEAL_MAC_LEN], kr[SEAL_MAC_LEN], ih[SEAL_MAC_LEN];
+	struct db_app_status	 st;
+	int64_t			 hits;
+	int			 ok = 0, rc;
+
+	if (lookup_normalise(kv_get(&c->form, S_RECEIPT), 1, receipt, sizeof(receipt)) == -1 ||
+	    strlen(receipt) != 12)
+		receipt[0] = '\0';
+	if (lookup_normalise(kv_get(&c->form, S_INQUIRY), 0, inquiry, sizeof(inquiry)) == -1)
+		inquiry[0] = '\0';
+	snprintf(fmt, sizeof(fmt), "%.4s-%.4s-%.4s", receipt, receipt + 4, receipt + 8);
+	if (throttle_key(c, "throttle-addr", c->req.remote_addr, ka) == -1 ||
+	    throttle_key(c, "throttle-receipt", fmt, kr) == -1 ||
+	    (rc = status_throttled(c, ka, kr)) == -1)
+		return -1;
+	if (rc == 1) {
+		c->req.status = 429;
+		return tvars_set(c->vars, "s_error", "確認の回数が上限に達しました。"
+		    "しばらく時間をおいてから、もう一度お試しください。");
+	}
+	if (receipt[0] != '\0' && strlen(inquiry) == INQUIRY_LEN &&
+	    db_app_status(c->app->db, fmt, &st) == 0 && inquiry_hash(c, inquiry, ih) == 0)
+		ok = sodium_memcmp(ih, st.inquiry_hash, SEAL_MAC_LEN) == 0;
+	sodium_memzero(inquiry, sizeof(inquiry));
+	if (ok)
+		return status_result(c, &st);
+	if (db_throttle_hit(c->app->db, ka, c->now, THROTTLE_ADDR_WINDOW, &hits) == -1 ||
+	    db_throttle_hit(c->app->db, kr, c->now, THROTTLE_RECEIPT_WINDOW, &hits) == -1)
+		return -1;
+	c->req.status = 422;
+	tvars_set(c->vars, "page_error", "1");
+	/* One neutral message: it must not tell which of the two was wrong. */
+	return tvars_set(c->vars, "s_error", "受付番号または問合せキーが正しくありません。"
+	    "控えをご確認のうえ、もう一度入力してください。");
+}
+
+static void
+page_status(struct ctx *c)
+{
+	int rc = 0;
+
+	rc |= tvars_set(c->vars, "title", "申請状況の確認");
+	rc |= csrf_vars(c);
+	if (rc == 0 && c->req.method == HTTP_POST)
+		rc = status_lookup(c);
+	if (rc != 0) {
+		system_error(c);
+		return;
+	}
+	(void)render(c, "status.html");
+}
+
+/* ---- the gate ---- */
+
+static int
+form_proc(struct ctx *c)
+{
+	const char *id = c->req.path + strlen("/f/");
+
+	c->proc = formset_get(c->app->forms, id);
+	return c->proc != NULL ? 0 : -1;
+}
+
+static void
+bad_input(struct ctx *c, const struct kv_form *f)
+{
+	log_msg(LOG_WARNING, "rejected input: %s (key %s)", kv_strerror(f->err), f->errkey);
+	error_page(c, 400, "送信内容に問題があります",
+	    f->err == KV_TOO_LONG ? "入力された内容が長すぎます。文字数を減らして、もう一度お試しください。" :
+	    "送信された内容に使えない文字や形式の誤りがあります。"
+	    "お手数ですが、最初から入力し直してください。");
+}
+
+static int
+parse_body(struct ctx *c, const struct kv_decl *decls, size_t n)
+{
+	const char *body = c->req.method == HTTP_POST ? c->req.body : "";
+
+	return kv_parse_urlencoded(&c->form, decls, n, body, c->req.method == HTTP_POST ?
+	    c->req.body_len : 0, MAX_PAIRS);
+}
+
+static int
+content_type_ok(const char *ct)
+{
+	static const char want[] = "application/x-www-form-urlencoded";
+
+	return strncasecmp(ct, want, sizeof(want) - 1) == 0 &&
+	    (ct[sizeof(want) - 1] == '\0' || ct[sizeof(want) - 1] == ';');
+}
+
+/* Declare and parse the page's keys, then check CSRF on POST. 0 to go on. */
+static int
+gate_input(struct ctx *c, const struct route *rt)
+{
+	int rc;
+
+	if (rt->page == PAGE_FORM) {
+		if (formkeys_build(&c->keys, c->proc, control_keys, K__CONTROL) == -1) {
+			system_error(c);
+			return -1;
+		}
+		rc = parse_body(c, c->keys.decls, c->keys.n);
+	} else if (rt->page == PAGE_STATUS)
+		rc = parse_body(c, status_keys, S__COUNT);
+	else
+		rc = parse_body(c, NULL, 0);
+	if (rc == -1) {
+		bad_input(c, &c->form);
+		return -1;
+	}
+	if (c->req.method == HTTP_POST &&
+	    !csrf_ok(c, kv_get(&c->form, rt->page == PAGE_FORM ? K_CSRF : S_CSRF))) {
+		error_page(c, 403, "ページの有効期限が切れました",
+		    "安全のため、この操作を受け付けられませんでした。Cookieを有効にしたうえで、"
+		    "もう一度フォームを開いて入力してください。");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+handle(struct ctx *c)
+{
+	const struct route	*rt;
+	int			 allowed, st;
+
+	c->now = time(NULL);
+	if ((c->vars = tvars_new()) == NULL) {
+		c->req.status = 500;
+		return;
+	}
+	if (c->req.method == HTTP_OTHER) {
+		method_not_allowed(c, HTTP_GET | HTTP_HEAD | HTTP_POST);
+		return;
+	}
+	rt = http_route(routes, sizeof(routes) / sizeof(routes[0]), c->req.path, c->req.method, &allowed);
+	if (rt == NULL || (rt->page == PAGE_FORM && form_proc(c) == -1)) {
+		error_page(c, 404, "ページが見つかりません",
+		    "お探しのページは見つかりませんでした。URLをご確認いただくか、"
+		    "トップページから手続きを選んでください。");
+		return;
+	}
+	if (!allowed) {
+		method_not_allowed(c, rt->methods);
+		return;
+	}
+	if (c->req.method == HTTP_POST && !content_type_ok(c->req.content_type)) {
+		error_page(c, 415, "送信形式が正しくありません", "フォームから送信してください。");
+		return;
+	}
+	if (kv_parse_cookies(&c->cookies, cookie_keys, C__COUNT, c->req.cookie, 32) == -1)
+		kv_free(&c->cookies);	/* a broken cookie is treated as none */
+	if (csrf_prepare(c) == -1 || (st = gate_input(c, rt)) == -1)
+		return;
+	switch (rt->page) {
+	case PAGE_INDEX:
+		page_index(c);
+		break;
+	case PAGE_FORM:
+		page_form(c);
+		break;
+	case PAGE_STATUS:
+		page_status(c);
+		break;
+	default:
+		abort();
+	}
+}
+
+static void
+ctx_reset(struct ctx *c)
+{
+	http_reset(&c->req);
+	kv_free(&c->cookies);
+	kv_free(&c->form);
+	formkeys_free(&c->keys);
+	tvars_free(c->vars);
+	c->vars = NULL;
+	c->proc = NULL;
+	sodium_memzero(c->csrf_cookie, sizeof(c->csrf_cookie));
+	c->csrf_new = 0;
+}
+
+static void
+serve(struct ctx *c, FCGX_Request *fr)
+{
+	int rc = http_read(&c->req, fr, MAX_BODY);
+
+	if (rc == 413)
+		error_page(c, 413, "送信できる大きさを超えています",
+		    "入力された内容が多すぎます。文字数を減らして、もう一度お試しください。");
+	else if (rc != 0)
+		error_page(c, rc, "送信内容を読み取れませんでした",
+		    "通信が途中で切れた可能性があります。もう一度お試しください。");
+	else
+		handle(c);
+	if (http_send(&c->req, NULL) == -1)
+		log_msg(LOG_WARNING, "client went away");
+}
+
+/* ---- processes ---- */
+
+static void
+block_signals(int how)
+{
+	sigset_t s;
+
+	sigemptyset(&s);
+	sigaddset(&s, SIGHUP);
+	sigaddset(&s, SIGTERM);
+	sigaddset(&s, SIGINT);
+	sigprocmask(how, &s, NULL);
+}
+
+static int
+worker(struct app *app, int listen_fd)
+{
+	FCGX_Request	 fr;
+	struct ctx	 c;
+
+	if ((app->forms = formset_new()) == NULL || db_open(app->db_path, &app->db) == -1)
+		return 1;
+	reload(app);
+	if (app->tmpl == NULL) {
+		log_msg(LOG_ERR, "no usable templates in %s", app->tmpl_dir);
+		return 1;
+	}
+	memset(&c, 0, sizeof(c));
+	c.app = app;
+	http_init(&c.req);
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
+		return 1;
+	while (!got_term) {
+		block_signals(SIG_UNBLOCK);
+		if (!got_hup && !got_term && FCGX_Accept_r(&fr) < 0) {
+			block_signals(SIG_BLOCK);
+			continue;	/* interrupted by a signal: reload or stop */
+		}
+		block_signals(SIG_BLOCK);
+		if (got_hup) {
+			got_hup = 0;
+			reload(app);
+		}
+		if (fr.ipcFd < 0)
+			continue;
+		serve(&c, &fr);
+		FCGX_Finish_r(&fr);
+		ctx_reset(&c);
+	}
+	FCGX_Free(&fr, 1);
+	http_reset(&c.req);
+	buf_free(&c.req.out);
+	buf_free(&c.req.headers);
+	formset_free(app->forms);
+	tset_free(app->tmpl);
+	db_close(app->db);
+	sodium_memzero(app->mac_key, sizeof(app->mac_key));
+	return 0;
+}
+
+static pid_t
+spawn(struct app *app, int listen_fd)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		signal(SIGCHLD, SIG_DFL);
+		_exit(worker(app, listen_fd));
+	}
+	if (pid == -1)
+		log_msg(LOG_ERR, "fork: %s", strerror(errno));
+	return pid;
+}
+
+static void
+signal_all(pid_t *pids, int n, int sig)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (pids[i] > 0)
+			kill(pids[i], sig);
+}
+
+/* Replace workers that died; a worker that dies at once is not restarted in a tight loop. */
+static void
+reap(struct app *app, int listen_fd, pid_t *pids, int n)
+{
+	pid_t	pid;
+	int	i, status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (i = 0; i < n; i++) {
+			if (pids[i] != pid)
+				continue;
+			log_msg(LOG_ERR, "worker %ld ended (status %d); restarting", (long)pid, status);
+			sleep(1);
+			pids[i] = spawn(app, listen_fd);
+		}
+	}
+}
+
+static int
+master(struct app *app, int listen_fd, int nworkers)
+{
+	pid_t		 pids[16];
+	sigset_t	 empty;
+	int		 i, status;
+
+	sigemptyset(&empty);
+	for (i = 0; i < nworkers; i++)
+		pids[i] = spawn(app, listen_fd);
+	while (!got_term) {
+		sigsuspend(&empty);
+		if (got_hup) {
+			got_hup = 0;
+			signal_all(pids, nworkers, SIGHUP);
+		}
+		if (got_chld && !got_term) {
+			got_chld = 0;
+			reap(app, listen_fd, pids, nworkers);
+		}
+	}
+	signal_all(pids, nworkers, SIGTERM);
+	while (wait(&status) > 0)
+		;
+	return 0;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: apply --data DIR --forms DIR --templates DIR --socket PATH"
+	    " [--workers N]\n");
+	exit(2);
+}
+
+static void
+install_handlers(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a signal must interrupt accept() so idle workers reload at once. */
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "data", required_argument, NULL, 'd' },
+		{ "forms", required_argument, NULL, 'f' },
+		{ "templates", required_argument, NULL, 't' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct app	 app;
+	const char	*sock = NULL;
+	char		 keypath[1024];
+	int		 ch, fd, nworkers = 2, rc;
+
+	memset(&app, 0, sizeof(app));
+	log_init("apply");
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': app.data_dir = optarg; break;
+		case 'f': app.forms_dir = optarg; break;
+		case 't': app.tmpl_dir = optarg; break;
+		case 's': sock = optarg; break;
+		case 'w': nworkers = atoi(optarg); break;
+		default: usage();
+		}
+	}
+	if (app.data_dir == NULL || app.forms_dir == NULL || app.tmpl_dir == NULL || sock == NULL ||
+	    nworkers < 1 || nworkers > 16)
+		usage();
+	if (seal_init() == -1)
+		return 1;
+	snprintf(app.db_path, sizeof(app.db_path), "%s/db/platform.sqlite", app.data_dir);
+	snprintf(keypath, sizeof(keypath), "%s/keys/apply-mac.key", app.data_dir);
+	if (seal_key_read(keypath, app.mac_key) == -1) {
+		log_msg(LOG_ERR, "cannot read %s (run formctl init first)", keypath);
+		return 1;
+	}
+	block_signals(SIG_BLOCK);
+	install_handlers();
+	unlink(sock);
+	if ((fd = FCGX_OpenSocket(sock, 128)) < 0) {
+		log_msg(LOG_ERR, "cannot listen on %s", sock);
+		return 1;
+	}
+	/* nginx's workers may run as another user: they only need to connect. */
+	chmod(sock, 0666);
+	log_msg(LOG_INFO, "listening on %s with %d workers", sock, nworkers);
+	block_signals(SIG_UNBLOCK);
+	rc = master(&app, fd, nworkers);
+	unlink(sock);
+	sodium_memzero(app.mac_key, sizeof(app.mac_key));
+	log_msg(LOG_INFO, "stopped");
+	return rc;
+}

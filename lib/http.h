@@ -1,0 +1,67 @@
+/*
+ * http: the request gate's plumbing shared by the FastCGI programs — one
+ * per-request struct read from libfcgi, a route table lookup, and the one
+ * response writer.  The struct owns everything it points to; http_reset()
+ * wipes and clears it between FastCGI iterations so nothing leaks from one
+ * request into the next.
+ */
+#ifndef HTTP_H
+#define HTTP_H
+
+#include <fcgiapp.h>
+#include <stddef.h>
+
+#include "buf.h"
+
+enum http_method {
+	HTTP_GET = 1,
+	HTTP_HEAD = 2,
+	HTTP_POST = 4,
+	HTTP_OTHER = 8
+};
+
+struct http_req {
+	FCGX_Request	*fcgi;
+	enum http_method method;
+	const char	*path;		/* nginx's normalised $uri */
+	const char	*query;		/* "" when none */
+	const char	*cookie;	/* Cookie header, "" when none */
+	const char	*content_type;
+	const char	*remote_addr;
+	int		 https;
+	char		*body;		/* POST body, NUL-terminated, wiped on reset */
+	size_t		 body_len;
+
+	int		 status;	/* response */
+	struct buf	 headers;	/* extra "Name: value\r\n" lines */
+	struct buf	 out;		/* body */
+};
+
+struct route {
+	const char	*path;		/* exact, or a prefix when it ends in '/' (but is not "/") */
+	unsigned	 methods;	/* HTTP_GET | HTTP_HEAD | HTTP_POST */
+	int		 page;		/* what the program switches on */
+};
+
+void	http_init(struct http_req *r);
+void	http_reset(struct http_req *r);
+/*
+ * Read the request's parameters and body (at most maxbody bytes).  Returns 0,
+ * or the HTTP status to answer with: 413 body too large, 400 unreadable.
+ */
+int	http_read(struct http_req *r, FCGX_Request *f, size_t maxbody);
+/*
+ * The route for path, or NULL (404).  When the path is known but the method
+ * is not allowed, *allowed is 0 (405) and the route is still returned.
+ */
+const struct route *http_route(const struct route *tab, size_t n, const char *path,
+	    enum http_method m, int *allowed);
+/* Add a response header; refuses names or values with CR, LF or NUL. */
+int	http_header(struct http_req *r, const char *name, const char *value);
+/* Send status, headers and body (no body for HEAD).  Content-Type is HTML unless given. */
+int	http_send(struct http_req *r, const char *content_type);
+const char *http_status_text(int status);
+/* "GET, HEAD, POST" for the Allow header. */
+void	http_allow(unsigned methods, char *out, size_t len);
+
+#endif

@@ -1,0 +1,18 @@
+/*
+ * jst: Japan Standard Time for display and for "today" in date rules.
+ * JST is UTC+9 all year (no daylight saving), so plain arithmetic on time_t
+ * is exact and no TZ database is consulted.
+ */
+#ifndef JST_H
+#define JST_H
+
+#include <time.h>
+
+#include "buf.h"
+#include "jnorm.h"
+
+struct jn_date	jst_date(time_t t);
+/* Appends e.g. "2026年11月22日（日）21時05分"; without_time stops after the date. */
+int		jst_format(time_t t, int with_time, struct buf *out);
+
+#endif

@@ -1,0 +1,281 @@
+#include "seal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+/* RFC 4648 base32 for paper: no 0/1/8/9, so no O/0 or I/1 mix-ups. */
+static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+int
+seal_init(void)
+{
+	return sodium_init() < 0 ? -1 : 0;
+}
+
+int
+seal_keypair(unsigned char pk[SEAL_PK_LEN], unsigned char sk[SEAL_SK_LEN])
+{
+	return crypto_box_keypair(pk, sk) == 0 ? 0 : -1;
+}
+
+int
+seal_key_id(const unsigned char pk[SEAL_PK_LEN], char out[SEAL_KEYID_LEN + 1])
+{
+	unsigned char h[SEAL_KEYID_LEN / 2];
+
+	if (crypto_generichash(h, sizeof(h), pk, SEAL_PK_LEN, NULL, 0) != 0)
+		return -1;
+	return seal_hex(h, sizeof(h), out, SEAL_KEYID_LEN + 1);
+}
+
+int
+seal_box(const unsigned char pk[SEAL_PK_LEN], const void *msg, size_t len, struct buf *out)
+{
+	unsigned char	*c;
+	size_t		 start = out->len;
+
+	if (len > SIZE_MAX - crypto_box_SEALBYTES - 1)
+		return -1;
+	if ((c = buf_append_space(out, len + crypto_box_SEALBYTES)) == NULL)
+		return -1;
+	if (crypto_box_seal(c, msg, len, pk) != 0) {
+		out->len = start;
+		return -1;
+	}
+	return 0;
+}
+
+int
+seal_open(const unsigned char pk[SEAL_PK_LEN], const unsigned char sk[SEAL_SK_LEN],
+    const void *box, size_t len, struct buf *out)
+{
+	unsigned char	*m;
+	size_t		 start = out->len;
+
+	if (len < crypto_box_SEALBYTES)
+		return -1;
+	if ((m = buf_append_space(out, len - crypto_box_SEALBYTES)) == NULL)
+		return -1;
+	if (crypto_box_seal_open(m, box, len, pk, sk) != 0) {
+		out->len = start;
+		out->data[start] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+int
+seal_wrap(const unsigned char key[SEAL_KEY_LEN], const void *secret, size_t len, struct buf *out)
+{
+	unsigned char	*p;
+	size_t		 start = out->len;
+
+	if (len > SIZE_MAX - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES - 1)
+		return -1;
+	p = buf_append_space(out, crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + len);
+	if (p == NULL)
+		return -1;
+	randombytes_buf(p, crypto_secretbox_NONCEBYTES);
+	if (crypto_secretbox_easy(p + crypto_secretbox_NONCEBYTES, secret, len, p, key) != 0) {
+		out->len = start;
+		return -1;
+	}
+	return 0;
+}
+
+int
+seal_unwrap(const unsigned char key[SEAL_KEY_LEN], const void *wrapped, size_t len,
+    void *secret, size_t secretlen)
+{
+	const unsigned char *w = wrapped;
+
+	if (len != crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + secretlen)
+		return -1;
+	return crypto_secretbox_open_easy(secret, w + crypto_secretbox_NONCEBYTES,
+	    len - crypto_secretbox_NONCEBYTES, w, key) == 0 ? 0 : -1;
+}
+
+/* 32 bytes = 256 bits = 52 base32 digits (the last one carries 1 bit). */
+int
+seal_recovery_new(unsigned char key[SEAL_KEY_LEN], char printable[SEAL_RECOVERY_LEN])
+{
+	unsigned	 acc = 0, bits = 0, digits = 0;
+	size_t		 i, o = 0;
+
+	randombytes_buf(key, SEAL_KEY_LEN);
+	for (i = 0; i < SEAL_KEY_LEN || bits > 0; ) {
+		if (bits < 5 && i < SEAL_KEY_LEN) {
+			acc = (acc << 8) | key[i++];
+			bits += 8;
+			continue;
+		}
+		if (bits < 5) {
+			acc <<= 5 - bits;
+			bits = 5;
+		}
+		if (digits > 0 && digits % 4 == 0)
+			printable[o++] = '-';
+		printable[o++] = b32[(acc >> (bits - 5)) & 31];
+		bits -= 5;
+		digits++;
+	}
+	printable[o] = '\0';
+	return 0;
+}
+
+static int
+b32_value(int c)
+{
+	const char *p;
+
+	if (c >= 'a' && c <= 'z')
+		c -= 'a' - 'A';
+	if (c == '\0' || (p = strchr(b32, c)) == NULL)
+		return -1;
+	return (int)(p - b32);
+}
+
+int
+seal_recovery_parse(const char *printable, unsigned char key[SEAL_KEY_LEN])
+{
+	unsigned	 acc = 0, bits = 0;
+	size_t		 o = 0, digits = 0;
+	const char	*s;
+	int		 v;
+
+	for (s = printable; *s != '\0'; s++) {
+		if (*s == '-' || *s == ' ' || *s == '\n' || *s == '\r' || *s == '\t')
+			continue;
+		if ((v = b32_value((unsigned char)*s)) < 0)
+			goto fail;
+		digits++;
+		acc = (acc << 5) | (unsigned)v;
+		bits += 5;
+		if (bits >= 8) {
+			if (o == SEAL_KEY_LEN)
+				goto fail;
+			key[o++] = (unsigned char)(acc >> (bits - 8));
+			bits -= 8;
+		}
+		acc &= (1u << bits) - 1;
+	}
+	if (o != SEAL_KEY_LEN || digits != 52)
+		goto fail;
+	return 0;
+fail:
+	sodium_memzero(key, SEAL_KEY_LEN);
+	return -1;
+}
+
+int
+seal_mac(const unsigned char key[SEAL_KEY_LEN], const char *domain,
+    const void *msg, size_t len, unsigned char out[SEAL_MAC_LEN])
+{
+	crypto_generichash_state st;
+
+	/* The domain and a 0 separator keep MACs of one purpose useless for another. */
+	if (crypto_generichash_init(&st, key, SEAL_KEY_LEN, SEAL_MAC_LEN) != 0 ||
+	    crypto_generichash_update(&st, (const unsigned char *)domain, strlen(domain) + 1) != 0 ||
+	    crypto_generichash_update(&st, msg, len) != 0 ||
+	    crypto_generichash_final(&st, out, SEAL_MAC_LEN) != 0) {
+		sodium_memzero(&st, sizeof(st));
+		return -1;
+	}
+	sodium_memzero(&st, sizeof(st));
+	return 0;
+}
+
+int
+seal_mac_verify(const unsigned char key[SEAL_KEY_LEN], const char *domain,
+    const void *msg, size_t len, const unsigned char mac[SEAL_MAC_LEN])
+{
+	unsigned char	 want[SEAL_MAC_LEN];
+	int		 rc;
+
+	if (seal_mac(key, domain, msg, len, want) == -1)
+		return -1;
+	rc = sodium_memcmp(want, mac, SEAL_MAC_LEN) == 0 ? 0 : -1;
+	sodium_memzero(want, sizeof(want));
+	return rc;
+}
+
+int
+seal_hash(const void *msg, size_t len, unsigned char out[SEAL_MAC_LEN])
+{
+	return crypto_generichash(out, SEAL_MAC_LEN, msg, len, NULL, 0) == 0 ? 0 : -1;
+}
+
+void
+seal_random(void *p, size_t len)
+{
+	randombytes_buf(p, len);
+}
+
+int
+seal_b64url(const unsigned char *p, size_t len, struct buf *out)
+{
+	size_t	 n = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	char	*o;
+
+	if ((o = (char *)buf_append_space(out, n)) == NULL)
+		return -1;
+	sodium_bin2base64(o, n, p, len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	out->len -= 1;	/* drop the NUL that sodium wrote inside the buffer */
+	return 0;
+}
+
+int
+seal_b64url_decode(const char *s, size_t len, unsigned char *out, size_t max)
+{
+	size_t		 n;
+	const char	*end;
+
+	if (sodium_base642bin(out, max, s, len, NULL, &n, &end,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 || end != s + len)
+		return -1;
+	return (int)n;
+}
+
+int
+seal_hex(const unsigned char *p, size_t len, char *out, size_t outlen)
+{
+	if (outlen < len * 2 + 1)
+		return -1;
+	sodium_bin2hex(out, outlen, p, len);
+	return 0;
+}
+
+int
+seal_key_read(const char *path, unsigned char key[SEAL_KEY_LEN])
+{
+	unsigned char	 extra;
+	ssize_t		 n;
+	int		 fd, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return -1;
+	n = read(fd, key, SEAL_KEY_LEN);
+	if (n == SEAL_KEY_LEN && read(fd, &extra, 1) == 0)
+		rc = 0;
+	else
+		sodium_memzero(key, SEAL_KEY_LEN);
+	close(fd);
+	return rc;
+}
+
+int
+seal_key_write(const char *path, const unsigned char key[SEAL_KEY_LEN])
+{
+	int fd, rc = -1;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd == -1)
+		return -1;
+	if (write(fd, key, SEAL_KEY_LEN) == SEAL_KEY_LEN && fsync(fd) == 0)
+		rc = 0;
+	if (close(fd) != 0)
+		rc = -1;
+	return rc;
+}

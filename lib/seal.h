@@ -1,0 +1,58 @@
+/*
+ * seal: every use of libsodium in one place — sealing applications to a
+ * section's public key, wrapping secret keys, recovery keys, MACs for our own
+ * tokens, and random identifiers.  Functions return 0 on success, -1 on
+ * failure.  Secret inputs stay owned by the caller, who wipes them
+ * (sodium_memzero) when done; nothing here keeps a copy.
+ */
+#ifndef SEAL_H
+#define SEAL_H
+
+#include <stddef.h>
+#include <sodium.h>
+
+#include "buf.h"
+
+#define SEAL_PK_LEN	crypto_box_PUBLICKEYBYTES
+#define SEAL_SK_LEN	crypto_box_SECRETKEYBYTES
+#define SEAL_KEYID_LEN	16	/* hex characters, without the NUL */
+#define SEAL_MAC_LEN	32
+#define SEAL_KEY_LEN	32	/* symmetric keys: MAC keys, recovery keys */
+/* Printable recovery key: 52 base32 characters in groups of 4 joined by '-'. */
+#define SEAL_RECOVERY_LEN 64
+
+int	seal_init(void);
+int	seal_keypair(unsigned char pk[SEAL_PK_LEN], unsigned char sk[SEAL_SK_LEN]);
+/* A short public identifier of a public key (hex of a hash), NUL-terminated. */
+int	seal_key_id(const unsigned char pk[SEAL_PK_LEN], char out[SEAL_KEYID_LEN + 1]);
+/* Anonymous sealed box to pk (crypto_box_seal); ciphertext appended to out. */
+int	seal_box(const unsigned char pk[SEAL_PK_LEN], const void *msg, size_t len, struct buf *out);
+/* Open a sealed box; plaintext appended to out (caller wipes it). */
+int	seal_open(const unsigned char pk[SEAL_PK_LEN], const unsigned char sk[SEAL_SK_LEN],
+	    const void *box, size_t len, struct buf *out);
+/* Secret-key wrapping (XSalsa20-Poly1305): out = nonce || box. */
+int	seal_wrap(const unsigned char key[SEAL_KEY_LEN], const void *secret, size_t len, struct buf *out);
+int	seal_unwrap(const unsigned char key[SEAL_KEY_LEN], const void *wrapped, size_t len,
+	    void *secret, size_t secretlen);
+/* A fresh random recovery key, and its printable form for paper. */
+int	seal_recovery_new(unsigned char key[SEAL_KEY_LEN], char printable[SEAL_RECOVERY_LEN]);
+/* Parse a printable recovery key; case, spaces and hyphens are forgiven. */
+int	seal_recovery_parse(const char *printable, unsigned char key[SEAL_KEY_LEN]);
+/* Keyed hash (BLAKE2b) of domain || 0 || msg: MACs and lookup hashes. */
+int	seal_mac(const unsigned char key[SEAL_KEY_LEN], const char *domain,
+	    const void *msg, size_t len, unsigned char out[SEAL_MAC_LEN]);
+int	seal_mac_verify(const unsigned char key[SEAL_KEY_LEN], const char *domain,
+	    const void *msg, size_t len, const unsigned char mac[SEAL_MAC_LEN]);
+/* Unkeyed hash for lookups of high-entropy values (session tokens, nonces). */
+int	seal_hash(const void *msg, size_t len, unsigned char out[SEAL_MAC_LEN]);
+void	seal_random(void *p, size_t len);
+/* URL-safe base64 without padding, appended to out. */
+int	seal_b64url(const unsigned char *p, size_t len, struct buf *out);
+/* Decode into out (at most max bytes); returns the length or -1. */
+int	seal_b64url_decode(const char *s, size_t len, unsigned char *out, size_t max);
+int	seal_hex(const unsigned char *p, size_t len, char *out, size_t outlen);
+/* Read a 32-byte key file (exactly 32 raw bytes); write one with mode 0600. */
+int	seal_key_read(const char *path, unsigned char key[SEAL_KEY_LEN]);
+int	seal_key_write(const char *path, const unsigned char key[SEAL_KEY_LEN]);
+
+#endif
