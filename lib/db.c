@@ -535,8 +535,11 @@ db_throttle_hit(struct db *db, const unsigned char key[SEAL_MAC_LEN], time_t now
 
 	if (begin(db) == -1)
 		return -1;
-	/* Old windows are useless; dropping them keeps the table small. */
-	if (throttle_purge(db, window - window_seconds) == -1)
+	/*
+	 * Keys use windows of different lengths, so purge only what is older
+	 * than the longest allowed window, not this call's window.
+	 */
+	if (window_seconds > DB_THROTTLE_MAX_WINDOW || throttle_purge(db, now - 2 * DB_THROTTLE_MAX_WINDOW) == -1)
 		goto fail;
 	s = prep(db, ST_THROTTLE_HIT);
 	sqlite3_bind_blob(s, 1, key, SEAL_MAC_LEN, SQLITE_STATIC);

@@ -73,8 +73,10 @@ int	db_app_status(struct db *db, const char *receipt, struct db_app_status *out)
 int	db_app_sealed(struct db *db, const char *receipt, char key_id[SEAL_KEYID_LEN + 1], struct buf *sealed);
 int	db_app_count(struct db *db, int64_t *out);
 
+#define DB_THROTTLE_MAX_WINDOW (24 * 60 * 60)
+
 /*
- * Fixed-window rate limiting: count one hit for key in the window that
+ * Fixed-window rate limiting (windows of at most DB_THROTTLE_MAX_WINDOW): count one hit for key in the window that
  * contains now; *hits gets the count including this one.
  */
 int	db_throttle_hit(struct db *db, const unsigned char key[SEAL_MAC_LEN], time_t now,
