@@ -195,22 +195,30 @@ http_allow(unsigned methods, char *out, size_t len)
 int
 http_send(struct http_req *r, const char *content_type)
 {
-	FCGX_Stream *o = r->fcgi->out;
+	FCGX_Stream	*o = r->fcgi->out;
+	struct buf	 head;
+	int		 rc = -1;
 
 	if (r->out.oom || r->headers.oom) {
 		r->status = 500;
 		buf_reset(&r->out);
 		buf_reset(&r->headers);
 	}
+	/* Not FCGX_FPrintF: libfcgi has its own printf that lacks %zu. */
+	buf_init(&head);
 	/* Pages carry personal data or one-time tokens: never cache them. */
-	if (FCGX_FPrintF(o, "Status: %d %s\r\nContent-Type: %s\r\n"
+	buf_printf(&head, "Status: %d %s\r\nContent-Type: %s\r\n"
 	    "Cache-Control: no-store\r\nContent-Length: %zu\r\n%s\r\n",
 	    r->status, http_status_text(r->status),
 	    content_type ? content_type : "text/html; charset=utf-8",
-	    r->out.len, buf_cstr(&r->headers)) < 0)
-		return -1;
+	    r->method == HTTP_HEAD ? (size_t)0 : r->out.len, buf_cstr(&r->headers));
+	if (head.oom || FCGX_PutStr(head.data, (int)head.len, o) < 0)
+		goto done;
 	if (r->method != HTTP_HEAD && r->out.len > 0 &&
 	    FCGX_PutStr(r->out.data, (int)r->out.len, o) < 0)
-		return -1;
-	return 0;
+		goto done;
+	rc = 0;
+done:
+	buf_free(&head);
+	return rc;
 }
