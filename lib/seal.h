@@ -18,8 +18,8 @@
 #define SEAL_KEYID_LEN	16	/* hex characters, without the NUL */
 #define SEAL_MAC_LEN	32
 #define SEAL_KEY_LEN	32	/* symmetric keys: MAC keys, recovery keys */
-/* Printable recovery key: 52 base32 characters in groups of 4 joined by '-'. */
-#define SEAL_RECOVERY_LEN 64
+/* Printable recovery key: 52 base32 characters in 13 groups of 4 joined by 12 hyphens, and the NUL. */
+#define SEAL_RECOVERY_LEN (52 + 12 + 1)
 
 int	seal_init(void);
 int	seal_keypair(unsigned char pk[SEAL_PK_LEN], unsigned char sk[SEAL_SK_LEN]);
