@@ -459,9 +459,9 @@ type_flag(enum field_type t)
 {
 	switch (t) {
 	case FT_TEXTAREA:	return "t_textarea";
-	case FT_RADIO:		return "t_radio";
+	case FT_RADIO:
+	case FT_CHECKBOX:	return "t_choices";
 	case FT_SELECT:		return "t_select";
-	case FT_CHECKBOX:	return "t_checkbox";
 	default:		return "t_input";
 	}
 }
@@ -521,6 +521,7 @@ field_vars(struct ctx *c, const struct answer *a)
 	rc |= tvars_set(fv, "label", f->label);
 	rc |= tvars_set(fv, type_flag(f->type), "1");
 	rc |= tvars_set(fv, "input_type", input_type(f->type));
+	rc |= tvars_set(fv, "choice_type", f->type == FT_CHECKBOX ? "checkbox" : "radio");
 	rc |= tvars_set(fv, "inputmode", input_mode(f->type));
 	rc |= tvars_set(fv, "width", width_class(f));
 	rc |= tvars_set(fv, "autocomplete", f->autocomplete ? f->autocomplete : "off");

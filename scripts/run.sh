@@ -1,0 +1,96 @@
+#!/bin/sh
+# make run: create the demo data directory if absent, start the apply program
+# and nginx on 127.0.0.1:$PORT, and stop both cleanly on Ctrl-C or SIGTERM.
+# Environment: DATA_DIR (default ./var), PORT (default 8080), FORMS_DIR (default ./forms).
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+PORT=${PORT:-8080}
+DATA_DIR=${DATA_DIR:-$ROOT/var}
+FORMS_DIR=${FORMS_DIR:-$ROOT/forms}
+WORKERS=${WORKERS:-2}
+mkdir -p "$DATA_DIR"
+DATA_DIR=$(cd "$DATA_DIR" && pwd)
+FORMS_DIR=$(cd "$FORMS_DIR" && pwd)
+FORMCTL="$BUILD/formctl --data $DATA_DIR --forms $FORMS_DIR"
+
+demo_setup() {
+	$FORMCTL init
+	keys="$DATA_DIR/demo-recovery-keys.txt"
+	(umask 077 && : > "$keys")
+	while read -r id name; do
+		out=$($FORMCTL section add "$id" "$name")
+		echo "$out" | head -1
+		printf '%s %s %s\n' "$id" "$name" "$(echo "$out" | tail -1)" >> "$keys"
+	done <<SECTIONS
+yotsuya-hc 四谷保健センター
+gomi-genryo ごみ減量リサイクル課
+chiiki-care 地域包括ケア推進課
+SECTIONS
+	echo "demo recovery keys (demo only; in production they are printed once and kept on paper): $keys"
+}
+
+[ -f "$DATA_DIR/db/platform.sqlite" ] || demo_setup
+mkdir -p "$DATA_DIR/log" "$DATA_DIR/run"
+
+# Sockets, nginx's files and a copy of static/ live in a fresh directory that
+# nginx's unprivileged workers can reach even when the checkout is under /root.
+RUN_DIR=$(mktemp -d /tmp/shinjuku-run.XXXXXX)
+chmod 755 "$RUN_DIR"
+mkdir -p "$RUN_DIR/tmp" "$RUN_DIR/www"
+cp -R "$ROOT/static" "$RUN_DIR/www/static"
+cp -R "$ROOT/static/errors" "$RUN_DIR/www/errors"
+cp "$ROOT/conf/fastcgi.conf" "$RUN_DIR/fastcgi.conf"
+USER_LINE=""
+if [ "$(id -u)" -eq 0 ]; then
+	if id www-data >/dev/null 2>&1; then USER_LINE="user www-data;"; else USER_LINE="user nobody nogroup;"; fi
+fi
+sed -e "s|@RUN_DIR@|$RUN_DIR|g" -e "s|@LOG_DIR@|$DATA_DIR/log|g" -e "s|@PORT@|$PORT|g" \
+    -e "s|@STATIC_ROOT@|$RUN_DIR/www|g" -e "s|@USER_LINE@|$USER_LINE|" \
+    "$ROOT/conf/nginx.conf.in" > "$RUN_DIR/nginx.conf"
+
+APPLY_PID=""; NGINX_PID=""
+stop() {
+	trap - INT TERM EXIT
+	[ -n "$NGINX_PID" ] && kill -QUIT "$NGINX_PID" 2>/dev/null || true
+	[ -n "$APPLY_PID" ] && kill -TERM "$APPLY_PID" 2>/dev/null || true
+	wait 2>/dev/null || true
+	rm -f "$DATA_DIR/run/apply.pid"
+	rm -rf "$RUN_DIR"
+	echo "stopped."
+}
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
+
+"$BUILD/apply" --data "$DATA_DIR" --forms "$FORMS_DIR" --templates "$ROOT/templates" \
+    --socket "$RUN_DIR/apply.sock" --workers "$WORKERS" 2>>"$DATA_DIR/log/apply.log" &
+APPLY_PID=$!
+echo "$APPLY_PID" > "$DATA_DIR/run/apply.pid"
+i=0
+while [ ! -S "$RUN_DIR/apply.sock" ]; do
+	i=$((i + 1))
+	if [ $i -gt 100 ] || ! kill -0 "$APPLY_PID" 2>/dev/null; then
+		echo "apply did not start; see $DATA_DIR/log/apply.log" >&2
+		tail -5 "$DATA_DIR/log/apply.log" >&2
+		exit 1
+	fi
+	sleep 0.1
+done
+nginx -e "$DATA_DIR/log/nginx-error.log" -p "$RUN_DIR" -c "$RUN_DIR/nginx.conf" &
+NGINX_PID=$!
+sleep 0.3
+if ! kill -0 "$NGINX_PID" 2>/dev/null; then
+	echo "nginx did not start; see $DATA_DIR/log/nginx-error.log" >&2
+	tail -5 "$DATA_DIR/log/nginx-error.log" >&2
+	exit 1
+fi
+cat <<MSG
+
+  新宿区 電子申請 is running:  http://127.0.0.1:$PORT/
+  data directory: $DATA_DIR   logs: $DATA_DIR/log/
+  admin: $BUILD/formctl --data $DATA_DIR check | reload | section list
+  (staff logins arrive with the staff pages; see README)
+  Press Ctrl-C to stop.
+
+MSG
+wait "$NGINX_PID" || true
