@@ -38,6 +38,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC = $(sort $(wildcard tests/helpers/*.c))
 HELPER_BIN = $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)
 
+.SECONDARY:
 .PHONY: all deps run test test-unit test-e2e test-asan fuzz fuzz-smoke bench clean
 
 all: $(PROGS) $(UNIT_BIN) $(HELPER_BIN)

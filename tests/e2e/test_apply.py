@@ -1,0 +1,578 @@
+#!/usr/bin/python3
+"""End-to-end tests of the resident pages through the real nginx and apply.
+
+Starts scripts/run.sh on a free port with a fresh DATA_DIR, drives it over
+HTTP like a browser without JavaScript would, and prints TAP.  Dummy data only.
+Usage: test_apply.py BUILD_DIR
+"""
+import glob
+import html
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build"))
+
+# Dummy values that must never appear in clear in the database, WAL or logs.
+DUMMY_NAME = "試験山花子ダミー"
+DUMMY_KANA = "シケンヤマ ハナコ"
+DUMMY_TEL = "03-9999-8765"
+DUMMY_EMAIL = "dummy.resident.e2e@example.jp"
+DUMMY_NOTE = "ダミーのご意見テキスト"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Stack:
+    def __init__(self):
+        self.tmp = tempfile.mkdtemp(prefix="shinjuku-e2e-")
+        self.data = os.path.join(self.tmp, "data")
+        self.forms = os.path.join(self.tmp, "forms")
+        os.makedirs(self.forms)
+        for f in glob.glob(os.path.join(ROOT, "forms", "*.yaml")) + \
+                glob.glob(os.path.join(ROOT, "tests", "e2e", "forms", "*.yaml")):
+            shutil.copy(f, self.forms)
+        self.port = free_port()
+        env = dict(os.environ, DATA_DIR=self.data, PORT=str(self.port),
+                   FORMS_DIR=self.forms, BUILD=BUILD)
+        self.log = open(os.path.join(self.tmp, "run.log"), "w")
+        self.proc = subprocess.Popen(["sh", os.path.join(ROOT, "scripts", "run.sh")],
+                                     env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                if request("GET", "/", port=self.port)[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("stack did not start: " + open(self.log.name).read())
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+    def db(self):
+        return os.path.join(self.data, "db", "platform.sqlite")
+
+    def sql(self, query):
+        out = subprocess.run(["sqlite3", self.db(), query], capture_output=True, text=True)
+        return out.stdout.strip()
+
+
+STACK = None
+
+
+def request(method, path, body=None, headers=None, port=None):
+    conn = http.client.HTTPConnection("127.0.0.1", port or STACK.port, timeout=30)
+    h = dict(headers or {})
+    if body is not None and "Content-Type" not in h:
+        h["Content-Type"] = "application/x-www-form-urlencoded"
+    conn.request(method, path, body=body, headers=h)
+    r = conn.getresponse()
+    data = r.read().decode("utf-8", "replace")
+    hdrs = {k.lower(): v for k, v in r.getheaders()}
+    hdrs["set-cookie-all"] = r.msg.get_all("Set-Cookie") or []
+    conn.close()
+    return r.status, hdrs, data
+
+
+class Browser:
+    """Keeps the CSRF cookie and the last form's hidden fields, like a browser."""
+
+    def __init__(self):
+        self.cookie = None
+
+    def _hdr(self):
+        return {"Cookie": self.cookie} if self.cookie else {}
+
+    def _keep_cookie(self, hdrs):
+        for c in hdrs["set-cookie-all"]:
+            self.cookie = c.split(";")[0]
+
+    def get(self, path):
+        st, h, body = request("GET", path, headers=self._hdr())
+        self._keep_cookie(h)
+        return st, h, body
+
+    def post(self, path, pairs, raw=None):
+        body = raw if raw is not None else urllib.parse.urlencode(pairs)
+        st, h, out = request("POST", path, body=body, headers=self._hdr())
+        self._keep_cookie(h)
+        return st, h, out
+
+
+def csrf_of(page):
+    m = re.search(r'name="csrf" value="([^"]+)"', page)
+    return m.group(1) if m else ""
+
+
+def hidden_pairs(page):
+    return [(html.unescape(n), html.unescape(v)) for n, v in
+            re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page)]
+
+
+def valid_answers(**over):
+    a = {"f_name": DUMMY_NAME, "f_kana": DUMMY_KANA, "f_postal": "１６０８４８４",
+         "f_tel": DUMMY_TEL, "f_email": DUMMY_EMAIL, "f_birth": "昭和35年4月1日",
+         "f_people": "２", "f_course": "a", "f_age_band": "60s", "f_note": DUMMY_NOTE}
+    a.update(over)
+    return [(k, v) for k, v in a.items() if v is not None] + [("f_topics", "food"), ("f_topics", "sleep")]
+
+
+def confirm(b, answers, proc="e2e-open"):
+    st, _, page = b.get("/f/" + proc)
+    assert st == 200, st
+    return b.post("/f/" + proc, [("csrf", csrf_of(page)), ("action", "confirm")] + answers)
+
+
+def submit(b, answers=None, proc="e2e-open"):
+    st, _, page = confirm(b, answers or valid_answers(), proc)
+    assert st == 200, (st, page[:500])
+    pairs = [p for p in hidden_pairs(page)] + [("action", "send")]
+    return pairs, b.post("/f/" + proc, pairs)
+
+
+def receipt_of(page):
+    m = re.search(r'id="receipt">([0-9-]+)<', page)
+    k = re.search(r'id="inquiry">([A-Z0-9-]+)<', page)
+    return (m.group(1) if m else None, k.group(1) if k else None)
+
+
+# ---- cases ----
+
+def test_index_lists_states():
+    st, h, body = request("GET", "/")
+    assert st == 200
+    assert '<html lang="ja">' in body
+    assert 'href="/f/e2e-open"' in body
+    assert "受付開始前の手続き" in body and "受付開始前のテスト" in body
+    assert "受付を終了した手続き" in body and "受付終了したテスト" in body
+    assert 'href="/f/e2e-closed"' not in body
+
+
+def test_security_headers():
+    st, h, _ = request("GET", "/")
+    csp = h.get("content-security-policy", "")
+    assert "default-src 'none'" in csp and "script-src" not in csp and "unsafe-inline" not in csp
+    assert h.get("x-frame-options") == "DENY"
+    assert h.get("x-content-type-options") == "nosniff"
+    assert h.get("referrer-policy") == "no-referrer"
+    assert h.get("cache-control") == "no-store"
+    assert "server" in h and "nginx/" not in h["server"]
+
+
+def test_static_css_served():
+    st, h, body = request("GET", "/static/style.css")
+    assert st == 200 and "text/css" in h.get("content-type", "") and ".error-summary" in body
+
+
+def test_form_page_accessible_markup():
+    b = Browser()
+    st, h, page = b.get("/f/e2e-open")
+    assert st == 200
+    assert any("HttpOnly" in c and "SameSite=Strict" in c for c in h["set-cookie-all"])
+    assert '<label class="label" for="f-name">氏名' in page
+    assert '<fieldset class="fieldset" id="f-course"' in page and "<legend" in page
+    assert "必須" in page and "任意" in page
+    assert 'name="csrf" value="' in page
+    assert 'autocomplete="postal-code"' in page
+    assert "<script" not in page and "style=" not in page
+
+
+def test_validation_errors_kept_and_linked():
+    b = Browser()
+    st, _, page = confirm(b, valid_answers(f_email="not-an-email", f_kana="しけん", f_tel="12"))
+    assert st == 422, st
+    assert "<title>エラー：" in page
+    assert 'class="error-summary"' in page and 'href="#f-email"' in page and 'href="#f-tel"' in page
+    assert 'id="f-email-error"' in page and 'aria-describedby="f-email-help f-email-error"' in page \
+        or 'aria-describedby="f-email-error"' in page
+    assert 'value="not-an-email"' in page          # input kept
+    assert "を入力してください" not in page or "氏名" in page
+    # hiragana was converted, so kana is not among the errors
+    assert 'href="#f-kana"' not in page
+
+
+def test_required_and_age_rule():
+    b = Browser()
+    # the fixture's event is on 2030-06-01: born 1970-06-02 is 59 that day
+    st, _, page = confirm(b, valid_answers(f_name="", f_birth="1970-06-02"))
+    assert st == 422
+    assert "氏名を入力してください" in page
+    assert "60歳以上" in page
+
+
+def test_normalisation_on_confirm_page():
+    b = Browser()
+    st, _, page = confirm(b, valid_answers(f_tel="０３ー９９９９ー８７６５", f_kana="ｼｹﾝﾔﾏ ﾊﾅｺ"))
+    assert st == 200, page[:300]
+    assert "入力内容の確認" in page
+    assert "〒160-8484" in page
+    assert "03-9999-8765" in page
+    assert "シケンヤマ ハナコ" in page
+    assert "1960年4月1日（金）" in page
+    assert "食事、睡眠" in page
+    assert 'value="back"' in page and 'value="send"' in page
+
+
+def test_show_if_field_dropped_when_hidden():
+    b = Browser()
+    st, _, page = confirm(b, valid_answers(f_diag="でたらめ"))
+    assert st == 200                      # course a: 診断日 not shown, not validated
+    assert "診断日" not in page.split("<dl")[1]
+    st, _, page = confirm(b, valid_answers(f_course="b", f_diag=""))
+    assert st == 422 and "診断日を入力してください" in page
+
+
+def test_back_keeps_input():
+    b = Browser()
+    _, _, page = confirm(b, valid_answers())
+    pairs = hidden_pairs(page) + [("action", "back")]
+    st, _, form = b.post("/f/e2e-open", pairs)
+    assert st == 200 and "入力内容を確認する" in form
+    assert 'value="%s"' % DUMMY_NAME in form
+    assert re.search(r'value="food" checked', form) and re.search(r'value="sleep" checked', form)
+
+
+def test_submit_gives_receipt_and_is_idempotent():
+    b = Browser()
+    pairs, (st, h, page) = submit(b)
+    assert st == 200, page[:400]
+    receipt, inquiry = receipt_of(page)
+    assert receipt and re.fullmatch(r"\d{4}-\d{4}-\d{4}", receipt)
+    assert inquiry and len(inquiry.replace("-", "")) == 10
+    before = STACK.sql("SELECT count(*) FROM applications")
+    # double click / reload / replay: same POST again, twice
+    for _ in range(2):
+        st2, _, page2 = b.post("/f/e2e-open", pairs)
+        assert st2 == 200 and receipt_of(page2) == (receipt, inquiry)
+    assert STACK.sql("SELECT count(*) FROM applications") == before
+    assert STACK.sql("SELECT count(*) FROM applications WHERE receipt='%s'" % receipt) == "1"
+    test_submit_gives_receipt_and_is_idempotent.receipt = (receipt, inquiry)
+
+
+def test_inquiry_key_never_in_url_or_log():
+    receipt, inquiry = test_submit_gives_receipt_and_is_idempotent.receipt
+    logs = "".join(open(f, errors="replace").read() for f in glob.glob(os.path.join(STACK.data, "log", "*")))
+    assert inquiry not in logs and inquiry.replace("-", "") not in logs
+
+
+def test_concurrent_double_submit_stores_one():
+    b = Browser()
+    _, _, page = confirm(b, valid_answers())
+    pairs = hidden_pairs(page) + [("action", "send")]
+    before = int(STACK.sql("SELECT count(*) FROM applications"))
+    results = []
+
+    def send():
+        results.append(b.post("/f/e2e-open", pairs))
+    ts = [threading.Thread(target=send) for _ in range(6)]
+    [t.start() for t in ts]
+    [t.join() for t in ts]
+    receipts = {receipt_of(r[2]) for r in results}
+    assert all(r[0] == 200 for r in results) and len(receipts) == 1
+    assert int(STACK.sql("SELECT count(*) FROM applications")) == before + 1
+
+
+def test_tampered_confirmation_rejected():
+    b = Browser()
+    _, _, page = confirm(b, valid_answers())
+    pairs = [(k, "別人" if k == "f_name" else v) for k, v in hidden_pairs(page)] + [("action", "send")]
+    before = STACK.sql("SELECT count(*) FROM applications")
+    st, _, out = b.post("/f/e2e-open", pairs)
+    assert st == 400 and "有効期限" in out
+    assert STACK.sql("SELECT count(*) FROM applications") == before
+
+
+def test_status_lookup():
+    receipt, inquiry = test_submit_gives_receipt_and_is_idempotent.receipt
+    b = Browser()
+    _, _, page = b.get("/status")
+    # full-width digits, no hyphens, lower case: still found
+    fw = receipt.replace("-", "").translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    st, _, out = b.post("/status", [("csrf", csrf_of(page)), ("receipt", fw), ("inquiry", inquiry.lower())])
+    assert st == 200, out[:300]
+    assert "テスト用の申込み" in out and "到達" in out and "受付日時" in out
+
+
+def test_status_wrong_pair_neutral_and_throttled():
+    receipt, inquiry = test_submit_gives_receipt_and_is_idempotent.receipt
+    b = Browser()
+    _, _, page = b.get("/status")
+    tok = csrf_of(page)
+    st1, _, wrong_key = b.post("/status", [("csrf", tok), ("receipt", receipt), ("inquiry", "AAAAAAAAAA")])
+    st2, _, wrong_receipt = b.post("/status", [("csrf", tok), ("receipt", "0000-0000-0001"), ("inquiry", inquiry)])
+    assert st1 == 422 and st2 == 422
+    msg = "受付番号または問合せキーが正しくありません"
+    assert msg in wrong_key and msg in wrong_receipt
+    codes = [b.post("/status", [("csrf", tok), ("receipt", receipt), ("inquiry", "BBBBBBBBBB")])[0]
+             for _ in range(6)]
+    assert codes[-1] == 429, codes
+    # even the right pair is refused while throttled: guessing gains nothing
+    st, _, out = b.post("/status", [("csrf", tok), ("receipt", receipt), ("inquiry", inquiry)])
+    assert st == 429 and "上限" in out
+
+
+def test_oversize_body_413():
+    b = Browser()
+    _, _, page = b.get("/f/e2e-open")
+    st, _, out = b.post("/f/e2e-open", None, raw="csrf=%s&f_note=%s" % (csrf_of(page), "a" * 70000))
+    assert st == 413 and "大きさ" in out
+
+
+def test_unknown_procedure_404():
+    st, _, out = request("GET", "/f/no-such-procedure")
+    assert st == 404 and "見つかりません" in out
+    st, _, _ = request("GET", "/nothing-here")
+    assert st == 404
+
+
+def test_closed_and_future_procedures():
+    st, _, out = request("GET", "/f/e2e-closed")
+    assert st == 410 and "終了しました" in out
+    st, _, out = request("GET", "/f/e2e-future")
+    assert st == 403 and "受付開始前" in out
+    b = Browser()
+    _, _, page = b.get("/f/e2e-open")
+    before = STACK.sql("SELECT count(*) FROM applications")
+    st, _, _ = b.post("/f/e2e-closed", [("csrf", csrf_of(page)), ("action", "send")] + valid_answers())
+    assert st == 410
+    assert STACK.sql("SELECT count(*) FROM applications") == before
+
+
+def test_wrong_method_405():
+    st, h, out = request("PUT", "/f/e2e-open", body="x=1")
+    assert st == 405 and "この操作はできません" in out
+    st, h, _ = request("DELETE", "/status")
+    assert st == 405 and "GET" in h.get("allow", "")
+    st, h, _ = request("POST", "/", body="a=1")
+    assert st == 405 and h.get("allow") == "GET, HEAD"
+
+
+def test_csrf_missing_or_wrong_403():
+    b = Browser()
+    _, _, page = b.get("/f/e2e-open")
+    st, _, out = b.post("/f/e2e-open", [("action", "confirm")] + valid_answers())
+    assert st == 403 and "有効期限" in out
+    st, _, _ = b.post("/f/e2e-open", [("csrf", "A" * 43), ("action", "confirm")] + valid_answers())
+    assert st == 403
+    # a token from another browser's cookie does not fit this cookie
+    other = Browser()
+    _, _, other_page = other.get("/f/e2e-open")
+    st, _, _ = b.post("/f/e2e-open", [("csrf", csrf_of(other_page)), ("action", "confirm")] + valid_answers())
+    assert st == 403
+    st, _, _ = request("POST", "/f/e2e-open", body="csrf=%s&action=confirm" % csrf_of(page))
+    assert st == 403                               # no cookie at all
+
+
+def bad_body(raw_field):
+    b = Browser()
+    _, _, page = b.get("/f/e2e-open")
+    before = STACK.sql("SELECT count(*) FROM applications")
+    st, _, out = b.post("/f/e2e-open", None, raw="csrf=%s&action=confirm&%s" % (csrf_of(page), raw_field))
+    assert STACK.sql("SELECT count(*) FROM applications") == before
+    return st, out
+
+
+def test_invalid_utf8_400():
+    st, out = bad_body("f_name=%FF%FE")
+    assert st == 400 and "使えない文字" in out
+
+
+def test_nul_byte_400():
+    st, _ = bad_body("f_name=abc%00def")
+    assert st == 400
+
+
+def test_repeated_key_400():
+    st, _ = bad_body("f_name=a&f_name=b")
+    assert st == 400
+
+
+def test_overlong_value_400():
+    st, out = bad_body("f_name=" + "a" * 5000)
+    assert st == 400 and "長すぎます" in out
+
+
+def test_wrong_content_type_415():
+    b = Browser()
+    _, _, page = b.get("/f/e2e-open")
+    st, _, _ = request("POST", "/f/e2e-open", body="{}", headers={"Content-Type": "application/json",
+                                                                    "Cookie": b.cookie})
+    assert st == 415
+
+
+def test_script_and_sql_shown_escaped():
+    nasty = "<script>alert(1)</script>'; DROP TABLE applications;--\""
+    short = "<script>'x\";--"               # the name field allows 40 characters
+    b = Browser()
+    st, _, page = confirm(b, valid_answers(f_name=short, f_note=nasty))
+    assert st == 200, page[:400]
+    assert "&lt;script&gt;&#39;x&quot;;--" in page
+    assert "<script>alert(1)" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&#39;; DROP TABLE applications;--&quot;" in page
+    pairs = hidden_pairs(page) + [("action", "send")]
+    st, _, done = b.post("/f/e2e-open", pairs)
+    assert st == 200 and receipt_of(done)[0]
+    assert STACK.sql("SELECT count(*) FROM sqlite_master WHERE name='applications'") == "1"
+    test_script_and_sql_shown_escaped.receipt = receipt_of(done)[0]
+
+
+def test_service_still_serving_after_bad_input():
+    for _ in range(3):
+        assert request("GET", "/")[0] == 200
+
+
+def test_records_definition_hash_and_key_id():
+    receipt, _ = test_submit_gives_receipt_and_is_idempotent.receipt
+    row = STACK.sql("SELECT procedure_id, section_id, length(form_hash), length(key_id), status"
+                    " FROM applications WHERE receipt='%s'" % receipt)
+    assert row == "e2e-open|yotsuya-hc|64|16|received", row
+
+
+def test_sealed_content_opens_with_section_key():
+    receipt, _ = test_submit_gives_receipt_and_is_idempotent.receipt
+    out = subprocess.run([os.path.join(BUILD, "tests", "open_app"), STACK.db(),
+                          os.path.join(STACK.data, "demo-recovery-keys.txt"), receipt],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    a = doc["answers"]
+    assert doc["procedure"] == "e2e-open"
+    assert a["name"] == DUMMY_NAME and a["email"] == DUMMY_EMAIL and a["tel"] == DUMMY_TEL
+    assert a["postal"] == "160-8484" and a["birth"] == "1960-04-01" and a["topics"] == ["food", "sleep"]
+    assert "diag" not in a
+    r2 = test_script_and_sql_shown_escaped.receipt
+    out2 = subprocess.run([os.path.join(BUILD, "tests", "open_app"), STACK.db(),
+                           os.path.join(STACK.data, "demo-recovery-keys.txt"), r2],
+                          capture_output=True, text=True)
+    assert json.loads(out2.stdout)["answers"]["name"].startswith("<script>")
+
+
+def test_no_personal_data_at_rest_or_in_logs():
+    files = [STACK.db(), STACK.db() + "-wal"] + glob.glob(os.path.join(STACK.data, "log", "*"))
+    files = [f for f in files if os.path.exists(f)]
+    assert any(f.endswith("-wal") for f in files) or True
+    needles = [DUMMY_NAME, DUMMY_KANA, DUMMY_TEL, "9999-8765", DUMMY_EMAIL, DUMMY_NOTE, "160-8484"]
+    for f in files:
+        data = open(f, "rb").read()
+        for n in needles:
+            assert n.encode() not in data, (n, f)
+
+
+def test_db_wal_and_full_sync():
+    assert STACK.sql("PRAGMA journal_mode") == "wal"
+    assert STACK.sql("PRAGMA user_version") == "1"
+
+
+def test_formctl_check_reports_position():
+    bad = os.path.join(STACK.tmp, "bad.yaml")
+    with open(bad, "w") as f:
+        f.write("id: bad\ntitle: x\nsection: no-such-section\nopens_at: 2026-13-01 09:00\n"
+                "retention_days: 10\ncontact: x\nfields:\n  - key: a\n    type: texty\n    label: A\n")
+    out = subprocess.run([os.path.join(BUILD, "formctl"), "--data", STACK.data, "check", bad],
+                         capture_output=True, text=True)
+    assert out.returncode == 1
+    assert re.search(r"bad\.yaml:3:\d+: .*section", out.stderr), out.stderr
+    assert re.search(r"bad\.yaml:4:\d+: ", out.stderr)
+    assert re.search(r"bad\.yaml:9:\d+: .*texty", out.stderr)
+    ok = subprocess.run([os.path.join(BUILD, "formctl"), "--data", STACK.data, "check"] +
+                        glob.glob(os.path.join(ROOT, "forms", "*.yaml")), capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+
+
+def test_reload_without_dropping_requests():
+    stop = threading.Event()
+    failures, count = [], [0]
+
+    def load():
+        while not stop.is_set():
+            try:
+                st = request("GET", "/f/e2e-open")[0]
+                count[0] += 1
+                if st != 200:
+                    failures.append(st)
+            except OSError as e:
+                failures.append(str(e))
+    threads = [threading.Thread(target=load) for _ in range(3)]
+    [t.start() for t in threads]
+    formctl = [os.path.join(BUILD, "formctl"), "--data", STACK.data, "--forms", STACK.forms, "reload"]
+    src = open(os.path.join(STACK.forms, "e2e-open.yaml")).read()
+    # 1. a new procedure appears
+    with open(os.path.join(STACK.forms, "e2e-new.yaml"), "w") as f:
+        f.write(src.replace("id: e2e-open", "id: e2e-new").replace("テスト用の申込み", "新しいテスト"))
+    r1 = subprocess.run(formctl, capture_output=True, text=True)
+    time.sleep(0.5)
+    st, _, page = request("GET", "/f/e2e-new")
+    # 2. a broken edit is refused and the previous version keeps serving
+    with open(os.path.join(STACK.forms, "e2e-new.yaml"), "w") as f:
+        f.write(src.replace("id: e2e-open", "id: e2e-new").replace("type: kana", "type: kanaa"))
+    r2 = subprocess.run(formctl, capture_output=True, text=True)
+    time.sleep(0.5)
+    st2, _, page2 = request("GET", "/f/e2e-new")
+    for _ in range(3):
+        subprocess.run(formctl, capture_output=True)
+    stop.set()
+    [t.join() for t in threads]
+    assert r1.returncode == 0, r1.stderr
+    assert st == 200 and "新しいテスト" in page
+    assert r2.returncode == 1 and "kanaa" in r2.stderr
+    assert st2 == 200 and "新しいテスト" in page2 and 'id="f-kana"' in page2
+    assert failures == [] and count[0] > 20, (failures[:5], count[0])
+    log = open(os.path.join(STACK.data, "log", "apply.log")).read()
+    assert "kanaa" in log
+
+
+def test_head_has_no_body():
+    st, h, body = request("HEAD", "/")
+    assert st == 200 and body == ""
+
+
+def main():
+    global STACK
+    tests = [(n, f) for n, f in globals().items() if n.startswith("test_") and callable(f)]
+    STACK = Stack()
+    failed = 0
+    try:
+        for i, (name, fn) in enumerate(tests, 1):
+            try:
+                fn()
+                print("ok %d - e2e %s" % (i, name))
+            except Exception as e:  # a failing case must not stop the others
+                failed += 1
+                print("not ok %d - e2e %s" % (i, name))
+                print("#   %s: %s" % (type(e).__name__, str(e)[:800]))
+            sys.stdout.flush()
+    finally:
+        STACK.stop()
+    print("1..%d" % len(tests))
+    if failed == 0:
+        shutil.rmtree(STACK.tmp, ignore_errors=True)
+    else:
+        print("# left for inspection: " + STACK.tmp)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

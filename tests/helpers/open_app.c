@@ -1,0 +1,71 @@
+/*
+ * open_app: test helper.  Prints the opened content of one stored
+ * application, using the section's recovery key from the demo key file
+ * ("section-id name KEY" per line).  It exists to prove in tests that what
+ * apply stored opens with the section's secret key; staff reads go through
+ * the staff program, not this.
+ *
+ * usage: open_app DB RECOVERY_FILE RECEIPT
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "db.h"
+#include "seal.h"
+
+static int
+recovery_for(const char *file, const char *section, unsigned char key[SEAL_KEY_LEN])
+{
+	char	 line[512], id[128], name[256], printable[128];
+	FILE	*f = fopen(file, "r");
+	int	 rc = -1;
+
+	if (f == NULL)
+		return -1;
+	while (rc == -1 && fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "%127s %255s %127s", id, name, printable) == 3 &&
+		    strcmp(id, section) == 0)
+			rc = seal_recovery_parse(printable, key);
+	fclose(f);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	unsigned char	 pk[SEAL_PK_LEN], sk[SEAL_SK_LEN], rkey[SEAL_KEY_LEN];
+	char		 key_id[SEAL_KEYID_LEN + 1], section[64];
+	struct buf	 sealed, wrapped, plain;
+	struct db	*db;
+	int		 rc = 1;
+
+	if (argc != 4) {
+		fprintf(stderr, "usage: open_app DB RECOVERY_FILE RECEIPT\n");
+		return 2;
+	}
+	if (seal_init() == -1 || db_open(argv[1], &db) == -1)
+		return 1;
+	buf_init(&sealed);
+	buf_init(&wrapped);
+	buf_init(&plain);
+	if (db_app_sealed(db, argv[3], key_id, &sealed) != 0 ||
+	    db_key_get(db, key_id, section, pk, &wrapped) != 0 ||
+	    recovery_for(argv[2], section, rkey) == -1 ||
+	    seal_unwrap(rkey, wrapped.data, wrapped.len, sk, sizeof(sk)) == -1 ||
+	    seal_open(pk, sk, sealed.data, sealed.len, &plain) == -1) {
+		fprintf(stderr, "open_app: cannot open %s\n", argv[3]);
+		goto done;
+	}
+	printf("%s\n", buf_cstr(&plain));
+	rc = 0;
+done:
+	sodium_memzero(sk, sizeof(sk));
+	sodium_memzero(rkey, sizeof(rkey));
+	buf_wipe(&plain);
+	buf_free(&sealed);
+	buf_free(&wrapped);
+	db_close(db);
+	return rc;
+}

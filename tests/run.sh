@@ -1,0 +1,58 @@
+#!/bin/sh
+# The whole suite, as `make test` runs it: unit tests (normal and ASan+UBSan
+# builds), a short smoke run of every fuzz harness, and the end-to-end tests
+# through the real nginx (normal and ASan+UBSan builds).  Every part prints TAP;
+# this script counts the lines and closes with "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+out=build/test-output
+mkdir -p "$out"
+: > "$out/all.tap"
+rm -f "$out"/asan-apply.*
+rc=0
+
+run() {	# name, command...
+	name=$1; shift
+	echo "== $name"
+	if "$@" > "$out/$name.tap" 2>"$out/$name.err"; then :; else
+		rc=1
+		grep -q '^not ok' "$out/$name.tap" || echo "not ok - $name exited with an error" >> "$out/$name.tap"
+	fi
+	grep -E '^(not )?ok ' "$out/$name.tap" | sed "s/^\(\(not \)\{0,1\}ok\) [0-9]* -/\1 - $name:/" >> "$out/all.tap"
+	grep -E '^not ok|^#' "$out/$name.tap" | head -40
+	# sanitizer reports go to stderr: any report is a failure
+	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$out/$name.err"; then
+		echo "not ok - $name: sanitizer report (see $out/$name.err)" >> "$out/all.tap"
+		grep -E -A5 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$out/$name.err" | head -20
+		rc=1
+	fi
+}
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export UBSAN_OPTIONS=print_stacktrace=1
+for t in build/tests/test_*; do
+	run "unit-$(basename "$t")" "$t"
+done
+for t in build/asan/tests/test_*; do
+	run "asan-$(basename "$t")" "$t"
+done
+if [ -f tests/fuzz/run.sh ]; then
+	run fuzz-smoke sh tests/fuzz/run.sh "${FUZZ_SMOKE_SECONDS:-10}"
+fi
+run e2e /usr/bin/python3 tests/e2e/test_apply.py build
+# Under ASan the programs' own stderr lands in the stack's apply.log; the
+# e2e script fails a case when a worker dies, and asan logs are checked below.
+ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:log_path=$PWD/$out/asan-apply \
+	run e2e-asan /usr/bin/python3 tests/e2e/test_apply.py build/asan
+if ls "$out"/asan-apply.* >/dev/null 2>&1; then
+	echo "not ok - e2e-asan: sanitizer reports in $out/asan-apply.*" >> "$out/all.tap"
+	head -30 "$out"/asan-apply.*
+	rc=1
+fi
+
+passed=$(grep -c '^ok ' "$out/all.tap")
+failed=$(grep -c '^not ok ' "$out/all.tap")
+echo
+[ "$failed" -eq 0 ] || grep '^not ok' "$out/all.tap"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$rc" -eq 0 ]
