@@ -23,12 +23,12 @@ OPT	 = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	   -fno-sanitize-recover=undefined
 LDSAN	 = -fsanitize=address,undefined
 endif
-CFLAGS	+= $(CSTD) $(WARN) $(OPT) -Ilib -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+CFLAGS	+= $(CSTD) $(WARN) $(OPT) -Ilib -Iexports -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 LDLIBS	 = -lfcgi -lsqlite3 -lsodium -lyaml -lunistring -ljson-c
 LDFLAGS	+= $(LDSAN)
 
 # Shared modules: every lib/x.c with its lib/x.h.
-LIB_SRC	 = $(sort $(wildcard lib/*.c))
+LIB_SRC	 = $(sort $(wildcard lib/*.c) $(wildcard exports/*.c))
 LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_A	 = $(BUILD)/libplatform.a
 
