@@ -504,7 +504,7 @@ show_if_text(const struct procedure *p, const struct field *f, struct buf *out)
 }
 
 static int
-field_vars(struct ctx *c, const struct answer *a)
+field_vars(struct ctx *c, const struct answer *a, int with_errors)
 {
 	const struct field	*f = a->field;
 	struct tvars		*fv = tvars_add(c->vars, "fields");
@@ -539,7 +539,7 @@ field_vars(struct ctx *c, const struct answer *a)
 		rc |= tvars_set(fv, "condition", buf_cstr(&cond));
 		buf_printf(&desc, "%sf-%s-cond", desc.len ? " " : "", f->key);
 	}
-	if (a->error.len > 0) {
+	if (with_errors && a->error.len > 0) {
 		rc |= tvars_set(fv, "error", buf_cstr(&a->error));
 		buf_printf(&desc, "%sf-%s-error", desc.len ? " " : "", f->key);
 	}
@@ -590,7 +590,7 @@ show_form(struct ctx *c, const struct answers *as, int with_errors)
 				rc |= tvars_set(e, "text", buf_cstr(&as->a[i].error));
 			}
 		}
-		rc |= field_vars(c, &as->a[i]);
+		rc |= field_vars(c, &as->a[i], with_errors);
 	}
 	if (with_errors && as->nerrors > 0) {
 		rc |= tvars_set(c->vars, "page_error", "1");
