@@ -1,0 +1,186 @@
+/* Unit tests for lib/seal.c: sealing, wrapping, recovery keys, MACs, encodings, key files. */
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "seal.h"
+#include "t.h"
+
+static unsigned char pk[SEAL_PK_LEN], sk[SEAL_SK_LEN];
+
+static void
+box_round_trip(void)
+{
+	struct buf c, m;
+
+	buf_init(&c);
+	buf_init(&m);
+	T_CHECK(seal_box(pk, "ダミー花子", strlen("ダミー花子"), &c) == 0);
+	T_CHECK(c.len == strlen("ダミー花子") + crypto_box_SEALBYTES);
+	T_CHECK(seal_open(pk, sk, c.data, c.len, &m) == 0);
+	T_STREQ(buf_cstr(&m), "ダミー花子");
+	buf_free(&c);
+	buf_free(&m);
+}
+
+static void
+box_wrong_key_fails(void)
+{
+	unsigned char pk2[SEAL_PK_LEN], sk2[SEAL_SK_LEN];
+	struct buf c, m;
+
+	buf_init(&c);
+	buf_init(&m);
+	T_CHECK(seal_keypair(pk2, sk2) == 0);
+	T_CHECK(seal_box(pk, "x", 1, &c) == 0);
+	T_CHECK(seal_open(pk2, sk2, c.data, c.len, &m) == -1);
+	T_CHECK(m.len == 0);
+	buf_free(&c);
+	buf_free(&m);
+}
+
+static void
+box_tampered_fails(void)
+{
+	struct buf c, m;
+
+	buf_init(&c);
+	buf_init(&m);
+	T_CHECK(seal_box(pk, "abc", 3, &c) == 0);
+	c.data[c.len - 1] ^= 1;
+	T_CHECK(seal_open(pk, sk, c.data, c.len, &m) == -1);
+	T_CHECK(seal_open(pk, sk, c.data, 10, &m) == -1);	/* shorter than the overhead */
+	buf_free(&c);
+	buf_free(&m);
+}
+
+static void
+wrap_round_trip_and_failures(void)
+{
+	unsigned char key[SEAL_KEY_LEN], other[SEAL_KEY_LEN], out[SEAL_SK_LEN];
+	struct buf w;
+
+	buf_init(&w);
+	seal_random(key, sizeof(key));
+	seal_random(other, sizeof(other));
+	T_CHECK(seal_wrap(key, sk, sizeof(sk), &w) == 0);
+	T_CHECK(seal_unwrap(key, w.data, w.len, out, sizeof(out)) == 0);
+	T_CHECK(memcmp(out, sk, sizeof(sk)) == 0);
+	T_CHECK(seal_unwrap(other, w.data, w.len, out, sizeof(out)) == -1);
+	T_CHECK(seal_unwrap(key, w.data, w.len - 1, out, sizeof(out)) == -1);
+	buf_free(&w);
+}
+
+static void
+recovery_round_trip(void)
+{
+	unsigned char key[SEAL_KEY_LEN], back[SEAL_KEY_LEN];
+	char p[SEAL_RECOVERY_LEN], lower[SEAL_RECOVERY_LEN];
+	size_t i;
+
+	T_CHECK(seal_recovery_new(key, p) == 0);
+	T_CHECK(strlen(p) == SEAL_RECOVERY_LEN - 1);
+	T_CHECK(seal_recovery_parse(p, back) == 0);
+	T_CHECK(memcmp(key, back, sizeof(key)) == 0);
+	for (i = 0; p[i] != '\0'; i++)	/* lower case, spaces for hyphens: still the same key */
+		lower[i] = p[i] == '-' ? ' ' : (p[i] >= 'A' && p[i] <= 'Z' ? p[i] + 32 : p[i]);
+	lower[i] = '\0';
+	T_CHECK(seal_recovery_parse(lower, back) == 0);
+	T_CHECK(memcmp(key, back, sizeof(key)) == 0);
+}
+
+static void
+recovery_bad_rejected(void)
+{
+	unsigned char key[SEAL_KEY_LEN];
+	char p[SEAL_RECOVERY_LEN];
+
+	T_CHECK(seal_recovery_new(key, p) == 0);
+	p[0] = '0';			/* not in the alphabet */
+	T_CHECK(seal_recovery_parse(p, key) == -1);
+	T_CHECK(seal_recovery_parse("ABCD-EFGH", key) == -1);	/* too short */
+	T_CHECK(seal_recovery_parse("", key) == -1);
+}
+
+static void
+mac_verify_and_domains(void)
+{
+	unsigned char key[SEAL_KEY_LEN], mac[SEAL_MAC_LEN];
+
+	seal_random(key, sizeof(key));
+	T_CHECK(seal_mac(key, "csrf", "abc", 3, mac) == 0);
+	T_CHECK(seal_mac_verify(key, "csrf", "abc", 3, mac) == 0);
+	T_CHECK(seal_mac_verify(key, "confirm", "abc", 3, mac) == -1);
+	T_CHECK(seal_mac_verify(key, "csrf", "abd", 3, mac) == -1);
+}
+
+static void
+b64url_round_trip_and_garbage(void)
+{
+	unsigned char in[40], out[40];
+	struct buf b;
+
+	buf_init(&b);
+	seal_random(in, sizeof(in));
+	T_CHECK(seal_b64url(in, sizeof(in), &b) == 0);
+	T_CHECK(strchr(b.data, '=') == NULL && strchr(b.data, '+') == NULL && strchr(b.data, '/') == NULL);
+	T_CHECK(seal_b64url_decode(b.data, b.len, out, sizeof(out)) == (int)sizeof(in));
+	T_CHECK(memcmp(in, out, sizeof(in)) == 0);
+	T_CHECK(seal_b64url_decode("ab$d", 4, out, sizeof(out)) == -1);
+	T_CHECK(seal_b64url_decode(b.data, b.len, out, 10) == -1);	/* does not fit */
+	buf_free(&b);
+}
+
+static void
+key_id_stable_hex(void)
+{
+	char a[SEAL_KEYID_LEN + 1], b[SEAL_KEYID_LEN + 1];
+	size_t i;
+
+	T_CHECK(seal_key_id(pk, a) == 0 && seal_key_id(pk, b) == 0);
+	T_STREQ(a, b);
+	T_CHECK(strlen(a) == SEAL_KEYID_LEN);
+	for (i = 0; i < SEAL_KEYID_LEN; i++)
+		T_CHECK(strchr("0123456789abcdef", a[i]) != NULL);
+}
+
+static void
+key_file_write_read(void)
+{
+	char dir[] = "/tmp/test_seal.XXXXXX", path[64];
+	unsigned char key[SEAL_KEY_LEN], back[SEAL_KEY_LEN];
+	struct stat st;
+	FILE *f;
+
+	T_CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/k", dir);
+	seal_random(key, sizeof(key));
+	T_CHECK(seal_key_write(path, key) == 0);
+	T_CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+	T_CHECK(seal_key_write(path, key) == -1);	/* never overwrites */
+	T_CHECK(seal_key_read(path, back) == 0 && memcmp(key, back, sizeof(key)) == 0);
+	T_CHECK((f = fopen(path, "a")) != NULL);
+	fputc('x', f);
+	fclose(f);
+	T_CHECK(seal_key_read(path, back) == -1);	/* wrong size */
+	unlink(path);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	if (seal_init() == -1 || seal_keypair(pk, sk) == -1)
+		return 1;
+	T_RUN(box_round_trip);
+	T_RUN(box_wrong_key_fails);
+	T_RUN(box_tampered_fails);
+	T_RUN(wrap_round_trip_and_failures);
+	T_RUN(recovery_round_trip);
+	T_RUN(recovery_bad_rejected);
+	T_RUN(mac_verify_and_domains);
+	T_RUN(b64url_round_trip_and_garbage);
+	T_RUN(key_id_stable_hex);
+	T_RUN(key_file_write_read);
+	return T_DONE();
+}
