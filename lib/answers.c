@@ -57,7 +57,8 @@ formkeys_build(struct formkeys *k, const struct procedure *p, const struct kv_de
 		formkeys_free(k);
 		return -1;
 	}
-	memcpy(k->decls, control, ncontrol * sizeof(*control));
+	if (ncontrol > 0)
+		memcpy(k->decls, control, ncontrol * sizeof(*control));
 	k->first_field = ncontrol;
 	for (i = 0; i < p->nfields; i++) {
 		const struct field	*f = &p->fields[i];
