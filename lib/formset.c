@@ -1,4 +1,5 @@
 #include "formset.h"
+#include "dirlist.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -17,73 +18,12 @@ formset_new(void)
 }
 
 /* Hidden files are skipped: editors keep their backups and swap files there. */
-static int
-wanted(const char *name)
+int
+formset_is_definition(const char *name)
 {
 	size_t len = strlen(name);
 
 	return name[0] != '.' && len > 5 && strcmp(name + len - 5, ".yaml") == 0;
-}
-
-static int
-cmp_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void
-free_names(char **names, size_t n)
-{
-	while (n > 0)
-		free(names[--n]);
-	free(names);
-}
-
-/* The *.yaml names in dir, sorted so that errors come out in a stable order. */
-static int
-list_dir(const char *dir, char ***out, size_t *nout)
-{
-	DIR		 *d;
-	struct dirent	 *e;
-	char		**names = NULL, **t;
-	size_t		  n = 0, cap = 0;
-	int		  rc = 0;
-
-	if ((d = opendir(dir)) == NULL)
-		return -1;
-	for (;;) {
-		errno = 0;	/* readdir() reports errors only through errno */
-		if ((e = readdir(d)) == NULL) {
-			if (errno != 0)
-				rc = -1;
-			break;
-		}
-		if (!wanted(e->d_name))
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			if ((t = realloc(names, cap * sizeof(*t))) == NULL) {
-				rc = -1;
-				break;
-			}
-			names = t;
-		}
-		if ((names[n] = strdup(e->d_name)) == NULL) {
-			rc = -1;
-			break;
-		}
-		n++;
-	}
-	closedir(d);
-	if (rc == -1) {
-		free_names(names, n);
-		return -1;
-	}
-	if (n > 0)
-		qsort(names, n, sizeof(*names), cmp_name);
-	*out = names;
-	*nout = n;
-	return 0;
 }
 
 static struct procedure *
@@ -154,13 +94,13 @@ formset_reload(struct formset *fs, const char *dir, formdef_section_fn known_sec
 	size_t			  nnames = 0, n = 0, i;
 	int			  nbroken = 0, broken;
 
-	if (list_dir(dir, &names, &nnames) == -1) {
+	if (dirlist(dir, formset_is_definition, &names, &nnames) == -1) {
 		if (errs != NULL)
 			buf_printf(errs, "%s: cannot read the directory: %s\n", dir, strerror(errno));
 		return -1;
 	}
 	if ((v = calloc(nnames + 1, sizeof(*v))) == NULL) {
-		free_names(names, nnames);
+		dirlist_free(names, nnames);
 		return -1;
 	}
 	for (i = 0; i < nnames; i++) {
@@ -169,7 +109,7 @@ formset_reload(struct formset *fs, const char *dir, formdef_section_fn known_sec
 		if (v[n] != NULL)
 			n++;
 	}
-	free_names(names, nnames);
+	dirlist_free(names, nnames);
 	if (n > 0)
 		qsort(v, n, sizeof(*v), cmp_proc);
 	for (i = 0; i < fs->n; i++)

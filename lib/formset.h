@@ -34,5 +34,7 @@ size_t			 formset_count(const struct formset *fs);
 /* Sorted by opens_at, then id; NULL when i is out of range. */
 const struct procedure	*formset_at(const struct formset *fs, size_t i);
 void			 formset_free(struct formset *fs);
+/* Is this directory entry a definition file (*.yaml, not hidden)? */
+int			 formset_is_definition(const char *name);
 
 #endif

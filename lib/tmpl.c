@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <unistr.h>
 
+#include "dirlist.h"
 #include "esc.h"
 
 #define NAME_MAX_LEN	128
@@ -855,62 +856,6 @@ wanted(const char *name)
 	return name[0] != '.' && kind_of(name, n) != -1;
 }
 
-static int
-cmp_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void
-free_names(char **names, size_t n)
-{
-	while (n > 0)
-		free(names[--n]);
-	free(names);
-}
-
-/* The template file names in dir, sorted so errors come out in a stable order. */
-static int
-list_dir(const char *dir, char ***out, size_t *nout)
-{
-	DIR		 *d;
-	struct dirent	 *e;
-	char		**names = NULL, **nn;
-	size_t		  n = 0, cap = 0;
-	int		  rc = 0;
-
-	if ((d = opendir(dir)) == NULL)
-		return -1;
-	for (errno = 0; rc == 0 && (e = readdir(d)) != NULL; errno = 0) {
-		if (!wanted(e->d_name))
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			if ((nn = realloc(names, cap * sizeof(*nn))) == NULL) {
-				rc = -1;
-				break;
-			}
-			names = nn;
-		}
-		if ((names[n] = strdup(e->d_name)) == NULL)
-			rc = -1;
-		else
-			n++;
-	}
-	if (errno != 0)
-		rc = -1;
-	closedir(d);
-	if (rc == -1) {
-		free_names(names, n);
-		return -1;
-	}
-	if (n > 0)
-		qsort(names, n, sizeof(*names), cmp_name);
-	*out = names;
-	*nout = n;
-	return 0;
-}
-
 /* Read a whole regular file of at most FILE_MAX bytes, NUL-terminated. */
 static int
 read_file(const char *path, char **out, size_t *len, const char **why)
@@ -987,7 +932,7 @@ tset_load(const char *dir, struct buf *err)
 	size_t		  n, i;
 	int		  rc = 0;
 
-	if (list_dir(dir, &names, &n) == -1) {
+	if (dirlist(dir, wanted, &names, &n) == -1) {
 		report(err, dir, 0, "cannot list: %s", strerror(errno));
 		return NULL;
 	}
@@ -995,14 +940,14 @@ tset_load(const char *dir, struct buf *err)
 	    (n > 0 && (s->t = calloc(n, sizeof(*s->t))) == NULL)) {
 		report(err, dir, 0, "out of memory");
 		free(s);
-		free_names(names, n);
+		dirlist_free(names, n);
 		return NULL;
 	}
 	s->n = n;
 	for (i = 0; i < n; i++)
 		if (load_one(&s->t[i], dir, names[i], err) == -1)
 			rc = -1;
-	free_names(names, n);
+	dirlist_free(names, n);
 	return finish(s, rc, err);
 }
 

@@ -10,7 +10,6 @@
  * DATA_DIR in the environment is the default for --data (else ./var).
  * Exit status: 0 ok, 1 failure, 2 usage.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,7 +21,9 @@
 
 #include "buf.h"
 #include "db.h"
+#include "dirlist.h"
 #include "formdef.h"
+#include "formset.h"
 #include "log.h"
 #include "seal.h"
 
@@ -198,32 +199,21 @@ check_one(const char *path, struct db *db)
 }
 
 static int
-is_yaml(const char *name)
-{
-	size_t n = strlen(name);
-
-	return name[0] != '.' && n > 5 && strcmp(name + n - 5, ".yaml") == 0;
-}
-
-static int
 check_dir(const char *dir, struct db *db)
 {
-	struct dirent	**ents;
-	char		  path[2048];
-	int		  i, n, bad = 0;
+	char	**names, path[2048];
+	size_t	  i, n;
+	int	  bad = 0;
 
-	if ((n = scandir(dir, &ents, NULL, alphasort)) < 0) {
+	if (dirlist(dir, formset_is_definition, &names, &n) == -1) {
 		fprintf(stderr, "formctl: cannot read %s: %s\n", dir, strerror(errno));
 		return 1;
 	}
 	for (i = 0; i < n; i++) {
-		if (is_yaml(ents[i]->d_name)) {
-			snprintf(path, sizeof(path), "%s/%s", dir, ents[i]->d_name);
-			bad += check_one(path, db);
-		}
-		free(ents[i]);
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		bad += check_one(path, db);
 	}
-	free(ents);
+	dirlist_free(names, n);
 	return bad;
 }
 
