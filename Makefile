@@ -30,7 +30,7 @@ LDFLAGS	+= $(LDSAN)
 # Shared modules, each lib/x.c with its lib/x.h (the header is the API).
 LIB_SRC	 = lib/answers.c lib/buf.c lib/db.c lib/dirlist.c lib/esc.c lib/formdef.c \
 	   lib/formset.c lib/http.c lib/jnorm.c lib/jst.c lib/kv.c lib/log.c lib/seal.c \
-	   lib/tmpl.c
+	   lib/tmpl.c exports/csv.c
 LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_A	 = $(BUILD)/libplatform.a
 
@@ -38,7 +38,7 @@ PROGS	 = $(BUILD)/apply $(BUILD)/formctl
 # One program per module; each prints TAP.
 UNIT_SRC = tests/unit/test_answers.c tests/unit/test_db.c tests/unit/test_esc.c \
 	   tests/unit/test_formdef.c tests/unit/test_jnorm.c tests/unit/test_kv.c \
-	   tests/unit/test_seal.c tests/unit/test_tmpl.c
+	   tests/unit/test_seal.c tests/unit/test_tmpl.c tests/unit/test_csv.c
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC = tests/helpers/open_app.c
 HELPER_BIN = $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)

@@ -1,0 +1,206 @@
+#include "csv.h"
+
+#include <errno.h>
+#include <iconv.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistr.h>
+
+#include "esc.h"
+
+/* Shown where a character cannot be written: 〓 (geta), which CP932 has. */
+#define REPLACEMENT_UTF8	"\xe3\x80\x93"
+
+struct csv_writer {
+	enum csv_encoding	 enc;
+	csv_write_fn		 write;
+	void			*arg;
+	iconv_t			 cd;
+	struct buf		 cell;	/* one cell, quoted and escaped, in UTF-8 */
+	struct buf		 out;	/* the same in the output encoding */
+	size_t			 replaced;
+	size_t			 rows;
+	int			 in_row;
+	int			 failed;
+};
+
+struct csv_writer *
+csv_open(enum csv_encoding enc, csv_write_fn write, void *arg)
+{
+	struct csv_writer *w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return NULL;
+	w->enc = enc;
+	w->write = write;
+	w->arg = arg;
+	w->cd = (iconv_t)-1;
+	buf_init(&w->cell);
+	buf_init(&w->out);
+	if (enc == CSV_CP932 && (w->cd = iconv_open("CP932", "UTF-8")) == (iconv_t)-1) {
+		free(w);
+		return NULL;
+	}
+	/* Excel reads UTF-8 CSV as UTF-8 only when the file starts with a BOM. */
+	if (enc == CSV_UTF8_BOM && write(arg, "\xef\xbb\xbf", 3) == -1)
+		w->failed = 1;
+	return w;
+}
+
+static int
+emit(struct csv_writer *w, const void *p, size_t n)
+{
+	if (!w->failed && w->write(w->arg, p, n) == -1)
+		w->failed = 1;
+	return w->failed ? -1 : 0;
+}
+
+/* Append s to the cell, replacing invalid UTF-8 sequences with 〓. */
+static void
+put_valid(struct csv_writer *w, const char *s, size_t len)
+{
+	const uint8_t	*p = (const uint8_t *)s, *end = p + len;
+	int		 n;
+
+	while (p < end) {
+		if ((n = u8_mblen(p, (size_t)(end - p))) <= 0) {
+			buf_puts(&w->cell, REPLACEMENT_UTF8);
+			w->replaced++;
+			p++;
+			continue;
+		}
+		buf_put(&w->cell, p, (size_t)n);
+		p += n;
+	}
+}
+
+static int
+needs_quotes(const char *s, size_t len)
+{
+	return len > 0 && (memchr(s, ',', len) || memchr(s, '"', len) || memchr(s, '\r', len) ||
+	    memchr(s, '\n', len) || s[0] == ' ' || s[len - 1] == ' ');
+}
+
+/* OWASP: a leading = + - @ TAB or CR makes Excel evaluate the cell. */
+static int
+formula_like(const char *s, size_t len)
+{
+	return len > 0 && strchr("=+-@\t\r", s[0]) != NULL;
+}
+
+static void
+build_cell(struct csv_writer *w, const char *s, size_t len)
+{
+	int	 quote, neutral = formula_like(s, len);
+	size_t	 i, start;
+
+	buf_reset(&w->cell);
+	quote = neutral || needs_quotes(s, len);
+	if (quote)
+		buf_putc(&w->cell, '"');
+	if (neutral)
+		buf_putc(&w->cell, '\'');
+	for (i = start = 0; i < len; i++) {
+		if (s[i] != '"')
+			continue;
+		put_valid(w, s + start, i + 1 - start);
+		buf_putc(&w->cell, '"');	/* a quote inside is doubled */
+		start = i + 1;
+	}
+	put_valid(w, s + start, len - start);
+	if (quote)
+		buf_putc(&w->cell, '"');
+}
+
+/* Convert the cell to CP932; what CP932 lacks becomes 〓 and is counted. */
+static int
+to_cp932(struct csv_writer *w)
+{
+	char	*in = w->cell.data, *o;
+	size_t	 inleft = w->cell.len, outleft, room;
+	int	 n;
+
+	buf_reset(&w->out);
+	while (inleft > 0) {
+		room = inleft * 2 + 16;
+		if ((o = (char *)buf_append_space(&w->out, room)) == NULL)
+			return -1;
+		outleft = room;
+		if (iconv(w->cd, &in, &inleft, &o, &outleft) == (size_t)-1 && errno != E2BIG) {
+			if (errno != EILSEQ && errno != EINVAL)
+				return -1;
+			w->out.len -= outleft;
+			buf_put(&w->out, "\x81\xac", 2);	/* 〓 in CP932 */
+			w->replaced++;
+			n = u8_mblen((const uint8_t *)in, inleft);
+			in += n > 0 ? n : 1;
+			inleft -= n > 0 ? (size_t)n : 1;
+			continue;
+		}
+		w->out.len -= outleft;
+	}
+	return w->out.oom ? -1 : 0;
+}
+
+int
+csv_field(struct csv_writer *w, const char *s, size_t len)
+{
+	if (w->in_row && emit(w, ",", 1) == -1)
+		return -1;
+	w->in_row = 1;
+	build_cell(w, s, len);
+	if (w->cell.oom)
+		return w->failed = 1, -1;
+	if (w->enc == CSV_UTF8_BOM)
+		return emit(w, w->cell.data, w->cell.len);
+	if (to_cp932(w) == -1)
+		return w->failed = 1, -1;
+	return emit(w, w->out.data, w->out.len);
+}
+
+int
+csv_end_row(struct csv_writer *w)
+{
+	w->in_row = 0;
+	w->rows++;
+	return emit(w, "\r\n", 2);
+}
+
+size_t
+csv_replaced(const struct csv_writer *w)
+{
+	return w->replaced;
+}
+
+size_t
+csv_rows(const struct csv_writer *w)
+{
+	return w->rows;
+}
+
+int
+csv_close(struct csv_writer *w)
+{
+	int rc = w->failed ? -1 : 0;
+
+	if (w->cd != (iconv_t)-1)
+		iconv_close(w->cd);
+	buf_wipe(&w->cell);
+	buf_wipe(&w->out);
+	free(w);
+	return rc;
+}
+
+int
+csv_content_disposition(const char *name, struct buf *out)
+{
+	const char *p;
+
+	/* Old clients get an ASCII name; current ones read filename* (RFC 6266, RFC 5987). */
+	buf_puts(out, "attachment; filename=\"");
+	for (p = name; *p != '\0'; p++)
+		buf_putc(out, (*p & 0x80) || *p == '"' || *p == '\\' || (unsigned char)*p < 0x20 ? '_' : *p);
+	buf_puts(out, "\"; filename*=UTF-8''");
+	esc_url_component(out, name, strlen(name));
+	return out->oom ? -1 : 0;
+}
