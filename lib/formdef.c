@@ -430,6 +430,17 @@ enum { OPTIONAL, REQUIRED };
 enum { ONE_LINE, MULTI_LINE };
 
 /* A text value; an empty optional one is left NULL. */
+/* A copy the procedure owns; running out of memory is remembered in the context. */
+static int
+keep_copy(struct ctx *c, const char *s, char **out)
+{
+	if ((*out = strdup(s)) == NULL) {
+		c->oom = 1;
+		return -1;
+	}
+	return 0;
+}
+
 static int
 get_str(struct ctx *c, const struct ynode *k, const struct ynode *v, int required, int multiline,
     char **out)
@@ -449,11 +460,7 @@ get_str(struct ctx *c, const struct ynode *k, const struct ynode *v, int require
 		    multiline ? "" : " or line break (use one line)");
 		return -1;
 	}
-	if ((*out = strdup(v->s)) == NULL) {
-		c->oom = 1;
-		return -1;
-	}
-	return 0;
+	return keep_copy(c, v->s, out);
 }
 
 static int
@@ -802,11 +809,7 @@ get_name(struct ctx *c, const struct ynode *k, const struct ynode *v,
 		    quote(v->s, v->slen).s);
 		return -1;
 	}
-	if ((*out = strdup(v->s)) == NULL) {
-		c->oom = 1;
-		return -1;
-	}
-	return 0;
+	return keep_copy(c, v->s, out);
 }
 
 static int
