@@ -5,7 +5,7 @@
 # Debian 12 packages the project needs, to build, run and test.
 DEPS_PKGS = gcc make pkg-config clang libclang-rt-14-dev \
 	nginx libfcgi-dev libsqlite3-dev sqlite3 libsodium-dev libyaml-dev \
-	libunistring-dev libjson-c-dev libcurl4-openssl-dev \
+	libunistring-dev libjson-c-dev libcurl4-openssl-dev libzip-dev \
 	python3 curl procps
 
 CC	?= cc
@@ -24,11 +24,11 @@ OPT	 = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 LDSAN	 = -fsanitize=address,undefined
 endif
 CFLAGS	+= $(CSTD) $(WARN) $(OPT) -Ilib -Iexports -D_FORTIFY_SOURCE=2 -fstack-protector-strong
-LDLIBS	 = -lfcgi -lsqlite3 -lsodium -lyaml -lunistring -ljson-c
+LDLIBS	 = -lfcgi -lsqlite3 -lsodium -lyaml -lunistring -ljson-c -lzip
 LDFLAGS	+= $(LDSAN)
 
 # Shared modules, each lib/x.c with its lib/x.h (the header is the API).
-LIB_SRC	 = lib/answers.c lib/buf.c lib/db.c lib/dirlist.c lib/esc.c lib/formdef.c \
+LIB_SRC	 = lib/answers.c lib/audit.c lib/buf.c lib/custody.c lib/db.c lib/dirlist.c lib/esc.c lib/formdef.c \
 	   lib/formset.c lib/http.c lib/jnorm.c lib/jst.c lib/kv.c lib/log.c lib/seal.c \
 	   lib/tmpl.c exports/csv.c
 LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -62,7 +62,8 @@ $(LIB_A): $(LIB_OBJ)
 $(BUILD)/apply: $(BUILD)/fcgi/apply.o $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/formctl: $(BUILD)/tools/formctl.o $(LIB_A)
+FORMCTL_SRC = tools/formctl.c tools/formctl_staff.c tools/formctl_audit.c tools/formctl_export.c
+$(BUILD)/formctl: $(FORMCTL_SRC:%.c=$(BUILD)/%.o) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB_A)

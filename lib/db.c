@@ -41,6 +41,72 @@ static const char *const migrations[] = {
 	"  window INTEGER NOT NULL,"
 	"  hits INTEGER NOT NULL,"
 	"  PRIMARY KEY (key, window)) WITHOUT ROWID;",
+	/*
+	 * 1 -> 2: staff accounts, key custody, sessions, workflow, audit.
+	 * recovery_pk is the public half of a key pair derived from the
+	 * section's printed recovery key, so a rotated key can be sealed for
+	 * recovery without anybody holding the recovery key (NULL for
+	 * sections made under schema 1, whose keys are secretbox-wrapped).
+	 */
+	"ALTER TABLE sections ADD COLUMN recovery_pk BLOB;"
+	"CREATE TABLE staff ("
+	"  id INTEGER PRIMARY KEY,"
+	"  login TEXT NOT NULL UNIQUE,"
+	"  role TEXT NOT NULL CHECK (role IN ('staff', 'admin', 'auditor')),"
+	"  public_key BLOB NOT NULL,"
+	"  secret_wrapped BLOB NOT NULL,"
+	"  pw_salt BLOB NOT NULL,"
+	"  pw_ops INTEGER NOT NULL,"
+	"  pw_mem INTEGER NOT NULL,"
+	"  disabled INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE TABLE grants ("
+	"  staff_id INTEGER NOT NULL REFERENCES staff(id),"
+	"  key_id TEXT NOT NULL REFERENCES section_keys(key_id),"
+	"  section_id TEXT NOT NULL REFERENCES sections(id),"
+	"  sealed_secret BLOB NOT NULL,"
+	"  granted_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (staff_id, key_id)) WITHOUT ROWID;"
+	"CREATE INDEX grants_section ON grants(section_id);"
+	"CREATE TABLE sessions ("
+	"  token_hash BLOB PRIMARY KEY,"
+	"  staff_id INTEGER NOT NULL REFERENCES staff(id),"
+	"  created_at INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE session_keys ("
+	"  token_hash BLOB NOT NULL REFERENCES sessions(token_hash) ON DELETE CASCADE,"
+	"  key_id TEXT NOT NULL,"
+	"  section_id TEXT NOT NULL,"
+	"  wrapped BLOB NOT NULL,"
+	"  PRIMARY KEY (token_hash, key_id)) WITHOUT ROWID;"
+	"CREATE TABLE app_events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  receipt TEXT NOT NULL REFERENCES applications(receipt),"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  from_status TEXT NOT NULL,"
+	"  to_status TEXT NOT NULL,"
+	"  key_id TEXT NOT NULL,"
+	"  note_sealed BLOB);"
+	"CREATE INDEX app_events_receipt ON app_events(receipt, id);"
+	"CREATE INDEX applications_list ON applications(procedure_id, section_id, status, received_at);"
+	"CREATE TABLE audit ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  target TEXT NOT NULL,"
+	"  detail TEXT NOT NULL,"
+	"  addr TEXT NOT NULL,"
+	"  prev BLOB NOT NULL,"
+	"  mac BLOB NOT NULL);"
+	"CREATE INDEX audit_action ON audit(action, at);"
+	/* Append-only for everything that goes through SQL; the MAC chain catches the rest. */
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+	"  BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+	"  BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;",
 };
 
 enum stmt {
@@ -62,6 +128,46 @@ enum stmt {
 	ST_THROTTLE_HIT,
 	ST_THROTTLE_GET,
 	ST_THROTTLE_PURGE,
+	ST_SECTION_NAME,
+	ST_SECTION_RECOVERY_PK,
+	ST_SECTION_SET_RECOVERY_PK,
+	ST_KEY_EACH,
+	ST_STAFF_ADD,
+	ST_STAFF_BY_LOGIN,
+	ST_STAFF_BY_ID,
+	ST_STAFF_LIST,
+	ST_STAFF_SET_SECRET,
+	ST_STAFF_SET_DISABLED,
+	ST_STAFF_SET_ROLE,
+	ST_GRANT_ADD,
+	ST_GRANT_REVOKE,
+	ST_GRANT_REVOKE_ALL,
+	ST_GRANT_LIST,
+	ST_GRANT_HAS,
+	ST_GRANTEES,
+	ST_SESSION_ADD,
+	ST_SESSION_GET,
+	ST_SESSION_TOUCH,
+	ST_SESSION_DELETE,
+	ST_SESSION_DELETE_STAFF,
+	ST_SESSION_PURGE,
+	ST_SESSION_KEY_ADD,
+	ST_SESSION_KEY_GET,
+	ST_SESSION_KEY_DROP_SECTION,
+	ST_SESSION_SECTIONS,
+	ST_APP_LIST_NEW,
+	ST_APP_LIST_OLD,
+	ST_APP_COUNT_FILTERED,
+	ST_APP_STATUS_COUNTS,
+	ST_APP_GET,
+	ST_APP_SET_STATUS,
+	ST_EVENT_ADD,
+	ST_EVENT_LIST,
+	ST_AUDIT_LAST,
+	ST_AUDIT_ADD,
+	ST_AUDIT_ALL,
+	ST_AUDIT_PAGE,
+	ST_AUDIT_RANGE,
 	ST__COUNT
 };
 
@@ -91,6 +197,77 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    " ON CONFLICT (key, window) DO UPDATE SET hits = hits + 1 RETURNING hits",
 	[ST_THROTTLE_GET] = "SELECT hits FROM throttle WHERE key = ?1 AND window = ?2",
 	[ST_THROTTLE_PURGE] = "DELETE FROM throttle WHERE window < ?1",
+	[ST_SECTION_NAME] = "SELECT name FROM sections WHERE id = ?1",
+	[ST_SECTION_RECOVERY_PK] = "SELECT recovery_pk FROM sections WHERE id = ?1",
+	[ST_SECTION_SET_RECOVERY_PK] = "UPDATE sections SET recovery_pk = ?2 WHERE id = ?1",
+	[ST_KEY_EACH] = "SELECT key_id, public_key, recovery_wrapped FROM section_keys WHERE section_id = ?1"
+	    " ORDER BY created_at, rowid",
+	[ST_STAFF_ADD] = "INSERT INTO staff (login, role, public_key, secret_wrapped, pw_salt, pw_ops, pw_mem,"
+	    " disabled, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?8)",
+	[ST_STAFF_BY_LOGIN] = "SELECT id, login, role, public_key, secret_wrapped, pw_salt, pw_ops, pw_mem,"
+	    " disabled FROM staff WHERE login = ?1",
+	[ST_STAFF_BY_ID] = "SELECT id, login, role, public_key, secret_wrapped, pw_salt, pw_ops, pw_mem,"
+	    " disabled FROM staff WHERE id = ?1",
+	[ST_STAFF_LIST] = "SELECT id, login, role, public_key, secret_wrapped, pw_salt, pw_ops, pw_mem,"
+	    " disabled FROM staff ORDER BY login",
+	[ST_STAFF_SET_SECRET] = "UPDATE staff SET public_key = ?2, secret_wrapped = ?3, pw_salt = ?4,"
+	    " pw_ops = ?5, pw_mem = ?6, updated_at = ?7 WHERE id = ?1",
+	[ST_STAFF_SET_DISABLED] = "UPDATE staff SET disabled = ?2, updated_at = ?3 WHERE id = ?1",
+	[ST_STAFF_SET_ROLE] = "UPDATE staff SET role = ?2, updated_at = ?3 WHERE id = ?1",
+	[ST_GRANT_ADD] = "INSERT OR REPLACE INTO grants (staff_id, key_id, section_id, sealed_secret,"
+	    " granted_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_GRANT_REVOKE] = "DELETE FROM grants WHERE staff_id = ?1 AND section_id = ?2",
+	[ST_GRANT_REVOKE_ALL] = "DELETE FROM grants WHERE staff_id = ?1",
+	[ST_GRANT_LIST] = "SELECT key_id, section_id, sealed_secret FROM grants WHERE staff_id = ?1"
+	    " ORDER BY section_id, granted_at",
+	[ST_GRANT_HAS] = "SELECT 1 FROM grants WHERE staff_id = ?1 AND section_id = ?2 LIMIT 1",
+	[ST_GRANTEES] = "SELECT DISTINCT s.id, s.login, s.public_key FROM grants g JOIN staff s"
+	    " ON s.id = g.staff_id WHERE g.section_id = ?1 ORDER BY s.id",
+	[ST_SESSION_ADD] = "INSERT INTO sessions (token_hash, staff_id, created_at, last_seen)"
+	    " VALUES (?1, ?2, ?3, ?3)",
+	[ST_SESSION_GET] = "SELECT staff_id, created_at, last_seen FROM sessions WHERE token_hash = ?1",
+	[ST_SESSION_TOUCH] = "UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1",
+	[ST_SESSION_DELETE] = "DELETE FROM sessions WHERE token_hash = ?1",
+	[ST_SESSION_DELETE_STAFF] = "DELETE FROM sessions WHERE staff_id = ?1",
+	[ST_SESSION_PURGE] = "DELETE FROM sessions WHERE last_seen < ?1 OR created_at < ?2",
+	[ST_SESSION_KEY_ADD] = "INSERT OR REPLACE INTO session_keys (token_hash, key_id, section_id, wrapped)"
+	    " VALUES (?1, ?2, ?3, ?4)",
+	[ST_SESSION_KEY_GET] = "SELECT section_id, wrapped FROM session_keys WHERE token_hash = ?1"
+	    " AND key_id = ?2",
+	[ST_SESSION_KEY_DROP_SECTION] = "DELETE FROM session_keys WHERE section_id = ?2 AND token_hash IN"
+	    " (SELECT token_hash FROM sessions WHERE staff_id = ?1)",
+	[ST_SESSION_SECTIONS] = "SELECT DISTINCT section_id FROM session_keys WHERE token_hash = ?1"
+	    " ORDER BY section_id",
+	[ST_APP_LIST_NEW] = "SELECT receipt, procedure_id, section_id, status, received_at, updated_at,"
+	    " key_id, sealed FROM applications WHERE procedure_id = ?1 AND section_id = ?2 AND (?3 = '' OR status = ?3)"
+	    " AND received_at >= ?4 AND received_at < ?5"
+	    " ORDER BY received_at DESC, id DESC LIMIT ?6 OFFSET ?7",
+	[ST_APP_LIST_OLD] = "SELECT receipt, procedure_id, section_id, status, received_at, updated_at,"
+	    " key_id, sealed FROM applications WHERE procedure_id = ?1 AND section_id = ?2 AND (?3 = '' OR status = ?3)"
+	    " AND received_at >= ?4 AND received_at < ?5"
+	    " ORDER BY received_at, id LIMIT ?6 OFFSET ?7",
+	[ST_APP_COUNT_FILTERED] = "SELECT count(*) FROM applications WHERE procedure_id = ?1 AND section_id = ?2 AND (?3 = '' OR status = ?3)"
+	    " AND received_at >= ?4 AND received_at < ?5",
+	[ST_APP_STATUS_COUNTS] = "SELECT status, count(*) FROM applications WHERE procedure_id = ?1"
+	    " AND section_id = ?2 GROUP BY status",
+	[ST_APP_GET] = "SELECT receipt, procedure_id, section_id, status, received_at, updated_at,"
+	    " key_id, sealed FROM applications WHERE receipt = ?1",
+	[ST_APP_SET_STATUS] = "UPDATE applications SET status = ?3, updated_at = ?4"
+	    " WHERE receipt = ?1 AND status = ?2",
+	[ST_EVENT_ADD] = "INSERT INTO app_events (receipt, at, actor, from_status, to_status, key_id,"
+	    " note_sealed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_EVENT_LIST] = "SELECT at, actor, from_status, to_status, key_id, note_sealed FROM app_events"
+	    " WHERE receipt = ?1 ORDER BY id",
+	[ST_AUDIT_LAST] = "SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1",
+	[ST_AUDIT_ADD] = "INSERT INTO audit (seq, at, actor, action, target, detail, addr, prev, mac)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[ST_AUDIT_ALL] = "SELECT seq, at, actor, action, target, detail, addr, prev, mac FROM audit"
+	    " ORDER BY seq",
+	[ST_AUDIT_PAGE] = "SELECT seq, at, actor, action, target, detail, addr, prev, mac FROM audit"
+	    " WHERE (?1 = '' OR action = ?1) AND at >= ?2 AND at < ?3"
+	    " ORDER BY seq DESC LIMIT ?4 OFFSET ?5",
+	[ST_AUDIT_RANGE] = "SELECT seq, at, actor, action, target, detail, addr, prev, mac FROM audit"
+	    " WHERE at >= ?1 AND at < ?2 ORDER BY seq",
 };
 
 struct db {
@@ -156,6 +333,24 @@ rollback(struct db *db)
 {
 	if (sqlite3_get_autocommit(db->h) == 0)
 		(void)exec_done(db, prep(db, ST_ROLLBACK));
+}
+
+int
+db_begin(struct db *db)
+{
+	return begin(db);
+}
+
+int
+db_commit(struct db *db)
+{
+	return commit(db);
+}
+
+void
+db_rollback(struct db *db)
+{
+	rollback(db);
 }
 
 static int
@@ -572,4 +767,820 @@ db_throttle_count(struct db *db, const unsigned char key[SEAL_MAC_LEN], time_t n
 	*hits = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 	sqlite3_reset(s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- schema 2: sections and keys ---- */
+
+/* Run a one-row lookup and let get() copy the columns; DB_NOTFOUND when no row. */
+static int
+lookup(struct db *db, sqlite3_stmt *s, int (*get)(sqlite3_stmt *s, void *arg), void *arg)
+{
+	int rc, ret = -1;
+
+	rc = step(db, s);
+	if (rc == SQLITE_DONE)
+		ret = DB_NOTFOUND;
+	else if (rc == SQLITE_ROW && get(s, arg) == 0)
+		ret = 0;
+	sqlite3_reset(s);
+	return ret;
+}
+
+/* Step through all rows, calling row() for each; stops early (successfully) when it returns non-zero. */
+static int
+each_row(struct db *db, sqlite3_stmt *s, int (*row)(sqlite3_stmt *s, void *arg), void *arg)
+{
+	int rc, r;
+
+	while ((rc = step(db, s)) == SQLITE_ROW) {
+		if ((r = row(s, arg)) != 0) {
+			rc = r < 0 ? SQLITE_ERROR : SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+one_value(struct db *db, sqlite3_stmt *s)
+{
+	int rc = step(db, s);
+
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+struct text_out { char *p; size_t len; };
+
+static int
+get_text0(sqlite3_stmt *s, void *arg)
+{
+	struct text_out *t = arg;
+
+	return col_text(s, 0, t->p, t->len);
+}
+
+int
+db_section_name(struct db *db, const char *id, char *name, size_t namelen)
+{
+	sqlite3_stmt	*s = prep(db, ST_SECTION_NAME);
+	struct text_out	 t = { name, namelen };
+
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	return lookup(db, s, get_text0, &t);
+}
+
+int
+db_section_recovery_pk(struct db *db, const char *id, unsigned char pk[SEAL_PK_LEN])
+{
+	sqlite3_stmt	*s = prep(db, ST_SECTION_RECOVERY_PK);
+	int		 rc, ret = -1;
+
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	rc = step(db, s);
+	if (rc == SQLITE_DONE)
+		ret = DB_NOTFOUND;
+	else if (rc == SQLITE_ROW)
+		ret = sqlite3_column_type(s, 0) == SQLITE_NULL ? DB_NOTFOUND :
+		    col_blob(s, 0, pk, SEAL_PK_LEN);
+	sqlite3_reset(s);
+	return ret;
+}
+
+int
+db_section_set_recovery_pk(struct db *db, const char *id, const unsigned char pk[SEAL_PK_LEN])
+{
+	sqlite3_stmt *s = prep(db, ST_SECTION_SET_RECOVERY_PK);
+
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, pk, SEAL_PK_LEN, SQLITE_STATIC);
+	return exec_done(db, s);
+}
+
+int
+db_section_create(struct db *db, const char *id, const char *name,
+    const unsigned char recovery_pk[SEAL_PK_LEN], const char key_id[SEAL_KEYID_LEN + 1],
+    const unsigned char pk[SEAL_PK_LEN], const void *recovery_sealed, size_t len, time_t now)
+{
+	int rc;
+
+	if (begin(db) == -1)
+		return -1;
+	if ((rc = db_section_add(db, id, name, now)) != 0)
+		goto fail;
+	rc = -1;
+	if (db_section_set_recovery_pk(db, id, recovery_pk) == -1 ||
+	    db_key_add(db, id, key_id, pk, recovery_sealed, len, now) == -1 || commit(db) == -1)
+		goto fail;
+	return 0;
+fail:
+	rollback(db);
+	return rc;
+}
+
+struct key_each_arg {
+	int	(*fn)(const char *, const unsigned char *, const void *, size_t, void *);
+	void	*arg;
+};
+
+static int
+key_row(sqlite3_stmt *s, void *arg)
+{
+	struct key_each_arg *k = arg;
+
+	if (sqlite3_column_bytes(s, 1) != SEAL_PK_LEN)
+		return -1;
+	return k->fn((const char *)sqlite3_column_text(s, 0), sqlite3_column_blob(s, 1),
+	    sqlite3_column_blob(s, 2), (size_t)sqlite3_column_bytes(s, 2), k->arg);
+}
+
+int
+db_key_each(struct db *db, const char *section_id,
+    int (*fn)(const char *, const unsigned char *, const void *, size_t, void *), void *arg)
+{
+	sqlite3_stmt		*s = prep(db, ST_KEY_EACH);
+	struct key_each_arg	 k = { fn, arg };
+
+	sqlite3_bind_text(s, 1, section_id, -1, SQLITE_STATIC);
+	return each_row(db, s, key_row, &k);
+}
+
+/* ---- staff ---- */
+
+static int
+get_staff(sqlite3_stmt *s, void *arg)
+{
+	struct db_staff *st = arg;
+
+	memset(st, 0, sizeof(*st));
+	st->id = sqlite3_column_int64(s, 0);
+	st->pw_ops = (uint64_t)sqlite3_column_int64(s, 6);
+	st->pw_mem = (uint64_t)sqlite3_column_int64(s, 7);
+	st->disabled = sqlite3_column_int(s, 8);
+	return col_text(s, 1, st->login, sizeof(st->login)) == 0 &&
+	    col_text(s, 2, st->role, sizeof(st->role)) == 0 &&
+	    col_blob(s, 3, st->public_key, SEAL_PK_LEN) == 0 &&
+	    col_blob(s, 4, st->secret_wrapped, DB_WRAPPED_SK_LEN) == 0 &&
+	    col_blob(s, 5, st->pw_salt, DB_SALT_LEN) == 0 ? 0 : -1;
+}
+
+static void
+bind_secret(sqlite3_stmt *s, int first, const struct db_staff *st)
+{
+	sqlite3_bind_blob(s, first, st->public_key, SEAL_PK_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(s, first + 1, st->secret_wrapped, DB_WRAPPED_SK_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(s, first + 2, st->pw_salt, DB_SALT_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, first + 3, (sqlite3_int64)st->pw_ops);
+	sqlite3_bind_int64(s, first + 4, (sqlite3_int64)st->pw_mem);
+}
+
+int
+db_staff_add(struct db *db, struct db_staff *st, time_t now)
+{
+	sqlite3_stmt	*s = prep(db, ST_STAFF_ADD);
+	int		 rc;
+
+	sqlite3_bind_text(s, 1, st->login, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, st->role, -1, SQLITE_STATIC);
+	bind_secret(s, 3, st);
+	sqlite3_bind_int64(s, 8, (sqlite3_int64)now);
+	rc = step(db, s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_CONSTRAINT)
+		return DB_EXISTS;
+	if (rc != SQLITE_DONE)
+		return -1;
+	st->id = sqlite3_last_insert_rowid(db->h);
+	return 0;
+}
+
+int
+db_staff_by_login(struct db *db, const char *login, struct db_staff *out)
+{
+	sqlite3_stmt *s = prep(db, ST_STAFF_BY_LOGIN);
+
+	sqlite3_bind_text(s, 1, login, -1, SQLITE_STATIC);
+	return lookup(db, s, get_staff, out);
+}
+
+int
+db_staff_by_id(struct db *db, int64_t id, struct db_staff *out)
+{
+	sqlite3_stmt *s = prep(db, ST_STAFF_BY_ID);
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
+	return lookup(db, s, get_staff, out);
+}
+
+struct staff_each_arg {
+	int	(*fn)(const struct db_staff *, void *);
+	void	*arg;
+};
+
+static int
+staff_row(sqlite3_stmt *s, void *arg)
+{
+	struct staff_each_arg	*a = arg;
+	struct db_staff		 st;
+	int			 r;
+
+	if (get_staff(s, &st) == -1)
+		return -1;
+	r = a->fn(&st, a->arg);
+	sodium_memzero(&st, sizeof(st));
+	return r;
+}
+
+int
+db_staff_each(struct db *db, int (*fn)(const struct db_staff *, void *), void *arg)
+{
+	struct staff_each_arg a = { fn, arg };
+
+	return each_row(db, prep(db, ST_STAFF_LIST), staff_row, &a);
+}
+
+int
+db_staff_set_secret(struct db *db, const struct db_staff *st, time_t now)
+{
+	sqlite3_stmt *s = prep(db, ST_STAFF_SET_SECRET);
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)st->id);
+	bind_secret(s, 2, st);
+	sqlite3_bind_int64(s, 7, (sqlite3_int64)now);
+	return exec_done(db, s);
+}
+
+int
+db_staff_set_disabled(struct db *db, int64_t id, int disabled, time_t now)
+{
+	sqlite3_stmt *s = prep(db, ST_STAFF_SET_DISABLED);
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
+	sqlite3_bind_int(s, 2, disabled ? 1 : 0);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)now);
+	return exec_done(db, s);
+}
+
+int
+db_staff_set_role(struct db *db, int64_t id, const char *role, time_t now)
+{
+	sqlite3_stmt *s = prep(db, ST_STAFF_SET_ROLE);
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
+	sqlite3_bind_text(s, 2, role, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)now);
+	return exec_done(db, s);
+}
+
+/* ---- grants ---- */
+
+int
+db_grant_add(struct db *db, int64_t staff_id, const char *key_id, const char *section_id,
+    const void *sealed, size_t len, time_t now)
+{
+	sqlite3_stmt *s = prep(db, ST_GRANT_ADD);
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)staff_id);
+	sqlite3_bind_text(s, 2, key_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, section_id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 4, sealed, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)now);
+	return exec_done(db, s);
+}
+
+int
+db_grant_revoke(struct db *db, int64_t staff_id, const char *section_id)
+{
+	sqlite3_stmt *s;
+
+	if (begin(db) == -1)
+		return -1;
+	s = prep(db, ST_GRANT_REVOKE);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)staff_id);
+	sqlite3_bind_text(s, 2, section_id, -1, SQLITE_STATIC);
+	if (exec_done(db, s) == -1)
+		goto fail;
+	s = prep(db, ST_SESSION_KEY_DROP_SECTION);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)staff_id);
+	sqlite3_bind_text(s, 2, section_id, -1, SQLITE_STATIC);
+	if (exec_done(db, s) == -1 || commit(db) == -1)
+		goto fail;
+	return 0;
+fail:
+	rollback(db);
+	return -1;
+}
+
+int
+db_grant_revoke_all(struct db *db, int64_t staff_id)
+{
+	sqlite3_stmt *s = prep(db, ST_GRANT_REVOKE_ALL);
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)staff_id);
+	return exec_done(db, s);
+}
+
+struct grant_each_arg {
+	int	(*fn)(const char *, const char *, const void *, size_t, void *);
+	void	*arg;
+};
+
+static int
+grant_row(sqlite3_stmt *s, void *arg)
+{
+	struct grant_each_arg *g = arg;
+
+	return g->fn((const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1),
+	    sqlite3_column_blob(s, 2), (size_t)sqlite3_column_bytes(s, 2), g->arg);
+}
+
+int
+db_grant_each(struct db *db, int64_t staff_id,
+    int (*fn)(const char *, const char *, const void *, size_t, void *), void *arg)
+{
+	sqlite3_stmt		*s = prep(db, ST_GRANT_LIST);
+	struct grant_each_arg	 g = { fn, arg };
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)staff_id);
+	return each_row(db, s, grant_row, &g);
+}
+
+int
+db_grant_has(struct db *db, int64_t staff_id, const char *section_id)
+{
+	sqlite3_stmt *s = prep(db, ST_GRANT_HAS);
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)staff_id);
+	sqlite3_bind_text(s, 2, section_id, -1, SQLITE_STATIC);
+	return one_value(db, s);
+}
+
+struct grantee_arg {
+	int	(*fn)(int64_t, const char *, const unsigned char *, void *);
+	void	*arg;
+};
+
+static int
+grantee_row(sqlite3_stmt *s, void *arg)
+{
+	struct grantee_arg *g = arg;
+
+	if (sqlite3_column_bytes(s, 2) != SEAL_PK_LEN)
+		return -1;
+	return g->fn(sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1),
+	    sqlite3_column_blob(s, 2), g->arg);
+}
+
+int
+db_grantees_each(struct db *db, const char *section_id,
+    int (*fn)(int64_t, const char *, const unsigned char *, void *), void *arg)
+{
+	sqlite3_stmt		*s = prep(db, ST_GRANTEES);
+	struct grantee_arg	 g = { fn, arg };
+
+	sqlite3_bind_text(s, 1, section_id, -1, SQLITE_STATIC);
+	return each_row(db, s, grantee_row, &g);
+}
+
+/* ---- sessions ---- */
+
+static sqlite3_stmt *
+prep_hash(struct db *db, enum stmt which, const unsigned char hash[SEAL_MAC_LEN])
+{
+	sqlite3_stmt *s = prep(db, which);
+
+	sqlite3_bind_blob(s, 1, hash, SEAL_MAC_LEN, SQLITE_STATIC);
+	return s;
+}
+
+int
+db_session_add(struct db *db, const unsigned char hash[SEAL_MAC_LEN], int64_t staff_id, time_t now)
+{
+	sqlite3_stmt *s = prep_hash(db, ST_SESSION_ADD, hash);
+
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)staff_id);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)now);
+	return exec_done(db, s);
+}
+
+static int
+get_session(sqlite3_stmt *s, void *arg)
+{
+	struct db_session *out = arg;
+
+	out->staff_id = sqlite3_column_int64(s, 0);
+	out->created_at = (time_t)sqlite3_column_int64(s, 1);
+	out->last_seen = (time_t)sqlite3_column_int64(s, 2);
+	return 0;
+}
+
+int
+db_session_get(struct db *db, const unsigned char hash[SEAL_MAC_LEN], struct db_session *out)
+{
+	return lookup(db, prep_hash(db, ST_SESSION_GET, hash), get_session, out);
+}
+
+int
+db_session_touch(struct db *db, const unsigned char hash[SEAL_MAC_LEN], time_t now)
+{
+	sqlite3_stmt *s = prep_hash(db, ST_SESSION_TOUCH, hash);
+
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)now);
+	return exec_done(db, s);
+}
+
+int
+db_session_delete(struct db *db, const unsigned char hash[SEAL_MAC_LEN])
+{
+	return exec_done(db, prep_hash(db, ST_SESSION_DELETE, hash));
+}
+
+int
+db_session_delete_staff(struct db *db, int64_t staff_id)
+{
+	sqlite3_stmt *s = prep(db, ST_SESSION_DELETE_STAFF);
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)staff_id);
+	return exec_done(db, s);
+}
+
+int
+db_session_purge(struct db *db, time_t idle_before, time_t created_before)
+{
+	sqlite3_stmt *s = prep(db, ST_SESSION_PURGE);
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)idle_before);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)created_before);
+	return exec_done(db, s);
+}
+
+int
+db_session_key_add(struct db *db, const unsigned char hash[SEAL_MAC_LEN], const char *key_id,
+    const char *section_id, const void *wrapped, size_t len)
+{
+	sqlite3_stmt *s = prep_hash(db, ST_SESSION_KEY_ADD, hash);
+
+	sqlite3_bind_text(s, 2, key_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, section_id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 4, wrapped, (int)len, SQLITE_STATIC);
+	return exec_done(db, s);
+}
+
+struct session_key_out { char *section_id; struct buf *wrapped; };
+
+static int
+get_session_key(sqlite3_stmt *s, void *arg)
+{
+	struct session_key_out *o = arg;
+
+	return col_text(s, 0, o->section_id, 64) == 0 &&
+	    buf_put(o->wrapped, sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1)) == 0 ? 0 : -1;
+}
+
+int
+db_session_key_get(struct db *db, const unsigned char hash[SEAL_MAC_LEN], const char *key_id,
+    char section_id[64], struct buf *wrapped)
+{
+	sqlite3_stmt		*s = prep_hash(db, ST_SESSION_KEY_GET, hash);
+	struct session_key_out	 o = { section_id, wrapped };
+
+	sqlite3_bind_text(s, 2, key_id, -1, SQLITE_STATIC);
+	return lookup(db, s, get_session_key, &o);
+}
+
+struct text_each_arg {
+	int	(*fn)(const char *, void *);
+	void	*arg;
+};
+
+static int
+text_row(sqlite3_stmt *s, void *arg)
+{
+	struct text_each_arg *t = arg;
+
+	return t->fn((const char *)sqlite3_column_text(s, 0), t->arg);
+}
+
+int
+db_session_sections(struct db *db, const unsigned char hash[SEAL_MAC_LEN],
+    int (*fn)(const char *, void *), void *arg)
+{
+	struct text_each_arg t = { fn, arg };
+
+	return each_row(db, prep_hash(db, ST_SESSION_SECTIONS, hash), text_row, &t);
+}
+
+/* ---- applications for staff ---- */
+
+static void
+bind_filter(sqlite3_stmt *s, const struct db_app_filter *f)
+{
+	sqlite3_bind_text(s, 1, f->procedure_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, f->section_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, f->status ? f->status : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)f->from);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)f->to);
+}
+
+static int
+get_app_row(sqlite3_stmt *s, struct db_app_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->received_at = (time_t)sqlite3_column_int64(s, 4);
+	r->updated_at = (time_t)sqlite3_column_int64(s, 5);
+	r->sealed = sqlite3_column_blob(s, 7);
+	r->sealed_len = (size_t)sqlite3_column_bytes(s, 7);
+	return col_text(s, 0, r->receipt, sizeof(r->receipt)) == 0 &&
+	    col_text(s, 1, r->procedure_id, sizeof(r->procedure_id)) == 0 &&
+	    col_text(s, 2, r->section_id, sizeof(r->section_id)) == 0 &&
+	    col_text(s, 3, r->status, sizeof(r->status)) == 0 &&
+	    col_text(s, 6, r->key_id, sizeof(r->key_id)) == 0 && r->sealed != NULL ? 0 : -1;
+}
+
+struct app_each_arg {
+	int	(*fn)(const struct db_app_row *, void *);
+	void	*arg;
+};
+
+static int
+app_row(sqlite3_stmt *s, void *arg)
+{
+	struct app_each_arg	*a = arg;
+	struct db_app_row	 r;
+
+	if (get_app_row(s, &r) == -1)
+		return -1;
+	return a->fn(&r, a->arg);
+}
+
+int
+db_app_list(struct db *db, const struct db_app_filter *f,
+    int (*fn)(const struct db_app_row *, void *), void *arg)
+{
+	sqlite3_stmt		*s = prep(db, f->oldest_first ? ST_APP_LIST_OLD : ST_APP_LIST_NEW);
+	struct app_each_arg	 a = { fn, arg };
+
+	bind_filter(s, f);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)f->limit);
+	sqlite3_bind_int64(s, 7, (sqlite3_int64)f->offset);
+	return each_row(db, s, app_row, &a);
+}
+
+int
+db_app_count_filtered(struct db *db, const struct db_app_filter *f, int64_t *out)
+{
+	sqlite3_stmt	*s = prep(db, ST_APP_COUNT_FILTERED);
+	int		 rc;
+
+	bind_filter(s, f);
+	rc = step(db, s);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+struct count_arg {
+	int	(*fn)(const char *, int64_t, void *);
+	void	*arg;
+};
+
+static int
+count_row(sqlite3_stmt *s, void *arg)
+{
+	struct count_arg *c = arg;
+
+	return c->fn((const char *)sqlite3_column_text(s, 0), sqlite3_column_int64(s, 1), c->arg);
+}
+
+int
+db_app_status_counts(struct db *db, const char *procedure_id, const char *section_id,
+    int (*fn)(const char *, int64_t, void *), void *arg)
+{
+	sqlite3_stmt		*s = prep(db, ST_APP_STATUS_COUNTS);
+	struct count_arg	 c = { fn, arg };
+
+	sqlite3_bind_text(s, 1, procedure_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, section_id, -1, SQLITE_STATIC);
+	return each_row(db, s, count_row, &c);
+}
+
+struct app_get_arg { struct db_app_row *row; struct buf *sealed; };
+
+static int
+get_app(sqlite3_stmt *s, void *arg)
+{
+	struct app_get_arg	*a = arg;
+	size_t			 start = a->sealed->len;
+
+	if (get_app_row(s, a->row) == -1 || buf_put(a->sealed, a->row->sealed, a->row->sealed_len) == -1)
+		return -1;
+	a->row->sealed = a->sealed->data + start;
+	return 0;
+}
+
+int
+db_app_get(struct db *db, const char *receipt, struct db_app_row *row, struct buf *sealed)
+{
+	sqlite3_stmt		*s = prep(db, ST_APP_GET);
+	struct app_get_arg	 a = { row, sealed };
+
+	sqlite3_bind_text(s, 1, receipt, -1, SQLITE_STATIC);
+	return lookup(db, s, get_app, &a);
+}
+
+static int
+event_insert(struct db *db, const struct db_event *ev)
+{
+	sqlite3_stmt *s = prep(db, ST_EVENT_ADD);
+
+	sqlite3_bind_text(s, 1, ev->receipt, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)ev->at);
+	sqlite3_bind_text(s, 3, ev->actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, ev->from_status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, ev->to_status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, ev->key_id, -1, SQLITE_STATIC);
+	if (ev->note_sealed != NULL)
+		sqlite3_bind_blob(s, 7, ev->note_sealed, (int)ev->note_len, SQLITE_STATIC);
+	return exec_done(db, s);
+}
+
+int
+db_app_event(struct db *db, const struct db_event *ev)
+{
+	sqlite3_stmt	*s;
+	int		 ret = -1;
+
+	if (begin(db) == -1)
+		return -1;
+	if (strcmp(ev->from_status, ev->to_status) != 0) {
+		s = prep(db, ST_APP_SET_STATUS);
+		sqlite3_bind_text(s, 1, ev->receipt, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, ev->from_status, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, ev->to_status, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 4, (sqlite3_int64)ev->at);
+		if (exec_done(db, s) == -1)
+			goto fail;
+		if (sqlite3_changes(db->h) != 1) {
+			ret = DB_NOTFOUND;
+			goto fail;
+		}
+	}
+	if (event_insert(db, ev) == -1 || commit(db) == -1)
+		goto fail;
+	return 0;
+fail:
+	rollback(db);
+	return ret;
+}
+
+struct event_each_arg {
+	int	(*fn)(const struct db_event *, void *);
+	void	*arg;
+	const char *receipt;
+};
+
+static int
+event_row(sqlite3_stmt *s, void *arg)
+{
+	struct event_each_arg	*a = arg;
+	struct db_event		 ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.receipt = a->receipt;
+	ev.at = (time_t)sqlite3_column_int64(s, 0);
+	ev.actor = (const char *)sqlite3_column_text(s, 1);
+	ev.from_status = (const char *)sqlite3_column_text(s, 2);
+	ev.to_status = (const char *)sqlite3_column_text(s, 3);
+	ev.key_id = (const char *)sqlite3_column_text(s, 4);
+	if (sqlite3_column_type(s, 5) != SQLITE_NULL) {
+		ev.note_sealed = sqlite3_column_blob(s, 5);
+		ev.note_len = (size_t)sqlite3_column_bytes(s, 5);
+	}
+	if (ev.actor == NULL || ev.from_status == NULL || ev.to_status == NULL || ev.key_id == NULL)
+		return -1;
+	return a->fn(&ev, a->arg);
+}
+
+int
+db_app_events(struct db *db, const char *receipt, int (*fn)(const struct db_event *, void *), void *arg)
+{
+	sqlite3_stmt		*s = prep(db, ST_EVENT_LIST);
+	struct event_each_arg	 a = { fn, arg, receipt };
+
+	sqlite3_bind_text(s, 1, receipt, -1, SQLITE_STATIC);
+	return each_row(db, s, event_row, &a);
+}
+
+/* ---- audit ---- */
+
+static int
+get_audit_last(sqlite3_stmt *s, void *arg)
+{
+	struct db_audit *e = arg;
+
+	e->seq = sqlite3_column_int64(s, 0) + 1;
+	return col_blob(s, 1, e->prev, SEAL_MAC_LEN);
+}
+
+static int
+audit_insert(struct db *db, const struct db_audit *e)
+{
+	sqlite3_stmt *s = prep(db, ST_AUDIT_ADD);
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)e->seq);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)e->at);
+	sqlite3_bind_text(s, 3, e->actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, e->action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, e->target, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, e->detail, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, e->addr, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 8, e->prev, SEAL_MAC_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 9, e->mac, SEAL_MAC_LEN, SQLITE_STATIC);
+	return exec_done(db, s);
+}
+
+int
+db_audit_append(struct db *db, struct db_audit *e, int (*chain)(struct db_audit *, void *), void *arg)
+{
+	int rc;
+
+	if (begin(db) == -1)
+		return -1;
+	rc = lookup(db, prep(db, ST_AUDIT_LAST), get_audit_last, e);
+	if (rc == DB_NOTFOUND) {
+		e->seq = 1;
+		memset(e->prev, 0, sizeof(e->prev));
+	} else if (rc != 0)
+		goto fail;
+	if (chain(e, arg) == -1 || audit_insert(db, e) == -1 || commit(db) == -1)
+		goto fail;
+	return 0;
+fail:
+	rollback(db);
+	return -1;
+}
+
+struct audit_each_arg {
+	int	(*fn)(const struct db_audit *, void *);
+	void	*arg;
+};
+
+static int
+audit_row(sqlite3_stmt *s, void *arg)
+{
+	struct audit_each_arg	*a = arg;
+	struct db_audit		 e;
+
+	memset(&e, 0, sizeof(e));
+	e.seq = sqlite3_column_int64(s, 0);
+	e.at = (time_t)sqlite3_column_int64(s, 1);
+	e.actor = (const char *)sqlite3_column_text(s, 2);
+	e.action = (const char *)sqlite3_column_text(s, 3);
+	e.target = (const char *)sqlite3_column_text(s, 4);
+	e.detail = (const char *)sqlite3_column_text(s, 5);
+	e.addr = (const char *)sqlite3_column_text(s, 6);
+	/* A damaged row is handed over with zeroed hashes so verification reports it rather than stopping. */
+	(void)col_blob(s, 7, e.prev, SEAL_MAC_LEN);
+	(void)col_blob(s, 8, e.mac, SEAL_MAC_LEN);
+	if (e.actor == NULL || e.action == NULL || e.target == NULL || e.detail == NULL || e.addr == NULL)
+		return -1;
+	return a->fn(&e, a->arg);
+}
+
+int
+db_audit_each(struct db *db, int (*fn)(const struct db_audit *, void *), void *arg)
+{
+	struct audit_each_arg a = { fn, arg };
+
+	return each_row(db, prep(db, ST_AUDIT_ALL), audit_row, &a);
+}
+
+int
+db_audit_range(struct db *db, time_t from, time_t to, int (*fn)(const struct db_audit *, void *), void *arg)
+{
+	sqlite3_stmt		*s = prep(db, ST_AUDIT_RANGE);
+	struct audit_each_arg	 a = { fn, arg };
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)from);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)to);
+	return each_row(db, s, audit_row, &a);
+}
+
+int
+db_audit_page(struct db *db, const char *action, time_t from, time_t to, int64_t limit, int64_t offset,
+    int (*fn)(const struct db_audit *, void *), void *arg)
+{
+	sqlite3_stmt		*s = prep(db, ST_AUDIT_PAGE);
+	struct audit_each_arg	 a = { fn, arg };
+
+	sqlite3_bind_text(s, 1, action, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)from);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)to);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)limit);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)offset);
+	return each_row(db, s, audit_row, &a);
 }

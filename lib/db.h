@@ -20,7 +20,7 @@
 
 #define DB_NOTFOUND	1
 #define DB_EXISTS	2
-#define DB_SCHEMA_VERSION 1
+#define DB_SCHEMA_VERSION 2
 #define DB_RECEIPT_LEN	14	/* "1234-5678-9012" */
 
 struct db;
@@ -29,6 +29,14 @@ struct db;
 int	db_open(const char *path, struct db **out);
 void	db_close(struct db *db);
 int	db_schema_version(struct db *db);
+/*
+ * An explicit write transaction for admin operations made of several
+ * statements (key rotation).  Functions documented as "in one transaction"
+ * open their own and must not be called inside one.
+ */
+int	db_begin(struct db *db);
+int	db_commit(struct db *db);
+void	db_rollback(struct db *db);
 
 int	db_section_add(struct db *db, const char *id, const char *name, time_t now);
 int	db_section_exists(struct db *db, const char *id);	/* 1 yes, 0 no, -1 error */
@@ -83,5 +91,165 @@ int	db_throttle_hit(struct db *db, const unsigned char key[SEAL_MAC_LEN], time_t
 	    int window_seconds, int64_t *hits);
 int	db_throttle_count(struct db *db, const unsigned char key[SEAL_MAC_LEN], time_t now,
 	    int window_seconds, int64_t *hits);
+
+
+/* ---- sections and keys (schema 2) ---- */
+
+int	db_section_name(struct db *db, const char *id, char *name, size_t namelen);
+/* The section's recovery public key; DB_NOTFOUND also when the section predates schema 2 (NULL column). */
+int	db_section_recovery_pk(struct db *db, const char *id, unsigned char pk[SEAL_PK_LEN]);
+int	db_section_set_recovery_pk(struct db *db, const char *id, const unsigned char pk[SEAL_PK_LEN]);
+/* Every key of a section, oldest first; fn's pointers are valid during the call only. */
+int	db_key_each(struct db *db, const char *section_id,
+	    int (*fn)(const char *key_id, const unsigned char *pk, const void *recovery, size_t len, void *arg),
+	    void *arg);
+
+/* ---- staff accounts ---- */
+
+#define DB_LOGIN_MAX	64
+#define DB_WRAPPED_SK_LEN (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + SEAL_SK_LEN)
+#define DB_SALT_LEN	crypto_pwhash_SALTBYTES
+
+struct db_staff {
+	int64_t		 id;
+	char		 login[DB_LOGIN_MAX];
+	char		 role[16];		/* "staff", "admin" or "auditor" */
+	unsigned char	 public_key[SEAL_PK_LEN];
+	unsigned char	 secret_wrapped[DB_WRAPPED_SK_LEN];	/* the member's secret key, under the password */
+	unsigned char	 pw_salt[DB_SALT_LEN];
+	uint64_t	 pw_ops;
+	uint64_t	 pw_mem;
+	int		 disabled;
+};
+
+/* Insert s (its id is ignored and set on success); DB_EXISTS when the login is taken. */
+int	db_staff_add(struct db *db, struct db_staff *s, time_t now);
+int	db_staff_by_login(struct db *db, const char *login, struct db_staff *out);
+int	db_staff_by_id(struct db *db, int64_t id, struct db_staff *out);
+int	db_staff_each(struct db *db, int (*fn)(const struct db_staff *s, void *arg), void *arg);
+/* Replace key pair and password parameters (a password change keeps the key pair, a reset does not). */
+int	db_staff_set_secret(struct db *db, const struct db_staff *s, time_t now);
+int	db_staff_set_disabled(struct db *db, int64_t id, int disabled, time_t now);
+int	db_staff_set_role(struct db *db, int64_t id, const char *role, time_t now);
+
+/* ---- grants: a section secret key sealed to a member's public key ---- */
+
+int	db_grant_add(struct db *db, int64_t staff_id, const char *key_id, const char *section_id,
+	    const void *sealed, size_t len, time_t now);
+/* Remove the member's grants for a section and the keys their open sessions hold for it. */
+int	db_grant_revoke(struct db *db, int64_t staff_id, const char *section_id);
+int	db_grant_revoke_all(struct db *db, int64_t staff_id);
+int	db_grant_each(struct db *db, int64_t staff_id,
+	    int (*fn)(const char *key_id, const char *section_id, const void *sealed, size_t len, void *arg),
+	    void *arg);
+int	db_grant_has(struct db *db, int64_t staff_id, const char *section_id);	/* 1, 0 or -1 */
+/* Members holding any grant for the section. */
+int	db_grantees_each(struct db *db, const char *section_id,
+	    int (*fn)(int64_t staff_id, const char *login, const unsigned char *pk, void *arg), void *arg);
+
+/* ---- sessions: only the hash of the cookie's token is stored ---- */
+
+struct db_session {
+	int64_t	staff_id;
+	time_t	created_at;
+	time_t	last_seen;
+};
+int	db_session_add(struct db *db, const unsigned char hash[SEAL_MAC_LEN], int64_t staff_id, time_t now);
+int	db_session_get(struct db *db, const unsigned char hash[SEAL_MAC_LEN], struct db_session *out);
+int	db_session_touch(struct db *db, const unsigned char hash[SEAL_MAC_LEN], time_t now);
+int	db_session_delete(struct db *db, const unsigned char hash[SEAL_MAC_LEN]);
+int	db_session_delete_staff(struct db *db, int64_t staff_id);
+/* Drop sessions idle since before idle_before or created before created_before. */
+int	db_session_purge(struct db *db, time_t idle_before, time_t created_before);
+/* A section secret key held by a session, wrapped under a key only the session cookie gives. */
+int	db_session_key_add(struct db *db, const unsigned char hash[SEAL_MAC_LEN], const char *key_id,
+	    const char *section_id, const void *wrapped, size_t len);
+int	db_session_key_get(struct db *db, const unsigned char hash[SEAL_MAC_LEN], const char *key_id,
+	    char section_id[64], struct buf *wrapped);
+int	db_session_sections(struct db *db, const unsigned char hash[SEAL_MAC_LEN],
+	    int (*fn)(const char *section_id, void *arg), void *arg);
+
+/* ---- applications for staff ---- */
+
+struct db_app_filter {
+	const char	*procedure_id;
+	const char	*section_id;
+	const char	*status;	/* "" for any */
+	time_t		 from, to;	/* received_at in [from, to) */
+	int64_t		 limit, offset;	/* limit -1: all */
+	int		 oldest_first;	/* exports run oldest first, lists newest first */
+};
+struct db_app_row {
+	char		 receipt[DB_RECEIPT_LEN + 1];
+	char		 procedure_id[64];
+	char		 section_id[64];
+	char		 status[16];
+	time_t		 received_at;
+	time_t		 updated_at;
+	char		 key_id[SEAL_KEYID_LEN + 1];
+	const void	*sealed;	/* valid during the callback only */
+	size_t		 sealed_len;
+};
+/* Rows one at a time (an export streams through this without holding them). */
+int	db_app_list(struct db *db, const struct db_app_filter *f,
+	    int (*fn)(const struct db_app_row *row, void *arg), void *arg);
+int	db_app_count_filtered(struct db *db, const struct db_app_filter *f, int64_t *out);
+int	db_app_status_counts(struct db *db, const char *procedure_id, const char *section_id,
+	    int (*fn)(const char *status, int64_t n, void *arg), void *arg);
+/* One application; row->sealed points into sealed (appended). */
+int	db_app_get(struct db *db, const char *receipt, struct db_app_row *row, struct buf *sealed);
+
+struct db_event {
+	const char	*receipt;
+	time_t		 at;
+	const char	*actor;		/* login */
+	const char	*from_status;
+	const char	*to_status;	/* equal to from_status for a note alone */
+	const char	*key_id;	/* the key the note is sealed to */
+	const void	*note_sealed;	/* NULL when there is no note */
+	size_t		 note_len;
+};
+/*
+ * Move an application from ev->from_status to ev->to_status and record the
+ * event, in one transaction.  DB_NOTFOUND when it is no longer in
+ * from_status (someone else moved it first).  A note alone (from == to)
+ * only records the event.
+ */
+int	db_app_event(struct db *db, const struct db_event *ev);
+/* Events oldest first; fn's pointers are valid during the call only. */
+int	db_app_events(struct db *db, const char *receipt,
+	    int (*fn)(const struct db_event *ev, void *arg), void *arg);
+
+/* ---- audit log rows (the chain itself is audit.c's) ---- */
+
+struct db_audit {
+	int64_t		 seq;
+	time_t		 at;
+	const char	*actor;
+	const char	*action;
+	const char	*target;
+	const char	*detail;
+	const char	*addr;
+	unsigned char	 prev[SEAL_MAC_LEN];
+	unsigned char	 mac[SEAL_MAC_LEN];
+};
+/*
+ * Append e in one write transaction: seq and prev are set from the last
+ * entry (seq 1 and a zero prev for the first), then chain() fills e->mac.
+ */
+int	db_audit_append(struct db *db, struct db_audit *e,
+	    int (*chain)(struct db_audit *e, void *arg), void *arg);
+/* All entries in order (verification), or a time range. */
+int	db_audit_each(struct db *db, int (*fn)(const struct db_audit *e, void *arg), void *arg);
+int	db_audit_range(struct db *db, time_t from, time_t to,
+	    int (*fn)(const struct db_audit *e, void *arg), void *arg);
+/* Newest first, for the auditor's page; action "" for any. */
+int	db_audit_page(struct db *db, const char *action, time_t from, time_t to, int64_t limit,
+	    int64_t offset, int (*fn)(const struct db_audit *e, void *arg), void *arg);
+
+/* Section, first key and recovery public key in one transaction. */
+int	db_section_create(struct db *db, const char *id, const char *name,
+	    const unsigned char recovery_pk[SEAL_PK_LEN], const char key_id[SEAL_KEYID_LEN + 1],
+	    const unsigned char pk[SEAL_PK_LEN], const void *recovery_sealed, size_t len, time_t now);
 
 #endif

@@ -13,6 +13,8 @@
 #include <unistr.h>
 #include <yaml.h>
 
+#include "jst.h"
+
 #define MAX_FILE	(256 * 1024)
 #define MAX_ERRORS	50
 #define MAX_DEPTH	16	/* the format needs 5 levels; deeper is a mistake or an attack */
@@ -21,7 +23,6 @@
 #define MAX_ID		40
 #define MAX_KEY		32
 #define MAX_VALUE	32
-#define JST_OFFSET	(9 * 60 * 60)
 
 /* ------------------------------------------------------------------ */
 /* Errors */
@@ -540,21 +541,6 @@ days_in_month(int y, int m)
 	return days[m - 1];
 }
 
-/* Days since 1970-01-01 in the proleptic Gregorian calendar.  Written out
- * because timegm() is not standard C and mktime() would consult TZ. */
-static long long
-days_from_civil(int y, int m, int d)
-{
-	long long	era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153LL * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 static int
 digits(const char *s, size_t n)
 {
@@ -628,7 +614,7 @@ get_time(struct ctx *c, const struct ynode *k, const struct ynode *v, time_t *ou
 		}
 	}
 	if (why == NULL) {
-		*out = (time_t)(days_from_civil(y, m, d) * 86400 + hh * 3600LL + mm * 60LL - JST_OFFSET);
+		*out = jst_time(y, m, d, hh, mm);
 		return 0;
 	}
 	if (*why == '\0')

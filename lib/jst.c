@@ -35,3 +35,34 @@ jst_format(time_t t, int with_time, struct buf *out)
 		return buf_printf(out, "%d時%02d分", tm.tm_hour, tm.tm_min);
 	return 0;
 }
+
+int
+jst_format_numeric(time_t t, struct buf *out)
+{
+	struct tm tm;
+
+	jst_tm(t, &tm);
+	return buf_printf(out, "%04d-%02d-%02d %02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+	    tm.tm_hour, tm.tm_min);
+}
+
+/* Days since 1970-01-01 in the proleptic Gregorian calendar.  Written out
+ * because timegm() is not standard C and mktime() would consult TZ. */
+static long long
+days_from_civil(int y, int m, int d)
+{
+	long long	era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153LL * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+time_t
+jst_time(int y, int m, int d, int hh, int mm)
+{
+	return (time_t)(days_from_civil(y, m, d) * 86400 + hh * 3600LL + mm * 60LL - 9 * 60 * 60);
+}

@@ -14,5 +14,9 @@
 struct jn_date	jst_date(time_t t);
 /* Appends e.g. "2026年11月22日（日）21時05分"; without_time stops after the date. */
 int		jst_format(time_t t, int with_time, struct buf *out);
+/* Appends "2026-11-22 21:05" (JST): for CSV cells, reports and tables that are sorted. */
+int		jst_format_numeric(time_t t, struct buf *out);
+/* A JST wall-clock time (a valid date; not checked here) as time_t. */
+time_t		jst_time(int y, int m, int d, int hh, int mm);
 
 #endif

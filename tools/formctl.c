@@ -1,13 +1,17 @@
 /*
  * formctl: the admin's command line.
  *
- *   formctl [--data DIR] init                  data directory, database, MAC key
+ *   formctl [--data DIR] init                  data directory, database, MAC and audit keys
  *   formctl [--data DIR] section add ID NAME   section with its key pair; prints the recovery key once
  *   formctl [--data DIR] section list
  *   formctl [--data DIR] check [FILE...]       validate definitions (default: every .yaml in forms)
- *   formctl [--data DIR] reload [--forms DIR]  check, then tell the running apply program to reload
+ *   formctl [--data DIR] reload [--forms DIR]  check, then tell the running programs to reload
+ *   formctl staff ... | grant ... | revoke ... | key rotate ... | audit ... | export ...
+ *                                              see usage() and the README's admin tasks
  *
  * DATA_DIR in the environment is the default for --data (else ./var).
+ * Secrets (passwords, recovery keys) are read from standard input, never
+ * from the command line, where other users could see them in ps.
  * Exit status: 0 ok, 1 failure, 2 usage.
  */
 #include <errno.h>
@@ -19,15 +23,23 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pwd.h>
+
+#include "audit.h"
 #include "buf.h"
+#include "custody.h"
 #include "db.h"
 #include "dirlist.h"
+#include "formctl.h"
 #include "formdef.h"
 #include "formset.h"
+#include "jnorm.h"
+#include "jst.h"
 #include "log.h"
 #include "seal.h"
 
-static const char *data_dir;
+const char *fc_data_dir;
+const char *fc_forms_dir = "forms";
 
 static void
 usage(void)
@@ -37,22 +49,34 @@ usage(void)
 	    "       formctl [--data DIR] section add ID NAME\n"
 	    "       formctl [--data DIR] section list\n"
 	    "       formctl [--data DIR] check [FILE...]\n"
-	    "       formctl [--data DIR] reload [--forms DIR]\n");
+	    "       formctl [--data DIR] reload [--forms DIR]\n"
+	    "       formctl [--data DIR] staff add LOGIN ROLE       (role: staff, admin or auditor)\n"
+	    "       formctl [--data DIR] staff list\n"
+	    "       formctl [--data DIR] staff disable|enable LOGIN\n"
+	    "       formctl [--data DIR] staff reset LOGIN          (new password; grants must be given again)\n"
+	    "       formctl [--data DIR] grant LOGIN SECTION (--recovery | --by LOGIN)   secret on stdin\n"
+	    "       formctl [--data DIR] revoke LOGIN SECTION\n"
+	    "       formctl [--data DIR] key rotate SECTION\n"
+	    "       formctl [--data DIR] audit verify\n"
+	    "       formctl [--data DIR] audit report --from YYYY-MM-DD --to YYYY-MM-DD\n"
+	    "       formctl [--data DIR] export PROCEDURE (--recovery | --by LOGIN) [--status S]\n"
+	    "               [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--encoding utf-8|cp932]\n"
+	    "               [--out FILE.csv | --zip FILE.zip]\n");
 	exit(2);
 }
 
-static void
-data_path(char *out, size_t len, const char *rel)
+void
+fc_data_path(char *out, size_t len, const char *rel)
 {
-	snprintf(out, len, "%s/%s", data_dir, rel);
+	snprintf(out, len, "%s/%s", fc_data_dir, rel);
 }
 
-static int
-open_db(struct db **db)
+int
+fc_open_db(struct db **db)
 {
 	char path[1024];
 
-	data_path(path, sizeof(path), "db/platform.sqlite");
+	fc_data_path(path, sizeof(path), "db/platform.sqlite");
 	if (access(path, F_OK) != 0) {
 		fprintf(stderr, "formctl: no database at %s (run 'formctl init' first)\n", path);
 		return -1;
@@ -70,34 +94,47 @@ mkdir_mode(const char *path, mode_t mode)
 	return 0;
 }
 
+/* A random 32-byte key file, made once: apply's and staff's MAC keys, the audit chain key. */
+static int
+key_file(const char *rel)
+{
+	unsigned char	key[SEAL_KEY_LEN];
+	char		path[1024];
+	int		rc = 0;
+
+	fc_data_path(path, sizeof(path), rel);
+	if (access(path, F_OK) == 0)
+		return 0;
+	seal_random(key, sizeof(key));
+	if (seal_key_write(path, key) == -1) {
+		fprintf(stderr, "formctl: cannot write %s: %s\n", path, strerror(errno));
+		rc = -1;
+	}
+	sodium_memzero(key, sizeof(key));
+	return rc;
+}
+
 static int
 cmd_init(void)
 {
-	unsigned char	 key[SEAL_KEY_LEN];
 	char		 path[1024];
 	struct db	*db;
 
-	if (mkdir_mode(data_dir, 0755) == -1)
+	if (mkdir_mode(fc_data_dir, 0755) == -1)
 		return 1;
-	data_path(path, sizeof(path), "db");
+	fc_data_path(path, sizeof(path), "db");
 	if (mkdir_mode(path, 0700) == -1)
 		return 1;
-	data_path(path, sizeof(path), "keys");
+	fc_data_path(path, sizeof(path), "keys");
 	if (mkdir_mode(path, 0700) == -1)
 		return 1;
-	data_path(path, sizeof(path), "keys/apply-mac.key");
-	if (access(path, F_OK) != 0) {
-		seal_random(key, sizeof(key));
-		if (seal_key_write(path, key) == -1) {
-			fprintf(stderr, "formctl: cannot write %s: %s\n", path, strerror(errno));
-			return 1;
-		}
-		sodium_memzero(key, sizeof(key));
-	}
-	data_path(path, sizeof(path), "db/platform.sqlite");
+	if (key_file("keys/apply-mac.key") == -1 || key_file("keys/staff-mac.key") == -1 ||
+	    key_file("keys/audit.key") == -1)
+		return 1;
+	fc_data_path(path, sizeof(path), "db/platform.sqlite");
 	if (db_open(path, &db) == -1)
 		return 1;
-	printf("data directory %s ready (schema version %d)\n", data_dir, db_schema_version(db));
+	printf("data directory %s ready (schema version %d)\n", fc_data_dir, db_schema_version(db));
 	db_close(db);
 	return 0;
 }
@@ -118,9 +155,7 @@ valid_section_id(const char *id)
 static int
 cmd_section_add(const char *id, const char *name)
 {
-	unsigned char	 pk[SEAL_PK_LEN], sk[SEAL_SK_LEN], rkey[SEAL_KEY_LEN];
-	char		 key_id[SEAL_KEYID_LEN + 1], printable[SEAL_RECOVERY_LEN];
-	struct buf	 wrapped;
+	char		 printable[SEAL_RECOVERY_LEN];
 	struct db	*db;
 	int		 rc = 1, r;
 
@@ -128,29 +163,19 @@ cmd_section_add(const char *id, const char *name)
 		fprintf(stderr, "formctl: section id '%s' must be 1-40 of [a-z0-9-]\n", id);
 		return 1;
 	}
-	if (open_db(&db) == -1)
+	if (fc_open_db(&db) == -1)
 		return 1;
-	buf_init(&wrapped);
-	if (seal_keypair(pk, sk) == -1 || seal_key_id(pk, key_id) == -1 ||
-	    seal_recovery_new(rkey, printable) == -1 || seal_wrap(rkey, sk, sizeof(sk), &wrapped) == -1)
-		goto done;
-	if ((r = db_section_add(db, id, name, time(NULL))) == DB_EXISTS) {
+	if ((r = custody_section_create(db, id, name, time(NULL), printable)) == DB_EXISTS)
 		fprintf(stderr, "formctl: section '%s' already exists\n", id);
-		goto done;
-	}
-	if (r != 0 || db_key_add(db, id, key_id, pk, wrapped.data, wrapped.len, time(NULL)) == -1)
-		goto done;
-	printf("section %s (%s) created, key %s\n", id, name, key_id);
-	printf("recovery key (print it, keep it on paper, it is shown only once):\n%s\n", printable);
-	rc = 0;
-done:
-	sodium_memzero(sk, sizeof(sk));
-	sodium_memzero(rkey, sizeof(rkey));
-	sodium_memzero(printable, sizeof(printable));
-	buf_wipe(&wrapped);
-	db_close(db);
-	if (rc != 0)
+	else if (r != 0)
 		fprintf(stderr, "formctl: could not create section '%s'\n", id);
+	else if (fc_audit(db, "section_add", id, "") == 0) {
+		printf("section %s (%s) created\n", id, name);
+		printf("recovery key (print it, keep it on paper, it is shown only once):\n%s\n", printable);
+		rc = 0;
+	}
+	sodium_memzero(printable, sizeof(printable));
+	db_close(db);
 	return rc;
 }
 
@@ -168,15 +193,15 @@ cmd_section_list(void)
 	struct db	*db;
 	int		 rc;
 
-	if (open_db(&db) == -1)
+	if (fc_open_db(&db) == -1)
 		return 1;
 	rc = db_section_each(db, print_section, NULL) == 0 ? 0 : 1;
 	db_close(db);
 	return rc;
 }
 
-static int
-section_known(const char *id, void *arg)
+int
+fc_section_known(const char *id, void *arg)
 {
 	return db_section_exists(arg, id) == 1;
 }
@@ -188,7 +213,7 @@ check_one(const char *path, struct db *db)
 	struct buf		 errs;
 
 	buf_init(&errs);
-	p = formdef_load_file(path, section_known, db, &errs);
+	p = formdef_load_file(path, fc_section_known, db, &errs);
 	if (p == NULL)
 		fputs(buf_cstr(&errs), stderr);
 	else
@@ -223,7 +248,7 @@ cmd_check(int argc, char **argv, const char *forms_dir)
 	struct db	*db;
 	int		 i, bad = 0;
 
-	if (open_db(&db) == -1)
+	if (fc_open_db(&db) == -1)
 		return 1;
 	if (argc == 0)
 		bad = check_dir(forms_dir, db);
@@ -235,52 +260,159 @@ cmd_check(int argc, char **argv, const char *forms_dir)
 	return bad > 0 ? 1 : 0;
 }
 
+/* SIGHUP one running program by its pid file; 0 sent, 1 not running, -1 failed. */
 static int
-cmd_reload(const char *forms_dir)
+signal_program(const char *name)
 {
-	char	 path[1024];
+	char	 path[1024], rel[64];
 	FILE	*f;
 	long	 pid = 0;
-	int	 bad = cmd_check(0, NULL, forms_dir);
 
-	data_path(path, sizeof(path), "run/apply.pid");
+	snprintf(rel, sizeof(rel), "run/%s.pid", name);
+	fc_data_path(path, sizeof(path), rel);
 	if ((f = fopen(path, "r")) == NULL || fscanf(f, "%ld", &pid) != 1 || pid <= 1) {
-		fprintf(stderr, "formctl: apply is not running (no pid in %s)\n", path);
 		if (f != NULL)
 			fclose(f);
 		return 1;
 	}
 	fclose(f);
 	if (kill((pid_t)pid, SIGHUP) == -1) {
-		fprintf(stderr, "formctl: cannot signal apply (pid %ld): %s\n", pid, strerror(errno));
+		fprintf(stderr, "formctl: cannot signal %s (pid %ld): %s\n", name, pid, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_reload(const char *forms_dir)
+{
+	struct db	*db;
+	int		 bad = cmd_check(0, NULL, forms_dir), a, s;
+
+	a = signal_program("apply");
+	s = signal_program("staff");
+	if (a == 1 && s == 1) {
+		fprintf(stderr, "formctl: neither apply nor staff is running (no pid files in %s/run)\n",
+		    fc_data_dir);
 		return 1;
+	}
+	if (fc_open_db(&db) == 0) {
+		(void)fc_audit(db, "reload", forms_dir, bad ? "some definitions refused" : "all valid");
+		db_close(db);
 	}
 	if (bad)
 		printf("reload sent: refused files keep their previous version (see above)\n");
 	else
 		printf("reload sent: all definitions valid\n");
-	return bad ? 1 : 0;
+	return bad || a == -1 || s == -1 ? 1 : 0;
+}
+
+/* ---- shared by the command files ---- */
+
+int
+fc_read_line(const char *prompt, char *out, size_t len)
+{
+	size_t n;
+
+	if (isatty(STDIN_FILENO))
+		fprintf(stderr, "%s: ", prompt);
+	if (fgets(out, (int)len, stdin) == NULL)
+		return -1;
+	n = strlen(out);
+	if (n > 0 && out[n - 1] == '\n')
+		out[--n] = '\0';
+	else if (n == len - 1)
+		return -1;	/* longer than any secret we accept */
+	if (n > 0 && out[n - 1] == '\r')
+		out[--n] = '\0';
+	return 0;
+}
+
+int
+fc_audit(struct db *db, const char *action, const char *target, const char *detail)
+{
+	struct audit_entry	 e;
+	struct passwd		*pw = getpwuid(getuid());
+	unsigned char		 key[SEAL_KEY_LEN];
+	char			 path[1024], actor[96];
+	int			 rc;
+
+	fc_data_path(path, sizeof(path), "keys/audit.key");
+	if (seal_key_read(path, key) == -1) {
+		fprintf(stderr, "formctl: cannot read %s (run 'formctl init')\n", path);
+		return -1;
+	}
+	snprintf(actor, sizeof(actor), "formctl:%s", pw != NULL ? pw->pw_name : "?");
+	memset(&e, 0, sizeof(e));
+	e.at = time(NULL);
+	e.actor = actor;
+	e.action = action;
+	e.target = target;
+	e.detail = detail;
+	e.addr = "";
+	rc = audit_append(db, key, &e);
+	sodium_memzero(key, sizeof(key));
+	if (rc == -1)
+		fprintf(stderr, "formctl: cannot write the audit log\n");
+	return rc;
+}
+
+int
+fc_source(struct db *db, const char *by_login, struct custody_source *src, struct db_staff *granter,
+    unsigned char granter_sk[SEAL_SK_LEN], unsigned char recovery[SEAL_KEY_LEN])
+{
+	char	line[256];
+	int	rc = -1;
+
+	memset(src, 0, sizeof(*src));
+	if (by_login == NULL) {
+		if (fc_read_line("recovery key", line, sizeof(line)) == -1 ||
+		    seal_recovery_parse(line, recovery) == -1)
+			fprintf(stderr, "formctl: that is not a recovery key (13 groups of 4 characters)\n");
+		else {
+			src->recovery = recovery;
+			rc = 0;
+		}
+	} else if (db_staff_by_login(db, by_login, granter) != 0 || granter->disabled)
+		fprintf(stderr, "formctl: no active account '%s'\n", by_login);
+	else if (fc_read_line("password of the key holder", line, sizeof(line)) == -1 ||
+	    custody_staff_unlock(granter, line, granter_sk) != 0)
+		fprintf(stderr, "formctl: wrong password for '%s'\n", by_login);
+	else {
+		src->granter = granter;
+		src->granter_sk = granter_sk;
+		rc = 0;
+	}
+	sodium_memzero(line, sizeof(line));
+	return rc;
+}
+
+int
+fc_parse_date(const char *s, time_t *out)
+{
+	struct jn_date d;
+
+	if (jn_date_parse(s, &d) == -1)
+		return -1;
+	*out = jst_time(d.y, d.m, d.d, 0, 0);
+	return 0;
 }
 
 int
 main(int argc, char *argv[])
 {
-	const char	*forms_dir = "forms";
-	int		 i;
+	int i;
 
 	log_init("formctl");
-	data_dir = getenv("DATA_DIR") ? getenv("DATA_DIR") : "./var";
+	fc_data_dir = getenv("DATA_DIR") ? getenv("DATA_DIR") : "./var";
 	if (seal_init() == -1)
 		return 1;
-	for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
-		if (i + 1 >= argc)
-			usage();
+	for (i = 1; i + 1 < argc && (strcmp(argv[i], "--data") == 0 || strcmp(argv[i], "--forms") == 0);
+	    i += 2) {
 		if (strcmp(argv[i], "--data") == 0)
-			data_dir = argv[i + 1];
-		else if (strcmp(argv[i], "--forms") == 0)
-			forms_dir = argv[i + 1];
+			fc_data_dir = argv[i + 1];
 		else
-			usage();
+			fc_forms_dir = argv[i + 1];
 	}
 	argc -= i;
 	argv += i;
@@ -293,9 +425,21 @@ main(int argc, char *argv[])
 	if (strcmp(argv[0], "section") == 0 && argc == 2 && strcmp(argv[1], "list") == 0)
 		return cmd_section_list();
 	if (strcmp(argv[0], "check") == 0)
-		return cmd_check(argc - 1, argv + 1, forms_dir);
+		return cmd_check(argc - 1, argv + 1, fc_forms_dir);
 	if (strcmp(argv[0], "reload") == 0 && argc == 1)
-		return cmd_reload(forms_dir);
+		return cmd_reload(fc_forms_dir);
+	if (strcmp(argv[0], "staff") == 0)
+		return cmd_staff(argc - 1, argv + 1);
+	if (strcmp(argv[0], "grant") == 0)
+		return cmd_grant(argc - 1, argv + 1);
+	if (strcmp(argv[0], "revoke") == 0)
+		return cmd_revoke(argc - 1, argv + 1);
+	if (strcmp(argv[0], "key") == 0)
+		return cmd_key(argc - 1, argv + 1);
+	if (strcmp(argv[0], "audit") == 0)
+		return cmd_audit(argc - 1, argv + 1);
+	if (strcmp(argv[0], "export") == 0)
+		return cmd_export(argc - 1, argv + 1);
 	usage();
 	return 2;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "custody.h"
 #include "db.h"
 #include "seal.h"
 
@@ -53,7 +54,7 @@ main(int argc, char *argv[])
 	if (db_app_sealed(db, argv[3], key_id, &sealed) != 0 ||
 	    db_key_get(db, key_id, section, pk, &wrapped) != 0 ||
 	    recovery_for(argv[2], section, rkey) == -1 ||
-	    seal_unwrap(rkey, wrapped.data, wrapped.len, sk, sizeof(sk)) == -1 ||
+	    custody_recovery_open(rkey, wrapped.data, wrapped.len, sk) != 0 ||
 	    seal_open(pk, sk, sealed.data, sealed.len, &plain) == -1) {
 		fprintf(stderr, "open_app: cannot open %s\n", argv[3]);
 		goto done;
