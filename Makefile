@@ -28,7 +28,7 @@ LDLIBS	 = -lfcgi -lsqlite3 -lsodium -lyaml -lunistring -ljson-c -lzip
 LDFLAGS	+= $(LDSAN)
 
 # Shared modules, each lib/x.c with its lib/x.h (the header is the API).
-LIB_SRC	 = lib/answers.c lib/audit.c lib/buf.c lib/custody.c lib/db.c lib/dirlist.c lib/esc.c lib/formdef.c \
+LIB_SRC	 = lib/answers.c lib/audit.c lib/buf.c lib/custody.c lib/db.c lib/prefork.c lib/web.c lib/dirlist.c lib/esc.c lib/formdef.c \
 	   lib/formset.c lib/http.c lib/jnorm.c lib/jst.c lib/kv.c lib/log.c lib/seal.c \
 	   lib/tmpl.c exports/csv.c
 LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/%.o)

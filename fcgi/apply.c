@@ -40,6 +40,8 @@
 #include "log.h"
 #include "seal.h"
 #include "tmpl.h"
+#include "prefork.h"
+#include "web.h"
 
 #define MAX_BODY	(64 * 1024)
 #define MAX_PAIRS	256
@@ -61,9 +63,9 @@ enum page {
 };
 
 static const struct route routes[] = {
-	{ "/", HTTP_GET | HTTP_HEAD, PAGE_INDEX },
-	{ "/f/", HTTP_GET | HTTP_HEAD | HTTP_POST, PAGE_FORM },
-	{ "/status", HTTP_GET | HTTP_HEAD | HTTP_POST, PAGE_STATUS },
+	{ "/", HTTP_GET | HTTP_HEAD, PAGE_INDEX, 0, 0 },
+	{ "/f/", HTTP_GET | HTTP_HEAD | HTTP_POST, PAGE_FORM, 0, 0 },
+	{ "/status", HTTP_GET | HTTP_HEAD | HTTP_POST, PAGE_STATUS, 0, 0 },
 };
 
 /* Form keys the program itself uses; "f_<key>" field keys follow them. */
@@ -92,6 +94,17 @@ struct section {
 	char	name[256];
 };
 
+/* Per-request state, reset on every FastCGI iteration. */
+struct app;
+
+struct ctx {
+	struct web		 w;
+	struct app		*app;
+	struct kv_form		 form;
+	struct formkeys		 keys;
+	const struct procedure	*proc;
+};
+
 /* Process-wide state: read-only while a request runs, replaced on reload. */
 struct app {
 	const char	*data_dir;
@@ -104,34 +117,9 @@ struct app {
 	unsigned char	 mac_key[SEAL_KEY_LEN];
 	struct section	 sections[MAX_SECTIONS];
 	size_t		 nsections;
+	struct ctx	 ctx;		/* the worker's one request context */
 };
 
-/* Per-request state, reset on every FastCGI iteration. */
-struct ctx {
-	struct app		*app;
-	struct http_req		 req;
-	struct kv_form		 cookies;
-	struct kv_form		 form;
-	struct formkeys		 keys;
-	struct tvars		*vars;
-	const struct procedure	*proc;
-	char			 csrf_cookie[64];
-	int			 csrf_new;
-	time_t			 now;
-};
-
-static volatile sig_atomic_t got_hup, got_term, got_chld;
-
-static void
-on_signal(int sig)
-{
-	if (sig == SIGHUP)
-		got_hup = 1;
-	else if (sig == SIGCHLD)
-		got_chld = 1;
-	else
-		got_term = 1;
-}
 
 /* ---- sections and reload ---- */
 
@@ -172,38 +160,6 @@ section_name(const struct app *app, const char *id)
 	return id;
 }
 
-static void
-log_lines(const char *prefix, const struct buf *b)
-{
-	const char	*s = buf_cstr(b), *nl;
-
-	while (*s != '\0') {
-		nl = strchr(s, '\n');
-		log_msg(LOG_ERR, "%s%.*s", prefix, nl ? (int)(nl - s) : (int)strlen(s), s);
-		if (nl == NULL)
-			break;
-		s = nl + 1;
-	}
-}
-
-static int
-load_templates(struct app *app)
-{
-	struct buf	 err;
-	struct tset	*t;
-
-	buf_init(&err);
-	if ((t = tset_load(app->tmpl_dir, &err)) == NULL) {
-		log_lines("templates refused, previous kept: ", &err);
-		buf_free(&err);
-		return -1;
-	}
-	buf_free(&err);
-	tset_free(app->tmpl);
-	app->tmpl = t;
-	return 0;
-}
-
 /* Reload sections, forms and templates; what fails keeps its previous version. */
 static void
 reload(struct app *app)
@@ -217,9 +173,9 @@ reload(struct app *app)
 	buf_init(&err);
 	broken = formset_reload(app->forms, app->forms_dir, section_known, app, &err);
 	if (broken != 0)
-		log_lines("form refused, previous version kept: ", &err);
+		web_log_lines("form refused, previous version kept: ", &err);
 	buf_free(&err);
-	(void)load_templates(app);
+	(void)web_load_templates(app->tmpl_dir, &app->tmpl);
 	log_msg(LOG_INFO, "reloaded: %zu procedures, %d refused", formset_count(app->forms),
 	    broken < 0 ? 0 : broken);
 }
@@ -229,49 +185,13 @@ reload(struct app *app)
 static int
 render(struct ctx *c, const char *name)
 {
-	struct buf err;
-
-	buf_init(&err);
-	buf_reset(&c->req.out);
-	if (tset_render(c->app->tmpl, name, c->vars, &c->req.out, &err) == -1) {
-		log_msg(LOG_ERR, "render %s: %s", name, buf_cstr(&err));
-		buf_free(&err);
-		c->req.status = 500;
-		buf_reset(&c->req.out);
-		buf_puts(&c->req.out, "<!DOCTYPE html><html lang=\"ja\"><meta charset=\"utf-8\">"
-		    "<title>エラー</title><p>システムエラーが発生しました。</p></html>");
-		return -1;
-	}
-	buf_free(&err);
-	return 0;
+	return web_render(&c->w, name);
 }
 
 static void
 error_page(struct ctx *c, int status, const char *heading, const char *message)
 {
-	tvars_free(c->vars);
-	if ((c->vars = tvars_new()) == NULL) {
-		c->req.status = 500;
-		return;
-	}
-	c->req.status = status;
-	tvars_set(c->vars, "title", heading);
-	tvars_set(c->vars, "heading", heading);
-	tvars_set(c->vars, "message", message);
-	if (status != 405)
-		tvars_set(c->vars, "page_error", "1");
-	(void)render(c, "error.html");
-}
-
-static void
-method_not_allowed(struct ctx *c, unsigned methods)
-{
-	char allow[64];
-
-	http_allow(methods, allow, sizeof(allow));
-	(void)http_header(&c->req, "Allow", allow);
-	error_page(c, 405, "この操作はできません",
-	    "このページはその方法では利用できません。トップページからやり直してください。");
+	web_error_page(&c->w, status, heading, message);
 }
 
 static void
@@ -280,82 +200,6 @@ system_error(struct ctx *c)
 	error_page(c, 503, "ただいま受付できません",
 	    "システムが混み合っているか、障害が発生しています。入力内容は保存されていません。"
 	    "しばらく時間をおいてから、もう一度お試しください。");
-}
-
-/* ---- CSRF: a random cookie, and a form token that is its MAC ---- */
-
-static const char *
-csrf_cookie_name(const struct ctx *c)
-{
-	return c->req.https ? "__Host-csrf" : "csrf";
-}
-
-static int
-csrf_prepare(struct ctx *c)
-{
-	const struct kv_value	*v = kv_get(&c->cookies, c->req.https ? C_CSRF_HOST : C_CSRF);
-	unsigned char		 raw[32];
-	struct buf		 b;
-
-	if (v != NULL && v->len == 43) {
-		snprintf(c->csrf_cookie, sizeof(c->csrf_cookie), "%s", v->p);
-		return 0;
-	}
-	seal_random(raw, sizeof(raw));
-	buf_init(&b);
-	if (seal_b64url(raw, sizeof(raw), &b) == -1 || b.len >= sizeof(c->csrf_cookie)) {
-		buf_free(&b);
-		return -1;
-	}
-	snprintf(c->csrf_cookie, sizeof(c->csrf_cookie), "%s", buf_cstr(&b));
-	buf_free(&b);
-	c->csrf_new = 1;
-	return 0;
-}
-
-static int
-csrf_token(const struct ctx *c, struct buf *out)
-{
-	unsigned char mac[SEAL_MAC_LEN];
-
-	if (seal_mac(c->app->mac_key, "csrf", c->csrf_cookie, strlen(c->csrf_cookie), mac) == -1)
-		return -1;
-	return seal_b64url(mac, sizeof(mac), out);
-}
-
-static int
-csrf_ok(const struct ctx *c, const struct kv_value *token)
-{
-	const struct kv_value	*cookie = kv_get(&c->cookies, c->req.https ? C_CSRF_HOST : C_CSRF);
-	unsigned char		 mac[SEAL_MAC_LEN];
-
-	if (cookie == NULL || token == NULL ||
-	    seal_b64url_decode(token->p, token->len, mac, sizeof(mac)) != SEAL_MAC_LEN)
-		return 0;
-	return seal_mac_verify(c->app->mac_key, "csrf", cookie->p, cookie->len, mac) == 0;
-}
-
-static int
-csrf_vars(struct ctx *c)
-{
-	struct buf	 tok, hdr;
-	int		 rc = -1;
-
-	buf_init(&tok);
-	buf_init(&hdr);
-	if (csrf_token(c, &tok) == -1 || tvars_set(c->vars, "csrf", buf_cstr(&tok)) == -1)
-		goto done;
-	if (c->csrf_new) {
-		buf_printf(&hdr, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s", csrf_cookie_name(c),
-		    c->csrf_cookie, c->req.https ? "; Secure" : "");
-		if (hdr.oom || http_header(&c->req, "Set-Cookie", buf_cstr(&hdr)) == -1)
-			goto done;
-	}
-	rc = 0;
-done:
-	buf_free(&tok);
-	buf_free(&hdr);
-	return rc;
 }
 
 /* ---- the procedure list ---- */
@@ -373,7 +217,7 @@ deadline_text(const struct procedure *p, struct buf *out)
 static int
 index_item(struct ctx *c, const struct procedure *p, const char *list, int state)
 {
-	struct tvars	*item = tvars_add(c->vars, list);
+	struct tvars	*item = tvars_add(c->w.vars, list);
 	struct buf	 when;
 	int		 rc;
 
@@ -403,11 +247,11 @@ page_index(struct ctx *c)
 	size_t	 i;
 	int	 state;
 
-	tvars_set(c->vars, "title", "申請できる手続き");
+	tvars_set(c->w.vars, "title", "申請できる手続き");
 	for (i = 0; i < formset_count(c->app->forms); i++) {
 		const struct procedure *p = formset_at(c->app->forms, i);
 
-		state = formdef_state(p, c->now);
+		state = formdef_state(p, c->w.now);
 		if (index_item(c, p, lists[state + 1], state) == -1) {
 			system_error(c);
 			return;
@@ -507,7 +351,7 @@ static int
 field_vars(struct ctx *c, const struct answer *a, int with_errors)
 {
 	const struct field	*f = a->field;
-	struct tvars		*fv = tvars_add(c->vars, "fields");
+	struct tvars		*fv = tvars_add(c->w.vars, "fields");
 	struct buf		 desc, cond;
 	int			 rc = 0;
 
@@ -559,16 +403,16 @@ proc_vars(struct ctx *c)
 	int			 rc = 0;
 
 	buf_init(&when);
-	rc |= tvars_set(c->vars, "proc_title", p->title);
-	rc |= tvars_set(c->vars, "proc_id", p->id);
-	rc |= tvars_set(c->vars, "section", section_name(c->app, p->section));
-	rc |= tvars_set(c->vars, "contact", p->contact);
+	rc |= tvars_set(c->w.vars, "proc_title", p->title);
+	rc |= tvars_set(c->w.vars, "proc_id", p->id);
+	rc |= tvars_set(c->w.vars, "section", section_name(c->app, p->section));
+	rc |= tvars_set(c->w.vars, "contact", p->contact);
 	if (p->description != NULL)
-		rc |= tvars_set(c->vars, "description", p->description);
+		rc |= tvars_set(c->w.vars, "description", p->description);
 	rc |= deadline_text(p, &when);
-	rc |= tvars_set(c->vars, "deadline", buf_cstr(&when));
+	rc |= tvars_set(c->w.vars, "deadline", buf_cstr(&when));
 	buf_free(&when);
-	return rc == 0 ? csrf_vars(c) : -1;
+	return rc == 0 ? web_csrf_vars(&c->w) : -1;
 }
 
 /* The form, empty or with the resident's input and any errors. */
@@ -578,11 +422,11 @@ show_form(struct ctx *c, const struct answers *as, int with_errors)
 	size_t	 i;
 	int	 rc = 0;
 
-	rc |= tvars_setf(c->vars, "title", "%s", c->proc->title);
+	rc |= tvars_setf(c->w.vars, "title", "%s", c->proc->title);
 	rc |= proc_vars(c);
 	for (i = 0; i < as->n; i++) {
 		if (with_errors && as->a[i].error.len > 0) {
-			struct tvars *e = tvars_add(c->vars, "errors");
+			struct tvars *e = tvars_add(c->w.vars, "errors");
 
 			rc |= e == NULL ? -1 : 0;
 			if (e != NULL) {
@@ -593,8 +437,8 @@ show_form(struct ctx *c, const struct answers *as, int with_errors)
 		rc |= field_vars(c, &as->a[i], with_errors);
 	}
 	if (with_errors && as->nerrors > 0) {
-		rc |= tvars_set(c->vars, "page_error", "1");
-		c->req.status = 422;
+		rc |= tvars_set(c->w.vars, "page_error", "1");
+		c->w.req.status = 422;
 	}
 	if (rc != 0) {
 		system_error(c);
@@ -649,7 +493,7 @@ confirm_token(const struct ctx *c, const struct buf *json, struct buf *out)
 	unsigned char raw[NONCE_LEN + 8 + SEAL_MAC_LEN];
 
 	seal_random(raw, NONCE_LEN);
-	put_be64(raw + NONCE_LEN, (uint64_t)(c->now + CONFIRM_TTL));
+	put_be64(raw + NONCE_LEN, (uint64_t)(c->w.now + CONFIRM_TTL));
 	if (confirm_mac(c, raw, json, raw + NONCE_LEN + 8) == -1)
 		return -1;
 	return seal_b64url(raw, sizeof(raw), out);
@@ -664,7 +508,7 @@ hidden_vars(struct ctx *c, const struct answer *a)
 	size_t			 i;
 
 	if (f->type != FT_CHECKBOX) {
-		if ((h = tvars_add(c->vars, "hidden")) == NULL)
+		if ((h = tvars_add(c->w.vars, "hidden")) == NULL)
 			return -1;
 		return tvars_setf(h, "name", "f_%s", f->key) |
 		    tvars_setn(h, "value", a->value.len ? a->value.data : "", a->value.len);
@@ -672,7 +516,7 @@ hidden_vars(struct ctx *c, const struct answer *a)
 	for (i = 0; i < f->nchoices; i++) {
 		if (!a->picked[i])
 			continue;
-		if ((h = tvars_add(c->vars, "hidden")) == NULL)
+		if ((h = tvars_add(c->w.vars, "hidden")) == NULL)
 			return -1;
 		if ((tvars_setf(h, "name", "f_%s", f->key) | tvars_set(h, "value", f->choices[i].value)) != 0)
 			return -1;
@@ -690,11 +534,11 @@ show_confirm(struct ctx *c, const struct answers *as)
 	buf_init(&json);
 	buf_init(&tok);
 	buf_init(&disp);
-	rc |= tvars_setf(c->vars, "title", "入力内容の確認（%s）", c->proc->title);
+	rc |= tvars_setf(c->w.vars, "title", "入力内容の確認（%s）", c->proc->title);
 	rc |= proc_vars(c);
 	rc |= answers_json(as, &json);
 	rc |= confirm_token(c, &json, &tok);
-	rc |= tvars_set(c->vars, "token", buf_cstr(&tok));
+	rc |= tvars_set(c->w.vars, "token", buf_cstr(&tok));
 	for (i = 0; i < as->n && rc == 0; i++) {
 		const struct answer	*a = &as->a[i];
 		struct tvars		*row;
@@ -702,7 +546,7 @@ show_confirm(struct ctx *c, const struct answers *as)
 		rc |= hidden_vars(c, a);
 		if (!a->shown)
 			continue;
-		if ((row = tvars_add(c->vars, "rows")) == NULL) {
+		if ((row = tvars_add(c->w.vars, "rows")) == NULL) {
 			rc = -1;
 			break;
 		}
@@ -748,7 +592,7 @@ static int
 sealed_payload(const struct ctx *c, const struct buf *json, struct buf *out)
 {
 	buf_printf(out, "{\"v\":1,\"procedure\":\"%s\",\"form_hash\":\"%s\",\"received_at\":%lld,"
-	    "\"answers\":", c->proc->id, c->proc->hash, (long long)c->now);
+	    "\"answers\":", c->proc->id, c->proc->hash, (long long)c->w.now);
 	buf_put(out, json->data, json->len);
 	buf_putc(out, '}');
 	return out->oom ? -1 : 0;
@@ -764,13 +608,13 @@ show_done(struct ctx *c, const char *receipt, const char *inquiry, time_t receiv
 	buf_init(&key);
 	jst_format(received, 1, &when);
 	buf_printf(&key, "%.5s-%s", inquiry, inquiry + 5);
-	rc |= tvars_setf(c->vars, "title", "申請を受け付けました（%s）", c->proc->title);
+	rc |= tvars_setf(c->w.vars, "title", "申請を受け付けました（%s）", c->proc->title);
 	rc |= proc_vars(c);
-	rc |= tvars_set(c->vars, "receipt", receipt);
-	rc |= tvars_set(c->vars, "inquiry", buf_cstr(&key));
-	rc |= tvars_set(c->vars, "received", buf_cstr(&when));
+	rc |= tvars_set(c->w.vars, "receipt", receipt);
+	rc |= tvars_set(c->w.vars, "inquiry", buf_cstr(&key));
+	rc |= tvars_set(c->w.vars, "received", buf_cstr(&when));
 	if (c->proc->complete_message != NULL)
-		rc |= tvars_set(c->vars, "complete_message", c->proc->complete_message);
+		rc |= tvars_set(c->w.vars, "complete_message", c->proc->complete_message);
 	rc |= when.oom || key.oom ? -1 : 0;
 	buf_free(&when);
 	buf_wipe(&key);
@@ -793,7 +637,7 @@ token_check(const struct ctx *c, const struct buf *json, unsigned char nonce[NON
 	if (confirm_mac(c, raw, json, want) == -1)
 		return -1;
 	ok = sodium_memcmp(want, raw + NONCE_LEN + 8, SEAL_MAC_LEN) == 0 &&
-	    get_be64(raw + NONCE_LEN) >= (uint64_t)c->now;
+	    get_be64(raw + NONCE_LEN) >= (uint64_t)c->w.now;
 	memcpy(nonce, raw, NONCE_LEN);
 	return ok ? 0 : -1;
 }
@@ -831,7 +675,7 @@ send_application(struct ctx *c, const struct answers *as)
 	app.key_id = key_id;
 	app.sealed = sealed.data;
 	app.sealed_len = sealed.len;
-	app.received_at = c->now;
+	app.received_at = c->w.now;
 	if (seal_mac(c->app->mac_key, "submit", nonce, NONCE_LEN, app.submit_hash) == -1 ||
 	    inquiry_hash(c, inquiry, app.inquiry_hash) == -1)
 		goto fail;
@@ -840,8 +684,8 @@ send_application(struct ctx *c, const struct answers *as)
 		goto fail;
 	/* A replay shows the first submission's receipt, with its own time. */
 	if (rc == DB_EXISTS && db_app_status(c->app->db, receipt, &st) == 0)
-		c->now = st.received_at;
-	show_done(c, receipt, inquiry, c->now);
+		c->w.now = st.received_at;
+	show_done(c, receipt, inquiry, c->w.now);
 	goto done;
 fail:
 	log_msg(LOG_ERR, "could not store an application for %s", c->proc->id);
@@ -857,7 +701,7 @@ static int
 proc_closed_page(struct ctx *c)
 {
 	struct buf	 msg;
-	int		 state = formdef_state(c->proc, c->now);
+	int		 state = formdef_state(c->proc, c->w.now);
 
 	if (state == 0)
 		return 0;
@@ -886,13 +730,13 @@ page_form(struct ctx *c)
 
 	if (proc_closed_page(c) == -1)
 		return;
-	if (answers_read(&as, c->proc, &c->form, &c->keys, jst_date(c->now)) == -1) {
+	if (answers_read(&as, c->proc, &c->form, &c->keys, jst_date(c->w.now)) == -1) {
 		answers_free(&as);
 		system_error(c);
 		return;
 	}
 	action = kv_get(&c->form, K_ACTION);
-	if (c->req.method != HTTP_POST || action == NULL || strcmp(action->p, "back") == 0)
+	if (c->w.req.method != HTTP_POST || action == NULL || strcmp(action->p, "back") == 0)
 		show_form(c, &as, 0);
 	else if (as.nerrors > 0)
 		show_form(c, &as, 1);
@@ -954,8 +798,8 @@ status_throttled(const struct ctx *c, const unsigned char ka[SEAL_MAC_LEN],
 {
 	int64_t na = 0, nr = 0;
 
-	if (db_throttle_count(c->app->db, ka, c->now, THROTTLE_ADDR_WINDOW, &na) == -1 ||
-	    db_throttle_count(c->app->db, kr, c->now, THROTTLE_RECEIPT_WINDOW, &nr) == -1)
+	if (db_throttle_count(c->app->db, ka, c->w.now, THROTTLE_ADDR_WINDOW, &na) == -1 ||
+	    db_throttle_count(c->app->db, kr, c->w.now, THROTTLE_RECEIPT_WINDOW, &nr) == -1)
 		return -1;
 	return na >= THROTTLE_ADDR_LIMIT || nr >= THROTTLE_RECEIPT_LIMIT;
 }
@@ -985,12 +829,12 @@ status_result(struct ctx *c, const struct db_app_status *st)
 
 	buf_init(&when);
 	jst_format(st->received_at, 1, &when);
-	rc |= tvars_set(c->vars, "found", "1");
-	rc |= tvars_set(c->vars, "r_title", p ? p->title : st->procedure_id);
-	rc |= tvars_set(c->vars, "r_received", buf_cstr(&when));
-	rc |= tvars_set(c->vars, "r_status", status_label(st->status));
+	rc |= tvars_set(c->w.vars, "found", "1");
+	rc |= tvars_set(c->w.vars, "r_title", p ? p->title : st->procedure_id);
+	rc |= tvars_set(c->w.vars, "r_received", buf_cstr(&when));
+	rc |= tvars_set(c->w.vars, "r_status", status_label(st->status));
 	if (p != NULL)
-		rc |= tvars_set(c->vars, "r_contact", p->contact);
+		rc |= tvars_set(c->w.vars, "r_contact", p->contact);
 	rc |= when.oom ? -1 : 0;
 	buf_free(&when);
 	return rc;
@@ -1011,13 +855,13 @@ status_lookup(struct ctx *c)
 	if (lookup_normalise(kv_get(&c->form, S_INQUIRY), 0, inquiry, sizeof(inquiry)) == -1)
 		inquiry[0] = '\0';
 	snprintf(fmt, sizeof(fmt), "%.4s-%.4s-%.4s", receipt, receipt + 4, receipt + 8);
-	if (throttle_key(c, "throttle-addr", c->req.remote_addr, ka) == -1 ||
+	if (throttle_key(c, "throttle-addr", c->w.req.remote_addr, ka) == -1 ||
 	    throttle_key(c, "throttle-receipt", fmt, kr) == -1 ||
 	    (rc = status_throttled(c, ka, kr)) == -1)
 		return -1;
 	if (rc == 1) {
-		c->req.status = 429;
-		return tvars_set(c->vars, "s_error", "確認の回数が上限に達しました。"
+		c->w.req.status = 429;
+		return tvars_set(c->w.vars, "s_error", "確認の回数が上限に達しました。"
 		    "しばらく時間をおいてから、もう一度お試しください。");
 	}
 	if (receipt[0] != '\0' && strlen(inquiry) == INQUIRY_LEN &&
@@ -1026,13 +870,13 @@ status_lookup(struct ctx *c)
 	sodium_memzero(inquiry, sizeof(inquiry));
 	if (ok)
 		return status_result(c, &st);
-	if (db_throttle_hit(c->app->db, ka, c->now, THROTTLE_ADDR_WINDOW, &hits) == -1 ||
-	    db_throttle_hit(c->app->db, kr, c->now, THROTTLE_RECEIPT_WINDOW, &hits) == -1)
+	if (db_throttle_hit(c->app->db, ka, c->w.now, THROTTLE_ADDR_WINDOW, &hits) == -1 ||
+	    db_throttle_hit(c->app->db, kr, c->w.now, THROTTLE_RECEIPT_WINDOW, &hits) == -1)
 		return -1;
-	c->req.status = 422;
-	tvars_set(c->vars, "page_error", "1");
+	c->w.req.status = 422;
+	tvars_set(c->w.vars, "page_error", "1");
 	/* One neutral message: it must not tell which of the two was wrong. */
-	return tvars_set(c->vars, "s_error", "受付番号または問合せキーが正しくありません。"
+	return tvars_set(c->w.vars, "s_error", "受付番号または問合せキーが正しくありません。"
 	    "控えをご確認のうえ、もう一度入力してください。");
 }
 
@@ -1041,9 +885,9 @@ page_status(struct ctx *c)
 {
 	int rc = 0;
 
-	rc |= tvars_set(c->vars, "title", "申請状況の確認");
-	rc |= csrf_vars(c);
-	if (rc == 0 && c->req.method == HTTP_POST)
+	rc |= tvars_set(c->w.vars, "title", "申請状況の確認");
+	rc |= web_csrf_vars(&c->w);
+	if (rc == 0 && c->w.req.method == HTTP_POST)
 		rc = status_lookup(c);
 	if (rc != 0) {
 		system_error(c);
@@ -1057,7 +901,7 @@ page_status(struct ctx *c)
 static int
 form_proc(struct ctx *c)
 {
-	const char *id = c->req.path + strlen("/f/");
+	const char *id = c->w.req.path + strlen("/f/");
 
 	c->proc = formset_get(c->app->forms, id);
 	return c->proc != NULL ? 0 : -1;
@@ -1076,19 +920,10 @@ bad_input(struct ctx *c, const struct kv_form *f)
 static int
 parse_body(struct ctx *c, const struct kv_decl *decls, size_t n)
 {
-	const char *body = c->req.method == HTTP_POST ? c->req.body : "";
+	const char *body = c->w.req.method == HTTP_POST ? c->w.req.body : "";
 
-	return kv_parse_urlencoded(&c->form, decls, n, body, c->req.method == HTTP_POST ?
-	    c->req.body_len : 0, MAX_PAIRS);
-}
-
-static int
-content_type_ok(const char *ct)
-{
-	static const char want[] = "application/x-www-form-urlencoded";
-
-	return strncasecmp(ct, want, sizeof(want) - 1) == 0 &&
-	    (ct[sizeof(want) - 1] == '\0' || ct[sizeof(want) - 1] == ';');
+	return kv_parse_urlencoded(&c->form, decls, n, body, c->w.req.method == HTTP_POST ?
+	    c->w.req.body_len : 0, MAX_PAIRS);
 }
 
 /* Declare and parse the page's keys, then check CSRF on POST. 0 to go on. */
@@ -1111,8 +946,8 @@ gate_input(struct ctx *c, const struct route *rt)
 		bad_input(c, &c->form);
 		return -1;
 	}
-	if (c->req.method == HTTP_POST &&
-	    !csrf_ok(c, kv_get(&c->form, rt->page == PAGE_FORM ? K_CSRF : S_CSRF))) {
+	if (c->w.req.method == HTTP_POST &&
+	    !web_csrf_ok(&c->w, kv_get(&c->form, rt->page == PAGE_FORM ? K_CSRF : S_CSRF))) {
 		error_page(c, 403, "ページの有効期限が切れました",
 		    "安全のため、この操作を受け付けられませんでした。Cookieを有効にしたうえで、"
 		    "もう一度フォームを開いて入力してください。");
@@ -1127,16 +962,16 @@ handle(struct ctx *c)
 	const struct route	*rt;
 	int			 allowed, st;
 
-	c->now = time(NULL);
-	if ((c->vars = tvars_new()) == NULL) {
-		c->req.status = 500;
+	c->w.now = time(NULL);
+	if ((c->w.vars = tvars_new()) == NULL) {
+		c->w.req.status = 500;
 		return;
 	}
-	if (c->req.method == HTTP_OTHER) {
-		method_not_allowed(c, HTTP_GET | HTTP_HEAD | HTTP_POST);
+	if (c->w.req.method == HTTP_OTHER) {
+		web_method_not_allowed(&c->w, HTTP_GET | HTTP_HEAD | HTTP_POST);
 		return;
 	}
-	rt = http_route(routes, sizeof(routes) / sizeof(routes[0]), c->req.path, c->req.method, &allowed);
+	rt = http_route(routes, sizeof(routes) / sizeof(routes[0]), c->w.req.path, c->w.req.method, &allowed);
 	if (rt == NULL || (rt->page == PAGE_FORM && form_proc(c) == -1)) {
 		error_page(c, 404, "ページが見つかりません",
 		    "お探しのページは見つかりませんでした。URLをご確認いただくか、"
@@ -1144,16 +979,16 @@ handle(struct ctx *c)
 		return;
 	}
 	if (!allowed) {
-		method_not_allowed(c, rt->methods);
+		web_method_not_allowed(&c->w, rt->methods);
 		return;
 	}
-	if (c->req.method == HTTP_POST && !content_type_ok(c->req.content_type)) {
+	if (c->w.req.method == HTTP_POST && !web_content_type_ok(c->w.req.content_type)) {
 		error_page(c, 415, "送信形式が正しくありません", "フォームから送信してください。");
 		return;
 	}
-	if (kv_parse_cookies(&c->cookies, cookie_keys, C__COUNT, c->req.cookie, 32) == -1)
-		kv_free(&c->cookies);	/* a broken cookie is treated as none */
-	if (csrf_prepare(c) == -1 || (st = gate_input(c, rt)) == -1)
+	if (kv_parse_cookies(&c->w.cookies, cookie_keys, C__COUNT, c->w.req.cookie, 32) == -1)
+		kv_free(&c->w.cookies);	/* a broken cookie is treated as none */
+	if (web_csrf_prepare(&c->w) == -1 || (st = gate_input(c, rt)) == -1)
 		return;
 	switch (rt->page) {
 	case PAGE_INDEX:
@@ -1173,21 +1008,16 @@ handle(struct ctx *c)
 static void
 ctx_reset(struct ctx *c)
 {
-	http_reset(&c->req);
-	kv_free(&c->cookies);
+	web_reset(&c->w);
 	kv_free(&c->form);
 	formkeys_free(&c->keys);
-	tvars_free(c->vars);
-	c->vars = NULL;
 	c->proc = NULL;
-	sodium_memzero(c->csrf_cookie, sizeof(c->csrf_cookie));
-	c->csrf_new = 0;
 }
 
 static void
 serve(struct ctx *c, FCGX_Request *fr)
 {
-	int rc = http_read(&c->req, fr, MAX_BODY);
+	int rc = http_read(&c->w.req, fr, MAX_BODY);
 
 	if (rc == 413)
 		error_page(c, 413, "送信できる大きさを超えています",
@@ -1197,29 +1027,16 @@ serve(struct ctx *c, FCGX_Request *fr)
 		    "通信が途中で切れた可能性があります。もう一度お試しください。");
 	else
 		handle(c);
-	if (http_send(&c->req, NULL) == -1)
+	if (http_send(&c->w.req, NULL) == -1)
 		log_msg(LOG_WARNING, "client went away");
 }
 
 /* ---- processes ---- */
 
-static void
-block_signals(int how)
-{
-	sigset_t s;
-
-	sigemptyset(&s);
-	sigaddset(&s, SIGHUP);
-	sigaddset(&s, SIGTERM);
-	sigaddset(&s, SIGINT);
-	sigprocmask(how, &s, NULL);
-}
-
 static int
-worker(struct app *app, int listen_fd)
+worker_start(void *arg)
 {
-	FCGX_Request	 fr;
-	struct ctx	 c;
+	struct app *app = arg;
 
 	if ((app->forms = formset_new()) == NULL || db_open(app->db_path, &app->db) == -1)
 		return 1;
@@ -1228,107 +1045,50 @@ worker(struct app *app, int listen_fd)
 		log_msg(LOG_ERR, "no usable templates in %s", app->tmpl_dir);
 		return 1;
 	}
-	memset(&c, 0, sizeof(c));
-	c.app = app;
-	http_init(&c.req);
-	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
-		return 1;
-	while (!got_term) {
-		block_signals(SIG_UNBLOCK);
-		if (!got_hup && !got_term && FCGX_Accept_r(&fr) < 0) {
-			block_signals(SIG_BLOCK);
-			continue;	/* interrupted by a signal: reload or stop */
-		}
-		block_signals(SIG_BLOCK);
-		if (got_hup) {
-			got_hup = 0;
-			reload(app);
-		}
-		if (fr.ipcFd < 0)
-			continue;
-		serve(&c, &fr);
-		FCGX_Finish_r(&fr);
-		ctx_reset(&c);
-	}
-	FCGX_Free(&fr, 1);
-	http_reset(&c.req);
-	buf_free(&c.req.out);
-	buf_free(&c.req.headers);
+	memset(&app->ctx, 0, sizeof(app->ctx));
+	app->ctx.app = app;
+	web_init(&app->ctx.w);
+	app->ctx.w.mac_key = app->mac_key;
+	app->ctx.w.csrf_cookie_plain = "csrf";
+	app->ctx.w.csrf_cookie_tls = "__Host-csrf";
+	app->ctx.w.csrf_path = "/";
+	app->ctx.w.csrf_decl_plain = C_CSRF;
+	app->ctx.w.csrf_decl_tls = C_CSRF_HOST;
+	app->ctx.w.error_template = "error.html";
+	return 0;
+}
+
+static void
+worker_reload(void *arg)
+{
+	reload(arg);
+}
+
+static void
+worker_serve(void *arg, FCGX_Request *fr)
+{
+	struct app *app = arg;
+
+	app->ctx.w.tmpl = app->tmpl;
+	serve(&app->ctx, fr);
+	ctx_reset(&app->ctx);
+}
+
+static void
+worker_stop(void *arg)
+{
+	struct app *app = arg;
+
+	web_reset(&app->ctx.w);
+	buf_free(&app->ctx.w.req.out);
+	buf_free(&app->ctx.w.req.headers);
 	formset_free(app->forms);
 	tset_free(app->tmpl);
 	db_close(app->db);
 	sodium_memzero(app->mac_key, sizeof(app->mac_key));
-	return 0;
 }
 
-static pid_t
-spawn(struct app *app, int listen_fd)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		signal(SIGCHLD, SIG_DFL);
-		_exit(worker(app, listen_fd));
-	}
-	if (pid == -1)
-		log_msg(LOG_ERR, "fork: %s", strerror(errno));
-	return pid;
-}
-
-static void
-signal_all(pid_t *pids, int n, int sig)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (pids[i] > 0)
-			kill(pids[i], sig);
-}
-
-/* Replace workers that died; a worker that dies at once is not restarted in a tight loop. */
-static void
-reap(struct app *app, int listen_fd, pid_t *pids, int n)
-{
-	pid_t	pid;
-	int	i, status;
-
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (i = 0; i < n; i++) {
-			if (pids[i] != pid)
-				continue;
-			log_msg(LOG_ERR, "worker %ld ended (status %d); restarting", (long)pid, status);
-			sleep(1);
-			pids[i] = spawn(app, listen_fd);
-		}
-	}
-}
-
-static int
-master(struct app *app, int listen_fd, int nworkers)
-{
-	pid_t		 pids[16];
-	sigset_t	 empty;
-	int		 i, status;
-
-	sigemptyset(&empty);
-	for (i = 0; i < nworkers; i++)
-		pids[i] = spawn(app, listen_fd);
-	while (!got_term) {
-		sigsuspend(&empty);
-		if (got_hup) {
-			got_hup = 0;
-			signal_all(pids, nworkers, SIGHUP);
-		}
-		if (got_chld && !got_term) {
-			got_chld = 0;
-			reap(app, listen_fd, pids, nworkers);
-		}
-	}
-	signal_all(pids, nworkers, SIGTERM);
-	while (wait(&status) > 0)
-		;
-	return 0;
-}
+static const struct prefork_ops ops = { worker_start, worker_reload, worker_serve, worker_stop };
 
 static void
 usage(void)
@@ -1336,22 +1096,6 @@ usage(void)
 	fprintf(stderr, "usage: apply --data DIR --forms DIR --templates DIR --socket PATH"
 	    " [--workers N]\n");
 	exit(2);
-}
-
-static void
-install_handlers(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: a signal must interrupt accept() so idle workers reload at once. */
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGCHLD, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 }
 
 int
@@ -1368,7 +1112,7 @@ main(int argc, char *argv[])
 	struct app	 app;
 	const char	*sock = NULL;
 	char		 keypath[1024];
-	int		 ch, fd, nworkers = 2, rc;
+	int		 ch, nworkers = 2, rc;
 
 	memset(&app, 0, sizeof(app));
 	log_init("apply");
@@ -1393,19 +1137,7 @@ main(int argc, char *argv[])
 		log_msg(LOG_ERR, "cannot read %s (run formctl init first)", keypath);
 		return 1;
 	}
-	block_signals(SIG_BLOCK);
-	install_handlers();
-	unlink(sock);
-	if ((fd = FCGX_OpenSocket(sock, 128)) < 0) {
-		log_msg(LOG_ERR, "cannot listen on %s", sock);
-		return 1;
-	}
-	/* nginx's workers may run as another user: they only need to connect. */
-	chmod(sock, 0666);
-	log_msg(LOG_INFO, "listening on %s with %d workers", sock, nworkers);
-	block_signals(SIG_UNBLOCK);
-	rc = master(&app, fd, nworkers);
-	unlink(sock);
+	rc = prefork_run(sock, nworkers, &ops, &app) == 0 ? 0 : 1;
 	sodium_memzero(app.mac_key, sizeof(app.mac_key));
 	log_msg(LOG_INFO, "stopped");
 	return rc;

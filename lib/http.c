@@ -29,6 +29,7 @@ http_reset(struct http_req *r)
 	r->method = HTTP_OTHER;
 	r->path = r->query = r->cookie = r->content_type = r->remote_addr = "";
 	r->https = 0;
+	r->streamed = 0;
 	r->body = NULL;
 	r->body_len = 0;
 	r->status = 200;
@@ -116,11 +117,11 @@ http_read(struct http_req *r, FCGX_Request *f, size_t maxbody)
 }
 
 static int
-route_matches(const char *rpath, const char *path)
+route_matches(const char *rpath, int exact, const char *path)
 {
 	size_t n = strlen(rpath);
 
-	if (n > 1 && rpath[n - 1] == '/')
+	if (!exact && n > 1 && rpath[n - 1] == '/')
 		return strncmp(rpath, path, n) == 0 && path[n] != '\0';
 	return strcmp(rpath, path) == 0;
 }
@@ -132,7 +133,7 @@ http_route(const struct route *tab, size_t n, const char *path, enum http_method
 
 	*allowed = 0;
 	for (i = 0; i < n; i++) {
-		if (!route_matches(tab[i].path, path))
+		if (!route_matches(tab[i].path, tab[i].exact, path))
 			continue;
 		*allowed = (tab[i].methods & (unsigned)m) != 0;
 		return &tab[i];
@@ -192,33 +193,65 @@ http_allow(unsigned methods, char *out, size_t len)
 		out[strlen(out) - 2] = '\0';
 }
 
+/* Status line and headers; length -1 for a streamed body of unknown length. */
+static int
+send_head(struct http_req *r, const char *content_type, long long length)
+{
+	struct buf	head;
+	int		rc;
+
+	/* Not FCGX_FPrintF: libfcgi has its own printf that lacks %zu. */
+	buf_init(&head);
+	/* Pages carry personal data or one-time tokens: never cache them. */
+	buf_printf(&head, "Status: %d %s\r\nContent-Type: %s\r\nCache-Control: no-store\r\n",
+	    r->status, http_status_text(r->status), content_type ? content_type : "text/html; charset=utf-8");
+	if (length >= 0)
+		buf_printf(&head, "Content-Length: %lld\r\n", length);
+	buf_printf(&head, "%s\r\n", buf_cstr(&r->headers));
+	rc = head.oom || FCGX_PutStr(head.data, (int)head.len, r->fcgi->out) < 0 ? -1 : 0;
+	buf_free(&head);
+	return rc;
+}
+
 int
 http_send(struct http_req *r, const char *content_type)
 {
-	FCGX_Stream	*o = r->fcgi->out;
-	struct buf	 head;
-	int		 rc = -1;
-
+	if (r->streamed)
+		return 0;
 	if (r->out.oom || r->headers.oom) {
 		r->status = 500;
 		buf_reset(&r->out);
 		buf_reset(&r->headers);
 	}
-	/* Not FCGX_FPrintF: libfcgi has its own printf that lacks %zu. */
-	buf_init(&head);
-	/* Pages carry personal data or one-time tokens: never cache them. */
-	buf_printf(&head, "Status: %d %s\r\nContent-Type: %s\r\n"
-	    "Cache-Control: no-store\r\nContent-Length: %zu\r\n%s\r\n",
-	    r->status, http_status_text(r->status),
-	    content_type ? content_type : "text/html; charset=utf-8",
-	    r->method == HTTP_HEAD ? (size_t)0 : r->out.len, buf_cstr(&r->headers));
-	if (head.oom || FCGX_PutStr(head.data, (int)head.len, o) < 0)
-		goto done;
+	if (send_head(r, content_type, r->method == HTTP_HEAD ? 0 : (long long)r->out.len) == -1)
+		return -1;
 	if (r->method != HTTP_HEAD && r->out.len > 0 &&
-	    FCGX_PutStr(r->out.data, (int)r->out.len, o) < 0)
-		goto done;
-	rc = 0;
-done:
-	buf_free(&head);
-	return rc;
+	    FCGX_PutStr(r->out.data, (int)r->out.len, r->fcgi->out) < 0)
+		return -1;
+	return 0;
+}
+
+int
+http_stream_begin(struct http_req *r, const char *content_type)
+{
+	r->streamed = 1;
+	if (r->headers.oom)
+		return -1;
+	return send_head(r, content_type, -1);
+}
+
+int
+http_stream_write(struct http_req *r, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n > 0) {
+		int chunk = n > 65536 ? 65536 : (int)n;
+
+		if (FCGX_PutStr(c, chunk, r->fcgi->out) != chunk)
+			return -1;
+		c += chunk;
+		n -= (size_t)chunk;
+	}
+	return 0;
 }

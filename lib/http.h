@@ -29,6 +29,7 @@ struct http_req {
 	const char	*content_type;
 	const char	*remote_addr;
 	int		 https;
+	int		 streamed;	/* the response went out with http_stream_begin */
 	char		*body;		/* POST body, NUL-terminated, wiped on reset */
 	size_t		 body_len;
 
@@ -41,6 +42,8 @@ struct route {
 	const char	*path;		/* exact, or a prefix when it ends in '/' (but is not "/") */
 	unsigned	 methods;	/* HTTP_GET | HTTP_HEAD | HTTP_POST */
 	int		 page;		/* what the program switches on */
+	int		 exact;		/* match the path only, even when it ends in '/' */
+	unsigned	 auth;		/* what the program requires before the page runs (its own flags) */
 };
 
 void	http_init(struct http_req *r);
@@ -60,6 +63,12 @@ const struct route *http_route(const struct route *tab, size_t n, const char *pa
 int	http_header(struct http_req *r, const char *name, const char *value);
 /* Send status, headers and body (no body for HEAD).  Content-Type is HTML unless given. */
 int	http_send(struct http_req *r, const char *content_type);
+/*
+ * A streamed response (exports): status and headers at once, no
+ * Content-Length, then the body in pieces.  http_send() is then a no-op.
+ */
+int	http_stream_begin(struct http_req *r, const char *content_type);
+int	http_stream_write(struct http_req *r, const void *p, size_t n);
 const char *http_status_text(int status);
 /* "GET, HEAD, POST" for the Allow header. */
 void	http_allow(unsigned methods, char *out, size_t len);

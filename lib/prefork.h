@@ -1,0 +1,24 @@
+/*
+ * prefork: the process model of our FastCGI programs.  A master opens the
+ * socket and forks workers that accept on it; it restarts a worker that
+ * dies (not in a tight loop).  SIGHUP makes every worker call ops->reload
+ * between requests; SIGTERM or SIGINT lets each worker finish its request
+ * and exit.  Signal state is process state and lives here, not in any
+ * request.
+ */
+#ifndef PREFORK_H
+#define PREFORK_H
+
+#include <fcgiapp.h>
+
+struct prefork_ops {
+	int	(*start)(void *arg);	/* in each worker after fork; 0 to go on */
+	void	(*reload)(void *arg);	/* on SIGHUP, between requests */
+	void	(*serve)(void *arg, FCGX_Request *fr);	/* one request; prefork finishes it */
+	void	(*stop)(void *arg);	/* worker exit: free, wipe keys */
+};
+
+/* Listen on socket_path (mode 0666: nginx's workers connect as another user) and run until SIGTERM. */
+int	prefork_run(const char *socket_path, int nworkers, const struct prefork_ops *ops, void *arg);
+
+#endif

@@ -1,0 +1,192 @@
+#include "web.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "seal.h"
+
+void
+web_init(struct web *w)
+{
+	http_init(&w->req);
+}
+
+void
+web_reset(struct web *w)
+{
+	http_reset(&w->req);
+	kv_free(&w->cookies);
+	tvars_free(w->vars);
+	w->vars = NULL;
+	sodium_memzero(w->csrf_cookie, sizeof(w->csrf_cookie));
+	w->csrf_new = 0;
+}
+
+void
+web_log_lines(const char *prefix, const struct buf *b)
+{
+	const char *s = buf_cstr(b), *nl;
+
+	while (*s != '\0') {
+		nl = strchr(s, '\n');
+		log_msg(LOG_ERR, "%s%.*s", prefix, nl ? (int)(nl - s) : (int)strlen(s), s);
+		if (nl == NULL)
+			break;
+		s = nl + 1;
+	}
+}
+
+int
+web_load_templates(const char *dir, struct tset **t)
+{
+	struct buf	 err;
+	struct tset	*n;
+
+	buf_init(&err);
+	if ((n = tset_load(dir, &err)) == NULL) {
+		web_log_lines("templates refused, previous kept: ", &err);
+		buf_free(&err);
+		return -1;
+	}
+	buf_free(&err);
+	tset_free(*t);
+	*t = n;
+	return 0;
+}
+
+int
+web_render(struct web *w, const char *name)
+{
+	struct buf err;
+
+	buf_init(&err);
+	buf_reset(&w->req.out);
+	if (tset_render(w->tmpl, name, w->vars, &w->req.out, &err) == -1) {
+		log_msg(LOG_ERR, "render %s: %s", name, buf_cstr(&err));
+		buf_free(&err);
+		w->req.status = 500;
+		buf_reset(&w->req.out);
+		buf_puts(&w->req.out, "<!DOCTYPE html><html lang=\"ja\"><meta charset=\"utf-8\">"
+		    "<title>エラー</title><p>システムエラーが発生しました。</p></html>");
+		return -1;
+	}
+	buf_free(&err);
+	return 0;
+}
+
+void
+web_error_page(struct web *w, int status, const char *heading, const char *message)
+{
+	tvars_free(w->vars);
+	if ((w->vars = tvars_new()) == NULL) {
+		w->req.status = 500;
+		return;
+	}
+	w->req.status = status;
+	tvars_set(w->vars, "title", heading);
+	tvars_set(w->vars, "heading", heading);
+	tvars_set(w->vars, "message", message);
+	if (status != 405)
+		tvars_set(w->vars, "page_error", "1");
+	(void)web_render(w, w->error_template);
+}
+
+void
+web_method_not_allowed(struct web *w, unsigned methods)
+{
+	char allow[64];
+
+	http_allow(methods, allow, sizeof(allow));
+	(void)http_header(&w->req, "Allow", allow);
+	web_error_page(w, 405, "この操作はできません",
+	    "このページはその方法では利用できません。トップページからやり直してください。");
+}
+
+int
+web_content_type_ok(const char *ct)
+{
+	static const char want[] = "application/x-www-form-urlencoded";
+
+	return strncasecmp(ct, want, sizeof(want) - 1) == 0 &&
+	    (ct[sizeof(want) - 1] == '\0' || ct[sizeof(want) - 1] == ';');
+}
+
+/* ---- CSRF ---- */
+
+static const struct kv_value *
+csrf_cookie_value(const struct web *w)
+{
+	return kv_get(&w->cookies, w->req.https ? w->csrf_decl_tls : w->csrf_decl_plain);
+}
+
+int
+web_csrf_prepare(struct web *w)
+{
+	const struct kv_value	*v = csrf_cookie_value(w);
+	unsigned char		 raw[32];
+	struct buf		 b;
+
+	if (v != NULL && v->len == 43) {
+		snprintf(w->csrf_cookie, sizeof(w->csrf_cookie), "%s", v->p);
+		return 0;
+	}
+	seal_random(raw, sizeof(raw));
+	buf_init(&b);
+	if (seal_b64url(raw, sizeof(raw), &b) == -1 || b.len >= sizeof(w->csrf_cookie)) {
+		buf_free(&b);
+		return -1;
+	}
+	snprintf(w->csrf_cookie, sizeof(w->csrf_cookie), "%s", buf_cstr(&b));
+	buf_wipe(&b);
+	w->csrf_new = 1;
+	return 0;
+}
+
+static int
+csrf_token(const struct web *w, struct buf *out)
+{
+	unsigned char mac[SEAL_MAC_LEN];
+
+	if (seal_mac(w->mac_key, "csrf", w->csrf_cookie, strlen(w->csrf_cookie), mac) == -1)
+		return -1;
+	return seal_b64url(mac, sizeof(mac), out);
+}
+
+int
+web_csrf_ok(const struct web *w, const struct kv_value *token)
+{
+	const struct kv_value	*cookie = csrf_cookie_value(w);
+	unsigned char		 mac[SEAL_MAC_LEN];
+
+	if (cookie == NULL || token == NULL ||
+	    seal_b64url_decode(token->p, token->len, mac, sizeof(mac)) != SEAL_MAC_LEN)
+		return 0;
+	return seal_mac_verify(w->mac_key, "csrf", cookie->p, cookie->len, mac) == 0;
+}
+
+int
+web_csrf_vars(struct web *w)
+{
+	struct buf	 tok, hdr;
+	int		 rc = -1;
+
+	buf_init(&tok);
+	buf_init(&hdr);
+	if (csrf_token(w, &tok) == -1 || tvars_set(w->vars, "csrf", buf_cstr(&tok)) == -1)
+		goto done;
+	if (w->csrf_new) {
+		/* __Host- cookies must be Secure with Path=/. */
+		buf_printf(&hdr, "%s=%s; Path=%s; HttpOnly; SameSite=Strict%s",
+		    w->req.https ? w->csrf_cookie_tls : w->csrf_cookie_plain, w->csrf_cookie,
+		    w->req.https ? "/" : w->csrf_path, w->req.https ? "; Secure" : "");
+		if (hdr.oom || http_header(&w->req, "Set-Cookie", buf_cstr(&hdr)) == -1)
+			goto done;
+	}
+	rc = 0;
+done:
+	buf_free(&tok);
+	buf_free(&hdr);
+	return rc;
+}

@@ -1,0 +1,61 @@
+/*
+ * web: what every page-rendering FastCGI program shares — the per-request
+ * part that is not the program's own (request, cookies, template
+ * variables, CSRF state), rendering through the escaping template engine,
+ * error pages, and the CSRF check (a random HttpOnly cookie and a form token
+ * that is its MAC under the program's key).
+ *
+ * A program embeds struct web in its per-request context, fills the
+ * configuration fields once, and calls web_reset() after every request,
+ * which wipes and frees what the request held.  Pointers in the
+ * configuration fields are borrowed from the program.
+ */
+#ifndef WEB_H
+#define WEB_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "buf.h"
+#include "http.h"
+#include "kv.h"
+#include "tmpl.h"
+
+struct web {
+	/* configuration, set once by the program */
+	const struct tset	*tmpl;		/* may change on reload; the program updates it */
+	const unsigned char	*mac_key;	/* SEAL_KEY_LEN bytes */
+	const char		*csrf_cookie_plain;	/* cookie name without TLS, e.g. "csrf" */
+	const char		*csrf_cookie_tls;	/* with TLS: a __Host- name */
+	const char		*csrf_path;	/* Path for the plain cookie ("/" or "/staff/") */
+	size_t			 csrf_decl_plain, csrf_decl_tls;	/* their indexes in the cookie declarations */
+	const char		*error_template;	/* e.g. "error.html" */
+
+	/* per request */
+	struct http_req		 req;
+	struct kv_form		 cookies;
+	struct tvars		*vars;
+	char			 csrf_cookie[64];
+	int			 csrf_new;
+	time_t			 now;
+};
+
+void	web_init(struct web *w);
+void	web_reset(struct web *w);
+/* Renders into req.out; on failure a plain 500 page replaces it and -1 is returned. */
+int	web_render(struct web *w, const char *name);
+void	web_error_page(struct web *w, int status, const char *heading, const char *message);
+void	web_method_not_allowed(struct web *w, unsigned methods);
+int	web_content_type_ok(const char *content_type);
+/* Take the CSRF cookie from the request, or make a new one (sent by web_csrf_vars). */
+int	web_csrf_prepare(struct web *w);
+/* Does the form's token match the cookie? 1 yes, 0 no. */
+int	web_csrf_ok(const struct web *w, const struct kv_value *token);
+/* Set "csrf" in vars, and the Set-Cookie header when the cookie is new. */
+int	web_csrf_vars(struct web *w);
+/* Load a template directory; on failure the previous set (*t) is kept and the reasons logged. */
+int	web_load_templates(const char *dir, struct tset **t);
+/* Log a multi-line message one line at a time with a prefix. */
+void	web_log_lines(const char *prefix, const struct buf *b);
+
+#endif
