@@ -30,11 +30,11 @@ LDFLAGS	+= $(LDSAN)
 # Shared modules, each lib/x.c with its lib/x.h (the header is the API).
 LIB_SRC	 = lib/answers.c lib/audit.c lib/buf.c lib/custody.c lib/db.c lib/prefork.c lib/web.c lib/dirlist.c lib/esc.c lib/formdef.c \
 	   lib/formset.c lib/http.c lib/jnorm.c lib/jst.c lib/kv.c lib/log.c lib/seal.c \
-	   lib/tmpl.c exports/csv.c
+	   lib/tmpl.c exports/csv.c exports/export.c
 LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_A	 = $(BUILD)/libplatform.a
 
-PROGS	 = $(BUILD)/apply $(BUILD)/formctl
+PROGS	 = $(BUILD)/apply $(BUILD)/staff $(BUILD)/formctl
 # One program per module; each prints TAP.
 UNIT_SRC = tests/unit/test_answers.c tests/unit/test_db.c tests/unit/test_esc.c \
 	   tests/unit/test_formdef.c tests/unit/test_jnorm.c tests/unit/test_kv.c \
@@ -60,6 +60,9 @@ $(LIB_A): $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/apply: $(BUILD)/fcgi/apply.o $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/staff: $(BUILD)/fcgi/staff.o $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 FORMCTL_SRC = tools/formctl.c tools/formctl_staff.c tools/formctl_audit.c tools/formctl_export.c

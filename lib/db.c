@@ -168,6 +168,7 @@ enum stmt {
 	ST_AUDIT_ALL,
 	ST_AUDIT_PAGE,
 	ST_AUDIT_RANGE,
+	ST_AUDIT_COUNT,
 	ST__COUNT
 };
 
@@ -268,6 +269,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    " ORDER BY seq DESC LIMIT ?4 OFFSET ?5",
 	[ST_AUDIT_RANGE] = "SELECT seq, at, actor, action, target, detail, addr, prev, mac FROM audit"
 	    " WHERE at >= ?1 AND at < ?2 ORDER BY seq",
+	[ST_AUDIT_COUNT] = "SELECT count(*) FROM audit WHERE (?1 = '' OR action = ?1) AND at >= ?2 AND at < ?3",
 };
 
 struct db {
@@ -1583,4 +1585,20 @@ db_audit_page(struct db *db, const char *action, time_t from, time_t to, int64_t
 	sqlite3_bind_int64(s, 4, (sqlite3_int64)limit);
 	sqlite3_bind_int64(s, 5, (sqlite3_int64)offset);
 	return each_row(db, s, audit_row, &a);
+}
+
+int
+db_audit_count(struct db *db, const char *action, time_t from, time_t to, int64_t *out)
+{
+	sqlite3_stmt	*s = prep(db, ST_AUDIT_COUNT);
+	int		 rc;
+
+	sqlite3_bind_text(s, 1, action, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)from);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)to);
+	rc = step(db, s);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : -1;
 }

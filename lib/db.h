@@ -247,6 +247,8 @@ int	db_audit_range(struct db *db, time_t from, time_t to,
 int	db_audit_page(struct db *db, const char *action, time_t from, time_t to, int64_t limit,
 	    int64_t offset, int (*fn)(const struct db_audit *e, void *arg), void *arg);
 
+int	db_audit_count(struct db *db, const char *action, time_t from, time_t to, int64_t *out);
+
 /* Section, first key and recovery public key in one transaction. */
 int	db_section_create(struct db *db, const char *id, const char *name,
 	    const unsigned char recovery_pk[SEAL_PK_LEN], const char key_id[SEAL_KEYID_LEN + 1],

@@ -1,7 +1,10 @@
 #!/bin/sh
-# make run: create the demo data directory if absent, start the apply program
-# and nginx on 127.0.0.1:$PORT, and stop both cleanly on Ctrl-C or SIGTERM.
-# Environment: DATA_DIR (default ./var), PORT (default 8080), FORMS_DIR (default ./forms).
+# make run: create the demo data directory if absent, start the apply and
+# staff programs and nginx on 127.0.0.1:$PORT, and stop them all cleanly on
+# Ctrl-C or SIGTERM.
+# Environment: DATA_DIR (default ./var), PORT (default 8080), FORMS_DIR (default ./forms),
+# STAFF_NETWORKS (addresses allowed to reach /staff/, default "127.0.0.1 ::1"),
+# IDLE_MINUTES (staff session idle timeout, default 30).
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
@@ -9,24 +12,38 @@ PORT=${PORT:-8080}
 DATA_DIR=${DATA_DIR:-$ROOT/var}
 FORMS_DIR=${FORMS_DIR:-$ROOT/forms}
 WORKERS=${WORKERS:-2}
+STAFF_NETWORKS=${STAFF_NETWORKS:-127.0.0.1 ::1}
+IDLE_MINUTES=${IDLE_MINUTES:-30}
 mkdir -p "$DATA_DIR"
 DATA_DIR=$(cd "$DATA_DIR" && pwd)
 FORMS_DIR=$(cd "$FORMS_DIR" && pwd)
 FORMCTL="$BUILD/formctl --data $DATA_DIR --forms $FORMS_DIR"
 
+# The password line formctl prints for a new account.
+password_of() { sed -n 's/^password (give it to the member; shown only once): //p'; }
+
 demo_setup() {
 	$FORMCTL init
 	keys="$DATA_DIR/demo-recovery-keys.txt"
-	(umask 077 && : > "$keys")
-	while read -r id name; do
+	logins="$DATA_DIR/demo-logins.txt"
+	others="$DATA_DIR/demo-other-logins.txt"
+	(umask 077 && : > "$keys" && : > "$logins" && : > "$others")
+	while read -r id name login; do
 		out=$($FORMCTL section add "$id" "$name")
 		echo "$out" | head -1
-		printf '%s %s %s\n' "$id" "$name" "$(echo "$out" | tail -1)" >> "$keys"
+		rkey=$(echo "$out" | tail -1)
+		printf '%s %s %s\n' "$id" "$name" "$rkey" >> "$keys"
+		pass=$($FORMCTL staff add "$login" staff | password_of)
+		echo "$rkey" | $FORMCTL grant "$login" "$id" --recovery >/dev/null
+		printf '%s %s %s\n' "$name" "$login" "$pass" >> "$logins"
 	done <<SECTIONS
-yotsuya-hc 四谷保健センター
-gomi-genryo ごみ減量リサイクル課
-chiiki-care 地域包括ケア推進課
+yotsuya-hc 四谷保健センター yotsuya
+gomi-genryo ごみ減量リサイクル課 gomi
+chiiki-care 地域包括ケア推進課 chiiki
 SECTIONS
+	for role in admin auditor; do
+		printf '%s %s %s\n' "$role" "demo-$role" "$($FORMCTL staff add "demo-$role" "$role" | password_of)" >> "$others"
+	done
 	echo "demo recovery keys (demo only; in production they are printed once and kept on paper): $keys"
 }
 
@@ -41,41 +58,55 @@ mkdir -p "$RUN_DIR/tmp" "$RUN_DIR/www"
 cp -R "$ROOT/static" "$RUN_DIR/www/static"
 cp -R "$ROOT/static/errors" "$RUN_DIR/www/errors"
 cp "$ROOT/conf/fastcgi.conf" "$RUN_DIR/fastcgi.conf"
+STAFF_ALLOW=""
+for net in $STAFF_NETWORKS; do STAFF_ALLOW="$STAFF_ALLOW			allow $net;"; done
 USER_LINE=""
 if [ "$(id -u)" -eq 0 ]; then
 	if id www-data >/dev/null 2>&1; then USER_LINE="user www-data;"; else USER_LINE="user nobody nogroup;"; fi
 fi
 sed -e "s|@RUN_DIR@|$RUN_DIR|g" -e "s|@LOG_DIR@|$DATA_DIR/log|g" -e "s|@PORT@|$PORT|g" \
-    -e "s|@STATIC_ROOT@|$RUN_DIR/www|g" -e "s|@USER_LINE@|$USER_LINE|" \
+    -e "s|@STATIC_ROOT@|$RUN_DIR/www|g" -e "s|@USER_LINE@|$USER_LINE|" -e "s|@STAFF_ALLOW@|$STAFF_ALLOW|" \
     "$ROOT/conf/nginx.conf.in" > "$RUN_DIR/nginx.conf"
 
-APPLY_PID=""; NGINX_PID=""
+APPLY_PID=""; STAFF_PID=""; NGINX_PID=""
 stop() {
 	trap - INT TERM EXIT
 	[ -n "$NGINX_PID" ] && kill -QUIT "$NGINX_PID" 2>/dev/null || true
 	[ -n "$APPLY_PID" ] && kill -TERM "$APPLY_PID" 2>/dev/null || true
+	[ -n "$STAFF_PID" ] && kill -TERM "$STAFF_PID" 2>/dev/null || true
 	wait 2>/dev/null || true
-	rm -f "$DATA_DIR/run/apply.pid"
+	rm -f "$DATA_DIR/run/apply.pid" "$DATA_DIR/run/staff.pid"
 	rm -rf "$RUN_DIR"
 	echo "stopped."
 }
 trap 'stop; exit 0' INT TERM
 trap stop EXIT
 
+# wait_socket NAME PID: until the program listens, or say why it did not start.
+wait_socket() {
+	i=0
+	while [ ! -S "$RUN_DIR/$1.sock" ]; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$2" 2>/dev/null; then
+			echo "$1 did not start; see $DATA_DIR/log/$1.log" >&2
+			tail -5 "$DATA_DIR/log/$1.log" >&2
+			exit 1
+		fi
+		sleep 0.1
+	done
+}
+
 "$BUILD/apply" --data "$DATA_DIR" --forms "$FORMS_DIR" --templates "$ROOT/templates" \
     --socket "$RUN_DIR/apply.sock" --workers "$WORKERS" 2>>"$DATA_DIR/log/apply.log" &
 APPLY_PID=$!
 echo "$APPLY_PID" > "$DATA_DIR/run/apply.pid"
-i=0
-while [ ! -S "$RUN_DIR/apply.sock" ]; do
-	i=$((i + 1))
-	if [ $i -gt 100 ] || ! kill -0 "$APPLY_PID" 2>/dev/null; then
-		echo "apply did not start; see $DATA_DIR/log/apply.log" >&2
-		tail -5 "$DATA_DIR/log/apply.log" >&2
-		exit 1
-	fi
-	sleep 0.1
-done
+"$BUILD/staff" --data "$DATA_DIR" --forms "$FORMS_DIR" --templates "$ROOT/templates" \
+    --socket "$RUN_DIR/staff.sock" --workers "$WORKERS" --idle-minutes "$IDLE_MINUTES" \
+    2>>"$DATA_DIR/log/staff.log" &
+STAFF_PID=$!
+echo "$STAFF_PID" > "$DATA_DIR/run/staff.pid"
+wait_socket apply "$APPLY_PID"
+wait_socket staff "$STAFF_PID"
 nginx -e "$DATA_DIR/log/nginx-error.log" -p "$RUN_DIR" -c "$RUN_DIR/nginx.conf" &
 NGINX_PID=$!
 sleep 0.3
@@ -88,8 +119,13 @@ cat <<MSG
 
   新宿区 電子申請 is running:  http://127.0.0.1:$PORT/
   data directory: $DATA_DIR   logs: $DATA_DIR/log/
-  admin: $BUILD/formctl --data $DATA_DIR check | reload | section list
-  (staff logins arrive with the staff pages; see README)
+  staff pages:                 http://127.0.0.1:$PORT/staff/   (from: $STAFF_NETWORKS)
+  admin: $BUILD/formctl --data $DATA_DIR check | reload | staff list | audit verify | ...
+
+  demo staff logins (section, login, password; also in $DATA_DIR/demo-logins.txt):
+$(sed 's/^/    /' "$DATA_DIR/demo-logins.txt" 2>/dev/null || echo "    (none: this data directory predates staff accounts; remove it to make a new demo)")
+  demo admin and auditor (role, login, password; $DATA_DIR/demo-other-logins.txt):
+$(sed 's/^/    /' "$DATA_DIR/demo-other-logins.txt" 2>/dev/null || echo "    (none)")
   Press Ctrl-C to stop.
 
 MSG

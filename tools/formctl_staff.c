@@ -175,6 +175,11 @@ grant(struct db *db, const char *login, const char *section, const char *by)
 		fprintf(stderr, "formctl: account '%s' is disabled\n", login);
 		goto done;
 	}
+	if (strcmp(member.role, "auditor") == 0) {
+		fprintf(stderr, "formctl: '%s' is an auditor: auditors read the audit log, never applications\n",
+		    login);
+		goto done;
+	}
 	r = custody_grant(db, section, &member, &src, time(NULL));
 	if (r == CUSTODY_DENIED)
 		fprintf(stderr, "formctl: %s does not open the keys of section '%s'\n",

@@ -1,163 +1,32 @@
 #!/usr/bin/python3
 """End-to-end tests of the resident pages through the real nginx and apply.
 
-Starts scripts/run.sh on a free port with a fresh DATA_DIR, drives it over
-HTTP like a browser without JavaScript would, and prints TAP.  Dummy data only.
+Drives the stack started by tests/e2e/harness.py like a browser without
+JavaScript would, and prints TAP.  Dummy data only.
 Usage: test_apply.py BUILD_DIR
 """
 import glob
-import html
-import http.client
 import json
 import os
 import re
-import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import urllib.parse
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build"))
-
-# Dummy values that must never appear in clear in the database, WAL or logs.
-DUMMY_NAME = "試験山花子ダミー"
-DUMMY_KANA = "シケンヤマ ハナコ"
-DUMMY_TEL = "03-9999-8765"
-DUMMY_EMAIL = "dummy.resident.e2e@example.jp"
-DUMMY_NOTE = "ダミーのご意見テキスト"
+import harness
+from harness import (BUILD, ROOT, DUMMY_EMAIL, DUMMY_KANA, DUMMY_NAME, DUMMY_NOTE, DUMMY_TEL, Browser,
+                     confirm, csrf_of, hidden_pairs, receipt_of, request, submit, valid_answers)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+class _Stack:
+    """STACK as the cases knew it: the harness's running stack."""
+
+    def __getattr__(self, name):
+        return getattr(harness.stack(), name)
 
 
-class Stack:
-    def __init__(self):
-        self.tmp = tempfile.mkdtemp(prefix="shinjuku-e2e-")
-        self.data = os.path.join(self.tmp, "data")
-        self.forms = os.path.join(self.tmp, "forms")
-        os.makedirs(self.forms)
-        for f in glob.glob(os.path.join(ROOT, "forms", "*.yaml")) + \
-                glob.glob(os.path.join(ROOT, "tests", "e2e", "forms", "*.yaml")):
-            shutil.copy(f, self.forms)
-        self.port = free_port()
-        env = dict(os.environ, DATA_DIR=self.data, PORT=str(self.port),
-                   FORMS_DIR=self.forms, BUILD=BUILD)
-        self.log = open(os.path.join(self.tmp, "run.log"), "w")
-        self.proc = subprocess.Popen(["sh", os.path.join(ROOT, "scripts", "run.sh")],
-                                     env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            try:
-                if request("GET", "/", port=self.port)[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError("stack did not start: " + open(self.log.name).read())
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-
-    def db(self):
-        return os.path.join(self.data, "db", "platform.sqlite")
-
-    def sql(self, query):
-        out = subprocess.run(["sqlite3", self.db(), query], capture_output=True, text=True)
-        return out.stdout.strip()
-
-
-STACK = None
-
-
-def request(method, path, body=None, headers=None, port=None):
-    conn = http.client.HTTPConnection("127.0.0.1", port or STACK.port, timeout=30)
-    h = dict(headers or {})
-    if body is not None and "Content-Type" not in h:
-        h["Content-Type"] = "application/x-www-form-urlencoded"
-    conn.request(method, path, body=body, headers=h)
-    r = conn.getresponse()
-    data = r.read().decode("utf-8", "replace")
-    hdrs = {k.lower(): v for k, v in r.getheaders()}
-    hdrs["set-cookie-all"] = r.msg.get_all("Set-Cookie") or []
-    conn.close()
-    return r.status, hdrs, data
-
-
-class Browser:
-    """Keeps the CSRF cookie and the last form's hidden fields, like a browser."""
-
-    def __init__(self):
-        self.cookie = None
-
-    def _hdr(self):
-        return {"Cookie": self.cookie} if self.cookie else {}
-
-    def _keep_cookie(self, hdrs):
-        for c in hdrs["set-cookie-all"]:
-            self.cookie = c.split(";")[0]
-
-    def get(self, path):
-        st, h, body = request("GET", path, headers=self._hdr())
-        self._keep_cookie(h)
-        return st, h, body
-
-    def post(self, path, pairs, raw=None):
-        body = raw if raw is not None else urllib.parse.urlencode(pairs)
-        st, h, out = request("POST", path, body=body, headers=self._hdr())
-        self._keep_cookie(h)
-        return st, h, out
-
-
-def csrf_of(page):
-    m = re.search(r'name="csrf" value="([^"]+)"', page)
-    return m.group(1) if m else ""
-
-
-def hidden_pairs(page):
-    return [(html.unescape(n), html.unescape(v)) for n, v in
-            re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page)]
-
-
-def valid_answers(**over):
-    a = {"f_name": DUMMY_NAME, "f_kana": DUMMY_KANA, "f_postal": "１６０８４８４",
-         "f_tel": DUMMY_TEL, "f_email": DUMMY_EMAIL, "f_birth": "昭和35年4月1日",
-         "f_people": "２", "f_course": "a", "f_age_band": "60s", "f_note": DUMMY_NOTE}
-    a.update(over)
-    return [(k, v) for k, v in a.items() if v is not None] + [("f_topics", "food"), ("f_topics", "sleep")]
-
-
-def confirm(b, answers, proc="e2e-open"):
-    st, _, page = b.get("/f/" + proc)
-    assert st == 200, st
-    return b.post("/f/" + proc, [("csrf", csrf_of(page)), ("action", "confirm")] + answers)
-
-
-def submit(b, answers=None, proc="e2e-open"):
-    st, _, page = confirm(b, answers or valid_answers(), proc)
-    assert st == 200, (st, page[:500])
-    pairs = [p for p in hidden_pairs(page)] + [("action", "send")]
-    return pairs, b.post("/f/" + proc, pairs)
-
-
-def receipt_of(page):
-    m = re.search(r'id="receipt">([0-9-]+)<', page)
-    k = re.search(r'id="inquiry">([A-Z0-9-]+)<', page)
-    return (m.group(1) if m else None, k.group(1) if k else None)
-
+STACK = _Stack()
 
 # ---- cases ----
 
@@ -552,30 +421,6 @@ def test_head_has_no_body():
     assert st == 200 and body == ""
 
 
-def main():
-    global STACK
-    tests = [(n, f) for n, f in globals().items() if n.startswith("test_") and callable(f)]
-    STACK = Stack()
-    failed = 0
-    try:
-        for i, (name, fn) in enumerate(tests, 1):
-            try:
-                fn()
-                print("ok %d - e2e %s" % (i, name))
-            except Exception as e:  # a failing case must not stop the others
-                failed += 1
-                print("not ok %d - e2e %s" % (i, name))
-                print("#   %s: %s" % (type(e).__name__, str(e)[:800]))
-            sys.stdout.flush()
-    finally:
-        STACK.stop()
-    print("1..%d" % len(tests))
-    if failed == 0:
-        shutil.rmtree(STACK.tmp, ignore_errors=True)
-    else:
-        print("# left for inspection: " + STACK.tmp)
-    return 1 if failed else 0
-
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(harness.main(globals()))

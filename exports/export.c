@@ -1,0 +1,176 @@
+#include "export.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "jst.h"
+
+struct export {
+	const struct procedure		*p;
+	struct csv_writer		*w;
+	csv_write_fn			 write;
+	void				*arg;
+	crypto_hash_sha256_state	 hash;
+	size_t				 rows;
+	int				 failed;
+};
+
+static const struct {
+	const char *value, *label;
+} status_labels[] = {
+	{ "received", "到達" }, { "accepted", "受付" }, { "done", "完了" },
+	{ "returned", "差戻し" }, { "withdrawn", "取下げ" },
+};
+
+const char *
+export_status_label(const char *status)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(status_labels) / sizeof(status_labels[0]); i++)
+		if (strcmp(status_labels[i].value, status) == 0)
+			return status_labels[i].label;
+	return NULL;
+}
+
+/* Every byte goes through here: hashed, then to the caller's sink. */
+static int
+hashed_write(void *arg, const void *p, size_t n)
+{
+	struct export *e = arg;
+
+	crypto_hash_sha256_update(&e->hash, p, n);
+	return e->write(e->arg, p, n);
+}
+
+static int
+cell(struct export *e, const char *s)
+{
+	return csv_field(e->w, s, strlen(s));
+}
+
+struct export *
+export_open(const struct procedure *p, enum csv_encoding enc, csv_write_fn write, void *arg)
+{
+	struct export	*e;
+	size_t		 i;
+	int		 rc;
+
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return NULL;
+	e->p = p;
+	e->write = write;
+	e->arg = arg;
+	crypto_hash_sha256_init(&e->hash);
+	if ((e->w = csv_open(enc, hashed_write, e)) == NULL) {
+		free(e);
+		return NULL;
+	}
+	rc = cell(e, "受付番号") | cell(e, "受付日時") | cell(e, "状態");
+	for (i = 0; i < p->nfields; i++)
+		rc |= cell(e, p->fields[i].label);
+	if ((rc | csv_end_row(e->w)) != 0)
+		e->failed = 1;
+	return e;
+}
+
+static int
+choice_label(const struct field *f, const char *value, struct buf *out)
+{
+	size_t i;
+
+	for (i = 0; i < f->nchoices; i++)
+		if (strcmp(f->choices[i].value, value) == 0)
+			return buf_puts(out, f->choices[i].label);
+	return buf_puts(out, value);	/* a choice removed from the definition since: show what was stored */
+}
+
+int
+export_cell(const struct field *f, json_object *answers, struct buf *out)
+{
+	json_object	*v;
+	size_t		 i, n;
+
+	if (answers == NULL || !json_object_object_get_ex(answers, f->key, &v) || v == NULL)
+		return 0;
+	if (json_object_is_type(v, json_type_array)) {
+		n = json_object_array_length(v);
+		for (i = 0; i < n; i++) {
+			if (i > 0)
+				buf_puts(out, "、");
+			choice_label(f, json_object_get_string(json_object_array_get_idx(v, i)), out);
+		}
+		return out->oom ? -1 : 0;
+	}
+	if (f->type == FT_RADIO || f->type == FT_SELECT)
+		return choice_label(f, json_object_get_string(v), out);
+	return buf_puts(out, json_object_get_string(v));
+}
+
+int
+export_row(struct export *e, const struct export_row *r)
+{
+	struct buf	v;
+	const char	*label = export_status_label(r->status);
+	size_t		i;
+	int		rc;
+
+	buf_init(&v);
+	rc = jst_format_numeric(r->received_at, &v);
+	rc |= cell(e, r->receipt) | cell(e, buf_cstr(&v)) | cell(e, label ? label : r->status);
+	for (i = 0; i < e->p->nfields; i++) {
+		buf_reset(&v);
+		if (r->answers == NULL && i == 0)
+			rc |= buf_puts(&v, "（この申請を開く鍵がなく、出力できませんでした）");
+		else
+			rc |= export_cell(&e->p->fields[i], r->answers, &v);
+		rc |= csv_field(e->w, v.data ? v.data : "", v.len);
+	}
+	rc |= csv_end_row(e->w);
+	buf_wipe(&v);
+	if (rc != 0) {
+		e->failed = 1;
+		return -1;
+	}
+	e->rows++;
+	return 0;
+}
+
+int
+export_close(struct export *e, struct export_summary *sum)
+{
+	unsigned char	digest[crypto_hash_sha256_BYTES];
+	int		rc;
+
+	memset(sum, 0, sizeof(*sum));
+	sum->rows = e->rows;
+	sum->replaced = csv_replaced(e->w);
+	rc = csv_close(e->w) == -1 || e->failed ? -1 : 0;
+	crypto_hash_sha256_final(&e->hash, digest);
+	sodium_bin2hex(sum->sha256, sizeof(sum->sha256), digest, sizeof(digest));
+	free(e);
+	return rc;
+}
+
+int
+export_filename(const struct procedure *p, time_t now, struct buf *out)
+{
+	struct buf	t;
+	char		stamp[16];
+	const char	*s;
+	int		rc;
+
+	buf_init(&t);
+	if (jst_format_numeric(now, &t) == -1) {
+		buf_free(&t);
+		return -1;
+	}
+	/* "2026-11-22 09:05" -> "20261122-0905" */
+	s = buf_cstr(&t);
+	snprintf(stamp, sizeof(stamp), "%.4s%.2s%.2s-%.2s%.2s", s, s + 5, s + 8, s + 11, s + 14);
+	buf_free(&t);
+	rc = buf_printf(out, "%s_%s.csv", p->title, stamp);
+	return rc;
+}

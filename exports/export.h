@@ -1,0 +1,52 @@
+/*
+ * export: the applicant list of one procedure as CSV for Excel.  Columns:
+ * 受付番号, 受付日時 (JST), 状態, then every field of the definition in its
+ * order under its Japanese label.  Values are written as a person reads
+ * them: choice labels rather than values, checkbox picks joined with "、".
+ * Rows are handed over one at a time and written at once (csv.h), so memory
+ * does not grow with the number of rows; the SHA-256 of every byte written
+ * and the row count go to the hand-over ledger (管理簿).
+ *
+ * The struct export owns its CSV writer and hash state; export_close()
+ * frees it.  json_object pointers are borrowed from the caller.
+ */
+#ifndef EXPORT_H
+#define EXPORT_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "buf.h"
+#include "csv.h"
+#include "formdef.h"
+
+struct export;
+
+struct export_row {
+	const char	*receipt;
+	time_t		 received_at;
+	const char	*status;	/* "received", ... */
+	json_object	*answers;	/* the opened application's answers; NULL when it could not be opened */
+};
+
+struct export_summary {
+	size_t	rows;			/* data rows, without the header */
+	size_t	replaced;		/* characters the encoding could not hold, written as 〓 */
+	char	sha256[65];		/* of the whole file, lower-case hex */
+};
+
+/* Writes the BOM (UTF-8) and the header row at once; NULL on failure. */
+struct export	*export_open(const struct procedure *p, enum csv_encoding enc, csv_write_fn write, void *arg);
+int		 export_row(struct export *e, const struct export_row *row);
+/* Frees e; -1 when any write failed on the way (the summary is still filled). */
+int		 export_close(struct export *e, struct export_summary *sum);
+/* One field's value as shown to staff (CSV cell, list column, detail page); "" when absent. */
+int		 export_cell(const struct field *f, json_object *answers, struct buf *out);
+/* "<title>_<YYYYMMDD-HHMM>.csv" in JST. */
+int		 export_filename(const struct procedure *p, time_t now, struct buf *out);
+/* The Japanese label of a status value, or NULL. */
+const char	*export_status_label(const char *status);
+
+#endif
