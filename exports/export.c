@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include <sodium.h>
+#include <sys/stat.h>
+#include <zip.h>
 
 #include "jst.h"
 
@@ -173,4 +175,28 @@ export_filename(const struct procedure *p, time_t now, struct buf *out)
 	buf_free(&t);
 	rc = buf_printf(out, "%s_%s.csv", p->title, stamp);
 	return rc;
+}
+
+int
+export_zip(const char *path, const char *entry_name, const void *data, size_t len, const char *password)
+{
+	zip_t		*z;
+	zip_source_t	*src;
+	zip_int64_t	 idx;
+	int		 err;
+
+	if ((z = zip_open(path, ZIP_CREATE | ZIP_EXCL, &err)) == NULL)
+		return -1;
+	if ((src = zip_source_buffer(z, data, len, 0)) == NULL)
+		goto fail;
+	if ((idx = zip_file_add(z, entry_name, src, ZIP_FL_ENC_UTF_8)) < 0) {
+		zip_source_free(src);
+		goto fail;
+	}
+	if (zip_file_set_encryption(z, (zip_uint64_t)idx, ZIP_EM_AES_256, password) == -1 || zip_close(z) == -1)
+		goto fail;
+	return chmod(path, 0600);
+fail:
+	zip_discard(z);
+	return -1;
 }

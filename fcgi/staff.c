@@ -242,14 +242,15 @@ section_name(struct ctx *c, const char *id, char *buf, size_t len)
 	return buf;
 }
 
+/* Who did it: the member, or for a failed login the account tried (when it exists). */
 static void
-audit(struct ctx *c, const char *action, const char *target, const char *detail)
+audit_as(struct ctx *c, const char *actor, const char *action, const char *target, const char *detail)
 {
 	struct audit_entry e;
 
 	memset(&e, 0, sizeof(e));
 	e.at = c->w.now;
-	e.actor = c->member ? c->staff.login : "-";
+	e.actor = actor;
 	e.action = action;
 	e.target = target;
 	e.detail = detail;
@@ -257,6 +258,12 @@ audit(struct ctx *c, const char *action, const char *target, const char *detail)
 	/* An unrecorded access must not happen: the page fails if its entry cannot be written. */
 	if (audit_append(c->app->db, c->app->audit_key, &e) == -1)
 		c->w.req.status = 500;
+}
+
+static void
+audit(struct ctx *c, const char *action, const char *target, const char *detail)
+{
+	audit_as(c, c->member ? c->staff.login : "-", action, target, detail);
 }
 
 static int
@@ -423,7 +430,8 @@ login_failed(struct ctx *c, const unsigned char ka[SEAL_MAC_LEN], const unsigned
 	if (db_throttle_hit(c->app->db, ka, c->w.now, LOGIN_WINDOW, &n) == -1 ||
 	    db_throttle_hit(c->app->db, kb, c->w.now, LOGIN_WINDOW, &n) == -1)
 		return -1;
-	return audit_ok(c, "login_failed", who, why);
+	audit_as(c, who, "login_failed", who, why);
+	return c->w.req.status == 500 ? -1 : 0;
 }
 
 static void

@@ -91,6 +91,18 @@ custody_role_ok(const char *role)
 	return strcmp(role, "staff") == 0 || strcmp(role, "admin") == 0 || strcmp(role, "auditor") == 0;
 }
 
+void
+custody_new_password(char out[CUSTODY_NEW_PASSWORD_LEN + 1])
+{
+	/* No look-alikes (0/O, 1/l/I, 2/Z, 5/S): read aloud and typed from paper. */
+	static const char alphabet[] = "abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY346789";
+	size_t i;
+
+	for (i = 0; i < CUSTODY_NEW_PASSWORD_LEN; i++)
+		out[i] = alphabet[randombytes_uniform(sizeof(alphabet) - 1)];
+	out[CUSTODY_NEW_PASSWORD_LEN] = '\0';
+}
+
 /* ---- a member's own key pair ---- */
 
 static int
@@ -310,10 +322,11 @@ struct grant_arg {
 };
 
 struct held_arg {
-	const char	*key_id;
-	unsigned char	*sk;
-	const struct custody_source *src;
-	int		 found;
+	const char		*key_id;
+	unsigned char		*sk;
+	const struct db_staff	*member;
+	const unsigned char	*member_sk;
+	int			 found;
 };
 
 static int
@@ -326,7 +339,7 @@ held_key(const char *key_id, const char *section_id, const void *sealed, size_t 
 	if (strcmp(key_id, h->key_id) != 0)
 		return 0;
 	buf_init(&out);
-	if (seal_open(h->src->granter->public_key, h->src->granter_sk, sealed, len, &out) == 0 &&
+	if (seal_open(h->member->public_key, h->member_sk, sealed, len, &out) == 0 &&
 	    out.len == SEAL_SK_LEN) {
 		memcpy(h->sk, out.data, SEAL_SK_LEN);
 		h->found = 1;
@@ -335,20 +348,27 @@ held_key(const char *key_id, const char *section_id, const void *sealed, size_t 
 	return 1;
 }
 
+int
+custody_member_key(struct db *db, const struct db_staff *member, const unsigned char member_sk[SEAL_SK_LEN],
+    const char *key_id, unsigned char sk[SEAL_SK_LEN])
+{
+	struct held_arg h = { key_id, sk, member, member_sk, 0 };
+
+	if (db_grant_each(db, member->id, held_key, &h) == -1)
+		return -1;
+	return h.found ? 0 : CUSTODY_DENIED;
+}
+
 /* The secret of one section key from the source: 0, CUSTODY_DENIED or -1. */
 static int
 source_key(struct db *db, const struct custody_source *src, const char *key_id, const void *recovery,
     size_t len, unsigned char sk[SEAL_SK_LEN])
 {
-	struct held_arg h = { key_id, sk, src, 0 };
-
 	if (src->recovery != NULL)
 		return custody_recovery_open(src->recovery, recovery, len, sk);
 	if (src->granter == NULL || src->granter_sk == NULL)
 		return -1;
-	if (db_grant_each(db, src->granter->id, held_key, &h) == -1)
-		return -1;
-	return h.found ? 0 : CUSTODY_DENIED;
+	return custody_member_key(db, src->granter, src->granter_sk, key_id, sk);
 }
 
 static int

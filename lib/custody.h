@@ -37,6 +37,10 @@ enum custody_pw { PW_OK, PW_SHORT, PW_LONG, PW_BAD_CHARS, PW_HAS_LOGIN, PW_ONE_C
 enum custody_pw custody_password_check(const char *login, const char *password);
 const char *custody_password_problem(enum custody_pw why);
 
+/* A random password for a new account or an archive: 16 characters, about 90 bits. */
+#define CUSTODY_NEW_PASSWORD_LEN 16
+void	custody_new_password(char out[CUSTODY_NEW_PASSWORD_LEN + 1]);
+
 /* A valid login: [a-z0-9._-], 3..32 characters, starting with a letter. */
 int	custody_login_ok(const char *login);
 int	custody_role_ok(const char *role);
@@ -70,6 +74,10 @@ struct custody_source {
 };
 int	custody_grant(struct db *db, const char *section_id, const struct db_staff *member,
 	    const struct custody_source *src, time_t now);
+
+/* A section key from the member's grants, with their unlocked secret key: 0, CUSTODY_DENIED or -1. */
+int	custody_member_key(struct db *db, const struct db_staff *member, const unsigned char member_sk[SEAL_SK_LEN],
+	    const char *key_id, unsigned char sk[SEAL_SK_LEN]);
 
 /*
  * Start a session for a member whose secret key was just unlocked: a fresh

@@ -4,7 +4,8 @@
 # Ctrl-C or SIGTERM.
 # Environment: DATA_DIR (default ./var), PORT (default 8080), FORMS_DIR (default ./forms),
 # STAFF_NETWORKS (addresses allowed to reach /staff/, default "127.0.0.1 ::1"),
-# IDLE_MINUTES (staff session idle timeout, default 30).
+# IDLE_MINUTES (staff session idle timeout, default 30), LOGIN_RATE (nginx's limit on
+# /staff/login per address, default 60r/m: a whole office may share one address).
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
@@ -14,6 +15,7 @@ FORMS_DIR=${FORMS_DIR:-$ROOT/forms}
 WORKERS=${WORKERS:-2}
 STAFF_NETWORKS=${STAFF_NETWORKS:-127.0.0.1 ::1}
 IDLE_MINUTES=${IDLE_MINUTES:-30}
+LOGIN_RATE=${LOGIN_RATE:-60r/m}
 mkdir -p "$DATA_DIR"
 DATA_DIR=$(cd "$DATA_DIR" && pwd)
 FORMS_DIR=$(cd "$FORMS_DIR" && pwd)
@@ -66,6 +68,7 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 sed -e "s|@RUN_DIR@|$RUN_DIR|g" -e "s|@LOG_DIR@|$DATA_DIR/log|g" -e "s|@PORT@|$PORT|g" \
     -e "s|@STATIC_ROOT@|$RUN_DIR/www|g" -e "s|@USER_LINE@|$USER_LINE|" -e "s|@STAFF_ALLOW@|$STAFF_ALLOW|" \
+    -e "s|@LOGIN_RATE@|$LOGIN_RATE|" \
     "$ROOT/conf/nginx.conf.in" > "$RUN_DIR/nginx.conf"
 
 APPLY_PID=""; STAFF_PID=""; NGINX_PID=""

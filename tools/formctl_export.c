@@ -1,13 +1,314 @@
-/* formctl export: the applicant CSV from the command line (to be written with exports/export.c). */
+/*
+ * formctl export: the applicant CSV from the command line, the same file
+ * the staff pages give.  Opening the applications needs a key holder: the
+ * section's recovery key or a granted member's password, read from
+ * standard input.  The export is written to the audit log with its row
+ * count and SHA-256, as from the web.
+ */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
+#include <json-c/json.h>
+
+#include "custody.h"
+#include "db.h"
+#include "export.h"
 #include "formctl.h"
+#include "formdef.h"
+#include "seal.h"
+
+#define MAX_KEYS 32	/* keys of one section held while exporting: rotations are rare */
+
+struct opened_key {
+	char		key_id[SEAL_KEYID_LEN + 1];
+	unsigned char	pk[SEAL_PK_LEN];
+	unsigned char	sk[SEAL_SK_LEN];
+};
+
+struct job {
+	struct db		*db;
+	const char		*section;
+	struct custody_source	 src;
+	struct opened_key	 keys[MAX_KEYS];
+	size_t			 nkeys;
+	struct export		*e;
+	FILE			*out;		/* plain CSV */
+	struct buf		 mem;		/* CSV for the archive */
+	int			 to_mem;
+	long long		 unopened;
+};
+
+/* The secret of a section key, opened once with the job's source and kept for the run. */
+static struct opened_key *
+key_for(struct job *j, const char *key_id)
+{
+	struct opened_key	*k;
+	struct buf		 recovery;
+	char			 section[64];
+	size_t			 i;
+	int			 ok = 0;
+
+	for (i = 0; i < j->nkeys; i++)
+		if (strcmp(j->keys[i].key_id, key_id) == 0)
+			return &j->keys[i];
+	if (j->nkeys == MAX_KEYS)
+		return NULL;
+	k = &j->keys[j->nkeys];
+	buf_init(&recovery);
+	if (db_key_get(j->db, key_id, section, k->pk, &recovery) == 0 && strcmp(section, j->section) == 0) {
+		if (j->src.recovery != NULL)
+			ok = custody_recovery_open(j->src.recovery, recovery.data, recovery.len, k->sk) == 0;
+		else
+			ok = custody_member_key(j->db, j->src.granter, j->src.granter_sk, key_id, k->sk) == 0;
+	}
+	buf_free(&recovery);
+	if (!ok)
+		return NULL;
+	snprintf(k->key_id, sizeof(k->key_id), "%s", key_id);
+	j->nkeys++;
+	return k;
+}
+
+static int
+sink(void *arg, const void *p, size_t n)
+{
+	struct job *j = arg;
+
+	if (j->to_mem)
+		return buf_put(&j->mem, p, n);
+	return fwrite(p, 1, n, j->out) == n ? 0 : -1;
+}
+
+static int
+one_row(const struct db_app_row *r, void *arg)
+{
+	struct job		*j = arg;
+	struct opened_key	*k = key_for(j, r->key_id);
+	struct export_row	 row;
+	struct buf		 plain;
+	json_object		*root = NULL, *answers = NULL;
+	int			 rc;
+
+	buf_init(&plain);
+	if (k == NULL || seal_open(k->pk, k->sk, r->sealed, r->sealed_len, &plain) == -1 ||
+	    (root = json_tokener_parse(buf_cstr(&plain))) == NULL ||
+	    !json_object_object_get_ex(root, "answers", &answers))
+		j->unopened++;
+	memset(&row, 0, sizeof(row));
+	row.receipt = r->receipt;
+	row.received_at = r->received_at;
+	row.status = r->status;
+	row.answers = answers;
+	rc = export_row(j->e, &row);
+	json_object_put(root);
+	buf_wipe(&plain);
+	return rc;
+}
+
+struct opts {
+	const char	*proc, *by, *status, *from, *to, *encoding, *out, *zip;
+	int		 recovery;
+};
+
+static int
+parse_opts(int argc, char **argv, struct opts *o)
+{
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	if (argc < 1)
+		return -1;
+	o->proc = argv[0];
+	o->status = "";
+	for (i = 1; i < argc; i++) {
+		const char **slot = NULL;
+
+		if (strcmp(argv[i], "--recovery") == 0) {
+			o->recovery = 1;
+			continue;
+		}
+		if (strcmp(argv[i], "--by") == 0) slot = &o->by;
+		else if (strcmp(argv[i], "--status") == 0) slot = &o->status;
+		else if (strcmp(argv[i], "--from") == 0) slot = &o->from;
+		else if (strcmp(argv[i], "--to") == 0) slot = &o->to;
+		else if (strcmp(argv[i], "--encoding") == 0) slot = &o->encoding;
+		else if (strcmp(argv[i], "--out") == 0) slot = &o->out;
+		else if (strcmp(argv[i], "--zip") == 0) slot = &o->zip;
+		if (slot == NULL || i + 1 >= argc)
+			return -1;
+		*slot = argv[++i];
+	}
+	if (o->recovery == (o->by != NULL) || (o->out == NULL) == (o->zip == NULL))
+		return -1;
+	if (o->encoding != NULL && strcmp(o->encoding, "utf-8") != 0 && strcmp(o->encoding, "cp932") != 0)
+		return -1;
+	return 0;
+}
+
+static int
+filter_from(const struct opts *o, const struct procedure *p, struct db_app_filter *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->procedure_id = p->id;
+	f->section_id = p->section;
+	f->status = o->status;
+	f->to = (time_t)INT64_MAX / 2;
+	f->limit = -1;
+	f->oldest_first = 1;
+	if (*o->status != '\0' && export_status_label(o->status) == NULL) {
+		fprintf(stderr, "formctl: --status must be received, accepted, done, returned or withdrawn\n");
+		return -1;
+	}
+	if ((o->from != NULL && fc_parse_date(o->from, &f->from) == -1) ||
+	    (o->to != NULL && fc_parse_date(o->to, &f->to) == -1)) {
+		fprintf(stderr, "formctl: dates are YYYY-MM-DD\n");
+		return -1;
+	}
+	if (o->to != NULL)
+		f->to += 24 * 60 * 60;
+	return 0;
+}
+
+static struct procedure *
+load_procedure(struct db *db, const char *id)
+{
+	struct procedure	*p;
+	struct buf		 errs;
+	char			 path[2048];
+
+	snprintf(path, sizeof(path), "%s/%s.yaml", fc_forms_dir, id);
+	buf_init(&errs);
+	if ((p = formdef_load_file(path, fc_section_known, db, &errs)) == NULL)
+		fprintf(stderr, "formctl: cannot load procedure '%s':\n%s", id, buf_cstr(&errs));
+	buf_free(&errs);
+	return p;
+}
+
+static int
+open_output(struct job *j, const struct opts *o)
+{
+	int fd;
+
+	if (o->zip != NULL) {
+		j->to_mem = 1;
+		return 0;
+	}
+	if (strcmp(o->out, "-") == 0) {
+		j->out = stdout;
+		return 0;
+	}
+	/* A new file only, readable by its owner: it holds personal data. */
+	if ((fd = open(o->out, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1 || (j->out = fdopen(fd, "w")) == NULL) {
+		fprintf(stderr, "formctl: cannot create %s: %s\n", o->out, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+finish(struct job *j, const struct opts *o, const struct procedure *p, struct export_summary *sum)
+{
+	char	password[CUSTODY_NEW_PASSWORD_LEN + 1];
+	int	rc = 0;
+
+	if (j->out != NULL && j->out != stdout && fclose(j->out) != 0)
+		rc = -1;
+	j->out = NULL;
+	if (o->zip != NULL && rc == 0) {
+		struct buf entry;
+
+		buf_init(&entry);
+		custody_new_password(password);
+		if (export_filename(p, time(NULL), &entry) == -1 ||
+		    export_zip(o->zip, buf_cstr(&entry), j->mem.data, j->mem.len, password) == -1) {
+			fprintf(stderr, "formctl: cannot write the archive %s (does it exist already?)\n", o->zip);
+			rc = -1;
+		} else
+			fprintf(stderr, "archive %s (AES-256); its password, to pass on separately: %s\n", o->zip,
+			    password);
+		sodium_memzero(password, sizeof(password));
+		buf_free(&entry);
+	}
+	if (rc == 0)
+		fprintf(stderr, "%zu rows written, %zu characters replaced with 〓, %lld applications not opened,"
+		    " sha256 %s\n", sum->rows, sum->replaced, j->unopened, sum->sha256);
+	return rc;
+}
+
+static int
+run_export(struct job *j, const struct opts *o, const struct procedure *p)
+{
+	struct db_app_filter	f;
+	struct export_summary	sum;
+	struct buf		detail;
+	int			rc;
+
+	if (filter_from(o, p, &f) == -1 || open_output(j, o) == -1)
+		return -1;
+	if ((j->e = export_open(p, o->encoding && strcmp(o->encoding, "cp932") == 0 ? CSV_CP932 : CSV_UTF8_BOM,
+	    sink, j)) == NULL)
+		return -1;
+	rc = db_app_list(j->db, &f, one_row, j);
+	if (export_close(j->e, &sum) == -1)
+		rc = -1;
+	if (rc == 0)
+		rc = finish(j, o, p, &sum);
+	buf_init(&detail);
+	buf_printf(&detail, "rows=%zu sha256=%s encoding=%s status=%s from=%s to=%s replaced=%zu unopened=%lld%s%s",
+	    sum.rows, sum.sha256, o->encoding ? o->encoding : "utf-8", *o->status ? o->status : "all",
+	    o->from ? o->from : "", o->to ? o->to : "", sum.replaced, j->unopened, o->zip ? " archive" : "",
+	    rc == -1 ? " incomplete" : "");
+	if (fc_audit(j->db, "export", p->id, buf_cstr(&detail)) == -1)
+		rc = -1;
+	buf_free(&detail);
+	return rc;
+}
 
 int
 cmd_export(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "formctl: export is not available yet\n");
-	return 1;
+	struct opts		 o;
+	struct job		 j;
+	struct procedure	*p = NULL;
+	struct db_staff		 granter;
+	unsigned char		 granter_sk[SEAL_SK_LEN], recovery[SEAL_KEY_LEN];
+	int			 rc = 1;
+
+	if (parse_opts(argc, argv, &o) == -1) {
+		fprintf(stderr, "formctl: export PROCEDURE (--recovery | --by LOGIN) [--status S] [--from YYYY-MM-DD]"
+		    " [--to YYYY-MM-DD] [--encoding utf-8|cp932] (--out FILE.csv | --out - | --zip FILE.zip)\n");
+		return 2;
+	}
+	memset(&j, 0, sizeof(j));
+	buf_init(&j.mem);
+	umask(077);
+	if (fc_open_db(&j.db) == -1)
+		return 1;
+	if ((p = load_procedure(j.db, o.proc)) == NULL ||
+	    fc_source(j.db, o.by, &j.src, &granter, granter_sk, recovery) == -1)
+		goto done;
+	j.section = p->section;
+	if (o.by != NULL && db_grant_has(j.db, granter.id, p->section) != 1) {
+		fprintf(stderr, "formctl: %s holds no grant for section '%s'\n", o.by, p->section);
+		goto done;
+	}
+	rc = run_export(&j, &o, p) == 0 ? 0 : 1;
+done:
+	if (j.out != NULL && j.out != stdout)
+		fclose(j.out);
+	sodium_memzero(j.keys, sizeof(j.keys));
+	sodium_memzero(granter_sk, sizeof(granter_sk));
+	sodium_memzero(recovery, sizeof(recovery));
+	buf_wipe(&j.mem);
+	formdef_free(p);
+	db_close(j.db);
+	return rc;
 }

@@ -15,18 +15,6 @@
 #include "formctl.h"
 #include "seal.h"
 
-/* 16 characters from an alphabet without look-alikes: about 90 bits. */
-static void
-new_password(char out[17])
-{
-	static const char alphabet[] = "abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY346789";
-	size_t i;
-
-	for (i = 0; i < 16; i++)
-		out[i] = alphabet[randombytes_uniform(sizeof(alphabet) - 1)];
-	out[16] = '\0';
-}
-
 static int
 find_staff(struct db *db, const char *login, struct db_staff *s)
 {
@@ -54,7 +42,7 @@ staff_add(struct db *db, const char *login, const char *role)
 		return 1;
 	}
 	do
-		new_password(password);
+		custody_new_password(password);
 	while (custody_password_check(login, password) != PW_OK);
 	if (custody_staff_new(&s, login, role, password) == -1)
 		goto done;
@@ -110,7 +98,7 @@ staff_reset(struct db *db, const char *login)
 	if (find_staff(db, login, &s) == -1)
 		return 1;
 	do
-		new_password(password);
+		custody_new_password(password);
 	while (custody_password_check(login, password) != PW_OK);
 	if (custody_staff_rewrap(&s, NULL, password) == -1 || db_begin(db) == -1)
 		goto done;

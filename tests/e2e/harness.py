@@ -37,7 +37,7 @@ def free_port():
 
 
 class Stack:
-    def __init__(self):
+    def __init__(self, extra_env=None):
         self.tmp = tempfile.mkdtemp(prefix="shinjuku-e2e-")
         self.data = os.path.join(self.tmp, "data")
         self.forms = os.path.join(self.tmp, "forms")
@@ -47,7 +47,8 @@ class Stack:
             shutil.copy(f, self.forms)
         self.port = free_port()
         env = dict(os.environ, DATA_DIR=self.data, PORT=str(self.port),
-                   FORMS_DIR=self.forms, BUILD=BUILD)
+                   FORMS_DIR=self.forms, BUILD=BUILD, LOGIN_RATE="6000r/m",
+                   **(extra_env or {}))
         self.log = open(os.path.join(self.tmp, "run.log"), "w")
         self.proc = subprocess.Popen(["sh", os.path.join(ROOT, "scripts", "run.sh")],
                                      env=env, stdout=self.log, stderr=subprocess.STDOUT)

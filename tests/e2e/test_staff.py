@@ -1,0 +1,610 @@
+#!/usr/bin/python3
+"""End-to-end tests of the staff pages (/staff/) and formctl's staff, key,
+export and audit commands, through the real nginx, staff and apply programs.
+
+Residents' applications are made through the real resident pages first.
+Roles: anonymous, own section (yotsuya: 四谷保健センター), other section
+(gomi), admin without a grant, auditor.  Prints TAP.  Dummy data only.
+Usage: test_staff.py BUILD_DIR
+"""
+import csv
+import glob
+import hashlib
+import html
+import io
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.parse
+
+import harness
+from harness import BUILD, Browser, hidden_pairs, request, receipt_of
+
+# Values chosen to be hard for CSV and Excel: commas, quotes, newlines, emoji,
+# 髙/﨑 (CP932 has them), formula-looking text.  Dummy data only.
+NAME_A = "髙﨑テスト花子"
+NOTE_A = '=1+1\r\n改行あり,カンマ "引用" 😀'
+NAME_B = "試験ダミー次郎"
+NOTE_B = "@SUM(A1:A2)"
+NAME_C = "試験ダミー三郎"
+NOTE_C = "-5と+81"
+HANDLING_NOTE = "ダミー対応記録：電話で在宅を確認"
+
+APPS = {}   # name -> receipt
+
+
+def data():
+    return harness.stack().data
+
+
+def sql(query):
+    return harness.stack().sql(query)
+
+
+def formctl(*args, stdin=None):
+    return subprocess.run([os.path.join(BUILD, "formctl"), "--data", data(), "--forms",
+                           harness.stack().forms] + list(args),
+                          input=stdin, capture_output=True, text=True)
+
+
+def logins():
+    """login -> password, from the demo files make run writes."""
+    out = {}
+    for name in ("demo-logins.txt", "demo-other-logins.txt"):
+        for line in open(os.path.join(data(), name), encoding="utf-8"):
+            parts = line.split()
+            out[parts[1]] = parts[2]
+    return out
+
+
+def recovery_key(section):
+    for line in open(os.path.join(data(), "demo-recovery-keys.txt"), encoding="utf-8"):
+        parts = line.split()
+        if parts[0] == section:
+            return parts[2]
+    raise KeyError(section)
+
+
+class Staff:
+    """A browser with a cookie jar (the CSRF and the session cookie)."""
+
+    def __init__(self):
+        self.jar = {}
+
+    def _hdr(self):
+        return {"Cookie": "; ".join("%s=%s" % kv for kv in self.jar.items())} if self.jar else {}
+
+    def _keep(self, h):
+        for c in h["set-cookie-all"]:
+            name, _, rest = c.partition("=")
+            value = rest.split(";")[0]
+            if "Max-Age=0" in c:
+                self.jar.pop(name, None)
+            else:
+                self.jar[name] = value
+
+    def get(self, path):
+        st, h, body = request("GET", path, headers=self._hdr())
+        self._keep(h)
+        return st, h, body
+
+    def post(self, path, pairs, csrf=True):
+        if csrf:
+            _, _, page = self.get("/staff/login" if path == "/staff/login" else "/staff/password")
+            pairs = [("csrf", csrf_of(page))] + list(pairs)
+        st, h, out = request("POST", path, body=urllib.parse.urlencode(pairs), headers=self._hdr())
+        self._keep(h)
+        return st, h, out
+
+    def login(self, login, password=None):
+        st, h, body = self.post("/staff/login", [("login", login),
+                                                 ("password", password or logins()[login])])
+        return st, h, body
+
+
+def csrf_of(page):
+    m = re.search(r'name="csrf" value="([^"]+)"', page)
+    return m.group(1) if m else ""
+
+
+def member(login):
+    s = Staff()
+    st, h, body = s.login(login)
+    assert st == 303 and h.get("location", "").endswith("/staff/"), (st, body[:300])
+    return s
+
+
+def apply(name, note, proc="e2e-open"):
+    b = Browser()
+    st, _, page = b.get("/f/" + proc)
+    assert st == 200
+    answers = [("f_name", name), ("f_kana", "シケン テスト"), ("f_postal", "160-8484"),
+               ("f_tel", "03-9999-0000"), ("f_email", "dummy.e2e@example.jp"), ("f_birth", "1950-04-01"),
+               ("f_people", "1"), ("f_course", "a"), ("f_age_band", "70s"), ("f_topics", "food"),
+               ("f_topics", "sleep"), ("f_note", note)]
+    st, _, page = b.post("/f/" + proc, [("csrf", csrf_of(page)), ("action", "confirm")] + answers)
+    assert st == 200 and "送信" in page, (st, page[:800])
+    st, _, page = b.post("/f/" + proc, hidden_pairs(page) + [("action", "send")])
+    receipt, _ = receipt_of(page)
+    assert st == 200 and receipt, (st, page[:500])
+    return receipt
+
+
+def audit_rows(action):
+    return sql("SELECT actor || '|' || target || '|' || detail FROM audit WHERE action = '%s' ORDER BY seq"
+               % action).splitlines()
+
+
+def page_text(page):
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+# ---- cases, in order: later ones build on earlier ones ----
+
+def test_make_run_writes_demo_logins():
+    path = os.path.join(data(), "demo-logins.txt")
+    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
+    lines = open(path, encoding="utf-8").read().splitlines()
+    names = [l.split()[0] for l in lines]
+    assert names == ["四谷保健センター", "ごみ減量リサイクル課", "地域包括ケア推進課"], names
+    assert all(len(l.split()) == 3 and len(l.split()[2]) >= 12 for l in lines)
+    log = ""
+    for _ in range(50):     # the banner comes just after nginx answers
+        log = open(os.path.join(harness.stack().tmp, "run.log"), encoding="utf-8").read()
+        if "Ctrl-C" in log:
+            break
+        time.sleep(0.1)
+    assert lines[0] in log, "make run prints the logins"
+
+
+def test_residents_apply():
+    APPS["a"] = apply(NAME_A, NOTE_A)
+    APPS["b"] = apply(NAME_B, NOTE_B)
+    APPS["c"] = apply(NAME_C, NOTE_C)
+    assert len(set(APPS.values())) == 3
+
+
+def test_login_page_cookies_and_headers():
+    s = Staff()
+    st, h, page = s.get("/staff/login")
+    assert st == 200 and "職員ログイン" in page and 'autocomplete="current-password"' in page
+    assert any(c.startswith("staff_csrf=") and "HttpOnly" in c and "SameSite=Strict" in c
+               for c in h["set-cookie-all"])
+    assert "default-src 'none'" in h.get("content-security-policy", "")
+    assert h.get("cache-control") == "no-store"
+
+
+def test_wrong_password_refused_and_audited():
+    s = Staff()
+    st, h, page = s.login("yotsuya", "wrong-password-123")
+    assert st == 200 and "ログインIDまたはパスワードが正しくありません" in page
+    assert not any(c.startswith("staff_session=") for c in h["set-cookie-all"])
+    assert any(r.startswith("yotsuya|yotsuya|wrong password") for r in audit_rows("login_failed"))
+    st, h, page = s.login("no-such-person", "whatever-password")
+    assert st == 200 and "正しくありません" in page
+    assert any(r.startswith("-|-|unknown login") for r in audit_rows("login_failed"))
+    assert sql("SELECT count(*) FROM audit WHERE action = 'login_failed' AND addr = '127.0.0.1'") != "0"
+    assert "no-such-person" not in sql("SELECT group_concat(target || detail) FROM audit")
+
+
+def test_login_sets_session_cookie_and_audits():
+    s = Staff()
+    st, h, _ = s.login("yotsuya")
+    assert st == 303 and h["location"].endswith("/staff/")
+    c = [c for c in h["set-cookie-all"] if c.startswith("staff_session=")]
+    assert c and "HttpOnly" in c[0] and "SameSite=Strict" in c[0] and "Path=/staff/" in c[0]
+    token = s.jar["staff_session"]
+    assert token not in sql("SELECT hex(token_hash) FROM sessions") and \
+        sql("SELECT count(*) FROM sessions WHERE staff_id = (SELECT id FROM staff WHERE login = 'yotsuya')") != "0"
+    assert audit_rows("login")[-1].startswith("yotsuya|yotsuya|")
+    st, _, page = s.get("/staff/")
+    assert st == 200 and "テスト用の申込み" in page and "yotsuya" in page
+
+
+def test_missing_or_forged_csrf_refused():
+    s = member("yotsuya")
+    st, _, _ = s.post("/staff/logout", [], csrf=False)
+    assert st == 403
+    st, _, _ = s.post("/staff/logout", [("csrf", "A" * 43)], csrf=False)
+    assert st == 403
+    st, _, _ = s.post("/staff/apps/" + APPS["a"], [("from", "received"), ("to", "accepted")], csrf=False)
+    assert st == 403
+    assert sql("SELECT status FROM applications WHERE receipt = '%s'" % APPS["a"]) == "received"
+    st, _, _ = s.get("/staff/")
+    assert st == 200, "still logged in"
+
+
+def test_logout_ends_session():
+    s = member("yotsuya")
+    old = dict(s.jar)
+    _, _, page = s.get("/staff/")
+    st, h, _ = s.post("/staff/logout", [("csrf", csrf_of(page))], csrf=False)
+    assert st == 303 and "m=logout" in h["location"]
+    s.jar = old     # a copy of the cookie kept by someone else must not work either
+    st, h, _ = s.get("/staff/")
+    assert st == 303 and "/staff/login" in h["location"]
+
+
+def test_idle_session_expires():
+    s = member("yotsuya")
+    sql("UPDATE sessions SET last_seen = last_seen - 31 * 60")
+    st, h, _ = s.get("/staff/forms/e2e-open")
+    assert st == 303 and h["location"].endswith("/staff/login?m=expired"), (st, h.get("location"))
+    st, _, page = s.get("/staff/login?m=expired")
+    assert "一定時間操作がなかったため" in page
+    assert any("idle timeout" in r for r in audit_rows("logout"))
+
+
+def test_stolen_cookie_without_database_keys_opens_nothing():
+    s = member("yotsuya")
+    # The cookie is random; only its hash is stored, and the section keys are wrapped under it.
+    token = s.jar["staff_session"]
+    dump = subprocess.run(["sqlite3", harness.stack().db(), ".dump"], capture_output=True).stdout
+    assert token.encode() not in dump
+    assert b"yotsuya" in dump   # the dump did work
+
+
+STAFF_ROUTES = ["/staff/", "/staff/forms/e2e-open", "/staff/forms/e2e-open/export.csv",
+                "/staff/apps/{a}", "/staff/audit", "/staff/password"]
+
+
+def test_anonymous_gets_login_for_every_route():
+    s = Staff()
+    for r in STAFF_ROUTES:
+        st, h, body = s.get(r.format(a=APPS["a"]))
+        assert st == 303 and "/staff/login" in h["location"], (r, st)
+        assert NAME_A not in body
+    st, _, _ = s.post("/staff/apps/" + APPS["a"], [("from", "received"), ("to", "accepted")])
+    assert st == 403
+
+
+def test_other_section_admin_and_auditor_get_404():
+    expect = {
+        "gomi": {"/staff/forms/e2e-open": 404, "/staff/forms/e2e-open/export.csv": 404,
+                 "/staff/apps/{a}": 404, "/staff/audit": 404, "/staff/": 200},
+        "demo-admin": {"/staff/forms/e2e-open": 404, "/staff/forms/e2e-open/export.csv": 404,
+                       "/staff/apps/{a}": 404, "/staff/audit": 404, "/staff/": 200},
+        "demo-auditor": {"/staff/forms/e2e-open": 404, "/staff/forms/e2e-open/export.csv": 404,
+                         "/staff/apps/{a}": 404, "/staff/audit": 200, "/staff/": 200},
+        "yotsuya": {"/staff/forms/e2e-open": 200, "/staff/forms/e2e-open/export.csv": 200,
+                    "/staff/apps/{a}": 200, "/staff/audit": 404, "/staff/": 200},
+    }
+    for login, routes in expect.items():
+        s = member(login)
+        for r, want in routes.items():
+            st, _, body = s.get(r.format(a=APPS["a"]))
+            assert st == want, (login, r, st)
+            if want == 404:
+                assert NAME_A not in body and "ページが見つかりません" in body
+        _, _, page = s.get("/staff/")
+        # A POST that changes nothing: refused with 400 for the own section, 404 for everyone else.
+        st, _, _ = s.post("/staff/apps/" + APPS["a"], [("csrf", csrf_of(page)), ("from", "received"),
+                                                      ("to", "received")], csrf=False)
+        assert st == (404 if login != "yotsuya" else 400), (login, st)
+    _, _, home = member("gomi").get("/staff/")
+    assert "テスト用の申込み" not in home
+    _, _, home = member("demo-admin").get("/staff/")
+    assert "閲覧できる手続きはありません" in home
+
+
+def test_list_shows_summary_and_filters():
+    s = member("yotsuya")
+    st, _, page = s.get("/staff/forms/e2e-open")
+    assert st == 200
+    for r in APPS.values():
+        assert r in page
+    assert html.escape(NAME_A) in page or NAME_A in page
+    assert "3件" in page
+    st, _, page = s.get("/staff/forms/e2e-open?status=accepted")
+    assert st == 200 and "0件" in page and APPS["a"] not in page
+    st, _, page = s.get("/staff/forms/e2e-open?from=2099-01-01&to=2099-01-31")
+    assert st == 200 and "0件" in page
+    st, _, page = s.get("/staff/forms/e2e-open?from=2030-01-02&to=2030-01-01")
+    assert st == 400 and "「まで」が「から」より前" in page
+    st, _, _ = s.get("/staff/forms/e2e-open?status=nonsense")
+    assert st == 400
+    st, _, _ = s.get("/staff/forms/e2e-open?from=2030-13-01")
+    assert st == 400
+    assert any(r.startswith("yotsuya|e2e-open|page=1") for r in audit_rows("list"))
+
+
+def test_detail_decrypts_every_field_and_is_audited():
+    s = member("yotsuya")
+    st, _, page = s.get("/staff/apps/" + APPS["a"])
+    text = page_text(page)
+    assert st == 200
+    for v in (NAME_A, "シケン テスト", "03-9999-0000", "dummy.e2e@example.jp", "Aコース", "70代以上",
+              "食事、睡眠", "1950-04-01"):
+        assert v in text, v
+    assert "改行あり,カンマ" in text and "😀" in text
+    assert "<script" not in page
+    assert audit_rows("view")[-1] == "yotsuya|%s|" % APPS["a"]
+
+
+def test_workflow_transitions_notes_and_refusals():
+    s = member("yotsuya")
+    r = APPS["a"]
+    _, _, page = s.get("/staff/apps/" + r)
+    st, h, _ = s.post("/staff/apps/" + r, [("csrf", csrf_of(page)), ("from", "received"), ("to", "accepted"),
+                                           ("note", HANDLING_NOTE)], csrf=False)
+    assert st == 303 and h["location"].endswith("?m=saved")
+    assert sql("SELECT status FROM applications WHERE receipt = '%s'" % r) == "accepted"
+    st, _, page = s.get("/staff/apps/" + r + "?m=saved")
+    assert "記録しました" in page and HANDLING_NOTE in page and "到達 → 受付" in page and "yotsuya" in page
+    # the note is sealed, never in clear
+    assert HANDLING_NOTE.encode() not in open(harness.stack().db(), "rb").read()
+    # a stale screen (still showing 到達) is refused
+    st, _, page2 = s.post("/staff/apps/" + r, [("csrf", csrf_of(page)), ("from", "received"),
+                                               ("to", "withdrawn")], csrf=False)
+    assert st == 409 and "ほかの職員が状態を変更しました" in page2
+    # an illegal transition is refused: accepted -> received
+    st, _, page2 = s.post("/staff/apps/" + r, [("csrf", csrf_of(page)), ("from", "accepted"),
+                                               ("to", "received")], csrf=False)
+    assert st == 400 and "その状態には変更できません" in page2
+    st, _, _ = s.post("/staff/apps/" + r, [("csrf", csrf_of(page)), ("from", "accepted"), ("to", "done")],
+                      csrf=False)
+    assert st == 303
+    # done is final
+    st, _, _ = s.post("/staff/apps/" + r, [("csrf", csrf_of(page)), ("from", "done"), ("to", "withdrawn")],
+                      csrf=False)
+    assert st == 400
+    assert sql("SELECT status FROM applications WHERE receipt = '%s'" % r) == "done"
+    events = sql("SELECT actor || ':' || from_status || '>' || to_status FROM app_events WHERE receipt = '%s'"
+                 " ORDER BY id" % r).splitlines()
+    assert events == ["yotsuya:received>accepted", "yotsuya:accepted>done"], events
+    assert [x.split("|")[2] for x in audit_rows("status")][-2:] == ["received->accepted with note",
+                                                                     "accepted->done"]
+
+
+def expected_row(name, note, status):
+    return {"受付番号": None, "状態": status, "氏名": name, "氏名（カナ）": "シケン テスト",
+            "電話番号": "03-9999-0000", "メールアドレス": "dummy.e2e@example.jp", "生年月日": "1950-04-01",
+            "参加人数": "1", "コース": "Aコース", "診断日": "", "年代": "70代以上", "関心のあるテーマ": "食事、睡眠",
+            "ご意見": note}
+
+
+def neutral(v):
+    return "'" + v if v[:1] in ("=", "+", "-", "@", "\t", "\r") else v
+
+
+def stored(v):
+    """What the resident pages keep: line ends normalised to LF."""
+    return v.replace("\r\n", "\n")
+
+
+def check_rows(rows, want_status_of):
+    by_receipt = {r["受付番号"]: r for r in rows}
+    for key, (name, note) in {"a": (NAME_A, NOTE_A), "b": (NAME_B, NOTE_B), "c": (NAME_C, NOTE_C)}.items():
+        if key not in want_status_of:
+            assert APPS[key] not in by_receipt
+            continue
+        row = by_receipt[APPS[key]]
+        for col, v in expected_row(name, note, want_status_of[key]).items():
+            if v is not None:
+                assert row[col] == neutral(stored(v)), (key, col, row[col], v)
+        assert re.match(r"^20\d\d-\d\d-\d\d \d\d:\d\d$", row["受付日時"])
+
+
+def test_export_utf8_roundtrip_and_ledger():
+    s = member("yotsuya")
+    st, h, body = request("GET", "/staff/forms/e2e-open/export.csv", headers=s._hdr())
+    raw = body.encode("utf-8")
+    assert st == 200 and h["content-type"].startswith("text/csv")
+    assert "filename*=UTF-8''" in h["content-disposition"] and ".csv" in h["content-disposition"]
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
+    rows = list(csv.DictReader(io.StringIO(body[1:], newline="")))
+    assert list(rows[0].keys())[:4] == ["受付番号", "受付日時", "状態", "氏名"]
+    check_rows(rows, {"a": "完了", "b": "到達", "c": "到達"})
+    ledger = audit_rows("export")[-1].split("|")
+    assert ledger[0] == "yotsuya" and ledger[1] == "e2e-open"
+    assert "rows=3 " in ledger[2] and "sha256=" + hashlib.sha256(raw).hexdigest() in ledger[2], ledger
+
+
+def test_export_cp932_replaces_visibly_and_counts():
+    s = member("yotsuya")
+    conn_hdr = s._hdr()
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", harness.stack().port, timeout=30)
+    c.request("GET", "/staff/forms/e2e-open/export.csv?encoding=cp932", headers=conn_hdr)
+    r = c.getresponse()
+    raw = r.read()
+    c.close()
+    assert r.status == 200 and "Shift_JIS" in r.getheader("Content-Type")
+    text = raw.decode("cp932")
+    assert not text.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    a = [x for x in rows if x["受付番号"] == APPS["a"]][0]
+    assert a["氏名"] == NAME_A, "髙 and 﨑 survive CP932"
+    assert a["ご意見"] == neutral(stored(NOTE_A).replace("😀", "〓")), a["ご意見"]
+    ledger = audit_rows("export")[-1]
+    assert "encoding=cp932" in ledger and "replaced=1 " in ledger, ledger
+
+
+def test_export_filter_and_bad_encoding():
+    s = member("yotsuya")
+    st, _, body = s.get("/staff/forms/e2e-open/export.csv?status=received")
+    rows = list(csv.DictReader(io.StringIO(body[1:], newline="")))
+    check_rows(rows, {"b": "到達", "c": "到達"})
+    st, _, _ = s.get("/staff/forms/e2e-open/export.csv?encoding=latin1")
+    assert st == 400
+
+
+def test_formctl_export_with_recovery_key_and_archive():
+    out = os.path.join(harness.stack().tmp, "cli.csv")
+    r = formctl("export", "e2e-open", "--recovery", "--out", out, stdin=recovery_key("yotsuya-hc") + "\n")
+    assert r.returncode == 0, r.stderr
+    assert oct(os.stat(out).st_mode & 0o777) == "0o600"
+    rows = list(csv.DictReader(io.open(out, encoding="utf-8-sig", newline="")))
+    check_rows(rows, {"a": "完了", "b": "到達", "c": "到達"})
+    assert audit_rows("export")[-1].startswith("formctl:")
+    r = formctl("export", "e2e-open", "--recovery", "--out", out + "2", stdin="AAAA-" * 12 + "AAAA\n")
+    assert r.returncode != 0 or "3 applications not opened" in r.stderr
+    z = os.path.join(harness.stack().tmp, "cli.zip")
+    r = formctl("export", "e2e-open", "--by", "yotsuya", "--zip", z, stdin=logins()["yotsuya"] + "\n")
+    assert r.returncode == 0, r.stderr
+    password = re.search(r"password, to pass on separately: (\S+)", r.stderr).group(1)
+    assert os.path.getsize(z) > 0 and oct(os.stat(z).st_mode & 0o777) == "0o600"
+    assert NAME_A.encode() not in open(z, "rb").read()
+    unzip = os.path.join(BUILD, "tests", "unzip_aes")
+    r = subprocess.run([unzip, z, password], capture_output=True)
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.DictReader(io.StringIO(r.stdout.decode("utf-8-sig"), newline="")))
+    check_rows(rows, {"a": "完了", "b": "到達", "c": "到達"})
+    assert subprocess.run([unzip, z, "wrong-password"], capture_output=True).returncode != 0
+    assert audit_rows("export")[-1].startswith("formctl:") and " archive" in audit_rows("export")[-1]
+
+
+def test_grant_needs_key_holder():
+    r = formctl("staff", "add", "tanaka", "staff")
+    assert r.returncode == 0, r.stderr
+    pw = re.search(r"only once\): (\S+)", r.stdout).group(1)
+    # the admin alone cannot grant: a wrong recovery key, or a member without the key, is refused
+    r = formctl("grant", "tanaka", "yotsuya-hc", "--recovery", stdin="A" * 52 + "\n")
+    assert r.returncode == 1 and "does not open" in r.stderr, r.stderr
+    r = formctl("grant", "tanaka", "yotsuya-hc", "--by", "demo-admin", stdin=logins()["demo-admin"] + "\n")
+    assert r.returncode == 1, r.stderr
+    r = formctl("grant", "tanaka", "yotsuya-hc", "--by", "yotsuya", stdin="wrong\n")
+    assert r.returncode == 1 and "wrong password" in r.stderr
+    r = formctl("grant", "demo-auditor", "yotsuya-hc", "--by", "yotsuya", stdin=logins()["yotsuya"] + "\n")
+    assert r.returncode == 1 and "auditor" in r.stderr
+    assert sql("SELECT count(*) FROM grants g JOIN staff s ON s.id = g.staff_id WHERE s.login = 'tanaka'") == "0"
+    r = formctl("grant", "tanaka", "yotsuya-hc", "--by", "yotsuya", stdin=logins()["yotsuya"] + "\n")
+    assert r.returncode == 0, r.stderr
+    s = Staff()
+    st, _, _ = s.login("tanaka", pw)
+    assert st == 303
+    st, _, page = s.get("/staff/apps/" + APPS["b"])
+    assert st == 200 and NAME_B in page_text(page)
+    APPS["tanaka_pw"] = pw
+
+
+def test_password_change_keeps_grants():
+    s = Staff()
+    s.login("tanaka", APPS["tanaka_pw"])
+    new = "新しいダミーの合言葉2026"
+    st, _, page = s.post("/staff/password", [("current", "bad-current-pw"), ("new", new), ("confirm", new)])
+    assert st == 400 and "現在のパスワードが正しくありません" in page
+    st, _, page = s.post("/staff/password", [("current", APPS["tanaka_pw"]), ("new", "short"), ("confirm", "short")])
+    assert st == 400 and "12文字以上" in page
+    st, _, page = s.post("/staff/password", [("current", APPS["tanaka_pw"]), ("new", "tanaka-is-my-name"),
+                                             ("confirm", "tanaka-is-my-name")])
+    assert st == 400 and "ログインIDを含めない" in page
+    st, _, page = s.post("/staff/password", [("current", APPS["tanaka_pw"]), ("new", new), ("confirm", new)])
+    assert st == 200 and "パスワードを変更しました" in page
+    assert Staff().login("tanaka", APPS["tanaka_pw"])[0] == 200
+    s2 = Staff()
+    assert s2.login("tanaka", new)[0] == 303
+    st, _, page = s2.get("/staff/apps/" + APPS["c"])
+    assert st == 200 and NAME_C in page_text(page)
+    APPS["tanaka_pw"] = new
+
+
+def test_revoke_removes_access_from_open_sessions():
+    s = Staff()
+    s.login("tanaka", APPS["tanaka_pw"])
+    assert s.get("/staff/apps/" + APPS["c"])[0] == 200
+    r = formctl("revoke", "tanaka", "yotsuya-hc")
+    assert r.returncode == 0, r.stderr
+    assert s.get("/staff/apps/" + APPS["c"])[0] == 404
+    assert s.get("/staff/forms/e2e-open/export.csv")[0] == 404
+
+
+def test_key_rotation_new_key_old_readable():
+    old = sql("SELECT key_id FROM section_keys WHERE section_id = 'yotsuya-hc'")
+    r = formctl("key", "rotate", "yotsuya-hc")
+    assert r.returncode == 0, r.stderr
+    new = sql("SELECT key_id FROM section_keys WHERE section_id = 'yotsuya-hc' ORDER BY created_at DESC, rowid DESC"
+              " LIMIT 1")
+    assert new != old.splitlines()[0]
+    APPS["d"] = apply("試験ダミー四郎", "ローテーション後")
+    assert sql("SELECT key_id FROM applications WHERE receipt = '%s'" % APPS["d"]) == new
+    s = member("yotsuya")
+    for key in ("a", "d"):
+        st, _, page = s.get("/staff/apps/" + APPS[key])
+        assert st == 200, key
+    assert "試験ダミー四郎" in page_text(page)
+    assert audit_rows("rotate")[-1].startswith("formctl:")
+
+
+def test_failed_logins_throttled_then_released():
+    s = Staff()
+    for _ in range(5):
+        assert s.login("chiiki", "not-the-password-x")[0] == 200
+    st, _, page = s.login("chiiki")
+    assert st == 429 and "一時的にログインできません" in page
+    assert any("throttled" in r for r in audit_rows("login_failed"))
+    # The limit is per 15-minute window, not a lock: once the window has passed the member gets in.
+    sql("UPDATE throttle SET window = window - 3600")
+    assert s.login("chiiki")[0] == 303
+
+
+def test_disabled_account_cannot_log_in_and_loses_sessions():
+    r = formctl("staff", "add", "suzuki", "staff")
+    pw = re.search(r"only once\): (\S+)", r.stdout).group(1)
+    s = Staff()
+    assert s.login("suzuki", pw)[0] == 303
+    assert formctl("staff", "disable", "suzuki").returncode == 0
+    st, h, _ = s.get("/staff/")
+    assert st == 303 and "/staff/login" in h["location"]
+    assert Staff().login("suzuki", pw)[0] == 200
+
+
+def test_no_personal_data_in_logs_or_audit():
+    logs = ""
+    for f in glob.glob(os.path.join(data(), "log", "*")):
+        logs += open(f, encoding="utf-8", errors="replace").read()
+    audit = sql("SELECT group_concat(actor || target || detail || addr, ' ') FROM audit")
+    for v in (NAME_A, NAME_B, "dummy.e2e@example.jp", "03-9999-0000", HANDLING_NOTE):
+        assert v not in logs, v
+        assert v not in audit, v
+    for pw in logins().values():
+        assert pw not in logs and pw not in audit
+
+
+def test_staff_pages_refused_outside_staff_networks():
+    other = harness.Stack(extra_env={"STAFF_NETWORKS": "192.0.2.0/24"})
+    try:
+        st, _, _ = request("GET", "/staff/login", port=other.port)
+        assert st == 403
+        st, _, _ = request("GET", "/", port=other.port)
+        assert st == 200, "resident pages stay open"
+    finally:
+        other.stop()
+
+
+def test_auditor_page_report_and_verify():
+    s = member("demo-auditor")
+    st, _, page = s.get("/staff/audit")
+    assert st == 200 and "改ざんの検査：異常なし" in page and "CSV出力" in page
+    st, _, page = s.get("/staff/audit?action=export")
+    assert st == 200 and "sha256=" in page and "<td>ログイン失敗</td>" not in page
+    assert page.count("<td>CSV出力</td>") == len(audit_rows("export"))
+    r = formctl("audit", "verify")
+    assert r.returncode == 0 and "audit log intact" in r.stdout, r.stdout + r.stderr
+    r = formctl("audit", "report", "--from", "2020-01-01", "--to", "2099-12-31")
+    assert r.returncode == 0
+    line = [l for l in r.stdout.splitlines() if l.startswith("yotsuya ")][0].split()
+    assert int(line[1]) >= 5 and int(line[2]) >= 1 and int(line[6]) >= 3, line
+
+
+def test_tampered_audit_log_detected():
+    db = harness.stack().db()
+    # An attacker with the database file but not the audit key: drop the guard, edit one entry.
+    subprocess.run(["sqlite3", db, "DROP TRIGGER audit_no_update; UPDATE audit SET detail = 'rows=0' "
+                    "WHERE action = 'export' AND seq = (SELECT min(seq) FROM audit WHERE action = 'export')"],
+                   check=True)
+    r = formctl("audit", "verify")
+    assert r.returncode == 1 and "BROKEN" in r.stdout and "changed" in r.stdout, r.stdout
+    s = member("demo-auditor")
+    st, _, page = s.get("/staff/audit")
+    assert "異常あり" in page
+    # removing an entry is found too
+    subprocess.run(["sqlite3", db, "DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq = 3"], check=True)
+    r = formctl("audit", "verify")
+    assert r.returncode == 1 and "BROKEN" in r.stdout
+
+
+if __name__ == "__main__":
+    sys.exit(harness.main(globals(), prefix="e2e-staff"))
