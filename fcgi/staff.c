@@ -105,16 +105,9 @@ static const struct kv_decl body_keys[B__COUNT] = {
 	[B_NOTE] = { "note", NOTE_MAX_CHARS * 4, 1, NULL },
 };
 
-static const struct status_name {
-	const char	*value;
-	const char	*label;
-} statuses[] = {
-	{ "received", "到達" },
-	{ "accepted", "受付" },
-	{ "done", "完了" },
-	{ "returned", "差戻し" },
-	{ "withdrawn", "取下げ" },
-};
+/* The statuses in workflow order; their Japanese labels come from export_status_label(). */
+static const char *const statuses[] = { "received", "accepted", "done", "returned", "withdrawn" };
+#define NSTATUS (sizeof(statuses) / sizeof(statuses[0]))
 
 /* The workflow: which status may follow which. */
 static const struct transition {
@@ -178,12 +171,7 @@ valid_login(const char *v, size_t len)
 static const char *
 status_label(const char *value)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
-		if (strcmp(statuses[i].value, value) == 0)
-			return statuses[i].label;
-	return NULL;
+	return export_status_label(value);
 }
 
 static int
@@ -549,7 +537,7 @@ page_logout(struct ctx *c)
 /* ---- home: the member's procedures with counts per status ---- */
 
 struct counts {
-	int64_t	n[sizeof(statuses) / sizeof(statuses[0])];
+	int64_t	n[NSTATUS];
 	int64_t	total;
 };
 
@@ -559,8 +547,8 @@ add_count(const char *status, int64_t n, void *arg)
 	struct counts	*k = arg;
 	size_t		 i;
 
-	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
-		if (strcmp(statuses[i].value, status) == 0)
+	for (i = 0; i < NSTATUS; i++)
+		if (strcmp(statuses[i], status) == 0)
 			k->n[i] = n;
 	k->total += n;
 	return 0;
@@ -581,10 +569,10 @@ home_row(struct ctx *c, const struct procedure *p)
 	tvars_set(row, "id", p->id);
 	tvars_set(row, "title", p->title);
 	tvars_set(row, "section", section_name(c, p->section, name, sizeof(name)));
-	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
+	for (i = 0; i < NSTATUS; i++) {
 		char key[32];
 
-		snprintf(key, sizeof(key), "n_%s", statuses[i].value);
+		snprintf(key, sizeof(key), "n_%s", statuses[i]);
 		tvars_setf(row, key, "%lld", (long long)k.n[i]);
 	}
 	return tvars_setf(row, "n_total", "%lld", (long long)k.total);
@@ -760,14 +748,14 @@ list_vars(struct ctx *c, const struct procedure *p, const struct filter *f, int6
 	tvars_set(c->w.vars, "to", qget(c, Q_TO));
 	tvars_set(c->w.vars, "filter_query", buf_cstr(&f->query));
 	tvars_setf(c->w.vars, "count_text", "%lld件", (long long)total);
-	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
+	for (i = 0; i < NSTATUS; i++) {
 		struct tvars *s = tvars_add(c->w.vars, "statuses");
 
 		if (s == NULL)
 			return -1;
-		tvars_set(s, "value", statuses[i].value);
-		tvars_set(s, "label", statuses[i].label);
-		if (strcmp(statuses[i].value, f->status) == 0)
+		tvars_set(s, "value", statuses[i]);
+		tvars_set(s, "label", status_label(statuses[i]));
+		if (strcmp(statuses[i], f->status) == 0)
 			tvars_set(s, "selected", "1");
 	}
 	for (i = 0; i < p->nfields; i++) {
