@@ -164,6 +164,86 @@ throttle_windows(void)
 	db_close(db);
 }
 
+static int
+count_row(const struct db_app_row *r, void *arg)
+{
+	(void)r;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void
+list_filters_and_pages(void)
+{
+	unsigned char sealed[4] = { 0 };
+	char r[DB_RECEIPT_LEN + 1];
+	struct db_app a;
+	struct db_app_filter f;
+	struct db *db;
+	int64_t n;
+	int i, rows;
+
+	T_CHECK(fresh(&db) == 0 && with_key(db) == 0);
+	for (i = 0; i < 5; i++) {
+		sample_app(&a, sealed, (unsigned char)(10 + i));
+		a.received_at = 1000 + i * 100;
+		T_CHECK(db_app_store(db, &a, r) == 0);
+	}
+	memset(&f, 0, sizeof(f));
+	f.procedure_id = "e2e-open";
+	f.section_id = "sec-a";
+	f.status = "";
+	f.to = 100000;
+	f.limit = 2;
+	T_CHECK(db_app_count_filtered(db, &f, &n) == 0 && n == 5);
+	rows = 0;
+	T_CHECK(db_app_list(db, &f, count_row, &rows) == 0 && rows == 2);
+	f.offset = 4;
+	rows = 0;
+	T_CHECK(db_app_list(db, &f, count_row, &rows) == 0 && rows == 1);
+	f.from = 1150;
+	f.to = 1350;		/* [from, to): the apps at 1200 and 1300 */
+	T_CHECK(db_app_count_filtered(db, &f, &n) == 0 && n == 2);
+	f.section_id = "sec-b";	/* another section sees nothing of it */
+	T_CHECK(db_app_count_filtered(db, &f, &n) == 0 && n == 0);
+	f.section_id = "sec-a";
+	f.status = "accepted";
+	T_CHECK(db_app_count_filtered(db, &f, &n) == 0 && n == 0);
+	db_close(db);
+}
+
+static void
+events_move_status_once(void)
+{
+	unsigned char sealed[4] = { 0 };
+	char r[DB_RECEIPT_LEN + 1];
+	struct db_app a;
+	struct db_app_row row;
+	struct db_event ev;
+	struct db *db;
+	struct buf b;
+
+	buf_init(&b);
+	T_CHECK(fresh(&db) == 0 && with_key(db) == 0);
+	sample_app(&a, sealed, 20);
+	T_CHECK(db_app_store(db, &a, r) == 0);
+	memset(&ev, 0, sizeof(ev));
+	ev.receipt = r;
+	ev.at = 5;
+	ev.actor = "sato";
+	ev.from_status = "received";
+	ev.to_status = "accepted";
+	ev.key_id = "";
+	T_CHECK(db_app_event(db, &ev) == 0);
+	/* the same move again: the application is no longer "received" */
+	T_CHECK(db_app_event(db, &ev) == DB_NOTFOUND);
+	T_CHECK(db_app_get(db, r, &row, &b) == 0);
+	T_STREQ(row.status, "accepted");
+	T_CHECK(row.updated_at == 5 && row.sealed_len == 4);
+	db_close(db);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -173,6 +253,8 @@ main(void)
 		return 1;
 	snprintf(path, sizeof(path), "%s/db.sqlite", dir);
 	T_RUN(open_creates_schema_wal);
+	T_RUN(list_filters_and_pages);
+	T_RUN(events_move_status_once);
 	T_RUN(newer_schema_refused);
 	T_RUN(sections_and_keys);
 	T_RUN(store_once_per_submit);
