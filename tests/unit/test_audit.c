@@ -5,9 +5,8 @@
 
 #include "audit.h"
 #include "t.h"
+#include "t_db.h"
 
-static char dir[] = "/tmp/test_audit.XXXXXX";
-static char path[128];
 static unsigned char key[SEAL_KEY_LEN];
 
 static int
@@ -22,10 +21,7 @@ add(struct db *db, time_t at, const char *actor, const char *action, const char 
 static int
 five(struct db **db)
 {
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "rm -f %s/db*", dir);
-	if (system(cmd) != 0 || db_open(path, db) == -1)
+	if (t_db_fresh(db) == -1)
 		return -1;
 	return add(*db, 100, "sato", "login", "") | add(*db, 110, "sato", "view", "") |
 	    add(*db, 120, "sato", "export", "rows=12 sha256=00") | add(*db, 130, "-", "login_failed", "x") |
@@ -177,11 +173,8 @@ labels(void)
 int
 main(void)
 {
-	char cmd[160];
-
-	if (seal_init() == -1 || mkdtemp(dir) == NULL)
+	if (t_db_setup() == -1)
 		return 1;
-	snprintf(path, sizeof(path), "%s/db.sqlite", dir);
 	seal_random(key, sizeof(key));
 	T_RUN(intact_chain_verifies);
 	T_RUN(edited_entry_found);
@@ -192,8 +185,5 @@ main(void)
 	T_RUN(sql_cannot_update_or_delete);
 	T_RUN(report_counts_per_person);
 	T_RUN(labels);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		printf("# could not remove %s\n", dir);
-	return T_DONE();
+	return t_db_teardown(T_DONE());
 }

@@ -5,20 +5,8 @@
 
 #include "custody.h"
 #include "t.h"
+#include "t_db.h"
 
-static char dir[] = "/tmp/test_custody.XXXXXX";
-static char path[128];
-
-static int
-fresh(struct db **db)
-{
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "rm -f %s/db*", dir);
-	if (system(cmd) != 0)
-		return -1;
-	return db_open(path, db);
-}
 
 /* The secret matches the public key it claims to belong to. */
 static int
@@ -104,7 +92,7 @@ recovery_opens_section_key(void)
 	unsigned char		 rkey[SEAL_KEY_LEN], okey[SEAL_KEY_LEN], sk[SEAL_SK_LEN];
 
 	buf_init(&k.blob);
-	T_CHECK(fresh(&db) == 0);
+	T_CHECK(t_db_fresh(&db) == 0);
 	T_CHECK(custody_section_create(db, "sec-a", "テスト課", 1, printable) == 0);
 	T_CHECK(custody_section_create(db, "sec-a", "again", 2, other) == DB_EXISTS);
 	T_CHECK(db_key_each(db, "sec-a", take_first, &k) == 0 && k.blob.len > 0);
@@ -145,7 +133,7 @@ make_world(struct world *w)
 	struct custody_source	src;
 
 	memset(w, 0, sizeof(*w));
-	if (fresh(&w->db) == -1 || custody_section_create(w->db, "sec-a", "テスト課", 1, printable) != 0 ||
+	if (t_db_fresh(&w->db) == -1 || custody_section_create(w->db, "sec-a", "テスト課", 1, printable) != 0 ||
 	    seal_recovery_parse(printable, w->rkey) == -1 ||
 	    custody_staff_new(&w->alice, "alice", "staff", "alice-password-1") == -1 ||
 	    custody_staff_new(&w->bob, "bob", "staff", "bob-password-123") == -1 ||
@@ -297,11 +285,8 @@ sessions_hold_rewrapped_keys(void)
 int
 main(void)
 {
-	char cmd[160];
-
-	if (seal_init() == -1 || mkdtemp(dir) == NULL)
+	if (t_db_setup() == -1)
 		return 1;
-	snprintf(path, sizeof(path), "%s/db.sqlite", dir);
 	T_RUN(password_rules);
 	T_RUN(login_and_role_rules);
 	T_RUN(unlock_change_and_reset);
@@ -310,8 +295,5 @@ main(void)
 	T_RUN(grants_need_a_key_holder);
 	T_RUN(rotation_keeps_old_keys_readable);
 	T_RUN(sessions_hold_rewrapped_keys);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		printf("# could not remove %s\n", dir);
-	return T_DONE();
+	return t_db_teardown(T_DONE());
 }

@@ -5,20 +5,8 @@
 
 #include "db.h"
 #include "t.h"
+#include "t_db.h"
 
-static char dir[] = "/tmp/test_db.XXXXXX";
-static char path[128];
-
-static int
-fresh(struct db **db)
-{
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "rm -f %s/db*", dir);
-	if (system(cmd) != 0)
-		return -1;
-	return db_open(path, db);
-}
 
 static void
 sample_app(struct db_app *a, const unsigned char *sealed, unsigned char tag)
@@ -51,7 +39,7 @@ open_creates_schema_wal(void)
 	sqlite3 *h;
 	sqlite3_stmt *s;
 
-	T_CHECK(fresh(&db) == 0);
+	T_CHECK(t_db_fresh(&db) == 0);
 	T_CHECK(db_schema_version(db) == DB_SCHEMA_VERSION);
 	db_close(db);
 	T_CHECK(sqlite3_open(path, &h) == SQLITE_OK);
@@ -68,7 +56,7 @@ newer_schema_refused(void)
 	struct db *db;
 	sqlite3 *h;
 
-	T_CHECK(fresh(&db) == 0);
+	T_CHECK(t_db_fresh(&db) == 0);
 	db_close(db);
 	T_CHECK(sqlite3_open(path, &h) == SQLITE_OK);
 	T_CHECK(sqlite3_exec(h, "PRAGMA user_version = 99", NULL, NULL, NULL) == SQLITE_OK);
@@ -83,7 +71,7 @@ sections_and_keys(void)
 	char id[SEAL_KEYID_LEN + 1];
 	struct db *db;
 
-	T_CHECK(fresh(&db) == 0);
+	T_CHECK(t_db_fresh(&db) == 0);
 	T_CHECK(db_section_add(db, "sec-a", "テスト課", 1) == 0);
 	T_CHECK(db_section_add(db, "sec-a", "again", 2) == DB_EXISTS);
 	T_CHECK(db_section_exists(db, "sec-a") == 1 && db_section_exists(db, "nope") == 0);
@@ -108,7 +96,7 @@ store_once_per_submit(void)
 	int i;
 
 	buf_init(&b);
-	T_CHECK(fresh(&db) == 0 && with_key(db) == 0);
+	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
 	sample_app(&a, sealed, 1);
 	T_CHECK(db_app_store(db, &a, r1) == 0);
 	T_CHECK(strlen(r1) == 14 && r1[4] == '-' && r1[9] == '-');
@@ -133,7 +121,7 @@ status_lookup(void)
 	struct db_app_status st;
 	struct db *db;
 
-	T_CHECK(fresh(&db) == 0 && with_key(db) == 0);
+	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
 	sample_app(&a, sealed, 3);
 	T_CHECK(db_app_store(db, &a, r) == 0);
 	T_CHECK(db_app_status(db, r, &st) == 0);
@@ -151,7 +139,7 @@ throttle_windows(void)
 	struct db *db;
 	int64_t n;
 
-	T_CHECK(fresh(&db) == 0);
+	T_CHECK(t_db_fresh(&db) == 0);
 	T_CHECK(db_throttle_hit(db, k1, 36000, 600, &n) == 0 && n == 1);
 	T_CHECK(db_throttle_hit(db, k1, 36001, 600, &n) == 0 && n == 2);
 	T_CHECK(db_throttle_count(db, k1, 36002, 600, &n) == 0 && n == 2);
@@ -183,7 +171,7 @@ list_filters_and_pages(void)
 	int64_t n;
 	int i, rows;
 
-	T_CHECK(fresh(&db) == 0 && with_key(db) == 0);
+	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
 	for (i = 0; i < 5; i++) {
 		sample_app(&a, sealed, (unsigned char)(10 + i));
 		a.received_at = 1000 + i * 100;
@@ -224,7 +212,7 @@ events_move_status_once(void)
 	struct buf b;
 
 	buf_init(&b);
-	T_CHECK(fresh(&db) == 0 && with_key(db) == 0);
+	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
 	sample_app(&a, sealed, 20);
 	T_CHECK(db_app_store(db, &a, r) == 0);
 	memset(&ev, 0, sizeof(ev));
@@ -249,9 +237,8 @@ main(void)
 {
 	int rc;
 
-	if (seal_init() == -1 || mkdtemp(dir) == NULL)
+	if (t_db_setup() == -1)
 		return 1;
-	snprintf(path, sizeof(path), "%s/db.sqlite", dir);
 	T_RUN(open_creates_schema_wal);
 	T_RUN(list_filters_and_pages);
 	T_RUN(events_move_status_once);
@@ -261,6 +248,5 @@ main(void)
 	T_RUN(status_lookup);
 	T_RUN(throttle_windows);
 	rc = T_DONE();
-	snprintf(path, sizeof(path), "rm -rf %s", dir);
-	return system(path) == 0 ? rc : 1;
+	return t_db_teardown(rc);
 }
