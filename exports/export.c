@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include <sodium.h>
-#include <sys/stat.h>
 #include <zip.h>
 
 #include "jst.h"
@@ -177,16 +176,17 @@ export_filename(const struct procedure *p, time_t now, struct buf *out)
 	return rc;
 }
 
-int
-export_zip(const char *path, const char *entry_name, const void *data, size_t len, const char *password)
+/* The archive is built in a libzip memory source, so neither the CSV nor the ZIP touches the disk here. */
+static int
+zip_build(zip_source_t *mem, const char *entry_name, const void *data, size_t len, const char *password)
 {
 	zip_t		*z;
 	zip_source_t	*src;
 	zip_int64_t	 idx;
-	int		 err;
 
-	if ((z = zip_open(path, ZIP_CREATE | ZIP_EXCL, &err)) == NULL)
+	if ((z = zip_open_from_source(mem, ZIP_TRUNCATE, NULL)) == NULL)
 		return -1;
+	zip_source_keep(mem);	/* zip_close must leave the result to us */
 	if ((src = zip_source_buffer(z, data, len, 0)) == NULL)
 		goto fail;
 	if ((idx = zip_file_add(z, entry_name, src, ZIP_FL_ENC_UTF_8)) < 0) {
@@ -195,8 +195,30 @@ export_zip(const char *path, const char *entry_name, const void *data, size_t le
 	}
 	if (zip_file_set_encryption(z, (zip_uint64_t)idx, ZIP_EM_AES_256, password) == -1 || zip_close(z) == -1)
 		goto fail;
-	return chmod(path, 0600);
+	return 0;
 fail:
 	zip_discard(z);
 	return -1;
+}
+
+int
+export_zip(const char *entry_name, const void *data, size_t len, const char *password, struct buf *out)
+{
+	zip_source_t	*mem;
+	zip_int64_t	 n;
+	char		 chunk[16384];
+	int		 rc = -1;
+
+	if ((mem = zip_source_buffer_create(NULL, 0, 0, NULL)) == NULL)
+		return -1;
+	if (zip_build(mem, entry_name, data, len, password) == -1 || zip_source_open(mem) == -1)
+		goto done;
+	while ((n = zip_source_read(mem, chunk, sizeof(chunk))) > 0)
+		if (buf_put(out, chunk, (size_t)n) == -1)
+			break;
+	rc = n == 0 ? 0 : -1;
+	zip_source_close(mem);
+done:
+	zip_source_free(mem);
+	return rc;
 }

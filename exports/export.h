@@ -48,12 +48,12 @@ int		 export_cell(const struct field *f, json_object *answers, struct buf *out);
 int		 export_filename(const struct procedure *p, time_t now, struct buf *out);
 /*
  * A ZIP archive (AES-256, libzip) holding one entry, for files that leave
- * the system.  The CSV is given whole, from memory: no plaintext copy is
- * ever written to disk, at the price of memory in proportion to the file.
- * The archive is created with mode 0600 and must not exist yet.
+ * the system, appended to out.  Built in memory: no plaintext copy is ever
+ * written to disk, at the price of memory in proportion to the file (the
+ * plain CSV export is the one that streams in constant memory).
  */
-int		 export_zip(const char *path, const char *entry_name, const void *data, size_t len,
-		    const char *password);
+int		 export_zip(const char *entry_name, const void *data, size_t len, const char *password,
+		    struct buf *out);
 /* The Japanese label of a status value, or NULL. */
 const char	*export_status_label(const char *status);
 

@@ -63,12 +63,13 @@ static const struct route routes[] = {
 	{ "/staff/logout", HTTP_POST, P_LOGOUT, 1, AUTH_MEMBER },
 	{ "/staff/", HTTP_GET | HTTP_HEAD, P_HOME, 1, AUTH_MEMBER },
 	{ "/staff/password", HTTP_GET | HTTP_HEAD | HTTP_POST, P_PASSWORD, 1, AUTH_MEMBER },
-	{ "/staff/forms/", HTTP_GET | HTTP_HEAD, P_FORMS, 0, AUTH_MEMBER },
+	{ "/staff/forms/", HTTP_GET | HTTP_HEAD | HTTP_POST, P_FORMS, 0, AUTH_MEMBER },
 	{ "/staff/apps/", HTTP_GET | HTTP_HEAD | HTTP_POST, P_APP, 0, AUTH_MEMBER },
 	{ "/staff/audit", HTTP_GET | HTTP_HEAD, P_AUDIT, 1, AUTH_AUDITOR },
 };
 
 static int valid_date(const char *v, size_t len);
+static int valid_opt_token(const char *v, size_t len);
 static int valid_login(const char *v, size_t len);
 
 enum { C_CSRF, C_CSRF_HOST, C_SESSION, C_SESSION_HOST, C__COUNT };
@@ -83,16 +84,16 @@ static const struct kv_decl cookie_keys[C__COUNT] = {
 enum { Q_M, Q_STATUS, Q_FROM, Q_TO, Q_PAGE, Q_ENCODING, Q_ACTION, Q__COUNT };
 static const struct kv_decl query_keys[Q__COUNT] = {
 	[Q_M] = { "m", 16, 1, kv_valid_token },
-	[Q_STATUS] = { "status", 16, 1, kv_valid_token },
+	[Q_STATUS] = { "status", 16, 1, valid_opt_token },
 	[Q_FROM] = { "from", 10, 1, valid_date },
 	[Q_TO] = { "to", 10, 1, valid_date },
 	[Q_PAGE] = { "page", 6, 1, kv_valid_digits },
-	[Q_ENCODING] = { "encoding", 16, 1, kv_valid_token },
-	[Q_ACTION] = { "action", 32, 1, kv_valid_token },
+	[Q_ENCODING] = { "encoding", 16, 1, valid_opt_token },
+	[Q_ACTION] = { "action", 32, 1, valid_opt_token },
 };
 
 /* Body keys (POST) of every page. */
-enum { B_CSRF, B_LOGIN, B_PASSWORD, B_CURRENT, B_NEW, B_CONFIRM, B_FROM, B_TO, B_NOTE, B__COUNT };
+enum { B_CSRF, B_LOGIN, B_PASSWORD, B_CURRENT, B_NEW, B_CONFIRM, B_FROM, B_TO, B_NOTE, B_ZIP_PASSWORD, B__COUNT };
 static const struct kv_decl body_keys[B__COUNT] = {
 	[B_CSRF] = { "csrf", 64, 1, kv_valid_b64url },
 	[B_LOGIN] = { "login", 64, 1, valid_login },
@@ -103,6 +104,7 @@ static const struct kv_decl body_keys[B__COUNT] = {
 	[B_FROM] = { "from", 16, 1, kv_valid_token },
 	[B_TO] = { "to", 16, 1, kv_valid_token },
 	[B_NOTE] = { "note", NOTE_MAX_CHARS * 4, 1, NULL },
+	[B_ZIP_PASSWORD] = { "zip_password", CUSTODY_PASSWORD_MAX, 1, NULL },
 };
 
 /* The statuses in workflow order; their Japanese labels come from export_status_label(). */
@@ -155,6 +157,13 @@ valid_date(const char *v, size_t len)
 	struct jn_date d;
 
 	return len == 0 || (len == 10 && jn_date_parse(v, &d) == 0);
+}
+
+/* Filter links carry empty values ("status=&from=") for "any". */
+static int
+valid_opt_token(const char *v, size_t len)
+{
+	return len == 0 || kv_valid_token(v, len);
 }
 
 static int
@@ -848,6 +857,65 @@ export_one(const struct db_app_row *r, void *arg)
 	return rc;
 }
 
+/* The export's filter and encoding from the query; -1 after answering 400. */
+static int
+export_request(struct ctx *c, const struct procedure *p, struct filter *f, struct db_app_filter *df, int *cp932)
+{
+	const char *enc = qget(c, Q_ENCODING);
+
+	*cp932 = strcmp(enc, "cp932") == 0;
+	if (read_filter(c, f) == -1) {
+		system_error(c);
+		return -1;
+	}
+	if (f->error != NULL || (*enc != '\0' && !*cp932 && strcmp(enc, "utf-8") != 0)) {
+		web_error_page(&c->w, 400, "出力の条件に誤りがあります",
+		    f->error != NULL ? f->error : "文字コードの指定が正しくありません。");
+		return -1;
+	}
+	memset(df, 0, sizeof(*df));
+	df->procedure_id = p->id;
+	df->section_id = p->section;
+	df->status = f->status;
+	df->from = f->from;
+	df->to = f->to;
+	df->limit = -1;
+	df->oldest_first = 1;
+	return 0;
+}
+
+/* The hand-over ledger (管理簿): who, what, how many rows, and the file's hash. */
+static void
+export_ledger(struct ctx *c, const struct procedure *p, const struct filter *f, const struct export_summary *sum,
+    int cp932, const struct export_arg *a, const char *extra)
+{
+	struct buf detail;
+
+	buf_init(&detail);
+	buf_printf(&detail, "rows=%zu sha256=%s encoding=%s status=%s from=%s to=%s replaced=%zu unopened=%lld%s",
+	    sum->rows, sum->sha256, cp932 ? "cp932" : "utf-8", *f->status ? f->status : "all", qget(c, Q_FROM),
+	    qget(c, Q_TO), sum->replaced, (long long)a->unopened, extra);
+	audit(c, "export", p->id, buf_cstr(&detail));
+	buf_free(&detail);
+}
+
+static int
+attachment(struct ctx *c, const struct procedure *p, const char *suffix)
+{
+	struct buf	name, disp;
+	int		rc;
+
+	buf_init(&name);
+	buf_init(&disp);
+	rc = export_filename(p, c->w.now, &name) == 0 && (strcmp(suffix, ".csv") == 0 ||
+	    (name.len > 4 && (name.len -= 4, buf_puts(&name, suffix) == 0))) &&
+	    csv_content_disposition(buf_cstr(&name), &disp) == 0 &&
+	    http_header(&c->w.req, "Content-Disposition", buf_cstr(&disp)) == 0 ? 0 : -1;
+	buf_free(&name);
+	buf_free(&disp);
+	return rc;
+}
+
 static void
 page_export(struct ctx *c, const struct procedure *p)
 {
@@ -855,54 +923,89 @@ page_export(struct ctx *c, const struct procedure *p)
 	struct db_app_filter	 df;
 	struct export_arg	 a = { c, NULL, 0 };
 	struct export_summary	 sum;
-	struct buf		 name, disp, detail;
-	const char		*enc = qget(c, Q_ENCODING);
-	int			 cp932 = strcmp(enc, "cp932") == 0, rc;
+	int			 cp932, rc;
 
-	buf_init(&name);
-	buf_init(&disp);
-	buf_init(&detail);
-	if (read_filter(c, &f) == -1)
-		goto fail;
-	if (f.error != NULL || (*enc != '\0' && !cp932 && strcmp(enc, "utf-8") != 0)) {
-		web_error_page(&c->w, 400, "出力の条件に誤りがあります",
-		    f.error != NULL ? f.error : "文字コードの指定が正しくありません。");
+	if (export_request(c, p, &f, &df, &cp932) == -1)
+		goto done;
+	if (attachment(c, p, ".csv") == -1) {
+		system_error(c);
 		goto done;
 	}
-	memset(&df, 0, sizeof(df));
-	df.procedure_id = p->id;
-	df.section_id = p->section;
-	df.status = f.status;
-	df.from = f.from;
-	df.to = f.to;
-	df.limit = -1;
-	df.oldest_first = 1;
-	if (export_filename(p, c->w.now, &name) == -1 || csv_content_disposition(buf_cstr(&name), &disp) == -1 ||
-	    http_header(&c->w.req, "Content-Disposition", buf_cstr(&disp)) == -1)
-		goto fail;
-	if (http_stream_begin(&c->w.req, cp932 ? "text/csv; charset=Shift_JIS" : "text/csv; charset=utf-8") == -1)
-		goto sent;
-	if ((a.e = export_open(p, cp932 ? CSV_CP932 : CSV_UTF8_BOM, stream_out, &c->w.req)) == NULL)
-		goto sent;
+	if (http_stream_begin(&c->w.req, cp932 ? "text/csv; charset=Shift_JIS" : "text/csv; charset=utf-8") == -1 ||
+	    (a.e = export_open(p, cp932 ? CSV_CP932 : CSV_UTF8_BOM, stream_out, &c->w.req)) == NULL) {
+		audit(c, "export", p->id, "failed before the first row");
+		goto done;
+	}
 	rc = db_app_list(c->app->db, &df, export_one, &a);
-	if (export_close(a.e, &sum) == -1 || rc == -1)
+	if (export_close(a.e, &sum) == -1)
 		rc = -1;
-	/* The hand-over ledger (管理簿): who, what, how many rows, and the file's hash. */
-	buf_printf(&detail, "rows=%lld sha256=%s encoding=%s status=%s from=%s to=%s replaced=%zu unopened=%lld%s",
-	    (long long)sum.rows, sum.sha256, cp932 ? "cp932" : "utf-8", *f.status ? f.status : "all",
-	    qget(c, Q_FROM), qget(c, Q_TO), sum.replaced, (long long)a.unopened, rc == -1 ? " incomplete" : "");
-	audit(c, "export", p->id, buf_cstr(&detail));
-	goto done;
-sent:
-	audit(c, "export", p->id, "failed before the first row");
-	goto done;
-fail:
-	system_error(c);
+	export_ledger(c, p, &f, &sum, cp932, &a, rc == -1 ? " incomplete" : "");
 done:
 	buf_free(&f.query);
+}
+
+static int
+to_memory(void *arg, const void *p, size_t n)
+{
+	return buf_put(arg, p, n);
+}
+
+/* What is wrong with a new password (account or archive), in Japanese; NULL when it will do. */
+static const char *
+password_problem(struct ctx *c, const char *pw, int for_zip)
+{
+	enum custody_pw why = custody_password_check(c->staff.login, pw);
+
+	if (why == PW_SHORT)
+		return for_zip ? "ZIPのパスワードは12文字以上にしてください。" : "新しいパスワードは12文字以上にしてください。";
+	if (why == PW_HAS_LOGIN)
+		return for_zip ? "ZIPのパスワードにログインIDを含めないでください。" :
+		    "新しいパスワードにログインIDを含めないでください。";
+	if (why != PW_OK)
+		return "パスワードに使えない文字が含まれているか、同じ文字の繰り返しです。";
+	return NULL;
+}
+
+static void
+page_export_zip(struct ctx *c, const struct procedure *p)
+{
+	struct filter		 f;
+	struct db_app_filter	 df;
+	struct export_arg	 a = { c, NULL, 0 };
+	struct export_summary	 sum;
+	struct buf		 csv, name;
+	const char		*problem;
+	int			 cp932, rc;
+
+	buf_init(&csv);
+	buf_init(&name);
+	if (export_request(c, p, &f, &df, &cp932) == -1)
+		goto done;
+	/* The archive password is the member's choice; it is never stored or logged. */
+	if ((problem = password_problem(c, bget(c, B_ZIP_PASSWORD), 1)) != NULL) {
+		web_error_page(&c->w, 400, "ZIPを作れませんでした", problem);
+		goto done;
+	}
+	if ((a.e = export_open(p, cp932 ? CSV_CP932 : CSV_UTF8_BOM, to_memory, &csv)) == NULL)
+		goto fail;
+	rc = db_app_list(c->app->db, &df, export_one, &a);
+	if (export_close(a.e, &sum) == -1 || rc == -1 || export_filename(p, c->w.now, &name) == -1 ||
+	    export_zip(buf_cstr(&name), csv.data, csv.len, bget(c, B_ZIP_PASSWORD), &c->w.req.out) == -1 ||
+	    attachment(c, p, ".zip") == -1)
+		goto fail;
+	export_ledger(c, p, &f, &sum, cp932, &a, " archive");
+	if (c->w.req.status != 500) {
+		(void)http_send(&c->w.req, "application/zip");
+		c->w.req.streamed = 1;	/* sent: serve() must not send it again as HTML */
+	}
+	goto done;
+fail:
+	buf_reset(&c->w.req.out);
+	system_error(c);
+done:
+	buf_wipe(&csv);
 	buf_free(&name);
-	buf_free(&disp);
-	buf_free(&detail);
+	buf_free(&f.query);
 }
 
 static void
@@ -919,12 +1022,22 @@ page_forms(struct ctx *c)
 	}
 	snprintf(id, sizeof(id), "%.*s", slash ? (int)(slash - rest) : (int)strlen(rest), rest);
 	p = formset_get(c->app->forms, id);
-	if (p == NULL || !holds_section(c, p->section) ||
-	    (slash != NULL && strcmp(slash, "/export.csv") != 0)) {
+	if (p == NULL || !holds_section(c, p->section) || (slash != NULL &&
+	    strcmp(slash, "/export.csv") != 0 && strcmp(slash, "/export.zip") != 0)) {
 		not_found(c);
 		return;
 	}
-	if (slash != NULL)
+	/* One prefix route serves three resources: each takes its own methods. */
+	if (slash != NULL && strcmp(slash, "/export.zip") == 0) {
+		if (c->w.req.method != HTTP_POST)
+			web_method_not_allowed(&c->w, HTTP_POST);
+		else
+			page_export_zip(c, p);
+	} else if (slash != NULL && c->w.req.method != HTTP_GET)
+		web_method_not_allowed(&c->w, HTTP_GET);	/* an export is made, and audited, only when fetched */
+	else if (c->w.req.method == HTTP_POST)
+		web_method_not_allowed(&c->w, HTTP_GET | HTTP_HEAD);
+	else if (slash != NULL)
 		page_export(c, p);
 	else
 		show_list(c, p);
@@ -1179,7 +1292,6 @@ page_password(struct ctx *c)
 	const char	*cur = bget(c, B_CURRENT), *nw = bget(c, B_NEW), *conf = bget(c, B_CONFIRM);
 	unsigned char	 sk[SEAL_SK_LEN];
 	const char	*error = NULL;
-	enum custody_pw	 why;
 	int		 r = 0;
 
 	if (member_vars(c, "パスワード変更") == -1)
@@ -1190,17 +1302,11 @@ page_password(struct ctx *c)
 		goto fail;
 	if (r == CUSTODY_DENIED)
 		error = "現在のパスワードが正しくありません。";
-	else if ((why = custody_password_check(c->staff.login, nw)) == PW_SHORT)
-		error = "新しいパスワードは12文字以上にしてください。";
-	else if (why == PW_HAS_LOGIN)
-		error = "新しいパスワードにログインIDを含めないでください。";
-	else if (why != PW_OK)
-		error = "新しいパスワードに使えない文字が含まれているか、同じ文字の繰り返しです。";
-	else if (strcmp(nw, conf) != 0)
+	else if ((error = password_problem(c, nw, 0)) == NULL && strcmp(nw, conf) != 0)
 		error = "新しいパスワードと確認用のパスワードが一致しません。";
-	else if (custody_staff_rewrap(&c->staff, sk, nw) == -1 ||
+	if (error == NULL && (custody_staff_rewrap(&c->staff, sk, nw) == -1 ||
 	    db_staff_set_secret(c->app->db, &c->staff, c->w.now) == -1 ||
-	    audit_ok(c, "password", c->staff.login, "") == -1)
+	    audit_ok(c, "password", c->staff.login, "") == -1))
 		goto fail;
 	if (error != NULL) {
 		c->w.req.status = 400;

@@ -190,11 +190,38 @@ load_procedure(struct db *db, const char *id)
 	return p;
 }
 
+/* A new file only, readable by its owner: it holds personal data (or an archive of it). */
+static FILE *
+create_new(const char *path)
+{
+	FILE	*f = NULL;
+	int	 fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1 || (f = fdopen(fd, "w")) == NULL) {
+		fprintf(stderr, "formctl: cannot create %s: %s\n", path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+	}
+	return f;
+}
+
+static int
+write_new_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = create_new(path);
+
+	if (f == NULL)
+		return -1;
+	if (fwrite(data, 1, len, f) != len) {
+		fclose(f);
+		return -1;
+	}
+	return fclose(f) == 0 ? 0 : -1;
+}
+
 static int
 open_output(struct job *j, const struct opts *o)
 {
-	int fd;
-
 	if (o->zip != NULL) {
 		j->to_mem = 1;
 		return 0;
@@ -203,14 +230,7 @@ open_output(struct job *j, const struct opts *o)
 		j->out = stdout;
 		return 0;
 	}
-	/* A new file only, readable by its owner: it holds personal data. */
-	if ((fd = open(o->out, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1 || (j->out = fdopen(fd, "w")) == NULL) {
-		fprintf(stderr, "formctl: cannot create %s: %s\n", o->out, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		return -1;
-	}
-	return 0;
+	return (j->out = create_new(o->out)) != NULL ? 0 : -1;
 }
 
 static int
@@ -223,19 +243,22 @@ finish(struct job *j, const struct opts *o, const struct procedure *p, struct ex
 		rc = -1;
 	j->out = NULL;
 	if (o->zip != NULL && rc == 0) {
-		struct buf entry;
+		struct buf entry, zip;
 
 		buf_init(&entry);
+		buf_init(&zip);
 		custody_new_password(password);
 		if (export_filename(p, time(NULL), &entry) == -1 ||
-		    export_zip(o->zip, buf_cstr(&entry), j->mem.data, j->mem.len, password) == -1) {
-			fprintf(stderr, "formctl: cannot write the archive %s (does it exist already?)\n", o->zip);
+		    export_zip(buf_cstr(&entry), j->mem.data, j->mem.len, password, &zip) == -1 ||
+		    write_new_file(o->zip, zip.data, zip.len) == -1) {
+			fprintf(stderr, "formctl: cannot write the archive %s\n", o->zip);
 			rc = -1;
 		} else
 			fprintf(stderr, "archive %s (AES-256); its password, to pass on separately: %s\n", o->zip,
 			    password);
 		sodium_memzero(password, sizeof(password));
 		buf_free(&entry);
+		buf_free(&zip);
 	}
 	if (rc == 0)
 		fprintf(stderr, "%zu rows written, %zu characters replaced with 〓, %lld applications not opened,"

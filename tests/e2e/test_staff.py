@@ -11,6 +11,7 @@ import csv
 import glob
 import hashlib
 import html
+import http.client
 import io
 import os
 import re
@@ -405,7 +406,6 @@ def test_export_utf8_roundtrip_and_ledger():
 def test_export_cp932_replaces_visibly_and_counts():
     s = member("yotsuya")
     conn_hdr = s._hdr()
-    import http.client
     c = http.client.HTTPConnection("127.0.0.1", harness.stack().port, timeout=30)
     c.request("GET", "/staff/forms/e2e-open/export.csv?encoding=cp932", headers=conn_hdr)
     r = c.getresponse()
@@ -424,11 +424,50 @@ def test_export_cp932_replaces_visibly_and_counts():
 
 def test_export_filter_and_bad_encoding():
     s = member("yotsuya")
+    # the links on the list page carry the current filter, empty values included
+    _, _, page = s.get("/staff/forms/e2e-open")
+    link = html.unescape(re.search(r'href="(/staff/forms/e2e-open/export\.csv\?[^"]*)"', page).group(1))
+    st, _, body = s.get(link)
+    assert st == 200 and len(list(csv.DictReader(io.StringIO(body[1:], newline="")))) == 3, (st, link)
     st, _, body = s.get("/staff/forms/e2e-open/export.csv?status=received")
     rows = list(csv.DictReader(io.StringIO(body[1:], newline="")))
     check_rows(rows, {"b": "到達", "c": "到達"})
     st, _, _ = s.get("/staff/forms/e2e-open/export.csv?encoding=latin1")
     assert st == 400
+
+
+def test_web_zip_export_with_chosen_password():
+    s = member("yotsuya")
+    _, _, page = s.get("/staff/forms/e2e-open")
+    assert 'action="/staff/forms/e2e-open/export.zip?' in page
+    token = csrf_of(page)
+    st, _, body = s.post("/staff/forms/e2e-open/export.zip?status=&from=&to=",
+                         [("csrf", token), ("zip_password", "short")], csrf=False)
+    assert st == 400 and "12文字以上" in body
+    st, _, _ = s.get("/staff/forms/e2e-open/export.zip")
+    assert st == 405
+    password = "ダミーの受け渡し用パスワード"
+    conn = http.client.HTTPConnection("127.0.0.1", harness.stack().port, timeout=30)
+    conn.request("POST", "/staff/forms/e2e-open/export.zip?status=received",
+                 body=urllib.parse.urlencode([("csrf", token), ("zip_password", password)]),
+                 headers=dict(s._hdr(), **{"Content-Type": "application/x-www-form-urlencoded"}))
+    r = conn.getresponse()
+    raw = r.read()
+    conn.close()
+    assert r.status == 200 and r.getheader("Content-Type") == "application/zip"
+    assert ".zip" in r.getheader("Content-Disposition")
+    assert NAME_B.encode() not in raw
+    z = os.path.join(harness.stack().tmp, "web.zip")
+    open(z, "wb").write(raw)
+    unzip = os.path.join(BUILD, "tests", "unzip_aes")
+    out = subprocess.run([unzip, z, password], capture_output=True)
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.DictReader(io.StringIO(out.stdout.decode("utf-8-sig"), newline="")))
+    check_rows(rows, {"b": "到達", "c": "到達"})
+    assert subprocess.run([unzip, z, password + "x"], capture_output=True).returncode != 0
+    ledger = audit_rows("export")[-1]
+    assert ledger.startswith("yotsuya|e2e-open|rows=2 ") and ledger.endswith(" archive"), ledger
+    assert password not in sql("SELECT group_concat(detail) FROM audit")
 
 
 def test_formctl_export_with_recovery_key_and_archive():
