@@ -24,32 +24,50 @@ FORMCTL="$BUILD/formctl --data $DATA_DIR --forms $FORMS_DIR"
 # The password line formctl prints for a new account.
 password_of() { sed -n 's/^password (give it to the member; shown only once): //p'; }
 
-demo_setup() {
-	$FORMCTL init
+# The demo's sections and the member who holds each one's key.
+DEMO_SECTIONS="yotsuya-hc 四谷保健センター yotsuya
+gomi-genryo ごみ減量リサイクル課 gomi
+chiiki-care 地域包括ケア推進課 chiiki"
+
+demo_sections() {
 	keys="$DATA_DIR/demo-recovery-keys.txt"
-	logins="$DATA_DIR/demo-logins.txt"
-	others="$DATA_DIR/demo-other-logins.txt"
-	(umask 077 && : > "$keys" && : > "$logins" && : > "$others")
-	while read -r id name login; do
+	(umask 077 && : > "$keys")
+	echo "$DEMO_SECTIONS" | while read -r id name login; do
 		out=$($FORMCTL section add "$id" "$name")
 		echo "$out" | head -1
-		rkey=$(echo "$out" | tail -1)
-		printf '%s %s %s\n' "$id" "$name" "$rkey" >> "$keys"
-		pass=$($FORMCTL staff add "$login" staff | password_of)
-		echo "$rkey" | $FORMCTL grant "$login" "$id" --recovery >/dev/null
-		printf '%s %s %s\n' "$name" "$login" "$pass" >> "$logins"
-	done <<SECTIONS
-yotsuya-hc 四谷保健センター yotsuya
-gomi-genryo ごみ減量リサイクル課 gomi
-chiiki-care 地域包括ケア推進課 chiiki
-SECTIONS
-	for role in admin auditor; do
-		printf '%s %s %s\n' "$role" "demo-$role" "$($FORMCTL staff add "demo-$role" "$role" | password_of)" >> "$others"
+		printf '%s %s %s\n' "$id" "$name" "$(echo "$out" | tail -1)" >> "$keys"
 	done
 	echo "demo recovery keys (demo only; in production they are printed once and kept on paper): $keys"
 }
 
-[ -f "$DATA_DIR/db/platform.sqlite" ] || demo_setup
+# One member per section, granted with the section's recovery key, plus an admin and an auditor.
+demo_staff() {
+	keys="$DATA_DIR/demo-recovery-keys.txt"
+	logins="$DATA_DIR/demo-logins.txt"
+	others="$DATA_DIR/demo-other-logins.txt"
+	(umask 077 && : > "$logins" && : > "$others")
+	echo "$DEMO_SECTIONS" | while read -r id name login; do
+		rkey=$(awk -v id="$id" '$1 == id { print $3 }' "$keys")
+		[ -n "$rkey" ] || continue
+		pass=$($FORMCTL staff add "$login" staff | password_of)
+		echo "$rkey" | $FORMCTL grant "$login" "$id" --recovery >/dev/null
+		printf '%s %s %s\n' "$name" "$login" "$pass" >> "$logins"
+	done
+	for role in admin auditor; do
+		printf '%s %s %s\n' "$role" "demo-$role" "$($FORMCTL staff add "demo-$role" "$role" | password_of)" >> "$others"
+	done
+}
+
+new_data=0
+[ -f "$DATA_DIR/db/platform.sqlite" ] || new_data=1
+# init is idempotent: it also migrates an older data directory and adds key files it lacks.
+$FORMCTL init
+[ $new_data -eq 0 ] || demo_sections
+# A demo directory from before staff accounts gets its demo members too.
+if [ ! -f "$DATA_DIR/demo-logins.txt" ] && [ -f "$DATA_DIR/demo-recovery-keys.txt" ] &&
+    [ -z "$($FORMCTL staff list)" ]; then
+	demo_staff
+fi
 mkdir -p "$DATA_DIR/log" "$DATA_DIR/run"
 
 # Sockets, nginx's files and a copy of static/ live in a fresh directory that

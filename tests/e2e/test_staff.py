@@ -284,6 +284,10 @@ def test_other_section_admin_and_auditor_get_404():
         st, _, _ = s.post("/staff/apps/" + APPS["a"], [("csrf", csrf_of(page)), ("from", "received"),
                                                       ("to", "received")], csrf=False)
         assert st == (404 if login != "yotsuya" else 400), (login, st)
+        st, h, body = s.post("/staff/forms/e2e-open/export.zip", [("csrf", csrf_of(page)),
+                                                                 ("zip_password", "ダミーの十分に長いパスワード")], csrf=False)
+        assert st == (404 if login != "yotsuya" else 200), (login, st)
+        assert NAME_A not in body
     _, _, home = member("gomi").get("/staff/")
     assert "テスト用の申込み" not in home
     _, _, home = member("demo-admin").get("/staff/")
