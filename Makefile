@@ -6,7 +6,7 @@
 DEPS_PKGS = gcc make pkg-config clang libclang-rt-14-dev \
 	nginx libfcgi-dev libsqlite3-dev sqlite3 libsodium-dev libyaml-dev \
 	libunistring-dev libjson-c-dev libcurl4-openssl-dev libzip-dev \
-	python3 curl procps
+	python3 python3-aiosmtpd curl procps
 
 CC	?= cc
 BUILD	?= build
@@ -28,13 +28,13 @@ LDLIBS	 = -lfcgi -lsqlite3 -lsodium -lyaml -lunistring -ljson-c -lzip
 LDFLAGS	+= $(LDSAN)
 
 # Shared modules, each lib/x.c with its lib/x.h (the header is the API).
-LIB_SRC	 = lib/answers.c lib/audit.c lib/buf.c lib/custody.c lib/db.c lib/prefork.c lib/web.c lib/dirlist.c lib/esc.c lib/formdef.c \
+LIB_SRC	 = lib/answers.c lib/audit.c lib/buf.c lib/custody.c lib/db.c lib/mail.c lib/prefork.c lib/web.c lib/dirlist.c lib/esc.c lib/formdef.c \
 	   lib/formset.c lib/http.c lib/jnorm.c lib/jst.c lib/kv.c lib/log.c lib/seal.c \
 	   lib/tmpl.c exports/csv.c exports/export.c
 LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_A	 = $(BUILD)/libplatform.a
 
-PROGS	 = $(BUILD)/apply $(BUILD)/staff $(BUILD)/formctl
+PROGS	 = $(BUILD)/apply $(BUILD)/staff $(BUILD)/mailer $(BUILD)/formctl
 # One program per module; each prints TAP.
 UNIT_SRC = tests/unit/test_answers.c tests/unit/test_db.c tests/unit/test_esc.c \
 	   tests/unit/test_formdef.c tests/unit/test_jnorm.c tests/unit/test_kv.c \
@@ -66,7 +66,11 @@ $(BUILD)/apply: $(BUILD)/fcgi/apply.o $(LIB_A)
 $(BUILD)/staff: $(BUILD)/fcgi/staff.o $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-FORMCTL_SRC = tools/formctl.c tools/formctl_staff.c tools/formctl_audit.c tools/formctl_export.c
+$(BUILD)/mailer: $(BUILD)/mail/mailer.o $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcurl
+
+FORMCTL_SRC = tools/formctl.c tools/formctl_staff.c tools/formctl_audit.c tools/formctl_export.c \
+	      tools/formctl_mail.c
 $(BUILD)/formctl: $(FORMCTL_SRC:%.c=$(BUILD)/%.o) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

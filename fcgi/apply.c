@@ -38,6 +38,7 @@
 #include "jst.h"
 #include "kv.h"
 #include "log.h"
+#include "mail.h"
 #include "seal.h"
 #include "tmpl.h"
 #include "prefork.h"
@@ -115,6 +116,7 @@ struct app {
 	struct tset	*tmpl;
 	struct db	*db;
 	unsigned char	 mac_key[SEAL_KEY_LEN];
+	unsigned char	 mailer_pk[SEAL_PK_LEN];	/* queued mails are sealed to it */
 	struct section	 sections[MAX_SECTIONS];
 	size_t		 nsections;
 	struct ctx	 ctx;		/* the worker's one request context */
@@ -642,6 +644,28 @@ token_check(const struct ctx *c, const struct buf *json, unsigned char nonce[NON
 	return ok ? 0 : -1;
 }
 
+struct arrival {
+	struct ctx		*c;
+	const struct answers	*as;
+};
+
+/* The arrival mail (申請到達メール), queued with the application once its receipt is drawn. */
+static int
+arrival_mail(const char *receipt, struct db_outbox_item *m, void *arg)
+{
+	struct arrival		*a = arg;
+	const struct field	*f = mail_field(a->c->proc);
+	const char		*to = "";
+	size_t			 i;
+	int			 rc;
+
+	for (i = 0; f != NULL && i < a->as->n; i++)
+		if (a->as->a[i].field == f && a->as->a[i].shown)
+			to = buf_cstr(&a->as->a[i].value);
+	rc = mail_queue_item(a->c->proc, "arrival", receipt, to, a->c->app->mailer_pk, a->c->w.now, m);
+	return rc == MAIL_NONE ? DB_NOTFOUND : rc;
+}
+
 static void
 send_application(struct ctx *c, const struct answers *as)
 {
@@ -650,6 +674,7 @@ send_application(struct ctx *c, const struct answers *as)
 	unsigned char	 nonce[NONCE_LEN], pk[SEAL_PK_LEN];
 	char		 key_id[SEAL_KEYID_LEN + 1], receipt[DB_RECEIPT_LEN + 1], inquiry[INQUIRY_LEN + 1];
 	struct db_app_status st;
+	struct arrival	 arrival = { c, as };
 	int		 rc;
 
 	buf_init(&json);
@@ -676,6 +701,8 @@ send_application(struct ctx *c, const struct answers *as)
 	app.sealed = sealed.data;
 	app.sealed_len = sealed.len;
 	app.received_at = c->w.now;
+	app.mail = arrival_mail;
+	app.mail_arg = &arrival;
 	if (seal_mac(c->app->mac_key, "submit", nonce, NONCE_LEN, app.submit_hash) == -1 ||
 	    inquiry_hash(c, inquiry, app.inquiry_hash) == -1)
 		goto fail;
@@ -1111,7 +1138,6 @@ main(int argc, char *argv[])
 	};
 	struct app	 app;
 	const char	*sock = NULL;
-	char		 keypath[1024];
 	int		 ch, nworkers = 2, rc;
 
 	memset(&app, 0, sizeof(app));
@@ -1132,11 +1158,9 @@ main(int argc, char *argv[])
 	if (seal_init() == -1)
 		return 1;
 	snprintf(app.db_path, sizeof(app.db_path), "%s/db/platform.sqlite", app.data_dir);
-	snprintf(keypath, sizeof(keypath), "%s/keys/apply-mac.key", app.data_dir);
-	if (seal_key_read(keypath, app.mac_key) == -1) {
-		log_msg(LOG_ERR, "cannot read %s (run formctl init first)", keypath);
+	if (seal_key_load(app.data_dir, "keys/apply-mac.key", app.mac_key) == -1 ||
+	    seal_key_load(app.data_dir, "keys/mailer.pk", app.mailer_pk) == -1)
 		return 1;
-	}
 	rc = prefork_run(sock, nworkers, &ops, &app) == 0 ? 0 : 1;
 	sodium_memzero(app.mac_key, sizeof(app.mac_key));
 	log_msg(LOG_INFO, "stopped");

@@ -38,6 +38,7 @@
 #include "jst.h"
 #include "kv.h"
 #include "log.h"
+#include "mail.h"
 #include "prefork.h"
 #include "seal.h"
 #include "tmpl.h"
@@ -131,6 +132,7 @@ struct app {
 	struct db	*db;
 	unsigned char	 mac_key[SEAL_KEY_LEN];
 	unsigned char	 audit_key[SEAL_KEY_LEN];
+	unsigned char	 mailer_pk[SEAL_PK_LEN];	/* acceptance and return mails are sealed to it */
 	int		 idle_seconds;
 };
 
@@ -785,7 +787,7 @@ show_list(struct ctx *c, const struct procedure *p)
 	struct filter		 f;
 	struct db_app_filter	 df;
 	struct list_arg		 a = { c, p, 0 };
-	int64_t			 total = 0;
+	int64_t			 total = 0, failed = 0;
 	char			 detail[64];
 
 	if (read_filter(c, &f) == -1 || member_vars(c, p->title) == -1)
@@ -805,8 +807,10 @@ show_list(struct ctx *c, const struct procedure *p)
 	} else if (db_app_count_filtered(c->app->db, &df, &total) == -1 ||
 	    db_app_list(c->app->db, &df, list_row, &a) == -1)
 		goto fail;
-	if (list_vars(c, p, &f, total) == -1)
+	if (list_vars(c, p, &f, total) == -1 || db_outbox_failed_count(c->app->db, p->id, p->section, &failed) == -1)
 		goto fail;
+	if (failed > 0)
+		tvars_setf(c->w.vars, "mail_failed", "%lld", (long long)failed);
 	snprintf(detail, sizeof(detail), "page=%lld rows=%lld", (long long)f.page,
 	    (long long)(total - df.offset < PAGE_ROWS ? total - df.offset : PAGE_ROWS));
 	if (f.error == NULL && total > df.offset && audit_ok(c, "list", p->id, detail) == -1)
@@ -1133,6 +1137,56 @@ done:
 	return rc;
 }
 
+static const char *
+mail_kind_label(const char *kind)
+{
+	if (strcmp(kind, "arrival") == 0)
+		return "申請到達メール";
+	if (strcmp(kind, "acceptance") == 0)
+		return "受付完了メール";
+	if (strcmp(kind, "return") == 0)
+		return "差戻しのお知らせ";
+	return kind;
+}
+
+static int
+mail_row(struct ctx *c, const char *kind, const char *state, time_t at, int attempts, const char *error)
+{
+	struct tvars	*row = tvars_add(c->w.vars, "mails");
+	struct buf	 when;
+	int		 rc;
+
+	buf_init(&when);
+	if (row == NULL || jst_format_numeric(at, &when) == -1)
+		return -1;
+	tvars_set(row, "kind", mail_kind_label(kind));
+	tvars_set(row, "state", state);
+	tvars_set(row, "at", buf_cstr(&when));
+	tvars_setf(row, "attempts", "%d", attempts);
+	if (strcmp(state, "送信失敗") == 0)
+		tvars_set(row, "failed", "1");
+	rc = tvars_set(row, "error", error);
+	buf_free(&when);
+	return rc;
+}
+
+/* Queued and failed mails: "at" is the next try (pending) or when it was queued (failed). */
+static int
+queued_mail(const struct db_mail *m, void *arg)
+{
+	int failed = strcmp(m->state, "failed") == 0;
+
+	return mail_row(arg, m->kind, failed ? "送信失敗" : "送信待ち", failed ? m->created_at : m->next_at,
+	    m->attempts, m->last_error);
+}
+
+static int
+delivered_mail(int64_t outbox_id, const char *kind, time_t at, int attempts, void *arg)
+{
+	(void)outbox_id;
+	return mail_row(arg, kind, "送信済み", at, attempts, "");
+}
+
 static int
 next_vars(struct ctx *c, const char *status)
 {
@@ -1186,6 +1240,8 @@ show_app(struct ctx *c, struct app_view *v, int status, const char *error)
 	    strcmp(json_object_get_string(fh), v->p->hash) != 0)
 		tvars_set(c->w.vars, "old_form", "1");
 	if (answer_rows(c, v, answers) == -1 || db_app_events(c->app->db, v->receipt, event_row, c) == -1 ||
+	    db_mail_log_of_receipt(c->app->db, v->receipt, delivered_mail, c) == -1 ||
+	    db_outbox_of_receipt(c->app->db, v->receipt, queued_mail, c) == -1 ||
 	    next_vars(c, v->row.status) == -1 || audit_ok(c, "view", v->receipt, "") == -1)
 		goto fail;
 	(void)web_render(&c->w, "staff_app.html");
@@ -1209,16 +1265,51 @@ seal_note(struct ctx *c, const char *section, const char *note, char key_id[SEAL
 	    seal_box(pk, note, strlen(note), out) == 0 ? 0 : -1;
 }
 
+/* The mail a status change sends the resident: 受付完了メール on 受付, the return notice on 差戻し. */
+static const char *
+mail_kind_for(const char *to_status)
+{
+	if (strcmp(to_status, "accepted") == 0)
+		return "acceptance";
+	if (strcmp(to_status, "returned") == 0)
+		return "return";
+	return NULL;
+}
+
+/* Compose the change's mail from the opened application; MAIL_NONE when none is due. */
+static int
+status_mail(struct ctx *c, const struct app_view *v, const char *kind, struct db_outbox_item *m)
+{
+	const struct field	*f = v->p != NULL ? mail_field(v->p) : NULL;
+	json_object		*root = NULL, *answers, *addr;
+	struct buf		 plain;
+	int			 rc = -1;
+
+	if (kind == NULL || f == NULL)
+		return MAIL_NONE;
+	buf_init(&plain);
+	if (open_sealed(c, v->row.key_id, v->row.sealed, v->row.sealed_len, &plain) == 0 &&
+	    (answers = payload_answers(&plain, &root)) != NULL)
+		rc = mail_queue_item(v->p, kind, v->receipt, json_object_object_get_ex(answers, f->key, &addr) &&
+		    json_object_is_type(addr, json_type_string) ? json_object_get_string(addr) : "",
+		    c->app->mailer_pk, c->w.now, m);
+	json_object_put(root);
+	buf_wipe(&plain);
+	return rc;
+}
+
 static void
 change_app(struct ctx *c, struct app_view *v)
 {
 	const char	*from = bget(c, B_FROM), *to = bget(c, B_TO), *note = bget(c, B_NOTE);
 	char		 key_id[SEAL_KEYID_LEN + 1], detail[64], loc[64];
 	struct db_event	 ev;
+	struct db_outbox_item mail;
 	struct buf	 sealed;
 	int		 rc;
 
 	buf_init(&sealed);
+	memset(&mail, 0, sizeof(mail));
 	if (strcmp(from, v->row.status) != 0) {
 		show_app(c, v, 409, "この申請は、画面を開いた後にほかの職員が状態を変更しました。内容を確認してから、もう一度操作してください。");
 		goto done;
@@ -1249,11 +1340,17 @@ change_app(struct ctx *c, struct app_view *v)
 		ev.note_sealed = sealed.data;
 		ev.note_len = sealed.len;
 	}
+	if (strcmp(from, to) != 0 && (rc = status_mail(c, v, mail_kind_for(to), &mail)) != MAIL_NONE) {
+		if (rc == -1)
+			goto fail;
+		ev.mail = &mail;
+	}
 	if ((rc = db_app_event(c->app->db, &ev)) == DB_NOTFOUND) {
 		show_app(c, v, 409, "この申請は、画面を開いた後にほかの職員が状態を変更しました。内容を確認してから、もう一度操作してください。");
 		goto done;
 	}
-	snprintf(detail, sizeof(detail), "%s->%s%s", from, to, *note ? " with note" : "");
+	snprintf(detail, sizeof(detail), "%s->%s%s%s", from, to, *note ? " with note" : "",
+	    ev.mail != NULL ? " mail queued" : "");
 	if (rc != 0 || audit_ok(c, strcmp(from, to) == 0 ? "note" : "status", v->receipt, detail) == -1)
 		goto fail;
 	snprintf(loc, sizeof(loc), "/staff/apps/%s?m=saved", v->receipt);
@@ -1262,6 +1359,8 @@ change_app(struct ctx *c, struct app_view *v)
 fail:
 	system_error(c);
 done:
+	if (mail.release != NULL)
+		mail.release(&mail, NULL);
 	buf_free(&sealed);
 }
 
@@ -1651,19 +1750,6 @@ usage(void)
 	exit(2);
 }
 
-static int
-read_key(const struct app *app, const char *rel, unsigned char key[SEAL_KEY_LEN])
-{
-	char path[1024];
-
-	snprintf(path, sizeof(path), "%s/%s", app->data_dir, rel);
-	if (seal_key_read(path, key) == -1) {
-		log_msg(LOG_ERR, "cannot read %s (run formctl init first)", path);
-		return -1;
-	}
-	return 0;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -1700,8 +1786,9 @@ main(int argc, char *argv[])
 	if (seal_init() == -1)
 		return 1;
 	snprintf(app.db_path, sizeof(app.db_path), "%s/db/platform.sqlite", app.data_dir);
-	if (read_key(&app, "keys/staff-mac.key", app.mac_key) == -1 ||
-	    read_key(&app, "keys/audit.key", app.audit_key) == -1)
+	if (seal_key_load(app.data_dir, "keys/staff-mac.key", app.mac_key) == -1 ||
+	    seal_key_load(app.data_dir, "keys/audit.key", app.audit_key) == -1 ||
+	    seal_key_load(app.data_dir, "keys/mailer.pk", app.mailer_pk) == -1)
 		return 1;
 	rc = prefork_run(sock, nworkers, &ops, &app) == 0 ? 0 : 1;
 	sodium_memzero(app.mac_key, sizeof(app.mac_key));

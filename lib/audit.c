@@ -237,7 +237,8 @@ audit_action_label(const char *action)
 		{ "rotate", "鍵の更新" }, { "reload", "手続きの再読込" }, { "staff_add", "職員の追加" },
 		{ "staff_disable", "職員の無効化" }, { "staff_enable", "職員の有効化" },
 		{ "staff_reset", "パスワード再設定" }, { "password", "パスワード変更" },
-		{ "section_add", "課の追加" }, { "recovery", "回復鍵の使用" },
+		{ "section_add", "課の追加" }, { "recovery", "回復鍵の使用" }, { "list", "一覧の閲覧" },
+		{ "mail_retry", "メールの再送" },
 	};
 	size_t i;
 

@@ -107,6 +107,36 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;"
 	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
 	"  BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;",
+	/*
+	 * 2 -> 3: the mail outbox.  A row is queued in the transaction that
+	 * causes it, sealed to the mailer's key, and deleted once delivered;
+	 * mail_log keeps a record of the delivery without personal data.
+	 */
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  receipt TEXT NOT NULL REFERENCES applications(receipt),"
+	"  procedure_id TEXT NOT NULL,"
+	"  section_id TEXT NOT NULL,"
+	"  sealed BLOB NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_at INTEGER NOT NULL,"
+	"  last_error TEXT NOT NULL DEFAULT '',"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE INDEX outbox_due ON outbox(state, next_at);"
+	"CREATE INDEX outbox_receipt ON outbox(receipt);"
+	"CREATE TABLE mail_log ("
+	"  id INTEGER PRIMARY KEY,"
+	"  outbox_id INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  receipt TEXT NOT NULL,"
+	"  procedure_id TEXT NOT NULL,"
+	"  section_id TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  delivered_at INTEGER NOT NULL,"
+	"  attempts INTEGER NOT NULL);"
+	"CREATE INDEX mail_log_receipt ON mail_log(receipt);",
 };
 
 enum stmt {
@@ -169,6 +199,17 @@ enum stmt {
 	ST_AUDIT_PAGE,
 	ST_AUDIT_RANGE,
 	ST_AUDIT_COUNT,
+	ST_OUTBOX_ADD,
+	ST_OUTBOX_DUE,
+	ST_OUTBOX_DELETE,
+	ST_MAIL_LOG_ADD,
+	ST_OUTBOX_RETRY,
+	ST_OUTBOX_OF_RECEIPT,
+	ST_MAIL_LOG_OF_RECEIPT,
+	ST_OUTBOX_FAILED_COUNT,
+	ST_OUTBOX_REQUEUE,
+	ST_OUTBOX_COUNT,
+	ST_OUTBOX_FAILED,
 	ST__COUNT
 };
 
@@ -270,6 +311,28 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_AUDIT_RANGE] = "SELECT seq, at, actor, action, target, detail, addr, prev, mac FROM audit"
 	    " WHERE at >= ?1 AND at < ?2 ORDER BY seq",
 	[ST_AUDIT_COUNT] = "SELECT count(*) FROM audit WHERE (?1 = '' OR action = ?1) AND at >= ?2 AND at < ?3",
+	[ST_OUTBOX_ADD] = "INSERT INTO outbox (kind, receipt, procedure_id, section_id, sealed, next_at, created_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+	[ST_OUTBOX_DUE] = "SELECT id, kind, receipt, procedure_id, section_id, sealed, state, attempts, next_at,"
+	    " last_error, created_at FROM outbox WHERE state = 'pending' AND next_at <= ?1 ORDER BY next_at, id"
+	    " LIMIT ?2",
+	[ST_OUTBOX_DELETE] = "DELETE FROM outbox WHERE id = ?1",
+	[ST_MAIL_LOG_ADD] = "INSERT INTO mail_log (outbox_id, kind, receipt, procedure_id, section_id, created_at,"
+	    " delivered_at, attempts) SELECT id, kind, receipt, procedure_id, section_id, created_at, ?2,"
+	    " attempts + 1 FROM outbox WHERE id = ?1",
+	[ST_OUTBOX_RETRY] = "UPDATE outbox SET attempts = attempts + 1, next_at = ?2, last_error = ?3,"
+	    " state = CASE WHEN ?4 THEN 'failed' ELSE 'pending' END WHERE id = ?1",
+	[ST_OUTBOX_OF_RECEIPT] = "SELECT id, kind, receipt, procedure_id, section_id, sealed, state, attempts,"
+	    " next_at, last_error, created_at FROM outbox WHERE receipt = ?1 ORDER BY id",
+	[ST_MAIL_LOG_OF_RECEIPT] = "SELECT outbox_id, kind, delivered_at, attempts FROM mail_log WHERE receipt = ?1"
+	    " ORDER BY id",
+	[ST_OUTBOX_FAILED_COUNT] = "SELECT count(*) FROM outbox WHERE state = 'failed' AND procedure_id = ?1"
+	    " AND section_id = ?2",
+	[ST_OUTBOX_REQUEUE] = "UPDATE outbox SET state = 'pending', attempts = 0, next_at = ?2"
+	    " WHERE state = 'failed' AND (?1 = 0 OR id = ?1)",
+	[ST_OUTBOX_COUNT] = "SELECT count(*) FROM outbox WHERE state = ?1",
+	[ST_OUTBOX_FAILED] = "SELECT id, kind, receipt, procedure_id, section_id, sealed, state, attempts,"
+	    " next_at, last_error, created_at FROM outbox WHERE state = 'failed' ORDER BY id",
 };
 
 struct db {
@@ -634,6 +697,38 @@ app_insert(struct db *db, const struct db_app *a, const char *receipt)
 	return exec_done(db, s);
 }
 
+static int
+outbox_insert(struct db *db, const char *receipt, const struct db_outbox_item *m)
+{
+	sqlite3_stmt *s = prep(db, ST_OUTBOX_ADD);
+
+	sqlite3_bind_text(s, 1, m->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, receipt, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, m->procedure_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, m->section_id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 5, m->sealed, (int)m->sealed_len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)m->at);
+	return exec_done(db, s);
+}
+
+/* The arrival mail, made now that the receipt is known, in the application's own transaction. */
+static int
+app_mail(struct db *db, const struct db_app *app, const char *receipt)
+{
+	struct db_outbox_item	 m;
+	int			 rc;
+
+	if (app->mail == NULL)
+		return 0;
+	memset(&m, 0, sizeof(m));
+	if ((rc = app->mail(receipt, &m, app->mail_arg)) != 0)
+		return rc == DB_NOTFOUND ? 0 : -1;	/* DB_NOTFOUND: no mail for this one */
+	rc = outbox_insert(db, receipt, &m);
+	if (m.release != NULL)
+		m.release(&m, app->mail_arg);
+	return rc;
+}
+
 int
 db_app_store(struct db *db, const struct db_app *app, char receipt[DB_RECEIPT_LEN + 1])
 {
@@ -654,7 +749,7 @@ db_app_store(struct db *db, const struct db_app *app, char receipt[DB_RECEIPT_LE
 		if ((rc = receipt_taken(db, receipt)) != 1)
 			break;
 	}
-	if (rc != 0 || app_insert(db, app, receipt) == -1 || commit(db) == -1)
+	if (rc != 0 || app_insert(db, app, receipt) == -1 || app_mail(db, app, receipt) == -1 || commit(db) == -1)
 		goto fail;
 	return 0;
 fail:
@@ -1431,7 +1526,8 @@ db_app_event(struct db *db, const struct db_event *ev)
 			goto fail;
 		}
 	}
-	if (event_insert(db, ev) == -1 || commit(db) == -1)
+	if (event_insert(db, ev) == -1 || (ev->mail != NULL && outbox_insert(db, ev->receipt, ev->mail) == -1) ||
+	    commit(db) == -1)
 		goto fail;
 	return 0;
 fail:
@@ -1601,4 +1697,173 @@ db_audit_count(struct db *db, const char *action, time_t from, time_t to, int64_
 		*out = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
 	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* ---- the mail outbox ---- */
+
+static int
+get_mail(sqlite3_stmt *s, struct db_mail *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->id = sqlite3_column_int64(s, 0);
+	m->kind = (const char *)sqlite3_column_text(s, 1);
+	m->receipt = (const char *)sqlite3_column_text(s, 2);
+	m->procedure_id = (const char *)sqlite3_column_text(s, 3);
+	m->section_id = (const char *)sqlite3_column_text(s, 4);
+	m->sealed = sqlite3_column_blob(s, 5);
+	m->sealed_len = (size_t)sqlite3_column_bytes(s, 5);
+	m->state = (const char *)sqlite3_column_text(s, 6);
+	m->attempts = sqlite3_column_int(s, 7);
+	m->next_at = (time_t)sqlite3_column_int64(s, 8);
+	m->last_error = (const char *)sqlite3_column_text(s, 9);
+	m->created_at = (time_t)sqlite3_column_int64(s, 10);
+	return m->kind && m->receipt && m->procedure_id && m->section_id && m->sealed && m->state &&
+	    m->last_error ? 0 : -1;
+}
+
+struct mail_each_arg {
+	int	(*fn)(const struct db_mail *, void *);
+	void	*arg;
+};
+
+static int
+mail_row(sqlite3_stmt *s, void *arg)
+{
+	struct mail_each_arg	*a = arg;
+	struct db_mail		 m;
+
+	if (get_mail(s, &m) == -1)
+		return -1;
+	return a->fn(&m, a->arg);
+}
+
+int
+db_outbox_due(struct db *db, time_t now, int limit, int (*fn)(const struct db_mail *, void *), void *arg)
+{
+	sqlite3_stmt		*s = prep(db, ST_OUTBOX_DUE);
+	struct mail_each_arg	 a = { fn, arg };
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)now);
+	sqlite3_bind_int(s, 2, limit);
+	return each_row(db, s, mail_row, &a);
+}
+
+int
+db_outbox_of_receipt(struct db *db, const char *receipt, int (*fn)(const struct db_mail *, void *), void *arg)
+{
+	sqlite3_stmt		*s = prep(db, ST_OUTBOX_OF_RECEIPT);
+	struct mail_each_arg	 a = { fn, arg };
+
+	sqlite3_bind_text(s, 1, receipt, -1, SQLITE_STATIC);
+	return each_row(db, s, mail_row, &a);
+}
+
+int
+db_outbox_failed_each(struct db *db, int (*fn)(const struct db_mail *, void *), void *arg)
+{
+	struct mail_each_arg a = { fn, arg };
+
+	return each_row(db, prep(db, ST_OUTBOX_FAILED), mail_row, &a);
+}
+
+int
+db_outbox_delivered(struct db *db, int64_t id, time_t now)
+{
+	sqlite3_stmt *s;
+
+	if (begin(db) == -1)
+		return -1;
+	s = prep(db, ST_MAIL_LOG_ADD);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)now);
+	if (exec_done(db, s) == -1)
+		goto fail;
+	s = prep(db, ST_OUTBOX_DELETE);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
+	if (exec_done(db, s) == -1 || commit(db) == -1)
+		goto fail;
+	return 0;
+fail:
+	rollback(db);
+	return -1;
+}
+
+int
+db_outbox_retry(struct db *db, int64_t id, time_t next_at, const char *error, int failed)
+{
+	sqlite3_stmt *s = prep(db, ST_OUTBOX_RETRY);
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)next_at);
+	sqlite3_bind_text(s, 3, error, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, failed ? 1 : 0);
+	return exec_done(db, s);
+}
+
+int
+db_outbox_requeue(struct db *db, int64_t id, time_t now, int64_t *changed)
+{
+	sqlite3_stmt *s = prep(db, ST_OUTBOX_REQUEUE);
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)now);
+	if (exec_done(db, s) == -1)
+		return -1;
+	*changed = sqlite3_changes(db->h);
+	return 0;
+}
+
+static int
+count_one(struct db *db, sqlite3_stmt *s, int64_t *out)
+{
+	int rc = step(db, s);
+
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
+db_outbox_failed_count(struct db *db, const char *procedure_id, const char *section_id, int64_t *out)
+{
+	sqlite3_stmt *s = prep(db, ST_OUTBOX_FAILED_COUNT);
+
+	sqlite3_bind_text(s, 1, procedure_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, section_id, -1, SQLITE_STATIC);
+	return count_one(db, s, out);
+}
+
+int
+db_outbox_count(struct db *db, const char *state, int64_t *out)
+{
+	sqlite3_stmt *s = prep(db, ST_OUTBOX_COUNT);
+
+	sqlite3_bind_text(s, 1, state, -1, SQLITE_STATIC);
+	return count_one(db, s, out);
+}
+
+struct log_each_arg {
+	int	(*fn)(int64_t, const char *, time_t, int, void *);
+	void	*arg;
+};
+
+static int
+log_row(sqlite3_stmt *s, void *arg)
+{
+	struct log_each_arg *a = arg;
+
+	return a->fn(sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1),
+	    (time_t)sqlite3_column_int64(s, 2), sqlite3_column_int(s, 3), a->arg);
+}
+
+int
+db_mail_log_of_receipt(struct db *db, const char *receipt,
+    int (*fn)(int64_t outbox_id, const char *kind, time_t delivered_at, int attempts, void *arg), void *arg)
+{
+	sqlite3_stmt		*s = prep(db, ST_MAIL_LOG_OF_RECEIPT);
+	struct log_each_arg	 a = { fn, arg };
+
+	sqlite3_bind_text(s, 1, receipt, -1, SQLITE_STATIC);
+	return each_row(db, s, log_row, &a);
 }

@@ -20,7 +20,7 @@
 
 #define DB_NOTFOUND	1
 #define DB_EXISTS	2
-#define DB_SCHEMA_VERSION 2
+#define DB_SCHEMA_VERSION 3
 #define DB_RECEIPT_LEN	14	/* "1234-5678-9012" */
 
 struct db;
@@ -51,6 +51,17 @@ int	db_key_current(struct db *db, const char *section_id, char key_id[SEAL_KEYID
 int	db_key_get(struct db *db, const char *key_id, char section_id[64], unsigned char pk[SEAL_PK_LEN],
 	    struct buf *wrapped);
 
+/* A mail to queue in the outbox with the change that causes it. */
+struct db_outbox_item {
+	const char	*kind;		/* "arrival", "acceptance", "return" */
+	const char	*procedure_id;
+	const char	*section_id;
+	const void	*sealed;	/* sealed to the mailer's public key */
+	size_t		 sealed_len;
+	time_t		 at;
+	void		(*release)(struct db_outbox_item *m, void *arg);	/* frees sealed, or NULL */
+};
+
 struct db_app {
 	const char	*procedure_id;
 	const char	*section_id;
@@ -61,6 +72,13 @@ struct db_app {
 	unsigned char	 submit_hash[SEAL_MAC_LEN];	/* hash of the confirmation nonce */
 	unsigned char	 inquiry_hash[SEAL_MAC_LEN];
 	time_t		 received_at;
+	/*
+	 * The arrival mail, made once the receipt is drawn and queued in the
+	 * same transaction: fill m and return 0, return DB_NOTFOUND for no
+	 * mail, -1 to fail the store.  NULL: no mail.
+	 */
+	int		(*mail)(const char *receipt, struct db_outbox_item *m, void *arg);
+	void		*mail_arg;
 };
 /*
  * Store an application once: in one write transaction, if an application
@@ -208,6 +226,7 @@ struct db_event {
 	const char	*key_id;	/* the key the note is sealed to */
 	const void	*note_sealed;	/* NULL when there is no note */
 	size_t		 note_len;
+	const struct db_outbox_item *mail;	/* queued with the change, or NULL */
 };
 /*
  * Move an application from ev->from_status to ev->to_status and record the
@@ -248,6 +267,32 @@ int	db_audit_page(struct db *db, const char *action, time_t from, time_t to, int
 	    int64_t offset, int (*fn)(const struct db_audit *e, void *arg), void *arg);
 
 int	db_audit_count(struct db *db, const char *action, time_t from, time_t to, int64_t *out);
+
+/* ---- the mail outbox ---- */
+
+struct db_mail {
+	int64_t		 id;
+	const char	*kind, *receipt, *procedure_id, *section_id, *state, *last_error;
+	const void	*sealed;
+	size_t		 sealed_len;
+	int		 attempts;
+	time_t		 next_at, created_at;
+};
+/* Pending mails due at now, oldest first; pointers valid during fn only. */
+int	db_outbox_due(struct db *db, time_t now, int limit, int (*fn)(const struct db_mail *m, void *arg), void *arg);
+int	db_outbox_of_receipt(struct db *db, const char *receipt, int (*fn)(const struct db_mail *m, void *arg),
+	    void *arg);
+int	db_outbox_failed_each(struct db *db, int (*fn)(const struct db_mail *m, void *arg), void *arg);
+/* Delivered: the row goes, a record without personal data stays (mail_log), in one transaction. */
+int	db_outbox_delivered(struct db *db, int64_t id, time_t now);
+/* One more failed try: retry at next_at, or give up (failed), keeping a reason without personal data. */
+int	db_outbox_retry(struct db *db, int64_t id, time_t next_at, const char *error, int failed);
+/* Failed mails back to pending (id 0: all); *changed gets how many. */
+int	db_outbox_requeue(struct db *db, int64_t id, time_t now, int64_t *changed);
+int	db_outbox_failed_count(struct db *db, const char *procedure_id, const char *section_id, int64_t *out);
+int	db_outbox_count(struct db *db, const char *state, int64_t *out);
+int	db_mail_log_of_receipt(struct db *db, const char *receipt,
+	    int (*fn)(int64_t outbox_id, const char *kind, time_t delivered_at, int attempts, void *arg), void *arg);
 
 /* Section, first key and recovery public key in one transaction. */
 int	db_section_create(struct db *db, const char *id, const char *name,

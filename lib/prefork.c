@@ -1,8 +1,10 @@
 #include "prefork.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,27 +38,43 @@ block_signals(int how)
 	sigprocmask(how, &s, NULL);
 }
 
+/*
+ * Wait, with signals let in only while waiting, until a connection is
+ * pending or a signal came.  Signals stay blocked from accept() to the end
+ * of the request: a reload must never cut a request libfcgi is reading
+ * (an interrupted read there closes the connection: nginx answers 502).
+ */
+static int
+connection_pending(int listen_fd)
+{
+	sigset_t	open;
+	fd_set		rfds;
+
+	sigemptyset(&open);
+	FD_ZERO(&rfds);
+	FD_SET(listen_fd, &rfds);
+	return pselect(listen_fd + 1, &rfds, NULL, NULL, NULL, &open) > 0;
+}
+
 static int
 worker(const struct prefork_ops *ops, void *arg, int listen_fd)
 {
 	FCGX_Request fr;
 
+	block_signals(SIG_BLOCK);	/* let in only by pselect() */
 	if (ops->start(arg) != 0)
 		return 1;
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
 		return 1;
 	while (!got_term) {
-		block_signals(SIG_UNBLOCK);
-		if (!got_hup && !got_term && FCGX_Accept_r(&fr) < 0) {
-			block_signals(SIG_BLOCK);
-			continue;	/* interrupted by a signal: reload or stop */
-		}
-		block_signals(SIG_BLOCK);
+		int pending = connection_pending(listen_fd);
+
 		if (got_hup) {
 			got_hup = 0;
 			ops->reload(arg);
 		}
-		if (fr.ipcFd < 0)
+		/* The socket is non-blocking: when another worker took the connection, accept fails at once. */
+		if (!pending || got_term || FCGX_Accept_r(&fr) < 0)
 			continue;
 		ops->serve(arg, &fr);
 		FCGX_Finish_r(&fr);
@@ -163,6 +181,11 @@ prefork_run(const char *socket_path, int nworkers, const struct prefork_ops *ops
 	unlink(socket_path);
 	if ((fd = FCGX_OpenSocket(socket_path, 128)) < 0) {
 		log_msg(LOG_ERR, "cannot listen on %s", socket_path);
+		return -1;
+	}
+	/* Workers wait in pselect(), then accept: a lost race must not block (see connection_pending). */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1) {
+		log_msg(LOG_ERR, "cannot make %s non-blocking: %s", socket_path, strerror(errno));
 		return -1;
 	}
 	/* nginx's workers may run as another user: they only need to connect. */

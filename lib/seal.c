@@ -2,8 +2,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "log.h"
 
 /* RFC 4648 base32 for paper: no 0/1/8/9, so no O/0 or I/1 mix-ups. */
 static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -278,4 +281,17 @@ seal_key_write(const char *path, const unsigned char key[SEAL_KEY_LEN])
 	if (close(fd) != 0)
 		rc = -1;
 	return rc;
+}
+
+int
+seal_key_load(const char *data_dir, const char *rel, unsigned char key[SEAL_KEY_LEN])
+{
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/%s", data_dir, rel);
+	if (seal_key_read(path, key) == -1) {
+		log_msg(LOG_ERR, "cannot read %s (run formctl init first)", path);
+		return -1;
+	}
+	return 0;
 }

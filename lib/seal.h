@@ -54,5 +54,7 @@ int	seal_hex(const unsigned char *p, size_t len, char *out, size_t outlen);
 /* Read a 32-byte key file (exactly 32 raw bytes); write one with mode 0600. */
 int	seal_key_read(const char *path, unsigned char key[SEAL_KEY_LEN]);
 int	seal_key_write(const char *path, const unsigned char key[SEAL_KEY_LEN]);
+/* seal_key_read of DATA_DIR/rel, logging which file is missing (formctl init makes them). */
+int	seal_key_load(const char *data_dir, const char *rel, unsigned char key[SEAL_KEY_LEN]);
 
 #endif

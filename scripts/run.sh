@@ -5,7 +5,9 @@
 # Environment: DATA_DIR (default ./var), PORT (default 8080), FORMS_DIR (default ./forms),
 # STAFF_NETWORKS (addresses allowed to reach /staff/, default "127.0.0.1 ::1"),
 # IDLE_MINUTES (staff session idle timeout, default 30), LOGIN_RATE (nginx's limit on
-# /staff/login per address, default 60r/m: a whole office may share one address).
+# /staff/login per address, default 60r/m: a whole office may share one address),
+# SMTP_URL (the mail relay; unset: a local sink writes mails to DATA_DIR/mail/), SMTP_STARTTLS=1,
+# MAIL_FROM, MAIL_MAX_TRIES (default 8), MAIL_BACKOFF (seconds before the first retry, default 60).
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
@@ -16,6 +18,11 @@ WORKERS=${WORKERS:-2}
 STAFF_NETWORKS=${STAFF_NETWORKS:-127.0.0.1 ::1}
 IDLE_MINUTES=${IDLE_MINUTES:-30}
 LOGIN_RATE=${LOGIN_RATE:-60r/m}
+SMTP_URL=${SMTP_URL:-}
+MAIL_FROM=${MAIL_FROM:-新宿区 電子申請 <no-reply@shinsei.localhost>}
+MAIL_MAX_TRIES=${MAIL_MAX_TRIES:-8}
+MAIL_BACKOFF=${MAIL_BACKOFF:-60}
+MAIL_POLL=${MAIL_POLL:-2}
 mkdir -p "$DATA_DIR"
 DATA_DIR=$(cd "$DATA_DIR" && pwd)
 FORMS_DIR=$(cd "$FORMS_DIR" && pwd)
@@ -89,14 +96,16 @@ sed -e "s|@RUN_DIR@|$RUN_DIR|g" -e "s|@LOG_DIR@|$DATA_DIR/log|g" -e "s|@PORT@|$P
     -e "s|@LOGIN_RATE@|$LOGIN_RATE|" \
     "$ROOT/conf/nginx.conf.in" > "$RUN_DIR/nginx.conf"
 
-APPLY_PID=""; STAFF_PID=""; NGINX_PID=""
+APPLY_PID=""; STAFF_PID=""; NGINX_PID=""; MAILER_PID=""; SINK_PID=""
 stop() {
 	trap - INT TERM EXIT
 	[ -n "$NGINX_PID" ] && kill -QUIT "$NGINX_PID" 2>/dev/null || true
 	[ -n "$APPLY_PID" ] && kill -TERM "$APPLY_PID" 2>/dev/null || true
 	[ -n "$STAFF_PID" ] && kill -TERM "$STAFF_PID" 2>/dev/null || true
+	[ -n "$MAILER_PID" ] && kill -TERM "$MAILER_PID" 2>/dev/null || true
+	[ -n "$SINK_PID" ] && kill -TERM "$SINK_PID" 2>/dev/null || true
 	wait 2>/dev/null || true
-	rm -f "$DATA_DIR/run/apply.pid" "$DATA_DIR/run/staff.pid"
+	rm -f "$DATA_DIR/run/apply.pid" "$DATA_DIR/run/staff.pid" "$DATA_DIR/run/mailer.pid"
 	rm -rf "$RUN_DIR"
 	echo "stopped."
 }
@@ -128,6 +137,29 @@ STAFF_PID=$!
 echo "$STAFF_PID" > "$DATA_DIR/run/staff.pid"
 wait_socket apply "$APPLY_PID"
 wait_socket staff "$STAFF_PID"
+
+# Mail: the configured relay, or a local sink so a new user sees the mails at once.
+MAIL_NOTE="mail relay: SMTP_URL (set by you)"
+if [ -z "$SMTP_URL" ]; then
+	/usr/bin/python3 "$ROOT/scripts/smtp_sink.py" --dir "$DATA_DIR/mail" --port-file "$RUN_DIR/sink.port" \
+	    2>>"$DATA_DIR/log/smtp-sink.log" &
+	SINK_PID=$!
+	i=0
+	until [ -f "$RUN_DIR/sink.port" ]; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$SINK_PID" 2>/dev/null; then
+			echo "the local SMTP sink did not start; see $DATA_DIR/log/smtp-sink.log" >&2
+			exit 1
+		fi
+		sleep 0.1
+	done
+	SMTP_URL="smtp://127.0.0.1:$(cat "$RUN_DIR/sink.port")"
+	MAIL_NOTE="mails land in $DATA_DIR/mail/ (local sink; set SMTP_URL=smtp://host:port for a real relay)"
+fi
+SMTP_URL="$SMTP_URL" "$BUILD/mailer" --data "$DATA_DIR" --from "$MAIL_FROM" --max-tries "$MAIL_MAX_TRIES" \
+    --backoff "$MAIL_BACKOFF" --poll "$MAIL_POLL" 2>>"$DATA_DIR/log/mailer.log" &
+MAILER_PID=$!
+echo "$MAILER_PID" > "$DATA_DIR/run/mailer.pid"
 nginx -e "$DATA_DIR/log/nginx-error.log" -p "$RUN_DIR" -c "$RUN_DIR/nginx.conf" &
 NGINX_PID=$!
 sleep 0.3
@@ -141,6 +173,7 @@ cat <<MSG
   新宿区 電子申請 is running:  http://127.0.0.1:$PORT/
   data directory: $DATA_DIR   logs: $DATA_DIR/log/
   staff pages:                 http://127.0.0.1:$PORT/staff/   (from: $STAFF_NETWORKS)
+  $MAIL_NOTE
   admin: $BUILD/formctl --data $DATA_DIR check | reload | staff list | audit verify | ...
 
   demo staff logins (section, login, password; also in $DATA_DIR/demo-logins.txt):

@@ -40,13 +40,13 @@ if [ -f tests/fuzz/run.sh ]; then
 	run fuzz-smoke sh tests/fuzz/run.sh "${FUZZ_SMOKE_SECONDS:-10}"
 fi
 # End to end through nginx: the resident pages, then the staff pages and formctl.
-for suite in apply staff; do
+for suite in apply staff mail; do
 	run "e2e-$suite" /usr/bin/python3 "tests/e2e/test_$suite.py" build
 done
 # Under ASan the programs' own stderr lands in the stack's logs; the e2e
 # scripts fail a case when a worker dies, and sanitizer reports (written to
 # log_path by every instrumented program: apply, staff, formctl) fail the run.
-for suite in apply staff; do
+for suite in apply staff mail; do
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:log_path=$PWD/$out/asan-$suite \
 		run "e2e-asan-$suite" /usr/bin/python3 "tests/e2e/test_$suite.py" build/asan
 	if ls "$out"/asan-$suite.* >/dev/null 2>&1; then

@@ -61,7 +61,8 @@ usage(void)
 	    "       formctl [--data DIR] audit report --from YYYY-MM-DD --to YYYY-MM-DD\n"
 	    "       formctl [--data DIR] export PROCEDURE (--recovery | --by LOGIN) [--status S]\n"
 	    "               [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--encoding utf-8|cp932]\n"
-	    "               [--out FILE.csv | --zip FILE.zip]\n");
+	    "               [--out FILE.csv | --zip FILE.zip]\n"
+	    "       formctl [--data DIR] mail status | mail retry ID | mail retry --all\n");
 	exit(2);
 }
 
@@ -114,6 +115,26 @@ key_file(const char *rel)
 	return rc;
 }
 
+/* The mailer's key pair: apply and staff seal queued mails to the public half, only the mailer opens them. */
+static int
+mailer_keys(void)
+{
+	unsigned char	pk[SEAL_PK_LEN], sk[SEAL_SK_LEN];
+	char		pkpath[1024], skpath[1024];
+	int		rc = 0;
+
+	fc_data_path(skpath, sizeof(skpath), "keys/mailer.sk");
+	fc_data_path(pkpath, sizeof(pkpath), "keys/mailer.pk");
+	if (access(skpath, F_OK) == 0 && access(pkpath, F_OK) == 0)
+		return 0;
+	if (seal_keypair(pk, sk) == -1 || seal_key_write(skpath, sk) == -1 || seal_key_write(pkpath, pk) == -1) {
+		fprintf(stderr, "formctl: cannot write the mailer's keys in %s/keys\n", fc_data_dir);
+		rc = -1;
+	}
+	sodium_memzero(sk, sizeof(sk));
+	return rc;
+}
+
 static int
 cmd_init(void)
 {
@@ -129,7 +150,7 @@ cmd_init(void)
 	if (mkdir_mode(path, 0700) == -1)
 		return 1;
 	if (key_file("keys/apply-mac.key") == -1 || key_file("keys/staff-mac.key") == -1 ||
-	    key_file("keys/audit.key") == -1)
+	    key_file("keys/audit.key") == -1 || mailer_keys() == -1)
 		return 1;
 	fc_data_path(path, sizeof(path), "db/platform.sqlite");
 	if (db_open(path, &db) == -1)
@@ -440,6 +461,8 @@ main(int argc, char *argv[])
 		return cmd_audit(argc - 1, argv + 1);
 	if (strcmp(argv[0], "export") == 0)
 		return cmd_export(argc - 1, argv + 1);
+	if (strcmp(argv[0], "mail") == 0)
+		return cmd_mail(argc - 1, argv + 1);
 	usage();
 	return 2;
 }

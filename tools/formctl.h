@@ -37,5 +37,6 @@ int	cmd_revoke(int argc, char **argv);
 int	cmd_key(int argc, char **argv);
 int	cmd_audit(int argc, char **argv);
 int	cmd_export(int argc, char **argv);
+int	cmd_mail(int argc, char **argv);
 
 #endif

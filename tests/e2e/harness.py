@@ -160,11 +160,11 @@ def receipt_of(page):
     return (m.group(1) if m else None, k.group(1) if k else None)
 
 
-def main(cases, prefix="e2e"):
+def main(cases, prefix="e2e", env=None):
     """Run every test_* function of the calling module's globals (cases) against one stack."""
     global STACK
     tests = [(n, f) for n, f in cases.items() if n.startswith("test_") and callable(f)]
-    STACK = Stack()
+    STACK = Stack(extra_env=env)
     failed = 0
     try:
         for i, (name, fn) in enumerate(tests, 1):

@@ -1,0 +1,326 @@
+#include "mail.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <sodium.h>
+
+#include "tmpl.h"
+
+const struct field *
+mail_field(const struct procedure *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nfields; i++)
+		if (p->fields[i].type == FT_EMAIL)
+			return &p->fields[i];
+	return NULL;
+}
+
+const struct mailtext *
+mail_text(const struct procedure *p, const char *kind)
+{
+	const struct mailtext *t = NULL;
+
+	if (strcmp(kind, "arrival") == 0)
+		t = &p->mail_arrival;
+	else if (strcmp(kind, "acceptance") == 0)
+		t = &p->mail_acceptance;
+	else if (strcmp(kind, "return") == 0)
+		t = &p->mail_return;
+	return t != NULL && t->subject != NULL && t->body != NULL ? t : NULL;
+}
+
+int
+mail_addr_ok(const char *a)
+{
+	size_t	n = strlen(a), i, at = 0;
+
+	if (n == 0 || n > MAIL_ADDR_MAX)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)a[i];
+
+		if (ch <= 0x20 || ch >= 0x7f || strchr("<>()[]\\,;:\"", ch) != NULL)
+			return 0;
+		if (ch == '@')
+			at++;
+	}
+	return at == 1 && a[0] != '@' && a[n - 1] != '@';
+}
+
+/* Fill the definition's placeholders with the template engine in plain-text mode. */
+static int
+render(const char *name, const char *text, const struct procedure *p, const char *receipt, struct buf *out)
+{
+	struct tset	*t;
+	struct tvars	*v;
+	int		 rc = -1;
+
+	if ((t = tset_load_mem(name, text, strlen(text), NULL)) == NULL)
+		return -1;
+	if ((v = tvars_new()) != NULL && tvars_set(v, "receipt", receipt) == 0 &&
+	    tvars_set(v, "title", p->title) == 0 && tvars_set(v, "contact", p->contact ? p->contact : "") == 0)
+		rc = tset_render(t, name, v, out, NULL);
+	tvars_free(v);
+	tset_free(t);
+	return rc;
+}
+
+/* A subject is one line whatever the definition says. */
+static void
+one_line(struct buf *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->len; i++)
+		if (b->data[i] == '\r' || b->data[i] == '\n')
+			b->data[i] = ' ';
+}
+
+int
+mail_compose(const struct procedure *p, const char *kind, const char *receipt, const char *to, struct buf *json)
+{
+	const struct mailtext	*t = mail_text(p, kind);
+	struct buf		 subject, body;
+	json_object		*o = NULL;
+	const char		*s;
+	size_t			 len;
+	int			 rc = -1;
+
+	if (t == NULL || to == NULL || *to == '\0')
+		return MAIL_NONE;
+	if (!mail_addr_ok(to))
+		return -1;
+	buf_init(&subject);
+	buf_init(&body);
+	if (render("subject.txt", t->subject, p, receipt, &subject) == -1 ||
+	    render("body.txt", t->body, p, receipt, &body) == -1)
+		goto done;
+	one_line(&subject);
+	if ((o = json_object_new_object()) == NULL ||
+	    json_object_object_add(o, "v", json_object_new_int(1)) != 0 ||
+	    json_object_object_add(o, "to", json_object_new_string(to)) != 0 ||
+	    json_object_object_add(o, "subject", json_object_new_string(buf_cstr(&subject))) != 0 ||
+	    json_object_object_add(o, "body", json_object_new_string(buf_cstr(&body))) != 0)
+		goto done;
+	if ((s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+	    &len)) == NULL)
+		goto done;
+	rc = buf_put(json, s, len);
+	sodium_memzero((void *)s, len);	/* json-c frees its copy without wiping; it holds the address */
+done:
+	json_object_put(o);
+	buf_free(&subject);
+	buf_free(&body);
+	return rc;
+}
+
+static void
+release_sealed(struct db_outbox_item *m, void *arg)
+{
+	(void)arg;
+	free((void *)m->sealed);
+	m->sealed = NULL;
+}
+
+int
+mail_queue_item(const struct procedure *p, const char *kind, const char *receipt, const char *to,
+    const unsigned char mailer_pk[SEAL_PK_LEN], time_t now, struct db_outbox_item *m)
+{
+	struct buf	json, sealed;
+	int		rc;
+
+	buf_init(&json);
+	buf_init(&sealed);
+	memset(m, 0, sizeof(*m));
+	if ((rc = mail_compose(p, kind, receipt, to, &json)) == 0 &&
+	    (rc = seal_box(mailer_pk, json.data, json.len, &sealed)) == 0) {
+		m->kind = kind;
+		m->procedure_id = p->id;
+		m->section_id = p->section;
+		m->sealed_len = sealed.len;
+		m->sealed = buf_take(&sealed);
+		m->at = now;
+		m->release = release_sealed;
+		rc = m->sealed != NULL ? 0 : -1;
+	}
+	buf_wipe(&json);
+	buf_free(&sealed);
+	return rc;
+}
+
+/* ---- the message ---- */
+
+/*
+ * RFC 2047 "B" encoded-words, written by hand: a MIME library (GMime) would
+ * bring GLib for this and the base64 body.  Each word holds whole UTF-8
+ * characters and each line stays within 76 characters; further words go on
+ * continuation lines (the folding space between encoded-words is not part
+ * of the text, RFC 2047 section 6.2).
+ */
+#define LINE_MAX_CHARS	76
+#define WORD_OVERHEAD	12	/* "=?UTF-8?B?" and "?=" */
+
+static size_t
+utf8_cut(const char *s, size_t len, size_t max)
+{
+	size_t n = len < max ? len : max;
+
+	while (n > 0 && n < len && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return n > 0 ? n : (len < max ? len : max);	/* not UTF-8: cut anywhere rather than loop */
+}
+
+static int
+ascii_printable(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Encoded words for text, the first after `used` characters already on the line; returns the last line's length. */
+static size_t
+encoded_words(struct buf *out, const char *text, size_t used)
+{
+	char	b64[sodium_base64_ENCODED_LEN(48, sodium_base64_VARIANT_ORIGINAL)];
+	size_t	len = strlen(text), n, room;
+
+	while (len > 0) {
+		room = (LINE_MAX_CHARS - used - 1 - WORD_OVERHEAD) / 4 * 3;
+		n = utf8_cut(text, len, room < 48 ? room : 48);
+		sodium_bin2base64(b64, sizeof(b64), (const unsigned char *)text, n, sodium_base64_VARIANT_ORIGINAL);
+		buf_printf(out, " =?UTF-8?B?%s?=", b64);
+		used += 1 + WORD_OVERHEAD + strlen(b64);
+		text += n;
+		len -= n;
+		if (len > 0) {
+			buf_puts(out, "\r\n");	/* the next word starts a continuation line */
+			used = 0;
+		}
+	}
+	return used;
+}
+
+int
+mail_header(struct buf *out, const char *name, const char *utf8)
+{
+	size_t used = strlen(name) + 1;
+
+	if (ascii_printable(utf8) && used + 1 + strlen(utf8) <= LINE_MAX_CHARS)
+		return buf_printf(out, "%s: %s\r\n", name, utf8);
+	buf_printf(out, "%s:", name);
+	(void)encoded_words(out, utf8, used);
+	buf_puts(out, "\r\n");
+	return out->oom ? -1 : 0;
+}
+
+/* "From: =?UTF-8?B?...?= <addr>" for "Name <addr>", or the address alone. */
+static int
+from_header(struct buf *out, const char *from)
+{
+	const char	*lt = strchr(from, '<');
+	struct buf	 name;
+	size_t		 used;
+
+	if (lt == NULL)
+		return buf_printf(out, "From: %s\r\n", from);
+	buf_init(&name);
+	buf_put(&name, from, (size_t)(lt - from));
+	while (name.len > 0 && name.data[name.len - 1] == ' ')
+		name.data[--name.len] = '\0';
+	buf_puts(out, "From:");
+	used = encoded_words(out, buf_cstr(&name), strlen("From:"));
+	if (used + 1 + strlen(lt) > LINE_MAX_CHARS)
+		buf_puts(out, "\r\n");
+	buf_printf(out, " %s\r\n", lt);
+	buf_free(&name);
+	return out->oom ? -1 : 0;
+}
+
+/* RFC 5322 date in JST (+0900), whatever the machine's TZ. */
+static int
+date_header(struct buf *out, time_t t)
+{
+	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
+	    "Oct", "Nov", "Dec" };
+	time_t		jst = t + 9 * 60 * 60;
+	struct tm	tm;
+
+	if (gmtime_r(&jst, &tm) == NULL)
+		return -1;
+	return buf_printf(out, "Date: %s, %d %s %04d %02d:%02d:%02d +0900\r\n", days[tm.tm_wday], tm.tm_mday,
+	    months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* The body as base64 of its UTF-8 with CRLF line ends, in lines of 76 characters. */
+static int
+body_base64(struct buf *out, const char *text)
+{
+	struct buf	crlf;
+	char		line[sodium_base64_ENCODED_LEN(57, sodium_base64_VARIANT_ORIGINAL)];
+	size_t		off, n;
+
+	buf_init(&crlf);
+	for (; *text != '\0'; text++) {
+		if (*text == '\n' && (crlf.len == 0 || crlf.data[crlf.len - 1] != '\r'))
+			buf_putc(&crlf, '\r');
+		buf_putc(&crlf, *text);
+	}
+	for (off = 0; off < crlf.len; off += n) {
+		n = crlf.len - off < 57 ? crlf.len - off : 57;	/* 57 bytes -> 76 characters */
+		sodium_bin2base64(line, sizeof(line), (const unsigned char *)crlf.data + off, n,
+		    sodium_base64_VARIANT_ORIGINAL);
+		buf_printf(out, "%s\r\n", line);
+	}
+	buf_wipe(&crlf);
+	return out->oom ? -1 : 0;
+}
+
+static const char *
+json_str(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+int
+mail_message(const char *json, size_t len, const char *from, const char *msgid, time_t date,
+    struct buf *out, struct mail_envelope *env)
+{
+	json_tokener	*tok = json_tokener_new();
+	json_object	*o = NULL;
+	const char	*to, *subject, *body;
+	int		 rc = -1;
+
+	if (tok == NULL)
+		return -1;
+	o = json_tokener_parse_ex(tok, json, (int)len);
+	json_tokener_free(tok);
+	if (o == NULL || (to = json_str(o, "to")) == NULL || (subject = json_str(o, "subject")) == NULL ||
+	    (body = json_str(o, "body")) == NULL || !mail_addr_ok(to) || strchr(msgid, '>') != NULL ||
+	    strpbrk(from, "\r\n") != NULL)
+		goto done;
+	snprintf(env->to, sizeof(env->to), "%s", to);
+	if (date_header(out, date) == -1 || from_header(out, from) == -1)
+		goto done;
+	buf_printf(out, "To: %s\r\n", to);
+	mail_header(out, "Subject", subject);
+	buf_printf(out, "Message-ID: <%s>\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n", msgid);
+	rc = body_base64(out, body) == 0 && !out->oom ? 0 : -1;
+	/* json-c frees its strings without wiping them; the address and body are personal. */
+	sodium_memzero((void *)to, strlen(to));
+	sodium_memzero((void *)body, strlen(body));
+done:
+	json_object_put(o);
+	return rc;
+}

@@ -1,0 +1,305 @@
+#!/usr/bin/python3
+"""End-to-end tests of the residents' mails: the outbox, the mailer and a
+real SMTP server (aiosmtpd, Debian's python3-aiosmtpd) on loopback that the
+tests stop and start.  Messages are parsed with Python's email package.
+Prints TAP.  Dummy data only.
+Usage: test_mail.py BUILD_DIR
+"""
+import email
+import email.policy
+import email.utils
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+
+from aiosmtpd.controller import Controller
+
+import harness
+from harness import BUILD, Browser, hidden_pairs, receipt_of
+from test_staff import Staff, csrf_of, member
+
+PROC = "e2e-mail"
+TITLE = "メール試験の申込み"
+CONTACT = "試験係 電話 03-0000-0001"
+
+
+class Inbox:
+    """What the SMTP server received: (envelope recipients, raw bytes)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.messages.append((list(envelope.rcpt_tos), envelope.original_content or envelope.content))
+        return "250 OK"
+
+    def with_receipt(self, receipt):
+        with self.lock:
+            return [m for m in self.messages if receipt.encode() in m[1] or
+                    receipt in str(email.message_from_bytes(m[1], policy=email.policy.default)["Subject"])]
+
+
+INBOX = Inbox()
+SMTP_PORT = harness.free_port()
+SERVER = {"c": None}
+
+
+def smtp_start():
+    c = Controller(INBOX, hostname="127.0.0.1", port=SMTP_PORT)
+    c.start()
+    SERVER["c"] = c
+
+
+def smtp_stop():
+    if SERVER["c"] is not None:
+        SERVER["c"].stop()
+        SERVER["c"] = None
+
+
+def sql(q):
+    return harness.stack().sql(q)
+
+
+def apply(name, address):
+    b = Browser()
+    st, _, page = b.get("/f/" + PROC)
+    assert st == 200, st
+    st, _, page = b.post("/f/" + PROC, [("csrf", csrf_of(page)), ("action", "confirm"), ("f_name", name),
+                                        ("f_email", address)])
+    assert st == 200 and "送信" in page, (st, page[:600])
+    st, _, page = b.post("/f/" + PROC, hidden_pairs(page) + [("action", "send")])
+    receipt, _ = receipt_of(page)
+    assert st == 200 and receipt, (st, page[:400])
+    return receipt
+
+
+def wait_for(cond, seconds=30, what="condition"):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        v = cond()
+        if v:
+            return v
+        time.sleep(0.2)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def parsed(raw):
+    return email.message_from_bytes(raw, policy=email.policy.default)
+
+
+def change_status(login, receipt, frm, to):
+    s = member(login)
+    _, _, page = s.get("/staff/apps/" + receipt)
+    st, _, _ = s.post("/staff/apps/" + receipt, [("csrf", csrf_of(page)), ("from", frm), ("to", to)], csrf=False)
+    assert st == 303, st
+
+
+# ---- cases ----
+
+def test_arrival_mail_headers_and_body():
+    receipt = apply("試験メール一郎", "dummy.mail1@example.jp")
+    msgs = wait_for(lambda: INBOX.with_receipt(receipt), what="the arrival mail")
+    assert len(msgs) == 1
+    rcpts, raw = msgs[0]
+    assert rcpts == ["dummy.mail1@example.jp"]
+    m = parsed(raw)
+    assert str(m["Subject"]) == "【新宿区】%sの申込みが届きました（受付番号 %s）" % (TITLE, receipt)
+    assert m["To"] == "dummy.mail1@example.jp" and len(m.get_all("To")) == 1
+    assert m["From"].addresses[0].display_name == "新宿区 電子申請"
+    d = email.utils.parsedate_to_datetime(m["Date"])
+    assert d.utcoffset().total_seconds() == 9 * 3600 and abs(d.timestamp() - time.time()) < 120
+    assert re.match(r"^<outbox-\d+\.\d+@[a-z0-9.-]+>$", m["Message-ID"])
+    assert m["MIME-Version"] == "1.0"
+    assert m.get_content_type() == "text/plain" and m.get_content_charset() == "utf-8"
+    body = m.get_content()
+    assert "「%s」の申込みが届きました。" % TITLE in body and "受付番号：" + receipt in body and CONTACT in body
+    for line in raw.split(b"\r\n"):
+        assert len(line) <= 78, line
+    assert not re.search(rb"[^\r]\n", raw), "bare LF in the message"
+    assert "Bcc" not in m and "Cc" not in m
+
+
+def test_delivered_mail_leaves_a_record_without_personal_data():
+    receipt = apply("試験メール二郎", "dummy.mail2@example.jp")
+    wait_for(lambda: INBOX.with_receipt(receipt), what="the mail")
+    wait_for(lambda: sql("SELECT count(*) FROM mail_log WHERE receipt = '%s'" % receipt) == "1",
+             what="the delivery record")
+    assert sql("SELECT count(*) FROM outbox WHERE receipt = '%s'" % receipt) == "0"
+    assert sql("SELECT kind || ',' || attempts FROM mail_log WHERE receipt = '%s'" % receipt) == "arrival,1"
+    for path in (harness.stack().db(), harness.stack().db() + "-wal"):
+        if os.path.exists(path):
+            assert b"dummy.mail2@example.jp" not in open(path, "rb").read()
+    logs = "".join(open(os.path.join(harness.stack().data, "log", f), errors="replace").read()
+                   for f in os.listdir(os.path.join(harness.stack().data, "log")))
+    assert "dummy.mail2" not in logs
+
+
+def test_queued_mail_is_sealed():
+    smtp_stop()
+    try:
+        receipt = apply("試験メール三郎", "dummy.mail3@example.jp")
+        # queued in the application's own transaction, sealed: the address is nowhere in clear
+        assert sql("SELECT count(*) FROM outbox WHERE receipt = '%s' AND kind = 'arrival'" % receipt) == "1"
+        dump = subprocess.run(["sqlite3", harness.stack().db(), ".dump"], capture_output=True).stdout
+        assert b"dummy.mail3" not in dump and "試験メール三郎".encode() not in dump
+    finally:
+        smtp_start()
+    wait_for(lambda: INBOX.with_receipt(receipt), what="the mail after the server came back")
+
+
+def test_empty_optional_address_queues_nothing():
+    before = int(sql("SELECT count(*) FROM outbox") or 0) + int(sql("SELECT count(*) FROM mail_log") or 0)
+    receipt = apply("試験メールなし", "")
+    time.sleep(3)
+    assert sql("SELECT count(*) FROM outbox WHERE receipt = '%s'" % receipt) == "0"
+    assert sql("SELECT count(*) FROM mail_log WHERE receipt = '%s'" % receipt) == "0"
+    assert int(sql("SELECT count(*) FROM outbox") or 0) + int(sql("SELECT count(*) FROM mail_log") or 0) == before
+    assert INBOX.with_receipt(receipt) == []
+
+
+def test_header_injection_refused_at_the_form():
+    b = Browser()
+    _, _, page = b.get("/f/" + PROC)
+    st, _, page = b.post("/f/" + PROC, [("csrf", csrf_of(page)), ("action", "confirm"), ("f_name", "試験"),
+                                        ("f_email", "dummy@example.jp\r\nBcc: other@example.jp")])
+    assert st == 422 and "<title>エラー：" in page and 'name="token"' not in page, st
+
+
+def test_acceptance_and_return_mails_from_staff():
+    receipt = apply("試験メール四郎", "dummy.mail4@example.jp")
+    wait_for(lambda: INBOX.with_receipt(receipt), what="arrival")
+    change_status("yotsuya", receipt, "received", "accepted")
+    msgs = wait_for(lambda: [m for m in INBOX.with_receipt(receipt) if "受け付けました" in str(parsed(m[1])["Subject"])],
+                    what="the acceptance mail")
+    assert len(msgs) == 1 and msgs[0][0] == ["dummy.mail4@example.jp"]
+    assert "受付番号：" + receipt in parsed(msgs[0][1]).get_content()
+    change_status("yotsuya", receipt, "accepted", "returned")
+    wait_for(lambda: [m for m in INBOX.with_receipt(receipt) if "ご確認ください" in str(parsed(m[1])["Subject"])],
+             what="the return mail")
+    kinds = sql("SELECT group_concat(kind) FROM (SELECT kind FROM mail_log WHERE receipt = '%s' ORDER BY id)"
+                % receipt)
+    wait_for(lambda: sql("SELECT count(*) FROM mail_log WHERE receipt = '%s'" % receipt) == "3", what="3 records")
+    kinds = sql("SELECT group_concat(kind) FROM (SELECT kind FROM mail_log WHERE receipt = '%s' ORDER BY id)"
+                % receipt)
+    assert kinds == "arrival,acceptance,return", kinds
+    # the staff see the mails on the application's page
+    _, _, page = member("yotsuya").get("/staff/apps/" + receipt)
+    assert page.count("送信済み") == 3 and "受付完了メール" in page
+
+
+def test_server_down_then_every_mail_once():
+    smtp_stop()
+    receipts = []
+    try:
+        for i in range(5):
+            receipts.append(apply("試験停止中%d" % i, "dummy.down%d@example.jp" % i))
+        wait_for(lambda: sql("SELECT min(attempts) FROM outbox WHERE receipt IN (%s)" %
+                             ",".join("'%s'" % r for r in receipts)) not in ("", "0"),
+                 what="failed tries while the server is down")
+        assert sql("SELECT count(*) FROM outbox WHERE state = 'pending' AND receipt IN (%s)" %
+                   ",".join("'%s'" % r for r in receipts)) == "5"
+    finally:
+        smtp_start()
+    for r in receipts:
+        wait_for(lambda: INBOX.with_receipt(r), seconds=40, what="mail for " + r)
+    time.sleep(3)   # a duplicate would come now
+    for r in receipts:
+        assert len(INBOX.with_receipt(r)) == 1, r
+    assert sql("SELECT count(*) FROM outbox WHERE receipt IN (%s)" % ",".join("'%s'" % r for r in receipts)) == "0"
+
+
+def test_mailer_can_stop_and_start():
+    pidfile = os.path.join(harness.stack().data, "run", "mailer.pid")
+    os.kill(int(open(pidfile).read()), signal.SIGTERM)
+    time.sleep(1)
+    receipt = apply("試験再起動", "dummy.restart@example.jp")
+    time.sleep(3)
+    assert INBOX.with_receipt(receipt) == []
+    assert sql("SELECT count(*) FROM outbox WHERE receipt = '%s'" % receipt) == "1"
+    env = dict(os.environ, SMTP_URL="smtp://127.0.0.1:%d" % SMTP_PORT)
+    log = open(os.path.join(harness.stack().data, "log", "mailer.log"), "a")
+    p = subprocess.Popen([os.path.join(BUILD, "mailer"), "--data", harness.stack().data, "--poll", "1",
+                          "--backoff", "1", "--max-tries", "3"], env=env, stderr=log)
+    try:
+        wait_for(lambda: INBOX.with_receipt(receipt), what="the mail after the restart")
+        # a second mailer on the same data directory refuses to run (it would send twice)
+        second = subprocess.run([os.path.join(BUILD, "mailer"), "--data", harness.stack().data], env=env,
+                                capture_output=True, text=True, timeout=10)
+        assert second.returncode == 1 and "another mailer" in second.stderr
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=10)
+
+
+def test_failed_after_max_tries_is_shown_and_can_be_resent():
+    # the stack's mailer is gone (previous case); run one with 3 tries, 1 s back-off
+    smtp_stop()
+    env = dict(os.environ, SMTP_URL="smtp://127.0.0.1:%d" % SMTP_PORT)
+    log = open(os.path.join(harness.stack().data, "log", "mailer.log"), "a")
+    p = subprocess.Popen([os.path.join(BUILD, "mailer"), "--data", harness.stack().data, "--poll", "1",
+                          "--backoff", "1", "--max-tries", "3"], env=env, stderr=log)
+    try:
+        receipt = apply("試験失敗", "dummy.failed@example.jp")
+        wait_for(lambda: sql("SELECT state FROM outbox WHERE receipt = '%s'" % receipt) == "failed", seconds=40,
+                 what="the mail marked failed")
+        assert sql("SELECT attempts FROM outbox WHERE receipt = '%s'" % receipt) == "3"
+        err = sql("SELECT last_error FROM outbox WHERE receipt = '%s'" % receipt)
+        assert err.startswith("curl ") and "dummy" not in err, err
+        s = member("yotsuya")
+        _, _, page = s.get("/staff/forms/" + PROC)
+        assert "メールを送れなかった申請が1件あります" in page
+        _, _, page = s.get("/staff/apps/" + receipt)
+        assert "送信失敗" in page and "申請到達メール" in page
+        r = subprocess.run([os.path.join(BUILD, "formctl"), "--data", harness.stack().data, "mail", "status"],
+                           capture_output=True, text=True)
+        assert "1 failed" in r.stdout and receipt in r.stdout, r.stdout
+        smtp_start()
+        r = subprocess.run([os.path.join(BUILD, "formctl"), "--data", harness.stack().data, "mail", "retry",
+                            "--all"], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        wait_for(lambda: INBOX.with_receipt(receipt), what="the resent mail")
+        assert len(INBOX.with_receipt(receipt)) == 1
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=10)
+        if SERVER["c"] is None:
+            smtp_start()
+
+
+def test_without_smtp_url_mails_land_in_the_sink():
+    other = harness.Stack(extra_env={"SMTP_URL": "", "MAIL_POLL": "1"})
+    try:
+        saved = harness.STACK
+        harness.STACK = other
+        try:
+            receipt = apply("試験シンク", "dummy.sink@example.jp")
+            maildir = os.path.join(other.data, "mail")
+            files = wait_for(lambda: [f for f in os.listdir(maildir) if f.endswith(".eml")]
+                             if os.path.isdir(maildir) else [], what="a file in DATA_DIR/mail")
+            raw = open(os.path.join(maildir, files[0]), "rb").read()
+            assert receipt in str(parsed(raw)["Subject"])
+            assert oct(os.stat(os.path.join(maildir, files[0])).st_mode & 0o777) == "0o600"
+            log = open(os.path.join(other.tmp, "run.log"), encoding="utf-8").read()
+            assert "mails land in" in log
+        finally:
+            harness.STACK = saved
+    finally:
+        other.stop()
+
+
+if __name__ == "__main__":
+    smtp_start()
+    try:
+        rc = harness.main(globals(), prefix="e2e-mail",
+                          env={"SMTP_URL": "smtp://127.0.0.1:%d" % SMTP_PORT, "MAIL_BACKOFF": "1",
+                               "MAIL_MAX_TRIES": "6", "MAIL_POLL": "1"})
+    finally:
+        smtp_stop()
+    sys.exit(rc)
