@@ -1,0 +1,207 @@
+/* Unit tests for lib/mail.c: composing, header encoding, and whole messages read back by Python's email package. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mail.h"
+#include "t.h"
+
+static const char yaml[] =
+    "id: m-test\n"
+    "title: 試験の申込み\n"
+    "section: sec-a\n"
+    "opens_at: 2020-01-01 09:00\n"
+    "retention_days: 30\n"
+    "contact: 試験係 電話 03-0000-0000\n"
+    "mail:\n"
+    "  arrival:\n"
+    "    subject: 【新宿区】{{title}}の申込みが届きました（受付番号 {{receipt}}）\n"
+    "    body: |\n"
+    "      「{{title}}」の申込みが届きました。\n"
+    "      受付番号：{{receipt}}\n"
+    "      {{contact}}\n"
+    "fields:\n"
+    "  - key: name\n"
+    "    type: text\n"
+    "    label: 氏名\n"
+    "  - key: email\n"
+    "    type: email\n"
+    "    label: メール\n";
+
+static struct procedure *
+proc(void)
+{
+	return formdef_load_mem("m-test.yaml", yaml, sizeof(yaml) - 1, NULL, NULL, NULL);
+}
+
+/* Every line of a header block is at most 76 characters and ends in CRLF. */
+static int
+lines_ok(const struct buf *b)
+{
+	const char	*s = buf_cstr(b), *e;
+
+	while (*s != '\0') {
+		if ((e = strstr(s, "\r\n")) == NULL || e - s > 76)
+			return 0;
+		s = e + 2;
+	}
+	return 1;
+}
+
+/* Run Python's email parser on the bytes and print the decoded header (or the body). */
+static int
+python_decode(const struct buf *msg, const char *what, char *out, size_t len)
+{
+	char	path[] = "/tmp/test_mail.XXXXXX", cmd[512];
+	FILE	*f, *p;
+	size_t	n;
+	int	fd = mkstemp(path);
+
+	if (fd == -1 || (f = fdopen(fd, "wb")) == NULL)
+		return -1;
+	fwrite(msg->data, 1, msg->len, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "/usr/bin/python3 -c 'import email, email.policy, sys;"
+	    " m = email.message_from_bytes(open(\"%s\", \"rb\").read(), policy=email.policy.default);"
+	    " w = \"%s\"; sys.stdout.write(m.get_content() if w == \"body\" else str(m[w]))'", path, what);
+	if ((p = popen(cmd, "r")) == NULL)
+		return -1;
+	n = fread(out, 1, len - 1, p);
+	out[n] = '\0';
+	pclose(p);
+	unlink(path);
+	return 0;
+}
+
+static void
+recipient_field_and_texts(void)
+{
+	struct procedure *p = proc();
+
+	T_CHECK(p != NULL);
+	T_STREQ(mail_field(p)->key, "email");
+	T_CHECK(mail_text(p, "arrival") != NULL);
+	T_CHECK(mail_text(p, "acceptance") == NULL && mail_text(p, "nonsense") == NULL);
+	formdef_free(p);
+}
+
+static void
+addresses(void)
+{
+	T_CHECK(mail_addr_ok("dummy@example.jp") && mail_addr_ok("a.b+c@sub.example.jp"));
+	T_CHECK(!mail_addr_ok("") && !mail_addr_ok("no-at-sign") && !mail_addr_ok("a@b@c"));
+	T_CHECK(!mail_addr_ok("a@example.jp\r\nBcc: x@example.jp") && !mail_addr_ok("a b@example.jp"));
+	T_CHECK(!mail_addr_ok("<a@example.jp>") && !mail_addr_ok("山田@example.jp") && !mail_addr_ok("@example.jp"));
+}
+
+static void
+compose_fills_placeholders(void)
+{
+	struct procedure	*p = proc();
+	struct buf		 j;
+
+	buf_init(&j);
+	T_CHECK(p != NULL);
+	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", "dummy@example.jp", &j) == 0);
+	T_CHECK(strstr(buf_cstr(&j), "\"to\":\"dummy@example.jp\"") != NULL);
+	T_CHECK(strstr(buf_cstr(&j), "【新宿区】試験の申込みの申込みが届きました（受付番号 1234-5678-9012）") != NULL);
+	T_CHECK(strstr(buf_cstr(&j), "試験係 電話 03-0000-0000") != NULL);
+	buf_reset(&j);
+	T_CHECK(mail_compose(p, "acceptance", "1234-5678-9012", "dummy@example.jp", &j) == MAIL_NONE);
+	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", "", &j) == MAIL_NONE);
+	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", "x@y\r\nBcc: z@w", &j) == -1);
+	buf_wipe(&j);
+	formdef_free(p);
+}
+
+static void
+ascii_header_kept(void)
+{
+	struct buf b;
+
+	buf_init(&b);
+	T_CHECK(mail_header(&b, "Subject", "Hello") == 0);
+	T_STREQ(buf_cstr(&b), "Subject: Hello\r\n");
+	buf_free(&b);
+}
+
+static void
+long_japanese_header_folds_and_decodes(void)
+{
+	const char	*subject = "【新宿区】とても長い件名の試験です。受付番号 1234-5678-9012 の申込みが届きました。"
+	    "内容をご確認ください。髙﨑😀";
+	struct buf	 b;
+	char		 out[512];
+
+	buf_init(&b);
+	T_CHECK(mail_header(&b, "Subject", subject) == 0);
+	T_CHECK(lines_ok(&b));
+	T_CHECK(strstr(buf_cstr(&b), "=?UTF-8?B?") != NULL && strstr(buf_cstr(&b), "\r\n ") != NULL);
+	buf_puts(&b, "\r\n");
+	T_CHECK(python_decode(&b, "Subject", out, sizeof(out)) == 0);
+	T_STREQ(out, subject);
+	buf_free(&b);
+}
+
+static void
+message_reads_back(void)
+{
+	struct procedure	*p = proc();
+	struct mail_envelope	 env;
+	struct buf		 j, m;
+	char			 out[1024];
+
+	buf_init(&j);
+	buf_init(&m);
+	T_CHECK(p != NULL && mail_compose(p, "arrival", "1234-5678-9012", "dummy@example.jp", &j) == 0);
+	T_CHECK(mail_message(j.data, j.len, "新宿区 電子申請 <no-reply@example.jp>", "outbox-1.2@example.jp",
+	    1795000000, &m, &env) == 0);
+	T_STREQ(env.to, "dummy@example.jp");
+	T_CHECK(lines_ok(&m));
+	T_CHECK(strstr(buf_cstr(&m), "Date: Wed, 18 Nov 2026 20:06:40 +0900\r\n") != NULL);
+	T_CHECK(strstr(buf_cstr(&m), "Message-ID: <outbox-1.2@example.jp>\r\n") != NULL);
+	T_CHECK(strstr(buf_cstr(&m), "Content-Transfer-Encoding: base64\r\n") != NULL);
+	T_CHECK(python_decode(&m, "Subject", out, sizeof(out)) == 0);
+	T_STREQ(out, "【新宿区】試験の申込みの申込みが届きました（受付番号 1234-5678-9012）");
+	T_CHECK(python_decode(&m, "From", out, sizeof(out)) == 0);
+	T_STREQ(out, "新宿区 電子申請 <no-reply@example.jp>");
+	T_CHECK(python_decode(&m, "body", out, sizeof(out)) == 0);
+	/* the body travels with CRLF line ends */
+	T_STREQ(out, "「試験の申込み」の申込みが届きました。\r\n受付番号：1234-5678-9012\r\n試験係 電話 03-0000-0000\r\n");
+	buf_wipe(&j);
+	buf_wipe(&m);
+	formdef_free(p);
+}
+
+static void
+message_refuses_bad_input(void)
+{
+	struct mail_envelope	env;
+	struct buf		m;
+	static const char	inject[] = "{\"to\":\"a@b.jp\\r\\nBcc: c@d.jp\",\"subject\":\"s\",\"body\":\"b\"}";
+	static const char	missing[] = "{\"to\":\"a@b.jp\",\"body\":\"b\"}";
+
+	buf_init(&m);
+	T_CHECK(mail_message(inject, sizeof(inject) - 1, "a@b.jp", "x@y", 0, &m, &env) == -1);
+	T_CHECK(mail_message(missing, sizeof(missing) - 1, "a@b.jp", "x@y", 0, &m, &env) == -1);
+	T_CHECK(mail_message("not json", 8, "a@b.jp", "x@y", 0, &m, &env) == -1);
+	T_CHECK(mail_message("{\"to\":\"a@b.jp\",\"subject\":\"s\",\"body\":\"b\"}", 40, "a@b.jp", "x>@y", 0, &m,
+	    &env) == -1);
+	buf_free(&m);
+}
+
+int
+main(void)
+{
+	if (seal_init() == -1)
+		return 1;
+	T_RUN(recipient_field_and_texts);
+	T_RUN(addresses);
+	T_RUN(compose_fills_placeholders);
+	T_RUN(ascii_header_kept);
+	T_RUN(long_japanese_header_folds_and_decodes);
+	T_RUN(message_reads_back);
+	T_RUN(message_refuses_bad_input);
+	return T_DONE();
+}
