@@ -13,7 +13,8 @@
  *
  * Environment: SMTP_URL (smtp://host:port, smtps://user:pass@host, ...;
  * credentials stay out of the process list), SMTP_STARTTLS=1 to require
- * STARTTLS on smtp://.
+ * STARTTLS on smtp://, SMTP_CAFILE for a relay whose certificate the
+ * system's CA store does not vouch for.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +41,7 @@
 struct config {
 	const char	*data_dir;
 	const char	*smtp_url;
+	const char	*cafile;
 	const char	*from;
 	char		 from_addr[MAIL_ADDR_MAX + 3];	/* "<addr>" for the envelope */
 	const char	*domain;			/* for Message-IDs */
@@ -109,6 +111,8 @@ smtp_send(const struct config *cfg, const char *to, const struct buf *msg, char 
 		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 		if (cfg->starttls)
 			curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+		if (cfg->cafile != NULL)
+			curl_easy_setopt(c, CURLOPT_CAINFO, cfg->cafile);
 		res = curl_easy_perform(c);
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	}
@@ -235,6 +239,7 @@ configure(struct config *cfg)
 
 	cfg->smtp_url = getenv("SMTP_URL");
 	cfg->starttls = getenv("SMTP_STARTTLS") != NULL && strcmp(getenv("SMTP_STARTTLS"), "1") == 0;
+	cfg->cafile = getenv("SMTP_CAFILE") != NULL && *getenv("SMTP_CAFILE") != '\0' ? getenv("SMTP_CAFILE") : NULL;
 	if (cfg->smtp_url == NULL || *cfg->smtp_url == '\0') {
 		log_msg(LOG_ERR, "SMTP_URL is not set (e.g. smtp://127.0.0.1:25)");
 		return -1;

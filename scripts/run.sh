@@ -7,6 +7,7 @@
 # IDLE_MINUTES (staff session idle timeout, default 30), LOGIN_RATE (nginx's limit on
 # /staff/login per address, default 60r/m: a whole office may share one address),
 # SMTP_URL (the mail relay; unset: a local sink writes mails to DATA_DIR/mail/), SMTP_STARTTLS=1,
+# SMTP_CAFILE (passed on to the mailer through the environment),
 # MAIL_FROM, MAIL_MAX_TRIES (default 8), MAIL_BACKOFF (seconds before the first retry, default 60).
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)

@@ -273,6 +273,67 @@ def test_failed_after_max_tries_is_shown_and_can_be_resent():
             smtp_start()
 
 
+class TlsInbox(Inbox):
+    """Records, with each message, whether the session was encrypted and authenticated."""
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.messages.append(((session.ssl is not None, session.authenticated), envelope.original_content))
+        return "250 OK"
+
+
+def check_login(server, session, envelope, mechanism, auth_data):
+    from aiosmtpd.smtp import AuthResult
+    ok = auth_data.login == b"dummy-relay-user" and auth_data.password == b"dummy-relay-pass"
+    return AuthResult(success=ok)
+
+
+def test_starttls_and_auth_when_configured():
+    import ssl
+    tmp = harness.stack().tmp
+    cert, key = os.path.join(tmp, "relay.pem"), os.path.join(tmp, "relay.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+    inbox, port = TlsInbox(), harness.free_port()
+    relay = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=ctx, require_starttls=True,
+                       authenticator=check_login, auth_required=True, auth_require_tls=True)
+    relay.start()
+    log = open(os.path.join(harness.stack().data, "log", "mailer.log"), "a")
+
+    def mailer(password):
+        env = dict(os.environ, SMTP_URL="smtp://dummy-relay-user:%s@127.0.0.1:%d" % (password, port),
+                   SMTP_STARTTLS="1", SMTP_CAFILE=cert)
+        return subprocess.Popen([os.path.join(BUILD, "mailer"), "--data", harness.stack().data, "--poll", "1",
+                                 "--backoff", "1", "--max-tries", "3"], env=env, stderr=log)
+    try:
+        # wrong credentials: refused by the relay, kept and retried, never lost
+        p = mailer("wrong-pass")
+        try:
+            receipt = apply("試験TLS", "dummy.tls@example.jp")
+            wait_for(lambda: sql("SELECT attempts FROM outbox WHERE receipt = '%s'" % receipt) not in ("", "0"),
+                     what="a refused try")
+            assert inbox.messages == []
+            assert "curl " in sql("SELECT last_error FROM outbox WHERE receipt = '%s'" % receipt)
+        finally:
+            p.send_signal(signal.SIGTERM)
+            p.wait(timeout=10)
+        sql("UPDATE outbox SET state = 'pending', attempts = 0, next_at = 0 WHERE receipt = '%s'" % receipt)
+        p = mailer("dummy-relay-pass")
+        try:
+            wait_for(lambda: inbox.messages, what="the mail through STARTTLS + AUTH")
+        finally:
+            p.send_signal(signal.SIGTERM)
+            p.wait(timeout=10)
+        (tls, authenticated), raw = inbox.messages[0]
+        assert tls and authenticated
+        assert receipt in str(parsed(raw)["Subject"])
+    finally:
+        relay.stop()
+
+
 def test_without_smtp_url_mails_land_in_the_sink():
     other = harness.Stack(extra_env={"SMTP_URL": "", "MAIL_POLL": "1"})
     try:
