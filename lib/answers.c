@@ -106,9 +106,13 @@ read_choice(struct answer *a, const struct kv_slot *slot)
 {
 	const struct field	*f = a->field;
 	const struct choice	*c;
-	unsigned		 i;
+	unsigned		 i, given = 0;
 
 	for (i = 0; i < slot->n; i++) {
+		/* "" is the select's 「選択してください」 line, or an unanswered hidden field: no choice. */
+		if (slot->v[i].len == 0)
+			continue;
+		given++;
 		if ((c = answers_choice(f, slot->v[i].p)) == NULL)
 			return set_error(a, "は表示されている選択肢から選んでください");
 		if (f->type == FT_CHECKBOX)
@@ -130,7 +134,7 @@ read_choice(struct answer *a, const struct kv_slot *slot)
 			return set_error(a, "を選んでください");
 		return 0;
 	}
-	if (slot->n == 0 && f->required)
+	if (given == 0 && f->required)
 		return set_error(a, "を選んでください");
 	return 0;
 }

@@ -144,6 +144,15 @@ def test_submit_gives_receipt_and_is_idempotent():
     test_submit_gives_receipt_and_is_idempotent.receipt = (receipt, inquiry)
 
 
+def test_optional_choices_left_blank_can_be_sent():
+    # the select's blank line and no checkbox ticked: confirmation and sending both accept it
+    b = Browser()
+    answers = [(k, v) for k, v in valid_answers(f_age_band="") if k != "f_topics"]
+    pairs, (st, _, page) = submit(b, answers)
+    assert st == 200 and receipt_of(page)[0], page[page.find("<main"):][:600]
+    assert ("f_age_band", "") in pairs
+
+
 def test_inquiry_key_never_in_url_or_log():
     receipt, inquiry = test_submit_gives_receipt_and_is_idempotent.receipt
     logs = "".join(open(f, errors="replace").read() for f in glob.glob(os.path.join(STACK.data, "log", "*")))

@@ -86,6 +86,24 @@ unknown_choice_is_error(void)
 	kv_free(&f);
 }
 
+/* An optional choice sent empty (the select's blank line, a hidden field on the confirmation page) is no choice. */
+static void
+empty_choice_is_no_choice(void)
+{
+	struct kv_form f;
+	struct answers as;
+
+	T_CHECK(read_body("f_name=x&f_tel=0312345678&f_course=a&f_topics=", &f, &as) == 0);
+	T_CHECK(as.nerrors == 0);
+	answers_free(&as);
+	kv_free(&f);
+	/* but an empty required one is still missing */
+	T_CHECK(read_body("f_name=x&f_tel=0312345678&f_course=", &f, &as) == 0);
+	T_CHECK(as.nerrors == 1 && strstr(buf_cstr(&as.a[4].error), "を選んでください") != NULL);
+	answers_free(&as);
+	kv_free(&f);
+}
+
 static void
 shown_conditional_field_is_checked(void)
 {
@@ -167,6 +185,7 @@ main(void)
 	T_RUN(valid_input_canonical_json);
 	T_RUN(missing_required_names_label);
 	T_RUN(unknown_choice_is_error);
+	T_RUN(empty_choice_is_no_choice);
 	T_RUN(shown_conditional_field_is_checked);
 	T_RUN(bad_value_kept_for_correction);
 	T_RUN(display_labels_postal_date);
