@@ -43,6 +43,9 @@ fi
 for suite in apply staff mail; do
 	run "e2e-$suite" /usr/bin/python3 "tests/e2e/test_$suite.py" build
 done
+# Crash safety: residents submit while the programs and nginx are SIGKILLed and started again.
+run crash /usr/bin/python3 tests/e2e/test_crash.py build "${CRASH_SECONDS:-20}"
+
 # Under ASan the programs' own stderr lands in the stack's logs; the e2e
 # scripts fail a case when a worker dies, and sanitizer reports (written to
 # log_path by every instrumented program: apply, staff, formctl) fail the run.

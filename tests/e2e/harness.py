@@ -46,12 +46,17 @@ class Stack:
                 glob.glob(os.path.join(ROOT, "tests", "e2e", "forms", "*.yaml")):
             shutil.copy(f, self.forms)
         self.port = free_port()
-        env = dict(os.environ, DATA_DIR=self.data, PORT=str(self.port),
-                   FORMS_DIR=self.forms, BUILD=BUILD, LOGIN_RATE="6000r/m",
-                   **(extra_env or {}))
+        self.env = dict(os.environ, DATA_DIR=self.data, PORT=str(self.port),
+                        FORMS_DIR=self.forms, BUILD=BUILD, LOGIN_RATE="6000r/m",
+                        **(extra_env or {}))
         self.log = open(os.path.join(self.tmp, "run.log"), "w")
+        self.start()
+
+    def start(self):
+        """Start (or start again, on the same data) make run's script, in its own process group."""
         self.proc = subprocess.Popen(["sh", os.path.join(ROOT, "scripts", "run.sh")],
-                                     env=env, stdout=self.log, stderr=subprocess.STDOUT)
+                                     env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
         deadline = time.time() + 20
         while time.time() < deadline:
             try:
@@ -62,12 +67,20 @@ class Stack:
             time.sleep(0.2)
         raise RuntimeError("stack did not start: " + open(self.log.name).read())
 
+    def crash(self):
+        """SIGKILL every process of the stack at once: nginx, apply, staff, mailer, the script."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait(timeout=20)
+
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
         try:
             self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
+            self.crash()
 
     def db(self):
         return os.path.join(self.data, "db", "platform.sqlite")

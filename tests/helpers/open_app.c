@@ -5,7 +5,7 @@
  * apply stored opens with the section's secret key; staff reads go through
  * the staff program, not this.
  *
- * usage: open_app DB RECOVERY_FILE RECEIPT
+ * usage: open_app DB RECOVERY_FILE RECEIPT    (or - : receipts on stdin, one line out each)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,40 +33,61 @@ recovery_for(const char *file, const char *section, unsigned char key[SEAL_KEY_L
 	return rc;
 }
 
-int
-main(int argc, char *argv[])
+/* Print one application's opened content on one line; -1 when it does not open. */
+static int
+open_one(struct db *db, const char *keyfile, const char *receipt)
 {
 	unsigned char	 pk[SEAL_PK_LEN], sk[SEAL_SK_LEN], rkey[SEAL_KEY_LEN];
 	char		 key_id[SEAL_KEYID_LEN + 1], section[64];
 	struct buf	 sealed, wrapped, plain;
-	struct db	*db;
-	int		 rc = 1;
+	int		 rc = -1;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: open_app DB RECOVERY_FILE RECEIPT\n");
-		return 2;
-	}
-	if (seal_init() == -1 || db_open(argv[1], &db) == -1)
-		return 1;
 	buf_init(&sealed);
 	buf_init(&wrapped);
 	buf_init(&plain);
-	if (db_app_sealed(db, argv[3], key_id, &sealed) != 0 ||
+	if (db_app_sealed(db, receipt, key_id, &sealed) != 0 ||
 	    db_key_get(db, key_id, section, pk, &wrapped) != 0 ||
-	    recovery_for(argv[2], section, rkey) == -1 ||
+	    recovery_for(keyfile, section, rkey) == -1 ||
 	    custody_recovery_open(rkey, wrapped.data, wrapped.len, sk) != 0 ||
-	    seal_open(pk, sk, sealed.data, sealed.len, &plain) == -1) {
-		fprintf(stderr, "open_app: cannot open %s\n", argv[3]);
-		goto done;
+	    seal_open(pk, sk, sealed.data, sealed.len, &plain) == -1)
+		fprintf(stderr, "open_app: cannot open %s\n", receipt);
+	else {
+		printf("%s\n", buf_cstr(&plain));
+		rc = 0;
 	}
-	printf("%s\n", buf_cstr(&plain));
-	rc = 0;
-done:
 	sodium_memzero(sk, sizeof(sk));
 	sodium_memzero(rkey, sizeof(rkey));
 	buf_wipe(&plain);
 	buf_free(&sealed);
 	buf_free(&wrapped);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct db	*db;
+	char		 line[64];
+	int		 rc = 0;
+
+	if (argc != 4) {
+		fprintf(stderr, "usage: open_app DB RECOVERY_FILE RECEIPT|-\n");
+		return 2;
+	}
+	if (seal_init() == -1 || db_open(argv[1], &db) == -1)
+		return 1;
+	if (strcmp(argv[3], "-") != 0)
+		rc = open_one(db, argv[2], argv[3]) == 0 ? 0 : 1;
+	else {
+		/* Receipts one per line on stdin; a line "-" for each that does not open. */
+		while (fgets(line, sizeof(line), stdin) != NULL) {
+			line[strcspn(line, "\n")] = '\0';
+			if (open_one(db, argv[2], line) == -1) {
+				printf("-\n");
+				rc = 1;
+			}
+		}
+	}
 	db_close(db);
 	return rc;
 }
