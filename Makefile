@@ -47,7 +47,14 @@ HELPER_BIN = $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)
 .SECONDARY:
 .PHONY: all deps run test test-unit test-e2e test-asan fuzz fuzz-smoke bench clean
 
-all: $(PROGS) $(UNIT_BIN) $(HELPER_BIN)
+# Test-only LD_PRELOAD shim that fails database writes like a full disk (tests/faults/).
+FAULT_SO = $(BUILD)/tests/fault_fs.so
+
+all: $(PROGS) $(UNIT_BIN) $(HELPER_BIN) $(FAULT_SO)
+
+$(FAULT_SO): tests/faults/fault_fs.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -g -Wall -Wextra -fPIC -shared -o $@ $< -ldl
 
 deps:
 	@sh scripts/deps.sh $(DEPS_PKGS)
