@@ -6,7 +6,8 @@
 DEPS_PKGS = gcc make pkg-config clang libclang-rt-14-dev \
 	nginx libfcgi-dev libsqlite3-dev sqlite3 libsodium-dev libyaml-dev \
 	libunistring-dev libjson-c-dev libcurl4-openssl-dev libzip-dev \
-	python3 python3-aiosmtpd curl procps
+	python3 python3-aiosmtpd curl procps openssl \
+	chromium openjdk-17-jre-headless node:nodejs npm:npm
 
 CC	?= cc
 BUILD	?= build
@@ -58,6 +59,7 @@ $(FAULT_SO): tests/faults/fault_fs.c
 
 deps:
 	@sh scripts/deps.sh $(DEPS_PKGS)
+	@sh scripts/npm-deps.sh tests/browser
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -1,9 +1,16 @@
 #!/bin/sh
 # Install the Debian packages named as arguments that are not installed yet.
+# An argument "command:package" installs package only when command is missing
+# (npm: a machine may have Node.js from elsewhere, whose npm must not be replaced).
 # Used by `make deps`; touches nothing when everything is present.
 set -eu
 missing=""
 for p in "$@"; do
+	case $p in
+	*:*)
+		command -v "${p%%:*}" >/dev/null 2>&1 || missing="$missing ${p#*:}"
+		continue ;;
+	esac
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
 		missing="$missing $p"
 	fi

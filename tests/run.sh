@@ -45,6 +45,8 @@ for suite in apply staff mail; do
 done
 # Crash safety: residents submit while the programs and nginx are SIGKILLed and started again.
 run crash /usr/bin/python3 tests/e2e/test_crash.py build "${CRASH_SECONDS:-20}"
+# A real browser: headless chromium, axe-core on every page, keyboard only, no JavaScript, the Nu checker.
+run browser /usr/bin/python3 tests/browser/test_browser.py build
 # A full disk and a read-only database (LD_PRELOAD shim; not with ASan, whose runtime must load first).
 run e2e-faults /usr/bin/python3 tests/e2e/test_faults.py build
 

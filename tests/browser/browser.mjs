@@ -1,0 +1,217 @@
+// Browser and accessibility tests in headless Debian chromium (playwright-core, no browser download).
+// Started by tests/browser/test_browser.py, which runs the real stack and passes, in the environment:
+// BASE_URL, STAFF_LOGIN, STAFF_PASSWORD, OUT_DIR (where each page's HTML source is kept for the Nu
+// checker).  Prints TAP.  Dummy data only.
+import { chromium } from 'playwright-core';
+import { createRequire } from 'node:module';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+const AXE = require.resolve('axe-core/axe.min.js');
+const BASE = process.env.BASE_URL;
+const OUT = process.env.OUT_DIR;
+const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+let n = 0, failed = 0, saved = 0;
+const axeSeen = new Set();
+const results = [];
+
+function tap(ok, name, why) {
+  n++;
+  console.log(`${ok ? 'ok' : 'not ok'} ${n} - browser ${name}`);
+  if (!ok) {
+    failed++;
+    console.log(`#   ${String(why).split('\n').join('\n#   ').slice(0, 1500)}`);
+  }
+}
+
+async function check(name, fn) {
+  try {
+    await fn();
+    tap(true, name);
+  } catch (e) {
+    tap(false, name, e && e.stack ? e.stack : e);
+  }
+}
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg || 'assertion failed');
+}
+
+// Keep every HTML document the browser receives, for the Nu HTML checker.
+function keepSources(page) {
+  page.on('response', async (r) => {
+    if (r.request().resourceType() !== 'document' || !(r.headers()['content-type'] || '').includes('text/html'))
+      return;
+    try {
+      const body = await r.text();
+      writeFileSync(join(OUT, `page-${String(++saved).padStart(3, '0')}.html`), body);
+    } catch (e) { /* a download or a redirect has no body */ }
+  });
+}
+
+// axe-core with the WCAG 2.1 A/AA rules on the page as it is now; each distinct page once.
+async function axe(page, label) {
+  const key = `${label}|${new URL(page.url()).pathname}|${await page.title()}|${page.viewportSize().width}`;
+  if (axeSeen.has(key)) return;
+  axeSeen.add(key);
+  await page.addScriptTag({ path: AXE });
+  const r = await page.evaluate(async (tags) => await window.axe.run(document, { runOnly: { type: 'tag', values: tags } }), WCAG);
+  const v = r.violations.map((x) => `${x.id} (${x.impact}): ${x.nodes.map((nd) => nd.target.join(' ')).join(', ')}`);
+  results.push({ label, url: page.url(), violations: v.length });
+  assert(v.length === 0, `${label} ${page.url()}: ${v.join('; ')}`);
+}
+
+async function newPage(browser, opts = {}) {
+  const ctx = await browser.newContext({ bypassCSP: true, locale: 'ja-JP', acceptDownloads: true, ...opts });
+  const page = await ctx.newPage();
+  keepSources(page);
+  return page;
+}
+
+// A resident applies: fills by visible labels, meets an error, corrects it, confirms, sends, looks up.
+async function residentFlow(page, label, withAxe) {
+  await page.goto(`${BASE}/`);
+  if (withAxe) await axe(page, label);
+  await page.getByRole('link', { name: 'テスト用の申込み' }).click();
+  if (withAxe) await axe(page, label);
+  await page.getByLabel(/^氏名\s/).fill('試験ブラウザ花子');
+  await page.getByLabel(/^氏名（カナ）/).fill('しけんぶらうざはなこ');
+  await page.getByLabel(/^郵便番号/).fill('１６０－８４８４');
+  await page.getByLabel(/^生年月日/).fill('昭和35年4月1日');
+  await page.getByLabel(/^参加人数/).fill('2');
+  await page.getByLabel('Aコース').check();
+  await page.getByRole('button', { name: '入力内容を確認する' }).click();
+  // the phone number was left out: an error summary, a title starting with エラー：, a link to the field
+  assert((await page.title()).startsWith('エラー：'), `title: ${await page.title()}`);
+  const summary = page.locator('.error-summary');
+  assert(await summary.isVisible(), 'no error summary');
+  if (withAxe) await axe(page, label);
+  await summary.getByRole('link', { name: /電話番号/ }).click();
+  const tel = page.getByLabel(/^電話番号/);
+  assert(await tel.evaluate((el) => el === document.activeElement || el.getAttribute('aria-invalid') === 'true'),
+    'the error link does not lead to the field');
+  await tel.fill('03-9999-0000');
+  await page.getByRole('button', { name: '入力内容を確認する' }).click();
+  assert(await page.getByRole('button', { name: '送信する' }).isVisible(), 'no confirmation page');
+  assert((await page.content()).includes('シケンブラウザハナコ'), 'kana not normalised on the confirmation page');
+  if (withAxe) await axe(page, label);
+  await page.getByRole('button', { name: '送信する' }).click();
+  const receipt = (await page.locator('#receipt').textContent()).trim();
+  const inquiry = (await page.locator('#inquiry').textContent()).trim();
+  assert(/^\d{4}-\d{4}-\d{4}$/.test(receipt), `receipt: ${receipt}`);
+  if (withAxe) await axe(page, label);
+  await page.goto(`${BASE}/status`);
+  if (withAxe) await axe(page, label);
+  await page.getByLabel(/^受付番号/).fill(receipt);
+  await page.getByLabel(/^問合せキー/).fill(inquiry);
+  await page.getByRole('button', { name: '確認する' }).click();
+  assert((await page.locator('#status-value').textContent()).includes('到達'), 'status not shown');
+  if (withAxe) await axe(page, label);
+  return receipt;
+}
+
+async function noHorizontalScroll(page) {
+  const w = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert(w <= page.viewportSize().width, `page is ${w}px wide at ${page.viewportSize().width}px`);
+}
+
+async function staffFlow(page, receipt) {
+  await page.goto(`${BASE}/staff/login`);
+  await axe(page, 'staff');
+  await page.getByLabel('ログインID').fill(process.env.STAFF_LOGIN);
+  await page.getByLabel('パスワード').fill(process.env.STAFF_PASSWORD);
+  await page.getByRole('button', { name: 'ログイン' }).click();
+  await axe(page, 'staff');
+  await page.getByRole('link', { name: 'テスト用の申込み' }).click();
+  await axe(page, 'staff');
+  await page.getByRole('link', { name: receipt }).click();
+  await axe(page, 'staff');
+  await page.getByLabel('受付にする').check();
+  await page.getByLabel(/^対応記録/).fill('ブラウザ試験の対応記録');
+  await page.getByRole('button', { name: '記録する' }).click();
+  assert((await page.locator('#status-value').textContent()).includes('受付'), 'not accepted');
+  await axe(page, 'staff');
+  await page.getByRole('link', { name: 'テスト用の申込み' }).click();
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: 'CSV出力（Excel用・UTF-8）' }).click(),
+  ]);
+  const csv = readFileSync(await download.path(), 'utf8');
+  assert(download.suggestedFilename().endsWith('.csv'), download.suggestedFilename());
+  assert(csv.startsWith('\ufeff受付番号,受付日時,状態,'), csv.slice(0, 40));
+  assert(csv.includes(receipt) && csv.includes('試験ブラウザ花子'), 'the application is not in the CSV');
+  await page.goto(`${BASE}/staff/password`);
+  await axe(page, 'staff');
+}
+
+// Only the keyboard: Tab to each field, type, Space for the radio, Enter on the buttons.
+async function keyboardOnly(page) {
+  await page.goto(`${BASE}/f/e2e-open`);
+  const values = { 'f-name': '試験キーボード', 'f-kana': 'シケン キーボード', 'f-postal': '1608484',
+    'f-tel': '0399990000', 'f-birth': '1950-04-01', 'f-people': '1' };
+  let submitted = false;
+  for (let i = 0; i < 80 && !submitted; i++) {
+    await page.keyboard.press('Tab');
+    const f = await page.evaluate(() => {
+      const el = document.activeElement;
+      return { id: el.id, type: el.type, tag: el.tagName, text: el.textContent, value: el.value };
+    });
+    if (values[f.id] !== undefined) await page.keyboard.type(values[f.id]);
+    else if (f.type === 'radio' && f.value === 'a') await page.keyboard.press('Space');
+    else if (f.tag === 'BUTTON' && f.text.includes('入力内容を確認する')) {
+      await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+      submitted = true;
+    }
+  }
+  assert(submitted, 'the confirm button was not reached by Tab');
+  for (let i = 0; i < 80; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate(() => document.activeElement.textContent.includes('送信する'))) {
+      await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+      const receipt = await page.locator('#receipt').textContent();
+      assert(/^\d{4}-\d{4}-\d{4}$/.test(receipt.trim()), `receipt: ${receipt}`);
+      return;
+    }
+  }
+  throw new Error('the send button was not reached by Tab');
+}
+
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true,
+  args: ['--no-sandbox'] });
+let receipt = null;
+try {
+  await check('axe finds a planted violation (control: the checker works here)', async () => {
+    const page = await newPage(browser);
+    await page.setContent('<!DOCTYPE html><html lang="ja"><title>x</title><main><input type="text"></main></html>');
+    await page.addScriptTag({ path: AXE });
+    const r = await page.evaluate(async (tags) => await window.axe.run(document, { runOnly: { type: 'tag', values: tags } }), WCAG);
+    assert(r.violations.some((v) => v.id === 'label'), JSON.stringify(r.violations.map((v) => v.id)));
+  });
+  await check('resident desktop flow with axe on every page', async () => {
+    receipt = await residentFlow(await newPage(browser, { viewport: { width: 1280, height: 900 } }), 'desktop', true);
+  });
+  await check('resident phone 360x740 flow with axe, no sideways scrolling', async () => {
+    const page = await newPage(browser, { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+    await residentFlow(page, 'phone', true);
+    await page.goto(`${BASE}/f/e2e-open`);
+    await noHorizontalScroll(page);
+  });
+  await check('resident flow with JavaScript disabled', async () => {
+    await residentFlow(await newPage(browser, { javaScriptEnabled: false }), 'nojs', false);
+  });
+  await check('keyboard-only completion of a form', async () => {
+    await keyboardOnly(await newPage(browser));
+  });
+  await check('staff logs in, accepts, downloads the CSV; axe on every staff page', async () => {
+    assert(receipt, 'no receipt from the resident flow');
+    await staffFlow(await newPage(browser, { viewport: { width: 1280, height: 900 } }), receipt);
+  });
+} finally {
+  await browser.close();
+}
+console.log(`# axe: ${results.length} page views checked, ${results.reduce((a, r) => a + r.violations, 0)} violations`);
+console.log(`# ${saved} HTML documents kept for the Nu checker`);
+console.log(`1..${n}`);
+process.exit(failed ? 1 : 0);
