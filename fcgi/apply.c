@@ -781,35 +781,9 @@ page_form(struct ctx *c)
 
 /* Keep only the characters that matter: digits for receipts, letters+digits for keys. */
 static int
-lookup_normalise(const struct kv_value *v, int digits_only, char *out, size_t outlen)
+lookup_code(const struct kv_value *v, int digits_only, char *out, size_t outlen)
 {
-	struct jn_rules	 rules;
-	struct buf	 n;
-	size_t		 i, o = 0;
-	int		 rc = 0;
-
-	memset(&rules, 0, sizeof(rules));
-	rules.maxlength = 40;
-	buf_init(&n);
-	if (v == NULL || jn_normalize(JN_TEXT, v->p, v->len, &rules, &n) != JN_OK)
-		rc = -1;
-	for (i = 0; rc == 0 && i < n.len; i++) {
-		char ch = n.data[i];
-
-		if (ch == '-' || ch == ' ')
-			continue;
-		if (ch >= 'a' && ch <= 'z' && !digits_only)
-			ch = (char)(ch - 'a' + 'A');
-		if (!((ch >= '0' && ch <= '9') || (!digits_only && ch >= 'A' && ch <= 'Z')) ||
-		    o + 1 >= outlen) {
-			rc = -1;
-			break;
-		}
-		out[o++] = ch;
-	}
-	out[o] = '\0';
-	buf_wipe(&n);
-	return rc;
+	return v != NULL ? jn_lookup_code(v->p, v->len, digits_only, out, outlen) : -1;
 }
 
 static int
@@ -876,10 +850,10 @@ status_lookup(struct ctx *c)
 	int64_t			 hits;
 	int			 ok = 0, rc;
 
-	if (lookup_normalise(kv_get(&c->form, S_RECEIPT), 1, receipt, sizeof(receipt)) == -1 ||
+	if (lookup_code(kv_get(&c->form, S_RECEIPT), 1, receipt, sizeof(receipt)) == -1 ||
 	    strlen(receipt) != 12)
 		receipt[0] = '\0';
-	if (lookup_normalise(kv_get(&c->form, S_INQUIRY), 0, inquiry, sizeof(inquiry)) == -1)
+	if (lookup_code(kv_get(&c->form, S_INQUIRY), 0, inquiry, sizeof(inquiry)) == -1)
 		inquiry[0] = '\0';
 	snprintf(fmt, sizeof(fmt), "%.4s-%.4s-%.4s", receipt, receipt + 4, receipt + 8);
 	if (throttle_key(c, "throttle-addr", c->w.req.remote_addr, ka) == -1 ||

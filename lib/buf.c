@@ -32,8 +32,12 @@ buf_grow(struct buf *b, size_t extra)
 			goto fail;
 		ncap *= 2;
 	}
-	/* Not realloc: the old block may hold personal data and must be wiped. */
-	if ((p = malloc(ncap)) == NULL)
+	/*
+	 * Not realloc: the old block may hold personal data and must be wiped.
+	 * calloc: the unused tail holds zeros, never stale heap, so a wipe check
+	 * can read the whole capacity.
+	 */
+	if ((p = calloc(1, ncap)) == NULL)
 		goto fail;
 	if (b->data != NULL) {
 		memcpy(p, b->data, b->len + 1);

@@ -728,3 +728,36 @@ jn_charcount(const char *s, size_t len)
 		return 0;
 	return u8_mbsnlen((const uint8_t *)s, len);
 }
+
+int
+jn_lookup_code(const char *in, size_t len, int digits_only, char *out, size_t outlen)
+{
+	struct jn_rules	 rules;
+	struct buf	 n;
+	size_t		 i, o = 0;
+	int		 rc = 0;
+
+	if (outlen == 0)
+		return -1;
+	memset(&rules, 0, sizeof(rules));
+	rules.maxlength = 40;
+	buf_init(&n);
+	if (jn_normalize(JN_TEXT, in, len, &rules, &n) != JN_OK)
+		rc = -1;
+	for (i = 0; rc == 0 && i < n.len; i++) {
+		char ch = n.data[i];
+
+		if (ch == '-' || ch == ' ')
+			continue;
+		if (ch >= 'a' && ch <= 'z' && !digits_only)
+			ch = (char)(ch - 'a' + 'A');
+		if (!((ch >= '0' && ch <= '9') || (!digits_only && ch >= 'A' && ch <= 'Z')) || o + 1 >= outlen) {
+			rc = -1;
+			break;
+		}
+		out[o++] = ch;
+	}
+	out[o] = '\0';
+	buf_wipe(&n);
+	return rc == 0 && o > 0 ? 0 : -1;	/* only hyphens and spaces: nothing to look up */
+}

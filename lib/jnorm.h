@@ -79,4 +79,13 @@ int		jn_format_date_ja(struct jn_date d, struct buf *out);
 /* Code points in s (valid UTF-8; an invalid byte counts as one). */
 size_t		jn_charcount(const char *s, size_t len);
 
+/*
+ * A receipt number or inquiry key as a resident types it (full-width
+ * digits, hyphens of any kind, spaces, lower case) to its bare canonical
+ * form: digits only, or digits and A-Z.  NFKC first (jn_normalize), so
+ * "１２３４－５６７８" is "12345678".  0, or -1 when anything else is in it, when
+ * nothing is left, or when it does not fit out (outlen with the NUL).
+ */
+int		jn_lookup_code(const char *in, size_t len, int digits_only, char *out, size_t outlen);
+
 #endif

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 out=build/test-output
 mkdir -p "$out"
 : > "$out/all.tap"
-rm -f "$out"/asan-apply.*
+rm -f "$out"/asan-*
 rc=0
 
 run() {	# name, command...
@@ -20,10 +20,10 @@ run() {	# name, command...
 	fi
 	grep -E '^(not )?ok ' "$out/$name.tap" | sed "s/^\(\(not \)\{0,1\}ok\) [0-9]* -/\1 - $name:/" >> "$out/all.tap"
 	grep -E '^not ok|^#' "$out/$name.tap" | head -40
-	# sanitizer reports go to stderr: any report is a failure
-	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$out/$name.err"; then
+	# sanitizer and valgrind reports go to stderr: any report is a failure
+	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:|^==[0-9]+== ' "$out/$name.err"; then
 		echo "not ok - $name: sanitizer report (see $out/$name.err)" >> "$out/all.tap"
-		grep -E -A5 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$out/$name.err" | head -20
+		grep -E -A5 'ERROR: (Address|Leak)Sanitizer|runtime error:|^==[0-9]+== ' "$out/$name.err" | head -20
 		rc=1
 	fi
 }
@@ -35,6 +35,11 @@ for t in build/tests/test_*; do
 done
 for t in build/asan/tests/test_*; do
 	run "asan-$(basename "$t")" "$t"
+done
+# valgrind (memcheck) on the normal build: uninitialised reads, invalid accesses, definite leaks.
+for t in build/tests/test_*; do
+	run "valgrind-$(basename "$t")" valgrind -q --error-exitcode=99 --leak-check=full \
+	    --errors-for-leak-kinds=definite,indirect "$t"
 done
 if [ -f tests/fuzz/run.sh ]; then
 	run fuzz-smoke sh tests/fuzz/run.sh "${FUZZ_SMOKE_SECONDS:-10}"

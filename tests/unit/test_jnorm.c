@@ -841,6 +841,21 @@ out_reset_on_success(void)
 	buf_free(&b);
 }
 
+static void
+lookup_codes(void)
+{
+	char out[16];
+
+	T_CHECK(jn_lookup_code("１２３４－５６７８－９０１２", strlen("１２３４－５６７８－９０１２"), 1, out, 16) == 0);
+	T_STREQ(out, "123456789012");
+	T_CHECK(jn_lookup_code("abcde fgh23", 11, 0, out, 16) == 0);
+	T_STREQ(out, "ABCDEFGH23");
+	T_CHECK(jn_lookup_code("1234-5678-901x", 14, 1, out, 16) == -1);	/* a letter in a receipt */
+	T_CHECK(jn_lookup_code("- -", 3, 1, out, 16) == -1);			/* nothing left */
+	T_CHECK(jn_lookup_code("1234567890123456", 16, 1, out, 16) == -1);	/* does not fit */
+	T_CHECK(jn_lookup_code("\xff", 1, 1, out, 16) == -1);
+}
+
 int
 main(void)
 {
@@ -920,5 +935,6 @@ main(void)
 	T_RUN(message_no_label_and_ok);
 	T_RUN(message_every_error_nonempty);
 	T_RUN(out_reset_on_success);
+	T_RUN(lookup_codes);
 	return T_DONE();
 }
