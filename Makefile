@@ -7,7 +7,7 @@ DEPS_PKGS = gcc make pkg-config clang libclang-rt-14-dev \
 	nginx libfcgi-dev libsqlite3-dev sqlite3 libsodium-dev libyaml-dev \
 	libunistring-dev libjson-c-dev libcurl4-openssl-dev libzip-dev \
 	python3 python3-aiosmtpd curl procps openssl \
-	valgrind chromium openjdk-17-jre-headless node:nodejs npm:npm
+	valgrind wrk chromium openjdk-17-jre-headless node:nodejs npm:npm
 
 CC	?= cc
 BUILD	?= build
@@ -102,6 +102,17 @@ test: deps
 
 fuzz: deps
 	@sh tests/fuzz/run.sh $${FUZZ_SECONDS:-60}
+
+# Benchmark programs (bench/): not part of `make test`; `make bench` runs them and prints ratios.
+BENCH_BIN = $(BUILD)/bench/hello $(BUILD)/bench/fsync_loop $(BUILD)/bench/seal_rate $(BUILD)/bench/fill
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BIN)
+	@/usr/bin/python3 bench/bench.py $(BUILD)
 
 clean:
 	rm -rf build

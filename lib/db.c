@@ -431,6 +431,12 @@ exec_script(struct db *db, const char *sql)
 	return 0;
 }
 
+int
+db_bulk_load_mode(struct db *db)
+{
+	return exec_script(db, "PRAGMA synchronous = OFF");
+}
+
 static int
 migrate(struct db *db)
 {

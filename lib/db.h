@@ -29,6 +29,8 @@ struct db;
 int	db_open(const char *path, struct db **out);
 void	db_close(struct db *db);
 int	db_schema_version(struct db *db);
+/* Loading benchmark data only: commits stop waiting for the disk (synchronous=OFF) on this connection. */
+int	db_bulk_load_mode(struct db *db);
 /*
  * An explicit write transaction for admin operations made of several
  * statements (key rotation).  Functions documented as "in one transaction"
