@@ -1,8 +1,9 @@
 #!/bin/sh
-# The whole suite, as `make test` runs it: unit tests (normal and ASan+UBSan
-# builds), a short smoke run of every fuzz harness, and the end-to-end tests
-# through the real nginx (normal and ASan+UBSan builds).  Every part prints TAP;
-# this script counts the lines and closes with "N passed, N failed".
+# The whole suite, as `make test` runs it: unit tests (normal build, ASan+UBSan
+# build, valgrind), a short smoke run of every fuzz harness, the end-to-end
+# suites through the real nginx (resident, staff, mail; normal and ASan+UBSan
+# builds), the crash test, the browser test and the fault test.  Every part
+# prints TAP; this script counts the lines and closes with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
 out=build/test-output
