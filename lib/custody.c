@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <unictype.h>
 #include <unistr.h>
 
 #include "log.h"
@@ -29,24 +30,29 @@ contains_nocase(const char *haystack, const char *needle)
 enum custody_pw
 custody_password_check(const char *login, const char *password)
 {
-	size_t		 len = strlen(password), chars, i;
+	size_t		 len = strlen(password), chars = 0;
 	const uint8_t	*p = (const uint8_t *)password;
+	ucs4_t		 c, first = 0;
+	int		 same = 1;
 
 	if (len > CUSTODY_PASSWORD_MAX)
 		return PW_LONG;
 	if (u8_check(p, len) != NULL)
 		return PW_BAD_CHARS;
-	for (i = 0; i < len; i++)
-		if (p[i] < 0x20 || p[i] == 0x7f)
+	/* By character, not byte: C1 controls are refused and "あ" repeated is one character repeated. */
+	while ((p = u8_next(&c, p)) != NULL) {
+		if (uc_is_cntrl(c))
 			return PW_BAD_CHARS;
-	chars = u8_mbsnlen(p, len);
+		if (chars++ == 0)
+			first = c;
+		else if (c != first)
+			same = 0;
+	}
 	if (chars < CUSTODY_PASSWORD_MIN)
 		return PW_SHORT;
 	if (login != NULL && *login != '\0' && contains_nocase(password, login))
 		return PW_HAS_LOGIN;
-	for (i = 1; i < len && p[i] == p[0]; i++)
-		;
-	if (i == len)
+	if (same)
 		return PW_ONE_CHAR;
 	return PW_OK;
 }

@@ -1051,8 +1051,11 @@ db_staff_add(struct db *db, struct db_staff *st, time_t now)
 	bind_secret(s, 3, st);
 	sqlite3_bind_int64(s, 8, (sqlite3_int64)now);
 	rc = step(db, s);
-	sqlite3_reset(s);
+	/* Only the login's uniqueness means "taken"; a refused role (CHECK) is an error. */
 	if (rc == SQLITE_CONSTRAINT)
+		rc = sqlite3_extended_errcode(db->h);
+	sqlite3_reset(s);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE)
 		return DB_EXISTS;
 	if (rc != SQLITE_DONE)
 		return -1;

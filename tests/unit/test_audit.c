@@ -1,4 +1,9 @@
-/* Unit tests for lib/audit.c: the MAC chain, tampering of every kind, the report. */
+/*
+ * Unit tests for lib/audit.c: the MAC chain, tampering of every kind (each
+ * on a fresh database, by an attacker with the file but not the key), the
+ * report and the labels.
+ */
+#include <inttypes.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -23,14 +28,18 @@ five(struct db **db)
 {
 	if (t_db_fresh(db) == -1)
 		return -1;
-	return add(*db, 100, "sato", "login", "") | add(*db, 110, "sato", "view", "") |
-	    add(*db, 120, "sato", "export", "rows=12 sha256=00") | add(*db, 130, "-", "login_failed", "x") |
-	    add(*db, 140, "sato", "logout", "");
+	if (add(*db, 100, "sato", "login", "") == -1 || add(*db, 110, "sato", "view", "") == -1 ||
+	    add(*db, 120, "sato", "export", "rows=12 sha256=00") == -1 ||
+	    add(*db, 130, "-", "login_failed", "x") == -1 || add(*db, 140, "sato", "logout", "") == -1) {
+		db_close(*db);
+		return -1;
+	}
+	return 0;
 }
 
-/* What an attacker with the file (but not the key) can do: drop the guards and run SQL. */
+/* What an attacker with the file (but not the key) can do: drop the append-only guards and run SQL. */
 static int
-tamper(const char *sql)
+tamper_file(const char *sql)
 {
 	sqlite3	*h;
 	int	 rc;
@@ -38,9 +47,36 @@ tamper(const char *sql)
 	if (sqlite3_open(path, &h) != SQLITE_OK)
 		return -1;
 	rc = sqlite3_exec(h, "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;", NULL, NULL, NULL) ==
-	    SQLITE_OK && sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+	    SQLITE_OK && sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK && sqlite3_changes(h) > 0 ? 0 : -1;
 	sqlite3_close(h);
 	return rc;
+}
+
+static int
+reopen_verify(struct audit_check *c)
+{
+	struct db	*db;
+	int		 rc;
+
+	if (db_open(path, &db) == -1)
+		return -2;
+	rc = audit_verify(db, key, c);
+	db_close(db);
+	return rc;
+}
+
+/* Five entries, tampered with by sql, then verified: audit_verify's result, or -2 when the set-up failed. */
+static int
+tampered(const char *sql, struct audit_check *c)
+{
+	struct db *db;
+
+	if (five(&db) == -1)
+		return -2;
+	db_close(db);
+	if (tamper_file(sql) == -1)
+		return -2;
+	return reopen_verify(c);
 }
 
 static void
@@ -52,65 +88,100 @@ intact_chain_verifies(void)
 	T_CHECK(five(&db) == 0);
 	T_CHECK(audit_verify(db, key, &c) == 0);
 	T_CHECK(c.entries == 5 && c.head_seq == 5 && c.bad_seq == 0 && strlen(c.head_mac) == 64);
+	T_STREQ(c.problem, "");
 	db_close(db);
 }
 
 static void
-edited_entry_found(void)
+empty_log_verifies(void)
 {
 	struct db		*db;
 	struct audit_check	 c;
 
-	T_CHECK(five(&db) == 0);
-	db_close(db);
-	T_CHECK(tamper("UPDATE audit SET detail = 'rows=0' WHERE seq = 3") == 0);
-	T_CHECK(db_open(path, &db) == 0);
-	T_CHECK(audit_verify(db, key, &c) == 1 && c.bad_seq == 3 && strstr(c.problem, "changed") != NULL);
+	T_CHECK(t_db_fresh(&db) == 0);
+	T_CHECK(audit_verify(db, key, &c) == 0 && c.entries == 0 && c.head_seq == 0 && c.bad_seq == 0);
 	db_close(db);
 }
 
 static void
-removed_entry_found(void)
+edited_detail_found(void)
 {
-	struct db		*db;
-	struct audit_check	 c;
+	struct audit_check c;
 
-	T_CHECK(five(&db) == 0);
-	db_close(db);
-	T_CHECK(tamper("DELETE FROM audit WHERE seq = 2") == 0);
-	T_CHECK(db_open(path, &db) == 0);
-	T_CHECK(audit_verify(db, key, &c) == 1 && c.bad_seq == 3);
-	db_close(db);
+	T_CHECK(tampered("UPDATE audit SET detail = 'rows=0 sha256=00' WHERE seq = 3", &c) == 1);
+	T_CHECK(c.bad_seq == 3 && c.entries == 2 && strstr(c.problem, "changed") != NULL);
+}
+
+static void
+edited_actor_found(void)
+{
+	struct audit_check c;
+
+	T_CHECK(tampered("UPDATE audit SET actor = 'ito' WHERE seq = 2", &c) == 1 && c.bad_seq == 2);
+}
+
+static void
+removed_middle_entry_found(void)
+{
+	struct audit_check c;
+
+	T_CHECK(tampered("DELETE FROM audit WHERE seq = 3", &c) == 1);
+	T_CHECK(c.bad_seq == 4 && strstr(c.problem, "missing") != NULL);
 }
 
 static void
 removed_first_entry_found(void)
 {
-	struct db		*db;
-	struct audit_check	 c;
+	struct audit_check c;
 
-	T_CHECK(five(&db) == 0);
-	db_close(db);
-	T_CHECK(tamper("DELETE FROM audit WHERE seq = 1") == 0);
-	T_CHECK(db_open(path, &db) == 0);
-	T_CHECK(audit_verify(db, key, &c) == 1 && c.bad_seq == 2);
-	db_close(db);
+	T_CHECK(tampered("DELETE FROM audit WHERE seq = 1", &c) == 1 && c.bad_seq == 2 && c.entries == 0);
 }
 
 static void
-reordered_entries_found(void)
+removed_and_renumbered_found(void)
+{
+	struct audit_check c;
+
+	/* closing the gap in the numbers does not help: entry 4 (now 3) names the wrong predecessor */
+	T_CHECK(tampered("DELETE FROM audit WHERE seq = 3; UPDATE audit SET seq = seq - 1 WHERE seq > 3", &c) == 1);
+	T_CHECK(c.bad_seq == 3);
+}
+
+static void
+swapped_entries_found(void)
+{
+	struct audit_check c;
+
+	/* the contents of entries 2 and 4 change places, their sequence numbers stay */
+	T_CHECK(tampered("UPDATE audit SET seq = -2 WHERE seq = 2; UPDATE audit SET seq = 2 WHERE seq = 4;"
+	    " UPDATE audit SET seq = 4 WHERE seq = -2;", &c) == 1);
+	T_CHECK(c.bad_seq == 2);
+}
+
+static void
+forged_entry_found(void)
+{
+	struct audit_check c;
+
+	/* appended with the last MAC as prev, but a MAC made without the key */
+	T_CHECK(tampered("INSERT INTO audit (seq, at, actor, action, target, detail, addr, prev, mac)"
+	    " SELECT 6, 150, 'sato', 'view', 'x', '', '', mac, randomblob(32) FROM audit WHERE seq = 5", &c) == 1);
+	T_CHECK(c.bad_seq == 6 && c.entries == 5);
+}
+
+static void
+cut_tail_shows_in_head(void)
 {
 	struct db		*db;
-	struct audit_check	 c;
+	struct audit_check	 before, after;
 
+	/* the chain alone cannot see the newest entries cut off; the head an admin noted can */
 	T_CHECK(five(&db) == 0);
+	T_CHECK(audit_verify(db, key, &before) == 0);
 	db_close(db);
-	/* swap the content of entries 2 and 4, keeping their sequence numbers */
-	T_CHECK(tamper("UPDATE audit SET seq = -2 WHERE seq = 2; UPDATE audit SET seq = 2 WHERE seq = 4;"
-	    " UPDATE audit SET seq = 4 WHERE seq = -2;") == 0);
-	T_CHECK(db_open(path, &db) == 0);
-	T_CHECK(audit_verify(db, key, &c) == 1 && c.bad_seq == 2);
-	db_close(db);
+	T_CHECK(tamper_file("DELETE FROM audit WHERE seq = 5") == 0);
+	T_CHECK(reopen_verify(&after) == 0);
+	T_CHECK(after.head_seq == 4 && strcmp(after.head_mac, before.head_mac) != 0);
 }
 
 static void
@@ -129,37 +200,124 @@ wrong_key_fails(void)
 static void
 sql_cannot_update_or_delete(void)
 {
-	struct db	*db;
-	sqlite3		*h;
+	struct db		*db;
+	struct audit_check	 c;
+	sqlite3			*h;
 
 	T_CHECK(five(&db) == 0);
 	db_close(db);
 	T_CHECK(sqlite3_open(path, &h) == SQLITE_OK);
-	T_CHECK(sqlite3_exec(h, "UPDATE audit SET detail = 'x'", NULL, NULL, NULL) != SQLITE_OK);
-	T_CHECK(sqlite3_exec(h, "DELETE FROM audit", NULL, NULL, NULL) != SQLITE_OK);
+	T_CHECK(sqlite3_exec(h, "UPDATE audit SET detail = 'x' WHERE seq = 3", NULL, NULL, NULL) == SQLITE_CONSTRAINT);
+	T_CHECK(sqlite3_exec(h, "DELETE FROM audit WHERE seq = 5", NULL, NULL, NULL) == SQLITE_CONSTRAINT);
+	T_CHECK(sqlite3_exec(h, "DELETE FROM audit", NULL, NULL, NULL) == SQLITE_CONSTRAINT);
 	sqlite3_close(h);
+	T_CHECK(db_open(path, &db) == 0);
+	T_CHECK(audit_verify(db, key, &c) == 0 && c.entries == 5);
+	db_close(db);
+}
+
+static void
+append_continues_chain(void)
+{
+	struct db		*db;
+	struct audit_check	 c;
+	struct audit_entry	 e = { 150, "sato", "note", NULL, NULL, NULL };	/* NULLs stored as "" */
+
+	T_CHECK(five(&db) == 0);
+	db_close(db);
+	T_CHECK(db_open(path, &db) == 0);	/* after reopening, the chain goes on from the last entry */
+	T_CHECK(audit_append(db, key, &e) == 0);
+	T_CHECK(audit_verify(db, key, &c) == 0 && c.entries == 6 && c.head_seq == 6);
+	db_close(db);
+}
+
+/* ---- the report ---- */
+
+/* The report as a string (caller frees), or NULL. */
+static char *
+report(struct db *db, time_t from, time_t to)
+{
+	FILE	*f = tmpfile();
+	char	*out = NULL;
+	long	 n;
+
+	if (f == NULL)
+		return NULL;
+	if (audit_report(db, from, to, f) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+	    (out = calloc(1, (size_t)n + 1)) != NULL && fread(out, 1, (size_t)n, f) != (size_t)n) {
+		free(out);
+		out = NULL;
+	}
+	fclose(f);
+	return out;
+}
+
+/* The seven counts of actor's line: logins, failed, logouts, views, changes, exports, rows. */
+static int
+row_of(const char *out, const char *actor, int64_t n[7])
+{
+	char		 who[64];
+	const char	*line;
+
+	for (line = out; line != NULL && *line != '\0'; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		if (sscanf(line, "%63s %" SCNd64 " %" SCNd64 " %" SCNd64 " %" SCNd64 " %" SCNd64 " %" SCNd64
+		    " %" SCNd64, who, &n[0], &n[1], &n[2], &n[3], &n[4], &n[5], &n[6]) == 8 &&
+		    strcmp(who, actor) == 0)
+			return 0;
+	return -1;
 }
 
 static void
 report_counts_per_person(void)
 {
 	struct db	*db;
-	char		 out[2048];
-	FILE		*f;
-	size_t		 n;
+	char		*out;
+	int64_t		 n[7];
 
 	T_CHECK(five(&db) == 0);
-	T_CHECK(add(db, 500, "sato", "export", "rows=3 sha256=11") == 0);
-	T_CHECK((f = tmpfile()) != NULL);
-	T_CHECK(audit_report(db, 100, 200, f) == 0);	/* the export at 500 is outside */
-	rewind(f);
-	n = fread(out, 1, sizeof(out) - 1, f);
-	out[n] = '\0';
-	fclose(f);
-	/* person, logins, failed, logouts, views, changes, exports, rows */
-	T_CHECK(strstr(out, "sato                       1       0       1       1       0       1        12") != NULL);
-	T_CHECK(strstr(out, "-                          0       1       0       0       0       0         0") != NULL);
+	T_CHECK(add(db, 125, "ito", "export", "rows=3 sha256=11") == 0);
+	T_CHECK(add(db, 126, "ito", "export", "rows=4 sha256=22") == 0);
+	T_CHECK(add(db, 127, "ito", "status", "") == 0 && add(db, 128, "ito", "note", "") == 0);
+	T_CHECK((out = report(db, 100, 200)) != NULL);
 	db_close(db);
+	T_CHECK(strstr(out, "person") != NULL);
+	T_CHECK(row_of(out, "sato", n) == 0);
+	T_CHECK(n[0] == 1 && n[1] == 0 && n[2] == 1 && n[3] == 1 && n[4] == 0 && n[5] == 1 && n[6] == 12);
+	T_CHECK(row_of(out, "ito", n) == 0);
+	T_CHECK(n[0] == 0 && n[4] == 2 && n[5] == 2 && n[6] == 7);
+	T_CHECK(row_of(out, "-", n) == 0 && n[1] == 1 && n[0] == 0);
+	free(out);
+}
+
+static void
+report_excludes_outside_range(void)
+{
+	struct db	*db;
+	char		*out;
+	int64_t		 n[7];
+
+	T_CHECK(five(&db) == 0);
+	T_CHECK(add(db, 99, "sato", "login", "") == 0);		/* before from */
+	T_CHECK(add(db, 200, "sato", "export", "rows=500") == 0);	/* at to: excluded */
+	T_CHECK(add(db, 300, "kato", "login", "") == 0);
+	T_CHECK((out = report(db, 100, 200)) != NULL);
+	db_close(db);
+	T_CHECK(row_of(out, "sato", n) == 0 && n[0] == 1 && n[5] == 1 && n[6] == 12);
+	T_CHECK(row_of(out, "kato", n) == -1);
+	free(out);
+}
+
+static void
+report_empty_range(void)
+{
+	struct db	*db;
+	char		*out;
+
+	T_CHECK(five(&db) == 0);
+	T_CHECK((out = report(db, 1000, 2000)) != NULL);
+	db_close(db);
+	T_CHECK(strstr(out, "(no entries)") != NULL);
+	free(out);
 }
 
 static void
@@ -168,6 +326,7 @@ labels(void)
 	T_STREQ(audit_action_label("export"), "CSV出力");
 	T_STREQ(audit_action_label("login_failed"), "ログイン失敗");
 	T_STREQ(audit_action_label("something_new"), "something_new");
+	T_STREQ(audit_action_label(""), "");
 }
 
 int
@@ -177,13 +336,21 @@ main(void)
 		return 1;
 	seal_random(key, sizeof(key));
 	T_RUN(intact_chain_verifies);
-	T_RUN(edited_entry_found);
-	T_RUN(removed_entry_found);
+	T_RUN(empty_log_verifies);
+	T_RUN(edited_detail_found);
+	T_RUN(edited_actor_found);
+	T_RUN(removed_middle_entry_found);
 	T_RUN(removed_first_entry_found);
-	T_RUN(reordered_entries_found);
+	T_RUN(removed_and_renumbered_found);
+	T_RUN(swapped_entries_found);
+	T_RUN(forged_entry_found);
+	T_RUN(cut_tail_shows_in_head);
 	T_RUN(wrong_key_fails);
 	T_RUN(sql_cannot_update_or_delete);
+	T_RUN(append_continues_chain);
 	T_RUN(report_counts_per_person);
+	T_RUN(report_excludes_outside_range);
+	T_RUN(report_empty_range);
 	T_RUN(labels);
 	return t_db_teardown(T_DONE());
 }
