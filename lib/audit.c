@@ -164,12 +164,16 @@ person(struct report *r, const char *actor)
 	return np;
 }
 
+/* The value of the detail's "rows=" word; "arrows=" or a value inside another word does not count. */
 static int64_t
 detail_rows(const char *detail)
 {
-	const char *p = strstr(detail, "rows=");
+	const char *p;
 
-	return p != NULL ? strtoll(p + 5, NULL, 10) : 0;
+	for (p = detail; (p = strstr(p, "rows=")) != NULL; p += 5)
+		if (p == detail || p[-1] == ' ')
+			return strtoll(p + 5, NULL, 10);
+	return 0;
 }
 
 static int

@@ -55,7 +55,10 @@ int	custody_staff_rewrap(struct db_staff *s, const unsigned char *sk, const char
 /* A section with its first key; printable gets the recovery key to put on paper. */
 int	custody_section_create(struct db *db, const char *id, const char *name, time_t now,
 	    char printable[SEAL_RECOVERY_LEN]);
-/* A new key for new applications, sealed for recovery and to every current grantee. */
+/*
+ * A new key for new applications, sealed for recovery and to every current
+ * grantee: 0, DB_NOTFOUND (no such section; not a refusal) or -1.
+ */
 int	custody_section_rotate(struct db *db, const char *section_id, time_t now, char key_id[SEAL_KEYID_LEN + 1]);
 /* Open a section key's recovery blob with the recovery key: 0, CUSTODY_DENIED or -1. */
 int	custody_recovery_open(const unsigned char recovery[SEAL_KEY_LEN], const void *blob, size_t len,

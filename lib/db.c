@@ -535,6 +535,17 @@ col_text(sqlite3_stmt *s, int col, char *out, size_t outlen)
 	return 0;
 }
 
+/* A text column, with SQL NULL read as ""; NULL only when SQLite is out of memory. */
+static const char *
+col_text_or_empty(sqlite3_stmt *s, int col)
+{
+	const char *t = (const char *)sqlite3_column_text(s, col);
+
+	if (t == NULL && sqlite3_column_type(s, col) == SQLITE_NULL)
+		return "";
+	return t;
+}
+
 static int
 col_blob(sqlite3_stmt *s, int col, void *out, size_t len)
 {
@@ -1645,12 +1656,15 @@ audit_row(sqlite3_stmt *s, void *arg)
 	memset(&e, 0, sizeof(e));
 	e.seq = sqlite3_column_int64(s, 0);
 	e.at = (time_t)sqlite3_column_int64(s, 1);
-	e.actor = (const char *)sqlite3_column_text(s, 2);
-	e.action = (const char *)sqlite3_column_text(s, 3);
-	e.target = (const char *)sqlite3_column_text(s, 4);
-	e.detail = (const char *)sqlite3_column_text(s, 5);
-	e.addr = (const char *)sqlite3_column_text(s, 6);
-	/* A damaged row is handed over with zeroed hashes so verification reports it rather than stopping. */
+	/*
+	 * A damaged row (NULL text, short hashes: only possible by rebuilding the table) is handed over
+	 * with empty text and zeroed hashes so that verification reports it rather than stopping.
+	 */
+	e.actor = col_text_or_empty(s, 2);
+	e.action = col_text_or_empty(s, 3);
+	e.target = col_text_or_empty(s, 4);
+	e.detail = col_text_or_empty(s, 5);
+	e.addr = col_text_or_empty(s, 6);
 	(void)col_blob(s, 7, e.prev, SEAL_MAC_LEN);
 	(void)col_blob(s, 8, e.mac, SEAL_MAC_LEN);
 	if (e.actor == NULL || e.action == NULL || e.target == NULL || e.detail == NULL || e.addr == NULL)

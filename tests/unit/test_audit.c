@@ -121,6 +121,17 @@ edited_actor_found(void)
 }
 
 static void
+null_text_in_rebuilt_table_found(void)
+{
+	struct audit_check c;
+
+	/* NOT NULL columns can only hold NULL in a table rebuilt without the constraint */
+	T_CHECK(tampered("CREATE TABLE a2 AS SELECT * FROM audit; DROP TABLE audit; "
+	    "ALTER TABLE a2 RENAME TO audit; UPDATE audit SET detail = NULL WHERE seq = 3", &c) == 1);
+	T_CHECK(c.bad_seq == 3 && strstr(c.problem, "changed") != NULL);
+}
+
+static void
 removed_middle_entry_found(void)
 {
 	struct audit_check c;
@@ -290,6 +301,22 @@ report_counts_per_person(void)
 }
 
 static void
+report_reads_only_the_rows_word(void)
+{
+	struct db	*db;
+	char		*out;
+	int64_t		 n[7];
+
+	T_CHECK(t_db_fresh(&db) == 0);
+	T_CHECK(add(db, 100, "ito", "export", "arrows=50 sha256=00") == 0);
+	T_CHECK(add(db, 101, "ito", "export", "note=rows=9 rows=2") == 0);
+	T_CHECK((out = report(db, 100, 200)) != NULL);
+	db_close(db);
+	T_CHECK(row_of(out, "ito", n) == 0 && n[5] == 2 && n[6] == 2);
+	free(out);
+}
+
+static void
 report_excludes_outside_range(void)
 {
 	struct db	*db;
@@ -339,6 +366,7 @@ main(void)
 	T_RUN(empty_log_verifies);
 	T_RUN(edited_detail_found);
 	T_RUN(edited_actor_found);
+	T_RUN(null_text_in_rebuilt_table_found);
 	T_RUN(removed_middle_entry_found);
 	T_RUN(removed_first_entry_found);
 	T_RUN(removed_and_renumbered_found);
@@ -349,6 +377,7 @@ main(void)
 	T_RUN(sql_cannot_update_or_delete);
 	T_RUN(append_continues_chain);
 	T_RUN(report_counts_per_person);
+	T_RUN(report_reads_only_the_rows_word);
 	T_RUN(report_excludes_outside_range);
 	T_RUN(report_empty_range);
 	T_RUN(labels);
