@@ -38,6 +38,7 @@
 #include "jst.h"
 #include "kv.h"
 #include "log.h"
+#include "storer.h"
 #include "mail.h"
 #include "seal.h"
 #include "tmpl.h"
@@ -119,6 +120,9 @@ struct app {
 	unsigned char	 mailer_pk[SEAL_PK_LEN];	/* queued mails are sealed to it */
 	struct section	 sections[MAX_SECTIONS];
 	size_t		 nsections;
+	char		 writer_path[1024];	/* the batching writer's socket (storer.h) */
+	int		 writer_fd;		/* its listening socket: the master's and the writer's */
+	struct storer_client writer;		/* a worker's connection to it */
 	struct ctx	 ctx;		/* the worker's one request context */
 };
 
@@ -666,6 +670,13 @@ arrival_mail(const char *receipt, struct db_outbox_item *m, void *arg)
 	return rc == MAIL_NONE ? DB_NOTFOUND : rc;
 }
 
+/* Every application is committed by the one batching writer: many share one fsync. */
+static int
+store_by_writer(struct db_store_req *r, void *arg)
+{
+	return storer_store(arg, r);
+}
+
 static void
 send_application(struct ctx *c, const struct answers *as)
 {
@@ -706,7 +717,7 @@ send_application(struct ctx *c, const struct answers *as)
 	if (seal_mac(c->app->mac_key, "submit", nonce, NONCE_LEN, app.submit_hash) == -1 ||
 	    inquiry_hash(c, inquiry, app.inquiry_hash) == -1)
 		goto fail;
-	rc = db_app_store(c->app->db, &app, receipt);
+	rc = db_app_store_via(&app, receipt, store_by_writer, &c->app->writer);
 	if (rc == -1)
 		goto fail;
 	/* A replay shows the first submission's receipt, with its own time. */
@@ -1039,6 +1050,8 @@ worker_start(void *arg)
 {
 	struct app *app = arg;
 
+	close(app->writer_fd);
+	storer_client_init(&app->writer, app->writer_path);
 	if ((app->forms = formset_new()) == NULL || db_open(app->db_path, &app->db) == -1)
 		return 1;
 	reload(app);
@@ -1086,10 +1099,27 @@ worker_stop(void *arg)
 	formset_free(app->forms);
 	tset_free(app->tmpl);
 	db_close(app->db);
+	storer_client_close(&app->writer);
 	sodium_memzero(app->mac_key, sizeof(app->mac_key));
 }
 
-static const struct prefork_ops ops = { worker_start, worker_reload, worker_serve, worker_stop };
+/* The batching writer: it handles sealed applications only and needs no key. */
+static int
+writer_main(void *arg)
+{
+	struct app	*app = arg;
+	struct db	*db;
+	int		 rc;
+
+	sodium_memzero(app->mac_key, sizeof(app->mac_key));
+	if (db_open(app->db_path, &db) == -1)
+		return 1;
+	rc = storer_serve(app->writer_fd, db);
+	db_close(db);
+	return rc == 0 ? 0 : 1;
+}
+
+static const struct prefork_ops ops = { worker_start, worker_reload, worker_serve, worker_stop, writer_main };
 
 static void
 usage(void)
@@ -1127,7 +1157,7 @@ main(int argc, char *argv[])
 		}
 	}
 	if (app.data_dir == NULL || app.forms_dir == NULL || app.tmpl_dir == NULL || sock == NULL ||
-	    nworkers < 1 || nworkers > 16)
+	    nworkers < 1 || nworkers > 64)
 		usage();
 	if (seal_init() == -1)
 		return 1;
@@ -1135,7 +1165,12 @@ main(int argc, char *argv[])
 	if (seal_key_load(app.data_dir, "keys/apply-mac.key", app.mac_key) == -1 ||
 	    seal_key_load(app.data_dir, "keys/mailer.pk", app.mailer_pk) == -1)
 		return 1;
+	snprintf(app.writer_path, sizeof(app.writer_path), "%s.writer", sock);
+	if ((app.writer_fd = storer_listen(app.writer_path)) == -1)
+		return 1;
 	rc = prefork_run(sock, nworkers, &ops, &app) == 0 ? 0 : 1;
+	close(app.writer_fd);
+	unlink(app.writer_path);
 	sodium_memzero(app.mac_key, sizeof(app.mac_key));
 	log_msg(LOG_INFO, "stopped");
 	return rc;

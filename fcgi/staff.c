@@ -1740,7 +1740,7 @@ worker_stop(void *arg)
 	sodium_memzero(app->audit_key, sizeof(app->audit_key));
 }
 
-static const struct prefork_ops ops = { worker_start, worker_reload, worker_serve, worker_stop };
+static const struct prefork_ops ops = { worker_start, worker_reload, worker_serve, worker_stop, NULL };
 
 static void
 usage(void)
@@ -1780,7 +1780,7 @@ main(int argc, char *argv[])
 		}
 	}
 	if (app.data_dir == NULL || app.forms_dir == NULL || app.tmpl_dir == NULL || sock == NULL ||
-	    nworkers < 1 || nworkers > 16 || idle < 1 || idle > 24 * 60)
+	    nworkers < 1 || nworkers > 64 || idle < 1 || idle > 24 * 60)
 		usage();
 	app.idle_seconds = idle * 60;
 	if (seal_init() == -1)

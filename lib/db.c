@@ -141,6 +141,9 @@ static const char *const migrations[] = {
 
 enum stmt {
 	ST_BEGIN,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
 	ST_COMMIT,
 	ST_ROLLBACK,
 	ST_SECTION_ADD,
@@ -217,6 +220,9 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_SAVEPOINT] = "SAVEPOINT one",
+	[ST_RELEASE] = "RELEASE one",
+	[ST_ROLLBACK_TO] = "ROLLBACK TO one",
 	[ST_SECTION_ADD] = "INSERT INTO sections (id, name, created_at) VALUES (?1, ?2, ?3)",
 	[ST_SECTION_EXISTS] = "SELECT 1 FROM sections WHERE id = ?1",
 	[ST_SECTION_LIST] = "SELECT id, name FROM sections ORDER BY id",
@@ -728,50 +734,115 @@ outbox_insert(struct db *db, const char *receipt, const struct db_outbox_item *m
 	return exec_done(db, s);
 }
 
-/* The arrival mail, made now that the receipt is known, in the application's own transaction. */
+/* db_app_store's way to a commit: a batch of one on this connection. */
 static int
-app_mail(struct db *db, const struct db_app *app, const char *receipt)
+store_here(struct db_store_req *r, void *arg)
 {
-	struct db_outbox_item	 m;
-	int			 rc;
-
-	if (app->mail == NULL)
-		return 0;
-	memset(&m, 0, sizeof(m));
-	if ((rc = app->mail(receipt, &m, app->mail_arg)) != 0)
-		return rc == DB_NOTFOUND ? 0 : -1;	/* DB_NOTFOUND: no mail for this one */
-	rc = outbox_insert(db, receipt, &m);
-	if (m.release != NULL)
-		m.release(&m, app->mail_arg);
-	return rc;
+	return db_app_store_batch(arg, r, 1) == -1 ? -1 : 0;
 }
 
 int
 db_app_store(struct db *db, const struct db_app *app, char receipt[DB_RECEIPT_LEN + 1])
 {
-	int rc, tries;
+	return db_app_store_via(app, receipt, store_here, db);
+}
+
+/* One try under a freshly drawn receipt, with the arrival mail that names it. */
+static int
+try_receipt(struct db_store_req *r, int (*store)(struct db_store_req *, void *), void *arg)
+{
+	const struct db_app	*app = &r->app;
+	struct db_outbox_item	 m;
+	int			 rc;
+
+	receipt_draw(r->receipt);
+	memset(&m, 0, sizeof(m));
+	r->mail = NULL;
+	if (app->mail != NULL) {
+		if ((rc = app->mail(r->receipt, &m, app->mail_arg)) == -1)
+			return -1;
+		if (rc == 0)	/* DB_NOTFOUND: no mail for this one */
+			r->mail = &m;
+	}
+	rc = store(r, arg) == -1 ? -1 : r->result;
+	if (m.release != NULL)
+		m.release(&m, app->mail_arg);
+	r->mail = NULL;
+	return rc;
+}
+
+int
+db_app_store_via(const struct db_app *app, char receipt[DB_RECEIPT_LEN + 1],
+    int (*store)(struct db_store_req *, void *), void *arg)
+{
+	struct db_store_req	r;
+	int			tries, rc = -1;
+
+	memset(&r, 0, sizeof(r));
+	r.app = *app;
+	/* 10^12 receipts: a collision is rare, a long run of them means a broken RNG. */
+	for (tries = 0; tries < 20; tries++)
+		if ((rc = try_receipt(&r, store, arg)) != DB_TAKEN)
+			break;
+	if (rc == 0 || rc == DB_EXISTS)
+		memcpy(receipt, r.receipt, DB_RECEIPT_LEN + 1);
+	else
+		receipt[0] = '\0';
+	return rc == 0 || rc == DB_EXISTS ? rc : -1;
+}
+
+/* A new application under the receipt its sender drew: 0, DB_TAKEN or -1. */
+static int
+insert_new(struct db *db, const struct db_store_req *r)
+{
+	int taken = receipt_taken(db, r->receipt);
+
+	if (taken != 0)
+		return taken == 1 ? DB_TAKEN : -1;
+	if (app_insert(db, &r->app, r->receipt) == -1)
+		return -1;
+	if (r->mail != NULL && outbox_insert(db, r->receipt, r->mail) == -1)
+		return -1;
+	return 0;
+}
+
+/* One request of a batch, inside its own savepoint so that its failure leaves the others alone. */
+static int
+store_one(struct db *db, struct db_store_req *r)
+{
+	int rc;
+
+	if (exec_done(db, prep(db, ST_SAVEPOINT)) == -1)
+		return -1;
+	rc = app_by_submit(db, r->app.submit_hash, r->receipt);
+	if (rc == 0)
+		rc = DB_EXISTS;
+	else if (rc == DB_NOTFOUND)
+		rc = insert_new(db, r);
+	if (rc == -1)
+		(void)exec_done(db, prep(db, ST_ROLLBACK_TO));
+	if (exec_done(db, prep(db, ST_RELEASE)) == -1)
+		return -1;
+	return rc;
+}
+
+int
+db_app_store_batch(struct db *db, struct db_store_req *reqs, size_t n)
+{
+	size_t i, stored = 0;
 
 	if (begin(db) == -1)
-		return -1;
-	rc = app_by_submit(db, app->submit_hash, receipt);
-	if (rc == 0) {
-		rollback(db);
-		return DB_EXISTS;
-	}
-	if (rc == -1)
 		goto fail;
-	/* 10^12 receipts: a collision is rare, a long run of them means a broken RNG. */
-	for (tries = 0; tries < 20; tries++) {
-		receipt_draw(receipt);
-		if ((rc = receipt_taken(db, receipt)) != 1)
-			break;
-	}
-	if (rc != 0 || app_insert(db, app, receipt) == -1 || app_mail(db, app, receipt) == -1 || commit(db) == -1)
+	for (i = 0; i < n; i++)
+		if ((reqs[i].result = store_one(db, &reqs[i])) == 0)
+			stored++;
+	if (commit(db) == -1)
 		goto fail;
-	return 0;
+	return (int)stored;
 fail:
 	rollback(db);
-	receipt[0] = '\0';
+	for (i = 0; i < n; i++)
+		reqs[i].result = -1;
 	return -1;
 }
 

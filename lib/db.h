@@ -20,6 +20,7 @@
 
 #define DB_NOTFOUND	1
 #define DB_EXISTS	2
+#define DB_TAKEN	3	/* a receipt drawn by the caller is already in use */
 #define DB_SCHEMA_VERSION 3
 #define DB_RECEIPT_LEN	14	/* "1234-5678-9012" */
 
@@ -89,6 +90,31 @@ struct db_app {
  * drawn and the row committed (durably: synchronous=FULL) before returning 0.
  */
 int	db_app_store(struct db *db, const struct db_app *app, char receipt[DB_RECEIPT_LEN + 1]);
+
+/*
+ * Group commit (the batching writer, storer.h): many applications in one
+ * write transaction and one fsync.  Each request comes with its receipt
+ * already drawn and its arrival mail already made (db_app_store_via); app.mail
+ * is not used.  Each gets its own savepoint and result: 0 stored, DB_EXISTS
+ * (same submit_hash: receipt is overwritten with the stored one), DB_TAKEN
+ * (draw again), -1.  If the commit fails every result is -1.  Returns the
+ * number stored, or -1 when the transaction failed.
+ */
+struct db_store_req {
+	struct db_app			 app;
+	char				 receipt[DB_RECEIPT_LEN + 1];
+	const struct db_outbox_item	*mail;	/* NULL: no mail */
+	int				 result;
+};
+int	db_app_store_batch(struct db *db, struct db_store_req *reqs, size_t n);
+/*
+ * db_app_store through another way to a commit (apply: the batching writer).
+ * store sends one request and sets its result (0 when answered, -1 when
+ * not); a receipt in use is drawn again, with a fresh mail.  Returns like
+ * db_app_store.
+ */
+int	db_app_store_via(const struct db_app *app, char receipt[DB_RECEIPT_LEN + 1],
+	    int (*store)(struct db_store_req *, void *), void *arg);
 
 struct db_app_status {
 	char		 procedure_id[64];

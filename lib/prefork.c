@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -11,7 +12,7 @@
 
 #include "log.h"
 
-#define MAX_WORKERS 16
+#define MAX_WORKERS 64
 
 static volatile sig_atomic_t got_hup, got_term, got_chld;
 
@@ -84,14 +85,46 @@ worker(const struct prefork_ops *ops, void *arg, int listen_fd)
 	return 0;
 }
 
+/*
+ * In a new child: end with the master.  A master killed outright would
+ * otherwise leave its children serving an unlinked socket for ever.
+ */
+static void
+follow_master(pid_t master_pid)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != master_pid)
+		_exit(1);
+}
+
 static pid_t
 spawn(const struct prefork_ops *ops, void *arg, int listen_fd)
 {
-	pid_t pid = fork();
+	pid_t master_pid = getpid(), pid = fork();
 
 	if (pid == 0) {
+		follow_master(master_pid);
 		signal(SIGCHLD, SIG_DFL);
 		_exit(worker(ops, arg, listen_fd));
+	}
+	if (pid == -1)
+		log_msg(LOG_ERR, "fork: %s", strerror(errno));
+	return pid;
+}
+
+static pid_t
+spawn_helper(const struct prefork_ops *ops, void *arg, int listen_fd)
+{
+	pid_t master_pid = getpid(), pid = fork();
+
+	if (pid == 0) {
+		follow_master(master_pid);
+		close(listen_fd);
+		signal(SIGCHLD, SIG_DFL);
+		signal(SIGHUP, SIG_IGN);
+		signal(SIGINT, SIG_IGN);	/* Ctrl-C reaches the whole group: wait for the workers */
+		signal(SIGTERM, SIG_DFL);	/* by then nobody waits for it; a transaction just rolls back */
+		block_signals(SIG_UNBLOCK);
+		_exit(ops->helper(arg) == 0 ? 0 : 1);
 	}
 	if (pid == -1)
 		log_msg(LOG_ERR, "fork: %s", strerror(errno));
@@ -108,7 +141,10 @@ signal_all(pid_t *pids, int n, int sig)
 			kill(pids[i], sig);
 }
 
-/* Replace workers that died; a worker that dies at once is not restarted in a tight loop. */
+/*
+ * Replace children that died; one that dies at once is not restarted in a
+ * tight loop.  pids[0] is the helper's slot (0 when there is none).
+ */
 static void
 reap(const struct prefork_ops *ops, void *arg, int listen_fd, pid_t *pids, int n)
 {
@@ -119,37 +155,51 @@ reap(const struct prefork_ops *ops, void *arg, int listen_fd, pid_t *pids, int n
 		for (i = 0; i < n; i++) {
 			if (pids[i] != pid)
 				continue;
-			log_msg(LOG_ERR, "worker %ld ended (status %d); restarting", (long)pid, status);
+			log_msg(LOG_ERR, "%s %ld ended (status %d); restarting", i == 0 ? "helper" : "worker",
+			    (long)pid, status);
 			sleep(1);
-			pids[i] = spawn(ops, arg, listen_fd);
+			pids[i] = i == 0 ? spawn_helper(ops, arg, listen_fd) : spawn(ops, arg, listen_fd);
 		}
 	}
+}
+
+static void
+wait_for(pid_t *pids, int n)
+{
+	int i, status;
+
+	for (i = 0; i < n; i++)
+		if (pids[i] > 0)
+			while (waitpid(pids[i], &status, 0) == -1 && errno == EINTR)
+				;
 }
 
 static int
 master(const struct prefork_ops *ops, void *arg, int listen_fd, int nworkers)
 {
-	pid_t		 pids[MAX_WORKERS];
+	pid_t		 pids[MAX_WORKERS + 1];	/* [0]: the helper */
 	sigset_t	 empty;
-	int		 i, status;
+	int		 i;
 
 	sigemptyset(&empty);
-	for (i = 0; i < nworkers; i++)
+	pids[0] = ops->helper != NULL ? spawn_helper(ops, arg, listen_fd) : 0;
+	for (i = 1; i <= nworkers; i++)
 		pids[i] = spawn(ops, arg, listen_fd);
 	while (!got_term) {
 		sigsuspend(&empty);
 		if (got_hup) {
 			got_hup = 0;
-			signal_all(pids, nworkers, SIGHUP);
+			signal_all(pids + 1, nworkers, SIGHUP);
 		}
 		if (got_chld && !got_term) {
 			got_chld = 0;
-			reap(ops, arg, listen_fd, pids, nworkers);
+			reap(ops, arg, listen_fd, pids, nworkers + 1);
 		}
 	}
-	signal_all(pids, nworkers, SIGTERM);
-	while (wait(&status) > 0)
-		;
+	signal_all(pids + 1, nworkers, SIGTERM);
+	wait_for(pids + 1, nworkers);
+	signal_all(pids, 1, SIGTERM);
+	wait_for(pids, 1);
 	return 0;
 }
 

@@ -5,6 +5,11 @@
  * between requests; SIGTERM or SIGINT lets each worker finish its request
  * and exit.  Signal state is process state and lives here, not in any
  * request.
+ *
+ * An optional helper child runs beside the workers (apply's batching
+ * writer): restarted like a worker when it dies, deaf to SIGHUP and SIGINT,
+ * and stopped with SIGTERM only after every worker has ended, so that no
+ * worker loses the helper in the middle of a request.
  */
 #ifndef PREFORK_H
 #define PREFORK_H
@@ -16,6 +21,7 @@ struct prefork_ops {
 	void	(*reload)(void *arg);	/* on SIGHUP, between requests */
 	void	(*serve)(void *arg, FCGX_Request *fr);	/* one request; prefork finishes it */
 	void	(*stop)(void *arg);	/* worker exit: free, wipe keys */
+	int	(*helper)(void *arg);	/* the helper child's whole life, or NULL for none */
 };
 
 /* Listen on socket_path (mode 0666: nginx's workers connect as another user) and run until SIGTERM. */

@@ -8,14 +8,17 @@
 # /staff/login per address, default 60r/m: a whole office may share one address),
 # SMTP_URL (the mail relay; unset: a local sink writes mails to DATA_DIR/mail/), SMTP_STARTTLS=1,
 # SMTP_CAFILE (passed on to the mailer through the environment),
-# MAIL_FROM, MAIL_MAX_TRIES (default 8), MAIL_BACKOFF (seconds before the first retry, default 60).
+# MAIL_FROM, MAIL_MAX_TRIES (default 8), MAIL_BACKOFF (seconds before the first retry, default 60),
+# WORKERS (apply's FastCGI workers, default 16: a submit waits for a shared fsync, so more
+# requests than cores must be in flight for commits to share one), STAFF_WORKERS (default 2).
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
 PORT=${PORT:-8080}
 DATA_DIR=${DATA_DIR:-$ROOT/var}
 FORMS_DIR=${FORMS_DIR:-$ROOT/forms}
-WORKERS=${WORKERS:-2}
+WORKERS=${WORKERS:-16}
+STAFF_WORKERS=${STAFF_WORKERS:-2}
 STAFF_NETWORKS=${STAFF_NETWORKS:-127.0.0.1 ::1}
 IDLE_MINUTES=${IDLE_MINUTES:-30}
 LOGIN_RATE=${LOGIN_RATE:-60r/m}
@@ -132,7 +135,7 @@ wait_socket() {
 APPLY_PID=$!
 echo "$APPLY_PID" > "$DATA_DIR/run/apply.pid"
 "$BUILD/staff" --data "$DATA_DIR" --forms "$FORMS_DIR" --templates "$ROOT/templates" \
-    --socket "$RUN_DIR/staff.sock" --workers "$WORKERS" --idle-minutes "$IDLE_MINUTES" \
+    --socket "$RUN_DIR/staff.sock" --workers "$STAFF_WORKERS" --idle-minutes "$IDLE_MINUTES" \
     2>>"$DATA_DIR/log/staff.log" &
 STAFF_PID=$!
 echo "$STAFF_PID" > "$DATA_DIR/run/staff.pid"

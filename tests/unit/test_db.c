@@ -112,6 +112,97 @@ store_once_per_submit(void)
 	db_close(db);
 }
 
+/* n requests for one batch, submit hashes tag, tag+1, ...; receipts drawn distinct. */
+static void
+batch_of(struct db_store_req *r, size_t n, const unsigned char *sealed, unsigned char tag)
+{
+	size_t i;
+
+	memset(r, 0, n * sizeof(*r));
+	for (i = 0; i < n; i++) {
+		sample_app(&r[i].app, sealed, (unsigned char)(tag + i));
+		snprintf(r[i].receipt, sizeof(r[i].receipt), "0000-0000-%04u", (unsigned)(i + 1) % 10000);
+	}
+}
+
+static void
+batch_stores_all(void)
+{
+	unsigned char		sealed[4] = { 1, 2, 3, 4 };
+	struct db_store_req	r[3];
+	struct db_outbox_item	m = { "arrival", "e2e-open", "sec-a", sealed, 4, 5, NULL };
+	struct db		*db;
+	int64_t			n;
+
+	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
+	batch_of(r, 3, sealed, 10);
+	r[1].mail = &m;
+	T_CHECK(db_app_store_batch(db, r, 3) == 3);
+	T_CHECK(r[0].result == 0 && r[1].result == 0 && r[2].result == 0);
+	T_CHECK(db_app_count(db, &n) == 0 && n == 3);
+	T_CHECK(db_outbox_count(db, "pending", &n) == 0 && n == 1);
+	T_STREQ(r[2].receipt, "0000-0000-0003");
+	db_close(db);
+}
+
+static void
+batch_same_submit_twice_stores_once(void)
+{
+	unsigned char		sealed[4] = { 0 };
+	struct db_store_req	r[2];
+	struct db		*db;
+	int64_t			n;
+
+	/* a double click whose two sends land in one batch */
+	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
+	batch_of(r, 2, sealed, 20);
+	memset(r[1].app.submit_hash, 20, SEAL_MAC_LEN);
+	T_CHECK(db_app_store_batch(db, r, 2) == 1);
+	T_CHECK(r[0].result == 0 && r[1].result == DB_EXISTS);
+	T_STREQ(r[1].receipt, r[0].receipt);
+	T_CHECK(db_app_count(db, &n) == 0 && n == 1);
+	db_close(db);
+}
+
+static void
+batch_taken_receipt_alone_refused(void)
+{
+	unsigned char		sealed[4] = { 0 };
+	struct db_store_req	r[3];
+	struct db		*db;
+	int64_t			n;
+
+	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
+	batch_of(r, 3, sealed, 30);
+	memcpy(r[2].receipt, r[0].receipt, sizeof(r[0].receipt));
+	T_CHECK(db_app_store_batch(db, r, 3) == 2);
+	T_CHECK(r[0].result == 0 && r[1].result == 0 && r[2].result == DB_TAKEN);
+	T_CHECK(db_app_count(db, &n) == 0 && n == 2);
+	db_close(db);
+}
+
+static void
+batch_failed_request_leaves_others(void)
+{
+	unsigned char		sealed[4] = { 0 };
+	struct db_store_req	r[3];
+	struct db_outbox_item	bad = { "arrival", "e2e-open", "sec-a", sealed, 4, 5, NULL };
+	struct db		*db;
+	int64_t			n;
+
+	/* the middle one's mail breaks a constraint after its application row went in: both undone */
+	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
+	batch_of(r, 3, sealed, 40);
+	bad.kind = NULL;	/* NOT NULL */
+	r[1].mail = &bad;
+	T_CHECK(db_app_store_batch(db, r, 3) == 2);
+	T_CHECK(r[0].result == 0 && r[1].result == -1 && r[2].result == 0);
+	T_CHECK(db_app_count(db, &n) == 0 && n == 2);
+	T_CHECK(db_app_status(db, r[1].receipt, &(struct db_app_status){ 0 }) == DB_NOTFOUND);
+	T_CHECK(db_outbox_count(db, "pending", &n) == 0 && n == 0);
+	db_close(db);
+}
+
 static void
 status_lookup(void)
 {
@@ -706,6 +797,10 @@ main(void)
 	T_RUN(newer_schema_refused);
 	T_RUN(sections_and_keys);
 	T_RUN(store_once_per_submit);
+	T_RUN(batch_stores_all);
+	T_RUN(batch_same_submit_twice_stores_once);
+	T_RUN(batch_taken_receipt_alone_refused);
+	T_RUN(batch_failed_request_leaves_others);
 	T_RUN(status_lookup);
 	T_RUN(throttle_windows);
 	T_RUN(staff_add_and_lookup);

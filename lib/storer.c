@@ -1,0 +1,538 @@
+#include "storer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define WIRE_VERSION	1
+#define STR_MAX		1024		/* ids, hashes, receipts: all short */
+#define MAX_CLIENTS	128		/* one per worker, with room for restarts */
+#define REPLY_LEN	(4 + DB_RECEIPT_LEN + 1)
+#define CLIENT_WAIT_MS	5000		/* how long a worker waits for a writer to come (back) */
+#define CLIENT_TIMEOUT_S 60		/* one answer: beyond SQLite's busy waits */
+
+/* ---- wire format: big-endian integers, strings with their NUL, blobs with a length ---- */
+
+static int
+put_u32(struct buf *b, uint32_t v)
+{
+	unsigned char p[4] = { v >> 24, v >> 16, v >> 8, v };
+
+	return buf_put(b, p, sizeof(p));
+}
+
+static int
+put_i64(struct buf *b, int64_t v)
+{
+	uint64_t u = (uint64_t)v;
+
+	return put_u32(b, (uint32_t)(u >> 32)) == 0 && put_u32(b, (uint32_t)u) == 0 ? 0 : -1;
+}
+
+static int
+put_blob(struct buf *b, const void *p, size_t n)
+{
+	if (n > STORER_FRAME_MAX)
+		return -1;
+	return put_u32(b, (uint32_t)n) == 0 && buf_put(b, p, n) == 0 ? 0 : -1;
+}
+
+static int
+put_str(struct buf *b, const char *s)
+{
+	return put_blob(b, s, strlen(s) + 1);
+}
+
+int
+storer_encode(const struct db_store_req *r, struct buf *out)
+{
+	const struct db_app		*a = &r->app;
+	const struct db_outbox_item	*m = r->mail;
+	int				 ok;
+
+	ok = buf_putc(out, WIRE_VERSION) == 0 && put_str(out, r->receipt) == 0 &&
+	    put_str(out, a->procedure_id) == 0 && put_str(out, a->section_id) == 0 &&
+	    put_str(out, a->form_hash) == 0 && put_str(out, a->key_id) == 0 &&
+	    put_blob(out, a->sealed, a->sealed_len) == 0 &&
+	    buf_put(out, a->submit_hash, SEAL_MAC_LEN) == 0 &&
+	    buf_put(out, a->inquiry_hash, SEAL_MAC_LEN) == 0 && put_i64(out, a->received_at) == 0 &&
+	    buf_putc(out, m != NULL) == 0;
+	if (ok && m != NULL)
+		ok = put_str(out, m->kind) == 0 && put_str(out, m->procedure_id) == 0 &&
+		    put_str(out, m->section_id) == 0 && put_blob(out, m->sealed, m->sealed_len) == 0 &&
+		    put_i64(out, m->at) == 0;
+	return ok && out->len <= STORER_FRAME_MAX ? 0 : -1;
+}
+
+struct reader {
+	const unsigned char	*p;
+	size_t			 left;
+	int			 bad;
+};
+
+static const unsigned char *
+take(struct reader *rd, size_t n)
+{
+	const unsigned char *p = rd->p;
+
+	if (rd->bad || n > rd->left) {
+		rd->bad = 1;
+		return NULL;
+	}
+	rd->p += n;
+	rd->left -= n;
+	return p;
+}
+
+static uint32_t
+get_u32(struct reader *rd)
+{
+	const unsigned char *p = take(rd, 4);
+
+	return p == NULL ? 0 : (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static int64_t
+get_i64(struct reader *rd)
+{
+	uint64_t hi = get_u32(rd);
+
+	return (int64_t)(hi << 32 | get_u32(rd));
+}
+
+static const void *
+get_blob(struct reader *rd, size_t *len)
+{
+	*len = get_u32(rd);
+	return take(rd, *len);
+}
+
+/* A string: its bytes end with the one NUL, and it is short. */
+static const char *
+get_str(struct reader *rd)
+{
+	size_t		 n;
+	const char	*s = get_blob(rd, &n);
+
+	if (s == NULL || n == 0 || n > STR_MAX || memchr(s, '\0', n) != s + n - 1) {
+		rd->bad = 1;
+		return NULL;
+	}
+	return s;
+}
+
+static void
+get_bytes(struct reader *rd, unsigned char *out, size_t n)
+{
+	const unsigned char *p = take(rd, n);
+
+	if (p != NULL)
+		memcpy(out, p, n);
+}
+
+int
+storer_decode(const void *frame, size_t len, struct db_store_req *r, struct db_outbox_item *mail)
+{
+	struct reader	 rd = { frame, len, 0 };
+	struct db_app	*a = &r->app;
+	const char	*receipt;
+	const unsigned char *version, *has_mail;
+
+	memset(r, 0, sizeof(*r));
+	memset(mail, 0, sizeof(*mail));
+	version = take(&rd, 1);
+	if (version == NULL || *version != WIRE_VERSION)
+		return -1;
+	receipt = get_str(&rd);
+	a->procedure_id = get_str(&rd);
+	a->section_id = get_str(&rd);
+	a->form_hash = get_str(&rd);
+	a->key_id = get_str(&rd);
+	a->sealed = get_blob(&rd, &a->sealed_len);
+	get_bytes(&rd, a->submit_hash, SEAL_MAC_LEN);
+	get_bytes(&rd, a->inquiry_hash, SEAL_MAC_LEN);
+	a->received_at = (time_t)get_i64(&rd);
+	has_mail = take(&rd, 1);
+	if (rd.bad || *has_mail > 1 || strlen(receipt) != DB_RECEIPT_LEN)
+		return -1;
+	memcpy(r->receipt, receipt, DB_RECEIPT_LEN + 1);
+	if (*has_mail) {
+		mail->kind = get_str(&rd);
+		mail->procedure_id = get_str(&rd);
+		mail->section_id = get_str(&rd);
+		mail->sealed = get_blob(&rd, &mail->sealed_len);
+		mail->at = (time_t)get_i64(&rd);
+		r->mail = mail;
+	}
+	return rd.bad || rd.left != 0 ? -1 : 0;
+}
+
+/* ---- frames on a stream socket: a 4-byte length, then the body ---- */
+
+static int
+write_all(int fd, const void *p, size_t n)
+{
+	const char	*c = p;
+	ssize_t		 w;
+
+	while (n > 0) {
+		if ((w = send(fd, c, n, MSG_NOSIGNAL)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+read_all(int fd, void *p, size_t n)
+{
+	char	*c = p;
+	ssize_t	 r;
+
+	while (n > 0) {
+		if ((r = recv(fd, c, n, 0)) <= 0) {
+			if (r == -1 && errno == EINTR)
+				continue;
+			return -1;
+		}
+		c += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static int
+send_frame(int fd, const struct buf *body)
+{
+	struct buf hdr;
+	int rc;
+
+	buf_init(&hdr);
+	rc = put_u32(&hdr, (uint32_t)body->len) == 0 && write_all(fd, hdr.data, hdr.len) == 0 &&
+	    write_all(fd, body->data, body->len) == 0 ? 0 : -1;
+	buf_free(&hdr);
+	return rc;
+}
+
+/* A whole frame into body (replacing what it held): 0, or -1 on EOF, error or a bad length. */
+static int
+recv_frame(int fd, struct buf *body)
+{
+	unsigned char	 hdr[4];
+	struct reader	 rd = { hdr, sizeof(hdr), 0 };
+	uint32_t	 n;
+	unsigned char	*p;
+
+	if (read_all(fd, hdr, sizeof(hdr)) == -1)
+		return -1;
+	n = get_u32(&rd);
+	buf_reset(body);
+	if (n == 0 || n > STORER_FRAME_MAX || (p = buf_append_space(body, n)) == NULL)
+		return -1;
+	return read_all(fd, p, n);
+}
+
+static void
+set_timeouts(int fd, int secs)
+{
+	struct timeval tv = { secs, 0 };
+
+	/* Best effort: without them a stuck peer only delays, it cannot corrupt. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+static int
+unix_address(const char *path, struct sockaddr_un *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa->sun_path))
+		return -1;
+	memcpy(sa->sun_path, path, strlen(path) + 1);
+	return 0;
+}
+
+int
+storer_listen(const char *path)
+{
+	struct sockaddr_un	sa;
+	mode_t			old;
+	int			fd, rc;
+
+	if (unix_address(path, &sa) == -1 ||
+	    (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1) {
+		log_msg(LOG_ERR, "writer socket %s: %s", path, strerror(errno));
+		return -1;
+	}
+	unlink(path);
+	old = umask(077);	/* only this program's own processes talk to the writer */
+	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (rc == -1 || listen(fd, MAX_CLIENTS) == -1) {
+		log_msg(LOG_ERR, "writer socket %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* ---- the writer ---- */
+
+struct slot {
+	int			fd;
+	struct buf		frame;
+	struct db_store_req	req;
+	struct db_outbox_item	mail;
+	int			waiting;	/* req holds a request from this frame */
+};
+
+struct writer {
+	int		listen_fd;
+	struct db	*db;
+	struct slot	slots[MAX_CLIENTS];
+	size_t		nslots;
+};
+
+static void
+drop(struct slot *s)
+{
+	close(s->fd);
+	s->fd = -1;
+	s->waiting = 0;
+	buf_free(&s->frame);
+}
+
+static void
+accept_clients(struct writer *w)
+{
+	int	fd;
+	size_t	i;
+
+	/* Accepted sockets are blocking (with timeouts): a frame is read whole once it starts. */
+	while ((fd = accept(w->listen_fd, NULL, NULL)) != -1) {
+		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+		for (i = 0; i < w->nslots && w->slots[i].fd != -1; i++)
+			;
+		if (i == MAX_CLIENTS) {
+			log_msg(LOG_ERR, "writer: more than %d workers connected", MAX_CLIENTS);
+			close(fd);
+			continue;
+		}
+		if (i == w->nslots)
+			w->nslots++;
+		set_timeouts(fd, CLIENT_TIMEOUT_S);
+		buf_init(&w->slots[i].frame);
+		w->slots[i].fd = fd;
+		w->slots[i].waiting = 0;
+	}
+}
+
+/* Read the request of every readable client: the next batch. */
+static size_t
+gather(struct writer *w, const struct pollfd *pfd, size_t npfd)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < npfd; i++) {
+		struct slot *s = &w->slots[i];
+
+		if (s->fd == -1 || pfd[i].revents == 0)
+			continue;
+		if (recv_frame(s->fd, &s->frame) == -1 ||
+		    storer_decode(s->frame.data, s->frame.len, &s->req, &s->mail) == -1) {
+			drop(s);	/* EOF from a worker that ended, or a broken frame */
+			continue;
+		}
+		s->waiting = 1;
+		n++;
+	}
+	return n;
+}
+
+static void
+reply(struct slot *s)
+{
+	struct buf	 b;
+	int32_t		 result = s->req.result;
+
+	buf_init(&b);
+	if (put_u32(&b, (uint32_t)result) == -1 || buf_put(&b, s->req.receipt, DB_RECEIPT_LEN + 1) == -1 ||
+	    send_frame(s->fd, &b) == -1)
+		drop(s);
+	buf_free(&b);
+	s->waiting = 0;
+}
+
+/* Store the batch in one transaction, then answer each: after the commit, never before. */
+static void
+store_batch(struct writer *w)
+{
+	struct db_store_req	reqs[MAX_CLIENTS];
+	size_t			i, n = 0, k = 0;
+
+	for (i = 0; i < w->nslots; i++)
+		if (w->slots[i].waiting)
+			reqs[n++] = w->slots[i].req;
+	(void)db_app_store_batch(w->db, reqs, n);
+	for (i = 0; i < w->nslots; i++) {
+		struct slot *s = &w->slots[i];
+
+		if (!s->waiting)
+			continue;
+		s->req.result = reqs[k].result;
+		memcpy(s->req.receipt, reqs[k].receipt, sizeof(s->req.receipt));
+		k++;
+		reply(s);
+	}
+}
+
+int
+storer_serve(int listen_fd, struct db *db)
+{
+	struct writer	*w;
+	struct pollfd	 pfd[MAX_CLIENTS + 1];
+	size_t		 i, n;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return -1;
+	w->listen_fd = listen_fd;
+	w->db = db;
+	for (;;) {
+		pfd[0].fd = listen_fd;
+		pfd[0].events = POLLIN;
+		for (i = 0; i < w->nslots; i++) {
+			pfd[i + 1].fd = w->slots[i].fd;
+			pfd[i + 1].events = POLLIN;
+			pfd[i + 1].revents = 0;
+		}
+		if (poll(pfd, w->nslots + 1, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_msg(LOG_ERR, "writer: poll: %s", strerror(errno));
+			break;
+		}
+		/* New clients are polled from the next round on: pfd holds the slots of this one. */
+		n = w->nslots;
+		if (pfd[0].revents & POLLIN)
+			accept_clients(w);
+		if (gather(w, pfd + 1, n) > 0)
+			store_batch(w);
+	}
+	for (i = 0; i < w->nslots; i++)
+		if (w->slots[i].fd != -1)
+			drop(&w->slots[i]);
+	free(w);
+	return -1;
+}
+
+/* ---- the worker's side ---- */
+
+void
+storer_client_init(struct storer_client *cl, const char *path)
+{
+	cl->path = path;
+	cl->fd = -1;
+}
+
+void
+storer_client_close(struct storer_client *cl)
+{
+	if (cl->fd != -1)
+		close(cl->fd);
+	cl->fd = -1;
+}
+
+static int
+client_connect(struct storer_client *cl)
+{
+	struct sockaddr_un sa;
+
+	if (unix_address(cl->path, &sa) == -1 ||
+	    (cl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(cl->fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
+		storer_client_close(cl);
+		return -1;
+	}
+	set_timeouts(cl->fd, CLIENT_TIMEOUT_S);
+	return 0;
+}
+
+/* One exchange on the open connection: 0 with the answer in r, or -1. */
+static int
+exchange(struct storer_client *cl, const struct buf *req, struct buf *ans, struct db_store_req *r)
+{
+	struct reader	rd;
+	int32_t		result;
+
+	if (send_frame(cl->fd, req) == -1 || recv_frame(cl->fd, ans) == -1 || ans->len != REPLY_LEN)
+		return -1;
+	rd.p = (const unsigned char *)ans->data;
+	rd.left = ans->len;
+	rd.bad = 0;
+	result = (int32_t)get_u32(&rd);
+	if (result != 0 && result != DB_EXISTS && result != DB_TAKEN && result != -1)
+		return -1;
+	if (ans->data[REPLY_LEN - 1] != '\0' || strlen(ans->data + 4) != DB_RECEIPT_LEN)
+		return -1;
+	r->result = result;
+	memcpy(r->receipt, ans->data + 4, DB_RECEIPT_LEN + 1);
+	return 0;
+}
+
+static void
+pause_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+int
+storer_store(struct storer_client *cl, struct db_store_req *r)
+{
+	struct buf	req, ans;
+	long		waited = 0;
+	int		rc = -1;
+
+	buf_init(&req);
+	buf_init(&ans);
+	r->result = -1;
+	if (storer_encode(r, &req) == -1)
+		goto done;
+	/* A writer that is being restarted is waited for; the same request again is harmless. */
+	while (rc == -1 && waited <= CLIENT_WAIT_MS) {
+		if (cl->fd == -1 && client_connect(cl) == -1) {
+			pause_ms(50);
+			waited += 50;
+			continue;
+		}
+		if ((rc = exchange(cl, &req, &ans, r)) == -1) {
+			storer_client_close(cl);
+			pause_ms(10);
+			waited += 10;
+		}
+	}
+	if (rc == -1)
+		log_msg(LOG_ERR, "no answer from the writer at %s", cl->path);
+done:
+	buf_free(&req);
+	buf_free(&ans);
+	return rc;
+}

@@ -1,0 +1,388 @@
+/* Unit tests for lib/storer.c: the wire format, and a real writer process on a unix socket. */
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "storer.h"
+#include "t.h"
+#include "t_db.h"
+
+static const unsigned char sealed[6] = { 1, 2, 3, 0, 5, 6 };
+static char sock_path[160];
+
+static void
+sample(struct db_store_req *r, struct db_outbox_item *m, unsigned char tag)
+{
+	memset(r, 0, sizeof(*r));
+	r->app.procedure_id = "e2e-open";
+	r->app.section_id = "sec-a";
+	r->app.form_hash = "00ff";
+	r->app.key_id = "0123456789abcdef";
+	r->app.sealed = sealed;
+	r->app.sealed_len = sizeof(sealed);
+	memset(r->app.submit_hash, tag, SEAL_MAC_LEN);
+	memset(r->app.inquiry_hash, 7, SEAL_MAC_LEN);
+	r->app.received_at = 1795000000;
+	snprintf(r->receipt, sizeof(r->receipt), "1234-5678-%04u", tag);
+	if (m != NULL) {
+		memset(m, 0, sizeof(*m));
+		m->kind = "arrival";
+		m->procedure_id = "e2e-open";
+		m->section_id = "sec-a";
+		m->sealed = sealed;
+		m->sealed_len = 3;
+		m->at = 1795000001;
+		r->mail = m;
+	}
+}
+
+/* Encode r, decode it again: the decoder's result (its pointers point into f). */
+static int
+round_trip(const struct db_store_req *r, struct buf *f, struct db_store_req *out, struct db_outbox_item *m)
+{
+	buf_reset(f);
+	if (storer_encode(r, f) == -1)
+		return -2;
+	return storer_decode(f->data, f->len, out, m);
+}
+
+static void
+round_trip_with_mail(void)
+{
+	struct db_store_req	r, d;
+	struct db_outbox_item	m, dm;
+	struct buf		f;
+
+	buf_init(&f);
+	sample(&r, &m, 1);
+	T_CHECK(round_trip(&r, &f, &d, &dm) == 0);
+	T_STREQ(d.receipt, "1234-5678-0001");
+	T_STREQ(d.app.procedure_id, "e2e-open");
+	T_STREQ(d.app.section_id, "sec-a");
+	T_STREQ(d.app.form_hash, "00ff");
+	T_STREQ(d.app.key_id, "0123456789abcdef");
+	T_CHECK(d.app.sealed_len == sizeof(sealed) && memcmp(d.app.sealed, sealed, sizeof(sealed)) == 0);
+	T_CHECK(memcmp(d.app.submit_hash, r.app.submit_hash, SEAL_MAC_LEN) == 0);
+	T_CHECK(memcmp(d.app.inquiry_hash, r.app.inquiry_hash, SEAL_MAC_LEN) == 0);
+	T_CHECK(d.app.received_at == 1795000000);
+	T_CHECK(d.mail == &dm);
+	T_STREQ(dm.kind, "arrival");
+	T_CHECK(dm.sealed_len == 3 && memcmp(dm.sealed, sealed, 3) == 0 && dm.at == 1795000001);
+	buf_free(&f);
+}
+
+static void
+round_trip_without_mail(void)
+{
+	struct db_store_req	r, d;
+	struct db_outbox_item	dm;
+	struct buf		f;
+
+	buf_init(&f);
+	sample(&r, NULL, 2);
+	r.app.received_at = -5;		/* negative times survive the unsigned wire */
+	T_CHECK(round_trip(&r, &f, &d, &dm) == 0);
+	T_CHECK(d.mail == NULL && d.app.received_at == -5);
+	buf_free(&f);
+}
+
+static void
+every_truncation_refused(void)
+{
+	struct db_store_req	r, d;
+	struct db_outbox_item	m, dm;
+	struct buf		f;
+	size_t			n;
+
+	buf_init(&f);
+	sample(&r, &m, 3);
+	T_CHECK(storer_encode(&r, &f) == 0);
+	for (n = 0; n < f.len; n++)
+		T_CHECK(storer_decode(f.data, n, &d, &dm) == -1);
+	T_CHECK(storer_decode(f.data, f.len, &d, &dm) == 0);
+	buf_free(&f);
+}
+
+static void
+trailing_byte_refused(void)
+{
+	struct db_store_req	r, d;
+	struct db_outbox_item	dm;
+	struct buf		f;
+
+	buf_init(&f);
+	sample(&r, NULL, 4);
+	T_CHECK(storer_encode(&r, &f) == 0 && buf_putc(&f, 0) == 0);
+	T_CHECK(storer_decode(f.data, f.len, &d, &dm) == -1);
+	buf_free(&f);
+}
+
+static void
+bad_version_refused(void)
+{
+	struct db_store_req	r, d;
+	struct db_outbox_item	dm;
+	struct buf		f;
+
+	buf_init(&f);
+	sample(&r, NULL, 5);
+	T_CHECK(storer_encode(&r, &f) == 0);
+	f.data[0] = 2;
+	T_CHECK(storer_decode(f.data, f.len, &d, &dm) == -1);
+	buf_free(&f);
+}
+
+static void
+nul_inside_string_refused(void)
+{
+	struct db_store_req	r, d;
+	struct db_outbox_item	dm;
+	struct buf		f;
+	char			*p;
+
+	buf_init(&f);
+	sample(&r, NULL, 6);
+	T_CHECK(storer_encode(&r, &f) == 0);
+	for (p = f.data; p + 8 <= f.data + f.len && memcmp(p, "e2e-open", 8) != 0; p++)
+		;
+	T_CHECK(p + 8 <= f.data + f.len);
+	p[3] = '\0';
+	T_CHECK(storer_decode(f.data, f.len, &d, &dm) == -1);
+	buf_free(&f);
+}
+
+static void
+bad_receipt_refused(void)
+{
+	struct db_store_req	r, d;
+	struct db_outbox_item	dm;
+	struct buf		f;
+
+	buf_init(&f);
+	sample(&r, NULL, 7);
+	strcpy(r.receipt, "1234");
+	T_CHECK(round_trip(&r, &f, &d, &dm) == -1);
+	buf_free(&f);
+}
+
+static void
+bad_mail_flag_refused(void)
+{
+	struct db_store_req	r, d;
+	struct db_outbox_item	dm;
+	struct buf		f;
+
+	buf_init(&f);
+	sample(&r, NULL, 8);
+	T_CHECK(storer_encode(&r, &f) == 0);
+	f.data[f.len - 1] = 2;		/* without a mail, the flag is the last byte */
+	T_CHECK(storer_decode(f.data, f.len, &d, &dm) == -1);
+	buf_free(&f);
+}
+
+/* ---- a real writer ---- */
+
+static pid_t
+start_writer(int lfd)
+{
+	pid_t		 pid = fork();
+	struct db	*db;
+
+	if (pid == 0) {
+		if (db_open(path, &db) == -1)
+			_exit(1);
+		_exit(storer_serve(lfd, db) == 0 ? 0 : 1);
+	}
+	return pid;
+}
+
+static void
+stop(pid_t pid)
+{
+	int status;
+
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+}
+
+/* A fresh database with sec-a and its key, and a listening socket: the fd, or -1. */
+static int
+fresh_writer_socket(void)
+{
+	unsigned char	 pk[SEAL_PK_LEN] = { 1 };
+	struct db	*db;
+	int		 ok;
+
+	if (t_db_fresh(&db) == -1)
+		return -1;
+	ok = db_section_add(db, "sec-a", "テスト課", 1) == 0 &&
+	    db_key_add(db, "sec-a", "0123456789abcdef", pk, "w", 1, 1) == 0;
+	db_close(db);
+	return ok ? storer_listen(sock_path) : -1;
+}
+
+static int
+count_apps(int64_t *n)
+{
+	struct db	*db;
+	int		 rc;
+
+	if (db_open(path, &db) == -1)
+		return -1;
+	rc = db_app_count(db, n);
+	db_close(db);
+	return rc;
+}
+
+/* One client storing n applications with submit hashes tag, tag+1, ...: 0 when all were stored. */
+static int
+client_run(unsigned char tag, int n)
+{
+	struct storer_client	cl;
+	struct db_store_req	r;
+	int			i, bad = 0;
+
+	storer_client_init(&cl, sock_path);
+	for (i = 0; i < n; i++) {
+		sample(&r, NULL, (unsigned char)(tag + i));
+		if (storer_store(&cl, &r) == -1 || r.result != 0)
+			bad++;
+	}
+	storer_client_close(&cl);
+	return bad == 0 ? 0 : -1;
+}
+
+static void
+many_clients_all_stored(void)
+{
+	pid_t		writer, kids[6];
+	int		lfd, i, status, failed = 0;
+	int64_t		n;
+
+	T_CHECK((lfd = fresh_writer_socket()) != -1);
+	writer = start_writer(lfd);
+	for (i = 0; i < 6; i++)
+		if ((kids[i] = fork()) == 0)
+			_exit(client_run((unsigned char)(i * 40), 40) == 0 ? 0 : 1);
+	for (i = 0; i < 6; i++)
+		if (waitpid(kids[i], &status, 0) != kids[i] || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			failed++;
+	stop(writer);
+	close(lfd);
+	T_CHECK(failed == 0);
+	T_CHECK(count_apps(&n) == 0 && n == 240);
+}
+
+static void
+replay_gets_first_receipt(void)
+{
+	struct storer_client	cl;
+	struct db_store_req	r;
+	char			first[DB_RECEIPT_LEN + 1];
+	pid_t			writer;
+	int			lfd;
+
+	T_CHECK((lfd = fresh_writer_socket()) != -1);
+	writer = start_writer(lfd);
+	storer_client_init(&cl, sock_path);
+	sample(&r, NULL, 9);
+	T_CHECK(storer_store(&cl, &r) == 0 && r.result == 0);
+	memcpy(first, r.receipt, sizeof(first));
+	sample(&r, NULL, 9);
+	strcpy(r.receipt, "9999-9999-9999");
+	T_CHECK(storer_store(&cl, &r) == 0 && r.result == DB_EXISTS);
+	T_STREQ(r.receipt, first);
+	sample(&r, NULL, 10);
+	strcpy(r.receipt, first);
+	T_CHECK(storer_store(&cl, &r) == 0 && r.result == DB_TAKEN);
+	storer_client_close(&cl);
+	stop(writer);
+	close(lfd);
+}
+
+static void
+writer_restart_is_survived(void)
+{
+	struct storer_client	cl;
+	struct db_store_req	r;
+	pid_t			writer;
+	int			lfd;
+	int64_t			n;
+
+	/* the connection breaks with the writer; the next request reaches its successor */
+	T_CHECK((lfd = fresh_writer_socket()) != -1);
+	writer = start_writer(lfd);
+	storer_client_init(&cl, sock_path);
+	sample(&r, NULL, 11);
+	T_CHECK(storer_store(&cl, &r) == 0 && r.result == 0);
+	stop(writer);
+	writer = start_writer(lfd);
+	sample(&r, NULL, 12);
+	T_CHECK(storer_store(&cl, &r) == 0 && r.result == 0);
+	storer_client_close(&cl);
+	stop(writer);
+	close(lfd);
+	T_CHECK(count_apps(&n) == 0 && n == 2);
+}
+
+static void
+no_writer_gives_up(void)
+{
+	struct storer_client	cl;
+	struct db_store_req	r;
+
+	unlink(sock_path);
+	storer_client_init(&cl, sock_path);
+	sample(&r, NULL, 13);
+	T_CHECK(storer_store(&cl, &r) == -1 && r.result == -1);
+	storer_client_close(&cl);
+}
+
+static void
+broken_frame_drops_only_that_client(void)
+{
+	struct storer_client	cl, bad;
+	struct db_store_req	r;
+	pid_t			writer;
+	int			lfd;
+	static const char	junk[] = "\0\0\0\5hello";
+
+	T_CHECK((lfd = fresh_writer_socket()) != -1);
+	writer = start_writer(lfd);
+	storer_client_init(&bad, sock_path);
+	storer_client_init(&cl, sock_path);
+	sample(&r, NULL, 14);
+	T_CHECK(storer_store(&bad, &r) == 0);	/* connects bad */
+	T_CHECK(write(bad.fd, junk, sizeof(junk) - 1) == (ssize_t)(sizeof(junk) - 1));
+	sample(&r, NULL, 15);
+	T_CHECK(storer_store(&cl, &r) == 0 && r.result == 0);
+	storer_client_close(&bad);
+	storer_client_close(&cl);
+	stop(writer);
+	close(lfd);
+}
+
+int
+main(void)
+{
+	if (t_db_setup() == -1)
+		return 1;
+	snprintf(sock_path, sizeof(sock_path), "%s/writer.sock", t_db_dir);
+	T_RUN(round_trip_with_mail);
+	T_RUN(round_trip_without_mail);
+	T_RUN(every_truncation_refused);
+	T_RUN(trailing_byte_refused);
+	T_RUN(bad_version_refused);
+	T_RUN(nul_inside_string_refused);
+	T_RUN(bad_receipt_refused);
+	T_RUN(bad_mail_flag_refused);
+	T_RUN(many_clients_all_stored);
+	T_RUN(replay_gets_first_receipt);
+	T_RUN(writer_restart_is_survived);
+	T_RUN(no_writer_gives_up);
+	T_RUN(broken_frame_drops_only_that_client);
+	return t_db_teardown(T_DONE());
+}
