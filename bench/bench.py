@@ -24,6 +24,8 @@ BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT,
 SECS = int(os.environ.get("BENCH_SECONDS", "5"))
 # apply's workers as `make run` starts them (scripts/run.sh); the hello-world gets as many.
 WORKERS = os.environ.get("WORKERS", "16")
+# BENCH_ONLY=get,durable,export (any of them) runs only those parts; the default is all.
+PARTS = os.environ.get("BENCH_ONLY", "get,durable,export").split(",")
 RESULTS = []
 
 
@@ -151,6 +153,41 @@ def fill(stack, n):
                    check=True)
 
 
+def bench_get(base):
+    static, _ = wrk(base + "/static/bench5k.html", 32)
+    hello_rps, _ = wrk(base + "/bench/hello", 32)
+    form, errs = wrk(base + "/f/e2e-open", 32)
+    say("static 5 KB file (nginx alone):      %9.0f req/s" % static)
+    say("bare FastCGI hello-world:            %9.0f req/s   %.2fx the static file" % (hello_rps, hello_rps / static))
+    say("resident form page GET (apply):      %9.0f req/s   %.2fx the hello-world (target >= 0.8)%s" %
+        (form, form / hello_rps, "  [%d non-2xx]" % errs if errs else ""))
+
+
+def bench_durable(stack, rd, port):
+    fsync = float(subprocess.run([os.path.join(BUILD, "bench", "fsync_loop"), os.path.join(stack.data, "db"),
+                                  str(SECS)], capture_output=True, text=True).stdout)
+    say("fdatasync loop on the data disk:     %9.0f writes/s" % fsync)
+    for conns, n in ((8, 8000 * SECS), (64, 8000 * SECS)):
+        rate, p50, p99, wrapped = durable(stack, rd, port, conns, n)
+        say("durable submits, %2d connections:    %9.0f submits/s %.2fx the fsync loop (target >= 1.0); "
+            "p50 %.0f ms, p99 %.0f ms (nginx $request_time)%s" %
+            (conns, rate, rate / fsync, p50 * 1000, p99 * 1000,
+             "  [bodies ran out: replays included]" if wrapped else ""))
+
+
+def bench_export(stack):
+    seal = float(subprocess.run([os.path.join(BUILD, "bench", "seal_rate"), str(os.cpu_count()), str(SECS)],
+                                capture_output=True, text=True).stdout)
+    say("crypto_box_seal_open, %d processes:   %9.0f opens/s" % (os.cpu_count(), seal))
+    fill(stack, 10000)
+    r10, rss10 = export_run(stack, 10000)
+    fill(stack, 90000)
+    r100, rss100 = export_run(stack, 100000)
+    say("CSV export 10,000 rows (formctl):    %9.0f rows/s, peak RSS %d KB" % (r10, rss10))
+    say("CSV export 100,000 rows (formctl):   %9.0f rows/s  %.2fx the seal_open rate (target >= 0.8); "
+        "peak RSS %d KB = %.2fx the 10,000-row run (target <= 1.10)" % (r100, r100 / seal, rss100, rss100 / rss10))
+
+
 def main():
     stack = harness.Stack(extra_env={"WORKERS": WORKERS})
     harness.STACK = stack
@@ -171,32 +208,12 @@ def main():
         base = "http://127.0.0.1:%d" % port
         say("## make bench, %s, %d s per wrk run (wrk -t2), nproc=%d, %s FastCGI workers" %
             (time.strftime("%Y-%m-%d %H:%M"), SECS, os.cpu_count(), WORKERS))
-        static, _ = wrk(base + "/static/bench5k.html", 32)
-        hello_rps, _ = wrk(base + "/bench/hello", 32)
-        form, errs = wrk(base + "/f/e2e-open", 32)
-        say("static 5 KB file (nginx alone):      %9.0f req/s" % static)
-        say("bare FastCGI hello-world:            %9.0f req/s   %.2fx the static file" % (hello_rps, hello_rps / static))
-        say("resident form page GET (apply):      %9.0f req/s   %.2fx the hello-world (target >= 0.8)%s" %
-            (form, form / hello_rps, "  [%d non-2xx]" % errs if errs else ""))
-        fsync = float(subprocess.run([os.path.join(BUILD, "bench", "fsync_loop"), os.path.join(stack.data, "db"),
-                                      str(SECS)], capture_output=True, text=True).stdout)
-        say("fdatasync loop on the data disk:     %9.0f writes/s" % fsync)
-        for conns, n in ((8, 8000 * SECS), (64, 8000 * SECS)):
-            rate, p50, p99, wrapped = durable(stack, rd, port, conns, n)
-            say("durable submits, %2d connections:    %9.0f submits/s %.2fx the fsync loop (target >= 1.0); "
-                "p50 %.0f ms, p99 %.0f ms (nginx $request_time)%s" %
-                (conns, rate, rate / fsync, p50 * 1000, p99 * 1000,
-                 "  [bodies ran out: replays included]" if wrapped else ""))
-        seal = float(subprocess.run([os.path.join(BUILD, "bench", "seal_rate"), str(os.cpu_count()), str(SECS)],
-                                    capture_output=True, text=True).stdout)
-        say("crypto_box_seal_open, %d processes:   %9.0f opens/s" % (os.cpu_count(), seal))
-        fill(stack, 10000)
-        r10, rss10 = export_run(stack, 10000)
-        fill(stack, 90000)
-        r100, rss100 = export_run(stack, 100000)
-        say("CSV export 10,000 rows (formctl):    %9.0f rows/s, peak RSS %d KB" % (r10, rss10))
-        say("CSV export 100,000 rows (formctl):   %9.0f rows/s  %.2fx the seal_open rate (target >= 0.8); "
-            "peak RSS %d KB = %.2fx the 10,000-row run (target <= 1.10)" % (r100, r100 / seal, rss100, rss100 / rss10))
+        if "get" in PARTS:
+            bench_get(base)
+        if "durable" in PARTS:
+            bench_durable(stack, rd, port)
+        if "export" in PARTS:
+            bench_export(stack)
     finally:
         ng.terminate()
         hello.terminate()
