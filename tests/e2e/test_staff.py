@@ -16,7 +16,9 @@ import io
 import os
 import re
 import subprocess
+import shutil
 import sys
+import tempfile
 import time
 import urllib.parse
 
@@ -424,6 +426,59 @@ def test_export_cp932_replaces_visibly_and_counts():
     assert a["ご意見"] == neutral(stored(NOTE_A).replace("😀", "〓")), a["ご意見"]
     ledger = audit_rows("export")[-1]
     assert "encoding=cp932" in ledger and "replaced=1 " in ledger, ledger
+
+
+# LibreOffice's CSV import as a spreadsheet user gets it: the file's charset (76 UTF-8, 64 MS-932),
+# comma and double quote, Japanese locale, formulas EVALUATED (the dangerous setting, like Excel's
+# default); special-number detection off so that values come back as written.  The sheet is written
+# out again as tab-separated UTF-8 with every text cell quoted, and read with Python's csv module.
+def libreoffice_cells(raw, charset):
+    soffice = shutil.which("soffice")
+    assert soffice, "LibreOffice (soffice) is installed by make deps"
+    tmp = tempfile.mkdtemp(prefix="shinjuku-lo-")
+    try:
+        src = os.path.join(tmp, "export.csv")
+        with open(src, "wb") as f:
+            f.write(raw)
+        out = subprocess.run([soffice, "-env:UserInstallation=file://%s/profile" % tmp, "--headless",
+                              "--norestore",
+                              "--infilter=CSV:44,34,%d,1,,1041,false,false,false,false,false,-1,true" % charset,
+                              "--convert-to", "csv:Text - txt - csv (StarCalc):9,34,76,1,,1041,true,true",
+                              "--outdir", os.path.join(tmp, "out"), src],
+                             capture_output=True, text=True, timeout=120)
+        path = os.path.join(tmp, "out", "export.csv")
+        assert os.path.exists(path), out.stdout + out.stderr
+        with open(path, encoding="utf-8", newline="") as f:
+            return list(csv.DictReader(f, delimiter="\t"))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_libreoffice_evaluates_a_bare_formula():
+    """Control: with these settings an unprotected formula cell IS computed, so the next test can fail."""
+    rows = libreoffice_cells("\ufeffa,b\r\n=1+1,'=1+1\r\n".encode("utf-8"), 76)
+    assert rows == [{"a": "2", "b": "'=1+1"}], rows
+
+
+def test_export_opens_in_libreoffice():
+    s = member("yotsuya")
+    for query, charset, codec in (("", 76, "utf-8"), ("?encoding=cp932", 64, "cp932")):
+        c = http.client.HTTPConnection("127.0.0.1", harness.stack().port, timeout=30)
+        c.request("GET", "/staff/forms/e2e-open/export.csv" + query, headers=s._hdr())
+        r = c.getresponse()
+        raw = r.read()
+        c.close()
+        assert r.status == 200
+        rows = libreoffice_cells(raw, charset)
+        assert list(rows[0].keys())[:4] == ["受付番号", "受付日時", "状態", "氏名"]
+        if codec == "utf-8":
+            check_rows(rows, {"a": "完了", "b": "到達", "c": "到達"})
+        else:
+            a = [x for x in rows if x["受付番号"] == APPS["a"]][0]
+            assert a["氏名"] == NAME_A and a["ご意見"] == neutral(stored(NOTE_A).replace("😀", "〓")), a
+        # every cell is what the CSV says, in the same places: nothing evaluated, nothing split
+        parsed = list(csv.DictReader(io.StringIO(raw.decode(codec).lstrip("\ufeff"), newline="")))
+        assert rows == parsed, (rows, parsed)
 
 
 def test_export_filter_and_bad_encoding():
