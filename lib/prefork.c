@@ -8,6 +8,7 @@
 #include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -141,12 +142,23 @@ signal_all(pid_t *pids, int n, int sig)
 			kill(pids[i], sig);
 }
 
+static time_t
+uptime_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
 /*
- * Replace children that died; one that dies at once is not restarted in a
- * tight loop.  pids[0] is the helper's slot (0 when there is none).
+ * Replace children that died: at once when they had been running (a
+ * killed worker, a writer the workers wait for), after a pause when they
+ * died within a second of starting, so that a broken start is not a tight
+ * loop.  pids[0] is the helper's slot (0 when there is none).
  */
 static void
-reap(const struct prefork_ops *ops, void *arg, int listen_fd, pid_t *pids, int n)
+reap(const struct prefork_ops *ops, void *arg, int listen_fd, pid_t *pids, time_t *born, int n)
 {
 	pid_t	pid;
 	int	i, status;
@@ -157,8 +169,10 @@ reap(const struct prefork_ops *ops, void *arg, int listen_fd, pid_t *pids, int n
 				continue;
 			log_msg(LOG_ERR, "%s %ld ended (status %d); restarting", i == 0 ? "helper" : "worker",
 			    (long)pid, status);
-			sleep(1);
+			if (uptime_now() - born[i] < 1)
+				sleep(1);
 			pids[i] = i == 0 ? spawn_helper(ops, arg, listen_fd) : spawn(ops, arg, listen_fd);
+			born[i] = uptime_now();
 		}
 	}
 }
@@ -178,6 +192,7 @@ static int
 master(const struct prefork_ops *ops, void *arg, int listen_fd, int nworkers)
 {
 	pid_t		 pids[MAX_WORKERS + 1];	/* [0]: the helper */
+	time_t		 born[MAX_WORKERS + 1];
 	sigset_t	 empty;
 	int		 i;
 
@@ -185,6 +200,8 @@ master(const struct prefork_ops *ops, void *arg, int listen_fd, int nworkers)
 	pids[0] = ops->helper != NULL ? spawn_helper(ops, arg, listen_fd) : 0;
 	for (i = 1; i <= nworkers; i++)
 		pids[i] = spawn(ops, arg, listen_fd);
+	for (i = 0; i <= nworkers; i++)
+		born[i] = uptime_now();
 	while (!got_term) {
 		sigsuspend(&empty);
 		if (got_hup) {
@@ -193,7 +210,7 @@ master(const struct prefork_ops *ops, void *arg, int listen_fd, int nworkers)
 		}
 		if (got_chld && !got_term) {
 			got_chld = 0;
-			reap(ops, arg, listen_fd, pids, nworkers + 1);
+			reap(ops, arg, listen_fd, pids, born, nworkers + 1);
 		}
 	}
 	signal_all(pids + 1, nworkers, SIGTERM);

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -187,7 +188,9 @@ def main(cases, prefix="e2e", env=None):
             except Exception as e:  # a failing case must not stop the others
                 failed += 1
                 print("not ok %d - %s %s" % (i, prefix, name))
-                print("#   %s: %s" % (type(e).__name__, str(e)[:800]))
+                where = traceback.extract_tb(e.__traceback__)[-1]
+                print("#   %s: %s (%s:%d: %s)" % (type(e).__name__, str(e)[:800], os.path.basename(where.filename),
+                                                where.lineno, where.line))
             sys.stdout.flush()
     finally:
         STACK.stop()

@@ -347,8 +347,9 @@ def test_without_smtp_url_mails_land_in_the_sink():
             raw = open(os.path.join(maildir, files[0]), "rb").read()
             assert receipt in str(parsed(raw)["Subject"])
             assert oct(os.stat(os.path.join(maildir, files[0])).st_mode & 0o777) == "0o600"
-            log = open(os.path.join(other.tmp, "run.log"), encoding="utf-8").read()
-            assert "mails land in" in log
+            # the banner comes after nginx is up, so it may still be on its way
+            wait_for(lambda: "mails land in" in open(os.path.join(other.tmp, "run.log"), encoding="utf-8").read(),
+                     seconds=10, what="make run's banner naming the mail directory")
         finally:
             harness.STACK = saved
     finally:
