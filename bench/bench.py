@@ -4,6 +4,8 @@ the project's real nginx configuration (the generated one, plus one location
 for the bare FastCGI hello-world).  Prints figures and ratios; never fails on
 an absolute time.  Dummy data only.
 Usage: bench.py BUILD_DIR
+Environment: BENCH_SECONDS (per wrk run, default 5); BENCH_ONLY=get runs only
+the static, hello-world and form GET figures (default: everything).
 """
 import glob
 import os
@@ -21,6 +23,7 @@ from harness import Browser, csrf_of, hidden_pairs, valid_answers  # noqa: E402
 
 BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build"))
 SECS = int(os.environ.get("BENCH_SECONDS", "5"))
+ONLY = os.environ.get("BENCH_ONLY", "")
 RESULTS = []
 
 
@@ -143,6 +146,29 @@ def fill(stack, n):
                    check=True)
 
 
+def bench_rest(stack, rd, port):
+    """Durable submits, seal_open rate and CSV exports (skipped with BENCH_ONLY=get)."""
+    fsync = float(subprocess.run([os.path.join(BUILD, "bench", "fsync_loop"), os.path.join(stack.data, "db"),
+                                  str(SECS)], capture_output=True, text=True).stdout)
+    say("fdatasync loop on the data disk:     %9.0f writes/s" % fsync)
+    for conns, n in ((8, 12000), (64, 16000)):
+        rate, p50, p99, wrapped = durable(stack, rd, port, conns, n)
+        say("durable submits, %2d connections:    %9.0f submits/s %.2fx the fsync loop (target >= 1.0); "
+            "p50 %.0f ms, p99 %.0f ms (nginx $request_time)%s" %
+            (conns, rate, rate / fsync, p50 * 1000, p99 * 1000,
+             "  [bodies ran out: replays included]" if wrapped else ""))
+    seal = float(subprocess.run([os.path.join(BUILD, "bench", "seal_rate"), str(os.cpu_count()), str(SECS)],
+                                capture_output=True, text=True).stdout)
+    say("crypto_box_seal_open, %d processes:   %9.0f opens/s" % (os.cpu_count(), seal))
+    fill(stack, 10000)
+    r10, rss10 = export_run(stack, 10000)
+    fill(stack, 90000)
+    r100, rss100 = export_run(stack, 100000)
+    say("CSV export 10,000 rows (formctl):    %9.0f rows/s, peak RSS %d KB" % (r10, rss10))
+    say("CSV export 100,000 rows (formctl):   %9.0f rows/s  %.2fx the seal_open rate (target >= 0.8); "
+        "peak RSS %d KB = %.2fx the 10,000-row run (target <= 1.10)" % (r100, r100 / seal, rss100, rss100 / rss10))
+
+
 def main():
     stack = harness.Stack(extra_env={"WORKERS": "2"})
     harness.STACK = stack
@@ -170,25 +196,8 @@ def main():
         say("bare FastCGI hello-world:            %9.0f req/s   %.2fx the static file" % (hello_rps, hello_rps / static))
         say("resident form page GET (apply):      %9.0f req/s   %.2fx the hello-world (target >= 0.8)%s" %
             (form, form / hello_rps, "  [%d non-2xx]" % errs if errs else ""))
-        fsync = float(subprocess.run([os.path.join(BUILD, "bench", "fsync_loop"), os.path.join(stack.data, "db"),
-                                      str(SECS)], capture_output=True, text=True).stdout)
-        say("fdatasync loop on the data disk:     %9.0f writes/s" % fsync)
-        for conns, n in ((8, 12000), (64, 16000)):
-            rate, p50, p99, wrapped = durable(stack, rd, port, conns, n)
-            say("durable submits, %2d connections:    %9.0f submits/s %.2fx the fsync loop (target >= 1.0); "
-                "p50 %.0f ms, p99 %.0f ms (nginx $request_time)%s" %
-                (conns, rate, rate / fsync, p50 * 1000, p99 * 1000,
-                 "  [bodies ran out: replays included]" if wrapped else ""))
-        seal = float(subprocess.run([os.path.join(BUILD, "bench", "seal_rate"), str(os.cpu_count()), str(SECS)],
-                                    capture_output=True, text=True).stdout)
-        say("crypto_box_seal_open, %d processes:   %9.0f opens/s" % (os.cpu_count(), seal))
-        fill(stack, 10000)
-        r10, rss10 = export_run(stack, 10000)
-        fill(stack, 90000)
-        r100, rss100 = export_run(stack, 100000)
-        say("CSV export 10,000 rows (formctl):    %9.0f rows/s, peak RSS %d KB" % (r10, rss10))
-        say("CSV export 100,000 rows (formctl):   %9.0f rows/s  %.2fx the seal_open rate (target >= 0.8); "
-            "peak RSS %d KB = %.2fx the 10,000-row run (target <= 1.10)" % (r100, r100 / seal, rss100, rss100 / rss10))
+        if ONLY != "get":
+            bench_rest(stack, rd, port)
     finally:
         ng.terminate()
         hello.terminate()
