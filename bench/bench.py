@@ -5,7 +5,9 @@ for the bare FastCGI hello-world).  Prints figures and ratios; never fails on
 an absolute time.  Dummy data only.
 Usage: bench.py BUILD_DIR
 Environment: BENCH_SECONDS (per wrk run, default 5); BENCH_ONLY=get runs only
-the static, hello-world and form GET figures (default: everything).
+the static, hello-world and form GET figures (default: everything);
+BENCH_ROUNDS=N runs those three N times, interleaved, and reports the medians
+(default 1: on a shared machine one run can land in a neighbour's burst).
 """
 import glob
 import os
@@ -24,6 +26,7 @@ from harness import Browser, csrf_of, hidden_pairs, valid_answers  # noqa: E402
 BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build"))
 SECS = int(os.environ.get("BENCH_SECONDS", "5"))
 ONLY = os.environ.get("BENCH_ONLY", "")
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "1"))
 RESULTS = []
 
 
@@ -41,6 +44,15 @@ def wrk(url, conns, script=None, secs=SECS):
     m = re.search(r"Requests/sec:\s+([\d.]+)", out)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return float(m.group(1)) if m else 0.0, int(errors.group(1)) if errors else 0
+
+
+def wrk_rounds(urls, conns):
+    """Each URL ROUNDS times, interleaved: the median rate of each, and its non-2xx count over all rounds."""
+    runs = {u: [] for u in urls}
+    for _ in range(ROUNDS):
+        for u in urls:
+            runs[u].append(wrk(u, conns))
+    return [(sorted(r for r, _ in runs[u])[len(runs[u]) // 2], sum(e for _, e in runs[u])) for u in urls]
 
 
 def run_dir(stack):
@@ -187,11 +199,11 @@ def main():
     time.sleep(1)
     try:
         base = "http://127.0.0.1:%d" % port
-        say("## make bench, %s, %d s per wrk run (wrk -t2), nproc=%d" %
-            (time.strftime("%Y-%m-%d %H:%M"), SECS, os.cpu_count()))
-        static, _ = wrk(base + "/static/bench5k.html", 32)
-        hello_rps, _ = wrk(base + "/bench/hello", 32)
-        form, errs = wrk(base + "/f/e2e-open", 32)
+        say("## make bench, %s, %d s per wrk run (wrk -t2), nproc=%d%s" %
+            (time.strftime("%Y-%m-%d %H:%M"), SECS, os.cpu_count(),
+             ", medians of %d interleaved rounds" % ROUNDS if ROUNDS > 1 else ""))
+        (static, _), (hello_rps, _), (form, errs) = wrk_rounds(
+            [base + "/static/bench5k.html", base + "/bench/hello", base + "/f/e2e-open"], 32)
         say("static 5 KB file (nginx alone):      %9.0f req/s" % static)
         say("bare FastCGI hello-world:            %9.0f req/s   %.2fx the static file" % (hello_rps, hello_rps / static))
         say("resident form page GET (apply):      %9.0f req/s   %.2fx the hello-world (target >= 0.8)%s" %
