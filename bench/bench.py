@@ -4,6 +4,10 @@ the project's real nginx configuration (the generated one, plus one location
 for the bare FastCGI hello-world).  Prints figures and ratios; never fails on
 an absolute time.  Dummy data only.
 Usage: bench.py BUILD_DIR
+Environment: BENCH_SECONDS (per wrk run, default 5); BENCH_ONLY=get,durable,export
+(any of them; default all); BENCH_ROUNDS=N runs the static, hello-world and form
+GET figures N times, interleaved, and reports the medians (default 1: on a shared
+machine one run can land in a neighbour's burst); WORKERS (default 16, as make run).
 """
 import concurrent.futures
 import glob
@@ -26,6 +30,7 @@ SECS = int(os.environ.get("BENCH_SECONDS", "5"))
 WORKERS = os.environ.get("WORKERS", "16")
 # BENCH_ONLY=get,durable,export (any of them) runs only those parts; the default is all.
 PARTS = os.environ.get("BENCH_ONLY", "get,durable,export").split(",")
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "1"))
 RESULTS = []
 
 
@@ -43,6 +48,15 @@ def wrk(url, conns, script=None, secs=SECS):
     m = re.search(r"Requests/sec:\s+([\d.]+)", out)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return float(m.group(1)) if m else 0.0, int(errors.group(1)) if errors else 0
+
+
+def wrk_rounds(urls, conns):
+    """Each URL ROUNDS times, interleaved: the median rate of each, and its non-2xx count over all rounds."""
+    runs = {u: [] for u in urls}
+    for _ in range(ROUNDS):
+        for u in urls:
+            runs[u].append(wrk(u, conns))
+    return [(sorted(r for r, _ in runs[u])[len(runs[u]) // 2], sum(e for _, e in runs[u])) for u in urls]
 
 
 def run_dir(stack):
@@ -154,9 +168,8 @@ def fill(stack, n):
 
 
 def bench_get(base):
-    static, _ = wrk(base + "/static/bench5k.html", 32)
-    hello_rps, _ = wrk(base + "/bench/hello", 32)
-    form, errs = wrk(base + "/f/e2e-open", 32)
+    (static, _), (hello_rps, _), (form, errs) = wrk_rounds(
+        [base + "/static/bench5k.html", base + "/bench/hello", base + "/f/e2e-open"], 32)
     say("static 5 KB file (nginx alone):      %9.0f req/s" % static)
     say("bare FastCGI hello-world:            %9.0f req/s   %.2fx the static file" % (hello_rps, hello_rps / static))
     say("resident form page GET (apply):      %9.0f req/s   %.2fx the hello-world (target >= 0.8)%s" %
@@ -206,8 +219,9 @@ def main():
     time.sleep(1)
     try:
         base = "http://127.0.0.1:%d" % port
-        say("## make bench, %s, %d s per wrk run (wrk -t2), nproc=%d, %s FastCGI workers" %
-            (time.strftime("%Y-%m-%d %H:%M"), SECS, os.cpu_count(), WORKERS))
+        say("## make bench, %s, %d s per wrk run (wrk -t2), nproc=%d, %s FastCGI workers%s" %
+            (time.strftime("%Y-%m-%d %H:%M"), SECS, os.cpu_count(), WORKERS,
+             ", medians of %d interleaved rounds" % ROUNDS if ROUNDS > 1 else ""))
         if "get" in PARTS:
             bench_get(base)
         if "durable" in PARTS:

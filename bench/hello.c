@@ -14,7 +14,7 @@
 #include "prefork.h"
 
 static const char page[] = "Status: 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
-    "Content-Length: 54\r\n\r\n<!DOCTYPE html><html lang=\"ja\"><title>hello</title></html>";
+    "Content-Length: 58\r\n\r\n<!DOCTYPE html><html lang=\"ja\"><title>hello</title></html>";
 
 static int	start(void *arg) { (void)arg; return 0; }
 static void	reload(void *arg) { (void)arg; }

@@ -96,6 +96,17 @@ struct section {
 	char	name[256];
 };
 
+/*
+ * The empty form of one procedure, rendered once with the CSRF token left
+ * open (tmpl.h: tpage): a GET then costs a MAC and a copy.  Everything the
+ * page shows comes from the definition, the sections and the templates, so
+ * reload() drops them all.
+ */
+struct fresh_form {
+	const struct procedure	*proc;	/* valid until the next reload */
+	struct tpage		*page;	/* NULL until the first GET renders it */
+};
+
 /* Per-request state, reset on every FastCGI iteration. */
 struct app;
 
@@ -123,6 +134,8 @@ struct app {
 	char		 writer_path[1024];	/* the batching writer's socket (storer.h) */
 	int		 writer_fd;		/* its listening socket: the master's and the writer's */
 	struct storer_client writer;		/* a worker's connection to it */
+	struct fresh_form *fresh;	/* one per procedure of forms, made on reload */
+	size_t		 nfresh;
 	struct ctx	 ctx;		/* the worker's one request context */
 };
 
@@ -166,6 +179,31 @@ section_name(const struct app *app, const char *id)
 	return id;
 }
 
+static void
+fresh_clear(struct app *app)
+{
+	size_t i;
+
+	for (i = 0; i < app->nfresh; i++)
+		tpage_free(app->fresh[i].page);
+	free(app->fresh);
+	app->fresh = NULL;
+	app->nfresh = 0;
+}
+
+/* An empty slot per procedure; none when memory ran out (a GET then answers 503). */
+static void
+fresh_make(struct app *app)
+{
+	size_t i, n = formset_count(app->forms);
+
+	if (n == 0 || (app->fresh = calloc(n, sizeof(*app->fresh))) == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		app->fresh[i].proc = formset_at(app->forms, i);
+	app->nfresh = n;
+}
+
 /* Reload sections, forms and templates; what fails keeps its previous version. */
 static void
 reload(struct app *app)
@@ -173,6 +211,7 @@ reload(struct app *app)
 	struct buf	 err;
 	int		 broken;
 
+	fresh_clear(app);	/* before the procedures they point to can go */
 	app->nsections = 0;
 	if (db_section_each(app->db, section_collect, app) == -1)
 		log_msg(LOG_ERR, "cannot read sections");
@@ -182,6 +221,7 @@ reload(struct app *app)
 		web_log_lines("form refused, previous version kept: ", &err);
 	buf_free(&err);
 	(void)web_load_templates(app->tmpl_dir, &app->tmpl);
+	fresh_make(app);
 	log_msg(LOG_INFO, "reloaded: %zu procedures, %d refused", formset_count(app->forms),
 	    broken < 0 ? 0 : broken);
 }
@@ -401,8 +441,9 @@ field_vars(struct ctx *c, const struct answer *a, int with_errors)
 	return rc;
 }
 
+/* What a procedure's pages say about it; the same for every request. */
 static int
-proc_vars(struct ctx *c)
+proc_text_vars(struct ctx *c)
 {
 	const struct procedure	*p = c->proc;
 	struct buf		 when;
@@ -418,18 +459,24 @@ proc_vars(struct ctx *c)
 	rc |= deadline_text(p, &when);
 	rc |= tvars_set(c->w.vars, "deadline", buf_cstr(&when));
 	buf_free(&when);
-	return rc == 0 ? web_csrf_vars(&c->w) : -1;
+	return rc;
 }
 
-/* The form, empty or with the resident's input and any errors. */
-static void
-show_form(struct ctx *c, const struct answers *as, int with_errors)
+static int
+proc_vars(struct ctx *c)
+{
+	return proc_text_vars(c) == 0 ? web_csrf_vars(&c->w) : -1;
+}
+
+/* Everything form.html shows but the CSRF token. */
+static int
+form_vars(struct ctx *c, const struct answers *as, int with_errors)
 {
 	size_t	 i;
 	int	 rc = 0;
 
 	rc |= tvars_setf(c->w.vars, "title", "%s", c->proc->title);
-	rc |= proc_vars(c);
+	rc |= proc_text_vars(c);
 	for (i = 0; i < as->n; i++) {
 		if (with_errors && as->a[i].error.len > 0) {
 			struct tvars *e = tvars_add(c->w.vars, "errors");
@@ -446,11 +493,70 @@ show_form(struct ctx *c, const struct answers *as, int with_errors)
 		rc |= tvars_set(c->w.vars, "page_error", "1");
 		c->w.req.status = 422;
 	}
-	if (rc != 0) {
+	return rc;
+}
+
+/* The form with the resident's input, and any errors. */
+static void
+show_form(struct ctx *c, const struct answers *as, int with_errors)
+{
+	if (form_vars(c, as, with_errors) != 0 || web_csrf_vars(&c->w) != 0) {
 		system_error(c);
 		return;
 	}
 	(void)render(c, "form.html");
+}
+
+/* The procedure's slot in the fresh-form cache; NULL when fresh_make ran out of memory. */
+static struct fresh_form *
+fresh_slot(struct app *app, const struct procedure *p)
+{
+	size_t i;
+
+	for (i = 0; i < app->nfresh; i++)
+		if (app->fresh[i].proc == p)
+			return &app->fresh[i];
+	return NULL;
+}
+
+/* Render the empty form once, exactly as show_form would, with the token (tok) left open. */
+static struct tpage *
+fresh_render(struct ctx *c, const char *tok)
+{
+	struct kv_form	 none;
+	struct answers	 as;
+	struct tpage	*pg = NULL;
+
+	/* The answers of an empty body, read against the procedure's keys like a POST's. */
+	memset(&none, 0, sizeof(none));
+	memset(&as, 0, sizeof(as));
+	if (formkeys_build(&c->keys, c->proc, control_keys, K__CONTROL) == 0 &&
+	    kv_parse_urlencoded(&none, c->keys.decls, c->keys.n, "", 0, MAX_PAIRS) == 0 &&
+	    answers_read(&as, c->proc, &none, &c->keys, jst_date(c->w.now)) == 0 &&
+	    form_vars(c, &as, 0) == 0 && tvars_set(c->w.vars, "csrf", tok) == 0)
+		pg = web_page_render(&c->w, "form.html", "csrf");
+	answers_free(&as);
+	kv_free(&none);
+	return pg;
+}
+
+/* The empty form (GET, HEAD): from the cache, with this request's token filled in. */
+static void
+show_fresh_form(struct ctx *c)
+{
+	struct fresh_form	*f;
+	struct buf		 tok;
+
+	buf_init(&tok);
+	if (web_csrf_token(&c->w, &tok) == -1 || (f = fresh_slot(c->app, c->proc)) == NULL) {
+		system_error(c);
+		goto done;
+	}
+	if (f->page == NULL)
+		f->page = fresh_render(c, buf_cstr(&tok));
+	(void)web_page_fill(&c->w, f->page, buf_cstr(&tok), tok.len);
+done:
+	buf_free(&tok);
 }
 
 /* token = nonce || expiry || MAC(procedure, definition hash, nonce, expiry, answers) */
@@ -768,13 +874,17 @@ page_form(struct ctx *c)
 
 	if (proc_closed_page(c) == -1)
 		return;
+	if (c->w.req.method != HTTP_POST) {
+		show_fresh_form(c);
+		return;
+	}
 	if (answers_read(&as, c->proc, &c->form, &c->keys, jst_date(c->w.now)) == -1) {
 		answers_free(&as);
 		system_error(c);
 		return;
 	}
 	action = kv_get(&c->form, K_ACTION);
-	if (c->w.req.method != HTTP_POST || action == NULL || strcmp(action->p, "back") == 0)
+	if (action == NULL || strcmp(action->p, "back") == 0)
 		show_form(c, &as, 0);
 	else if (as.nerrors > 0)
 		show_form(c, &as, 1);
@@ -944,7 +1054,8 @@ gate_input(struct ctx *c, const struct route *rt)
 {
 	int rc;
 
-	if (rt->page == PAGE_FORM) {
+	/* A GET or HEAD has no body, and the query string is never read: it declares no keys. */
+	if (rt->page == PAGE_FORM && c->w.req.method == HTTP_POST) {
 		if (formkeys_build(&c->keys, c->proc, control_keys, K__CONTROL) == -1) {
 			system_error(c);
 			return -1;
@@ -1096,6 +1207,7 @@ worker_stop(void *arg)
 	web_reset(&app->ctx.w);
 	buf_free(&app->ctx.w.req.out);
 	buf_free(&app->ctx.w.req.headers);
+	fresh_clear(app);
 	formset_free(app->forms);
 	tset_free(app->tmpl);
 	db_close(app->db);

@@ -193,24 +193,45 @@ http_allow(unsigned methods, char *out, size_t len)
 		out[strlen(out) - 2] = '\0';
 }
 
-/* Status line and headers; length -1 for a streamed body of unknown length. */
+/* v in decimal, written backwards from the end of d; returns where it starts. */
+static const char *
+decimal(unsigned long long v, char d[24])
+{
+	char *p = d + 23;
+
+	*p = '\0';
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	return p;
+}
+
+/*
+ * Status line and headers; length -1 for a streamed body of unknown length.
+ * Piece by piece into libfcgi's stream buffer, which copies them: no
+ * temporary buffer and no printf (libfcgi's own lacks %zu, and formatting
+ * cost more than the rest of a cached page).
+ */
 static int
 send_head(struct http_req *r, const char *content_type, long long length)
 {
-	struct buf	head;
-	int		rc;
+	char		 st[24], len[24];
+	const char	*parts[] = {
+		"Status: ", decimal((unsigned)r->status, st), " ", http_status_text(r->status),
+		"\r\nContent-Type: ", content_type ? content_type : "text/html; charset=utf-8",
+		/* Pages carry personal data or one-time tokens: never cache them. */
+		"\r\nCache-Control: no-store\r\n",
+		length >= 0 ? "Content-Length: " : "",
+		length >= 0 ? decimal((unsigned long long)length, len) : "",
+		length >= 0 ? "\r\n" : "",
+		buf_cstr(&r->headers), "\r\n"
+	};
+	size_t		 i;
 
-	/* Not FCGX_FPrintF: libfcgi has its own printf that lacks %zu. */
-	buf_init(&head);
-	/* Pages carry personal data or one-time tokens: never cache them. */
-	buf_printf(&head, "Status: %d %s\r\nContent-Type: %s\r\nCache-Control: no-store\r\n",
-	    r->status, http_status_text(r->status), content_type ? content_type : "text/html; charset=utf-8");
-	if (length >= 0)
-		buf_printf(&head, "Content-Length: %lld\r\n", length);
-	buf_printf(&head, "%s\r\n", buf_cstr(&r->headers));
-	rc = head.oom || FCGX_PutStr(head.data, (int)head.len, r->fcgi->out) < 0 ? -1 : 0;
-	buf_free(&head);
-	return rc;
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (FCGX_PutS(parts[i], r->fcgi->out) < 0)
+			return -1;
+	return 0;
 }
 
 int

@@ -968,6 +968,22 @@ struct rctx {
 	const struct tset	*s;
 	struct buf		*out;
 	struct buf		*err;
+	const struct tvar	*hole;	/* tpage_render: the entry left open, else NULL */
+	struct tpage		*page;
+};
+
+/* A rendered page: its text, and where (and how escaped) the hole's value goes. */
+struct hole {
+	size_t	 at;		/* where the value goes in text */
+	int	 plain;		/* escaped as in a .txt template */
+	int	 url;		/* |url: percent-encoded first */
+};
+
+struct tpage {
+	char		*text;
+	size_t		 len;
+	struct hole	*holes;
+	size_t		 n, cap;
 };
 
 static const struct tvar *
@@ -998,32 +1014,60 @@ rerr(const struct rctx *r, const struct tpl *t, const struct node *nd,
 	return -1;
 }
 
+/* The one way a value reaches output: escaped for the template's kind, |url first when asked. */
 static int
-put_value(const struct rctx *r, const struct tpl *t, const char *s, size_t n)
+put_value(struct buf *out, int plain, int url, const char *s, size_t n)
 {
-	return t->plain ? esc_text_plain(r->out, s, n) : esc_html_text(r->out, s, n);
+	struct buf	 u;
+	int		 rc;
+
+	if (!url)
+		return plain ? esc_text_plain(out, s, n) : esc_html_text(out, s, n);
+	buf_init(&u);
+	rc = esc_url_component(&u, s, n);
+	if (rc == 0)
+		rc = put_value(out, plain, 0, buf_cstr(&u), u.len);
+	buf_wipe(&u);
+	return rc;
+}
+
+/* tpage_render: remember where the hole's value would have been written, and how. */
+static int
+mark_hole(const struct rctx *r, const struct tpl *t, const struct node *nd)
+{
+	struct tpage	*pg = r->page;
+	struct hole	*nh;
+	size_t		 ncap;
+
+	if (pg->n == pg->cap) {
+		ncap = pg->cap ? pg->cap * 2 : 4;
+		if ((nh = realloc(pg->holes, ncap * sizeof(*nh))) == NULL) {
+			r->out->oom = 1;
+			return -1;
+		}
+		pg->holes = nh;
+		pg->cap = ncap;
+	}
+	pg->holes[pg->n].at = r->out->len;
+	pg->holes[pg->n].plain = t->plain;
+	pg->holes[pg->n].url = nd->kind == N_URL;
+	pg->n++;
+	return 0;
 }
 
 static int
 render_var(const struct rctx *r, const struct tpl *t, const struct node *nd,
     const struct scope *sc)
 {
-	const struct tvar	*e;
-	struct buf		 u;
-	int			 rc;
+	const struct tvar *e;
 
 	if ((e = lookup(sc, t->text + nd->off, nd->len)) == NULL)
 		return rerr(r, t, nd, "not set");
 	if (e->val == NULL)
 		return rerr(r, t, nd, "is a list, not a string");
-	if (nd->kind == N_VAR)
-		return put_value(r, t, e->val, e->len);
-	buf_init(&u);
-	rc = esc_url_component(&u, e->val, e->len);
-	if (rc == 0)
-		rc = put_value(r, t, buf_cstr(&u), u.len);
-	buf_wipe(&u);
-	return rc;
+	if (e == r->hole)
+		return mark_hole(r, t, nd);
+	return put_value(r->out, t->plain, nd->kind == N_URL, e->val, e->len);
 }
 
 static int render_range(const struct rctx *, const struct tpl *, size_t,
@@ -1095,9 +1139,22 @@ render_range(const struct rctx *r, const struct tpl *t, size_t i, size_t to,
 	return 0;
 }
 
-int
-tset_render(const struct tset *s, const char *name, const struct tvars *v,
-    struct buf *out, struct buf *err)
+/* Cut out back to start after a failure: never leave half a page (with personal values in it) behind. */
+static void
+unwind(struct buf *out, size_t start, int oom)
+{
+	if (out->data != NULL) {
+		sodium_memzero(out->data + start, out->len - start);
+		out->data[start] = '\0';
+	}
+	out->len = start;
+	out->oom = oom;
+}
+
+/* tset_render, with hole (may be NULL) left open and recorded in page. */
+static int
+render_top(const struct tset *s, const char *name, const struct tvars *v,
+    const struct tvar *hole, struct tpage *page, struct buf *out, struct buf *err)
 {
 	const struct tpl	*t;
 	struct rctx		 r;
@@ -1113,18 +1170,87 @@ tset_render(const struct tset *s, const char *name, const struct tvars *v,
 	r.s = s;
 	r.out = out;
 	r.err = err;
+	r.hole = hole;
+	r.page = page;
 	top.v = v;
 	top.up = NULL;
 	if (render_range(&r, t, 0, t->n, &top, 0) == 0 && !out->oom)
 		return 0;
 	if (out->oom && !oom)
 		report(err, name, 0, "output too large or out of memory");
-	/* Never leave half a page (with personal values in it) behind. */
-	if (out->data != NULL) {
-		sodium_memzero(out->data + start, out->len - start);
-		out->data[start] = '\0';
+	unwind(out, start, oom);
+	return -1;
+}
+
+int
+tset_render(const struct tset *s, const char *name, const struct tvars *v,
+    struct buf *out, struct buf *err)
+{
+	return render_top(s, name, v, NULL, NULL, out, err);
+}
+
+/* ------------------------------------------------------------ pages with a hole */
+
+void
+tpage_free(struct tpage *pg)
+{
+	if (pg == NULL)
+		return;
+	if (pg->text != NULL)
+		sodium_memzero(pg->text, pg->len);
+	free(pg->text);
+	free(pg->holes);
+	free(pg);
+}
+
+struct tpage *
+tpage_render(const struct tset *s, const char *name, const struct tvars *v,
+    const char *hole, struct buf *err)
+{
+	const struct tvar	*e;
+	struct tpage		*pg;
+	struct buf		 out;
+
+	if (hole == NULL || (e = find(v, hole, strlen(hole))) == NULL || e->val == NULL) {
+		report(err, name != NULL ? name : "(null)", 0, "hole %s: not set as a string",
+		    hole != NULL ? hole : "(null)");
+		return NULL;
 	}
-	out->len = start;
-	out->oom = oom;
+	if ((pg = calloc(1, sizeof(*pg))) == NULL) {
+		report(err, name != NULL ? name : "(null)", 0, "out of memory");
+		return NULL;
+	}
+	buf_init(&out);
+	if (render_top(s, name, v, e, pg, &out, err) == -1) {
+		buf_wipe(&out);
+		tpage_free(pg);
+		return NULL;
+	}
+	pg->len = out.len;
+	if ((pg->text = buf_take(&out)) == NULL) {
+		report(err, name, 0, "out of memory");
+		tpage_free(pg);
+		return NULL;
+	}
+	return pg;
+}
+
+int
+tpage_fill(const struct tpage *pg, const char *val, size_t n, struct buf *out)
+{
+	size_t	 i, from = 0, start = out->len;
+	int	 oom = out->oom;
+
+	if (pg == NULL || val == NULL)
+		return -1;
+	for (i = 0; i < pg->n; i++) {
+		if (buf_put(out, pg->text + from, pg->holes[i].at - from) == -1 ||
+		    put_value(out, pg->holes[i].plain, pg->holes[i].url, val, n) == -1)
+			break;
+		from = pg->holes[i].at;
+	}
+	if (i == pg->n && buf_put(out, pg->text + from, pg->len - from) == 0)
+		return 0;
+	unwind(out, start, oom);
 	return -1;
 }

@@ -69,4 +69,28 @@ int		 tset_render(const struct tset *t, const char *name,
 		    const struct tvars *v, struct buf *out, struct buf *err);
 int		 tset_has(const struct tset *t, const char *name);
 
+/*
+ * A page rendered once and sent many times with one value changed (the
+ * form's CSRF token): tpage_render renders like tset_render, but wherever
+ * the value of v's top-level variable hole would be written it writes
+ * nothing and remembers the place and its escaping (kind, |url).
+ * tpage_fill then appends the page to out with val escaped into every such
+ * place: the same bytes tset_render gives with hole set to val, as long as
+ * val is as truthy as the value the page was rendered with ({{?hole}}
+ * sections are decided once).  Values in child dictionaries that shadow
+ * hole are written as usual.
+ *
+ * tpage_render returns a page the caller frees with tpage_free() (which
+ * wipes it), or NULL with a line appended to err (may be NULL): the
+ * tset_render errors, or hole not set in v as a string.  tpage_fill returns
+ * 0, or -1 with out left as it was.
+ */
+struct tpage;
+
+struct tpage	*tpage_render(const struct tset *t, const char *name,
+		    const struct tvars *v, const char *hole, struct buf *err);
+int		 tpage_fill(const struct tpage *p, const char *val, size_t n,
+		    struct buf *out);
+void		 tpage_free(struct tpage *p);
+
 #endif

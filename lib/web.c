@@ -56,23 +56,52 @@ web_load_templates(const char *dir, struct tset **t)
 	return 0;
 }
 
+/* A page could not be rendered: a bug in our templates, or no memory.  Always -1. */
+static int
+render_failed(struct web *w)
+{
+	w->req.status = 500;
+	buf_reset(&w->req.out);
+	buf_puts(&w->req.out, "<!DOCTYPE html><html lang=\"ja\"><meta charset=\"utf-8\">"
+	    "<title>エラー</title><p>システムエラーが発生しました。</p></html>");
+	return -1;
+}
+
 int
 web_render(struct web *w, const char *name)
 {
-	struct buf err;
+	struct buf	 err;
+	int		 rc;
 
 	buf_init(&err);
 	buf_reset(&w->req.out);
-	if (tset_render(w->tmpl, name, w->vars, &w->req.out, &err) == -1) {
+	if ((rc = tset_render(w->tmpl, name, w->vars, &w->req.out, &err)) == -1) {
 		log_msg(LOG_ERR, "render %s: %s", name, buf_cstr(&err));
-		buf_free(&err);
-		w->req.status = 500;
-		buf_reset(&w->req.out);
-		buf_puts(&w->req.out, "<!DOCTYPE html><html lang=\"ja\"><meta charset=\"utf-8\">"
-		    "<title>エラー</title><p>システムエラーが発生しました。</p></html>");
-		return -1;
+		render_failed(w);
 	}
 	buf_free(&err);
+	return rc;
+}
+
+struct tpage *
+web_page_render(struct web *w, const char *name, const char *hole)
+{
+	struct tpage	*pg;
+	struct buf	 err;
+
+	buf_init(&err);
+	if ((pg = tpage_render(w->tmpl, name, w->vars, hole, &err)) == NULL)
+		log_msg(LOG_ERR, "render %s: %s", name, buf_cstr(&err));
+	buf_free(&err);
+	return pg;
+}
+
+int
+web_page_fill(struct web *w, const struct tpage *page, const char *val, size_t n)
+{
+	buf_reset(&w->req.out);
+	if (page == NULL || tpage_fill(page, val, n, &w->req.out) == -1)
+		return render_failed(w);
 	return 0;
 }
 
@@ -167,26 +196,39 @@ web_csrf_ok(const struct web *w, const struct kv_value *token)
 }
 
 int
-web_csrf_vars(struct web *w)
+web_csrf_token(struct web *w, struct buf *tok)
 {
-	struct buf	 tok, hdr;
+	struct buf	 hdr;
 	int		 rc = -1;
 
-	buf_init(&tok);
 	buf_init(&hdr);
-	if (csrf_token(w, &tok) == -1 || tvars_set(w->vars, "csrf", buf_cstr(&tok)) == -1)
+	if (csrf_token(w, tok) == -1)
 		goto done;
 	if (w->csrf_new) {
-		/* __Host- cookies must be Secure with Path=/. */
-		buf_printf(&hdr, "%s=%s; Path=%s; HttpOnly; SameSite=Strict%s",
-		    w->req.https ? w->csrf_cookie_tls : w->csrf_cookie_plain, w->csrf_cookie,
-		    w->req.https ? "/" : w->csrf_path, w->req.https ? "; Secure" : "");
+		/* __Host- cookies must be Secure with Path=/.  (No printf: this runs on every first visit.) */
+		buf_puts(&hdr, w->req.https ? w->csrf_cookie_tls : w->csrf_cookie_plain);
+		buf_putc(&hdr, '=');
+		buf_puts(&hdr, w->csrf_cookie);
+		buf_puts(&hdr, "; Path=");
+		buf_puts(&hdr, w->req.https ? "/" : w->csrf_path);
+		buf_puts(&hdr, w->req.https ? "; HttpOnly; SameSite=Strict; Secure" : "; HttpOnly; SameSite=Strict");
 		if (hdr.oom || http_header(&w->req, "Set-Cookie", buf_cstr(&hdr)) == -1)
 			goto done;
 	}
 	rc = 0;
 done:
-	buf_free(&tok);
 	buf_free(&hdr);
+	return rc;
+}
+
+int
+web_csrf_vars(struct web *w)
+{
+	struct buf	 tok;
+	int		 rc;
+
+	buf_init(&tok);
+	rc = web_csrf_token(w, &tok) == -1 ? -1 : tvars_set(w->vars, "csrf", buf_cstr(&tok));
+	buf_free(&tok);
 	return rc;
 }

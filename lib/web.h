@@ -44,6 +44,14 @@ void	web_init(struct web *w);
 void	web_reset(struct web *w);
 /* Renders into req.out; on failure a plain 500 page replaces it and -1 is returned. */
 int	web_render(struct web *w, const char *name);
+/*
+ * A page rendered once from vars with the variable hole left open, for
+ * web_page_fill (tmpl.h: tpage); NULL (and logged) on failure.  The caller
+ * owns it and frees it with tpage_free().
+ */
+struct tpage *web_page_render(struct web *w, const char *name, const char *hole);
+/* page with val in its hole into req.out; as web_render on failure, or when page is NULL. */
+int	web_page_fill(struct web *w, const struct tpage *page, const char *val, size_t n);
 void	web_error_page(struct web *w, int status, const char *heading, const char *message);
 void	web_method_not_allowed(struct web *w, unsigned methods);
 int	web_content_type_ok(const char *content_type);
@@ -51,7 +59,9 @@ int	web_content_type_ok(const char *content_type);
 int	web_csrf_prepare(struct web *w);
 /* Does the form's token match the cookie? 1 yes, 0 no. */
 int	web_csrf_ok(const struct web *w, const struct kv_value *token);
-/* Set "csrf" in vars, and the Set-Cookie header when the cookie is new. */
+/* Append the form's CSRF token to tok; add the Set-Cookie header when the cookie is new. */
+int	web_csrf_token(struct web *w, struct buf *tok);
+/* The same, with the token set as "csrf" in vars. */
 int	web_csrf_vars(struct web *w);
 /* Load a template directory; on failure the previous set (*t) is kept and the reasons logged. */
 int	web_load_templates(const char *dir, struct tset **t);

@@ -71,6 +71,86 @@ def test_form_page_accessible_markup():
     assert "error-message" not in page and "エラー" not in page and "aria-invalid" not in page
 
 
+def without_token(page):
+    return re.sub(r'name="csrf" value="[^"]*"', 'name="csrf" value=""', page)
+
+
+def test_cached_form_is_the_rendered_one():
+    # A GET is served from a per-procedure copy with only the token filled in; with the same
+    # cookie it is byte for byte what the template engine renders for an empty "back" (no copy).
+    b = Browser()
+    st, _, first = b.get("/f/e2e-open")
+    assert st == 200 and b.cookie and csrf_of(first)
+    again = [b.get("/f/e2e-open")[2] for _ in range(6)]      # both workers, from their copies
+    st, _, rendered = b.post("/f/e2e-open", [("csrf", csrf_of(first)), ("action", "back")])
+    assert st == 200
+    assert all(p == first for p in again)
+    assert rendered == first
+    st, h, body = b.get("/f/e2e-closed")
+    assert st == 410                                       # closed is still checked before the copy
+
+
+def test_form_token_per_visitor():
+    pages = []
+    for _ in range(6):
+        b = Browser()
+        st, h, page = b.get("/f/e2e-open")
+        assert st == 200 and len(h["set-cookie-all"]) == 1
+        pages.append((b, page))
+    assert len({b.cookie for b, _ in pages}) == 6
+    assert len({csrf_of(p) for _, p in pages}) == 6
+    assert len({without_token(p) for _, p in pages}) == 1
+    # each token fits its own cookie only (an empty confirm: 422, not 403)
+    (b1, p1), (b2, p2) = pages[:2]
+    assert b1.post("/f/e2e-open", [("csrf", csrf_of(p1)), ("action", "confirm")])[0] == 422
+    assert b1.post("/f/e2e-open", [("csrf", csrf_of(p2)), ("action", "confirm")])[0] == 403
+
+
+def test_form_head_has_cookie_no_body():
+    st, h, body = request("HEAD", "/f/e2e-open")
+    assert st == 200 and body == "" and len(h["set-cookie-all"]) == 1
+
+
+def test_reload_changes_cached_form():
+    # The copy goes on every reload: a changed definition, and a changed section name under an
+    # unchanged definition (which keeps its address in the set).
+    fc = [os.path.join(BUILD, "formctl"), "--data", STACK.data, "--forms", STACK.forms]
+    r = subprocess.run(fc + ["section", "add", "e2e-cache-sec", "キャッシュ係その一"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    src = open(os.path.join(STACK.forms, "e2e-open.yaml")).read().replace("id: e2e-open", "id: e2e-cache") \
+        .replace("section: yotsuya-hc", "section: e2e-cache-sec")
+    path = os.path.join(STACK.forms, "e2e-cache.yaml")
+
+    def reload_until(text):
+        r = subprocess.run(fc + ["reload"], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        deadline = time.time() + 10
+        while time.time() < deadline and text not in request("GET", "/f/e2e-cache")[2]:
+            time.sleep(0.1)
+        b = Browser()
+        return b, [b.get("/f/e2e-cache") for _ in range(8)]   # both workers
+
+    def version(title, label):
+        with open(path, "w") as f:
+            f.write(src.replace("テスト用の申込み", title).replace("label: 氏名\n", "label: %s\n" % label))
+        return reload_until(title)
+
+    _, old = version("キャッシュ試験その一", "お名前")
+    assert all(st == 200 and "キャッシュ試験その一" in p and ">お名前 <" in p and "キャッシュ係その一" in p
+               for st, _, p in old)
+    _, new = version("キャッシュ試験その二", "氏名（全角）")
+    for st, _, p in new:
+        assert st == 200 and "キャッシュ試験その二" in p and ">氏名（全角） <" in p
+        assert "キャッシュ試験その一" not in p and "お名前" not in p
+    STACK.sql("UPDATE sections SET name = 'キャッシュ係その二' WHERE id = 'e2e-cache-sec'")
+    b, renamed = reload_until("キャッシュ係その二")
+    assert all(st == 200 and "キャッシュ係その二" in p and "キャッシュ係その一" not in p for st, _, p in renamed)
+    st, _, rendered = b.post("/f/e2e-cache", [("csrf", csrf_of(renamed[0][2])), ("action", "back")])
+    assert st == 200 and rendered == renamed[0][2]
+    os.unlink(path)
+    subprocess.run(fc + ["reload"], capture_output=True)
+
+
 def test_validation_errors_kept_and_linked():
     b = Browser()
     st, _, page = confirm(b, valid_answers(f_email="not-an-email", f_kana="しけん", f_tel="12"))

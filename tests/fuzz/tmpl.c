@@ -6,7 +6,9 @@
  * output is valid UTF-8; and no raw '<' (.html) or control character (.txt)
  * in the output comes from the value: rendering again with those bytes of
  * the value replaced by 'a' gives the same count of them, since the
- * literal text and the control flow stay the same.
+ * literal text and the control flow stay the same.  A page rendered once
+ * with "name" left open (tpage) and filled with the value is the same
+ * bytes as the whole render.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -79,6 +81,34 @@ render(const struct tset *s, const char *name, const struct tvars *v,
 	return rc;
 }
 
+/*
+ * Rendered with every variable set to val but "name" set to safe (as long,
+ * so as truthy) and left open, then filled with val: want (NULL: must fail).
+ */
+static void
+page(const struct tset *s, const char *name, const char *val, const char *safe,
+    size_t vlen, const struct buf *want)
+{
+	struct tpage	*pg;
+	struct tvars	*v = vars(val, vlen);
+	struct buf	 err, o;
+
+	buf_init(&err);
+	buf_init(&o);
+	check(tvars_setn(v, "name", safe, vlen) == 0);
+	pg = tpage_render(s, name, v, "name", &err);
+	check(pg != NULL || err.len > 0);
+	check((pg != NULL) == (want != NULL));
+	if (pg != NULL) {
+		check(tpage_fill(pg, val, vlen, &o) == 0);
+		check(o.len == want->len && memcmp(buf_cstr(&o), buf_cstr(want), o.len) == 0);
+	}
+	tpage_free(pg);
+	tvars_free(v);
+	buf_free(&o);
+	buf_free(&err);
+}
+
 static void
 one(const char *name, int plain, const char *tpl, size_t tlen,
     const char *val, size_t vlen)
@@ -110,6 +140,7 @@ one(const char *name, int plain, const char *tpl, size_t tlen,
 	check(r1 == r2);
 	check(r1 == -1 || count(&o1, plain) == count(&o2, plain));
 	check(r1 == 0 || o1.len == 0);
+	page(s, name, val, safe, vlen, r1 == 0 ? &o1 : NULL);
 	buf_free(&o1);
 	buf_free(&o2);
 	tvars_free(v1);

@@ -413,6 +413,129 @@ render_output_limit(void)
 	tvars_free(v);
 }
 
+/* ---- tpage: a page rendered once with one variable left open ---- */
+
+/* Load text as t.html, render it once with hole left open, then fill the hole with val. */
+static const char *
+page_mem(const char *text, const struct tvars *v, const char *hole, const char *val)
+{
+	struct tset	*s;
+	struct tpage	*pg;
+	int		 rc = -1;
+
+	buf_reset(&out);
+	buf_reset(&err);
+	if ((s = tset_load_mem("t.html", text, strlen(text), &err)) == NULL)
+		return "(load failed)";
+	if ((pg = tpage_render(s, "t.html", v, hole, &err)) != NULL)
+		rc = tpage_fill(pg, val, strlen(val), &out);
+	tpage_free(pg);
+	tset_free(s);
+	return pg == NULL ? "(render failed)" : rc == 0 ? buf_cstr(&out) : "(fill failed)";
+}
+
+/* Filled, the page is what a whole render with the hole set to that value gives. */
+static void
+page_same_as_render(void)
+{
+	static const char *text = "<p>{{tok}}</p>{{?tok}}<input value=\"{{tok}}\">{{/tok}}"
+	    "<a href=\"/x?t={{tok|url}}\">{{#rows}}[{{tok}}:{{n}}]{{/rows}}{{^tok}}none{{/tok}}{{x}}";
+	static const char *vals[] = { "abc_-XYZ09", "\"><script>alert('x')</script>&", "新 宿/?#",
+	    "a\x01b\xff" };
+	struct tvars	*v = tvars_new(), *c;
+	char		 whole[1024];
+	size_t		 i;
+
+	T_CHECK(v != NULL);
+	T_CHECK(tvars_set(v, "x", "<x>") == 0);
+	T_CHECK((c = tvars_add(v, "rows")) != NULL && tvars_set(c, "n", "1") == 0);
+	/* a child's own tok shadows the hole and is written as usual */
+	T_CHECK((c = tvars_add(v, "rows")) != NULL && tvars_set(c, "n", "2") == 0 &&
+	    tvars_set(c, "tok", "child<") == 0);
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		T_CHECK(tvars_set(v, "tok", vals[i]) == 0);
+		snprintf(whole, sizeof(whole), "%s", HTML(text, v));
+		T_CHECK(strstr(whole, "[child&lt;:2]") != NULL && strstr(whole, "none") == NULL);
+		/* rendered with another value, filled with this one */
+		T_CHECK(tvars_set(v, "tok", "placeholder") == 0);
+		T_STREQ(page_mem(text, v, "tok", vals[i]), whole);
+	}
+	tvars_free(v);
+}
+
+/* Through partials, and in a .txt template (its own escaping). */
+static void
+page_partials_and_txt(void)
+{
+	struct tvars	*v = tvars_new();
+	struct tset	*s;
+	struct tpage	*pg;
+	char		 whole[1024];
+	const char	*names[] = { "page.html", "mail.txt" }, *val = "<新宿>&\x02";
+	size_t		 i;
+
+	T_CHECK(v != NULL);
+	buf_reset(&err);
+	T_CHECK((s = tset_load(FIX "good", &err)) != NULL);
+	T_CHECK(tvars_set(v, "title", "T&") == 0);
+	for (i = 0; i < 2; i++) {
+		T_CHECK(tvars_set(v, "name", val) == 0);
+		buf_reset(&out);
+		T_CHECK(tset_render(s, names[i], v, &out, &err) == 0);
+		snprintf(whole, sizeof(whole), "%s", buf_cstr(&out));
+		T_CHECK(tvars_set(v, "name", "x") == 0);
+		T_CHECK((pg = tpage_render(s, names[i], v, "name", &err)) != NULL);
+		buf_reset(&out);
+		T_CHECK(buf_puts(&out, "before|") == 0);
+		T_CHECK(tpage_fill(pg, val, strlen(val), &out) == 0);
+		tpage_free(pg);
+		T_CHECK(strncmp(buf_cstr(&out), "before|", 7) == 0);
+		T_STREQ(buf_cstr(&out) + 7, whole);
+	}
+	T_CHECK(strstr(whole, "<新宿>&") != NULL);	/* .txt: not HTML-escaped, control dropped */
+	tset_free(s);
+	tvars_free(v);
+}
+
+static void
+page_errors(void)
+{
+	struct tvars	*v = tvars_new();
+	struct tset	*s;
+	struct tpage	*pg;
+
+	T_CHECK(v != NULL);
+	/* the hole must be set, as a string, at the top level */
+	T_STREQ(page_mem("{{tok}}", v, "tok", "x"), "(render failed)");
+	T_STREQ(buf_cstr(&err), "t.html: hole tok: not set as a string\n");
+	T_CHECK(tvars_add(v, "tok") != NULL);
+	T_STREQ(page_mem("{{tok}}", v, "tok", "x"), "(render failed)");
+	T_CHECK(tvars_set(v, "tok", "t") == 0);
+	/* the render's own errors, as tset_render reports them */
+	T_STREQ(page_mem("{{tok}}\n{{missing}}", v, "tok", "x"), "(render failed)");
+	T_STREQ(buf_cstr(&err), "t.html:2: {{missing}}: not set\n");
+	T_CHECK(out.len == 0);
+	/* a fill that cannot grow out leaves it as it was */
+	buf_reset(&err);
+	T_CHECK((s = tset_load_mem("a.html", "<<{{tok}}>>", 11, &err)) != NULL);
+	T_CHECK((pg = tpage_render(s, "a.html", v, "tok", &err)) != NULL);
+	buf_reset(&out);
+	T_CHECK(buf_puts(&out, "kept") == 0);
+	out.limit = 10;
+	T_CHECK(tpage_fill(pg, "<<<<", 4, &out) == -1);
+	out.limit = 0;
+	T_STREQ(buf_cstr(&out), "kept");
+	T_CHECK(!out.oom);
+	T_CHECK(tpage_fill(pg, NULL, 0, &out) == -1);
+	T_CHECK(tpage_fill(NULL, "x", 1, &out) == -1);
+	T_CHECK(tpage_fill(pg, "&", 1, &out) == 0);
+	T_STREQ(buf_cstr(&out), "kept<<&amp;>>");
+	tpage_free(pg);
+	tpage_free(NULL);
+	tset_free(s);
+	tvars_free(v);
+}
+
 static void
 load_error_unbalanced(void)
 {
@@ -658,6 +781,9 @@ main(void)
 	T_RUN(render_type_errors);
 	T_RUN(render_unknown_template);
 	T_RUN(render_output_limit);
+	T_RUN(page_same_as_render);
+	T_RUN(page_partials_and_txt);
+	T_RUN(page_errors);
 	T_RUN(load_error_unbalanced);
 	T_RUN(load_error_close_without_open);
 	T_RUN(load_error_mismatched_close);
