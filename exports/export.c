@@ -140,6 +140,12 @@ export_row(struct export *e, const struct export_row *r)
 }
 
 int
+export_row_cb(void *e, const struct export_row *row)
+{
+	return export_row(e, row);
+}
+
+int
 export_close(struct export *e, struct export_summary *sum)
 {
 	unsigned char	digest[crypto_hash_sha256_BYTES];
