@@ -4,6 +4,7 @@ the project's real nginx configuration (the generated one, plus one location
 for the bare FastCGI hello-world).  Prints figures and ratios; never fails on
 an absolute time.  Dummy data only.
 Usage: bench.py BUILD_DIR
+BENCH_ONLY=export runs only the seal_open rate and the CSV export part.
 """
 import glob
 import os
@@ -21,6 +22,7 @@ from harness import Browser, csrf_of, hidden_pairs, valid_answers  # noqa: E402
 
 BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build"))
 SECS = int(os.environ.get("BENCH_SECONDS", "5"))
+ONLY = os.environ.get("BENCH_ONLY", "")
 RESULTS = []
 
 
@@ -143,6 +145,26 @@ def fill(stack, n):
                    check=True)
 
 
+def web(stack, rd, port, base):
+    """The static file, the hello-world, the form page and durable submits."""
+    static, _ = wrk(base + "/static/bench5k.html", 32)
+    hello_rps, _ = wrk(base + "/bench/hello", 32)
+    form, errs = wrk(base + "/f/e2e-open", 32)
+    say("static 5 KB file (nginx alone):      %9.0f req/s" % static)
+    say("bare FastCGI hello-world:            %9.0f req/s   %.2fx the static file" % (hello_rps, hello_rps / static))
+    say("resident form page GET (apply):      %9.0f req/s   %.2fx the hello-world (target >= 0.8)%s" %
+        (form, form / hello_rps, "  [%d non-2xx]" % errs if errs else ""))
+    fsync = float(subprocess.run([os.path.join(BUILD, "bench", "fsync_loop"), os.path.join(stack.data, "db"),
+                                  str(SECS)], capture_output=True, text=True).stdout)
+    say("fdatasync loop on the data disk:     %9.0f writes/s" % fsync)
+    for conns, n in ((8, 12000), (64, 16000)):
+        rate, p50, p99, wrapped = durable(stack, rd, port, conns, n)
+        say("durable submits, %2d connections:    %9.0f submits/s %.2fx the fsync loop (target >= 1.0); "
+            "p50 %.0f ms, p99 %.0f ms (nginx $request_time)%s" %
+            (conns, rate, rate / fsync, p50 * 1000, p99 * 1000,
+             "  [bodies ran out: replays included]" if wrapped else ""))
+
+
 def main():
     stack = harness.Stack(extra_env={"WORKERS": "2"})
     harness.STACK = stack
@@ -163,22 +185,8 @@ def main():
         base = "http://127.0.0.1:%d" % port
         say("## make bench, %s, %d s per wrk run (wrk -t2), nproc=%d" %
             (time.strftime("%Y-%m-%d %H:%M"), SECS, os.cpu_count()))
-        static, _ = wrk(base + "/static/bench5k.html", 32)
-        hello_rps, _ = wrk(base + "/bench/hello", 32)
-        form, errs = wrk(base + "/f/e2e-open", 32)
-        say("static 5 KB file (nginx alone):      %9.0f req/s" % static)
-        say("bare FastCGI hello-world:            %9.0f req/s   %.2fx the static file" % (hello_rps, hello_rps / static))
-        say("resident form page GET (apply):      %9.0f req/s   %.2fx the hello-world (target >= 0.8)%s" %
-            (form, form / hello_rps, "  [%d non-2xx]" % errs if errs else ""))
-        fsync = float(subprocess.run([os.path.join(BUILD, "bench", "fsync_loop"), os.path.join(stack.data, "db"),
-                                      str(SECS)], capture_output=True, text=True).stdout)
-        say("fdatasync loop on the data disk:     %9.0f writes/s" % fsync)
-        for conns, n in ((8, 12000), (64, 16000)):
-            rate, p50, p99, wrapped = durable(stack, rd, port, conns, n)
-            say("durable submits, %2d connections:    %9.0f submits/s %.2fx the fsync loop (target >= 1.0); "
-                "p50 %.0f ms, p99 %.0f ms (nginx $request_time)%s" %
-                (conns, rate, rate / fsync, p50 * 1000, p99 * 1000,
-                 "  [bodies ran out: replays included]" if wrapped else ""))
+        if ONLY != "export":
+            web(stack, rd, port, base)
         seal = float(subprocess.run([os.path.join(BUILD, "bench", "seal_rate"), str(os.cpu_count()), str(SECS)],
                                     capture_output=True, text=True).stdout)
         say("crypto_box_seal_open, %d processes:   %9.0f opens/s" % (os.cpu_count(), seal))
@@ -197,9 +205,10 @@ def main():
         stack.stop()
         shutil.rmtree(stack.tmp, ignore_errors=True)
     os.makedirs(os.path.join(BUILD, "bench"), exist_ok=True)
-    with open(os.path.join(BUILD, "bench", "results.txt"), "w") as f:
+    results = os.path.join(BUILD, "bench", "results-%s.txt" % ONLY if ONLY else "results.txt")
+    with open(results, "w") as f:
         f.write("\n".join(RESULTS) + "\n")
-    print("(also in %s)" % os.path.join(BUILD, "bench", "results.txt"))
+    print("(also in %s)" % results)
     return 0
 
 
