@@ -42,7 +42,7 @@ UNIT_SRC = tests/unit/test_answers.c tests/unit/test_db.c tests/unit/test_esc.c 
 	   tests/unit/test_formdef.c tests/unit/test_jnorm.c tests/unit/test_kv.c \
 	   tests/unit/test_seal.c tests/unit/test_tmpl.c tests/unit/test_csv.c \
 	   tests/unit/test_custody.c tests/unit/test_audit.c tests/unit/test_mail.c \
-	   tests/unit/test_opener.c
+	   tests/unit/test_opener.c tests/unit/test_jst.c
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC = tests/helpers/open_app.c tests/helpers/unzip_aes.c
 HELPER_BIN = $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)

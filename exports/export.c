@@ -14,6 +14,7 @@ struct export {
 	csv_write_fn			 write;
 	void				*arg;
 	crypto_hash_sha256_state	 hash;
+	struct buf			 v;	/* one value at a time, wiped in between */
 	size_t				 rows;
 	int				 failed;
 };
@@ -61,6 +62,7 @@ export_open(const struct procedure *p, enum csv_encoding enc, csv_write_fn write
 
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return NULL;
+	buf_init(&e->v);
 	e->p = p;
 	e->write = write;
 	e->arg = arg;
@@ -113,24 +115,23 @@ export_cell(const struct field *f, json_object *answers, struct buf *out)
 int
 export_row(struct export *e, const struct export_row *r)
 {
-	struct buf	v;
 	const char	*label = export_status_label(r->status);
-	size_t		i;
-	int		rc;
+	size_t		 i;
+	int		 rc;
 
-	buf_init(&v);
-	rc = jst_format_numeric(r->received_at, &v);
-	rc |= cell(e, r->receipt) | cell(e, buf_cstr(&v)) | cell(e, label ? label : r->status);
+	buf_reset(&e->v);
+	rc = jst_format_numeric(r->received_at, &e->v);
+	rc |= cell(e, r->receipt) | cell(e, buf_cstr(&e->v)) | cell(e, label ? label : r->status);
 	for (i = 0; i < e->p->nfields; i++) {
-		buf_reset(&v);
+		buf_reset(&e->v);
 		if (r->answers == NULL && i == 0)
-			rc |= buf_puts(&v, "（この申請を開く鍵がなく、出力できませんでした）");
+			rc |= buf_puts(&e->v, "（この申請を開く鍵がなく、出力できませんでした）");
 		else
-			rc |= export_cell(&e->p->fields[i], r->answers, &v);
-		rc |= csv_field(e->w, v.data ? v.data : "", v.len);
+			rc |= export_cell(&e->p->fields[i], r->answers, &e->v);
+		rc |= csv_field(e->w, buf_cstr(&e->v), e->v.len);
 	}
 	rc |= csv_end_row(e->w);
-	buf_wipe(&v);
+	buf_reset(&e->v);
 	if (rc != 0) {
 		e->failed = 1;
 		return -1;
@@ -157,6 +158,7 @@ export_close(struct export *e, struct export_summary *sum)
 	rc = csv_close(e->w) == -1 || e->failed ? -1 : 0;
 	crypto_hash_sha256_final(&e->hash, digest);
 	sodium_bin2hex(sum->sha256, sizeof(sum->sha256), digest, sizeof(digest));
+	buf_wipe(&e->v);
 	free(e);
 	return rc;
 }
