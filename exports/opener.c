@@ -11,7 +11,13 @@
 #define DEFAULT_SLOTS	256
 #define MAX_THREADS	64
 #define MAX_KEYS	32	/* key ids met in one export: a section's keys, rotations are rare */
-#define HANDOVER_BATCH	16	/* rows handed over per wait when the ring is full */
+/*
+ * Rows go to the workers 8 at a time, and come back at least 64 at a time
+ * when the ring is full: each lock, wait and wake-up costs more than a row's
+ * CSV.
+ */
+#define PUBLISH_BATCH	8
+#define HANDOVER_BATCH	64
 
 struct opener_key {
 	char		key_id[SEAL_KEYID_LEN + 1];
@@ -21,8 +27,9 @@ struct opener_key {
 };
 
 /*
- * One row in flight.  The caller's thread fills it and publishes it (head,
- * under the lock); one worker claims it (next), opens it and marks it done;
+ * One row in flight.  The caller's thread fills it (filled) and publishes
+ * it (head, under the lock); one worker claims it (next), opens it and
+ * marks it done;
  * the caller's thread hands it over and empties it.  Only `done` is read by
  * both sides, under the lock.
  */
@@ -32,7 +39,7 @@ struct slot {
 	time_t				 received_at;
 	const struct opener_key		*key;		/* NULL: no usable key */
 	struct buf			 sealed;
-	json_object			*root;		/* the opened payload, or NULL */
+	json_object			*root;		/* the opened payload, or NULL; see open_row() */
 	json_object			*answers;	/* inside root */
 	int				 done;
 };
@@ -50,7 +57,8 @@ struct opener {
 	pthread_cond_t		 opened;	/* the caller: the row it waits for is done */
 	struct slot		*slots;
 	size_t			 nslots;
-	uint64_t		 head;		/* rows pushed */
+	uint64_t		 filled;	/* rows copied in; the caller's thread only */
+	uint64_t		 head;		/* rows published: written by the caller's thread under the lock */
 	uint64_t		 next;		/* the next row a worker claims */
 	uint64_t		 tail;		/* rows handed over; the caller's thread only */
 	uint64_t		 want;		/* the row the caller waits for, when waiting */
@@ -88,6 +96,11 @@ open_row(struct worker *w, struct slot *s)
 {
 	const struct opener_key *k = s->key;
 
+	/*
+	 * The row handed over from this slot a ring ago is freed here, not on
+	 * the caller's thread: allocations stay with the thread that made them.
+	 */
+	json_object_put(s->root);
 	s->root = NULL;
 	s->answers = NULL;
 	if (k != NULL && seal_open(k->pk, k->sk, s->sealed.data, s->sealed.len, &w->plain) == 0)
@@ -160,8 +173,6 @@ hand_over(struct opener *o, struct slot *s)
 	if (s->answers == NULL)
 		o->unopened++;
 	rc = o->conf.row(o->conf.row_arg, &row);
-	json_object_put(s->root);
-	s->root = NULL;
 	s->answers = NULL;
 	s->done = 0;	/* published again only through head, under the lock */
 	return rc == 0 ? 0 : -1;
@@ -204,15 +215,32 @@ hand_over_some(struct opener *o, size_t max)
 	return 0;
 }
 
+/* Lets the workers at the rows copied in. */
+static void
+publish(struct opener *o)
+{
+	pthread_mutex_lock(&o->lock);
+	o->head = o->filled;
+	if (o->idle > 0)
+		pthread_cond_broadcast(&o->work);
+	pthread_mutex_unlock(&o->lock);
+}
+
 int
 opener_push(const struct db_app_row *r, void *arg)
 {
 	struct opener	*o = arg;
 	struct slot	*s;
 
-	if (o->failed || (o->head - o->tail == o->nslots && hand_over_some(o, HANDOVER_BATCH) == -1))
+	if (o->failed)
 		return -1;
-	s = &o->slots[o->head % o->nslots];
+	if (o->filled - o->tail == o->nslots) {
+		if (o->head != o->filled)
+			publish(o);
+		if (hand_over_some(o, HANDOVER_BATCH) == -1)
+			return -1;
+	}
+	s = &o->slots[o->filled % o->nslots];
 	memcpy(s->receipt, r->receipt, sizeof(s->receipt));
 	memcpy(s->status, r->status, sizeof(s->status));
 	s->received_at = r->received_at;
@@ -222,11 +250,8 @@ opener_push(const struct db_app_row *r, void *arg)
 		o->failed = 1;
 		return -1;
 	}
-	pthread_mutex_lock(&o->lock);
-	o->head++;
-	if (o->idle > 0)
-		pthread_cond_signal(&o->work);
-	pthread_mutex_unlock(&o->lock);
+	if (++o->filled - o->head >= PUBLISH_BATCH)
+		publish(o);
 	return 0;
 }
 
@@ -249,7 +274,7 @@ destroy(struct opener *o)
 		buf_wipe(&o->workers[j].plain);
 	}
 	for (i = 0; o->slots != NULL && i < o->nslots; i++) {
-		json_object_put(o->slots[i].root);	/* rows opened and never handed over */
+		json_object_put(o->slots[i].root);
 		buf_wipe(&o->slots[i].sealed);
 	}
 	sodium_memzero(o->keys, sizeof(o->keys));
@@ -360,6 +385,8 @@ opener_finish(struct opener *o, int64_t *unopened)
 {
 	int rc;
 
+	if (!o->failed && o->head != o->filled)
+		publish(o);
 	while (!o->failed && o->tail < o->head)
 		if (hand_over_some(o, SIZE_MAX) == -1)
 			break;

@@ -28,11 +28,22 @@
 #ifndef CAN_SCAN_MEMORY
 #define CAN_SCAN_MEMORY 1
 #endif
+#if defined(__SANITIZE_THREAD__)
+#define RUNS_A_SANITIZER_THREAD 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define RUNS_A_SANITIZER_THREAD 1
+#endif
+#endif
+#ifndef RUNS_A_SANITIZER_THREAD
+#define RUNS_A_SANITIZER_THREAD 0
+#endif
 
 #define NBOXES	8	/* distinct sealed payloads, pushed in turn: sealing is as slow as opening */
 
 static unsigned char	pk[SEAL_PK_LEN], sk[SEAL_SK_LEN];
 static struct buf	boxes[NBOXES];
+static int		baseline_threads;	/* this process's threads when no opener runs */
 
 struct keys_seen {
 	int	calls;		/* key look-ups asked of the caller */
@@ -196,7 +207,6 @@ threads_back_to(int n)
 static int
 run_rows(int threads, size_t slots, int n, struct keys_seen *k, struct seen *s, int64_t *unopened)
 {
-	int		 before = thread_count();
 	struct opener	*o = start(threads, slots, k, s);
 
 	if (o == NULL)
@@ -205,7 +215,7 @@ run_rows(int threads, size_t slots, int n, struct keys_seen *k, struct seen *s, 
 		(void)opener_finish(o, unopened);
 		return -1;
 	}
-	return opener_finish(o, unopened) == 0 && before > 0 && threads_back_to(before) ? 0 : -1;
+	return opener_finish(o, unopened) == 0 && threads_back_to(baseline_threads) ? 0 : -1;
 }
 
 static void
@@ -322,7 +332,6 @@ write_failure_stops_and_joins(void)
 {
 	struct keys_seen	k = { 0 };
 	struct seen		s = { 0, 0, 0, 0, 100, 0 };
-	int			threads = thread_count();
 	struct opener		*o = start(2, 8, &k, &s);
 	struct db_app_row	r;
 	int64_t			unopened = -1;
@@ -336,7 +345,7 @@ write_failure_stops_and_joins(void)
 	T_CHECK(opener_finish(o, &unopened) == -1);
 	T_CHECK(s.rows == 101);			/* nothing handed over after the failed row */
 	T_CHECK(s.out_of_order == 0);
-	T_CHECK(threads > 0 && threads_back_to(threads));	/* every worker joined */
+	T_CHECK(threads_back_to(baseline_threads));	/* every worker joined */
 }
 
 /* Whether the signal mask of thread tid (from the kernel) holds every signal a handler is set for. */
@@ -512,11 +521,18 @@ main(void)
 	int64_t			unopened;
 	int			i;
 
-	/* One opener first: ThreadSanitizer starts a thread of its own with the first pthread_create(). */
+	/*
+	 * One opener first: ThreadSanitizer starts a thread of its own with the
+	 * first pthread_create().  The count of threads then settles once the
+	 * opener's are reaped.
+	 */
 	if (seal_payloads() == -1 || (o = start(1, 1, &k, &s)) == NULL || opener_finish(o, &unopened) == -1) {
 		printf("Bail out! cannot seal the test payloads or start an opener\n");
 		return 1;
 	}
+	for (i = 0; i < 1000 && thread_count() != 1 + RUNS_A_SANITIZER_THREAD; i++)
+		usleep(1000);
+	baseline_threads = thread_count();
 	T_RUN(many_rows_in_order);
 	T_RUN(default_pool_more_rows_than_slots);
 	T_RUN(no_rows);
