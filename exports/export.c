@@ -90,6 +90,23 @@ choice_label(const struct field *f, const char *value, struct buf *out)
 	return buf_puts(out, value);	/* a choice removed from the definition since: show what was stored */
 }
 
+/* Item i of a list answer (checkbox picks): labels joined with 「、」. */
+static int
+list_item(const struct field *f, size_t i, const char *value, struct buf *out)
+{
+	if (i > 0)
+		buf_puts(out, "、");
+	return choice_label(f, value, out);
+}
+
+static int
+scalar(const struct field *f, const char *value, struct buf *out)
+{
+	if (f->type == FT_RADIO || f->type == FT_SELECT)
+		return choice_label(f, value, out);
+	return buf_puts(out, value);
+}
+
 int
 export_cell(const struct field *f, json_object *answers, struct buf *out)
 {
@@ -100,23 +117,44 @@ export_cell(const struct field *f, json_object *answers, struct buf *out)
 		return 0;
 	if (json_object_is_type(v, json_type_array)) {
 		n = json_object_array_length(v);
-		for (i = 0; i < n; i++) {
-			if (i > 0)
-				buf_puts(out, "、");
-			choice_label(f, json_object_get_string(json_object_array_get_idx(v, i)), out);
-		}
+		for (i = 0; i < n; i++)
+			list_item(f, i, json_object_get_string(json_object_array_get_idx(v, i)), out);
 		return out->oom ? -1 : 0;
 	}
-	if (f->type == FT_RADIO || f->type == FT_SELECT)
-		return choice_label(f, json_object_get_string(v), out);
-	return buf_puts(out, json_object_get_string(v));
+	return scalar(f, json_object_get_string(v), out);
+}
+
+/* export_cell() for answers read by payload.h: the same text for the same answers. */
+static int
+payload_cell(const struct field *f, const struct payload *p, size_t *cursor, struct buf *out)
+{
+	const struct payload_answer	*a = payload_get(p, f->key, cursor);
+	size_t				 i;
+
+	if (a == NULL)
+		return 0;
+	if (a->value == NULL) {
+		for (i = 0; i < a->nitems; i++)
+			list_item(f, i, a->items[i], out);
+		return out->oom ? -1 : 0;
+	}
+	return scalar(f, a->value, out);
+}
+
+/* One field's cell of an opened row. */
+static int
+row_cell(const struct field *f, const struct export_row *r, size_t *cursor, struct buf *out)
+{
+	if (r->payload != NULL)
+		return payload_cell(f, r->payload, cursor, out);
+	return export_cell(f, r->answers, out);
 }
 
 int
 export_row(struct export *e, const struct export_row *r)
 {
 	const char	*label = export_status_label(r->status);
-	size_t		 i;
+	size_t		 i, cursor = 0;
 	int		 rc;
 
 	buf_reset(&e->v);
@@ -124,10 +162,10 @@ export_row(struct export *e, const struct export_row *r)
 	rc |= cell(e, r->receipt) | cell(e, buf_cstr(&e->v)) | cell(e, label ? label : r->status);
 	for (i = 0; i < e->p->nfields; i++) {
 		buf_reset(&e->v);
-		if (r->answers == NULL && i == 0)
+		if (r->answers == NULL && r->payload == NULL && i == 0)
 			rc |= buf_puts(&e->v, "（この申請を開く鍵がなく、出力できませんでした）");
 		else
-			rc |= export_cell(&e->p->fields[i], r->answers, &e->v);
+			rc |= row_cell(&e->p->fields[i], r, &cursor, &e->v);
 		rc |= csv_field(e->w, buf_cstr(&e->v), e->v.len);
 	}
 	rc |= csv_end_row(e->w);

@@ -21,14 +21,17 @@
 #include "buf.h"
 #include "csv.h"
 #include "formdef.h"
+#include "payload.h"
 
 struct export;
 
 struct export_row {
-	const char	*receipt;
-	time_t		 received_at;
-	const char	*status;	/* "received", ... */
-	json_object	*answers;	/* the opened application's answers; NULL when it could not be opened */
+	const char		*receipt;
+	time_t			 received_at;
+	const char		*status;	/* "received", ... */
+	/* The opened application's answers, read by payload.h or else by json-c; both NULL: not opened. */
+	const struct payload	*payload;
+	json_object		*answers;
 };
 
 struct export_summary {

@@ -39,7 +39,9 @@ struct slot {
 	time_t				 received_at;
 	const struct opener_key		*key;		/* NULL: no usable key */
 	struct buf			 sealed;
-	json_object			*root;		/* the opened payload, or NULL; see open_row() */
+	struct payload			 payload;	/* the answers, when read without json-c */
+	int				 read;
+	json_object			*root;		/* else the payload parsed by json-c, or NULL; see open_row() */
 	json_object			*answers;	/* inside root */
 	int				 done;
 };
@@ -103,9 +105,14 @@ open_row(struct worker *w, struct slot *s)
 	json_object_put(s->root);
 	s->root = NULL;
 	s->answers = NULL;
-	if (k != NULL && seal_open(k->pk, k->sk, s->sealed.data, s->sealed.len, &w->plain) == 0)
-		s->answers = parse_answers(w->tok, buf_cstr(&w->plain), &s->root);
-	buf_reset(&w->plain);	/* wipes: the parsed objects are all that is kept */
+	s->read = 0;
+	if (k != NULL && seal_open(k->pk, k->sk, s->sealed.data, s->sealed.len, &w->plain) == 0) {
+		if (payload_read(&s->payload, buf_cstr(&w->plain)) == 0)
+			s->read = 1;
+		else
+			s->answers = parse_answers(w->tok, buf_cstr(&w->plain), &s->root);
+	}
+	buf_reset(&w->plain);	/* wipes: what was read from it is all that is kept */
 }
 
 static void *
@@ -169,10 +176,13 @@ hand_over(struct opener *o, struct slot *s)
 	row.receipt = s->receipt;
 	row.received_at = s->received_at;
 	row.status = s->status;
+	row.payload = s->read ? &s->payload : NULL;
 	row.answers = s->answers;
-	if (s->answers == NULL)
+	if (row.payload == NULL && row.answers == NULL)
 		o->unopened++;
 	rc = o->conf.row(o->conf.row_arg, &row);
+	payload_clear(&s->payload);	/* wipes the answers written */
+	s->read = 0;
 	s->answers = NULL;
 	s->done = 0;	/* published again only through head, under the lock */
 	return rc == 0 ? 0 : -1;
@@ -275,6 +285,7 @@ destroy(struct opener *o)
 	}
 	for (i = 0; o->slots != NULL && i < o->nslots; i++) {
 		json_object_put(o->slots[i].root);
+		payload_free(&o->slots[i].payload);
 		buf_wipe(&o->slots[i].sealed);
 	}
 	sodium_memzero(o->keys, sizeof(o->keys));
@@ -339,6 +350,18 @@ seed_json_hash(void)
 }
 
 static int
+init_slots(struct opener *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->nslots; i++) {
+		buf_init(&o->slots[i].sealed);
+		payload_init(&o->slots[i].payload);
+	}
+	return 0;
+}
+
+static int
 init_sync(struct opener *o)
 {
 	if (pthread_mutex_init(&o->lock, NULL) != 0)
@@ -372,6 +395,7 @@ opener_start(const struct opener_conf *conf)
 		return NULL;
 	}
 	if ((o->slots = calloc(o->nslots, sizeof(*o->slots))) == NULL ||
+	    init_slots(o) == -1 ||
 	    (o->workers = calloc((size_t)o->conf.threads, sizeof(*o->workers))) == NULL ||
 	    start_workers(o) == -1) {
 		destroy(o);

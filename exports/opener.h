@@ -15,7 +15,9 @@
  *
  * The threads block every signal and are always joined by opener_finish(),
  * which is the one way to end an opener, after success or failure.
- * Plaintext is wiped as soon as it is parsed; key copies at the end.
+ * Plaintext is wiped as soon as it is read (payload.h, or json-c when
+ * payload.h declines it), the answers read by payload.h once the row is
+ * handed over, key copies at the end.
  */
 #ifndef OPENER_H
 #define OPENER_H
