@@ -29,9 +29,8 @@ struct opener_key {
 /*
  * One row in flight.  The caller's thread fills it (filled) and publishes
  * it (head, under the lock); one worker claims it (next), opens it and
- * marks it done;
- * the caller's thread hands it over and empties it.  Only `done` is read by
- * both sides, under the lock.
+ * marks it done; the caller's thread hands it over and empties it.  Only
+ * `done` is read by both sides, under the lock.
  */
 struct slot {
 	char				 receipt[DB_RECEIPT_LEN + 1];
@@ -39,9 +38,9 @@ struct slot {
 	time_t				 received_at;
 	const struct opener_key		*key;		/* NULL: no usable key */
 	struct buf			 sealed;
-	struct payload			 payload;	/* the answers, when read without json-c */
+	struct payload			 payload;	/* the answers when payload.h read them (read set) */
 	int				 read;
-	json_object			*root;		/* else the payload parsed by json-c, or NULL; see open_row() */
+	json_object			*root;		/* else as json-c parsed them, or NULL; see open_row() */
 	json_object			*answers;	/* inside root */
 	int				 done;
 };
@@ -349,7 +348,7 @@ seed_json_hash(void)
 	return 0;
 }
 
-static int
+static void
 init_slots(struct opener *o)
 {
 	size_t i;
@@ -358,7 +357,6 @@ init_slots(struct opener *o)
 		buf_init(&o->slots[i].sealed);
 		payload_init(&o->slots[i].payload);
 	}
-	return 0;
 }
 
 static int
@@ -395,9 +393,12 @@ opener_start(const struct opener_conf *conf)
 		return NULL;
 	}
 	if ((o->slots = calloc(o->nslots, sizeof(*o->slots))) == NULL ||
-	    init_slots(o) == -1 ||
-	    (o->workers = calloc((size_t)o->conf.threads, sizeof(*o->workers))) == NULL ||
-	    start_workers(o) == -1) {
+	    (o->workers = calloc((size_t)o->conf.threads, sizeof(*o->workers))) == NULL) {
+		destroy(o);
+		return NULL;
+	}
+	init_slots(o);
+	if (start_workers(o) == -1) {
 		destroy(o);
 		return NULL;
 	}
