@@ -5,7 +5,7 @@
 # Debian 12 packages the project needs, to build, run and test.
 DEPS_PKGS = gcc make pkg-config clang libclang-rt-14-dev \
 	nginx libfcgi-dev libsqlite3-dev sqlite3 libsodium-dev libyaml-dev \
-	libunistring-dev libjson-c-dev libcurl4-openssl-dev libzip-dev \
+	libunistring-dev libjson-c-dev libcurl4-openssl-dev libzip-dev libssl-dev \
 	python3 python3-aiosmtpd curl procps openssl \
 	valgrind wrk chromium openjdk-17-jre-headless libreoffice-calc-nogui node:nodejs npm:npm
 
@@ -24,14 +24,15 @@ OPT	 = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	   -fno-sanitize-recover=undefined
 LDSAN	 = -fsanitize=address,undefined
 endif
-CFLAGS	+= $(CSTD) $(WARN) $(OPT) -Ilib -Iexports -D_FORTIFY_SOURCE=2 -fstack-protector-strong
-LDLIBS	 = -lfcgi -lsqlite3 -lsodium -lyaml -lunistring -ljson-c -lzip
-LDFLAGS	+= $(LDSAN)
+# -pthread: exports/opener.c opens rows on a pool of threads.
+CFLAGS	+= $(CSTD) $(WARN) $(OPT) -pthread -Ilib -Iexports -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+LDLIBS	 = -lfcgi -lsqlite3 -lsodium -lyaml -lunistring -ljson-c -lzip -lcrypto
+LDFLAGS	+= $(LDSAN) -pthread
 
 # Shared modules, each lib/x.c with its lib/x.h (the header is the API).
 LIB_SRC	 = lib/answers.c lib/audit.c lib/buf.c lib/custody.c lib/db.c lib/mail.c lib/prefork.c lib/storer.c lib/web.c lib/dirlist.c lib/esc.c lib/formdef.c \
 	   lib/formset.c lib/http.c lib/jnorm.c lib/jst.c lib/kv.c lib/log.c lib/seal.c \
-	   lib/tmpl.c exports/csv.c exports/export.c
+	   lib/tmpl.c exports/csv.c exports/export.c exports/opener.c exports/payload.c
 LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_A	 = $(BUILD)/libplatform.a
 
@@ -41,7 +42,8 @@ UNIT_SRC = tests/unit/test_answers.c tests/unit/test_db.c tests/unit/test_esc.c 
 	   tests/unit/test_formdef.c tests/unit/test_jnorm.c tests/unit/test_kv.c \
 	   tests/unit/test_seal.c tests/unit/test_tmpl.c tests/unit/test_csv.c \
 	   tests/unit/test_custody.c tests/unit/test_audit.c tests/unit/test_mail.c \
-	   tests/unit/test_storer.c
+	   tests/unit/test_storer.c tests/unit/test_opener.c tests/unit/test_payload.c tests/unit/test_jst.c \
+	   tests/unit/test_export.c
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC = tests/helpers/open_app.c tests/helpers/unzip_aes.c
 HELPER_BIN = $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)

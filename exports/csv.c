@@ -16,8 +16,8 @@ struct csv_writer {
 	csv_write_fn		 write;
 	void			*arg;
 	iconv_t			 cd;
-	struct buf		 cell;	/* one cell, quoted and escaped, in UTF-8 */
-	struct buf		 out;	/* the same in the output encoding */
+	struct buf		 row;	/* the current row in the output encoding, written when it ends */
+	struct buf		 cell;	/* CP932: one cell, quoted and escaped, in UTF-8 */
 	size_t			 replaced;
 	size_t			 rows;
 	int			 in_row;
@@ -35,8 +35,8 @@ csv_open(enum csv_encoding enc, csv_write_fn write, void *arg)
 	w->write = write;
 	w->arg = arg;
 	w->cd = (iconv_t)-1;
+	buf_init(&w->row);
 	buf_init(&w->cell);
-	buf_init(&w->out);
 	if (enc == CSV_CP932 && (w->cd = iconv_open("CP932", "UTF-8")) == (iconv_t)-1) {
 		free(w);
 		return NULL;
@@ -47,31 +47,48 @@ csv_open(enum csv_encoding enc, csv_write_fn write, void *arg)
 	return w;
 }
 
+/* One write per row: the caller's sink and hash see a few large pieces, not every comma. */
 static int
-emit(struct csv_writer *w, const void *p, size_t n)
+flush_row(struct csv_writer *w)
 {
-	if (!w->failed && w->write(w->arg, p, n) == -1)
+	if (w->row.oom)
 		w->failed = 1;
+	if (!w->failed && w->row.len > 0 && w->write(w->arg, w->row.data, w->row.len) == -1)
+		w->failed = 1;
+	buf_reset(&w->row);	/* wipes: personal data */
 	return w->failed ? -1 : 0;
 }
 
-/* Append s to the cell, replacing invalid UTF-8 sequences with 〓. */
+/*
+ * Append s to out, doubling quotes and replacing NUL and invalid UTF-8
+ * sequences with 〓.  ASCII is copied in runs; only other bytes ask
+ * u8_mblen() where the character ends.
+ */
 static void
-put_valid(struct csv_writer *w, const char *s, size_t len)
+put_valid(struct csv_writer *w, struct buf *out, const char *s, size_t len)
 {
-	const uint8_t	*p = (const uint8_t *)s, *end = p + len;
+	const uint8_t	*p = (const uint8_t *)s, *end = p + len, *run = p;
 	int		 n;
 
 	while (p < end) {
-		if ((n = u8_mblen(p, (size_t)(end - p))) <= 0) {
-			buf_puts(&w->cell, REPLACEMENT_UTF8);
-			w->replaced++;
-			p++;
+		if (*p != '\0' && *p < 0x80) {
+			if (*p++ == '"') {
+				buf_put(out, run, (size_t)(p - run));
+				buf_putc(out, '"');	/* a quote inside is doubled */
+				run = p;
+			}
 			continue;
 		}
-		buf_put(&w->cell, p, (size_t)n);
-		p += n;
+		if (*p >= 0x80 && (n = u8_mblen(p, (size_t)(end - p))) > 0) {
+			p += n;
+			continue;
+		}
+		buf_put(out, run, (size_t)(p - run));
+		buf_puts(out, REPLACEMENT_UTF8);
+		w->replaced++;
+		run = ++p;
 	}
+	buf_put(out, run, (size_t)(p - run));
 }
 
 static int
@@ -89,30 +106,21 @@ formula_like(const char *s, size_t len)
 }
 
 static void
-build_cell(struct csv_writer *w, const char *s, size_t len)
+build_cell(struct csv_writer *w, struct buf *out, const char *s, size_t len)
 {
-	int	 quote, neutral = formula_like(s, len);
-	size_t	 i, start;
+	int quote, neutral = formula_like(s, len);
 
-	buf_reset(&w->cell);
 	quote = neutral || needs_quotes(s, len);
 	if (quote)
-		buf_putc(&w->cell, '"');
+		buf_putc(out, '"');
 	if (neutral)
-		buf_putc(&w->cell, '\'');
-	for (i = start = 0; i < len; i++) {
-		if (s[i] != '"')
-			continue;
-		put_valid(w, s + start, i + 1 - start);
-		buf_putc(&w->cell, '"');	/* a quote inside is doubled */
-		start = i + 1;
-	}
-	put_valid(w, s + start, len - start);
+		buf_putc(out, '\'');
+	put_valid(w, out, s, len);
 	if (quote)
-		buf_putc(&w->cell, '"');
+		buf_putc(out, '"');
 }
 
-/* Convert the cell to CP932; what CP932 lacks becomes 〓 and is counted. */
+/* Convert the cell to CP932 at the end of the row; what CP932 lacks becomes 〓 and is counted. */
 static int
 to_cp932(struct csv_writer *w)
 {
@@ -120,42 +128,44 @@ to_cp932(struct csv_writer *w)
 	size_t	 inleft = w->cell.len, outleft, room;
 	int	 n;
 
-	buf_reset(&w->out);
 	while (inleft > 0) {
 		room = inleft * 2 + 16;
-		if ((o = (char *)buf_append_space(&w->out, room)) == NULL)
+		if ((o = (char *)buf_append_space(&w->row, room)) == NULL)
 			return -1;
 		outleft = room;
 		if (iconv(w->cd, &in, &inleft, &o, &outleft) == (size_t)-1 && errno != E2BIG) {
 			if (errno != EILSEQ && errno != EINVAL)
 				return -1;
-			w->out.len -= outleft;
-			buf_put(&w->out, "\x81\xac", 2);	/* 〓 in CP932 */
+			w->row.len -= outleft;
+			buf_put(&w->row, "\x81\xac", 2);	/* 〓 in CP932 */
 			w->replaced++;
 			n = u8_mblen((const uint8_t *)in, inleft);
 			in += n > 0 ? n : 1;
 			inleft -= n > 0 ? (size_t)n : 1;
 			continue;
 		}
-		w->out.len -= outleft;
+		w->row.len -= outleft;
 	}
-	return w->out.oom ? -1 : 0;
+	return w->row.oom ? -1 : 0;
 }
 
 int
 csv_field(struct csv_writer *w, const char *s, size_t len)
 {
-	if (w->in_row && emit(w, ",", 1) == -1)
-		return -1;
+	if (w->in_row)
+		buf_putc(&w->row, ',');
 	w->in_row = 1;
-	build_cell(w, s, len);
-	if (w->cell.oom)
-		return w->failed = 1, -1;
 	if (w->enc == CSV_UTF8_BOM)
-		return emit(w, w->cell.data, w->cell.len);
-	if (to_cp932(w) == -1)
-		return w->failed = 1, -1;
-	return emit(w, w->out.data, w->out.len);
+		build_cell(w, &w->row, s, len);
+	else {
+		buf_reset(&w->cell);
+		build_cell(w, &w->cell, s, len);
+		if (w->cell.oom || to_cp932(w) == -1)
+			w->failed = 1;
+	}
+	if (w->row.oom)
+		w->failed = 1;
+	return w->failed ? -1 : 0;
 }
 
 int
@@ -163,7 +173,8 @@ csv_end_row(struct csv_writer *w)
 {
 	w->in_row = 0;
 	w->rows++;
-	return emit(w, "\r\n", 2);
+	buf_put(&w->row, "\r\n", 2);
+	return flush_row(w);
 }
 
 size_t
@@ -181,12 +192,12 @@ csv_rows(const struct csv_writer *w)
 int
 csv_close(struct csv_writer *w)
 {
-	int rc = w->failed ? -1 : 0;
+	int rc = flush_row(w);	/* a row left without its end is written as it is */
 
 	if (w->cd != (iconv_t)-1)
 		iconv_close(w->cd);
+	buf_wipe(&w->row);
 	buf_wipe(&w->cell);
-	buf_wipe(&w->out);
 	free(w);
 	return rc;
 }

@@ -1,10 +1,10 @@
 /*
  * csv: the applicant CSV writer, for files that open correctly in Excel.
  * UTF-8 with a BOM (default) or CP932; CRLF line ends; RFC 4180 quoting;
- * cells that Excel would run as formulas are neutralised.  Rows are
- * streamed through the caller's write callback as they are given, so memory
- * does not grow with the number of rows.  The writer owns only itself;
- * csv_close() frees it.
+ * cells that Excel would run as formulas are neutralised.  Each row goes
+ * to the caller's write callback in one piece as soon as it ends (the BOM at
+ * once), so memory does not grow with the number of rows.  The writer owns
+ * only itself; csv_close() frees it.
  */
 #ifndef CSV_H
 #define CSV_H
@@ -24,13 +24,14 @@ struct csv_writer;
 
 /* NULL on failure.  Writes the BOM for UTF-8 at once. */
 struct csv_writer *csv_open(enum csv_encoding enc, csv_write_fn write, void *arg);
-/* The next cell of the current row (UTF-8; invalid sequences are replaced and counted). */
+/* The next cell of the current row (UTF-8; invalid sequences are replaced and counted); -1 once a write failed. */
 int	csv_field(struct csv_writer *w, const char *utf8, size_t len);
+/* Ends the row and writes it. */
 int	csv_end_row(struct csv_writer *w);
 /* Characters that could not be written as they are (CP932 lacks them, or invalid UTF-8). */
 size_t	csv_replaced(const struct csv_writer *w);
 size_t	csv_rows(const struct csv_writer *w);
-/* Frees the writer; -1 if any write failed on the way. */
+/* Writes a row left without its end, frees the writer; -1 if any write failed on the way. */
 int	csv_close(struct csv_writer *w);
 /* Appends `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<RFC 5987>`. */
 int	csv_content_disposition(const char *utf8_name, struct buf *out);

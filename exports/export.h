@@ -21,14 +21,17 @@
 #include "buf.h"
 #include "csv.h"
 #include "formdef.h"
+#include "payload.h"
 
 struct export;
 
 struct export_row {
-	const char	*receipt;
-	time_t		 received_at;
-	const char	*status;	/* "received", ... */
-	json_object	*answers;	/* the opened application's answers; NULL when it could not be opened */
+	const char		*receipt;
+	time_t			 received_at;
+	const char		*status;	/* "received", ... */
+	/* The opened application's answers, read by payload.h or else by json-c; both NULL: not opened. */
+	const struct payload	*payload;
+	json_object		*answers;
 };
 
 struct export_summary {
@@ -40,6 +43,8 @@ struct export_summary {
 /* Writes the BOM (UTF-8) and the header row at once; NULL on failure. */
 struct export	*export_open(const struct procedure *p, enum csv_encoding enc, csv_write_fn write, void *arg);
 int		 export_row(struct export *e, const struct export_row *row);
+/* export_row() for a callback (opener.h): e is the struct export. */
+int		 export_row_cb(void *e, const struct export_row *row);
 /* Frees e; -1 when any write failed on the way (the summary is still filled). */
 int		 export_close(struct export *e, struct export_summary *sum);
 /* One field's value as shown to staff (CSV cell, list column, detail page); "" when absent. */

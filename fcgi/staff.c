@@ -39,6 +39,7 @@
 #include "kv.h"
 #include "log.h"
 #include "mail.h"
+#include "opener.h"
 #include "prefork.h"
 #include "seal.h"
 #include "tmpl.h"
@@ -612,24 +613,39 @@ fail:
 
 /* ---- opening applications ---- */
 
+/*
+ * The key pair of key_id when the member's session holds it and it is the
+ * key of the section the session got it for; arg is the struct ctx (an
+ * opener_key_fn, opener.h).
+ */
+static int
+session_key(void *arg, const char *key_id, unsigned char pk[SEAL_PK_LEN], unsigned char sk[SEAL_SK_LEN])
+{
+	struct ctx	*c = arg;
+	char		 section[64], key_section[64];
+	struct buf	 recovery;
+	int		 rc = -1;
+
+	buf_init(&recovery);
+	if (custody_session_key(c->app->db, c->session, key_id, section, sk) == 0 &&
+	    db_key_get(c->app->db, key_id, key_section, pk, &recovery) == 0 && strcmp(section, key_section) == 0)
+		rc = 0;
+	else
+		sodium_memzero(sk, SEAL_SK_LEN);
+	buf_free(&recovery);
+	return rc;
+}
+
 /* The sealed payload's JSON, opened with the key the session holds; -1 when it cannot be opened. */
 static int
 open_sealed(struct ctx *c, const char *key_id, const void *sealed, size_t len, struct buf *plain)
 {
 	unsigned char	sk[SEAL_SK_LEN], pk[SEAL_PK_LEN];
-	char		section[64], key_section[64];
-	struct buf	recovery;
 	int		rc = -1;
 
-	buf_init(&recovery);
-	if (custody_session_key(c->app->db, c->session, key_id, section, sk) != 0 ||
-	    db_key_get(c->app->db, key_id, key_section, pk, &recovery) != 0 ||
-	    strcmp(section, key_section) != 0)
-		goto done;
-	rc = seal_open(pk, sk, sealed, len, plain);
-done:
+	if (session_key(c, key_id, pk, sk) == 0)
+		rc = seal_open(pk, sk, sealed, len, plain);
 	sodium_memzero(sk, sizeof(sk));
-	buf_free(&recovery);
 	return rc;
 }
 
@@ -837,28 +853,18 @@ stream_out(void *arg, const void *p, size_t n)
 	return http_stream_write(arg, p, n);
 }
 
+/* Every row of the filter, opened on all cores (opener.h) and written in order. */
 static int
-export_one(const struct db_app_row *r, void *arg)
+export_rows(struct export_arg *a, const struct db_app_filter *df)
 {
-	struct export_arg	*a = arg;
-	struct export_row	 row;
-	struct buf		 plain;
-	json_object		*root = NULL, *answers = NULL;
-	int			 rc;
+	struct opener_conf conf;
 
-	buf_init(&plain);
-	if (open_sealed(a->c, r->key_id, r->sealed, r->sealed_len, &plain) == -1 ||
-	    (answers = payload_answers(&plain, &root)) == NULL)
-		a->unopened++;
-	memset(&row, 0, sizeof(row));
-	row.receipt = r->receipt;
-	row.received_at = r->received_at;
-	row.status = r->status;
-	row.answers = answers;	/* NULL: the row says it could not be opened */
-	rc = export_row(a->e, &row);
-	json_object_put(root);
-	buf_wipe(&plain);
-	return rc;
+	memset(&conf, 0, sizeof(conf));
+	conf.key = session_key;
+	conf.key_arg = a->c;
+	conf.row = export_row_cb;
+	conf.row_arg = a->e;
+	return opener_export(a->c->app->db, df, &conf, &a->unopened);
 }
 
 /* The export's filter and encoding from the query; -1 after answering 400. */
@@ -940,7 +946,7 @@ page_export(struct ctx *c, const struct procedure *p)
 		audit(c, "export", p->id, "failed before the first row");
 		goto done;
 	}
-	rc = db_app_list(c->app->db, &df, export_one, &a);
+	rc = export_rows(&a, &df);
 	if (export_close(a.e, &sum) == -1)
 		rc = -1;
 	export_ledger(c, p, &f, &sum, cp932, &a, rc == -1 ? " incomplete" : "");
@@ -992,7 +998,7 @@ page_export_zip(struct ctx *c, const struct procedure *p)
 	}
 	if ((a.e = export_open(p, cp932 ? CSV_CP932 : CSV_UTF8_BOM, to_memory, &csv)) == NULL)
 		goto fail;
-	rc = db_app_list(c->app->db, &df, export_one, &a);
+	rc = export_rows(&a, &df);
 	if (export_close(a.e, &sum) == -1 || rc == -1 || export_filename(p, c->w.now, &name) == -1 ||
 	    export_zip(buf_cstr(&name), csv.data, csv.len, bget(c, B_ZIP_PASSWORD), &c->w.req.out) == -1 ||
 	    attachment(c, p, ".zip") == -1)

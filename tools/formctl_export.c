@@ -14,65 +14,43 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
-
 #include "custody.h"
 #include "db.h"
 #include "export.h"
 #include "formctl.h"
 #include "formdef.h"
+#include "opener.h"
 #include "seal.h"
-
-#define MAX_KEYS 32	/* keys of one section held while exporting: rotations are rare */
-
-struct opened_key {
-	char		key_id[SEAL_KEYID_LEN + 1];
-	unsigned char	pk[SEAL_PK_LEN];
-	unsigned char	sk[SEAL_SK_LEN];
-};
 
 struct job {
 	struct db		*db;
 	const char		*section;
 	struct custody_source	 src;
-	struct opened_key	 keys[MAX_KEYS];
-	size_t			 nkeys;
 	struct export		*e;
 	FILE			*out;		/* plain CSV */
 	struct buf		 mem;		/* CSV for the archive */
 	int			 to_mem;
-	long long		 unopened;
+	int64_t			 unopened;
 };
 
-/* The secret of a section key, opened once with the job's source and kept for the run. */
-static struct opened_key *
-key_for(struct job *j, const char *key_id)
+/* The key pair of key_id when it is the section's, opened with the job's source (opener.h). */
+static int
+section_key(void *arg, const char *key_id, unsigned char pk[SEAL_PK_LEN], unsigned char sk[SEAL_SK_LEN])
 {
-	struct opened_key	*k;
-	struct buf		 recovery;
-	char			 section[64];
-	size_t			 i;
-	int			 ok = 0;
+	struct job	*j = arg;
+	struct buf	 recovery;
+	char		 section[64];
+	int		 rc = -1;
 
-	for (i = 0; i < j->nkeys; i++)
-		if (strcmp(j->keys[i].key_id, key_id) == 0)
-			return &j->keys[i];
-	if (j->nkeys == MAX_KEYS)
-		return NULL;
-	k = &j->keys[j->nkeys];
 	buf_init(&recovery);
-	if (db_key_get(j->db, key_id, section, k->pk, &recovery) == 0 && strcmp(section, j->section) == 0) {
+	if (db_key_get(j->db, key_id, section, pk, &recovery) == 0 && strcmp(section, j->section) == 0) {
 		if (j->src.recovery != NULL)
-			ok = custody_recovery_open(j->src.recovery, recovery.data, recovery.len, k->sk) == 0;
+			rc = custody_recovery_open(j->src.recovery, recovery.data, recovery.len, sk);
 		else
-			ok = custody_member_key(j->db, j->src.granter, j->src.granter_sk, key_id, k->sk) == 0;
+			rc = custody_member_key(j->db, j->src.granter, j->src.granter_sk, key_id, sk);
 	}
 	buf_free(&recovery);
-	if (!ok)
-		return NULL;
-	snprintf(k->key_id, sizeof(k->key_id), "%s", key_id);
-	j->nkeys++;
-	return k;
+	return rc == 0 ? 0 : -1;
 }
 
 static int
@@ -83,32 +61,6 @@ sink(void *arg, const void *p, size_t n)
 	if (j->to_mem)
 		return buf_put(&j->mem, p, n);
 	return fwrite(p, 1, n, j->out) == n ? 0 : -1;
-}
-
-static int
-one_row(const struct db_app_row *r, void *arg)
-{
-	struct job		*j = arg;
-	struct opened_key	*k = key_for(j, r->key_id);
-	struct export_row	 row;
-	struct buf		 plain;
-	json_object		*root = NULL, *answers = NULL;
-	int			 rc;
-
-	buf_init(&plain);
-	if (k == NULL || seal_open(k->pk, k->sk, r->sealed, r->sealed_len, &plain) == -1 ||
-	    (root = json_tokener_parse(buf_cstr(&plain))) == NULL ||
-	    !json_object_object_get_ex(root, "answers", &answers))
-		j->unopened++;
-	memset(&row, 0, sizeof(row));
-	row.receipt = r->receipt;
-	row.received_at = r->received_at;
-	row.status = r->status;
-	row.answers = answers;
-	rc = export_row(j->e, &row);
-	json_object_put(root);
-	buf_wipe(&plain);
-	return rc;
 }
 
 struct opts {
@@ -262,7 +214,7 @@ finish(struct job *j, const struct opts *o, const struct procedure *p, struct ex
 	}
 	if (rc == 0)
 		fprintf(stderr, "%zu rows written, %zu characters replaced with 〓, %lld applications not opened,"
-		    " sha256 %s\n", sum->rows, sum->replaced, j->unopened, sum->sha256);
+		    " sha256 %s\n", sum->rows, sum->replaced, (long long)j->unopened, sum->sha256);
 	return rc;
 }
 
@@ -270,6 +222,7 @@ static int
 run_export(struct job *j, const struct opts *o, const struct procedure *p)
 {
 	struct db_app_filter	f;
+	struct opener_conf	conf;
 	struct export_summary	sum;
 	struct buf		detail;
 	int			rc;
@@ -279,7 +232,12 @@ run_export(struct job *j, const struct opts *o, const struct procedure *p)
 	if ((j->e = export_open(p, o->encoding && strcmp(o->encoding, "cp932") == 0 ? CSV_CP932 : CSV_UTF8_BOM,
 	    sink, j)) == NULL)
 		return -1;
-	rc = db_app_list(j->db, &f, one_row, j);
+	memset(&conf, 0, sizeof(conf));
+	conf.key = section_key;
+	conf.key_arg = j;
+	conf.row = export_row_cb;
+	conf.row_arg = j->e;
+	rc = opener_export(j->db, &f, &conf, &j->unopened);
 	if (export_close(j->e, &sum) == -1)
 		rc = -1;
 	if (rc == 0)
@@ -287,7 +245,7 @@ run_export(struct job *j, const struct opts *o, const struct procedure *p)
 	buf_init(&detail);
 	buf_printf(&detail, "rows=%zu sha256=%s encoding=%s status=%s from=%s to=%s replaced=%zu unopened=%lld%s%s",
 	    sum.rows, sum.sha256, o->encoding ? o->encoding : "utf-8", *o->status ? o->status : "all",
-	    o->from ? o->from : "", o->to ? o->to : "", sum.replaced, j->unopened, o->zip ? " archive" : "",
+	    o->from ? o->from : "", o->to ? o->to : "", sum.replaced, (long long)j->unopened, o->zip ? " archive" : "",
 	    rc == -1 ? " incomplete" : "");
 	if (fc_audit(j->db, "export", p->id, buf_cstr(&detail)) == -1)
 		rc = -1;
@@ -327,7 +285,6 @@ cmd_export(int argc, char **argv)
 done:
 	if (j.out != NULL && j.out != stdout)
 		fclose(j.out);
-	sodium_memzero(j.keys, sizeof(j.keys));
 	sodium_memzero(granter_sk, sizeof(granter_sk));
 	sodium_memzero(recovery, sizeof(recovery));
 	buf_wipe(&j.mem);
