@@ -30,7 +30,7 @@ serve(void *arg, FCGX_Request *fr)
 int
 main(int argc, char *argv[])
 {
-	static const struct prefork_ops ops = { start, reload, serve, stop, NULL };
+	static const struct prefork_ops ops = { start, reload, serve, stop, NULL, NULL };
 	const char	*sock = NULL;
 	int		 i, workers = 2;
 

@@ -1231,7 +1231,8 @@ writer_main(void *arg)
 	return rc == 0 ? 0 : 1;
 }
 
-static const struct prefork_ops ops = { worker_start, worker_reload, worker_serve, worker_stop, writer_main };
+static const struct prefork_ops ops = { worker_start, worker_reload, worker_serve, worker_stop, writer_main,
+	"apply-writer" };
 
 static void
 usage(void)

@@ -1746,7 +1746,7 @@ worker_stop(void *arg)
 	sodium_memzero(app->audit_key, sizeof(app->audit_key));
 }
 
-static const struct prefork_ops ops = { worker_start, worker_reload, worker_serve, worker_stop, NULL };
+static const struct prefork_ops ops = { worker_start, worker_reload, worker_serve, worker_stop, NULL, NULL };
 
 static void
 usage(void)

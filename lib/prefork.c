@@ -119,6 +119,12 @@ spawn_helper(const struct prefork_ops *ops, void *arg, int listen_fd)
 
 	if (pid == 0) {
 		follow_master(master_pid);
+		/*
+		 * A name of its own, so an operator (and the crash test) can
+		 * tell it from the workers; failing only loses the name.
+		 */
+		if (ops->helper_name != NULL)
+			(void)prctl(PR_SET_NAME, ops->helper_name);
 		close(listen_fd);
 		signal(SIGCHLD, SIG_DFL);
 		signal(SIGHUP, SIG_IGN);

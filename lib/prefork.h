@@ -22,6 +22,7 @@ struct prefork_ops {
 	void	(*serve)(void *arg, FCGX_Request *fr);	/* one request; prefork finishes it */
 	void	(*stop)(void *arg);	/* worker exit: free, wipe keys */
 	int	(*helper)(void *arg);	/* the helper child's whole life, or NULL for none */
+	const char *helper_name;	/* the helper's process name (ps, pgrep -x; up to 15 bytes) */
 };
 
 /* Listen on socket_path (mode 0666: nginx's workers connect as another user) and run until SIGTERM. */

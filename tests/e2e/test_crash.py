@@ -66,18 +66,32 @@ def apply_pids(stack):
     return [int(p) for p in out]
 
 
+def comm(pid):
+    try:
+        with open("/proc/%d/comm" % pid) as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
 def chaos(stack, stop, events):
-    """Until stop: at random moments kill one apply worker, or the whole stack, and start it again."""
+    """Until stop: at random moments kill one apply process (a worker, the batching writer, the master),
+    or the whole stack and start it again."""
     rnd = random.Random(1234)
     while not stop.is_set():
         time.sleep(rnd.uniform(1.0, 3.0))
         if stop.is_set():
             break
-        if rnd.random() < 0.5:
-            pids = apply_pids(stack)
-            if pids:
-                os.kill(rnd.choice(pids), signal.SIGKILL)
-                events.append("apply process")
+        draw = rnd.random()
+        # the first kill is the writer's, so every run has one (if it can be found)
+        writer = [p for p in apply_pids(stack) if comm(p) == "apply-writer"] if draw < 0.25 or not events else []
+        pids = apply_pids(stack) if draw < 0.5 else []
+        if writer:
+            os.kill(writer[0], signal.SIGKILL)
+            events.append("apply writer")
+        elif pids:
+            os.kill(rnd.choice(pids), signal.SIGKILL)
+            events.append("apply process")
         else:
             stack.crash()
             events.append("whole stack")
@@ -116,13 +130,14 @@ def main():
         else:
             found += 1
     kills = len(events)
-    print("# %d kills (%d of the whole stack), %d acknowledged, %d found" %
-          (kills, events.count("whole stack"), len(acked), found))
+    print("# %d kills (%d of the whole stack, %d of the batching writer), %d acknowledged, %d found" %
+          (kills, events.count("whole stack"), events.count("apply writer"), len(acked), found))
     checks = [
         ("crash acknowledged receipts all stored and opening", not missing and not wrong,
          "missing %s wrong %s" % (missing[:5], wrong[:5])),
         ("crash the run did kill and submit", kills >= 3 and len(acked) >= 20,
          "%d kills, %d acknowledged" % (kills, len(acked))),
+        ("crash the batching writer was killed", "apply writer" in events, str(events)),
         ("crash receipts are unique", len(set(r for r, _ in acked)) == len(acked), "duplicate receipts"),
     ]
     failed = 0
