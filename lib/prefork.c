@@ -5,7 +5,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/select.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -45,31 +45,57 @@ block_signals(int how)
  * pending or a signal came.  Signals stay blocked from accept() to the end
  * of the request: a reload must never cut a request libfcgi is reading
  * (an interrupted read there closes the connection: nginx answers 502).
+ *
+ * Each worker waits on an epoll instance of its own with EPOLLEXCLUSIVE:
+ * a new connection wakes one idle worker, not all of them (with pselect()
+ * every idle worker woke, raced for accept() and went back to sleep, which
+ * cost more than serving a small request).
  */
 static int
-connection_pending(int listen_fd)
+connection_pending(int epoll_fd)
 {
-	sigset_t	open;
-	fd_set		rfds;
+	sigset_t		open;
+	struct epoll_event	ev;
 
 	sigemptyset(&open);
-	FD_ZERO(&rfds);
-	FD_SET(listen_fd, &rfds);
-	return pselect(listen_fd + 1, &rfds, NULL, NULL, NULL, &open) > 0;
+	return epoll_pwait(epoll_fd, &ev, 1, -1, &open) > 0;
+}
+
+/* The worker's epoll instance watching listen_fd, or -1. */
+static int
+listen_watch(int listen_fd)
+{
+	struct epoll_event	ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
+	int			epoll_fd;
+
+	if ((epoll_fd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		return -1;
+	ev.data.fd = listen_fd;
+	if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, listen_fd, &ev) == -1) {
+		close(epoll_fd);
+		return -1;
+	}
+	return epoll_fd;
 }
 
 static int
 worker(const struct prefork_ops *ops, void *arg, int listen_fd)
 {
-	FCGX_Request fr;
+	FCGX_Request	fr;
+	int		epoll_fd;
 
-	block_signals(SIG_BLOCK);	/* let in only by pselect() */
-	if (ops->start(arg) != 0)
+	block_signals(SIG_BLOCK);	/* let in only by epoll_pwait() */
+	if ((epoll_fd = listen_watch(listen_fd)) == -1) {
+		log_msg(LOG_ERR, "epoll: %s", strerror(errno));
 		return 1;
-	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
+	}
+	if (ops->start(arg) != 0 || FCGX_Init() != 0 ||
+	    FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+		close(epoll_fd);
 		return 1;
+	}
 	while (!got_term) {
-		int pending = connection_pending(listen_fd);
+		int pending = connection_pending(epoll_fd);
 
 		if (got_hup) {
 			got_hup = 0;
@@ -82,6 +108,7 @@ worker(const struct prefork_ops *ops, void *arg, int listen_fd)
 		FCGX_Finish_r(&fr);
 	}
 	FCGX_Free(&fr, 1);
+	close(epoll_fd);
 	ops->stop(arg);
 	return 0;
 }
@@ -256,7 +283,7 @@ prefork_run(const char *socket_path, int nworkers, const struct prefork_ops *ops
 		log_msg(LOG_ERR, "cannot listen on %s", socket_path);
 		return -1;
 	}
-	/* Workers wait in pselect(), then accept: a lost race must not block (see connection_pending). */
+	/* Workers wait in epoll_pwait(), then accept: a lost race must not block (see connection_pending). */
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1) {
 		log_msg(LOG_ERR, "cannot make %s non-blocking: %s", socket_path, strerror(errno));
 		return -1;
