@@ -130,6 +130,13 @@ def percentile(values, p):
     return values[min(len(values) - 1, int(len(values) * p))] if values else 0.0
 
 
+def cpu_times():
+    """The machine's busy and stolen CPU time so far, in seconds (/proc/stat: user nice system ... steal)."""
+    v = [int(x) for x in open("/proc/stat").readline().split()[1:9]]
+    hz = os.sysconf("SC_CLK_TCK")
+    return (v[0] + v[1] + v[2] + v[5] + v[6]) / hz, v[7] / hz
+
+
 def durable(stack, rd, port, conns, n):
     bodies, cookie = prepare_sends(n)
     bf = os.path.join(rd, "bodies-%d.txt" % conns)
@@ -139,10 +146,12 @@ def durable(stack, rd, port, conns, n):
     start_lines = sum(1 for _ in open(log)) if os.path.exists(log) else 0
     before = int(stack.sql("SELECT count(*) FROM applications"))
     # wrk's own clock starts once its Lua scripts have read the bodies (a quarter of a second)
+    cpu0 = cpu_times()
     out = subprocess.run(["wrk", "-t2", "-c%d" % conns, "-d%ds" % SECS, "-s", lua_for(bf, cookie),
                           "http://127.0.0.1:%d/f/e2e-open" % port], capture_output=True, text=True).stdout
     m = re.search(r"(\d+) requests in ([\d.]+)(ms|s|m)", out)
     secs = float(m.group(2)) * {"ms": 0.001, "s": 1, "m": 60}[m.group(3)]
+    cpu1 = cpu_times()
     time.sleep(1.5)  # nginx writes its access log at least every second (buffer=32k flush=1s)
     stored = int(stack.sql("SELECT count(*) FROM applications")) - before
     times = []
@@ -152,7 +161,10 @@ def durable(stack, rd, port, conns, n):
     wrapped = stored < len(times) * 0.99
     # receipts shown (a 200 carries one only after its commit), each of them stored unless bodies ran out
     acknowledged = min(int(m.group(1)), len(times), stored)
-    return acknowledged / secs, percentile(times, 0.5), percentile(times, 0.99), wrapped
+    # busy CPU of the whole machine (wrk, nginx, apply, its writer, the kernel) per stored application
+    cpu = (cpu1[0] - cpu0[0]) / max(stored, 1)
+    return (acknowledged / secs, percentile(times, 0.5), percentile(times, 0.99), wrapped,
+            cpu, cpu1[1] - cpu0[1])
 
 
 def export_run(stack, rows):
@@ -192,13 +204,14 @@ def bench_durable(stack, rd, port):
     loops = [fsync_rate(stack)]
     say("fdatasync loop on the data disk:     %9.0f writes/s" % loops[-1])
     for conns, n in ((8, 8000 * SECS), (64, 8000 * SECS)):
-        rate, p50, p99, wrapped = durable(stack, rd, port, conns, n)
+        rate, p50, p99, wrapped, cpu, steal = durable(stack, rd, port, conns, n)
         loops.append(fsync_rate(stack))
         say("fdatasync loop on the data disk:     %9.0f writes/s" % loops[-1])
         fsync = (loops[-2] + loops[-1]) / 2
         say("durable submits, %2d connections:    %9.0f submits/s %.2fx the fsync loop around it (%.0f; "
-            "target >= 1.0); p50 %.0f ms, p99 %.0f ms (nginx $request_time)%s" %
-            (conns, rate, rate / fsync, fsync, p50 * 1000, p99 * 1000,
+            "target >= 1.0); p50 %.0f ms, p99 %.0f ms (nginx $request_time); CPU %.0f us per submit, "
+            "%.1f s stolen by the host%s" %
+            (conns, rate, rate / fsync, fsync, p50 * 1000, p99 * 1000, cpu * 1e6, steal,
              "  [bodies ran out: replays included]" if wrapped else ""))
 
 
