@@ -298,7 +298,7 @@ destroy(struct opener *o)
 
 /*
  * The threads start with every signal blocked: a worker must never run a
- * handler (a prefork worker lets signals in only in pselect(), and a
+ * handler (a prefork worker lets signals in only in epoll_pwait(), and a
  * handler's flags are for the thread that waits there).
  */
 static int

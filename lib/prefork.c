@@ -124,41 +124,34 @@ follow_master(pid_t master_pid)
 		_exit(1);
 }
 
-static pid_t
-spawn(const struct prefork_ops *ops, void *arg, int listen_fd)
+/* The helper child's life: no listening socket, and deaf to reloads and Ctrl-C. */
+static int
+helper(const struct prefork_ops *ops, void *arg, int listen_fd)
 {
-	pid_t master_pid = getpid(), pid = fork();
-
-	if (pid == 0) {
-		follow_master(master_pid);
-		signal(SIGCHLD, SIG_DFL);
-		_exit(worker(ops, arg, listen_fd));
-	}
-	if (pid == -1)
-		log_msg(LOG_ERR, "fork: %s", strerror(errno));
-	return pid;
+	/*
+	 * A name of its own, so an operator (and the crash test) can tell it
+	 * from the workers; failing only loses the name.
+	 */
+	if (ops->helper_name != NULL)
+		(void)prctl(PR_SET_NAME, ops->helper_name);
+	close(listen_fd);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);	/* Ctrl-C reaches the whole group: wait for the workers */
+	signal(SIGTERM, SIG_DFL);	/* by then nobody waits for it; a transaction just rolls back */
+	block_signals(SIG_UNBLOCK);
+	return ops->helper(arg) == 0 ? 0 : 1;
 }
 
+/* A worker, or the helper when is_helper. */
 static pid_t
-spawn_helper(const struct prefork_ops *ops, void *arg, int listen_fd)
+spawn(const struct prefork_ops *ops, void *arg, int listen_fd, int is_helper)
 {
 	pid_t master_pid = getpid(), pid = fork();
 
 	if (pid == 0) {
 		follow_master(master_pid);
-		/*
-		 * A name of its own, so an operator (and the crash test) can
-		 * tell it from the workers; failing only loses the name.
-		 */
-		if (ops->helper_name != NULL)
-			(void)prctl(PR_SET_NAME, ops->helper_name);
-		close(listen_fd);
 		signal(SIGCHLD, SIG_DFL);
-		signal(SIGHUP, SIG_IGN);
-		signal(SIGINT, SIG_IGN);	/* Ctrl-C reaches the whole group: wait for the workers */
-		signal(SIGTERM, SIG_DFL);	/* by then nobody waits for it; a transaction just rolls back */
-		block_signals(SIG_UNBLOCK);
-		_exit(ops->helper(arg) == 0 ? 0 : 1);
+		_exit(is_helper ? helper(ops, arg, listen_fd) : worker(ops, arg, listen_fd));
 	}
 	if (pid == -1)
 		log_msg(LOG_ERR, "fork: %s", strerror(errno));
@@ -204,7 +197,7 @@ reap(const struct prefork_ops *ops, void *arg, int listen_fd, pid_t *pids, time_
 			    (long)pid, status);
 			if (uptime_now() - born[i] < 1)
 				sleep(1);
-			pids[i] = i == 0 ? spawn_helper(ops, arg, listen_fd) : spawn(ops, arg, listen_fd);
+			pids[i] = spawn(ops, arg, listen_fd, i == 0);
 			born[i] = uptime_now();
 		}
 	}
@@ -230,9 +223,9 @@ master(const struct prefork_ops *ops, void *arg, int listen_fd, int nworkers)
 	int		 i;
 
 	sigemptyset(&empty);
-	pids[0] = ops->helper != NULL ? spawn_helper(ops, arg, listen_fd) : 0;
+	pids[0] = ops->helper != NULL ? spawn(ops, arg, listen_fd, 1) : 0;
 	for (i = 1; i <= nworkers; i++)
-		pids[i] = spawn(ops, arg, listen_fd);
+		pids[i] = spawn(ops, arg, listen_fd, 0);
 	for (i = 0; i <= nworkers; i++)
 		born[i] = uptime_now();
 	while (!got_term) {
@@ -261,7 +254,7 @@ install_handlers(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: a signal must interrupt accept() so idle workers reload at once. */
+	/* No SA_RESTART: a signal must end an idle worker's wait so that it reloads at once. */
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
