@@ -23,11 +23,21 @@
 
 /* ---- wire format: big-endian integers, strings with their NUL, blobs with a length ---- */
 
+static void
+be32(unsigned char p[4], uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
 static int
 put_u32(struct buf *b, uint32_t v)
 {
-	unsigned char p[4] = { v >> 24, v >> 16, v >> 8, v };
+	unsigned char p[4];
 
+	be32(p, v);
 	return buf_put(b, p, sizeof(p));
 }
 
@@ -58,6 +68,7 @@ storer_encode(const struct db_store_req *r, struct buf *out)
 {
 	const struct db_app		*a = &r->app;
 	const struct db_outbox_item	*m = r->mail;
+	size_t				 start = out->len;
 	int				 ok;
 
 	ok = buf_putc(out, WIRE_VERSION) == 0 && put_str(out, r->receipt) == 0 &&
@@ -71,7 +82,7 @@ storer_encode(const struct db_store_req *r, struct buf *out)
 		ok = put_str(out, m->kind) == 0 && put_str(out, m->procedure_id) == 0 &&
 		    put_str(out, m->section_id) == 0 && put_blob(out, m->sealed, m->sealed_len) == 0 &&
 		    put_i64(out, m->at) == 0;
-	return ok && out->len <= STORER_FRAME_MAX ? 0 : -1;
+	return ok && out->len - start <= STORER_FRAME_MAX ? 0 : -1;
 }
 
 struct reader {
@@ -215,17 +226,24 @@ read_all(int fd, void *p, size_t n)
 	return 0;
 }
 
+/*
+ * A frame is built in one buffer behind room for its length, and sent in
+ * one write: no second buffer and no second system call per request.
+ */
 static int
-send_frame(int fd, const struct buf *body)
+frame_begin(struct buf *frame)
 {
-	struct buf hdr;
-	int rc;
+	buf_reset(frame);
+	return put_u32(frame, 0);
+}
 
-	buf_init(&hdr);
-	rc = put_u32(&hdr, (uint32_t)body->len) == 0 && write_all(fd, hdr.data, hdr.len) == 0 &&
-	    write_all(fd, body->data, body->len) == 0 ? 0 : -1;
-	buf_free(&hdr);
-	return rc;
+static int
+send_frame(int fd, struct buf *frame)
+{
+	if (frame->oom || frame->len < 4)
+		return -1;
+	be32((unsigned char *)frame->data, (uint32_t)(frame->len - 4));
+	return write_all(fd, frame->data, frame->len);
 }
 
 /* A whole frame into body (replacing what it held): 0, or -1 on EOF, error or a bad length. */
@@ -371,8 +389,8 @@ reply(struct slot *s)
 	int32_t		 result = s->req.result;
 
 	buf_init(&b);
-	if (put_u32(&b, (uint32_t)result) == -1 || buf_put(&b, s->req.receipt, DB_RECEIPT_LEN + 1) == -1 ||
-	    send_frame(s->fd, &b) == -1)
+	if (frame_begin(&b) == -1 || put_u32(&b, (uint32_t)result) == -1 ||
+	    buf_put(&b, s->req.receipt, DB_RECEIPT_LEN + 1) == -1 || send_frame(s->fd, &b) == -1)
 		drop(s);
 	buf_free(&b);
 	s->waiting = 0;
@@ -475,7 +493,7 @@ client_connect(struct storer_client *cl)
 
 /* One exchange on the open connection: 0 with the answer in r, or -1. */
 static int
-exchange(struct storer_client *cl, const struct buf *req, struct buf *ans, struct db_store_req *r)
+exchange(struct storer_client *cl, struct buf *req, struct buf *ans, struct db_store_req *r)
 {
 	struct reader	rd;
 	int32_t		result;
@@ -514,7 +532,7 @@ storer_store(struct storer_client *cl, struct db_store_req *r)
 	buf_init(&req);
 	buf_init(&ans);
 	r->result = -1;
-	if (storer_encode(r, &req) == -1)
+	if (frame_begin(&req) == -1 || storer_encode(r, &req) == -1)
 		goto done;
 	/* A writer that is being restarted is waited for; the same request again is harmless. */
 	while (rc == -1 && waited <= CLIENT_WAIT_MS) {
