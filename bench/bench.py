@@ -40,11 +40,15 @@ def say(line):
     RESULTS.append(line)
 
 
-def wrk(url, conns, script=None, secs=SECS):
+def wrk_output(url, conns, script=None, secs=SECS):
     cmd = ["wrk", "-t2", "-c%d" % conns, "-d%ds" % secs, "--latency", url]
     if script:
         cmd[1:1] = ["-s", script]
-    out = subprocess.run(cmd, capture_output=True, text=True).stdout
+    return subprocess.run(cmd, capture_output=True, text=True).stdout
+
+
+def wrk(url, conns, script=None, secs=SECS):
+    out = wrk_output(url, conns, script, secs)
     m = re.search(r"Requests/sec:\s+([\d.]+)", out)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return float(m.group(1)) if m else 0.0, int(errors.group(1)) if errors else 0
@@ -147,8 +151,7 @@ def durable(stack, rd, port, conns, n):
     before = int(stack.sql("SELECT count(*) FROM applications"))
     # wrk's own clock starts once its Lua scripts have read the bodies (a quarter of a second)
     cpu0 = cpu_times()
-    out = subprocess.run(["wrk", "-t2", "-c%d" % conns, "-d%ds" % SECS, "-s", lua_for(bf, cookie),
-                          "http://127.0.0.1:%d/f/e2e-open" % port], capture_output=True, text=True).stdout
+    out = wrk_output("http://127.0.0.1:%d/f/e2e-open" % port, conns, lua_for(bf, cookie))
     m = re.search(r"(\d+) requests in ([\d.]+)(ms|s|m)", out)
     secs = float(m.group(2)) * {"ms": 0.001, "s": 1, "m": 60}[m.group(3)]
     cpu1 = cpu_times()
