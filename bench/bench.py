@@ -7,7 +7,7 @@ Usage: bench.py BUILD_DIR
 Environment: BENCH_SECONDS (per wrk run, default 5); BENCH_ONLY=get,durable,export
 (any of them; default all); BENCH_ROUNDS=N runs the static, hello-world and form
 GET figures N times, interleaved, and reports the medians (default 1: on a shared
-machine one run can land in a neighbour's burst); WORKERS (default 16, as make run).
+machine one run can land in a neighbour's burst); WORKERS (default 32, as make run).
 """
 import concurrent.futures
 import glob
@@ -27,7 +27,7 @@ from harness import Browser, csrf_of, hidden_pairs, valid_answers  # noqa: E402
 BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build"))
 SECS = int(os.environ.get("BENCH_SECONDS", "5"))
 # apply's workers as `make run` starts them (scripts/run.sh); the hello-world gets as many.
-WORKERS = os.environ.get("WORKERS", "16")
+WORKERS = os.environ.get("WORKERS", "32")
 # BENCH_ONLY=get,durable,export (any of them) runs only those parts; the default is all.
 PARTS = os.environ.get("BENCH_ONLY", "get,durable,export").split(",")
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "1"))
@@ -77,8 +77,13 @@ def bench_nginx(stack, rd, port):
     conf = conf.replace("listen 127.0.0.1:%d;" % stack.port, "listen 127.0.0.1:%d;" % port)
     conf = conf.replace("pid %s/nginx.pid;" % rd, "pid %s/bench-nginx.pid;" % rd)
     conf = conf.replace(os.path.join(stack.data, "log", "access.log"), os.path.join(rd, "bench-access.log"))
+    # The hello-world's upstream is a copy of apply's: the same kept connections.
+    upstream = re.search(r"\tupstream apply \{.*?\n\t\}\n", conf, re.S).group(0)
+    conf = conf.replace(upstream, upstream.replace("upstream apply", "upstream hello")
+                        .replace("/apply.sock", "/hello.sock") + "\n" + upstream, 1)
+    keep = re.search(r"fastcgi_keep_conn \w+;", conf).group(0)
     conf = conf.replace("\t\tlocation / {", "\t\tlocation = /bench/hello {\n\t\t\tinclude %s/fastcgi.conf;\n"
-                        "\t\t\tfastcgi_pass unix:%s/hello.sock;\n\t\t}\n\n\t\tlocation / {" % (rd, rd), 1)
+                        "\t\t\t%s\n\t\t\tfastcgi_pass hello;\n\t\t}\n\n\t\tlocation / {" % (rd, keep), 1)
     path = os.path.join(rd, "bench-nginx.conf")
     with open(path, "w") as f:
         f.write(conf)

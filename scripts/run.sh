@@ -9,15 +9,16 @@
 # SMTP_URL (the mail relay; unset: a local sink writes mails to DATA_DIR/mail/), SMTP_STARTTLS=1,
 # SMTP_CAFILE (passed on to the mailer through the environment),
 # MAIL_FROM, MAIL_MAX_TRIES (default 8), MAIL_BACKOFF (seconds before the first retry, default 60),
-# WORKERS (apply's FastCGI workers, default 16: a submit waits for a shared fsync, so more
-# requests than cores must be in flight for commits to share one), STAFF_WORKERS (default 2).
+# WORKERS (apply's FastCGI workers, default 32: a submit waits for a shared fsync, so more
+# requests than cores must be in flight for commits to share one, and up to a quarter of them
+# may sit on connections nginx keeps open), STAFF_WORKERS (default 2).
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
 PORT=${PORT:-8080}
 DATA_DIR=${DATA_DIR:-$ROOT/var}
 FORMS_DIR=${FORMS_DIR:-$ROOT/forms}
-WORKERS=${WORKERS:-16}
+WORKERS=${WORKERS:-32}
 STAFF_WORKERS=${STAFF_WORKERS:-2}
 STAFF_NETWORKS=${STAFF_NETWORKS:-127.0.0.1 ::1}
 IDLE_MINUTES=${IDLE_MINUTES:-30}
@@ -91,13 +92,20 @@ cp -R "$ROOT/static/errors" "$RUN_DIR/www/errors"
 cp "$ROOT/conf/fastcgi.conf" "$RUN_DIR/fastcgi.conf"
 STAFF_ALLOW=""
 for net in $STAFF_NETWORKS; do STAFF_ALLOW="$STAFF_ALLOW			allow $net;"; done
+# Kept connections to apply, per nginx worker (2 of them): each holds an apply worker while
+# idle, so together they take at most a quarter of WORKERS and never all of them (a request
+# that needs a new connection must always find a worker that is not holding one).
+KEEPALIVE=$((WORKERS / 8))
+APPLY_KEEPALIVE="" APPLY_KEEP_CONN=off
+if [ "$KEEPALIVE" -gt 0 ]; then APPLY_KEEPALIVE="keepalive $KEEPALIVE;" APPLY_KEEP_CONN=on; fi
 USER_LINE=""
 if [ "$(id -u)" -eq 0 ]; then
 	if id www-data >/dev/null 2>&1; then USER_LINE="user www-data;"; else USER_LINE="user nobody nogroup;"; fi
 fi
 sed -e "s|@RUN_DIR@|$RUN_DIR|g" -e "s|@LOG_DIR@|$DATA_DIR/log|g" -e "s|@PORT@|$PORT|g" \
     -e "s|@STATIC_ROOT@|$RUN_DIR/www|g" -e "s|@USER_LINE@|$USER_LINE|" -e "s|@STAFF_ALLOW@|$STAFF_ALLOW|" \
-    -e "s|@LOGIN_RATE@|$LOGIN_RATE|" \
+    -e "s|@LOGIN_RATE@|$LOGIN_RATE|" -e "s|@APPLY_KEEPALIVE@|$APPLY_KEEPALIVE|" \
+    -e "s|@APPLY_KEEP_CONN@|$APPLY_KEEP_CONN|" \
     "$ROOT/conf/nginx.conf.in" > "$RUN_DIR/nginx.conf"
 
 APPLY_PID=""; STAFF_PID=""; NGINX_PID=""; MAILER_PID=""; SINK_PID=""

@@ -9,6 +9,8 @@ import glob
 import json
 import os
 import re
+import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -509,6 +511,93 @@ def test_head_has_no_body():
     st, h, body = request("HEAD", "/")
     assert st == 200 and body == ""
 
+
+
+# ---- connections nginx keeps open to apply (fastcgi_keep_conn) ----
+
+def apply_master(stack=STACK):
+    return int(open(os.path.join(stack.data, "run", "apply.pid")).read())
+
+
+def kept_connections(stack=STACK):
+    """Connections apply has accepted and not closed: connected sockets bearing the listening
+    socket's path in /proc/net/unix (columns: Num RefCount Protocol Flags Type St Inode Path)."""
+    argv = open("/proc/%d/cmdline" % apply_master(stack)).read().split("\0")
+    path = argv[argv.index("--socket") + 1]
+    n = 0
+    for line in open("/proc/net/unix").read().splitlines()[1:]:
+        f = line.split()
+        if len(f) == 8 and f[7] == path and f[5] == "03":
+            n += 1
+    return n
+
+
+def settled_connections(ok, stack=STACK):
+    """kept_connections() once ok() holds of it, or after 3 s: a connection that is not kept is closed
+    by apply just after nginx has passed the answer on, so a count taken at once may still include it."""
+    deadline = time.time() + 3
+    n = kept_connections(stack)
+    while not ok(n) and time.time() < deadline:
+        time.sleep(0.05)
+        n = kept_connections(stack)
+    return n
+
+
+# scripts/run.sh: WORKERS / 8 kept per nginx worker, two nginx workers; the harness runs the default 32.
+KEPT_MAX = 2 * (32 // 8)
+
+
+def test_connections_to_apply_kept_and_bounded():
+    for _ in range(30):
+        assert request("GET", "/f/e2e-open")[0] == 200
+    n = settled_connections(lambda k: 1 <= k <= KEPT_MAX)
+    assert 1 <= n <= KEPT_MAX, n     # closed after each request, it would be 0
+
+
+def test_more_requests_at_once_than_free_workers():
+    """Kept connections hold workers while idle: requests that need a new connection must still find one."""
+    results = []
+
+    def get():
+        results.append(request("GET", "/f/e2e-open")[0])
+
+    for _ in range(2):
+        threads = [threading.Thread(target=get) for _ in range(48)]
+        t0 = time.time()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert time.time() - t0 < 10, time.time() - t0
+    assert results == [200] * 96, results
+    n = settled_connections(lambda k: k <= KEPT_MAX)
+    assert n <= KEPT_MAX, n
+
+
+def test_reload_with_kept_connections():
+    for _ in range(10):
+        assert request("GET", "/f/e2e-open")[0] == 200
+    assert kept_connections() >= 1
+    os.kill(apply_master(), signal.SIGHUP)
+    time.sleep(0.5)
+    b = Browser()
+    for _ in range(10):
+        assert b.get("/f/e2e-open")[0] == 200
+    receipt, _ = receipt_of(submit(b)[1][2])
+    assert receipt and STACK.sql("SELECT count(*) FROM applications WHERE receipt='%s'" % receipt) == "1"
+
+
+def test_few_workers_keep_no_connections():
+    """Under 8 workers nothing is kept: a kept connection could hold the only free worker."""
+    few = harness.Stack(extra_env={"WORKERS": "4"})
+    try:
+        for _ in range(10):
+            assert request("GET", "/f/e2e-open", port=few.port)[0] == 200
+        n = settled_connections(lambda k: k == 0, few)
+        assert n == 0, n
+    finally:
+        few.stop()
+        shutil.rmtree(few.tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
