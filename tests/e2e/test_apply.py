@@ -555,21 +555,25 @@ def test_connections_to_apply_kept_and_bounded():
 
 
 def test_more_requests_at_once_than_free_workers():
-    """Kept connections hold workers while idle: requests that need a new connection must still find one."""
-    results = []
+    """More clients than workers (48 > 32), each asking again as soon as answered, for 4 s: all served,
+    none slow.  (Too slow a client to show the starvation keepalive_requests prevents: without it this
+    still passes; make bench's wrk at 64 connections showed it.)"""
+    results, slowest = [], [0.0]
+    stop = time.time() + 4
 
-    def get():
-        results.append(request("GET", "/f/e2e-open")[0])
+    def client():
+        while time.time() < stop:
+            t0 = time.time()
+            results.append(request("GET", "/f/e2e-open")[0])
+            slowest[0] = max(slowest[0], time.time() - t0)
 
-    for _ in range(2):
-        threads = [threading.Thread(target=get) for _ in range(48)]
-        t0 = time.time()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert time.time() - t0 < 10, time.time() - t0
-    assert results == [200] * 96, results
+    threads = [threading.Thread(target=client) for _ in range(48)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) > 48 and set(results) == {200}, (len(results), set(results))
+    assert slowest[0] < 1.5, slowest[0]
     n = settled_connections(lambda k: k <= KEPT_MAX)
     assert n <= KEPT_MAX, n
 
