@@ -92,10 +92,11 @@ cp -R "$ROOT/static/errors" "$RUN_DIR/www/errors"
 cp "$ROOT/conf/fastcgi.conf" "$RUN_DIR/fastcgi.conf"
 STAFF_ALLOW=""
 for net in $STAFF_NETWORKS; do STAFF_ALLOW="$STAFF_ALLOW			allow $net;"; done
-# Kept connections to apply, per nginx worker (2 of them): each holds an apply worker while
-# idle, so together they take at most a quarter of WORKERS and never all of them (a request
-# that needs a new connection must always find a worker that is not holding one).
-KEEPALIVE=$((WORKERS / 8))
+# Kept connections to apply, per nginx worker: each holds an apply worker while idle, so
+# together they take at most a quarter of WORKERS and never all of them (a request that needs
+# a new connection must always find a worker that is not holding one).
+NGINX_WORKERS=2
+KEEPALIVE=$((WORKERS / 4 / NGINX_WORKERS))
 APPLY_KEEPALIVE="" APPLY_KEEP_CONN=off
 if [ "$KEEPALIVE" -gt 0 ]; then APPLY_KEEPALIVE="keepalive $KEEPALIVE;" APPLY_KEEP_CONN=on; fi
 USER_LINE=""
@@ -105,7 +106,7 @@ fi
 sed -e "s|@RUN_DIR@|$RUN_DIR|g" -e "s|@LOG_DIR@|$DATA_DIR/log|g" -e "s|@PORT@|$PORT|g" \
     -e "s|@STATIC_ROOT@|$RUN_DIR/www|g" -e "s|@USER_LINE@|$USER_LINE|" -e "s|@STAFF_ALLOW@|$STAFF_ALLOW|" \
     -e "s|@LOGIN_RATE@|$LOGIN_RATE|" -e "s|@APPLY_KEEPALIVE@|$APPLY_KEEPALIVE|" \
-    -e "s|@APPLY_KEEP_CONN@|$APPLY_KEEP_CONN|" \
+    -e "s|@APPLY_KEEP_CONN@|$APPLY_KEEP_CONN|" -e "s|@NGINX_WORKERS@|$NGINX_WORKERS|" \
     "$ROOT/conf/nginx.conf.in" > "$RUN_DIR/nginx.conf"
 
 APPLY_PID=""; STAFF_PID=""; NGINX_PID=""; MAILER_PID=""; SINK_PID=""
