@@ -10,7 +10,6 @@ GET figures N times, interleaved, and reports the medians (default 1: on a share
 machine one run can land in a neighbour's burst); WORKERS (default 32, as make run).
 """
 import concurrent.futures
-import glob
 import os
 import re
 import shutil
@@ -61,14 +60,6 @@ def wrk_rounds(urls, conns):
         for u in urls:
             runs[u].append(wrk(u, conns))
     return [(sorted(r for r, _ in runs[u])[len(runs[u]) // 2], sum(e for _, e in runs[u])) for u in urls]
-
-
-def run_dir(stack):
-    for d in glob.glob("/tmp/shinjuku-run.*"):
-        conf = os.path.join(d, "nginx.conf")
-        if os.path.exists(conf) and stack.data in open(conf).read():
-            return d
-    raise RuntimeError("run directory not found")
 
 
 def bench_nginx(stack, rd, port):
@@ -239,7 +230,7 @@ def bench_export(stack):
 def main():
     stack = harness.Stack(extra_env={"WORKERS": WORKERS})
     harness.STACK = stack
-    rd = run_dir(stack)
+    rd = stack.run_dir()
     hello = subprocess.Popen([os.path.join(BUILD, "bench", "hello"), "--socket", os.path.join(rd, "hello.sock"),
                               "--workers", WORKERS])
     with open(os.path.join(rd, "www", "static", "bench5k.html"), "w") as f:

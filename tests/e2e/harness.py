@@ -83,6 +83,23 @@ class Stack:
         except subprocess.TimeoutExpired:
             self.crash()
 
+    def run_dirs(self):
+        """The run directories scripts/run.sh made for this stack (one per start): each holds the
+        generated nginx.conf, which names this stack's data directory, and the FastCGI sockets."""
+        found = []
+        for d in glob.glob("/tmp/shinjuku-run.*"):
+            conf = os.path.join(d, "nginx.conf")
+            if os.path.exists(conf) and self.data in open(conf).read():
+                found.append(d)
+        return found
+
+    def run_dir(self):
+        """The run directory of the stack's latest start."""
+        dirs = self.run_dirs()
+        if not dirs:
+            raise RuntimeError("run directory not found")
+        return max(dirs, key=lambda d: os.path.getmtime(os.path.join(d, "nginx.conf")))
+
     def db(self):
         return os.path.join(self.data, "db", "platform.sqlite")
 

@@ -8,7 +8,6 @@ key (via the recovery key) and be the answers that resident sent.
 Prints TAP and "N acknowledged, N found".  Dummy data only.
 Usage: test_crash.py BUILD_DIR [SECONDS]
 """
-import glob
 import json
 import os
 import random
@@ -148,10 +147,8 @@ def main():
             print("#   " + why)
     print("1..%d" % len(checks))
     print("%d acknowledged, %d found" % (len(acked), found))
-    for d in glob.glob("/tmp/shinjuku-run.*"):
-        conf = os.path.join(d, "nginx.conf")
-        if os.path.exists(conf) and stack.data in open(conf).read():
-            shutil.rmtree(d, ignore_errors=True)
+    for d in stack.run_dirs():
+        shutil.rmtree(d, ignore_errors=True)
     if failed == 0:
         shutil.rmtree(stack.tmp, ignore_errors=True)
     else:
