@@ -92,9 +92,17 @@ static const struct kv_decl cookie_keys[C__COUNT] = {
 	[C_CSRF_HOST] = { "__Host-csrf", 64, 1, kv_valid_b64url },
 };
 
+/*
+ * A section and, once an application of it was sealed, its current key:
+ * remembered so that a submit does not read the database for it.  The
+ * writer stores only applications sealed to the current key (DB_STALE_KEY
+ * otherwise), so a rotation is never missed; a reload forgets the key too.
+ */
 struct section {
-	char	id[64];
-	char	name[256];
+	char		id[64];
+	char		name[256];
+	char		key_id[SEAL_KEYID_LEN + 1];	/* "" until read */
+	unsigned char	pk[SEAL_PK_LEN];
 };
 
 /*
@@ -152,32 +160,36 @@ section_collect(const char *id, const char *name, void *arg)
 	if (app->nsections == MAX_SECTIONS)
 		return 1;
 	s = &app->sections[app->nsections++];
+	memset(s, 0, sizeof(*s));
 	snprintf(s->id, sizeof(s->id), "%s", id);
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	return 0;
 }
 
-static int
-section_known(const char *id, void *arg)
-{
-	struct app	*app = arg;
-	size_t		 i;
 
-	for (i = 0; i < app->nsections; i++)
-		if (strcmp(app->sections[i].id, id) == 0)
-			return 1;
-	return 0;
-}
-
-static const char *
-section_name(const struct app *app, const char *id)
+static struct section *
+section_find(struct app *app, const char *id)
 {
 	size_t i;
 
 	for (i = 0; i < app->nsections; i++)
 		if (strcmp(app->sections[i].id, id) == 0)
-			return app->sections[i].name;
-	return id;
+			return &app->sections[i];
+	return NULL;
+}
+
+static int
+section_known(const char *id, void *arg)
+{
+	return section_find(arg, id) != NULL;
+}
+
+static const char *
+section_name(struct app *app, const char *id)
+{
+	const struct section *s = section_find(app, id);
+
+	return s != NULL ? s->name : id;
 }
 
 static void
@@ -784,20 +796,71 @@ store_by_writer(struct db_store_req *r, void *arg)
 	return storer_store(arg, r);
 }
 
+/* The section's current key: remembered (struct section), or read when fresh or not yet known. */
+static int
+section_key(struct ctx *c, int fresh, char key_id[SEAL_KEYID_LEN + 1], unsigned char pk[SEAL_PK_LEN])
+{
+	struct section *s = section_find(c->app, c->proc->section);
+
+	if (s == NULL)
+		return -1;
+	if ((fresh || s->key_id[0] == '\0') && db_key_current(c->app->db, s->id, s->key_id, s->pk) != 0) {
+		s->key_id[0] = '\0';
+		return -1;
+	}
+	memcpy(key_id, s->key_id, sizeof(s->key_id));
+	memcpy(pk, s->pk, SEAL_PK_LEN);
+	return 0;
+}
+
+/*
+ * Seal the payload to the section's key and store it through the writer;
+ * when the key was rotated since this worker read it, once more with the
+ * new one.  Returns like db_app_store.
+ */
+static int
+seal_and_store(struct ctx *c, struct db_app *app, const struct buf *payload, char receipt[DB_RECEIPT_LEN + 1])
+{
+	struct buf	 sealed;
+	unsigned char	 pk[SEAL_PK_LEN];
+	char		 key_id[SEAL_KEYID_LEN + 1];
+	int		 fresh, rc = -1;
+
+	buf_init(&sealed);
+	for (fresh = 0; fresh < 2; fresh++) {
+		buf_reset(&sealed);
+		if (section_key(c, fresh, key_id, pk) == -1 ||
+		    seal_box(pk, payload->data, payload->len, &sealed) == -1) {
+			rc = -1;
+			break;
+		}
+		app->key_id = key_id;
+		app->sealed = sealed.data;
+		app->sealed_len = sealed.len;
+		rc = db_app_store_via(app, receipt, store_by_writer, &c->app->writer);
+		if (rc != DB_STALE_KEY)
+			break;
+		log_msg(LOG_INFO, "section %s has a new key: sealed again", c->proc->section);
+	}
+	app->key_id = NULL;
+	app->sealed = NULL;
+	buf_free(&sealed);
+	return rc == DB_STALE_KEY ? -1 : rc;
+}
+
 static void
 send_application(struct ctx *c, const struct answers *as)
 {
 	struct db_app	 app;
-	struct buf	 json, payload, sealed;
-	unsigned char	 nonce[NONCE_LEN], pk[SEAL_PK_LEN];
-	char		 key_id[SEAL_KEYID_LEN + 1], receipt[DB_RECEIPT_LEN + 1], inquiry[INQUIRY_LEN + 1];
+	struct buf	 json, payload;
+	unsigned char	 nonce[NONCE_LEN];
+	char		 receipt[DB_RECEIPT_LEN + 1], inquiry[INQUIRY_LEN + 1];
 	struct db_app_status st;
 	struct arrival	 arrival = { c, as };
 	int		 rc;
 
 	buf_init(&json);
 	buf_init(&payload);
-	buf_init(&sealed);
 	memset(&app, 0, sizeof(app));
 	if (answers_json(as, &json) == -1)
 		goto fail;
@@ -807,24 +870,19 @@ send_application(struct ctx *c, const struct answers *as)
 		    "お手数ですが、もう一度入力してください。");
 		goto done;
 	}
-	if (sealed_payload(c, &json, &payload) == -1 ||
-	    db_key_current(c->app->db, c->proc->section, key_id, pk) != 0 ||
-	    seal_box(pk, payload.data, payload.len, &sealed) == -1)
+	if (sealed_payload(c, &json, &payload) == -1)
 		goto fail;
 	inquiry_key(c, nonce, inquiry);
 	app.procedure_id = c->proc->id;
 	app.section_id = c->proc->section;
 	app.form_hash = c->proc->hash;
-	app.key_id = key_id;
-	app.sealed = sealed.data;
-	app.sealed_len = sealed.len;
 	app.received_at = c->w.now;
 	app.mail = arrival_mail;
 	app.mail_arg = &arrival;
 	if (seal_mac(c->app->mac_key, "submit", nonce, NONCE_LEN, app.submit_hash) == -1 ||
 	    inquiry_hash(c, inquiry, app.inquiry_hash) == -1)
 		goto fail;
-	rc = db_app_store_via(&app, receipt, store_by_writer, &c->app->writer);
+	rc = seal_and_store(c, &app, &payload, receipt);
 	if (rc == -1)
 		goto fail;
 	/* A replay shows the first submission's receipt, with its own time. */
@@ -839,7 +897,6 @@ done:
 	sodium_memzero(inquiry, sizeof(inquiry));
 	buf_wipe(&json);
 	buf_wipe(&payload);
-	buf_free(&sealed);
 }
 
 static int

@@ -788,15 +788,35 @@ db_app_store_via(const struct db_app *app, char receipt[DB_RECEIPT_LEN + 1],
 		memcpy(receipt, r.receipt, DB_RECEIPT_LEN + 1);
 	else
 		receipt[0] = '\0';
-	return rc == 0 || rc == DB_EXISTS ? rc : -1;
+	return rc == 0 || rc == DB_EXISTS || rc == DB_STALE_KEY ? rc : -1;
 }
 
-/* A new application under the receipt its sender drew: 0, DB_TAKEN or -1. */
+/*
+ * Workers remember a section's key between requests; checking it here, in
+ * the transaction that stores, makes a rotation take effect at once: 1 when
+ * key_id is the section's current key, 0 when not, -1 on error.
+ */
+static int
+key_is_current(struct db *db, const char *section_id, const char *key_id)
+{
+	unsigned char	pk[SEAL_PK_LEN];
+	char		current[SEAL_KEYID_LEN + 1];
+	int		rc = db_key_current(db, section_id, current, pk);
+
+	if (rc == -1)
+		return -1;
+	return rc == 0 && strcmp(current, key_id) == 0;
+}
+
+/* A new application under the receipt its sender drew: 0, DB_TAKEN, DB_STALE_KEY or -1. */
 static int
 insert_new(struct db *db, const struct db_store_req *r)
 {
-	int taken = receipt_taken(db, r->receipt);
+	int current = key_is_current(db, r->app.section_id, r->app.key_id), taken;
 
+	if (current != 1)
+		return current == 0 ? DB_STALE_KEY : -1;
+	taken = receipt_taken(db, r->receipt);
 	if (taken != 0)
 		return taken == 1 ? DB_TAKEN : -1;
 	if (app_insert(db, &r->app, r->receipt) == -1)

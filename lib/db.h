@@ -21,6 +21,7 @@
 #define DB_NOTFOUND	1
 #define DB_EXISTS	2
 #define DB_TAKEN	3	/* a receipt drawn by the caller is already in use */
+#define DB_STALE_KEY	4	/* sealed to a key that is no longer the section's current one */
 #define DB_SCHEMA_VERSION 3
 #define DB_RECEIPT_LEN	14	/* "1234-5678-9012" */
 
@@ -88,6 +89,8 @@ struct db_app {
  * with the same submit_hash exists its receipt is returned with DB_EXISTS
  * (a replayed or double-clicked send); otherwise a fresh random receipt is
  * drawn and the row committed (durably: synchronous=FULL) before returning 0.
+ * DB_STALE_KEY when app->key_id is not the section's current key (a key
+ * rotated since the caller read it): nothing is stored; seal again.
  */
 int	db_app_store(struct db *db, const struct db_app *app, char receipt[DB_RECEIPT_LEN + 1]);
 
@@ -97,8 +100,9 @@ int	db_app_store(struct db *db, const struct db_app *app, char receipt[DB_RECEIP
  * already drawn and its arrival mail already made (db_app_store_via); app.mail
  * is not used.  Each gets its own savepoint and result: 0 stored, DB_EXISTS
  * (same submit_hash: receipt is overwritten with the stored one), DB_TAKEN
- * (draw again), -1.  If the commit fails every result is -1.  Returns the
- * number stored, or -1 when the transaction failed.
+ * (draw again), DB_STALE_KEY (app.key_id is not the section's current key:
+ * nothing stored, seal again), -1.  If the commit fails every result is -1.
+ * Returns the number stored, or -1 when the transaction failed.
  */
 struct db_store_req {
 	struct db_app			 app;

@@ -504,7 +504,8 @@ exchange(struct storer_client *cl, struct buf *req, struct buf *ans, struct db_s
 	rd.left = ans->len;
 	rd.bad = 0;
 	result = (int32_t)get_u32(&rd);
-	if (result != 0 && result != DB_EXISTS && result != DB_TAKEN && result != -1)
+	if (result != 0 && result != DB_EXISTS && result != DB_TAKEN && result != DB_STALE_KEY &&
+	    result != -1)
 		return -1;
 	if (ans->data[REPLY_LEN - 1] != '\0' || strlen(ans->data + 4) != DB_RECEIPT_LEN)
 		return -1;

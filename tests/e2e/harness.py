@@ -132,8 +132,9 @@ def request(method, path, body=None, headers=None, port=None):
 class Browser:
     """Keeps the CSRF cookie and the last form's hidden fields, like a browser."""
 
-    def __init__(self):
+    def __init__(self, port=None):
         self.cookie = None
+        self.port = port  # None: the running stack's
 
     def _hdr(self):
         return {"Cookie": self.cookie} if self.cookie else {}
@@ -143,13 +144,13 @@ class Browser:
             self.cookie = c.split(";")[0]
 
     def get(self, path):
-        st, h, body = request("GET", path, headers=self._hdr())
+        st, h, body = request("GET", path, headers=self._hdr(), port=self.port)
         self._keep_cookie(h)
         return st, h, body
 
     def post(self, path, pairs, raw=None):
         body = raw if raw is not None else urllib.parse.urlencode(pairs)
-        st, h, out = request("POST", path, body=body, headers=self._hdr())
+        st, h, out = request("POST", path, body=body, headers=self._hdr(), port=self.port)
         self._keep_cookie(h)
         return st, h, out
 

@@ -30,9 +30,9 @@ class _Stack:
 STACK = _Stack()
 
 
-def formctl(*args):
+def formctl(*args, stack=STACK):
     """The command line of formctl on the stack's data and forms, with args."""
-    return [os.path.join(BUILD, "formctl"), "--data", STACK.data, "--forms", STACK.forms] + list(args)
+    return [os.path.join(BUILD, "formctl"), "--data", stack.data, "--forms", stack.forms] + list(args)
 
 # ---- cases ----
 
@@ -621,6 +621,33 @@ def test_few_workers_keep_no_connections():
     finally:
         few.stop()
         shutil.rmtree(few.tmp, ignore_errors=True)
+
+
+def test_worker_seals_again_after_key_rotation():
+    """A worker remembers its section's key; after a rotation the writer refuses the old one and the
+    worker seals the same application again with the new key (one worker: the same one both times)."""
+    one = harness.Stack(extra_env={"WORKERS": "1"})
+    try:
+        b = Browser(port=one.port)
+        receipts = [receipt_of(submit(b)[1][2])[0]]
+        r = subprocess.run(formctl("key", "rotate", "yotsuya-hc", stack=one), capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        receipts.append(receipt_of(submit(b, valid_answers(f_name="試験ダミー五郎"))[1][2])[0])
+        assert all(receipts), receipts
+        keys = one.sql("SELECT key_id FROM section_keys WHERE section_id = 'yotsuya-hc'"
+                       " ORDER BY created_at, rowid").splitlines()
+        used = [one.sql("SELECT key_id FROM applications WHERE receipt = '%s'" % x) for x in receipts]
+        assert len(keys) == 2 and used == keys, (keys, used)
+        log = open(os.path.join(one.data, "log", "apply.log")).read()
+        assert "section yotsuya-hc has a new key: sealed again" in log
+        out = subprocess.run([os.path.join(BUILD, "tests", "open_app"), one.db(),
+                              os.path.join(one.data, "demo-recovery-keys.txt"), receipts[1]],
+                             capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        assert json.loads(out.stdout)["answers"]["name"] == "試験ダミー五郎"
+    finally:
+        one.stop()
+        shutil.rmtree(one.tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

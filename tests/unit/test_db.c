@@ -204,6 +204,48 @@ batch_failed_request_leaves_others(void)
 }
 
 static void
+stale_key_stores_nothing(void)
+{
+	unsigned char	sealed[4] = { 0 }, pk2[SEAL_PK_LEN] = { 2 };
+	char		r[DB_RECEIPT_LEN + 1];
+	struct db_app	a;
+	struct db	*db;
+	int64_t		n;
+
+	/* a worker that still has the key from before a rotation */
+	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
+	T_CHECK(db_key_add(db, "sec-a", "fedcba9876543210", pk2, "w", 1, 2) == 0);
+	sample_app(&a, sealed, 50);
+	T_CHECK(db_app_store(db, &a, r) == DB_STALE_KEY);
+	T_STREQ(r, "");
+	T_CHECK(db_app_count(db, &n) == 0 && n == 0);
+	a.key_id = "fedcba9876543210";
+	T_CHECK(db_app_store(db, &a, r) == 0);
+	T_CHECK(db_app_count(db, &n) == 0 && n == 1);
+	db_close(db);
+}
+
+static void
+batch_stale_key_alone_refused(void)
+{
+	unsigned char		sealed[4] = { 0 };
+	struct db_store_req	r[3];
+	struct db_outbox_item	m = { "arrival", "e2e-open", "sec-a", sealed, 4, 5, NULL };
+	struct db		*db;
+	int64_t			n;
+
+	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
+	batch_of(r, 3, sealed, 60);
+	r[1].app.key_id = "ffffffffffffffff";	/* no such key: not current either */
+	r[1].mail = &m;
+	T_CHECK(db_app_store_batch(db, r, 3) == 2);
+	T_CHECK(r[0].result == 0 && r[1].result == DB_STALE_KEY && r[2].result == 0);
+	T_CHECK(db_app_count(db, &n) == 0 && n == 2);
+	T_CHECK(db_outbox_count(db, "pending", &n) == 0 && n == 0);
+	db_close(db);
+}
+
+static void
 status_lookup(void)
 {
 	unsigned char sealed[4] = { 0 };
@@ -801,6 +843,8 @@ main(void)
 	T_RUN(batch_same_submit_twice_stores_once);
 	T_RUN(batch_taken_receipt_alone_refused);
 	T_RUN(batch_failed_request_leaves_others);
+	T_RUN(stale_key_stores_nothing);
+	T_RUN(batch_stale_key_alone_refused);
 	T_RUN(status_lookup);
 	T_RUN(throttle_windows);
 	T_RUN(staff_add_and_lookup);

@@ -304,6 +304,27 @@ replay_gets_first_receipt(void)
 }
 
 static void
+stale_key_answered(void)
+{
+	struct storer_client	cl;
+	struct db_store_req	r;
+	pid_t			writer;
+	int			lfd;
+	int64_t			n;
+
+	T_CHECK((lfd = fresh_writer_socket()) != -1);
+	writer = start_writer(lfd);
+	storer_client_init(&cl, sock_path);
+	sample(&r, NULL, 11);
+	r.app.key_id = "ffffffffffffffff";	/* not the section's current key */
+	T_CHECK(storer_store(&cl, &r) == 0 && r.result == DB_STALE_KEY);
+	storer_client_close(&cl);
+	stop(writer);
+	close(lfd);
+	T_CHECK(count_apps(&n) == 0 && n == 0);
+}
+
+static void
 writer_restart_is_survived(void)
 {
 	struct storer_client	cl;
@@ -381,6 +402,7 @@ main(void)
 	T_RUN(bad_mail_flag_refused);
 	T_RUN(many_clients_all_stored);
 	T_RUN(replay_gets_first_receipt);
+	T_RUN(stale_key_answered);
 	T_RUN(writer_restart_is_survived);
 	T_RUN(no_writer_gives_up);
 	T_RUN(broken_frame_drops_only_that_client);
