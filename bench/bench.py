@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """make bench: throughput ratios measured in one run on this machine, through
-the project's real nginx configuration (the generated one, plus one location
-for the bare FastCGI hello-world).  Prints figures and ratios; never fails on
-an absolute time.  Dummy data only.
+the project's real nginx configuration (the generated one, plus a location for
+the bare FastCGI hello-world and one for the same program padded to the form
+page's size).  Prints figures and ratios; never fails on an absolute time.
+Dummy data only.
 Usage: bench.py BUILD_DIR
 Environment: BENCH_SECONDS (per wrk run, default 5); BENCH_ONLY=get,durable,export
 (any of them; default all); BENCH_ROUNDS=N runs the static, hello-world and form
@@ -62,19 +63,24 @@ def wrk_rounds(urls, conns):
     return [(sorted(r for r, _ in runs[u])[len(runs[u]) // 2], sum(e for _, e in runs[u])) for u in urls]
 
 
+# The hello-world programs: name (upstream, socket and /bench/ path), and --pad (0: the bare page).
+HELLOS = (("hello", 0), ("hello-sized", None))
+
+
 def bench_nginx(stack, rd, port):
-    """The stack's own nginx.conf on another port, with one extra location for the hello program."""
+    """The stack's own nginx.conf on another port, with one extra location per hello program."""
     conf = open(os.path.join(rd, "nginx.conf")).read()
     conf = conf.replace("listen 127.0.0.1:%d;" % stack.port, "listen 127.0.0.1:%d;" % port)
     conf = conf.replace("pid %s/nginx.pid;" % rd, "pid %s/bench-nginx.pid;" % rd)
     conf = conf.replace(os.path.join(stack.data, "log", "access.log"), os.path.join(rd, "bench-access.log"))
-    # The hello-world's upstream is a copy of apply's: the same kept connections.
+    # A hello-world's upstream is a copy of apply's: the same kept connections.
     upstream = re.search(r"\tupstream apply \{.*?\n\t\}\n", conf, re.S).group(0)
-    conf = conf.replace(upstream, upstream.replace("upstream apply", "upstream hello")
-                        .replace("/apply.sock", "/hello.sock") + "\n" + upstream, 1)
     keep = re.search(r"fastcgi_keep_conn \w+;", conf).group(0)
-    conf = conf.replace("\t\tlocation / {", "\t\tlocation = /bench/hello {\n\t\t\tinclude %s/fastcgi.conf;\n"
-                        "\t\t\t%s\n\t\t\tfastcgi_pass hello;\n\t\t}\n\n\t\tlocation / {" % (rd, keep), 1)
+    for name, _ in HELLOS:
+        conf = conf.replace(upstream, upstream.replace("upstream apply", "upstream " + name)
+                            .replace("/apply.sock", "/%s.sock" % name) + "\n" + upstream, 1)
+        conf = conf.replace("\t\tlocation / {", "\t\tlocation = /bench/%s {\n\t\t\tinclude %s/fastcgi.conf;\n"
+                            "\t\t\t%s\n\t\t\tfastcgi_pass %s;\n\t\t}\n\n\t\tlocation / {" % (name, rd, keep, name), 1)
     path = os.path.join(rd, "bench-nginx.conf")
     with open(path, "w") as f:
         f.write(conf)
@@ -183,13 +189,23 @@ def fill(stack, n):
                    check=True)
 
 
-def bench_get(base):
-    (static, _), (hello_rps, _), (form, errs) = wrk_rounds(
-        [base + "/static/bench5k.html", base + "/bench/hello", base + "/f/e2e-open"], 32)
+def bench_get(base, form_bytes):
+    (static, _), (hello_rps, _), (sized, _), (form, errs) = wrk_rounds(
+        [base + "/static/bench5k.html", base + "/bench/hello", base + "/bench/hello-sized", base + "/f/e2e-open"], 32)
     say("static 5 KB file (nginx alone):      %9.0f req/s" % static)
     say("bare FastCGI hello-world:            %9.0f req/s   %.2fx the static file" % (hello_rps, hello_rps / static))
     say("resident form page GET (apply):      %9.0f req/s   %.2fx the hello-world (target >= 0.8)%s" %
         (form, form / hello_rps, "  [%d non-2xx]" % errs if errs else ""))
+    say("  (hello-world padded to the form page's %d bytes: %.0f req/s; the form page is %.2fx it: what is left "
+        "is apply's own work)" % (form_bytes, sized, form / sized))
+
+
+def form_page_bytes(port):
+    """The length of the form page's body, as the benchmark's GET receives it."""
+    st, hdrs, _ = harness.request("GET", "/f/e2e-open", port=port)
+    if st != 200:
+        raise RuntimeError("form page: %d" % st)
+    return int(hdrs["content-length"])
 
 
 def fsync_rate(stack):
@@ -231,8 +247,7 @@ def main():
     stack = harness.Stack(extra_env={"WORKERS": WORKERS})
     harness.STACK = stack
     rd = stack.run_dir()
-    hello = subprocess.Popen([os.path.join(BUILD, "bench", "hello"), "--socket", os.path.join(rd, "hello.sock"),
-                              "--workers", WORKERS])
+    hellos = []
     with open(os.path.join(rd, "www", "static", "bench5k.html"), "w") as f:
         f.write("<!DOCTYPE html><title>x</title>" + "x" * (5120 - 31))
     shutil.copy(os.path.join(stack.forms, "e2e-open.yaml"), os.path.join(stack.forms, "bench-export.yaml"))
@@ -244,21 +259,29 @@ def main():
     ng = bench_nginx(stack, rd, port)
     time.sleep(1)
     try:
+        form_bytes = form_page_bytes(port)
+        for name, pad in HELLOS:
+            hellos.append(subprocess.Popen([os.path.join(BUILD, "bench", "hello"), "--socket",
+                                            os.path.join(rd, name + ".sock"), "--workers", WORKERS,
+                                            "--pad", str(form_bytes if pad is None else pad)]))
+        time.sleep(1)
         base = "http://127.0.0.1:%d" % port
         say("## make bench, %s, %d s per wrk run (wrk -t2), nproc=%d, %s FastCGI workers%s" %
             (time.strftime("%Y-%m-%d %H:%M"), SECS, os.cpu_count(), WORKERS,
              ", medians of %d interleaved rounds" % ROUNDS if ROUNDS > 1 else ""))
         if "get" in PARTS:
-            bench_get(base)
+            bench_get(base, form_bytes)
         if "durable" in PARTS:
             bench_durable(stack, rd, port)
         if "export" in PARTS:
             bench_export(stack)
     finally:
         ng.terminate()
-        hello.terminate()
+        for h in hellos:
+            h.terminate()
         ng.wait()
-        hello.wait()
+        for h in hellos:
+            h.wait()
         stack.stop()
         shutil.rmtree(stack.tmp, ignore_errors=True)
     os.makedirs(os.path.join(BUILD, "bench"), exist_ok=True)
