@@ -6,7 +6,7 @@ page's size).  Prints figures and ratios; never fails on an absolute time.
 Dummy data only.
 Usage: bench.py BUILD_DIR
 Environment: BENCH_SECONDS (per wrk run, default 5); BENCH_ONLY=get,durable,export
-(any of them; default all); BENCH_ROUNDS=N runs the static, hello-world and form
+(any of them; default all); BENCH_ROUNDS=N runs the static, both hello-world and the form
 GET figures N times, interleaved, and reports the medians (default 1: on a shared
 machine one run can land in a neighbour's burst); WORKERS (default 32, as make run).
 """
