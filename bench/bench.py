@@ -11,9 +11,11 @@ GET figures N times, interleaved, and reports the medians (default 1: on a share
 machine one run can land in a neighbour's burst); WORKERS (default 32, as make run).
 """
 import concurrent.futures
+import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -87,17 +89,17 @@ def bench_nginx(stack, rd, port):
     return subprocess.Popen(["nginx", "-p", rd, "-c", path, "-e", os.path.join(rd, "bench-error.log")])
 
 
-def prepare_sends(n):
-    """n distinct confirmation pages' send bodies (each a fresh nonce), all under one CSRF cookie.
-    Made through the real confirm step, by 8 clients at once."""
+def prepare_sends(n, proc):
+    """n distinct confirmation pages' send bodies (each a fresh nonce) for procedure proc, all under one
+    CSRF cookie.  Made through the real confirm step, by 8 clients at once."""
     b = Browser()
-    _, _, page = b.get("/f/e2e-open")
+    _, _, page = b.get("/f/" + proc)
     csrf = csrf_of(page)
 
     def one(_):
         c = Browser()
         c.cookie = b.cookie
-        st, _, page = c.post("/f/e2e-open", [("csrf", csrf), ("action", "confirm")] + valid_answers())
+        st, _, page = c.post("/f/" + proc, [("csrf", csrf), ("action", "confirm")] + valid_answers())
         if st != 200:
             raise RuntimeError("confirm failed: %d" % st)
         return urllib.parse.urlencode(hidden_pairs(page) + [("action", "send")])
@@ -106,7 +108,7 @@ def prepare_sends(n):
         return list(pool.map(one, range(n))), b.cookie
 
 
-def lua_for(bodies_file, cookie, threads=2):
+def lua_for(bodies_file, cookie, proc, threads=2):
     path = bodies_file + ".lua"
     with open(path, "w") as f:
         f.write('''
@@ -124,10 +126,10 @@ function request()
   local body = bodies[i]
   i = i + %d
   if i > #bodies then i = id + 1 end
-  return wrk.format("POST", "/f/e2e-open", {["Content-Type"] = "application/x-www-form-urlencoded",
+  return wrk.format("POST", "/f/%s", {["Content-Type"] = "application/x-www-form-urlencoded",
     ["Cookie"] = "%s"}, body)
 end
-''' % (bodies_file, threads, cookie))
+''' % (bodies_file, threads, proc, cookie))
     return path
 
 
@@ -143,9 +145,9 @@ def cpu_times():
     return (v[0] + v[1] + v[2] + v[5] + v[6]) / hz, v[7] / hz
 
 
-def durable(stack, rd, port, conns, n):
-    bodies, cookie = prepare_sends(n)
-    bf = os.path.join(rd, "bodies-%d.txt" % conns)
+def durable(stack, rd, port, conns, n, proc="e2e-open"):
+    bodies, cookie = prepare_sends(n, proc)
+    bf = os.path.join(rd, "bodies-%s-%d.txt" % (proc, conns))
     with open(bf, "w") as f:
         f.write("\n".join(bodies) + "\n")
     log = os.path.join(rd, "bench-access.log")
@@ -153,7 +155,7 @@ def durable(stack, rd, port, conns, n):
     before = int(stack.sql("SELECT count(*) FROM applications"))
     # wrk's own clock starts once its Lua scripts have read the bodies (a quarter of a second)
     cpu0 = cpu_times()
-    out = wrk_output("http://127.0.0.1:%d/f/e2e-open" % port, conns, lua_for(bf, cookie))
+    out = wrk_output("http://127.0.0.1:%d/f/%s" % (port, proc), conns, lua_for(bf, cookie, proc))
     m = re.search(r"(\d+) requests in ([\d.]+)(ms|s|m)", out)
     secs = float(m.group(2)) * {"ms": 0.001, "s": 1, "m": 60}[m.group(3)]
     cpu1 = cpu_times()
@@ -161,7 +163,7 @@ def durable(stack, rd, port, conns, n):
     stored = int(stack.sql("SELECT count(*) FROM applications")) - before
     times = []
     for line in open(log).readlines()[start_lines:]:
-        if '"POST /f/e2e-open" 200' in line:
+        if '"POST /f/%s" 200' % proc in line:
             times.append(float(line.split()[-1]))
     wrapped = stored < len(times) * 0.99
     # receipts shown (a 200 carries one only after its commit), each of them stored unless bodies ran out
@@ -182,6 +184,24 @@ def export_run(stack, rows):
     assert m and written and int(written.group(1)) == rows, p.stderr
     secs, rss = float(m.group(1)), int(m.group(2))
     return rows / max(secs, 0.001), rss
+
+
+def add_procedure(stack, new_id, extra=""):
+    """A copy of e2e-open under another id, with extra lines (e.g. mail texts) before its fields;
+    apply is told to reload its forms."""
+    with open(os.path.join(stack.forms, "e2e-open.yaml")) as f:
+        src = f.read().replace("id: e2e-open", "id: " + new_id).replace("\nfields:\n", "\n" + extra + "fields:\n", 1)
+    with open(os.path.join(stack.forms, new_id + ".yaml"), "w") as f:
+        f.write(src)
+    subprocess.run([os.path.join(BUILD, "formctl"), "--data", stack.data, "--forms", stack.forms, "reload"],
+                   check=True, stdout=subprocess.DEVNULL)
+
+
+def mail_texts(stack):
+    """The mail: block of the e2e-mail test procedure."""
+    with open(os.path.join(stack.forms, "e2e-mail.yaml")) as f:
+        src = f.read()
+    return re.search(r"^mail:\n(?:[ \t].*\n|\n)*", src, re.M).group(0)
 
 
 def fill(stack, n):
@@ -218,16 +238,34 @@ def bench_durable(stack, rd, port):
     of the loops on either side of it (the disk is shared; its rate drifts by a third within minutes)."""
     loops = [fsync_rate(stack)]
     say("fdatasync loop on the data disk:     %9.0f writes/s" % loops[-1])
-    for conns, n in ((8, 8000 * SECS), (64, 8000 * SECS)):
-        rate, p50, p99, wrapped, cpu, steal = durable(stack, rd, port, conns, n)
+    for conns, proc, label in ((8, "e2e-open", "durable submits,  8 connections:   "),
+                               (64, "e2e-open", "durable submits, 64 connections:   "),
+                               (8, "bench-mail", "durable submits,  8 conns + mail:  ")):
+        with mailer_paused(stack):
+            rate, p50, p99, wrapped, cpu, steal = durable(stack, rd, port, conns, 8000 * SECS, proc)
+        if proc == "bench-mail" and int(stack.sql("SELECT count(*) FROM outbox WHERE procedure_id = 'bench-mail'")) == 0:
+            raise RuntimeError("bench-mail queued no arrival mail")
         loops.append(fsync_rate(stack))
         say("fdatasync loop on the data disk:     %9.0f writes/s" % loops[-1])
         fsync = (loops[-2] + loops[-1]) / 2
-        say("durable submits, %2d connections:    %9.0f submits/s %.2fx the fsync loop around it (%.0f; "
-            "target >= 1.0); p50 %.0f ms, p99 %.0f ms (nginx $request_time); CPU %.0f us per submit, "
-            "%.1f s stolen by the host%s" %
-            (conns, rate, rate / fsync, fsync, p50 * 1000, p99 * 1000, cpu * 1e6, steal,
-             "  [bodies ran out: replays included]" if wrapped else ""))
+        say("%s %9.0f submits/s %.2fx the fsync loop around it (%.0f; %s); p50 %.0f ms, p99 %.0f ms "
+            "(nginx $request_time); CPU %.0f us per submit, %.1f s stolen by the host%s" %
+            (label, rate, rate / fsync, fsync, "target >= 1.0" if proc == "e2e-open" else
+             "the ward's procedures all send one: a second seal and an outbox row", p50 * 1000, p99 * 1000,
+             cpu * 1e6, steal, "  [bodies ran out: replays included]" if wrapped else ""))
+
+
+@contextlib.contextmanager
+def mailer_paused(stack):
+    """The mailer stopped for a durable run: the queued arrival mails wait, as when the SMTP server is slow,
+    and the run measures the submits alone (without SMTP, the mailer would be retrying them meanwhile)."""
+    with open(os.path.join(stack.data, "run", "mailer.pid")) as f:
+        pid = int(f.read())
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGCONT)
 
 
 def bench_export(stack):
@@ -250,11 +288,8 @@ def main():
     hellos = []
     with open(os.path.join(rd, "www", "static", "bench5k.html"), "w") as f:
         f.write("<!DOCTYPE html><title>x</title>" + "x" * (5120 - 31))
-    shutil.copy(os.path.join(stack.forms, "e2e-open.yaml"), os.path.join(stack.forms, "bench-export.yaml"))
-    with open(os.path.join(stack.forms, "bench-export.yaml")) as f:
-        src = f.read().replace("id: e2e-open", "id: bench-export")
-    with open(os.path.join(stack.forms, "bench-export.yaml"), "w") as f:
-        f.write(src)
+    add_procedure(stack, "bench-export")
+    add_procedure(stack, "bench-mail", mail_texts(stack))
     port = harness.free_port()
     ng = bench_nginx(stack, rd, port)
     time.sleep(1)
