@@ -224,6 +224,31 @@ fresh_writer_socket(void)
 	return ok ? storer_listen(sock_path) : -1;
 }
 
+/* A writer on a fresh database and socket, and one client of it: what most cases start from. */
+struct rig {
+	int			lfd;
+	pid_t			writer;
+	struct storer_client	cl;
+};
+
+static int
+rig_up(struct rig *g)
+{
+	if ((g->lfd = fresh_writer_socket()) == -1)
+		return -1;
+	g->writer = start_writer(g->lfd);
+	storer_client_init(&g->cl, sock_path);
+	return 0;
+}
+
+static void
+rig_down(struct rig *g)
+{
+	storer_client_close(&g->cl);
+	stop(g->writer);
+	close(g->lfd);
+}
+
 static int
 count_apps(int64_t *n)
 {
@@ -279,73 +304,55 @@ many_clients_all_stored(void)
 static void
 replay_gets_first_receipt(void)
 {
-	struct storer_client	cl;
+	struct rig		g;
 	struct db_store_req	r;
 	char			first[DB_RECEIPT_LEN + 1];
-	pid_t			writer;
-	int			lfd;
 
-	T_CHECK((lfd = fresh_writer_socket()) != -1);
-	writer = start_writer(lfd);
-	storer_client_init(&cl, sock_path);
+	T_CHECK(rig_up(&g) == 0);
 	sample(&r, NULL, 9);
-	T_CHECK(storer_store(&cl, &r) == 0 && r.result == 0);
+	T_CHECK(storer_store(&g.cl, &r) == 0 && r.result == 0);
 	memcpy(first, r.receipt, sizeof(first));
 	sample(&r, NULL, 9);
 	strcpy(r.receipt, "9999-9999-9999");
-	T_CHECK(storer_store(&cl, &r) == 0 && r.result == DB_EXISTS);
+	T_CHECK(storer_store(&g.cl, &r) == 0 && r.result == DB_EXISTS);
 	T_STREQ(r.receipt, first);
 	sample(&r, NULL, 10);
 	strcpy(r.receipt, first);
-	T_CHECK(storer_store(&cl, &r) == 0 && r.result == DB_TAKEN);
-	storer_client_close(&cl);
-	stop(writer);
-	close(lfd);
+	T_CHECK(storer_store(&g.cl, &r) == 0 && r.result == DB_TAKEN);
+	rig_down(&g);
 }
 
 static void
 stale_key_answered(void)
 {
-	struct storer_client	cl;
+	struct rig		g;
 	struct db_store_req	r;
-	pid_t			writer;
-	int			lfd;
 	int64_t			n;
 
-	T_CHECK((lfd = fresh_writer_socket()) != -1);
-	writer = start_writer(lfd);
-	storer_client_init(&cl, sock_path);
+	T_CHECK(rig_up(&g) == 0);
 	sample(&r, NULL, 11);
 	r.app.key_id = "ffffffffffffffff";	/* not the section's current key */
-	T_CHECK(storer_store(&cl, &r) == 0 && r.result == DB_STALE_KEY);
-	storer_client_close(&cl);
-	stop(writer);
-	close(lfd);
+	T_CHECK(storer_store(&g.cl, &r) == 0 && r.result == DB_STALE_KEY);
+	rig_down(&g);
 	T_CHECK(count_apps(&n) == 0 && n == 0);
 }
 
 static void
 writer_restart_is_survived(void)
 {
-	struct storer_client	cl;
+	struct rig		g;
 	struct db_store_req	r;
-	pid_t			writer;
-	int			lfd;
 	int64_t			n;
 
 	/* the connection breaks with the writer; the next request reaches its successor */
-	T_CHECK((lfd = fresh_writer_socket()) != -1);
-	writer = start_writer(lfd);
-	storer_client_init(&cl, sock_path);
+	T_CHECK(rig_up(&g) == 0);
 	sample(&r, NULL, 11);
-	T_CHECK(storer_store(&cl, &r) == 0 && r.result == 0);
-	stop(writer);
-	writer = start_writer(lfd);
+	T_CHECK(storer_store(&g.cl, &r) == 0 && r.result == 0);
+	stop(g.writer);
+	g.writer = start_writer(g.lfd);
 	sample(&r, NULL, 12);
-	T_CHECK(storer_store(&cl, &r) == 0 && r.result == 0);
-	storer_client_close(&cl);
-	stop(writer);
-	close(lfd);
+	T_CHECK(storer_store(&g.cl, &r) == 0 && r.result == 0);
+	rig_down(&g);
 	T_CHECK(count_apps(&n) == 0 && n == 2);
 }
 
@@ -365,25 +372,20 @@ no_writer_gives_up(void)
 static void
 broken_frame_drops_only_that_client(void)
 {
-	struct storer_client	cl, bad;
+	struct rig		g;
+	struct storer_client	bad;
 	struct db_store_req	r;
-	pid_t			writer;
-	int			lfd;
 	static const char	junk[] = "\0\0\0\5hello";
 
-	T_CHECK((lfd = fresh_writer_socket()) != -1);
-	writer = start_writer(lfd);
+	T_CHECK(rig_up(&g) == 0);
 	storer_client_init(&bad, sock_path);
-	storer_client_init(&cl, sock_path);
 	sample(&r, NULL, 14);
 	T_CHECK(storer_store(&bad, &r) == 0);	/* connects bad */
 	T_CHECK(write(bad.fd, junk, sizeof(junk) - 1) == (ssize_t)(sizeof(junk) - 1));
 	sample(&r, NULL, 15);
-	T_CHECK(storer_store(&cl, &r) == 0 && r.result == 0);
+	T_CHECK(storer_store(&g.cl, &r) == 0 && r.result == 0);
 	storer_client_close(&bad);
-	storer_client_close(&cl);
-	stop(writer);
-	close(lfd);
+	rig_down(&g);
 }
 
 int
