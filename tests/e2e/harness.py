@@ -6,6 +6,7 @@ Dummy data only."""
 import glob
 import html
 import http.client
+import json
 import os
 import re
 import shutil
@@ -127,6 +128,16 @@ def request(method, path, body=None, headers=None, port=None):
     hdrs["set-cookie-all"] = r.msg.get_all("Set-Cookie") or []
     conn.close()
     return r.status, hdrs, data
+
+
+def opened(stack, receipts):
+    """The sealed contents, opened with the section's key (from the recovery key file); None where not."""
+    out = subprocess.run([os.path.join(BUILD, "tests", "open_app"), stack.db(),
+                          os.path.join(stack.data, "demo-recovery-keys.txt"), "-"],
+                         input="".join(r + "\n" for r in receipts), capture_output=True, text=True)
+    lines = out.stdout.splitlines()
+    assert len(lines) == len(receipts), (len(lines), len(receipts))
+    return [None if l == "-" else json.loads(l) for l in lines]
 
 
 class Browser:

@@ -6,7 +6,6 @@ JavaScript would, and prints TAP.  Dummy data only.
 Usage: test_apply.py BUILD_DIR
 """
 import glob
-import json
 import os
 import re
 import shutil
@@ -419,21 +418,15 @@ def test_records_definition_hash_and_key_id():
 
 def test_sealed_content_opens_with_section_key():
     receipt, _ = test_submit_gives_receipt_and_is_idempotent.receipt
-    out = subprocess.run([os.path.join(BUILD, "tests", "open_app"), STACK.db(),
-                          os.path.join(STACK.data, "demo-recovery-keys.txt"), receipt],
-                         capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
-    doc = json.loads(out.stdout)
+    r2 = test_script_and_sql_shown_escaped.receipt
+    doc, doc2 = harness.opened(STACK, [receipt, r2])
+    assert doc is not None and doc2 is not None, (doc, doc2)
     a = doc["answers"]
     assert doc["procedure"] == "e2e-open"
     assert a["name"] == DUMMY_NAME and a["email"] == DUMMY_EMAIL and a["tel"] == DUMMY_TEL
     assert a["postal"] == "160-8484" and a["birth"] == "1960-04-01" and a["topics"] == ["food", "sleep"]
     assert "diag" not in a
-    r2 = test_script_and_sql_shown_escaped.receipt
-    out2 = subprocess.run([os.path.join(BUILD, "tests", "open_app"), STACK.db(),
-                           os.path.join(STACK.data, "demo-recovery-keys.txt"), r2],
-                          capture_output=True, text=True)
-    assert json.loads(out2.stdout)["answers"]["name"].startswith("<script>")
+    assert doc2["answers"]["name"].startswith("<script>")
 
 
 def test_no_personal_data_at_rest_or_in_logs():
@@ -640,11 +633,8 @@ def test_worker_seals_again_after_key_rotation():
         assert len(keys) == 2 and used == keys, (keys, used)
         log = open(os.path.join(one.data, "log", "apply.log")).read()
         assert "section yotsuya-hc has a new key: sealed again" in log
-        out = subprocess.run([os.path.join(BUILD, "tests", "open_app"), one.db(),
-                              os.path.join(one.data, "demo-recovery-keys.txt"), receipts[1]],
-                             capture_output=True, text=True)
-        assert out.returncode == 0, out.stderr
-        assert json.loads(out.stdout)["answers"]["name"] == "試験ダミー五郎"
+        doc = harness.opened(one, [receipts[1]])[0]
+        assert doc is not None and doc["answers"]["name"] == "試験ダミー五郎", doc
     finally:
         one.stop()
         shutil.rmtree(one.tmp, ignore_errors=True)

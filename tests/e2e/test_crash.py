@@ -8,7 +8,6 @@ key (via the recovery key) and be the answers that resident sent.
 Prints TAP and "N acknowledged, N found".  Dummy data only.
 Usage: test_crash.py BUILD_DIR [SECONDS]
 """
-import json
 import os
 import random
 import shutil
@@ -97,16 +96,6 @@ def chaos(stack, stop, events):
             stack.start()
 
 
-def opened(stack, receipts):
-    """The sealed contents, opened with the section's key (from the recovery key file); None where not."""
-    out = subprocess.run([os.path.join(BUILD, "tests", "open_app"), stack.db(),
-                          os.path.join(stack.data, "demo-recovery-keys.txt"), "-"],
-                         input="".join(r + "\n" for r in receipts), capture_output=True, text=True)
-    lines = out.stdout.splitlines()
-    assert len(lines) == len(receipts), (len(lines), len(receipts))
-    return [None if l == "-" else json.loads(l) for l in lines]
-
-
 def main():
     stack = harness.Stack()
     harness.STACK = stack
@@ -121,7 +110,7 @@ def main():
         t.join()
     stack.stop()
     found, wrong, missing = 0, [], []
-    for (receipt, tag), content in zip(acked, opened(stack, [r for r, _ in acked])):
+    for (receipt, tag), content in zip(acked, harness.opened(stack, [r for r, _ in acked])):
         if content is None:
             missing.append(receipt)
         elif content["answers"].get("name") != "試験クラッシュ" + tag:
