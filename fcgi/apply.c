@@ -166,7 +166,6 @@ section_collect(const char *id, const char *name, void *arg)
 	return 0;
 }
 
-
 static struct section *
 section_find(struct app *app, const char *id)
 {
