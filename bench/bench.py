@@ -6,9 +6,10 @@ page's size).  Prints figures and ratios; never fails on an absolute time.
 Dummy data only.
 Usage: bench.py BUILD_DIR
 Environment: BENCH_SECONDS (per wrk run, default 5); BENCH_ONLY=get,durable,export
-(any of them; default all); BENCH_ROUNDS=N runs the static, both hello-world and the form
-GET figures N times, interleaved, and reports the medians (default 1: on a shared
-machine one run can land in a neighbour's burst); WORKERS (default 32, as make run).
+(any of them; default all); BENCH_ROUNDS=N runs the four GET figures N times (every
+other round in reverse order) and the 8-connection durable run N times, and reports the
+medians (default 3: on a shared machine one run can land in a neighbour's burst);
+WORKERS (default 32, as make run).
 """
 import concurrent.futures
 import contextlib
@@ -32,7 +33,7 @@ SECS = int(os.environ.get("BENCH_SECONDS", "5"))
 WORKERS = os.environ.get("WORKERS", "32")
 # BENCH_ONLY=get,durable,export (any of them) runs only those parts; the default is all.
 PARTS = os.environ.get("BENCH_ONLY", "get,durable,export").split(",")
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "1"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 RESULTS = []
 
 
@@ -56,13 +57,24 @@ def wrk(url, conns, script=None, secs=SECS):
     return float(m.group(1)) if m else 0.0, int(errors.group(1)) if errors else 0
 
 
+def median(values):
+    values = sorted(values)
+    return values[len(values) // 2]
+
+
 def wrk_rounds(urls, conns):
-    """Each URL ROUNDS times, interleaved: the median rate of each, and its non-2xx count over all rounds."""
+    """Each URL ROUNDS times, every other round in reverse order (a drift of the host's speed during the
+    rounds then weighs on every URL alike): per URL, its rate in each round and the seconds the host stole
+    during that run, and its non-2xx count over all rounds."""
     runs = {u: [] for u in urls}
-    for _ in range(ROUNDS):
-        for u in urls:
-            runs[u].append(wrk(u, conns))
-    return [(sorted(r for r, _ in runs[u])[len(runs[u]) // 2], sum(e for _, e in runs[u])) for u in urls]
+    errors = dict.fromkeys(urls, 0)
+    for n in range(ROUNDS):
+        for u in (urls if n % 2 == 0 else urls[::-1]):
+            stolen = cpu_times()[1]
+            rate, errs = wrk(u, conns)
+            runs[u].append((rate, cpu_times()[1] - stolen))
+            errors[u] += errs
+    return runs, errors
 
 
 # The hello-world programs: name (upstream, socket and /bench/ path), and --pad (0: the bare page).
@@ -210,14 +222,23 @@ def fill(stack, n):
 
 
 def bench_get(base, form_bytes):
-    (static, _), (hello_rps, _), (sized, _), (form, errs) = wrk_rounds(
-        [base + "/static/bench5k.html", base + "/bench/hello", base + "/bench/hello-sized", base + "/f/e2e-open"], 32)
-    say("static 5 KB file (nginx alone):      %9.0f req/s" % static)
-    say("bare FastCGI hello-world:            %9.0f req/s   %.2fx the static file" % (hello_rps, hello_rps / static))
+    """The ratios are medians of each round's ratio: the form page and the hello-world run next to each
+    other in every round, so a round compares them under the same host."""
+    urls = [base + "/static/bench5k.html", base + "/bench/hello-sized", base + "/bench/hello", base + "/f/e2e-open"]
+    runs, errors = wrk_rounds(urls, 32)
+    static, sized, hello, form = ([rate for rate, _ in runs[u]] for u in urls)
+    per_round = [f / h for f, h in zip(form, hello)]
+    say("static 5 KB file (nginx alone):      %9.0f req/s" % median(static))
+    say("bare FastCGI hello-world:            %9.0f req/s   %.2fx the static file" %
+        (median(hello), median([h / s for h, s in zip(hello, static)])))
     say("resident form page GET (apply):      %9.0f req/s   %.2fx the hello-world (target >= 0.8)%s" %
-        (form, form / hello_rps, "  [%d non-2xx]" % errs if errs else ""))
+        (median(form), median(per_round), "  [%d non-2xx]" % errors[urls[3]] if errors[urls[3]] else ""))
+    if ROUNDS > 1:
+        say("  (each round: %s; seconds stolen by the host during its form and hello-world runs: %s)" %
+            (", ".join("%.2fx" % r for r in per_round),
+             ", ".join("%.1f" % (f[1] + h[1]) for f, h in zip(runs[urls[3]], runs[urls[2]]))))
     say("  (hello-world padded to the form page's %d bytes: %.0f req/s; the form page is %.2fx it: what is left "
-        "is apply's own work)" % (form_bytes, sized, form / sized))
+        "is apply's own work)" % (form_bytes, median(sized), median([f / z for f, z in zip(form, sized)])))
 
 
 def form_page_bytes(port):
@@ -233,39 +254,90 @@ def fsync_rate(stack):
                                  str(SECS)], capture_output=True, text=True).stdout)
 
 
+DURABLE_LABELS = {(8, "e2e-open"): "durable submits,  8 connections:   ",
+                  (64, "e2e-open"): "durable submits, 64 connections:   ",
+                  (8, "bench-mail"): "durable submits,  8 conns + mail:  "}
+
+
 def bench_durable(stack, rd, port):
-    """The fsync loop runs before, between and after the two durable runs: each is compared with the mean
-    of the loops on either side of it (the disk is shared; its rate drifts by a third within minutes)."""
+    """The fsync loop runs before, between and after the durable runs: each is compared with the mean of
+    the loops on either side of it (the disk is shared; its rate drifts by a third within minutes).  The
+    8-connection run is made ROUNDS times, spread over the section, and its median ratio is reported."""
+    # The mail run comes last: nothing its thousands of queued mails might still cause falls on a target run.
+    runs = [(8, "e2e-open"), (64, "e2e-open")] + [(8, "e2e-open")] * (ROUNDS - 1) + [(8, "bench-mail")]
+    ratios = []
     loops = [fsync_rate(stack)]
     say("fdatasync loop on the data disk:     %9.0f writes/s" % loops[-1])
-    for conns, proc, label in ((8, "e2e-open", "durable submits,  8 connections:   "),
-                               (64, "e2e-open", "durable submits, 64 connections:   "),
-                               (8, "bench-mail", "durable submits,  8 conns + mail:  ")):
+    for conns, proc in runs:
         with mailer_paused(stack):
             rate, p50, p99, wrapped, cpu, steal = durable(stack, rd, port, conns, 8000 * SECS, proc)
-        if proc == "bench-mail" and int(stack.sql("SELECT count(*) FROM outbox WHERE procedure_id = 'bench-mail'")) == 0:
-            raise RuntimeError("bench-mail queued no arrival mail")
+            if proc == "bench-mail":
+                drop_bench_mails(stack)
         loops.append(fsync_rate(stack))
         say("fdatasync loop on the data disk:     %9.0f writes/s" % loops[-1])
         fsync = (loops[-2] + loops[-1]) / 2
+        if (conns, proc) == (8, "e2e-open"):
+            ratios.append(rate / fsync)
         say("%s %9.0f submits/s %.2fx the fsync loop around it (%.0f; %s); p50 %.0f ms, p99 %.0f ms "
             "(nginx $request_time); CPU %.0f us per submit, %.1f s stolen by the host%s" %
-            (label, rate, rate / fsync, fsync, "target >= 1.0" if proc == "e2e-open" else
+            (DURABLE_LABELS[(conns, proc)], rate, rate / fsync, fsync, "target >= 1.0" if proc == "e2e-open" else
              "the ward's procedures all send one: a second seal and an outbox row", p50 * 1000, p99 * 1000,
              cpu * 1e6, steal, "  [bodies ran out: replays included]" if wrapped else ""))
+    if len(ratios) > 1:
+        say("durable submits,  8 connections, the median of its %d runs: %.2fx the fsync loop (%s; target >= 1.0)" %
+            (len(ratios), median(ratios), ", ".join("%.2fx" % r for r in ratios)))
+
+
+def drop_bench_mails(stack):
+    """Check that the mail run queued its arrival mails, then drop them: there is no SMTP server, and the
+    mailer retrying thousands of them would share the cores with the export figures that follow."""
+    query = "SELECT count(*) FROM outbox WHERE procedure_id = 'bench-mail'"
+    if int(stack.sql(query)) == 0:
+        raise RuntimeError("bench-mail queued no arrival mail")
+    stack.sql("PRAGMA busy_timeout = 10000; DELETE FROM outbox WHERE procedure_id = 'bench-mail'")
+    if int(stack.sql(query)) != 0:
+        raise RuntimeError("the bench's queued mails could not be dropped")
 
 
 @contextlib.contextmanager
 def mailer_paused(stack):
     """The mailer stopped for a durable run: the queued arrival mails wait, as when the SMTP server is slow,
-    and the run measures the submits alone (without SMTP, the mailer would be retrying them meanwhile)."""
+    and the run measures the submits alone (without SMTP, the mailer would be retrying them meanwhile).
+    It is stopped only while it sleeps between two looks at the outbox: stopped inside one of its
+    transactions, it would hold the database's write lock, and the run would store nothing."""
     with open(os.path.join(stack.data, "run", "mailer.pid")) as f:
         pid = int(f.read())
-    os.kill(pid, signal.SIGSTOP)
+    deadline = time.time() + 30
+    while True:
+        os.kill(pid, signal.SIGSTOP)
+        if mailer_asleep(pid):
+            break
+        os.kill(pid, signal.SIGCONT)
+        if time.time() > deadline:
+            raise RuntimeError("the mailer did not come to rest between its looks at the outbox in 30 s")
+        time.sleep(0.01)
     try:
         yield
     finally:
         os.kill(pid, signal.SIGCONT)
+
+
+# x86-64 system call numbers of nanosleep and clock_nanosleep: the mailer's usleep() between polls.
+SLEEP_SYSCALLS = ("35", "230")
+
+
+def mailer_asleep(pid):
+    """Is the (stopped) mailer in its sleep between polls?  /proc/PID/syscall names the system call a
+    stopped process was in; "-1" or "running" when it was in its own code."""
+    deadline = time.time() + 1
+    while True:
+        with open("/proc/%d/stat" % pid) as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+        if state == "T" or time.time() > deadline:
+            break
+        time.sleep(0.001)
+    with open("/proc/%d/syscall" % pid) as f:
+        return state == "T" and f.read().split()[0] in SLEEP_SYSCALLS
 
 
 def bench_export(stack):
@@ -303,7 +375,7 @@ def main():
         base = "http://127.0.0.1:%d" % port
         say("## make bench, %s, %d s per wrk run (wrk -t2), nproc=%d, %s FastCGI workers%s" %
             (time.strftime("%Y-%m-%d %H:%M"), SECS, os.cpu_count(), WORKERS,
-             ", medians of %d interleaved rounds" % ROUNDS if ROUNDS > 1 else ""))
+             ", medians of %d rounds (GET; durable at 8 connections)" % ROUNDS if ROUNDS > 1 else ""))
         if "get" in PARTS:
             bench_get(base, form_bytes)
         if "durable" in PARTS:
