@@ -60,7 +60,8 @@ def wrk(url, conns, script=None, secs=SECS):
 
 def median(values):
     values = sorted(values)
-    return values[len(values) // 2]
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
 
 
 def wrk_rounds(urls, conns):
