@@ -159,7 +159,7 @@ def cpu_times():
     return (v[0] + v[1] + v[2] + v[5] + v[6]) / hz, v[7] / hz
 
 
-def durable(stack, rd, port, conns, n, proc="e2e-open"):
+def durable(stack, rd, port, conns, n, proc):
     bodies, cookie = prepare_sends(n, proc)
     bf = os.path.join(rd, "bodies-%s-%d.txt" % (proc, conns))
     with open(bf, "w") as f:
@@ -255,8 +255,10 @@ def form_page_bytes(port):
 
 
 def fsync_rate(stack):
-    return float(subprocess.run([os.path.join(BUILD, "bench", "fsync_loop"), os.path.join(stack.data, "db"),
+    rate = float(subprocess.run([os.path.join(BUILD, "bench", "fsync_loop"), os.path.join(stack.data, "db"),
                                  str(SECS)], capture_output=True, text=True).stdout)
+    say("fdatasync loop on the data disk:     %9.0f writes/s" % rate)
+    return rate
 
 
 DURABLE_LABELS = {(8, "e2e-open"): "durable submits,  8 connections:   ",
@@ -272,14 +274,12 @@ def bench_durable(stack, rd, port):
     runs = [(8, "e2e-open"), (64, "e2e-open")] + [(8, "e2e-open")] * (ROUNDS - 1) + [(8, "bench-mail")]
     ratios = []
     loops = [fsync_rate(stack)]
-    say("fdatasync loop on the data disk:     %9.0f writes/s" % loops[-1])
     for conns, proc in runs:
         with mailer_paused(stack):
             rate, p50, p99, wrapped, cpu, steal = durable(stack, rd, port, conns, 8000 * SECS, proc)
             if proc == "bench-mail":
                 drop_bench_mails(stack)
         loops.append(fsync_rate(stack))
-        say("fdatasync loop on the data disk:     %9.0f writes/s" % loops[-1])
         fsync = (loops[-2] + loops[-1]) / 2
         if (conns, proc) == (8, "e2e-open"):
             ratios.append(rate / fsync)
