@@ -123,25 +123,32 @@ def prepare_sends(n, proc):
 
 
 def lua_for(bodies_file, cookie, proc, threads=2):
+    """wrk's script: each thread sends its share of the bodies in turn.  The requests are formatted once,
+    in init(), before wrk's clock starts: the load generator shares the two cores with the measured stack
+    (wrk's CPU per submit, incl. init, 58-64 us when request() formatted each one, 53-57 us so)."""
     path = bodies_file + ".lua"
     with open(path, "w") as f:
         f.write('''
-local bodies = {}
-for line in io.lines("%s") do bodies[#bodies + 1] = line end
 local counter = 0
 function setup(thread)
   thread:set("id", counter)
   counter = counter + 1
 end
 function init(args)
-  i = id + 1
+  reqs = {}
+  local n = 0
+  for body in io.lines("%s") do
+    if n %% %d == id then
+      reqs[#reqs + 1] = wrk.format("POST", "/f/%s", {["Content-Type"] = "application/x-www-form-urlencoded",
+        ["Cookie"] = "%s"}, body)
+    end
+    n = n + 1
+  end
+  i = 0
 end
 function request()
-  local body = bodies[i]
-  i = i + %d
-  if i > #bodies then i = id + 1 end
-  return wrk.format("POST", "/f/%s", {["Content-Type"] = "application/x-www-form-urlencoded",
-    ["Cookie"] = "%s"}, body)
+  i = i %% #reqs + 1
+  return reqs[i]
 end
 ''' % (bodies_file, threads, proc, cookie))
     return path
