@@ -301,8 +301,8 @@ def bench_durable(stack, rd, port):
 
 
 def drop_bench_mails(stack):
-    """Check that the mail run queued its arrival mails, then drop them: there is no SMTP server, and the
-    mailer retrying thousands of them would share the cores with the export figures that follow."""
+    """Check that the mail run queued its arrival mails, then drop them: there is no SMTP server to take
+    them, and they would stay queued in the stack the export figures use."""
     query = "SELECT count(*) FROM outbox WHERE procedure_id = 'bench-mail'"
     if int(stack.sql(query)) == 0:
         raise RuntimeError("bench-mail queued no arrival mail")

@@ -7,9 +7,13 @@
  * message and hands it to the relay.  Delivered: the row is deleted and a
  * record without personal data kept (mail_log).  Failed: tried again after
  * a growing pause; after --max-tries it is marked failed, which the
- * section's staff see.  Nothing is deleted that was not delivered, so the
- * mailer can be stopped and started at any time; a mail the relay took
- * just before a crash may be sent twice, with the same Message-ID.
+ * section's staff see.  When the relay itself fails (no answer, closing,
+ * refusing our login) rather than one mail, the pass stops there: the
+ * other due mails wait for the next poll instead of each failing in turn,
+ * a write and an fsync apiece beside the residents' submits.  Nothing is
+ * deleted that was not delivered, so the mailer can be stopped and started
+ * at any time; a mail the relay took just before a crash may be sent
+ * twice, with the same Message-ID.
  *
  * Environment: SMTP_URL (smtp://host:port, smtps://user:pass@host, ...;
  * credentials stay out of the process list), SMTP_STARTTLS=1 to require
@@ -87,8 +91,27 @@ read_message(char *dst, size_t size, size_t n, void *arg)
 	return len;
 }
 
-/* Hand one message to the relay; on failure, why (no personal data: curl's own words and the SMTP code). */
+enum sent {
+	SENT,
+	REFUSED,	/* the relay refused this mail */
+	RELAY_FAILED	/* no relay to talk to: every due mail would fail alike */
+};
+
+/*
+ * Whether a failure is the relay's rather than the mail's: no SMTP reply
+ * at all or none refusing anything (connection, TLS, a dropped line), the
+ * service closing (421), or our login refused or required (RFC 4954: 454,
+ * 530, 535).
+ */
 static int
+relay_failed(CURLcode res, long code)
+{
+	return code < 400 || code == 421 || code == 454 || code == 530 || code == 535 ||
+	    res == CURLE_LOGIN_DENIED;
+}
+
+/* Hand one message to the relay; on failure, why (no personal data: curl's own words and the SMTP code). */
+static enum sent
 smtp_send(const struct config *cfg, const char *to, const struct buf *msg, char *why, size_t whylen)
 {
 	CURL			*c = curl_easy_init();
@@ -122,7 +145,9 @@ smtp_send(const struct config *cfg, const char *to, const struct buf *msg, char 
 	if (c != NULL)
 		curl_easy_cleanup(c);
 	sodium_memzero(addr, sizeof(addr));
-	return res == CURLE_OK ? 0 : -1;
+	if (res == CURLE_OK)
+		return SENT;
+	return relay_failed(res, code) ? RELAY_FAILED : REFUSED;
 }
 
 static int
@@ -155,15 +180,16 @@ retry_at(const struct config *cfg, int attempts, time_t now)
 	return now + (delay < BACKOFF_MAX ? delay : BACKOFF_MAX);
 }
 
-/* Open, write and send one mail, then record the outcome. */
-static void
+/* Open, write and send one mail, then record the outcome.  0, or -1 when the relay failed (not this mail). */
+static int
 deliver(struct config *cfg, struct db *db, struct job *j)
 {
 	struct buf		plain, msg;
 	struct mail_envelope	env;
 	char			msgid[128], why[160];
 	time_t			now = time(NULL);
-	int			tries = j->attempts + 1, last;
+	int			tries = j->attempts + 1, last, ret = 0;
+	enum sent		sent;
 
 	buf_init(&plain);
 	buf_init(&msg);
@@ -175,13 +201,14 @@ deliver(struct config *cfg, struct db *db, struct job *j)
 		/* It will never open: give up at once, visibly. */
 		snprintf(why, sizeof(why), "cannot open or format the queued mail");
 		tries = cfg->max_tries;
-	} else if (smtp_send(cfg, env.to, &msg, why, sizeof(why)) == 0) {
+	} else if ((sent = smtp_send(cfg, env.to, &msg, why, sizeof(why))) == SENT) {
 		if (db_outbox_delivered(db, j->id, now) == -1)
 			log_msg(LOG_ERR, "mail %lld sent but not recorded; it may be sent again", (long long)j->id);
 		else
 			log_msg(LOG_INFO, "mail %lld (%s) delivered after %d tries", (long long)j->id, j->kind, tries);
 		goto done;
-	}
+	} else if (sent == RELAY_FAILED)
+		ret = -1;
 	last = tries >= cfg->max_tries;
 	if (db_outbox_retry(db, j->id, retry_at(cfg, tries, now), why, last) == -1)
 		log_msg(LOG_ERR, "mail %lld: cannot record the failure", (long long)j->id);
@@ -191,25 +218,32 @@ done:
 	sodium_memzero(&env, sizeof(env));
 	buf_wipe(&plain);
 	buf_wipe(&msg);
+	return ret;
 }
 
 static int
 run(struct config *cfg, struct db *db)
 {
 	struct job	jobs[BATCH];
-	size_t		i;
-	int		slept;
+	size_t		i, left;
+	int		slept, relay_down;
 
 	while (!stop) {
 		memset(jobs, 0, sizeof(jobs));
 		if (db_outbox_due(db, time(NULL), BATCH, collect, jobs) == -1)
 			log_msg(LOG_ERR, "cannot read the outbox");
-		for (i = 0; i < BATCH && jobs[i].id != 0; i++) {
-			if (!stop)
-				deliver(cfg, db, &jobs[i]);
+		relay_down = 0;
+		for (i = 0, left = 0; i < BATCH && jobs[i].id != 0; i++) {
+			if (stop || relay_down)
+				left++;
+			else if (deliver(cfg, db, &jobs[i]) == -1)
+				relay_down = 1;
 			buf_free(&jobs[i].sealed);
 		}
-		if (i == BATCH)
+		if (relay_down)
+			log_msg(LOG_WARNING, "the relay failed; %zu%s other due mails wait for the next try",
+			    left, i == BATCH ? " or more" : "");
+		else if (i == BATCH)
 			continue;	/* more may be due at once */
 		for (slept = 0; slept < cfg->poll * 10 && !stop; slept++)
 			usleep(100000);

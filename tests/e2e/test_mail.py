@@ -101,6 +101,20 @@ def change_status(login, receipt, frm, to):
     assert st == 303, st
 
 
+def own_mailer(port=None, poll="1", backoff="1", max_tries="3"):
+    """A mailer of the test's own, sending to port (the tests' SMTP server by default); its log goes to
+    the stack's mailer.log."""
+    env = dict(os.environ, SMTP_URL="smtp://127.0.0.1:%d" % (port or SMTP_PORT))
+    log = open(os.path.join(harness.stack().data, "log", "mailer.log"), "a")
+    return subprocess.Popen([os.path.join(BUILD, "mailer"), "--data", harness.stack().data, "--poll", poll,
+                             "--backoff", backoff, "--max-tries", max_tries], env=env, stderr=log)
+
+
+def attempts_of(receipts):
+    return int(sql("SELECT coalesce(sum(attempts), 0) FROM outbox WHERE receipt IN (%s)" %
+                   ",".join("'%s'" % r for r in receipts)))
+
+
 # ---- cases ----
 
 def test_arrival_mail_headers_and_body():
@@ -223,13 +237,11 @@ def test_mailer_can_stop_and_start():
     time.sleep(3)
     assert INBOX.with_receipt(receipt) == []
     assert sql("SELECT count(*) FROM outbox WHERE receipt = '%s'" % receipt) == "1"
-    env = dict(os.environ, SMTP_URL="smtp://127.0.0.1:%d" % SMTP_PORT)
-    log = open(os.path.join(harness.stack().data, "log", "mailer.log"), "a")
-    p = subprocess.Popen([os.path.join(BUILD, "mailer"), "--data", harness.stack().data, "--poll", "1",
-                          "--backoff", "1", "--max-tries", "3"], env=env, stderr=log)
+    p = own_mailer()
     try:
         wait_for(lambda: INBOX.with_receipt(receipt), what="the mail after the restart")
         # a second mailer on the same data directory refuses to run (it would send twice)
+        env = dict(os.environ, SMTP_URL="smtp://127.0.0.1:%d" % SMTP_PORT)
         second = subprocess.run([os.path.join(BUILD, "mailer"), "--data", harness.stack().data], env=env,
                                 capture_output=True, text=True, timeout=10)
         assert second.returncode == 1 and "another mailer" in second.stderr
@@ -241,10 +253,7 @@ def test_mailer_can_stop_and_start():
 def test_failed_after_max_tries_is_shown_and_can_be_resent():
     # the stack's mailer is gone (previous case); run one with 3 tries, 1 s back-off
     smtp_stop()
-    env = dict(os.environ, SMTP_URL="smtp://127.0.0.1:%d" % SMTP_PORT)
-    log = open(os.path.join(harness.stack().data, "log", "mailer.log"), "a")
-    p = subprocess.Popen([os.path.join(BUILD, "mailer"), "--data", harness.stack().data, "--poll", "1",
-                          "--backoff", "1", "--max-tries", "3"], env=env, stderr=log)
+    p = own_mailer()
     try:
         receipt = apply("試験失敗", "dummy.failed@example.jp")
         wait_for(lambda: sql("SELECT state FROM outbox WHERE receipt = '%s'" % receipt) == "failed", seconds=40,
@@ -271,6 +280,63 @@ def test_failed_after_max_tries_is_shown_and_can_be_resent():
         p.wait(timeout=10)
         if SERVER["c"] is None:
             smtp_start()
+
+
+def test_server_down_one_try_per_pass_not_one_per_mail():
+    smtp_stop()
+    receipts = [apply("試験停止一括%d" % i, "dummy.pass%d@example.jp" % i) for i in range(20)]
+    p = own_mailer(max_tries="6")
+    try:
+        wait_for(lambda: attempts_of(receipts) > 0, seconds=10, what="a first try")
+        time.sleep(2.5)
+        # a pass a second, each stopping at its first failure: the old mailer tried all 20 at once
+        tries = attempts_of(receipts)
+        assert 1 <= tries <= 5, tries
+        assert sql("SELECT count(*) FROM outbox WHERE state = 'pending' AND receipt IN (%s)" %
+                   ",".join("'%s'" % r for r in receipts)) == "20"
+        assert "other due mails wait for the next try" in open(
+            os.path.join(harness.stack().data, "log", "mailer.log"), encoding="utf-8").read()
+        smtp_start()
+        for r in receipts:
+            wait_for(lambda: INBOX.with_receipt(r), seconds=20, what="mail for " + r)
+        for r in receipts:
+            assert len(INBOX.with_receipt(r)) == 1, r
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=10)
+        if SERVER["c"] is None:
+            smtp_start()
+
+
+class RefusingInbox(Inbox):
+    """Refuses one recipient (550), as a relay refuses an unknown mailbox; takes the rest."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == "dummy.refused@example.jp":
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_refused_mail_does_not_stop_the_pass():
+    inbox, port = RefusingInbox(), harness.free_port()
+    relay = Controller(inbox, hostname="127.0.0.1", port=port)
+    relay.start()
+    refused = apply("試験拒否", "dummy.refused@example.jp")
+    others = [apply("試験拒否後%d" % i, "dummy.after%d@example.jp" % i) for i in range(3)]
+    # one pass only in the test's time: the others arrive only if the refusal did not end it
+    p = own_mailer(port, poll="60", backoff="60")
+    try:
+        for r in others:
+            wait_for(lambda: inbox.with_receipt(r), seconds=10, what="mail for " + r)
+        assert inbox.with_receipt(refused) == []
+        assert sql("SELECT attempts FROM outbox WHERE receipt = '%s'" % refused) == "1"
+        err = sql("SELECT last_error FROM outbox WHERE receipt = '%s'" % refused)
+        assert "SMTP 550" in err and "dummy" not in err, err
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=10)
+        relay.stop()
 
 
 class TlsInbox(Inbox):
