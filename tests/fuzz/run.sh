@@ -24,7 +24,7 @@ secs=$1
 cd "$(dirname "$0")/../.." || exit 2
 
 CC=${FUZZ_CC:-clang}
-CFLAGS="-std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -g -O1 -pthread -fsanitize=fuzzer,address,undefined -Ilib -Iexports"
+CFLAGS="-std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -g -O1 -pthread -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Ilib -Iexports"
 LIBS="-lfcgi -lsqlite3 -lsodium -lyaml -lunistring -ljson-c -lzip -lcrypto"
 out=build/fuzz
 
