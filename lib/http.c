@@ -244,7 +244,8 @@ http_send(struct http_req *r, const char *content_type)
 		buf_reset(&r->out);
 		buf_reset(&r->headers);
 	}
-	if (send_head(r, content_type, r->method == HTTP_HEAD ? 0 : (long long)r->out.len) == -1)
+	/* HEAD: the length GET would send (RFC 9110 9.3.2, 8.6), without the body. */
+	if (send_head(r, content_type, (long long)r->out.len) == -1)
 		return -1;
 	if (r->method != HTTP_HEAD && r->out.len > 0 &&
 	    FCGX_PutStr(r->out.data, (int)r->out.len, r->fcgi->out) < 0)

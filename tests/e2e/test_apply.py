@@ -114,6 +114,9 @@ def test_form_token_per_visitor():
 def test_form_head_has_cookie_no_body():
     st, h, body = request("HEAD", "/f/e2e-open")
     assert st == 200 and body == "" and len(h["set-cookie-all"]) == 1
+    # the length a GET's page has (each page's token is as long), not 0
+    _, got, page = request("GET", "/f/e2e-open")
+    assert h["content-length"] == got["content-length"] == str(len(page.encode())), (h, got)
 
 
 def test_reload_changes_cached_form():
@@ -506,6 +509,8 @@ def test_reload_without_dropping_requests():
 def test_head_has_no_body():
     st, h, body = request("HEAD", "/")
     assert st == 200 and body == ""
+    _, got, page = request("GET", "/")
+    assert h["content-length"] == got["content-length"] == str(len(page.encode())), (h, got)
 
 
 
