@@ -49,7 +49,7 @@ HELPER_SRC = tests/helpers/open_app.c tests/helpers/unzip_aes.c
 HELPER_BIN = $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)
 
 .SECONDARY:
-.PHONY: all deps run test test-unit test-e2e test-asan fuzz fuzz-smoke bench clean
+.PHONY: all deps run test fuzz bench clean
 
 # Test-only LD_PRELOAD shim that fails database writes like a full disk (tests/faults/).
 FAULT_SO = $(BUILD)/tests/fault_fs.so
