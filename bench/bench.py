@@ -314,7 +314,7 @@ def drop_bench_mails(stack):
 @contextlib.contextmanager
 def mailer_paused(stack):
     """The mailer stopped for a durable run: the queued arrival mails wait, as when the SMTP server is slow,
-    and the run measures the submits alone (without SMTP, the mailer would be retrying them meanwhile).
+    and the run measures the submits alone (without SMTP, the mailer would be trying one at each poll).
     It is stopped only while it sleeps between two looks at the outbox: stopped inside one of its
     transactions, it would hold the database's write lock, and the run would store nothing."""
     with open(os.path.join(stack.data, "run", "mailer.pid")) as f:
@@ -341,6 +341,9 @@ SLEEP_SYSCALLS = {"x86_64": ("35", "230"), "aarch64": ("101", "115")}
 def mailer_asleep(pid):
     """Is the (stopped) mailer in its sleep between polls?  /proc/PID/syscall names the system call a
     stopped process was in; "-1" or "running" when it was in its own code."""
+    sleeps = SLEEP_SYSCALLS.get(os.uname().machine)
+    if sleeps is None:
+        raise RuntimeError("bench.py knows the sleep system calls of %s only" % ", ".join(SLEEP_SYSCALLS))
     deadline = time.time() + 1
     while True:
         with open("/proc/%d/stat" % pid) as f:
@@ -348,10 +351,8 @@ def mailer_asleep(pid):
         if state == "T" or time.time() > deadline:
             break
         time.sleep(0.001)
-    if os.uname().machine not in SLEEP_SYSCALLS:
-        raise RuntimeError("bench.py knows the sleep system calls of %s only" % ", ".join(SLEEP_SYSCALLS))
     with open("/proc/%d/syscall" % pid) as f:
-        return state == "T" and f.read().split()[0] in SLEEP_SYSCALLS[os.uname().machine]
+        return state == "T" and f.read().split()[0] in sleeps
 
 
 def seal_open_rate():
