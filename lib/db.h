@@ -73,7 +73,7 @@ struct db_app {
 	const char	*key_id;
 	const void	*sealed;
 	size_t		 sealed_len;
-	unsigned char	 submit_hash[SEAL_MAC_LEN];	/* hash of the confirmation nonce */
+	unsigned char	 submit_hash[SEAL_MAC_LEN];	/* exactly-once key (apply.c: submit_key) */
 	unsigned char	 inquiry_hash[SEAL_MAC_LEN];
 	time_t		 received_at;
 	/*

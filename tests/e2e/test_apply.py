@@ -263,6 +263,27 @@ def test_concurrent_double_submit_stores_one():
     assert int(STACK.sql("SELECT count(*) FROM applications")) == before + 1
 
 
+def test_submit_keys_follow_confirmation_order():
+    # The exactly-once key begins with the confirmation's expiry (big-endian seconds), so the keys of
+    # applications confirmed one after another follow that order in their UNIQUE index, whatever
+    # order they are sent in.
+    b = Browser()
+    first = confirm(b, valid_answers())[2]
+    time.sleep(1.1)
+    second = confirm(b, valid_answers())[2]
+    receipts = []
+    for page in (second, first):
+        st, _, done = b.post("/f/e2e-open", hidden_pairs(page) + [("action", "send")])
+        assert st == 200, done[:400]
+        receipts.append(receipt_of(done)[0])
+    keys = [bytes.fromhex(STACK.sql("SELECT hex(submit_hash) FROM applications WHERE receipt='%s'" % r))
+            for r in receipts]
+    now = time.time()
+    for key in keys:
+        assert len(key) == 32 and now < int.from_bytes(key[:8], "big") <= now + 3 * 3600 + 5
+    assert keys[1] < keys[0]
+
+
 def test_tampered_confirmation_rejected():
     b = Browser()
     _, _, page = confirm(b, valid_answers())
