@@ -50,6 +50,7 @@
 #define MAX_PAIRS	256
 #define CONFIRM_TTL	(3 * 60 * 60)	/* a confirmation page stays sendable this long */
 #define NONCE_LEN	16
+#define STAMP_LEN	(NONCE_LEN + 8)	/* a token's nonce and expiry */
 #define INQUIRY_LEN	10
 #define MAX_SECTIONS	64
 
@@ -573,7 +574,7 @@ done:
 
 /* token = nonce || expiry || MAC(procedure, definition hash, nonce, expiry, answers) */
 static int
-confirm_mac(const struct ctx *c, const unsigned char *nonce_exp, const struct buf *json,
+confirm_mac(const struct ctx *c, const unsigned char stamp[STAMP_LEN], const struct buf *json,
     unsigned char mac[SEAL_MAC_LEN])
 {
 	struct buf	 m;
@@ -584,7 +585,7 @@ confirm_mac(const struct ctx *c, const unsigned char *nonce_exp, const struct bu
 	buf_putc(&m, 0);
 	buf_puts(&m, c->proc->hash);
 	buf_putc(&m, 0);
-	buf_put(&m, nonce_exp, NONCE_LEN + 8);
+	buf_put(&m, stamp, STAMP_LEN);
 	buf_put(&m, json->data, json->len);
 	rc = m.oom ? -1 : seal_mac(c->app->mac_key, "confirm", m.data, m.len, mac);
 	buf_wipe(&m);
@@ -614,11 +615,11 @@ get_be64(const unsigned char *p)
 static int
 confirm_token(const struct ctx *c, const struct buf *json, struct buf *out)
 {
-	unsigned char raw[NONCE_LEN + 8 + SEAL_MAC_LEN];
+	unsigned char raw[STAMP_LEN + SEAL_MAC_LEN];
 
 	seal_random(raw, NONCE_LEN);
 	put_be64(raw + NONCE_LEN, (uint64_t)(c->w.now + CONFIRM_TTL));
-	if (confirm_mac(c, raw, json, raw + NONCE_LEN + 8) == -1)
+	if (confirm_mac(c, raw, json, raw + STAMP_LEN) == -1)
 		return -1;
 	return seal_b64url(raw, sizeof(raw), out);
 }
@@ -721,11 +722,11 @@ inquiry_hash(const struct ctx *c, const char *key, unsigned char out[SEAL_MAC_LE
  * checkpoint (make bench: durable submits +9%, see README).
  */
 static int
-submit_key(const struct ctx *c, const unsigned char stamp[NONCE_LEN + 8], unsigned char out[SEAL_MAC_LEN])
+submit_key(const struct ctx *c, const unsigned char stamp[STAMP_LEN], unsigned char out[SEAL_MAC_LEN])
 {
 	unsigned char	 mac[SEAL_MAC_LEN];
 
-	if (seal_mac(c->app->mac_key, "submit", stamp, NONCE_LEN + 8, mac) == -1)
+	if (seal_mac(c->app->mac_key, "submit", stamp, STAMP_LEN, mac) == -1)
 		return -1;
 	memcpy(out, stamp + NONCE_LEN, 8);
 	memcpy(out + 8, mac, SEAL_MAC_LEN - 8);
@@ -771,19 +772,19 @@ show_done(struct ctx *c, const char *receipt, const char *inquiry, time_t receiv
 }
 
 static int
-token_check(const struct ctx *c, const struct buf *json, unsigned char stamp[NONCE_LEN + 8])
+token_check(const struct ctx *c, const struct buf *json, unsigned char stamp[STAMP_LEN])
 {
 	const struct kv_value	*t = kv_get(&c->form, K_TOKEN);
-	unsigned char		 raw[NONCE_LEN + 8 + SEAL_MAC_LEN], want[SEAL_MAC_LEN];
+	unsigned char		 raw[STAMP_LEN + SEAL_MAC_LEN], want[SEAL_MAC_LEN];
 	int			 ok;
 
 	if (t == NULL || seal_b64url_decode(t->p, t->len, raw, sizeof(raw)) != (int)sizeof(raw))
 		return -1;
 	if (confirm_mac(c, raw, json, want) == -1)
 		return -1;
-	ok = sodium_memcmp(want, raw + NONCE_LEN + 8, SEAL_MAC_LEN) == 0 &&
+	ok = sodium_memcmp(want, raw + STAMP_LEN, SEAL_MAC_LEN) == 0 &&
 	    get_be64(raw + NONCE_LEN) >= (uint64_t)c->w.now;
-	memcpy(stamp, raw, NONCE_LEN + 8);
+	memcpy(stamp, raw, STAMP_LEN);
 	return ok ? 0 : -1;
 }
 
@@ -873,7 +874,7 @@ send_application(struct ctx *c, const struct answers *as)
 {
 	struct db_app	 app;
 	struct buf	 json, payload;
-	unsigned char	 stamp[NONCE_LEN + 8];	/* the token's nonce and expiry */
+	unsigned char	 stamp[STAMP_LEN];
 	char		 receipt[DB_RECEIPT_LEN + 1], inquiry[INQUIRY_LEN + 1];
 	struct db_app_status st;
 	struct arrival	 arrival = { c, as };
