@@ -8,6 +8,7 @@ Usage: test_mail.py BUILD_DIR
 import email
 import email.policy
 import email.utils
+import contextlib
 import os
 import re
 import signal
@@ -101,13 +102,28 @@ def change_status(login, receipt, frm, to):
     assert st == 303, st
 
 
-def own_mailer(port=None, poll="1", backoff="1", max_tries="3"):
-    """A mailer of the test's own, sending to port (the tests' SMTP server by default); its log goes to
-    the stack's mailer.log."""
-    env = dict(os.environ, SMTP_URL="smtp://127.0.0.1:%d" % (port or SMTP_PORT))
-    log = open(os.path.join(harness.stack().data, "log", "mailer.log"), "a")
-    return subprocess.Popen([os.path.join(BUILD, "mailer"), "--data", harness.stack().data, "--poll", poll,
-                             "--backoff", backoff, "--max-tries", max_tries], env=env, stderr=log)
+def mailer_log():
+    return os.path.join(harness.stack().data, "log", "mailer.log")
+
+
+def mailer_env(url=None, **extra):
+    """The environment of a mailer sending to url (the tests' SMTP server by default), with extra added."""
+    return dict(os.environ, SMTP_URL=url or "smtp://127.0.0.1:%d" % SMTP_PORT, **extra)
+
+
+@contextlib.contextmanager
+def own_mailer(url=None, poll="1", backoff="1", max_tries="3", **extra):
+    """A mailer of the test's own for the with-block (mailer_env(url, **extra)); its log goes to the
+    stack's mailer.log.  Stopped with SIGTERM at the end."""
+    with open(mailer_log(), "a") as log:
+        p = subprocess.Popen([os.path.join(BUILD, "mailer"), "--data", harness.stack().data, "--poll", poll,
+                              "--backoff", backoff, "--max-tries", max_tries], env=mailer_env(url, **extra),
+                             stderr=log)
+    try:
+        yield
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=10)
 
 
 def sql_list(receipts):
@@ -117,6 +133,10 @@ def sql_list(receipts):
 
 def attempts_of(receipts):
     return int(sql("SELECT coalesce(sum(attempts), 0) FROM outbox WHERE receipt IN (%s)" % sql_list(receipts)))
+
+
+def pending_of(receipts):
+    return int(sql("SELECT count(*) FROM outbox WHERE state = 'pending' AND receipt IN (%s)" % sql_list(receipts)))
 
 
 # ---- cases ----
@@ -221,8 +241,7 @@ def test_server_down_then_every_mail_once():
         wait_for(lambda: sql("SELECT min(attempts) FROM outbox WHERE receipt IN (%s)" % sql_list(receipts))
                  not in ("", "0"),
                  what="failed tries while the server is down")
-        assert sql("SELECT count(*) FROM outbox WHERE state = 'pending' AND receipt IN (%s)" %
-                   sql_list(receipts)) == "5"
+        assert pending_of(receipts) == 5
     finally:
         smtp_start()
     for r in receipts:
@@ -241,47 +260,40 @@ def test_mailer_can_stop_and_start():
     time.sleep(3)
     assert INBOX.with_receipt(receipt) == []
     assert sql("SELECT count(*) FROM outbox WHERE receipt = '%s'" % receipt) == "1"
-    p = own_mailer()
-    try:
+    with own_mailer():
         wait_for(lambda: INBOX.with_receipt(receipt), what="the mail after the restart")
         # a second mailer on the same data directory refuses to run (it would send twice)
-        env = dict(os.environ, SMTP_URL="smtp://127.0.0.1:%d" % SMTP_PORT)
-        second = subprocess.run([os.path.join(BUILD, "mailer"), "--data", harness.stack().data], env=env,
+        second = subprocess.run([os.path.join(BUILD, "mailer"), "--data", harness.stack().data], env=mailer_env(),
                                 capture_output=True, text=True, timeout=10)
         assert second.returncode == 1 and "another mailer" in second.stderr
-    finally:
-        p.send_signal(signal.SIGTERM)
-        p.wait(timeout=10)
 
 
 def test_failed_after_max_tries_is_shown_and_can_be_resent():
     # the stack's mailer is gone (previous case); run one with 3 tries, 1 s back-off
     smtp_stop()
-    p = own_mailer()
     try:
-        receipt = apply("試験失敗", "dummy.failed@example.jp")
-        wait_for(lambda: sql("SELECT state FROM outbox WHERE receipt = '%s'" % receipt) == "failed", seconds=40,
-                 what="the mail marked failed")
-        assert sql("SELECT attempts FROM outbox WHERE receipt = '%s'" % receipt) == "3"
-        err = sql("SELECT last_error FROM outbox WHERE receipt = '%s'" % receipt)
-        assert err.startswith("curl ") and "dummy" not in err, err
-        s = member("yotsuya")
-        _, _, page = s.get("/staff/forms/" + PROC)
-        assert "メールを送れなかった申請が1件あります" in page
-        _, _, page = s.get("/staff/apps/" + receipt)
-        assert "送信失敗" in page and "申請到達メール" in page
-        r = subprocess.run([os.path.join(BUILD, "formctl"), "--data", harness.stack().data, "mail", "status"],
-                           capture_output=True, text=True)
-        assert "1 failed" in r.stdout and receipt in r.stdout, r.stdout
-        smtp_start()
-        r = subprocess.run([os.path.join(BUILD, "formctl"), "--data", harness.stack().data, "mail", "retry",
-                            "--all"], capture_output=True, text=True)
-        assert r.returncode == 0, r.stderr
-        wait_for(lambda: INBOX.with_receipt(receipt), what="the resent mail")
-        assert len(INBOX.with_receipt(receipt)) == 1
+        with own_mailer():
+            receipt = apply("試験失敗", "dummy.failed@example.jp")
+            wait_for(lambda: sql("SELECT state FROM outbox WHERE receipt = '%s'" % receipt) == "failed",
+                     seconds=40, what="the mail marked failed")
+            assert sql("SELECT attempts FROM outbox WHERE receipt = '%s'" % receipt) == "3"
+            err = sql("SELECT last_error FROM outbox WHERE receipt = '%s'" % receipt)
+            assert err.startswith("curl ") and "dummy" not in err, err
+            s = member("yotsuya")
+            _, _, page = s.get("/staff/forms/" + PROC)
+            assert "メールを送れなかった申請が1件あります" in page
+            _, _, page = s.get("/staff/apps/" + receipt)
+            assert "送信失敗" in page and "申請到達メール" in page
+            r = subprocess.run([os.path.join(BUILD, "formctl"), "--data", harness.stack().data, "mail",
+                                "status"], capture_output=True, text=True)
+            assert "1 failed" in r.stdout and receipt in r.stdout, r.stdout
+            smtp_start()
+            r = subprocess.run([os.path.join(BUILD, "formctl"), "--data", harness.stack().data, "mail", "retry",
+                                "--all"], capture_output=True, text=True)
+            assert r.returncode == 0, r.stderr
+            wait_for(lambda: INBOX.with_receipt(receipt), what="the resent mail")
+            assert len(INBOX.with_receipt(receipt)) == 1
     finally:
-        p.send_signal(signal.SIGTERM)
-        p.wait(timeout=10)
         if SERVER["c"] is None:
             smtp_start()
 
@@ -289,25 +301,21 @@ def test_failed_after_max_tries_is_shown_and_can_be_resent():
 def test_server_down_one_try_per_pass_not_one_per_mail():
     smtp_stop()
     receipts = [apply("試験停止一括%d" % i, "dummy.pass%d@example.jp" % i) for i in range(20)]
-    p = own_mailer(max_tries="6")
     try:
-        wait_for(lambda: attempts_of(receipts) > 0, seconds=10, what="a first try")
-        time.sleep(2.5)
-        # a pass a second, each stopping at its first failure: the old mailer tried all 20 at once
-        tries = attempts_of(receipts)
-        assert 1 <= tries <= 5, tries
-        assert sql("SELECT count(*) FROM outbox WHERE state = 'pending' AND receipt IN (%s)" %
-                   sql_list(receipts)) == "20"
-        assert "other due mails wait for the next try" in open(
-            os.path.join(harness.stack().data, "log", "mailer.log"), encoding="utf-8").read()
-        smtp_start()
-        for r in receipts:
-            wait_for(lambda: INBOX.with_receipt(r), seconds=20, what="mail for " + r)
-        for r in receipts:
-            assert len(INBOX.with_receipt(r)) == 1, r
+        with own_mailer(max_tries="6"):
+            wait_for(lambda: attempts_of(receipts) > 0, seconds=10, what="a first try")
+            time.sleep(2.5)
+            # a pass a second, each stopping at its first failure: the old mailer tried all 20 at once
+            tries = attempts_of(receipts)
+            assert 1 <= tries <= 5, tries
+            assert pending_of(receipts) == 20
+            assert "other due mails wait for the next try" in open(mailer_log(), encoding="utf-8").read()
+            smtp_start()
+            for r in receipts:
+                wait_for(lambda: INBOX.with_receipt(r), seconds=20, what="mail for " + r)
+            for r in receipts:
+                assert len(INBOX.with_receipt(r)) == 1, r
     finally:
-        p.send_signal(signal.SIGTERM)
-        p.wait(timeout=10)
         if SERVER["c"] is None:
             smtp_start()
 
@@ -326,20 +334,18 @@ def test_refused_mail_does_not_stop_the_pass():
     inbox, port = RefusingInbox(), harness.free_port()
     relay = Controller(inbox, hostname="127.0.0.1", port=port)
     relay.start()
-    refused = apply("試験拒否", "dummy.refused@example.jp")
-    others = [apply("試験拒否後%d" % i, "dummy.after%d@example.jp" % i) for i in range(3)]
-    # one pass only in the test's time: the others arrive only if the refusal did not end it
-    p = own_mailer(port, poll="60", backoff="60")
     try:
-        for r in others:
-            wait_for(lambda: inbox.with_receipt(r), seconds=10, what="mail for " + r)
-        assert inbox.with_receipt(refused) == []
-        assert sql("SELECT attempts FROM outbox WHERE receipt = '%s'" % refused) == "1"
-        err = sql("SELECT last_error FROM outbox WHERE receipt = '%s'" % refused)
-        assert "SMTP 550" in err and "dummy" not in err, err
+        refused = apply("試験拒否", "dummy.refused@example.jp")
+        others = [apply("試験拒否後%d" % i, "dummy.after%d@example.jp" % i) for i in range(3)]
+        # one pass only in the test's time: the others arrive only if the refusal did not end it
+        with own_mailer("smtp://127.0.0.1:%d" % port, poll="60", backoff="60"):
+            for r in others:
+                wait_for(lambda: inbox.with_receipt(r), seconds=10, what="mail for " + r)
+            assert inbox.with_receipt(refused) == []
+            assert sql("SELECT attempts FROM outbox WHERE receipt = '%s'" % refused) == "1"
+            err = sql("SELECT last_error FROM outbox WHERE receipt = '%s'" % refused)
+            assert "SMTP 550" in err and "dummy" not in err, err
     finally:
-        p.send_signal(signal.SIGTERM)
-        p.wait(timeout=10)
         relay.stop()
 
 
@@ -371,32 +377,21 @@ def test_starttls_and_auth_when_configured():
     relay = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=ctx, require_starttls=True,
                        authenticator=check_login, auth_required=True, auth_require_tls=True)
     relay.start()
-    log = open(os.path.join(harness.stack().data, "log", "mailer.log"), "a")
 
     def mailer(password):
-        env = dict(os.environ, SMTP_URL="smtp://dummy-relay-user:%s@127.0.0.1:%d" % (password, port),
-                   SMTP_STARTTLS="1", SMTP_CAFILE=cert)
-        return subprocess.Popen([os.path.join(BUILD, "mailer"), "--data", harness.stack().data, "--poll", "1",
-                                 "--backoff", "1", "--max-tries", "3"], env=env, stderr=log)
+        return own_mailer("smtp://dummy-relay-user:%s@127.0.0.1:%d" % (password, port),
+                          SMTP_STARTTLS="1", SMTP_CAFILE=cert)
     try:
         # wrong credentials: refused by the relay, kept and retried, never lost
-        p = mailer("wrong-pass")
-        try:
+        with mailer("wrong-pass"):
             receipt = apply("試験TLS", "dummy.tls@example.jp")
             wait_for(lambda: sql("SELECT attempts FROM outbox WHERE receipt = '%s'" % receipt) not in ("", "0"),
                      what="a refused try")
             assert inbox.messages == []
             assert "curl " in sql("SELECT last_error FROM outbox WHERE receipt = '%s'" % receipt)
-        finally:
-            p.send_signal(signal.SIGTERM)
-            p.wait(timeout=10)
         sql("UPDATE outbox SET state = 'pending', attempts = 0, next_at = 0 WHERE receipt = '%s'" % receipt)
-        p = mailer("dummy-relay-pass")
-        try:
+        with mailer("dummy-relay-pass"):
             wait_for(lambda: inbox.messages, what="the mail through STARTTLS + AUTH")
-        finally:
-            p.send_signal(signal.SIGTERM)
-            p.wait(timeout=10)
         (tls, authenticated), raw = inbox.messages[0]
         assert tls and authenticated
         assert receipt in str(parsed(raw)["Subject"])
