@@ -35,6 +35,8 @@ WORKERS = os.environ.get("WORKERS", "32")
 # BENCH_ONLY=get,durable,export (any of them) runs only those parts; the default is all.
 PARTS = os.environ.get("BENCH_ONLY", "get,durable,export").split(",")
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+# wrk's threads; lua_for() deals the send bodies among as many.
+WRK_THREADS = 2
 RESULTS = []
 
 
@@ -45,7 +47,7 @@ def say(line):
 
 
 def wrk_output(url, conns, script=None, secs=SECS):
-    cmd = ["wrk", "-t2", "-c%d" % conns, "-d%ds" % secs, "--latency", url]
+    cmd = ["wrk", "-t%d" % WRK_THREADS, "-c%d" % conns, "-d%ds" % secs, "--latency", url]
     if script:
         cmd[1:1] = ["-s", script]
     return subprocess.run(cmd, capture_output=True, text=True).stdout
@@ -122,7 +124,7 @@ def prepare_sends(n, proc):
         return list(pool.map(one, range(n))), b.cookie
 
 
-def lua_for(bodies_file, cookie, proc, threads=2):
+def lua_for(bodies_file, cookie, proc):
     """wrk's script: each thread sends its share of the bodies in turn.  The requests are formatted once,
     in init(), before wrk's clock starts: the load generator shares the two cores with the measured stack
     (wrk's CPU per submit, incl. init, 58-64 us when request() formatted each one, 53-57 us so)."""
@@ -150,7 +152,7 @@ function request()
   i = i %% #reqs + 1
   return reqs[i]
 end
-''' % (bodies_file, threads, proc, cookie))
+''' % (bodies_file, WRK_THREADS, proc, cookie))
     return path
 
 
@@ -404,8 +406,8 @@ def main():
                                             "--pad", str(form_bytes if pad is None else pad)]))
         time.sleep(1)
         base = "http://127.0.0.1:%d" % port
-        say("## make bench, %s, %d s per wrk run (wrk -t2), nproc=%d, %s FastCGI workers%s" %
-            (time.strftime("%Y-%m-%d %H:%M"), SECS, os.cpu_count(), WORKERS,
+        say("## make bench, %s, %d s per wrk run (wrk -t%d), nproc=%d, %s FastCGI workers%s" %
+            (time.strftime("%Y-%m-%d %H:%M"), SECS, WRK_THREADS, os.cpu_count(), WORKERS,
              ", medians of %d rounds (GET; durable at 8 connections; export)" % ROUNDS if ROUNDS > 1 else ""))
         if "get" in PARTS:
             bench_get(base, form_bytes)
