@@ -39,7 +39,10 @@ def free_port():
 
 
 class Stack:
-    def __init__(self, extra_env=None):
+    def __init__(self, extra_env=None, own_session=True):
+        # own_session=False (make bench): a process group of its own, for crash() and stop(), but in the
+        # caller's session, so that the kernel schedules the stack in the caller's autogroup.
+        self.own_session = own_session
         self.tmp = tempfile.mkdtemp(prefix="shinjuku-e2e-")
         self.data = os.path.join(self.tmp, "data")
         self.forms = os.path.join(self.tmp, "forms")
@@ -58,7 +61,8 @@ class Stack:
         """Start (or start again, on the same data) make run's script, in its own process group."""
         self.proc = subprocess.Popen(["sh", os.path.join(ROOT, "scripts", "run.sh")],
                                      env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+                                     start_new_session=self.own_session,
+                                     process_group=None if self.own_session else 0)
         deadline = time.time() + 20
         while time.time() < deadline:
             try:
