@@ -208,9 +208,11 @@ def receipt_of(page):
 
 
 def main(cases, prefix="e2e", env=None):
-    """Run every test_* function of the calling module's globals (cases) against one stack."""
+    """Run every test_* function of the calling module's globals (cases) against one stack.
+    E2E_ONLY=regex runs only the cases whose name it matches (re.search)."""
     global STACK
-    tests = [(n, f) for n, f in cases.items() if n.startswith("test_") and callable(f)]
+    only = re.compile(os.environ.get("E2E_ONLY", ""))
+    tests = [(n, f) for n, f in cases.items() if n.startswith("test_") and callable(f) and only.search(n)]
     STACK = Stack(extra_env=env)
     failed = 0
     try:
