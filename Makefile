@@ -49,12 +49,18 @@ HELPER_SRC = tests/helpers/open_app.c tests/helpers/unzip_aes.c
 HELPER_BIN = $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)
 
 .SECONDARY:
-.PHONY: all deps run test fuzz bench clean
+.PHONY: all deps run test check hooks fuzz bench clean
 
 # Test-only LD_PRELOAD shim that fails database writes like a full disk (tests/faults/).
 FAULT_SO = $(BUILD)/tests/fault_fs.so
 
-all: $(PROGS) $(UNIT_BIN) $(HELPER_BIN) $(FAULT_SO)
+all: $(PROGS) $(UNIT_BIN) $(HELPER_BIN) $(FAULT_SO) hooks
+
+# The repository's commit-msg hook (subject "area: what changed", 72 characters at most).
+hooks:
+	@if [ -d .git ] || [ -f .git ]; then \
+		[ "$$(git config core.hooksPath)" = scripts/git-hooks ] || git config core.hooksPath scripts/git-hooks; \
+	fi
 
 $(FAULT_SO): tests/faults/fault_fs.c
 	@mkdir -p $(dir $@)
@@ -102,6 +108,11 @@ test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 all
 	@sh tests/run.sh
+
+# Unit tests only: no package installation, no sanitizers, a few seconds.
+# One case: T_ONLY=name make check (any part of the name).
+check: $(UNIT_BIN)
+	@sh tests/unit/run.sh $(UNIT_BIN)
 
 fuzz: deps
 	@sh tests/fuzz/run.sh $${FUZZ_SECONDS:-60}
