@@ -41,12 +41,10 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 # wrk's threads; lua_for() deals the send bodies among as many.
 WRK_THREADS = 2
 # With autogroups on (/proc/sys/kernel/sched_autogroup_enabled), the kernel shares the CPU fairly between
-# sessions before it shares it between processes.  The hello-world and its nginx and wrk had been in this
-# script's session and apply in the stack's own: the form page then ran under a share the hello-world never
-# met, and nginx, woken by apply from another group, slept and woke up to once per request (2026-11-24,
-# BENCH_ONLY=get: form/hello 0.68 so, one run apart from 0.85 with BENCH_SESSIONS=one, 0.87-0.90 with own
-# and 0.86 with autogroups off).  Every program measured now gets the same treatment, whichever it says;
-# own is the default because it is how the services run in production (README, Benchmark).
+# sessions before it shares it between processes, so the programs compared must be placed alike: a program
+# alone in its session gets a different share than one sharing it with nginx and wrk.  Every program
+# measured gets the same treatment, whichever layout is chosen; own is the default because it is how the
+# services run in production (bench/README.md, Sessions).
 SESSIONS = os.environ.get("BENCH_SESSIONS", "own")
 if SESSIONS not in ("one", "own"):
     sys.exit("BENCH_SESSIONS must be one or own, not %r" % SESSIONS)
@@ -298,9 +296,8 @@ DURABLE_LABELS = {(8, "e2e-open"): "durable submits,  8 connections:   ",
                   (8, "bench-mail"): "durable submits,  8 conns + mail:  "}
 
 
-# Distinct send bodies per second of a durable run: above any rate stored yet (7494/s at 64 connections,
-# 2026-11-24, which ran out of the 8000 a second made until then; a run that runs out counts only what it
-# stored, and replays the rest).
+# Distinct send bodies per second of a durable run, above any rate this machine stores: a run that runs
+# out counts only what it stored, and replays the rest.
 BODIES_PER_SECOND = 10000
 
 

@@ -1354,9 +1354,8 @@ main(int argc, char *argv[])
 	/*
 	 * No fastbins: a request frees many small blocks, and libfcgi's 8 KB
 	 * stream buffers allocated at the next accept then made malloc merge
-	 * them all (malloc_consolidate) on every request: without fastbins apply
-	 * spent about 7% less CPU per form GET (3 runs each way under wrk).
-	 * Freed blocks now go to the tcache or are merged as they are freed.
+	 * them all (malloc_consolidate) on every request.  Without fastbins,
+	 * freed blocks go to the tcache or are merged as they are freed.
 	 */
 	if (mallopt(M_MXFAST, 0) != 1)
 		log_msg(LOG_WARNING, "mallopt(M_MXFAST) refused; going on");
