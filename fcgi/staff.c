@@ -288,6 +288,22 @@ not_found(struct ctx *c)
 	    "お探しのページは見つからないか、閲覧する権限がありません。");
 }
 
+/* Something that exists but is not the member's: audited (why), and answered like a missing one. */
+static int
+denied(struct ctx *c, const char *target, const char *why)
+{
+	return audit_ok(c, "denied", target, why);
+}
+
+static void
+deny(struct ctx *c, const char *target, const char *why)
+{
+	if (denied(c, target, why) == 0)
+		not_found(c);
+	else
+		system_error(c);
+}
+
 static void
 redirect(struct ctx *c, const char *location)
 {
@@ -1032,9 +1048,13 @@ page_forms(struct ctx *c)
 	}
 	snprintf(id, sizeof(id), "%.*s", slash ? (int)(slash - rest) : (int)strlen(rest), rest);
 	p = formset_get(c->app->forms, id);
-	if (p == NULL || !holds_section(c, p->section) || (slash != NULL &&
+	if (p == NULL || (slash != NULL &&
 	    strcmp(slash, "/export.csv") != 0 && strcmp(slash, "/export.zip") != 0)) {
 		not_found(c);
+		return;
+	}
+	if (!holds_section(c, p->section)) {
+		deny(c, p->id, "another section's procedure");
 		return;
 	}
 	/* One prefix route serves three resources: each takes its own methods. */
@@ -1075,7 +1095,7 @@ load_app(struct ctx *c, struct app_view *v)
 	if ((rc = db_app_get(c->app->db, v->receipt, &v->row, &v->sealed)) != 0)
 		return rc;
 	if (!holds_section(c, v->row.section_id))
-		return DB_NOTFOUND;
+		return denied(c, v->receipt, "another section's application") == 0 ? DB_NOTFOUND : -1;
 	v->p = formset_get(c->app->forms, v->row.procedure_id);
 	return 0;
 }
@@ -1435,7 +1455,7 @@ fail:
 static const char *const audit_actions[] = {
 	"login", "login_failed", "logout", "list", "view", "status", "note", "export", "password",
 	"grant", "revoke", "rotate", "reload", "staff_add", "staff_disable", "staff_enable", "staff_reset",
-	"section_add",
+	"section_add", "denied",
 };
 
 static int
@@ -1589,7 +1609,7 @@ gate(struct ctx *c, const struct route **out)
 		return -1;
 	}
 	if (rt->auth == AUTH_AUDITOR && strcmp(c->staff.role, "auditor") != 0) {
-		not_found(c);
+		deny(c, c->w.req.path, "not an auditor");
 		return -1;
 	}
 	if (web_csrf_prepare(&c->w) == -1 || parse_input(c) == -1)

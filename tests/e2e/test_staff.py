@@ -638,6 +638,22 @@ def test_failed_logins_throttled_then_released():
     assert s.login("chiiki")[0] == 303
 
 
+def test_other_sections_requests_audited_and_answered_as_missing():
+    s = member("gomi")
+    before = len(audit_rows("denied"))
+    missing = s.get("/staff/apps/0000-0000-0000")
+    theirs = s.get("/staff/apps/" + APPS["b"])
+    assert theirs[0] == missing[0] == 404 and theirs[2] == missing[2]
+    assert s.get("/staff/forms/no-such-form")[2] == s.get("/staff/forms/e2e-open")[2]
+    assert s.get("/staff/forms/e2e-open/export.csv")[0] == 404
+    assert s.get("/staff/audit")[0] == 404
+    rows = audit_rows("denied")[before:]
+    assert rows == ["gomi|%s|another section's application" % APPS["b"], "gomi|e2e-open|another section's procedure",
+                    "gomi|e2e-open|another section's procedure", "gomi|/staff/audit|not an auditor"], rows
+    _, _, page = member("demo-auditor").get("/staff/audit?action=denied")
+    assert "権限外への要求" in page and APPS["b"] in page
+
+
 def test_disabled_account_cannot_log_in_and_loses_sessions():
     r = formctl("staff", "add", "suzuki", "staff")
     pw = re.search(r"only once\): (\S+)", r.stdout).group(1)
