@@ -190,6 +190,7 @@ enum stmt {
 	ST_SESSION_KEY_GET,
 	ST_SESSION_KEY_DROP_SECTION,
 	ST_SESSION_SECTIONS,
+	ST_SESSION_DELETE_OTHERS,
 	ST_APP_LIST_NEW,
 	ST_APP_LIST_OLD,
 	ST_APP_COUNT_FILTERED,
@@ -292,6 +293,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    " (SELECT token_hash FROM sessions WHERE staff_id = ?1)",
 	[ST_SESSION_SECTIONS] = "SELECT DISTINCT section_id FROM session_keys WHERE token_hash = ?1"
 	    " ORDER BY section_id",
+	[ST_SESSION_DELETE_OTHERS] = "DELETE FROM sessions WHERE staff_id = ?1 AND token_hash != ?2",
 	[ST_APP_LIST_NEW] = "SELECT receipt, procedure_id, section_id, status, received_at, updated_at,"
 	    " key_id, sealed FROM applications WHERE procedure_id = ?1 AND section_id = ?2 AND (?3 = '' OR status = ?3)"
 	    " AND received_at >= ?4 AND received_at < ?5"
@@ -1452,6 +1454,16 @@ db_session_delete_staff(struct db *db, int64_t staff_id)
 	sqlite3_stmt *s = prep(db, ST_SESSION_DELETE_STAFF);
 
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)staff_id);
+	return exec_done(db, s);
+}
+
+int
+db_session_delete_others(struct db *db, int64_t staff_id, const unsigned char keep[SEAL_MAC_LEN])
+{
+	sqlite3_stmt *s = prep(db, ST_SESSION_DELETE_OTHERS);
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)staff_id);
+	sqlite3_bind_blob(s, 2, keep, SEAL_MAC_LEN, SQLITE_STATIC);
 	return exec_done(db, s);
 }
 

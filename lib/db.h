@@ -219,6 +219,8 @@ int	db_session_get(struct db *db, const unsigned char hash[SEAL_MAC_LEN], struct
 int	db_session_touch(struct db *db, const unsigned char hash[SEAL_MAC_LEN], time_t now);
 int	db_session_delete(struct db *db, const unsigned char hash[SEAL_MAC_LEN]);
 int	db_session_delete_staff(struct db *db, int64_t staff_id);
+/* End every session of the member but keep (a password change ends the others). */
+int	db_session_delete_others(struct db *db, int64_t staff_id, const unsigned char keep[SEAL_MAC_LEN]);
 /* Drop sessions idle since before idle_before or created before created_before. */
 int	db_session_purge(struct db *db, time_t idle_before, time_t created_before);
 /* A section secret key held by a session, wrapped under a key only the session cookie gives. */

@@ -654,6 +654,34 @@ sessions_add_touch_delete(void)
 }
 
 static int
+section_none(const char *section_id, void *arg)
+{
+	(void)section_id;
+	(void)arg;
+	return -1;	/* a key left behind */
+}
+
+/* A password change ends the member's other sessions, and only theirs. */
+static void
+session_delete_others(void)
+{
+	unsigned char h1[SEAL_MAC_LEN] = { 1 }, h2[SEAL_MAC_LEN] = { 2 }, h3[SEAL_MAC_LEN] = { 3 };
+	struct db_staff a, b;
+	struct db_session s;
+	struct db *db;
+
+	T_CHECK(custody_fixture(&db, &a, &b) == 0);
+	T_CHECK(db_session_add(db, h1, a.id, 100) == 0 && db_session_add(db, h2, a.id, 100) == 0 &&
+	    db_session_add(db, h3, b.id, 100) == 0);
+	T_CHECK(db_session_key_add(db, h2, "aaaaaaaaaaaaaaaa", "sec-a", "w", 1) == 0);
+	T_CHECK(db_session_delete_others(db, a.id, h1) == 0);
+	T_CHECK(db_session_get(db, h1, &s) == 0 && db_session_get(db, h2, &s) == DB_NOTFOUND);
+	T_CHECK(db_session_get(db, h3, &s) == 0);
+	T_CHECK(db_session_sections(db, h2, section_none, NULL) == 0);
+	db_close(db);
+}
+
+static int
 section_list(const char *section_id, void *arg)
 {
 	return buf_printf(arg, "%s,", section_id);
@@ -884,6 +912,7 @@ main(void)
 	T_RUN(key_each_oldest_first);
 	T_RUN(grants_add_list_revoke);
 	T_RUN(sessions_add_touch_delete);
+	T_RUN(session_delete_others);
 	T_RUN(session_keys_go_with_session);
 	T_RUN(session_purge_idle_and_old);
 	T_RUN(revoke_drops_only_that_members_section);
