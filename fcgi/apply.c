@@ -34,6 +34,7 @@
 #include "esc.h"
 #include "formdef.h"
 #include "formset.h"
+#include "guess.h"
 #include "http.h"
 #include "jnorm.h"
 #include "jst.h"
@@ -54,7 +55,12 @@
 #define INQUIRY_LEN	10
 #define MAX_SECTIONS	64
 
-/* Status look-up throttling: failures per window, per address and per receipt. */
+/*
+ * Status look-up: guesses of an inquiry key in sliding windows (lib/guess.h):
+ * 5 an hour per receipt from one address; a receipt with 5 stays open to
+ * addresses without failures, so its owner still gets in; an address with
+ * 10 in 10 minutes is kept from the receipts it failed on.
+ */
 #define THROTTLE_ADDR_LIMIT	10
 #define THROTTLE_ADDR_WINDOW	(10 * 60)
 #define THROTTLE_RECEIPT_LIMIT	5
@@ -986,23 +992,27 @@ lookup_code(const struct kv_value *v, int digits_only, char *out, size_t outlen)
 	return v != NULL ? jn_lookup_code(v->p, v->len, digits_only, out, outlen) : -1;
 }
 
+/*
+ * 1 (answered: 429) when this address may not try this receipt now, 0 to go
+ * on.  A malformed receipt ("") has no receipt key: its failures count
+ * against the address that sent it, not in one bucket everyone shares.
+ */
 static int
-throttle_key(const struct ctx *c, const char *kind, const char *value, unsigned char key[SEAL_MAC_LEN])
+status_throttled(struct ctx *c, const char *receipt, struct guess_keys *k)
 {
-	return seal_mac(c->app->mac_key, kind, value, strlen(value), key);
-}
+	static const struct guess_limits limits = { THROTTLE_RECEIPT_WINDOW, THROTTLE_RECEIPT_LIMIT,
+		THROTTLE_RECEIPT_LIMIT, THROTTLE_ADDR_WINDOW, THROTTLE_ADDR_LIMIT };
+	int r, wait;
 
-/* 1 when the address or the receipt has failed too often recently. */
-static int
-status_throttled(const struct ctx *c, const unsigned char ka[SEAL_MAC_LEN],
-    const unsigned char kr[SEAL_MAC_LEN])
-{
-	int64_t na = 0, nr = 0;
-
-	if (db_throttle_count(c->app->db, ka, c->w.now, THROTTLE_ADDR_WINDOW, &na) == -1 ||
-	    db_throttle_count(c->app->db, kr, c->w.now, THROTTLE_RECEIPT_WINDOW, &nr) == -1)
+	if (guess_keys(c->app->mac_key, "status-guess", receipt, c->w.req.remote_addr, k) == -1 ||
+	    (r = guess_check(c->app->db, &limits, k, c->w.now, &wait)) == -1)
 		return -1;
-	return na >= THROTTLE_ADDR_LIMIT || nr >= THROTTLE_RECEIPT_LIMIT;
+	if (r == 0)
+		return 0;
+	if (http_too_many(&c->w.req, wait) == -1)
+		return -1;
+	return tvars_set(c->w.vars, "s_error", "確認の回数が上限に達しました。"
+	    "しばらく時間をおいてから、もう一度お試しください。") == 0 ? 1 : -1;
 }
 
 static const char *
@@ -1045,9 +1055,9 @@ static int
 status_lookup(struct ctx *c)
 {
 	char			 receipt[32], inquiry[32], fmt[DB_RECEIPT_LEN + 1];
-	unsigned char		 ka[SEAL_MAC_LEN], kr[SEAL_MAC_LEN], ih[SEAL_MAC_LEN];
+	unsigned char		 ih[SEAL_MAC_LEN];
+	struct guess_keys	 k;
 	struct db_app_status	 st;
-	int64_t			 hits;
 	int			 ok = 0, rc;
 
 	if (lookup_code(kv_get(&c->form, S_RECEIPT), 1, receipt, sizeof(receipt)) == -1 ||
@@ -1055,24 +1065,20 @@ status_lookup(struct ctx *c)
 		receipt[0] = '\0';
 	if (lookup_code(kv_get(&c->form, S_INQUIRY), 0, inquiry, sizeof(inquiry)) == -1)
 		inquiry[0] = '\0';
-	snprintf(fmt, sizeof(fmt), "%.4s-%.4s-%.4s", receipt, receipt + 4, receipt + 8);
-	if (throttle_key(c, "throttle-addr", c->w.req.remote_addr, ka) == -1 ||
-	    throttle_key(c, "throttle-receipt", fmt, kr) == -1 ||
-	    (rc = status_throttled(c, ka, kr)) == -1)
-		return -1;
-	if (rc == 1) {
-		c->w.req.status = 429;
-		return tvars_set(c->w.vars, "s_error", "確認の回数が上限に達しました。"
-		    "しばらく時間をおいてから、もう一度お試しください。");
+	fmt[0] = '\0';
+	if (receipt[0] != '\0')
+		snprintf(fmt, sizeof(fmt), "%.4s-%.4s-%.4s", receipt, receipt + 4, receipt + 8);
+	if ((rc = status_throttled(c, fmt, &k)) != 0) {
+		sodium_memzero(inquiry, sizeof(inquiry));
+		return rc == 1 ? 0 : -1;
 	}
 	if (receipt[0] != '\0' && strlen(inquiry) == INQUIRY_LEN &&
 	    db_app_status(c->app->db, fmt, &st) == 0 && inquiry_hash(c, inquiry, ih) == 0)
 		ok = sodium_memcmp(ih, st.inquiry_hash, SEAL_MAC_LEN) == 0;
 	sodium_memzero(inquiry, sizeof(inquiry));
 	if (ok)
-		return status_result(c, &st);
-	if (db_throttle_hit(c->app->db, ka, c->w.now, THROTTLE_ADDR_WINDOW, &hits) == -1 ||
-	    db_throttle_hit(c->app->db, kr, c->w.now, THROTTLE_RECEIPT_WINDOW, &hits) == -1)
+		return guess_succeeded(c->app->db, &k) == 0 ? status_result(c, &st) : -1;
+	if (guess_failed(c->app->db, &k, c->w.now) == -1)
 		return -1;
 	c->w.req.status = 422;
 	tvars_set(c->w.vars, "page_error", "1");

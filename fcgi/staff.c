@@ -33,6 +33,7 @@
 #include "export.h"
 #include "formdef.h"
 #include "formset.h"
+#include "guess.h"
 #include "http.h"
 #include "jnorm.h"
 #include "jst.h"
@@ -42,6 +43,7 @@
 #include "opener.h"
 #include "prefork.h"
 #include "seal.h"
+#include "slots.h"
 #include "tmpl.h"
 #include "web.h"
 
@@ -52,10 +54,19 @@
 #define SESSION_MAX	(12 * 60 * 60)	/* a session ends after a working day, however active */
 #define NOTE_MAX_CHARS	2000
 
-/* Failed logins: per account and per address, in fixed windows that expire (no permanent lock-out). */
+/*
+ * Password guesses, at login and as the current password of a change, in
+ * sliding 15-minute windows (lib/guess.h): 5 per account from one address;
+ * an account with 5 failures stays open to addresses without failures; an
+ * address with 30 failures is kept from the accounts it failed on.
+ */
 #define LOGIN_WINDOW		(15 * 60)
+#define LOGIN_PAIR_LIMIT	5
 #define LOGIN_ACCOUNT_LIMIT	5
 #define LOGIN_ADDR_LIMIT	30
+static const struct guess_limits login_limits = {
+	LOGIN_WINDOW, LOGIN_PAIR_LIMIT, LOGIN_ACCOUNT_LIMIT, LOGIN_WINDOW, LOGIN_ADDR_LIMIT
+};
 
 enum page { P_LOGIN, P_LOGOUT, P_HOME, P_PASSWORD, P_FORMS, P_APP, P_AUDIT };
 enum auth { AUTH_NONE, AUTH_MEMBER, AUTH_AUDITOR };
@@ -135,6 +146,13 @@ struct app {
 	unsigned char	 audit_key[SEAL_KEY_LEN];
 	unsigned char	 mailer_pk[SEAL_PK_LEN];	/* acceptance and return mails are sealed to it */
 	int		 idle_seconds;
+	/*
+	 * Argon2id runs at once across the workers (--hash-slots): fewer than
+	 * the workers, so that a flood of logins leaves a worker for the
+	 * members already logged in; a login finding none free gets 429.
+	 */
+	int		 nslots;
+	struct slots	 hash_slots;
 };
 
 /* Per-request state, reset on every FastCGI iteration. */
@@ -288,6 +306,22 @@ not_found(struct ctx *c)
 	    "お探しのページは見つからないか、閲覧する権限がありません。");
 }
 
+/* Something that exists but is not the member's: audited (why), and answered like a missing one. */
+static int
+denied(struct ctx *c, const char *target, const char *why)
+{
+	return audit_ok(c, "denied", target, why);
+}
+
+static void
+deny(struct ctx *c, const char *target, const char *why)
+{
+	if (denied(c, target, why) == 0)
+		not_found(c);
+	else
+		system_error(c);
+}
+
 static void
 redirect(struct ctx *c, const char *location)
 {
@@ -403,35 +437,44 @@ authenticate(struct ctx *c)
 
 /* ---- login and logout ---- */
 
+/* A failed password: it counts against the guess limits and is audited as who (the account, or "-"). */
 static int
-throttle_key(struct ctx *c, const char *kind, const char *value, unsigned char key[SEAL_MAC_LEN])
+login_failed(struct ctx *c, const struct guess_keys *k, const char *who, const char *why)
 {
-	return seal_mac(c->app->mac_key, kind, value, strlen(value), key);
-}
-
-/* 1 when either the account or the address has failed too often in this window. */
-static int
-login_throttled(struct ctx *c, const unsigned char ka[SEAL_MAC_LEN], const unsigned char kb[SEAL_MAC_LEN])
-{
-	int64_t a = 0, b = 0;
-
-	if (db_throttle_count(c->app->db, ka, c->w.now, LOGIN_WINDOW, &a) == -1 ||
-	    db_throttle_count(c->app->db, kb, c->w.now, LOGIN_WINDOW, &b) == -1)
-		return -1;
-	return a >= LOGIN_ACCOUNT_LIMIT || b >= LOGIN_ADDR_LIMIT;
-}
-
-static int
-login_failed(struct ctx *c, const unsigned char ka[SEAL_MAC_LEN], const unsigned char kb[SEAL_MAC_LEN],
-    const char *who, const char *why)
-{
-	int64_t n;
-
-	if (db_throttle_hit(c->app->db, ka, c->w.now, LOGIN_WINDOW, &n) == -1 ||
-	    db_throttle_hit(c->app->db, kb, c->w.now, LOGIN_WINDOW, &n) == -1)
+	if (guess_failed(c->app->db, k, c->w.now) == -1)
 		return -1;
 	audit_as(c, who, "login_failed", who, why);
 	return c->w.req.status == 500 ? -1 : 0;
+}
+
+/*
+ * Before a password for login is hashed (at login, or the current one of a
+ * change): 0 to go on, holding a hashing slot (given back after the hash,
+ * and by ctx_reset at the latest); 1 refused, with 429, Retry-After and the
+ * reason for the member in msg; -1 on error.
+ */
+static int
+password_gate(struct ctx *c, const char *login, int change, struct guess_keys *k, char *msg, size_t len)
+{
+	int r, wait;
+
+	if (guess_keys(c->app->mac_key, "staff-password", login, c->w.req.remote_addr, k) == -1 ||
+	    (r = guess_check(c->app->db, &login_limits, k, c->w.now, &wait)) == -1)
+		return -1;
+	if (r == 1) {
+		audit(c, "login_failed", c->member ? c->staff.login : "-", "throttled");
+		if (c->w.req.status == 500)
+			return -1;
+		snprintf(msg, len, "%sが続いたため、一時的に%sできません。%d分ほどたってから、もう一度お試しください。",
+		    change ? "現在のパスワードの誤り" : "ログインの失敗", change ? "パスワードを変更" : "ログイン",
+		    (wait + 59) / 60);
+	} else if ((r = slots_take(&c->app->hash_slots)) != 0) {
+		return r == 1 ? 0 : -1;
+	} else {
+		wait = 1;
+		snprintf(msg, len, "ただいま処理が混み合っています。数秒待ってから、もう一度お試しください。");
+	}
+	return http_too_many(&c->w.req, wait) == 0 ? 1 : -1;
 }
 
 static void
@@ -471,46 +514,47 @@ static void
 do_login(struct ctx *c)
 {
 	static const char wrong[] = "ログインIDまたはパスワードが正しくありません。";
-	const char	*login = bget(c, B_LOGIN), *password = bget(c, B_PASSWORD);
-	unsigned char	 ka[SEAL_MAC_LEN], kb[SEAL_MAC_LEN], sk[SEAL_SK_LEN];
-	char		 cookie[64];
-	int		 r, found;
+	const char		*login = bget(c, B_LOGIN), *password = bget(c, B_PASSWORD);
+	struct guess_keys	 k;
+	unsigned char		 sk[SEAL_SK_LEN];
+	char			 cookie[64], refusal[256];
+	int			 r, found;
 
-	if (throttle_key(c, "login-account", login, ka) == -1 ||
-	    throttle_key(c, "login-address", c->w.req.remote_addr, kb) == -1 ||
-	    (r = login_throttled(c, ka, kb)) == -1)
-		goto fail;
-	if (r == 1) {
-		if (login_failed(c, ka, kb, "-", "throttled") == -1)
+	if ((r = password_gate(c, login, 0, &k, refusal, sizeof(refusal))) != 0) {
+		if (r == -1)
 			goto fail;
-		show_login(c, 429, "ログインの失敗が続いたため、一時的にログインできません。"
-		    "15分ほどたってから、もう一度お試しください。", login);
+		show_login(c, 429, refusal, login);
 		return;
 	}
 	if ((found = db_staff_by_login(c->app->db, login, &c->staff)) == -1)
 		goto fail;
 	if (found == DB_NOTFOUND) {
 		burn_password_time(password);
-		if (login_failed(c, ka, kb, "-", "unknown login") == -1)
+		slots_give(&c->app->hash_slots);
+		if (login_failed(c, &k, "-", "unknown login") == -1)
 			goto fail;
 		show_login(c, 200, wrong, login);
 		return;
 	}
 	r = custody_staff_unlock(&c->staff, password, sk);
+	slots_give(&c->app->hash_slots);
 	if (r == -1)
 		goto fail;
 	if (r == CUSTODY_DENIED || c->staff.disabled) {
-		if (login_failed(c, ka, kb, c->staff.login, c->staff.disabled ? "account disabled" :
+		if (login_failed(c, &k, c->staff.login, c->staff.disabled ? "account disabled" :
 		    "wrong password") == -1)
 			goto fail;
 		show_login(c, 200, wrong, login);
 		goto done;
 	}
+	if (guess_succeeded(c->app->db, &k) == -1)
+		goto fail;
 	(void)db_session_purge(c->app->db, c->w.now - c->app->idle_seconds, c->w.now - SESSION_MAX);
 	if (custody_session_open(c->app->db, &c->staff, sk, c->w.now, cookie) == -1)
 		goto fail;
 	c->member = 1;
-	if (set_session_cookie(c, cookie, -1) == -1 || audit_ok(c, "login", c->staff.login, "") == -1)
+	if (set_session_cookie(c, cookie, -1) == -1 || web_csrf_renew(&c->w) == -1 ||
+	    audit_ok(c, "login", c->staff.login, "") == -1)
 		goto fail;
 	redirect(c, "/staff/");
 	goto done;
@@ -542,7 +586,10 @@ page_logout(struct ctx *c)
 		system_error(c);
 		return;
 	}
-	(void)set_session_cookie(c, "", 0);
+	if (set_session_cookie(c, "", 0) == -1 || web_csrf_renew(&c->w) == -1) {
+		system_error(c);
+		return;
+	}
 	redirect(c, "/staff/login?m=logout");
 }
 
@@ -1032,9 +1079,13 @@ page_forms(struct ctx *c)
 	}
 	snprintf(id, sizeof(id), "%.*s", slash ? (int)(slash - rest) : (int)strlen(rest), rest);
 	p = formset_get(c->app->forms, id);
-	if (p == NULL || !holds_section(c, p->section) || (slash != NULL &&
+	if (p == NULL || (slash != NULL &&
 	    strcmp(slash, "/export.csv") != 0 && strcmp(slash, "/export.zip") != 0)) {
 		not_found(c);
+		return;
+	}
+	if (!holds_section(c, p->section)) {
+		deny(c, p->id, "another section's procedure");
 		return;
 	}
 	/* One prefix route serves three resources: each takes its own methods. */
@@ -1075,7 +1126,7 @@ load_app(struct ctx *c, struct app_view *v)
 	if ((rc = db_app_get(c->app->db, v->receipt, &v->row, &v->sealed)) != 0)
 		return rc;
 	if (!holds_section(c, v->row.section_id))
-		return DB_NOTFOUND;
+		return denied(c, v->receipt, "another section's application") == 0 ? DB_NOTFOUND : -1;
 	v->p = formset_get(c->app->forms, v->row.procedure_id);
 	return 0;
 }
@@ -1391,37 +1442,67 @@ page_app(struct ctx *c)
 
 /* ---- password change ---- */
 
+/* Store the rewrapped key and end the member's other sessions, in one transaction. */
+static int
+password_saved(struct ctx *c)
+{
+	struct db *db = c->app->db;
+
+	if (db_begin(db) == -1)
+		return -1;
+	/* Whoever else is logged in as the member, perhaps with the old password, is logged out. */
+	if (db_staff_set_secret(db, &c->staff, c->w.now) == -1 ||
+	    db_session_delete_others(db, c->staff.id, c->session_hash) == -1 || db_commit(db) == -1) {
+		db_rollback(db);
+		return -1;
+	}
+	return audit_ok(c, "password", c->staff.login, "");
+}
+
 static void
 page_password(struct ctx *c)
 {
-	const char	*cur = bget(c, B_CURRENT), *nw = bget(c, B_NEW), *conf = bget(c, B_CONFIRM);
-	unsigned char	 sk[SEAL_SK_LEN];
-	const char	*error = NULL;
-	int		 r = 0;
+	const char		*cur = bget(c, B_CURRENT), *nw = bget(c, B_NEW), *conf = bget(c, B_CONFIRM);
+	struct guess_keys	 k;
+	unsigned char		 sk[SEAL_SK_LEN];
+	char			 refusal[256];
+	const char		*error = NULL;
+	int			 r;
 
 	if (member_vars(c, "パスワード変更") == -1)
 		goto fail;
 	if (c->w.req.method != HTTP_POST)
 		goto show;
-	if ((r = custody_staff_unlock(&c->staff, cur, sk)) == -1)
-		goto fail;
-	if (r == CUSTODY_DENIED)
-		error = "現在のパスワードが正しくありません。";
-	else if ((error = password_problem(c, nw, 0)) == NULL && strcmp(nw, conf) != 0)
+	if ((r = password_gate(c, c->staff.login, 1, &k, refusal, sizeof(refusal))) != 0) {
+		if (r == -1)
+			goto fail;
+		error = refusal;
+		goto show;
+	}
+	/* Both Argon2id runs, the check and the new wrapping, in the hashing slot. */
+	r = custody_staff_unlock(&c->staff, cur, sk);
+	if (r == 0 && (error = password_problem(c, nw, 0)) == NULL && strcmp(nw, conf) != 0)
 		error = "新しいパスワードと確認用のパスワードが一致しません。";
-	if (error == NULL && (custody_staff_rewrap(&c->staff, sk, nw) == -1 ||
-	    db_staff_set_secret(c->app->db, &c->staff, c->w.now) == -1 ||
-	    audit_ok(c, "password", c->staff.login, "") == -1))
+	if (r == 0 && error == NULL && custody_staff_rewrap(&c->staff, sk, nw) == -1)
+		r = -1;
+	slots_give(&c->app->hash_slots);
+	if (r == -1)
 		goto fail;
-	if (error != NULL) {
+	if (r == CUSTODY_DENIED) {
+		error = "現在のパスワードが正しくありません。";
+		if (login_failed(c, &k, c->staff.login, "wrong current password") == -1)
+			goto fail;
+	} else if (guess_succeeded(c->app->db, &k) == -1 || (error == NULL && password_saved(c) == -1))
+		goto fail;
+	if (error != NULL)
 		c->w.req.status = 400;
+show:
+	if (error != NULL) {
 		tvars_set(c->w.vars, "p_error", error);
 		tvars_set(c->w.vars, "page_error", "1");
-		if (r == CUSTODY_DENIED)
-			audit(c, "login_failed", c->staff.login, "wrong current password");
-	} else
-		tvars_set(c->w.vars, "p_done", "パスワードを変更しました。次回から新しいパスワードでログインしてください。");
-show:
+	} else if (c->w.req.method == HTTP_POST)
+		tvars_set(c->w.vars, "p_done", "パスワードを変更しました。次回から新しいパスワードでログインしてください。"
+		    "ほかの端末でのログインは終了しました。");
 	sodium_memzero(sk, sizeof(sk));
 	(void)web_render(&c->w, "staff_password.html");
 	return;
@@ -1435,7 +1516,7 @@ fail:
 static const char *const audit_actions[] = {
 	"login", "login_failed", "logout", "list", "view", "status", "note", "export", "password",
 	"grant", "revoke", "rotate", "reload", "staff_add", "staff_disable", "staff_enable", "staff_reset",
-	"section_add",
+	"section_add", "denied",
 };
 
 static int
@@ -1589,7 +1670,7 @@ gate(struct ctx *c, const struct route **out)
 		return -1;
 	}
 	if (rt->auth == AUTH_AUDITOR && strcmp(c->staff.role, "auditor") != 0) {
-		not_found(c);
+		deny(c, c->w.req.path, "not an auditor");
 		return -1;
 	}
 	if (web_csrf_prepare(&c->w) == -1 || parse_input(c) == -1)
@@ -1655,6 +1736,7 @@ ctx_reset(struct ctx *c)
 	c->nsections = 0;
 	c->member = 0;
 	c->expired = 0;
+	slots_give(&c->app->hash_slots);	/* a page that failed between take and give */
 }
 
 static void
@@ -1693,9 +1775,13 @@ reload(struct app *app)
 static int
 worker_start(void *arg)
 {
-	struct app *app = arg;
+	struct app	*app = arg;
+	char		 lock[1100];
 
-	if ((app->forms = formset_new()) == NULL || db_open(app->db_path, &app->db) == -1)
+	/* Each worker opens the lock file itself: its slots are its own open file description's locks. */
+	snprintf(lock, sizeof(lock), "%s/db/staff-hash.lock", app->data_dir);
+	if ((app->forms = formset_new()) == NULL || db_open(app->db_path, &app->db) == -1 ||
+	    slots_open(&app->hash_slots, lock, app->nslots) == -1)
 		return 1;
 	reload(app);
 	if (app->tmpl == NULL) {
@@ -1742,17 +1828,34 @@ worker_stop(void *arg)
 	formset_free(app->forms);
 	tset_free(app->tmpl);
 	db_close(app->db);
+	slots_close(&app->hash_slots);
 	sodium_memzero(app->mac_key, sizeof(app->mac_key));
 	sodium_memzero(app->audit_key, sizeof(app->audit_key));
 }
 
 static const struct prefork_ops ops = { worker_start, worker_reload, worker_serve, worker_stop, NULL, NULL };
 
+/*
+ * One worker fewer than there are, so that one is always free for pages,
+ * and no more than the cores: each run is CPU and 64 MiB of memory, and
+ * more at once than cores would only make every login slower.
+ */
+static int
+default_slots(int nworkers)
+{
+	long	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int	n = nworkers - 1;
+
+	if (ncpu > 0 && n > ncpu)
+		n = (int)ncpu;
+	return n < 1 ? 1 : n;
+}
+
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: staff --data DIR --forms DIR --templates DIR --socket PATH"
-	    " [--workers N] [--idle-minutes N]\n");
+	    " [--workers N] [--idle-minutes N] [--hash-slots N]\n");
 	exit(2);
 }
 
@@ -1766,6 +1869,7 @@ main(int argc, char *argv[])
 		{ "socket", required_argument, NULL, 's' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "idle-minutes", required_argument, NULL, 'i' },
+		{ "hash-slots", required_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct app	 app;
@@ -1782,12 +1886,15 @@ main(int argc, char *argv[])
 		case 's': sock = optarg; break;
 		case 'w': nworkers = atoi(optarg); break;
 		case 'i': idle = atoi(optarg); break;
+		case 'h': app.nslots = atoi(optarg); break;
 		default: usage();
 		}
 	}
 	if (app.data_dir == NULL || app.forms_dir == NULL || app.tmpl_dir == NULL || sock == NULL ||
-	    nworkers < 1 || nworkers > 64 || idle < 1 || idle > 24 * 60)
+	    nworkers < 1 || nworkers > 64 || idle < 1 || idle > 24 * 60 || app.nslots < 0 || app.nslots > 64)
 		usage();
+	if (app.nslots == 0)
+		app.nslots = default_slots(nworkers);
 	app.idle_seconds = idle * 60;
 	if (seal_init() == -1)
 		return 1;

@@ -242,7 +242,7 @@ audit_action_label(const char *action)
 		{ "staff_disable", "職員の無効化" }, { "staff_enable", "職員の有効化" },
 		{ "staff_reset", "パスワード再設定" }, { "password", "パスワード変更" },
 		{ "section_add", "課の追加" }, { "recovery", "回復鍵の使用" }, { "list", "一覧の閲覧" },
-		{ "mail_retry", "メールの再送" },
+		{ "mail_retry", "メールの再送" }, { "denied", "権限外への要求" },
 	};
 	size_t i;
 

@@ -161,6 +161,8 @@ enum stmt {
 	ST_THROTTLE_HIT,
 	ST_THROTTLE_GET,
 	ST_THROTTLE_PURGE,
+	ST_THROTTLE_SCAN,
+	ST_THROTTLE_CLEAR,
 	ST_SECTION_NAME,
 	ST_SECTION_RECOVERY_PK,
 	ST_SECTION_SET_RECOVERY_PK,
@@ -188,6 +190,7 @@ enum stmt {
 	ST_SESSION_KEY_GET,
 	ST_SESSION_KEY_DROP_SECTION,
 	ST_SESSION_SECTIONS,
+	ST_SESSION_DELETE_OTHERS,
 	ST_APP_LIST_NEW,
 	ST_APP_LIST_OLD,
 	ST_APP_COUNT_FILTERED,
@@ -241,10 +244,14 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    " WHERE receipt = ?1",
 	[ST_APP_SEALED] = "SELECT key_id, sealed FROM applications WHERE receipt = ?1",
 	[ST_APP_COUNT] = "SELECT count(*) FROM applications",
+	/* A throttle row counts a key's hits in one second: "window" is that second. */
 	[ST_THROTTLE_HIT] = "INSERT INTO throttle (key, window, hits) VALUES (?1, ?2, 1)"
-	    " ON CONFLICT (key, window) DO UPDATE SET hits = hits + 1 RETURNING hits",
-	[ST_THROTTLE_GET] = "SELECT hits FROM throttle WHERE key = ?1 AND window = ?2",
+	    " ON CONFLICT (key, window) DO UPDATE SET hits = hits + 1",
+	[ST_THROTTLE_GET] = "SELECT coalesce(sum(hits), 0) FROM throttle WHERE key = ?1 AND window > ?2",
 	[ST_THROTTLE_PURGE] = "DELETE FROM throttle WHERE window < ?1",
+	[ST_THROTTLE_SCAN] = "SELECT window, hits FROM throttle WHERE key = ?1 AND window > ?2"
+	    " ORDER BY window",
+	[ST_THROTTLE_CLEAR] = "DELETE FROM throttle WHERE key = ?1",
 	[ST_SECTION_NAME] = "SELECT name FROM sections WHERE id = ?1",
 	[ST_SECTION_RECOVERY_PK] = "SELECT recovery_pk FROM sections WHERE id = ?1",
 	[ST_SECTION_SET_RECOVERY_PK] = "UPDATE sections SET recovery_pk = ?2 WHERE id = ?1",
@@ -286,6 +293,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    " (SELECT token_hash FROM sessions WHERE staff_id = ?1)",
 	[ST_SESSION_SECTIONS] = "SELECT DISTINCT section_id FROM session_keys WHERE token_hash = ?1"
 	    " ORDER BY section_id",
+	[ST_SESSION_DELETE_OTHERS] = "DELETE FROM sessions WHERE staff_id = ?1 AND token_hash != ?2",
 	[ST_APP_LIST_NEW] = "SELECT receipt, procedure_id, section_id, status, received_at, updated_at,"
 	    " key_id, sealed FROM applications WHERE procedure_id = ?1 AND section_id = ?2 AND (?3 = '' OR status = ?3)"
 	    " AND received_at >= ?4 AND received_at < ?5"
@@ -925,32 +933,31 @@ throttle_purge(struct db *db, time_t before)
 	return exec_done(db, s);
 }
 
-int
-db_throttle_hit(struct db *db, const unsigned char key[SEAL_MAC_LEN], time_t now,
-    int window_seconds, int64_t *hits)
+/* A throttle statement with its key (?1) and a second (?2). */
+static sqlite3_stmt *
+throttle_prep(struct db *db, enum stmt which, const unsigned char key[SEAL_MAC_LEN], time_t at)
 {
-	sqlite3_stmt	*s;
-	time_t		 window = now - now % window_seconds;
-	int		 rc;
+	sqlite3_stmt *s = prep(db, which);
+
+	sqlite3_bind_blob(s, 1, key, SEAL_MAC_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)at);
+	return s;
+}
+
+int
+db_throttle_record(struct db *db, const unsigned char *const *keys, size_t n, time_t now)
+{
+	size_t i;
 
 	if (begin(db) == -1)
 		return -1;
-	/*
-	 * Keys use windows of different lengths, so purge only what is older
-	 * than the longest allowed window, not this call's window.
-	 */
-	if (window_seconds > DB_THROTTLE_MAX_WINDOW || throttle_purge(db, now - 2 * DB_THROTTLE_MAX_WINDOW) == -1)
+	/* Keys use windows of different lengths: purge only what no allowed window reaches. */
+	if (throttle_purge(db, now - DB_THROTTLE_MAX_WINDOW) == -1)
 		goto fail;
-	s = prep(db, ST_THROTTLE_HIT);
-	sqlite3_bind_blob(s, 1, key, SEAL_MAC_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)window);
-	rc = step(db, s);
-	if (rc == SQLITE_ROW)
-		*hits = sqlite3_column_int64(s, 0);
-	while (rc == SQLITE_ROW)
-		rc = step(db, s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE || commit(db) == -1)
+	for (i = 0; i < n; i++)
+		if (exec_done(db, throttle_prep(db, ST_THROTTLE_HIT, keys[i], now)) == -1)
+			goto fail;
+	if (commit(db) == -1)
 		goto fail;
 	return 0;
 fail:
@@ -959,19 +966,54 @@ fail:
 }
 
 int
+db_throttle_hit(struct db *db, const unsigned char key[SEAL_MAC_LEN], time_t now,
+    int window_seconds, int64_t *hits)
+{
+	const unsigned char *keys[1] = { key };
+
+	if (window_seconds < 1 || window_seconds > DB_THROTTLE_MAX_WINDOW ||
+	    db_throttle_record(db, keys, 1, now) == -1)
+		return -1;
+	return db_throttle_count(db, key, now, window_seconds, hits);
+}
+
+int
 db_throttle_count(struct db *db, const unsigned char key[SEAL_MAC_LEN], time_t now,
     int window_seconds, int64_t *hits)
 {
-	sqlite3_stmt	*s = prep(db, ST_THROTTLE_GET);
-	time_t		 window = now - now % window_seconds;
-	int		 rc;
+	sqlite3_stmt	*s = throttle_prep(db, ST_THROTTLE_GET, key, now - window_seconds);
+	int		 rc = step(db, s);
 
-	sqlite3_bind_blob(s, 1, key, SEAL_MAC_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)window);
-	rc = step(db, s);
 	*hits = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
+db_throttle_wait(struct db *db, const unsigned char key[SEAL_MAC_LEN], time_t now,
+    int window_seconds, int64_t limit, int *seconds)
+{
+	sqlite3_stmt	*s;
+	int64_t		 left;
+	int		 rc = SQLITE_DONE;
+
+	*seconds = 0;
+	if (db_throttle_count(db, key, now, window_seconds, &left) == -1)
+		return -1;
+	/* Oldest first: the hits of second t leave the window at t + window_seconds. */
+	s = throttle_prep(db, ST_THROTTLE_SCAN, key, now - window_seconds);
+	while (left >= limit && (rc = step(db, s)) == SQLITE_ROW) {
+		left -= sqlite3_column_int64(s, 1);
+		*seconds = (int)(sqlite3_column_int64(s, 0) + window_seconds - now);
+	}
+	sqlite3_reset(s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+db_throttle_clear(struct db *db, const unsigned char key[SEAL_MAC_LEN])
+{
+	return exec_done(db, throttle_prep(db, ST_THROTTLE_CLEAR, key, 0));
 }
 
 /* ---- schema 2: sections and keys ---- */
@@ -1412,6 +1454,16 @@ db_session_delete_staff(struct db *db, int64_t staff_id)
 	sqlite3_stmt *s = prep(db, ST_SESSION_DELETE_STAFF);
 
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)staff_id);
+	return exec_done(db, s);
+}
+
+int
+db_session_delete_others(struct db *db, int64_t staff_id, const unsigned char keep[SEAL_MAC_LEN])
+{
+	sqlite3_stmt *s = prep(db, ST_SESSION_DELETE_OTHERS);
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)staff_id);
+	sqlite3_bind_blob(s, 2, keep, SEAL_MAC_LEN, SQLITE_STATIC);
 	return exec_done(db, s);
 }
 

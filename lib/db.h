@@ -134,13 +134,23 @@ int	db_app_count(struct db *db, int64_t *out);
 #define DB_THROTTLE_MAX_WINDOW (24 * 60 * 60)
 
 /*
- * Fixed-window rate limiting (windows of at most DB_THROTTLE_MAX_WINDOW): count one hit for key in the window that
- * contains now; *hits gets the count including this one.
+ * Rate limiting in sliding windows (of at most DB_THROTTLE_MAX_WINDOW
+ * seconds): a key's hits are kept per second, and a window of w seconds at
+ * now holds the hits of the seconds in (now - w, now].  So no burst fits
+ * around a boundary, as it would in fixed windows.
  */
+/* Count one hit for each of keys[0..n-1] at now, in one transaction. */
+int	db_throttle_record(struct db *db, const unsigned char *const *keys, size_t n, time_t now);
+/* Count one hit for key; *hits gets the window's hits, this one included. */
 int	db_throttle_hit(struct db *db, const unsigned char key[SEAL_MAC_LEN], time_t now,
 	    int window_seconds, int64_t *hits);
 int	db_throttle_count(struct db *db, const unsigned char key[SEAL_MAC_LEN], time_t now,
 	    int window_seconds, int64_t *hits);
+/* Seconds from now until fewer than limit of the key's hits are left in the window; 0 when already so. */
+int	db_throttle_wait(struct db *db, const unsigned char key[SEAL_MAC_LEN], time_t now,
+	    int window_seconds, int64_t limit, int *seconds);
+/* Forget every hit of key. */
+int	db_throttle_clear(struct db *db, const unsigned char key[SEAL_MAC_LEN]);
 
 
 /* ---- sections and keys (schema 2) ---- */
@@ -209,6 +219,8 @@ int	db_session_get(struct db *db, const unsigned char hash[SEAL_MAC_LEN], struct
 int	db_session_touch(struct db *db, const unsigned char hash[SEAL_MAC_LEN], time_t now);
 int	db_session_delete(struct db *db, const unsigned char hash[SEAL_MAC_LEN]);
 int	db_session_delete_staff(struct db *db, int64_t staff_id);
+/* End every session of the member but keep (a password change ends the others). */
+int	db_session_delete_others(struct db *db, int64_t staff_id, const unsigned char keep[SEAL_MAC_LEN]);
 /* Drop sessions idle since before idle_before or created before created_before. */
 int	db_session_purge(struct db *db, time_t idle_before, time_t created_before);
 /* A section secret key held by a session, wrapped under a key only the session cookie gives. */

@@ -162,6 +162,16 @@ http_header(struct http_req *r, const char *name, const char *value)
 	return r->headers.oom ? -1 : 0;
 }
 
+int
+http_too_many(struct http_req *r, int seconds)
+{
+	char v[16];
+
+	r->status = 429;
+	snprintf(v, sizeof(v), "%d", seconds);
+	return http_header(r, "Retry-After", v);
+}
+
 const char *
 http_status_text(int status)
 {

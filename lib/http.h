@@ -61,6 +61,8 @@ const struct route *http_route(const struct route *tab, size_t n, const char *pa
 	    enum http_method m, int *allowed);
 /* Add a response header; refuses names or values with CR, LF or NUL. */
 int	http_header(struct http_req *r, const char *name, const char *value);
+/* 429 with Retry-After: seconds (a limit reached). */
+int	http_too_many(struct http_req *r, int seconds);
 /* Send status, headers and body (no body for HEAD).  Content-Type is HTML unless given. */
 int	http_send(struct http_req *r, const char *content_type);
 /*

@@ -150,17 +150,13 @@ csrf_cookie_value(const struct web *w)
 	return kv_get(&w->cookies, w->req.https ? w->csrf_decl_tls : w->csrf_decl_plain);
 }
 
-int
-web_csrf_prepare(struct web *w)
+/* A new random cookie value, sent by the next web_csrf_token. */
+static int
+csrf_fresh(struct web *w)
 {
-	const struct kv_value	*v = csrf_cookie_value(w);
-	unsigned char		 raw[32];
-	struct buf		 b;
+	unsigned char	raw[32];
+	struct buf	b;
 
-	if (v != NULL && v->len == 43) {
-		snprintf(w->csrf_cookie, sizeof(w->csrf_cookie), "%s", v->p);
-		return 0;
-	}
 	seal_random(raw, sizeof(raw));
 	buf_init(&b);
 	if (seal_b64url(raw, sizeof(raw), &b) == -1 || b.len >= sizeof(w->csrf_cookie)) {
@@ -171,6 +167,18 @@ web_csrf_prepare(struct web *w)
 	buf_wipe(&b);
 	w->csrf_new = 1;
 	return 0;
+}
+
+int
+web_csrf_prepare(struct web *w)
+{
+	const struct kv_value *v = csrf_cookie_value(w);
+
+	if (v != NULL && v->len == 43) {
+		snprintf(w->csrf_cookie, sizeof(w->csrf_cookie), "%s", v->p);
+		return 0;
+	}
+	return csrf_fresh(w);
 }
 
 static int
@@ -218,6 +226,19 @@ web_csrf_token(struct web *w, struct buf *tok)
 	rc = 0;
 done:
 	buf_free(&hdr);
+	return rc;
+}
+
+int
+web_csrf_renew(struct web *w)
+{
+	struct buf	tok;
+	int		rc;
+
+	buf_init(&tok);
+	rc = csrf_fresh(w) == 0 && web_csrf_token(w, &tok) == 0 ? 0 : -1;
+	w->csrf_new = 0;	/* sent: a page rendered after this must not send it twice */
+	buf_wipe(&tok);
 	return rc;
 }
 

@@ -63,6 +63,11 @@ int	web_csrf_ok(const struct web *w, const struct kv_value *token);
 int	web_csrf_token(struct web *w, struct buf *tok);
 /* The same, with the token set as "csrf" in vars. */
 int	web_csrf_vars(struct web *w);
+/*
+ * A new CSRF cookie, sent with this answer: at login and logout, so that a
+ * value planted or seen before the change of user does not carry over.
+ */
+int	web_csrf_renew(struct web *w);
 /* Load a template directory; on failure the previous set (*t) is kept and the reasons logged. */
 int	web_load_templates(const char *dir, struct tset **t);
 /* Log a multi-line message one line at a time with a prefix. */

@@ -120,8 +120,10 @@ def stack():
     return STACK
 
 
-def request(method, path, body=None, headers=None, port=None):
-    conn = http.client.HTTPConnection("127.0.0.1", port or STACK.port, timeout=30)
+def request(method, path, body=None, headers=None, port=None, source=None):
+    """source: the client's address, another loopback one (127.0.0.2, ...) to be another client for nginx."""
+    conn = http.client.HTTPConnection("127.0.0.1", port or STACK.port, timeout=30,
+                                      source_address=(source, 0) if source else None)
     h = dict(headers or {})
     if body is not None and "Content-Type" not in h:
         h["Content-Type"] = "application/x-www-form-urlencoded"
@@ -147,9 +149,10 @@ def opened(stack, receipts):
 class Browser:
     """Keeps the CSRF cookie and the last form's hidden fields, like a browser."""
 
-    def __init__(self, port=None):
+    def __init__(self, port=None, source=None):
         self.cookie = None
         self.port = port  # None: the running stack's
+        self.source = source  # None: 127.0.0.1
 
     def _hdr(self):
         return {"Cookie": self.cookie} if self.cookie else {}
@@ -159,13 +162,13 @@ class Browser:
             self.cookie = c.split(";")[0]
 
     def get(self, path):
-        st, h, body = request("GET", path, headers=self._hdr(), port=self.port)
+        st, h, body = request("GET", path, headers=self._hdr(), port=self.port, source=self.source)
         self._keep_cookie(h)
         return st, h, body
 
     def post(self, path, pairs, raw=None):
         body = raw if raw is not None else urllib.parse.urlencode(pairs)
-        st, h, out = request("POST", path, body=body, headers=self._hdr(), port=self.port)
+        st, h, out = request("POST", path, body=body, headers=self._hdr(), port=self.port, source=self.source)
         self._keep_cookie(h)
         return st, h, out
 

@@ -323,6 +323,39 @@ def test_status_wrong_pair_neutral_and_throttled():
     assert st == 429 and "上限" in out
 
 
+def status_lookup(b, receipt, inquiry):
+    """b's look-up of receipt with inquiry: (status, headers, page)."""
+    _, _, page = b.get("/status")
+    return b.post("/status", [("csrf", csrf_of(page)), ("receipt", receipt), ("inquiry", inquiry)])
+
+
+def test_status_owner_not_locked_out_by_others_guesses():
+    _, (_, _, page) = submit(Browser())
+    receipt, inquiry = receipt_of(page)
+    attacker, owner = Browser(source="127.0.0.2"), Browser(source="127.0.0.3")
+    codes = [status_lookup(attacker, receipt, "BBBBBBBBBB")[0] for _ in range(6)]
+    assert codes == [422] * 5 + [429], codes
+    # the guessing address waits, even with the right key: guessing gains nothing
+    st, h, _ = status_lookup(attacker, receipt, inquiry)
+    assert st == 429
+    # the owner, from an address without failures, is not locked out of their own receipt
+    st, _, out = status_lookup(owner, receipt, inquiry)
+    assert st == 200 and "テスト用の申込み" in out, out[:300]
+    assert 0 < int(h.get("retry-after", "0")) <= 3600, h
+    # an hour later the attacker's failures have left the window
+    STACK.sql("UPDATE throttle SET window = window - 3600")
+    assert status_lookup(attacker, receipt, inquiry)[0] == 200
+
+
+def test_status_malformed_receipts_do_not_share_one_bucket():
+    attacker, other = Browser(source="127.0.0.4"), Browser(source="127.0.0.5")
+    codes = [status_lookup(attacker, "12", "BBBBBBBBBB")[0] for _ in range(6)]
+    assert codes == [422] * 5 + [429], codes
+    st, _, out = status_lookup(other, "34", "BBBBBBBBBB")
+    assert st == 422 and "受付番号または問合せキーが正しくありません" in out
+    STACK.sql("UPDATE throttle SET window = window - 3600")
+
+
 def test_oversize_body_413():
     b = Browser()
     _, _, page = b.get("/f/e2e-open")

@@ -276,12 +276,39 @@ throttle_windows(void)
 	T_CHECK(db_throttle_hit(db, k1, 36000, 600, &n) == 0 && n == 1);
 	T_CHECK(db_throttle_hit(db, k1, 36001, 600, &n) == 0 && n == 2);
 	T_CHECK(db_throttle_count(db, k1, 36002, 600, &n) == 0 && n == 2);
-	T_CHECK(db_throttle_hit(db, k1, 36600, 600, &n) == 0 && n == 1);	/* next window */
+	T_CHECK(db_throttle_hit(db, k1, 36600, 600, &n) == 0 && n == 2);	/* 36000 left, 36001 stays */
 	/* a short-window hit must not purge a long-window counter */
 	T_CHECK(db_throttle_hit(db, k2, 36000, 3600, &n) == 0 && n == 1);
 	T_CHECK(db_throttle_hit(db, k1, 37300, 600, &n) == 0);
 	T_CHECK(db_throttle_count(db, k2, 37300, 3600, &n) == 0 && n == 1);
 	T_CHECK(db_throttle_hit(db, k1, 37300, DB_THROTTLE_MAX_WINDOW + 1, &n) == -1);
+	db_close(db);
+}
+
+/* Hits just before a clock quarter still count just after it: no burst fits around a boundary. */
+static void
+throttle_window_slides(void)
+{
+	unsigned char k[SEAL_MAC_LEN] = { 3 };
+	const unsigned char *keys[1] = { k };
+	struct db *db;
+	int64_t n;
+	int i, wait;
+
+	T_CHECK(t_db_fresh(&db) == 0);
+	for (i = 0; i < 5; i++)
+		T_CHECK(db_throttle_record(db, keys, 1, 900 * 40 - 1) == 0);
+	T_CHECK(db_throttle_count(db, k, 900 * 40, 900, &n) == 0 && n == 5);
+	T_CHECK(db_throttle_count(db, k, 900 * 41 - 2, 900, &n) == 0 && n == 5);
+	T_CHECK(db_throttle_count(db, k, 900 * 41 - 1, 900, &n) == 0 && n == 0);
+	/* how long until fewer than a limit are left: the oldest hits leave first */
+	T_CHECK(db_throttle_record(db, keys, 1, 900 * 40 + 100) == 0);
+	T_CHECK(db_throttle_wait(db, k, 900 * 40 + 100, 900, 5, &wait) == 0 && wait == 799);
+	T_CHECK(db_throttle_wait(db, k, 900 * 40 + 100, 900, 6, &wait) == 0 && wait == 799);
+	T_CHECK(db_throttle_wait(db, k, 900 * 40 + 100, 900, 1, &wait) == 0 && wait == 900);
+	T_CHECK(db_throttle_wait(db, k, 900 * 40 + 100, 900, 7, &wait) == 0 && wait == 0);
+	T_CHECK(db_throttle_clear(db, k) == 0);
+	T_CHECK(db_throttle_count(db, k, 900 * 40 + 100, 900, &n) == 0 && n == 0);
 	db_close(db);
 }
 
@@ -627,6 +654,34 @@ sessions_add_touch_delete(void)
 }
 
 static int
+section_none(const char *section_id, void *arg)
+{
+	(void)section_id;
+	(void)arg;
+	return -1;	/* a key left behind */
+}
+
+/* A password change ends the member's other sessions, and only theirs. */
+static void
+session_delete_others(void)
+{
+	unsigned char h1[SEAL_MAC_LEN] = { 1 }, h2[SEAL_MAC_LEN] = { 2 }, h3[SEAL_MAC_LEN] = { 3 };
+	struct db_staff a, b;
+	struct db_session s;
+	struct db *db;
+
+	T_CHECK(custody_fixture(&db, &a, &b) == 0);
+	T_CHECK(db_session_add(db, h1, a.id, 100) == 0 && db_session_add(db, h2, a.id, 100) == 0 &&
+	    db_session_add(db, h3, b.id, 100) == 0);
+	T_CHECK(db_session_key_add(db, h2, "aaaaaaaaaaaaaaaa", "sec-a", "w", 1) == 0);
+	T_CHECK(db_session_delete_others(db, a.id, h1) == 0);
+	T_CHECK(db_session_get(db, h1, &s) == 0 && db_session_get(db, h2, &s) == DB_NOTFOUND);
+	T_CHECK(db_session_get(db, h3, &s) == 0);
+	T_CHECK(db_session_sections(db, h2, section_none, NULL) == 0);
+	db_close(db);
+}
+
+static int
 section_list(const char *section_id, void *arg)
 {
 	return buf_printf(arg, "%s,", section_id);
@@ -847,6 +902,7 @@ main(void)
 	T_RUN(batch_stale_key_alone_refused);
 	T_RUN(status_lookup);
 	T_RUN(throttle_windows);
+	T_RUN(throttle_window_slides);
 	T_RUN(staff_add_and_lookup);
 	T_RUN(staff_login_taken);
 	T_RUN(staff_bad_role_is_error);
@@ -856,6 +912,7 @@ main(void)
 	T_RUN(key_each_oldest_first);
 	T_RUN(grants_add_list_revoke);
 	T_RUN(sessions_add_touch_delete);
+	T_RUN(session_delete_others);
 	T_RUN(session_keys_go_with_session);
 	T_RUN(session_purge_idle_and_old);
 	T_RUN(revoke_drops_only_that_members_section);
