@@ -11,7 +11,8 @@
 # MAIL_FROM, MAIL_MAX_TRIES (default 8), MAIL_BACKOFF (seconds before the first retry, default 60),
 # WORKERS (apply's FastCGI workers, default 32: a submit waits for a shared fsync, so more
 # requests than cores must be in flight for commits to share one, and up to a quarter of them
-# may sit on connections nginx keeps open), STAFF_WORKERS (default 2).
+# may sit on connections nginx keeps open), STAFF_WORKERS (default 4: two can hash a password
+# at once on two cores while the others serve members already logged in).
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
@@ -19,7 +20,7 @@ PORT=${PORT:-8080}
 DATA_DIR=${DATA_DIR:-$ROOT/var}
 FORMS_DIR=${FORMS_DIR:-$ROOT/forms}
 WORKERS=${WORKERS:-32}
-STAFF_WORKERS=${STAFF_WORKERS:-2}
+STAFF_WORKERS=${STAFF_WORKERS:-4}
 STAFF_NETWORKS=${STAFF_NETWORKS:-127.0.0.1 ::1}
 IDLE_MINUTES=${IDLE_MINUTES:-30}
 LOGIN_RATE=${LOGIN_RATE:-60r/m}
