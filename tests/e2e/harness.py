@@ -3,6 +3,7 @@
 port with a fresh DATA_DIR and a copy of forms/ plus the e2e fixtures, talks
 HTTP like a browser without JavaScript, and runs test_* functions as TAP.
 Dummy data only."""
+import base64
 import glob
 import html
 import http.client
@@ -109,11 +110,46 @@ class Stack:
         return os.path.join(self.data, "db", "platform.sqlite")
 
     def sql(self, query):
-        out = subprocess.run(["sqlite3", self.db(), query], capture_output=True, text=True)
+        """The result of query on the stack's database.  An error (no such table, a locked database) fails
+        the case: read as an empty result, it would let a negative check pass whatever the data."""
+        out = subprocess.run(["sqlite3", "-cmd", ".timeout 10000", self.db(), query],
+                             capture_output=True, text=True)
+        if out.returncode != 0 or out.stderr.strip():
+            raise AssertionError("sqlite3 failed (exit %d) on %r: %s" % (out.returncode, query[:200],
+                                                                         out.stderr.strip()[:400]))
         return out.stdout.strip()
+
+    def at_rest(self):
+        """The database as stored, byte for byte: the main file and its write-ahead log, which holds every
+        recent commit until a checkpoint copies it over.  Raw bytes, not sqlite3's .dump (which prints a
+        BLOB as hex, where no text shows).  Both files must exist while the stack runs: a check that read
+        nothing would pass whatever was stored."""
+        files = {}
+        for path in (self.db(), self.db() + "-wal"):
+            with open(path, "rb") as f:
+                files[path] = f.read()
+            assert files[path], "empty " + path
+        return files
 
 
 STACK = None
+
+
+def b64url_decode(text):
+    """The bytes of unpadded base64url text (a session cookie), as RFC 4648 section 5 reads it."""
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def assert_not_at_rest(needles, present, stack=None):
+    """None of needles (str or bytes) in the database file or its WAL, and every one of present (values
+    stored in clear, e.g. a receipt number) found there: proof that the scan read the live data."""
+    files = (stack or STACK).at_rest()
+    raw = lambda v: v.encode() if isinstance(v, str) else v
+    for path, data in files.items():
+        for n in needles:
+            assert raw(n) not in data, ("in clear", n, path)
+    for p in present:
+        assert any(raw(p) in data for data in files.values()), ("the scan did not find", p)
 
 
 def stack():
