@@ -39,11 +39,24 @@ def free_port():
     return port
 
 
+# What the stack's logs must never hold: a sanitizer report (UBSan writes to the program's stderr,
+# which is its log; ASan to its log_path or stderr), a FastCGI child that died and was started
+# again (lib/prefork.c logs it: the resident only saw a 502, or nothing), an nginx worker that
+# crashed.  Deaths of processes a test killed on purpose are excused by their pid.
+LOG_PROBLEM = re.compile(r"runtime error:|ERROR: (?:Address|Leak|UndefinedBehavior)Sanitizer|Sanitizer:DEADLYSIGNAL|"
+                         r"(?:worker|helper) (\d+) ended \(status -?\d+\)|exited on signal")
+
+
 class Stack:
+    all = []    # every stack started in this process, for the log check at the end
+
     def __init__(self, extra_env=None, own_session=True):
         # own_session=False (make bench): a process group of its own, for crash() and stop(), but in the
         # caller's session, so that the kernel schedules the stack in the caller's autogroup.
         self.own_session = own_session
+        self.killed = set()     # pids killed on purpose (expect_death)
+        self.problems = []      # LOG_PROBLEM lines of the logs, as of the last stop()
+        Stack.all.append(self)
         self.tmp = tempfile.mkdtemp(prefix="shinjuku-e2e-")
         self.data = os.path.join(self.tmp, "data")
         self.forms = os.path.join(self.tmp, "forms")
@@ -88,6 +101,35 @@ class Stack:
             self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.crash()
+        self.problems = self.log_problems()
+
+    def expect_death(self, pid):
+        """A test is about to kill pid: its death in the logs is not a problem."""
+        self.killed.add(pid)
+
+    def log_problems(self):
+        """The lines of the programs' logs (DATA_DIR/log/) that say something went wrong, with their file."""
+        found = []
+        for path in sorted(glob.glob(os.path.join(self.data, "log", "*"))):
+            with open(path, encoding="utf-8", errors="replace") as f:
+                for line in f:
+                    m = LOG_PROBLEM.search(line)
+                    if m and not (m.group(1) and int(m.group(1)) in self.killed):
+                        found.append("%s: %s" % (os.path.basename(path), line.strip()[:300]))
+        return found
+
+    def pids(self, program):
+        """The pids of a program of this stack (apply, staff, mailer: master and children alike)."""
+        out = subprocess.run(["pgrep", "-f", "%s/%s --data %s( |$)" % (BUILD, program, self.data)],
+                             capture_output=True, text=True).stdout.split()
+        return [int(p) for p in out]
+
+    def nginx_pids(self):
+        """nginx's master of this stack (named by the run directory in its command line), then its workers."""
+        pgrep = lambda *a: [int(p) for p in subprocess.run(["pgrep"] + list(a), capture_output=True,
+                                                           text=True).stdout.split()]
+        masters = pgrep("-f", "^nginx .*-c %s/nginx.conf" % self.run_dir())
+        return masters + [w for m in masters for w in pgrep("-P", str(m))]
 
     def run_dirs(self):
         """The run directories scripts/run.sh made for this stack (one per start): each holds the
@@ -243,9 +285,21 @@ def receipt_of(page):
     return (m.group(1) if m else None, k.group(1) if k else None)
 
 
+def logs_case(n, prefix):
+    """TAP case n: the logs of every stack this process started (and stopped) hold no problem
+    (LOG_PROBLEM).  Returns 1 when it failed."""
+    problems = [p for s in Stack.all for p in (s.log_problems() if os.path.isdir(s.data) else s.problems)]
+    print("%s %d - %s programs' logs: no sanitizer report, no unexpected death" % (
+        "not ok" if problems else "ok", n, prefix))
+    for p in problems[:20]:
+        print("#   " + p)
+    return 1 if problems else 0
+
+
 def main(cases, prefix="e2e", env=None):
-    """Run every test_* function of the calling module's globals (cases) against one stack.
-    E2E_ONLY=regex runs only the cases whose name it matches (re.search)."""
+    """Run every test_* function of the calling module's globals (cases) against one stack, then check
+    the logs of every stack started (logs_case).  E2E_ONLY=regex runs only the cases whose name it
+    matches (re.search)."""
     global STACK
     only = re.compile(os.environ.get("E2E_ONLY", ""))
     tests = [(n, f) for n, f in cases.items() if n.startswith("test_") and callable(f) and only.search(n)]
@@ -265,7 +319,8 @@ def main(cases, prefix="e2e", env=None):
             sys.stdout.flush()
     finally:
         STACK.stop()
-    print("1..%d" % len(tests))
+    failed += logs_case(len(tests) + 1, prefix)
+    print("1..%d" % (len(tests) + 1))
     if failed == 0:
         shutil.rmtree(STACK.tmp, ignore_errors=True)
     else:
