@@ -67,6 +67,33 @@ t_selected(const char *name)
 	fflush(stdout);							\
 } while (0)
 
+/* Reference vectors' fixed inputs: p[i] = i, the bytes Python writes as bytes(range(n)). */
+static inline void
+t_counting_bytes(unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (unsigned char)i;
+}
+
+/* Whether the n bytes at p are the lower-case hex text want. */
+static inline int
+t_hex_is(const unsigned char *p, size_t n, const char *want)
+{
+	char	two[3];
+	size_t	i;
+
+	if (strlen(want) != 2 * n)
+		return 0;
+	for (i = 0; i < n; i++) {
+		snprintf(two, sizeof(two), "%02x", p[i]);
+		if (memcmp(two, want + 2 * i, 2) != 0)
+			return 0;
+	}
+	return 1;
+}
+
 #define T_DONE() (printf("1..%d\n", t_n), t_failed ? 1 : 0)
 
 #endif
