@@ -161,6 +161,29 @@ class Stack:
                                                                          out.stderr.strip()[:400]))
         return out.stdout.strip()
 
+    def wal_syncs_during(self, program, action):
+        """How many times the processes of program (apply, staff, mailer) flushed the database's write-ahead
+        log to disk (fsync or fdatasync, seen with strace) while action() ran.  With synchronous=FULL every
+        commit does; with NORMAL only a checkpoint does, so a count below the commits made fails."""
+        pids = self.pids(program)
+        assert pids, "no %s process" % program
+        trace = os.path.join(self.tmp, "strace.out")
+        args = ["strace", "-qq", "-e", "trace=fsync,fdatasync", "-y", "-o", trace]
+        st = subprocess.Popen(args + [a for p in pids for a in ("-p", str(p))], stderr=subprocess.PIPE, text=True)
+        try:
+            # strace is attached once every process has been stopped and let go; tracing starts there
+            deadline = time.time() + 20
+            while time.time() < deadline and not attached(pids):
+                time.sleep(0.05)
+            assert attached(pids), "strace did not attach to %s" % program
+            action()
+        finally:
+            st.send_signal(signal.SIGINT)
+            _, err = st.communicate(timeout=30)
+        assert st.returncode in (0, -signal.SIGINT), err[-500:]   # strace detaches, then dies of the signal
+        with open(trace) as f:
+            return sum(1 for line in f if re.search(r"\b(fsync|fdatasync)\(\d+<[^>]*/platform\.sqlite-wal>\) = 0", line))
+
     def at_rest(self):
         """The database as stored, byte for byte: the main file and its write-ahead log, which holds every
         recent commit until a checkpoint copies it over.  Raw bytes, not sqlite3's .dump (which prints a
@@ -175,6 +198,17 @@ class Stack:
 
 
 STACK = None
+
+
+def attached(pids):
+    """Whether a tracer (strace) is attached to every process of pids (TracerPid in /proc)."""
+    def tracer(pid):
+        try:
+            with open("/proc/%d/status" % pid) as f:
+                return int(re.search(r"^TracerPid:\s*(\d+)", f.read(), re.M).group(1))
+        except OSError:
+            return 1    # gone: nothing to wait for
+    return all(tracer(p) != 0 for p in pids)
 
 
 class Skip(Exception):

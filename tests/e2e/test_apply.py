@@ -470,6 +470,13 @@ def test_no_personal_data_at_rest_or_in_logs():
 def test_db_wal_and_full_sync():
     assert STACK.sql("PRAGMA journal_mode") == "wal"
     assert STACK.sql("PRAGMA user_version") == "3"
+    # synchronous=FULL on apply's own connections: each of three applications sent one after the
+    # other is a commit of its own, and each commit flushes the WAL before the receipt is shown
+    receipts = []
+    syncs = STACK.wal_syncs_during("apply", lambda: receipts.extend(
+        receipt_of(submit(Browser())[1][2])[0] for _ in range(3)))
+    assert len(receipts) == 3 and all(receipts), receipts
+    assert syncs >= 3, "%d WAL flushes for 3 commits" % syncs
 
 
 def test_formctl_check_reports_position():

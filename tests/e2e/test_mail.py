@@ -177,6 +177,16 @@ def test_delivered_mail_leaves_a_record_without_personal_data():
     assert "dummy.mail2" not in logs
 
 
+def test_mailer_commits_flush_the_wal():
+    # synchronous=FULL on the mailer's own connection: each delivery is recorded by a commit
+    def deliver_two():
+        receipts = [apply("試験メール同期%d" % i, "dummy.sync%d@example.jp" % i) for i in range(2)]
+        wait_for(lambda: sql("SELECT count(*) FROM mail_log WHERE receipt IN (%s)" % sql_list(receipts)) == "2",
+                 what="the delivery records")
+    syncs = harness.stack().wal_syncs_during("mailer", deliver_two)
+    assert syncs >= 2, "%d WAL flushes for 2 deliveries" % syncs
+
+
 def test_queued_mail_is_sealed():
     smtp_stop()
     try:

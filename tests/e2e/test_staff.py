@@ -251,6 +251,12 @@ def test_stolen_cookie_without_database_keys_opens_nothing():
                                present=[b"yotsuya", hashlib.blake2b(token, digest_size=32).digest()])
 
 
+def test_staff_commits_flush_the_wal():
+    # synchronous=FULL on staff's own connections: a login commits its session, then its audit entry
+    syncs = harness.stack().wal_syncs_during("staff", lambda: [member("yotsuya") for _ in range(2)])
+    assert syncs >= 4, "%d WAL flushes for 2 logins (4 commits)" % syncs
+
+
 STAFF_ROUTES = ["/staff/", "/staff/forms/e2e-open", "/staff/forms/e2e-open/export.csv",
                 "/staff/apps/{a}", "/staff/audit", "/staff/password"]
 
