@@ -680,6 +680,29 @@ def test_staff_pages_refused_outside_staff_networks():
         other.stop()
 
 
+def test_login_rate_limited_by_nginx():
+    """LOGIN_RATE (the suites run with a high one): once an address has used its burst, nginx itself
+    answers 429 on /staff/login, the right password included, and staff never sees the request."""
+    slow = harness.Stack(extra_env={"LOGIN_RATE": "1r/m"})
+    try:
+        codes = []
+        while 429 not in codes and len(codes) < 100:
+            codes.append(request("GET", "/staff/login", port=slow.port)[0])
+        assert codes[-1] == 429 and set(codes[:-1]) == {200} and len(codes) > 2, codes
+        password = [l.split()[2] for l in open(os.path.join(slow.data, "demo-logins.txt"), encoding="utf-8")
+                    if l.split()[1] == "yotsuya"][0]
+        st, h, _ = request("POST", "/staff/login", body=urllib.parse.urlencode(
+            [("login", "yotsuya"), ("password", password)]), port=slow.port)
+        assert st == 429 and not h["set-cookie-all"], st
+        assert slow.sql("SELECT count(*) FROM audit WHERE action = 'login'") == "0"
+        assert request("GET", "/", port=slow.port)[0] == 200, "resident pages are not limited"
+    finally:
+        slow.stop()
+    log = open(os.path.join(slow.data, "log", "nginx-error.log"), encoding="utf-8").read()
+    assert 'limiting requests, excess: ' in log and 'by zone "login"' in log and '"POST /staff/login' in log
+    shutil.rmtree(slow.tmp, ignore_errors=True)
+
+
 def test_auditor_page_report_and_verify():
     s = member("demo-auditor")
     st, _, page = s.get("/staff/audit")
