@@ -129,7 +129,7 @@ class Stack:
         """nginx's master of this stack (named by the run directory in its command line), then its workers."""
         pgrep = lambda *a: [int(p) for p in subprocess.run(["pgrep"] + list(a), capture_output=True,
                                                            text=True).stdout.split()]
-        masters = pgrep("-f", "^nginx .*-c %s/nginx.conf" % self.run_dir())
+        masters = pgrep("-f", "^nginx: master process .*-c %s/nginx.conf" % self.run_dir())
         return masters + [w for m in masters for w in pgrep("-P", str(m))]
 
     def run_dirs(self):
