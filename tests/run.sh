@@ -17,6 +17,7 @@ mkdir -p "$out"
 : > "$out/times"
 rm -f "$out"/asan-*
 rc=0
+began=$(date +%s)
 
 now() { date +%s.%N; }
 
@@ -26,15 +27,48 @@ fail() {	# message
 	rc=1
 }
 
-run() {	# name, command...
+selected() {	# name
+	echo "$1" | grep -qE "${TEST_PARTS:-.}"
+}
+
+# Run a part: its TAP to NAME.tap, its stderr to NAME.err, its exit status and start and end times beside.
+execute() {	# name, command...
 	name=$1; shift
-	echo "$name" | grep -qE "${TEST_PARTS:-.}" || return 0
-	start=$(now)
-	if "$@" > "$out/$name.tap" 2>"$out/$name.err"; then :; else
+	now > "$out/$name.start"
+	"$@" > "$out/$name.tap" 2>"$out/$name.err"
+	echo $? > "$out/$name.rc"
+	now > "$out/$name.end"
+}
+
+run() {	# name, command...
+	selected "$1" || return 0
+	execute "$@"
+	account "$1"
+}
+
+# Most of a mail suite's time is waiting (for the mailer's polls, retries, a server that was
+# stopped): it runs in the background beside a part that keeps one core busy (valgrind, fuzzing),
+# on a stack, port and directory of its own.  collect waits for it and counts it.
+start() {	# name, command...
+	selected "$1" || return 0
+	execute "$@" &
+	echo $! > "$out/$1.pid"
+}
+
+collect() {	# name
+	selected "$1" || return 0
+	wait "$(cat "$out/$1.pid")"
+	account "$1"
+}
+
+# Count a part's results into all.tap and check them.
+account() {	# name
+	name=$1
+	if [ "$(cat "$out/$name.rc")" -ne 0 ]; then
 		rc=1
 		grep -q '^not ok' "$out/$name.tap" || fail "$name exited with an error"
 	fi
-	secs=$(awk -v a="$start" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
+	secs=$(awk -v a="$(cat "$out/$name.start")" -v b="$(cat "$out/$name.end")" 'BEGIN { printf "%.1f", b - a }')
 	echo "$name $secs" >> "$out/times"
 	echo "== $name ($secs s)"
 	grep -E '^(not )?ok ' "$out/$name.tap" |
@@ -58,6 +92,19 @@ run() {	# name, command...
 	fi
 }
 
+# Under ASan the programs' own stderr lands in the stack's logs, which the e2e
+# scripts read (a UBSan report or a worker that died and was restarted fails
+# their last case); ASan's reports go to log_path, and any there fails the run.
+asan_e2e() {	# suite: the environment of its ASan run
+	echo "ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:log_path=$PWD/$out/asan-$1"
+}
+asan_reports() {	# suite
+	if selected "e2e-asan-$1" && ls "$out"/asan-$1.* >/dev/null 2>&1; then
+		fail "e2e-asan-$1: sanitizer reports in $out/asan-$1.*"
+		head -30 "$out"/asan-$1.*
+	fi
+}
+
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1
 for t in build/tests/test_*; do
@@ -67,15 +114,21 @@ for t in build/asan/tests/test_*; do
 	run "asan-$(basename "$t")" "$t"
 done
 # valgrind (memcheck) on the normal build: uninitialised reads, invalid accesses, definite leaks.
+# The mail suite runs beside it (see start).
+start e2e-mail /usr/bin/python3 tests/e2e/test_mail.py build
 for t in build/tests/test_*; do
 	run "valgrind-$(basename "$t")" valgrind -q --error-exitcode=99 --leak-check=full \
 	    --errors-for-leak-kinds=definite,indirect "$t"
 done
+collect e2e-mail
+start e2e-asan-mail env "$(asan_e2e mail)" /usr/bin/python3 tests/e2e/test_mail.py build/asan
 if [ -f tests/fuzz/run.sh ]; then
 	run fuzz-smoke sh tests/fuzz/run.sh "${FUZZ_SMOKE_SECONDS:-10}"
 fi
+collect e2e-asan-mail
+asan_reports mail
 # End to end through nginx: the resident pages, then the staff pages and formctl.
-for suite in apply staff mail; do
+for suite in apply staff; do
 	run "e2e-$suite" /usr/bin/python3 "tests/e2e/test_$suite.py" build
 done
 # Crash safety: residents submit while the programs and nginx are SIGKILLed and started again.
@@ -85,16 +138,9 @@ run browser /usr/bin/python3 tests/browser/test_browser.py build
 # A full disk and a read-only database (LD_PRELOAD shim; not with ASan, whose runtime must load first).
 run e2e-faults /usr/bin/python3 tests/e2e/test_faults.py build
 
-# Under ASan the programs' own stderr lands in the stack's logs, which the e2e
-# scripts read (a UBSan report or a worker that died and was restarted fails
-# their last case); ASan's reports go to log_path, and any there fails the run.
-for suite in apply staff mail; do
-	ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:log_path=$PWD/$out/asan-$suite \
-		run "e2e-asan-$suite" /usr/bin/python3 "tests/e2e/test_$suite.py" build/asan
-	if ls "$out"/asan-$suite.* >/dev/null 2>&1; then
-		fail "e2e-asan-$suite: sanitizer reports in $out/asan-$suite.*"
-		head -30 "$out"/asan-$suite.*
-	fi
+for suite in apply staff; do
+	run "e2e-asan-$suite" env "$(asan_e2e $suite)" /usr/bin/python3 "tests/e2e/test_$suite.py" build/asan
+	asan_reports $suite
 done
 
 # Times per kind of part (the unit programs' runs together, and so on), slowest first.
@@ -102,8 +148,9 @@ echo
 echo "time per part (s):"
 sed -e 's/^\(unit\|asan\|valgrind\)-test_[^ ]*/\1-tests/' -e 's/^e2e-asan-[^ ]*/e2e-asan/' \
     -e 's/^e2e-\(apply\|staff\|mail\) /e2e /' "$out/times" |
-    awk '{ t[$1] += $2; all += $2 } END { for (k in t) printf "  %7.1f  %s\n", t[k], k; printf "  %7.1f  total\n", all }' |
+    awk '{ t[$1] += $2; all += $2 } END { for (k in t) printf "  %7.1f  %s\n", t[k], k; printf "  %7.1f  sum\n", all }' |
     sort -rn
+echo "  $(($(date +%s) - began)) s in all (the mail suites run beside valgrind and the fuzzers)"
 # A case's name without its build: unit-, asan- and valgrind-test_x are one program's cases, e2e-asan-x
 # and e2e-x one suite's.
 cases=$(sed -n 's/^\(not \)\{0,1\}ok - //p' "$out/all.tap" | sed -e 's/ # SKIP.*//' \
