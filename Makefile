@@ -6,7 +6,7 @@
 DEPS_PKGS = gcc make pkg-config clang libclang-rt-14-dev \
 	nginx libfcgi-dev libsqlite3-dev sqlite3 libsodium-dev libyaml-dev \
 	libunistring-dev libjson-c-dev libcurl4-openssl-dev libzip-dev libssl-dev \
-	python3 python3-aiosmtpd curl procps openssl time \
+	python3 python3-aiosmtpd curl procps openssl time strace \
 	valgrind wrk chromium openjdk-17-jre-headless libreoffice-calc-nogui node:nodejs npm:npm
 
 CC	?= cc

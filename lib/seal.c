@@ -100,14 +100,21 @@ seal_unwrap(const unsigned char key[SEAL_KEY_LEN], const void *wrapped, size_t l
 	    len - crypto_secretbox_NONCEBYTES, w, key) == 0 ? 0 : -1;
 }
 
-/* 32 bytes = 256 bits = 52 base32 digits (the last one carries 1 bit). */
 int
 seal_recovery_new(unsigned char key[SEAL_KEY_LEN], char printable[SEAL_RECOVERY_LEN])
+{
+	randombytes_buf(key, SEAL_KEY_LEN);
+	seal_recovery_format(key, printable);
+	return 0;
+}
+
+/* 32 bytes = 256 bits = 52 base32 digits (the last one carries 1 bit). */
+void
+seal_recovery_format(const unsigned char key[SEAL_KEY_LEN], char printable[SEAL_RECOVERY_LEN])
 {
 	unsigned	 acc = 0, bits = 0, digits = 0;
 	size_t		 i, o = 0;
 
-	randombytes_buf(key, SEAL_KEY_LEN);
 	for (i = 0; i < SEAL_KEY_LEN || bits > 0; ) {
 		if (bits < 5 && i < SEAL_KEY_LEN) {
 			acc = (acc << 8) | key[i++];
@@ -125,7 +132,6 @@ seal_recovery_new(unsigned char key[SEAL_KEY_LEN], char printable[SEAL_RECOVERY_
 		digits++;
 	}
 	printable[o] = '\0';
-	return 0;
 }
 
 static int

@@ -36,6 +36,8 @@ int	seal_unwrap(const unsigned char key[SEAL_KEY_LEN], const void *wrapped, size
 	    void *secret, size_t secretlen);
 /* A fresh random recovery key, and its printable form for paper. */
 int	seal_recovery_new(unsigned char key[SEAL_KEY_LEN], char printable[SEAL_RECOVERY_LEN]);
+/* The printable form of a key: RFC 4648 base32 without padding, hyphens between groups of 4. */
+void	seal_recovery_format(const unsigned char key[SEAL_KEY_LEN], char printable[SEAL_RECOVERY_LEN]);
 /* Parse a printable recovery key; case, spaces and hyphens are forgiven. */
 int	seal_recovery_parse(const char *printable, unsigned char key[SEAL_KEY_LEN]);
 /* Keyed hash (BLAKE2b) of domain || 0 || msg: MACs and lookup hashes. */

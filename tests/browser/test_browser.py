@@ -53,9 +53,10 @@ def main():
         if not ok:
             failed += 1
             print("#   " + (v.stdout + v.stderr)[-2000:].replace("\n", "\n#   "))
-        print("1..%d" % (n + 1))
     finally:
         stack.stop()
+    failed += harness.logs_case(n + 2, "browser")
+    print("1..%d" % (n + 2))
     if failed == 0:
         shutil.rmtree(stack.tmp, ignore_errors=True)
     else:

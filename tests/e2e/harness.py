@@ -3,6 +3,7 @@
 port with a fresh DATA_DIR and a copy of forms/ plus the e2e fixtures, talks
 HTTP like a browser without JavaScript, and runs test_* functions as TAP.
 Dummy data only."""
+import base64
 import glob
 import html
 import http.client
@@ -38,11 +39,24 @@ def free_port():
     return port
 
 
+# What the stack's logs must never hold: a sanitizer report (UBSan writes to the program's stderr,
+# which is its log; ASan to its log_path or stderr), a FastCGI child that died and was started
+# again (lib/prefork.c logs it: the resident only saw a 502, or nothing), an nginx worker that
+# crashed.  Deaths of processes a test killed on purpose are excused by their pid.
+LOG_PROBLEM = re.compile(r"runtime error:|ERROR: (?:Address|Leak|UndefinedBehavior)Sanitizer|Sanitizer:DEADLYSIGNAL|"
+                         r"(?:worker|helper) (\d+) ended \(status -?\d+\)|exited on signal")
+
+
 class Stack:
+    all = []    # every stack started in this process, for the log check at the end
+
     def __init__(self, extra_env=None, own_session=True):
         # own_session=False (make bench): a process group of its own, for crash() and stop(), but in the
         # caller's session, so that the kernel schedules the stack in the caller's autogroup.
         self.own_session = own_session
+        self.killed = set()     # pids killed on purpose (expect_death)
+        self.problems = []      # LOG_PROBLEM lines of the logs, as of the last stop()
+        Stack.all.append(self)
         self.tmp = tempfile.mkdtemp(prefix="shinjuku-e2e-")
         self.data = os.path.join(self.tmp, "data")
         self.forms = os.path.join(self.tmp, "forms")
@@ -51,9 +65,10 @@ class Stack:
                 glob.glob(os.path.join(ROOT, "tests", "e2e", "forms", "*.yaml")):
             shutil.copy(f, self.forms)
         self.port = free_port()
+        # LOGIN_RATE: nginx's limit on /staff/login, high for the suites' many logins (extra_env may lower it)
         self.env = dict(os.environ, DATA_DIR=self.data, PORT=str(self.port),
-                        FORMS_DIR=self.forms, BUILD=BUILD, LOGIN_RATE="6000r/m",
-                        **(extra_env or {}))
+                        FORMS_DIR=self.forms, BUILD=BUILD, LOGIN_RATE="6000r/m")
+        self.env.update(extra_env or {})
         self.log = open(os.path.join(self.tmp, "run.log"), "w")
         self.start()
 
@@ -87,6 +102,35 @@ class Stack:
             self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.crash()
+        self.problems = self.log_problems()
+
+    def expect_death(self, pid):
+        """A test is about to kill pid: its death in the logs is not a problem."""
+        self.killed.add(pid)
+
+    def log_problems(self):
+        """The lines of the programs' logs (DATA_DIR/log/) that say something went wrong, with their file."""
+        found = []
+        for path in sorted(glob.glob(os.path.join(self.data, "log", "*"))):
+            with open(path, encoding="utf-8", errors="replace") as f:
+                for line in f:
+                    m = LOG_PROBLEM.search(line)
+                    if m and not (m.group(1) and int(m.group(1)) in self.killed):
+                        found.append("%s: %s" % (os.path.basename(path), line.strip()[:300]))
+        return found
+
+    def pids(self, program):
+        """The pids of a program of this stack (apply, staff, mailer: master and children alike)."""
+        out = subprocess.run(["pgrep", "-f", "%s/%s --data %s( |$)" % (BUILD, program, self.data)],
+                             capture_output=True, text=True).stdout.split()
+        return [int(p) for p in out]
+
+    def nginx_pids(self):
+        """nginx's master of this stack (named by the run directory in its command line), then its workers."""
+        pgrep = lambda *a: [int(p) for p in subprocess.run(["pgrep"] + list(a), capture_output=True,
+                                                           text=True).stdout.split()]
+        masters = pgrep("-f", "^nginx: master process .*-c %s/nginx.conf" % self.run_dir())
+        return masters + [w for m in masters for w in pgrep("-P", str(m))]
 
     def run_dirs(self):
         """The run directories scripts/run.sh made for this stack (one per start): each holds the
@@ -109,11 +153,84 @@ class Stack:
         return os.path.join(self.data, "db", "platform.sqlite")
 
     def sql(self, query):
-        out = subprocess.run(["sqlite3", self.db(), query], capture_output=True, text=True)
+        """The result of query on the stack's database.  An error (no such table, a locked database) fails
+        the case: read as an empty result, it would let a negative check pass whatever the data."""
+        out = subprocess.run(["sqlite3", "-cmd", ".timeout 10000", self.db(), query],
+                             capture_output=True, text=True)
+        if out.returncode != 0 or out.stderr.strip():
+            raise AssertionError("sqlite3 failed (exit %d) on %r: %s" % (out.returncode, query[:200],
+                                                                         out.stderr.strip()[:400]))
         return out.stdout.strip()
+
+    def wal_syncs_during(self, program, action):
+        """How many times the processes of program (apply, staff, mailer) flushed the database's write-ahead
+        log to disk (fsync or fdatasync, seen with strace) while action() ran.  With synchronous=FULL every
+        commit does; with NORMAL only a checkpoint does, so a count below the commits made fails."""
+        pids = self.pids(program)
+        assert pids, "no %s process" % program
+        trace = os.path.join(self.tmp, "strace.out")
+        args = ["strace", "-qq", "-e", "trace=fsync,fdatasync", "-y", "-o", trace]
+        st = subprocess.Popen(args + [a for p in pids for a in ("-p", str(p))], stderr=subprocess.PIPE, text=True)
+        try:
+            # strace is attached once every process has been stopped and let go; tracing starts there
+            deadline = time.time() + 20
+            while time.time() < deadline and not attached(pids):
+                time.sleep(0.05)
+            assert attached(pids), "strace did not attach to %s" % program
+            action()
+        finally:
+            st.send_signal(signal.SIGINT)
+            _, err = st.communicate(timeout=30)
+        assert st.returncode in (0, -signal.SIGINT), err[-500:]   # strace detaches, then dies of the signal
+        with open(trace) as f:
+            return sum(1 for line in f if re.search(r"\b(fsync|fdatasync)\(\d+<[^>]*/platform\.sqlite-wal>\) = 0", line))
+
+    def at_rest(self):
+        """The database as stored, byte for byte: the main file and its write-ahead log, which holds every
+        recent commit until a checkpoint copies it over.  Raw bytes, not sqlite3's .dump (which prints a
+        BLOB as hex, where no text shows).  Both files must exist while the stack runs: a check that read
+        nothing would pass whatever was stored."""
+        files = {}
+        for path in (self.db(), self.db() + "-wal"):
+            with open(path, "rb") as f:
+                files[path] = f.read()
+            assert files[path], "empty " + path
+        return files
 
 
 STACK = None
+
+
+def attached(pids):
+    """Whether a tracer (strace) is attached to every process of pids (TracerPid in /proc)."""
+    def tracer(pid):
+        try:
+            with open("/proc/%d/status" % pid) as f:
+                return int(re.search(r"^TracerPid:\s*(\d+)", f.read(), re.M).group(1))
+        except OSError:
+            return 1    # gone: nothing to wait for
+    return all(tracer(p) != 0 for p in pids)
+
+
+class Skip(Exception):
+    """Raised by a case that cannot run here: reported as "ok N - name # SKIP why", counted apart."""
+
+
+def b64url_decode(text):
+    """The bytes of unpadded base64url text (a session cookie), as RFC 4648 section 5 reads it."""
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def assert_not_at_rest(needles, present, stack=None):
+    """None of needles (str or bytes) in the database file or its WAL, and every one of present (values
+    stored in clear, e.g. a receipt number) found there: proof that the scan read the live data."""
+    files = (stack or STACK).at_rest()
+    raw = lambda v: v.encode() if isinstance(v, str) else v
+    for path, data in files.items():
+        for n in needles:
+            assert raw(n) not in data, ("in clear", n, path)
+    for p in present:
+        assert any(raw(p) in data for data in files.values()), ("the scan did not find", p)
 
 
 def stack():
@@ -210,9 +327,21 @@ def receipt_of(page):
     return (m.group(1) if m else None, k.group(1) if k else None)
 
 
+def logs_case(n, prefix):
+    """TAP case n: the logs of every stack this process started (and stopped) hold no problem
+    (LOG_PROBLEM).  Returns 1 when it failed."""
+    problems = [p for s in Stack.all for p in (s.log_problems() if os.path.isdir(s.data) else s.problems)]
+    print("%s %d - %s programs' logs: no sanitizer report, no unexpected death" % (
+        "not ok" if problems else "ok", n, prefix))
+    for p in problems[:20]:
+        print("#   " + p)
+    return 1 if problems else 0
+
+
 def main(cases, prefix="e2e", env=None):
-    """Run every test_* function of the calling module's globals (cases) against one stack.
-    E2E_ONLY=regex runs only the cases whose name it matches (re.search)."""
+    """Run every test_* function of the calling module's globals (cases) against one stack, then check
+    the logs of every stack started (logs_case).  E2E_ONLY=regex runs only the cases whose name it
+    matches (re.search)."""
     global STACK
     only = re.compile(os.environ.get("E2E_ONLY", ""))
     tests = [(n, f) for n, f in cases.items() if n.startswith("test_") and callable(f) and only.search(n)]
@@ -223,6 +352,8 @@ def main(cases, prefix="e2e", env=None):
             try:
                 fn()
                 print("ok %d - %s %s" % (i, prefix, name))
+            except Skip as e:
+                print("ok %d - %s %s # SKIP %s" % (i, prefix, name, e))
             except Exception as e:  # a failing case must not stop the others
                 failed += 1
                 print("not ok %d - %s %s" % (i, prefix, name))
@@ -232,7 +363,8 @@ def main(cases, prefix="e2e", env=None):
             sys.stdout.flush()
     finally:
         STACK.stop()
-    print("1..%d" % len(tests))
+    failed += logs_case(len(tests) + 1, prefix)
+    print("1..%d" % (len(tests) + 1))
     if failed == 0:
         shutil.rmtree(STACK.tmp, ignore_errors=True)
     else:

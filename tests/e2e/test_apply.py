@@ -487,11 +487,14 @@ def test_sealed_content_opens_with_section_key():
 
 
 def test_no_personal_data_at_rest_or_in_logs():
-    files = [STACK.db(), STACK.db() + "-wal"] + glob.glob(os.path.join(STACK.data, "log", "*"))
-    files = [f for f in files if os.path.exists(f)]
-    assert any(f.endswith("-wal") for f in files) or True
+    # one more application now, so its commit is still in the WAL; its receipt number (stored in
+    # clear) must be found, or the scan did not read what the programs wrote
+    receipt, _ = receipt_of(submit(Browser())[1][2])
     needles = [DUMMY_NAME, DUMMY_KANA, DUMMY_TEL, "9999-8765", DUMMY_EMAIL, DUMMY_NOTE, "160-8484"]
-    for f in files:
+    harness.assert_not_at_rest(needles, present=[receipt])
+    logs = glob.glob(os.path.join(STACK.data, "log", "*.log"))
+    assert any(f.endswith("apply.log") for f in logs), logs
+    for f in logs:
         data = open(f, "rb").read()
         for n in needles:
             assert n.encode() not in data, (n, f)
@@ -500,6 +503,13 @@ def test_no_personal_data_at_rest_or_in_logs():
 def test_db_wal_and_full_sync():
     assert STACK.sql("PRAGMA journal_mode") == "wal"
     assert STACK.sql("PRAGMA user_version") == "3"
+    # synchronous=FULL on apply's own connections: each of three applications sent one after the
+    # other is a commit of its own, and each commit flushes the WAL before the receipt is shown
+    receipts = []
+    syncs = STACK.wal_syncs_during("apply", lambda: receipts.extend(
+        receipt_of(submit(Browser())[1][2])[0] for _ in range(3)))
+    assert len(receipts) == 3 and all(receipts), receipts
+    assert syncs >= 3, "%d WAL flushes for 3 commits" % syncs
 
 
 def test_formctl_check_reports_position():

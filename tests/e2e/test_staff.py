@@ -202,9 +202,12 @@ def test_login_sets_session_cookie_and_audits():
     assert st == 303 and h["location"].endswith("/staff/")
     c = [c for c in h["set-cookie-all"] if c.startswith("staff_session=")]
     assert c and "HttpOnly" in c[0] and "SameSite=Strict" in c[0] and "Path=/staff/" in c[0]
-    token = s.jar["staff_session"]
-    assert token not in sql("SELECT hex(token_hash) FROM sessions") and \
-        sql("SELECT count(*) FROM sessions WHERE staff_id = (SELECT id FROM staff WHERE login = 'yotsuya')") != "0"
+    # the database keeps the token's BLAKE2b-256 hash (seal_hash), never the token
+    token = harness.b64url_decode(s.jar["staff_session"])
+    hashed = hashlib.blake2b(token, digest_size=32)
+    assert sql("SELECT staff_id = (SELECT id FROM staff WHERE login = 'yotsuya') FROM sessions"
+               " WHERE token_hash = X'%s'" % hashed.hexdigest()) == "1"
+    harness.assert_not_at_rest([token, s.jar["staff_session"]], present=[hashed.digest()])
     assert audit_rows("login")[-1].startswith("yotsuya|yotsuya|")
     st, _, page = s.get("/staff/")
     assert st == 200 and "テスト用の申込み" in page and "yotsuya" in page
@@ -247,10 +250,15 @@ def test_idle_session_expires():
 def test_stolen_cookie_without_database_keys_opens_nothing():
     s = member("yotsuya")
     # The cookie is random; only its hash is stored, and the section keys are wrapped under it.
-    token = s.jar["staff_session"]
-    dump = subprocess.run(["sqlite3", harness.stack().db(), ".dump"], capture_output=True).stdout
-    assert token.encode() not in dump
-    assert b"yotsuya" in dump   # the dump did work
+    token = harness.b64url_decode(s.jar["staff_session"])
+    harness.assert_not_at_rest([token, s.jar["staff_session"]],
+                               present=[b"yotsuya", hashlib.blake2b(token, digest_size=32).digest()])
+
+
+def test_staff_commits_flush_the_wal():
+    # synchronous=FULL on staff's own connections: a login commits its session, then its audit entry
+    syncs = harness.stack().wal_syncs_during("staff", lambda: [member("yotsuya") for _ in range(2)])
+    assert syncs >= 4, "%d WAL flushes for 2 logins (4 commits)" % syncs
 
 
 STAFF_ROUTES = ["/staff/", "/staff/forms/e2e-open", "/staff/forms/e2e-open/export.csv",
@@ -345,7 +353,7 @@ def test_workflow_transitions_notes_and_refusals():
     st, _, page = s.get("/staff/apps/" + r + "?m=saved")
     assert "記録しました" in page and HANDLING_NOTE in page and "到達 → 受付" in page and "yotsuya" in page
     # the note is sealed, never in clear
-    assert HANDLING_NOTE.encode() not in open(harness.stack().db(), "rb").read()
+    harness.assert_not_at_rest([HANDLING_NOTE], present=[r])
     # a stale screen (still showing 到達) is refused
     st, _, page2 = s.post("/staff/apps/" + r, [("csrf", csrf_of(page)), ("from", "received"),
                                                ("to", "withdrawn")], csrf=False)
@@ -827,6 +835,29 @@ def test_staff_pages_refused_outside_staff_networks():
         assert st == 200, "resident pages stay open"
     finally:
         other.stop()
+
+
+def test_login_rate_limited_by_nginx():
+    """LOGIN_RATE (the suites run with a high one): once an address has used its burst, nginx itself
+    answers 429 on /staff/login, the right password included, and staff never sees the request."""
+    slow = harness.Stack(extra_env={"LOGIN_RATE": "1r/m"})
+    try:
+        codes = []
+        while 429 not in codes and len(codes) < 100:
+            codes.append(request("GET", "/staff/login", port=slow.port)[0])
+        assert codes[-1] == 429 and set(codes[:-1]) == {200} and len(codes) > 2, codes
+        password = [l.split()[2] for l in open(os.path.join(slow.data, "demo-logins.txt"), encoding="utf-8")
+                    if l.split()[1] == "yotsuya"][0]
+        st, h, _ = request("POST", "/staff/login", body=urllib.parse.urlencode(
+            [("login", "yotsuya"), ("password", password)]), port=slow.port)
+        assert st == 429 and not h["set-cookie-all"], st
+        assert slow.sql("SELECT count(*) FROM audit WHERE action = 'login'") == "0"
+        assert request("GET", "/", port=slow.port)[0] == 200, "resident pages are not limited"
+    finally:
+        slow.stop()
+    log = open(os.path.join(slow.data, "log", "nginx-error.log"), encoding="utf-8").read()
+    assert 'limiting requests, excess: ' in log and 'by zone "login"' in log and '"POST /staff/login' in log
+    shutil.rmtree(slow.tmp, ignore_errors=True)
 
 
 def test_auditor_page_report_and_verify():

@@ -347,6 +347,31 @@ report_empty_range(void)
 	free(out);
 }
 
+/*
+ * Reference vector, computed outside this code (tests/unit/crypto_vectors.py):
+ * each entry's MAC is keyed BLAKE2b-256 of "audit\0", then seq and at as 8-byte
+ * big-endian integers, actor, action, target, detail and addr each after its
+ * 8-byte big-endian length, then the previous MAC (32 zero bytes before the
+ * first).  Key bytes(range(32)); the head after two entries.
+ */
+static void
+mac_reference_vector(void)
+{
+	unsigned char		 fixed[SEAL_KEY_LEN];
+	struct audit_entry	 e1 = { 100, "sato", "login", "e2e-open", "", "127.0.0.1" };
+	struct audit_entry	 e2 = { 110, "sato", "view", "e2e-open", "", "127.0.0.1" };
+	struct audit_check	 c;
+	struct db		*db;
+
+	t_counting_bytes(fixed, sizeof(fixed));
+	T_CHECK(t_db_fresh(&db) == 0);
+	T_CHECK(audit_append(db, fixed, &e1) == 0 && audit_append(db, fixed, &e2) == 0);
+	T_CHECK(audit_verify(db, fixed, &c) == 0);
+	db_close(db);
+	T_CHECK(c.head_seq == 2);
+	T_STREQ(c.head_mac, "511ba2234427366297bcf1fa8fed654115c6d85ace5743d828cb8432c5011c54");
+}
+
 static void
 labels(void)
 {
@@ -381,5 +406,6 @@ main(void)
 	T_RUN(report_excludes_outside_range);
 	T_RUN(report_empty_range);
 	T_RUN(labels);
+	T_RUN(mac_reference_vector);
 	return t_db_teardown(T_DONE());
 }

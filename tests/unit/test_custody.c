@@ -877,6 +877,48 @@ session_skips_grant_of_old_key_pair(void)
 	db_close(w.db);
 }
 
+/*
+ * Reference vectors, computed outside this code from the published algorithms
+ * (tests/unit/crypto_vectors.py prints them again): a change of derivation shows
+ * here even when everything still opens what it sealed itself.
+ */
+/*
+ * The recovery key pair behind the paper key bytes(range(32)): seed = keyed
+ * BLAKE2b-256 of "recovery-keypair\0", then libsodium's crypto_box_seed_keypair
+ * (sk = SHA-512(seed)[0:32], pk = X25519(sk, 9), RFC 7748), computed with
+ * Python's hashlib and an X25519 checked against RFC 7748's own vectors.  A box
+ * sealed to that public key must open with the paper key.
+ */
+static void
+recovery_keypair_reference_vector(void)
+{
+	unsigned char	recovery[SEAL_KEY_LEN], rpk[SEAL_PK_LEN], secret[SEAL_SK_LEN], sk[SEAL_SK_LEN];
+	struct buf	box;
+
+	buf_init(&box);
+	t_counting_bytes(recovery, sizeof(recovery));
+	T_CHECK(sodium_hex2bin(rpk, sizeof(rpk), "b0163d9fe7bbf6bad3823ad5bcd84249e907bf2a9aeb74399e7746a3e8652c04",
+	    2 * SEAL_PK_LEN, NULL, NULL, NULL) == 0);
+	seal_random(secret, sizeof(secret));
+	T_CHECK(seal_box(rpk, secret, sizeof(secret), &box) == 0);
+	T_CHECK(custody_recovery_open(recovery, box.data, box.len, sk) == 0);
+	T_CHECK(memcmp(sk, secret, sizeof(sk)) == 0);
+	recovery[0] ^= 1;	/* control: another paper key does not open it */
+	T_CHECK(custody_recovery_open(recovery, box.data, box.len, sk) == CUSTODY_DENIED);
+	buf_free(&box);
+}
+
+/* A session cookie is base64url of the 32-byte token; the database key is BLAKE2b-256 of the token. */
+static void
+session_hash_reference_vector(void)
+{
+	unsigned char	hash[SEAL_MAC_LEN];
+
+	/* base64url of bytes(range(32)); hashlib.blake2b(bytes(range(32)), digest_size=32) */
+	T_CHECK(custody_session_hash("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8", hash) == 0);
+	T_CHECK(t_hex_is(hash, sizeof(hash), "cb2f5160fc1f7e05a55ef49d340b48da2e5a78099d53393351cd579dd42503d6"));
+}
+
 int
 main(void)
 {
@@ -925,5 +967,7 @@ main(void)
 	T_RUN(revoke_drops_session_key_of_section);
 	T_RUN(purge_removes_idle_sessions);
 	T_RUN(session_skips_grant_of_old_key_pair);
+	T_RUN(recovery_keypair_reference_vector);
+	T_RUN(session_hash_reference_vector);
 	return t_db_teardown(T_DONE());
 }
