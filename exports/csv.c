@@ -102,8 +102,8 @@ needs_quotes(const char *s, size_t len)
 
 /*
  * Formula neutralisation.  A spreadsheet runs a cell as a formula when it
- * starts with = + - or @ (OWASP; TAB, CR and LF too, which split a cell
- * when it is pasted).  What stands before that start may not survive the
+ * starts with = + - or @; OWASP's list has TAB and CR too, and LF goes
+ * with them.  What stands before that start may not survive the
  * trip to the sheet: glibc's CP932 conversion drops the tag characters
  * (U+E0000..E007F), importers may trim white space, and what is invisible
  * cannot be seen to be there.  So a cell is made text when its first
@@ -162,7 +162,6 @@ lead_utf8(const uint8_t *p, size_t len, size_t *step)
 		return LEAD_TEXT;
 	}
 	n = u8_mbtouc(&uc, p, len);
-
 	*step = (size_t)n;
 	return lead_of(uc);
 }
