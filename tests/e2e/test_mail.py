@@ -225,6 +225,15 @@ def test_encoded_word_address_refused_at_the_form():
     assert sql("SELECT count(*) FROM outbox") == before
 
 
+def test_mailer_refuses_a_sender_it_cannot_write_as_is():
+    """MAIL_FROM goes into the envelope, From: and the Message-ID: checked before anything is sent."""
+    for bad in ("Dummy <no-reply@example.jp>, other@example.jp", "Dummy\r\nBcc: x@example.jp <a@example.jp>",
+                "=?utf-8?q?x?=@example.jp", "no-reply@localhost"):
+        r = subprocess.run([os.path.join(BUILD, "mailer"), "--data", harness.stack().data, "--from", bad],
+                           env=mailer_env(), capture_output=True, text=True, timeout=30)
+        assert r.returncode == 1 and "--from must be" in r.stderr, (bad, r.returncode, r.stderr)
+
+
 def test_acceptance_and_return_mails_from_staff():
     receipt = apply("試験メール四郎", "dummy.mail4@example.jp")
     wait_for(lambda: INBOX.with_receipt(receipt), what="arrival")
