@@ -4,6 +4,7 @@
 #include <iconv.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unictype.h>
 #include <unistr.h>
 
 #include "esc.h"
@@ -91,6 +92,7 @@ put_valid(struct csv_writer *w, struct buf *out, const char *s, size_t len)
 	buf_put(out, run, (size_t)(p - run));
 }
 
+/* RFC 4180, and a space at either end, which some importers trim unless the cell is quoted. */
 static int
 needs_quotes(const char *s, size_t len)
 {
@@ -98,53 +100,187 @@ needs_quotes(const char *s, size_t len)
 	    memchr(s, '\n', len) || s[0] == ' ' || s[len - 1] == ' ');
 }
 
-/* OWASP: a leading = + - @ TAB or CR makes Excel evaluate the cell. */
+/*
+ * Formula neutralisation.  A spreadsheet runs a cell as a formula when it
+ * starts with = + - or @; OWASP's list has TAB and CR too, and LF goes
+ * with them.  What stands before that start may not survive the
+ * trip to the sheet: glibc's CP932 conversion drops the tag characters
+ * (U+E0000..E007F), importers may trim white space, and what is invisible
+ * cannot be seen to be there.  So a cell is made text when its first
+ * character that is not blank is a formula start, or a TAB, CR or LF
+ * comes before it.  Blank: white space, controls (Cc), format characters
+ * (Cf), every default-ignorable code point (zero-width, BOM, bidi
+ * controls, variation selectors, tags, Hangul fillers) and unassigned code
+ * points (a later Unicode may make them format characters).  Formula
+ * starts include every character whose compatibility form (NFKC) is = + -
+ * @ or U+2212 (full-width ＝＋－＠, small and super/subscript forms), and
+ * U+2212 itself, which CP932 writes as －: a sheet or a conversion may fold
+ * them.  The rule is applied to the cell as it is written: to the UTF-8
+ * text, and for CP932 also to the converted bytes, so that no conversion
+ * can undo it.  The cell keeps every character (it is the record of what
+ * was sent) and gets an apostrophe in front of them all, which nothing
+ * skips.
+ */
+enum lead {
+	LEAD_TEXT,
+	LEAD_BLANK,
+	LEAD_FORMULA
+};
+
+static enum lead
+lead_of(ucs4_t uc)
+{
+	switch (uc) {
+	case '=': case '+': case '-': case '@': case '\t': case '\r': case '\n':
+	case 0x207a: case 0x207b: case 0x207c: case 0x208a: case 0x208b: case 0x208c:
+	case 0x2212: case 0xfb29: case 0xfe62: case 0xfe63: case 0xfe66: case 0xfe6b:
+	case 0xff0b: case 0xff0d: case 0xff1d: case 0xff20:
+		return LEAD_FORMULA;
+	}
+	if (uc < 0x80)
+		return uc <= 0x20 || uc == 0x7f ? LEAD_BLANK : LEAD_TEXT;
+	if (uc_is_property_white_space(uc) || uc_is_property_default_ignorable_code_point(uc) ||
+	    uc_is_general_category_withtable(uc, UC_CATEGORY_MASK_Cc | UC_CATEGORY_MASK_Cf |
+	    UC_CATEGORY_MASK_Cn))
+		return LEAD_BLANK;
+	return LEAD_TEXT;
+}
+
+/*
+ * The first character of UTF-8 text (an invalid byte reads as U+FFFD:
+ * text).  U+4000..U+9FFF (lead bytes E4..E9), where most Japanese cells
+ * start, are all assigned ideographs and symbols: text, without the tables.
+ */
+static enum lead
+lead_utf8(const uint8_t *p, size_t len, size_t *step)
+{
+	ucs4_t	uc;
+	int	n;
+
+	if (len >= 3 && p[0] >= 0xe4 && p[0] <= 0xe9) {
+		*step = 3;
+		return LEAD_TEXT;
+	}
+	n = u8_mbtouc(&uc, p, len);
+	*step = (size_t)n;
+	return lead_of(uc);
+}
+
+/*
+ * The first character of CP932 bytes.  CP932's only blanks are the C0
+ * controls, space, DEL, 0x80 and the ideographic space (81 40); its only
+ * formula starts besides ASCII are ＋－＝＠ (81 7B, 81 7C, 81 81, 81 97).
+ * tests/unit/test_csv.c holds this to lead_of() for every CP932 character.
+ */
+static enum lead
+lead_cp932(const uint8_t *p, size_t len, size_t *step)
+{
+	*step = 1;
+	if (p[0] < 0x80)
+		return lead_of(p[0]);
+	if (p[0] == 0x80)
+		return LEAD_BLANK;
+	if (p[0] != 0x81 || len < 2)
+		return LEAD_TEXT;
+	*step = 2;
+	if (p[1] == 0x40)
+		return LEAD_BLANK;
+	return p[1] == 0x7b || p[1] == 0x7c || p[1] == 0x81 || p[1] == 0x97 ? LEAD_FORMULA : LEAD_TEXT;
+}
+
+int
+csv_formula_like(enum csv_encoding enc, const char *s, size_t len)
+{
+	const uint8_t	*p = (const uint8_t *)s;
+	size_t		 step;
+	enum lead	 l = LEAD_BLANK;
+
+	while (len > 0 && l == LEAD_BLANK) {
+		l = enc == CSV_CP932 ? lead_cp932(p, len, &step) : lead_utf8(p, len, &step);
+		p += step;
+		len -= step;
+	}
+	return l == LEAD_FORMULA;
+}
+
+/* The cell's text as written, in the row from `start` on: a formula? */
 static int
-formula_like(const char *s, size_t len)
+written_formula_like(const struct csv_writer *w, enum csv_encoding enc, size_t start)
 {
-	return len > 0 && strchr("=+-@\t\r", s[0]) != NULL;
+	return w->row.len > start && csv_formula_like(enc, w->row.data + start, w->row.len - start);
 }
 
+/*
+ * The cell's text is in the row from `start` on, in the output encoding:
+ * put the quotes and the apostrophe around it as it needs.
+ */
 static void
-build_cell(struct csv_writer *w, struct buf *out, const char *s, size_t len)
+finish_cell(struct csv_writer *w, size_t start, int neutral)
 {
-	int quote, neutral = formula_like(s, len);
+	size_t	n = w->row.len - start, k;
 
-	quote = neutral || needs_quotes(s, len);
-	if (quote)
-		buf_putc(out, '"');
-	if (neutral)
-		buf_putc(out, '\'');
-	put_valid(w, out, s, len);
-	if (quote)
-		buf_putc(out, '"');
+	if (!neutral && (n == 0 || !needs_quotes(w->row.data + start, n)))
+		return;
+	k = neutral ? 2 : 1;
+	if (buf_append_space(&w->row, k) == NULL)
+		return;
+	memmove(w->row.data + start + k, w->row.data + start, n);
+	memcpy(w->row.data + start, "\"'", k);
+	buf_putc(&w->row, '"');
 }
 
-/* Convert the cell to CP932 at the end of the row; what CP932 lacks becomes 〓 and is counted. */
+/* The next U+E0000..E007F (F3 A0 80..81 xx) in UTF-8 text, or end: glibc's iconv drops them unseen. */
+static char *
+next_tag(char *s, size_t len)
+{
+	char *end = s + len, *p;
+
+	for (p = s; (p = memchr(p, 0xf3, (size_t)(end - p))) != NULL && end - p >= 4; p++)
+		if ((uint8_t)p[1] == 0xa0 && ((uint8_t)p[2] & 0xfe) == 0x80)
+			return p;
+	return end;
+}
+
+/*
+ * Convert the cell to CP932, appended to the row; what CP932 lacks becomes
+ * 〓 and is counted, the characters iconv would drop unseen included.
+ */
 static int
 to_cp932(struct csv_writer *w)
 {
-	char	*in = w->cell.data, *o;
-	size_t	 inleft = w->cell.len, outleft, room;
+	char	*in = w->cell.data, *end, *stop, *o;
+	size_t	 inleft, outleft, room;
 	int	 n;
 
-	while (inleft > 0) {
-		room = inleft * 2 + 16;
-		if ((o = (char *)buf_append_space(&w->row, room)) == NULL)
-			return -1;
-		outleft = room;
-		if (iconv(w->cd, &in, &inleft, &o, &outleft) == (size_t)-1 && errno != E2BIG) {
-			if (errno != EILSEQ && errno != EINVAL)
+	if (w->cell.len == 0)
+		return 0;
+	end = in + w->cell.len;
+	while (in < end) {
+		stop = next_tag(in, (size_t)(end - in));
+		inleft = (size_t)(stop - in);
+		while (inleft > 0) {
+			room = inleft * 2 + 16;
+			if ((o = (char *)buf_append_space(&w->row, room)) == NULL)
 				return -1;
+			outleft = room;
+			if (iconv(w->cd, &in, &inleft, &o, &outleft) == (size_t)-1 && errno != E2BIG) {
+				if (errno != EILSEQ && errno != EINVAL)
+					return -1;
+				w->row.len -= outleft;
+				buf_put(&w->row, "\x81\xac", 2);	/* 〓 in CP932 */
+				w->replaced++;
+				n = u8_mblen((const uint8_t *)in, inleft);
+				in += n > 0 ? n : 1;
+				inleft -= n > 0 ? (size_t)n : 1;
+				continue;
+			}
 			w->row.len -= outleft;
-			buf_put(&w->row, "\x81\xac", 2);	/* 〓 in CP932 */
-			w->replaced++;
-			n = u8_mblen((const uint8_t *)in, inleft);
-			in += n > 0 ? n : 1;
-			inleft -= n > 0 ? (size_t)n : 1;
-			continue;
 		}
-		w->row.len -= outleft;
+		if (stop < end) {
+			buf_put(&w->row, "\x81\xac", 2);
+			w->replaced++;
+			in = stop + 4;
+		}
 	}
 	return w->row.oom ? -1 : 0;
 }
@@ -152,17 +288,27 @@ to_cp932(struct csv_writer *w)
 int
 csv_field(struct csv_writer *w, const char *s, size_t len)
 {
+	size_t	start;
+	int	neutral;
+
 	if (w->in_row)
 		buf_putc(&w->row, ',');
 	w->in_row = 1;
-	if (w->enc == CSV_UTF8_BOM)
-		build_cell(w, &w->row, s, len);
-	else {
+	start = w->row.len;
+	if (w->enc == CSV_UTF8_BOM) {
+		put_valid(w, &w->row, s, len);
+		neutral = written_formula_like(w, CSV_UTF8_BOM, start);
+	} else {
 		buf_reset(&w->cell);
-		build_cell(w, &w->cell, s, len);
+		put_valid(w, &w->cell, s, len);
 		if (w->cell.oom || to_cp932(w) == -1)
 			w->failed = 1;
+		/* the UTF-8 text's rule, so both files agree, and the bytes', so the conversion cannot undo it */
+		neutral = csv_formula_like(CSV_UTF8_BOM, w->cell.data, w->cell.len) ||
+		    written_formula_like(w, CSV_CP932, start);
 	}
+	if (!w->row.oom)
+		finish_cell(w, start, neutral);
 	if (w->row.oom)
 		w->failed = 1;
 	return w->failed ? -1 : 0;

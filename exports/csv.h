@@ -1,7 +1,8 @@
 /*
  * csv: the applicant CSV writer, for files that open correctly in Excel.
  * UTF-8 with a BOM (default) or CP932; CRLF line ends; RFC 4180 quoting;
- * cells that Excel would run as formulas are neutralised.  Each row goes
+ * cells that a spreadsheet could run as formulas, judged on the bytes as
+ * written (csv_formula_like()), get an apostrophe in front.  Each row goes
  * to the caller's write callback in one piece as soon as it ends (the BOM at
  * once), so memory does not grow with the number of rows.  The writer owns
  * only itself; csv_close() frees it.
@@ -33,6 +34,11 @@ size_t	csv_replaced(const struct csv_writer *w);
 size_t	csv_rows(const struct csv_writer *w);
 /* Writes a row left without its end, frees the writer; -1 if any write failed on the way. */
 int	csv_close(struct csv_writer *w);
+/*
+ * 1 if text in enc would start a formula: = + - @ (or a look-alike) after
+ * blank and invisible characters, or TAB, CR or LF among them (csv.c).
+ */
+int	csv_formula_like(enum csv_encoding enc, const char *s, size_t len);
 /* Appends `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<RFC 5987>`. */
 int	csv_content_disposition(const char *utf8_name, struct buf *out);
 

@@ -270,12 +270,24 @@ is_atext(char c)
 	    (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
 }
 
+/* "=?" starts an RFC 2047 encoded word, which some mail programs decode even inside an address. */
+static int
+has_encoded_word(const char *l, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n; i++)
+		if (l[i] == '=' && l[i + 1] == '?')
+			return 1;
+	return 0;
+}
+
 static int
 local_ok(const char *l, size_t n)
 {
 	size_t	 i;
 
-	if (n < 1 || n > EMAIL_LOCAL_MAX || l[0] == '.' || l[n - 1] == '.')
+	if (n < 1 || n > EMAIL_LOCAL_MAX || l[0] == '.' || l[n - 1] == '.' || has_encoded_word(l, n))
 		return 0;
 	for (i = 0; i < n; i++) {
 		if (l[i] == '.' ? l[i + 1] == '.' : !is_atext(l[i]))
@@ -284,9 +296,9 @@ local_ok(const char *l, size_t n)
 	return 1;
 }
 
-/* Lower-cases in place; letters, digits and hyphens, labels 1..63, at least two. */
+/* Letters (either case), digits and hyphens, labels 1..63, at least two. */
 static int
-domain_ok(char *dom, size_t n)
+domain_ok(const char *dom, size_t n)
 {
 	size_t	 i, label = 0, dots = 0;
 	char	 c;
@@ -300,9 +312,7 @@ domain_ok(char *dom, size_t n)
 			dots += i < n;
 			continue;
 		}
-		if (c >= 'A' && c <= 'Z')
-			dom[i] = c = (char)(c - 'A' + 'a');
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'))
 			return 0;
 		if (c == '-' && label == 0)
 			return 0;
@@ -311,32 +321,45 @@ domain_ok(char *dom, size_t n)
 	return dots >= 1;
 }
 
+int
+jn_email_ok(const char *a, size_t n)
+{
+	const char	*at;
+	size_t		 i;
+
+	if (n > EMAIL_MAX || (at = memchr(a, '@', n)) == NULL)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)a[i] < 0x21 || (unsigned char)a[i] > 0x7e)
+			return 0;
+	return local_ok(a, (size_t)(at - a)) && domain_ok(at + 1, n - (size_t)(at - a) - 1);
+}
+
 static enum jn_err
 norm_email(const ucs4_t *s, size_t n, struct buf *out)
 {
-	char	 a[EMAIL_MAX + 1];
-	size_t	 i, at = 0, nat = 0;
-	ucs4_t	 uc;
-	int	 ok;
+	char		 a[EMAIL_MAX + 1];
+	const char	*at;
+	size_t		 i;
+	enum jn_err	 err = JN_OK;
 
 	if (n > EMAIL_MAX)
 		return JN_BAD_EMAIL;
-	for (i = 0; i < n; i++) {
-		uc = s[i] == UC_IDEO_STOP ? '.' : s[i];
-		if (uc < 0x21 || uc > 0x7E)
-			return JN_BAD_EMAIL;
-		a[i] = (char)uc;
-		if (uc == '@') {
-			at = i;
-			nat++;
-		}
-	}
+	for (i = 0; i < n; i++)	/* what is not printable ASCII becomes a space, which jn_email_ok() refuses */
+		a[i] = (char)(s[i] == UC_IDEO_STOP ? '.' : s[i] < 0x21 || s[i] > 0x7e ? ' ' : s[i]);
 	a[n] = '\0';
-	ok = nat == 1 && local_ok(a, at) && domain_ok(a + at + 1, n - at - 1);
-	if (ok && buf_put(out, a, n) == -1)
-		ok = -1;
+	at = strchr(a, '@');
+	if (!jn_email_ok(a, n))
+		err = at != NULL && has_encoded_word(a, (size_t)(at - a)) ? JN_EMAIL_ENCODED : JN_BAD_EMAIL;
+	else {
+		for (i = (size_t)(at - a) + 1; i < n; i++)
+			if (a[i] >= 'A' && a[i] <= 'Z')
+				a[i] = (char)(a[i] - 'A' + 'a');
+		if (buf_put(out, a, n) == -1)
+			err = JN_NOMEM;
+	}
 	sodium_memzero(a, sizeof(a));
-	return ok == 1 ? JN_OK : ok == 0 ? JN_BAD_EMAIL : JN_NOMEM;
+	return err;
 }
 
 /* minlen..maxlen ASCII digits at s[*i]; no sign, no overflow (maxlen <= 4). */
@@ -627,6 +650,9 @@ jn_message(enum jn_err err, const char *label, enum jn_type type, const struct j
 		    "（例：03-3209-1111）", l);
 	case JN_BAD_EMAIL:
 		return buf_printf(out, "%sの形式が正しくありません（例：hanako@example.jp）", l);
+	case JN_EMAIL_ENCODED:
+		return buf_printf(out, "%sに「=?」を含むアドレスはお使いいただけません。"
+		    "ほかのメールアドレスを入力してください", l);
 	case JN_BAD_DATE:
 		return buf_printf(out, "%sを正しい日付で入力してください"
 		    "（例：1960-04-01、昭和35年4月1日）", l);

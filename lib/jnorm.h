@@ -20,7 +20,7 @@ enum jn_type { JN_TEXT, JN_TEXTAREA, JN_KANA, JN_POSTAL, JN_TEL, JN_EMAIL, JN_DA
 
 enum jn_err {
 	JN_OK = 0, JN_EMPTY, JN_TOO_LONG, JN_BAD_UTF8, JN_CONTROL, JN_NOT_KANA, JN_BAD_POSTAL,
-	JN_BAD_TEL, JN_BAD_EMAIL, JN_BAD_DATE, JN_DATE_FUTURE, JN_NOT_NUMBER, JN_TOO_SMALL,
+	JN_BAD_TEL, JN_BAD_EMAIL, JN_EMAIL_ENCODED, JN_BAD_DATE, JN_DATE_FUTURE, JN_NOT_NUMBER, JN_TOO_SMALL,
 	JN_TOO_LARGE, JN_AGE_TOO_YOUNG, JN_AGE_TOO_OLD, JN_NOMEM
 };
 
@@ -46,7 +46,8 @@ struct jn_rules {
  * overlong forms and surrogates included -> JN_BAD_UTF8.  Pure apart from
  * `out`.  Canonical forms: postal "160-8484"; tel digits with the resident's
  * hyphens ("03-3209-1111"); date "YYYY-MM-DD"; number without leading zeros;
- * e-mail with the domain lower-cased; kana in katakana.
+ * e-mail with the domain lower-cased (as jn_email_ok(); JN_EMAIL_ENCODED for
+ * "=?" in the local part); kana in katakana.
  */
 enum jn_err	jn_normalize(enum jn_type type, const char *in, size_t len,
 		    const struct jn_rules *rules, struct buf *out);
@@ -60,6 +61,14 @@ enum jn_err	jn_normalize(enum jn_type type, const char *in, size_t len,
 int		jn_message(enum jn_err err, const char *label, enum jn_type type,
 		    const struct jn_rules *rules, struct buf *out);
 
+/*
+ * 1 if addr (len bytes) is an address we put in an envelope and a mail
+ * header as it is: a dot-atom local part of RFC 5322 atext, at most 64,
+ * without "=?" (a mail program may decode an encoded word there and show
+ * another address or a forged header), one "@", and a domain of two or
+ * more letter-digit-hyphen labels; 254 at most, ASCII, either case.  Pure.
+ */
+int		jn_email_ok(const char *addr, size_t len);
 /* Strict "YYYY-MM-DD" of a real date -> 0 and *d set; else -1. */
 int		jn_date_parse(const char *canonical, struct jn_date *d);
 /* 1 if y-m-d is a real Gregorian date with 1 <= y <= 9999, else 0. */

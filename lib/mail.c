@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 #include <sodium.h>
 
+#include "jnorm.h"
 #include "tmpl.h"
 
 const struct field *
@@ -36,19 +37,22 @@ mail_text(const struct procedure *p, const char *kind)
 int
 mail_addr_ok(const char *a)
 {
-	size_t	n = strlen(a), i, at = 0;
+	return jn_email_ok(a, strlen(a));
+}
 
-	if (n == 0 || n > MAIL_ADDR_MAX)
-		return 0;
-	for (i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)a[i];
+int
+mail_from_ok(const char *from)
+{
+	const char	*lt = strchr(from, '<'), *p;
+	size_t		 n;
 
-		if (ch <= 0x20 || ch >= 0x7f || strchr("<>()[]\\,;:\"", ch) != NULL)
+	if (lt == NULL)
+		return mail_addr_ok(from);
+	for (p = from; p < lt; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return 0;
-		if (ch == '@')
-			at++;
-	}
-	return at == 1 && a[0] != '@' && a[n - 1] != '@';
+	n = strlen(lt);
+	return n >= 3 && lt[n - 1] == '>' && jn_email_ok(lt + 1, n - 2);
 }
 
 /* Fill the definition's placeholders with the template engine in plain-text mode. */
@@ -174,11 +178,12 @@ utf8_cut(const char *s, size_t len, size_t max)
 	return n > 0 ? n : (len < max ? len : max);	/* not UTF-8: cut anywhere rather than loop */
 }
 
+/* Text a header may hold as it is: printable ASCII with nothing a mail program would decode ("=?"). */
 static int
-ascii_printable(const char *s)
+plain_text(const char *s)
 {
 	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f || (s[0] == '=' && s[1] == '?'))
 			return 0;
 	return 1;
 }
@@ -211,7 +216,7 @@ mail_header(struct buf *out, const char *name, const char *utf8)
 {
 	size_t used = strlen(name) + 1;
 
-	if (ascii_printable(utf8) && used + 1 + strlen(utf8) <= LINE_MAX_CHARS)
+	if (plain_text(utf8) && used + 1 + strlen(utf8) <= LINE_MAX_CHARS)
 		return buf_printf(out, "%s: %s\r\n", name, utf8);
 	buf_printf(out, "%s:", name);
 	(void)encoded_words(out, utf8, used);
@@ -305,9 +310,10 @@ mail_message(const char *json, size_t len, const char *from, const char *msgid, 
 		return -1;
 	o = json_tokener_parse_ex(tok, json, (int)len);
 	json_tokener_free(tok);
+	/* Every header value is checked here, whoever made it: the queue is sealed, not signed. */
 	if (o == NULL || (to = json_str(o, "to")) == NULL || (subject = json_str(o, "subject")) == NULL ||
-	    (body = json_str(o, "body")) == NULL || !mail_addr_ok(to) || strchr(msgid, '>') != NULL ||
-	    strpbrk(from, "\r\n") != NULL)
+	    (body = json_str(o, "body")) == NULL || !mail_addr_ok(to) || !mail_from_ok(from) ||
+	    !jn_email_ok(msgid, strlen(msgid)))
 		goto done;
 	snprintf(env->to, sizeof(env->to), "%s", to);
 	if (date_header(out, date) == -1 || from_header(out, from) == -1)

@@ -40,8 +40,10 @@ int	mail_compose(const struct procedure *p, const char *kind, const char *receip
  */
 int	mail_queue_item(const struct procedure *p, const char *kind, const char *receipt, const char *to,
 	    const unsigned char mailer_pk[SEAL_PK_LEN], time_t now, struct db_outbox_item *m);
-/* Is this an address we put in an envelope and a To: header?  (ASCII, one @, no spaces or controls.) */
+/* Is this an address we put in an envelope and a To: header?  jn_email_ok(): a plain addr-spec, no "=?". */
 int	mail_addr_ok(const char *addr);
+/* A sender (MAIL_FROM): "addr" or "Name <addr>", the address as mail_addr_ok(), no controls in the name. */
+int	mail_from_ok(const char *from);
 
 struct mail_envelope {
 	char	to[MAIL_ADDR_MAX + 1];
@@ -50,11 +52,18 @@ struct mail_envelope {
  * The whole message from a composed mail: Date (JST), From, To, Subject
  * (RFC 2047, folded), Message-ID, MIME-Version, text/plain UTF-8 body in
  * base64 lines of 76 characters, CRLF line ends.  from is "addr" or
- * "Name <addr>" (the name is encoded); msgid without the angle brackets.
+ * "Name <addr>" (the name is encoded); msgid without the angle brackets,
+ * shaped like an address (RFC 5322 msg-id).  -1 when the address, from or
+ * msgid would not be written as they are checked (mail_addr_ok(),
+ * mail_from_ok(), jn_email_ok()).
  */
 int	mail_message(const char *json, size_t len, const char *from, const char *msgid, time_t date,
 	    struct buf *out, struct mail_envelope *env);
-/* "Name: =?UTF-8?B?...?=" folded so that no line passes 76 characters; ASCII text is kept as is. */
+/*
+ * "Name: =?UTF-8?B?...?=" folded so that no line passes 76 characters;
+ * printable ASCII is kept as is unless it holds "=?", which a mail program
+ * would decode.
+ */
 int	mail_header(struct buf *out, const char *name, const char *utf8);
 
 #endif

@@ -278,13 +278,17 @@ configure(struct config *cfg)
 		log_msg(LOG_ERR, "SMTP_URL is not set (e.g. smtp://127.0.0.1:25)");
 		return -1;
 	}
+	/* It goes into the envelope and the From: and Message-ID headers: refused now rather than per mail. */
+	if (!mail_from_ok(cfg->from)) {
+		log_msg(LOG_ERR, "--from must be an address or \"Name <address>\": a plain address (letters, digits"
+		    " and !#$%%&'*+-/=?^_`{|}~ before the @, no \"=?\"; a domain with a dot), no control"
+		    " characters in the name, nothing after the \">\"");
+		return -1;
+	}
 	lt = strchr(cfg->from, '<');
 	snprintf(cfg->from_addr, sizeof(cfg->from_addr), "%s%s%s", lt ? "" : "<", lt ? lt : cfg->from,
 	    lt ? "" : ">");
-	if ((at = strrchr(cfg->from_addr, '@')) == NULL || strchr(cfg->from_addr, '>') == NULL) {
-		log_msg(LOG_ERR, "--from must be an address or \"Name <address>\"");
-		return -1;
-	}
+	at = strrchr(cfg->from_addr, '@');
 	cfg->domain = strdup(at + 1);
 	if (cfg->domain == NULL)
 		return -1;

@@ -217,6 +217,30 @@ def test_header_injection_refused_at_the_form():
     assert st == 422 and "<title>エラー：" in page and 'name="token"' not in page, st
 
 
+def test_encoded_word_address_refused_at_the_form():
+    """An RFC 2047 encoded word in the local part, which a mail program may show as another address:
+    the resident is told next to the field, nothing is queued."""
+    before = sql("SELECT count(*) FROM outbox")
+    b = Browser()
+    _, _, page = b.get("/f/" + PROC)
+    st, _, page = b.post("/f/" + PROC, [("csrf", csrf_of(page)), ("action", "confirm"), ("f_name", "試験"),
+                                        ("f_email", "=?utf-8?b?YWRtaW5AZXhhbXBsZS5qcA==?=@example.jp")])
+    assert st == 422 and 'name="token"' not in page, st
+    m = re.search(r'<p class="error-message" id="f-email-error">([^<]*)</p>', page)
+    assert m and "「=?」を含むアドレスはお使いいただけません" in m.group(1), page[:2000]
+    assert 'aria-invalid="true"' in page
+    assert sql("SELECT count(*) FROM outbox") == before
+
+
+def test_mailer_refuses_a_sender_it_cannot_write_as_is():
+    """MAIL_FROM goes into the envelope, From: and the Message-ID: checked before anything is sent."""
+    for bad in ("Dummy <no-reply@example.jp>, other@example.jp", "Dummy\r\nBcc: x@example.jp <a@example.jp>",
+                "=?utf-8?q?x?=@example.jp", "no-reply@localhost"):
+        r = subprocess.run([os.path.join(BUILD, "mailer"), "--data", harness.stack().data, "--from", bad],
+                           env=mailer_env(), capture_output=True, text=True, timeout=30)
+        assert r.returncode == 1 and "--from must be" in r.stderr, (bad, r.returncode, r.stderr)
+
+
 def test_acceptance_and_return_mails_from_staff():
     receipt = apply("試験メール四郎", "dummy.mail4@example.jp")
     wait_for(lambda: INBOX.with_receipt(receipt), what="arrival")

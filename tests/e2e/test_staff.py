@@ -444,26 +444,36 @@ def test_export_cp932_replaces_visibly_and_counts():
 # comma and double quote, Japanese locale, formulas EVALUATED (the dangerous setting, like Excel's
 # default); special-number detection off so that values come back as written.  The sheet is written
 # out again as tab-separated UTF-8 with every text cell quoted, and read with Python's csv module.
-def libreoffice_cells(raw, charset):
+def libreoffice_sheets(raws, charset):
+    """Each file's cells as LibreOffice imports them; one LibreOffice run for them all."""
     soffice = shutil.which("soffice")
     assert soffice, "LibreOffice (soffice) is installed by make deps"
     tmp = tempfile.mkdtemp(prefix="shinjuku-lo-")
     try:
-        src = os.path.join(tmp, "export.csv")
-        with open(src, "wb") as f:
-            f.write(raw)
+        srcs = []
+        for i, raw in enumerate(raws):
+            srcs.append(os.path.join(tmp, "export%d.csv" % i))
+            with open(srcs[-1], "wb") as f:
+                f.write(raw)
         out = subprocess.run([soffice, "-env:UserInstallation=file://%s/profile" % tmp, "--headless",
                               "--norestore",
                               "--infilter=CSV:44,34,%d,1,,1041,false,false,false,false,false,-1,true" % charset,
                               "--convert-to", "csv:Text - txt - csv (StarCalc):9,34,76,1,,1041,true,true",
-                              "--outdir", os.path.join(tmp, "out"), src],
-                             capture_output=True, text=True, timeout=120)
-        path = os.path.join(tmp, "out", "export.csv")
-        assert os.path.exists(path), out.stdout + out.stderr
-        with open(path, encoding="utf-8", newline="") as f:
-            return list(csv.DictReader(f, delimiter="\t"))
+                              "--outdir", os.path.join(tmp, "out")] + srcs,
+                             capture_output=True, text=True, timeout=300)
+        sheets = []
+        for src in srcs:
+            path = os.path.join(tmp, "out", os.path.basename(src))
+            assert os.path.exists(path), out.stdout + out.stderr
+            with open(path, encoding="utf-8", newline="") as f:
+                sheets.append(list(csv.DictReader(f, delimiter="\t")))
+        return sheets
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def libreoffice_cells(raw, charset):
+    return libreoffice_sheets([raw], charset)[0]
 
 
 def test_libreoffice_evaluates_a_bare_formula():
@@ -564,6 +574,84 @@ def test_formctl_export_with_recovery_key_and_archive():
     check_rows(rows, {"a": "完了", "b": "到達", "c": "到達"})
     assert subprocess.run([unzip, z, "wrong-password"], capture_output=True).returncode != 0
     assert audit_rows("export")[-1].startswith("formctl:") and " archive" in audit_rows("export")[-1]
+
+
+# What a hostile resident can get through the form (NFKC keeps them; they are neither white space
+# nor controls): a character CP932 lacks and which its conversion used to drop (the tag U+E0001),
+# or an invisible one, before a formula.  Every export must give them back as text.  Dummy data only.
+HOSTILE_NOTES = ['\U000e0001=HYPERLINK("http://example.invalid/","dummy")', "\u200b=1+1",
+                 "\ufeff\u2060=2+3"]
+
+
+def as_cp932(v):
+    """A value as the CP932 file holds it: what CP932 lacks is 〓."""
+    def one(c):
+        try:
+            return c.encode("cp932") and c
+        except UnicodeEncodeError:
+            return "〓"
+    return "".join(one(c) for c in v)
+
+
+def hostile_exports():
+    """(what, raw bytes, codec) of every way out: web CSV, web ZIP, formctl CSV and ZIP, both encodings."""
+    s = member("yotsuya")
+    files = []
+    for enc in ("utf-8", "cp932"):
+        c = http.client.HTTPConnection("127.0.0.1", harness.stack().port, timeout=30)
+        c.request("GET", "/staff/forms/e2e-open/export.csv?encoding=" + enc, headers=s._hdr())
+        r = c.getresponse()
+        files.append(("web csv " + enc, r.read(), enc))
+        c.close()
+        assert r.status == 200
+        _, _, page = s.get("/staff/forms/e2e-open")
+        password = "ダミーの受け渡し用パスワード"
+        conn = http.client.HTTPConnection("127.0.0.1", harness.stack().port, timeout=30)
+        conn.request("POST", "/staff/forms/e2e-open/export.zip?encoding=" + enc,
+                     body=urllib.parse.urlencode([("csrf", csrf_of(page)), ("zip_password", password)]),
+                     headers=dict(s._hdr(), **{"Content-Type": "application/x-www-form-urlencoded"}))
+        r = conn.getresponse()
+        raw = r.read()
+        conn.close()
+        assert r.status == 200, (enc, r.status)
+        files.append(("web zip " + enc, unzip_entry(raw, password), enc))
+        out = os.path.join(harness.stack().tmp, "hostile-%s.csv" % enc)
+        r = formctl("export", "e2e-open", "--recovery", "--encoding", enc, "--out", out,
+                    stdin=recovery_key("yotsuya-hc") + "\n")
+        assert r.returncode == 0, r.stderr
+        files.append(("formctl csv " + enc, open(out, "rb").read(), enc))
+        z = os.path.join(harness.stack().tmp, "hostile-%s.zip" % enc)
+        r = formctl("export", "e2e-open", "--by", "yotsuya", "--encoding", enc, "--zip", z,
+                    stdin=logins()["yotsuya"] + "\n")
+        assert r.returncode == 0, r.stderr
+        password = re.search(r"password, to pass on separately: (\S+)", r.stderr).group(1)
+        files.append(("formctl zip " + enc, unzip_entry(open(z, "rb").read(), password), enc))
+    return files
+
+
+def unzip_entry(raw, password):
+    z = os.path.join(harness.stack().tmp, "hostile-entry.zip")
+    with open(z, "wb") as f:
+        f.write(raw)
+    out = subprocess.run([os.path.join(BUILD, "tests", "unzip_aes"), z, password], capture_output=True)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_invisible_characters_before_formulas_neutralised_in_every_export():
+    receipts = {apply("試験ダミー四郎", note): note for note in HOSTILE_NOTES}
+    files = hostile_exports()
+    for what, raw, codec in files:
+        rows = list(csv.DictReader(io.StringIO(raw.decode(codec).lstrip("\ufeff"), newline="")))
+        got = {r["受付番号"]: r["ご意見"] for r in rows if r["受付番号"] in receipts}
+        want = {k: "'" + (v if codec == "utf-8" else as_cp932(v)) for k, v in receipts.items()}
+        assert got == want, (what, got, want)
+    # and through a spreadsheet that evaluates formulas: every cell comes back as the CSV says
+    for codec, charset in (("utf-8", 76), ("cp932", 64)):
+        mine = [(what, raw) for what, raw, c in files if c == codec]
+        for (what, raw), sheet in zip(mine, libreoffice_sheets([raw for _, raw in mine], charset)):
+            parsed = list(csv.DictReader(io.StringIO(raw.decode(codec).lstrip("\ufeff"), newline="")))
+            assert sheet == parsed, (what, [r["ご意見"] for r in sheet if r["受付番号"] in receipts])
 
 
 def test_grant_needs_key_holder():

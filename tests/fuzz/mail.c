@@ -6,6 +6,8 @@
  * RFC 5322 allows it up to 998), exactly one To: header, and no header the
  * input could have added (Bcc, Cc).  odd: the input is a header text for
  * mail_header(); every line stays within 76 characters and ends in CRLF.
+ * Both: every "=?" in a header starts an encoded word of our own
+ * (=?UTF-8?B?...?=), so nothing the input holds is decoded by a mail program.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -28,6 +30,22 @@ check_lines(const char *s, size_t max)
 }
 
 static void
+check_encoded_words(const char *s)
+{
+	const char *p;
+
+	while ((p = strstr(s, "=?")) != NULL) {
+		if (strncmp(p, "=?UTF-8?B?", 10) != 0)
+			abort();
+		p += 10;
+		p += strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=");
+		if (strncmp(p, "?=", 2) != 0)
+			abort();
+		s = p + 2;
+	}
+}
+
+static void
 check_message(const struct buf *m)
 {
 	const char	*end = strstr(buf_cstr(m), "\r\n\r\n"), *p;
@@ -40,6 +58,7 @@ check_message(const struct buf *m)
 	if (head == NULL)
 		return;
 	check_lines(head, 78);
+	check_encoded_words(head);
 	for (p = head; (p = strstr(p, "\r\nTo: ")) != NULL; p++)
 		to++;
 	if (to != 1 || strstr(head, "\r\nBcc") != NULL || strstr(head, "\r\nCc") != NULL)
@@ -63,8 +82,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    "outbox-1.2@example.jp", 1795000000, &out, &env) == 0)
 			check_message(&out);
 	} else if ((text = strndup((const char *)data + 1, size - 1)) != NULL) {
-		if (mail_header(&out, "Subject", text) == 0)
+		if (mail_header(&out, "Subject", text) == 0) {
 			check_lines(buf_cstr(&out), 76);
+			check_encoded_words(buf_cstr(&out));
+		}
 		free(text);
 	}
 	buf_free(&out);

@@ -549,6 +549,33 @@ email_lengths(void)
 	T_CHECK(err_of(JN_EMAIL, s) == JN_BAD_EMAIL);
 }
 
+/* "=?" begins an encoded word, which mail programs may decode: refused with its own message. */
+static void
+email_encoded_word_refused(void)
+{
+	T_CHECK(err_of(JN_EMAIL, "=?utf-8?b?YWRtaW5AZXhhbXBsZS5qcA==?=@example.jp") == JN_EMAIL_ENCODED);
+	T_CHECK(err_of(JN_EMAIL, "hanako=?x@example.jp") == JN_EMAIL_ENCODED);
+	T_CHECK(err_of(JN_EMAIL, "ｈａｎａｋｏ＝？ｘ＠example.jp") == JN_EMAIL_ENCODED);
+	T_CHECK(ok_as(JN_EMAIL, "hanako?=x@example.jp", "hanako?=x@example.jp"));
+	T_CHECK(ok_as(JN_EMAIL, "a=b?c@example.jp", "a=b?c@example.jp"));
+}
+
+static void
+email_encoded_word_message(void)
+{
+	T_CHECK(message_is(JN_EMAIL_ENCODED, "メールアドレス", JN_EMAIL, NULL,
+	    "メールアドレスに「=?」を含むアドレスはお使いいただけません。ほかのメールアドレスを入力してください"));
+}
+
+/* The check the mail composer shares: pure, either case, the length given. */
+static void
+email_ok_for_the_composer(void)
+{
+	T_CHECK(jn_email_ok("Hanako@Example.JP", 17) && !jn_email_ok("a@example.jp", 10));
+	T_CHECK(jn_email_ok("a@example.jp\r\n", 12) && !jn_email_ok("a@example.jp\r\n", 14));
+	T_CHECK(!jn_email_ok("=?x?=@example.jp", 16) && !jn_email_ok("a b@example.jp", 14));
+}
+
 /* ---- dates ---- */
 
 static void
@@ -903,6 +930,9 @@ main(void)
 	T_RUN(hostile_length_bounded);
 	T_RUN(email_good);
 	T_RUN(email_fullwidth);
+	T_RUN(email_encoded_word_refused);
+	T_RUN(email_encoded_word_message);
+	T_RUN(email_ok_for_the_composer);
 	T_RUN(email_bad_shape);
 	T_RUN(email_bad_dots);
 	T_RUN(email_bad_domain_labels);

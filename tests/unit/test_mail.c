@@ -191,6 +191,99 @@ message_refuses_bad_input(void)
 	buf_free(&m);
 }
 
+/* An encoded word in the local part: some mail programs decode it and show another address. */
+static void
+addresses_with_encoded_words_refused(void)
+{
+	T_CHECK(!mail_addr_ok("=?utf-8?b?YWRtaW5AZXhhbXBsZS5qcA==?=@example.jp"));
+	T_CHECK(!mail_addr_ok("dummy=?x?=@example.jp") && !mail_addr_ok("=?@example.jp"));
+	T_CHECK(mail_addr_ok("a=b?c@example.jp") && mail_addr_ok("a?=b@example.jp"));
+}
+
+/* The same plain addr-spec as the form accepts: dots in place, a domain of letters, digits and hyphens. */
+static void
+addresses_shaped_as_the_form_accepts(void)
+{
+	T_CHECK(!mail_addr_ok(".a@example.jp") && !mail_addr_ok("a..b@example.jp") && !mail_addr_ok("a@example"));
+	T_CHECK(!mail_addr_ok("a@exa_mple.jp") && !mail_addr_ok("a@-example.jp") && !mail_addr_ok("a@[127.0.0.1]"));
+	T_CHECK(mail_addr_ok("Dummy@Example.JP"));
+}
+
+static void
+compose_refuses_encoded_word_address(void)
+{
+	struct procedure	*p = proc();
+	struct buf		 j;
+
+	buf_init(&j);
+	T_CHECK(p != NULL);
+	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", "=?utf-8?q?x?=@example.jp", &j) == -1);
+	T_CHECK(j.len == 0);
+	buf_free(&j);
+	formdef_free(p);
+}
+
+/* A queued mail is checked again when the message is written (the queue is sealed, not signed). */
+static void
+message_refuses_encoded_word_recipient(void)
+{
+	static const char	json[] = "{\"to\":\"=?utf-8?b?YWRtaW5AZXhhbXBsZS5qcA==?=@example.jp\","
+	    "\"subject\":\"s\",\"body\":\"b\"}";
+	struct mail_envelope	env;
+	struct buf		m;
+
+	buf_init(&m);
+	T_CHECK(mail_message(json, sizeof(json) - 1, "a@example.jp", "outbox-1.2@example.jp", 0, &m, &env) == -1);
+	buf_free(&m);
+}
+
+static void
+from_checked(void)
+{
+	T_CHECK(mail_from_ok("新宿区 電子申請 <no-reply@example.jp>") && mail_from_ok("no-reply@example.jp"));
+	T_CHECK(mail_from_ok("<no-reply@example.jp>"));
+	T_CHECK(!mail_from_ok("Name\r\nBcc: x@example.jp <a@example.jp>") && !mail_from_ok("Name <a@example.jp"));
+	T_CHECK(!mail_from_ok("Name <a@example.jp>, evil@example.jp") && !mail_from_ok("Name <=?x?=@example.jp>"));
+	T_CHECK(!mail_from_ok("=?utf-8?q?x?=@example.jp") && !mail_from_ok("Name <a@example.jp>\r\nBcc: x@y.jp"));
+}
+
+/* Every header the mailer writes: From and Message-ID as well as To. */
+static void
+message_refuses_bad_from_and_msgid(void)
+{
+	static const char	json[] = "{\"to\":\"a@example.jp\",\"subject\":\"s\",\"body\":\"b\"}";
+	struct mail_envelope	env;
+	struct buf		m;
+
+	buf_init(&m);
+	T_CHECK(mail_message(json, sizeof(json) - 1, "Dummy <a@example.jp>, evil@example.jp", "outbox-1.2@example.jp",
+	    0, &m, &env) == -1);
+	T_CHECK(mail_message(json, sizeof(json) - 1, "=?utf-8?q?x?=@example.jp", "outbox-1.2@example.jp", 0, &m,
+	    &env) == -1);
+	T_CHECK(mail_message(json, sizeof(json) - 1, "a@example.jp", "outbox-1.2@example.jp\r\nBcc: x@example.jp",
+	    0, &m, &env) == -1);
+	T_CHECK(mail_message(json, sizeof(json) - 1, "a@example.jp", "outbox 1@example.jp", 0, &m, &env) == -1);
+	T_CHECK(mail_message(json, sizeof(json) - 1, "a@example.jp", "outbox-1.2@example.jp", 0, &m, &env) == 0);
+	buf_wipe(&m);
+}
+
+/* ASCII text that looks like an encoded word is encoded itself, so it reads back as it was written. */
+static void
+encoded_word_text_in_subject_encoded(void)
+{
+	const char	*subject = "=?UTF-8?B?5YGV44Gu5Lu25ZCN?= notice";
+	struct buf	 b;
+	char		 out[256];
+
+	buf_init(&b);
+	T_CHECK(mail_header(&b, "Subject", subject) == 0);
+	T_CHECK(strncmp(buf_cstr(&b), "Subject: =?UTF-8?B?", 19) == 0 && strstr(buf_cstr(&b), "notice") == NULL);
+	buf_puts(&b, "\r\n");
+	T_CHECK(python_decode(&b, "Subject", out, sizeof(out)) == 0);
+	T_STREQ(out, subject);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -203,5 +296,12 @@ main(void)
 	T_RUN(long_japanese_header_folds_and_decodes);
 	T_RUN(message_reads_back);
 	T_RUN(message_refuses_bad_input);
+	T_RUN(addresses_with_encoded_words_refused);
+	T_RUN(addresses_shaped_as_the_form_accepts);
+	T_RUN(compose_refuses_encoded_word_address);
+	T_RUN(message_refuses_encoded_word_recipient);
+	T_RUN(from_checked);
+	T_RUN(message_refuses_bad_from_and_msgid);
+	T_RUN(encoded_word_text_in_subject_encoded);
 	return T_DONE();
 }
