@@ -17,6 +17,7 @@ WORKERS (default 32, as make run).
 """
 import concurrent.futures
 import contextlib
+import grp
 import os
 import re
 import shutil
@@ -105,6 +106,12 @@ def wrk_rounds(urls, conns):
 
 # The hello-world programs: name (upstream, socket and /bench/ path), and --pad (0: the bare page).
 HELLOS = (("hello", 0), ("hello-sized", None))
+
+
+def socket_group(rd):
+    """--socket-group for the hello-worlds: apply's, so that nginx's workers reach them as they reach apply."""
+    st = os.stat(os.path.join(rd, "apply.sock"))
+    return ["--socket-group", grp.getgrgid(st.st_gid).gr_name] if st.st_mode & 0o060 else []
 
 
 def bench_nginx(stack, rd, port):
@@ -431,8 +438,8 @@ def main():
         form_bytes = form_page_bytes(port)
         for name, pad in HELLOS:
             hellos.append(subprocess.Popen([os.path.join(BUILD, "bench", "hello"), "--socket",
-                                            os.path.join(rd, name + ".sock"), "--workers", WORKERS,
-                                            "--pad", str(form_bytes if pad is None else pad)],
+                                            os.path.join(rd, name + ".sock")] + socket_group(rd) +
+                                           ["--workers", WORKERS, "--pad", str(form_bytes if pad is None else pad)],
                                            start_new_session=OWN_SESSIONS))
         time.sleep(1)
         base = "http://127.0.0.1:%d" % port

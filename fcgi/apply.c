@@ -1317,7 +1317,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: apply --data DIR --forms DIR --templates DIR --socket PATH"
-	    " [--workers N]\n");
+	    " [--socket-group GROUP] [--workers N]\n");
 	exit(2);
 }
 
@@ -1330,10 +1330,11 @@ main(int argc, char *argv[])
 		{ "templates", required_argument, NULL, 't' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "workers", required_argument, NULL, 'w' },
+		{ "socket-group", required_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct app	 app;
-	const char	*sock = NULL;
+	const char	*sock = NULL, *group = NULL;
 	int		 ch, nworkers = 2, rc;
 
 	memset(&app, 0, sizeof(app));
@@ -1344,6 +1345,7 @@ main(int argc, char *argv[])
 		case 'f': app.forms_dir = optarg; break;
 		case 't': app.tmpl_dir = optarg; break;
 		case 's': sock = optarg; break;
+		case 'g': group = optarg; break;
 		case 'w': nworkers = atoi(optarg); break;
 		default: usage();
 		}
@@ -1369,7 +1371,7 @@ main(int argc, char *argv[])
 	snprintf(app.writer_path, sizeof(app.writer_path), "%s.writer", sock);
 	if ((app.writer_fd = storer_listen(app.writer_path)) == -1)
 		return 1;
-	rc = prefork_run(sock, nworkers, &ops, &app) == 0 ? 0 : 1;
+	rc = prefork_run(sock, group, nworkers, &ops, &app) == 0 ? 0 : 1;
 	close(app.writer_fd);
 	unlink(app.writer_path);
 	sodium_memzero(app.mac_key, sizeof(app.mac_key));

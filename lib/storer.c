@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "prefork.h"
 
 #define WIRE_VERSION	1
 #define STR_MAX		1024		/* ids, hashes, receipts: all short */
@@ -288,25 +288,8 @@ unix_address(const char *path, struct sockaddr_un *sa)
 int
 storer_listen(const char *path)
 {
-	struct sockaddr_un	sa;
-	mode_t			old;
-	int			fd, rc;
-
-	if (unix_address(path, &sa) == -1 ||
-	    (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1) {
-		log_msg(LOG_ERR, "writer socket %s: %s", path, strerror(errno));
-		return -1;
-	}
-	unlink(path);
-	old = umask(077);	/* only this program's own processes talk to the writer */
-	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (rc == -1 || listen(fd, MAX_CLIENTS) == -1) {
-		log_msg(LOG_ERR, "writer socket %s: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	return fd;
+	/* Owner only: only this program's own processes talk to the writer. */
+	return prefork_listen(path, NULL, MAX_CLIENTS);
 }
 
 /* ---- the writer ---- */

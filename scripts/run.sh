@@ -13,6 +13,9 @@
 # requests than cores must be in flight for commits to share one, and up to a quarter of them
 # may sit on connections nginx keeps open), STAFF_WORKERS (default 2).
 set -eu
+# What this script and the programs make (logs, pid files, the run directory, the database) is for
+# the service's own users only: the logs hold client addresses.
+umask 027
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
 PORT=${PORT:-8080}
@@ -81,11 +84,30 @@ if [ ! -f "$DATA_DIR/demo-logins.txt" ] && [ -f "$DATA_DIR/demo-recovery-keys.tx
 	demo_staff
 fi
 mkdir -p "$DATA_DIR/log" "$DATA_DIR/run"
+# A data directory from before the umask above keeps its logs from others too.
+chmod 750 "$DATA_DIR/log" "$DATA_DIR/run"
+find "$DATA_DIR/log" "$DATA_DIR/run" -type f -exec chmod 640 {} +
+
+# As root, nginx's workers run as www-data (or nobody): their group is the only
+# one let in to the run directory and the FastCGI sockets.  Otherwise every
+# program runs as this user, and the sockets are the user's alone.
+USER_LINE="" SOCKET_GROUP=""
+if [ "$(id -u)" -eq 0 ]; then
+	if id www-data >/dev/null 2>&1; then
+		USER_LINE="user www-data;" SOCKET_GROUP=www-data
+	else
+		USER_LINE="user nobody nogroup;" SOCKET_GROUP=nogroup
+	fi
+fi
+GROUP_OPT=""
+[ -z "$SOCKET_GROUP" ] || GROUP_OPT="--socket-group $SOCKET_GROUP"
 
 # Sockets, nginx's files and a copy of static/ live in a fresh directory that
 # nginx's unprivileged workers can reach even when the checkout is under /root.
+# setgid: what is made in it belongs to nginx's group, which may read it.
 RUN_DIR=$(mktemp -d /tmp/shinjuku-run.XXXXXX)
-chmod 755 "$RUN_DIR"
+[ -z "$SOCKET_GROUP" ] || chgrp "$SOCKET_GROUP" "$RUN_DIR"
+chmod 2750 "$RUN_DIR"
 mkdir -p "$RUN_DIR/tmp" "$RUN_DIR/www"
 cp -R "$ROOT/static" "$RUN_DIR/www/static"
 cp -R "$ROOT/static/errors" "$RUN_DIR/www/errors"
@@ -99,10 +121,6 @@ NGINX_WORKERS=2
 KEEPALIVE=$((WORKERS / 4 / NGINX_WORKERS))
 APPLY_KEEPALIVE="" APPLY_KEEP_CONN=off
 if [ "$KEEPALIVE" -gt 0 ]; then APPLY_KEEPALIVE="keepalive $KEEPALIVE;" APPLY_KEEP_CONN=on; fi
-USER_LINE=""
-if [ "$(id -u)" -eq 0 ]; then
-	if id www-data >/dev/null 2>&1; then USER_LINE="user www-data;"; else USER_LINE="user nobody nogroup;"; fi
-fi
 sed -e "s|@RUN_DIR@|$RUN_DIR|g" -e "s|@LOG_DIR@|$DATA_DIR/log|g" -e "s|@PORT@|$PORT|g" \
     -e "s|@STATIC_ROOT@|$RUN_DIR/www|g" -e "s|@USER_LINE@|$USER_LINE|" -e "s|@STAFF_ALLOW@|$STAFF_ALLOW|" \
     -e "s|@LOGIN_RATE@|$LOGIN_RATE|" -e "s|@APPLY_KEEPALIVE@|$APPLY_KEEPALIVE|" \
@@ -140,11 +158,11 @@ wait_socket() {
 }
 
 "$BUILD/apply" --data "$DATA_DIR" --forms "$FORMS_DIR" --templates "$ROOT/templates" \
-    --socket "$RUN_DIR/apply.sock" --workers "$WORKERS" 2>>"$DATA_DIR/log/apply.log" &
+    --socket "$RUN_DIR/apply.sock" $GROUP_OPT --workers "$WORKERS" 2>>"$DATA_DIR/log/apply.log" &
 APPLY_PID=$!
 echo "$APPLY_PID" > "$DATA_DIR/run/apply.pid"
 "$BUILD/staff" --data "$DATA_DIR" --forms "$FORMS_DIR" --templates "$ROOT/templates" \
-    --socket "$RUN_DIR/staff.sock" --workers "$STAFF_WORKERS" --idle-minutes "$IDLE_MINUTES" \
+    --socket "$RUN_DIR/staff.sock" $GROUP_OPT --workers "$STAFF_WORKERS" --idle-minutes "$IDLE_MINUTES" \
     2>>"$DATA_DIR/log/staff.log" &
 STAFF_PID=$!
 echo "$STAFF_PID" > "$DATA_DIR/run/staff.pid"

@@ -5,10 +5,12 @@ Drives the stack started by tests/e2e/harness.py like a browser without
 JavaScript would, and prints TAP.  Dummy data only.
 Usage: test_apply.py BUILD_DIR
 """
+import errno
 import glob
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import threading
@@ -328,6 +330,42 @@ def test_oversize_body_413():
     _, _, page = b.get("/f/e2e-open")
     st, _, out = b.post("/f/e2e-open", None, raw="csrf=%s&f_note=%s" % (csrf_of(page), "a" * 70000))
     assert st == 413 and "大きさ" in out
+
+
+def connect_as(user, group, path):
+    """Connect to the unix socket at path as user and group (no other groups): 0, or the errno."""
+    code = ("import socket, sys\ns = socket.socket(socket.AF_UNIX)\n"
+            "try:\n    s.connect(sys.argv[1])\nexcept OSError as e:\n    sys.exit(e.errno)\n")
+    return subprocess.run(["setpriv", "--reuid=" + user, "--regid=" + group, "--clear-groups",
+                           "/usr/bin/python3", "-c", code, path]).returncode
+
+
+def test_fastcgi_sockets_closed_to_other_users():
+    """Only nginx's workers' group may connect to apply and staff: any other local user could talk
+    FastCGI to them past STAFF_NETWORKS and nginx's limits, with any client address.  The writer's
+    socket is apply's own.  The tests run as root, so nginx's workers run as www-data."""
+    assert os.getuid() == 0, "needs root: make run then runs nginx's workers as www-data"
+    rd = STACK.run_dir()
+    socks = [os.path.join(rd, n) for n in ("apply.sock", "staff.sock", "apply.sock.writer")]
+    for path in socks:
+        assert connect_as("nobody", "nogroup", path) == errno.EACCES, path
+    assert [connect_as("nobody", "www-data", p) for p in socks] == [0, 0, errno.EACCES]
+    modes = [(stat.S_IMODE(os.stat(p).st_mode), os.stat(p).st_gid) for p in socks + [rd]]
+    www = int(subprocess.run(["id", "-g", "www-data"], capture_output=True, text=True).stdout)
+    assert modes == [(0o660, www), (0o660, www), (0o600, www), (0o2750, www)], modes
+    assert request("GET", "/")[0] == 200
+
+
+def test_logs_closed_to_others():
+    """The logs hold client addresses: the log directory is 0750 and its files 0640 at most; the pid
+    files' directory too."""
+    for d in ("log", "run"):
+        path = os.path.join(STACK.data, d)
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o750, (d, oct(os.stat(path).st_mode))
+        files = {f: stat.S_IMODE(os.stat(os.path.join(path, f)).st_mode) for f in os.listdir(path)}
+        assert files and all(m & 0o137 == 0 for m in files.values()), (d, files)
+    assert {"access.log", "apply.log", "staff.log", "nginx-error.log"} <= set(os.listdir(
+        os.path.join(STACK.data, "log")))
 
 
 def test_unknown_procedure_404():
