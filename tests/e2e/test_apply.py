@@ -10,6 +10,7 @@ import glob
 import os
 import re
 import shutil
+import socket
 import stat
 import subprocess
 import sys
@@ -330,6 +331,39 @@ def test_oversize_body_413():
     _, _, page = b.get("/f/e2e-open")
     st, _, out = b.post("/f/e2e-open", None, raw="csrf=%s&f_note=%s" % (csrf_of(page), "a" * 70000))
     assert st == 413 and "大きさ" in out
+
+
+def test_chunked_body_over_limit_never_on_disk():
+    """A chunked body in small chunks, sent slowly past the 64 KB limit: nginx answers 413 with its page
+    and never writes the body (personal data) to client_body_temp_path on the way.  nginx unlinks such
+    a file as it makes it, so the test reads nginx's own account of it in its error log."""
+    log = os.path.join(STACK.data, "log", "nginx-error.log")
+    start = os.path.getsize(log)
+    conn = socket.create_connection(("127.0.0.1", STACK.port), timeout=30)
+    conn.sendall(b"POST /f/e2e-open HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+                 b"Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n")
+    try:
+        for _ in range(20):  # 20 x 40 chunks of 100 bytes: 80,000 bytes
+            conn.sendall((b"64\r\n" + b"x" * 100 + b"\r\n") * 40)
+            time.sleep(0.05)
+        conn.sendall(b"0\r\n\r\n")
+    except OSError:
+        pass  # nginx answered and closed: the answer is read below
+    answer = b""
+    while True:
+        data = conn.recv(65536)
+        if not data:
+            break
+        answer += data
+    conn.close()
+    head, _, page = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413"), head[:100]
+    assert "大きさ" in page.decode("utf-8", "replace")
+    with open(log) as f:
+        f.seek(start)
+        entries = f.read()
+    assert "too large chunked body" in entries, entries[-400:]
+    assert "buffered to a temporary file" not in entries, entries[-400:]
 
 
 def connect_as(user, group, path):
