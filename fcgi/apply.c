@@ -572,7 +572,12 @@ done:
 	buf_free(&tok);
 }
 
-/* token = nonce || expiry || MAC(procedure, definition hash, nonce, expiry, answers) */
+/*
+ * token = nonce || expiry || MAC(procedure, definition hash, CSRF cookie,
+ * nonce, expiry, answers).  The cookie binds the page to the browser it was
+ * shown in: copied into another browser (another cookie, and the CSRF token
+ * that goes with it), it cannot be sent.
+ */
 static int
 confirm_mac(const struct ctx *c, const unsigned char stamp[STAMP_LEN], const struct buf *json,
     unsigned char mac[SEAL_MAC_LEN])
@@ -584,6 +589,8 @@ confirm_mac(const struct ctx *c, const unsigned char stamp[STAMP_LEN], const str
 	buf_puts(&m, c->proc->id);
 	buf_putc(&m, 0);
 	buf_puts(&m, c->proc->hash);
+	buf_putc(&m, 0);
+	buf_puts(&m, c->w.csrf_cookie);
 	buf_putc(&m, 0);
 	buf_put(&m, stamp, STAMP_LEN);
 	buf_put(&m, json->data, json->len);
@@ -886,9 +893,10 @@ send_application(struct ctx *c, const struct answers *as)
 	if (answers_json(as, &json) == -1)
 		goto fail;
 	if (token_check(c, &json, stamp) == -1) {
-		error_page(c, 400, "確認画面の有効期限が切れました",
-		    "確認画面を表示してから時間がたったか、手続きの内容が更新されました。"
-		    "お手数ですが、もう一度入力してください。");
+		error_page(c, 400, "この確認画面からは送信できません",
+		    "確認画面の有効期限（3時間）が切れたか、手続きの内容が更新されたか、"
+		    "確認画面を表示したものとは別のブラウザから送信されました。"
+		    "お手数ですが、このブラウザでもう一度入力してください。");
 		goto done;
 	}
 	if (sealed_payload(c, &json, &payload) == -1)

@@ -297,6 +297,26 @@ def test_tampered_confirmation_rejected():
     assert STACK.sql("SELECT count(*) FROM applications") == before
 
 
+def test_confirmation_bound_to_its_browser():
+    """A confirmation page copied into another browser (with that browser's own cookie and CSRF token)
+    cannot be sent within its 3 hours; the browser it was shown in sends it, and a replay there shows
+    the same receipt."""
+    a = Browser()
+    _, _, page = confirm(a, valid_answers())
+    pairs = hidden_pairs(page) + [("action", "send")]
+    other = Browser()
+    _, _, form = other.get("/f/e2e-open")
+    copied = [(k, csrf_of(form) if k == "csrf" else v) for k, v in pairs]
+    before = STACK.sql("SELECT count(*) FROM applications")
+    st, _, out = other.post("/f/e2e-open", copied)
+    assert st == 400 and "別のブラウザ" in out, (st, out[:400])
+    assert STACK.sql("SELECT count(*) FROM applications") == before
+    st, _, out = a.post("/f/e2e-open", pairs)
+    assert st == 200 and receipt_of(out)[0], (st, out[:400])
+    st, _, again = a.post("/f/e2e-open", pairs)
+    assert st == 200 and receipt_of(again) == receipt_of(out)
+
+
 def test_status_lookup():
     receipt, inquiry = test_submit_gives_receipt_and_is_idempotent.receipt
     b = Browser()
