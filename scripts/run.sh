@@ -12,6 +12,10 @@
 # WORKERS (apply's FastCGI workers, default 32: a submit waits for a shared fsync, so more
 # requests than cores must be in flight for commits to share one, and up to a quarter of them
 # may sit on connections nginx keeps open), STAFF_WORKERS (default 2).
+# Limits on residents' sends (README, Decisions): SEND_LIMIT applications per client address and
+# procedure within SEND_WINDOW seconds (default 20 in 3600; 0: none), ARRIVAL_MAIL_LIMIT arrival mails
+# per recipient address in 24 hours (default 10; 0: none), SUBMIT_RATE and SUBMIT_BURST (nginx's limit
+# on POSTs to /f/ per client address, default 60r/m with a burst of 120).
 set -eu
 # What this script and the programs make (logs, pid files, the run directory, the database) is for
 # the service's own users only: the logs hold client addresses.
@@ -31,6 +35,11 @@ MAIL_FROM=${MAIL_FROM:-新宿区 電子申請 <no-reply@shinsei.localhost>}
 MAIL_MAX_TRIES=${MAIL_MAX_TRIES:-8}
 MAIL_BACKOFF=${MAIL_BACKOFF:-60}
 MAIL_POLL=${MAIL_POLL:-2}
+SEND_LIMIT=${SEND_LIMIT:-20}
+SEND_WINDOW=${SEND_WINDOW:-3600}
+ARRIVAL_MAIL_LIMIT=${ARRIVAL_MAIL_LIMIT:-10}
+SUBMIT_RATE=${SUBMIT_RATE:-60r/m}
+SUBMIT_BURST=${SUBMIT_BURST:-120}
 mkdir -p "$DATA_DIR"
 DATA_DIR=$(cd "$DATA_DIR" && pwd)
 FORMS_DIR=$(cd "$FORMS_DIR" && pwd)
@@ -125,6 +134,7 @@ sed -e "s|@RUN_DIR@|$RUN_DIR|g" -e "s|@LOG_DIR@|$DATA_DIR/log|g" -e "s|@PORT@|$P
     -e "s|@STATIC_ROOT@|$RUN_DIR/www|g" -e "s|@USER_LINE@|$USER_LINE|" -e "s|@STAFF_ALLOW@|$STAFF_ALLOW|" \
     -e "s|@LOGIN_RATE@|$LOGIN_RATE|" -e "s|@APPLY_KEEPALIVE@|$APPLY_KEEPALIVE|" \
     -e "s|@APPLY_KEEP_CONN@|$APPLY_KEEP_CONN|" -e "s|@NGINX_WORKERS@|$NGINX_WORKERS|" \
+    -e "s|@SUBMIT_RATE@|$SUBMIT_RATE|" -e "s|@SUBMIT_BURST@|$SUBMIT_BURST|" \
     "$ROOT/conf/nginx.conf.in" > "$RUN_DIR/nginx.conf"
 
 APPLY_PID=""; STAFF_PID=""; NGINX_PID=""; MAILER_PID=""; SINK_PID=""
@@ -158,7 +168,8 @@ wait_socket() {
 }
 
 "$BUILD/apply" --data "$DATA_DIR" --forms "$FORMS_DIR" --templates "$ROOT/templates" \
-    --socket "$RUN_DIR/apply.sock" $GROUP_OPT --workers "$WORKERS" 2>>"$DATA_DIR/log/apply.log" &
+    --socket "$RUN_DIR/apply.sock" $GROUP_OPT --workers "$WORKERS" --send-limit "$SEND_LIMIT" \
+    --send-window "$SEND_WINDOW" --mail-limit "$ARRIVAL_MAIL_LIMIT" 2>>"$DATA_DIR/log/apply.log" &
 APPLY_PID=$!
 echo "$APPLY_PID" > "$DATA_DIR/run/apply.pid"
 "$BUILD/staff" --data "$DATA_DIR" --forms "$FORMS_DIR" --templates "$ROOT/templates" \

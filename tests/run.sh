@@ -1,7 +1,7 @@
 #!/bin/sh
 # The whole suite, as `make test` runs it: unit tests (normal build, ASan+UBSan
 # build, valgrind), a short smoke run of every fuzz harness, the end-to-end
-# suites through the real nginx (resident, staff, mail; normal and ASan+UBSan
+# suites through the real nginx (resident, staff, mail, limits; normal and ASan+UBSan
 # builds), the crash test, the browser test and the fault test.  Every part
 # prints TAP; this script counts the lines and closes with "N passed, N failed".
 set -u
@@ -45,8 +45,8 @@ done
 if [ -f tests/fuzz/run.sh ]; then
 	run fuzz-smoke sh tests/fuzz/run.sh "${FUZZ_SMOKE_SECONDS:-10}"
 fi
-# End to end through nginx: the resident pages, then the staff pages and formctl.
-for suite in apply staff mail; do
+# End to end through nginx: the resident pages, then the staff pages and formctl, mail, the send limits.
+for suite in apply staff mail limits; do
 	run "e2e-$suite" /usr/bin/python3 "tests/e2e/test_$suite.py" build
 done
 # Crash safety: residents submit while the programs and nginx are SIGKILLed and started again.
@@ -59,7 +59,7 @@ run e2e-faults /usr/bin/python3 tests/e2e/test_faults.py build
 # Under ASan the programs' own stderr lands in the stack's logs; the e2e
 # scripts fail a case when a worker dies, and sanitizer reports (written to
 # log_path by every instrumented program: apply, staff, formctl) fail the run.
-for suite in apply staff mail; do
+for suite in apply staff mail limits; do
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:log_path=$PWD/$out/asan-$suite \
 		run "e2e-asan-$suite" /usr/bin/python3 "tests/e2e/test_$suite.py" build/asan
 	if ls "$out"/asan-$suite.* >/dev/null 2>&1; then

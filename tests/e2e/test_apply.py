@@ -558,7 +558,7 @@ def test_no_personal_data_at_rest_or_in_logs():
 
 def test_db_wal_and_full_sync():
     assert STACK.sql("PRAGMA journal_mode") == "wal"
-    assert STACK.sql("PRAGMA user_version") == "3"
+    assert STACK.sql("PRAGMA user_version") == "4"
 
 
 def test_formctl_check_reports_position():
