@@ -95,7 +95,7 @@ fi
 mkdir -p "$DATA_DIR/log" "$DATA_DIR/run"
 # A data directory from before the umask above keeps its logs from others too.
 chmod 750 "$DATA_DIR/log" "$DATA_DIR/run"
-find "$DATA_DIR/log" "$DATA_DIR/run" -type f -exec chmod 640 {} +
+find "$DATA_DIR/log" "$DATA_DIR/run" -type f -exec chmod g-wx,o-rwx {} +
 
 # As root, nginx's workers run as www-data (or nobody): their group is the only
 # one let in to the run directory and the FastCGI sockets.  Otherwise every
