@@ -4,7 +4,7 @@
  * one fixed page.  With --pad N the page's body is N bytes long: as large as
  * the form page, it tells how much of the form's cost is only its size.
  * Not part of the product.
- * usage: hello --socket PATH [--workers N] [--pad BYTES]
+ * usage: hello --socket PATH [--socket-group GROUP] [--workers N] [--pad BYTES]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,21 +54,23 @@ int
 main(int argc, char *argv[])
 {
 	static const struct prefork_ops ops = { start, reload, serve, stop, NULL, NULL };
-	const char	*sock = NULL;
+	const char	*sock = NULL, *group = NULL;
 	int		 i, workers = 2, pad = 0;
 
 	log_init("hello");
 	for (i = 1; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--socket") == 0)
 			sock = argv[i + 1];
+		else if (strcmp(argv[i], "--socket-group") == 0)
+			group = argv[i + 1];
 		else if (strcmp(argv[i], "--workers") == 0)
 			workers = atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "--pad") == 0)
 			pad = atoi(argv[i + 1]);
 	}
 	if (sock == NULL || pad < 0 || pad > PAD_MAX || make_page(pad) == -1) {
-		fprintf(stderr, "usage: hello --socket PATH [--workers N] [--pad BYTES (at most %d)]\n", PAD_MAX);
+		fprintf(stderr, "usage: hello --socket PATH [--socket-group GROUP] [--workers N] [--pad BYTES (at most %d)]\n", PAD_MAX);
 		return 2;
 	}
-	return prefork_run(sock, workers, &ops, NULL) == 0 ? 0 : 1;
+	return prefork_run(sock, group, workers, &ops, NULL) == 0 ? 0 : 1;
 }

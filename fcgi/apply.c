@@ -14,6 +14,8 @@
  * on it.  SIGHUP reloads forms and templates in every worker between
  * requests; SIGTERM lets each worker finish its request and exit.
  */
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <malloc.h>
@@ -21,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -54,6 +57,12 @@
 #define STAMP_LEN	(NONCE_LEN + 8)	/* a token's nonce and expiry */
 #define INQUIRY_LEN	10
 #define MAX_SECTIONS	64
+
+/* Limits on residents' sends (db_set_limits); the options override them (scripts/run.sh). */
+#define SEND_LIMIT	20		/* applications per client address and procedure ... */
+#define SEND_WINDOW	(60 * 60)	/* ... within this many seconds */
+#define MAIL_LIMIT	10		/* arrival mails per recipient address within DB_MAIL_WINDOW */
+#define LIMIT_MAX	1000000000
 
 /*
  * Status look-up: guesses of an inquiry key in sliding windows (lib/guess.h):
@@ -147,6 +156,7 @@ struct app {
 	unsigned char	 mailer_pk[SEAL_PK_LEN];	/* queued mails are sealed to it */
 	struct section	 sections[MAX_SECTIONS];
 	size_t		 nsections;
+	struct db_limits limits;		/* the writer's */
 	char		 writer_path[1024];	/* the batching writer's socket (storer.h) */
 	int		 writer_fd;		/* its listening socket: the master's and the writer's */
 	struct storer_client writer;		/* a worker's connection to it */
@@ -578,7 +588,12 @@ done:
 	buf_free(&tok);
 }
 
-/* token = nonce || expiry || MAC(procedure, definition hash, nonce, expiry, answers) */
+/*
+ * token = nonce || expiry || MAC(procedure, definition hash, CSRF cookie,
+ * nonce, expiry, answers).  The cookie binds the page to the browser it was
+ * shown in: copied into another browser (another cookie, and the CSRF token
+ * that goes with it), it cannot be sent.
+ */
 static int
 confirm_mac(const struct ctx *c, const unsigned char stamp[STAMP_LEN], const struct buf *json,
     unsigned char mac[SEAL_MAC_LEN])
@@ -590,6 +605,8 @@ confirm_mac(const struct ctx *c, const unsigned char stamp[STAMP_LEN], const str
 	buf_puts(&m, c->proc->id);
 	buf_putc(&m, 0);
 	buf_puts(&m, c->proc->hash);
+	buf_putc(&m, 0);
+	buf_puts(&m, c->w.csrf_cookie);
 	buf_putc(&m, 0);
 	buf_put(&m, stamp, STAMP_LEN);
 	buf_put(&m, json->data, json->len);
@@ -751,7 +768,7 @@ sealed_payload(const struct ctx *c, const struct buf *json, struct buf *out)
 }
 
 static void
-show_done(struct ctx *c, const char *receipt, const char *inquiry, time_t received)
+show_done(struct ctx *c, const char *receipt, const char *inquiry, time_t received, int mail_held)
 {
 	struct buf	 when, key;
 	int		 rc = 0;
@@ -767,6 +784,8 @@ show_done(struct ctx *c, const char *receipt, const char *inquiry, time_t receiv
 	rc |= tvars_set(c->w.vars, "received", buf_cstr(&when));
 	if (c->proc->complete_message != NULL)
 		rc |= tvars_set(c->w.vars, "complete_message", c->proc->complete_message);
+	if (mail_held)
+		rc |= tvars_set(c->w.vars, "mail_held", "1");
 	rc |= when.oom || key.oom ? -1 : 0;
 	buf_free(&when);
 	buf_wipe(&key);
@@ -799,21 +818,98 @@ struct arrival {
 	const struct answers	*as;
 };
 
+/* The address the arrival mail goes to: the procedure's mail field, when it was shown; "" for none. */
+static const char *
+arrival_to(const struct ctx *c, const struct answers *as)
+{
+	const struct field	*f = mail_field(c->proc);
+	const char		*to = "";
+	size_t			 i;
+
+	for (i = 0; f != NULL && i < as->n; i++)
+		if (as->a[i].field == f && as->a[i].shown)
+			to = buf_cstr(&as->a[i].value);
+	return to;
+}
+
 /* The arrival mail (申請到達メール), queued with the application once its receipt is drawn. */
 static int
 arrival_mail(const char *receipt, struct db_outbox_item *m, void *arg)
 {
-	struct arrival		*a = arg;
-	const struct field	*f = mail_field(a->c->proc);
-	const char		*to = "";
-	size_t			 i;
-	int			 rc;
+	struct arrival	*a = arg;
+	int		 rc;
 
-	for (i = 0; f != NULL && i < a->as->n; i++)
-		if (a->as->a[i].field == f && a->as->a[i].shown)
-			to = buf_cstr(&a->as->a[i].value);
-	rc = mail_queue_item(a->c->proc, "arrival", receipt, to, a->c->app->mailer_pk, a->c->w.now, m);
+	rc = mail_queue_item(a->c->proc, "arrival", receipt, arrival_to(a->c, a->as), a->c->app->mailer_pk,
+	    a->c->w.now, m);
 	return rc == MAIL_NONE ? DB_NOTFOUND : rc;
+}
+
+/*
+ * The client address as the send limit counts it: an IPv6 address by its
+ * /64, which one subscriber holds whole (counting each address would let one
+ * home send without limit); IPv4 and IPv4-mapped addresses as they are.
+ */
+static void
+client_prefix(const char *addr, char out[INET6_ADDRSTRLEN])
+{
+	struct in6_addr a6;
+
+	snprintf(out, INET6_ADDRSTRLEN, "%s", addr);
+	if (inet_pton(AF_INET6, addr, &a6) != 1 || IN6_IS_ADDR_V4MAPPED(&a6))
+		return;
+	memset(a6.s6_addr + 8, 0, 8);
+	if (inet_ntop(AF_INET6, &a6, out, INET6_ADDRSTRLEN) == NULL)
+		snprintf(out, INET6_ADDRSTRLEN, "%s", addr);
+}
+
+/* The sender's key for the send limit: a keyed hash of the client address (prefix) and the procedure. */
+static int
+sender_key(const struct ctx *c, unsigned char out[SEAL_MAC_LEN])
+{
+	char		 prefix[INET6_ADDRSTRLEN];
+	struct buf	 m;
+	int		 rc;
+
+	client_prefix(c->w.req.remote_addr, prefix);
+	buf_init(&m);
+	buf_puts(&m, prefix);
+	buf_putc(&m, 0);
+	buf_puts(&m, c->proc->id);
+	rc = m.oom ? -1 : seal_mac(c->app->mac_key, "send-limit", m.data, m.len, out);
+	buf_free(&m);
+	return rc;
+}
+
+/*
+ * The recipient's key for the arrival-mail limit: a keyed hash of the
+ * address as a mailbox is reached, so that spellings of one mailbox share
+ * one count: lower case, no "+tag" (sub-addressing), and for Gmail no dots
+ * in the local part.
+ */
+static int
+recipient_key(const struct ctx *c, const char *to, unsigned char out[SEAL_MAC_LEN])
+{
+	const char	*at = strrchr(to, '@'), *p;
+	struct buf	 m;
+	int		 rc, tagged = 0, gmail;
+
+	if (at == NULL)
+		at = to + strlen(to);
+	gmail = strcasecmp(at, "@gmail.com") == 0 || strcasecmp(at, "@googlemail.com") == 0;
+	buf_init(&m);
+	for (p = to; p < at; p++) {
+		tagged |= *p == '+';
+		if (!tagged && !(gmail && *p == '.'))
+			buf_putc(&m, (char)tolower((unsigned char)*p));
+	}
+	if (gmail)
+		buf_puts(&m, "@gmail.com");
+	else
+		for (p = at; *p != '\0'; p++)
+			buf_putc(&m, (char)tolower((unsigned char)*p));
+	rc = m.oom ? -1 : seal_mac(c->app->mac_key, "mail-limit", m.data, m.len, out);
+	buf_wipe(&m);
+	return rc;
 }
 
 /* Every application is committed by the one batching writer: many share one fsync. */
@@ -892,9 +988,10 @@ send_application(struct ctx *c, const struct answers *as)
 	if (answers_json(as, &json) == -1)
 		goto fail;
 	if (token_check(c, &json, stamp) == -1) {
-		error_page(c, 400, "確認画面の有効期限が切れました",
-		    "確認画面を表示してから時間がたったか、手続きの内容が更新されました。"
-		    "お手数ですが、もう一度入力してください。");
+		error_page(c, 400, "この確認画面からは送信できません",
+		    "確認画面の有効期限（3時間）が切れたか、手続きの内容が更新されたか、"
+		    "確認画面を表示したものとは別のブラウザから送信されました。"
+		    "お手数ですが、このブラウザでもう一度入力してください。");
 		goto done;
 	}
 	if (sealed_payload(c, &json, &payload) == -1)
@@ -907,15 +1004,25 @@ send_application(struct ctx *c, const struct answers *as)
 	app.mail = arrival_mail;
 	app.mail_arg = &arrival;
 	if (submit_key(c, stamp, app.submit_hash) == -1 ||
-	    inquiry_hash(c, inquiry, app.inquiry_hash) == -1)
+	    inquiry_hash(c, inquiry, app.inquiry_hash) == -1 || sender_key(c, app.sender_key) == -1 ||
+	    recipient_key(c, arrival_to(c, as), app.recipient_key) == -1)
 		goto fail;
 	rc = seal_and_store(c, &app, &payload, receipt);
 	if (rc == -1)
 		goto fail;
+	if (rc == DB_LIMITED) {
+		log_msg(LOG_WARNING, "send limit reached for %s: refused", c->proc->id);
+		error_page(c, 429, "送信の回数が上限に達しました",
+		    "同じ接続元から、この手続きへの申請が短い時間に続いたため、受け付けられませんでした。"
+		    "この申請は保存されていません。しばらく時間をおいてから、もう一度お試しください。");
+		goto done;
+	}
+	if (rc == DB_MAIL_HELD)
+		log_msg(LOG_WARNING, "arrival mail limit reached for %s: stored without the mail", c->proc->id);
 	/* A replay shows the first submission's receipt, with its own time. */
 	if (rc == DB_EXISTS && db_app_status(c->app->db, receipt, &st) == 0)
 		c->w.now = st.received_at;
-	show_done(c, receipt, inquiry, c->w.now);
+	show_done(c, receipt, inquiry, c->w.now, rc == DB_MAIL_HELD);
 	goto done;
 fail:
 	log_msg(LOG_ERR, "could not store an application for %s", c->proc->id);
@@ -1311,6 +1418,7 @@ writer_main(void *arg)
 	sodium_memzero(app->mac_key, sizeof(app->mac_key));
 	if (db_open(app->db_path, &db) == -1)
 		return 1;
+	db_set_limits(db, &app->limits);
 	rc = storer_serve(app->writer_fd, db);
 	db_close(db);
 	return rc == 0 ? 0 : 1;
@@ -1323,8 +1431,23 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: apply --data DIR --forms DIR --templates DIR --socket PATH"
-	    " [--workers N]\n");
+	    " [--socket-group GROUP] [--workers N]\n"
+	    "       [--send-limit N] [--send-window SECONDS] [--mail-limit N]   (0: no limit)\n");
 	exit(2);
+}
+
+/* A limit option: a whole number from min to LIMIT_MAX, or usage. */
+static int
+limit_arg(const char *arg, int min)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || v < min || v > LIMIT_MAX)
+		usage();
+	return (int)v;
 }
 
 int
@@ -1336,13 +1459,20 @@ main(int argc, char *argv[])
 		{ "templates", required_argument, NULL, 't' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "workers", required_argument, NULL, 'w' },
+		{ "socket-group", required_argument, NULL, 'g' },
+		{ "send-limit", required_argument, NULL, 'L' },
+		{ "send-window", required_argument, NULL, 'W' },
+		{ "mail-limit", required_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct app	 app;
-	const char	*sock = NULL;
+	const char	*sock = NULL, *group = NULL;
 	int		 ch, nworkers = 2, rc;
 
 	memset(&app, 0, sizeof(app));
+	app.limits.send_limit = SEND_LIMIT;
+	app.limits.send_window = SEND_WINDOW;
+	app.limits.mail_limit = MAIL_LIMIT;
 	log_init("apply");
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
@@ -1350,7 +1480,11 @@ main(int argc, char *argv[])
 		case 'f': app.forms_dir = optarg; break;
 		case 't': app.tmpl_dir = optarg; break;
 		case 's': sock = optarg; break;
+		case 'g': group = optarg; break;
 		case 'w': nworkers = atoi(optarg); break;
+		case 'L': app.limits.send_limit = limit_arg(optarg, 0); break;
+		case 'W': app.limits.send_window = limit_arg(optarg, 1); break;
+		case 'M': app.limits.mail_limit = limit_arg(optarg, 0); break;
 		default: usage();
 		}
 	}
@@ -1374,7 +1508,7 @@ main(int argc, char *argv[])
 	snprintf(app.writer_path, sizeof(app.writer_path), "%s.writer", sock);
 	if ((app.writer_fd = storer_listen(app.writer_path)) == -1)
 		return 1;
-	rc = prefork_run(sock, nworkers, &ops, &app) == 0 ? 0 : 1;
+	rc = prefork_run(sock, group, nworkers, &ops, &app) == 0 ? 0 : 1;
 	close(app.writer_fd);
 	unlink(app.writer_path);
 	sodium_memzero(app.mac_key, sizeof(app.mac_key));

@@ -1855,7 +1855,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: staff --data DIR --forms DIR --templates DIR --socket PATH"
-	    " [--workers N] [--idle-minutes N] [--hash-slots N]\n");
+	    " [--socket-group GROUP] [--workers N] [--idle-minutes N] [--hash-slots N]\n");
 	exit(2);
 }
 
@@ -1868,12 +1868,13 @@ main(int argc, char *argv[])
 		{ "templates", required_argument, NULL, 't' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "workers", required_argument, NULL, 'w' },
+		{ "socket-group", required_argument, NULL, 'g' },
 		{ "idle-minutes", required_argument, NULL, 'i' },
 		{ "hash-slots", required_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct app	 app;
-	const char	*sock = NULL;
+	const char	*sock = NULL, *group = NULL;
 	int		 ch, nworkers = 2, idle = 30, rc;
 
 	memset(&app, 0, sizeof(app));
@@ -1884,6 +1885,7 @@ main(int argc, char *argv[])
 		case 'f': app.forms_dir = optarg; break;
 		case 't': app.tmpl_dir = optarg; break;
 		case 's': sock = optarg; break;
+		case 'g': group = optarg; break;
 		case 'w': nworkers = atoi(optarg); break;
 		case 'i': idle = atoi(optarg); break;
 		case 'h': app.nslots = atoi(optarg); break;
@@ -1903,7 +1905,7 @@ main(int argc, char *argv[])
 	    seal_key_load(app.data_dir, "keys/audit.key", app.audit_key) == -1 ||
 	    seal_key_load(app.data_dir, "keys/mailer.pk", app.mailer_pk) == -1)
 		return 1;
-	rc = prefork_run(sock, nworkers, &ops, &app) == 0 ? 0 : 1;
+	rc = prefork_run(sock, group, nworkers, &ops, &app) == 0 ? 0 : 1;
 	sodium_memzero(app.mac_key, sizeof(app.mac_key));
 	sodium_memzero(app.audit_key, sizeof(app.audit_key));
 	log_msg(LOG_INFO, "stopped");

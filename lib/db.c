@@ -137,6 +137,16 @@ static const char *const migrations[] = {
 	"  delivered_at INTEGER NOT NULL,"
 	"  attempts INTEGER NOT NULL);"
 	"CREATE INDEX mail_log_receipt ON mail_log(receipt);",
+	/*
+	 * 3 -> 4: residents' sends counted for their limits (db_set_limits):
+	 * per keyed hash (of a client address and procedure, or of a mail's
+	 * recipient) and per tenth of its window.
+	 */
+	"CREATE TABLE send_counts ("
+	"  key BLOB NOT NULL,"
+	"  slot INTEGER NOT NULL,"
+	"  hits INTEGER NOT NULL,"
+	"  PRIMARY KEY (key, slot)) WITHOUT ROWID;",
 };
 
 enum stmt {
@@ -216,6 +226,9 @@ enum stmt {
 	ST_OUTBOX_REQUEUE,
 	ST_OUTBOX_COUNT,
 	ST_OUTBOX_FAILED,
+	ST_SEND_COUNT,
+	ST_SEND_HIT,
+	ST_SEND_PURGE,
 	ST__COUNT
 };
 
@@ -347,11 +360,17 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_OUTBOX_COUNT] = "SELECT count(*) FROM outbox WHERE state = ?1",
 	[ST_OUTBOX_FAILED] = "SELECT id, kind, receipt, procedure_id, section_id, sealed, state, attempts,"
 	    " next_at, last_error, created_at FROM outbox WHERE state = 'failed' ORDER BY id",
+	[ST_SEND_COUNT] = "SELECT coalesce(sum(hits), 0) FROM send_counts WHERE key = ?1 AND slot > ?2",
+	[ST_SEND_HIT] = "INSERT INTO send_counts (key, slot, hits) VALUES (?1, ?2, 1)"
+	    " ON CONFLICT (key, slot) DO UPDATE SET hits = hits + 1",
+	[ST_SEND_PURGE] = "DELETE FROM send_counts WHERE slot <= ?1",
 };
 
 struct db {
 	sqlite3		*h;
 	sqlite3_stmt	*st[ST__COUNT];
+	struct db_limits limits;
+	time_t		 counts_purged;	/* when send_counts last lost its old rows */
 };
 
 /* Beyond sqlite's own busy timeout, a few more tries before giving up. */
@@ -792,11 +811,12 @@ db_app_store_via(const struct db_app *app, char receipt[DB_RECEIPT_LEN + 1],
 	for (tries = 0; tries < 20; tries++)
 		if ((rc = try_receipt(&r, store, arg)) != DB_TAKEN)
 			break;
-	if (rc == 0 || rc == DB_EXISTS)
+	if (rc == 0 || rc == DB_EXISTS || rc == DB_MAIL_HELD)
 		memcpy(receipt, r.receipt, DB_RECEIPT_LEN + 1);
 	else
 		receipt[0] = '\0';
-	return rc == 0 || rc == DB_EXISTS || rc == DB_STALE_KEY ? rc : -1;
+	return rc == 0 || rc == DB_EXISTS || rc == DB_STALE_KEY || rc == DB_LIMITED || rc == DB_MAIL_HELD ?
+	    rc : -1;
 }
 
 /*
@@ -816,22 +836,110 @@ key_is_current(struct db *db, const char *section_id, const char *key_id)
 	return rc == 0 && strcmp(current, key_id) == 0;
 }
 
-/* A new application under the receipt its sender drew: 0, DB_TAKEN, DB_STALE_KEY or -1. */
+void
+db_set_limits(struct db *db, const struct db_limits *limits)
+{
+	db->limits = *limits;
+}
+
+/* The start of now's tenth of window: counts are kept per tenth, so a window slides in tenths. */
+static time_t
+count_slot(time_t now, int window)
+{
+	time_t len = window >= 10 ? window / 10 : 1;
+
+	return now - now % len;
+}
+
+/* 1 when key has limit sends or more in the window that ends at now, 0 when not, -1 on error. */
+static int
+over_limit(struct db *db, const unsigned char key[SEAL_MAC_LEN], time_t now, int limit, int window)
+{
+	sqlite3_stmt	*s = prep(db, ST_SEND_COUNT);
+	int64_t		 hits = 0;
+	int		 rc;
+
+	sqlite3_bind_blob(s, 1, key, SEAL_MAC_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)(now - window));
+	rc = step(db, s);
+	if (rc == SQLITE_ROW)
+		hits = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return -1;
+	return hits >= limit;
+}
+
+static int
+count_send(struct db *db, const unsigned char key[SEAL_MAC_LEN], time_t now, int window)
+{
+	sqlite3_stmt *s = prep(db, ST_SEND_HIT);
+
+	sqlite3_bind_blob(s, 1, key, SEAL_MAC_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)count_slot(now, window));
+	return exec_done(db, s);
+}
+
+/*
+ * Is this send within its limit (0: no limit)?  1 yes, counted; 0 over the
+ * limit, not counted; -1 on error.
+ */
+static int
+within_limit(struct db *db, const unsigned char key[SEAL_MAC_LEN], time_t now, int limit, int window)
+{
+	int over;
+
+	if (limit <= 0)
+		return 1;
+	if ((over = over_limit(db, key, now, limit, window)) != 0)
+		return over == 1 ? 0 : -1;
+	return count_send(db, key, now, window) == 0 ? 1 : -1;
+}
+
+/* Counts older than every window go, at most once an hour: the table stays as small as a day's sends. */
+static int
+purge_counts(struct db *db, time_t now)
+{
+	sqlite3_stmt	*s;
+	int		 longest = db->limits.send_window > DB_MAIL_WINDOW ? db->limits.send_window :
+			    DB_MAIL_WINDOW;
+
+	if (now - db->counts_purged < 60 * 60 && now >= db->counts_purged)
+		return 0;
+	s = prep(db, ST_SEND_PURGE);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)(now - longest));
+	if (exec_done(db, s) == -1)
+		return -1;
+	db->counts_purged = now;
+	return 0;
+}
+
+/*
+ * A new application under the receipt its sender drew: 0, DB_MAIL_HELD,
+ * DB_TAKEN, DB_STALE_KEY, DB_LIMITED or -1.  The limits are checked last,
+ * so that a send answered "draw again" or "seal again" is not counted.
+ */
 static int
 insert_new(struct db *db, const struct db_store_req *r)
 {
-	int current = key_is_current(db, r->app.section_id, r->app.key_id), taken;
+	const struct db_limits	*l = &db->limits;
+	const struct db_app	*a = &r->app;
+	int			 current = key_is_current(db, a->section_id, a->key_id), taken, ok;
 
 	if (current != 1)
 		return current == 0 ? DB_STALE_KEY : -1;
 	taken = receipt_taken(db, r->receipt);
 	if (taken != 0)
 		return taken == 1 ? DB_TAKEN : -1;
-	if (app_insert(db, &r->app, r->receipt) == -1)
+	if ((ok = within_limit(db, a->sender_key, a->received_at, l->send_limit, l->send_window)) != 1)
+		return ok == 0 ? DB_LIMITED : -1;
+	if (app_insert(db, a, r->receipt) == -1)
 		return -1;
-	if (r->mail != NULL && outbox_insert(db, r->receipt, r->mail) == -1)
-		return -1;
-	return 0;
+	if (r->mail == NULL)
+		return 0;
+	if ((ok = within_limit(db, a->recipient_key, a->received_at, l->mail_limit, DB_MAIL_WINDOW)) != 1)
+		return ok == 0 ? DB_MAIL_HELD : -1;
+	return outbox_insert(db, r->receipt, r->mail);
 }
 
 /* One request of a batch, inside its own savepoint so that its failure leaves the others alone. */
@@ -859,10 +967,10 @@ db_app_store_batch(struct db *db, struct db_store_req *reqs, size_t n)
 {
 	size_t i, stored = 0;
 
-	if (begin(db) == -1)
+	if (begin(db) == -1 || (n > 0 && purge_counts(db, reqs[0].app.received_at) == -1))
 		goto fail;
 	for (i = 0; i < n; i++)
-		if ((reqs[i].result = store_one(db, &reqs[i])) == 0)
+		if ((reqs[i].result = store_one(db, &reqs[i])) == 0 || reqs[i].result == DB_MAIL_HELD)
 			stored++;
 	if (commit(db) == -1)
 		goto fail;

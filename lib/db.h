@@ -22,7 +22,9 @@
 #define DB_EXISTS	2
 #define DB_TAKEN	3	/* a receipt drawn by the caller is already in use */
 #define DB_STALE_KEY	4	/* sealed to a key that is no longer the section's current one */
-#define DB_SCHEMA_VERSION 3
+#define DB_LIMITED	5	/* its sender is over the send limit (db_set_limits): nothing stored */
+#define DB_MAIL_HELD	6	/* stored, but its arrival mail was not queued: its recipient is over the limit */
+#define DB_SCHEMA_VERSION 4
 #define DB_RECEIPT_LEN	14	/* "1234-5678-9012" */
 
 struct db;
@@ -77,6 +79,13 @@ struct db_app {
 	unsigned char	 inquiry_hash[SEAL_MAC_LEN];
 	time_t		 received_at;
 	/*
+	 * Who is counted for the limits (db_set_limits): keyed hashes, made by
+	 * the caller, of the sender (client address and procedure) and of the
+	 * arrival mail's recipient.  received_at is the time they count at.
+	 */
+	unsigned char	 sender_key[SEAL_MAC_LEN];
+	unsigned char	 recipient_key[SEAL_MAC_LEN];
+	/*
 	 * The arrival mail, made once the receipt is drawn and queued in the
 	 * same transaction: fill m and return 0, return DB_NOTFOUND for no
 	 * mail, -1 to fail the store.  NULL: no mail.
@@ -85,12 +94,30 @@ struct db_app {
 	void		*mail_arg;
 };
 /*
+ * Limits on the applications this handle stores (0: none, the default):
+ * send_limit applications per sender_key within send_window seconds, and
+ * mail_limit arrival mails per recipient_key within DB_MAIL_WINDOW.  Over
+ * them a store answers DB_LIMITED (nothing stored) or DB_MAIL_HELD (stored
+ * without its mail).  Sliding windows, counted in tenths; a replay
+ * (DB_EXISTS) is not a send, and only what is stored counts.
+ */
+#define DB_MAIL_WINDOW	(24 * 60 * 60)
+struct db_limits {
+	int	send_limit;
+	int	send_window;	/* seconds, at least 1 */
+	int	mail_limit;
+};
+void	db_set_limits(struct db *db, const struct db_limits *limits);
+
+/*
  * Store an application once: in one write transaction, if an application
  * with the same submit_hash exists its receipt is returned with DB_EXISTS
  * (a replayed or double-clicked send); otherwise a fresh random receipt is
- * drawn and the row committed (durably: synchronous=FULL) before returning 0.
+ * drawn and the row committed (durably: synchronous=FULL) before returning 0
+ * (or DB_MAIL_HELD: stored without its arrival mail).
  * DB_STALE_KEY when app->key_id is not the section's current key (a key
  * rotated since the caller read it): nothing is stored; seal again.
+ * DB_LIMITED: over the send limit, nothing stored.
  */
 int	db_app_store(struct db *db, const struct db_app *app, char receipt[DB_RECEIPT_LEN + 1]);
 
@@ -101,7 +128,8 @@ int	db_app_store(struct db *db, const struct db_app *app, char receipt[DB_RECEIP
  * is not used.  Each gets its own savepoint and result: 0 stored, DB_EXISTS
  * (same submit_hash: receipt is overwritten with the stored one), DB_TAKEN
  * (draw again), DB_STALE_KEY (app.key_id is not the section's current key:
- * nothing stored, seal again), -1.  If the commit fails every result is -1.
+ * nothing stored, seal again), DB_LIMITED, DB_MAIL_HELD (see db_set_limits),
+ * -1.  If the commit fails every result is -1.
  * Returns the number stored, or -1 when the transaction failed.
  */
 struct db_store_req {

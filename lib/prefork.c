@@ -2,13 +2,15 @@
 #include "prefork.h"
 
 #include <errno.h>
-#include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -300,8 +302,51 @@ install_handlers(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/*
+ * The socket file is made 0600 at bind (umask) and opened to the group
+ * before listen(): until listen() nobody can connect at all, so there is no
+ * instant in which a user outside the group could reach the program.
+ */
 int
-prefork_run(const char *socket_path, int nworkers, const struct prefork_ops *ops, void *arg)
+prefork_listen(const char *path, const char *group, int backlog)
+{
+	struct sockaddr_un	 sa;
+	struct group		*gr = NULL;
+	mode_t			 old;
+	int			 fd, rc;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		log_msg(LOG_ERR, "socket path too long: %s", path);
+		return -1;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if (group != NULL && (gr = getgrnam(group)) == NULL) {
+		log_msg(LOG_ERR, "socket group %s: no such group", group);
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1) {
+		log_msg(LOG_ERR, "socket %s: %s", path, strerror(errno));
+		return -1;
+	}
+	unlink(path);
+	old = umask(0177);
+	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (rc == 0 && gr != NULL)
+		rc = chown(path, (uid_t)-1, gr->gr_gid) == 0 && chmod(path, 0660) == 0 ? 0 : -1;
+	if (rc == -1 || listen(fd, backlog) == -1) {
+		log_msg(LOG_ERR, "cannot listen on %s: %s", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	return fd;
+}
+
+int
+prefork_run(const char *socket_path, const char *group, int nworkers, const struct prefork_ops *ops, void *arg)
 {
 	int fd, rc;
 
@@ -309,19 +354,9 @@ prefork_run(const char *socket_path, int nworkers, const struct prefork_ops *ops
 		return -1;
 	block_signals(SIG_BLOCK);
 	install_handlers();
-	unlink(socket_path);
-	if ((fd = FCGX_OpenSocket(socket_path, 128)) < 0) {
-		log_msg(LOG_ERR, "cannot listen on %s", socket_path);
+	/* Non-blocking: workers wait in epoll_pwait(), then accept, and a lost race must not block. */
+	if ((fd = prefork_listen(socket_path, group, 128)) == -1)
 		return -1;
-	}
-	/* Workers wait in epoll_pwait(), then accept: a lost race must not block (see connection_pending). */
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1) {
-		log_msg(LOG_ERR, "cannot make %s non-blocking: %s", socket_path, strerror(errno));
-		return -1;
-	}
-	/* nginx's workers may run as another user: they only need to connect. */
-	if (chmod(socket_path, 0666) == -1)
-		log_msg(LOG_WARNING, "chmod %s: %s", socket_path, strerror(errno));
 	log_msg(LOG_INFO, "listening on %s with %d workers", socket_path, nworkers);
 	block_signals(SIG_UNBLOCK);
 	rc = master(ops, arg, fd, nworkers);

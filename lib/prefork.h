@@ -25,7 +25,14 @@ struct prefork_ops {
 	const char *helper_name;	/* the helper's process name (ps, pgrep -x; up to 15 bytes) */
 };
 
-/* Listen on socket_path (mode 0666: nginx's workers connect as another user) and run until SIGTERM. */
-int	prefork_run(const char *socket_path, int nworkers, const struct prefork_ops *ops, void *arg);
+/*
+ * A listening unix socket at path (an old file there is replaced),
+ * non-blocking and close-on-exec: mode 0600, or 0660 with group (a group
+ * name: nginx's workers' group) when it is not NULL.  -1 (logged) on error.
+ */
+int	prefork_listen(const char *path, const char *group, int backlog);
+/* Listen on socket_path as prefork_listen does and run until SIGTERM. */
+int	prefork_run(const char *socket_path, const char *group, int nworkers, const struct prefork_ops *ops,
+	    void *arg);
 
 #endif

@@ -7,14 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "prefork.h"
 
-#define WIRE_VERSION	1
+#define WIRE_VERSION	2
 #define STR_MAX		1024		/* ids, hashes, receipts: all short */
 #define MAX_CLIENTS	128		/* one per worker, with room for restarts */
 #define REPLY_LEN	(4 + DB_RECEIPT_LEN + 1)
@@ -76,7 +76,8 @@ storer_encode(const struct db_store_req *r, struct buf *out)
 	    put_str(out, a->form_hash) == 0 && put_str(out, a->key_id) == 0 &&
 	    put_blob(out, a->sealed, a->sealed_len) == 0 &&
 	    buf_put(out, a->submit_hash, SEAL_MAC_LEN) == 0 &&
-	    buf_put(out, a->inquiry_hash, SEAL_MAC_LEN) == 0 && put_i64(out, a->received_at) == 0 &&
+	    buf_put(out, a->inquiry_hash, SEAL_MAC_LEN) == 0 && buf_put(out, a->sender_key, SEAL_MAC_LEN) == 0 &&
+	    buf_put(out, a->recipient_key, SEAL_MAC_LEN) == 0 && put_i64(out, a->received_at) == 0 &&
 	    buf_putc(out, m != NULL) == 0;
 	if (ok && m != NULL)
 		ok = put_str(out, m->kind) == 0 && put_str(out, m->procedure_id) == 0 &&
@@ -172,6 +173,8 @@ storer_decode(const void *frame, size_t len, struct db_store_req *r, struct db_o
 	a->sealed = get_blob(&rd, &a->sealed_len);
 	get_bytes(&rd, a->submit_hash, SEAL_MAC_LEN);
 	get_bytes(&rd, a->inquiry_hash, SEAL_MAC_LEN);
+	get_bytes(&rd, a->sender_key, SEAL_MAC_LEN);
+	get_bytes(&rd, a->recipient_key, SEAL_MAC_LEN);
 	a->received_at = (time_t)get_i64(&rd);
 	has_mail = take(&rd, 1);
 	if (rd.bad || *has_mail > 1 || strlen(receipt) != DB_RECEIPT_LEN)
@@ -288,25 +291,8 @@ unix_address(const char *path, struct sockaddr_un *sa)
 int
 storer_listen(const char *path)
 {
-	struct sockaddr_un	sa;
-	mode_t			old;
-	int			fd, rc;
-
-	if (unix_address(path, &sa) == -1 ||
-	    (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1) {
-		log_msg(LOG_ERR, "writer socket %s: %s", path, strerror(errno));
-		return -1;
-	}
-	unlink(path);
-	old = umask(077);	/* only this program's own processes talk to the writer */
-	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (rc == -1 || listen(fd, MAX_CLIENTS) == -1) {
-		log_msg(LOG_ERR, "writer socket %s: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	return fd;
+	/* Owner only: only this program's own processes talk to the writer. */
+	return prefork_listen(path, NULL, MAX_CLIENTS);
 }
 
 /* ---- the writer ---- */
@@ -505,7 +491,7 @@ exchange(struct storer_client *cl, struct buf *req, struct buf *ans, struct db_s
 	rd.bad = 0;
 	result = (int32_t)get_u32(&rd);
 	if (result != 0 && result != DB_EXISTS && result != DB_TAKEN && result != DB_STALE_KEY &&
-	    result != -1)
+	    result != DB_LIMITED && result != DB_MAIL_HELD && result != -1)
 		return -1;
 	if (ans->data[REPLY_LEN - 1] != '\0' || strlen(ans->data + 4) != DB_RECEIPT_LEN)
 		return -1;

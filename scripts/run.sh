@@ -13,7 +13,14 @@
 # requests than cores must be in flight for commits to share one, and up to a quarter of them
 # may sit on connections nginx keeps open), STAFF_WORKERS (default 4: two can hash a password
 # at once on two cores while the others serve members already logged in).
+# Limits on residents' sends (README, Decisions): SEND_LIMIT applications per client address and
+# procedure within SEND_WINDOW seconds (default 20 in 3600; 0: none), ARRIVAL_MAIL_LIMIT arrival mails
+# per recipient address in 24 hours (default 10; 0: none), SUBMIT_RATE and SUBMIT_BURST (nginx's limit
+# on POSTs to /f/ per client address, default 60r/m with a burst of 120).
 set -eu
+# What this script and the programs make (logs, pid files, the run directory, the database) is for
+# the service's own users only: the logs hold client addresses.
+umask 027
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
 PORT=${PORT:-8080}
@@ -29,6 +36,11 @@ MAIL_FROM=${MAIL_FROM:-新宿区 電子申請 <no-reply@shinsei.localhost>}
 MAIL_MAX_TRIES=${MAIL_MAX_TRIES:-8}
 MAIL_BACKOFF=${MAIL_BACKOFF:-60}
 MAIL_POLL=${MAIL_POLL:-2}
+SEND_LIMIT=${SEND_LIMIT:-20}
+SEND_WINDOW=${SEND_WINDOW:-3600}
+ARRIVAL_MAIL_LIMIT=${ARRIVAL_MAIL_LIMIT:-10}
+SUBMIT_RATE=${SUBMIT_RATE:-60r/m}
+SUBMIT_BURST=${SUBMIT_BURST:-120}
 mkdir -p "$DATA_DIR"
 DATA_DIR=$(cd "$DATA_DIR" && pwd)
 FORMS_DIR=$(cd "$FORMS_DIR" && pwd)
@@ -82,11 +94,30 @@ if [ ! -f "$DATA_DIR/demo-logins.txt" ] && [ -f "$DATA_DIR/demo-recovery-keys.tx
 	demo_staff
 fi
 mkdir -p "$DATA_DIR/log" "$DATA_DIR/run"
+# A data directory from before the umask above keeps its logs from others too.
+chmod 750 "$DATA_DIR/log" "$DATA_DIR/run"
+find "$DATA_DIR/log" "$DATA_DIR/run" -type f -exec chmod g-wx,o-rwx {} +
+
+# As root, nginx's workers run as www-data (or nobody): their group is the only
+# one let in to the run directory and the FastCGI sockets.  Otherwise every
+# program runs as this user, and the sockets are the user's alone.
+USER_LINE="" SOCKET_GROUP=""
+if [ "$(id -u)" -eq 0 ]; then
+	if id www-data >/dev/null 2>&1; then
+		USER_LINE="user www-data;" SOCKET_GROUP=www-data
+	else
+		USER_LINE="user nobody nogroup;" SOCKET_GROUP=nogroup
+	fi
+fi
+GROUP_OPT=""
+[ -z "$SOCKET_GROUP" ] || GROUP_OPT="--socket-group $SOCKET_GROUP"
 
 # Sockets, nginx's files and a copy of static/ live in a fresh directory that
 # nginx's unprivileged workers can reach even when the checkout is under /root.
+# setgid: what is made in it belongs to nginx's group, which may read it.
 RUN_DIR=$(mktemp -d /tmp/shinjuku-run.XXXXXX)
-chmod 755 "$RUN_DIR"
+[ -z "$SOCKET_GROUP" ] || chgrp "$SOCKET_GROUP" "$RUN_DIR"
+chmod 2750 "$RUN_DIR"
 mkdir -p "$RUN_DIR/tmp" "$RUN_DIR/www"
 cp -R "$ROOT/static" "$RUN_DIR/www/static"
 cp -R "$ROOT/static/errors" "$RUN_DIR/www/errors"
@@ -100,14 +131,11 @@ NGINX_WORKERS=2
 KEEPALIVE=$((WORKERS / 4 / NGINX_WORKERS))
 APPLY_KEEPALIVE="" APPLY_KEEP_CONN=off
 if [ "$KEEPALIVE" -gt 0 ]; then APPLY_KEEPALIVE="keepalive $KEEPALIVE;" APPLY_KEEP_CONN=on; fi
-USER_LINE=""
-if [ "$(id -u)" -eq 0 ]; then
-	if id www-data >/dev/null 2>&1; then USER_LINE="user www-data;"; else USER_LINE="user nobody nogroup;"; fi
-fi
 sed -e "s|@RUN_DIR@|$RUN_DIR|g" -e "s|@LOG_DIR@|$DATA_DIR/log|g" -e "s|@PORT@|$PORT|g" \
     -e "s|@STATIC_ROOT@|$RUN_DIR/www|g" -e "s|@USER_LINE@|$USER_LINE|" -e "s|@STAFF_ALLOW@|$STAFF_ALLOW|" \
     -e "s|@LOGIN_RATE@|$LOGIN_RATE|" -e "s|@APPLY_KEEPALIVE@|$APPLY_KEEPALIVE|" \
     -e "s|@APPLY_KEEP_CONN@|$APPLY_KEEP_CONN|" -e "s|@NGINX_WORKERS@|$NGINX_WORKERS|" \
+    -e "s|@SUBMIT_RATE@|$SUBMIT_RATE|" -e "s|@SUBMIT_BURST@|$SUBMIT_BURST|" \
     "$ROOT/conf/nginx.conf.in" > "$RUN_DIR/nginx.conf"
 
 APPLY_PID=""; STAFF_PID=""; NGINX_PID=""; MAILER_PID=""; SINK_PID=""
@@ -141,11 +169,12 @@ wait_socket() {
 }
 
 "$BUILD/apply" --data "$DATA_DIR" --forms "$FORMS_DIR" --templates "$ROOT/templates" \
-    --socket "$RUN_DIR/apply.sock" --workers "$WORKERS" 2>>"$DATA_DIR/log/apply.log" &
+    --socket "$RUN_DIR/apply.sock" $GROUP_OPT --workers "$WORKERS" --send-limit "$SEND_LIMIT" \
+    --send-window "$SEND_WINDOW" --mail-limit "$ARRIVAL_MAIL_LIMIT" 2>>"$DATA_DIR/log/apply.log" &
 APPLY_PID=$!
 echo "$APPLY_PID" > "$DATA_DIR/run/apply.pid"
 "$BUILD/staff" --data "$DATA_DIR" --forms "$FORMS_DIR" --templates "$ROOT/templates" \
-    --socket "$RUN_DIR/staff.sock" --workers "$STAFF_WORKERS" --idle-minutes "$IDLE_MINUTES" \
+    --socket "$RUN_DIR/staff.sock" $GROUP_OPT --workers "$STAFF_WORKERS" --idle-minutes "$IDLE_MINUTES" \
     2>>"$DATA_DIR/log/staff.log" &
 STAFF_PID=$!
 echo "$STAFF_PID" > "$DATA_DIR/run/staff.pid"

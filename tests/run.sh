@@ -1,7 +1,7 @@
 #!/bin/sh
 # The whole suite, as `make test` runs it: unit tests (normal build, ASan+UBSan
 # build, valgrind), a short smoke run of every fuzz harness, the end-to-end
-# suites through the real nginx (resident, staff, mail; normal and ASan+UBSan
+# suites through the real nginx (resident, staff, mail, limits; normal and ASan+UBSan
 # builds), the crash test, the browser test and the fault test.  Every part
 # prints TAP; this script checks each part's plan ("1..N") against the results
 # it printed, counts them, says how long each part took, and closes with
@@ -127,8 +127,8 @@ if [ -f tests/fuzz/run.sh ]; then
 fi
 collect e2e-asan-mail
 asan_reports mail
-# End to end through nginx: the resident pages, then the staff pages and formctl.
-for suite in apply staff; do
+# End to end through nginx: the resident pages, then the staff pages and formctl, the send limits.
+for suite in apply staff limits; do
 	run "e2e-$suite" /usr/bin/python3 "tests/e2e/test_$suite.py" build
 done
 # Crash safety: residents submit while the programs and nginx are SIGKILLed and started again.
@@ -138,7 +138,7 @@ run browser /usr/bin/python3 tests/browser/test_browser.py build
 # A full disk and a read-only database (LD_PRELOAD shim; not with ASan, whose runtime must load first).
 run e2e-faults /usr/bin/python3 tests/e2e/test_faults.py build
 
-for suite in apply staff; do
+for suite in apply staff limits; do
 	run "e2e-asan-$suite" env "$(asan_e2e $suite)" /usr/bin/python3 "tests/e2e/test_$suite.py" build/asan
 	asan_reports $suite
 done
@@ -147,7 +147,7 @@ done
 echo
 echo "time per part (s):"
 sed -e 's/^\(unit\|asan\|valgrind\)-test_[^ ]*/\1-tests/' -e 's/^e2e-asan-[^ ]*/e2e-asan/' \
-    -e 's/^e2e-\(apply\|staff\|mail\) /e2e /' "$out/times" |
+    -e 's/^e2e-\(apply\|staff\|mail\|limits\) /e2e /' "$out/times" |
     awk '{ t[$1] += $2; all += $2 } END { for (k in t) printf "  %7.1f  %s\n", t[k], k; printf "  %7.1f  sum\n", all }' |
     sort -rn
 echo "  $(($(date +%s) - began)) s in all (the mail suites run beside valgrind and the fuzzers)"

@@ -5,10 +5,13 @@ Drives the stack started by tests/e2e/harness.py like a browser without
 JavaScript would, and prints TAP.  Dummy data only.
 Usage: test_apply.py BUILD_DIR
 """
+import errno
 import glob
 import os
 import re
 import shutil
+import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -294,6 +297,26 @@ def test_tampered_confirmation_rejected():
     assert STACK.sql("SELECT count(*) FROM applications") == before
 
 
+def test_confirmation_bound_to_its_browser():
+    """A confirmation page copied into another browser (with that browser's own cookie and CSRF token)
+    cannot be sent within its 3 hours; the browser it was shown in sends it, and a replay there shows
+    the same receipt."""
+    a = Browser()
+    _, _, page = confirm(a, valid_answers())
+    pairs = hidden_pairs(page) + [("action", "send")]
+    other = Browser()
+    _, _, form = other.get("/f/e2e-open")
+    copied = [(k, csrf_of(form) if k == "csrf" else v) for k, v in pairs]
+    before = STACK.sql("SELECT count(*) FROM applications")
+    st, _, out = other.post("/f/e2e-open", copied)
+    assert st == 400 and "別のブラウザ" in out, (st, out[:400])
+    assert STACK.sql("SELECT count(*) FROM applications") == before
+    st, _, out = a.post("/f/e2e-open", pairs)
+    assert st == 200 and receipt_of(out)[0], (st, out[:400])
+    st, _, again = a.post("/f/e2e-open", pairs)
+    assert st == 200 and receipt_of(again) == receipt_of(out)
+
+
 def test_status_lookup():
     receipt, inquiry = test_submit_gives_receipt_and_is_idempotent.receipt
     b = Browser()
@@ -361,6 +384,75 @@ def test_oversize_body_413():
     _, _, page = b.get("/f/e2e-open")
     st, _, out = b.post("/f/e2e-open", None, raw="csrf=%s&f_note=%s" % (csrf_of(page), "a" * 70000))
     assert st == 413 and "大きさ" in out
+
+
+def test_chunked_body_over_limit_never_on_disk():
+    """A chunked body in small chunks, sent slowly past the 64 KB limit: nginx answers 413 with its page
+    and never writes the body (personal data) to client_body_temp_path on the way.  nginx unlinks such
+    a file as it makes it, so the test reads nginx's own account of it in its error log."""
+    log = os.path.join(STACK.data, "log", "nginx-error.log")
+    start = os.path.getsize(log)
+    conn = socket.create_connection(("127.0.0.1", STACK.port), timeout=30)
+    conn.sendall(b"POST /f/e2e-open HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+                 b"Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n")
+    try:
+        for _ in range(20):  # 20 x 40 chunks of 100 bytes: 80,000 bytes
+            conn.sendall((b"64\r\n" + b"x" * 100 + b"\r\n") * 40)
+            time.sleep(0.05)
+        conn.sendall(b"0\r\n\r\n")
+    except OSError:
+        pass  # nginx answered and closed: the answer is read below
+    answer = b""
+    while True:
+        data = conn.recv(65536)
+        if not data:
+            break
+        answer += data
+    conn.close()
+    head, _, page = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413"), head[:100]
+    assert "大きさ" in page.decode("utf-8", "replace")
+    with open(log) as f:
+        f.seek(start)
+        entries = f.read()
+    assert "too large chunked body" in entries, entries[-400:]
+    assert "buffered to a temporary file" not in entries, entries[-400:]
+
+
+def connect_as(user, group, path):
+    """Connect to the unix socket at path as user and group (no other groups): 0, or the errno."""
+    code = ("import socket, sys\ns = socket.socket(socket.AF_UNIX)\n"
+            "try:\n    s.connect(sys.argv[1])\nexcept OSError as e:\n    sys.exit(e.errno)\n")
+    return subprocess.run(["setpriv", "--reuid=" + user, "--regid=" + group, "--clear-groups",
+                           "/usr/bin/python3", "-c", code, path]).returncode
+
+
+def test_fastcgi_sockets_closed_to_other_users():
+    """Only nginx's workers' group may connect to apply and staff: any other local user could talk
+    FastCGI to them past STAFF_NETWORKS and nginx's limits, with any client address.  The writer's
+    socket is apply's own.  The tests run as root, so nginx's workers run as www-data."""
+    assert os.getuid() == 0, "needs root: make run then runs nginx's workers as www-data"
+    rd = STACK.run_dir()
+    socks = [os.path.join(rd, n) for n in ("apply.sock", "staff.sock", "apply.sock.writer")]
+    for path in socks:
+        assert connect_as("nobody", "nogroup", path) == errno.EACCES, path
+    assert [connect_as("nobody", "www-data", p) for p in socks] == [0, 0, errno.EACCES]
+    modes = [(stat.S_IMODE(os.stat(p).st_mode), os.stat(p).st_gid) for p in socks + [rd]]
+    www = int(subprocess.run(["id", "-g", "www-data"], capture_output=True, text=True).stdout)
+    assert modes == [(0o660, www), (0o660, www), (0o600, www), (0o2750, www)], modes
+    assert request("GET", "/")[0] == 200
+
+
+def test_logs_closed_to_others():
+    """The logs hold client addresses: the log directory is 0750 and its files 0640 at most; the pid
+    files' directory too."""
+    for d in ("log", "run"):
+        path = os.path.join(STACK.data, d)
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o750, (d, oct(os.stat(path).st_mode))
+        files = {f: stat.S_IMODE(os.stat(os.path.join(path, f)).st_mode) for f in os.listdir(path)}
+        assert files and all(m & 0o137 == 0 for m in files.values()), (d, files)
+    assert {"access.log", "apply.log", "staff.log", "nginx-error.log"} <= set(os.listdir(
+        os.path.join(STACK.data, "log")))
 
 
 def test_unknown_procedure_404():
@@ -502,7 +594,7 @@ def test_no_personal_data_at_rest_or_in_logs():
 
 def test_db_wal_and_full_sync():
     assert STACK.sql("PRAGMA journal_mode") == "wal"
-    assert STACK.sql("PRAGMA user_version") == "3"
+    assert STACK.sql("PRAGMA user_version") == "4"
     # synchronous=FULL on apply's own connections: each of three applications sent one after the
     # other is a commit of its own, and each commit flushes the WAL before the receipt is shown
     receipts = []

@@ -245,6 +245,134 @@ batch_stale_key_alone_refused(void)
 	db_close(db);
 }
 
+/* One request of key sender at t (submit hash tag), alone in its batch: its result. */
+static int
+send_at(struct db *db, const unsigned char *sealed, unsigned char tag, unsigned char sender, time_t t,
+    const struct db_outbox_item *mail, unsigned char recipient)
+{
+	struct db_store_req r;
+
+	batch_of(&r, 1, sealed, tag);
+	snprintf(r.receipt, sizeof(r.receipt), "0000-0001-%04u", tag);
+	memset(r.app.sender_key, sender, SEAL_MAC_LEN);
+	memset(r.app.recipient_key, recipient, SEAL_MAC_LEN);
+	r.app.received_at = t;
+	r.mail = mail;
+	return db_app_store_batch(db, &r, 1) == -1 ? -1 : r.result;
+}
+
+/* A fresh database with sec-a's key, storing under limits l. */
+static int
+limited_db(struct db **db, struct db_limits l)
+{
+	if (t_db_fresh(db) == -1 || with_key(*db) == -1)
+		return -1;
+	db_set_limits(*db, &l);
+	return 0;
+}
+
+static void
+send_limit_refuses_and_slides(void)
+{
+	unsigned char		sealed[4] = { 0 };
+	struct db		*db;
+	int64_t			n;
+
+	/* 3 in 600 s, counted in tenths (60 s): the sends at 1000-1019 count in the tenth from 960 */
+	T_CHECK(limited_db(&db, (struct db_limits){ 3, 600, 0 }) == 0);
+	T_CHECK(send_at(db, sealed, 1, 0xaa, 1000, NULL, 0) == 0);
+	T_CHECK(send_at(db, sealed, 2, 0xaa, 1010, NULL, 0) == 0);
+	T_CHECK(send_at(db, sealed, 3, 0xaa, 1019, NULL, 0) == 0);
+	T_CHECK(send_at(db, sealed, 4, 0xaa, 1100, NULL, 0) == DB_LIMITED);
+	T_CHECK(db_app_count(db, &n) == 0 && n == 3);
+	/* the first send again is a replay, not a send: its receipt, even over the limit */
+	T_CHECK(send_at(db, sealed, 1, 0xaa, 1100, NULL, 0) == DB_EXISTS);
+	/* refused sends are not counted; the window passes the tenth from 960 at 1560 */
+	T_CHECK(send_at(db, sealed, 4, 0xaa, 1559, NULL, 0) == DB_LIMITED);
+	T_CHECK(send_at(db, sealed, 4, 0xaa, 1560, NULL, 0) == 0);
+	T_CHECK(send_at(db, sealed, 5, 0xaa, 1561, NULL, 0) == 0);
+	T_CHECK(send_at(db, sealed, 6, 0xaa, 1562, NULL, 0) == 0);
+	T_CHECK(send_at(db, sealed, 7, 0xaa, 1563, NULL, 0) == DB_LIMITED);
+	T_CHECK(db_app_count(db, &n) == 0 && n == 6);
+	db_close(db);
+}
+
+static void
+send_limit_per_sender(void)
+{
+	unsigned char		sealed[4] = { 0 };
+	struct db_store_req	r[3];
+	struct db		*db;
+
+	/* two sends of one sender in one batch: the second meets the first's count */
+	T_CHECK(limited_db(&db, (struct db_limits){ 1, 600, 0 }) == 0);
+	batch_of(r, 3, sealed, 10);
+	memset(r[0].app.sender_key, 1, SEAL_MAC_LEN);
+	memset(r[1].app.sender_key, 1, SEAL_MAC_LEN);
+	memset(r[2].app.sender_key, 2, SEAL_MAC_LEN);
+	T_CHECK(db_app_store_batch(db, r, 3) == 2);
+	T_CHECK(r[0].result == 0 && r[1].result == DB_LIMITED && r[2].result == 0);
+	T_STREQ(r[1].receipt, "0000-0000-0002");	/* a limited request keeps its receipt unused */
+	T_CHECK(db_app_status(db, r[1].receipt, &(struct db_app_status){ 0 }) == DB_NOTFOUND);
+	db_close(db);
+}
+
+static void
+mail_limit_holds_only_the_mail(void)
+{
+	unsigned char		sealed[4] = { 0 };
+	struct db_outbox_item	m = { "arrival", "e2e-open", "sec-a", sealed, 4, 5, NULL };
+	struct db		*db;
+	int64_t			n;
+
+	T_CHECK(limited_db(&db, (struct db_limits){ 0, 600, 2 }) == 0);
+	T_CHECK(send_at(db, sealed, 1, 1, 1000, &m, 0x77) == 0);
+	T_CHECK(send_at(db, sealed, 2, 2, 2000, &m, 0x77) == 0);
+	T_CHECK(send_at(db, sealed, 3, 3, 3000, &m, 0x77) == DB_MAIL_HELD);
+	T_CHECK(db_app_count(db, &n) == 0 && n == 3);
+	T_CHECK(db_outbox_count(db, "pending", &n) == 0 && n == 2);
+	/* another recipient gets its mail; the held one's count frees up a day later */
+	T_CHECK(send_at(db, sealed, 4, 4, 3000, &m, 0x78) == 0);
+	T_CHECK(send_at(db, sealed, 5, 5, 1000 + DB_MAIL_WINDOW + DB_MAIL_WINDOW / 10, &m, 0x77) == 0);
+	T_CHECK(db_outbox_count(db, "pending", &n) == 0 && n == 4);
+	db_close(db);
+}
+
+/* Rows in send_counts, read beside the program's connection. */
+static int
+count_rows(void)
+{
+	sqlite3		*h;
+	sqlite3_stmt	*s;
+	int		 n = -1;
+
+	if (sqlite3_open(path, &h) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(h, "SELECT count(*) FROM send_counts", -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	return n;
+}
+
+static void
+old_counts_purged(void)
+{
+	unsigned char		sealed[4] = { 0 };
+	struct db_outbox_item	m = { "arrival", "e2e-open", "sec-a", sealed, 4, 5, NULL };
+	struct db		*db;
+
+	/* a day after the longest window, the counts of then are gone: the table stays small */
+	T_CHECK(limited_db(&db, (struct db_limits){ 5, 600, 5 }) == 0);
+	T_CHECK(send_at(db, sealed, 1, 1, 1000, &m, 0x77) == 0);
+	T_CHECK(send_at(db, sealed, 2, 2, 1000, NULL, 0) == 0);
+	T_CHECK(count_rows() == 3);
+	T_CHECK(send_at(db, sealed, 3, 3, 1000 + DB_MAIL_WINDOW + 3600, NULL, 0) == 0);
+	T_CHECK(count_rows() == 1);
+	db_close(db);
+}
+
 static void
 status_lookup(void)
 {
@@ -900,6 +1028,10 @@ main(void)
 	T_RUN(batch_failed_request_leaves_others);
 	T_RUN(stale_key_stores_nothing);
 	T_RUN(batch_stale_key_alone_refused);
+	T_RUN(send_limit_refuses_and_slides);
+	T_RUN(send_limit_per_sender);
+	T_RUN(mail_limit_holds_only_the_mail);
+	T_RUN(old_counts_purged);
 	T_RUN(status_lookup);
 	T_RUN(throttle_windows);
 	T_RUN(throttle_window_slides);

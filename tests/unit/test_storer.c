@@ -10,6 +10,7 @@
 
 static const unsigned char sealed[6] = { 1, 2, 3, 0, 5, 6 };
 static char sock_path[160];
+static struct db_limits writer_limits;	/* the writers' (start_writer) */
 
 static void
 sample(struct db_store_req *r, struct db_outbox_item *m, unsigned char tag)
@@ -23,6 +24,8 @@ sample(struct db_store_req *r, struct db_outbox_item *m, unsigned char tag)
 	r->app.sealed_len = sizeof(sealed);
 	memset(r->app.submit_hash, tag, SEAL_MAC_LEN);
 	memset(r->app.inquiry_hash, 7, SEAL_MAC_LEN);
+	memset(r->app.sender_key, 0x51, SEAL_MAC_LEN);
+	memset(r->app.recipient_key, 0x52, SEAL_MAC_LEN);
 	r->app.received_at = 1795000000;
 	snprintf(r->receipt, sizeof(r->receipt), "1234-5678-%04u", tag);
 	if (m != NULL) {
@@ -65,6 +68,8 @@ round_trip_with_mail(void)
 	T_CHECK(d.app.sealed_len == sizeof(sealed) && memcmp(d.app.sealed, sealed, sizeof(sealed)) == 0);
 	T_CHECK(memcmp(d.app.submit_hash, r.app.submit_hash, SEAL_MAC_LEN) == 0);
 	T_CHECK(memcmp(d.app.inquiry_hash, r.app.inquiry_hash, SEAL_MAC_LEN) == 0);
+	T_CHECK(memcmp(d.app.sender_key, r.app.sender_key, SEAL_MAC_LEN) == 0);
+	T_CHECK(memcmp(d.app.recipient_key, r.app.recipient_key, SEAL_MAC_LEN) == 0);
 	T_CHECK(d.app.received_at == 1795000000);
 	T_CHECK(d.mail == &dm);
 	T_STREQ(dm.kind, "arrival");
@@ -128,7 +133,7 @@ bad_version_refused(void)
 	buf_init(&f);
 	sample(&r, NULL, 5);
 	T_CHECK(storer_encode(&r, &f) == 0);
-	f.data[0] = 2;
+	f.data[0] = 1;		/* a worker of before the limits */
 	T_CHECK(storer_decode(f.data, f.len, &d, &dm) == -1);
 	buf_free(&f);
 }
@@ -192,6 +197,7 @@ start_writer(int lfd)
 	if (pid == 0) {
 		if (db_open(path, &db) == -1)
 			_exit(1);
+		db_set_limits(db, &writer_limits);
 		_exit(storer_serve(lfd, db) == 0 ? 0 : 1);
 	}
 	return pid;
@@ -338,6 +344,30 @@ stale_key_answered(void)
 }
 
 static void
+limits_answered(void)
+{
+	struct rig		g;
+	struct db_store_req	r;
+	struct db_outbox_item	m;
+	int64_t			n;
+
+	/* one send per sender and one mail per recipient: the writer counts the keys the workers send */
+	writer_limits = (struct db_limits){ 1, 600, 1 };
+	T_CHECK(rig_up(&g) == 0);
+	writer_limits = (struct db_limits){ 0, 0, 0 };
+	sample(&r, &m, 20);
+	T_CHECK(storer_store(&g.cl, &r) == 0 && r.result == 0);
+	sample(&r, NULL, 21);
+	T_CHECK(storer_store(&g.cl, &r) == 0 && r.result == DB_LIMITED);
+	sample(&r, &m, 22);
+	memset(r.app.sender_key, 0x61, SEAL_MAC_LEN);
+	T_CHECK(storer_store(&g.cl, &r) == 0 && r.result == DB_MAIL_HELD);
+	T_STREQ(r.receipt, "1234-5678-0022");
+	rig_down(&g);
+	T_CHECK(count_apps(&n) == 0 && n == 2);
+}
+
+static void
 writer_restart_is_survived(void)
 {
 	struct rig		g;
@@ -405,6 +435,7 @@ main(void)
 	T_RUN(many_clients_all_stored);
 	T_RUN(replay_gets_first_receipt);
 	T_RUN(stale_key_answered);
+	T_RUN(limits_answered);
 	T_RUN(writer_restart_is_survived);
 	T_RUN(no_writer_gives_up);
 	T_RUN(broken_frame_drops_only_that_client);
