@@ -49,6 +49,7 @@
 #include "tmpl.h"
 #include "prefork.h"
 #include "web.h"
+#include "workflow.h"
 
 #define MAX_BODY	(64 * 1024)
 #define MAX_PAIRS	256
@@ -1122,20 +1123,13 @@ status_throttled(struct ctx *c, const char *receipt, struct guess_keys *k)
 	    "しばらく時間をおいてから、もう一度お試しください。") == 0 ? 1 : -1;
 }
 
+/* What the resident reads for a stored status; 確認中 for a code this program does not know. */
 static const char *
-status_label(const char *s)
+status_label(const char *code)
 {
-	if (strcmp(s, "received") == 0)
-		return "到達（担当課の確認待ち）";
-	if (strcmp(s, "accepted") == 0)
-		return "受付（担当課で受け付けました）";
-	if (strcmp(s, "done") == 0)
-		return "完了";
-	if (strcmp(s, "returned") == 0)
-		return "差戻し（担当課からの連絡をご確認ください）";
-	if (strcmp(s, "withdrawn") == 0)
-		return "取下げ";
-	return "確認中";
+	enum wf_status s;
+
+	return wf_status_parse(code, &s) == 0 ? wf_resident_label(s) : "確認中";
 }
 
 static int

@@ -46,6 +46,7 @@
 #include "slots.h"
 #include "tmpl.h"
 #include "web.h"
+#include "workflow.h"
 
 #define MAX_BODY	(32 * 1024)
 #define MAX_PAIRS	64
@@ -120,19 +121,6 @@ static const struct kv_decl body_keys[B__COUNT] = {
 	[B_ZIP_PASSWORD] = { "zip_password", CUSTODY_PASSWORD_MAX, 1, NULL },
 };
 
-/* The statuses in workflow order; their Japanese labels come from export_status_label(). */
-static const char *const statuses[] = { "received", "accepted", "done", "returned", "withdrawn" };
-#define NSTATUS (sizeof(statuses) / sizeof(statuses[0]))
-
-/* The workflow: which status may follow which. */
-static const struct transition {
-	const char *from, *to;
-} transitions[] = {
-	{ "received", "accepted" }, { "received", "returned" }, { "received", "withdrawn" },
-	{ "accepted", "done" }, { "accepted", "returned" }, { "accepted", "withdrawn" },
-	{ "returned", "received" }, { "returned", "withdrawn" },
-};
-
 /* Process-wide state: read-only while a request runs, replaced on reload. */
 struct app {
 	const char	*data_dir;
@@ -164,6 +152,7 @@ struct ctx {
 	int			 member;		/* a valid session */
 	int			 expired;		/* a session cookie that no longer works */
 	struct db_staff		 staff;
+	enum wf_role		 role;			/* staff.role, parsed */
 	char			 session[64];		/* the cookie's token, needed to open the session's keys */
 	unsigned char		 session_hash[SEAL_MAC_LEN];
 	char			 sections[MAX_SECTIONS][64];	/* sections whose keys the session holds */
@@ -198,31 +187,22 @@ valid_login(const char *v, size_t len)
 	return 1;
 }
 
-static const char *
-status_label(const char *value)
-{
-	return export_status_label(value);
-}
-
+/* Is code a status staff may filter by? */
 static int
-transition_ok(const char *from, const char *to)
+status_offered(const char *code)
 {
-	size_t i;
+	enum wf_status s;
 
-	for (i = 0; i < sizeof(transitions) / sizeof(transitions[0]); i++)
-		if (strcmp(transitions[i].from, from) == 0 && strcmp(transitions[i].to, to) == 0)
-			return 1;
-	return 0;
+	return wf_status_parse(code, &s) == 0 && wf_status_offered(s);
 }
 
+/* The staff label of a stored status; the code itself when it names none. */
 static const char *
-role_label(const char *role)
+status_text(const char *code)
 {
-	if (strcmp(role, "admin") == 0)
-		return "管理者";
-	if (strcmp(role, "auditor") == 0)
-		return "監査担当";
-	return "職員";
+	const char *label = wf_staff_label_of(code);
+
+	return label != NULL ? label : code;
 }
 
 static const char *
@@ -336,8 +316,8 @@ member_vars(struct ctx *c, const char *title)
 {
 	return tvars_set(c->w.vars, "title", title) == 0 && web_csrf_vars(&c->w) == 0 &&
 	    (!c->member || (tvars_set(c->w.vars, "user", c->staff.login) == 0 &&
-	    tvars_set(c->w.vars, "role_label", role_label(c->staff.role)) == 0 &&
-	    (strcmp(c->staff.role, "auditor") != 0 || tvars_set(c->w.vars, "is_auditor", "1") == 0))) ? 0 : -1;
+	    tvars_set(c->w.vars, "role_label", wf_role_label(c->role)) == 0 &&
+	    (c->role != WF_ROLE_AUDITOR || tvars_set(c->w.vars, "is_auditor", "1") == 0))) ? 0 : -1;
 }
 
 /* 前のページ / 次のページ links, only when there is more than one page. */
@@ -417,7 +397,8 @@ authenticate(struct ctx *c)
 		c->expired = 1;
 		return 0;
 	}
-	if (rc != 0 || db_staff_by_id(c->app->db, s.staff_id, &c->staff) != 0)
+	if (rc != 0 || db_staff_by_id(c->app->db, s.staff_id, &c->staff) != 0 ||
+	    wf_role_parse(c->staff.role, &c->role) == -1)
 		return -1;
 	memcpy(c->session, v->p, v->len + 1);
 	c->member = 1;
@@ -596,19 +577,18 @@ page_logout(struct ctx *c)
 /* ---- home: the member's procedures with counts per status ---- */
 
 struct counts {
-	int64_t	n[NSTATUS];
+	int64_t	n[WF__STATUSES];
 	int64_t	total;
 };
 
 static int
-add_count(const char *status, int64_t n, void *arg)
+add_count(const char *code, int64_t n, void *arg)
 {
 	struct counts	*k = arg;
-	size_t		 i;
+	enum wf_status	 s;
 
-	for (i = 0; i < NSTATUS; i++)
-		if (strcmp(statuses[i], status) == 0)
-			k->n[i] = n;
+	if (wf_status_parse(code, &s) == 0)
+		k->n[s] = n;
 	k->total += n;
 	return 0;
 }
@@ -619,7 +599,7 @@ home_row(struct ctx *c, const struct procedure *p)
 	struct tvars	*row;
 	struct counts	 k;
 	char		 name[256];
-	size_t		 i;
+	enum wf_status	 s;
 
 	memset(&k, 0, sizeof(k));
 	if (db_app_status_counts(c->app->db, p->id, p->section, add_count, &k) == -1 ||
@@ -628,11 +608,13 @@ home_row(struct ctx *c, const struct procedure *p)
 	tvars_set(row, "id", p->id);
 	tvars_set(row, "title", p->title);
 	tvars_set(row, "section", section_name(c, p->section, name, sizeof(name)));
-	for (i = 0; i < NSTATUS; i++) {
+	for (s = 0; s < WF__STATUSES; s++) {
 		char key[32];
 
-		snprintf(key, sizeof(key), "n_%s", statuses[i]);
-		tvars_setf(row, key, "%lld", (long long)k.n[i]);
+		if (!wf_status_offered(s))
+			continue;
+		snprintf(key, sizeof(key), "n_%s", wf_status_code(s));
+		tvars_setf(row, key, "%lld", (long long)k.n[s]);
 	}
 	return tvars_setf(row, "n_total", "%lld", (long long)k.total);
 }
@@ -650,7 +632,7 @@ page_home(struct ctx *c)
 		if (holds_section(c, p->section) && home_row(c, p) == -1)
 			goto fail;
 	}
-	if (c->nsections == 0 && strcmp(c->staff.role, "auditor") != 0)
+	if (c->nsections == 0 && c->role != WF_ROLE_AUDITOR)
 		tvars_set(c->w.vars, "no_grant", "1");
 	(void)web_render(&c->w, "staff_home.html");
 	return;
@@ -736,7 +718,7 @@ read_filter(struct ctx *c, struct filter *f)
 	f->page = *qget(c, Q_PAGE) != '\0' ? strtoll(qget(c, Q_PAGE), NULL, 10) : 1;
 	if (f->page < 1)
 		f->page = 1;
-	if (*f->status != '\0' && status_label(f->status) == NULL)
+	if (*f->status != '\0' && !status_offered(f->status))
 		f->error = "状態の指定が正しくありません。";
 	if (*from != '\0' && jn_date_parse(from, &d) == 0)
 		f->from = jst_time(d.y, d.m, d.d, 0, 0);
@@ -803,7 +785,7 @@ list_row(const struct db_app_row *r, void *arg)
 	if (row == NULL || jst_format_numeric(r->received_at, &when) == -1)
 		return -1;
 	rc = tvars_set(row, "receipt", r->receipt) == 0 && tvars_set(row, "received", buf_cstr(&when)) == 0 &&
-	    tvars_set(row, "status", status_label(r->status) ? status_label(r->status) : r->status) == 0 &&
+	    tvars_set(row, "status", status_text(r->status)) == 0 &&
 	    list_cells(a, row, r) == 0 ? 0 : -1;
 	buf_free(&when);
 	return rc;
@@ -812,8 +794,9 @@ list_row(const struct db_app_row *r, void *arg)
 static int
 list_vars(struct ctx *c, const struct procedure *p, const struct filter *f, int64_t total)
 {
-	char	name[256];
-	size_t	i;
+	char		name[256];
+	size_t		i;
+	enum wf_status	s;
 
 	tvars_set(c->w.vars, "proc_id", p->id);
 	tvars_set(c->w.vars, "proc_title", p->title);
@@ -822,15 +805,17 @@ list_vars(struct ctx *c, const struct procedure *p, const struct filter *f, int6
 	tvars_set(c->w.vars, "to", qget(c, Q_TO));
 	tvars_set(c->w.vars, "filter_query", buf_cstr(&f->query));
 	tvars_setf(c->w.vars, "count_text", "%lld件", (long long)total);
-	for (i = 0; i < NSTATUS; i++) {
-		struct tvars *s = tvars_add(c->w.vars, "statuses");
+	for (s = 0; s < WF__STATUSES; s++) {
+		struct tvars *v;
 
-		if (s == NULL)
+		if (!wf_status_offered(s))
+			continue;
+		if ((v = tvars_add(c->w.vars, "statuses")) == NULL)
 			return -1;
-		tvars_set(s, "value", statuses[i]);
-		tvars_set(s, "label", status_label(statuses[i]));
-		if (strcmp(statuses[i], f->status) == 0)
-			tvars_set(s, "selected", "1");
+		tvars_set(v, "value", wf_status_code(s));
+		tvars_set(v, "label", wf_staff_label(s));
+		if (strcmp(wf_status_code(s), f->status) == 0)
+			tvars_set(v, "selected", "1");
 	}
 	for (i = 0; i < p->nfields; i++) {
 		struct tvars *col;
@@ -1185,25 +1170,12 @@ event_row(const struct db_event *ev, void *arg)
 	if (strcmp(ev->from_status, ev->to_status) == 0)
 		tvars_set(row, "change", "―");
 	else
-		tvars_setf(row, "change", "%s → %s", status_label(ev->from_status) ? status_label(ev->from_status) :
-		    ev->from_status, status_label(ev->to_status) ? status_label(ev->to_status) : ev->to_status);
+		tvars_setf(row, "change", "%s → %s", status_text(ev->from_status), status_text(ev->to_status));
 	rc = tvars_set(row, "note", buf_cstr(&note));
 done:
 	buf_free(&when);
 	buf_wipe(&note);
 	return rc;
-}
-
-static const char *
-mail_kind_label(const char *kind)
-{
-	if (strcmp(kind, "arrival") == 0)
-		return "申請到達メール";
-	if (strcmp(kind, "acceptance") == 0)
-		return "受付完了メール";
-	if (strcmp(kind, "return") == 0)
-		return "差戻しのお知らせ";
-	return kind;
 }
 
 static int
@@ -1216,7 +1188,7 @@ mail_row(struct ctx *c, const char *kind, const char *state, time_t at, int atte
 	buf_init(&when);
 	if (row == NULL || jst_format_numeric(at, &when) == -1)
 		return -1;
-	tvars_set(row, "kind", mail_kind_label(kind));
+	tvars_set(row, "kind", wf_mail_label(kind));
 	tvars_set(row, "state", state);
 	tvars_set(row, "at", buf_cstr(&when));
 	tvars_setf(row, "attempts", "%d", attempts);
@@ -1244,20 +1216,34 @@ delivered_mail(int64_t outbox_id, const char *kind, time_t at, int attempts, voi
 	return mail_row(arg, kind, "送信済み", at, attempts, "");
 }
 
-static int
-next_vars(struct ctx *c, const char *status)
+/* The change from one stored status to another, when staff may make it; NULL otherwise. */
+static const struct wf_transition *
+transition(const char *from, const char *to)
 {
-	size_t i;
+	enum wf_status f, t;
 
-	for (i = 0; i < sizeof(transitions) / sizeof(transitions[0]); i++) {
-		struct tvars *n;
+	return wf_status_parse(from, &f) == 0 && wf_status_parse(to, &t) == 0 ? wf_transition(f, t) : NULL;
+}
 
-		if (strcmp(transitions[i].from, status) != 0)
+/* The changes staff may make from the application's status, in the workflow's order. */
+static int
+next_vars(struct ctx *c, const char *code)
+{
+	const struct wf_transition	*t;
+	enum wf_status			 from;
+	size_t				 i, n;
+
+	if (wf_status_parse(code, &from) == -1)
+		return 0;
+	for (t = wf_transitions(&n), i = 0; i < n; i++) {
+		struct tvars *v;
+
+		if (t[i].from != from)
 			continue;
-		if ((n = tvars_add(c->w.vars, "next")) == NULL)
+		if ((v = tvars_add(c->w.vars, "next")) == NULL)
 			return -1;
-		tvars_set(n, "value", transitions[i].to);
-		tvars_set(n, "label", status_label(transitions[i].to));
+		tvars_set(v, "value", wf_status_code(t[i].to));
+		tvars_set(v, "label", wf_staff_label(t[i].to));
 	}
 	return 0;
 }
@@ -1283,7 +1269,7 @@ show_app(struct ctx *c, struct app_view *v, int status, const char *error)
 	c->w.req.status = status;
 	tvars_set(c->w.vars, "receipt", v->receipt);
 	tvars_set(c->w.vars, "received", buf_cstr(&when));
-	tvars_set(c->w.vars, "status", status_label(v->row.status) ? status_label(v->row.status) : v->row.status);
+	tvars_set(c->w.vars, "status", status_text(v->row.status));
 	tvars_set(c->w.vars, "status_value", v->row.status);
 	tvars_set(c->w.vars, "section", section_name(c, v->row.section_id, name, sizeof(name)));
 	tvars_set(c->w.vars, "proc_id", v->row.procedure_id);
@@ -1322,17 +1308,6 @@ seal_note(struct ctx *c, const char *section, const char *note, char key_id[SEAL
 	    seal_box(pk, note, strlen(note), out) == 0 ? 0 : -1;
 }
 
-/* The mail a status change sends the resident: 受付完了メール on 受付, the return notice on 差戻し. */
-static const char *
-mail_kind_for(const char *to_status)
-{
-	if (strcmp(to_status, "accepted") == 0)
-		return "acceptance";
-	if (strcmp(to_status, "returned") == 0)
-		return "return";
-	return NULL;
-}
-
 /* Compose the change's mail from the opened application; MAIL_NONE when none is due. */
 static int
 status_mail(struct ctx *c, const struct app_view *v, const char *kind, struct db_outbox_item *m)
@@ -1363,6 +1338,7 @@ change_app(struct ctx *c, struct app_view *v)
 	struct db_event	 ev;
 	struct db_outbox_item mail;
 	struct buf	 sealed;
+	const struct wf_transition *t = NULL;
 	int		 rc;
 
 	buf_init(&sealed);
@@ -1371,7 +1347,7 @@ change_app(struct ctx *c, struct app_view *v)
 		show_app(c, v, 409, "この申請は、画面を開いた後にほかの職員が状態を変更しました。内容を確認してから、もう一度操作してください。");
 		goto done;
 	}
-	if (strcmp(from, to) != 0 && !transition_ok(from, to)) {
+	if (strcmp(from, to) != 0 && (t = transition(from, to)) == NULL) {
 		show_app(c, v, 400, "その状態には変更できません。");
 		goto done;
 	}
@@ -1397,7 +1373,7 @@ change_app(struct ctx *c, struct app_view *v)
 		ev.note_sealed = sealed.data;
 		ev.note_len = sealed.len;
 	}
-	if (strcmp(from, to) != 0 && (rc = status_mail(c, v, mail_kind_for(to), &mail)) != MAIL_NONE) {
+	if (t != NULL && (rc = status_mail(c, v, t->mail, &mail)) != MAIL_NONE) {
 		if (rc == -1)
 			goto fail;
 		ev.mail = &mail;

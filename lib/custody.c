@@ -8,6 +8,7 @@
 #include <unistr.h>
 
 #include "log.h"
+#include "workflow.h"
 
 /* Argon2id cost for staff passwords: libsodium's "interactive" level (64 MiB, 2 passes). */
 #define PW_OPS	crypto_pwhash_OPSLIMIT_INTERACTIVE
@@ -94,7 +95,9 @@ custody_login_ok(const char *login)
 int
 custody_role_ok(const char *role)
 {
-	return strcmp(role, "staff") == 0 || strcmp(role, "admin") == 0 || strcmp(role, "auditor") == 0;
+	enum wf_role r;
+
+	return wf_role_parse(role, &r) == 0;
 }
 
 void
