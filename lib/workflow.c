@@ -2,23 +2,31 @@
 
 #include <string.h>
 
+/* The codes as stored: applications.status, app_events, staff.role. */
+static const char *const status_codes[WF__STATUSES] = {
+	[WF_RECEIVED] = "received", [WF_ACCEPTED] = "accepted", [WF_DONE] = "done",
+	[WF_RETURNED] = "returned", [WF_WITHDRAWN] = "withdrawn", [WF_WON] = "won", [WF_LOST] = "lost",
+	[WF_RESERVE] = "reserve", [WF_WAITLISTED] = "waitlisted",
+};
+static const char *const role_codes[WF__ROLES] = {
+	[WF_ROLE_NONE] = "", [WF_ROLE_STAFF] = "staff", [WF_ROLE_ADMIN] = "admin", [WF_ROLE_AUDITOR] = "auditor",
+};
+
 static const struct {
-	const char	*code;
 	const char	*staff;
 	const char	*resident;
 	int		 offered;
 	int		 numbered;
 } statuses[WF__STATUSES] = {
-	[WF_RECEIVED] = { "received", "到達", "到達（担当課の確認待ち）", 1, 0 },
-	[WF_ACCEPTED] = { "accepted", "受付", "受付（担当課で受け付けました）", 1, 0 },
-	[WF_DONE] = { "done", "完了", "完了", 1, 0 },
-	[WF_RETURNED] = { "returned", "差戻し", "差戻し（担当課からの連絡をご確認ください）", 1, 0 },
-	[WF_WITHDRAWN] = { "withdrawn", "取下げ", "取下げ", 1, 0 },
-	[WF_WON] = { "won", "当選", "当選（担当課からの案内をご確認ください）", 0, 0 },
-	[WF_LOST] = { "lost", "落選", "落選（抽選の結果、ご希望に添えませんでした）", 0, 0 },
-	[WF_RESERVE] = { "reserve", "補欠", "補欠（繰り上がった場合は担当課から連絡します）", 0, 1 },
-	[WF_WAITLISTED] = { "waitlisted", "キャンセル待ち",
-	    "キャンセル待ち（空きが出た場合は担当課から連絡します）", 0, 0 },
+	[WF_RECEIVED] = { "到達", "到達（担当課の確認待ち）", 1, 0 },
+	[WF_ACCEPTED] = { "受付", "受付（担当課で受け付けました）", 1, 0 },
+	[WF_DONE] = { "完了", "完了", 1, 0 },
+	[WF_RETURNED] = { "差戻し", "差戻し（担当課からの連絡をご確認ください）", 1, 0 },
+	[WF_WITHDRAWN] = { "取下げ", "取下げ", 1, 0 },
+	[WF_WON] = { "当選", "当選（担当課からの案内をご確認ください）", 0, 0 },
+	[WF_LOST] = { "落選", "落選（抽選の結果、ご希望に添えませんでした）", 0, 0 },
+	[WF_RESERVE] = { "補欠", "補欠（繰り上がった場合は担当課から連絡します）", 0, 1 },
+	[WF_WAITLISTED] = { "キャンセル待ち", "キャンセル待ち（空きが出た場合は担当課から連絡します）", 0, 0 },
 };
 
 /* 受付 and 差戻し tell the resident by mail; 到達's mail goes with the application itself. */
@@ -30,32 +38,37 @@ static const struct wf_transition transitions[] = {
 	{ WF_RETURNED, WF_RECEIVED, NULL }, { WF_RETURNED, WF_WITHDRAWN, NULL },
 };
 
-static const struct {
-	const char *code, *label;
-} roles[WF__ROLES] = {
-	[WF_ROLE_NONE] = { "", "" },
-	[WF_ROLE_STAFF] = { "staff", "職員" },
-	[WF_ROLE_ADMIN] = { "admin", "管理者" },
-	[WF_ROLE_AUDITOR] = { "auditor", "監査担当" },
+static const char *const role_labels[WF__ROLES] = {
+	[WF_ROLE_NONE] = "", [WF_ROLE_STAFF] = "職員", [WF_ROLE_ADMIN] = "管理者", [WF_ROLE_AUDITOR] = "監査担当",
 };
+
+/* The index of code in codes[from, n), or -1. */
+static int
+code_index(const char *const codes[], size_t from, size_t n, const char *code)
+{
+	size_t i;
+
+	for (i = from; i < n; i++)
+		if (strcmp(codes[i], code) == 0)
+			return (int)i;
+	return -1;
+}
 
 const char *
 wf_status_code(enum wf_status s)
 {
-	return statuses[s].code;
+	return status_codes[s];
 }
 
 int
 wf_status_parse(const char *code, enum wf_status *out)
 {
-	size_t i;
+	int i = code_index(status_codes, 0, WF__STATUSES, code);
 
-	for (i = 0; i < WF__STATUSES; i++)
-		if (strcmp(statuses[i].code, code) == 0) {
-			*out = (enum wf_status)i;
-			return 0;
-		}
-	return -1;
+	if (i == -1)
+		return -1;
+	*out = (enum wf_status)i;
+	return 0;
 }
 
 int
@@ -117,26 +130,24 @@ wf_transition(enum wf_status from, enum wf_status to)
 const char *
 wf_role_code(enum wf_role r)
 {
-	return roles[r].code;
+	return role_codes[r];
 }
 
 int
 wf_role_parse(const char *code, enum wf_role *out)
 {
-	size_t i;
+	int i = code_index(role_codes, WF_ROLE_NONE + 1, WF__ROLES, code);	/* "" is nobody's role */
 
-	for (i = WF_ROLE_NONE + 1; i < WF__ROLES; i++)
-		if (strcmp(roles[i].code, code) == 0) {
-			*out = (enum wf_role)i;
-			return 0;
-		}
-	return -1;
+	if (i == -1)
+		return -1;
+	*out = (enum wf_role)i;
+	return 0;
 }
 
 const char *
 wf_role_label(enum wf_role r)
 {
-	return roles[r].label;
+	return role_labels[r];
 }
 
 int
