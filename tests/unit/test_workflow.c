@@ -1,6 +1,9 @@
-/* Unit tests for lib/workflow.c. */
+/* Unit tests for lib/workflow.c, and the schema's CHECK on applications.status that mirrors it. */
+#include <sqlite3.h>
+
 #include "workflow.h"
 #include "t.h"
+#include "t_db.h"
 
 static void
 codes_round_trip(void)
@@ -100,9 +103,93 @@ roles_meet_needs(void)
 	T_CHECK(!wf_role_meets(WF_ROLE_STAFF, WF_NEED_ADMIN) && wf_role_meets(WF_ROLE_ADMIN, WF_NEED_ADMIN));
 }
 
+/* ---- the schema ---- */
+
+static const char one_app[] =
+	"INSERT INTO sections (id, name, created_at) VALUES ('sec-a', 'テスト課', 1);"
+	"INSERT INTO section_keys VALUES ('0123456789abcdef', 'sec-a', zeroblob(32), zeroblob(72), 1);"
+	"INSERT INTO applications (receipt, procedure_id, section_id, form_hash, key_id, sealed, submit_hash,"
+	"  inquiry_hash, received_at, updated_at) VALUES ('1234-5678-9012', 'p', 'sec-a', '00',"
+	"  '0123456789abcdef', x'00', x'01', x'02', 1, 1);";
+
+/* The scratch database with one application in it, open with sqlite3 itself. */
+static int
+raw_db(sqlite3 **h)
+{
+	struct db *db;
+
+	if (t_db_fresh(&db) == -1)
+		return -1;
+	db_close(db);
+	if (sqlite3_open(path, h) != SQLITE_OK)
+		return -1;
+	return sqlite3_exec(*h, one_app, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+static int
+set_status(sqlite3 *h, const char *code)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof(sql), "UPDATE applications SET status = '%s'", code);
+	return sqlite3_exec(h, sql, NULL, NULL, NULL);
+}
+
+static void
+schema_takes_every_status(void)
+{
+	sqlite3		*h;
+	enum wf_status	 s;
+
+	T_CHECK(raw_db(&h) == 0);
+	for (s = 0; s < WF__STATUSES; s++)
+		T_CHECK(set_status(h, wf_status_code(s)) == SQLITE_OK);
+	sqlite3_close(h);
+}
+
+static void
+schema_refuses_other_statuses(void)
+{
+	sqlite3 *h;
+
+	T_CHECK(raw_db(&h) == 0);
+	T_CHECK(set_status(h, "bogus") == SQLITE_CONSTRAINT);
+	T_CHECK(set_status(h, "Received") == SQLITE_CONSTRAINT);
+	T_CHECK(set_status(h, "") == SQLITE_CONSTRAINT);
+	T_CHECK(sqlite3_exec(h, "INSERT INTO applications (receipt, procedure_id, section_id, form_hash, key_id,"
+	    " sealed, submit_hash, inquiry_hash, status, received_at, updated_at) VALUES ('1234-5678-9013', 'p',"
+	    " 'sec-a', '00', '0123456789abcdef', x'00', x'03', x'02', 'bogus', 1, 1)", NULL, NULL, NULL) ==
+	    SQLITE_CONSTRAINT);
+	sqlite3_close(h);
+}
+
+/* A database of schema 4 migrates when its rows hold statuses, and is refused when one does not. */
+static void
+migration_checks_existing_rows(void)
+{
+	struct db	*db;
+	sqlite3		*h;
+
+	T_CHECK(raw_db(&h) == 0);
+	T_CHECK(sqlite3_exec(h, "DROP TRIGGER applications_status_insert; DROP TRIGGER applications_status_update;"
+	    "UPDATE applications SET status = 'bogus'; PRAGMA user_version = 4;", NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(h);
+	T_CHECK(db_open(path, &db) == -1);
+	T_CHECK(sqlite3_open(path, &h) == SQLITE_OK);
+	T_CHECK(sqlite3_exec(h, "UPDATE applications SET status = 'accepted'", NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(h);
+	T_CHECK(db_open(path, &db) == 0 && db_schema_version(db) == DB_SCHEMA_VERSION);
+	db_close(db);
+	T_CHECK(sqlite3_open(path, &h) == SQLITE_OK);
+	T_CHECK(set_status(h, "bogus") == SQLITE_CONSTRAINT);
+	sqlite3_close(h);
+}
+
 int
 main(void)
 {
+	if (t_db_setup() == -1)
+		return 1;
 	T_RUN(codes_round_trip);
 	T_RUN(unknown_codes_refused);
 	T_RUN(labels_as_staff_and_residents_read_them);
@@ -110,5 +197,8 @@ main(void)
 	T_RUN(transitions_and_their_mails);
 	T_RUN(reserved_statuses_unreachable);
 	T_RUN(roles_meet_needs);
-	return T_DONE();
+	T_RUN(schema_takes_every_status);
+	T_RUN(schema_refuses_other_statuses);
+	T_RUN(migration_checks_existing_rows);
+	return t_db_teardown(T_DONE());
 }
