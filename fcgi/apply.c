@@ -33,6 +33,7 @@
 
 #include "answers.h"
 #include "buf.h"
+#include "confirm.h"
 #include "db.h"
 #include "esc.h"
 #include "formdef.h"
@@ -53,10 +54,6 @@
 
 #define MAX_BODY	(64 * 1024)
 #define MAX_PAIRS	256
-#define CONFIRM_TTL	(3 * 60 * 60)	/* a confirmation page stays sendable this long */
-#define NONCE_LEN	16
-#define STAMP_LEN	(NONCE_LEN + 8)	/* a token's nonce and expiry */
-#define INQUIRY_LEN	10
 #define MAX_SECTIONS	64
 
 /* Limits on residents' sends (db_set_limits); the options override them (scripts/run.sh). */
@@ -589,63 +586,14 @@ done:
 	buf_free(&tok);
 }
 
-/*
- * token = nonce || expiry || MAC(procedure, definition hash, CSRF cookie,
- * nonce, expiry, answers).  The cookie binds the page to the browser it was
- * shown in: copied into another browser (another cookie, and the CSRF token
- * that goes with it), it cannot be sent.
- */
-static int
-confirm_mac(const struct ctx *c, const unsigned char stamp[STAMP_LEN], const struct buf *json,
-    unsigned char mac[SEAL_MAC_LEN])
-{
-	struct buf	 m;
-	int		 rc;
-
-	buf_init(&m);
-	buf_puts(&m, c->proc->id);
-	buf_putc(&m, 0);
-	buf_puts(&m, c->proc->hash);
-	buf_putc(&m, 0);
-	buf_puts(&m, c->w.csrf_cookie);
-	buf_putc(&m, 0);
-	buf_put(&m, stamp, STAMP_LEN);
-	buf_put(&m, json->data, json->len);
-	rc = m.oom ? -1 : seal_mac(c->app->mac_key, "confirm", m.data, m.len, mac);
-	buf_wipe(&m);
-	return rc;
-}
-
+/* What this procedure's confirmation tokens are bound to in this browser (confirm.h). */
 static void
-put_be64(unsigned char *p, uint64_t v)
+confirm_bind(const struct ctx *c, struct confirm_bind *b)
 {
-	int i;
-
-	for (i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (unsigned char)(v & 0xff);
-}
-
-static uint64_t
-get_be64(const unsigned char *p)
-{
-	uint64_t	v = 0;
-	int		i;
-
-	for (i = 0; i < 8; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
-
-static int
-confirm_token(const struct ctx *c, const struct buf *json, struct buf *out)
-{
-	unsigned char raw[STAMP_LEN + SEAL_MAC_LEN];
-
-	seal_random(raw, NONCE_LEN);
-	put_be64(raw + NONCE_LEN, (uint64_t)(c->w.now + CONFIRM_TTL));
-	if (confirm_mac(c, raw, json, raw + STAMP_LEN) == -1)
-		return -1;
-	return seal_b64url(raw, sizeof(raw), out);
+	b->key = c->app->mac_key;
+	b->procedure = c->proc->id;
+	b->form_hash = c->proc->hash;
+	b->browser = c->w.csrf_cookie;
 }
 
 /* Hidden copies of the normalised answers, so "send" and "back" need no server-side draft. */
@@ -677,16 +625,18 @@ static void
 show_confirm(struct ctx *c, const struct answers *as)
 {
 	struct buf	 json, tok, disp;
+	struct confirm_bind b;
 	size_t		 i;
 	int		 rc = 0;
 
+	confirm_bind(c, &b);
 	buf_init(&json);
 	buf_init(&tok);
 	buf_init(&disp);
 	rc |= tvars_setf(c->w.vars, "title", "入力内容の確認（%s）", c->proc->title);
 	rc |= proc_vars(c);
 	rc |= answers_json(as, &json);
-	rc |= confirm_token(c, &json, &tok);
+	rc |= confirm_token(&b, c->w.now, &json, &tok);
 	rc |= tvars_set(c->w.vars, "token", buf_cstr(&tok));
 	for (i = 0; i < as->n && rc == 0; i++) {
 		const struct answer	*a = &as->a[i];
@@ -713,48 +663,6 @@ show_confirm(struct ctx *c, const struct answers *as)
 		return;
 	}
 	(void)render(c, "confirm.html");
-}
-
-/* The inquiry key is derived from the confirmation nonce, so a replayed send shows the same key. */
-static void
-inquiry_key(const struct ctx *c, const unsigned char nonce[NONCE_LEN], char out[INQUIRY_LEN + 1])
-{
-	static const char alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-	unsigned char	 mac[SEAL_MAC_LEN];
-	size_t		 i;
-
-	(void)seal_mac(c->app->mac_key, "inquiry", nonce, NONCE_LEN, mac);
-	for (i = 0; i < INQUIRY_LEN; i++)
-		out[i] = alphabet[mac[i] & 31];
-	out[INQUIRY_LEN] = '\0';
-	sodium_memzero(mac, sizeof(mac));
-}
-
-static int
-inquiry_hash(const struct ctx *c, const char *key, unsigned char out[SEAL_MAC_LEN])
-{
-	return seal_mac(c->app->mac_key, "inquiry-hash", key, strlen(key), out);
-}
-
-/*
- * The key that makes a send exactly-once (UNIQUE in the database): the
- * confirmation's expiry as it is in the token (big-endian seconds), then 24
- * bytes of a MAC of its nonce and expiry.  The same confirmation sent again
- * gives the same key.  Keys follow the order confirmations were made, so the
- * entries of one commit land on the index's last pages; with a wholly random
- * key each application wrote a page of its own to the WAL and again at the
- * checkpoint (make bench: durable submits +9%, see README).
- */
-static int
-submit_key(const struct ctx *c, const unsigned char stamp[STAMP_LEN], unsigned char out[SEAL_MAC_LEN])
-{
-	unsigned char	 mac[SEAL_MAC_LEN];
-
-	if (seal_mac(c->app->mac_key, "submit", stamp, STAMP_LEN, mac) == -1)
-		return -1;
-	memcpy(out, stamp + NONCE_LEN, 8);
-	memcpy(out + 8, mac, SEAL_MAC_LEN - 8);
-	return 0;
 }
 
 /* The sealed record: answers plus what binds them to their clear metadata. */
@@ -795,23 +703,6 @@ show_done(struct ctx *c, const char *receipt, const char *inquiry, time_t receiv
 		return;
 	}
 	(void)render(c, "done.html");
-}
-
-static int
-token_check(const struct ctx *c, const struct buf *json, unsigned char stamp[STAMP_LEN])
-{
-	const struct kv_value	*t = kv_get(&c->form, K_TOKEN);
-	unsigned char		 raw[STAMP_LEN + SEAL_MAC_LEN], want[SEAL_MAC_LEN];
-	int			 ok;
-
-	if (t == NULL || seal_b64url_decode(t->p, t->len, raw, sizeof(raw)) != (int)sizeof(raw))
-		return -1;
-	if (confirm_mac(c, raw, json, want) == -1)
-		return -1;
-	ok = sodium_memcmp(want, raw + STAMP_LEN, SEAL_MAC_LEN) == 0 &&
-	    get_be64(raw + NONCE_LEN) >= (uint64_t)c->w.now;
-	memcpy(stamp, raw, STAMP_LEN);
-	return ok ? 0 : -1;
 }
 
 struct arrival {
@@ -977,35 +868,37 @@ send_application(struct ctx *c, const struct answers *as)
 {
 	struct db_app	 app;
 	struct buf	 json, payload;
-	unsigned char	 stamp[STAMP_LEN];
-	char		 receipt[DB_RECEIPT_LEN + 1], inquiry[INQUIRY_LEN + 1];
+	unsigned char	 stamp[CONFIRM_STAMP_LEN];
+	char		 receipt[DB_RECEIPT_LEN + 1], inquiry[CONFIRM_INQUIRY_LEN + 1];
 	struct db_app_status st;
 	struct arrival	 arrival = { c, as };
+	struct confirm_bind b;
+	const struct kv_value *token = kv_get(&c->form, K_TOKEN);
 	int		 rc;
 
+	confirm_bind(c, &b);
 	buf_init(&json);
 	buf_init(&payload);
 	memset(&app, 0, sizeof(app));
 	if (answers_json(as, &json) == -1)
 		goto fail;
-	if (token_check(c, &json, stamp) == -1) {
+	if (confirm_check(&b, c->w.now, token ? token->p : NULL, token ? token->len : 0, &json, stamp) == -1) {
 		error_page(c, 400, "この確認画面からは送信できません",
 		    "確認画面の有効期限（3時間）が切れたか、手続きの内容が更新されたか、"
 		    "確認画面を表示したものとは別のブラウザから送信されました。"
 		    "お手数ですが、このブラウザでもう一度入力してください。");
 		goto done;
 	}
-	if (sealed_payload(c, &json, &payload) == -1)
+	if (sealed_payload(c, &json, &payload) == -1 || confirm_inquiry_key(c->app->mac_key, stamp, inquiry) == -1)
 		goto fail;
-	inquiry_key(c, stamp, inquiry);
 	app.procedure_id = c->proc->id;
 	app.section_id = c->proc->section;
 	app.form_hash = c->proc->hash;
 	app.received_at = c->w.now;
 	app.mail = arrival_mail;
 	app.mail_arg = &arrival;
-	if (submit_key(c, stamp, app.submit_hash) == -1 ||
-	    inquiry_hash(c, inquiry, app.inquiry_hash) == -1 || sender_key(c, app.sender_key) == -1 ||
+	if (confirm_submit_key(c->app->mac_key, stamp, app.submit_hash) == -1 ||
+	    confirm_inquiry_hash(c->app->mac_key, inquiry, app.inquiry_hash) == -1 || sender_key(c, app.sender_key) == -1 ||
 	    recipient_key(c, arrival_to(c, as), app.recipient_key) == -1)
 		goto fail;
 	rc = seal_and_store(c, &app, &payload, receipt);
@@ -1173,8 +1066,8 @@ status_lookup(struct ctx *c)
 		sodium_memzero(inquiry, sizeof(inquiry));
 		return rc == 1 ? 0 : -1;
 	}
-	if (receipt[0] != '\0' && strlen(inquiry) == INQUIRY_LEN &&
-	    db_app_status(c->app->db, fmt, &st) == 0 && inquiry_hash(c, inquiry, ih) == 0)
+	if (receipt[0] != '\0' && strlen(inquiry) == CONFIRM_INQUIRY_LEN &&
+	    db_app_status(c->app->db, fmt, &st) == 0 && confirm_inquiry_hash(c->app->mac_key, inquiry, ih) == 0)
 		ok = sodium_memcmp(ih, st.inquiry_hash, SEAL_MAC_LEN) == 0;
 	sodium_memzero(inquiry, sizeof(inquiry));
 	if (ok)
