@@ -38,6 +38,7 @@
 #include "esc.h"
 #include "formdef.h"
 #include "formset.h"
+#include "gate.h"
 #include "guess.h"
 #include "http.h"
 #include "jnorm.h"
@@ -73,27 +74,15 @@
 #define THROTTLE_RECEIPT_LIMIT	5
 #define THROTTLE_RECEIPT_WINDOW	(60 * 60)
 
-enum page {
-	PAGE_INDEX,
-	PAGE_FORM,
-	PAGE_STATUS
-};
-
-static const struct route routes[] = {
-	{ "/", HTTP_GET | HTTP_HEAD, PAGE_INDEX, 0, 0 },
-	{ "/f/", HTTP_GET | HTTP_HEAD | HTTP_POST, PAGE_FORM, 0, 0 },
-	{ "/status", HTTP_GET | HTTP_HEAD | HTTP_POST, PAGE_STATUS, 0, 0 },
-};
-
 /* Form keys the program itself uses; "f_<key>" field keys follow them. */
-enum { K_CSRF, K_ACTION, K_TOKEN, K__CONTROL };
+enum { K_CSRF = GATE_CSRF, K_ACTION, K_TOKEN, K__CONTROL };
 static const struct kv_decl control_keys[K__CONTROL] = {
 	[K_CSRF] = { "csrf", 64, 1, kv_valid_b64url },
 	[K_ACTION] = { "action", 16, 1, kv_valid_token },
 	[K_TOKEN] = { "token", 256, 1, kv_valid_b64url },
 };
 
-enum { S_CSRF, S_RECEIPT, S_INQUIRY, S__COUNT };
+enum { S_CSRF = GATE_CSRF, S_RECEIPT, S_INQUIRY, S__COUNT };
 static const struct kv_decl status_keys[S__COUNT] = {
 	[S_CSRF] = { "csrf", 64, 1, kv_valid_b64url },
 	[S_RECEIPT] = { "receipt", 80, 1, NULL },
@@ -134,9 +123,8 @@ struct fresh_form {
 struct app;
 
 struct ctx {
-	struct web		 w;
+	struct gate		 g;
 	struct app		*app;
-	struct kv_form		 form;
 	struct formkeys		 keys;
 	const struct procedure	*proc;
 };
@@ -258,21 +246,19 @@ reload(struct app *app)
 static int
 render(struct ctx *c, const char *name)
 {
-	return web_render(&c->w, name);
+	return web_render(&c->g.w, name);
 }
 
 static void
 error_page(struct ctx *c, int status, const char *heading, const char *message)
 {
-	web_error_page(&c->w, status, heading, message);
+	web_error_page(&c->g.w, status, heading, message);
 }
 
 static void
 system_error(struct ctx *c)
 {
-	error_page(c, 503, "ただいま受付できません",
-	    "システムが混み合っているか、障害が発生しています。入力内容は保存されていません。"
-	    "しばらく時間をおいてから、もう一度お試しください。");
+	gate_refuse(&c->g, GATE_FAILED);
 }
 
 /* ---- the procedure list ---- */
@@ -290,7 +276,7 @@ deadline_text(const struct procedure *p, struct buf *out)
 static int
 index_item(struct ctx *c, const struct procedure *p, const char *list, int state)
 {
-	struct tvars	*item = tvars_add(c->w.vars, list);
+	struct tvars	*item = tvars_add(c->g.w.vars, list);
 	struct buf	 when;
 	int		 rc;
 
@@ -314,17 +300,18 @@ index_item(struct ctx *c, const struct procedure *p, const char *list, int state
 }
 
 static void
-page_index(struct ctx *c)
+page_index(void *arg)
 {
+	struct ctx *c = arg;
 	static const char *const lists[] = { "upcoming", "open", "closed" };
 	size_t	 i;
 	int	 state;
 
-	tvars_set(c->w.vars, "title", "申請できる手続き");
+	tvars_set(c->g.w.vars, "title", "申請できる手続き");
 	for (i = 0; i < formset_count(c->app->forms); i++) {
 		const struct procedure *p = formset_at(c->app->forms, i);
 
-		state = formdef_state(p, c->w.now);
+		state = formdef_state(p, c->g.w.now);
 		if (index_item(c, p, lists[state + 1], state) == -1) {
 			system_error(c);
 			return;
@@ -424,7 +411,7 @@ static int
 field_vars(struct ctx *c, const struct answer *a, int with_errors)
 {
 	const struct field	*f = a->field;
-	struct tvars		*fv = tvars_add(c->w.vars, "fields");
+	struct tvars		*fv = tvars_add(c->g.w.vars, "fields");
 	struct buf		 desc, cond;
 	int			 rc = 0;
 
@@ -477,14 +464,14 @@ proc_text_vars(struct ctx *c)
 	int			 rc = 0;
 
 	buf_init(&when);
-	rc |= tvars_set(c->w.vars, "proc_title", p->title);
-	rc |= tvars_set(c->w.vars, "proc_id", p->id);
-	rc |= tvars_set(c->w.vars, "section", section_name(c->app, p->section));
-	rc |= tvars_set(c->w.vars, "contact", p->contact);
+	rc |= tvars_set(c->g.w.vars, "proc_title", p->title);
+	rc |= tvars_set(c->g.w.vars, "proc_id", p->id);
+	rc |= tvars_set(c->g.w.vars, "section", section_name(c->app, p->section));
+	rc |= tvars_set(c->g.w.vars, "contact", p->contact);
 	if (p->description != NULL)
-		rc |= tvars_set(c->w.vars, "description", p->description);
+		rc |= tvars_set(c->g.w.vars, "description", p->description);
 	rc |= deadline_text(p, &when);
-	rc |= tvars_set(c->w.vars, "deadline", buf_cstr(&when));
+	rc |= tvars_set(c->g.w.vars, "deadline", buf_cstr(&when));
 	buf_free(&when);
 	return rc;
 }
@@ -492,7 +479,7 @@ proc_text_vars(struct ctx *c)
 static int
 proc_vars(struct ctx *c)
 {
-	return proc_text_vars(c) == 0 ? web_csrf_vars(&c->w) : -1;
+	return proc_text_vars(c) == 0 ? web_csrf_vars(&c->g.w) : -1;
 }
 
 /* Everything form.html shows but the CSRF token. */
@@ -502,11 +489,11 @@ form_vars(struct ctx *c, const struct answers *as, int with_errors)
 	size_t	 i;
 	int	 rc = 0;
 
-	rc |= tvars_setf(c->w.vars, "title", "%s", c->proc->title);
+	rc |= tvars_setf(c->g.w.vars, "title", "%s", c->proc->title);
 	rc |= proc_text_vars(c);
 	for (i = 0; i < as->n; i++) {
 		if (with_errors && as->a[i].error.len > 0) {
-			struct tvars *e = tvars_add(c->w.vars, "errors");
+			struct tvars *e = tvars_add(c->g.w.vars, "errors");
 
 			rc |= e == NULL ? -1 : 0;
 			if (e != NULL) {
@@ -517,8 +504,8 @@ form_vars(struct ctx *c, const struct answers *as, int with_errors)
 		rc |= field_vars(c, &as->a[i], with_errors);
 	}
 	if (with_errors && as->nerrors > 0) {
-		rc |= tvars_set(c->w.vars, "page_error", "1");
-		c->w.req.status = 422;
+		rc |= tvars_set(c->g.w.vars, "page_error", "1");
+		c->g.w.req.status = 422;
 	}
 	return rc;
 }
@@ -527,7 +514,7 @@ form_vars(struct ctx *c, const struct answers *as, int with_errors)
 static void
 show_form(struct ctx *c, const struct answers *as, int with_errors)
 {
-	if (form_vars(c, as, with_errors) != 0 || web_csrf_vars(&c->w) != 0) {
+	if (form_vars(c, as, with_errors) != 0 || web_csrf_vars(&c->g.w) != 0) {
 		system_error(c);
 		return;
 	}
@@ -559,9 +546,9 @@ fresh_render(struct ctx *c, const char *tok)
 	memset(&as, 0, sizeof(as));
 	if (formkeys_build(&c->keys, c->proc, control_keys, K__CONTROL) == 0 &&
 	    kv_parse_urlencoded(&none, c->keys.decls, c->keys.n, "", 0, MAX_PAIRS) == 0 &&
-	    answers_read(&as, c->proc, &none, &c->keys, jst_date(c->w.now)) == 0 &&
-	    form_vars(c, &as, 0) == 0 && tvars_set(c->w.vars, "csrf", tok) == 0)
-		pg = web_page_render(&c->w, "form.html", "csrf");
+	    answers_read(&as, c->proc, &none, &c->keys, jst_date(c->g.w.now)) == 0 &&
+	    form_vars(c, &as, 0) == 0 && tvars_set(c->g.w.vars, "csrf", tok) == 0)
+		pg = web_page_render(&c->g.w, "form.html", "csrf");
 	answers_free(&as);
 	kv_free(&none);
 	return pg;
@@ -575,13 +562,13 @@ show_fresh_form(struct ctx *c)
 	struct buf		 tok;
 
 	buf_init(&tok);
-	if (web_csrf_token(&c->w, &tok) == -1 || (f = fresh_slot(c->app, c->proc)) == NULL) {
+	if (web_csrf_token(&c->g.w, &tok) == -1 || (f = fresh_slot(c->app, c->proc)) == NULL) {
 		system_error(c);
 		goto done;
 	}
 	if (f->page == NULL)
 		f->page = fresh_render(c, buf_cstr(&tok));
-	(void)web_page_fill(&c->w, f->page, buf_cstr(&tok), tok.len);
+	(void)web_page_fill(&c->g.w, f->page, buf_cstr(&tok), tok.len);
 done:
 	buf_free(&tok);
 }
@@ -593,7 +580,7 @@ confirm_bind(const struct ctx *c, struct confirm_bind *b)
 	b->key = c->app->mac_key;
 	b->procedure = c->proc->id;
 	b->form_hash = c->proc->hash;
-	b->browser = c->w.csrf_cookie;
+	b->browser = c->g.w.csrf_cookie;
 }
 
 /* Hidden copies of the normalised answers, so "send" and "back" need no server-side draft. */
@@ -605,7 +592,7 @@ hidden_vars(struct ctx *c, const struct answer *a)
 	size_t			 i;
 
 	if (f->type != FT_CHECKBOX) {
-		if ((h = tvars_add(c->w.vars, "hidden")) == NULL)
+		if ((h = tvars_add(c->g.w.vars, "hidden")) == NULL)
 			return -1;
 		return tvars_setf(h, "name", "f_%s", f->key) |
 		    tvars_setn(h, "value", a->value.len ? a->value.data : "", a->value.len);
@@ -613,7 +600,7 @@ hidden_vars(struct ctx *c, const struct answer *a)
 	for (i = 0; i < f->nchoices; i++) {
 		if (!a->picked[i])
 			continue;
-		if ((h = tvars_add(c->w.vars, "hidden")) == NULL)
+		if ((h = tvars_add(c->g.w.vars, "hidden")) == NULL)
 			return -1;
 		if ((tvars_setf(h, "name", "f_%s", f->key) | tvars_set(h, "value", f->choices[i].value)) != 0)
 			return -1;
@@ -633,11 +620,11 @@ show_confirm(struct ctx *c, const struct answers *as)
 	buf_init(&json);
 	buf_init(&tok);
 	buf_init(&disp);
-	rc |= tvars_setf(c->w.vars, "title", "入力内容の確認（%s）", c->proc->title);
+	rc |= tvars_setf(c->g.w.vars, "title", "入力内容の確認（%s）", c->proc->title);
 	rc |= proc_vars(c);
 	rc |= answers_json(as, &json);
-	rc |= confirm_token(&b, c->w.now, &json, &tok);
-	rc |= tvars_set(c->w.vars, "token", buf_cstr(&tok));
+	rc |= confirm_token(&b, c->g.w.now, &json, &tok);
+	rc |= tvars_set(c->g.w.vars, "token", buf_cstr(&tok));
 	for (i = 0; i < as->n && rc == 0; i++) {
 		const struct answer	*a = &as->a[i];
 		struct tvars		*row;
@@ -645,7 +632,7 @@ show_confirm(struct ctx *c, const struct answers *as)
 		rc |= hidden_vars(c, a);
 		if (!a->shown)
 			continue;
-		if ((row = tvars_add(c->w.vars, "rows")) == NULL) {
+		if ((row = tvars_add(c->g.w.vars, "rows")) == NULL) {
 			rc = -1;
 			break;
 		}
@@ -670,7 +657,7 @@ static int
 sealed_payload(const struct ctx *c, const struct buf *json, struct buf *out)
 {
 	buf_printf(out, "{\"v\":1,\"procedure\":\"%s\",\"form_hash\":\"%s\",\"received_at\":%lld,"
-	    "\"answers\":", c->proc->id, c->proc->hash, (long long)c->w.now);
+	    "\"answers\":", c->proc->id, c->proc->hash, (long long)c->g.w.now);
 	buf_put(out, json->data, json->len);
 	buf_putc(out, '}');
 	return out->oom ? -1 : 0;
@@ -686,15 +673,15 @@ show_done(struct ctx *c, const char *receipt, const char *inquiry, time_t receiv
 	buf_init(&key);
 	jst_format(received, 1, &when);
 	buf_printf(&key, "%.5s-%s", inquiry, inquiry + 5);
-	rc |= tvars_setf(c->w.vars, "title", "申請を受け付けました（%s）", c->proc->title);
+	rc |= tvars_setf(c->g.w.vars, "title", "申請を受け付けました（%s）", c->proc->title);
 	rc |= proc_vars(c);
-	rc |= tvars_set(c->w.vars, "receipt", receipt);
-	rc |= tvars_set(c->w.vars, "inquiry", buf_cstr(&key));
-	rc |= tvars_set(c->w.vars, "received", buf_cstr(&when));
+	rc |= tvars_set(c->g.w.vars, "receipt", receipt);
+	rc |= tvars_set(c->g.w.vars, "inquiry", buf_cstr(&key));
+	rc |= tvars_set(c->g.w.vars, "received", buf_cstr(&when));
 	if (c->proc->complete_message != NULL)
-		rc |= tvars_set(c->w.vars, "complete_message", c->proc->complete_message);
+		rc |= tvars_set(c->g.w.vars, "complete_message", c->proc->complete_message);
 	if (mail_held)
-		rc |= tvars_set(c->w.vars, "mail_held", "1");
+		rc |= tvars_set(c->g.w.vars, "mail_held", "1");
 	rc |= when.oom || key.oom ? -1 : 0;
 	buf_free(&when);
 	buf_wipe(&key);
@@ -732,7 +719,7 @@ arrival_mail(const char *receipt, struct db_outbox_item *m, void *arg)
 	int		 rc;
 
 	rc = mail_queue_item(a->c->proc, "arrival", receipt, arrival_to(a->c, a->as), a->c->app->mailer_pk,
-	    a->c->w.now, m);
+	    a->c->g.w.now, m);
 	return rc == MAIL_NONE ? DB_NOTFOUND : rc;
 }
 
@@ -762,7 +749,7 @@ sender_key(const struct ctx *c, unsigned char out[SEAL_MAC_LEN])
 	struct buf	 m;
 	int		 rc;
 
-	client_prefix(c->w.req.remote_addr, prefix);
+	client_prefix(c->g.w.req.remote_addr, prefix);
 	buf_init(&m);
 	buf_puts(&m, prefix);
 	buf_putc(&m, 0);
@@ -873,7 +860,7 @@ send_application(struct ctx *c, const struct answers *as)
 	struct db_app_status st;
 	struct arrival	 arrival = { c, as };
 	struct confirm_bind b;
-	const struct kv_value *token = kv_get(&c->form, K_TOKEN);
+	const struct kv_value *token = kv_get(&c->g.form, K_TOKEN);
 	int		 rc;
 
 	confirm_bind(c, &b);
@@ -882,7 +869,7 @@ send_application(struct ctx *c, const struct answers *as)
 	memset(&app, 0, sizeof(app));
 	if (answers_json(as, &json) == -1)
 		goto fail;
-	if (confirm_check(&b, c->w.now, token ? token->p : NULL, token ? token->len : 0, &json, stamp) == -1) {
+	if (confirm_check(&b, c->g.w.now, token ? token->p : NULL, token ? token->len : 0, &json, stamp) == -1) {
 		error_page(c, 400, "この確認画面からは送信できません",
 		    "確認画面の有効期限（3時間）が切れたか、手続きの内容が更新されたか、"
 		    "確認画面を表示したものとは別のブラウザから送信されました。"
@@ -894,7 +881,7 @@ send_application(struct ctx *c, const struct answers *as)
 	app.procedure_id = c->proc->id;
 	app.section_id = c->proc->section;
 	app.form_hash = c->proc->hash;
-	app.received_at = c->w.now;
+	app.received_at = c->g.w.now;
 	app.mail = arrival_mail;
 	app.mail_arg = &arrival;
 	if (confirm_submit_key(c->app->mac_key, stamp, app.submit_hash) == -1 ||
@@ -915,8 +902,8 @@ send_application(struct ctx *c, const struct answers *as)
 		log_msg(LOG_WARNING, "arrival mail limit reached for %s: stored without the mail", c->proc->id);
 	/* A replay shows the first submission's receipt, with its own time. */
 	if (rc == DB_EXISTS && db_app_status(c->app->db, receipt, &st) == 0)
-		c->w.now = st.received_at;
-	show_done(c, receipt, inquiry, c->w.now, rc == DB_MAIL_HELD);
+		c->g.w.now = st.received_at;
+	show_done(c, receipt, inquiry, c->g.w.now, rc == DB_MAIL_HELD);
 	goto done;
 fail:
 	log_msg(LOG_ERR, "could not store an application for %s", c->proc->id);
@@ -931,7 +918,7 @@ static int
 proc_closed_page(struct ctx *c)
 {
 	struct buf	 msg;
-	int		 state = formdef_state(c->proc, c->w.now);
+	int		 state = formdef_state(c->proc, c->g.w.now);
 
 	if (state == 0)
 		return 0;
@@ -953,23 +940,24 @@ proc_closed_page(struct ctx *c)
 }
 
 static void
-page_form(struct ctx *c)
+page_form(void *arg)
 {
+	struct ctx *c = arg;
 	const struct kv_value	*action;
 	struct answers		 as;
 
 	if (proc_closed_page(c) == -1)
 		return;
-	if (c->w.req.method != HTTP_POST) {
+	if (c->g.w.req.method != HTTP_POST) {
 		show_fresh_form(c);
 		return;
 	}
-	if (answers_read(&as, c->proc, &c->form, &c->keys, jst_date(c->w.now)) == -1) {
+	if (answers_read(&as, c->proc, &c->g.form, &c->keys, jst_date(c->g.w.now)) == -1) {
 		answers_free(&as);
 		system_error(c);
 		return;
 	}
-	action = kv_get(&c->form, K_ACTION);
+	action = kv_get(&c->g.form, K_ACTION);
 	if (action == NULL || strcmp(action->p, "back") == 0)
 		show_form(c, &as, 0);
 	else if (as.nerrors > 0)
@@ -1005,14 +993,14 @@ status_throttled(struct ctx *c, const char *receipt, struct guess_keys *k)
 		THROTTLE_RECEIPT_LIMIT, THROTTLE_ADDR_WINDOW, THROTTLE_ADDR_LIMIT };
 	int r, wait;
 
-	if (guess_keys(c->app->mac_key, "status-guess", receipt, c->w.req.remote_addr, k) == -1 ||
-	    (r = guess_check(c->app->db, &limits, k, c->w.now, &wait)) == -1)
+	if (guess_keys(c->app->mac_key, "status-guess", receipt, c->g.w.req.remote_addr, k) == -1 ||
+	    (r = guess_check(c->app->db, &limits, k, c->g.w.now, &wait)) == -1)
 		return -1;
 	if (r == 0)
 		return 0;
-	if (http_too_many(&c->w.req, wait) == -1)
+	if (http_too_many(&c->g.w.req, wait) == -1)
 		return -1;
-	return tvars_set(c->w.vars, "s_error", "確認の回数が上限に達しました。"
+	return tvars_set(c->g.w.vars, "s_error", "確認の回数が上限に達しました。"
 	    "しばらく時間をおいてから、もう一度お試しください。") == 0 ? 1 : -1;
 }
 
@@ -1034,12 +1022,12 @@ status_result(struct ctx *c, const struct db_app_status *st)
 
 	buf_init(&when);
 	jst_format(st->received_at, 1, &when);
-	rc |= tvars_set(c->w.vars, "found", "1");
-	rc |= tvars_set(c->w.vars, "r_title", p ? p->title : st->procedure_id);
-	rc |= tvars_set(c->w.vars, "r_received", buf_cstr(&when));
-	rc |= tvars_set(c->w.vars, "r_status", status_label(st->status));
+	rc |= tvars_set(c->g.w.vars, "found", "1");
+	rc |= tvars_set(c->g.w.vars, "r_title", p ? p->title : st->procedure_id);
+	rc |= tvars_set(c->g.w.vars, "r_received", buf_cstr(&when));
+	rc |= tvars_set(c->g.w.vars, "r_status", status_label(st->status));
 	if (p != NULL)
-		rc |= tvars_set(c->w.vars, "r_contact", p->contact);
+		rc |= tvars_set(c->g.w.vars, "r_contact", p->contact);
 	rc |= when.oom ? -1 : 0;
 	buf_free(&when);
 	return rc;
@@ -1054,10 +1042,10 @@ status_lookup(struct ctx *c)
 	struct db_app_status	 st;
 	int			 ok = 0, rc;
 
-	if (lookup_code(kv_get(&c->form, S_RECEIPT), 1, receipt, sizeof(receipt)) == -1 ||
+	if (lookup_code(kv_get(&c->g.form, S_RECEIPT), 1, receipt, sizeof(receipt)) == -1 ||
 	    strlen(receipt) != 12)
 		receipt[0] = '\0';
-	if (lookup_code(kv_get(&c->form, S_INQUIRY), 0, inquiry, sizeof(inquiry)) == -1)
+	if (lookup_code(kv_get(&c->g.form, S_INQUIRY), 0, inquiry, sizeof(inquiry)) == -1)
 		inquiry[0] = '\0';
 	fmt[0] = '\0';
 	if (receipt[0] != '\0')
@@ -1072,23 +1060,24 @@ status_lookup(struct ctx *c)
 	sodium_memzero(inquiry, sizeof(inquiry));
 	if (ok)
 		return guess_succeeded(c->app->db, &k) == 0 ? status_result(c, &st) : -1;
-	if (guess_failed(c->app->db, &k, c->w.now) == -1)
+	if (guess_failed(c->app->db, &k, c->g.w.now) == -1)
 		return -1;
-	c->w.req.status = 422;
-	tvars_set(c->w.vars, "page_error", "1");
+	c->g.w.req.status = 422;
+	tvars_set(c->g.w.vars, "page_error", "1");
 	/* One neutral message: it must not tell which of the two was wrong. */
-	return tvars_set(c->w.vars, "s_error", "受付番号または問合せキーが正しくありません。"
+	return tvars_set(c->g.w.vars, "s_error", "受付番号または問合せキーが正しくありません。"
 	    "控えをご確認のうえ、もう一度入力してください。");
 }
 
 static void
-page_status(struct ctx *c)
+page_status(void *arg)
 {
+	struct ctx *c = arg;
 	int rc = 0;
 
-	rc |= tvars_set(c->w.vars, "title", "申請状況の確認");
-	rc |= web_csrf_vars(&c->w);
-	if (rc == 0 && c->w.req.method == HTTP_POST)
+	rc |= tvars_set(c->g.w.vars, "title", "申請状況の確認");
+	rc |= web_csrf_vars(&c->g.w);
+	if (rc == 0 && c->g.w.req.method == HTTP_POST)
 		rc = status_lookup(c);
 	if (rc != 0) {
 		system_error(c);
@@ -1099,138 +1088,71 @@ page_status(struct ctx *c)
 
 /* ---- the gate ---- */
 
+/* The procedure /f/<id> names (the gate's resolver): 404 for one that does not exist. */
 static int
-form_proc(struct ctx *c)
+form_proc(void *arg)
 {
-	const char *id = c->w.req.path + strlen("/f/");
+	struct ctx *c = arg;
 
-	c->proc = formset_get(c->app->forms, id);
+	c->proc = formset_get(c->app->forms, c->g.w.req.path + strlen("/f/"));
 	return c->proc != NULL ? 0 : -1;
 }
 
-static void
-bad_input(struct ctx *c, const struct kv_form *f)
-{
-	log_msg(LOG_WARNING, "rejected input: %s (key %s)", kv_strerror(f->err), f->errkey);
-	error_page(c, 400, "送信内容に問題があります",
-	    f->err == KV_TOO_LONG ? "入力された内容が長すぎます。文字数を減らして、もう一度お試しください。" :
-	    "送信された内容に使えない文字や形式の誤りがあります。"
-	    "お手数ですが、最初から入力し直してください。");
-}
-
+/* A form's body keys: the program's own, then one per field of the procedure. */
 static int
-parse_body(struct ctx *c, const struct kv_decl *decls, size_t n)
+form_keys(void *arg, const struct kv_decl **decls, size_t *n)
 {
-	const char *body = c->w.req.method == HTTP_POST ? c->w.req.body : "";
+	struct ctx *c = arg;
 
-	return kv_parse_urlencoded(&c->form, decls, n, body, c->w.req.method == HTTP_POST ?
-	    c->w.req.body_len : 0, MAX_PAIRS);
-}
-
-/* Declare and parse the page's keys, then check CSRF on POST. 0 to go on. */
-static int
-gate_input(struct ctx *c, const struct route *rt)
-{
-	int rc;
-
-	/* A GET or HEAD has no body, and the query string is never read: it declares no keys. */
-	if (rt->page == PAGE_FORM && c->w.req.method == HTTP_POST) {
-		if (formkeys_build(&c->keys, c->proc, control_keys, K__CONTROL) == -1) {
-			system_error(c);
-			return -1;
-		}
-		rc = parse_body(c, c->keys.decls, c->keys.n);
-	} else if (rt->page == PAGE_STATUS)
-		rc = parse_body(c, status_keys, S__COUNT);
-	else
-		rc = parse_body(c, NULL, 0);
-	if (rc == -1) {
-		bad_input(c, &c->form);
+	if (formkeys_build(&c->keys, c->proc, control_keys, K__CONTROL) == -1)
 		return -1;
-	}
-	if (c->w.req.method == HTTP_POST &&
-	    !web_csrf_ok(&c->w, kv_get(&c->form, rt->page == PAGE_FORM ? K_CSRF : S_CSRF))) {
-		error_page(c, 403, "ページの有効期限が切れました",
-		    "安全のため、この操作を受け付けられませんでした。Cookieを有効にしたうえで、"
-		    "もう一度フォームを開いて入力してください。");
-		return -1;
-	}
+	*decls = c->keys.decls;
+	*n = c->keys.n;
 	return 0;
 }
 
-static void
-handle(struct ctx *c)
-{
-	const struct route	*rt;
-	int			 allowed, st;
+#define GET_HEAD_POST (HTTP_GET | HTTP_HEAD | HTTP_POST)
 
-	c->w.now = time(NULL);
-	if ((c->w.vars = tvars_new()) == NULL) {
-		c->w.req.status = 500;
-		return;
-	}
-	if (c->w.req.method == HTTP_OTHER) {
-		web_method_not_allowed(&c->w, HTTP_GET | HTTP_HEAD | HTTP_POST);
-		return;
-	}
-	rt = http_route(routes, sizeof(routes) / sizeof(routes[0]), c->w.req.path, c->w.req.method, &allowed);
-	if (rt == NULL || (rt->page == PAGE_FORM && form_proc(c) == -1)) {
-		error_page(c, 404, "ページが見つかりません",
-		    "お探しのページは見つかりませんでした。URLをご確認いただくか、"
-		    "トップページから手続きを選んでください。");
-		return;
-	}
-	if (!allowed) {
-		web_method_not_allowed(&c->w, rt->methods);
-		return;
-	}
-	if (c->w.req.method == HTTP_POST && !web_content_type_ok(c->w.req.content_type)) {
-		error_page(c, 415, "送信形式が正しくありません", "フォームから送信してください。");
-		return;
-	}
-	if (kv_parse_cookies(&c->w.cookies, cookie_keys, C__COUNT, c->w.req.cookie, 32) == -1)
-		kv_free(&c->w.cookies);	/* a broken cookie is treated as none */
-	if (web_csrf_prepare(&c->w) == -1 || (st = gate_input(c, rt)) == -1)
-		return;
-	switch (rt->page) {
-	case PAGE_INDEX:
-		page_index(c);
-		break;
-	case PAGE_FORM:
-		page_form(c);
-		break;
-	case PAGE_STATUS:
-		page_status(c);
-		break;
-	default:
-		abort();
-	}
-}
+/* No page reads a query string: none is declared. */
+static const struct gate_route routes[] = {
+	{ "/", 0, HTTP_GET | HTTP_HEAD, GATE_NO_BODY, WF_NEED_NONE, NULL, 0, NULL, 0, NULL, NULL, page_index },
+	{ "/f/", 0, GET_HEAD_POST, GATE_FORM, WF_NEED_NONE, NULL, 0, NULL, 0, form_keys, form_proc, page_form },
+	{ "/status", 0, GET_HEAD_POST, GATE_FORM, WF_NEED_NONE, NULL, 0, status_keys, S__COUNT, NULL, NULL,
+	  page_status },
+};
+
+static const struct gate_answer answers[GATE__REFUSALS] = {
+	[GATE_TOO_LARGE] = { 413, "送信できる大きさを超えています",
+	    "入力された内容が多すぎます。文字数を減らして、もう一度お試しください。" },
+	[GATE_UNREADABLE] = { 400, "送信内容を読み取れませんでした",
+	    "通信が途中で切れた可能性があります。もう一度お試しください。" },
+	[GATE_NOT_FOUND] = { 404, "ページが見つかりません",
+	    "お探しのページは見つかりませんでした。URLをご確認いただくか、トップページから手続きを選んでください。" },
+	[GATE_BAD_TYPE] = { 415, "送信形式が正しくありません", "フォームから送信してください。" },
+	[GATE_KEYS_TOO_LONG] = { 400, "送信内容に問題があります",
+	    "入力された内容が長すぎます。文字数を減らして、もう一度お試しください。" },
+	[GATE_KEYS_BAD] = { 400, "送信内容に問題があります",
+	    "送信された内容に使えない文字や形式の誤りがあります。お手数ですが、最初から入力し直してください。" },
+	[GATE_BAD_CSRF] = { 403, "ページの有効期限が切れました",
+	    "安全のため、この操作を受け付けられませんでした。Cookieを有効にしたうえで、"
+	    "もう一度フォームを開いて入力してください。" },
+	[GATE_FAILED] = { 503, "ただいま受付できません",
+	    "システムが混み合っているか、障害が発生しています。入力内容は保存されていません。"
+	    "しばらく時間をおいてから、もう一度お試しください。" },
+};
+
+/* Nobody logs in: every route is open to anyone. */
+static const struct gate_conf gate_conf = {
+	routes, sizeof(routes) / sizeof(routes[0]), cookie_keys, C__COUNT, C_CSRF, C_CSRF_HOST,
+	"csrf", "__Host-csrf", "/", "error.html", MAX_BODY, MAX_PAIRS, answers, NULL, NULL, NULL,
+};
 
 static void
 ctx_reset(struct ctx *c)
 {
-	web_reset(&c->w);
-	kv_free(&c->form);
+	gate_reset(&c->g);
 	formkeys_free(&c->keys);
 	c->proc = NULL;
-}
-
-static void
-serve(struct ctx *c, FCGX_Request *fr)
-{
-	int rc = http_read(&c->w.req, fr, MAX_BODY);
-
-	if (rc == 413)
-		error_page(c, 413, "送信できる大きさを超えています",
-		    "入力された内容が多すぎます。文字数を減らして、もう一度お試しください。");
-	else if (rc != 0)
-		error_page(c, rc, "送信内容を読み取れませんでした",
-		    "通信が途中で切れた可能性があります。もう一度お試しください。");
-	else
-		handle(c);
-	if (http_send(&c->w.req, NULL) == -1)
-		log_msg(LOG_WARNING, "client went away");
 }
 
 /* ---- processes ---- */
@@ -1251,14 +1173,7 @@ worker_start(void *arg)
 	}
 	memset(&app->ctx, 0, sizeof(app->ctx));
 	app->ctx.app = app;
-	web_init(&app->ctx.w);
-	app->ctx.w.mac_key = app->mac_key;
-	app->ctx.w.csrf_cookie_plain = "csrf";
-	app->ctx.w.csrf_cookie_tls = "__Host-csrf";
-	app->ctx.w.csrf_path = "/";
-	app->ctx.w.csrf_decl_plain = C_CSRF;
-	app->ctx.w.csrf_decl_tls = C_CSRF_HOST;
-	app->ctx.w.error_template = "error.html";
+	gate_init(&app->ctx.g, &gate_conf, app->mac_key);
 	return 0;
 }
 
@@ -1273,8 +1188,8 @@ worker_serve(void *arg, FCGX_Request *fr)
 {
 	struct app *app = arg;
 
-	app->ctx.w.tmpl = app->tmpl;
-	serve(&app->ctx, fr);
+	app->ctx.g.w.tmpl = app->tmpl;
+	gate_serve(&app->ctx.g, &app->ctx, fr);
 	ctx_reset(&app->ctx);
 }
 
@@ -1283,9 +1198,8 @@ worker_stop(void *arg)
 {
 	struct app *app = arg;
 
-	web_reset(&app->ctx.w);
-	buf_free(&app->ctx.w.req.out);
-	buf_free(&app->ctx.w.req.headers);
+	ctx_reset(&app->ctx);
+	gate_free(&app->ctx.g);
 	fresh_clear(app);
 	formset_free(app->forms);
 	tset_free(app->tmpl);

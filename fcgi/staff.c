@@ -33,6 +33,7 @@
 #include "export.h"
 #include "formdef.h"
 #include "formset.h"
+#include "gate.h"
 #include "guess.h"
 #include "http.h"
 #include "jnorm.h"
@@ -69,19 +70,6 @@ static const struct guess_limits login_limits = {
 	LOGIN_WINDOW, LOGIN_PAIR_LIMIT, LOGIN_ACCOUNT_LIMIT, LOGIN_WINDOW, LOGIN_ADDR_LIMIT
 };
 
-enum page { P_LOGIN, P_LOGOUT, P_HOME, P_PASSWORD, P_FORMS, P_APP, P_AUDIT };
-enum auth { AUTH_NONE, AUTH_MEMBER, AUTH_AUDITOR };
-
-static const struct route routes[] = {
-	{ "/staff/login", HTTP_GET | HTTP_HEAD | HTTP_POST, P_LOGIN, 1, AUTH_NONE },
-	{ "/staff/logout", HTTP_POST, P_LOGOUT, 1, AUTH_MEMBER },
-	{ "/staff/", HTTP_GET | HTTP_HEAD, P_HOME, 1, AUTH_MEMBER },
-	{ "/staff/password", HTTP_GET | HTTP_HEAD | HTTP_POST, P_PASSWORD, 1, AUTH_MEMBER },
-	{ "/staff/forms/", HTTP_GET | HTTP_HEAD | HTTP_POST, P_FORMS, 0, AUTH_MEMBER },
-	{ "/staff/apps/", HTTP_GET | HTTP_HEAD | HTTP_POST, P_APP, 0, AUTH_MEMBER },
-	{ "/staff/audit", HTTP_GET | HTTP_HEAD, P_AUDIT, 1, AUTH_AUDITOR },
-};
-
 static int valid_date(const char *v, size_t len);
 static int valid_opt_token(const char *v, size_t len);
 static int valid_login(const char *v, size_t len);
@@ -94,32 +82,23 @@ static const struct kv_decl cookie_keys[C__COUNT] = {
 	[C_SESSION_HOST] = { "__Host-staff_session", 64, 1, kv_valid_b64url },
 };
 
-/* Query keys (GET) of every page; a page reads only its own. */
+/*
+ * Query and body keys.  Every route declares its own (the route table at
+ * the end): a table as long as the enum, naming only the keys its page
+ * reads, so that one index means one key in every page.
+ */
 enum { Q_M, Q_STATUS, Q_FROM, Q_TO, Q_PAGE, Q_ENCODING, Q_ACTION, Q__COUNT };
-static const struct kv_decl query_keys[Q__COUNT] = {
-	[Q_M] = { "m", 16, 1, kv_valid_token },
-	[Q_STATUS] = { "status", 16, 1, valid_opt_token },
-	[Q_FROM] = { "from", 10, 1, valid_date },
-	[Q_TO] = { "to", 10, 1, valid_date },
-	[Q_PAGE] = { "page", 6, 1, kv_valid_digits },
-	[Q_ENCODING] = { "encoding", 16, 1, valid_opt_token },
-	[Q_ACTION] = { "action", 32, 1, valid_opt_token },
-};
+#define QUERY_M		[Q_M] = { "m", 16, 1, kv_valid_token }
+#define QUERY_STATUS	[Q_STATUS] = { "status", 16, 1, valid_opt_token }
+#define QUERY_FROM	[Q_FROM] = { "from", 10, 1, valid_date }
+#define QUERY_TO	[Q_TO] = { "to", 10, 1, valid_date }
+#define QUERY_PAGE	[Q_PAGE] = { "page", 6, 1, kv_valid_digits }
+#define QUERY_ENCODING	[Q_ENCODING] = { "encoding", 16, 1, valid_opt_token }
+#define QUERY_ACTION	[Q_ACTION] = { "action", 32, 1, valid_opt_token }
 
-/* Body keys (POST) of every page. */
-enum { B_CSRF, B_LOGIN, B_PASSWORD, B_CURRENT, B_NEW, B_CONFIRM, B_FROM, B_TO, B_NOTE, B_ZIP_PASSWORD, B__COUNT };
-static const struct kv_decl body_keys[B__COUNT] = {
-	[B_CSRF] = { "csrf", 64, 1, kv_valid_b64url },
-	[B_LOGIN] = { "login", 64, 1, valid_login },
-	[B_PASSWORD] = { "password", CUSTODY_PASSWORD_MAX, 1, NULL },
-	[B_CURRENT] = { "current", CUSTODY_PASSWORD_MAX, 1, NULL },
-	[B_NEW] = { "new", CUSTODY_PASSWORD_MAX, 1, NULL },
-	[B_CONFIRM] = { "confirm", CUSTODY_PASSWORD_MAX, 1, NULL },
-	[B_FROM] = { "from", 16, 1, kv_valid_token },
-	[B_TO] = { "to", 16, 1, kv_valid_token },
-	[B_NOTE] = { "note", NOTE_MAX_CHARS * 4, 1, NULL },
-	[B_ZIP_PASSWORD] = { "zip_password", CUSTODY_PASSWORD_MAX, 1, NULL },
-};
+enum { B_CSRF = GATE_CSRF, B_LOGIN, B_PASSWORD, B_CURRENT, B_NEW, B_CONFIRM, B_FROM, B_TO, B_NOTE, B_ZIP_PASSWORD,
+       B__COUNT };
+#define BODY_CSRF	[B_CSRF] = { "csrf", 64, 1, kv_valid_b64url }
 
 /* Process-wide state: read-only while a request runs, replaced on reload. */
 struct app {
@@ -145,14 +124,11 @@ struct app {
 
 /* Per-request state, reset on every FastCGI iteration. */
 struct ctx {
-	struct web		 w;
+	struct gate		 g;
 	struct app		*app;
-	struct kv_form		 query;
-	struct kv_form		 form;
 	int			 member;		/* a valid session */
 	int			 expired;		/* a session cookie that no longer works */
 	struct db_staff		 staff;
-	enum wf_role		 role;			/* staff.role, parsed */
 	char			 session[64];		/* the cookie's token, needed to open the session's keys */
 	unsigned char		 session_hash[SEAL_MAC_LEN];
 	char			 sections[MAX_SECTIONS][64];	/* sections whose keys the session holds */
@@ -205,22 +181,6 @@ status_text(const char *code)
 	return label != NULL ? label : code;
 }
 
-static const char *
-qget(const struct ctx *c, size_t i)
-{
-	const struct kv_value *v = kv_get(&c->query, i);
-
-	return v != NULL ? v->p : "";
-}
-
-static const char *
-bget(const struct ctx *c, size_t i)
-{
-	const struct kv_value *v = kv_get(&c->form, i);
-
-	return v != NULL ? v->p : "";
-}
-
 static int
 holds_section(const struct ctx *c, const char *section)
 {
@@ -247,15 +207,15 @@ audit_as(struct ctx *c, const char *actor, const char *action, const char *targe
 	struct audit_entry e;
 
 	memset(&e, 0, sizeof(e));
-	e.at = c->w.now;
+	e.at = c->g.w.now;
 	e.actor = actor;
 	e.action = action;
 	e.target = target;
 	e.detail = detail;
-	e.addr = c->w.req.remote_addr;
+	e.addr = c->g.w.req.remote_addr;
 	/* An unrecorded access must not happen: the page fails if its entry cannot be written. */
 	if (audit_append(c->app->db, c->app->audit_key, &e) == -1)
-		c->w.req.status = 500;
+		c->g.w.req.status = 500;
 }
 
 static void
@@ -268,13 +228,13 @@ static int
 audit_ok(struct ctx *c, const char *action, const char *target, const char *detail)
 {
 	audit(c, action, target, detail);
-	return c->w.req.status == 500 ? -1 : 0;
+	return c->g.w.req.status == 500 ? -1 : 0;
 }
 
 static void
 system_error(struct ctx *c)
 {
-	web_error_page(&c->w, 500, "システムエラー",
+	web_error_page(&c->g.w, 500, "システムエラー",
 	    "処理を完了できませんでした。時間をおいてもう一度お試しください。"
 	    "続く場合はシステム管理者に連絡してください。");
 }
@@ -282,7 +242,7 @@ system_error(struct ctx *c)
 static void
 not_found(struct ctx *c)
 {
-	web_error_page(&c->w, 404, "ページが見つかりません",
+	web_error_page(&c->g.w, 404, "ページが見つかりません",
 	    "お探しのページは見つからないか、閲覧する権限がありません。");
 }
 
@@ -305,19 +265,19 @@ deny(struct ctx *c, const char *target, const char *why)
 static void
 redirect(struct ctx *c, const char *location)
 {
-	c->w.req.status = 303;
-	(void)http_header(&c->w.req, "Location", location);
-	buf_reset(&c->w.req.out);
+	c->g.w.req.status = 303;
+	(void)http_header(&c->g.w.req, "Location", location);
+	buf_reset(&c->g.w.req.out);
 }
 
 /* Variables every logged-in page's header needs. */
 static int
 member_vars(struct ctx *c, const char *title)
 {
-	return tvars_set(c->w.vars, "title", title) == 0 && web_csrf_vars(&c->w) == 0 &&
-	    (!c->member || (tvars_set(c->w.vars, "user", c->staff.login) == 0 &&
-	    tvars_set(c->w.vars, "role_label", wf_role_label(c->role)) == 0 &&
-	    (c->role != WF_ROLE_AUDITOR || tvars_set(c->w.vars, "is_auditor", "1") == 0))) ? 0 : -1;
+	return tvars_set(c->g.w.vars, "title", title) == 0 && web_csrf_vars(&c->g.w) == 0 &&
+	    (!c->member || (tvars_set(c->g.w.vars, "user", c->staff.login) == 0 &&
+	    tvars_set(c->g.w.vars, "role_label", wf_role_label(c->g.role)) == 0 &&
+	    (c->g.role != WF_ROLE_AUDITOR || tvars_set(c->g.w.vars, "is_auditor", "1") == 0))) ? 0 : -1;
 }
 
 /* 前のページ / 次のページ links, only when there is more than one page. */
@@ -328,12 +288,12 @@ pager_vars(struct ctx *c, int64_t page, int64_t total)
 
 	if (pages <= 1)
 		return 0;
-	tvars_setf(c->w.vars, "pages", "%lld", (long long)pages);
-	tvars_setf(c->w.vars, "page", "%lld", (long long)page);
+	tvars_setf(c->g.w.vars, "pages", "%lld", (long long)pages);
+	tvars_setf(c->g.w.vars, "page", "%lld", (long long)page);
 	if (page > 1)
-		tvars_setf(c->w.vars, "prev", "%lld", (long long)(page - 1));
+		tvars_setf(c->g.w.vars, "prev", "%lld", (long long)(page - 1));
 	if (page < pages)
-		tvars_setf(c->w.vars, "next", "%lld", (long long)(page + 1));
+		tvars_setf(c->g.w.vars, "next", "%lld", (long long)(page + 1));
 	return 0;
 }
 
@@ -342,7 +302,7 @@ pager_vars(struct ctx *c, int64_t page, int64_t total)
 static const char *
 session_cookie_name(const struct ctx *c)
 {
-	return c->w.req.https ? "__Host-staff_session" : "staff_session";
+	return c->g.w.req.https ? "__Host-staff_session" : "staff_session";
 }
 
 static int
@@ -354,8 +314,8 @@ set_session_cookie(struct ctx *c, const char *value, int max_age)
 	buf_init(&h);
 	/* __Host- needs Secure and Path=/; without TLS (the demo) the cookie is kept to /staff/. */
 	buf_printf(&h, "%s=%s; Path=%s; HttpOnly; SameSite=Strict%s%s", session_cookie_name(c), value,
-	    c->w.req.https ? "/" : "/staff/", c->w.req.https ? "; Secure" : "", max_age == 0 ? "; Max-Age=0" : "");
-	rc = h.oom ? -1 : http_header(&c->w.req, "Set-Cookie", buf_cstr(&h));
+	    c->g.w.req.https ? "/" : "/staff/", c->g.w.req.https ? "; Secure" : "", max_age == 0 ? "; Max-Age=0" : "");
+	rc = h.oom ? -1 : http_header(&c->g.w.req, "Set-Cookie", buf_cstr(&h));
 	buf_wipe(&h);
 	return rc;
 }
@@ -383,12 +343,17 @@ end_session(struct ctx *c, const char *why)
 	(void)set_session_cookie(c, "", 0);
 }
 
-/* Find the member behind the session cookie; anonymous when there is none or it ended. */
+/*
+ * Find the member behind the session cookie and their role; anonymous
+ * (WF_ROLE_NONE) when there is none or it ended.  The gate's authenticate.
+ */
 static int
-authenticate(struct ctx *c)
+authenticate(void *arg, enum wf_role *role)
 {
-	const struct kv_value	*v = kv_get(&c->w.cookies, c->w.req.https ? C_SESSION_HOST : C_SESSION);
+	struct ctx		*c = arg;
+	const struct kv_value	*v = kv_get(&c->g.w.cookies, c->g.w.req.https ? C_SESSION_HOST : C_SESSION);
 	struct db_session	 s;
+	enum wf_role		 r;
 	int			 rc;
 
 	if (v == NULL || v->len >= sizeof(c->session) || custody_session_hash(v->p, c->session_hash) == -1)
@@ -398,21 +363,22 @@ authenticate(struct ctx *c)
 		return 0;
 	}
 	if (rc != 0 || db_staff_by_id(c->app->db, s.staff_id, &c->staff) != 0 ||
-	    wf_role_parse(c->staff.role, &c->role) == -1)
+	    wf_role_parse(c->staff.role, &r) == -1)
 		return -1;
 	memcpy(c->session, v->p, v->len + 1);
 	c->member = 1;
 	if (c->staff.disabled)
 		end_session(c, "account disabled");
-	else if (c->w.now - s.last_seen > c->app->idle_seconds)
+	else if (c->g.w.now - s.last_seen > c->app->idle_seconds)
 		end_session(c, "idle timeout");
-	else if (c->w.now - s.created_at > SESSION_MAX)
+	else if (c->g.w.now - s.created_at > SESSION_MAX)
 		end_session(c, "session too old");
 	if (!c->member)
-		return c->w.req.status == 500 ? -1 : 0;
-	if (db_session_touch(c->app->db, c->session_hash, c->w.now) == -1 ||
+		return c->g.w.req.status == 500 ? -1 : 0;
+	if (db_session_touch(c->app->db, c->session_hash, c->g.w.now) == -1 ||
 	    db_session_sections(c->app->db, c->session_hash, collect_section, c) == -1)
 		return -1;
+	*role = r;
 	return 0;
 }
 
@@ -422,10 +388,10 @@ authenticate(struct ctx *c)
 static int
 login_failed(struct ctx *c, const struct guess_keys *k, const char *who, const char *why)
 {
-	if (guess_failed(c->app->db, k, c->w.now) == -1)
+	if (guess_failed(c->app->db, k, c->g.w.now) == -1)
 		return -1;
 	audit_as(c, who, "login_failed", who, why);
-	return c->w.req.status == 500 ? -1 : 0;
+	return c->g.w.req.status == 500 ? -1 : 0;
 }
 
 /*
@@ -439,12 +405,12 @@ password_gate(struct ctx *c, const char *login, int change, struct guess_keys *k
 {
 	int r, wait;
 
-	if (guess_keys(c->app->mac_key, "staff-password", login, c->w.req.remote_addr, k) == -1 ||
-	    (r = guess_check(c->app->db, &login_limits, k, c->w.now, &wait)) == -1)
+	if (guess_keys(c->app->mac_key, "staff-password", login, c->g.w.req.remote_addr, k) == -1 ||
+	    (r = guess_check(c->app->db, &login_limits, k, c->g.w.now, &wait)) == -1)
 		return -1;
 	if (r == 1) {
 		audit(c, "login_failed", c->member ? c->staff.login : "-", "throttled");
-		if (c->w.req.status == 500)
+		if (c->g.w.req.status == 500)
 			return -1;
 		snprintf(msg, len, "%sが続いたため、一時的に%sできません。%d分ほどたってから、もう一度お試しください。",
 		    change ? "現在のパスワードの誤り" : "ログインの失敗", change ? "パスワードを変更" : "ログイン",
@@ -455,26 +421,26 @@ password_gate(struct ctx *c, const char *login, int change, struct guess_keys *k
 		wait = 1;
 		snprintf(msg, len, "ただいま処理が混み合っています。数秒待ってから、もう一度お試しください。");
 	}
-	return http_too_many(&c->w.req, wait) == 0 ? 1 : -1;
+	return http_too_many(&c->g.w.req, wait) == 0 ? 1 : -1;
 }
 
 static void
 show_login(struct ctx *c, int status, const char *error, const char *login)
 {
-	const char *m = qget(c, Q_M);
+	const char *m = gate_query_text(&c->g, Q_M);
 
-	c->w.req.status = status;
-	if (member_vars(c, "職員ログイン") == -1 || tvars_set(c->w.vars, "login", login) == -1 ||
-	    (error != NULL && (tvars_set(c->w.vars, "l_error", error) == -1 ||
-	    tvars_set(c->w.vars, "page_error", "1") == -1))) {
+	c->g.w.req.status = status;
+	if (member_vars(c, "職員ログイン") == -1 || tvars_set(c->g.w.vars, "login", login) == -1 ||
+	    (error != NULL && (tvars_set(c->g.w.vars, "l_error", error) == -1 ||
+	    tvars_set(c->g.w.vars, "page_error", "1") == -1))) {
 		system_error(c);
 		return;
 	}
 	if (strcmp(m, "expired") == 0 || (c->expired && error == NULL))
-		tvars_set(c->w.vars, "notice", "一定時間操作がなかったため、ログアウトしました。もう一度ログインしてください。");
+		tvars_set(c->g.w.vars, "notice", "一定時間操作がなかったため、ログアウトしました。もう一度ログインしてください。");
 	else if (strcmp(m, "logout") == 0)
-		tvars_set(c->w.vars, "notice", "ログアウトしました。");
-	(void)web_render(&c->w, "staff_login.html");
+		tvars_set(c->g.w.vars, "notice", "ログアウトしました。");
+	(void)web_render(&c->g.w, "staff_login.html");
 }
 
 /* Run Argon2id for an unknown login too, so the answer time does not tell which logins exist. */
@@ -495,7 +461,7 @@ static void
 do_login(struct ctx *c)
 {
 	static const char wrong[] = "ログインIDまたはパスワードが正しくありません。";
-	const char		*login = bget(c, B_LOGIN), *password = bget(c, B_PASSWORD);
+	const char		*login = gate_body_text(&c->g, B_LOGIN), *password = gate_body_text(&c->g, B_PASSWORD);
 	struct guess_keys	 k;
 	unsigned char		 sk[SEAL_SK_LEN];
 	char			 cookie[64], refusal[256];
@@ -530,11 +496,11 @@ do_login(struct ctx *c)
 	}
 	if (guess_succeeded(c->app->db, &k) == -1)
 		goto fail;
-	(void)db_session_purge(c->app->db, c->w.now - c->app->idle_seconds, c->w.now - SESSION_MAX);
-	if (custody_session_open(c->app->db, &c->staff, sk, c->w.now, cookie) == -1)
+	(void)db_session_purge(c->app->db, c->g.w.now - c->app->idle_seconds, c->g.w.now - SESSION_MAX);
+	if (custody_session_open(c->app->db, &c->staff, sk, c->g.w.now, cookie) == -1)
 		goto fail;
 	c->member = 1;
-	if (set_session_cookie(c, cookie, -1) == -1 || web_csrf_renew(&c->w) == -1 ||
+	if (set_session_cookie(c, cookie, -1) == -1 || web_csrf_renew(&c->g.w) == -1 ||
 	    audit_ok(c, "login", c->staff.login, "") == -1)
 		goto fail;
 	redirect(c, "/staff/");
@@ -547,27 +513,29 @@ done:
 }
 
 static void
-page_login(struct ctx *c)
+page_login(void *arg)
 {
-	if (c->member && c->w.req.method != HTTP_POST) {
+	struct ctx *c = arg;
+	if (c->member && c->g.w.req.method != HTTP_POST) {
 		redirect(c, "/staff/");
 		return;
 	}
-	if (c->w.req.method == HTTP_POST)
+	if (c->g.w.req.method == HTTP_POST)
 		do_login(c);
 	else
 		show_login(c, 200, NULL, "");
 }
 
 static void
-page_logout(struct ctx *c)
+page_logout(void *arg)
 {
+	struct ctx *c = arg;
 	if (db_session_delete(c->app->db, c->session_hash) == -1 ||
 	    audit_ok(c, "logout", c->staff.login, "") == -1) {
 		system_error(c);
 		return;
 	}
-	if (set_session_cookie(c, "", 0) == -1 || web_csrf_renew(&c->w) == -1) {
+	if (set_session_cookie(c, "", 0) == -1 || web_csrf_renew(&c->g.w) == -1) {
 		system_error(c);
 		return;
 	}
@@ -603,7 +571,7 @@ home_row(struct ctx *c, const struct procedure *p)
 
 	memset(&k, 0, sizeof(k));
 	if (db_app_status_counts(c->app->db, p->id, p->section, add_count, &k) == -1 ||
-	    (row = tvars_add(c->w.vars, "procs")) == NULL)
+	    (row = tvars_add(c->g.w.vars, "procs")) == NULL)
 		return -1;
 	tvars_set(row, "id", p->id);
 	tvars_set(row, "title", p->title);
@@ -620,8 +588,9 @@ home_row(struct ctx *c, const struct procedure *p)
 }
 
 static void
-page_home(struct ctx *c)
+page_home(void *arg)
 {
+	struct ctx *c = arg;
 	size_t i;
 
 	if (member_vars(c, "手続き一覧") == -1)
@@ -632,9 +601,9 @@ page_home(struct ctx *c)
 		if (holds_section(c, p->section) && home_row(c, p) == -1)
 			goto fail;
 	}
-	if (c->nsections == 0 && c->role != WF_ROLE_AUDITOR)
-		tvars_set(c->w.vars, "no_grant", "1");
-	(void)web_render(&c->w, "staff_home.html");
+	if (c->nsections == 0 && c->g.role != WF_ROLE_AUDITOR)
+		tvars_set(c->g.w.vars, "no_grant", "1");
+	(void)web_render(&c->g.w, "staff_home.html");
 	return;
 fail:
 	system_error(c);
@@ -708,14 +677,14 @@ static int
 read_filter(struct ctx *c, struct filter *f)
 {
 	struct jn_date	d;
-	const char	*from = qget(c, Q_FROM), *to = qget(c, Q_TO);
+	const char	*from = gate_query_text(&c->g, Q_FROM), *to = gate_query_text(&c->g, Q_TO);
 
 	memset(f, 0, sizeof(*f));
 	buf_init(&f->query);
-	f->status = qget(c, Q_STATUS);
+	f->status = gate_query_text(&c->g, Q_STATUS);
 	f->from = 0;
 	f->to = (time_t)INT64_MAX / 2;
-	f->page = *qget(c, Q_PAGE) != '\0' ? strtoll(qget(c, Q_PAGE), NULL, 10) : 1;
+	f->page = *gate_query_text(&c->g, Q_PAGE) != '\0' ? strtoll(gate_query_text(&c->g, Q_PAGE), NULL, 10) : 1;
 	if (f->page < 1)
 		f->page = 1;
 	if (*f->status != '\0' && !status_offered(f->status))
@@ -777,7 +746,7 @@ static int
 list_row(const struct db_app_row *r, void *arg)
 {
 	struct list_arg	*a = arg;
-	struct tvars	*row = tvars_add(a->c->w.vars, "rows");
+	struct tvars	*row = tvars_add(a->c->g.w.vars, "rows");
 	struct buf	 when;
 	int		 rc;
 
@@ -798,19 +767,19 @@ list_vars(struct ctx *c, const struct procedure *p, const struct filter *f, int6
 	size_t		i;
 	enum wf_status	s;
 
-	tvars_set(c->w.vars, "proc_id", p->id);
-	tvars_set(c->w.vars, "proc_title", p->title);
-	tvars_set(c->w.vars, "section", section_name(c, p->section, name, sizeof(name)));
-	tvars_set(c->w.vars, "from", qget(c, Q_FROM));
-	tvars_set(c->w.vars, "to", qget(c, Q_TO));
-	tvars_set(c->w.vars, "filter_query", buf_cstr(&f->query));
-	tvars_setf(c->w.vars, "count_text", "%lld件", (long long)total);
+	tvars_set(c->g.w.vars, "proc_id", p->id);
+	tvars_set(c->g.w.vars, "proc_title", p->title);
+	tvars_set(c->g.w.vars, "section", section_name(c, p->section, name, sizeof(name)));
+	tvars_set(c->g.w.vars, "from", gate_query_text(&c->g, Q_FROM));
+	tvars_set(c->g.w.vars, "to", gate_query_text(&c->g, Q_TO));
+	tvars_set(c->g.w.vars, "filter_query", buf_cstr(&f->query));
+	tvars_setf(c->g.w.vars, "count_text", "%lld件", (long long)total);
 	for (s = 0; s < WF__STATUSES; s++) {
 		struct tvars *v;
 
 		if (!wf_status_offered(s))
 			continue;
-		if ((v = tvars_add(c->w.vars, "statuses")) == NULL)
+		if ((v = tvars_add(c->g.w.vars, "statuses")) == NULL)
 			return -1;
 		tvars_set(v, "value", wf_status_code(s));
 		tvars_set(v, "label", wf_staff_label(s));
@@ -822,7 +791,7 @@ list_vars(struct ctx *c, const struct procedure *p, const struct filter *f, int6
 
 		if (!p->fields[i].summary)
 			continue;
-		if ((col = tvars_add(c->w.vars, "columns")) == NULL)
+		if ((col = tvars_add(c->g.w.vars, "columns")) == NULL)
 			return -1;
 		tvars_set(col, "label", p->fields[i].label);
 	}
@@ -849,22 +818,22 @@ show_list(struct ctx *c, const struct procedure *p)
 	df.limit = PAGE_ROWS;
 	df.offset = (f.page - 1) * PAGE_ROWS;
 	if (f.error != NULL) {
-		c->w.req.status = 400;
-		tvars_set(c->w.vars, "f_error", f.error);
-		tvars_set(c->w.vars, "page_error", "1");
+		c->g.w.req.status = 400;
+		tvars_set(c->g.w.vars, "f_error", f.error);
+		tvars_set(c->g.w.vars, "page_error", "1");
 	} else if (db_app_count_filtered(c->app->db, &df, &total) == -1 ||
 	    db_app_list(c->app->db, &df, list_row, &a) == -1)
 		goto fail;
 	if (list_vars(c, p, &f, total) == -1 || db_outbox_failed_count(c->app->db, p->id, p->section, &failed) == -1)
 		goto fail;
 	if (failed > 0)
-		tvars_setf(c->w.vars, "mail_failed", "%lld", (long long)failed);
+		tvars_setf(c->g.w.vars, "mail_failed", "%lld", (long long)failed);
 	snprintf(detail, sizeof(detail), "page=%lld rows=%lld", (long long)f.page,
 	    (long long)(total - df.offset < PAGE_ROWS ? total - df.offset : PAGE_ROWS));
 	if (f.error == NULL && total > df.offset && audit_ok(c, "list", p->id, detail) == -1)
 		goto fail;
 	buf_free(&f.query);
-	(void)web_render(&c->w, "staff_list.html");
+	(void)web_render(&c->g.w, "staff_list.html");
 	return;
 fail:
 	buf_free(&f.query);
@@ -903,7 +872,7 @@ export_rows(struct export_arg *a, const struct db_app_filter *df)
 static int
 export_request(struct ctx *c, const struct procedure *p, struct filter *f, struct db_app_filter *df, int *cp932)
 {
-	const char *enc = qget(c, Q_ENCODING);
+	const char *enc = gate_query_text(&c->g, Q_ENCODING);
 
 	*cp932 = strcmp(enc, "cp932") == 0;
 	if (read_filter(c, f) == -1) {
@@ -911,7 +880,7 @@ export_request(struct ctx *c, const struct procedure *p, struct filter *f, struc
 		return -1;
 	}
 	if (f->error != NULL || (*enc != '\0' && !*cp932 && strcmp(enc, "utf-8") != 0)) {
-		web_error_page(&c->w, 400, "出力の条件に誤りがあります",
+		web_error_page(&c->g.w, 400, "出力の条件に誤りがあります",
 		    f->error != NULL ? f->error : "文字コードの指定が正しくありません。");
 		return -1;
 	}
@@ -935,8 +904,8 @@ export_ledger(struct ctx *c, const struct procedure *p, const struct filter *f, 
 
 	buf_init(&detail);
 	buf_printf(&detail, "rows=%zu sha256=%s encoding=%s status=%s from=%s to=%s replaced=%zu unopened=%lld%s",
-	    sum->rows, sum->sha256, cp932 ? "cp932" : "utf-8", *f->status ? f->status : "all", qget(c, Q_FROM),
-	    qget(c, Q_TO), sum->replaced, (long long)a->unopened, extra);
+	    sum->rows, sum->sha256, cp932 ? "cp932" : "utf-8", *f->status ? f->status : "all", gate_query_text(&c->g, Q_FROM),
+	    gate_query_text(&c->g, Q_TO), sum->replaced, (long long)a->unopened, extra);
 	audit(c, "export", p->id, buf_cstr(&detail));
 	buf_free(&detail);
 }
@@ -949,10 +918,10 @@ attachment(struct ctx *c, const struct procedure *p, const char *suffix)
 
 	buf_init(&name);
 	buf_init(&disp);
-	rc = export_filename(p, c->w.now, &name) == 0 && (strcmp(suffix, ".csv") == 0 ||
+	rc = export_filename(p, c->g.w.now, &name) == 0 && (strcmp(suffix, ".csv") == 0 ||
 	    (name.len > 4 && (name.len -= 4, buf_puts(&name, suffix) == 0))) &&
 	    csv_content_disposition(buf_cstr(&name), &disp) == 0 &&
-	    http_header(&c->w.req, "Content-Disposition", buf_cstr(&disp)) == 0 ? 0 : -1;
+	    http_header(&c->g.w.req, "Content-Disposition", buf_cstr(&disp)) == 0 ? 0 : -1;
 	buf_free(&name);
 	buf_free(&disp);
 	return rc;
@@ -973,8 +942,8 @@ page_export(struct ctx *c, const struct procedure *p)
 		system_error(c);
 		goto done;
 	}
-	if (http_stream_begin(&c->w.req, cp932 ? "text/csv; charset=Shift_JIS" : "text/csv; charset=utf-8") == -1 ||
-	    (a.e = export_open(p, cp932 ? CSV_CP932 : CSV_UTF8_BOM, stream_out, &c->w.req)) == NULL) {
+	if (http_stream_begin(&c->g.w.req, cp932 ? "text/csv; charset=Shift_JIS" : "text/csv; charset=utf-8") == -1 ||
+	    (a.e = export_open(p, cp932 ? CSV_CP932 : CSV_UTF8_BOM, stream_out, &c->g.w.req)) == NULL) {
 		audit(c, "export", p->id, "failed before the first row");
 		goto done;
 	}
@@ -1024,25 +993,25 @@ page_export_zip(struct ctx *c, const struct procedure *p)
 	if (export_request(c, p, &f, &df, &cp932) == -1)
 		goto done;
 	/* The archive password is the member's choice; it is never stored or logged. */
-	if ((problem = password_problem(c, bget(c, B_ZIP_PASSWORD), 1)) != NULL) {
-		web_error_page(&c->w, 400, "ZIPを作れませんでした", problem);
+	if ((problem = password_problem(c, gate_body_text(&c->g, B_ZIP_PASSWORD), 1)) != NULL) {
+		web_error_page(&c->g.w, 400, "ZIPを作れませんでした", problem);
 		goto done;
 	}
 	if ((a.e = export_open(p, cp932 ? CSV_CP932 : CSV_UTF8_BOM, to_memory, &csv)) == NULL)
 		goto fail;
 	rc = export_rows(&a, &df);
-	if (export_close(a.e, &sum) == -1 || rc == -1 || export_filename(p, c->w.now, &name) == -1 ||
-	    export_zip(buf_cstr(&name), csv.data, csv.len, bget(c, B_ZIP_PASSWORD), &c->w.req.out) == -1 ||
+	if (export_close(a.e, &sum) == -1 || rc == -1 || export_filename(p, c->g.w.now, &name) == -1 ||
+	    export_zip(buf_cstr(&name), csv.data, csv.len, gate_body_text(&c->g, B_ZIP_PASSWORD), &c->g.w.req.out) == -1 ||
 	    attachment(c, p, ".zip") == -1)
 		goto fail;
 	export_ledger(c, p, &f, &sum, cp932, &a, " archive");
-	if (c->w.req.status != 500) {
-		(void)http_send(&c->w.req, "application/zip");
-		c->w.req.streamed = 1;	/* sent: serve() must not send it again as HTML */
+	if (c->g.w.req.status != 500) {
+		(void)http_send(&c->g.w.req, "application/zip");
+		c->g.w.req.streamed = 1;	/* sent: serve() must not send it again as HTML */
 	}
 	goto done;
 fail:
-	buf_reset(&c->w.req.out);
+	buf_reset(&c->g.w.req.out);
 	system_error(c);
 done:
 	buf_wipe(&csv);
@@ -1051,9 +1020,10 @@ done:
 }
 
 static void
-page_forms(struct ctx *c)
+page_forms(void *arg)
 {
-	const char		*rest = c->w.req.path + strlen("/staff/forms/");
+	struct ctx *c = arg;
+	const char		*rest = c->g.w.req.path + strlen("/staff/forms/");
 	const char		*slash = strchr(rest, '/');
 	char			 id[64];
 	const struct procedure	*p;
@@ -1075,14 +1045,14 @@ page_forms(struct ctx *c)
 	}
 	/* One prefix route serves three resources: each takes its own methods. */
 	if (slash != NULL && strcmp(slash, "/export.zip") == 0) {
-		if (c->w.req.method != HTTP_POST)
-			web_method_not_allowed(&c->w, HTTP_POST);
+		if (c->g.w.req.method != HTTP_POST)
+			web_method_not_allowed(&c->g.w, HTTP_POST);
 		else
 			page_export_zip(c, p);
-	} else if (slash != NULL && c->w.req.method != HTTP_GET)
-		web_method_not_allowed(&c->w, HTTP_GET);	/* an export is made, and audited, only when fetched */
-	else if (c->w.req.method == HTTP_POST)
-		web_method_not_allowed(&c->w, HTTP_GET | HTTP_HEAD);
+	} else if (slash != NULL && c->g.w.req.method != HTTP_GET)
+		web_method_not_allowed(&c->g.w, HTTP_GET);	/* an export is made, and audited, only when fetched */
+	else if (c->g.w.req.method == HTTP_POST)
+		web_method_not_allowed(&c->g.w, HTTP_GET | HTTP_HEAD);
 	else if (slash != NULL)
 		page_export(c, p);
 	else
@@ -1102,7 +1072,7 @@ struct app_view {
 static int
 load_app(struct ctx *c, struct app_view *v)
 {
-	const char	*r = c->w.req.path + strlen("/staff/apps/");
+	const char	*r = c->g.w.req.path + strlen("/staff/apps/");
 	int		 rc;
 
 	if (strlen(r) != DB_RECEIPT_LEN)
@@ -1127,7 +1097,7 @@ answer_rows(struct ctx *c, const struct app_view *v, json_object *answers)
 	if (v->p == NULL) {
 		/* The definition was removed: show the stored keys and values as they are. */
 		json_object_object_foreach(answers, key, jv) {
-			struct tvars *row = tvars_add(c->w.vars, "answers");
+			struct tvars *row = tvars_add(c->g.w.vars, "answers");
 
 			if (row == NULL || tvars_set(row, "label", key) == -1 ||
 			    tvars_set(row, "value", json_object_get_string(jv)) == -1)
@@ -1137,7 +1107,7 @@ answer_rows(struct ctx *c, const struct app_view *v, json_object *answers)
 		return rc;
 	}
 	for (i = 0; i < v->p->nfields && rc == 0; i++) {
-		struct tvars *row = tvars_add(c->w.vars, "answers");
+		struct tvars *row = tvars_add(c->g.w.vars, "answers");
 
 		buf_reset(&val);
 		if (row == NULL || export_cell(&v->p->fields[i], answers, &val) == -1 ||
@@ -1153,7 +1123,7 @@ static int
 event_row(const struct db_event *ev, void *arg)
 {
 	struct ctx	*c = arg;
-	struct tvars	*row = tvars_add(c->w.vars, "events");
+	struct tvars	*row = tvars_add(c->g.w.vars, "events");
 	struct buf	 when, note;
 	int		 rc = -1;
 
@@ -1181,7 +1151,7 @@ done:
 static int
 mail_row(struct ctx *c, const char *kind, const char *state, time_t at, int attempts, const char *error)
 {
-	struct tvars	*row = tvars_add(c->w.vars, "mails");
+	struct tvars	*row = tvars_add(c->g.w.vars, "mails");
 	struct buf	 when;
 	int		 rc;
 
@@ -1240,7 +1210,7 @@ next_vars(struct ctx *c, const char *code)
 
 		if (t[i].from != from)
 			continue;
-		if ((v = tvars_add(c->w.vars, "next")) == NULL)
+		if ((v = tvars_add(c->g.w.vars, "next")) == NULL)
 			return -1;
 		tvars_set(v, "value", wf_status_code(t[i].to));
 		tvars_set(v, "label", wf_staff_label(t[i].to));
@@ -1258,7 +1228,7 @@ show_app(struct ctx *c, struct app_view *v, int status, const char *error)
 	buf_init(&plain);
 	buf_init(&when);
 	if (open_sealed(c, v->row.key_id, v->row.sealed, v->row.sealed_len, &plain) == -1) {
-		web_error_page(&c->w, 403, "この申請を開けません",
+		web_error_page(&c->g.w, 403, "この申請を開けません",
 		    "このログインには、この申請を開く鍵がありません（ログインの後に鍵が付与・更新された場合など）。"
 		    "いったんログアウトして、もう一度ログインしてください。");
 		goto done;
@@ -1266,28 +1236,28 @@ show_app(struct ctx *c, struct app_view *v, int status, const char *error)
 	if ((answers = payload_answers(&plain, &root)) == NULL || member_vars(c, v->receipt) == -1 ||
 	    jst_format_numeric(v->row.received_at, &when) == -1)
 		goto fail;
-	c->w.req.status = status;
-	tvars_set(c->w.vars, "receipt", v->receipt);
-	tvars_set(c->w.vars, "received", buf_cstr(&when));
-	tvars_set(c->w.vars, "status", status_text(v->row.status));
-	tvars_set(c->w.vars, "status_value", v->row.status);
-	tvars_set(c->w.vars, "section", section_name(c, v->row.section_id, name, sizeof(name)));
-	tvars_set(c->w.vars, "proc_id", v->row.procedure_id);
-	tvars_set(c->w.vars, "proc_title", v->p ? v->p->title : v->row.procedure_id);
+	c->g.w.req.status = status;
+	tvars_set(c->g.w.vars, "receipt", v->receipt);
+	tvars_set(c->g.w.vars, "received", buf_cstr(&when));
+	tvars_set(c->g.w.vars, "status", status_text(v->row.status));
+	tvars_set(c->g.w.vars, "status_value", v->row.status);
+	tvars_set(c->g.w.vars, "section", section_name(c, v->row.section_id, name, sizeof(name)));
+	tvars_set(c->g.w.vars, "proc_id", v->row.procedure_id);
+	tvars_set(c->g.w.vars, "proc_title", v->p ? v->p->title : v->row.procedure_id);
 	if (error != NULL) {
-		tvars_set(c->w.vars, "a_error", error);
-		tvars_set(c->w.vars, "page_error", "1");
-	} else if (strcmp(qget(c, Q_M), "saved") == 0)
-		tvars_set(c->w.vars, "a_done", "記録しました。");
+		tvars_set(c->g.w.vars, "a_error", error);
+		tvars_set(c->g.w.vars, "page_error", "1");
+	} else if (strcmp(gate_query_text(&c->g, Q_M), "saved") == 0)
+		tvars_set(c->g.w.vars, "a_done", "記録しました。");
 	if (v->p == NULL || !json_object_object_get_ex(root, "form_hash", &fh) ||
 	    strcmp(json_object_get_string(fh), v->p->hash) != 0)
-		tvars_set(c->w.vars, "old_form", "1");
+		tvars_set(c->g.w.vars, "old_form", "1");
 	if (answer_rows(c, v, answers) == -1 || db_app_events(c->app->db, v->receipt, event_row, c) == -1 ||
 	    db_mail_log_of_receipt(c->app->db, v->receipt, delivered_mail, c) == -1 ||
 	    db_outbox_of_receipt(c->app->db, v->receipt, queued_mail, c) == -1 ||
 	    next_vars(c, v->row.status) == -1 || audit_ok(c, "view", v->receipt, "") == -1)
 		goto fail;
-	(void)web_render(&c->w, "staff_app.html");
+	(void)web_render(&c->g.w, "staff_app.html");
 	goto done;
 fail:
 	system_error(c);
@@ -1324,7 +1294,7 @@ status_mail(struct ctx *c, const struct app_view *v, const char *kind, struct db
 	    (answers = payload_answers(&plain, &root)) != NULL)
 		rc = mail_queue_item(v->p, kind, v->receipt, json_object_object_get_ex(answers, f->key, &addr) &&
 		    json_object_is_type(addr, json_type_string) ? json_object_get_string(addr) : "",
-		    c->app->mailer_pk, c->w.now, m);
+		    c->app->mailer_pk, c->g.w.now, m);
 	json_object_put(root);
 	buf_wipe(&plain);
 	return rc;
@@ -1333,7 +1303,7 @@ status_mail(struct ctx *c, const struct app_view *v, const char *kind, struct db
 static void
 change_app(struct ctx *c, struct app_view *v)
 {
-	const char	*from = bget(c, B_FROM), *to = bget(c, B_TO), *note = bget(c, B_NOTE);
+	const char	*from = gate_body_text(&c->g, B_FROM), *to = gate_body_text(&c->g, B_TO), *note = gate_body_text(&c->g, B_NOTE);
 	char		 key_id[SEAL_KEYID_LEN + 1], detail[64], loc[64];
 	struct db_event	 ev;
 	struct db_outbox_item mail;
@@ -1361,7 +1331,7 @@ change_app(struct ctx *c, struct app_view *v)
 	}
 	memset(&ev, 0, sizeof(ev));
 	ev.receipt = v->receipt;
-	ev.at = c->w.now;
+	ev.at = c->g.w.now;
 	ev.actor = c->staff.login;
 	ev.from_status = from;
 	ev.to_status = to;
@@ -1398,8 +1368,9 @@ done:
 }
 
 static void
-page_app(struct ctx *c)
+page_app(void *arg)
 {
+	struct ctx *c = arg;
 	struct app_view	v;
 	int		rc;
 
@@ -1409,7 +1380,7 @@ page_app(struct ctx *c)
 		not_found(c);
 	else if (rc != 0)
 		system_error(c);
-	else if (c->w.req.method == HTTP_POST)
+	else if (c->g.w.req.method == HTTP_POST)
 		change_app(c, &v);
 	else
 		show_app(c, &v, 200, NULL);
@@ -1427,7 +1398,7 @@ password_saved(struct ctx *c)
 	if (db_begin(db) == -1)
 		return -1;
 	/* Whoever else is logged in as the member, perhaps with the old password, is logged out. */
-	if (db_staff_set_secret(db, &c->staff, c->w.now) == -1 ||
+	if (db_staff_set_secret(db, &c->staff, c->g.w.now) == -1 ||
 	    db_session_delete_others(db, c->staff.id, c->session_hash) == -1 || db_commit(db) == -1) {
 		db_rollback(db);
 		return -1;
@@ -1436,9 +1407,10 @@ password_saved(struct ctx *c)
 }
 
 static void
-page_password(struct ctx *c)
+page_password(void *arg)
 {
-	const char		*cur = bget(c, B_CURRENT), *nw = bget(c, B_NEW), *conf = bget(c, B_CONFIRM);
+	struct ctx *c = arg;
+	const char		*cur = gate_body_text(&c->g, B_CURRENT), *nw = gate_body_text(&c->g, B_NEW), *conf = gate_body_text(&c->g, B_CONFIRM);
 	struct guess_keys	 k;
 	unsigned char		 sk[SEAL_SK_LEN];
 	char			 refusal[256];
@@ -1447,7 +1419,7 @@ page_password(struct ctx *c)
 
 	if (member_vars(c, "パスワード変更") == -1)
 		goto fail;
-	if (c->w.req.method != HTTP_POST)
+	if (c->g.w.req.method != HTTP_POST)
 		goto show;
 	if ((r = password_gate(c, c->staff.login, 1, &k, refusal, sizeof(refusal))) != 0) {
 		if (r == -1)
@@ -1471,16 +1443,16 @@ page_password(struct ctx *c)
 	} else if (guess_succeeded(c->app->db, &k) == -1 || (error == NULL && password_saved(c) == -1))
 		goto fail;
 	if (error != NULL)
-		c->w.req.status = 400;
+		c->g.w.req.status = 400;
 show:
 	if (error != NULL) {
-		tvars_set(c->w.vars, "p_error", error);
-		tvars_set(c->w.vars, "page_error", "1");
-	} else if (c->w.req.method == HTTP_POST)
-		tvars_set(c->w.vars, "p_done", "パスワードを変更しました。次回から新しいパスワードでログインしてください。"
+		tvars_set(c->g.w.vars, "p_error", error);
+		tvars_set(c->g.w.vars, "page_error", "1");
+	} else if (c->g.w.req.method == HTTP_POST)
+		tvars_set(c->g.w.vars, "p_done", "パスワードを変更しました。次回から新しいパスワードでログインしてください。"
 		    "ほかの端末でのログインは終了しました。");
 	sodium_memzero(sk, sizeof(sk));
-	(void)web_render(&c->w, "staff_password.html");
+	(void)web_render(&c->g.w, "staff_password.html");
 	return;
 fail:
 	sodium_memzero(sk, sizeof(sk));
@@ -1499,7 +1471,7 @@ static int
 audit_row(const struct db_audit *e, void *arg)
 {
 	struct ctx	*c = arg;
-	struct tvars	*row = tvars_add(c->w.vars, "entries");
+	struct tvars	*row = tvars_add(c->g.w.vars, "entries");
 	struct buf	 when;
 	int		 rc;
 
@@ -1527,13 +1499,13 @@ audit_vars(struct ctx *c, const char *action)
 	if (r == -1)
 		return -1;
 	if (r == 0)
-		tvars_setf(c->w.vars, "chain", "改ざんの検査：異常なし（%lld件、最新の番号 %lld）",
+		tvars_setf(c->g.w.vars, "chain", "改ざんの検査：異常なし（%lld件、最新の番号 %lld）",
 		    (long long)chk.entries, (long long)chk.head_seq);
 	else
-		tvars_setf(c->w.vars, "chain", "改ざんの検査：異常あり（%s）。システム管理者に連絡してください。",
+		tvars_setf(c->g.w.vars, "chain", "改ざんの検査：異常あり（%s）。システム管理者に連絡してください。",
 		    chk.problem);
 	for (i = 0; i < sizeof(audit_actions) / sizeof(audit_actions[0]); i++) {
-		struct tvars *a = tvars_add(c->w.vars, "actions");
+		struct tvars *a = tvars_add(c->g.w.vars, "actions");
 
 		if (a == NULL)
 			return -1;
@@ -1542,15 +1514,16 @@ audit_vars(struct ctx *c, const char *action)
 		if (strcmp(audit_actions[i], action) == 0)
 			tvars_set(a, "selected", "1");
 	}
-	tvars_set(c->w.vars, "from", qget(c, Q_FROM));
-	return tvars_set(c->w.vars, "to", qget(c, Q_TO));
+	tvars_set(c->g.w.vars, "from", gate_query_text(&c->g, Q_FROM));
+	return tvars_set(c->g.w.vars, "to", gate_query_text(&c->g, Q_TO));
 }
 
 static void
-page_audit(struct ctx *c)
+page_audit(void *arg)
 {
+	struct ctx *c = arg;
 	struct filter	f;
-	const char	*action = qget(c, Q_ACTION);
+	const char	*action = gate_query_text(&c->g, Q_ACTION);
 	struct buf	q;
 	int64_t		total = 0;
 
@@ -1559,18 +1532,18 @@ page_audit(struct ctx *c)
 		goto fail;
 	buf_puts(&q, "action=");
 	esc_url_component(&q, action, strlen(action));
-	buf_printf(&q, "&from=%s&to=%s", qget(c, Q_FROM), qget(c, Q_TO));
-	tvars_set(c->w.vars, "filter_query", buf_cstr(&q));
+	buf_printf(&q, "&from=%s&to=%s", gate_query_text(&c->g, Q_FROM), gate_query_text(&c->g, Q_TO));
+	tvars_set(c->g.w.vars, "filter_query", buf_cstr(&q));
 	if (f.to <= f.from) {
-		c->w.req.status = 400;
-		tvars_set(c->w.vars, "chain", "日付の「まで」が「から」より前になっています。");
+		c->g.w.req.status = 400;
+		tvars_set(c->g.w.vars, "chain", "日付の「まで」が「から」より前になっています。");
 	} else if (db_audit_count(c->app->db, action, f.from, f.to, &total) == -1 ||
 	    db_audit_page(c->app->db, action, f.from, f.to, PAGE_ROWS, (f.page - 1) * PAGE_ROWS,
 	    audit_row, c) == -1 || pager_vars(c, f.page, total) == -1)
 		goto fail;
 	buf_free(&q);
 	buf_free(&f.query);
-	(void)web_render(&c->w, "staff_audit.html");
+	(void)web_render(&c->g.w, "staff_audit.html");
 	return;
 fail:
 	buf_free(&q);
@@ -1580,131 +1553,104 @@ fail:
 
 /* ---- the gate ---- */
 
-static int
-parse_input(struct ctx *c)
-{
-	int rc;
-
-	rc = kv_parse_urlencoded(&c->query, query_keys, Q__COUNT, c->w.req.query, strlen(c->w.req.query),
-	    MAX_PAIRS);
-	if (rc == 0 && c->w.req.method == HTTP_POST)
-		rc = kv_parse_urlencoded(&c->form, body_keys, B__COUNT, c->w.req.body, c->w.req.body_len,
-		    MAX_PAIRS);
-	if (rc == -1) {
-		const struct kv_form *bad = c->query.err != KV_OK ? &c->query : &c->form;
-
-		log_msg(LOG_WARNING, "rejected input: %s (key %s)", kv_strerror(bad->err), bad->errkey);
-		web_error_page(&c->w, 400, "送信内容に問題があります",
-		    bad->err == KV_TOO_LONG ? "入力された内容が長すぎます。" :
-		    "送信された内容に使えない文字や形式の誤りがあります。画面を開き直して、もう一度お試しください。");
-	}
-	return rc;
-}
-
 /* Anonymous requests never reach a page other than the login: GET goes to it, POST is refused. */
 static void
-to_login(struct ctx *c)
+to_login(void *arg)
 {
-	if (c->w.req.method == HTTP_POST)
-		web_error_page(&c->w, 403, "ログインしてください",
+	struct ctx *c = arg;
+
+	if (c->g.w.req.method == HTTP_POST)
+		web_error_page(&c->g.w, 403, "ログインしてください",
 		    "ログインの有効期限が切れたか、ログインしていません。もう一度ログインしてから操作してください。");
 	else
 		redirect(c, c->expired ? "/staff/login?m=expired" : "/staff/login");
 }
 
-static int
-gate(struct ctx *c, const struct route **out)
-{
-	const struct route	*rt;
-	int			 allowed;
-
-	if (c->w.req.method == HTTP_OTHER) {
-		web_method_not_allowed(&c->w, HTTP_GET | HTTP_HEAD | HTTP_POST);
-		return -1;
-	}
-	rt = http_route(routes, sizeof(routes) / sizeof(routes[0]), c->w.req.path, c->w.req.method, &allowed);
-	if (rt == NULL) {
-		not_found(c);
-		return -1;
-	}
-	if (!allowed) {
-		web_method_not_allowed(&c->w, rt->methods);
-		return -1;
-	}
-	if (c->w.req.method == HTTP_POST && !web_content_type_ok(c->w.req.content_type)) {
-		web_error_page(&c->w, 415, "送信形式が正しくありません", "画面のフォームから送信してください。");
-		return -1;
-	}
-	if (kv_parse_cookies(&c->w.cookies, cookie_keys, C__COUNT, c->w.req.cookie, 32) == -1)
-		kv_free(&c->w.cookies);	/* a broken cookie header counts as none */
-	if (authenticate(c) == -1) {
-		system_error(c);
-		return -1;
-	}
-	if (rt->auth != AUTH_NONE && !c->member) {
-		to_login(c);
-		return -1;
-	}
-	if (rt->auth == AUTH_AUDITOR && strcmp(c->staff.role, "auditor") != 0) {
-		deny(c, c->w.req.path, "not an auditor");
-		return -1;
-	}
-	if (web_csrf_prepare(&c->w) == -1 || parse_input(c) == -1)
-		return -1;
-	if (c->w.req.method == HTTP_POST && !web_csrf_ok(&c->w, kv_get(&c->form, B_CSRF))) {
-		web_error_page(&c->w, 403, "画面の有効期限が切れました",
-		    "安全のため、この操作を受け付けませんでした。画面を開き直して、もう一度操作してください。");
-		return -1;
-	}
-	*out = rt;
-	return 0;
-}
-
+/* A page of another role: audited, and answered like one that does not exist. */
 static void
-handle(struct ctx *c)
+not_for_role(void *arg, const struct gate_route *rt)
 {
-	const struct route *rt;
+	static const char *const why[] = {
+		[WF_NEED_STAFF] = "not staff", [WF_NEED_ADMIN] = "not an admin", [WF_NEED_AUDITOR] = "not an auditor",
+	};
+	struct ctx *c = arg;
 
-	c->w.now = time(NULL);
-	if ((c->w.vars = tvars_new()) == NULL) {
-		c->w.req.status = 500;
-		return;
-	}
-	if (gate(c, &rt) == -1)
-		return;
-	switch (rt->page) {
-	case P_LOGIN:
-		page_login(c);
-		break;
-	case P_LOGOUT:
-		page_logout(c);
-		break;
-	case P_HOME:
-		page_home(c);
-		break;
-	case P_PASSWORD:
-		page_password(c);
-		break;
-	case P_FORMS:
-		page_forms(c);
-		break;
-	case P_APP:
-		page_app(c);
-		break;
-	case P_AUDIT:
-		page_audit(c);
-		break;
-	default:
-		abort();
-	}
+	deny(c, c->g.w.req.path, why[rt->need]);
 }
+
+static const struct kv_decl login_query[Q__COUNT] = { QUERY_M };
+static const struct kv_decl login_body[B__COUNT] = {
+	BODY_CSRF,
+	[B_LOGIN] = { "login", 64, 1, valid_login },
+	[B_PASSWORD] = { "password", CUSTODY_PASSWORD_MAX, 1, NULL },
+};
+static const struct kv_decl csrf_body[B__COUNT] = { BODY_CSRF };
+static const struct kv_decl password_body[B__COUNT] = {
+	BODY_CSRF,
+	[B_CURRENT] = { "current", CUSTODY_PASSWORD_MAX, 1, NULL },
+	[B_NEW] = { "new", CUSTODY_PASSWORD_MAX, 1, NULL },
+	[B_CONFIRM] = { "confirm", CUSTODY_PASSWORD_MAX, 1, NULL },
+};
+/* A procedure's list, its CSV export and its ZIP export. */
+static const struct kv_decl forms_query[Q__COUNT] = { QUERY_STATUS, QUERY_FROM, QUERY_TO, QUERY_PAGE, QUERY_ENCODING };
+static const struct kv_decl forms_body[B__COUNT] = {
+	BODY_CSRF,
+	[B_ZIP_PASSWORD] = { "zip_password", CUSTODY_PASSWORD_MAX, 1, NULL },
+};
+static const struct kv_decl app_query[Q__COUNT] = { QUERY_M };
+static const struct kv_decl app_body[B__COUNT] = {
+	BODY_CSRF,
+	[B_FROM] = { "from", 16, 1, kv_valid_token },
+	[B_TO] = { "to", 16, 1, kv_valid_token },
+	[B_NOTE] = { "note", NOTE_MAX_CHARS * 4, 1, NULL },
+};
+static const struct kv_decl audit_query[Q__COUNT] = { QUERY_FROM, QUERY_TO, QUERY_PAGE, QUERY_ACTION };
+
+#define KEYS(t) t, sizeof(t) / sizeof(t[0])
+#define GET_HEAD_POST (HTTP_GET | HTTP_HEAD | HTTP_POST)
+
+static const struct gate_route routes[] = {
+	{ "/staff/login", 1, GET_HEAD_POST, GATE_FORM, WF_NEED_NONE, KEYS(login_query), KEYS(login_body), NULL, NULL,
+	  page_login },
+	{ "/staff/logout", 1, HTTP_POST, GATE_FORM, WF_NEED_MEMBER, NULL, 0, KEYS(csrf_body), NULL, NULL,
+	  page_logout },
+	{ "/staff/", 1, HTTP_GET | HTTP_HEAD, GATE_NO_BODY, WF_NEED_MEMBER, NULL, 0, NULL, 0, NULL, NULL, page_home },
+	{ "/staff/password", 1, GET_HEAD_POST, GATE_FORM, WF_NEED_MEMBER, NULL, 0, KEYS(password_body), NULL, NULL,
+	  page_password },
+	{ "/staff/forms/", 0, GET_HEAD_POST, GATE_FORM, WF_NEED_MEMBER, KEYS(forms_query), KEYS(forms_body), NULL,
+	  NULL, page_forms },
+	{ "/staff/apps/", 0, GET_HEAD_POST, GATE_FORM, WF_NEED_MEMBER, KEYS(app_query), KEYS(app_body), NULL, NULL,
+	  page_app },
+	{ "/staff/audit", 1, HTTP_GET | HTTP_HEAD, GATE_NO_BODY, WF_NEED_AUDITOR, KEYS(audit_query), NULL, 0, NULL,
+	  NULL, page_audit },
+};
+
+static const struct gate_answer answers[GATE__REFUSALS] = {
+	[GATE_TOO_LARGE] = { 413, "送信できる大きさを超えています", "入力された内容が多すぎます。" },
+	[GATE_UNREADABLE] = { 400, "送信内容を読み取れませんでした", "もう一度お試しください。" },
+	[GATE_NOT_FOUND] = { 404, "ページが見つかりません",
+	    "お探しのページは見つからないか、閲覧する権限がありません。" },
+	[GATE_BAD_TYPE] = { 415, "送信形式が正しくありません", "画面のフォームから送信してください。" },
+	[GATE_KEYS_TOO_LONG] = { 400, "送信内容に問題があります", "入力された内容が長すぎます。" },
+	[GATE_KEYS_BAD] = { 400, "送信内容に問題があります",
+	    "送信された内容に使えない文字や形式の誤りがあります。画面を開き直して、もう一度お試しください。" },
+	[GATE_BAD_CSRF] = { 403, "画面の有効期限が切れました",
+	    "安全のため、この操作を受け付けませんでした。画面を開き直して、もう一度操作してください。" },
+	[GATE_FAILED] = { 500, "システムエラー",
+	    "処理を完了できませんでした。時間をおいてもう一度お試しください。"
+	    "続く場合はシステム管理者に連絡してください。" },
+};
+
+static const struct gate_conf gate_conf = {
+	routes, sizeof(routes) / sizeof(routes[0]), cookie_keys, C__COUNT, C_CSRF, C_CSRF_HOST,
+	"staff_csrf", "__Host-staff_csrf", "/staff/", "staff_error.html", MAX_BODY, MAX_PAIRS, answers,
+	authenticate, to_login, not_for_role,
+};
 
 static void
 ctx_reset(struct ctx *c)
 {
-	web_reset(&c->w);
-	kv_free(&c->query);
-	kv_free(&c->form);
+	gate_reset(&c->g);
 	sodium_memzero(&c->staff, sizeof(c->staff));
 	sodium_memzero(c->session, sizeof(c->session));
 	sodium_memzero(c->session_hash, sizeof(c->session_hash));
@@ -1713,21 +1659,6 @@ ctx_reset(struct ctx *c)
 	c->member = 0;
 	c->expired = 0;
 	slots_give(&c->app->hash_slots);	/* a page that failed between take and give */
-}
-
-static void
-serve(struct ctx *c, FCGX_Request *fr)
-{
-	int rc = http_read(&c->w.req, fr, MAX_BODY);
-
-	if (rc == 413)
-		web_error_page(&c->w, 413, "送信できる大きさを超えています", "入力された内容が多すぎます。");
-	else if (rc != 0)
-		web_error_page(&c->w, rc, "送信内容を読み取れませんでした", "もう一度お試しください。");
-	else
-		handle(c);
-	if (http_send(&c->w.req, NULL) == -1)
-		log_msg(LOG_WARNING, "client went away");
 }
 
 /* ---- processes ---- */
@@ -1766,14 +1697,7 @@ worker_start(void *arg)
 	}
 	memset(&the_ctx, 0, sizeof(the_ctx));
 	the_ctx.app = app;
-	web_init(&the_ctx.w);
-	the_ctx.w.mac_key = app->mac_key;
-	the_ctx.w.csrf_cookie_plain = "staff_csrf";
-	the_ctx.w.csrf_cookie_tls = "__Host-staff_csrf";
-	the_ctx.w.csrf_path = "/staff/";
-	the_ctx.w.csrf_decl_plain = C_CSRF;
-	the_ctx.w.csrf_decl_tls = C_CSRF_HOST;
-	the_ctx.w.error_template = "staff_error.html";
+	gate_init(&the_ctx.g, &gate_conf, app->mac_key);
 	return 0;
 }
 
@@ -1788,8 +1712,8 @@ worker_serve(void *arg, FCGX_Request *fr)
 {
 	struct app *app = arg;
 
-	the_ctx.w.tmpl = app->tmpl;
-	serve(&the_ctx, fr);
+	the_ctx.g.w.tmpl = app->tmpl;
+	gate_serve(&the_ctx.g, &the_ctx, fr);
 	ctx_reset(&the_ctx);
 }
 
@@ -1799,8 +1723,7 @@ worker_stop(void *arg)
 	struct app *app = arg;
 
 	ctx_reset(&the_ctx);
-	buf_free(&the_ctx.w.req.out);
-	buf_free(&the_ctx.w.req.headers);
+	gate_free(&the_ctx.g);
 	formset_free(app->forms);
 	tset_free(app->tmpl);
 	db_close(app->db);
