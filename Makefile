@@ -82,7 +82,9 @@ $(LIB_A): $(LIB_OBJ)
 $(BUILD)/apply: $(BUILD)/fcgi/apply.o $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/staff: $(BUILD)/fcgi/staff.o $(LIB_A)
+STAFF_SRC = fcgi/staff.c fcgi/staff_session.c fcgi/staff_list.c fcgi/staff_app.c fcgi/staff_export.c \
+	    fcgi/staff_audit.c
+$(BUILD)/staff: $(STAFF_SRC:%.c=$(BUILD)/%.o) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/mailer: $(BUILD)/mail/mailer.o $(LIB_A)

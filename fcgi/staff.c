@@ -3,78 +3,39 @@
  * /staff/.  It is the only process that opens applications, and only with
  * the section keys a logged-in member's session holds (lib/custody.h).
  *
- * Request gate, in this order and before any page code runs:
- * read (413/400) -> method (405) -> route (404) -> method for route (405) ->
- * body type (415) -> session (anonymous: to the login page) -> role (404) ->
- * declared keys (400) -> CSRF (403) -> page.  Pages then answer 404 for any
- * procedure or application outside the member's sections, exactly as for
- * one that does not exist.
+ * Every request passes the gate (lib/gate.h) with the route table below:
+ * each route's methods, the role it needs and the keys its page reads.  An
+ * anonymous request goes to the login page (a POST is refused), a page of
+ * another role is 404.  Pages then answer 404 for any procedure or
+ * application outside the member's sections, exactly as for one that does
+ * not exist.  The pages are in staff_*.c (staff.h).
  *
  * Every login, failure, logout, view, change and export is appended to the
  * audit log (lib/audit.h).
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
-#include <json-c/json.h>
-#include <unistr.h>
 
 #include "audit.h"
-#include "buf.h"
 #include "custody.h"
-#include "db.h"
-#include "esc.h"
-#include "export.h"
-#include "formdef.h"
-#include "formset.h"
-#include "gate.h"
-#include "guess.h"
-#include "http.h"
 #include "jnorm.h"
-#include "jst.h"
-#include "kv.h"
 #include "log.h"
-#include "mail.h"
-#include "opener.h"
 #include "prefork.h"
-#include "seal.h"
-#include "slots.h"
-#include "tmpl.h"
+#include "staff.h"
 #include "web.h"
-#include "workflow.h"
 
 #define MAX_BODY	(32 * 1024)
 #define MAX_PAIRS	64
-#define PAGE_ROWS	50
-#define MAX_SECTIONS	64
-#define SESSION_MAX	(12 * 60 * 60)	/* a session ends after a working day, however active */
-#define NOTE_MAX_CHARS	2000
-
-/*
- * Password guesses, at login and as the current password of a change, in
- * sliding 15-minute windows (lib/guess.h): 5 per account from one address;
- * an account with 5 failures stays open to addresses without failures; an
- * address with 30 failures is kept from the accounts it failed on.
- */
-#define LOGIN_WINDOW		(15 * 60)
-#define LOGIN_PAIR_LIMIT	5
-#define LOGIN_ACCOUNT_LIMIT	5
-#define LOGIN_ADDR_LIMIT	30
-static const struct guess_limits login_limits = {
-	LOGIN_WINDOW, LOGIN_PAIR_LIMIT, LOGIN_ACCOUNT_LIMIT, LOGIN_WINDOW, LOGIN_ADDR_LIMIT
-};
 
 static int valid_date(const char *v, size_t len);
 static int valid_opt_token(const char *v, size_t len);
 static int valid_login(const char *v, size_t len);
 
-enum { C_CSRF, C_CSRF_HOST, C_SESSION, C_SESSION_HOST, C__COUNT };
 static const struct kv_decl cookie_keys[C__COUNT] = {
 	[C_CSRF] = { "staff_csrf", 64, 1, kv_valid_b64url },
 	[C_CSRF_HOST] = { "__Host-staff_csrf", 64, 1, kv_valid_b64url },
@@ -83,11 +44,10 @@ static const struct kv_decl cookie_keys[C__COUNT] = {
 };
 
 /*
- * Query and body keys.  Every route declares its own (the route table at
- * the end): a table as long as the enum, naming only the keys its page
- * reads, so that one index means one key in every page.
+ * Every route declares its own query and body keys (the route table
+ * below): a table as long as the enum (staff.h), naming only the keys its
+ * page reads.
  */
-enum { Q_M, Q_STATUS, Q_FROM, Q_TO, Q_PAGE, Q_ENCODING, Q_ACTION, Q__COUNT };
 #define QUERY_M		[Q_M] = { "m", 16, 1, kv_valid_token }
 #define QUERY_STATUS	[Q_STATUS] = { "status", 16, 1, valid_opt_token }
 #define QUERY_FROM	[Q_FROM] = { "from", 10, 1, valid_date }
@@ -95,47 +55,9 @@ enum { Q_M, Q_STATUS, Q_FROM, Q_TO, Q_PAGE, Q_ENCODING, Q_ACTION, Q__COUNT };
 #define QUERY_PAGE	[Q_PAGE] = { "page", 6, 1, kv_valid_digits }
 #define QUERY_ENCODING	[Q_ENCODING] = { "encoding", 16, 1, valid_opt_token }
 #define QUERY_ACTION	[Q_ACTION] = { "action", 32, 1, valid_opt_token }
-
-enum { B_CSRF = GATE_CSRF, B_LOGIN, B_PASSWORD, B_CURRENT, B_NEW, B_CONFIRM, B_FROM, B_TO, B_NOTE, B_ZIP_PASSWORD,
-       B__COUNT };
 #define BODY_CSRF	[B_CSRF] = { "csrf", 64, 1, kv_valid_b64url }
 
-/* Process-wide state: read-only while a request runs, replaced on reload. */
-struct app {
-	const char	*data_dir;
-	const char	*forms_dir;
-	const char	*tmpl_dir;
-	char		 db_path[1024];
-	struct formset	*forms;
-	struct tset	*tmpl;
-	struct db	*db;
-	unsigned char	 mac_key[SEAL_KEY_LEN];
-	unsigned char	 audit_key[SEAL_KEY_LEN];
-	unsigned char	 mailer_pk[SEAL_PK_LEN];	/* acceptance and return mails are sealed to it */
-	int		 idle_seconds;
-	/*
-	 * Argon2id runs at once across the workers (--hash-slots): fewer than
-	 * the workers, so that a flood of logins leaves a worker for the
-	 * members already logged in; a login finding none free gets 429.
-	 */
-	int		 nslots;
-	struct slots	 hash_slots;
-};
-
-/* Per-request state, reset on every FastCGI iteration. */
-struct ctx {
-	struct gate		 g;
-	struct app		*app;
-	int			 member;		/* a valid session */
-	int			 expired;		/* a session cookie that no longer works */
-	struct db_staff		 staff;
-	char			 session[64];		/* the cookie's token, needed to open the session's keys */
-	unsigned char		 session_hash[SEAL_MAC_LEN];
-	char			 sections[MAX_SECTIONS][64];	/* sections whose keys the session holds */
-	size_t			 nsections;
-};
-
-/* ---- small helpers ---- */
+/* ---- helpers of every page ---- */
 
 static int
 valid_date(const char *v, size_t len)
@@ -164,7 +86,7 @@ valid_login(const char *v, size_t len)
 }
 
 /* Is code a status staff may filter by? */
-static int
+int
 status_offered(const char *code)
 {
 	enum wf_status s;
@@ -173,7 +95,7 @@ status_offered(const char *code)
 }
 
 /* The staff label of a stored status; the code itself when it names none. */
-static const char *
+const char *
 status_text(const char *code)
 {
 	const char *label = wf_staff_label_of(code);
@@ -181,7 +103,7 @@ status_text(const char *code)
 	return label != NULL ? label : code;
 }
 
-static int
+int
 holds_section(const struct ctx *c, const char *section)
 {
 	size_t i;
@@ -192,7 +114,7 @@ holds_section(const struct ctx *c, const char *section)
 	return 0;
 }
 
-static const char *
+const char *
 section_name(struct ctx *c, const char *id, char *buf, size_t len)
 {
 	if (db_section_name(c->app->db, id, buf, len) != 0)
@@ -201,7 +123,7 @@ section_name(struct ctx *c, const char *id, char *buf, size_t len)
 }
 
 /* Who did it: the member, or for a failed login the account tried (when it exists). */
-static void
+void
 audit_as(struct ctx *c, const char *actor, const char *action, const char *target, const char *detail)
 {
 	struct audit_entry e;
@@ -218,42 +140,39 @@ audit_as(struct ctx *c, const char *actor, const char *action, const char *targe
 		c->g.w.req.status = 500;
 }
 
-static void
+void
 audit(struct ctx *c, const char *action, const char *target, const char *detail)
 {
 	audit_as(c, c->member ? c->staff.login : "-", action, target, detail);
 }
 
-static int
+int
 audit_ok(struct ctx *c, const char *action, const char *target, const char *detail)
 {
 	audit(c, action, target, detail);
 	return c->g.w.req.status == 500 ? -1 : 0;
 }
 
-static void
+void
 system_error(struct ctx *c)
 {
-	web_error_page(&c->g.w, 500, "システムエラー",
-	    "処理を完了できませんでした。時間をおいてもう一度お試しください。"
-	    "続く場合はシステム管理者に連絡してください。");
+	gate_refuse(&c->g, GATE_FAILED);
 }
 
-static void
+void
 not_found(struct ctx *c)
 {
-	web_error_page(&c->g.w, 404, "ページが見つかりません",
-	    "お探しのページは見つからないか、閲覧する権限がありません。");
+	gate_refuse(&c->g, GATE_NOT_FOUND);
 }
 
 /* Something that exists but is not the member's: audited (why), and answered like a missing one. */
-static int
+int
 denied(struct ctx *c, const char *target, const char *why)
 {
 	return audit_ok(c, "denied", target, why);
 }
 
-static void
+void
 deny(struct ctx *c, const char *target, const char *why)
 {
 	if (denied(c, target, why) == 0)
@@ -262,7 +181,7 @@ deny(struct ctx *c, const char *target, const char *why)
 		system_error(c);
 }
 
-static void
+void
 redirect(struct ctx *c, const char *location)
 {
 	c->g.w.req.status = 303;
@@ -271,7 +190,7 @@ redirect(struct ctx *c, const char *location)
 }
 
 /* Variables every logged-in page's header needs. */
-static int
+int
 member_vars(struct ctx *c, const char *title)
 {
 	return tvars_set(c->g.w.vars, "title", title) == 0 && web_csrf_vars(&c->g.w) == 0 &&
@@ -281,7 +200,7 @@ member_vars(struct ctx *c, const char *title)
 }
 
 /* 前のページ / 次のページ links, only when there is more than one page. */
-static int
+int
 pager_vars(struct ctx *c, int64_t page, int64_t total)
 {
 	int64_t pages = (total + PAGE_ROWS - 1) / PAGE_ROWS;
@@ -295,1260 +214,6 @@ pager_vars(struct ctx *c, int64_t page, int64_t total)
 	if (page < pages)
 		tvars_setf(c->g.w.vars, "next", "%lld", (long long)(page + 1));
 	return 0;
-}
-
-/* ---- cookies ---- */
-
-static const char *
-session_cookie_name(const struct ctx *c)
-{
-	return c->g.w.req.https ? "__Host-staff_session" : "staff_session";
-}
-
-static int
-set_session_cookie(struct ctx *c, const char *value, int max_age)
-{
-	struct buf	h;
-	int		rc;
-
-	buf_init(&h);
-	/* __Host- needs Secure and Path=/; without TLS (the demo) the cookie is kept to /staff/. */
-	buf_printf(&h, "%s=%s; Path=%s; HttpOnly; SameSite=Strict%s%s", session_cookie_name(c), value,
-	    c->g.w.req.https ? "/" : "/staff/", c->g.w.req.https ? "; Secure" : "", max_age == 0 ? "; Max-Age=0" : "");
-	rc = h.oom ? -1 : http_header(&c->g.w.req, "Set-Cookie", buf_cstr(&h));
-	buf_wipe(&h);
-	return rc;
-}
-
-/* ---- sessions ---- */
-
-static int
-collect_section(const char *section_id, void *arg)
-{
-	struct ctx *c = arg;
-
-	if (c->nsections == MAX_SECTIONS)
-		return 1;
-	snprintf(c->sections[c->nsections++], sizeof(c->sections[0]), "%s", section_id);
-	return 0;
-}
-
-static void
-end_session(struct ctx *c, const char *why)
-{
-	(void)db_session_delete(c->app->db, c->session_hash);
-	audit(c, "logout", c->staff.login, why);
-	c->member = 0;
-	c->expired = 1;
-	(void)set_session_cookie(c, "", 0);
-}
-
-/*
- * Find the member behind the session cookie and their role; anonymous
- * (WF_ROLE_NONE) when there is none or it ended.  The gate's authenticate.
- */
-static int
-authenticate(void *arg, enum wf_role *role)
-{
-	struct ctx		*c = arg;
-	const struct kv_value	*v = kv_get(&c->g.w.cookies, c->g.w.req.https ? C_SESSION_HOST : C_SESSION);
-	struct db_session	 s;
-	enum wf_role		 r;
-	int			 rc;
-
-	if (v == NULL || v->len >= sizeof(c->session) || custody_session_hash(v->p, c->session_hash) == -1)
-		return 0;
-	if ((rc = db_session_get(c->app->db, c->session_hash, &s)) == DB_NOTFOUND) {
-		c->expired = 1;
-		return 0;
-	}
-	if (rc != 0 || db_staff_by_id(c->app->db, s.staff_id, &c->staff) != 0 ||
-	    wf_role_parse(c->staff.role, &r) == -1)
-		return -1;
-	memcpy(c->session, v->p, v->len + 1);
-	c->member = 1;
-	if (c->staff.disabled)
-		end_session(c, "account disabled");
-	else if (c->g.w.now - s.last_seen > c->app->idle_seconds)
-		end_session(c, "idle timeout");
-	else if (c->g.w.now - s.created_at > SESSION_MAX)
-		end_session(c, "session too old");
-	if (!c->member)
-		return c->g.w.req.status == 500 ? -1 : 0;
-	if (db_session_touch(c->app->db, c->session_hash, c->g.w.now) == -1 ||
-	    db_session_sections(c->app->db, c->session_hash, collect_section, c) == -1)
-		return -1;
-	*role = r;
-	return 0;
-}
-
-/* ---- login and logout ---- */
-
-/* A failed password: it counts against the guess limits and is audited as who (the account, or "-"). */
-static int
-login_failed(struct ctx *c, const struct guess_keys *k, const char *who, const char *why)
-{
-	if (guess_failed(c->app->db, k, c->g.w.now) == -1)
-		return -1;
-	audit_as(c, who, "login_failed", who, why);
-	return c->g.w.req.status == 500 ? -1 : 0;
-}
-
-/*
- * Before a password for login is hashed (at login, or the current one of a
- * change): 0 to go on, holding a hashing slot (given back after the hash,
- * and by ctx_reset at the latest); 1 refused, with 429, Retry-After and the
- * reason for the member in msg; -1 on error.
- */
-static int
-password_gate(struct ctx *c, const char *login, int change, struct guess_keys *k, char *msg, size_t len)
-{
-	int r, wait;
-
-	if (guess_keys(c->app->mac_key, "staff-password", login, c->g.w.req.remote_addr, k) == -1 ||
-	    (r = guess_check(c->app->db, &login_limits, k, c->g.w.now, &wait)) == -1)
-		return -1;
-	if (r == 1) {
-		audit(c, "login_failed", c->member ? c->staff.login : "-", "throttled");
-		if (c->g.w.req.status == 500)
-			return -1;
-		snprintf(msg, len, "%sが続いたため、一時的に%sできません。%d分ほどたってから、もう一度お試しください。",
-		    change ? "現在のパスワードの誤り" : "ログインの失敗", change ? "パスワードを変更" : "ログイン",
-		    (wait + 59) / 60);
-	} else if ((r = slots_take(&c->app->hash_slots)) != 0) {
-		return r == 1 ? 0 : -1;
-	} else {
-		wait = 1;
-		snprintf(msg, len, "ただいま処理が混み合っています。数秒待ってから、もう一度お試しください。");
-	}
-	return http_too_many(&c->g.w.req, wait) == 0 ? 1 : -1;
-}
-
-static void
-show_login(struct ctx *c, int status, const char *error, const char *login)
-{
-	const char *m = gate_query_text(&c->g, Q_M);
-
-	c->g.w.req.status = status;
-	if (member_vars(c, "職員ログイン") == -1 || tvars_set(c->g.w.vars, "login", login) == -1 ||
-	    (error != NULL && (tvars_set(c->g.w.vars, "l_error", error) == -1 ||
-	    tvars_set(c->g.w.vars, "page_error", "1") == -1))) {
-		system_error(c);
-		return;
-	}
-	if (strcmp(m, "expired") == 0 || (c->expired && error == NULL))
-		tvars_set(c->g.w.vars, "notice", "一定時間操作がなかったため、ログアウトしました。もう一度ログインしてください。");
-	else if (strcmp(m, "logout") == 0)
-		tvars_set(c->g.w.vars, "notice", "ログアウトしました。");
-	(void)web_render(&c->g.w, "staff_login.html");
-}
-
-/* Run Argon2id for an unknown login too, so the answer time does not tell which logins exist. */
-static void
-burn_password_time(const char *password)
-{
-	struct db_staff	dummy;
-	unsigned char	sk[SEAL_SK_LEN];
-
-	memset(&dummy, 0, sizeof(dummy));
-	dummy.pw_ops = crypto_pwhash_OPSLIMIT_INTERACTIVE;
-	dummy.pw_mem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
-	(void)custody_staff_unlock(&dummy, password, sk);
-	sodium_memzero(sk, sizeof(sk));
-}
-
-static void
-do_login(struct ctx *c)
-{
-	static const char wrong[] = "ログインIDまたはパスワードが正しくありません。";
-	const char		*login = gate_body_text(&c->g, B_LOGIN), *password = gate_body_text(&c->g, B_PASSWORD);
-	struct guess_keys	 k;
-	unsigned char		 sk[SEAL_SK_LEN];
-	char			 cookie[64], refusal[256];
-	int			 r, found;
-
-	if ((r = password_gate(c, login, 0, &k, refusal, sizeof(refusal))) != 0) {
-		if (r == -1)
-			goto fail;
-		show_login(c, 429, refusal, login);
-		return;
-	}
-	if ((found = db_staff_by_login(c->app->db, login, &c->staff)) == -1)
-		goto fail;
-	if (found == DB_NOTFOUND) {
-		burn_password_time(password);
-		slots_give(&c->app->hash_slots);
-		if (login_failed(c, &k, "-", "unknown login") == -1)
-			goto fail;
-		show_login(c, 200, wrong, login);
-		return;
-	}
-	r = custody_staff_unlock(&c->staff, password, sk);
-	slots_give(&c->app->hash_slots);
-	if (r == -1)
-		goto fail;
-	if (r == CUSTODY_DENIED || c->staff.disabled) {
-		if (login_failed(c, &k, c->staff.login, c->staff.disabled ? "account disabled" :
-		    "wrong password") == -1)
-			goto fail;
-		show_login(c, 200, wrong, login);
-		goto done;
-	}
-	if (guess_succeeded(c->app->db, &k) == -1)
-		goto fail;
-	(void)db_session_purge(c->app->db, c->g.w.now - c->app->idle_seconds, c->g.w.now - SESSION_MAX);
-	if (custody_session_open(c->app->db, &c->staff, sk, c->g.w.now, cookie) == -1)
-		goto fail;
-	c->member = 1;
-	if (set_session_cookie(c, cookie, -1) == -1 || web_csrf_renew(&c->g.w) == -1 ||
-	    audit_ok(c, "login", c->staff.login, "") == -1)
-		goto fail;
-	redirect(c, "/staff/");
-	goto done;
-fail:
-	system_error(c);
-done:
-	sodium_memzero(sk, sizeof(sk));
-	sodium_memzero(cookie, sizeof(cookie));
-}
-
-static void
-page_login(void *arg)
-{
-	struct ctx *c = arg;
-	if (c->member && c->g.w.req.method != HTTP_POST) {
-		redirect(c, "/staff/");
-		return;
-	}
-	if (c->g.w.req.method == HTTP_POST)
-		do_login(c);
-	else
-		show_login(c, 200, NULL, "");
-}
-
-static void
-page_logout(void *arg)
-{
-	struct ctx *c = arg;
-	if (db_session_delete(c->app->db, c->session_hash) == -1 ||
-	    audit_ok(c, "logout", c->staff.login, "") == -1) {
-		system_error(c);
-		return;
-	}
-	if (set_session_cookie(c, "", 0) == -1 || web_csrf_renew(&c->g.w) == -1) {
-		system_error(c);
-		return;
-	}
-	redirect(c, "/staff/login?m=logout");
-}
-
-/* ---- home: the member's procedures with counts per status ---- */
-
-struct counts {
-	int64_t	n[WF__STATUSES];
-	int64_t	total;
-};
-
-static int
-add_count(const char *code, int64_t n, void *arg)
-{
-	struct counts	*k = arg;
-	enum wf_status	 s;
-
-	if (wf_status_parse(code, &s) == 0)
-		k->n[s] = n;
-	k->total += n;
-	return 0;
-}
-
-static int
-home_row(struct ctx *c, const struct procedure *p)
-{
-	struct tvars	*row;
-	struct counts	 k;
-	char		 name[256];
-	enum wf_status	 s;
-
-	memset(&k, 0, sizeof(k));
-	if (db_app_status_counts(c->app->db, p->id, p->section, add_count, &k) == -1 ||
-	    (row = tvars_add(c->g.w.vars, "procs")) == NULL)
-		return -1;
-	tvars_set(row, "id", p->id);
-	tvars_set(row, "title", p->title);
-	tvars_set(row, "section", section_name(c, p->section, name, sizeof(name)));
-	for (s = 0; s < WF__STATUSES; s++) {
-		char key[32];
-
-		if (!wf_status_offered(s))
-			continue;
-		snprintf(key, sizeof(key), "n_%s", wf_status_code(s));
-		tvars_setf(row, key, "%lld", (long long)k.n[s]);
-	}
-	return tvars_setf(row, "n_total", "%lld", (long long)k.total);
-}
-
-static void
-page_home(void *arg)
-{
-	struct ctx *c = arg;
-	size_t i;
-
-	if (member_vars(c, "手続き一覧") == -1)
-		goto fail;
-	for (i = 0; i < formset_count(c->app->forms); i++) {
-		const struct procedure *p = formset_at(c->app->forms, i);
-
-		if (holds_section(c, p->section) && home_row(c, p) == -1)
-			goto fail;
-	}
-	if (c->nsections == 0 && c->g.role != WF_ROLE_AUDITOR)
-		tvars_set(c->g.w.vars, "no_grant", "1");
-	(void)web_render(&c->g.w, "staff_home.html");
-	return;
-fail:
-	system_error(c);
-}
-
-/* ---- opening applications ---- */
-
-/*
- * The key pair of key_id when the member's session holds it and it is the
- * key of the section the session got it for; arg is the struct ctx (an
- * opener_key_fn, opener.h).
- */
-static int
-session_key(void *arg, const char *key_id, unsigned char pk[SEAL_PK_LEN], unsigned char sk[SEAL_SK_LEN])
-{
-	struct ctx	*c = arg;
-	char		 section[64], key_section[64];
-	struct buf	 recovery;
-	int		 rc = -1;
-
-	buf_init(&recovery);
-	if (custody_session_key(c->app->db, c->session, key_id, section, sk) == 0 &&
-	    db_key_get(c->app->db, key_id, key_section, pk, &recovery) == 0 && strcmp(section, key_section) == 0)
-		rc = 0;
-	else
-		sodium_memzero(sk, SEAL_SK_LEN);
-	buf_free(&recovery);
-	return rc;
-}
-
-/* The sealed payload's JSON, opened with the key the session holds; -1 when it cannot be opened. */
-static int
-open_sealed(struct ctx *c, const char *key_id, const void *sealed, size_t len, struct buf *plain)
-{
-	unsigned char	sk[SEAL_SK_LEN], pk[SEAL_PK_LEN];
-	int		rc = -1;
-
-	if (session_key(c, key_id, pk, sk) == 0)
-		rc = seal_open(pk, sk, sealed, len, plain);
-	sodium_memzero(sk, sizeof(sk));
-	return rc;
-}
-
-/* The "answers" object of an opened payload; the caller puts the returned root. */
-static json_object *
-payload_answers(const struct buf *plain, json_object **root)
-{
-	json_object *a;
-
-	*root = json_tokener_parse(buf_cstr(plain));
-	if (*root == NULL || !json_object_object_get_ex(*root, "answers", &a) ||
-	    !json_object_is_type(a, json_type_object)) {
-		json_object_put(*root);
-		*root = NULL;
-		return NULL;
-	}
-	return a;
-}
-
-/* ---- the list of one procedure ---- */
-
-struct filter {
-	const char	*status;
-	time_t		 from, to;
-	int64_t		 page;
-	struct buf	 query;		/* the same filter as a query string, for links */
-	const char	*error;
-};
-
-static int
-read_filter(struct ctx *c, struct filter *f)
-{
-	struct jn_date	d;
-	const char	*from = gate_query_text(&c->g, Q_FROM), *to = gate_query_text(&c->g, Q_TO);
-
-	memset(f, 0, sizeof(*f));
-	buf_init(&f->query);
-	f->status = gate_query_text(&c->g, Q_STATUS);
-	f->from = 0;
-	f->to = (time_t)INT64_MAX / 2;
-	f->page = *gate_query_text(&c->g, Q_PAGE) != '\0' ? strtoll(gate_query_text(&c->g, Q_PAGE), NULL, 10) : 1;
-	if (f->page < 1)
-		f->page = 1;
-	if (*f->status != '\0' && !status_offered(f->status))
-		f->error = "状態の指定が正しくありません。";
-	if (*from != '\0' && jn_date_parse(from, &d) == 0)
-		f->from = jst_time(d.y, d.m, d.d, 0, 0);
-	if (*to != '\0' && jn_date_parse(to, &d) == 0)
-		f->to = jst_time(d.y, d.m, d.d, 0, 0) + 24 * 60 * 60;
-	if (f->to <= f->from)
-		f->error = "受付日の「まで」が「から」より前になっています。";
-	buf_puts(&f->query, "status=");
-	esc_url_component(&f->query, f->status, strlen(f->status));
-	buf_printf(&f->query, "&from=%s&to=%s", from, to);	/* dates passed valid_date: digits and '-' */
-	return f->query.oom ? -1 : 0;
-}
-
-struct list_arg {
-	struct ctx		*c;
-	const struct procedure	*p;
-	int			 failed;
-};
-
-static int
-list_cells(struct list_arg *a, struct tvars *row, const struct db_app_row *r)
-{
-	json_object	*root = NULL, *answers;
-	struct buf	 plain, v;
-	size_t		 i;
-	int		 rc = -1;
-
-	buf_init(&plain);
-	buf_init(&v);
-	if (open_sealed(a->c, r->key_id, r->sealed, r->sealed_len, &plain) == -1 ||
-	    (answers = payload_answers(&plain, &root)) == NULL) {
-		a->failed++;
-		rc = tvars_set(row, "status", "（この申請を開く鍵がありません）");
-		goto done;
-	}
-	for (i = 0; i < a->p->nfields; i++) {
-		struct tvars *cell;
-
-		if (!a->p->fields[i].summary)
-			continue;
-		buf_reset(&v);
-		if ((cell = tvars_add(row, "cells")) == NULL ||
-		    export_cell(&a->p->fields[i], answers, &v) == -1 ||
-		    tvars_set(cell, "value", buf_cstr(&v)) == -1)
-			goto done;
-	}
-	rc = 0;
-done:
-	json_object_put(root);
-	buf_wipe(&plain);
-	buf_wipe(&v);
-	return rc;
-}
-
-static int
-list_row(const struct db_app_row *r, void *arg)
-{
-	struct list_arg	*a = arg;
-	struct tvars	*row = tvars_add(a->c->g.w.vars, "rows");
-	struct buf	 when;
-	int		 rc;
-
-	buf_init(&when);
-	if (row == NULL || jst_format_numeric(r->received_at, &when) == -1)
-		return -1;
-	rc = tvars_set(row, "receipt", r->receipt) == 0 && tvars_set(row, "received", buf_cstr(&when)) == 0 &&
-	    tvars_set(row, "status", status_text(r->status)) == 0 &&
-	    list_cells(a, row, r) == 0 ? 0 : -1;
-	buf_free(&when);
-	return rc;
-}
-
-static int
-list_vars(struct ctx *c, const struct procedure *p, const struct filter *f, int64_t total)
-{
-	char		name[256];
-	size_t		i;
-	enum wf_status	s;
-
-	tvars_set(c->g.w.vars, "proc_id", p->id);
-	tvars_set(c->g.w.vars, "proc_title", p->title);
-	tvars_set(c->g.w.vars, "section", section_name(c, p->section, name, sizeof(name)));
-	tvars_set(c->g.w.vars, "from", gate_query_text(&c->g, Q_FROM));
-	tvars_set(c->g.w.vars, "to", gate_query_text(&c->g, Q_TO));
-	tvars_set(c->g.w.vars, "filter_query", buf_cstr(&f->query));
-	tvars_setf(c->g.w.vars, "count_text", "%lld件", (long long)total);
-	for (s = 0; s < WF__STATUSES; s++) {
-		struct tvars *v;
-
-		if (!wf_status_offered(s))
-			continue;
-		if ((v = tvars_add(c->g.w.vars, "statuses")) == NULL)
-			return -1;
-		tvars_set(v, "value", wf_status_code(s));
-		tvars_set(v, "label", wf_staff_label(s));
-		if (strcmp(wf_status_code(s), f->status) == 0)
-			tvars_set(v, "selected", "1");
-	}
-	for (i = 0; i < p->nfields; i++) {
-		struct tvars *col;
-
-		if (!p->fields[i].summary)
-			continue;
-		if ((col = tvars_add(c->g.w.vars, "columns")) == NULL)
-			return -1;
-		tvars_set(col, "label", p->fields[i].label);
-	}
-	return pager_vars(c, f->page, total);
-}
-
-static void
-show_list(struct ctx *c, const struct procedure *p)
-{
-	struct filter		 f;
-	struct db_app_filter	 df;
-	struct list_arg		 a = { c, p, 0 };
-	int64_t			 total = 0, failed = 0;
-	char			 detail[64];
-
-	if (read_filter(c, &f) == -1 || member_vars(c, p->title) == -1)
-		goto fail;
-	memset(&df, 0, sizeof(df));
-	df.procedure_id = p->id;
-	df.section_id = p->section;
-	df.status = f.status;
-	df.from = f.from;
-	df.to = f.to;
-	df.limit = PAGE_ROWS;
-	df.offset = (f.page - 1) * PAGE_ROWS;
-	if (f.error != NULL) {
-		c->g.w.req.status = 400;
-		tvars_set(c->g.w.vars, "f_error", f.error);
-		tvars_set(c->g.w.vars, "page_error", "1");
-	} else if (db_app_count_filtered(c->app->db, &df, &total) == -1 ||
-	    db_app_list(c->app->db, &df, list_row, &a) == -1)
-		goto fail;
-	if (list_vars(c, p, &f, total) == -1 || db_outbox_failed_count(c->app->db, p->id, p->section, &failed) == -1)
-		goto fail;
-	if (failed > 0)
-		tvars_setf(c->g.w.vars, "mail_failed", "%lld", (long long)failed);
-	snprintf(detail, sizeof(detail), "page=%lld rows=%lld", (long long)f.page,
-	    (long long)(total - df.offset < PAGE_ROWS ? total - df.offset : PAGE_ROWS));
-	if (f.error == NULL && total > df.offset && audit_ok(c, "list", p->id, detail) == -1)
-		goto fail;
-	buf_free(&f.query);
-	(void)web_render(&c->g.w, "staff_list.html");
-	return;
-fail:
-	buf_free(&f.query);
-	system_error(c);
-}
-
-/* ---- CSV export, streamed ---- */
-
-struct export_arg {
-	struct ctx	*c;
-	struct export	*e;
-	int64_t		 unopened;
-};
-
-static int
-stream_out(void *arg, const void *p, size_t n)
-{
-	return http_stream_write(arg, p, n);
-}
-
-/* Every row of the filter, opened on all cores (opener.h) and written in order. */
-static int
-export_rows(struct export_arg *a, const struct db_app_filter *df)
-{
-	struct opener_conf conf;
-
-	memset(&conf, 0, sizeof(conf));
-	conf.key = session_key;
-	conf.key_arg = a->c;
-	conf.row = export_row_cb;
-	conf.row_arg = a->e;
-	return opener_export(a->c->app->db, df, &conf, &a->unopened);
-}
-
-/* The export's filter and encoding from the query; -1 after answering 400. */
-static int
-export_request(struct ctx *c, const struct procedure *p, struct filter *f, struct db_app_filter *df, int *cp932)
-{
-	const char *enc = gate_query_text(&c->g, Q_ENCODING);
-
-	*cp932 = strcmp(enc, "cp932") == 0;
-	if (read_filter(c, f) == -1) {
-		system_error(c);
-		return -1;
-	}
-	if (f->error != NULL || (*enc != '\0' && !*cp932 && strcmp(enc, "utf-8") != 0)) {
-		web_error_page(&c->g.w, 400, "出力の条件に誤りがあります",
-		    f->error != NULL ? f->error : "文字コードの指定が正しくありません。");
-		return -1;
-	}
-	memset(df, 0, sizeof(*df));
-	df->procedure_id = p->id;
-	df->section_id = p->section;
-	df->status = f->status;
-	df->from = f->from;
-	df->to = f->to;
-	df->limit = -1;
-	df->oldest_first = 1;
-	return 0;
-}
-
-/* The hand-over ledger (管理簿): who, what, how many rows, and the file's hash. */
-static void
-export_ledger(struct ctx *c, const struct procedure *p, const struct filter *f, const struct export_summary *sum,
-    int cp932, const struct export_arg *a, const char *extra)
-{
-	struct buf detail;
-
-	buf_init(&detail);
-	buf_printf(&detail, "rows=%zu sha256=%s encoding=%s status=%s from=%s to=%s replaced=%zu unopened=%lld%s",
-	    sum->rows, sum->sha256, cp932 ? "cp932" : "utf-8", *f->status ? f->status : "all", gate_query_text(&c->g, Q_FROM),
-	    gate_query_text(&c->g, Q_TO), sum->replaced, (long long)a->unopened, extra);
-	audit(c, "export", p->id, buf_cstr(&detail));
-	buf_free(&detail);
-}
-
-static int
-attachment(struct ctx *c, const struct procedure *p, const char *suffix)
-{
-	struct buf	name, disp;
-	int		rc;
-
-	buf_init(&name);
-	buf_init(&disp);
-	rc = export_filename(p, c->g.w.now, &name) == 0 && (strcmp(suffix, ".csv") == 0 ||
-	    (name.len > 4 && (name.len -= 4, buf_puts(&name, suffix) == 0))) &&
-	    csv_content_disposition(buf_cstr(&name), &disp) == 0 &&
-	    http_header(&c->g.w.req, "Content-Disposition", buf_cstr(&disp)) == 0 ? 0 : -1;
-	buf_free(&name);
-	buf_free(&disp);
-	return rc;
-}
-
-static void
-page_export(struct ctx *c, const struct procedure *p)
-{
-	struct filter		 f;
-	struct db_app_filter	 df;
-	struct export_arg	 a = { c, NULL, 0 };
-	struct export_summary	 sum;
-	int			 cp932, rc;
-
-	if (export_request(c, p, &f, &df, &cp932) == -1)
-		goto done;
-	if (attachment(c, p, ".csv") == -1) {
-		system_error(c);
-		goto done;
-	}
-	if (http_stream_begin(&c->g.w.req, cp932 ? "text/csv; charset=Shift_JIS" : "text/csv; charset=utf-8") == -1 ||
-	    (a.e = export_open(p, cp932 ? CSV_CP932 : CSV_UTF8_BOM, stream_out, &c->g.w.req)) == NULL) {
-		audit(c, "export", p->id, "failed before the first row");
-		goto done;
-	}
-	rc = export_rows(&a, &df);
-	if (export_close(a.e, &sum) == -1)
-		rc = -1;
-	export_ledger(c, p, &f, &sum, cp932, &a, rc == -1 ? " incomplete" : "");
-done:
-	buf_free(&f.query);
-}
-
-static int
-to_memory(void *arg, const void *p, size_t n)
-{
-	return buf_put(arg, p, n);
-}
-
-/* What is wrong with a new password (account or archive), in Japanese; NULL when it will do. */
-static const char *
-password_problem(struct ctx *c, const char *pw, int for_zip)
-{
-	enum custody_pw why = custody_password_check(c->staff.login, pw);
-
-	if (why == PW_SHORT)
-		return for_zip ? "ZIPのパスワードは12文字以上にしてください。" : "新しいパスワードは12文字以上にしてください。";
-	if (why == PW_HAS_LOGIN)
-		return for_zip ? "ZIPのパスワードにログインIDを含めないでください。" :
-		    "新しいパスワードにログインIDを含めないでください。";
-	if (why != PW_OK)
-		return "パスワードに使えない文字が含まれているか、同じ文字の繰り返しです。";
-	return NULL;
-}
-
-static void
-page_export_zip(struct ctx *c, const struct procedure *p)
-{
-	struct filter		 f;
-	struct db_app_filter	 df;
-	struct export_arg	 a = { c, NULL, 0 };
-	struct export_summary	 sum;
-	struct buf		 csv, name;
-	const char		*problem;
-	int			 cp932, rc;
-
-	buf_init(&csv);
-	buf_init(&name);
-	if (export_request(c, p, &f, &df, &cp932) == -1)
-		goto done;
-	/* The archive password is the member's choice; it is never stored or logged. */
-	if ((problem = password_problem(c, gate_body_text(&c->g, B_ZIP_PASSWORD), 1)) != NULL) {
-		web_error_page(&c->g.w, 400, "ZIPを作れませんでした", problem);
-		goto done;
-	}
-	if ((a.e = export_open(p, cp932 ? CSV_CP932 : CSV_UTF8_BOM, to_memory, &csv)) == NULL)
-		goto fail;
-	rc = export_rows(&a, &df);
-	if (export_close(a.e, &sum) == -1 || rc == -1 || export_filename(p, c->g.w.now, &name) == -1 ||
-	    export_zip(buf_cstr(&name), csv.data, csv.len, gate_body_text(&c->g, B_ZIP_PASSWORD), &c->g.w.req.out) == -1 ||
-	    attachment(c, p, ".zip") == -1)
-		goto fail;
-	export_ledger(c, p, &f, &sum, cp932, &a, " archive");
-	if (c->g.w.req.status != 500) {
-		(void)http_send(&c->g.w.req, "application/zip");
-		c->g.w.req.streamed = 1;	/* sent: serve() must not send it again as HTML */
-	}
-	goto done;
-fail:
-	buf_reset(&c->g.w.req.out);
-	system_error(c);
-done:
-	buf_wipe(&csv);
-	buf_free(&name);
-	buf_free(&f.query);
-}
-
-static void
-page_forms(void *arg)
-{
-	struct ctx *c = arg;
-	const char		*rest = c->g.w.req.path + strlen("/staff/forms/");
-	const char		*slash = strchr(rest, '/');
-	char			 id[64];
-	const struct procedure	*p;
-
-	if ((slash ? (size_t)(slash - rest) : strlen(rest)) >= sizeof(id)) {
-		not_found(c);
-		return;
-	}
-	snprintf(id, sizeof(id), "%.*s", slash ? (int)(slash - rest) : (int)strlen(rest), rest);
-	p = formset_get(c->app->forms, id);
-	if (p == NULL || (slash != NULL &&
-	    strcmp(slash, "/export.csv") != 0 && strcmp(slash, "/export.zip") != 0)) {
-		not_found(c);
-		return;
-	}
-	if (!holds_section(c, p->section)) {
-		deny(c, p->id, "another section's procedure");
-		return;
-	}
-	/* One prefix route serves three resources: each takes its own methods. */
-	if (slash != NULL && strcmp(slash, "/export.zip") == 0) {
-		if (c->g.w.req.method != HTTP_POST)
-			web_method_not_allowed(&c->g.w, HTTP_POST);
-		else
-			page_export_zip(c, p);
-	} else if (slash != NULL && c->g.w.req.method != HTTP_GET)
-		web_method_not_allowed(&c->g.w, HTTP_GET);	/* an export is made, and audited, only when fetched */
-	else if (c->g.w.req.method == HTTP_POST)
-		web_method_not_allowed(&c->g.w, HTTP_GET | HTTP_HEAD);
-	else if (slash != NULL)
-		page_export(c, p);
-	else
-		show_list(c, p);
-}
-
-/* ---- one application ---- */
-
-struct app_view {
-	struct db_app_row	 row;
-	struct buf		 sealed;
-	const struct procedure	*p;
-	char			 receipt[DB_RECEIPT_LEN + 1];
-};
-
-/* The application named by the path, if the member's sections include it; 404 otherwise. */
-static int
-load_app(struct ctx *c, struct app_view *v)
-{
-	const char	*r = c->g.w.req.path + strlen("/staff/apps/");
-	int		 rc;
-
-	if (strlen(r) != DB_RECEIPT_LEN)
-		return DB_NOTFOUND;
-	memcpy(v->receipt, r, DB_RECEIPT_LEN + 1);
-	if ((rc = db_app_get(c->app->db, v->receipt, &v->row, &v->sealed)) != 0)
-		return rc;
-	if (!holds_section(c, v->row.section_id))
-		return denied(c, v->receipt, "another section's application") == 0 ? DB_NOTFOUND : -1;
-	v->p = formset_get(c->app->forms, v->row.procedure_id);
-	return 0;
-}
-
-static int
-answer_rows(struct ctx *c, const struct app_view *v, json_object *answers)
-{
-	struct buf	val;
-	size_t		i;
-	int		rc = 0;
-
-	buf_init(&val);
-	if (v->p == NULL) {
-		/* The definition was removed: show the stored keys and values as they are. */
-		json_object_object_foreach(answers, key, jv) {
-			struct tvars *row = tvars_add(c->g.w.vars, "answers");
-
-			if (row == NULL || tvars_set(row, "label", key) == -1 ||
-			    tvars_set(row, "value", json_object_get_string(jv)) == -1)
-				rc = -1;
-		}
-		buf_wipe(&val);
-		return rc;
-	}
-	for (i = 0; i < v->p->nfields && rc == 0; i++) {
-		struct tvars *row = tvars_add(c->g.w.vars, "answers");
-
-		buf_reset(&val);
-		if (row == NULL || export_cell(&v->p->fields[i], answers, &val) == -1 ||
-		    tvars_set(row, "label", v->p->fields[i].label) == -1 ||
-		    tvars_set(row, "value", buf_cstr(&val)) == -1)
-			rc = -1;
-	}
-	buf_wipe(&val);
-	return rc;
-}
-
-static int
-event_row(const struct db_event *ev, void *arg)
-{
-	struct ctx	*c = arg;
-	struct tvars	*row = tvars_add(c->g.w.vars, "events");
-	struct buf	 when, note;
-	int		 rc = -1;
-
-	buf_init(&when);
-	buf_init(&note);
-	if (row == NULL || jst_format_numeric(ev->at, &when) == -1)
-		goto done;
-	if (ev->note_sealed != NULL && open_sealed(c, ev->key_id, ev->note_sealed, ev->note_len, &note) == -1) {
-		buf_reset(&note);
-		buf_puts(&note, "（この記録を開く鍵がありません）");
-	}
-	tvars_set(row, "at", buf_cstr(&when));
-	tvars_set(row, "actor", ev->actor);
-	if (strcmp(ev->from_status, ev->to_status) == 0)
-		tvars_set(row, "change", "―");
-	else
-		tvars_setf(row, "change", "%s → %s", status_text(ev->from_status), status_text(ev->to_status));
-	rc = tvars_set(row, "note", buf_cstr(&note));
-done:
-	buf_free(&when);
-	buf_wipe(&note);
-	return rc;
-}
-
-static int
-mail_row(struct ctx *c, const char *kind, const char *state, time_t at, int attempts, const char *error)
-{
-	struct tvars	*row = tvars_add(c->g.w.vars, "mails");
-	struct buf	 when;
-	int		 rc;
-
-	buf_init(&when);
-	if (row == NULL || jst_format_numeric(at, &when) == -1)
-		return -1;
-	tvars_set(row, "kind", wf_mail_label(kind));
-	tvars_set(row, "state", state);
-	tvars_set(row, "at", buf_cstr(&when));
-	tvars_setf(row, "attempts", "%d", attempts);
-	if (strcmp(state, "送信失敗") == 0)
-		tvars_set(row, "failed", "1");
-	rc = tvars_set(row, "error", error);
-	buf_free(&when);
-	return rc;
-}
-
-/* Queued and failed mails: "at" is the next try (pending) or when it was queued (failed). */
-static int
-queued_mail(const struct db_mail *m, void *arg)
-{
-	int failed = strcmp(m->state, "failed") == 0;
-
-	return mail_row(arg, m->kind, failed ? "送信失敗" : "送信待ち", failed ? m->created_at : m->next_at,
-	    m->attempts, m->last_error);
-}
-
-static int
-delivered_mail(int64_t outbox_id, const char *kind, time_t at, int attempts, void *arg)
-{
-	(void)outbox_id;
-	return mail_row(arg, kind, "送信済み", at, attempts, "");
-}
-
-/* The change from one stored status to another, when staff may make it; NULL otherwise. */
-static const struct wf_transition *
-transition(const char *from, const char *to)
-{
-	enum wf_status f, t;
-
-	return wf_status_parse(from, &f) == 0 && wf_status_parse(to, &t) == 0 ? wf_transition(f, t) : NULL;
-}
-
-/* The changes staff may make from the application's status, in the workflow's order. */
-static int
-next_vars(struct ctx *c, const char *code)
-{
-	const struct wf_transition	*t;
-	enum wf_status			 from;
-	size_t				 i, n;
-
-	if (wf_status_parse(code, &from) == -1)
-		return 0;
-	for (t = wf_transitions(&n), i = 0; i < n; i++) {
-		struct tvars *v;
-
-		if (t[i].from != from)
-			continue;
-		if ((v = tvars_add(c->g.w.vars, "next")) == NULL)
-			return -1;
-		tvars_set(v, "value", wf_status_code(t[i].to));
-		tvars_set(v, "label", wf_staff_label(t[i].to));
-	}
-	return 0;
-}
-
-static void
-show_app(struct ctx *c, struct app_view *v, int status, const char *error)
-{
-	struct buf	 plain, when;
-	json_object	*root = NULL, *answers, *fh;
-	char		 name[256];
-
-	buf_init(&plain);
-	buf_init(&when);
-	if (open_sealed(c, v->row.key_id, v->row.sealed, v->row.sealed_len, &plain) == -1) {
-		web_error_page(&c->g.w, 403, "この申請を開けません",
-		    "このログインには、この申請を開く鍵がありません（ログインの後に鍵が付与・更新された場合など）。"
-		    "いったんログアウトして、もう一度ログインしてください。");
-		goto done;
-	}
-	if ((answers = payload_answers(&plain, &root)) == NULL || member_vars(c, v->receipt) == -1 ||
-	    jst_format_numeric(v->row.received_at, &when) == -1)
-		goto fail;
-	c->g.w.req.status = status;
-	tvars_set(c->g.w.vars, "receipt", v->receipt);
-	tvars_set(c->g.w.vars, "received", buf_cstr(&when));
-	tvars_set(c->g.w.vars, "status", status_text(v->row.status));
-	tvars_set(c->g.w.vars, "status_value", v->row.status);
-	tvars_set(c->g.w.vars, "section", section_name(c, v->row.section_id, name, sizeof(name)));
-	tvars_set(c->g.w.vars, "proc_id", v->row.procedure_id);
-	tvars_set(c->g.w.vars, "proc_title", v->p ? v->p->title : v->row.procedure_id);
-	if (error != NULL) {
-		tvars_set(c->g.w.vars, "a_error", error);
-		tvars_set(c->g.w.vars, "page_error", "1");
-	} else if (strcmp(gate_query_text(&c->g, Q_M), "saved") == 0)
-		tvars_set(c->g.w.vars, "a_done", "記録しました。");
-	if (v->p == NULL || !json_object_object_get_ex(root, "form_hash", &fh) ||
-	    strcmp(json_object_get_string(fh), v->p->hash) != 0)
-		tvars_set(c->g.w.vars, "old_form", "1");
-	if (answer_rows(c, v, answers) == -1 || db_app_events(c->app->db, v->receipt, event_row, c) == -1 ||
-	    db_mail_log_of_receipt(c->app->db, v->receipt, delivered_mail, c) == -1 ||
-	    db_outbox_of_receipt(c->app->db, v->receipt, queued_mail, c) == -1 ||
-	    next_vars(c, v->row.status) == -1 || audit_ok(c, "view", v->receipt, "") == -1)
-		goto fail;
-	(void)web_render(&c->g.w, "staff_app.html");
-	goto done;
-fail:
-	system_error(c);
-done:
-	json_object_put(root);
-	buf_wipe(&plain);
-	buf_free(&when);
-}
-
-/* The note sealed to the section's current key, like the application itself. */
-static int
-seal_note(struct ctx *c, const char *section, const char *note, char key_id[SEAL_KEYID_LEN + 1],
-    struct buf *out)
-{
-	unsigned char pk[SEAL_PK_LEN];
-
-	return db_key_current(c->app->db, section, key_id, pk) == 0 &&
-	    seal_box(pk, note, strlen(note), out) == 0 ? 0 : -1;
-}
-
-/* Compose the change's mail from the opened application; MAIL_NONE when none is due. */
-static int
-status_mail(struct ctx *c, const struct app_view *v, const char *kind, struct db_outbox_item *m)
-{
-	const struct field	*f = v->p != NULL ? mail_field(v->p) : NULL;
-	json_object		*root = NULL, *answers, *addr;
-	struct buf		 plain;
-	int			 rc = -1;
-
-	if (kind == NULL || f == NULL)
-		return MAIL_NONE;
-	buf_init(&plain);
-	if (open_sealed(c, v->row.key_id, v->row.sealed, v->row.sealed_len, &plain) == 0 &&
-	    (answers = payload_answers(&plain, &root)) != NULL)
-		rc = mail_queue_item(v->p, kind, v->receipt, json_object_object_get_ex(answers, f->key, &addr) &&
-		    json_object_is_type(addr, json_type_string) ? json_object_get_string(addr) : "",
-		    c->app->mailer_pk, c->g.w.now, m);
-	json_object_put(root);
-	buf_wipe(&plain);
-	return rc;
-}
-
-static void
-change_app(struct ctx *c, struct app_view *v)
-{
-	const char	*from = gate_body_text(&c->g, B_FROM), *to = gate_body_text(&c->g, B_TO), *note = gate_body_text(&c->g, B_NOTE);
-	char		 key_id[SEAL_KEYID_LEN + 1], detail[64], loc[64];
-	struct db_event	 ev;
-	struct db_outbox_item mail;
-	struct buf	 sealed;
-	const struct wf_transition *t = NULL;
-	int		 rc;
-
-	buf_init(&sealed);
-	memset(&mail, 0, sizeof(mail));
-	if (strcmp(from, v->row.status) != 0) {
-		show_app(c, v, 409, "この申請は、画面を開いた後にほかの職員が状態を変更しました。内容を確認してから、もう一度操作してください。");
-		goto done;
-	}
-	if (strcmp(from, to) != 0 && (t = transition(from, to)) == NULL) {
-		show_app(c, v, 400, "その状態には変更できません。");
-		goto done;
-	}
-	if (u8_mbsnlen((const uint8_t *)note, strlen(note)) > NOTE_MAX_CHARS) {
-		show_app(c, v, 400, "対応記録は2000文字以内で入力してください。");
-		goto done;
-	}
-	if (strcmp(from, to) == 0 && *note == '\0') {
-		show_app(c, v, 400, "状態を選ぶか、対応記録を入力してください。");
-		goto done;
-	}
-	memset(&ev, 0, sizeof(ev));
-	ev.receipt = v->receipt;
-	ev.at = c->g.w.now;
-	ev.actor = c->staff.login;
-	ev.from_status = from;
-	ev.to_status = to;
-	ev.key_id = "";
-	if (*note != '\0') {
-		if (seal_note(c, v->row.section_id, note, key_id, &sealed) == -1)
-			goto fail;
-		ev.key_id = key_id;
-		ev.note_sealed = sealed.data;
-		ev.note_len = sealed.len;
-	}
-	if (t != NULL && (rc = status_mail(c, v, t->mail, &mail)) != MAIL_NONE) {
-		if (rc == -1)
-			goto fail;
-		ev.mail = &mail;
-	}
-	if ((rc = db_app_event(c->app->db, &ev)) == DB_NOTFOUND) {
-		show_app(c, v, 409, "この申請は、画面を開いた後にほかの職員が状態を変更しました。内容を確認してから、もう一度操作してください。");
-		goto done;
-	}
-	snprintf(detail, sizeof(detail), "%s->%s%s%s", from, to, *note ? " with note" : "",
-	    ev.mail != NULL ? " mail queued" : "");
-	if (rc != 0 || audit_ok(c, strcmp(from, to) == 0 ? "note" : "status", v->receipt, detail) == -1)
-		goto fail;
-	snprintf(loc, sizeof(loc), "/staff/apps/%s?m=saved", v->receipt);
-	redirect(c, loc);
-	goto done;
-fail:
-	system_error(c);
-done:
-	if (mail.release != NULL)
-		mail.release(&mail, NULL);
-	buf_free(&sealed);
-}
-
-static void
-page_app(void *arg)
-{
-	struct ctx *c = arg;
-	struct app_view	v;
-	int		rc;
-
-	memset(&v, 0, sizeof(v));
-	buf_init(&v.sealed);
-	if ((rc = load_app(c, &v)) == DB_NOTFOUND)
-		not_found(c);
-	else if (rc != 0)
-		system_error(c);
-	else if (c->g.w.req.method == HTTP_POST)
-		change_app(c, &v);
-	else
-		show_app(c, &v, 200, NULL);
-	buf_free(&v.sealed);
-}
-
-/* ---- password change ---- */
-
-/* Store the rewrapped key and end the member's other sessions, in one transaction. */
-static int
-password_saved(struct ctx *c)
-{
-	struct db *db = c->app->db;
-
-	if (db_begin(db) == -1)
-		return -1;
-	/* Whoever else is logged in as the member, perhaps with the old password, is logged out. */
-	if (db_staff_set_secret(db, &c->staff, c->g.w.now) == -1 ||
-	    db_session_delete_others(db, c->staff.id, c->session_hash) == -1 || db_commit(db) == -1) {
-		db_rollback(db);
-		return -1;
-	}
-	return audit_ok(c, "password", c->staff.login, "");
-}
-
-static void
-page_password(void *arg)
-{
-	struct ctx *c = arg;
-	const char		*cur = gate_body_text(&c->g, B_CURRENT), *nw = gate_body_text(&c->g, B_NEW), *conf = gate_body_text(&c->g, B_CONFIRM);
-	struct guess_keys	 k;
-	unsigned char		 sk[SEAL_SK_LEN];
-	char			 refusal[256];
-	const char		*error = NULL;
-	int			 r;
-
-	if (member_vars(c, "パスワード変更") == -1)
-		goto fail;
-	if (c->g.w.req.method != HTTP_POST)
-		goto show;
-	if ((r = password_gate(c, c->staff.login, 1, &k, refusal, sizeof(refusal))) != 0) {
-		if (r == -1)
-			goto fail;
-		error = refusal;
-		goto show;
-	}
-	/* Both Argon2id runs, the check and the new wrapping, in the hashing slot. */
-	r = custody_staff_unlock(&c->staff, cur, sk);
-	if (r == 0 && (error = password_problem(c, nw, 0)) == NULL && strcmp(nw, conf) != 0)
-		error = "新しいパスワードと確認用のパスワードが一致しません。";
-	if (r == 0 && error == NULL && custody_staff_rewrap(&c->staff, sk, nw) == -1)
-		r = -1;
-	slots_give(&c->app->hash_slots);
-	if (r == -1)
-		goto fail;
-	if (r == CUSTODY_DENIED) {
-		error = "現在のパスワードが正しくありません。";
-		if (login_failed(c, &k, c->staff.login, "wrong current password") == -1)
-			goto fail;
-	} else if (guess_succeeded(c->app->db, &k) == -1 || (error == NULL && password_saved(c) == -1))
-		goto fail;
-	if (error != NULL)
-		c->g.w.req.status = 400;
-show:
-	if (error != NULL) {
-		tvars_set(c->g.w.vars, "p_error", error);
-		tvars_set(c->g.w.vars, "page_error", "1");
-	} else if (c->g.w.req.method == HTTP_POST)
-		tvars_set(c->g.w.vars, "p_done", "パスワードを変更しました。次回から新しいパスワードでログインしてください。"
-		    "ほかの端末でのログインは終了しました。");
-	sodium_memzero(sk, sizeof(sk));
-	(void)web_render(&c->g.w, "staff_password.html");
-	return;
-fail:
-	sodium_memzero(sk, sizeof(sk));
-	system_error(c);
-}
-
-/* ---- the audit log, for auditors ---- */
-
-static const char *const audit_actions[] = {
-	"login", "login_failed", "logout", "list", "view", "status", "note", "export", "password",
-	"grant", "revoke", "rotate", "reload", "staff_add", "staff_disable", "staff_enable", "staff_reset",
-	"section_add", "denied",
-};
-
-static int
-audit_row(const struct db_audit *e, void *arg)
-{
-	struct ctx	*c = arg;
-	struct tvars	*row = tvars_add(c->g.w.vars, "entries");
-	struct buf	 when;
-	int		 rc;
-
-	buf_init(&when);
-	if (row == NULL || jst_format_numeric(e->at, &when) == -1)
-		return -1;
-	tvars_setf(row, "seq", "%lld", (long long)e->seq);
-	tvars_set(row, "at", buf_cstr(&when));
-	tvars_set(row, "actor", e->actor);
-	tvars_set(row, "action", audit_action_label(e->action));
-	tvars_set(row, "target", e->target);
-	tvars_set(row, "detail", e->detail);
-	rc = tvars_set(row, "addr", e->addr);
-	buf_free(&when);
-	return rc;
-}
-
-static int
-audit_vars(struct ctx *c, const char *action)
-{
-	struct audit_check	chk;
-	size_t			i;
-	int			r = audit_verify(c->app->db, c->app->audit_key, &chk);
-
-	if (r == -1)
-		return -1;
-	if (r == 0)
-		tvars_setf(c->g.w.vars, "chain", "改ざんの検査：異常なし（%lld件、最新の番号 %lld）",
-		    (long long)chk.entries, (long long)chk.head_seq);
-	else
-		tvars_setf(c->g.w.vars, "chain", "改ざんの検査：異常あり（%s）。システム管理者に連絡してください。",
-		    chk.problem);
-	for (i = 0; i < sizeof(audit_actions) / sizeof(audit_actions[0]); i++) {
-		struct tvars *a = tvars_add(c->g.w.vars, "actions");
-
-		if (a == NULL)
-			return -1;
-		tvars_set(a, "value", audit_actions[i]);
-		tvars_set(a, "label", audit_action_label(audit_actions[i]));
-		if (strcmp(audit_actions[i], action) == 0)
-			tvars_set(a, "selected", "1");
-	}
-	tvars_set(c->g.w.vars, "from", gate_query_text(&c->g, Q_FROM));
-	return tvars_set(c->g.w.vars, "to", gate_query_text(&c->g, Q_TO));
-}
-
-static void
-page_audit(void *arg)
-{
-	struct ctx *c = arg;
-	struct filter	f;
-	const char	*action = gate_query_text(&c->g, Q_ACTION);
-	struct buf	q;
-	int64_t		total = 0;
-
-	buf_init(&q);
-	if (read_filter(c, &f) == -1 || member_vars(c, "監査ログ") == -1 || audit_vars(c, action) == -1)
-		goto fail;
-	buf_puts(&q, "action=");
-	esc_url_component(&q, action, strlen(action));
-	buf_printf(&q, "&from=%s&to=%s", gate_query_text(&c->g, Q_FROM), gate_query_text(&c->g, Q_TO));
-	tvars_set(c->g.w.vars, "filter_query", buf_cstr(&q));
-	if (f.to <= f.from) {
-		c->g.w.req.status = 400;
-		tvars_set(c->g.w.vars, "chain", "日付の「まで」が「から」より前になっています。");
-	} else if (db_audit_count(c->app->db, action, f.from, f.to, &total) == -1 ||
-	    db_audit_page(c->app->db, action, f.from, f.to, PAGE_ROWS, (f.page - 1) * PAGE_ROWS,
-	    audit_row, c) == -1 || pager_vars(c, f.page, total) == -1)
-		goto fail;
-	buf_free(&q);
-	buf_free(&f.query);
-	(void)web_render(&c->g.w, "staff_audit.html");
-	return;
-fail:
-	buf_free(&q);
-	buf_free(&f.query);
-	system_error(c);
 }
 
 /* ---- the gate ---- */
@@ -1810,3 +475,4 @@ main(int argc, char *argv[])
 	log_msg(LOG_INFO, "stopped");
 	return rc;
 }
+
