@@ -117,7 +117,7 @@ holds_section(const struct ctx *c, const char *section)
 const char *
 section_name(struct ctx *c, const char *id, char *buf, size_t len)
 {
-	if (db_section_name(c->app->db, id, buf, len) != 0)
+	if (db_section_name(c->app->site.db, id, buf, len) != 0)
 		snprintf(buf, len, "%s", id);
 	return buf;
 }
@@ -136,7 +136,7 @@ audit_as(struct ctx *c, const char *actor, const char *action, const char *targe
 	e.detail = detail;
 	e.addr = c->g.w.req.remote_addr;
 	/* An unrecorded access must not happen: the page fails if its entry cannot be written. */
-	if (audit_append(c->app->db, c->app->audit_key, &e) == -1)
+	if (audit_append(c->app->site.db, c->app->audit_key, &e) == -1)
 		c->g.w.req.status = 500;
 }
 
@@ -330,20 +330,6 @@ ctx_reset(struct ctx *c)
 
 static struct ctx the_ctx;	/* the worker's one request context, reset after every request */
 
-static void
-reload(struct app *app)
-{
-	struct buf	err;
-	int		broken;
-
-	buf_init(&err);
-	broken = formset_reload(app->forms, app->forms_dir, NULL, NULL, &err);
-	if (broken != 0)
-		web_log_lines("form refused, previous version kept: ", &err);
-	buf_free(&err);
-	(void)web_load_templates(app->tmpl_dir, &app->tmpl);
-}
-
 static int
 worker_start(void *arg)
 {
@@ -351,13 +337,12 @@ worker_start(void *arg)
 	char		 lock[1100];
 
 	/* Each worker opens the lock file itself: its slots are its own open file description's locks. */
-	snprintf(lock, sizeof(lock), "%s/db/staff-hash.lock", app->data_dir);
-	if ((app->forms = formset_new()) == NULL || db_open(app->db_path, &app->db) == -1 ||
-	    slots_open(&app->hash_slots, lock, app->nslots) == -1)
+	snprintf(lock, sizeof(lock), "%s/db/staff-hash.lock", app->site.data_dir);
+	if (web_site_open(&app->site) == -1 || slots_open(&app->hash_slots, lock, app->nslots) == -1)
 		return 1;
-	reload(app);
-	if (app->tmpl == NULL) {
-		log_msg(LOG_ERR, "no usable templates in %s", app->tmpl_dir);
+	(void)web_site_reload(&app->site, NULL, NULL);
+	if (app->site.tmpl == NULL) {
+		log_msg(LOG_ERR, "no usable templates in %s", app->site.tmpl_dir);
 		return 1;
 	}
 	memset(&the_ctx, 0, sizeof(the_ctx));
@@ -369,7 +354,9 @@ worker_start(void *arg)
 static void
 worker_reload(void *arg)
 {
-	reload(arg);
+	struct app *app = arg;
+
+	(void)web_site_reload(&app->site, NULL, NULL);
 }
 
 static void
@@ -377,7 +364,7 @@ worker_serve(void *arg, FCGX_Request *fr)
 {
 	struct app *app = arg;
 
-	the_ctx.g.w.tmpl = app->tmpl;
+	the_ctx.g.w.tmpl = app->site.tmpl;
 	gate_serve(&the_ctx.g, &the_ctx, fr);
 	ctx_reset(&the_ctx);
 }
@@ -389,9 +376,7 @@ worker_stop(void *arg)
 
 	ctx_reset(&the_ctx);
 	gate_free(&the_ctx.g);
-	formset_free(app->forms);
-	tset_free(app->tmpl);
-	db_close(app->db);
+	web_site_close(&app->site);
 	slots_close(&app->hash_slots);
 	sodium_memzero(app->mac_key, sizeof(app->mac_key));
 	sodium_memzero(app->audit_key, sizeof(app->audit_key));
@@ -423,56 +408,48 @@ usage(void)
 	exit(2);
 }
 
+/* --idle-minutes (1 to a day) and --hash-slots (0: the default, up to 64). */
+static int
+staff_option(int ch, const char *val, void *arg)
+{
+	struct app	*app = arg;
+	int		 n = atoi(val);
+
+	if (ch == 'i' && n >= 1 && n <= 24 * 60)
+		app->idle_seconds = n * 60;
+	else if (ch == 'h' && n >= 0 && n <= 64)
+		app->nslots = n;
+	else
+		return -1;
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
 	static const struct option opts[] = {
-		{ "data", required_argument, NULL, 'd' },
-		{ "forms", required_argument, NULL, 'f' },
-		{ "templates", required_argument, NULL, 't' },
-		{ "socket", required_argument, NULL, 's' },
-		{ "workers", required_argument, NULL, 'w' },
-		{ "socket-group", required_argument, NULL, 'g' },
 		{ "idle-minutes", required_argument, NULL, 'i' },
 		{ "hash-slots", required_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
 	};
-	struct app	 app;
-	const char	*sock = NULL, *group = NULL;
-	int		 ch, nworkers = 2, idle = 30, rc;
+	struct app	app;
+	int		rc;
 
 	memset(&app, 0, sizeof(app));
+	app.idle_seconds = 30 * 60;
 	log_init("staff");
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'd': app.data_dir = optarg; break;
-		case 'f': app.forms_dir = optarg; break;
-		case 't': app.tmpl_dir = optarg; break;
-		case 's': sock = optarg; break;
-		case 'g': group = optarg; break;
-		case 'w': nworkers = atoi(optarg); break;
-		case 'i': idle = atoi(optarg); break;
-		case 'h': app.nslots = atoi(optarg); break;
-		default: usage();
-		}
-	}
-	if (app.data_dir == NULL || app.forms_dir == NULL || app.tmpl_dir == NULL || sock == NULL ||
-	    nworkers < 1 || nworkers > 64 || idle < 1 || idle > 24 * 60 || app.nslots < 0 || app.nslots > 64)
+	if (web_site_options(&app.site, argc, argv, opts, sizeof(opts) / sizeof(opts[0]), staff_option, &app) == -1)
 		usage();
 	if (app.nslots == 0)
-		app.nslots = default_slots(nworkers);
-	app.idle_seconds = idle * 60;
+		app.nslots = default_slots(app.site.workers);
 	if (seal_init() == -1)
 		return 1;
-	snprintf(app.db_path, sizeof(app.db_path), "%s/db/platform.sqlite", app.data_dir);
-	if (seal_key_load(app.data_dir, "keys/staff-mac.key", app.mac_key) == -1 ||
-	    seal_key_load(app.data_dir, "keys/audit.key", app.audit_key) == -1 ||
-	    seal_key_load(app.data_dir, "keys/mailer.pk", app.mailer_pk) == -1)
+	if (seal_key_load(app.site.data_dir, "keys/staff-mac.key", app.mac_key) == -1 ||
+	    seal_key_load(app.site.data_dir, "keys/audit.key", app.audit_key) == -1 ||
+	    seal_key_load(app.site.data_dir, "keys/mailer.pk", app.mailer_pk) == -1)
 		return 1;
-	rc = prefork_run(sock, group, nworkers, &ops, &app) == 0 ? 0 : 1;
+	rc = prefork_run(app.site.socket, app.site.socket_group, app.site.workers, &ops, &app) == 0 ? 0 : 1;
 	sodium_memzero(app.mac_key, sizeof(app.mac_key));
 	sodium_memzero(app.audit_key, sizeof(app.audit_key));
 	log_msg(LOG_INFO, "stopped");
 	return rc;
 }
-

@@ -22,6 +22,7 @@
 #include "seal.h"
 #include "slots.h"
 #include "tmpl.h"
+#include "web.h"
 #include "workflow.h"
 
 #define PAGE_ROWS	50
@@ -37,17 +38,11 @@ enum { B_CSRF = GATE_CSRF, B_LOGIN, B_PASSWORD, B_CURRENT, B_NEW, B_CONFIRM, B_F
 
 /* Process-wide state: read-only while a request runs, replaced on reload. */
 struct app {
-	const char	*data_dir;
-	const char	*forms_dir;
-	const char	*tmpl_dir;
-	char		 db_path[1024];
-	struct formset	*forms;
-	struct tset	*tmpl;
-	struct db	*db;
+	struct web_site	 site;
 	unsigned char	 mac_key[SEAL_KEY_LEN];
 	unsigned char	 audit_key[SEAL_KEY_LEN];
 	unsigned char	 mailer_pk[SEAL_PK_LEN];	/* acceptance and return mails are sealed to it */
-	int		 idle_seconds;
+	int		 idle_seconds;		/* --idle-minutes */
 	/*
 	 * Argon2id runs at once across the workers (--hash-slots): fewer than
 	 * the workers, so that a flood of logins leaves a worker for the

@@ -31,8 +31,8 @@ session_key(void *arg, const char *key_id, unsigned char pk[SEAL_PK_LEN], unsign
 	int		 rc = -1;
 
 	buf_init(&recovery);
-	if (custody_session_key(c->app->db, c->session, key_id, section, sk) == 0 &&
-	    db_key_get(c->app->db, key_id, key_section, pk, &recovery) == 0 && strcmp(section, key_section) == 0)
+	if (custody_session_key(c->app->site.db, c->session, key_id, section, sk) == 0 &&
+	    db_key_get(c->app->site.db, key_id, key_section, pk, &recovery) == 0 && strcmp(section, key_section) == 0)
 		rc = 0;
 	else
 		sodium_memzero(sk, SEAL_SK_LEN);
@@ -88,11 +88,11 @@ load_app(struct ctx *c, struct app_view *v)
 	if (strlen(r) != DB_RECEIPT_LEN)
 		return DB_NOTFOUND;
 	memcpy(v->receipt, r, DB_RECEIPT_LEN + 1);
-	if ((rc = db_app_get(c->app->db, v->receipt, &v->row, &v->sealed)) != 0)
+	if ((rc = db_app_get(c->app->site.db, v->receipt, &v->row, &v->sealed)) != 0)
 		return rc;
 	if (!holds_section(c, v->row.section_id))
 		return denied(c, v->receipt, "another section's application") == 0 ? DB_NOTFOUND : -1;
-	v->p = formset_get(c->app->forms, v->row.procedure_id);
+	v->p = formset_get(c->app->site.forms, v->row.procedure_id);
 	return 0;
 }
 
@@ -262,9 +262,9 @@ show_app(struct ctx *c, struct app_view *v, int status, const char *error)
 	if (v->p == NULL || !json_object_object_get_ex(root, "form_hash", &fh) ||
 	    strcmp(json_object_get_string(fh), v->p->hash) != 0)
 		tvars_set(c->g.w.vars, "old_form", "1");
-	if (answer_rows(c, v, answers) == -1 || db_app_events(c->app->db, v->receipt, event_row, c) == -1 ||
-	    db_mail_log_of_receipt(c->app->db, v->receipt, delivered_mail, c) == -1 ||
-	    db_outbox_of_receipt(c->app->db, v->receipt, queued_mail, c) == -1 ||
+	if (answer_rows(c, v, answers) == -1 || db_app_events(c->app->site.db, v->receipt, event_row, c) == -1 ||
+	    db_mail_log_of_receipt(c->app->site.db, v->receipt, delivered_mail, c) == -1 ||
+	    db_outbox_of_receipt(c->app->site.db, v->receipt, queued_mail, c) == -1 ||
 	    next_vars(c, v->row.status) == -1 || audit_ok(c, "view", v->receipt, "") == -1)
 		goto fail;
 	(void)web_render(&c->g.w, "staff_app.html");
@@ -284,7 +284,7 @@ seal_note(struct ctx *c, const char *section, const char *note, char key_id[SEAL
 {
 	unsigned char pk[SEAL_PK_LEN];
 
-	return db_key_current(c->app->db, section, key_id, pk) == 0 &&
+	return db_key_current(c->app->site.db, section, key_id, pk) == 0 &&
 	    seal_box(pk, note, strlen(note), out) == 0 ? 0 : -1;
 }
 
@@ -358,7 +358,7 @@ change_app(struct ctx *c, struct app_view *v)
 			goto fail;
 		ev.mail = &mail;
 	}
-	if ((rc = db_app_event(c->app->db, &ev)) == DB_NOTFOUND) {
+	if ((rc = db_app_event(c->app->site.db, &ev)) == DB_NOTFOUND) {
 		show_app(c, v, 409, "この申請は、画面を開いた後にほかの職員が状態を変更しました。内容を確認してから、もう一度操作してください。");
 		goto done;
 	}

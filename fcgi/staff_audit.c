@@ -45,7 +45,7 @@ audit_vars(struct ctx *c, const char *action)
 {
 	struct audit_check	chk;
 	size_t			i;
-	int			r = audit_verify(c->app->db, c->app->audit_key, &chk);
+	int			r = audit_verify(c->app->site.db, c->app->audit_key, &chk);
 
 	if (r == -1)
 		return -1;
@@ -88,8 +88,8 @@ page_audit(void *arg)
 	if (f.to <= f.from) {
 		c->g.w.req.status = 400;
 		tvars_set(c->g.w.vars, "chain", "日付の「まで」が「から」より前になっています。");
-	} else if (db_audit_count(c->app->db, action, f.from, f.to, &total) == -1 ||
-	    db_audit_page(c->app->db, action, f.from, f.to, PAGE_ROWS, (f.page - 1) * PAGE_ROWS,
+	} else if (db_audit_count(c->app->site.db, action, f.from, f.to, &total) == -1 ||
+	    db_audit_page(c->app->site.db, action, f.from, f.to, PAGE_ROWS, (f.page - 1) * PAGE_ROWS,
 	    audit_row, c) == -1 || pager_vars(c, f.page, total) == -1)
 		goto fail;
 	buf_free(&q);

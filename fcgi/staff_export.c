@@ -44,7 +44,7 @@ export_rows(struct job *j)
 	conf.key_arg = j->c;
 	conf.row = export_row_cb;
 	conf.row_arg = j->e;
-	return opener_export(j->c->app->db, &j->df, &conf, &j->unopened);
+	return opener_export(j->c->app->site.db, &j->df, &conf, &j->unopened);
 }
 
 /* The export's filter and encoding from the query; -1 after answering 400.  job_done() frees it. */

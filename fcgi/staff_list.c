@@ -42,7 +42,7 @@ home_row(struct ctx *c, const struct procedure *p)
 	enum wf_status	 s;
 
 	memset(&k, 0, sizeof(k));
-	if (db_app_status_counts(c->app->db, p->id, p->section, add_count, &k) == -1 ||
+	if (db_app_status_counts(c->app->site.db, p->id, p->section, add_count, &k) == -1 ||
 	    (row = tvars_add(c->g.w.vars, "procs")) == NULL)
 		return -1;
 	tvars_set(row, "id", p->id);
@@ -67,8 +67,8 @@ page_home(void *arg)
 
 	if (member_vars(c, "手続き一覧") == -1)
 		goto fail;
-	for (i = 0; i < formset_count(c->app->forms); i++) {
-		const struct procedure *p = formset_at(c->app->forms, i);
+	for (i = 0; i < formset_count(c->app->site.forms); i++) {
+		const struct procedure *p = formset_at(c->app->site.forms, i);
 
 		if (holds_section(c, p->section) && home_row(c, p) == -1)
 			goto fail;
@@ -231,10 +231,10 @@ show_list(struct ctx *c, const struct procedure *p)
 		c->g.w.req.status = 400;
 		tvars_set(c->g.w.vars, "f_error", f.error);
 		tvars_set(c->g.w.vars, "page_error", "1");
-	} else if (db_app_count_filtered(c->app->db, &df, &total) == -1 ||
-	    db_app_list(c->app->db, &df, list_row, &a) == -1)
+	} else if (db_app_count_filtered(c->app->site.db, &df, &total) == -1 ||
+	    db_app_list(c->app->site.db, &df, list_row, &a) == -1)
 		goto fail;
-	if (list_vars(c, p, &f, total) == -1 || db_outbox_failed_count(c->app->db, p->id, p->section, &failed) == -1)
+	if (list_vars(c, p, &f, total) == -1 || db_outbox_failed_count(c->app->site.db, p->id, p->section, &failed) == -1)
 		goto fail;
 	if (failed > 0)
 		tvars_setf(c->g.w.vars, "mail_failed", "%lld", (long long)failed);
@@ -264,7 +264,7 @@ page_forms(void *arg)
 		return;
 	}
 	snprintf(id, sizeof(id), "%.*s", slash ? (int)(slash - rest) : (int)strlen(rest), rest);
-	p = formset_get(c->app->forms, id);
+	p = formset_get(c->app->site.forms, id);
 	if (p == NULL || (slash != NULL &&
 	    strcmp(slash, "/export.csv") != 0 && strcmp(slash, "/export.zip") != 0)) {
 		not_found(c);

@@ -65,7 +65,7 @@ collect_section(const char *section_id, void *arg)
 static void
 end_session(struct ctx *c, const char *why)
 {
-	(void)db_session_delete(c->app->db, c->session_hash);
+	(void)db_session_delete(c->app->site.db, c->session_hash);
 	audit(c, "logout", c->staff.login, why);
 	c->member = 0;
 	c->expired = 1;
@@ -87,11 +87,11 @@ authenticate(void *arg, enum wf_role *role)
 
 	if (v == NULL || v->len >= sizeof(c->session) || custody_session_hash(v->p, c->session_hash) == -1)
 		return 0;
-	if ((rc = db_session_get(c->app->db, c->session_hash, &s)) == DB_NOTFOUND) {
+	if ((rc = db_session_get(c->app->site.db, c->session_hash, &s)) == DB_NOTFOUND) {
 		c->expired = 1;
 		return 0;
 	}
-	if (rc != 0 || db_staff_by_id(c->app->db, s.staff_id, &c->staff) != 0 ||
+	if (rc != 0 || db_staff_by_id(c->app->site.db, s.staff_id, &c->staff) != 0 ||
 	    wf_role_parse(c->staff.role, &r) == -1)
 		return -1;
 	memcpy(c->session, v->p, v->len + 1);
@@ -104,8 +104,8 @@ authenticate(void *arg, enum wf_role *role)
 		end_session(c, "session too old");
 	if (!c->member)
 		return c->g.w.req.status == 500 ? -1 : 0;
-	if (db_session_touch(c->app->db, c->session_hash, c->g.w.now) == -1 ||
-	    db_session_sections(c->app->db, c->session_hash, collect_section, c) == -1)
+	if (db_session_touch(c->app->site.db, c->session_hash, c->g.w.now) == -1 ||
+	    db_session_sections(c->app->site.db, c->session_hash, collect_section, c) == -1)
 		return -1;
 	*role = r;
 	return 0;
@@ -117,7 +117,7 @@ authenticate(void *arg, enum wf_role *role)
 static int
 login_failed(struct ctx *c, const struct guess_keys *k, const char *who, const char *why)
 {
-	if (guess_failed(c->app->db, k, c->g.w.now) == -1)
+	if (guess_failed(c->app->site.db, k, c->g.w.now) == -1)
 		return -1;
 	audit_as(c, who, "login_failed", who, why);
 	return c->g.w.req.status == 500 ? -1 : 0;
@@ -135,7 +135,7 @@ password_gate(struct ctx *c, const char *login, int change, struct guess_keys *k
 	int r, wait;
 
 	if (guess_keys(c->app->mac_key, "staff-password", login, c->g.w.req.remote_addr, k) == -1 ||
-	    (r = guess_check(c->app->db, &login_limits, k, c->g.w.now, &wait)) == -1)
+	    (r = guess_check(c->app->site.db, &login_limits, k, c->g.w.now, &wait)) == -1)
 		return -1;
 	if (r == 1) {
 		audit(c, "login_failed", c->member ? c->staff.login : "-", "throttled");
@@ -202,7 +202,7 @@ do_login(struct ctx *c)
 		show_login(c, 429, refusal, login);
 		return;
 	}
-	if ((found = db_staff_by_login(c->app->db, login, &c->staff)) == -1)
+	if ((found = db_staff_by_login(c->app->site.db, login, &c->staff)) == -1)
 		goto fail;
 	if (found == DB_NOTFOUND) {
 		burn_password_time(password);
@@ -223,10 +223,10 @@ do_login(struct ctx *c)
 		show_login(c, 200, wrong, login);
 		goto done;
 	}
-	if (guess_succeeded(c->app->db, &k) == -1)
+	if (guess_succeeded(c->app->site.db, &k) == -1)
 		goto fail;
-	(void)db_session_purge(c->app->db, c->g.w.now - c->app->idle_seconds, c->g.w.now - SESSION_MAX);
-	if (custody_session_open(c->app->db, &c->staff, sk, c->g.w.now, cookie) == -1)
+	(void)db_session_purge(c->app->site.db, c->g.w.now - c->app->idle_seconds, c->g.w.now - SESSION_MAX);
+	if (custody_session_open(c->app->site.db, &c->staff, sk, c->g.w.now, cookie) == -1)
 		goto fail;
 	c->member = 1;
 	if (set_session_cookie(c, cookie, -1) == -1 || web_csrf_renew(&c->g.w) == -1 ||
@@ -259,7 +259,7 @@ void
 page_logout(void *arg)
 {
 	struct ctx *c = arg;
-	if (db_session_delete(c->app->db, c->session_hash) == -1 ||
+	if (db_session_delete(c->app->site.db, c->session_hash) == -1 ||
 	    audit_ok(c, "logout", c->staff.login, "") == -1) {
 		system_error(c);
 		return;
@@ -293,7 +293,7 @@ password_problem(struct ctx *c, const char *pw, int for_zip)
 static int
 password_saved(struct ctx *c)
 {
-	struct db *db = c->app->db;
+	struct db *db = c->app->site.db;
 
 	if (db_begin(db) == -1)
 		return -1;
@@ -340,7 +340,7 @@ page_password(void *arg)
 		error = "現在のパスワードが正しくありません。";
 		if (login_failed(c, &k, c->staff.login, "wrong current password") == -1)
 			goto fail;
-	} else if (guess_succeeded(c->app->db, &k) == -1 || (error == NULL && password_saved(c) == -1))
+	} else if (guess_succeeded(c->app->site.db, &k) == -1 || (error == NULL && password_saved(c) == -1))
 		goto fail;
 	if (error != NULL)
 		c->g.w.req.status = 400;
