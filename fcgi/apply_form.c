@@ -59,10 +59,10 @@ index_item(struct ctx *c, const struct procedure *p, const char *list, int state
 void
 page_index(void *arg)
 {
-	struct ctx *c = arg;
 	static const char *const lists[] = { "upcoming", "open", "closed" };
-	size_t	 i;
-	int	 state;
+	struct ctx	*c = arg;
+	size_t		 i;
+	int		 state;
 
 	tvars_set(c->g.w.vars, "title", "申請できる手続き");
 	for (i = 0; i < formset_count(c->app->site.forms); i++) {
@@ -466,7 +466,7 @@ proc_closed_page(struct ctx *c)
 void
 page_form(void *arg)
 {
-	struct ctx *c = arg;
+	struct ctx		*c = arg;
 	const struct kv_value	*action;
 	struct answers		 as;
 

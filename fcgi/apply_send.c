@@ -130,15 +130,15 @@ store_by_writer(struct db_store_req *r, void *arg)
 	return storer_store(arg, r);
 }
 
-/* The section's current key: remembered (struct section), or read when fresh or not yet known. */
+/* The section's current key: remembered (struct section), or read again when asked or not yet known. */
 static int
-section_key(struct ctx *c, int fresh, char key_id[SEAL_KEYID_LEN + 1], unsigned char pk[SEAL_PK_LEN])
+section_key(struct ctx *c, int reread, char key_id[SEAL_KEYID_LEN + 1], unsigned char pk[SEAL_PK_LEN])
 {
 	struct section *s = section_find(c->app, c->proc->section);
 
 	if (s == NULL)
 		return -1;
-	if ((fresh || s->key_id[0] == '\0') && db_key_current(c->app->site.db, s->id, s->key_id, s->pk) != 0) {
+	if ((reread || s->key_id[0] == '\0') && db_key_current(c->app->site.db, s->id, s->key_id, s->pk) != 0) {
 		s->key_id[0] = '\0';
 		return -1;
 	}
@@ -158,12 +158,12 @@ seal_and_store(struct ctx *c, struct db_app *app, const struct buf *payload, cha
 	struct buf	 sealed;
 	unsigned char	 pk[SEAL_PK_LEN];
 	char		 key_id[SEAL_KEYID_LEN + 1];
-	int		 fresh, rc = -1;
+	int		 reread, rc = -1;
 
 	buf_init(&sealed);
-	for (fresh = 0; fresh < 2; fresh++) {
+	for (reread = 0; reread < 2; reread++) {
 		buf_reset(&sealed);
-		if (section_key(c, fresh, key_id, pk) == -1 ||
+		if (section_key(c, reread, key_id, pk) == -1 ||
 		    seal_box(pk, payload->data, payload->len, &sealed) == -1) {
 			rc = -1;
 			break;
@@ -217,7 +217,8 @@ send_application(struct ctx *c, const struct answers *as)
 	app.mail = arrival_mail;
 	app.mail_arg = &arrival;
 	if (confirm_submit_key(c->app->mac_key, stamp, app.submit_hash) == -1 ||
-	    confirm_inquiry_hash(c->app->mac_key, inquiry, app.inquiry_hash) == -1 || sender_key(c, app.sender_key) == -1 ||
+	    confirm_inquiry_hash(c->app->mac_key, inquiry, app.inquiry_hash) == -1 ||
+	    sender_key(c, app.sender_key) == -1 ||
 	    recipient_key(c, arrival_to(c, as), app.recipient_key) == -1)
 		goto fail;
 	rc = seal_and_store(c, &app, &payload, receipt);

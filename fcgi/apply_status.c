@@ -123,8 +123,8 @@ status_lookup(struct ctx *c)
 void
 page_status(void *arg)
 {
-	struct ctx *c = arg;
-	int rc = 0;
+	struct ctx	*c = arg;
+	int		 rc = 0;
 
 	rc |= tvars_set(c->g.w.vars, "title", "申請状況の確認");
 	rc |= web_csrf_vars(&c->g.w);

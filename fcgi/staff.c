@@ -257,7 +257,9 @@ static const struct kv_decl password_body[B__COUNT] = {
 	[B_CONFIRM] = { "confirm", CUSTODY_PASSWORD_MAX, 1, NULL },
 };
 /* A procedure's list, its CSV export and its ZIP export. */
-static const struct kv_decl forms_query[Q__COUNT] = { QUERY_STATUS, QUERY_FROM, QUERY_TO, QUERY_PAGE, QUERY_ENCODING };
+static const struct kv_decl forms_query[Q__COUNT] = {
+	QUERY_STATUS, QUERY_FROM, QUERY_TO, QUERY_PAGE, QUERY_ENCODING,
+};
 static const struct kv_decl forms_body[B__COUNT] = {
 	BODY_CSRF,
 	[B_ZIP_PASSWORD] = { "zip_password", CUSTODY_PASSWORD_MAX, 1, NULL },

@@ -313,7 +313,8 @@ status_mail(struct ctx *c, const struct app_view *v, const char *kind, struct db
 static void
 change_app(struct ctx *c, struct app_view *v)
 {
-	const char	*from = gate_body_text(&c->g, B_FROM), *to = gate_body_text(&c->g, B_TO), *note = gate_body_text(&c->g, B_NOTE);
+	const char	*from = gate_body_text(&c->g, B_FROM), *to = gate_body_text(&c->g, B_TO);
+	const char	*note = gate_body_text(&c->g, B_NOTE);
 	char		 key_id[SEAL_KEYID_LEN + 1], detail[64], loc[64];
 	struct db_event	 ev;
 	struct db_outbox_item mail;
@@ -380,9 +381,9 @@ done:
 void
 page_app(void *arg)
 {
-	struct ctx *c = arg;
-	struct app_view	v;
-	int		rc;
+	struct ctx	*c = arg;
+	struct app_view	 v;
+	int		 rc;
 
 	memset(&v, 0, sizeof(v));
 	buf_init(&v.sealed);

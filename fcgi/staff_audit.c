@@ -72,11 +72,11 @@ audit_vars(struct ctx *c, const char *action)
 void
 page_audit(void *arg)
 {
-	struct ctx *c = arg;
-	struct filter	f;
+	struct ctx	*c = arg;
+	struct filter	 f;
 	const char	*action = gate_query_text(&c->g, Q_ACTION);
-	struct buf	q;
-	int64_t		total = 0;
+	struct buf	 q;
+	int64_t		 total = 0;
 
 	buf_init(&q);
 	if (read_filter(c, &f) == -1 || member_vars(c, "監査ログ") == -1 || audit_vars(c, action) == -1)

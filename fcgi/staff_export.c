@@ -127,7 +127,8 @@ page_export(struct ctx *c, const struct procedure *p)
 		system_error(c);
 		goto done;
 	}
-	if (http_stream_begin(&c->g.w.req, j.cp932 ? "text/csv; charset=Shift_JIS" : "text/csv; charset=utf-8") == -1 ||
+	if (http_stream_begin(&c->g.w.req, j.cp932 ? "text/csv; charset=Shift_JIS" :
+	    "text/csv; charset=utf-8") == -1 ||
 	    (j.e = export_open(p, j.cp932 ? CSV_CP932 : CSV_UTF8_BOM, stream_out, &c->g.w.req)) == NULL) {
 		audit(c, "export", p->id, "failed before the first row");
 		goto done;

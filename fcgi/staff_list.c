@@ -62,8 +62,8 @@ home_row(struct ctx *c, const struct procedure *p)
 void
 page_home(void *arg)
 {
-	struct ctx *c = arg;
-	size_t i;
+	struct ctx	*c = arg;
+	size_t		 i;
 
 	if (member_vars(c, "手続き一覧") == -1)
 		goto fail;
@@ -234,7 +234,8 @@ show_list(struct ctx *c, const struct procedure *p)
 	} else if (db_app_count_filtered(c->app->site.db, &df, &total) == -1 ||
 	    db_app_list(c->app->site.db, &df, list_row, &a) == -1)
 		goto fail;
-	if (list_vars(c, p, &f, total) == -1 || db_outbox_failed_count(c->app->site.db, p->id, p->section, &failed) == -1)
+	if (list_vars(c, p, &f, total) == -1 ||
+	    db_outbox_failed_count(c->app->site.db, p->id, p->section, &failed) == -1)
 		goto fail;
 	if (failed > 0)
 		tvars_setf(c->g.w.vars, "mail_failed", "%lld", (long long)failed);
@@ -253,7 +254,7 @@ fail:
 void
 page_forms(void *arg)
 {
-	struct ctx *c = arg;
+	struct ctx		*c = arg;
 	const char		*rest = c->g.w.req.path + strlen("/staff/forms/");
 	const char		*slash = strchr(rest, '/');
 	char			 id[64];

@@ -190,7 +190,8 @@ static void
 do_login(struct ctx *c)
 {
 	static const char wrong[] = "ログインIDまたはパスワードが正しくありません。";
-	const char		*login = gate_body_text(&c->g, B_LOGIN), *password = gate_body_text(&c->g, B_PASSWORD);
+	const char		*login = gate_body_text(&c->g, B_LOGIN);
+	const char		*password = gate_body_text(&c->g, B_PASSWORD);
 	struct guess_keys	 k;
 	unsigned char		 sk[SEAL_SK_LEN];
 	char			 cookie[64], refusal[256];
@@ -245,6 +246,7 @@ void
 page_login(void *arg)
 {
 	struct ctx *c = arg;
+
 	if (c->member && c->g.w.req.method != HTTP_POST) {
 		redirect(c, "/staff/");
 		return;
@@ -259,6 +261,7 @@ void
 page_logout(void *arg)
 {
 	struct ctx *c = arg;
+
 	if (db_session_delete(c->app->site.db, c->session_hash) == -1 ||
 	    audit_ok(c, "logout", c->staff.login, "") == -1) {
 		system_error(c);
@@ -309,8 +312,9 @@ password_saved(struct ctx *c)
 void
 page_password(void *arg)
 {
-	struct ctx *c = arg;
-	const char		*cur = gate_body_text(&c->g, B_CURRENT), *nw = gate_body_text(&c->g, B_NEW), *conf = gate_body_text(&c->g, B_CONFIRM);
+	struct ctx		*c = arg;
+	const char		*cur = gate_body_text(&c->g, B_CURRENT), *nw = gate_body_text(&c->g, B_NEW);
+	const char		*conf = gate_body_text(&c->g, B_CONFIRM);
 	struct guess_keys	 k;
 	unsigned char		 sk[SEAL_SK_LEN];
 	char			 refusal[256];
