@@ -154,7 +154,11 @@ system_error(struct ctx *c)
 
 #define GET_HEAD_POST (HTTP_GET | HTTP_HEAD | HTTP_POST)
 
-/* No page reads a query string: none is declared. */
+/*
+ * No page reads a query string: none is declared.  Columns: path, exact,
+ * methods, body, need, query keys, body keys, body keys built at run time,
+ * resolver, page.
+ */
 static const struct gate_route routes[] = {
 	{ "/", 0, HTTP_GET | HTTP_HEAD, GATE_NO_BODY, WF_NEED_NONE, NULL, 0, NULL, 0, NULL, NULL, page_index },
 	{ "/f/", 0, GET_HEAD_POST, GATE_FORM, WF_NEED_NONE, NULL, 0, NULL, 0, form_keys, form_proc, page_form },
@@ -184,8 +188,10 @@ static const struct gate_answer answers[GATE__REFUSALS] = {
 
 /* Nobody logs in: every route is open to anyone. */
 static const struct gate_conf gate_conf = {
-	routes, sizeof(routes) / sizeof(routes[0]), cookie_keys, C__COUNT, C_CSRF, C_CSRF_HOST,
-	"csrf", "__Host-csrf", "/", "error.html", MAX_BODY, MAX_PAIRS, answers, NULL, NULL, NULL,
+	.routes = routes, .nroutes = sizeof(routes) / sizeof(routes[0]),
+	.cookies = cookie_keys, .ncookies = C__COUNT, .csrf_plain = C_CSRF, .csrf_tls = C_CSRF_HOST,
+	.csrf_cookie_plain = "csrf", .csrf_cookie_tls = "__Host-csrf", .csrf_path = "/",
+	.error_template = "error.html", .max_body = MAX_BODY, .max_pairs = MAX_PAIRS, .answers = answers,
 };
 
 static void

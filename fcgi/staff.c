@@ -240,7 +240,7 @@ not_for_role(void *arg, const struct gate_route *rt)
 	};
 	struct ctx *c = arg;
 
-	deny(c, c->g.w.req.path, why[rt->need]);
+	deny(c, c->g.w.req.path, why[rt->need] != NULL ? why[rt->need] : "role refused");
 }
 
 static const struct kv_decl login_query[Q__COUNT] = { QUERY_M };
@@ -276,6 +276,7 @@ static const struct kv_decl audit_query[Q__COUNT] = { QUERY_FROM, QUERY_TO, QUER
 #define KEYS(t) t, sizeof(t) / sizeof(t[0])
 #define GET_HEAD_POST (HTTP_GET | HTTP_HEAD | HTTP_POST)
 
+/* path, exact, methods, body, need, query keys, body keys, body keys built at run time, resolver, page */
 static const struct gate_route routes[] = {
 	{ "/staff/login", 1, GET_HEAD_POST, GATE_FORM, WF_NEED_NONE, KEYS(login_query), KEYS(login_body), NULL, NULL,
 	  page_login },
@@ -309,9 +310,11 @@ static const struct gate_answer answers[GATE__REFUSALS] = {
 };
 
 static const struct gate_conf gate_conf = {
-	routes, sizeof(routes) / sizeof(routes[0]), cookie_keys, C__COUNT, C_CSRF, C_CSRF_HOST,
-	"staff_csrf", "__Host-staff_csrf", "/staff/", "staff_error.html", MAX_BODY, MAX_PAIRS, answers,
-	authenticate, to_login, not_for_role,
+	.routes = routes, .nroutes = sizeof(routes) / sizeof(routes[0]),
+	.cookies = cookie_keys, .ncookies = C__COUNT, .csrf_plain = C_CSRF, .csrf_tls = C_CSRF_HOST,
+	.csrf_cookie_plain = "staff_csrf", .csrf_cookie_tls = "__Host-staff_csrf", .csrf_path = "/staff/",
+	.error_template = "staff_error.html", .max_body = MAX_BODY, .max_pairs = MAX_PAIRS, .answers = answers,
+	.authenticate = authenticate, .anonymous = to_login, .forbidden = not_for_role,
 };
 
 static void

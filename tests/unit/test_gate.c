@@ -108,8 +108,11 @@ static const struct gate_answer answers[GATE__REFUSALS] = {
 };
 
 static const struct gate_conf conf = {
-	routes, sizeof(routes) / sizeof(routes[0]), cookie_keys, C__COUNT, C_CSRF, C_CSRF_HOST,
-	"csrf", "__Host-csrf", "/", "error.html", 1024, 16, answers, authenticate, anonymous, forbidden,
+	.routes = routes, .nroutes = sizeof(routes) / sizeof(routes[0]),
+	.cookies = cookie_keys, .ncookies = C__COUNT, .csrf_plain = C_CSRF, .csrf_tls = C_CSRF_HOST,
+	.csrf_cookie_plain = "csrf", .csrf_cookie_tls = "__Host-csrf", .csrf_path = "/",
+	.error_template = "error.html", .max_body = 1024, .max_pairs = 16, .answers = answers,
+	.authenticate = authenticate, .anonymous = anonymous, .forbidden = forbidden,
 };
 
 /* The browser's CSRF cookie, and the token the form carries for it. */
