@@ -132,10 +132,14 @@ reload(struct app *app)
 
 /* ---- rendering ---- */
 
-int
-render(struct ctx *c, const char *name)
+/* The page name, or the system error when its variables could not all be set (rc != 0). */
+void
+render(struct ctx *c, int rc, const char *name)
 {
-	return web_render(&c->g.w, name);
+	if (rc != 0)
+		system_error(c);
+	else
+		(void)web_render(&c->g.w, name);
 }
 
 void

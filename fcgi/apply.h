@@ -80,7 +80,7 @@ struct app {
 /* apply.c */
 struct section	*section_find(struct app *app, const char *id);
 const char	*section_name(struct app *app, const char *id);
-int		 render(struct ctx *c, const char *name);
+void		 render(struct ctx *c, int rc, const char *name);
 void		 error_page(struct ctx *c, int status, const char *heading, const char *message);
 void		 system_error(struct ctx *c);
 

@@ -62,19 +62,16 @@ page_index(void *arg)
 	static const char *const lists[] = { "upcoming", "open", "closed" };
 	struct ctx	*c = arg;
 	size_t		 i;
-	int		 state;
+	int		 state, rc = 0;
 
 	tvars_set(c->g.w.vars, "title", "申請できる手続き");
-	for (i = 0; i < formset_count(c->app->site.forms); i++) {
+	for (i = 0; i < formset_count(c->app->site.forms) && rc == 0; i++) {
 		const struct procedure *p = formset_at(c->app->site.forms, i);
 
 		state = formdef_state(p, c->g.w.now);
-		if (index_item(c, p, lists[state + 1], state) == -1) {
-			system_error(c);
-			return;
-		}
+		rc = index_item(c, p, lists[state + 1], state);
 	}
-	(void)render(c, "index.html");
+	render(c, rc, "index.html");
 }
 
 /* ---- the form ---- */
@@ -271,11 +268,7 @@ form_vars(struct ctx *c, const struct answers *as, int with_errors)
 static void
 show_form(struct ctx *c, const struct answers *as, int with_errors)
 {
-	if (form_vars(c, as, with_errors) != 0 || web_csrf_vars(&c->g.w) != 0) {
-		system_error(c);
-		return;
-	}
-	(void)render(c, "form.html");
+	render(c, form_vars(c, as, with_errors) != 0 || web_csrf_vars(&c->g.w) != 0 ? -1 : 0, "form.html");
 }
 
 /* The procedure's empty form; NULL when empty_forms_make ran out of memory. */
@@ -402,11 +395,7 @@ show_confirm(struct ctx *c, const struct answers *as)
 	buf_wipe(&json);
 	buf_free(&tok);
 	buf_wipe(&disp);
-	if (rc != 0) {
-		system_error(c);
-		return;
-	}
-	(void)render(c, "confirm.html");
+	render(c, rc, "confirm.html");
 }
 
 void
@@ -431,11 +420,7 @@ show_done(struct ctx *c, const char *receipt, const char *inquiry, time_t receiv
 	rc |= when.oom || key.oom ? -1 : 0;
 	buf_free(&when);
 	buf_wipe(&key);
-	if (rc != 0) {
-		system_error(c);
-		return;
-	}
-	(void)render(c, "done.html");
+	render(c, rc, "done.html");
 }
 
 static int

@@ -130,9 +130,5 @@ page_status(void *arg)
 	rc |= web_csrf_vars(&c->g.w);
 	if (rc == 0 && c->g.w.req.method == HTTP_POST)
 		rc = status_lookup(c);
-	if (rc != 0) {
-		system_error(c);
-		return;
-	}
-	(void)render(c, "status.html");
+	render(c, rc, "status.html");
 }
