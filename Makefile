@@ -30,7 +30,7 @@ LDLIBS	 = -lfcgi -lsqlite3 -lsodium -lyaml -lunistring -ljson-c -lzip -lcrypto
 LDFLAGS	+= $(LDSAN) -pthread
 
 # Shared modules, each lib/x.c with its lib/x.h (the header is the API).
-LIB_SRC	 = lib/answers.c lib/audit.c lib/buf.c lib/custody.c lib/db.c lib/mail.c lib/prefork.c lib/storer.c lib/web.c lib/dirlist.c lib/esc.c lib/formdef.c \
+LIB_SRC	 = lib/answers.c lib/audit.c lib/buf.c lib/custody.c lib/db.c lib/mail.c lib/prefork.c lib/writer.c lib/web.c lib/dirlist.c lib/esc.c lib/formdef.c \
 	   lib/formset.c lib/guess.c lib/http.c lib/jnorm.c lib/jst.c lib/kv.c lib/log.c lib/seal.c lib/slots.c \
 	   lib/tmpl.c exports/csv.c exports/export.c exports/opener.c exports/payload.c
 LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -42,7 +42,7 @@ UNIT_SRC = tests/unit/test_answers.c tests/unit/test_db.c tests/unit/test_esc.c 
 	   tests/unit/test_formdef.c tests/unit/test_jnorm.c tests/unit/test_kv.c \
 	   tests/unit/test_seal.c tests/unit/test_tmpl.c tests/unit/test_csv.c \
 	   tests/unit/test_custody.c tests/unit/test_audit.c tests/unit/test_mail.c \
-	   tests/unit/test_storer.c tests/unit/test_opener.c tests/unit/test_payload.c tests/unit/test_jst.c \
+	   tests/unit/test_writer.c tests/unit/test_opener.c tests/unit/test_payload.c tests/unit/test_jst.c \
 	   tests/unit/test_export.c tests/unit/test_guess.c tests/unit/test_slots.c
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC = tests/helpers/open_app.c tests/helpers/unzip_aes.c

@@ -43,7 +43,7 @@
 #include "jst.h"
 #include "kv.h"
 #include "log.h"
-#include "storer.h"
+#include "writer.h"
 #include "mail.h"
 #include "seal.h"
 #include "tmpl.h"
@@ -157,9 +157,9 @@ struct app {
 	struct section	 sections[MAX_SECTIONS];
 	size_t		 nsections;
 	struct db_limits limits;		/* the writer's */
-	char		 writer_path[1024];	/* the batching writer's socket (storer.h) */
+	char		 writer_path[1024];	/* the batching writer's socket (writer.h) */
 	int		 writer_fd;		/* its listening socket: the master's and the writer's */
-	struct storer_client writer;		/* a worker's connection to it */
+	struct writer_client writer;		/* a worker's connection to it */
 	struct fresh_form *fresh;	/* one per procedure of forms, made on reload */
 	size_t		 nfresh;
 	struct ctx	 ctx;		/* the worker's one request context */
@@ -916,7 +916,7 @@ recipient_key(const struct ctx *c, const char *to, unsigned char out[SEAL_MAC_LE
 static int
 store_by_writer(struct db_store_req *r, void *arg)
 {
-	return storer_store(arg, r);
+	return writer_store(arg, r);
 }
 
 /* The section's current key: remembered (struct section), or read when fresh or not yet known. */
@@ -1354,7 +1354,7 @@ worker_start(void *arg)
 	struct app *app = arg;
 
 	close(app->writer_fd);
-	storer_client_init(&app->writer, app->writer_path);
+	writer_client_init(&app->writer, app->writer_path);
 	if ((app->forms = formset_new()) == NULL || db_open(app->db_path, &app->db) == -1)
 		return 1;
 	reload(app);
@@ -1403,7 +1403,7 @@ worker_stop(void *arg)
 	formset_free(app->forms);
 	tset_free(app->tmpl);
 	db_close(app->db);
-	storer_client_close(&app->writer);
+	writer_client_close(&app->writer);
 	sodium_memzero(app->mac_key, sizeof(app->mac_key));
 }
 
@@ -1419,7 +1419,7 @@ writer_main(void *arg)
 	if (db_open(app->db_path, &db) == -1)
 		return 1;
 	db_set_limits(db, &app->limits);
-	rc = storer_serve(app->writer_fd, db);
+	rc = writer_serve(app->writer_fd, db);
 	db_close(db);
 	return rc == 0 ? 0 : 1;
 }
@@ -1506,7 +1506,7 @@ main(int argc, char *argv[])
 	    seal_key_load(app.data_dir, "keys/mailer.pk", app.mailer_pk) == -1)
 		return 1;
 	snprintf(app.writer_path, sizeof(app.writer_path), "%s.writer", sock);
-	if ((app.writer_fd = storer_listen(app.writer_path)) == -1)
+	if ((app.writer_fd = writer_listen(app.writer_path)) == -1)
 		return 1;
 	rc = prefork_run(sock, group, nworkers, &ops, &app) == 0 ? 0 : 1;
 	close(app.writer_fd);

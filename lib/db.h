@@ -122,7 +122,7 @@ void	db_set_limits(struct db *db, const struct db_limits *limits);
 int	db_app_store(struct db *db, const struct db_app *app, char receipt[DB_RECEIPT_LEN + 1]);
 
 /*
- * Group commit (the batching writer, storer.h): many applications in one
+ * Group commit (the batching writer, writer.h): many applications in one
  * write transaction and one fsync.  Each request comes with its receipt
  * already drawn and its arrival mail already made (db_app_store_via); app.mail
  * is not used.  Each gets its own savepoint and result: 0 stored, DB_EXISTS
