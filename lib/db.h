@@ -1,7 +1,9 @@
 /*
  * db: the one place where SQL lives.  Every statement is in the table in
- * db.c, prepared once at open and run with bound parameters only.  The
- * schema is versioned (PRAGMA user_version) and migrated on open.
+ * db_sql.c, prepared once at open and run with bound parameters only.  The
+ * schema is versioned (PRAGMA user_version) and migrated on open
+ * (db_schema.c).  The functions below are in db.c and, by section, in
+ * db_section.c, db_app.c, db_staff.c, db_audit.c and db_outbox.c.
  *
  * Returns: 0 success, DB_NOTFOUND (1) when a lookup found nothing, DB_EXISTS
  * (2) when an insert met an existing row, -1 on error (logged without data).
