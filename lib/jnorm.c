@@ -688,25 +688,56 @@ jn_date_valid(int y, int m, int d)
 	return y >= 1 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= days_in_month(y, m);
 }
 
+/* n ASCII digits at s as a number, or -1. */
+static int
+fixed_digits(const char *s, size_t n)
+{
+	int v = 0;
+
+	while (n-- > 0) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s++ - '0');
+	}
+	return v;
+}
+
+enum jn_date_why
+jn_date_scan(const char *s, size_t len, struct jn_date *d, int *hh, int *mm)
+{
+	int y, m, day, h = 0, mi = 0;
+
+	if (len != (hh != NULL ? 16u : 10u) || s[4] != '-' || s[7] != '-' ||
+	    (y = fixed_digits(s, 4)) == -1 || (m = fixed_digits(s + 5, 2)) == -1 ||
+	    (day = fixed_digits(s + 8, 2)) == -1)
+		return JN_DATE_SHAPE;
+	if (hh != NULL && ((s[10] != ' ' && s[10] != 'T') || s[13] != ':' ||
+	    (h = fixed_digits(s + 11, 2)) == -1 || (mi = fixed_digits(s + 14, 2)) == -1))
+		return JN_DATE_SHAPE;
+	d->y = y;
+	d->m = m;
+	d->d = day;
+	if (hh != NULL) {
+		*hh = h;
+		*mm = mi;
+	}
+	if (y < 1)
+		return JN_DATE_YEAR;
+	if (m < 1 || m > 12)
+		return JN_DATE_MONTH;
+	if (day < 1 || day > days_in_month(y, m))
+		return JN_DATE_DAY;
+	if (h > 23)
+		return JN_DATE_HOUR;
+	return mi > 59 ? JN_DATE_MINUTE : JN_DATE_OK;
+}
+
 int
 jn_date_parse(const char *canonical, struct jn_date *d)
 {
-	static const char	 shape[] = "dddd-dd-dd";
-	struct jn_date		 t;
-	size_t			 i;
+	struct jn_date t;
 
-	if (canonical == NULL || strlen(canonical) != sizeof(shape) - 1)
-		return -1;
-	for (i = 0; i < sizeof(shape) - 1; i++) {
-		if (shape[i] == 'd' ? !(canonical[i] >= '0' && canonical[i] <= '9') :
-		    canonical[i] != '-')
-			return -1;
-	}
-	t.y = (canonical[0] - '0') * 1000 + (canonical[1] - '0') * 100 +
-	    (canonical[2] - '0') * 10 + (canonical[3] - '0');
-	t.m = (canonical[5] - '0') * 10 + (canonical[6] - '0');
-	t.d = (canonical[8] - '0') * 10 + (canonical[9] - '0');
-	if (!jn_date_valid(t.y, t.m, t.d))
+	if (canonical == NULL || jn_date_scan(canonical, strlen(canonical), &t, NULL, NULL) != JN_DATE_OK)
 		return -1;
 	*d = t;
 	return 0;

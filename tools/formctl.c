@@ -33,8 +33,6 @@
 #include "formctl.h"
 #include "formdef.h"
 #include "formset.h"
-#include "jnorm.h"
-#include "jst.h"
 #include "log.h"
 #include "seal.h"
 
@@ -406,17 +404,6 @@ fc_source(struct db *db, const char *by_login, struct custody_source *src, struc
 	}
 	sodium_memzero(line, sizeof(line));
 	return rc;
-}
-
-int
-fc_parse_date(const char *s, time_t *out)
-{
-	struct jn_date d;
-
-	if (jn_date_parse(s, &d) == -1)
-		return -1;
-	*out = jst_time(d.y, d.m, d.d, 0, 0);
-	return 0;
 }
 
 int

@@ -19,6 +19,7 @@
 #include "export.h"
 #include "formctl.h"
 #include "formdef.h"
+#include "jst.h"
 #include "opener.h"
 #include "seal.h"
 
@@ -117,8 +118,8 @@ filter_from(const struct opts *o, const struct procedure *p, struct db_app_filte
 		fprintf(stderr, "formctl: --status must be received, accepted, done, returned or withdrawn\n");
 		return -1;
 	}
-	if ((o->from != NULL && fc_parse_date(o->from, &f->from) == -1) ||
-	    (o->to != NULL && fc_parse_date(o->to, &f->to) == -1)) {
+	if ((o->from != NULL && jst_day_start(o->from, &f->from) == -1) ||
+	    (o->to != NULL && jst_day_start(o->to, &f->to) == -1)) {
 		fprintf(stderr, "formctl: dates are YYYY-MM-DD\n");
 		return -1;
 	}
