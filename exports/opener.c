@@ -161,7 +161,7 @@ key_for(struct opener *o, const char *key_id)
 	k->key_id[sizeof(k->key_id) - 1] = '\0';
 	k->usable = o->conf.key(o->conf.key_arg, k->key_id, k->pk, k->sk) == 0;
 	if (!k->usable)
-		sodium_memzero(k->sk, sizeof(k->sk));
+		seal_wipe(k->sk, sizeof(k->sk));
 	return k->usable ? k : NULL;
 }
 
@@ -287,7 +287,7 @@ destroy(struct opener *o)
 		payload_free(&o->slots[i].payload);
 		buf_wipe(&o->slots[i].sealed);
 	}
-	sodium_memzero(o->keys, sizeof(o->keys));
+	seal_wipe(o->keys, sizeof(o->keys));
 	pthread_cond_destroy(&o->opened);
 	pthread_cond_destroy(&o->work);
 	pthread_mutex_destroy(&o->lock);

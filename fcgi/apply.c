@@ -726,7 +726,7 @@ inquiry_key(const struct ctx *c, const unsigned char nonce[NONCE_LEN], char out[
 	for (i = 0; i < INQUIRY_LEN; i++)
 		out[i] = alphabet[mac[i] & 31];
 	out[INQUIRY_LEN] = '\0';
-	sodium_memzero(mac, sizeof(mac));
+	seal_wipe(mac, sizeof(mac));
 }
 
 static int
@@ -807,7 +807,7 @@ token_check(const struct ctx *c, const struct buf *json, unsigned char stamp[STA
 		return -1;
 	if (confirm_mac(c, raw, json, want) == -1)
 		return -1;
-	ok = sodium_memcmp(want, raw + STAMP_LEN, SEAL_MAC_LEN) == 0 &&
+	ok = seal_compare(want, raw + STAMP_LEN, SEAL_MAC_LEN) == 0 &&
 	    get_be64(raw + NONCE_LEN) >= (uint64_t)c->w.now;
 	memcpy(stamp, raw, STAMP_LEN);
 	return ok ? 0 : -1;
@@ -1028,7 +1028,7 @@ fail:
 	log_msg(LOG_ERR, "could not store an application for %s", c->proc->id);
 	system_error(c);
 done:
-	sodium_memzero(inquiry, sizeof(inquiry));
+	seal_wipe(inquiry, sizeof(inquiry));
 	buf_wipe(&json);
 	buf_wipe(&payload);
 }
@@ -1176,13 +1176,13 @@ status_lookup(struct ctx *c)
 	if (receipt[0] != '\0')
 		snprintf(fmt, sizeof(fmt), "%.4s-%.4s-%.4s", receipt, receipt + 4, receipt + 8);
 	if ((rc = status_throttled(c, fmt, &k)) != 0) {
-		sodium_memzero(inquiry, sizeof(inquiry));
+		seal_wipe(inquiry, sizeof(inquiry));
 		return rc == 1 ? 0 : -1;
 	}
 	if (receipt[0] != '\0' && strlen(inquiry) == INQUIRY_LEN &&
 	    db_app_status(c->app->db, fmt, &st) == 0 && inquiry_hash(c, inquiry, ih) == 0)
-		ok = sodium_memcmp(ih, st.inquiry_hash, SEAL_MAC_LEN) == 0;
-	sodium_memzero(inquiry, sizeof(inquiry));
+		ok = seal_compare(ih, st.inquiry_hash, SEAL_MAC_LEN) == 0;
+	seal_wipe(inquiry, sizeof(inquiry));
 	if (ok)
 		return guess_succeeded(c->app->db, &k) == 0 ? status_result(c, &st) : -1;
 	if (guess_failed(c->app->db, &k, c->w.now) == -1)
@@ -1404,7 +1404,7 @@ worker_stop(void *arg)
 	tset_free(app->tmpl);
 	db_close(app->db);
 	writer_client_close(&app->writer);
-	sodium_memzero(app->mac_key, sizeof(app->mac_key));
+	seal_wipe(app->mac_key, sizeof(app->mac_key));
 }
 
 /* The batching writer: it handles sealed applications only and needs no key. */
@@ -1415,7 +1415,7 @@ writer_main(void *arg)
 	struct db	*db;
 	int		 rc;
 
-	sodium_memzero(app->mac_key, sizeof(app->mac_key));
+	seal_wipe(app->mac_key, sizeof(app->mac_key));
 	if (db_open(app->db_path, &db) == -1)
 		return 1;
 	db_set_limits(db, &app->limits);
@@ -1511,7 +1511,7 @@ main(int argc, char *argv[])
 	rc = prefork_run(sock, group, nworkers, &ops, &app) == 0 ? 0 : 1;
 	close(app.writer_fd);
 	unlink(app.writer_path);
-	sodium_memzero(app.mac_key, sizeof(app.mac_key));
+	seal_wipe(app.mac_key, sizeof(app.mac_key));
 	log_msg(LOG_INFO, "stopped");
 	return rc;
 }

@@ -100,11 +100,11 @@ verify_one(const struct db_audit *e, void *arg)
 	if (e->seq != v->last_seq + 1)
 		return broken(v, e->seq, v->last_seq == 0 ? "the first entries are missing" :
 		    "entries before it are missing or out of order");
-	if (sodium_memcmp(e->prev, v->last, SEAL_MAC_LEN) != 0)
+	if (seal_compare(e->prev, v->last, SEAL_MAC_LEN) != 0)
 		return broken(v, e->seq, "does not follow the entry before it (removed or reordered)");
 	if (entry_mac(v->key, e, mac) == -1)
 		return -1;
-	if (sodium_memcmp(mac, e->mac, SEAL_MAC_LEN) != 0)
+	if (seal_compare(mac, e->mac, SEAL_MAC_LEN) != 0)
 		return broken(v, e->seq, "its content was changed (MAC mismatch)");
 	memcpy(v->last, e->mac, SEAL_MAC_LEN);
 	v->last_seq = e->seq;

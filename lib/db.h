@@ -197,8 +197,8 @@ int	db_key_each(struct db *db, const char *section_id,
 /* ---- staff accounts ---- */
 
 #define DB_LOGIN_MAX	64
-#define DB_WRAPPED_SK_LEN (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + SEAL_SK_LEN)
-#define DB_SALT_LEN	crypto_pwhash_SALTBYTES
+#define DB_WRAPPED_SK_LEN (SEAL_WRAP_OVERHEAD + SEAL_SK_LEN)
+#define DB_SALT_LEN	SEAL_SALT_LEN
 
 struct db_staff {
 	int64_t		 id;

@@ -17,7 +17,7 @@ receipt_draw(char out[DB_RECEIPT_LEN + 1])
 	int i;
 
 	for (i = 0; i < 3; i++)
-		g[i] = randombytes_uniform(10000);
+		g[i] = seal_uniform(10000);
 	snprintf(out, DB_RECEIPT_LEN + 1, "%04u-%04u-%04u", g[0], g[1], g[2]);
 }
 

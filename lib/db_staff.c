@@ -5,7 +5,6 @@
  */
 #include "db_int.h"
 
-#include <sodium.h>
 #include <string.h>
 
 /* ---- staff ---- */
@@ -85,7 +84,7 @@ staff_row(sqlite3_stmt *s, void *arg)
 	if (get_staff(s, &st) == -1)
 		return -1;
 	r = cb->fn.staff(&st, cb->arg);
-	sodium_memzero(&st, sizeof(st));
+	seal_wipe(&st, sizeof(st));
 	return r;
 }
 

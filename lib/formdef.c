@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 #include <unistr.h>
 
+#include "seal.h"
 #include "ytree.h"
 
 #define MAX_FILE	(256 * 1024)
@@ -664,17 +664,6 @@ load_top(struct ctx *c, const struct ynode *root, struct procedure *p, formdef_s
 /* ------------------------------------------------------------------ */
 /* Entry points */
 
-static int
-hash_hex(const char *data, size_t len, char hex[65])
-{
-	unsigned char h[crypto_hash_sha256_BYTES];
-
-	if (sodium_init() < 0 || crypto_hash_sha256(h, (const unsigned char *)data, len) != 0)
-		return -1;
-	sodium_bin2hex(hex, 65, h, sizeof(h));
-	return 0;
-}
-
 /* Refusals that come before YAML parsing: size, encoding, emptiness. */
 static int
 precheck(struct ctx *c, const char *data, size_t len)
@@ -708,7 +697,7 @@ load(struct ctx *c, const char *data, size_t len, formdef_section_fn known, void
 	if (precheck(c, data, len) == -1)
 		return NULL;
 	if ((p = calloc(1, sizeof(*p))) == NULL || (p->path = strdup(c->e.path)) == NULL ||
-	    hash_hex(data, len, p->hash) == -1) {
+	    seal_sha256_hex(data, len, p->hash) == -1) {
 		c->e.oom = 1;
 		return p;
 	}

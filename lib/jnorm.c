@@ -1,13 +1,14 @@
 #include "jnorm.h"
 
 #include <limits.h>
-#include <sodium.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unictype.h>
 #include <uninorm.h>
 #include <unistr.h>
+
+#include "seal.h"
 
 /*
  * Input bytes allowed per character of maxlength, plus slack for surrounding
@@ -55,7 +56,7 @@ static void
 cps_free(struct cps *c)
 {
 	if (c->p != NULL) {
-		sodium_memzero(c->p, c->n * sizeof(*c->p));
+		seal_wipe(c->p, c->n * sizeof(*c->p));
 		free(c->p);
 	}
 	c->p = NULL;
@@ -358,7 +359,7 @@ norm_email(const ucs4_t *s, size_t n, struct buf *out)
 		if (buf_put(out, a, n) == -1)
 			err = JN_NOMEM;
 	}
-	sodium_memzero(a, sizeof(a));
+	seal_wipe(a, sizeof(a));
 	return err;
 }
 

@@ -9,11 +9,11 @@
  */
 #include "tmpl_int.h"
 
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "esc.h"
+#include "seal.h"
 
 struct scope {
 	const struct tvars	*v;
@@ -162,7 +162,7 @@ void
 tmpl_unwind(struct buf *out, size_t start, int oom)
 {
 	if (out->data != NULL) {
-		sodium_memzero(out->data + start, out->len - start);
+		seal_wipe(out->data + start, out->len - start);
 		out->data[start] = '\0';
 	}
 	out->len = start;

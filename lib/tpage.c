@@ -2,9 +2,9 @@
  * Pages with a hole (tmpl.h): a page rendered once, with the places where
  * one value goes remembered, then filled in as often as it is sent.
  */
+#include "seal.h"
 #include "tmpl_int.h"
 
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,7 +50,7 @@ tpage_free(struct tpage *pg)
 	if (pg == NULL)
 		return;
 	if (pg->text != NULL)
-		sodium_memzero(pg->text, pg->len);
+		seal_wipe(pg->text, pg->len);
 	free(pg->text);
 	free(pg->holes);
 	free(pg);

@@ -2,9 +2,9 @@
  * tvars: the values templates are rendered with (tmpl.h): a dictionary of
  * strings and lists of child dictionaries, copied in and wiped when freed.
  */
+#include "seal.h"
 #include "tmpl_int.h"
 
-#include <sodium.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -41,7 +41,7 @@ static void
 val_clear(struct tvar *e)
 {
 	if (e->val != NULL) {
-		sodium_memzero(e->val, e->len);
+		seal_wipe(e->val, e->len);
 		free(e->val);
 		e->val = NULL;
 		e->len = 0;
@@ -143,7 +143,7 @@ tvars_setn(struct tvars *v, const char *key, const char *val, size_t n)
 	memcpy(copy, val, n);
 	copy[n] = '\0';
 	if ((e = slot(v, key, &added)) == NULL) {
-		sodium_memzero(copy, n);
+		seal_wipe(copy, n);
 		free(copy);
 		return -1;
 	}

@@ -109,7 +109,7 @@ key_file(const char *rel)
 		fprintf(stderr, "formctl: cannot write %s: %s\n", path, strerror(errno));
 		rc = -1;
 	}
-	sodium_memzero(key, sizeof(key));
+	seal_wipe(key, sizeof(key));
 	return rc;
 }
 
@@ -129,7 +129,7 @@ mailer_keys(void)
 		fprintf(stderr, "formctl: cannot write the mailer's keys in %s/keys\n", fc_data_dir);
 		rc = -1;
 	}
-	sodium_memzero(sk, sizeof(sk));
+	seal_wipe(sk, sizeof(sk));
 	return rc;
 }
 
@@ -193,7 +193,7 @@ cmd_section_add(const char *id, const char *name)
 		printf("recovery key (print it, keep it on paper, it is shown only once):\n%s\n", printable);
 		rc = 0;
 	}
-	sodium_memzero(printable, sizeof(printable));
+	seal_wipe(printable, sizeof(printable));
 	db_close(db);
 	return rc;
 }
@@ -370,7 +370,7 @@ fc_audit(struct db *db, const char *action, const char *target, const char *deta
 	e.detail = detail;
 	e.addr = "";
 	rc = audit_append(db, key, &e);
-	sodium_memzero(key, sizeof(key));
+	seal_wipe(key, sizeof(key));
 	if (rc == -1)
 		fprintf(stderr, "formctl: cannot write the audit log\n");
 	return rc;
@@ -402,7 +402,7 @@ fc_source(struct db *db, const char *by_login, struct custody_source *src, struc
 		src->granter_sk = granter_sk;
 		rc = 0;
 	}
-	sodium_memzero(line, sizeof(line));
+	seal_wipe(line, sizeof(line));
 	return rc;
 }
 

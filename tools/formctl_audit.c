@@ -32,7 +32,7 @@ verify(struct db *db)
 	if (audit_key(key) == -1)
 		return 1;
 	r = audit_verify(db, key, &c);
-	sodium_memzero(key, sizeof(key));
+	seal_wipe(key, sizeof(key));
 	if (r == -1) {
 		fprintf(stderr, "formctl: cannot read the audit log\n");
 		return 1;

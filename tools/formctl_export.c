@@ -209,7 +209,7 @@ finish(struct job *j, const struct opts *o, const struct procedure *p, struct ex
 		} else
 			fprintf(stderr, "archive %s (AES-256); its password, to pass on separately: %s\n", o->zip,
 			    password);
-		sodium_memzero(password, sizeof(password));
+		seal_wipe(password, sizeof(password));
 		buf_free(&entry);
 		buf_free(&zip);
 	}
@@ -286,8 +286,8 @@ cmd_export(int argc, char **argv)
 done:
 	if (j.out != NULL && j.out != stdout)
 		fclose(j.out);
-	sodium_memzero(granter_sk, sizeof(granter_sk));
-	sodium_memzero(recovery, sizeof(recovery));
+	seal_wipe(granter_sk, sizeof(granter_sk));
+	seal_wipe(recovery, sizeof(recovery));
 	buf_wipe(&j.mem);
 	formdef_free(p);
 	db_close(j.db);
