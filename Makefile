@@ -33,7 +33,7 @@ LDFLAGS	+= $(LDSAN) -pthread
 LIB_SRC	 = lib/answers.c lib/audit.c lib/buf.c lib/custody.c lib/db.c lib/db_app.c lib/db_audit.c lib/db_outbox.c lib/db_schema.c lib/db_section.c \
 	   lib/db_sql.c lib/db_staff.c lib/mail.c lib/prefork.c lib/writer.c lib/web.c lib/dirlist.c lib/esc.c lib/formdef.c lib/ytree.c \
 	   lib/formset.c lib/guess.c lib/http.c lib/jnorm.c lib/jst.c lib/kv.c lib/log.c lib/seal.c lib/slots.c \
-	   lib/tmpl.c lib/tmpl_parse.c lib/tpage.c lib/tvars.c exports/csv.c exports/export.c exports/opener.c exports/payload.c
+	   lib/payload.c lib/tmpl.c lib/tmpl_parse.c lib/tpage.c lib/tvars.c exports/csv.c exports/export.c exports/opener.c
 LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_A	 = $(BUILD)/libplatform.a
 

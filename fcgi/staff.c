@@ -41,6 +41,7 @@
 #include "log.h"
 #include "mail.h"
 #include "opener.h"
+#include "payload.h"
 #include "prefork.h"
 #include "seal.h"
 #include "slots.h"
@@ -700,16 +701,7 @@ open_sealed(struct ctx *c, const char *key_id, const void *sealed, size_t len, s
 static json_object *
 payload_answers(const struct buf *plain, json_object **root)
 {
-	json_object *a;
-
-	*root = json_tokener_parse(buf_cstr(plain));
-	if (*root == NULL || !json_object_object_get_ex(*root, "answers", &a) ||
-	    !json_object_is_type(a, json_type_object)) {
-		json_object_put(*root);
-		*root = NULL;
-		return NULL;
-	}
-	return a;
+	return payload_json(NULL, buf_cstr(plain), root);
 }
 
 /* ---- the list of one procedure ---- */

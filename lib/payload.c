@@ -388,3 +388,26 @@ payload_free(struct payload *p)
 	free(p->items);
 	payload_init(p);
 }
+
+json_object *
+payload_json(json_tokener *tok, const char *text, json_object **root)
+{
+	json_tokener	*own = NULL;
+	json_object	*a = NULL;
+
+	*root = NULL;
+	if (tok == NULL && (tok = own = json_tokener_new()) == NULL)
+		return NULL;
+	/* What json_tokener_parse() does, with the caller's tokener when there is one. */
+	json_tokener_reset(tok);
+	*root = json_tokener_parse_ex(tok, text, -1);
+	if (*root == NULL || json_tokener_get_error(tok) != json_tokener_success ||
+	    !json_object_object_get_ex(*root, "answers", &a) || !json_object_is_type(a, json_type_object)) {
+		json_object_put(*root);
+		*root = NULL;
+		a = NULL;
+	}
+	if (own != NULL)
+		json_tokener_free(own);
+	return a;
+}
