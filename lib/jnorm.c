@@ -622,6 +622,22 @@ age_message(enum jn_err err, const struct jn_rules *r, struct buf *out)
 	    young ? "以上" : "以下");
 }
 
+/* What follows the field's label in the messages that say nothing more. */
+static const char *const after_label[] = {
+	[JN_EMPTY] = "を入力してください",
+	[JN_BAD_UTF8] = "に使えない文字が含まれています",
+	[JN_CONTROL] = "に使えない文字が含まれています",
+	[JN_NOT_KANA] = "はカタカナで入力してください",
+	[JN_BAD_POSTAL] = "は7桁の数字で入力してください（例：160-8484）",
+	[JN_BAD_TEL] = "は市外局番から10桁または11桁の数字で入力してください（例：03-3209-1111）",
+	[JN_BAD_EMAIL] = "の形式が正しくありません（例：hanako@example.jp）",
+	[JN_EMAIL_ENCODED] = "に「=?」を含むアドレスはお使いいただけません。ほかのメールアドレスを入力してください",
+	[JN_BAD_DATE] = "を正しい日付で入力してください（例：1960-04-01、昭和35年4月1日）",
+	[JN_DATE_FUTURE] = "に未来の日付は入力できません",
+	[JN_NOT_NUMBER] = "は数字で入力してください",
+	[JN_NOMEM] = "を確認できませんでした。もう一度お試しください",
+};
+
 int
 jn_message(enum jn_err err, const char *label, enum jn_type type, const struct jn_rules *rules,
     struct buf *out)
@@ -634,43 +650,19 @@ jn_message(enum jn_err err, const char *label, enum jn_type type, const struct j
 	switch (err) {
 	case JN_OK:
 		return 0;
-	case JN_EMPTY:
-		return buf_printf(out, "%sを入力してください", l);
 	case JN_TOO_LONG:
 		return buf_printf(out, "%sは%zu%sで入力してください", l, effective_max(type, rules),
 		    type == JN_NUMBER ? "桁以内" : "文字以内");
-	case JN_BAD_UTF8:
-	case JN_CONTROL:
-		return buf_printf(out, "%sに使えない文字が含まれています", l);
-	case JN_NOT_KANA:
-		return buf_printf(out, "%sはカタカナで入力してください", l);
-	case JN_BAD_POSTAL:
-		return buf_printf(out, "%sは7桁の数字で入力してください（例：160-8484）", l);
-	case JN_BAD_TEL:
-		return buf_printf(out, "%sは市外局番から10桁または11桁の数字で入力してください"
-		    "（例：03-3209-1111）", l);
-	case JN_BAD_EMAIL:
-		return buf_printf(out, "%sの形式が正しくありません（例：hanako@example.jp）", l);
-	case JN_EMAIL_ENCODED:
-		return buf_printf(out, "%sに「=?」を含むアドレスはお使いいただけません。"
-		    "ほかのメールアドレスを入力してください", l);
-	case JN_BAD_DATE:
-		return buf_printf(out, "%sを正しい日付で入力してください"
-		    "（例：1960-04-01、昭和35年4月1日）", l);
-	case JN_DATE_FUTURE:
-		return buf_printf(out, "%sに未来の日付は入力できません", l);
-	case JN_NOT_NUMBER:
-		return buf_printf(out, "%sは数字で入力してください", l);
 	case JN_TOO_SMALL:
 	case JN_TOO_LARGE:
 		return range_message(err, l, rules, out);
 	case JN_AGE_TOO_YOUNG:
 	case JN_AGE_TOO_OLD:
 		return age_message(err, rules, out);
-	case JN_NOMEM:
-		return buf_printf(out, "%sを確認できませんでした。もう一度お試しください", l);
 	default:
-		return -1;
+		if ((unsigned)err >= sizeof(after_label) / sizeof(after_label[0]) || after_label[err] == NULL)
+			return -1;
+		return buf_printf(out, "%s%s", l, after_label[err]);
 	}
 }
 
