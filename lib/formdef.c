@@ -813,6 +813,13 @@ field_free(struct field *f)
 	free(f->show_if_value);
 }
 
+static void
+mailtext_free(struct mailtext *t)
+{
+	free(t->subject);
+	free(t->body);
+}
+
 void
 formdef_free(struct procedure *p)
 {
@@ -829,12 +836,9 @@ formdef_free(struct procedure *p)
 	free(p->description);
 	free(p->contact);
 	free(p->complete_message);
-	free(p->mail_arrival.subject);
-	free(p->mail_arrival.body);
-	free(p->mail_acceptance.subject);
-	free(p->mail_acceptance.body);
-	free(p->mail_return.subject);
-	free(p->mail_return.body);
+	mailtext_free(&p->mail_arrival);
+	mailtext_free(&p->mail_acceptance);
+	mailtext_free(&p->mail_return);
 	free(p->path);
 	free(p);
 }

@@ -406,10 +406,20 @@ fc_source(struct db *db, const char *by_login, struct custody_source *src, struc
 	return rc;
 }
 
+/* The commands that take the rest of the line themselves (the others are matched in main). */
+static const struct {
+	const char	*name;
+	int		(*run)(int argc, char **argv);
+} commands[] = {
+	{ "staff", cmd_staff }, { "grant", cmd_grant }, { "revoke", cmd_revoke }, { "key", cmd_key },
+	{ "audit", cmd_audit }, { "export", cmd_export }, { "mail", cmd_mail },
+};
+
 int
 main(int argc, char *argv[])
 {
-	int i;
+	size_t	c;
+	int	i;
 
 	log_init("formctl");
 	fc_data_dir = getenv("DATA_DIR") ? getenv("DATA_DIR") : "./var";
@@ -436,20 +446,9 @@ main(int argc, char *argv[])
 		return cmd_check(argc - 1, argv + 1, fc_forms_dir);
 	if (strcmp(argv[0], "reload") == 0 && argc == 1)
 		return cmd_reload(fc_forms_dir);
-	if (strcmp(argv[0], "staff") == 0)
-		return cmd_staff(argc - 1, argv + 1);
-	if (strcmp(argv[0], "grant") == 0)
-		return cmd_grant(argc - 1, argv + 1);
-	if (strcmp(argv[0], "revoke") == 0)
-		return cmd_revoke(argc - 1, argv + 1);
-	if (strcmp(argv[0], "key") == 0)
-		return cmd_key(argc - 1, argv + 1);
-	if (strcmp(argv[0], "audit") == 0)
-		return cmd_audit(argc - 1, argv + 1);
-	if (strcmp(argv[0], "export") == 0)
-		return cmd_export(argc - 1, argv + 1);
-	if (strcmp(argv[0], "mail") == 0)
-		return cmd_mail(argc - 1, argv + 1);
+	for (c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
+		if (strcmp(argv[0], commands[c].name) == 0)
+			return commands[c].run(argc - 1, argv + 1);
 	usage();
 	return 2;
 }
