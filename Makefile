@@ -39,7 +39,7 @@ LIB_A	 = $(BUILD)/libplatform.a
 
 PROGS	 = $(BUILD)/apply $(BUILD)/staff $(BUILD)/mailer $(BUILD)/formctl
 # One program per module; each prints TAP.
-UNIT_SRC = tests/unit/test_answers.c tests/unit/test_db.c tests/unit/test_db_staff.c tests/unit/test_esc.c \
+UNIT_SRC = tests/unit/test_answers.c tests/unit/test_buf.c tests/unit/test_db.c tests/unit/test_db_staff.c tests/unit/test_esc.c \
 	   tests/unit/test_formdef.c tests/unit/test_jnorm.c tests/unit/test_kv.c \
 	   tests/unit/test_seal.c tests/unit/test_tmpl.c tests/unit/test_csv.c \
 	   tests/unit/test_custody.c tests/unit/test_audit.c tests/unit/test_mail.c \

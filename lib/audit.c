@@ -152,12 +152,9 @@ person(struct report *r, const char *actor)
 	for (i = 0; i < r->n; i++)
 		if (strcmp(r->p[i].actor, actor) == 0)
 			return &r->p[i];
-	if (r->n == r->cap) {
-		r->cap = r->cap ? r->cap * 2 : 16;
-		if ((np = realloc(r->p, r->cap * sizeof(*np))) == NULL)
-			return NULL;
-		r->p = np;
-	}
+	if ((np = buf_grow_array(r->p, r->n, &r->cap, sizeof(*np), 16)) == NULL)
+		return NULL;
+	r->p = np;
 	np = &r->p[r->n++];
 	memset(np, 0, sizeof(*np));
 	snprintf(np->actor, sizeof(np->actor), "%s", actor);

@@ -172,3 +172,20 @@ buf_take(struct buf *b)
 	b->len = b->cap = 0;
 	return p;
 }
+
+void *
+buf_grow_array(void *array, size_t n, size_t *cap, size_t size, size_t first)
+{
+	size_t	 ncap;
+	void	*p;
+
+	if (n < *cap)
+		return array;
+	if (*cap > SIZE_MAX / 2 / size)
+		return NULL;
+	ncap = *cap ? *cap * 2 : first;
+	if ((p = realloc(array, ncap * size)) == NULL)
+		return NULL;
+	*cap = ncap;
+	return p;
+}

@@ -98,16 +98,11 @@ tpl_free(struct tpl *t)
 static int
 add_node(struct tpl *t, enum nkind kind, size_t off, size_t len, unsigned line)
 {
-	struct node	*nn;
-	size_t		 ncap;
+	struct node *nn;
 
-	if (t->n == t->cap) {
-		ncap = t->cap ? t->cap * 2 : 32;
-		if ((nn = realloc(t->nodes, ncap * sizeof(*nn))) == NULL)
-			return -1;
-		t->nodes = nn;
-		t->cap = ncap;
-	}
+	if ((nn = buf_grow_array(t->nodes, t->n, &t->cap, sizeof(*nn), 32)) == NULL)
+		return -1;
+	t->nodes = nn;
 	memset(&t->nodes[t->n], 0, sizeof(*nn));
 	t->nodes[t->n].kind = kind;
 	t->nodes[t->n].off = off;

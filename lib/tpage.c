@@ -25,18 +25,13 @@ struct tpage {
 int
 tpage_mark(struct tpage *pg, struct buf *out, int plain, int url)
 {
-	struct hole	*nh;
-	size_t		 ncap;
+	struct hole *nh;
 
-	if (pg->n == pg->cap) {
-		ncap = pg->cap ? pg->cap * 2 : 4;
-		if ((nh = realloc(pg->holes, ncap * sizeof(*nh))) == NULL) {
-			out->oom = 1;
-			return -1;
-		}
-		pg->holes = nh;
-		pg->cap = ncap;
+	if ((nh = buf_grow_array(pg->holes, pg->n, &pg->cap, sizeof(*nh), 4)) == NULL) {
+		out->oom = 1;
+		return -1;
 	}
+	pg->holes = nh;
 	pg->holes[pg->n].at = out->len;
 	pg->holes[pg->n].plain = plain;
 	pg->holes[pg->n].url = url;

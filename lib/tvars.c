@@ -95,18 +95,14 @@ static struct tvar *
 slot(struct tvars *v, const char *key, int *added)
 {
 	struct tvar	*e, *nv;
-	size_t		 klen = strlen(key), ncap;
+	size_t		 klen = strlen(key);
 
 	*added = 0;
 	if ((e = tmpl_find_var(v, key, klen)) != NULL)
 		return e;
-	if (v->n == v->cap) {
-		ncap = v->cap ? v->cap * 2 : 8;
-		if ((nv = realloc(v->v, ncap * sizeof(*nv))) == NULL)
-			return NULL;
-		v->v = nv;
-		v->cap = ncap;
-	}
+	if ((nv = buf_grow_array(v->v, v->n, &v->cap, sizeof(*nv), 8)) == NULL)
+		return NULL;
+	v->v = nv;
 	e = &v->v[v->n];
 	memset(e, 0, sizeof(*e));
 	if ((e->key = strdup(key)) == NULL)
@@ -183,7 +179,6 @@ tvars_add(struct tvars *v, const char *key)
 {
 	struct tvar	 *e;
 	struct tvars	 *kid, **nk;
-	size_t		  ncap;
 	int		  added;
 
 	if (v == NULL || key == NULL || !tmpl_valid_name(key, strlen(key)))
@@ -194,16 +189,12 @@ tvars_add(struct tvars *v, const char *key)
 		free(kid);
 		return NULL;
 	}
-	if (e->nkids == e->cap) {
-		ncap = e->cap ? e->cap * 2 : 4;
-		if ((nk = realloc(e->kids, ncap * sizeof(*nk))) == NULL) {
-			free(kid);
-			unslot(v, added);
-			return NULL;
-		}
-		e->kids = nk;
-		e->cap = ncap;
+	if ((nk = buf_grow_array(e->kids, e->nkids, &e->cap, sizeof(*nk), 4)) == NULL) {
+		free(kid);
+		unslot(v, added);
+		return NULL;
 	}
+	e->kids = nk;
 	val_clear(e);		/* a string held here becomes the list */
 	e->kids[e->nkids++] = kid;
 	return kid;

@@ -94,18 +94,13 @@ ynode_new(struct ytree_errs *e, enum ytree_kind kind, yaml_mark_t m)
 static int
 ynode_add(struct ytree_errs *e, struct ynode *parent, struct ynode *n)
 {
-	struct ynode	**k;
-	size_t		  ncap;
+	struct ynode **k;
 
-	if (parent->nkid == parent->capkid) {
-		ncap = parent->capkid ? parent->capkid * 2 : 8;
-		if ((k = realloc(parent->kid, ncap * sizeof(*k))) == NULL) {
-			e->oom = 1;
-			return -1;
-		}
-		parent->kid = k;
-		parent->capkid = ncap;
+	if ((k = buf_grow_array(parent->kid, parent->nkid, &parent->capkid, sizeof(*k), 8)) == NULL) {
+		e->oom = 1;
+		return -1;
 	}
+	parent->kid = k;
 	parent->kid[parent->nkid++] = n;
 	return 0;
 }
