@@ -43,7 +43,7 @@
 #include "jst.h"
 #include "kv.h"
 #include "log.h"
-#include "storer.h"
+#include "writer.h"
 #include "mail.h"
 #include "seal.h"
 #include "tmpl.h"
@@ -157,9 +157,9 @@ struct app {
 	struct section	 sections[MAX_SECTIONS];
 	size_t		 nsections;
 	struct db_limits limits;		/* the writer's */
-	char		 writer_path[1024];	/* the batching writer's socket (storer.h) */
+	char		 writer_path[1024];	/* the batching writer's socket (writer.h) */
 	int		 writer_fd;		/* its listening socket: the master's and the writer's */
-	struct storer_client writer;		/* a worker's connection to it */
+	struct writer_client writer;		/* a worker's connection to it */
 	struct fresh_form *fresh;	/* one per procedure of forms, made on reload */
 	size_t		 nfresh;
 	struct ctx	 ctx;		/* the worker's one request context */
@@ -726,7 +726,7 @@ inquiry_key(const struct ctx *c, const unsigned char nonce[NONCE_LEN], char out[
 	for (i = 0; i < INQUIRY_LEN; i++)
 		out[i] = alphabet[mac[i] & 31];
 	out[INQUIRY_LEN] = '\0';
-	sodium_memzero(mac, sizeof(mac));
+	seal_wipe(mac, sizeof(mac));
 }
 
 static int
@@ -807,7 +807,7 @@ token_check(const struct ctx *c, const struct buf *json, unsigned char stamp[STA
 		return -1;
 	if (confirm_mac(c, raw, json, want) == -1)
 		return -1;
-	ok = sodium_memcmp(want, raw + STAMP_LEN, SEAL_MAC_LEN) == 0 &&
+	ok = seal_compare(want, raw + STAMP_LEN, SEAL_MAC_LEN) == 0 &&
 	    get_be64(raw + NONCE_LEN) >= (uint64_t)c->w.now;
 	memcpy(stamp, raw, STAMP_LEN);
 	return ok ? 0 : -1;
@@ -916,7 +916,7 @@ recipient_key(const struct ctx *c, const char *to, unsigned char out[SEAL_MAC_LE
 static int
 store_by_writer(struct db_store_req *r, void *arg)
 {
-	return storer_store(arg, r);
+	return writer_store(arg, r);
 }
 
 /* The section's current key: remembered (struct section), or read when fresh or not yet known. */
@@ -1028,7 +1028,7 @@ fail:
 	log_msg(LOG_ERR, "could not store an application for %s", c->proc->id);
 	system_error(c);
 done:
-	sodium_memzero(inquiry, sizeof(inquiry));
+	seal_wipe(inquiry, sizeof(inquiry));
 	buf_wipe(&json);
 	buf_wipe(&payload);
 }
@@ -1176,13 +1176,13 @@ status_lookup(struct ctx *c)
 	if (receipt[0] != '\0')
 		snprintf(fmt, sizeof(fmt), "%.4s-%.4s-%.4s", receipt, receipt + 4, receipt + 8);
 	if ((rc = status_throttled(c, fmt, &k)) != 0) {
-		sodium_memzero(inquiry, sizeof(inquiry));
+		seal_wipe(inquiry, sizeof(inquiry));
 		return rc == 1 ? 0 : -1;
 	}
 	if (receipt[0] != '\0' && strlen(inquiry) == INQUIRY_LEN &&
 	    db_app_status(c->app->db, fmt, &st) == 0 && inquiry_hash(c, inquiry, ih) == 0)
-		ok = sodium_memcmp(ih, st.inquiry_hash, SEAL_MAC_LEN) == 0;
-	sodium_memzero(inquiry, sizeof(inquiry));
+		ok = seal_compare(ih, st.inquiry_hash, SEAL_MAC_LEN) == 0;
+	seal_wipe(inquiry, sizeof(inquiry));
 	if (ok)
 		return guess_succeeded(c->app->db, &k) == 0 ? status_result(c, &st) : -1;
 	if (guess_failed(c->app->db, &k, c->w.now) == -1)
@@ -1354,7 +1354,7 @@ worker_start(void *arg)
 	struct app *app = arg;
 
 	close(app->writer_fd);
-	storer_client_init(&app->writer, app->writer_path);
+	writer_client_init(&app->writer, app->writer_path);
 	if ((app->forms = formset_new()) == NULL || db_open(app->db_path, &app->db) == -1)
 		return 1;
 	reload(app);
@@ -1403,8 +1403,8 @@ worker_stop(void *arg)
 	formset_free(app->forms);
 	tset_free(app->tmpl);
 	db_close(app->db);
-	storer_client_close(&app->writer);
-	sodium_memzero(app->mac_key, sizeof(app->mac_key));
+	writer_client_close(&app->writer);
+	seal_wipe(app->mac_key, sizeof(app->mac_key));
 }
 
 /* The batching writer: it handles sealed applications only and needs no key. */
@@ -1415,11 +1415,11 @@ writer_main(void *arg)
 	struct db	*db;
 	int		 rc;
 
-	sodium_memzero(app->mac_key, sizeof(app->mac_key));
+	seal_wipe(app->mac_key, sizeof(app->mac_key));
 	if (db_open(app->db_path, &db) == -1)
 		return 1;
 	db_set_limits(db, &app->limits);
-	rc = storer_serve(app->writer_fd, db);
+	rc = writer_serve(app->writer_fd, db);
 	db_close(db);
 	return rc == 0 ? 0 : 1;
 }
@@ -1506,12 +1506,12 @@ main(int argc, char *argv[])
 	    seal_key_load(app.data_dir, "keys/mailer.pk", app.mailer_pk) == -1)
 		return 1;
 	snprintf(app.writer_path, sizeof(app.writer_path), "%s.writer", sock);
-	if ((app.writer_fd = storer_listen(app.writer_path)) == -1)
+	if ((app.writer_fd = writer_listen(app.writer_path)) == -1)
 		return 1;
 	rc = prefork_run(sock, group, nworkers, &ops, &app) == 0 ? 0 : 1;
 	close(app.writer_fd);
 	unlink(app.writer_path);
-	sodium_memzero(app.mac_key, sizeof(app.mac_key));
+	seal_wipe(app.mac_key, sizeof(app.mac_key));
 	log_msg(LOG_INFO, "stopped");
 	return rc;
 }

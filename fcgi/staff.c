@@ -41,6 +41,7 @@
 #include "log.h"
 #include "mail.h"
 #include "opener.h"
+#include "payload.h"
 #include "prefork.h"
 #include "seal.h"
 #include "slots.h"
@@ -504,10 +505,10 @@ burn_password_time(const char *password)
 	unsigned char	sk[SEAL_SK_LEN];
 
 	memset(&dummy, 0, sizeof(dummy));
-	dummy.pw_ops = crypto_pwhash_OPSLIMIT_INTERACTIVE;
-	dummy.pw_mem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+	dummy.pw_ops = SEAL_PW_OPS;
+	dummy.pw_mem = SEAL_PW_MEM;
 	(void)custody_staff_unlock(&dummy, password, sk);
-	sodium_memzero(sk, sizeof(sk));
+	seal_wipe(sk, sizeof(sk));
 }
 
 static void
@@ -561,8 +562,8 @@ do_login(struct ctx *c)
 fail:
 	system_error(c);
 done:
-	sodium_memzero(sk, sizeof(sk));
-	sodium_memzero(cookie, sizeof(cookie));
+	seal_wipe(sk, sizeof(sk));
+	seal_wipe(cookie, sizeof(cookie));
 }
 
 static void
@@ -678,7 +679,7 @@ session_key(void *arg, const char *key_id, unsigned char pk[SEAL_PK_LEN], unsign
 	    db_key_get(c->app->db, key_id, key_section, pk, &recovery) == 0 && strcmp(section, key_section) == 0)
 		rc = 0;
 	else
-		sodium_memzero(sk, SEAL_SK_LEN);
+		seal_wipe(sk, SEAL_SK_LEN);
 	buf_free(&recovery);
 	return rc;
 }
@@ -692,7 +693,7 @@ open_sealed(struct ctx *c, const char *key_id, const void *sealed, size_t len, s
 
 	if (session_key(c, key_id, pk, sk) == 0)
 		rc = seal_open(pk, sk, sealed, len, plain);
-	sodium_memzero(sk, sizeof(sk));
+	seal_wipe(sk, sizeof(sk));
 	return rc;
 }
 
@@ -700,16 +701,7 @@ open_sealed(struct ctx *c, const char *key_id, const void *sealed, size_t len, s
 static json_object *
 payload_answers(const struct buf *plain, json_object **root)
 {
-	json_object *a;
-
-	*root = json_tokener_parse(buf_cstr(plain));
-	if (*root == NULL || !json_object_object_get_ex(*root, "answers", &a) ||
-	    !json_object_is_type(a, json_type_object)) {
-		json_object_put(*root);
-		*root = NULL;
-		return NULL;
-	}
-	return a;
+	return payload_json(NULL, buf_cstr(plain), root);
 }
 
 /* ---- the list of one procedure ---- */
@@ -1503,11 +1495,11 @@ show:
 	} else if (c->w.req.method == HTTP_POST)
 		tvars_set(c->w.vars, "p_done", "パスワードを変更しました。次回から新しいパスワードでログインしてください。"
 		    "ほかの端末でのログインは終了しました。");
-	sodium_memzero(sk, sizeof(sk));
+	seal_wipe(sk, sizeof(sk));
 	(void)web_render(&c->w, "staff_password.html");
 	return;
 fail:
-	sodium_memzero(sk, sizeof(sk));
+	seal_wipe(sk, sizeof(sk));
 	system_error(c);
 }
 
@@ -1729,9 +1721,9 @@ ctx_reset(struct ctx *c)
 	web_reset(&c->w);
 	kv_free(&c->query);
 	kv_free(&c->form);
-	sodium_memzero(&c->staff, sizeof(c->staff));
-	sodium_memzero(c->session, sizeof(c->session));
-	sodium_memzero(c->session_hash, sizeof(c->session_hash));
+	seal_wipe(&c->staff, sizeof(c->staff));
+	seal_wipe(c->session, sizeof(c->session));
+	seal_wipe(c->session_hash, sizeof(c->session_hash));
 	memset(c->sections, 0, sizeof(c->sections));
 	c->nsections = 0;
 	c->member = 0;
@@ -1829,8 +1821,8 @@ worker_stop(void *arg)
 	tset_free(app->tmpl);
 	db_close(app->db);
 	slots_close(&app->hash_slots);
-	sodium_memzero(app->mac_key, sizeof(app->mac_key));
-	sodium_memzero(app->audit_key, sizeof(app->audit_key));
+	seal_wipe(app->mac_key, sizeof(app->mac_key));
+	seal_wipe(app->audit_key, sizeof(app->audit_key));
 }
 
 static const struct prefork_ops ops = { worker_start, worker_reload, worker_serve, worker_stop, NULL, NULL };
@@ -1906,8 +1898,8 @@ main(int argc, char *argv[])
 	    seal_key_load(app.data_dir, "keys/mailer.pk", app.mailer_pk) == -1)
 		return 1;
 	rc = prefork_run(sock, group, nworkers, &ops, &app) == 0 ? 0 : 1;
-	sodium_memzero(app.mac_key, sizeof(app.mac_key));
-	sodium_memzero(app.audit_key, sizeof(app.audit_key));
+	seal_wipe(app.mac_key, sizeof(app.mac_key));
+	seal_wipe(app.audit_key, sizeof(app.audit_key));
 	log_msg(LOG_INFO, "stopped");
 	return rc;
 }
