@@ -111,7 +111,7 @@ run: deps
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 all
-	@sh tests/run.sh
+	@UNIT_PROGS="$(notdir $(UNIT_BIN))" sh tests/run.sh
 
 # Unit tests only: no package installation, no sanitizers, a few seconds.
 # One case: T_ONLY=name make check (any part of the name).
