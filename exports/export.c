@@ -4,10 +4,10 @@
 #include <string.h>
 
 #include <openssl/evp.h>
-#include <sodium.h>
 #include <zip.h>
 
 #include "jst.h"
+#include "seal.h"
 #include "workflow.h"
 
 struct export {
@@ -189,7 +189,7 @@ export_close(struct export *e, struct export_summary *sum)
 	if (EVP_DigestFinal_ex(e->hash, digest, &len) != 1 || len != 32)
 		rc = -1;
 	else
-		sodium_bin2hex(sum->sha256, sizeof(sum->sha256), digest, len);
+		(void)seal_hex(digest, len, sum->sha256, sizeof(sum->sha256));
 	EVP_MD_CTX_free(e->hash);
 	buf_wipe(&e->v);
 	free(e);

@@ -75,23 +75,6 @@ struct opener {
 	int			 failed;
 };
 
-/* The payload's "answers" object; NULL (nothing kept) when the text is not such a payload. */
-static json_object *
-parse_answers(json_tokener *tok, const char *text, json_object **root)
-{
-	json_object *a;
-
-	/* What json_tokener_parse() does, with the worker's tokener instead of a new one per row. */
-	json_tokener_reset(tok);
-	*root = json_tokener_parse_ex(tok, text, -1);
-	if (*root != NULL && json_tokener_get_error(tok) == json_tokener_success &&
-	    json_object_object_get_ex(*root, "answers", &a) && json_object_is_type(a, json_type_object))
-		return a;
-	json_object_put(*root);
-	*root = NULL;
-	return NULL;
-}
-
 static void
 open_row(struct worker *w, struct slot *s)
 {
@@ -109,7 +92,7 @@ open_row(struct worker *w, struct slot *s)
 		if (payload_read(&s->payload, buf_cstr(&w->plain)) == 0)
 			s->read = 1;
 		else
-			s->answers = parse_answers(w->tok, buf_cstr(&w->plain), &s->root);
+			s->answers = payload_json(w->tok, buf_cstr(&w->plain), &s->root);
 	}
 	buf_reset(&w->plain);	/* wipes: what was read from it is all that is kept */
 }
@@ -161,7 +144,7 @@ key_for(struct opener *o, const char *key_id)
 	k->key_id[sizeof(k->key_id) - 1] = '\0';
 	k->usable = o->conf.key(o->conf.key_arg, k->key_id, k->pk, k->sk) == 0;
 	if (!k->usable)
-		sodium_memzero(k->sk, sizeof(k->sk));
+		seal_wipe(k->sk, sizeof(k->sk));
 	return k->usable ? k : NULL;
 }
 
@@ -287,7 +270,7 @@ destroy(struct opener *o)
 		payload_free(&o->slots[i].payload);
 		buf_wipe(&o->slots[i].sealed);
 	}
-	sodium_memzero(o->keys, sizeof(o->keys));
+	seal_wipe(o->keys, sizeof(o->keys));
 	pthread_cond_destroy(&o->opened);
 	pthread_cond_destroy(&o->work);
 	pthread_mutex_destroy(&o->lock);

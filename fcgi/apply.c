@@ -214,7 +214,7 @@ worker_start(void *arg)
 	struct app *app = arg;
 
 	close(app->writer_fd);
-	storer_client_init(&app->writer, app->writer_path);
+	writer_client_init(&app->writer, app->writer_path);
 	if (web_site_open(&app->site) == -1)
 		return 1;
 	reload(app);
@@ -253,8 +253,8 @@ worker_stop(void *arg)
 	gate_free(&app->ctx.g);
 	empty_forms_clear(app);
 	web_site_close(&app->site);
-	storer_client_close(&app->writer);
-	sodium_memzero(app->mac_key, sizeof(app->mac_key));
+	writer_client_close(&app->writer);
+	seal_wipe(app->mac_key, sizeof(app->mac_key));
 }
 
 /* The batching writer: it handles sealed applications only and needs no key. */
@@ -265,11 +265,11 @@ writer_main(void *arg)
 	struct db	*db;
 	int		 rc;
 
-	sodium_memzero(app->mac_key, sizeof(app->mac_key));
+	seal_wipe(app->mac_key, sizeof(app->mac_key));
 	if (db_open(app->site.db_path, &db) == -1)
 		return 1;
 	db_set_limits(db, &app->limits);
-	rc = storer_serve(app->writer_fd, db);
+	rc = writer_serve(app->writer_fd, db);
 	db_close(db);
 	return rc == 0 ? 0 : 1;
 }
@@ -348,12 +348,12 @@ main(int argc, char *argv[])
 	    seal_key_load(app.site.data_dir, "keys/mailer.pk", app.mailer_pk) == -1)
 		return 1;
 	snprintf(app.writer_path, sizeof(app.writer_path), "%s.writer", app.site.socket);
-	if ((app.writer_fd = storer_listen(app.writer_path)) == -1)
+	if ((app.writer_fd = writer_listen(app.writer_path)) == -1)
 		return 1;
 	rc = prefork_run(app.site.socket, app.site.socket_group, app.site.workers, &ops, &app) == 0 ? 0 : 1;
 	close(app.writer_fd);
 	unlink(app.writer_path);
-	sodium_memzero(app.mac_key, sizeof(app.mac_key));
+	seal_wipe(app.mac_key, sizeof(app.mac_key));
 	log_msg(LOG_INFO, "stopped");
 	return rc;
 }

@@ -16,7 +16,7 @@
 #include "formdef.h"
 #include "gate.h"
 #include "seal.h"
-#include "storer.h"
+#include "writer.h"
 #include "tmpl.h"
 #include "web.h"
 
@@ -69,9 +69,9 @@ struct app {
 	struct section	 sections[MAX_SECTIONS];
 	size_t		 nsections;
 	struct db_limits limits;		/* the writer's */
-	char		 writer_path[1024];	/* the batching writer's socket (storer.h) */
+	char		 writer_path[1024];	/* the batching writer's socket (writer.h) */
 	int		 writer_fd;		/* its listening socket: the master's and the writer's */
-	struct storer_client writer;		/* a worker's connection to it */
+	struct writer_client writer;		/* a worker's connection to it */
 	struct empty_form *empty;	/* one per procedure, made on reload */
 	size_t		 nempty;
 	struct ctx	 ctx;		/* the worker's one request context */

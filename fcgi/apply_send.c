@@ -127,7 +127,7 @@ recipient_key(const struct ctx *c, const char *to, unsigned char out[SEAL_MAC_LE
 static int
 store_by_writer(struct db_store_req *r, void *arg)
 {
-	return storer_store(arg, r);
+	return writer_store(arg, r);
 }
 
 /* The section's current key: remembered (struct section), or read again when asked or not yet known. */
@@ -242,7 +242,7 @@ fail:
 	log_msg(LOG_ERR, "could not store an application for %s", c->proc->id);
 	system_error(c);
 done:
-	sodium_memzero(inquiry, sizeof(inquiry));
+	seal_wipe(inquiry, sizeof(inquiry));
 	buf_wipe(&json);
 	buf_wipe(&payload);
 }

@@ -102,13 +102,13 @@ status_lookup(struct ctx *c)
 	if (receipt[0] != '\0')
 		snprintf(fmt, sizeof(fmt), "%.4s-%.4s-%.4s", receipt, receipt + 4, receipt + 8);
 	if ((rc = status_throttled(c, fmt, &k)) != 0) {
-		sodium_memzero(inquiry, sizeof(inquiry));
+		seal_wipe(inquiry, sizeof(inquiry));
 		return rc == 1 ? 0 : -1;
 	}
 	if (receipt[0] != '\0' && strlen(inquiry) == CONFIRM_INQUIRY_LEN &&
 	    db_app_status(c->app->site.db, fmt, &st) == 0 && confirm_inquiry_hash(c->app->mac_key, inquiry, ih) == 0)
-		ok = sodium_memcmp(ih, st.inquiry_hash, SEAL_MAC_LEN) == 0;
-	sodium_memzero(inquiry, sizeof(inquiry));
+		ok = seal_compare(ih, st.inquiry_hash, SEAL_MAC_LEN) == 0;
+	seal_wipe(inquiry, sizeof(inquiry));
 	if (ok)
 		return guess_succeeded(c->app->site.db, &k) == 0 ? status_result(c, &st) : -1;
 	if (guess_failed(c->app->site.db, &k, c->g.w.now) == -1)

@@ -321,9 +321,9 @@ static void
 ctx_reset(struct ctx *c)
 {
 	gate_reset(&c->g);
-	sodium_memzero(&c->staff, sizeof(c->staff));
-	sodium_memzero(c->session, sizeof(c->session));
-	sodium_memzero(c->session_hash, sizeof(c->session_hash));
+	seal_wipe(&c->staff, sizeof(c->staff));
+	seal_wipe(c->session, sizeof(c->session));
+	seal_wipe(c->session_hash, sizeof(c->session_hash));
 	memset(c->sections, 0, sizeof(c->sections));
 	c->nsections = 0;
 	c->member = 0;
@@ -383,8 +383,8 @@ worker_stop(void *arg)
 	gate_free(&the_ctx.g);
 	web_site_close(&app->site);
 	slots_close(&app->hash_slots);
-	sodium_memzero(app->mac_key, sizeof(app->mac_key));
-	sodium_memzero(app->audit_key, sizeof(app->audit_key));
+	seal_wipe(app->mac_key, sizeof(app->mac_key));
+	seal_wipe(app->audit_key, sizeof(app->audit_key));
 }
 
 static const struct prefork_ops ops = { worker_start, worker_reload, worker_serve, worker_stop, NULL, NULL };
@@ -453,8 +453,8 @@ main(int argc, char *argv[])
 	    seal_key_load(app.site.data_dir, "keys/mailer.pk", app.mailer_pk) == -1)
 		return 1;
 	rc = prefork_run(app.site.socket, app.site.socket_group, app.site.workers, &ops, &app) == 0 ? 0 : 1;
-	sodium_memzero(app.mac_key, sizeof(app.mac_key));
-	sodium_memzero(app.audit_key, sizeof(app.audit_key));
+	seal_wipe(app.mac_key, sizeof(app.mac_key));
+	seal_wipe(app.audit_key, sizeof(app.audit_key));
 	log_msg(LOG_INFO, "stopped");
 	return rc;
 }

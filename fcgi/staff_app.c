@@ -12,6 +12,7 @@
 #include "export.h"
 #include "jst.h"
 #include "mail.h"
+#include "payload.h"
 #include "staff.h"
 #include "web.h"
 
@@ -35,7 +36,7 @@ session_key(void *arg, const char *key_id, unsigned char pk[SEAL_PK_LEN], unsign
 	    db_key_get(c->app->site.db, key_id, key_section, pk, &recovery) == 0 && strcmp(section, key_section) == 0)
 		rc = 0;
 	else
-		sodium_memzero(sk, SEAL_SK_LEN);
+		seal_wipe(sk, SEAL_SK_LEN);
 	buf_free(&recovery);
 	return rc;
 }
@@ -49,7 +50,7 @@ open_sealed(struct ctx *c, const char *key_id, const void *sealed, size_t len, s
 
 	if (session_key(c, key_id, pk, sk) == 0)
 		rc = seal_open(pk, sk, sealed, len, plain);
-	sodium_memzero(sk, sizeof(sk));
+	seal_wipe(sk, sizeof(sk));
 	return rc;
 }
 
@@ -57,16 +58,7 @@ open_sealed(struct ctx *c, const char *key_id, const void *sealed, size_t len, s
 json_object *
 payload_answers(const struct buf *plain, json_object **root)
 {
-	json_object *a;
-
-	*root = json_tokener_parse(buf_cstr(plain));
-	if (*root == NULL || !json_object_object_get_ex(*root, "answers", &a) ||
-	    !json_object_is_type(a, json_type_object)) {
-		json_object_put(*root);
-		*root = NULL;
-		return NULL;
-	}
-	return a;
+	return payload_json(NULL, buf_cstr(plain), root);
 }
 
 /* ---- one application ---- */

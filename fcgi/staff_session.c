@@ -180,10 +180,10 @@ burn_password_time(const char *password)
 	unsigned char	sk[SEAL_SK_LEN];
 
 	memset(&dummy, 0, sizeof(dummy));
-	dummy.pw_ops = crypto_pwhash_OPSLIMIT_INTERACTIVE;
-	dummy.pw_mem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+	dummy.pw_ops = SEAL_PW_OPS;
+	dummy.pw_mem = SEAL_PW_MEM;
 	(void)custody_staff_unlock(&dummy, password, sk);
-	sodium_memzero(sk, sizeof(sk));
+	seal_wipe(sk, sizeof(sk));
 }
 
 static void
@@ -238,8 +238,8 @@ do_login(struct ctx *c)
 fail:
 	system_error(c);
 done:
-	sodium_memzero(sk, sizeof(sk));
-	sodium_memzero(cookie, sizeof(cookie));
+	seal_wipe(sk, sizeof(sk));
+	seal_wipe(cookie, sizeof(cookie));
 }
 
 void
@@ -355,11 +355,11 @@ show:
 	} else if (c->g.w.req.method == HTTP_POST)
 		tvars_set(c->g.w.vars, "p_done", "パスワードを変更しました。次回から新しいパスワードでログインしてください。"
 		    "ほかの端末でのログインは終了しました。");
-	sodium_memzero(sk, sizeof(sk));
+	seal_wipe(sk, sizeof(sk));
 	(void)web_render(&c->g.w, "staff_password.html");
 	return;
 fail:
-	sodium_memzero(sk, sizeof(sk));
+	seal_wipe(sk, sizeof(sk));
 	system_error(c);
 }
 

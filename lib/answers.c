@@ -1,9 +1,11 @@
 #include "answers.h"
 
 #include <json-c/json.h>
-#include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "seal.h"
 
 /* Bytes per character in the worst case of UTF-8, for byte limits from character limits. */
 #define UTF8_MAX	4
@@ -286,7 +288,7 @@ answers_json(const struct answers *as, struct buf *out)
 		rc = buf_put(out, s, len);
 	/* json-c's own copy of the string is freed (not wiped) with obj: wipe it first. */
 	if (s != NULL)
-		sodium_memzero((void *)s, len);
+		seal_wipe((void *)s, len);
 done:
 	json_object_put(obj);
 	return rc;

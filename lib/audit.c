@@ -100,11 +100,11 @@ verify_one(const struct db_audit *e, void *arg)
 	if (e->seq != v->last_seq + 1)
 		return broken(v, e->seq, v->last_seq == 0 ? "the first entries are missing" :
 		    "entries before it are missing or out of order");
-	if (sodium_memcmp(e->prev, v->last, SEAL_MAC_LEN) != 0)
+	if (seal_compare(e->prev, v->last, SEAL_MAC_LEN) != 0)
 		return broken(v, e->seq, "does not follow the entry before it (removed or reordered)");
 	if (entry_mac(v->key, e, mac) == -1)
 		return -1;
-	if (sodium_memcmp(mac, e->mac, SEAL_MAC_LEN) != 0)
+	if (seal_compare(mac, e->mac, SEAL_MAC_LEN) != 0)
 		return broken(v, e->seq, "its content was changed (MAC mismatch)");
 	memcpy(v->last, e->mac, SEAL_MAC_LEN);
 	v->last_seq = e->seq;
@@ -152,12 +152,9 @@ person(struct report *r, const char *actor)
 	for (i = 0; i < r->n; i++)
 		if (strcmp(r->p[i].actor, actor) == 0)
 			return &r->p[i];
-	if (r->n == r->cap) {
-		r->cap = r->cap ? r->cap * 2 : 16;
-		if ((np = realloc(r->p, r->cap * sizeof(*np))) == NULL)
-			return NULL;
-		r->p = np;
-	}
+	if ((np = buf_grow_array(r->p, r->n, &r->cap, sizeof(*np), 16)) == NULL)
+		return NULL;
+	r->p = np;
 	np = &r->p[r->n++];
 	memset(np, 0, sizeof(*np));
 	snprintf(np->actor, sizeof(np->actor), "%s", actor);

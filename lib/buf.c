@@ -1,6 +1,10 @@
 #include "buf.h"
 
-#include <sodium.h>
+/*
+ * Contents are wiped with explicit_bzero(), which the compiler may not
+ * leave out: buf is beneath seal, whose seal_wipe() the other modules use.
+ */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +45,7 @@ buf_grow(struct buf *b, size_t extra)
 		goto fail;
 	if (b->data != NULL) {
 		memcpy(p, b->data, b->len + 1);
-		sodium_memzero(b->data, b->cap);
+		explicit_bzero(b->data, b->cap);
 		free(b->data);
 	}
 	b->data = p;
@@ -132,7 +136,7 @@ void
 buf_reset(struct buf *b)
 {
 	if (b->data != NULL) {
-		sodium_memzero(b->data, b->len);
+		explicit_bzero(b->data, b->len);
 		b->data[0] = '\0';
 	}
 	b->len = 0;
@@ -152,7 +156,7 @@ void
 buf_wipe(struct buf *b)
 {
 	if (b->data != NULL)
-		sodium_memzero(b->data, b->cap);
+		explicit_bzero(b->data, b->cap);
 	buf_free(b);
 }
 
@@ -166,5 +170,22 @@ buf_take(struct buf *b)
 	p = b->data;
 	b->data = NULL;
 	b->len = b->cap = 0;
+	return p;
+}
+
+void *
+buf_grow_array(void *array, size_t n, size_t *cap, size_t size, size_t first)
+{
+	size_t	 ncap;
+	void	*p;
+
+	if (n < *cap)
+		return array;
+	if (*cap > SIZE_MAX / 2 / size)
+		return NULL;
+	ncap = *cap ? *cap * 2 : first;
+	if ((p = realloc(array, ncap * size)) == NULL)
+		return NULL;
+	*cap = ncap;
 	return p;
 }

@@ -41,4 +41,13 @@ void	 buf_wipe(struct buf *b);
 /* Transfer ownership of the bytes to the caller (free() them); b is reset. */
 char	*buf_take(struct buf *b);
 
+/*
+ * Room for one more element in an array of *cap elements of size bytes,
+ * n of them in use: when it is full, the array grown to twice as many
+ * (first when it has none) and *cap updated.  Returns the array, which may
+ * have moved (the caller stores it), or NULL when memory ran out or the
+ * size would overflow: the array and *cap are then as they were.
+ */
+void	*buf_grow_array(void *array, size_t n, size_t *cap, size_t size, size_t first);
+
 #endif

@@ -117,7 +117,7 @@ confirm_inquiry_key(const unsigned char *key, const unsigned char stamp[CONFIRM_
 	for (i = 0; i < CONFIRM_INQUIRY_LEN; i++)
 		out[i] = alphabet[mac[i] & 31];
 	out[CONFIRM_INQUIRY_LEN] = '\0';
-	sodium_memzero(mac, sizeof(mac));
+	seal_wipe(mac, sizeof(mac));
 	return rc;
 }
 

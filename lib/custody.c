@@ -10,10 +10,6 @@
 #include "log.h"
 #include "workflow.h"
 
-/* Argon2id cost for staff passwords: libsodium's "interactive" level (64 MiB, 2 passes). */
-#define PW_OPS	crypto_pwhash_OPSLIMIT_INTERACTIVE
-#define PW_MEM	crypto_pwhash_MEMLIMIT_INTERACTIVE
-
 /* ---- passwords and logins ---- */
 
 /* Does haystack contain needle, ignoring ASCII case? (strcasestr is not C11/POSIX.) */
@@ -108,7 +104,7 @@ custody_new_password(char out[CUSTODY_NEW_PASSWORD_LEN + 1])
 	size_t i;
 
 	for (i = 0; i < CUSTODY_NEW_PASSWORD_LEN; i++)
-		out[i] = alphabet[randombytes_uniform(sizeof(alphabet) - 1)];
+		out[i] = alphabet[seal_uniform(sizeof(alphabet) - 1)];
 	out[CUSTODY_NEW_PASSWORD_LEN] = '\0';
 }
 
@@ -117,8 +113,7 @@ custody_new_password(char out[CUSTODY_NEW_PASSWORD_LEN + 1])
 static int
 password_key(const struct db_staff *s, const char *password, unsigned char key[SEAL_KEY_LEN])
 {
-	if (crypto_pwhash(key, SEAL_KEY_LEN, password, strlen(password), s->pw_salt,
-	    s->pw_ops, (size_t)s->pw_mem, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+	if (seal_password_key(password, s->pw_salt, s->pw_ops, (size_t)s->pw_mem, key) != 0) {
 		log_msg(LOG_ERR, "crypto_pwhash failed (out of memory?)");
 		return -1;
 	}
@@ -135,15 +130,15 @@ wrap_secret(struct db_staff *s, const unsigned char sk[SEAL_SK_LEN], const char 
 
 	buf_init(&w);
 	seal_random(s->pw_salt, sizeof(s->pw_salt));
-	s->pw_ops = PW_OPS;
-	s->pw_mem = PW_MEM;
+	s->pw_ops = SEAL_PW_OPS;
+	s->pw_mem = SEAL_PW_MEM;
 	if (password_key(s, password, key) == -1 || seal_wrap(key, sk, SEAL_SK_LEN, &w) == -1 ||
 	    w.len != DB_WRAPPED_SK_LEN)
 		goto done;
 	memcpy(s->secret_wrapped, w.data, DB_WRAPPED_SK_LEN);
 	rc = 0;
 done:
-	sodium_memzero(key, sizeof(key));
+	seal_wipe(key, sizeof(key));
 	buf_wipe(&w);
 	return rc;
 }
@@ -161,7 +156,7 @@ custody_staff_new(struct db_staff *s, const char *login, const char *role, const
 	strcpy(s->role, role);
 	if (seal_keypair(s->public_key, sk) == 0 && wrap_secret(s, sk, password) == 0)
 		rc = 0;
-	sodium_memzero(sk, sizeof(sk));
+	seal_wipe(sk, sizeof(sk));
 	return rc;
 }
 
@@ -174,7 +169,7 @@ custody_staff_unlock(const struct db_staff *s, const char *password, unsigned ch
 	if (password_key(s, password, key) == -1)
 		return -1;
 	rc = seal_unwrap(key, s->secret_wrapped, DB_WRAPPED_SK_LEN, sk, SEAL_SK_LEN) == 0 ? 0 : CUSTODY_DENIED;
-	sodium_memzero(key, sizeof(key));
+	seal_wipe(key, sizeof(key));
 	return rc;
 }
 
@@ -189,7 +184,7 @@ custody_staff_rewrap(struct db_staff *s, const unsigned char *sk, const char *pa
 	if (seal_keypair(s->public_key, fresh) == -1)
 		return -1;
 	rc = wrap_secret(s, fresh, password);
-	sodium_memzero(fresh, sizeof(fresh));
+	seal_wipe(fresh, sizeof(fresh));
 	return rc;
 }
 
@@ -205,8 +200,8 @@ recovery_keypair(const unsigned char recovery[SEAL_KEY_LEN], unsigned char pk[SE
 
 	if (seal_mac(recovery, "recovery-keypair", "", 0, seed) == -1)
 		return -1;
-	rc = crypto_box_seed_keypair(pk, sk, seed) == 0 ? 0 : -1;
-	sodium_memzero(seed, sizeof(seed));
+	rc = seal_seed_keypair(seed, pk, sk);
+	seal_wipe(seed, sizeof(seed));
 	return rc;
 }
 
@@ -228,7 +223,7 @@ custody_recovery_open(const unsigned char recovery[SEAL_KEY_LEN], const void *bl
 		memcpy(sk, out.data, SEAL_SK_LEN);
 		rc = 0;
 	}
-	sodium_memzero(rsk, sizeof(rsk));
+	seal_wipe(rsk, sizeof(rsk));
 	buf_wipe(&out);
 	return rc;
 }
@@ -250,12 +245,12 @@ custody_section_create(struct db *db, const char *id, const char *name, time_t n
 		goto done;
 	rc = db_section_create(db, id, name, rpk, key_id, pk, sealed.data, sealed.len, now);
 done:
-	sodium_memzero(rkey, sizeof(rkey));
-	sodium_memzero(rsk, sizeof(rsk));
-	sodium_memzero(sk, sizeof(sk));
+	seal_wipe(rkey, sizeof(rkey));
+	seal_wipe(rsk, sizeof(rsk));
+	seal_wipe(sk, sizeof(sk));
 	buf_wipe(&sealed);
 	if (rc != 0)
-		sodium_memzero(printable, SEAL_RECOVERY_LEN);
+		seal_wipe(printable, SEAL_RECOVERY_LEN);
 	return rc;
 }
 
@@ -313,7 +308,7 @@ custody_section_rotate(struct db *db, const char *section_id, time_t now, char k
 	}
 	rc = 0;
 done:
-	sodium_memzero(sk, sizeof(sk));
+	seal_wipe(sk, sizeof(sk));
 	buf_free(&sealed);
 	return rc;
 }
@@ -388,11 +383,11 @@ grant_key(const char *key_id, const unsigned char *pk, const void *recovery, siz
 	int			 rc;
 
 	rc = source_key(g->db, g->src, key_id, recovery, len, sk);
-	if (rc == 0 && (crypto_scalarmult_base(check, sk) != 0 || sodium_memcmp(check, pk, SEAL_PK_LEN) != 0))
+	if (rc == 0 && (seal_public_key(sk, check) != 0 || seal_compare(check, pk, SEAL_PK_LEN) != 0))
 		rc = CUSTODY_DENIED;	/* opened, but not the secret of this key: refuse to grant garbage */
 	if (rc == 0)
 		rc = grant_to(g->section_id, key_id, sk, g->member->id, g->member->public_key, g->db, g->now);
-	sodium_memzero(sk, sizeof(sk));
+	seal_wipe(sk, sizeof(sk));
 	if (rc == CUSTODY_DENIED) {
 		g->denied = 1;
 		return 1;
@@ -480,8 +475,8 @@ custody_session_open(struct db *db, const struct db_staff *s, const unsigned cha
 	memcpy(cookie, b.data, b.len + 1);
 	rc = 0;
 done:
-	sodium_memzero(token, sizeof(token));
-	sodium_memzero(a.wrap, sizeof(a.wrap));
+	seal_wipe(token, sizeof(token));
+	seal_wipe(a.wrap, sizeof(a.wrap));
 	buf_wipe(&b);
 	return rc;
 }
@@ -499,7 +494,7 @@ custody_session_hash(const char *cookie, unsigned char hash[SEAL_MAC_LEN])
 	int		rc;
 
 	rc = cookie_token(cookie, token) == 0 && seal_hash(token, sizeof(token), hash) == 0 ? 0 : -1;
-	sodium_memzero(token, sizeof(token));
+	seal_wipe(token, sizeof(token));
 	return rc;
 }
 
@@ -519,8 +514,8 @@ custody_session_key(struct db *db, const char *cookie, const char *key_id, char 
 		goto done;
 	rc = seal_unwrap(wrap, wrapped.data, wrapped.len, sk, SEAL_SK_LEN) == 0 ? 0 : -1;
 done:
-	sodium_memzero(token, sizeof(token));
-	sodium_memzero(wrap, sizeof(wrap));
+	seal_wipe(token, sizeof(token));
+	seal_wipe(wrap, sizeof(wrap));
 	buf_free(&wrapped);
 	return rc;
 }

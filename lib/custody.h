@@ -16,7 +16,7 @@
  *
  * Functions return 0 on success, -1 on error; CUSTODY_DENIED when a password
  * or recovery key does not open what it should.  Secret outputs belong to
- * the caller, who wipes them (sodium_memzero).
+ * the caller, who wipes them (seal_wipe).
  */
 #ifndef CUSTODY_H
 #define CUSTODY_H

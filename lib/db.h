@@ -1,7 +1,9 @@
 /*
  * db: the one place where SQL lives.  Every statement is in the table in
- * db.c, prepared once at open and run with bound parameters only.  The
- * schema is versioned (PRAGMA user_version) and migrated on open.
+ * db_sql.c, prepared once at open and run with bound parameters only.  The
+ * schema is versioned (PRAGMA user_version) and migrated on open
+ * (db_schema.c).  The functions below are in db.c and, by section, in
+ * db_section.c, db_app.c, db_staff.c, db_audit.c and db_outbox.c.
  *
  * Returns: 0 success, DB_NOTFOUND (1) when a lookup found nothing, DB_EXISTS
  * (2) when an insert met an existing row, -1 on error (logged without data).
@@ -122,7 +124,7 @@ void	db_set_limits(struct db *db, const struct db_limits *limits);
 int	db_app_store(struct db *db, const struct db_app *app, char receipt[DB_RECEIPT_LEN + 1]);
 
 /*
- * Group commit (the batching writer, storer.h): many applications in one
+ * Group commit (the batching writer, writer.h): many applications in one
  * write transaction and one fsync.  Each request comes with its receipt
  * already drawn and its arrival mail already made (db_app_store_via); app.mail
  * is not used.  Each gets its own savepoint and result: 0 stored, DB_EXISTS
@@ -195,8 +197,8 @@ int	db_key_each(struct db *db, const char *section_id,
 /* ---- staff accounts ---- */
 
 #define DB_LOGIN_MAX	64
-#define DB_WRAPPED_SK_LEN (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + SEAL_SK_LEN)
-#define DB_SALT_LEN	crypto_pwhash_SALTBYTES
+#define DB_WRAPPED_SK_LEN (SEAL_WRAP_OVERHEAD + SEAL_SK_LEN)
+#define DB_SALT_LEN	SEAL_SALT_LEN
 
 struct db_staff {
 	int64_t		 id;

@@ -2,10 +2,11 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <sodium.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "seal.h"
 
 void
 http_init(struct http_req *r)
@@ -20,7 +21,7 @@ void
 http_reset(struct http_req *r)
 {
 	if (r->body != NULL) {
-		sodium_memzero(r->body, r->body_len);
+		seal_wipe(r->body, r->body_len);
 		free(r->body);
 	}
 	buf_reset(&r->headers);
@@ -82,7 +83,7 @@ read_body(struct http_req *r, size_t len)
 		return 500;
 	got = len > 0 ? FCGX_GetStr(r->body, (int)len, r->fcgi->in) : 0;
 	if (got < 0 || (size_t)got != len) {
-		sodium_memzero(r->body, len);
+		seal_wipe(r->body, len);
 		free(r->body);
 		r->body = NULL;
 		return 400;

@@ -1,13 +1,14 @@
 #include "jnorm.h"
 
 #include <limits.h>
-#include <sodium.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unictype.h>
 #include <uninorm.h>
 #include <unistr.h>
+
+#include "seal.h"
 
 /*
  * Input bytes allowed per character of maxlength, plus slack for surrounding
@@ -55,7 +56,7 @@ static void
 cps_free(struct cps *c)
 {
 	if (c->p != NULL) {
-		sodium_memzero(c->p, c->n * sizeof(*c->p));
+		seal_wipe(c->p, c->n * sizeof(*c->p));
 		free(c->p);
 	}
 	c->p = NULL;
@@ -358,7 +359,7 @@ norm_email(const ucs4_t *s, size_t n, struct buf *out)
 		if (buf_put(out, a, n) == -1)
 			err = JN_NOMEM;
 	}
-	sodium_memzero(a, sizeof(a));
+	seal_wipe(a, sizeof(a));
 	return err;
 }
 
@@ -621,6 +622,22 @@ age_message(enum jn_err err, const struct jn_rules *r, struct buf *out)
 	    young ? "以上" : "以下");
 }
 
+/* What follows the field's label in the messages that say nothing more. */
+static const char *const after_label[] = {
+	[JN_EMPTY] = "を入力してください",
+	[JN_BAD_UTF8] = "に使えない文字が含まれています",
+	[JN_CONTROL] = "に使えない文字が含まれています",
+	[JN_NOT_KANA] = "はカタカナで入力してください",
+	[JN_BAD_POSTAL] = "は7桁の数字で入力してください（例：160-8484）",
+	[JN_BAD_TEL] = "は市外局番から10桁または11桁の数字で入力してください（例：03-3209-1111）",
+	[JN_BAD_EMAIL] = "の形式が正しくありません（例：hanako@example.jp）",
+	[JN_EMAIL_ENCODED] = "に「=?」を含むアドレスはお使いいただけません。ほかのメールアドレスを入力してください",
+	[JN_BAD_DATE] = "を正しい日付で入力してください（例：1960-04-01、昭和35年4月1日）",
+	[JN_DATE_FUTURE] = "に未来の日付は入力できません",
+	[JN_NOT_NUMBER] = "は数字で入力してください",
+	[JN_NOMEM] = "を確認できませんでした。もう一度お試しください",
+};
+
 int
 jn_message(enum jn_err err, const char *label, enum jn_type type, const struct jn_rules *rules,
     struct buf *out)
@@ -633,43 +650,19 @@ jn_message(enum jn_err err, const char *label, enum jn_type type, const struct j
 	switch (err) {
 	case JN_OK:
 		return 0;
-	case JN_EMPTY:
-		return buf_printf(out, "%sを入力してください", l);
 	case JN_TOO_LONG:
 		return buf_printf(out, "%sは%zu%sで入力してください", l, effective_max(type, rules),
 		    type == JN_NUMBER ? "桁以内" : "文字以内");
-	case JN_BAD_UTF8:
-	case JN_CONTROL:
-		return buf_printf(out, "%sに使えない文字が含まれています", l);
-	case JN_NOT_KANA:
-		return buf_printf(out, "%sはカタカナで入力してください", l);
-	case JN_BAD_POSTAL:
-		return buf_printf(out, "%sは7桁の数字で入力してください（例：160-8484）", l);
-	case JN_BAD_TEL:
-		return buf_printf(out, "%sは市外局番から10桁または11桁の数字で入力してください"
-		    "（例：03-3209-1111）", l);
-	case JN_BAD_EMAIL:
-		return buf_printf(out, "%sの形式が正しくありません（例：hanako@example.jp）", l);
-	case JN_EMAIL_ENCODED:
-		return buf_printf(out, "%sに「=?」を含むアドレスはお使いいただけません。"
-		    "ほかのメールアドレスを入力してください", l);
-	case JN_BAD_DATE:
-		return buf_printf(out, "%sを正しい日付で入力してください"
-		    "（例：1960-04-01、昭和35年4月1日）", l);
-	case JN_DATE_FUTURE:
-		return buf_printf(out, "%sに未来の日付は入力できません", l);
-	case JN_NOT_NUMBER:
-		return buf_printf(out, "%sは数字で入力してください", l);
 	case JN_TOO_SMALL:
 	case JN_TOO_LARGE:
 		return range_message(err, l, rules, out);
 	case JN_AGE_TOO_YOUNG:
 	case JN_AGE_TOO_OLD:
 		return age_message(err, rules, out);
-	case JN_NOMEM:
-		return buf_printf(out, "%sを確認できませんでした。もう一度お試しください", l);
 	default:
-		return -1;
+		if ((unsigned)err >= sizeof(after_label) / sizeof(after_label[0]) || after_label[err] == NULL)
+			return -1;
+		return buf_printf(out, "%s%s", l, after_label[err]);
 	}
 }
 
@@ -688,25 +681,56 @@ jn_date_valid(int y, int m, int d)
 	return y >= 1 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= days_in_month(y, m);
 }
 
+/* n ASCII digits at s as a number, or -1. */
+static int
+fixed_digits(const char *s, size_t n)
+{
+	int v = 0;
+
+	while (n-- > 0) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s++ - '0');
+	}
+	return v;
+}
+
+enum jn_date_why
+jn_date_scan(const char *s, size_t len, struct jn_date *d, int *hh, int *mm)
+{
+	int y, m, day, h = 0, mi = 0;
+
+	if (len != (hh != NULL ? 16u : 10u) || s[4] != '-' || s[7] != '-' ||
+	    (y = fixed_digits(s, 4)) == -1 || (m = fixed_digits(s + 5, 2)) == -1 ||
+	    (day = fixed_digits(s + 8, 2)) == -1)
+		return JN_DATE_SHAPE;
+	if (hh != NULL && ((s[10] != ' ' && s[10] != 'T') || s[13] != ':' ||
+	    (h = fixed_digits(s + 11, 2)) == -1 || (mi = fixed_digits(s + 14, 2)) == -1))
+		return JN_DATE_SHAPE;
+	d->y = y;
+	d->m = m;
+	d->d = day;
+	if (hh != NULL) {
+		*hh = h;
+		*mm = mi;
+	}
+	if (y < 1)
+		return JN_DATE_YEAR;
+	if (m < 1 || m > 12)
+		return JN_DATE_MONTH;
+	if (day < 1 || day > days_in_month(y, m))
+		return JN_DATE_DAY;
+	if (h > 23)
+		return JN_DATE_HOUR;
+	return mi > 59 ? JN_DATE_MINUTE : JN_DATE_OK;
+}
+
 int
 jn_date_parse(const char *canonical, struct jn_date *d)
 {
-	static const char	 shape[] = "dddd-dd-dd";
-	struct jn_date		 t;
-	size_t			 i;
+	struct jn_date t;
 
-	if (canonical == NULL || strlen(canonical) != sizeof(shape) - 1)
-		return -1;
-	for (i = 0; i < sizeof(shape) - 1; i++) {
-		if (shape[i] == 'd' ? !(canonical[i] >= '0' && canonical[i] <= '9') :
-		    canonical[i] != '-')
-			return -1;
-	}
-	t.y = (canonical[0] - '0') * 1000 + (canonical[1] - '0') * 100 +
-	    (canonical[2] - '0') * 10 + (canonical[3] - '0');
-	t.m = (canonical[5] - '0') * 10 + (canonical[6] - '0');
-	t.d = (canonical[8] - '0') * 10 + (canonical[9] - '0');
-	if (!jn_date_valid(t.y, t.m, t.d))
+	if (canonical == NULL || jn_date_scan(canonical, strlen(canonical), &t, NULL, NULL) != JN_DATE_OK)
 		return -1;
 	*d = t;
 	return 0;

@@ -71,6 +71,18 @@ int		jn_message(enum jn_err err, const char *label, enum jn_type type,
 int		jn_email_ok(const char *addr, size_t len);
 /* Strict "YYYY-MM-DD" of a real date -> 0 and *d set; else -1. */
 int		jn_date_parse(const char *canonical, struct jn_date *d);
+/* What jn_date_scan() found wrong first; JN_DATE_YEAR: not 1..9999. */
+enum jn_date_why {
+	JN_DATE_OK, JN_DATE_SHAPE, JN_DATE_YEAR, JN_DATE_MONTH, JN_DATE_DAY, JN_DATE_HOUR, JN_DATE_MINUTE
+};
+/*
+ * The one reader of written dates (jn_date_parse(), the definitions'
+ * dates and times, formctl's options): len bytes at s, "YYYY-MM-DD" when
+ * hh is NULL, else "YYYY-MM-DD HH:MM" (or with 'T' for the space).  The
+ * numbers are stored as read once the shape is right, even when refused,
+ * so that a caller can say what is wrong (admins get precise messages).
+ */
+enum jn_date_why jn_date_scan(const char *s, size_t len, struct jn_date *d, int *hh, int *mm);
 /* 1 if y-m-d is a real Gregorian date with 1 <= y <= 9999, else 0. */
 int		jn_date_valid(int y, int m, int d);
 /*

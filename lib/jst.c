@@ -84,3 +84,14 @@ jst_time(int y, int m, int d, int hh, int mm)
 {
 	return (time_t)(days_from_civil(y, m, d) * 86400 + hh * 3600LL + mm * 60LL - 9 * 60 * 60);
 }
+
+int
+jst_day_start(const char *ymd, time_t *out)
+{
+	struct jn_date d;
+
+	if (jn_date_parse(ymd, &d) == -1)
+		return -1;
+	*out = jst_time(d.y, d.m, d.d, 0, 0);
+	return 0;
+}

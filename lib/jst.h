@@ -18,5 +18,7 @@ int		jst_format(time_t t, int with_time, struct buf *out);
 int		jst_format_numeric(time_t t, struct buf *out);
 /* A JST wall-clock time (a valid date; not checked here) as time_t. */
 time_t		jst_time(int y, int m, int d, int hh, int mm);
+/* When the JST day written "YYYY-MM-DD" (jn_date_parse()) begins: 0 and *out, or -1. */
+int		jst_day_start(const char *ymd, time_t *out);
 
 #endif

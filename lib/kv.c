@@ -1,10 +1,11 @@
 #include "kv.h"
 
-#include <sodium.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistr.h>
+
+#include "seal.h"
 
 /*
  * Hand-written: no C library in Debian parses urlencoded data against a table
@@ -37,7 +38,7 @@ release(struct kv_form *f)
 	for (i = 0; i < f->ndecls; i++) {
 		s = &f->slots[i];
 		for (j = 0; j < s->n; j++) {
-			sodium_memzero(s->v[j].p, s->v[j].len);
+			seal_wipe(s->v[j].p, s->v[j].len);
 			free(s->v[j].p);
 		}
 		free(s->v);
@@ -174,7 +175,7 @@ store(struct parse *p, size_t i, const char *raw, size_t rawlen, int decode)
 		memcpy(v, raw, len);
 	v[len] = '\0';
 	if ((err = check_value(d, v, len)) != KV_OK) {
-		sodium_memzero(v, len);
+		seal_wipe(v, len);
 		free(v);
 		return fail_decl(f, err, i);
 	}

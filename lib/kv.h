@@ -59,7 +59,7 @@ int  kv_parse_cookies(struct kv_form *f, const struct kv_decl *decls, size_t nde
 		      const char *header, size_t maxpairs);
 /* The first value of decl index i, or NULL when absent (or i out of range, or after a failed parse). */
 const struct kv_value *kv_get(const struct kv_form *f, size_t i);
-/* Wipe (sodium_memzero) and free all values. */
+/* Wipe (seal_wipe) and free all values. */
 void kv_free(struct kv_form *f);
 const char *kv_strerror(enum kv_err err);	/* short English reason for logs and admins */
 /* Pure validators to use in declarations: */

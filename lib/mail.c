@@ -1,12 +1,13 @@
 #include "mail.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
-#include <sodium.h>
 
 #include "jnorm.h"
+#include "seal.h"
 #include "tmpl.h"
 
 const struct field *
@@ -114,7 +115,7 @@ mail_compose(const struct procedure *p, const char *kind, const char *receipt, c
 	    &len)) == NULL)
 		goto done;
 	rc = buf_put(json, s, len);
-	sodium_memzero((void *)s, len);	/* json-c frees its copy without wiping; it holds the address */
+	seal_wipe((void *)s, len);	/* json-c frees its copy without wiping; it holds the address */
 done:
 	json_object_put(o);
 	buf_free(&subject);
@@ -192,15 +193,16 @@ plain_text(const char *s)
 static size_t
 encoded_words(struct buf *out, const char *text, size_t used)
 {
-	char	b64[sodium_base64_ENCODED_LEN(48, sodium_base64_VARIANT_ORIGINAL)];
-	size_t	len = strlen(text), n, room;
+	size_t	len = strlen(text), n, room, start;
 
 	while (len > 0) {
 		room = (LINE_MAX_CHARS - used - 1 - WORD_OVERHEAD) / 4 * 3;
 		n = utf8_cut(text, len, room < 48 ? room : 48);
-		sodium_bin2base64(b64, sizeof(b64), (const unsigned char *)text, n, sodium_base64_VARIANT_ORIGINAL);
-		buf_printf(out, " =?UTF-8?B?%s?=", b64);
-		used += 1 + WORD_OVERHEAD + strlen(b64);
+		buf_puts(out, " =?UTF-8?B?");
+		start = out->len;
+		seal_base64(text, n, out);
+		used += 1 + WORD_OVERHEAD + (out->len - start);
+		buf_puts(out, "?=");
 		text += n;
 		len -= n;
 		if (len > 0) {
@@ -268,7 +270,6 @@ static int
 body_base64(struct buf *out, const char *text)
 {
 	struct buf	crlf;
-	char		line[sodium_base64_ENCODED_LEN(57, sodium_base64_VARIANT_ORIGINAL)];
 	size_t		off, n;
 
 	buf_init(&crlf);
@@ -279,9 +280,8 @@ body_base64(struct buf *out, const char *text)
 	}
 	for (off = 0; off < crlf.len; off += n) {
 		n = crlf.len - off < 57 ? crlf.len - off : 57;	/* 57 bytes -> 76 characters */
-		sodium_bin2base64(line, sizeof(line), (const unsigned char *)crlf.data + off, n,
-		    sodium_base64_VARIANT_ORIGINAL);
-		buf_printf(out, "%s\r\n", line);
+		seal_base64(crlf.data + off, n, out);
+		buf_puts(out, "\r\n");
 	}
 	buf_wipe(&crlf);
 	return out->oom ? -1 : 0;
@@ -324,8 +324,8 @@ mail_message(const char *json, size_t len, const char *from, const char *msgid, 
 	    "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n", msgid);
 	rc = body_base64(out, body) == 0 && !out->oom ? 0 : -1;
 	/* json-c frees its strings without wiping them; the address and body are personal. */
-	sodium_memzero((void *)to, strlen(to));
-	sodium_memzero((void *)body, strlen(body));
+	seal_wipe((void *)to, strlen(to));
+	seal_wipe((void *)body, strlen(body));
 done:
 	json_object_put(o);
 	return rc;

@@ -2,11 +2,21 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "log.h"
+
+_Static_assert(SEAL_PK_LEN == crypto_box_PUBLICKEYBYTES && SEAL_SK_LEN == crypto_box_SECRETKEYBYTES &&
+    SEAL_SEED_LEN == crypto_box_SEEDBYTES, "crypto_box sizes");
+_Static_assert(SEAL_WRAP_OVERHEAD == crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES,
+    "crypto_secretbox sizes");
+_Static_assert(SEAL_SALT_LEN == crypto_pwhash_SALTBYTES && SEAL_PW_OPS == crypto_pwhash_OPSLIMIT_INTERACTIVE &&
+    SEAL_PW_MEM == crypto_pwhash_MEMLIMIT_INTERACTIVE, "crypto_pwhash parameters");
+_Static_assert(SEAL_KEY_LEN == crypto_secretbox_KEYBYTES && SEAL_MAC_LEN >= crypto_generichash_BYTES_MIN,
+    "symmetric key and MAC sizes");
 
 /* RFC 4648 base32 for paper: no 0/1/8/9, so no O/0 or I/1 mix-ups. */
 static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -216,23 +226,89 @@ seal_hash(const void *msg, size_t len, unsigned char out[SEAL_MAC_LEN])
 	return crypto_generichash(out, SEAL_MAC_LEN, msg, len, NULL, 0) == 0 ? 0 : -1;
 }
 
+int
+seal_sha256_hex(const void *data, size_t len, char hex[65])
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+
+	if (sodium_init() < 0 || crypto_hash_sha256(h, data, len) != 0)
+		return -1;
+	sodium_bin2hex(hex, 65, h, sizeof(h));
+	return 0;
+}
+
 void
 seal_random(void *p, size_t len)
 {
 	randombytes_buf(p, len);
 }
 
+uint32_t
+seal_uniform(uint32_t upper)
+{
+	return randombytes_uniform(upper);
+}
+
+void
+seal_wipe(void *p, size_t len)
+{
+	sodium_memzero(p, len);
+}
+
+int
+seal_compare(const void *a, const void *b, size_t len)
+{
+	return sodium_memcmp(a, b, len) == 0 ? 0 : -1;
+}
+
+int
+seal_password_key(const char *password, const unsigned char salt[SEAL_SALT_LEN], uint64_t ops, size_t mem,
+    unsigned char key[SEAL_KEY_LEN])
+{
+	return crypto_pwhash(key, SEAL_KEY_LEN, password, strlen(password), salt, ops, mem,
+	    crypto_pwhash_ALG_ARGON2ID13) == 0 ? 0 : -1;
+}
+
+int
+seal_seed_keypair(const unsigned char seed[SEAL_SEED_LEN], unsigned char pk[SEAL_PK_LEN],
+    unsigned char sk[SEAL_SK_LEN])
+{
+	return crypto_box_seed_keypair(pk, sk, seed) == 0 ? 0 : -1;
+}
+
+int
+seal_public_key(const unsigned char sk[SEAL_SK_LEN], unsigned char pk[SEAL_PK_LEN])
+{
+	return crypto_scalarmult_base(pk, sk) == 0 ? 0 : -1;
+}
+
+/* Base64 of one of libsodium's variants, appended without the NUL that sodium writes. */
+static int
+base64(const void *p, size_t len, int variant, struct buf *out)
+{
+	size_t	 n;
+	char	*o;
+
+	if (len > SIZE_MAX / 4 * 3 - 3)
+		return -1;
+	n = sodium_base64_encoded_len(len, variant);
+	if ((o = (char *)buf_append_space(out, n)) == NULL)
+		return -1;
+	sodium_bin2base64(o, n, p, len, variant);
+	out->len -= 1;	/* drop the NUL that sodium wrote inside the buffer */
+	return 0;
+}
+
 int
 seal_b64url(const unsigned char *p, size_t len, struct buf *out)
 {
-	size_t	 n = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	char	*o;
+	return base64(p, len, sodium_base64_VARIANT_URLSAFE_NO_PADDING, out);
+}
 
-	if ((o = (char *)buf_append_space(out, n)) == NULL)
-		return -1;
-	sodium_bin2base64(o, n, p, len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	out->len -= 1;	/* drop the NUL that sodium wrote inside the buffer */
-	return 0;
+int
+seal_base64(const void *p, size_t len, struct buf *out)
+{
+	return base64(p, len, sodium_base64_VARIANT_ORIGINAL, out);
 }
 
 int

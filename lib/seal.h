@@ -1,20 +1,29 @@
 /*
- * seal: every use of libsodium in one place — sealing applications to a
- * section's public key, wrapping secret keys, recovery keys, MACs for our own
- * tokens, and random identifiers.  Functions return 0 on success, -1 on
- * failure.  Secret inputs stay owned by the caller, who wipes them
- * (sodium_memzero) when done; nothing here keeps a copy.
+ * seal: every use of libsodium in one place (only seal.c includes
+ * sodium.h) — sealing applications to a section's public key, wrapping
+ * secret keys, recovery keys, password hashing, MACs for our own tokens,
+ * random identifiers and numbers, constant-time comparison and wiping.
+ * Functions return 0 on success, -1 on failure.  Secret inputs stay owned
+ * by the caller, who wipes them (seal_wipe) when done; nothing here keeps
+ * a copy.
  */
 #ifndef SEAL_H
 #define SEAL_H
 
 #include <stddef.h>
-#include <sodium.h>
+#include <stdint.h>
 
 #include "buf.h"
 
-#define SEAL_PK_LEN	crypto_box_PUBLICKEYBYTES
-#define SEAL_SK_LEN	crypto_box_SECRETKEYBYTES
+/* Sizes libsodium fixes (seal.c checks them against its own). */
+#define SEAL_PK_LEN	32	/* crypto_box public key */
+#define SEAL_SK_LEN	32	/* crypto_box secret key */
+#define SEAL_SEED_LEN	32	/* what seal_seed_keypair() derives a key pair from */
+#define SEAL_WRAP_OVERHEAD 40	/* seal_wrap(): its nonce (24) and MAC (16) */
+#define SEAL_SALT_LEN	16	/* seal_password_key() */
+/* Argon2id at libsodium's "interactive" level: 2 passes over 64 MiB. */
+#define SEAL_PW_OPS	2
+#define SEAL_PW_MEM	(64u * 1024 * 1024)
 #define SEAL_KEYID_LEN	16	/* hex characters, without the NUL */
 #define SEAL_MAC_LEN	32
 #define SEAL_KEY_LEN	32	/* symmetric keys: MAC keys, recovery keys */
@@ -47,9 +56,27 @@ int	seal_mac_verify(const unsigned char key[SEAL_KEY_LEN], const char *domain,
 	    const void *msg, size_t len, const unsigned char mac[SEAL_MAC_LEN]);
 /* Unkeyed hash for lookups of high-entropy values (session tokens, nonces). */
 int	seal_hash(const void *msg, size_t len, unsigned char out[SEAL_MAC_LEN]);
+/* SHA-256 of data as 64 lower-case hex digits and a NUL (definition hashes). */
+int	seal_sha256_hex(const void *data, size_t len, char hex[65]);
 void	seal_random(void *p, size_t len);
+/* A uniformly random number below upper (upper >= 1). */
+uint32_t seal_uniform(uint32_t upper);
+/* Zero len bytes at p in a way the compiler keeps: for secrets and personal data before they are freed. */
+void	seal_wipe(void *p, size_t len);
+/* 0 when the len bytes at a and b are equal, -1 when not, in a time that does not depend on them. */
+int	seal_compare(const void *a, const void *b, size_t len);
+/* A key from a password (Argon2id) with the account's salt and costs; -1 also when out of memory. */
+int	seal_password_key(const char *password, const unsigned char salt[SEAL_SALT_LEN], uint64_t ops,
+	    size_t mem, unsigned char key[SEAL_KEY_LEN]);
+/* The crypto_box key pair that seed always gives. */
+int	seal_seed_keypair(const unsigned char seed[SEAL_SEED_LEN], unsigned char pk[SEAL_PK_LEN],
+	    unsigned char sk[SEAL_SK_LEN]);
+/* The public key of a crypto_box secret key. */
+int	seal_public_key(const unsigned char sk[SEAL_SK_LEN], unsigned char pk[SEAL_PK_LEN]);
 /* URL-safe base64 without padding, appended to out. */
 int	seal_b64url(const unsigned char *p, size_t len, struct buf *out);
+/* Base64 as MIME writes it (RFC 4648 alphabet, with padding), appended to out. */
+int	seal_base64(const void *p, size_t len, struct buf *out);
 /* Decode into out (at most max bytes); returns the length or -1. */
 int	seal_b64url_decode(const char *s, size_t len, unsigned char *out, size_t max);
 int	seal_hex(const unsigned char *p, size_t len, char *out, size_t outlen);

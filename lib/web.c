@@ -21,7 +21,7 @@ web_reset(struct web *w)
 	kv_free(&w->cookies);
 	tvars_free(w->vars);
 	w->vars = NULL;
-	sodium_memzero(w->csrf_cookie, sizeof(w->csrf_cookie));
+	seal_wipe(w->csrf_cookie, sizeof(w->csrf_cookie));
 	w->csrf_new = 0;
 }
 

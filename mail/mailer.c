@@ -144,7 +144,7 @@ smtp_send(const struct config *cfg, const char *to, const struct buf *msg, char 
 	curl_slist_free_all(rcpt);
 	if (c != NULL)
 		curl_easy_cleanup(c);
-	sodium_memzero(addr, sizeof(addr));
+	seal_wipe(addr, sizeof(addr));
 	if (res == CURLE_OK)
 		return SENT;
 	return relay_failed(res, code) ? RELAY_FAILED : REFUSED;
@@ -215,7 +215,7 @@ deliver(struct config *cfg, struct db *db, struct job *j)
 	log_msg(last ? LOG_ERR : LOG_WARNING, "mail %lld (%s) try %d failed: %s%s", (long long)j->id, j->kind,
 	    tries, why, last ? "; marked failed for the section's staff" : "");
 done:
-	sodium_memzero(&env, sizeof(env));
+	seal_wipe(&env, sizeof(env));
 	buf_wipe(&plain);
 	buf_wipe(&msg);
 	return ret;
@@ -355,7 +355,7 @@ main(int argc, char *argv[])
 	rc = run(&cfg, db);
 	db_close(db);
 	curl_global_cleanup();
-	sodium_memzero(cfg.sk, sizeof(cfg.sk));
+	seal_wipe(cfg.sk, sizeof(cfg.sk));
 	log_msg(LOG_INFO, "stopped");
 	return rc;
 }

@@ -105,18 +105,24 @@ asan_reports() {	# suite
 	fi
 }
 
+# The unit programs the Makefile lists (UNIT_PROGS), not whatever a build directory holds: a program
+# whose source is gone must not run from an old build.
+unit_programs() {	# build dir
+	for p in ${UNIT_PROGS:-$(cd "$1/tests" && ls test_*)}; do echo "$1/tests/$p"; done
+}
+
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1
-for t in build/tests/test_*; do
+for t in $(unit_programs build); do
 	run "unit-$(basename "$t")" "$t"
 done
-for t in build/asan/tests/test_*; do
+for t in $(unit_programs build/asan); do
 	run "asan-$(basename "$t")" "$t"
 done
 # valgrind (memcheck) on the normal build: uninitialised reads, invalid accesses, definite leaks.
 # The mail suite runs beside it (see start).
 start e2e-mail /usr/bin/python3 tests/e2e/test_mail.py build
-for t in build/tests/test_*; do
+for t in $(unit_programs build); do
 	run "valgrind-$(basename "$t")" valgrind -q --error-exitcode=99 --leak-check=full \
 	    --errors-for-leak-kinds=definite,indirect "$t"
 done

@@ -33,8 +33,6 @@
 #include "formctl.h"
 #include "formdef.h"
 #include "formset.h"
-#include "jnorm.h"
-#include "jst.h"
 #include "log.h"
 #include "seal.h"
 
@@ -111,7 +109,7 @@ key_file(const char *rel)
 		fprintf(stderr, "formctl: cannot write %s: %s\n", path, strerror(errno));
 		rc = -1;
 	}
-	sodium_memzero(key, sizeof(key));
+	seal_wipe(key, sizeof(key));
 	return rc;
 }
 
@@ -131,7 +129,7 @@ mailer_keys(void)
 		fprintf(stderr, "formctl: cannot write the mailer's keys in %s/keys\n", fc_data_dir);
 		rc = -1;
 	}
-	sodium_memzero(sk, sizeof(sk));
+	seal_wipe(sk, sizeof(sk));
 	return rc;
 }
 
@@ -195,7 +193,7 @@ cmd_section_add(const char *id, const char *name)
 		printf("recovery key (print it, keep it on paper, it is shown only once):\n%s\n", printable);
 		rc = 0;
 	}
-	sodium_memzero(printable, sizeof(printable));
+	seal_wipe(printable, sizeof(printable));
 	db_close(db);
 	return rc;
 }
@@ -372,7 +370,7 @@ fc_audit(struct db *db, const char *action, const char *target, const char *deta
 	e.detail = detail;
 	e.addr = "";
 	rc = audit_append(db, key, &e);
-	sodium_memzero(key, sizeof(key));
+	seal_wipe(key, sizeof(key));
 	if (rc == -1)
 		fprintf(stderr, "formctl: cannot write the audit log\n");
 	return rc;
@@ -404,25 +402,24 @@ fc_source(struct db *db, const char *by_login, struct custody_source *src, struc
 		src->granter_sk = granter_sk;
 		rc = 0;
 	}
-	sodium_memzero(line, sizeof(line));
+	seal_wipe(line, sizeof(line));
 	return rc;
 }
 
-int
-fc_parse_date(const char *s, time_t *out)
-{
-	struct jn_date d;
-
-	if (jn_date_parse(s, &d) == -1)
-		return -1;
-	*out = jst_time(d.y, d.m, d.d, 0, 0);
-	return 0;
-}
+/* The commands that take the rest of the line themselves (the others are matched in main). */
+static const struct {
+	const char	*name;
+	int		(*run)(int argc, char **argv);
+} commands[] = {
+	{ "staff", cmd_staff }, { "grant", cmd_grant }, { "revoke", cmd_revoke }, { "key", cmd_key },
+	{ "audit", cmd_audit }, { "export", cmd_export }, { "mail", cmd_mail },
+};
 
 int
 main(int argc, char *argv[])
 {
-	int i;
+	size_t	c;
+	int	i;
 
 	log_init("formctl");
 	fc_data_dir = getenv("DATA_DIR") ? getenv("DATA_DIR") : "./var";
@@ -449,20 +446,9 @@ main(int argc, char *argv[])
 		return cmd_check(argc - 1, argv + 1, fc_forms_dir);
 	if (strcmp(argv[0], "reload") == 0 && argc == 1)
 		return cmd_reload(fc_forms_dir);
-	if (strcmp(argv[0], "staff") == 0)
-		return cmd_staff(argc - 1, argv + 1);
-	if (strcmp(argv[0], "grant") == 0)
-		return cmd_grant(argc - 1, argv + 1);
-	if (strcmp(argv[0], "revoke") == 0)
-		return cmd_revoke(argc - 1, argv + 1);
-	if (strcmp(argv[0], "key") == 0)
-		return cmd_key(argc - 1, argv + 1);
-	if (strcmp(argv[0], "audit") == 0)
-		return cmd_audit(argc - 1, argv + 1);
-	if (strcmp(argv[0], "export") == 0)
-		return cmd_export(argc - 1, argv + 1);
-	if (strcmp(argv[0], "mail") == 0)
-		return cmd_mail(argc - 1, argv + 1);
+	for (c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
+		if (strcmp(argv[0], commands[c].name) == 0)
+			return commands[c].run(argc - 1, argv + 1);
 	usage();
 	return 2;
 }

@@ -28,8 +28,6 @@ int	fc_audit(struct db *db, const char *action, const char *target, const char *
 int	fc_source(struct db *db, const char *by_login, struct custody_source *src, struct db_staff *granter,
 	    unsigned char granter_sk[SEAL_SK_LEN], unsigned char recovery[SEAL_KEY_LEN]);
 int	fc_section_known(const char *id, void *arg);
-/* "YYYY-MM-DD" (JST midnight) to time_t; -1 when malformed. */
-int	fc_parse_date(const char *s, time_t *out);
 
 int	cmd_staff(int argc, char **argv);
 int	cmd_grant(int argc, char **argv);

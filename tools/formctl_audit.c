@@ -6,6 +6,7 @@
 #include "audit.h"
 #include "db.h"
 #include "formctl.h"
+#include "jst.h"
 #include "seal.h"
 
 static int
@@ -31,7 +32,7 @@ verify(struct db *db)
 	if (audit_key(key) == -1)
 		return 1;
 	r = audit_verify(db, key, &c);
-	sodium_memzero(key, sizeof(key));
+	seal_wipe(key, sizeof(key));
 	if (r == -1) {
 		fprintf(stderr, "formctl: cannot read the audit log\n");
 		return 1;
@@ -54,9 +55,9 @@ report(struct db *db, int argc, char **argv)
 	int	i;
 
 	for (i = 0; i + 1 < argc; i += 2) {
-		if (strcmp(argv[i], "--from") == 0 && fc_parse_date(argv[i + 1], &from) == 0)
+		if (strcmp(argv[i], "--from") == 0 && jst_day_start(argv[i + 1], &from) == 0)
 			continue;
-		if (strcmp(argv[i], "--to") == 0 && fc_parse_date(argv[i + 1], &to) == 0)
+		if (strcmp(argv[i], "--to") == 0 && jst_day_start(argv[i + 1], &to) == 0)
 			continue;
 		break;
 	}

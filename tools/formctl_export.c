@@ -19,6 +19,7 @@
 #include "export.h"
 #include "formctl.h"
 #include "formdef.h"
+#include "jst.h"
 #include "opener.h"
 #include "seal.h"
 #include "workflow.h"
@@ -120,8 +121,8 @@ filter_from(const struct opts *o, const struct procedure *p, struct db_app_filte
 		fprintf(stderr, "formctl: --status must be received, accepted, done, returned or withdrawn\n");
 		return -1;
 	}
-	if ((o->from != NULL && fc_parse_date(o->from, &f->from) == -1) ||
-	    (o->to != NULL && fc_parse_date(o->to, &f->to) == -1)) {
+	if ((o->from != NULL && jst_day_start(o->from, &f->from) == -1) ||
+	    (o->to != NULL && jst_day_start(o->to, &f->to) == -1)) {
 		fprintf(stderr, "formctl: dates are YYYY-MM-DD\n");
 		return -1;
 	}
@@ -211,7 +212,7 @@ finish(struct job *j, const struct opts *o, const struct procedure *p, struct ex
 		} else
 			fprintf(stderr, "archive %s (AES-256); its password, to pass on separately: %s\n", o->zip,
 			    password);
-		sodium_memzero(password, sizeof(password));
+		seal_wipe(password, sizeof(password));
 		buf_free(&entry);
 		buf_free(&zip);
 	}
@@ -288,8 +289,8 @@ cmd_export(int argc, char **argv)
 done:
 	if (j.out != NULL && j.out != stdout)
 		fclose(j.out);
-	sodium_memzero(granter_sk, sizeof(granter_sk));
-	sodium_memzero(recovery, sizeof(recovery));
+	seal_wipe(granter_sk, sizeof(granter_sk));
+	seal_wipe(recovery, sizeof(recovery));
 	buf_wipe(&j.mem);
 	formdef_free(p);
 	db_close(j.db);

@@ -55,8 +55,8 @@ staff_add(struct db *db, const char *login, const char *role)
 		rc = 0;
 	}
 done:
-	sodium_memzero(password, sizeof(password));
-	sodium_memzero(&s, sizeof(s));
+	seal_wipe(password, sizeof(password));
+	seal_wipe(&s, sizeof(s));
 	return rc;
 }
 
@@ -114,8 +114,8 @@ staff_reset(struct db *db, const char *login)
 		rc = 0;
 	}
 done:
-	sodium_memzero(password, sizeof(password));
-	sodium_memzero(&s, sizeof(s));
+	seal_wipe(password, sizeof(password));
+	seal_wipe(&s, sizeof(s));
 	return rc;
 }
 
@@ -184,8 +184,8 @@ grant(struct db *db, const char *login, const char *section, const char *by)
 		}
 	}
 done:
-	sodium_memzero(granter_sk, sizeof(granter_sk));
-	sodium_memzero(recovery, sizeof(recovery));
+	seal_wipe(granter_sk, sizeof(granter_sk));
+	seal_wipe(recovery, sizeof(recovery));
 	return rc;
 }
 

@@ -1,5 +1,5 @@
 /*
- * Fuzz harness for exports/payload.c.  Invariant: whatever payload_read()
+ * Fuzz harness for lib/payload.c.  Invariant: whatever payload_read()
  * accepts, json-c reads with the same answers (tests/unit/payload_check.h);
  * what it declines goes to json-c in the export, so declining is never wrong.
  */

@@ -55,8 +55,8 @@ open_one(struct db *db, const char *keyfile, const char *receipt)
 		printf("%s\n", buf_cstr(&plain));
 		rc = 0;
 	}
-	sodium_memzero(sk, sizeof(sk));
-	sodium_memzero(rkey, sizeof(rkey));
+	seal_wipe(sk, sizeof(sk));
+	seal_wipe(rkey, sizeof(rkey));
 	buf_wipe(&plain);
 	buf_free(&sealed);
 	buf_free(&wrapped);

@@ -1,5 +1,5 @@
 /*
- * payload_check.h: whether exports/payload.c reads a text as json-c does,
+ * payload_check.h: whether lib/payload.c reads a text as json-c does,
  * for tests/unit/test_payload.c and tests/fuzz/payload.c.  What payload.h
  * accepts json-c must accept too, with the same "answers": the same keys
  * and, under each, the same string or the same list of strings (all that

@@ -4,6 +4,7 @@
  * members of a section are made from bare key pairs (quick_member).
  */
 #define _GNU_SOURCE	/* memmem */
+#include <sodium.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <unistd.h>

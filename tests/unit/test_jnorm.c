@@ -747,6 +747,27 @@ date_parse_strict(void)
 	T_CHECK(jn_date_parse(NULL, &d) == -1);
 }
 
+/* The first thing wrong is named, with the numbers as read. */
+static void
+date_scan_says_why(void)
+{
+	struct jn_date	d = { 0, 0, 0 };
+	int		hh = -1, mm = -1;
+
+	T_CHECK(jn_date_scan("2026-05-30", 10, &d, NULL, NULL) == JN_DATE_OK && d.y == 2026 && d.d == 30);
+	T_CHECK(jn_date_scan("2026-05-30", 9, &d, NULL, NULL) == JN_DATE_SHAPE);
+	T_CHECK(jn_date_scan("2026-05-3x", 10, &d, NULL, NULL) == JN_DATE_SHAPE);
+	T_CHECK(jn_date_scan("0000-13-40", 10, &d, NULL, NULL) == JN_DATE_YEAR && d.m == 13 && d.d == 40);
+	T_CHECK(jn_date_scan("2026-13-01", 10, &d, NULL, NULL) == JN_DATE_MONTH);
+	T_CHECK(jn_date_scan("2026-02-29", 10, &d, NULL, NULL) == JN_DATE_DAY);
+	T_CHECK(jn_date_scan("2026-02-28 24:00", 16, &d, &hh, &mm) == JN_DATE_HOUR && hh == 24);
+	T_CHECK(jn_date_scan("2026-02-28T23:60", 16, &d, &hh, &mm) == JN_DATE_MINUTE && mm == 60);
+	T_CHECK(jn_date_scan("2026-02-28T23:59", 16, &d, &hh, &mm) == JN_DATE_OK && hh == 23 && mm == 59);
+	T_CHECK(jn_date_scan("2026-02-28_23:59", 16, &d, &hh, &mm) == JN_DATE_SHAPE);
+	T_CHECK(jn_date_scan("2026-02-28 23:59", 16, &d, NULL, NULL) == JN_DATE_SHAPE);
+	T_CHECK(jn_date_scan("2026-02-28", 10, &d, &hh, &mm) == JN_DATE_SHAPE);
+}
+
 static void
 weekday(void)
 {
@@ -955,6 +976,7 @@ main(void)
 	T_RUN(age_on_feb29);
 	T_RUN(date_valid);
 	T_RUN(date_parse_strict);
+	T_RUN(date_scan_says_why);
 	T_RUN(weekday);
 	T_RUN(format_date_ja);
 	T_RUN(charcount);

@@ -1,4 +1,4 @@
-/* Unit tests for lib/jst.c: the numeric format (written by hand for exports) against printf's. */
+/* Unit tests for lib/jst.c: the numeric format (written by hand for exports) against printf's; days. */
 #include <stdio.h>
 #include <time.h>
 
@@ -72,11 +72,24 @@ time_round_trip(void)
 	buf_free(&b);
 }
 
+static void
+day_start(void)
+{
+	time_t t = 0;
+
+	T_CHECK(jst_day_start("2026-11-22", &t) == 0 && t == jst_time(2026, 11, 22, 0, 0));
+	T_CHECK(t == 1795273200);	/* 2026-11-21 15:00 UTC */
+	T_CHECK(jst_day_start("2026-11-31", &t) == -1 && t == 1795273200);
+	T_CHECK(jst_day_start("2026-11-2", &t) == -1);
+	T_CHECK(jst_day_start(NULL, &t) == -1);
+}
+
 int
 main(void)
 {
 	T_RUN(numeric_as_printf);
 	T_RUN(appends);
 	T_RUN(time_round_trip);
+	T_RUN(day_start);
 	return T_DONE();
 }

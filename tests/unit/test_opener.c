@@ -8,6 +8,7 @@
 #define _GNU_SOURCE	/* memmem */
 #include <dirent.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>

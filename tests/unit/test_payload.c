@@ -1,8 +1,9 @@
 /*
- * Unit tests for exports/payload.c: what apply writes is read, with every
+ * Unit tests for lib/payload.c: what apply writes is read, with every
  * escape json-c writes; what is outside the subset is declined; and on
  * thousands of mutated payloads, whatever is read is read as json-c reads it
- * (payload_check.h).
+ * (payload_check.h).  payload_json(), the json-c way, finds the answers
+ * object or nothing, with a tokener of its own or the caller's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,6 +154,42 @@ mutated_payloads_read_as_json_c_reads_them(void)
 	buf_free(&text);
 }
 
+/* The string answer under key in a json-c answers object, or NULL. */
+static const char *
+json_answer(json_object *answers, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(answers, key, &v) ? json_object_get_string(v) : NULL;
+}
+
+static void
+json_reader_finds_answers_or_nothing(void)
+{
+	static const char *const not_payloads[] = {
+		"{\"answers\":[]}", "{\"v\":1}", "[1]", "\"answers\"", "", "{\"answers\":",
+	};
+	json_tokener	*tok = json_tokener_new();
+	json_object	*root = (json_object *)1, *a;
+	size_t		 i;
+
+	T_CHECK(tok != NULL);
+	a = payload_json(NULL, "{\"v\":1,\"answers\":{\"n\":1,\"name\":\"試験\"}}", &root);
+	T_CHECK(a != NULL && root != NULL);
+	T_STREQ(json_answer(a, "name"), "試験");
+	T_STREQ(json_answer(a, "n"), "1");	/* declined by payload_read(), read here */
+	json_object_put(root);
+	for (i = 0; i < sizeof(not_payloads) / sizeof(not_payloads[0]); i++) {
+		root = (json_object *)1;
+		T_CHECK(payload_json(i % 2 ? tok : NULL, not_payloads[i], &root) == NULL && root == NULL);
+	}
+	/* The reused tokener starts afresh after a text that stopped half-way. */
+	T_CHECK((a = payload_json(tok, "{\"answers\":{\"k\":\"v\"}}", &root)) != NULL);
+	T_STREQ(json_answer(a, "k"), "v");
+	json_object_put(root);
+	json_tokener_free(tok);
+}
+
 int
 main(void)
 {
@@ -161,5 +198,6 @@ main(void)
 	T_RUN(outside_the_subset_declined);
 	T_RUN(skipped_members_and_white_space);
 	T_RUN(mutated_payloads_read_as_json_c_reads_them);
+	T_RUN(json_reader_finds_answers_or_nothing);
 	return T_DONE();
 }

@@ -1,4 +1,5 @@
 /* Unit tests for lib/seal.c: sealing, wrapping, recovery keys, MACs, encodings, key files. */
+#include <sodium.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>

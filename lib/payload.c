@@ -230,13 +230,9 @@ add_item(struct payload *p, const char *item)
 {
 	const char **n;
 
-	if (p->nitems == p->capitems) {
-		if (p->capitems > SIZE_MAX / 2 / sizeof(*n) ||
-		    (n = realloc(p->items, (p->capitems ? p->capitems * 2 : 16) * sizeof(*n))) == NULL)
-			return -1;
-		p->items = n;
-		p->capitems = p->capitems ? p->capitems * 2 : 16;
-	}
+	if ((n = buf_grow_array(p->items, p->nitems, &p->capitems, sizeof(*n), 16)) == NULL)
+		return -1;
+	p->items = n;
 	p->items[p->nitems++] = item;
 	return 0;
 }
@@ -251,13 +247,9 @@ add_answer(struct payload *p, const char *key)
 	for (i = 0; i < p->nanswers; i++)
 		if (p->answers[i].key[0] == key[0] && strcmp(p->answers[i].key, key) == 0)
 			return NULL;
-	if (p->nanswers == p->capanswers) {
-		if (p->capanswers > SIZE_MAX / 2 / sizeof(*n) ||
-		    (n = realloc(p->answers, (p->capanswers ? p->capanswers * 2 : 16) * sizeof(*n))) == NULL)
-			return NULL;
-		p->answers = n;
-		p->capanswers = p->capanswers ? p->capanswers * 2 : 16;
-	}
+	if ((n = buf_grow_array(p->answers, p->nanswers, &p->capanswers, sizeof(*n), 16)) == NULL)
+		return NULL;
+	p->answers = n;
 	n = &p->answers[p->nanswers++];
 	memset(n, 0, sizeof(*n));
 	n->key = key;
@@ -387,4 +379,27 @@ payload_free(struct payload *p)
 	free(p->answers);
 	free(p->items);
 	payload_init(p);
+}
+
+json_object *
+payload_json(json_tokener *tok, const char *text, json_object **root)
+{
+	json_tokener	*own = NULL;
+	json_object	*a = NULL;
+
+	*root = NULL;
+	if (tok == NULL && (tok = own = json_tokener_new()) == NULL)
+		return NULL;
+	/* What json_tokener_parse() does, with the caller's tokener when there is one. */
+	json_tokener_reset(tok);
+	*root = json_tokener_parse_ex(tok, text, -1);
+	if (*root == NULL || json_tokener_get_error(tok) != json_tokener_success ||
+	    !json_object_object_get_ex(*root, "answers", &a) || !json_object_is_type(a, json_type_object)) {
+		json_object_put(*root);
+		*root = NULL;
+		a = NULL;
+	}
+	if (own != NULL)
+		json_tokener_free(own);
+	return a;
 }

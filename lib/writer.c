@@ -1,4 +1,4 @@
-#include "storer.h"
+#include "writer.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -52,7 +52,7 @@ put_i64(struct buf *b, int64_t v)
 static int
 put_blob(struct buf *b, const void *p, size_t n)
 {
-	if (n > STORER_FRAME_MAX)
+	if (n > WRITER_FRAME_MAX)
 		return -1;
 	return put_u32(b, (uint32_t)n) == 0 && buf_put(b, p, n) == 0 ? 0 : -1;
 }
@@ -64,7 +64,7 @@ put_str(struct buf *b, const char *s)
 }
 
 int
-storer_encode(const struct db_store_req *r, struct buf *out)
+writer_encode(const struct db_store_req *r, struct buf *out)
 {
 	const struct db_app		*a = &r->app;
 	const struct db_outbox_item	*m = r->mail;
@@ -83,7 +83,7 @@ storer_encode(const struct db_store_req *r, struct buf *out)
 		ok = put_str(out, m->kind) == 0 && put_str(out, m->procedure_id) == 0 &&
 		    put_str(out, m->section_id) == 0 && put_blob(out, m->sealed, m->sealed_len) == 0 &&
 		    put_i64(out, m->at) == 0;
-	return ok && out->len - start <= STORER_FRAME_MAX ? 0 : -1;
+	return ok && out->len - start <= WRITER_FRAME_MAX ? 0 : -1;
 }
 
 struct reader {
@@ -153,7 +153,7 @@ get_bytes(struct reader *rd, unsigned char *out, size_t n)
 }
 
 int
-storer_decode(const void *frame, size_t len, struct db_store_req *r, struct db_outbox_item *mail)
+writer_decode(const void *frame, size_t len, struct db_store_req *r, struct db_outbox_item *mail)
 {
 	struct reader	 rd = { frame, len, 0 };
 	struct db_app	*a = &r->app;
@@ -193,38 +193,21 @@ storer_decode(const void *frame, size_t len, struct db_store_req *r, struct db_o
 
 /* ---- frames on a stream socket: a 4-byte length, then the body ---- */
 
+/* All n bytes sent (out) or received, through EINTR: 0, or -1 on an error or EOF. */
 static int
-write_all(int fd, const void *p, size_t n)
-{
-	const char	*c = p;
-	ssize_t		 w;
-
-	while (n > 0) {
-		if ((w = send(fd, c, n, MSG_NOSIGNAL)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
-read_all(int fd, void *p, size_t n)
+move_all(int fd, void *p, size_t n, int out)
 {
 	char	*c = p;
-	ssize_t	 r;
+	ssize_t	 k;
 
 	while (n > 0) {
-		if ((r = recv(fd, c, n, 0)) <= 0) {
-			if (r == -1 && errno == EINTR)
+		if ((k = out ? send(fd, c, n, MSG_NOSIGNAL) : recv(fd, c, n, 0)) <= 0) {
+			if (k == -1 && errno == EINTR)
 				continue;
 			return -1;
 		}
-		c += r;
-		n -= (size_t)r;
+		c += k;
+		n -= (size_t)k;
 	}
 	return 0;
 }
@@ -246,7 +229,7 @@ send_frame(int fd, struct buf *frame)
 	if (frame->oom || frame->len < 4)
 		return -1;
 	be32((unsigned char *)frame->data, (uint32_t)(frame->len - 4));
-	return write_all(fd, frame->data, frame->len);
+	return move_all(fd, frame->data, frame->len, 1);
 }
 
 /* A whole frame into body (replacing what it held): 0, or -1 on EOF, error or a bad length. */
@@ -258,13 +241,13 @@ recv_frame(int fd, struct buf *body)
 	uint32_t	 n;
 	unsigned char	*p;
 
-	if (read_all(fd, hdr, sizeof(hdr)) == -1)
+	if (move_all(fd, hdr, sizeof(hdr), 0) == -1)
 		return -1;
 	n = get_u32(&rd);
 	buf_reset(body);
-	if (n == 0 || n > STORER_FRAME_MAX || (p = buf_append_space(body, n)) == NULL)
+	if (n == 0 || n > WRITER_FRAME_MAX || (p = buf_append_space(body, n)) == NULL)
 		return -1;
-	return read_all(fd, p, n);
+	return move_all(fd, p, n, 0);
 }
 
 static void
@@ -289,7 +272,7 @@ unix_address(const char *path, struct sockaddr_un *sa)
 }
 
 int
-storer_listen(const char *path)
+writer_listen(const char *path)
 {
 	/* Owner only: only this program's own processes talk to the writer. */
 	return prefork_listen(path, NULL, MAX_CLIENTS);
@@ -358,7 +341,7 @@ gather(struct writer *w, const struct pollfd *pfd, size_t npfd)
 		if (s->fd == -1 || pfd[i].revents == 0)
 			continue;
 		if (recv_frame(s->fd, &s->frame) == -1 ||
-		    storer_decode(s->frame.data, s->frame.len, &s->req, &s->mail) == -1) {
+		    writer_decode(s->frame.data, s->frame.len, &s->req, &s->mail) == -1) {
 			drop(s);	/* EOF from a worker that ended, or a broken frame */
 			continue;
 		}
@@ -406,7 +389,7 @@ store_batch(struct writer *w)
 }
 
 int
-storer_serve(int listen_fd, struct db *db)
+writer_serve(int listen_fd, struct db *db)
 {
 	struct writer	*w;
 	struct pollfd	 pfd[MAX_CLIENTS + 1];
@@ -447,14 +430,14 @@ storer_serve(int listen_fd, struct db *db)
 /* ---- the worker's side ---- */
 
 void
-storer_client_init(struct storer_client *cl, const char *path)
+writer_client_init(struct writer_client *cl, const char *path)
 {
 	cl->path = path;
 	cl->fd = -1;
 }
 
 void
-storer_client_close(struct storer_client *cl)
+writer_client_close(struct writer_client *cl)
 {
 	if (cl->fd != -1)
 		close(cl->fd);
@@ -462,7 +445,7 @@ storer_client_close(struct storer_client *cl)
 }
 
 static int
-client_connect(struct storer_client *cl)
+client_connect(struct writer_client *cl)
 {
 	struct sockaddr_un sa;
 
@@ -470,7 +453,7 @@ client_connect(struct storer_client *cl)
 	    (cl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
 	if (connect(cl->fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
-		storer_client_close(cl);
+		writer_client_close(cl);
 		return -1;
 	}
 	set_timeouts(cl->fd, CLIENT_TIMEOUT_S);
@@ -479,7 +462,7 @@ client_connect(struct storer_client *cl)
 
 /* One exchange on the open connection: 0 with the answer in r, or -1. */
 static int
-exchange(struct storer_client *cl, struct buf *req, struct buf *ans, struct db_store_req *r)
+exchange(struct writer_client *cl, struct buf *req, struct buf *ans, struct db_store_req *r)
 {
 	struct reader	rd;
 	int32_t		result;
@@ -510,7 +493,7 @@ pause_ms(long ms)
 }
 
 int
-storer_store(struct storer_client *cl, struct db_store_req *r)
+writer_store(struct writer_client *cl, struct db_store_req *r)
 {
 	struct buf	req, ans;
 	long		waited = 0;
@@ -519,7 +502,7 @@ storer_store(struct storer_client *cl, struct db_store_req *r)
 	buf_init(&req);
 	buf_init(&ans);
 	r->result = -1;
-	if (frame_begin(&req) == -1 || storer_encode(r, &req) == -1)
+	if (frame_begin(&req) == -1 || writer_encode(r, &req) == -1)
 		goto done;
 	/* A writer that is being restarted is waited for; the same request again is harmless. */
 	while (rc == -1 && waited <= CLIENT_WAIT_MS) {
@@ -529,7 +512,7 @@ storer_store(struct storer_client *cl, struct db_store_req *r)
 			continue;
 		}
 		if ((rc = exchange(cl, &req, &ans, r)) == -1) {
-			storer_client_close(cl);
+			writer_client_close(cl);
 			pause_ms(10);
 			waited += 10;
 		}

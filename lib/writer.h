@@ -1,5 +1,5 @@
 /*
- * storer: apply's batching writer (group commit).  A worker hands each
+ * writer: apply's batching writer (group commit).  A worker hands each
  * finished application (sealed, receipt drawn, arrival mail made) to one
  * writer process over a unix socket and waits.  The writer takes every
  * request waiting at that moment, stores them in one transaction with one
@@ -14,38 +14,38 @@
  * Decoded requests point into the frame they were decoded from; the
  * caller owns that frame and keeps it while it uses the request.
  */
-#ifndef STORER_H
-#define STORER_H
+#ifndef WRITER_H
+#define WRITER_H
 
 #include <stddef.h>
 
 #include "buf.h"
 #include "db.h"
 
-#define STORER_FRAME_MAX	(4u * 1024 * 1024)
+#define WRITER_FRAME_MAX	(4u * 1024 * 1024)
 
 /* The writer's listening socket (mode 0600), made by the master before any child: a fd, or -1. */
-int	storer_listen(const char *path);
+int	writer_listen(const char *path);
 /* The writer's loop on the listening socket; returns only on a fatal error (-1). */
-int	storer_serve(int listen_fd, struct db *db);
+int	writer_serve(int listen_fd, struct db *db);
 
 /* A worker's connection to the writer, made on first use and again after a failure. */
-struct storer_client {
+struct writer_client {
 	const char	*path;
 	int		 fd;
 };
-void	storer_client_init(struct storer_client *cl, const char *path);
-void	storer_client_close(struct storer_client *cl);
+void	writer_client_init(struct writer_client *cl, const char *path);
+void	writer_client_close(struct writer_client *cl);
 /*
  * Store one request through the writer and wait for its commit: 0 with
  * r->result (and r->receipt for DB_EXISTS) set by the writer, or -1 when no
  * writer answered within a few seconds (r->result is then -1 too).
  */
-int	storer_store(struct storer_client *cl, struct db_store_req *r);
+int	writer_store(struct writer_client *cl, struct db_store_req *r);
 
 /* The request's wire form (without the length prefix), appended to out. */
-int	storer_encode(const struct db_store_req *r, struct buf *out);
+int	writer_encode(const struct db_store_req *r, struct buf *out);
 /* The reverse: 0, or -1 for a malformed frame.  mail receives the mail when there is one. */
-int	storer_decode(const void *frame, size_t len, struct db_store_req *r, struct db_outbox_item *mail);
+int	writer_decode(const void *frame, size_t len, struct db_store_req *r, struct db_outbox_item *mail);
 
 #endif

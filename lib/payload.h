@@ -1,14 +1,17 @@
 /*
- * payload: the answers of an opened application, read for an export without
- * json-c, which costs an export more than all its other work but the
- * decryption.  It reads the plain JSON that apply writes (fcgi/apply.c,
- * lib/answers.c): an object whose "answers" member is an object of strings
- * and lists of strings, its other members strings, integers, true, false,
- * null, or arrays and objects of those.  Anything else (other numbers,
- * \u0000, surrogate escapes, control characters, duplicate keys in the
- * answers, trailing text, ...) is declined: the caller then parses the text
- * with json-c as before.  What it accepts, json-c accepts too, with the same
- * strings (tests/unit/test_payload.c and tests/fuzz/payload.c compare them).
+ * payload: the one reader of an opened application's answers, for exports,
+ * staff lists and pages, and the mails a status change sends.  Two ways:
+ *
+ * payload_read() reads without json-c, which costs an export more than all
+ * its other work but the decryption.  It reads the plain JSON that apply
+ * writes (fcgi/apply.c, lib/answers.c): an object whose "answers" member is
+ * an object of strings and lists of strings, its other members strings,
+ * integers, true, false, null, or arrays and objects of those.  Anything
+ * else (other numbers, \u0000, surrogate escapes, control characters,
+ * duplicate keys in the answers, trailing text, ...) is declined: the
+ * caller then reads the text with payload_json() (json-c).  What it
+ * accepts, json-c accepts too, with the same strings
+ * (tests/unit/test_payload.c and tests/fuzz/payload.c compare them).
  *
  * The struct owns its decoded strings and tables and reuses them from one
  * read to the next, so its memory follows the largest payload read.
@@ -20,6 +23,8 @@
 #define PAYLOAD_H
 
 #include <stddef.h>
+
+#include <json-c/json.h>
 
 #include "buf.h"
 
@@ -48,5 +53,13 @@ int	payload_read(struct payload *p, const char *json);
 const struct payload_answer *payload_get(const struct payload *p, const char *key, size_t *cursor);
 void	payload_clear(struct payload *p);
 void	payload_free(struct payload *p);
+
+/*
+ * The answers of an opened application as json-c reads them: its
+ * "answers" object, with *root the whole object, which the caller puts
+ * (json_object_put); NULL and *root NULL when text is not such an object.
+ * tok: a tokener to reuse (one per thread), or NULL for a new one.
+ */
+json_object *payload_json(json_tokener *tok, const char *text, json_object **root);
 
 #endif

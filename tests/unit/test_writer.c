@@ -1,10 +1,10 @@
-/* Unit tests for lib/storer.c: the wire format, and a real writer process on a unix socket. */
+/* Unit tests for lib/writer.c: the wire format, and a real writer process on a unix socket. */
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "storer.h"
+#include "writer.h"
 #include "t.h"
 #include "t_db.h"
 
@@ -45,9 +45,9 @@ static int
 round_trip(const struct db_store_req *r, struct buf *f, struct db_store_req *out, struct db_outbox_item *m)
 {
 	buf_reset(f);
-	if (storer_encode(r, f) == -1)
+	if (writer_encode(r, f) == -1)
 		return -2;
-	return storer_decode(f->data, f->len, out, m);
+	return writer_decode(f->data, f->len, out, m);
 }
 
 static void
@@ -102,10 +102,10 @@ every_truncation_refused(void)
 
 	buf_init(&f);
 	sample(&r, &m, 3);
-	T_CHECK(storer_encode(&r, &f) == 0);
+	T_CHECK(writer_encode(&r, &f) == 0);
 	for (n = 0; n < f.len; n++)
-		T_CHECK(storer_decode(f.data, n, &d, &dm) == -1);
-	T_CHECK(storer_decode(f.data, f.len, &d, &dm) == 0);
+		T_CHECK(writer_decode(f.data, n, &d, &dm) == -1);
+	T_CHECK(writer_decode(f.data, f.len, &d, &dm) == 0);
 	buf_free(&f);
 }
 
@@ -118,8 +118,8 @@ trailing_byte_refused(void)
 
 	buf_init(&f);
 	sample(&r, NULL, 4);
-	T_CHECK(storer_encode(&r, &f) == 0 && buf_putc(&f, 0) == 0);
-	T_CHECK(storer_decode(f.data, f.len, &d, &dm) == -1);
+	T_CHECK(writer_encode(&r, &f) == 0 && buf_putc(&f, 0) == 0);
+	T_CHECK(writer_decode(f.data, f.len, &d, &dm) == -1);
 	buf_free(&f);
 }
 
@@ -132,9 +132,9 @@ bad_version_refused(void)
 
 	buf_init(&f);
 	sample(&r, NULL, 5);
-	T_CHECK(storer_encode(&r, &f) == 0);
+	T_CHECK(writer_encode(&r, &f) == 0);
 	f.data[0] = 1;		/* a worker of before the limits */
-	T_CHECK(storer_decode(f.data, f.len, &d, &dm) == -1);
+	T_CHECK(writer_decode(f.data, f.len, &d, &dm) == -1);
 	buf_free(&f);
 }
 
@@ -148,12 +148,12 @@ nul_inside_string_refused(void)
 
 	buf_init(&f);
 	sample(&r, NULL, 6);
-	T_CHECK(storer_encode(&r, &f) == 0);
+	T_CHECK(writer_encode(&r, &f) == 0);
 	for (p = f.data; p + 8 <= f.data + f.len && memcmp(p, "e2e-open", 8) != 0; p++)
 		;
 	T_CHECK(p + 8 <= f.data + f.len);
 	p[3] = '\0';
-	T_CHECK(storer_decode(f.data, f.len, &d, &dm) == -1);
+	T_CHECK(writer_decode(f.data, f.len, &d, &dm) == -1);
 	buf_free(&f);
 }
 
@@ -180,9 +180,9 @@ bad_mail_flag_refused(void)
 
 	buf_init(&f);
 	sample(&r, NULL, 8);
-	T_CHECK(storer_encode(&r, &f) == 0);
+	T_CHECK(writer_encode(&r, &f) == 0);
 	f.data[f.len - 1] = 2;		/* without a mail, the flag is the last byte */
-	T_CHECK(storer_decode(f.data, f.len, &d, &dm) == -1);
+	T_CHECK(writer_decode(f.data, f.len, &d, &dm) == -1);
 	buf_free(&f);
 }
 
@@ -198,7 +198,7 @@ start_writer(int lfd)
 		if (db_open(path, &db) == -1)
 			_exit(1);
 		db_set_limits(db, &writer_limits);
-		_exit(storer_serve(lfd, db) == 0 ? 0 : 1);
+		_exit(writer_serve(lfd, db) == 0 ? 0 : 1);
 	}
 	return pid;
 }
@@ -227,14 +227,14 @@ fresh_writer_socket(void)
 	ok = db_section_add(db, "sec-a", "テスト課", 1) == 0 &&
 	    db_key_add(db, "sec-a", "0123456789abcdef", pk, "w", 1, 1) == 0;
 	db_close(db);
-	return ok ? storer_listen(sock_path) : -1;
+	return ok ? writer_listen(sock_path) : -1;
 }
 
 /* A writer on a fresh database and socket, and one client of it: what most cases start from. */
 struct rig {
 	int			lfd;
 	pid_t			writer;
-	struct storer_client	cl;
+	struct writer_client	cl;
 };
 
 static int
@@ -243,14 +243,14 @@ rig_up(struct rig *g)
 	if ((g->lfd = fresh_writer_socket()) == -1)
 		return -1;
 	g->writer = start_writer(g->lfd);
-	storer_client_init(&g->cl, sock_path);
+	writer_client_init(&g->cl, sock_path);
 	return 0;
 }
 
 static void
 rig_down(struct rig *g)
 {
-	storer_client_close(&g->cl);
+	writer_client_close(&g->cl);
 	stop(g->writer);
 	close(g->lfd);
 }
@@ -272,17 +272,17 @@ count_apps(int64_t *n)
 static int
 client_run(unsigned char tag, int n)
 {
-	struct storer_client	cl;
+	struct writer_client	cl;
 	struct db_store_req	r;
 	int			i, bad = 0;
 
-	storer_client_init(&cl, sock_path);
+	writer_client_init(&cl, sock_path);
 	for (i = 0; i < n; i++) {
 		sample(&r, NULL, (unsigned char)(tag + i));
-		if (storer_store(&cl, &r) == -1 || r.result != 0)
+		if (writer_store(&cl, &r) == -1 || r.result != 0)
 			bad++;
 	}
-	storer_client_close(&cl);
+	writer_client_close(&cl);
 	return bad == 0 ? 0 : -1;
 }
 
@@ -316,15 +316,15 @@ replay_gets_first_receipt(void)
 
 	T_CHECK(rig_up(&g) == 0);
 	sample(&r, NULL, 9);
-	T_CHECK(storer_store(&g.cl, &r) == 0 && r.result == 0);
+	T_CHECK(writer_store(&g.cl, &r) == 0 && r.result == 0);
 	memcpy(first, r.receipt, sizeof(first));
 	sample(&r, NULL, 9);
 	strcpy(r.receipt, "9999-9999-9999");
-	T_CHECK(storer_store(&g.cl, &r) == 0 && r.result == DB_EXISTS);
+	T_CHECK(writer_store(&g.cl, &r) == 0 && r.result == DB_EXISTS);
 	T_STREQ(r.receipt, first);
 	sample(&r, NULL, 10);
 	strcpy(r.receipt, first);
-	T_CHECK(storer_store(&g.cl, &r) == 0 && r.result == DB_TAKEN);
+	T_CHECK(writer_store(&g.cl, &r) == 0 && r.result == DB_TAKEN);
 	rig_down(&g);
 }
 
@@ -338,7 +338,7 @@ stale_key_answered(void)
 	T_CHECK(rig_up(&g) == 0);
 	sample(&r, NULL, 11);
 	r.app.key_id = "ffffffffffffffff";	/* not the section's current key */
-	T_CHECK(storer_store(&g.cl, &r) == 0 && r.result == DB_STALE_KEY);
+	T_CHECK(writer_store(&g.cl, &r) == 0 && r.result == DB_STALE_KEY);
 	rig_down(&g);
 	T_CHECK(count_apps(&n) == 0 && n == 0);
 }
@@ -356,12 +356,12 @@ limits_answered(void)
 	T_CHECK(rig_up(&g) == 0);
 	writer_limits = (struct db_limits){ 0, 0, 0 };
 	sample(&r, &m, 20);
-	T_CHECK(storer_store(&g.cl, &r) == 0 && r.result == 0);
+	T_CHECK(writer_store(&g.cl, &r) == 0 && r.result == 0);
 	sample(&r, NULL, 21);
-	T_CHECK(storer_store(&g.cl, &r) == 0 && r.result == DB_LIMITED);
+	T_CHECK(writer_store(&g.cl, &r) == 0 && r.result == DB_LIMITED);
 	sample(&r, &m, 22);
 	memset(r.app.sender_key, 0x61, SEAL_MAC_LEN);
-	T_CHECK(storer_store(&g.cl, &r) == 0 && r.result == DB_MAIL_HELD);
+	T_CHECK(writer_store(&g.cl, &r) == 0 && r.result == DB_MAIL_HELD);
 	T_STREQ(r.receipt, "1234-5678-0022");
 	rig_down(&g);
 	T_CHECK(count_apps(&n) == 0 && n == 2);
@@ -377,11 +377,11 @@ writer_restart_is_survived(void)
 	/* the connection breaks with the writer; the next request reaches its successor */
 	T_CHECK(rig_up(&g) == 0);
 	sample(&r, NULL, 11);
-	T_CHECK(storer_store(&g.cl, &r) == 0 && r.result == 0);
+	T_CHECK(writer_store(&g.cl, &r) == 0 && r.result == 0);
 	stop(g.writer);
 	g.writer = start_writer(g.lfd);
 	sample(&r, NULL, 12);
-	T_CHECK(storer_store(&g.cl, &r) == 0 && r.result == 0);
+	T_CHECK(writer_store(&g.cl, &r) == 0 && r.result == 0);
 	rig_down(&g);
 	T_CHECK(count_apps(&n) == 0 && n == 2);
 }
@@ -389,32 +389,32 @@ writer_restart_is_survived(void)
 static void
 no_writer_gives_up(void)
 {
-	struct storer_client	cl;
+	struct writer_client	cl;
 	struct db_store_req	r;
 
 	unlink(sock_path);
-	storer_client_init(&cl, sock_path);
+	writer_client_init(&cl, sock_path);
 	sample(&r, NULL, 13);
-	T_CHECK(storer_store(&cl, &r) == -1 && r.result == -1);
-	storer_client_close(&cl);
+	T_CHECK(writer_store(&cl, &r) == -1 && r.result == -1);
+	writer_client_close(&cl);
 }
 
 static void
 broken_frame_drops_only_that_client(void)
 {
 	struct rig		g;
-	struct storer_client	bad;
+	struct writer_client	bad;
 	struct db_store_req	r;
 	static const char	junk[] = "\0\0\0\5hello";
 
 	T_CHECK(rig_up(&g) == 0);
-	storer_client_init(&bad, sock_path);
+	writer_client_init(&bad, sock_path);
 	sample(&r, NULL, 14);
-	T_CHECK(storer_store(&bad, &r) == 0);	/* connects bad */
+	T_CHECK(writer_store(&bad, &r) == 0);	/* connects bad */
 	T_CHECK(write(bad.fd, junk, sizeof(junk) - 1) == (ssize_t)(sizeof(junk) - 1));
 	sample(&r, NULL, 15);
-	T_CHECK(storer_store(&g.cl, &r) == 0 && r.result == 0);
-	storer_client_close(&bad);
+	T_CHECK(writer_store(&g.cl, &r) == 0 && r.result == 0);
+	writer_client_close(&bad);
 	rig_down(&g);
 }
 

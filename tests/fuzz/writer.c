@@ -1,5 +1,5 @@
 /*
- * Fuzz harness for storer_decode() (lib/storer.c): the frames apply's
+ * Fuzz harness for writer_decode() (lib/writer.c): the frames apply's
  * workers send to the batching writer.  Invariants: a frame that decodes
  * encodes back to the very same bytes (one way to write each request), and
  * every string it yields ends inside the frame.
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "storer.h"
+#include "writer.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -17,12 +17,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct db_outbox_item	m;
 	struct buf		again;
 
-	if (storer_decode(data, size, &r, &m) != 0)
+	if (writer_decode(data, size, &r, &m) != 0)
 		return 0;
 	if (strlen(r.receipt) != DB_RECEIPT_LEN || strlen(r.app.procedure_id) >= size)
 		abort();
 	buf_init(&again);
-	if (storer_encode(&r, &again) != 0 || again.len != size || memcmp(again.data, data, size) != 0)
+	if (writer_encode(&r, &again) != 0 || again.len != size || memcmp(again.data, data, size) != 0)
 		abort();
 	buf_free(&again);
 	return 0;

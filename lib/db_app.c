@@ -1,0 +1,501 @@
+/*
+ * Applications: stored once per submit key under a fresh receipt (one at a
+ * time or in the batching writer's group commits), counted against the
+ * send limits, and read back for residents (status) and staff (lists, one
+ * application, its events).
+ */
+#include "db_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Twelve random digits; grouped for reading aloud over the phone. */
+static void
+receipt_draw(char out[DB_RECEIPT_LEN + 1])
+{
+	uint32_t g[3];
+	int i;
+
+	for (i = 0; i < 3; i++)
+		g[i] = seal_uniform(10000);
+	snprintf(out, DB_RECEIPT_LEN + 1, "%04u-%04u-%04u", g[0], g[1], g[2]);
+}
+
+static int
+receipt_taken(struct db *db, const char *receipt)
+{
+	return dbi_exists(db, dbi_prep_text(db, ST_APP_RECEIPT_EXISTS, receipt));
+}
+
+static int
+get_receipt(sqlite3_stmt *s, void *receipt)
+{
+	return dbi_col_text(s, 0, receipt, DB_RECEIPT_LEN + 1);
+}
+
+static int
+app_by_submit(struct db *db, const unsigned char hash[SEAL_MAC_LEN], char receipt[DB_RECEIPT_LEN + 1])
+{
+	sqlite3_stmt *s = dbi_prep(db, ST_APP_BY_SUBMIT);
+
+	sqlite3_bind_blob(s, 1, hash, SEAL_MAC_LEN, SQLITE_STATIC);
+	return dbi_lookup(db, s, get_receipt, receipt);
+}
+
+static int
+app_insert(struct db *db, const struct db_app *a, const char *receipt)
+{
+	sqlite3_stmt *s = dbi_prep(db, ST_APP_INSERT);
+
+	sqlite3_bind_text(s, 1, receipt, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, a->procedure_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, a->section_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, a->form_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, a->key_id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 6, a->sealed, (int)a->sealed_len, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 7, a->submit_hash, SEAL_MAC_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 8, a->inquiry_hash, SEAL_MAC_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 9, (sqlite3_int64)a->received_at);
+	return dbi_exec(db, s);
+}
+
+/* db_app_store's way to a commit: a batch of one on this connection. */
+static int
+store_here(struct db_store_req *r, void *arg)
+{
+	return db_app_store_batch(arg, r, 1) == -1 ? -1 : 0;
+}
+
+int
+db_app_store(struct db *db, const struct db_app *app, char receipt[DB_RECEIPT_LEN + 1])
+{
+	return db_app_store_via(app, receipt, store_here, db);
+}
+
+/* One try under a freshly drawn receipt, with the arrival mail that names it. */
+static int
+try_receipt(struct db_store_req *r, int (*store)(struct db_store_req *, void *), void *arg)
+{
+	const struct db_app	*app = &r->app;
+	struct db_outbox_item	 m;
+	int			 rc;
+
+	receipt_draw(r->receipt);
+	memset(&m, 0, sizeof(m));
+	r->mail = NULL;
+	if (app->mail != NULL) {
+		if ((rc = app->mail(r->receipt, &m, app->mail_arg)) == -1)
+			return -1;
+		if (rc == 0)	/* DB_NOTFOUND: no mail for this one */
+			r->mail = &m;
+	}
+	rc = store(r, arg) == -1 ? -1 : r->result;
+	if (m.release != NULL)
+		m.release(&m, app->mail_arg);
+	r->mail = NULL;
+	return rc;
+}
+
+int
+db_app_store_via(const struct db_app *app, char receipt[DB_RECEIPT_LEN + 1],
+    int (*store)(struct db_store_req *, void *), void *arg)
+{
+	struct db_store_req	r;
+	int			tries, rc = -1;
+
+	memset(&r, 0, sizeof(r));
+	r.app = *app;
+	/* 10^12 receipts: a collision is rare, a long run of them means a broken RNG. */
+	for (tries = 0; tries < 20; tries++)
+		if ((rc = try_receipt(&r, store, arg)) != DB_TAKEN)
+			break;
+	if (rc == 0 || rc == DB_EXISTS || rc == DB_MAIL_HELD)
+		memcpy(receipt, r.receipt, DB_RECEIPT_LEN + 1);
+	else
+		receipt[0] = '\0';
+	return rc == 0 || rc == DB_EXISTS || rc == DB_STALE_KEY || rc == DB_LIMITED || rc == DB_MAIL_HELD ?
+	    rc : -1;
+}
+
+/*
+ * Workers remember a section's key between requests; checking it here, in
+ * the transaction that stores, makes a rotation take effect at once: 1 when
+ * key_id is the section's current key, 0 when not, -1 on error.
+ */
+static int
+key_is_current(struct db *db, const char *section_id, const char *key_id)
+{
+	unsigned char	pk[SEAL_PK_LEN];
+	char		current[SEAL_KEYID_LEN + 1];
+	int		rc = db_key_current(db, section_id, current, pk);
+
+	if (rc == -1)
+		return -1;
+	return rc == 0 && strcmp(current, key_id) == 0;
+}
+
+void
+db_set_limits(struct db *db, const struct db_limits *limits)
+{
+	db->limits = *limits;
+}
+
+/* The start of now's tenth of window: counts are kept per tenth, so a window slides in tenths. */
+static time_t
+count_slot(time_t now, int window)
+{
+	time_t len = window >= 10 ? window / 10 : 1;
+
+	return now - now % len;
+}
+
+/* 1 when key has limit sends or more in the window that ends at now, 0 when not, -1 on error. */
+static int
+over_limit(struct db *db, const unsigned char key[SEAL_MAC_LEN], time_t now, int limit, int window)
+{
+	sqlite3_stmt	*s = dbi_prep(db, ST_SEND_COUNT);
+	int64_t		 hits = 0;
+	int		 rc;
+
+	sqlite3_bind_blob(s, 1, key, SEAL_MAC_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)(now - window));
+	rc = dbi_step(db, s);
+	if (rc == SQLITE_ROW)
+		hits = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return -1;
+	return hits >= limit;
+}
+
+static int
+count_send(struct db *db, const unsigned char key[SEAL_MAC_LEN], time_t now, int window)
+{
+	sqlite3_stmt *s = dbi_prep(db, ST_SEND_HIT);
+
+	sqlite3_bind_blob(s, 1, key, SEAL_MAC_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)count_slot(now, window));
+	return dbi_exec(db, s);
+}
+
+/*
+ * Is this send within its limit (0: no limit)?  1 yes, counted; 0 over the
+ * limit, not counted; -1 on error.
+ */
+static int
+within_limit(struct db *db, const unsigned char key[SEAL_MAC_LEN], time_t now, int limit, int window)
+{
+	int over;
+
+	if (limit <= 0)
+		return 1;
+	if ((over = over_limit(db, key, now, limit, window)) != 0)
+		return over == 1 ? 0 : -1;
+	return count_send(db, key, now, window) == 0 ? 1 : -1;
+}
+
+/* Counts older than every window go, at most once an hour: the table stays as small as a day's sends. */
+static int
+purge_counts(struct db *db, time_t now)
+{
+	sqlite3_stmt	*s;
+	int		 longest = db->limits.send_window > DB_MAIL_WINDOW ? db->limits.send_window :
+			    DB_MAIL_WINDOW;
+
+	if (now - db->counts_purged < 60 * 60 && now >= db->counts_purged)
+		return 0;
+	s = dbi_prep(db, ST_SEND_PURGE);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)(now - longest));
+	if (dbi_exec(db, s) == -1)
+		return -1;
+	db->counts_purged = now;
+	return 0;
+}
+
+/*
+ * A new application under the receipt its sender drew: 0, DB_MAIL_HELD,
+ * DB_TAKEN, DB_STALE_KEY, DB_LIMITED or -1.  The limits are checked last,
+ * so that a send answered "draw again" or "seal again" is not counted.
+ */
+static int
+insert_new(struct db *db, const struct db_store_req *r)
+{
+	const struct db_limits	*l = &db->limits;
+	const struct db_app	*a = &r->app;
+	int			 current = key_is_current(db, a->section_id, a->key_id), taken, ok;
+
+	if (current != 1)
+		return current == 0 ? DB_STALE_KEY : -1;
+	taken = receipt_taken(db, r->receipt);
+	if (taken != 0)
+		return taken == 1 ? DB_TAKEN : -1;
+	if ((ok = within_limit(db, a->sender_key, a->received_at, l->send_limit, l->send_window)) != 1)
+		return ok == 0 ? DB_LIMITED : -1;
+	if (app_insert(db, a, r->receipt) == -1)
+		return -1;
+	if (r->mail == NULL)
+		return 0;
+	if ((ok = within_limit(db, a->recipient_key, a->received_at, l->mail_limit, DB_MAIL_WINDOW)) != 1)
+		return ok == 0 ? DB_MAIL_HELD : -1;
+	return dbi_outbox_add(db, r->receipt, r->mail);
+}
+
+/* One request of a batch, inside its own savepoint so that its failure leaves the others alone. */
+static int
+store_one(struct db *db, struct db_store_req *r)
+{
+	int rc;
+
+	if (dbi_exec(db, dbi_prep(db, ST_SAVEPOINT)) == -1)
+		return -1;
+	rc = app_by_submit(db, r->app.submit_hash, r->receipt);
+	if (rc == 0)
+		rc = DB_EXISTS;
+	else if (rc == DB_NOTFOUND)
+		rc = insert_new(db, r);
+	if (rc == -1)
+		(void)dbi_exec(db, dbi_prep(db, ST_ROLLBACK_TO));
+	if (dbi_exec(db, dbi_prep(db, ST_RELEASE)) == -1)
+		return -1;
+	return rc;
+}
+
+int
+db_app_store_batch(struct db *db, struct db_store_req *reqs, size_t n)
+{
+	size_t i, stored = 0;
+
+	if (db_begin(db) == -1 || (n > 0 && purge_counts(db, reqs[0].app.received_at) == -1))
+		goto fail;
+	for (i = 0; i < n; i++)
+		if ((reqs[i].result = store_one(db, &reqs[i])) == 0 || reqs[i].result == DB_MAIL_HELD)
+			stored++;
+	if (db_commit(db) == -1)
+		goto fail;
+	return (int)stored;
+fail:
+	db_rollback(db);
+	for (i = 0; i < n; i++)
+		reqs[i].result = -1;
+	return -1;
+}
+
+static int
+get_status(sqlite3_stmt *s, void *arg)
+{
+	struct db_app_status *out = arg;
+
+	out->received_at = (time_t)sqlite3_column_int64(s, 2);
+	return dbi_col_text(s, 0, out->procedure_id, sizeof(out->procedure_id)) == 0 &&
+	    dbi_col_text(s, 1, out->status, sizeof(out->status)) == 0 &&
+	    dbi_col_blob(s, 3, out->inquiry_hash, SEAL_MAC_LEN) == 0 ? 0 : -1;
+}
+
+int
+db_app_status(struct db *db, const char *receipt, struct db_app_status *out)
+{
+	return dbi_lookup(db, dbi_prep_text(db, ST_APP_STATUS, receipt), get_status, out);
+}
+
+struct sealed_out { char *key_id; struct buf *sealed; };
+
+static int
+get_sealed(sqlite3_stmt *s, void *arg)
+{
+	struct sealed_out *o = arg;
+
+	return dbi_col_text(s, 0, o->key_id, SEAL_KEYID_LEN + 1) == 0 &&
+	    buf_put(o->sealed, sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1)) == 0 ? 0 : -1;
+}
+
+int
+db_app_sealed(struct db *db, const char *receipt, char key_id[SEAL_KEYID_LEN + 1], struct buf *sealed)
+{
+	struct sealed_out o = { key_id, sealed };
+
+	return dbi_lookup(db, dbi_prep_text(db, ST_APP_SEALED, receipt), get_sealed, &o);
+}
+
+int
+db_app_count(struct db *db, int64_t *out)
+{
+	return dbi_count(db, dbi_prep(db, ST_APP_COUNT), out);
+}
+
+/* ---- applications for staff ---- */
+
+static void
+bind_filter(sqlite3_stmt *s, const struct db_app_filter *f)
+{
+	sqlite3_bind_text(s, 1, f->procedure_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, f->section_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, f->status ? f->status : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)f->from);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)f->to);
+}
+
+static int
+get_app_row(sqlite3_stmt *s, struct db_app_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->received_at = (time_t)sqlite3_column_int64(s, 4);
+	r->updated_at = (time_t)sqlite3_column_int64(s, 5);
+	r->sealed = sqlite3_column_blob(s, 7);
+	r->sealed_len = (size_t)sqlite3_column_bytes(s, 7);
+	return dbi_col_text(s, 0, r->receipt, sizeof(r->receipt)) == 0 &&
+	    dbi_col_text(s, 1, r->procedure_id, sizeof(r->procedure_id)) == 0 &&
+	    dbi_col_text(s, 2, r->section_id, sizeof(r->section_id)) == 0 &&
+	    dbi_col_text(s, 3, r->status, sizeof(r->status)) == 0 &&
+	    dbi_col_text(s, 6, r->key_id, sizeof(r->key_id)) == 0 && r->sealed != NULL ? 0 : -1;
+}
+
+static int
+app_row(sqlite3_stmt *s, void *arg)
+{
+	struct dbi_cb		*cb = arg;
+	struct db_app_row	 r;
+
+	if (get_app_row(s, &r) == -1)
+		return -1;
+	return cb->fn.app(&r, cb->arg);
+}
+
+int
+db_app_list(struct db *db, const struct db_app_filter *f,
+    int (*fn)(const struct db_app_row *, void *), void *arg)
+{
+	sqlite3_stmt	*s = dbi_prep(db, f->oldest_first ? ST_APP_LIST_OLDEST_FIRST :
+			    ST_APP_LIST_NEWEST_FIRST);
+	struct dbi_cb	 cb = { .fn.app = fn, .arg = arg };
+
+	bind_filter(s, f);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)f->limit);
+	sqlite3_bind_int64(s, 7, (sqlite3_int64)f->offset);
+	return dbi_each(db, s, app_row, &cb);
+}
+
+int
+db_app_count_filtered(struct db *db, const struct db_app_filter *f, int64_t *out)
+{
+	sqlite3_stmt *s = dbi_prep(db, ST_APP_COUNT_FILTERED);
+
+	bind_filter(s, f);
+	return dbi_count(db, s, out);
+}
+
+static int
+count_row(sqlite3_stmt *s, void *arg)
+{
+	struct dbi_cb *cb = arg;
+
+	return cb->fn.count((const char *)sqlite3_column_text(s, 0), sqlite3_column_int64(s, 1), cb->arg);
+}
+
+int
+db_app_status_counts(struct db *db, const char *procedure_id, const char *section_id,
+    int (*fn)(const char *, int64_t, void *), void *arg)
+{
+	sqlite3_stmt	*s = dbi_prep(db, ST_APP_STATUS_COUNTS);
+	struct dbi_cb	 cb = { .fn.count = fn, .arg = arg };
+
+	sqlite3_bind_text(s, 1, procedure_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, section_id, -1, SQLITE_STATIC);
+	return dbi_each(db, s, count_row, &cb);
+}
+
+struct app_get_arg { struct db_app_row *row; struct buf *sealed; };
+
+static int
+get_app(sqlite3_stmt *s, void *arg)
+{
+	struct app_get_arg	*a = arg;
+	size_t			 start = a->sealed->len;
+
+	if (get_app_row(s, a->row) == -1 || buf_put(a->sealed, a->row->sealed, a->row->sealed_len) == -1)
+		return -1;
+	a->row->sealed = a->sealed->data + start;
+	return 0;
+}
+
+int
+db_app_get(struct db *db, const char *receipt, struct db_app_row *row, struct buf *sealed)
+{
+	struct app_get_arg a = { row, sealed };
+
+	return dbi_lookup(db, dbi_prep_text(db, ST_APP_GET, receipt), get_app, &a);
+}
+
+static int
+event_insert(struct db *db, const struct db_event *ev)
+{
+	sqlite3_stmt *s = dbi_prep(db, ST_EVENT_ADD);
+
+	sqlite3_bind_text(s, 1, ev->receipt, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)ev->at);
+	sqlite3_bind_text(s, 3, ev->actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, ev->from_status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, ev->to_status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, ev->key_id, -1, SQLITE_STATIC);
+	if (ev->note_sealed != NULL)
+		sqlite3_bind_blob(s, 7, ev->note_sealed, (int)ev->note_len, SQLITE_STATIC);
+	return dbi_exec(db, s);
+}
+
+/* 0, or DB_NOTFOUND when the application is no longer in ev->from_status. */
+static int
+set_status(struct db *db, const struct db_event *ev)
+{
+	sqlite3_stmt *s = dbi_prep_text(db, ST_APP_SET_STATUS, ev->receipt);
+
+	sqlite3_bind_text(s, 2, ev->from_status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, ev->to_status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)ev->at);
+	if (dbi_exec(db, s) == -1)
+		return -1;
+	return sqlite3_changes(db->h) == 1 ? 0 : DB_NOTFOUND;
+}
+
+int
+db_app_event(struct db *db, const struct db_event *ev)
+{
+	int rc;
+
+	if (db_begin(db) == -1)
+		return -1;
+	if (strcmp(ev->from_status, ev->to_status) != 0 && (rc = set_status(db, ev)) != 0) {
+		db_rollback(db);
+		return rc;
+	}
+	return dbi_end(db, event_insert(db, ev) == 0 &&
+	    (ev->mail == NULL || dbi_outbox_add(db, ev->receipt, ev->mail) == 0));
+}
+
+static int
+event_row(sqlite3_stmt *s, void *arg)
+{
+	struct dbi_cb	*cb = arg;
+	struct db_event	 ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.receipt = cb->receipt;
+	ev.at = (time_t)sqlite3_column_int64(s, 0);
+	ev.actor = (const char *)sqlite3_column_text(s, 1);
+	ev.from_status = (const char *)sqlite3_column_text(s, 2);
+	ev.to_status = (const char *)sqlite3_column_text(s, 3);
+	ev.key_id = (const char *)sqlite3_column_text(s, 4);
+	if (sqlite3_column_type(s, 5) != SQLITE_NULL) {
+		ev.note_sealed = sqlite3_column_blob(s, 5);
+		ev.note_len = (size_t)sqlite3_column_bytes(s, 5);
+	}
+	if (ev.actor == NULL || ev.from_status == NULL || ev.to_status == NULL || ev.key_id == NULL)
+		return -1;
+	return cb->fn.event(&ev, cb->arg);
+}
+
+int
+db_app_events(struct db *db, const char *receipt, int (*fn)(const struct db_event *, void *), void *arg)
+{
+	struct dbi_cb cb = { .fn.event = fn, .arg = arg, .receipt = receipt };
+
+	return dbi_each(db, dbi_prep_text(db, ST_EVENT_LIST, receipt), event_row, &cb);
+}

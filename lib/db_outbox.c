@@ -1,0 +1,157 @@
+/*
+ * The mail outbox: a mail is queued in the transaction that causes it,
+ * sealed to the mailer's key, retried, and deleted once delivered; the
+ * mail log keeps a record of each delivery without personal data.
+ */
+#include "db_int.h"
+
+#include <string.h>
+
+int
+dbi_outbox_add(struct db *db, const char *receipt, const struct db_outbox_item *m)
+{
+	sqlite3_stmt *s = dbi_prep(db, ST_OUTBOX_ADD);
+
+	sqlite3_bind_text(s, 1, m->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, receipt, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, m->procedure_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, m->section_id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 5, m->sealed, (int)m->sealed_len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)m->at);
+	return dbi_exec(db, s);
+}
+
+/* One outbox row, as it is handed to the caller's callback. */
+static int
+mail_row(sqlite3_stmt *s, void *arg)
+{
+	struct dbi_cb	*cb = arg;
+	struct db_mail	 m = {
+		.id = sqlite3_column_int64(s, 0),
+		.kind = (const char *)sqlite3_column_text(s, 1),
+		.receipt = (const char *)sqlite3_column_text(s, 2),
+		.procedure_id = (const char *)sqlite3_column_text(s, 3),
+		.section_id = (const char *)sqlite3_column_text(s, 4),
+		.sealed = sqlite3_column_blob(s, 5),
+		.sealed_len = (size_t)sqlite3_column_bytes(s, 5),
+		.state = (const char *)sqlite3_column_text(s, 6),
+		.attempts = sqlite3_column_int(s, 7),
+		.next_at = (time_t)sqlite3_column_int64(s, 8),
+		.last_error = (const char *)sqlite3_column_text(s, 9),
+		.created_at = (time_t)sqlite3_column_int64(s, 10),
+	};
+
+	if (!m.kind || !m.receipt || !m.procedure_id || !m.section_id || !m.sealed || !m.state || !m.last_error)
+		return -1;
+	return cb->fn.mail(&m, cb->arg);
+}
+
+int
+db_outbox_due(struct db *db, time_t now, int limit, int (*fn)(const struct db_mail *, void *), void *arg)
+{
+	sqlite3_stmt	*s = dbi_prep(db, ST_OUTBOX_DUE);
+	struct dbi_cb	 cb = { .fn.mail = fn, .arg = arg };
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)now);
+	sqlite3_bind_int(s, 2, limit);
+	return dbi_each(db, s, mail_row, &cb);
+}
+
+int
+db_outbox_of_receipt(struct db *db, const char *receipt, int (*fn)(const struct db_mail *, void *), void *arg)
+{
+	struct dbi_cb cb = { .fn.mail = fn, .arg = arg };
+
+	return dbi_each(db, dbi_prep_text(db, ST_OUTBOX_OF_RECEIPT, receipt), mail_row, &cb);
+}
+
+int
+db_outbox_failed_each(struct db *db, int (*fn)(const struct db_mail *, void *), void *arg)
+{
+	struct dbi_cb cb = { .fn.mail = fn, .arg = arg };
+
+	return dbi_each(db, dbi_prep(db, ST_OUTBOX_FAILED), mail_row, &cb);
+}
+
+/* A statement on one outbox row. */
+static sqlite3_stmt *
+prep_id(struct db *db, enum stmt which, int64_t id)
+{
+	sqlite3_stmt *s = dbi_prep(db, which);
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
+	return s;
+}
+
+int
+db_outbox_delivered(struct db *db, int64_t id, time_t now)
+{
+	sqlite3_stmt	*s;
+	int		 ok;
+
+	if (db_begin(db) == -1)
+		return -1;
+	s = prep_id(db, ST_MAIL_LOG_ADD, id);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)now);
+	ok = dbi_exec(db, s) == 0 && dbi_exec(db, prep_id(db, ST_OUTBOX_DELETE, id)) == 0;
+	return dbi_end(db, ok);
+}
+
+int
+db_outbox_retry(struct db *db, int64_t id, time_t next_at, const char *error, int failed)
+{
+	sqlite3_stmt *s = dbi_prep(db, ST_OUTBOX_RETRY);
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)next_at);
+	sqlite3_bind_text(s, 3, error, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, failed ? 1 : 0);
+	return dbi_exec(db, s);
+}
+
+int
+db_outbox_requeue(struct db *db, int64_t id, time_t now, int64_t *changed)
+{
+	sqlite3_stmt *s = dbi_prep(db, ST_OUTBOX_REQUEUE);
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)now);
+	if (dbi_exec(db, s) == -1)
+		return -1;
+	*changed = sqlite3_changes(db->h);
+	return 0;
+}
+
+int
+db_outbox_failed_count(struct db *db, const char *procedure_id, const char *section_id, int64_t *out)
+{
+	sqlite3_stmt *s = dbi_prep(db, ST_OUTBOX_FAILED_COUNT);
+
+	sqlite3_bind_text(s, 1, procedure_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, section_id, -1, SQLITE_STATIC);
+	return dbi_count(db, s, out);
+}
+
+int
+db_outbox_count(struct db *db, const char *state, int64_t *out)
+{
+	return dbi_count(db, dbi_prep_text(db, ST_OUTBOX_COUNT, state), out);
+}
+
+static int
+log_row(sqlite3_stmt *s, void *arg)
+{
+	struct dbi_cb *cb = arg;
+
+	return cb->fn.mail_log(sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1),
+	    (time_t)sqlite3_column_int64(s, 2), sqlite3_column_int(s, 3), cb->arg);
+}
+
+int
+db_mail_log_of_receipt(struct db *db, const char *receipt,
+    int (*fn)(int64_t outbox_id, const char *kind, time_t delivered_at, int attempts, void *arg), void *arg)
+{
+	struct dbi_cb cb = { .fn.mail_log = fn, .arg = arg };
+
+	return dbi_each(db, dbi_prep_text(db, ST_MAIL_LOG_OF_RECEIPT, receipt), log_row, &cb);
+}

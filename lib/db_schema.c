@@ -1,0 +1,195 @@
+/*
+ * The schema, versioned with PRAGMA user_version: migrations only ever
+ * add, and db_open() runs the missing ones in one transaction.
+ */
+#include "db_int.h"
+
+#include <stdio.h>
+
+#include "log.h"
+
+/* Each migration moves the schema from version i to i + 1. */
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE sections ("
+	"  id TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE section_keys ("
+	"  key_id TEXT PRIMARY KEY,"
+	"  section_id TEXT NOT NULL REFERENCES sections(id),"
+	"  public_key BLOB NOT NULL,"
+	"  recovery_wrapped BLOB NOT NULL,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE INDEX section_keys_section ON section_keys(section_id, created_at);"
+	"CREATE TABLE applications ("
+	"  id INTEGER PRIMARY KEY,"
+	"  receipt TEXT NOT NULL UNIQUE,"
+	"  procedure_id TEXT NOT NULL,"
+	"  section_id TEXT NOT NULL REFERENCES sections(id),"
+	"  form_hash TEXT NOT NULL,"
+	"  key_id TEXT NOT NULL REFERENCES section_keys(key_id),"
+	"  sealed BLOB NOT NULL,"
+	"  submit_hash BLOB NOT NULL UNIQUE,"
+	"  inquiry_hash BLOB NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'received',"
+	"  received_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE INDEX applications_procedure ON applications(procedure_id, received_at);"
+	"CREATE TABLE throttle ("
+	"  key BLOB NOT NULL,"
+	"  window INTEGER NOT NULL,"
+	"  hits INTEGER NOT NULL,"
+	"  PRIMARY KEY (key, window)) WITHOUT ROWID;",
+	/*
+	 * 1 -> 2: staff accounts, key custody, sessions, workflow, audit.
+	 * recovery_pk is the public half of a key pair derived from the
+	 * section's printed recovery key, so a rotated key can be sealed for
+	 * recovery without anybody holding the recovery key (NULL for
+	 * sections made under schema 1, whose keys are secretbox-wrapped).
+	 */
+	"ALTER TABLE sections ADD COLUMN recovery_pk BLOB;"
+	"CREATE TABLE staff ("
+	"  id INTEGER PRIMARY KEY,"
+	"  login TEXT NOT NULL UNIQUE,"
+	"  role TEXT NOT NULL CHECK (role IN ('staff', 'admin', 'auditor')),"
+	"  public_key BLOB NOT NULL,"
+	"  secret_wrapped BLOB NOT NULL,"
+	"  pw_salt BLOB NOT NULL,"
+	"  pw_ops INTEGER NOT NULL,"
+	"  pw_mem INTEGER NOT NULL,"
+	"  disabled INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE TABLE grants ("
+	"  staff_id INTEGER NOT NULL REFERENCES staff(id),"
+	"  key_id TEXT NOT NULL REFERENCES section_keys(key_id),"
+	"  section_id TEXT NOT NULL REFERENCES sections(id),"
+	"  sealed_secret BLOB NOT NULL,"
+	"  granted_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (staff_id, key_id)) WITHOUT ROWID;"
+	"CREATE INDEX grants_section ON grants(section_id);"
+	"CREATE TABLE sessions ("
+	"  token_hash BLOB PRIMARY KEY,"
+	"  staff_id INTEGER NOT NULL REFERENCES staff(id),"
+	"  created_at INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE session_keys ("
+	"  token_hash BLOB NOT NULL REFERENCES sessions(token_hash) ON DELETE CASCADE,"
+	"  key_id TEXT NOT NULL,"
+	"  section_id TEXT NOT NULL,"
+	"  wrapped BLOB NOT NULL,"
+	"  PRIMARY KEY (token_hash, key_id)) WITHOUT ROWID;"
+	"CREATE TABLE app_events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  receipt TEXT NOT NULL REFERENCES applications(receipt),"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  from_status TEXT NOT NULL,"
+	"  to_status TEXT NOT NULL,"
+	"  key_id TEXT NOT NULL,"
+	"  note_sealed BLOB);"
+	"CREATE INDEX app_events_receipt ON app_events(receipt, id);"
+	"CREATE INDEX applications_list ON applications(procedure_id, section_id, status, received_at);"
+	"CREATE TABLE audit ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  target TEXT NOT NULL,"
+	"  detail TEXT NOT NULL,"
+	"  addr TEXT NOT NULL,"
+	"  prev BLOB NOT NULL,"
+	"  mac BLOB NOT NULL);"
+	"CREATE INDEX audit_action ON audit(action, at);"
+	/* Append-only for everything that goes through SQL; the MAC chain catches the rest. */
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+	"  BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+	"  BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;",
+	/*
+	 * 2 -> 3: the mail outbox.  A row is queued in the transaction that
+	 * causes it, sealed to the mailer's key, and deleted once delivered;
+	 * mail_log keeps a record of the delivery without personal data.
+	 */
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  receipt TEXT NOT NULL REFERENCES applications(receipt),"
+	"  procedure_id TEXT NOT NULL,"
+	"  section_id TEXT NOT NULL,"
+	"  sealed BLOB NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_at INTEGER NOT NULL,"
+	"  last_error TEXT NOT NULL DEFAULT '',"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE INDEX outbox_due ON outbox(state, next_at);"
+	"CREATE INDEX outbox_receipt ON outbox(receipt);"
+	"CREATE TABLE mail_log ("
+	"  id INTEGER PRIMARY KEY,"
+	"  outbox_id INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  receipt TEXT NOT NULL,"
+	"  procedure_id TEXT NOT NULL,"
+	"  section_id TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  delivered_at INTEGER NOT NULL,"
+	"  attempts INTEGER NOT NULL);"
+	"CREATE INDEX mail_log_receipt ON mail_log(receipt);",
+	/*
+	 * 3 -> 4: residents' sends counted for their limits (db_set_limits):
+	 * per keyed hash (of a client address and procedure, or of a mail's
+	 * recipient) and per tenth of its window.
+	 */
+	"CREATE TABLE send_counts ("
+	"  key BLOB NOT NULL,"
+	"  slot INTEGER NOT NULL,"
+	"  hits INTEGER NOT NULL,"
+	"  PRIMARY KEY (key, slot)) WITHOUT ROWID;",
+	/*
+	 * 4 -> 5: applications.status is one of lib/workflow.h's codes, the
+	 * lottery and waitlist ones included.  SQLite cannot add a CHECK to a
+	 * table, so triggers refuse the rest: a rebuild of applications would
+	 * copy every sealed application while apply waits, and needs foreign
+	 * keys off, which cannot change inside the migration's transaction
+	 * (app_events and outbox reference it).  A later status list is a
+	 * DROP TRIGGER and CREATE TRIGGER.  The last statement checks the rows
+	 * already there through the update trigger.
+	 */
+	"CREATE TRIGGER applications_status_insert BEFORE INSERT ON applications"
+	"  WHEN NEW.status NOT IN ('received', 'accepted', 'done', 'returned', 'withdrawn',"
+	"    'won', 'lost', 'reserve', 'waitlisted')"
+	"  BEGIN SELECT RAISE(ABORT, 'applications.status: not a status'); END;"
+	"CREATE TRIGGER applications_status_update BEFORE UPDATE OF status ON applications"
+	"  WHEN NEW.status NOT IN ('received', 'accepted', 'done', 'returned', 'withdrawn',"
+	"    'won', 'lost', 'reserve', 'waitlisted')"
+	"  BEGIN SELECT RAISE(ABORT, 'applications.status: not a status'); END;"
+	"UPDATE applications SET status = status WHERE status NOT IN ('received', 'accepted', 'done',"
+	"  'returned', 'withdrawn', 'won', 'lost', 'reserve', 'waitlisted');",
+};
+
+int
+dbi_migrate(struct db *db)
+{
+	size_t	 v, n = sizeof(migrations) / sizeof(migrations[0]);
+	char	 sql[64];
+	int	 ver;
+
+	if (dbi_script(db, "BEGIN IMMEDIATE") == -1)
+		return -1;
+	if ((ver = db_schema_version(db)) < 0 || (size_t)ver > n) {
+		log_msg(LOG_ERR, "database schema version %d is newer than this program (%zu)", ver, n);
+		goto fail;
+	}
+	for (v = (size_t)ver; v < n; v++) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %zu", v + 1);
+		if (dbi_script(db, migrations[v]) == -1 || dbi_script(db, sql) == -1)
+			goto fail;
+		log_msg(LOG_INFO, "database migrated to schema version %zu", v + 1);
+	}
+	return dbi_script(db, "COMMIT");
+fail:
+	(void)dbi_script(db, "ROLLBACK");
+	return -1;
+}

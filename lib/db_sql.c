@@ -1,0 +1,137 @@
+/*
+ * The one statement table: every SQL statement the programs run, prepared
+ * once at open (db_open) and run with bound parameters only.  Its indices
+ * are enum stmt in db_int.h.
+ */
+#include "db_int.h"
+
+/*
+ * Rows read by more than one statement: one column list each, in the order
+ * its reader in db_*.c takes the columns.
+ */
+#define STAFF_ROW	"SELECT id, login, role, public_key, secret_wrapped, pw_salt, pw_ops, pw_mem," \
+			" disabled FROM staff"
+#define APP_ROW		"SELECT receipt, procedure_id, section_id, status, received_at, updated_at," \
+			" key_id, sealed FROM applications"
+#define AUDIT_ROW	"SELECT seq, at, actor, action, target, detail, addr, prev, mac FROM audit"
+#define OUTBOX_ROW	"SELECT id, kind, receipt, procedure_id, section_id, sealed, state, attempts," \
+			" next_at, last_error, created_at FROM outbox"
+/* A staff list's filter (db_app_filter), the same for its rows and its count. */
+#define APP_FILTER	" WHERE procedure_id = ?1 AND section_id = ?2 AND (?3 = '' OR status = ?3)" \
+			" AND received_at >= ?4 AND received_at < ?5"
+
+const char *const dbi_sql[ST__COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_SAVEPOINT] = "SAVEPOINT one",
+	[ST_RELEASE] = "RELEASE one",
+	[ST_ROLLBACK_TO] = "ROLLBACK TO one",
+	[ST_SECTION_ADD] = "INSERT INTO sections (id, name, created_at) VALUES (?1, ?2, ?3)",
+	[ST_SECTION_EXISTS] = "SELECT 1 FROM sections WHERE id = ?1",
+	[ST_SECTION_LIST] = "SELECT id, name FROM sections ORDER BY id",
+	[ST_KEY_ADD] = "INSERT INTO section_keys (key_id, section_id, public_key, recovery_wrapped,"
+	    " created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_KEY_CURRENT] = "SELECT key_id, public_key FROM section_keys WHERE section_id = ?1"
+	    " ORDER BY created_at DESC, rowid DESC LIMIT 1",
+	[ST_KEY_GET] = "SELECT section_id, public_key, recovery_wrapped FROM section_keys"
+	    " WHERE key_id = ?1",
+	[ST_APP_BY_SUBMIT] = "SELECT receipt FROM applications WHERE submit_hash = ?1",
+	[ST_APP_RECEIPT_EXISTS] = "SELECT 1 FROM applications WHERE receipt = ?1",
+	[ST_APP_INSERT] = "INSERT INTO applications (receipt, procedure_id, section_id, form_hash,"
+	    " key_id, sealed, submit_hash, inquiry_hash, status, received_at, updated_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'received', ?9, ?9)",
+	[ST_APP_STATUS] = "SELECT procedure_id, status, received_at, inquiry_hash FROM applications"
+	    " WHERE receipt = ?1",
+	[ST_APP_SEALED] = "SELECT key_id, sealed FROM applications WHERE receipt = ?1",
+	[ST_APP_COUNT] = "SELECT count(*) FROM applications",
+	/* A throttle row counts a key's hits in one second: "window" is that second. */
+	[ST_THROTTLE_HIT] = "INSERT INTO throttle (key, window, hits) VALUES (?1, ?2, 1)"
+	    " ON CONFLICT (key, window) DO UPDATE SET hits = hits + 1",
+	[ST_THROTTLE_GET] = "SELECT coalesce(sum(hits), 0) FROM throttle WHERE key = ?1 AND window > ?2",
+	[ST_THROTTLE_PURGE] = "DELETE FROM throttle WHERE window < ?1",
+	[ST_THROTTLE_SCAN] = "SELECT window, hits FROM throttle WHERE key = ?1 AND window > ?2"
+	    " ORDER BY window",
+	[ST_THROTTLE_CLEAR] = "DELETE FROM throttle WHERE key = ?1",
+	[ST_SECTION_NAME] = "SELECT name FROM sections WHERE id = ?1",
+	[ST_SECTION_RECOVERY_PK] = "SELECT recovery_pk FROM sections WHERE id = ?1",
+	[ST_SECTION_SET_RECOVERY_PK] = "UPDATE sections SET recovery_pk = ?2 WHERE id = ?1",
+	[ST_KEY_EACH] = "SELECT key_id, public_key, recovery_wrapped FROM section_keys WHERE section_id = ?1"
+	    " ORDER BY created_at, rowid",
+	[ST_STAFF_ADD] = "INSERT INTO staff (login, role, public_key, secret_wrapped, pw_salt, pw_ops, pw_mem,"
+	    " disabled, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?8)",
+	[ST_STAFF_BY_LOGIN] = STAFF_ROW " WHERE login = ?1",
+	[ST_STAFF_BY_ID] = STAFF_ROW " WHERE id = ?1",
+	[ST_STAFF_LIST] = STAFF_ROW " ORDER BY login",
+	[ST_STAFF_SET_SECRET] = "UPDATE staff SET public_key = ?2, secret_wrapped = ?3, pw_salt = ?4,"
+	    " pw_ops = ?5, pw_mem = ?6, updated_at = ?7 WHERE id = ?1",
+	[ST_STAFF_SET_DISABLED] = "UPDATE staff SET disabled = ?2, updated_at = ?3 WHERE id = ?1",
+	[ST_STAFF_SET_ROLE] = "UPDATE staff SET role = ?2, updated_at = ?3 WHERE id = ?1",
+	[ST_GRANT_ADD] = "INSERT OR REPLACE INTO grants (staff_id, key_id, section_id, sealed_secret,"
+	    " granted_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_GRANT_REVOKE] = "DELETE FROM grants WHERE staff_id = ?1 AND section_id = ?2",
+	[ST_GRANT_REVOKE_ALL] = "DELETE FROM grants WHERE staff_id = ?1",
+	[ST_GRANT_LIST] = "SELECT key_id, section_id, sealed_secret FROM grants WHERE staff_id = ?1"
+	    " ORDER BY section_id, granted_at",
+	[ST_GRANT_HAS] = "SELECT 1 FROM grants WHERE staff_id = ?1 AND section_id = ?2 LIMIT 1",
+	[ST_GRANTEES] = "SELECT DISTINCT s.id, s.login, s.public_key FROM grants g JOIN staff s"
+	    " ON s.id = g.staff_id WHERE g.section_id = ?1 ORDER BY s.id",
+	[ST_SESSION_ADD] = "INSERT INTO sessions (token_hash, staff_id, created_at, last_seen)"
+	    " VALUES (?1, ?2, ?3, ?3)",
+	[ST_SESSION_GET] = "SELECT staff_id, created_at, last_seen FROM sessions WHERE token_hash = ?1",
+	[ST_SESSION_TOUCH] = "UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1",
+	[ST_SESSION_DELETE] = "DELETE FROM sessions WHERE token_hash = ?1",
+	[ST_SESSION_DELETE_STAFF] = "DELETE FROM sessions WHERE staff_id = ?1",
+	[ST_SESSION_PURGE] = "DELETE FROM sessions WHERE last_seen < ?1 OR created_at < ?2",
+	[ST_SESSION_KEY_ADD] = "INSERT OR REPLACE INTO session_keys (token_hash, key_id, section_id, wrapped)"
+	    " VALUES (?1, ?2, ?3, ?4)",
+	[ST_SESSION_KEY_GET] = "SELECT section_id, wrapped FROM session_keys WHERE token_hash = ?1"
+	    " AND key_id = ?2",
+	[ST_SESSION_KEY_DROP_SECTION] = "DELETE FROM session_keys WHERE section_id = ?2 AND token_hash IN"
+	    " (SELECT token_hash FROM sessions WHERE staff_id = ?1)",
+	[ST_SESSION_SECTIONS] = "SELECT DISTINCT section_id FROM session_keys WHERE token_hash = ?1"
+	    " ORDER BY section_id",
+	[ST_SESSION_DELETE_OTHERS] = "DELETE FROM sessions WHERE staff_id = ?1 AND token_hash != ?2",
+	[ST_APP_LIST_NEWEST_FIRST] = APP_ROW APP_FILTER " ORDER BY received_at DESC, id DESC LIMIT ?6 OFFSET ?7",
+	[ST_APP_LIST_OLDEST_FIRST] = APP_ROW APP_FILTER " ORDER BY received_at, id LIMIT ?6 OFFSET ?7",
+	[ST_APP_COUNT_FILTERED] = "SELECT count(*) FROM applications" APP_FILTER,
+	[ST_APP_STATUS_COUNTS] = "SELECT status, count(*) FROM applications WHERE procedure_id = ?1"
+	    " AND section_id = ?2 GROUP BY status",
+	[ST_APP_GET] = APP_ROW " WHERE receipt = ?1",
+	[ST_APP_SET_STATUS] = "UPDATE applications SET status = ?3, updated_at = ?4"
+	    " WHERE receipt = ?1 AND status = ?2",
+	[ST_EVENT_ADD] = "INSERT INTO app_events (receipt, at, actor, from_status, to_status, key_id,"
+	    " note_sealed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_EVENT_LIST] = "SELECT at, actor, from_status, to_status, key_id, note_sealed FROM app_events"
+	    " WHERE receipt = ?1 ORDER BY id",
+	[ST_AUDIT_LAST] = "SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1",
+	[ST_AUDIT_ADD] = "INSERT INTO audit (seq, at, actor, action, target, detail, addr, prev, mac)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[ST_AUDIT_ALL] = AUDIT_ROW " ORDER BY seq",
+	[ST_AUDIT_PAGE] = AUDIT_ROW " WHERE (?1 = '' OR action = ?1) AND at >= ?2 AND at < ?3"
+	    " ORDER BY seq DESC LIMIT ?4 OFFSET ?5",
+	[ST_AUDIT_RANGE] = AUDIT_ROW " WHERE at >= ?1 AND at < ?2 ORDER BY seq",
+	[ST_AUDIT_COUNT] = "SELECT count(*) FROM audit WHERE (?1 = '' OR action = ?1) AND at >= ?2 AND at < ?3",
+	[ST_OUTBOX_ADD] = "INSERT INTO outbox (kind, receipt, procedure_id, section_id, sealed, next_at, created_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+	[ST_OUTBOX_DUE] = OUTBOX_ROW " WHERE state = 'pending' AND next_at <= ?1 ORDER BY next_at, id LIMIT ?2",
+	[ST_OUTBOX_DELETE] = "DELETE FROM outbox WHERE id = ?1",
+	[ST_MAIL_LOG_ADD] = "INSERT INTO mail_log (outbox_id, kind, receipt, procedure_id, section_id, created_at,"
+	    " delivered_at, attempts) SELECT id, kind, receipt, procedure_id, section_id, created_at, ?2,"
+	    " attempts + 1 FROM outbox WHERE id = ?1",
+	[ST_OUTBOX_RETRY] = "UPDATE outbox SET attempts = attempts + 1, next_at = ?2, last_error = ?3,"
+	    " state = CASE WHEN ?4 THEN 'failed' ELSE 'pending' END WHERE id = ?1",
+	[ST_OUTBOX_OF_RECEIPT] = OUTBOX_ROW " WHERE receipt = ?1 ORDER BY id",
+	[ST_MAIL_LOG_OF_RECEIPT] = "SELECT outbox_id, kind, delivered_at, attempts FROM mail_log WHERE receipt = ?1"
+	    " ORDER BY id",
+	[ST_OUTBOX_FAILED_COUNT] = "SELECT count(*) FROM outbox WHERE state = 'failed' AND procedure_id = ?1"
+	    " AND section_id = ?2",
+	[ST_OUTBOX_REQUEUE] = "UPDATE outbox SET state = 'pending', attempts = 0, next_at = ?2"
+	    " WHERE state = 'failed' AND (?1 = 0 OR id = ?1)",
+	[ST_OUTBOX_COUNT] = "SELECT count(*) FROM outbox WHERE state = ?1",
+	[ST_OUTBOX_FAILED] = OUTBOX_ROW " WHERE state = 'failed' ORDER BY id",
+	[ST_SEND_COUNT] = "SELECT coalesce(sum(hits), 0) FROM send_counts WHERE key = ?1 AND slot > ?2",
+	[ST_SEND_HIT] = "INSERT INTO send_counts (key, slot, hits) VALUES (?1, ?2, 1)"
+	    " ON CONFLICT (key, slot) DO UPDATE SET hits = hits + 1",
+	[ST_SEND_PURGE] = "DELETE FROM send_counts WHERE slot <= ?1",
+};
