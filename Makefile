@@ -30,9 +30,9 @@ LDLIBS	 = -lfcgi -lsqlite3 -lsodium -lyaml -lunistring -ljson-c -lzip -lcrypto
 LDFLAGS	+= $(LDSAN) -pthread
 
 # Shared modules, each lib/x.c with its lib/x.h (the header is the API).
-LIB_SRC	 = lib/answers.c lib/audit.c lib/buf.c lib/custody.c lib/dirlist.c lib/esc.c lib/formdef.c lib/formset.c \
-	   lib/guess.c lib/http.c lib/jnorm.c lib/jst.c lib/kv.c lib/log.c lib/mail.c lib/payload.c lib/prefork.c \
-	   lib/seal.c lib/slots.c lib/web.c lib/writer.c lib/ytree.c \
+LIB_SRC	 = lib/answers.c lib/audit.c lib/buf.c lib/confirm.c lib/custody.c lib/dirlist.c lib/esc.c lib/formdef.c \
+	   lib/formset.c lib/gate.c lib/guess.c lib/http.c lib/jnorm.c lib/jst.c lib/kv.c lib/log.c lib/mail.c \
+	   lib/payload.c lib/prefork.c lib/seal.c lib/slots.c lib/web.c lib/workflow.c lib/writer.c lib/ytree.c \
 	   lib/db.c lib/db_app.c lib/db_audit.c lib/db_outbox.c lib/db_schema.c lib/db_section.c lib/db_sql.c \
 	   lib/db_staff.c \
 	   lib/tmpl.c lib/tmpl_parse.c lib/tpage.c lib/tvars.c \
@@ -42,12 +42,13 @@ LIB_A	 = $(BUILD)/libplatform.a
 
 PROGS	 = $(BUILD)/apply $(BUILD)/staff $(BUILD)/mailer $(BUILD)/formctl
 # One program per module; each prints TAP.
-UNIT_SRC = tests/unit/test_answers.c tests/unit/test_audit.c tests/unit/test_buf.c tests/unit/test_csv.c \
-	   tests/unit/test_custody.c tests/unit/test_db.c tests/unit/test_db_staff.c tests/unit/test_esc.c \
-	   tests/unit/test_export.c tests/unit/test_formdef.c tests/unit/test_guess.c tests/unit/test_jnorm.c \
-	   tests/unit/test_jst.c tests/unit/test_kv.c tests/unit/test_mail.c tests/unit/test_opener.c \
-	   tests/unit/test_payload.c tests/unit/test_seal.c tests/unit/test_slots.c tests/unit/test_tmpl.c \
-	   tests/unit/test_writer.c tests/unit/test_ytree.c
+UNIT_SRC = tests/unit/test_answers.c tests/unit/test_audit.c tests/unit/test_buf.c tests/unit/test_confirm.c \
+	   tests/unit/test_csv.c tests/unit/test_custody.c tests/unit/test_db.c tests/unit/test_db_staff.c \
+	   tests/unit/test_esc.c tests/unit/test_export.c tests/unit/test_formdef.c tests/unit/test_gate.c \
+	   tests/unit/test_guess.c tests/unit/test_jnorm.c tests/unit/test_jst.c tests/unit/test_kv.c \
+	   tests/unit/test_mail.c tests/unit/test_opener.c tests/unit/test_payload.c tests/unit/test_seal.c \
+	   tests/unit/test_slots.c tests/unit/test_tmpl.c tests/unit/test_workflow.c tests/unit/test_writer.c \
+	   tests/unit/test_ytree.c
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC = tests/helpers/open_app.c tests/helpers/unzip_aes.c
 HELPER_BIN = $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)
@@ -82,10 +83,13 @@ $(LIB_A): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/apply: $(BUILD)/fcgi/apply.o $(LIB_A)
+APPLY_SRC = fcgi/apply.c fcgi/apply_form.c fcgi/apply_send.c fcgi/apply_status.c
+$(BUILD)/apply: $(APPLY_SRC:%.c=$(BUILD)/%.o) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/staff: $(BUILD)/fcgi/staff.o $(LIB_A)
+STAFF_SRC = fcgi/staff.c fcgi/staff_session.c fcgi/staff_list.c fcgi/staff_app.c fcgi/staff_export.c \
+	    fcgi/staff_audit.c
+$(BUILD)/staff: $(STAFF_SRC:%.c=$(BUILD)/%.o) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/mailer: $(BUILD)/mail/mailer.o $(LIB_A)

@@ -8,6 +8,7 @@
 
 #include "jst.h"
 #include "seal.h"
+#include "workflow.h"
 
 struct export {
 	const struct procedure		*p;
@@ -19,24 +20,6 @@ struct export {
 	size_t				 rows;
 	int				 failed;
 };
-
-static const struct {
-	const char *value, *label;
-} status_labels[] = {
-	{ "received", "到達" }, { "accepted", "受付" }, { "done", "完了" },
-	{ "returned", "差戻し" }, { "withdrawn", "取下げ" },
-};
-
-const char *
-export_status_label(const char *status)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(status_labels) / sizeof(status_labels[0]); i++)
-		if (strcmp(status_labels[i].value, status) == 0)
-			return status_labels[i].label;
-	return NULL;
-}
 
 /* Every byte goes through here: hashed, then to the caller's sink. */
 static int
@@ -161,7 +144,7 @@ row_cell(const struct field *f, const struct export_row *r, size_t *cursor, stru
 int
 export_row(struct export *e, const struct export_row *r)
 {
-	const char	*label = export_status_label(r->status);
+	const char	*label = wf_staff_label_of(r->status);
 	size_t		 i, cursor = 0;
 	int		 rc;
 

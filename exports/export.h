@@ -59,7 +59,5 @@ int		 export_filename(const struct procedure *p, time_t now, struct buf *out);
  */
 int		 export_zip(const char *entry_name, const void *data, size_t len, const char *password,
 		    struct buf *out);
-/* The Japanese label of a status value, or NULL. */
-const char	*export_status_label(const char *status);
 
 #endif

@@ -8,6 +8,7 @@
 #include <unistr.h>
 
 #include "log.h"
+#include "workflow.h"
 
 /* ---- passwords and logins ---- */
 
@@ -90,7 +91,9 @@ custody_login_ok(const char *login)
 int
 custody_role_ok(const char *role)
 {
-	return strcmp(role, "staff") == 0 || strcmp(role, "admin") == 0 || strcmp(role, "auditor") == 0;
+	enum wf_role r;
+
+	return wf_role_parse(role, &r) == 0;
 }
 
 void

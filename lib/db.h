@@ -26,7 +26,7 @@
 #define DB_STALE_KEY	4	/* sealed to a key that is no longer the section's current one */
 #define DB_LIMITED	5	/* its sender is over the send limit (db_set_limits): nothing stored */
 #define DB_MAIL_HELD	6	/* stored, but its arrival mail was not queued: its recipient is over the limit */
-#define DB_SCHEMA_VERSION 4
+#define DB_SCHEMA_VERSION 5
 #define DB_RECEIPT_LEN	14	/* "1234-5678-9012" */
 
 struct db;

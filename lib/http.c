@@ -118,31 +118,6 @@ http_read(struct http_req *r, FCGX_Request *f, size_t maxbody)
 }
 
 static int
-route_matches(const char *rpath, int exact, const char *path)
-{
-	size_t n = strlen(rpath);
-
-	if (!exact && n > 1 && rpath[n - 1] == '/')
-		return strncmp(rpath, path, n) == 0 && path[n] != '\0';
-	return strcmp(rpath, path) == 0;
-}
-
-const struct route *
-http_route(const struct route *tab, size_t n, const char *path, enum http_method m, int *allowed)
-{
-	size_t i;
-
-	*allowed = 0;
-	for (i = 0; i < n; i++) {
-		if (!route_matches(tab[i].path, tab[i].exact, path))
-			continue;
-		*allowed = (tab[i].methods & (unsigned)m) != 0;
-		return &tab[i];
-	}
-	return NULL;
-}
-
-static int
 header_safe(const char *s)
 {
 	for (; *s != '\0'; s++)

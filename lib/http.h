@@ -1,9 +1,8 @@
 /*
- * http: the request gate's plumbing shared by the FastCGI programs — one
- * per-request struct read from libfcgi, a route table lookup, and the one
- * response writer.  The struct owns everything it points to; http_reset()
- * wipes and clears it between FastCGI iterations so nothing leaks from one
- * request into the next.
+ * http: the plumbing under the request gate (gate.h) — one per-request
+ * struct read from libfcgi, and the one response writer.  The struct owns
+ * everything it points to; http_reset() wipes and clears it between
+ * FastCGI iterations so nothing leaks from one request into the next.
  */
 #ifndef HTTP_H
 #define HTTP_H
@@ -38,14 +37,6 @@ struct http_req {
 	struct buf	 out;		/* body */
 };
 
-struct route {
-	const char	*path;		/* exact, or a prefix when it ends in '/' (but is not "/") */
-	unsigned	 methods;	/* HTTP_GET | HTTP_HEAD | HTTP_POST */
-	int		 page;		/* what the program switches on */
-	int		 exact;		/* match the path only, even when it ends in '/' */
-	unsigned	 auth;		/* what the program requires before the page runs (its own flags) */
-};
-
 void	http_init(struct http_req *r);
 void	http_reset(struct http_req *r);
 /*
@@ -53,12 +44,6 @@ void	http_reset(struct http_req *r);
  * or the HTTP status to answer with: 413 body too large, 400 unreadable.
  */
 int	http_read(struct http_req *r, FCGX_Request *f, size_t maxbody);
-/*
- * The route for path, or NULL (404).  When the path is known but the method
- * is not allowed, *allowed is 0 (405) and the route is still returned.
- */
-const struct route *http_route(const struct route *tab, size_t n, const char *path,
-	    enum http_method m, int *allowed);
 /* Add a response header; refuses names or values with CR, LF or NUL. */
 int	http_header(struct http_req *r, const char *name, const char *value);
 /* 429 with Retry-After: seconds (a limit reached). */

@@ -1,6 +1,7 @@
 #include "web.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -252,4 +253,84 @@ web_csrf_vars(struct web *w)
 	rc = web_csrf_token(w, &tok) == -1 ? -1 : tvars_set(w->vars, "csrf", buf_cstr(&tok));
 	buf_free(&tok);
 	return rc;
+}
+
+/* ---- the site ---- */
+
+#define MAX_OPTIONS 16
+
+int
+web_site_options(struct web_site *s, int argc, char *argv[], const struct option *extra, size_t nextra,
+    int (*opt)(int ch, const char *val, void *arg), void *arg)
+{
+	static const struct option common[] = {
+		{ "data", required_argument, NULL, 'd' },
+		{ "forms", required_argument, NULL, 'f' },
+		{ "templates", required_argument, NULL, 't' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "socket-group", required_argument, NULL, 'g' },
+		{ "workers", required_argument, NULL, 'w' },
+	};
+	struct option	opts[MAX_OPTIONS];
+	size_t		ncommon = sizeof(common) / sizeof(common[0]);
+	int		ch;
+
+	if (ncommon + nextra >= MAX_OPTIONS)
+		return -1;
+	memcpy(opts, common, sizeof(common));
+	memcpy(opts + ncommon, extra, nextra * sizeof(*extra));
+	memset(opts + ncommon + nextra, 0, sizeof(opts[0]));
+	memset(s, 0, sizeof(*s));
+	s->workers = 2;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': s->data_dir = optarg; break;
+		case 'f': s->forms_dir = optarg; break;
+		case 't': s->tmpl_dir = optarg; break;
+		case 's': s->socket = optarg; break;
+		case 'g': s->socket_group = optarg; break;
+		case 'w': s->workers = atoi(optarg); break;
+		case '?': return -1;
+		default:
+			if (opt(ch, optarg, arg) == -1)
+				return -1;
+		}
+	}
+	if (s->data_dir == NULL || s->forms_dir == NULL || s->tmpl_dir == NULL || s->socket == NULL ||
+	    s->workers < 1 || s->workers > 64)
+		return -1;
+	snprintf(s->db_path, sizeof(s->db_path), "%s/db/platform.sqlite", s->data_dir);
+	return 0;
+}
+
+int
+web_site_open(struct web_site *s)
+{
+	return (s->forms = formset_new()) != NULL && db_open(s->db_path, &s->db) == 0 ? 0 : -1;
+}
+
+int
+web_site_reload(struct web_site *s, formdef_section_fn known_section, void *arg)
+{
+	struct buf	 err;
+	int		 broken;
+
+	buf_init(&err);
+	broken = formset_reload(s->forms, s->forms_dir, known_section, arg, &err);
+	if (broken != 0)
+		web_log_lines("form refused, previous version kept: ", &err);
+	buf_free(&err);
+	(void)web_load_templates(s->tmpl_dir, &s->tmpl);
+	return broken;
+}
+
+void
+web_site_close(struct web_site *s)
+{
+	formset_free(s->forms);
+	tset_free(s->tmpl);
+	db_close(s->db);
+	s->forms = NULL;
+	s->tmpl = NULL;
+	s->db = NULL;
 }

@@ -13,10 +13,13 @@
 #ifndef WEB_H
 #define WEB_H
 
+#include <getopt.h>
 #include <stddef.h>
 #include <time.h>
 
 #include "buf.h"
+#include "db.h"
+#include "formset.h"
 #include "http.h"
 #include "kv.h"
 #include "tmpl.h"
@@ -68,6 +71,41 @@ int	web_csrf_vars(struct web *w);
  * value planted or seen before the change of user does not carry over.
  */
 int	web_csrf_renew(struct web *w);
+/*
+ * What both programs are given and keep: the options they share, and per
+ * worker the procedure definitions, the templates and the database.  The
+ * strings are borrowed from argv.
+ */
+struct web_site {
+	const char	*data_dir;
+	const char	*forms_dir;
+	const char	*tmpl_dir;
+	const char	*socket;
+	const char	*socket_group;	/* NULL: the sockets stay the owner's */
+	int		 workers;
+	char		 db_path[1024];
+	struct formset	*forms;
+	struct tset	*tmpl;
+	struct db	*db;
+};
+
+/*
+ * Read --data, --forms, --templates, --socket (required), --socket-group
+ * and --workers (1 to 64, default 2), and the program's own options: extra
+ * (as getopt_long's, without its terminating entry), each given to
+ * opt(ch, optarg, arg), which returns -1 to refuse it.  -1 when anything is
+ * missing or refused: the program prints its usage.
+ */
+int	web_site_options(struct web_site *s, int argc, char *argv[], const struct option *extra, size_t nextra,
+	    int (*opt)(int ch, const char *val, void *arg), void *arg);
+/* In a worker: an empty set of definitions and the database.  0 or -1. */
+int	web_site_open(struct web_site *s);
+/*
+ * (Re)load the definitions and the templates; what fails keeps its previous
+ * version and is logged.  Returns formset_reload's count of refused files.
+ */
+int	web_site_reload(struct web_site *s, formdef_section_fn known_section, void *arg);
+void	web_site_close(struct web_site *s);
 /* Load a template directory; on failure the previous set (*t) is kept and the reasons logged. */
 int	web_load_templates(const char *dir, struct tset **t);
 /* Log a multi-line message one line at a time with a prefix. */

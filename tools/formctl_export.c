@@ -22,6 +22,7 @@
 #include "jst.h"
 #include "opener.h"
 #include "seal.h"
+#include "workflow.h"
 
 struct job {
 	struct db		*db;
@@ -107,6 +108,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 static int
 filter_from(const struct opts *o, const struct procedure *p, struct db_app_filter *f)
 {
+	enum wf_status s;
+
 	memset(f, 0, sizeof(*f));
 	f->procedure_id = p->id;
 	f->section_id = p->section;
@@ -114,7 +117,7 @@ filter_from(const struct opts *o, const struct procedure *p, struct db_app_filte
 	f->to = (time_t)INT64_MAX / 2;
 	f->limit = -1;
 	f->oldest_first = 1;
-	if (*o->status != '\0' && export_status_label(o->status) == NULL) {
+	if (*o->status != '\0' && (wf_status_parse(o->status, &s) == -1 || !wf_status_offered(s))) {
 		fprintf(stderr, "formctl: --status must be received, accepted, done, returned or withdrawn\n");
 		return -1;
 	}

@@ -14,6 +14,7 @@
 #include "db.h"
 #include "formctl.h"
 #include "seal.h"
+#include "workflow.h"
 
 static int
 find_staff(struct db *db, const char *login, struct db_staff *s)
@@ -151,6 +152,7 @@ grant(struct db *db, const char *login, const char *section, const char *by)
 	struct db_staff		member, granter;
 	unsigned char		granter_sk[SEAL_SK_LEN], recovery[SEAL_KEY_LEN];
 	char			detail[96];
+	enum wf_role		role;
 	int			rc = 1, r;
 
 	if (db_section_exists(db, section) != 1) {
@@ -163,7 +165,7 @@ grant(struct db *db, const char *login, const char *section, const char *by)
 		fprintf(stderr, "formctl: account '%s' is disabled\n", login);
 		goto done;
 	}
-	if (strcmp(member.role, "auditor") == 0) {
+	if (wf_role_parse(member.role, &role) == 0 && role == WF_ROLE_AUDITOR) {
 		fprintf(stderr, "formctl: '%s' is an auditor: auditors read the audit log, never applications\n",
 		    login);
 		goto done;

@@ -1,0 +1,101 @@
+/*
+ * apply.h: what the resident program's files share (not a library
+ * header).  apply.c has main, the route table, sections and reload, and
+ * the processes; apply_form.c the procedure list and the form, confirm and
+ * done pages; apply_send.c sealing and storing an application;
+ * apply_status.c the status look-up.
+ */
+#ifndef APPLY_H
+#define APPLY_H
+
+#include <time.h>
+
+#include "answers.h"
+#include "confirm.h"
+#include "db.h"
+#include "formdef.h"
+#include "gate.h"
+#include "seal.h"
+#include "writer.h"
+#include "tmpl.h"
+#include "web.h"
+
+#define MAX_PAIRS	256
+#define MAX_SECTIONS	64
+
+/* Body keys of the status look-up (apply.c declares them) and of a form (apply_form.c). */
+enum { S_CSRF = GATE_CSRF, S_RECEIPT, S_INQUIRY, S__COUNT };
+enum { K_CSRF = GATE_CSRF, K_ACTION, K_TOKEN, K__CONTROL };
+
+/*
+ * A section and, once an application of it was sealed, its current key:
+ * remembered so that a submit does not read the database for it.  The
+ * writer stores only applications sealed to the current key (DB_STALE_KEY
+ * otherwise), so a rotation is never missed; a reload forgets the key too.
+ */
+struct section {
+	char		id[64];
+	char		name[256];
+	char		key_id[SEAL_KEYID_LEN + 1];	/* "" until read */
+	unsigned char	pk[SEAL_PK_LEN];
+};
+
+/*
+ * The empty form of one procedure, rendered once with the CSRF token left
+ * open (tmpl.h: tpage): a GET then costs a MAC and a copy.  Everything the
+ * page shows comes from the definition, the sections and the templates, so
+ * a reload drops them all.
+ */
+struct empty_form {
+	const struct procedure	*proc;	/* valid until the next reload */
+	struct tpage		*page;	/* NULL until the first GET renders it */
+};
+
+struct app;
+
+/* Per-request state, reset on every FastCGI iteration (apply.c: ctx_reset). */
+struct ctx {
+	struct gate		 g;
+	struct app		*app;
+	struct formkeys		 keys;
+	const struct procedure	*proc;
+};
+
+/* Process-wide state: read-only while a request runs, replaced on reload. */
+struct app {
+	struct web_site	 site;
+	unsigned char	 mac_key[SEAL_KEY_LEN];
+	unsigned char	 mailer_pk[SEAL_PK_LEN];	/* queued mails are sealed to it */
+	struct section	 sections[MAX_SECTIONS];
+	size_t		 nsections;
+	struct db_limits limits;		/* the writer's */
+	char		 writer_path[1024];	/* the batching writer's socket (writer.h) */
+	int		 writer_fd;		/* its listening socket: the master's and the writer's */
+	struct writer_client writer;		/* a worker's connection to it */
+	struct empty_form *empty;	/* one per procedure, made on reload */
+	size_t		 nempty;
+	struct ctx	 ctx;		/* the worker's one request context */
+};
+
+/* apply.c */
+struct section	*section_find(struct app *app, const char *id);
+const char	*section_name(struct app *app, const char *id);
+void		 render(struct ctx *c, int rc, const char *name);
+void		 error_page(struct ctx *c, int status, const char *heading, const char *message);
+void		 system_error(struct ctx *c);
+
+/* apply_form.c */
+void		 page_index(void *arg);
+void		 page_form(void *arg);
+int		 form_proc(void *arg);
+int		 form_keys(void *arg, const struct kv_decl **decls, size_t *n);
+void		 confirm_bind(const struct ctx *c, struct confirm_bind *b);
+void		 show_done(struct ctx *c, const char *receipt, const char *inquiry, time_t received, int mail_held);
+
+/* apply_send.c */
+void		 send_application(struct ctx *c, const struct answers *as);
+
+/* apply_status.c */
+void		 page_status(void *arg);
+
+#endif

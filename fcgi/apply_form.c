@@ -1,0 +1,507 @@
+/*
+ * apply_form.c: the procedure list, and a procedure's pages: the form
+ * (its empty version rendered once per reload), the confirmation page with
+ * its token (lib/confirm.h) and the completion page.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply.h"
+#include "formset.h"
+#include "jst.h"
+
+/* Form keys the program itself uses; "f_<key>" field keys follow them. */
+static const struct kv_decl control_keys[K__CONTROL] = {
+	[K_CSRF] = { "csrf", 64, 1, kv_valid_b64url },
+	[K_ACTION] = { "action", 16, 1, kv_valid_token },
+	[K_TOKEN] = { "token", 256, 1, kv_valid_b64url },
+};
+
+/* ---- the procedure list ---- */
+
+static int
+deadline_text(const struct procedure *p, struct buf *out)
+{
+	if (p->closes_at == 0)
+		return buf_puts(out, "随時受付");
+	if (jst_format(p->closes_at, 1, out) == -1)
+		return -1;
+	return buf_puts(out, "まで");
+}
+
+static int
+index_item(struct ctx *c, const struct procedure *p, const char *list, int state)
+{
+	struct tvars	*item = tvars_add(c->g.w.vars, list);
+	struct buf	 when;
+	int		 rc;
+
+	if (item == NULL)
+		return -1;
+	buf_init(&when);
+	if (state < 0) {
+		jst_format(p->opens_at, 1, &when);
+		buf_puts(&when, "から受付");
+	} else if (state > 0) {
+		jst_format(p->closes_at, 1, &when);
+		buf_puts(&when, "に受付終了");
+	} else
+		deadline_text(p, &when);
+	rc = tvars_set(item, "id", p->id) | tvars_set(item, "title", p->title) |
+	    tvars_set(item, "section", section_name(c->app, p->section)) |
+	    tvars_set(item, "when", buf_cstr(&when));
+	rc |= when.oom ? -1 : 0;
+	buf_free(&when);
+	return rc;
+}
+
+void
+page_index(void *arg)
+{
+	static const char *const lists[] = { "upcoming", "open", "closed" };
+	struct ctx	*c = arg;
+	size_t		 i;
+	int		 state, rc = 0;
+
+	tvars_set(c->g.w.vars, "title", "申請できる手続き");
+	for (i = 0; i < formset_count(c->app->site.forms) && rc == 0; i++) {
+		const struct procedure *p = formset_at(c->app->site.forms, i);
+
+		state = formdef_state(p, c->g.w.now);
+		rc = index_item(c, p, lists[state + 1], state);
+	}
+	render(c, rc, "index.html");
+}
+
+/* ---- the form ---- */
+
+static const char *
+input_type(enum field_type t)
+{
+	switch (t) {
+	case FT_TEL:	return "tel";
+	case FT_EMAIL:	return "email";
+	default:	return "text";
+	}
+}
+
+static const char *
+input_mode(enum field_type t)
+{
+	switch (t) {
+	case FT_POSTAL:
+	case FT_NUMBER:	return "numeric";
+	case FT_TEL:	return "tel";
+	case FT_EMAIL:	return "email";
+	default:	return "";
+	}
+}
+
+static const char *
+width_class(const struct field *f)
+{
+	switch (f->type) {
+	case FT_POSTAL:	return "w-postal";
+	case FT_TEL:
+	case FT_NUMBER:
+	case FT_DATE:	return "w-short";
+	case FT_EMAIL:
+	case FT_KANA:	return "w-medium";
+	default:	return f->maxlength != 0 && f->maxlength <= 20 ? "w-medium" : "w-long";
+	}
+}
+
+static const char *
+type_flag(enum field_type t)
+{
+	switch (t) {
+	case FT_TEXTAREA:	return "t_textarea";
+	case FT_RADIO:
+	case FT_CHECKBOX:	return "t_choices";
+	case FT_SELECT:		return "t_select";
+	default:		return "t_input";
+	}
+}
+
+static int
+field_choices(struct tvars *fv, const struct answer *a)
+{
+	const struct field	*f = a->field;
+	size_t			 i;
+	int			 rc = 0, on;
+
+	for (i = 0; i < f->nchoices; i++) {
+		struct tvars *cv = tvars_add(fv, "choices");
+
+		if (cv == NULL)
+			return -1;
+		on = f->type == FT_CHECKBOX ? (a->picked != NULL && a->picked[i]) :
+		    strcmp(buf_cstr(&a->value), f->choices[i].value) == 0;
+		rc |= tvars_set(cv, "value", f->choices[i].value);
+		rc |= tvars_set(cv, "label", f->choices[i].label);
+		rc |= tvars_setf(cv, "cid", "f-%s-%zu", f->key, i);
+		if (on)
+			rc |= tvars_set(cv, "checked", "1");
+	}
+	return rc;
+}
+
+static int
+show_if_text(const struct procedure *p, const struct field *f, struct buf *out)
+{
+	const struct field	*ctl;
+	const struct choice	*ch;
+
+	if (f->show_if_field == NULL)
+		return 0;
+	if ((ctl = formdef_field(p, f->show_if_field)) == NULL ||
+	    (ch = answers_choice(ctl, f->show_if_value)) == NULL)
+		return 0;
+	return buf_printf(out, "「%s」で「%s」を選んだ方のみ入力してください。", ctl->label, ch->label);
+}
+
+static int
+field_vars(struct ctx *c, const struct answer *a, int with_errors)
+{
+	const struct field	*f = a->field;
+	struct tvars		*fv = tvars_add(c->g.w.vars, "fields");
+	struct buf		 desc, cond;
+	int			 rc = 0;
+
+	if (fv == NULL)
+		return -1;
+	buf_init(&desc);
+	buf_init(&cond);
+	rc |= tvars_set(fv, "key", f->key);
+	rc |= tvars_setf(fv, "fid", "f-%s", f->key);
+	rc |= tvars_setf(fv, "name", "f_%s", f->key);
+	rc |= tvars_set(fv, "label", f->label);
+	rc |= tvars_set(fv, type_flag(f->type), "1");
+	rc |= tvars_set(fv, "input_type", input_type(f->type));
+	rc |= tvars_set(fv, "choice_type", f->type == FT_CHECKBOX ? "checkbox" : "radio");
+	rc |= tvars_set(fv, "inputmode", input_mode(f->type));
+	rc |= tvars_set(fv, "width", width_class(f));
+	rc |= tvars_set(fv, "autocomplete", f->autocomplete ? f->autocomplete : "off");
+	rc |= tvars_setf(fv, "maxlength", "%zu", f->maxlength ? f->maxlength :
+	    (f->type == FT_TEXTAREA ? 2000 : 200));
+	rc |= tvars_setn(fv, "value", a->value.len ? a->value.data : "", a->value.len);
+	if (f->required)
+		rc |= tvars_set(fv, "required", "1");
+	if (f->help != NULL) {
+		rc |= tvars_set(fv, "help", f->help);
+		buf_printf(&desc, "f-%s-help", f->key);
+	}
+	rc |= show_if_text(c->proc, f, &cond);
+	if (cond.len > 0) {
+		rc |= tvars_set(fv, "condition", buf_cstr(&cond));
+		buf_printf(&desc, "%sf-%s-cond", desc.len ? " " : "", f->key);
+	}
+	if (with_errors && a->error.len > 0) {
+		rc |= tvars_set(fv, "error", buf_cstr(&a->error));
+		buf_printf(&desc, "%sf-%s-error", desc.len ? " " : "", f->key);
+	}
+	rc |= tvars_set(fv, "describedby", buf_cstr(&desc));
+	rc |= field_choices(fv, a);
+	rc |= desc.oom || cond.oom ? -1 : 0;
+	buf_free(&desc);
+	buf_free(&cond);
+	return rc;
+}
+
+/* What a procedure's pages say about it; the same for every request. */
+static int
+proc_text_vars(struct ctx *c)
+{
+	const struct procedure	*p = c->proc;
+	struct buf		 when;
+	int			 rc = 0;
+
+	buf_init(&when);
+	rc |= tvars_set(c->g.w.vars, "proc_title", p->title);
+	rc |= tvars_set(c->g.w.vars, "proc_id", p->id);
+	rc |= tvars_set(c->g.w.vars, "section", section_name(c->app, p->section));
+	rc |= tvars_set(c->g.w.vars, "contact", p->contact);
+	if (p->description != NULL)
+		rc |= tvars_set(c->g.w.vars, "description", p->description);
+	rc |= deadline_text(p, &when);
+	rc |= tvars_set(c->g.w.vars, "deadline", buf_cstr(&when));
+	buf_free(&when);
+	return rc;
+}
+
+static int
+proc_vars(struct ctx *c)
+{
+	return proc_text_vars(c) == 0 ? web_csrf_vars(&c->g.w) : -1;
+}
+
+/* Everything form.html shows but the CSRF token. */
+static int
+form_vars(struct ctx *c, const struct answers *as, int with_errors)
+{
+	size_t	 i;
+	int	 rc = 0;
+
+	rc |= tvars_setf(c->g.w.vars, "title", "%s", c->proc->title);
+	rc |= proc_text_vars(c);
+	for (i = 0; i < as->n; i++) {
+		if (with_errors && as->a[i].error.len > 0) {
+			struct tvars *e = tvars_add(c->g.w.vars, "errors");
+
+			rc |= e == NULL ? -1 : 0;
+			if (e != NULL) {
+				rc |= tvars_setf(e, "href", "#f-%s", as->a[i].field->key);
+				rc |= tvars_set(e, "text", buf_cstr(&as->a[i].error));
+			}
+		}
+		rc |= field_vars(c, &as->a[i], with_errors);
+	}
+	if (with_errors && as->nerrors > 0) {
+		rc |= tvars_set(c->g.w.vars, "page_error", "1");
+		c->g.w.req.status = 422;
+	}
+	return rc;
+}
+
+/* The form with the resident's input, and any errors. */
+static void
+show_form(struct ctx *c, const struct answers *as, int with_errors)
+{
+	render(c, form_vars(c, as, with_errors) != 0 || web_csrf_vars(&c->g.w) != 0 ? -1 : 0, "form.html");
+}
+
+/* The procedure's empty form; NULL when empty_forms_make ran out of memory. */
+static struct empty_form *
+empty_form(struct app *app, const struct procedure *p)
+{
+	size_t i;
+
+	for (i = 0; i < app->nempty; i++)
+		if (app->empty[i].proc == p)
+			return &app->empty[i];
+	return NULL;
+}
+
+/* Render the empty form once, exactly as show_form would, with the token (tok) left open. */
+static struct tpage *
+empty_form_render(struct ctx *c, const char *tok)
+{
+	struct kv_form	 none;
+	struct answers	 as;
+	struct tpage	*pg = NULL;
+
+	/* The answers of an empty body, read against the procedure's keys like a POST's. */
+	memset(&none, 0, sizeof(none));
+	memset(&as, 0, sizeof(as));
+	if (formkeys_build(&c->keys, c->proc, control_keys, K__CONTROL) == 0 &&
+	    kv_parse_urlencoded(&none, c->keys.decls, c->keys.n, "", 0, MAX_PAIRS) == 0 &&
+	    answers_read(&as, c->proc, &none, &c->keys, jst_date(c->g.w.now)) == 0 &&
+	    form_vars(c, &as, 0) == 0 && tvars_set(c->g.w.vars, "csrf", tok) == 0)
+		pg = web_page_render(&c->g.w, "form.html", "csrf");
+	answers_free(&as);
+	kv_free(&none);
+	return pg;
+}
+
+/* The empty form (GET, HEAD): rendered once, with this request's token filled in. */
+static void
+show_empty_form(struct ctx *c)
+{
+	struct empty_form	*f;
+	struct buf		 tok;
+
+	buf_init(&tok);
+	if (web_csrf_token(&c->g.w, &tok) == -1 || (f = empty_form(c->app, c->proc)) == NULL) {
+		system_error(c);
+		goto done;
+	}
+	if (f->page == NULL)
+		f->page = empty_form_render(c, buf_cstr(&tok));
+	(void)web_page_fill(&c->g.w, f->page, buf_cstr(&tok), tok.len);
+done:
+	buf_free(&tok);
+}
+
+/* What this procedure's confirmation tokens are bound to in this browser (confirm.h). */
+void
+confirm_bind(const struct ctx *c, struct confirm_bind *b)
+{
+	b->key = c->app->mac_key;
+	b->procedure = c->proc->id;
+	b->form_hash = c->proc->hash;
+	b->browser = c->g.w.csrf_cookie;
+}
+
+/* Hidden copies of the normalised answers, so "send" and "back" need no server-side draft. */
+static int
+hidden_vars(struct ctx *c, const struct answer *a)
+{
+	const struct field	*f = a->field;
+	struct tvars		*h;
+	size_t			 i;
+
+	if (f->type != FT_CHECKBOX) {
+		if ((h = tvars_add(c->g.w.vars, "hidden")) == NULL)
+			return -1;
+		return tvars_setf(h, "name", "f_%s", f->key) |
+		    tvars_setn(h, "value", a->value.len ? a->value.data : "", a->value.len);
+	}
+	for (i = 0; i < f->nchoices; i++) {
+		if (!a->picked[i])
+			continue;
+		if ((h = tvars_add(c->g.w.vars, "hidden")) == NULL)
+			return -1;
+		if ((tvars_setf(h, "name", "f_%s", f->key) | tvars_set(h, "value", f->choices[i].value)) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+show_confirm(struct ctx *c, const struct answers *as)
+{
+	struct buf	 json, tok, disp;
+	struct confirm_bind b;
+	size_t		 i;
+	int		 rc = 0;
+
+	confirm_bind(c, &b);
+	buf_init(&json);
+	buf_init(&tok);
+	buf_init(&disp);
+	rc |= tvars_setf(c->g.w.vars, "title", "入力内容の確認（%s）", c->proc->title);
+	rc |= proc_vars(c);
+	rc |= answers_json(as, &json);
+	rc |= confirm_token(&b, c->g.w.now, &json, &tok);
+	rc |= tvars_set(c->g.w.vars, "token", buf_cstr(&tok));
+	for (i = 0; i < as->n && rc == 0; i++) {
+		const struct answer	*a = &as->a[i];
+		struct tvars		*row;
+
+		rc |= hidden_vars(c, a);
+		if (!a->shown)
+			continue;
+		if ((row = tvars_add(c->g.w.vars, "rows")) == NULL) {
+			rc = -1;
+			break;
+		}
+		buf_reset(&disp);
+		rc |= answers_display(a, &disp);
+		rc |= tvars_set(row, "label", a->field->label);
+		rc |= tvars_set(row, "display", disp.len ? buf_cstr(&disp) : "（未入力）");
+		rc |= tvars_set(row, "key", a->field->key);
+	}
+	buf_wipe(&json);
+	buf_free(&tok);
+	buf_wipe(&disp);
+	render(c, rc, "confirm.html");
+}
+
+void
+show_done(struct ctx *c, const char *receipt, const char *inquiry, time_t received, int mail_held)
+{
+	struct buf	 when, key;
+	int		 rc = 0;
+
+	buf_init(&when);
+	buf_init(&key);
+	jst_format(received, 1, &when);
+	buf_printf(&key, "%.5s-%s", inquiry, inquiry + 5);
+	rc |= tvars_setf(c->g.w.vars, "title", "申請を受け付けました（%s）", c->proc->title);
+	rc |= proc_vars(c);
+	rc |= tvars_set(c->g.w.vars, "receipt", receipt);
+	rc |= tvars_set(c->g.w.vars, "inquiry", buf_cstr(&key));
+	rc |= tvars_set(c->g.w.vars, "received", buf_cstr(&when));
+	if (c->proc->complete_message != NULL)
+		rc |= tvars_set(c->g.w.vars, "complete_message", c->proc->complete_message);
+	if (mail_held)
+		rc |= tvars_set(c->g.w.vars, "mail_held", "1");
+	rc |= when.oom || key.oom ? -1 : 0;
+	buf_free(&when);
+	buf_wipe(&key);
+	render(c, rc, "done.html");
+}
+
+static int
+proc_closed_page(struct ctx *c)
+{
+	struct buf	 msg;
+	int		 state = formdef_state(c->proc, c->g.w.now);
+
+	if (state == 0)
+		return 0;
+	buf_init(&msg);
+	if (state < 0) {
+		buf_printf(&msg, "「%s」は", c->proc->title);
+		jst_format(c->proc->opens_at, 1, &msg);
+		buf_puts(&msg, "から受付を開始します。");
+		error_page(c, 403, "受付開始前です", buf_cstr(&msg));
+	} else {
+		buf_printf(&msg, "「%s」の受付は", c->proc->title);
+		jst_format(c->proc->closes_at, 1, &msg);
+		buf_puts(&msg, "に終了しました。お問い合わせ：");
+		buf_puts(&msg, c->proc->contact);
+		error_page(c, 410, "受付は終了しました", buf_cstr(&msg));
+	}
+	buf_free(&msg);
+	return -1;
+}
+
+void
+page_form(void *arg)
+{
+	struct ctx		*c = arg;
+	const struct kv_value	*action;
+	struct answers		 as;
+
+	if (proc_closed_page(c) == -1)
+		return;
+	if (c->g.w.req.method != HTTP_POST) {
+		show_empty_form(c);
+		return;
+	}
+	if (answers_read(&as, c->proc, &c->g.form, &c->keys, jst_date(c->g.w.now)) == -1) {
+		answers_free(&as);
+		system_error(c);
+		return;
+	}
+	action = kv_get(&c->g.form, K_ACTION);
+	if (action == NULL || strcmp(action->p, "back") == 0)
+		show_form(c, &as, 0);
+	else if (as.nerrors > 0)
+		show_form(c, &as, 1);
+	else if (strcmp(action->p, "confirm") == 0)
+		show_confirm(c, &as);
+	else if (strcmp(action->p, "send") == 0)
+		send_application(c, &as);
+	else
+		error_page(c, 400, "送信内容を確認できません",
+		    "ページの操作が正しくありません。最初からやり直してください。");
+	answers_free(&as);
+}
+
+/* ---- the gate's callbacks for /f/ ---- */
+
+/* The procedure /f/<id> names (the gate's resolver): 404 for one that does not exist. */
+int
+form_proc(void *arg)
+{
+	struct ctx *c = arg;
+
+	c->proc = formset_get(c->app->site.forms, c->g.w.req.path + strlen("/f/"));
+	return c->proc != NULL ? 0 : -1;
+}
+
+/* A form's body keys: the program's own, then one per field of the procedure. */
+int
+form_keys(void *arg, const struct kv_decl **decls, size_t *n)
+{
+	struct ctx *c = arg;
+
+	if (formkeys_build(&c->keys, c->proc, control_keys, K__CONTROL) == -1)
+		return -1;
+	*decls = c->keys.decls;
+	*n = c->keys.n;
+	return 0;
+}

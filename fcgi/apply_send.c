@@ -1,0 +1,249 @@
+/*
+ * apply_send.c: a confirmed application sent — its token checked, sealed
+ * to its section's current key, stored exactly once through the batching
+ * writer with its arrival mail, within the limits on sends.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "apply.h"
+#include "log.h"
+#include "mail.h"
+
+/* The sealed record: answers plus what binds them to their clear metadata. */
+static int
+sealed_payload(const struct ctx *c, const struct buf *json, struct buf *out)
+{
+	buf_printf(out, "{\"v\":1,\"procedure\":\"%s\",\"form_hash\":\"%s\",\"received_at\":%lld,"
+	    "\"answers\":", c->proc->id, c->proc->hash, (long long)c->g.w.now);
+	buf_put(out, json->data, json->len);
+	buf_putc(out, '}');
+	return out->oom ? -1 : 0;
+}
+
+struct arrival {
+	struct ctx		*c;
+	const struct answers	*as;
+};
+
+/* The address the arrival mail goes to: the procedure's mail field, when it was shown; "" for none. */
+static const char *
+arrival_to(const struct ctx *c, const struct answers *as)
+{
+	const struct field	*f = mail_field(c->proc);
+	const char		*to = "";
+	size_t			 i;
+
+	for (i = 0; f != NULL && i < as->n; i++)
+		if (as->a[i].field == f && as->a[i].shown)
+			to = buf_cstr(&as->a[i].value);
+	return to;
+}
+
+/* The arrival mail (申請到達メール), queued with the application once its receipt is drawn. */
+static int
+arrival_mail(const char *receipt, struct db_outbox_item *m, void *arg)
+{
+	struct arrival	*a = arg;
+	int		 rc;
+
+	rc = mail_queue_item(a->c->proc, "arrival", receipt, arrival_to(a->c, a->as), a->c->app->mailer_pk,
+	    a->c->g.w.now, m);
+	return rc == MAIL_NONE ? DB_NOTFOUND : rc;
+}
+
+/*
+ * The client address as the send limit counts it: an IPv6 address by its
+ * /64, which one subscriber holds whole (counting each address would let one
+ * home send without limit); IPv4 and IPv4-mapped addresses as they are.
+ */
+static void
+client_prefix(const char *addr, char out[INET6_ADDRSTRLEN])
+{
+	struct in6_addr a6;
+
+	snprintf(out, INET6_ADDRSTRLEN, "%s", addr);
+	if (inet_pton(AF_INET6, addr, &a6) != 1 || IN6_IS_ADDR_V4MAPPED(&a6))
+		return;
+	memset(a6.s6_addr + 8, 0, 8);
+	if (inet_ntop(AF_INET6, &a6, out, INET6_ADDRSTRLEN) == NULL)
+		snprintf(out, INET6_ADDRSTRLEN, "%s", addr);
+}
+
+/* The sender's key for the send limit: a keyed hash of the client address (prefix) and the procedure. */
+static int
+sender_key(const struct ctx *c, unsigned char out[SEAL_MAC_LEN])
+{
+	char		 prefix[INET6_ADDRSTRLEN];
+	struct buf	 m;
+	int		 rc;
+
+	client_prefix(c->g.w.req.remote_addr, prefix);
+	buf_init(&m);
+	buf_puts(&m, prefix);
+	buf_putc(&m, 0);
+	buf_puts(&m, c->proc->id);
+	rc = m.oom ? -1 : seal_mac(c->app->mac_key, "send-limit", m.data, m.len, out);
+	buf_free(&m);
+	return rc;
+}
+
+/*
+ * The recipient's key for the arrival-mail limit: a keyed hash of the
+ * address as a mailbox is reached, so that spellings of one mailbox share
+ * one count: lower case, no "+tag" (sub-addressing), and for Gmail no dots
+ * in the local part.
+ */
+static int
+recipient_key(const struct ctx *c, const char *to, unsigned char out[SEAL_MAC_LEN])
+{
+	const char	*at = strrchr(to, '@'), *p;
+	struct buf	 m;
+	int		 rc, tagged = 0, gmail;
+
+	if (at == NULL)
+		at = to + strlen(to);
+	gmail = strcasecmp(at, "@gmail.com") == 0 || strcasecmp(at, "@googlemail.com") == 0;
+	buf_init(&m);
+	for (p = to; p < at; p++) {
+		tagged |= *p == '+';
+		if (!tagged && !(gmail && *p == '.'))
+			buf_putc(&m, (char)tolower((unsigned char)*p));
+	}
+	if (gmail)
+		buf_puts(&m, "@gmail.com");
+	else
+		for (p = at; *p != '\0'; p++)
+			buf_putc(&m, (char)tolower((unsigned char)*p));
+	rc = m.oom ? -1 : seal_mac(c->app->mac_key, "mail-limit", m.data, m.len, out);
+	buf_wipe(&m);
+	return rc;
+}
+
+/* Every application is committed by the one batching writer: many share one fsync. */
+static int
+store_by_writer(struct db_store_req *r, void *arg)
+{
+	return writer_store(arg, r);
+}
+
+/* The section's current key: remembered (struct section), or read again when asked or not yet known. */
+static int
+section_key(struct ctx *c, int reread, char key_id[SEAL_KEYID_LEN + 1], unsigned char pk[SEAL_PK_LEN])
+{
+	struct section *s = section_find(c->app, c->proc->section);
+
+	if (s == NULL)
+		return -1;
+	if ((reread || s->key_id[0] == '\0') && db_key_current(c->app->site.db, s->id, s->key_id, s->pk) != 0) {
+		s->key_id[0] = '\0';
+		return -1;
+	}
+	memcpy(key_id, s->key_id, sizeof(s->key_id));
+	memcpy(pk, s->pk, SEAL_PK_LEN);
+	return 0;
+}
+
+/*
+ * Seal the payload to the section's key and store it through the writer;
+ * when the key was rotated since this worker read it, once more with the
+ * new one.  Returns like db_app_store.
+ */
+static int
+seal_and_store(struct ctx *c, struct db_app *app, const struct buf *payload, char receipt[DB_RECEIPT_LEN + 1])
+{
+	struct buf	 sealed;
+	unsigned char	 pk[SEAL_PK_LEN];
+	char		 key_id[SEAL_KEYID_LEN + 1];
+	int		 reread, rc = -1;
+
+	buf_init(&sealed);
+	for (reread = 0; reread < 2; reread++) {
+		buf_reset(&sealed);
+		if (section_key(c, reread, key_id, pk) == -1 ||
+		    seal_box(pk, payload->data, payload->len, &sealed) == -1) {
+			rc = -1;
+			break;
+		}
+		app->key_id = key_id;
+		app->sealed = sealed.data;
+		app->sealed_len = sealed.len;
+		rc = db_app_store_via(app, receipt, store_by_writer, &c->app->writer);
+		if (rc != DB_STALE_KEY)
+			break;
+		log_msg(LOG_INFO, "section %s has a new key: sealed again", c->proc->section);
+	}
+	app->key_id = NULL;
+	app->sealed = NULL;
+	buf_free(&sealed);
+	return rc == DB_STALE_KEY ? -1 : rc;
+}
+
+void
+send_application(struct ctx *c, const struct answers *as)
+{
+	struct db_app	 app;
+	struct buf	 json, payload;
+	unsigned char	 stamp[CONFIRM_STAMP_LEN];
+	char		 receipt[DB_RECEIPT_LEN + 1], inquiry[CONFIRM_INQUIRY_LEN + 1];
+	struct db_app_status st;
+	struct arrival	 arrival = { c, as };
+	struct confirm_bind b;
+	const struct kv_value *token = kv_get(&c->g.form, K_TOKEN);
+	int		 rc;
+
+	confirm_bind(c, &b);
+	buf_init(&json);
+	buf_init(&payload);
+	memset(&app, 0, sizeof(app));
+	if (answers_json(as, &json) == -1)
+		goto fail;
+	if (confirm_check(&b, c->g.w.now, token ? token->p : NULL, token ? token->len : 0, &json, stamp) == -1) {
+		error_page(c, 400, "この確認画面からは送信できません",
+		    "確認画面の有効期限（3時間）が切れたか、手続きの内容が更新されたか、"
+		    "確認画面を表示したものとは別のブラウザから送信されました。"
+		    "お手数ですが、このブラウザでもう一度入力してください。");
+		goto done;
+	}
+	if (sealed_payload(c, &json, &payload) == -1 || confirm_inquiry_key(c->app->mac_key, stamp, inquiry) == -1)
+		goto fail;
+	app.procedure_id = c->proc->id;
+	app.section_id = c->proc->section;
+	app.form_hash = c->proc->hash;
+	app.received_at = c->g.w.now;
+	app.mail = arrival_mail;
+	app.mail_arg = &arrival;
+	if (confirm_submit_key(c->app->mac_key, stamp, app.submit_hash) == -1 ||
+	    confirm_inquiry_hash(c->app->mac_key, inquiry, app.inquiry_hash) == -1 ||
+	    sender_key(c, app.sender_key) == -1 ||
+	    recipient_key(c, arrival_to(c, as), app.recipient_key) == -1)
+		goto fail;
+	rc = seal_and_store(c, &app, &payload, receipt);
+	if (rc == -1)
+		goto fail;
+	if (rc == DB_LIMITED) {
+		log_msg(LOG_WARNING, "send limit reached for %s: refused", c->proc->id);
+		error_page(c, 429, "送信の回数が上限に達しました",
+		    "同じ接続元から、この手続きへの申請が短い時間に続いたため、受け付けられませんでした。"
+		    "この申請は保存されていません。しばらく時間をおいてから、もう一度お試しください。");
+		goto done;
+	}
+	if (rc == DB_MAIL_HELD)
+		log_msg(LOG_WARNING, "arrival mail limit reached for %s: stored without the mail", c->proc->id);
+	/* A replay shows the first submission's receipt, with its own time. */
+	if (rc == DB_EXISTS && db_app_status(c->app->site.db, receipt, &st) == 0)
+		c->g.w.now = st.received_at;
+	show_done(c, receipt, inquiry, c->g.w.now, rc == DB_MAIL_HELD);
+	goto done;
+fail:
+	log_msg(LOG_ERR, "could not store an application for %s", c->proc->id);
+	system_error(c);
+done:
+	seal_wipe(inquiry, sizeof(inquiry));
+	buf_wipe(&json);
+	buf_wipe(&payload);
+}
+

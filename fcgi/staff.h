@@ -1,0 +1,120 @@
+/*
+ * staff.h: what the staff program's files share (not a library header).
+ * staff.c has main, the route table and the processes; one file per page
+ * or group of pages, as cgit's ui-*.c: staff_session.c (login, logout,
+ * password, who is asking), staff_list.c (home and a procedure's list),
+ * staff_app.c (one application, opening it, its workflow), staff_export.c,
+ * staff_audit.c.
+ */
+#ifndef STAFF_H
+#define STAFF_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "buf.h"
+#include "db.h"
+#include "formdef.h"
+#include "formset.h"
+#include "gate.h"
+#include "seal.h"
+#include "slots.h"
+#include "tmpl.h"
+#include "web.h"
+#include "workflow.h"
+
+#define PAGE_ROWS	50
+#define MAX_SECTIONS	64
+#define SESSION_MAX	(12 * 60 * 60)	/* a session ends after a working day, however active */
+#define NOTE_MAX_CHARS	2000
+
+/* The keys the routes declare (staff.c); an index names one key in every page. */
+enum { C_CSRF, C_CSRF_HOST, C_SESSION, C_SESSION_HOST, C__COUNT };
+enum { Q_M, Q_STATUS, Q_FROM, Q_TO, Q_PAGE, Q_ENCODING, Q_ACTION, Q__COUNT };
+enum { B_CSRF = GATE_CSRF, B_LOGIN, B_PASSWORD, B_CURRENT, B_NEW, B_CONFIRM, B_FROM, B_TO, B_NOTE, B_ZIP_PASSWORD,
+       B__COUNT };
+
+/* Process-wide state: read-only while a request runs, replaced on reload. */
+struct app {
+	struct web_site	 site;
+	unsigned char	 mac_key[SEAL_KEY_LEN];
+	unsigned char	 audit_key[SEAL_KEY_LEN];
+	unsigned char	 mailer_pk[SEAL_PK_LEN];	/* acceptance and return mails are sealed to it */
+	int		 idle_seconds;		/* --idle-minutes */
+	/*
+	 * Argon2id runs at once across the workers (--hash-slots): fewer than
+	 * the workers, so that a flood of logins leaves a worker for the
+	 * members already logged in; a login finding none free gets 429.
+	 */
+	int		 nslots;
+	struct slots	 hash_slots;
+};
+
+/* Per-request state, reset on every FastCGI iteration (staff.c: ctx_reset). */
+struct ctx {
+	struct gate		 g;
+	struct app		*app;
+	int			 member;		/* a valid session */
+	int			 expired;		/* a session cookie that no longer works */
+	struct db_staff		 staff;
+	char			 session[64];		/* the cookie's token, needed to open the session's keys */
+	unsigned char		 session_hash[SEAL_MAC_LEN];
+	char			 sections[MAX_SECTIONS][64];	/* sections whose keys the session holds */
+	size_t			 nsections;
+};
+
+/* A list's filter from the query (read_filter); the caller frees query. */
+struct filter {
+	const char	*status;
+	time_t		 from, to;
+	int64_t		 page;
+	struct buf	 query;		/* the same filter as a query string, for links */
+	const char	*error;
+};
+
+/* staff.c: helpers of every page */
+int		 status_offered(const char *code);
+const char	*status_text(const char *code);
+int		 holds_section(const struct ctx *c, const char *section);
+const char	*section_name(struct ctx *c, const char *id, char *buf, size_t len);
+void		 audit_as(struct ctx *c, const char *actor, const char *action, const char *target,
+		    const char *detail);
+void		 audit(struct ctx *c, const char *action, const char *target, const char *detail);
+int		 audit_ok(struct ctx *c, const char *action, const char *target, const char *detail);
+void		 system_error(struct ctx *c);
+void		 not_found(struct ctx *c);
+int		 denied(struct ctx *c, const char *target, const char *why);
+void		 deny(struct ctx *c, const char *target, const char *why);
+void		 redirect(struct ctx *c, const char *location);
+int		 member_vars(struct ctx *c, const char *title);
+int		 pager_vars(struct ctx *c, int64_t page, int64_t total);
+
+/* staff_session.c */
+int		 authenticate(void *arg, enum wf_role *role);
+void		 page_login(void *arg);
+void		 page_logout(void *arg);
+void		 page_password(void *arg);
+const char	*password_problem(struct ctx *c, const char *pw, int for_zip);
+
+/* staff_list.c */
+void		 page_home(void *arg);
+void		 page_forms(void *arg);
+int		 read_filter(struct ctx *c, struct filter *f);
+
+/* staff_app.c */
+void		 page_app(void *arg);
+int		 session_key(void *arg, const char *key_id, unsigned char pk[SEAL_PK_LEN],
+		    unsigned char sk[SEAL_SK_LEN]);
+int		 open_sealed(struct ctx *c, const char *key_id, const void *sealed, size_t len, struct buf *plain);
+json_object	*payload_answers(const struct buf *plain, json_object **root);
+
+/* staff_export.c */
+void		 page_export(struct ctx *c, const struct procedure *p);
+void		 page_export_zip(struct ctx *c, const struct procedure *p);
+
+/* staff_audit.c */
+void		 page_audit(void *arg);
+
+#endif

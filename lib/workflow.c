@@ -1,0 +1,184 @@
+#include "workflow.h"
+
+#include <string.h>
+
+/* The codes as stored: applications.status, app_events, staff.role. */
+static const char *const status_codes[WF__STATUSES] = {
+	[WF_RECEIVED] = "received", [WF_ACCEPTED] = "accepted", [WF_DONE] = "done",
+	[WF_RETURNED] = "returned", [WF_WITHDRAWN] = "withdrawn", [WF_WON] = "won", [WF_LOST] = "lost",
+	[WF_RESERVE] = "reserve", [WF_WAITLISTED] = "waitlisted",
+};
+static const char *const role_codes[WF__ROLES] = {
+	[WF_ROLE_NONE] = "", [WF_ROLE_STAFF] = "staff", [WF_ROLE_ADMIN] = "admin", [WF_ROLE_AUDITOR] = "auditor",
+};
+
+static const struct {
+	const char	*staff;
+	const char	*resident;
+	int		 offered;
+	int		 numbered;
+} statuses[WF__STATUSES] = {
+	[WF_RECEIVED] = { "到達", "到達（担当課の確認待ち）", 1, 0 },
+	[WF_ACCEPTED] = { "受付", "受付（担当課で受け付けました）", 1, 0 },
+	[WF_DONE] = { "完了", "完了", 1, 0 },
+	[WF_RETURNED] = { "差戻し", "差戻し（担当課からの連絡をご確認ください）", 1, 0 },
+	[WF_WITHDRAWN] = { "取下げ", "取下げ", 1, 0 },
+	[WF_WON] = { "当選", "当選（担当課からの案内をご確認ください）", 0, 0 },
+	[WF_LOST] = { "落選", "落選（抽選の結果、ご希望に添えませんでした）", 0, 0 },
+	[WF_RESERVE] = { "補欠", "補欠（繰り上がった場合は担当課から連絡します）", 0, 1 },
+	[WF_WAITLISTED] = { "キャンセル待ち", "キャンセル待ち（空きが出た場合は担当課から連絡します）", 0, 0 },
+};
+
+/* 受付 and 差戻し tell the resident by mail; 到達's mail goes with the application itself. */
+static const struct wf_transition transitions[] = {
+	{ WF_RECEIVED, WF_ACCEPTED, "acceptance" }, { WF_RECEIVED, WF_RETURNED, "return" },
+	{ WF_RECEIVED, WF_WITHDRAWN, NULL },
+	{ WF_ACCEPTED, WF_DONE, NULL }, { WF_ACCEPTED, WF_RETURNED, "return" },
+	{ WF_ACCEPTED, WF_WITHDRAWN, NULL },
+	{ WF_RETURNED, WF_RECEIVED, NULL }, { WF_RETURNED, WF_WITHDRAWN, NULL },
+};
+
+static const char *const role_labels[WF__ROLES] = {
+	[WF_ROLE_NONE] = "", [WF_ROLE_STAFF] = "職員", [WF_ROLE_ADMIN] = "管理者", [WF_ROLE_AUDITOR] = "監査担当",
+};
+
+/* The index of code in codes[from, n), or -1. */
+static int
+code_index(const char *const codes[], size_t from, size_t n, const char *code)
+{
+	size_t i;
+
+	for (i = from; i < n; i++)
+		if (strcmp(codes[i], code) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *
+wf_status_code(enum wf_status s)
+{
+	return status_codes[s];
+}
+
+int
+wf_status_parse(const char *code, enum wf_status *out)
+{
+	int i = code_index(status_codes, 0, WF__STATUSES, code);
+
+	if (i == -1)
+		return -1;
+	*out = (enum wf_status)i;
+	return 0;
+}
+
+int
+wf_status_offered(enum wf_status s)
+{
+	return statuses[s].offered;
+}
+
+int
+wf_status_numbered(enum wf_status s)
+{
+	return statuses[s].numbered;
+}
+
+const char *
+wf_staff_label(enum wf_status s)
+{
+	return statuses[s].staff;
+}
+
+const char *
+wf_resident_label(enum wf_status s)
+{
+	return statuses[s].resident;
+}
+
+const char *
+wf_staff_label_of(const char *code)
+{
+	enum wf_status s;
+
+	return wf_status_parse(code, &s) == 0 ? statuses[s].staff : NULL;
+}
+
+int
+wf_label_numbered(enum wf_status s, long number, struct buf *out)
+{
+	return buf_printf(out, "%s（%ld番）", statuses[s].staff, number);
+}
+
+const struct wf_transition *
+wf_transitions(size_t *n)
+{
+	*n = sizeof(transitions) / sizeof(transitions[0]);
+	return transitions;
+}
+
+const struct wf_transition *
+wf_transition(enum wf_status from, enum wf_status to)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(transitions) / sizeof(transitions[0]); i++)
+		if (transitions[i].from == from && transitions[i].to == to)
+			return &transitions[i];
+	return NULL;
+}
+
+const char *
+wf_role_code(enum wf_role r)
+{
+	return role_codes[r];
+}
+
+int
+wf_role_parse(const char *code, enum wf_role *out)
+{
+	int i = code_index(role_codes, WF_ROLE_NONE + 1, WF__ROLES, code);	/* "" is nobody's role */
+
+	if (i == -1)
+		return -1;
+	*out = (enum wf_role)i;
+	return 0;
+}
+
+const char *
+wf_role_label(enum wf_role r)
+{
+	return role_labels[r];
+}
+
+int
+wf_role_meets(enum wf_role r, enum wf_need need)
+{
+	switch (need) {
+	case WF_NEED_NONE:
+		return 1;
+	case WF_NEED_MEMBER:
+		return r != WF_ROLE_NONE;
+	case WF_NEED_STAFF:
+		return r == WF_ROLE_STAFF;
+	case WF_NEED_ADMIN:
+		return r == WF_ROLE_ADMIN;
+	case WF_NEED_AUDITOR:
+		return r == WF_ROLE_AUDITOR;
+	}
+	return 0;
+}
+
+const char *
+wf_mail_label(const char *kind)
+{
+	static const char *const labels[][2] = {
+		{ "arrival", "申請到達メール" }, { "acceptance", "受付完了メール" },
+		{ "return", "差戻しのお知らせ" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+		if (strcmp(labels[i][0], kind) == 0)
+			return labels[i][1];
+	return kind;
+}

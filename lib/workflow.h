@@ -1,0 +1,94 @@
+/*
+ * workflow: the vocabulary of an application's life and of who may act on
+ * it, in one place.  The statuses (stored as their codes in
+ * applications.status and app_events), which status may follow which, the
+ * labels staff and residents read, the mail each change sends the resident,
+ * and the staff roles (stored as their codes in staff.role).
+ *
+ * The schema refuses any other status code (lib/db.c, schema 5) and any
+ * other role (schema 2); tests/unit/test_workflow.c holds the schema and
+ * these tables together.  Every string returned here is static.
+ */
+#ifndef WORKFLOW_H
+#define WORKFLOW_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+/* In the order staff see them. */
+enum wf_status {
+	WF_RECEIVED,		/* 到達: stored, not yet looked at */
+	WF_ACCEPTED,		/* 受付 */
+	WF_DONE,		/* 完了 */
+	WF_RETURNED,		/* 差戻し: back to the resident */
+	WF_WITHDRAWN,		/* 取下げ */
+	/*
+	 * Reserved for lotteries and waiting lists: known to the schema and
+	 * labelled, but no transition leads to them yet, and the pages and
+	 * formctl do not offer them (wf_status_offered).
+	 */
+	WF_WON,			/* 当選 */
+	WF_LOST,		/* 落選 */
+	WF_RESERVE,		/* 補欠, with its place in the reserve list (wf_label_numbered) */
+	WF_WAITLISTED,		/* キャンセル待ち */
+	WF__STATUSES
+};
+
+/* Who is asking: nobody logged in, or a member with one of the stored roles. */
+enum wf_role {
+	WF_ROLE_NONE,
+	WF_ROLE_STAFF,		/* section work: lists, applications, exports */
+	WF_ROLE_ADMIN,		/* a member who also administers (formctl) */
+	WF_ROLE_AUDITOR,	/* reads the audit log, never applications */
+	WF__ROLES
+};
+
+/* What a page needs of the one asking (a route's declaration, lib/gate.h). */
+enum wf_need {
+	WF_NEED_NONE,		/* anyone, logged in or not */
+	WF_NEED_MEMBER,		/* any member, whatever the role */
+	WF_NEED_STAFF,		/* each of these: that role exactly */
+	WF_NEED_ADMIN,
+	WF_NEED_AUDITOR
+};
+
+/* One change staff may make, and the mail it sends the resident (NULL: none). */
+struct wf_transition {
+	enum wf_status	 from, to;
+	const char	*mail;		/* a mail kind of lib/mail.h: "acceptance", "return" */
+};
+
+/* The stored code ("received", ...); s must be a status. */
+const char	*wf_status_code(enum wf_status s);
+/* The status a stored code names: 0, or -1 for anything else. */
+int		 wf_status_parse(const char *code, enum wf_status *out);
+/* Is the status offered to staff (filters, counts, formctl)?  0 for the reserved ones. */
+int		 wf_status_offered(enum wf_status s);
+/* Does the status carry a number (a place in the reserve list)? */
+int		 wf_status_numbered(enum wf_status s);
+/* The short label staff see (到達); the sentence residents see on their status page. */
+const char	*wf_staff_label(enum wf_status s);
+const char	*wf_resident_label(enum wf_status s);
+/* The staff label of a stored code, or NULL when it names no status. */
+const char	*wf_staff_label_of(const char *code);
+/* A numbered status's staff label with its number ("補欠（3番）"), appended to out. */
+int		 wf_label_numbered(enum wf_status s, long number, struct buf *out);
+
+/* Every transition, in the order the detail page offers them; *n is set to their count. */
+const struct wf_transition *wf_transitions(size_t *n);
+/* The transition from -> to, or NULL when staff may not make it. */
+const struct wf_transition *wf_transition(enum wf_status from, enum wf_status to);
+
+/* The stored code of a role ("staff", "admin", "auditor"); "" for WF_ROLE_NONE. */
+const char	*wf_role_code(enum wf_role r);
+/* The role a stored code names: 0, or -1 for anything else ("" included). */
+int		 wf_role_parse(const char *code, enum wf_role *out);
+const char	*wf_role_label(enum wf_role r);
+/* Does role r satisfy need? */
+int		 wf_role_meets(enum wf_role r, enum wf_need need);
+
+/* What staff read for a mail kind ("申請到達メール"); the kind itself when unknown. */
+const char	*wf_mail_label(const char *kind);
+
+#endif
