@@ -5,7 +5,7 @@
  * row callback stops the export and every thread is joined; the threads
  * block signals; no opened plaintext is left in memory.
  */
-#define _GNU_SOURCE	/* memmem */
+#define _GNU_SOURCE	/* gettid */
 #include <dirent.h>
 #include <signal.h>
 #include <sodium.h>
@@ -13,22 +13,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <valgrind/valgrind.h>
-
 #include "opener.h"
 #include "t.h"
+#include "t_mem.h"
 
-/* Scanning the process's memory for leftover plaintext reads freed and unused heap: not under a sanitizer. */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define CAN_SCAN_MEMORY 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
-#define CAN_SCAN_MEMORY 0
-#endif
-#endif
-#ifndef CAN_SCAN_MEMORY
-#define CAN_SCAN_MEMORY 1
-#endif
 #if defined(__SANITIZE_THREAD__)
 #define RUNS_A_SANITIZER_THREAD 1
 #elif defined(__has_feature)
@@ -462,28 +450,7 @@ marker_make(int which, int white, struct marker *m)
 static int
 in_memory(const struct marker *m)
 {
-	char	 line[512], perms[8], name[256];
-	FILE	*f = fopen("/proc/self/maps", "r");
-	size_t	 hl = strlen(m->head), rl = strlen(m->rest);
-	int	 found = 0;
-
-	if (f == NULL)
-		return -1;
-	while (!found && fgets(line, sizeof(line), f) != NULL) {
-		unsigned long	 lo, hi;
-		const char	*p, *end;
-
-		name[0] = '\0';
-		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %255s", &lo, &hi, perms, name) < 3 ||
-		    strcmp(perms, "rw-p") != 0 || (name[0] != '\0' && name[0] != '[') ||
-		    strcmp(name, "[vvar]") == 0 || strcmp(name, "[vsyscall]") == 0)
-			continue;
-		for (p = (const char *)lo, end = (const char *)hi; !found &&
-		    (p = memmem(p, (size_t)(end - p), m->head, hl)) != NULL; p++)
-			found = (size_t)(end - p) >= hl + rl && memcmp(p + hl, m->rest, rl) == 0;
-	}
-	fclose(f);
-	return found;
+	return t_in_memory(m->head, strlen(m->head), m->rest, strlen(m->rest), 1);
 }
 
 /*
@@ -545,7 +512,7 @@ plaintext_wiped(void)
 	int64_t			unopened;
 	int			i, ok = 1;
 
-	if (!CAN_SCAN_MEMORY || RUNNING_ON_VALGRIND)
+	if (!T_MEM_CAN_SCAN)
 		T_SKIP("the memory scan cannot run under a sanitizer or valgrind");
 	for (i = 0; i < 3; i++) {
 		buf_init(&box[i]);
