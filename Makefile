@@ -33,8 +33,8 @@ LDFLAGS	+= $(LDSAN) -pthread
 LIB_SRC	 = lib/answers.c lib/audit.c lib/buf.c lib/confirm.c lib/custody.c lib/dirlist.c lib/esc.c lib/formdef.c \
 	   lib/formset.c lib/gate.c lib/guess.c lib/http.c lib/jnorm.c lib/jst.c lib/kv.c lib/log.c lib/mail.c \
 	   lib/payload.c lib/prefork.c lib/seal.c lib/slots.c lib/web.c lib/workflow.c lib/writer.c lib/ytree.c \
-	   lib/db.c lib/db_app.c lib/db_audit.c lib/db_outbox.c lib/db_schema.c lib/db_section.c lib/db_sql.c \
-	   lib/db_staff.c \
+	   lib/db.c lib/db_app.c lib/db_audit.c lib/db_outbox.c lib/db_places.c lib/db_schema.c lib/db_section.c \
+	   lib/db_sql.c lib/db_staff.c \
 	   lib/tmpl.c lib/tmpl_parse.c lib/tpage.c lib/tvars.c \
 	   exports/csv.c exports/export.c exports/opener.c
 LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -46,7 +46,8 @@ UNIT_SRC = tests/unit/test_answers.c tests/unit/test_audit.c tests/unit/test_buf
 	   tests/unit/test_csv.c tests/unit/test_custody.c tests/unit/test_db.c tests/unit/test_db_staff.c \
 	   tests/unit/test_esc.c tests/unit/test_export.c tests/unit/test_formdef.c tests/unit/test_gate.c \
 	   tests/unit/test_guess.c tests/unit/test_jnorm.c tests/unit/test_jst.c tests/unit/test_kv.c \
-	   tests/unit/test_mail.c tests/unit/test_opener.c tests/unit/test_payload.c tests/unit/test_seal.c \
+	   tests/unit/test_mail.c tests/unit/test_opener.c tests/unit/test_payload.c tests/unit/test_places.c \
+	   tests/unit/test_seal.c \
 	   tests/unit/test_slots.c tests/unit/test_tmpl.c tests/unit/test_workflow.c tests/unit/test_writer.c \
 	   tests/unit/test_ytree.c
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)

@@ -136,4 +136,19 @@ const char *const dbi_sql[ST__COUNT] = {
 	[ST_SEND_PURGE] = "DELETE FROM send_counts WHERE slot <= ?1",
 	[ST_ENVELOPE_ADD] = "INSERT INTO envelopes (receipt, sealed) VALUES (?1, ?2)",
 	[ST_ENVELOPE_GET] = "SELECT sealed FROM envelopes WHERE receipt = ?1",
+	/* Places (db_places.c): one counter row per procedure ("") and per choice with places. */
+	[ST_PLACES_GET] = "SELECT taken, waiting FROM places WHERE procedure_id = ?1 AND choice = ?2",
+	[ST_PLACES_ADD] = "INSERT INTO places (procedure_id, choice, taken, waiting) VALUES (?1, ?2, ?3, ?4)"
+	    " ON CONFLICT (procedure_id, choice) DO UPDATE SET taken = taken + ?3, waiting = waiting + ?4",
+	[ST_PLACES_OF] = "SELECT choice, taken, waiting FROM places WHERE procedure_id = ?1",
+	[ST_APP_PLACES_ADD] = "INSERT INTO app_places (receipt, procedure_id, choice, people, wait_seq)"
+	    " VALUES (?1, ?2, ?3, ?4, CASE WHEN ?5 THEN (SELECT coalesce(max(wait_seq), 0) + 1 FROM app_places"
+	    " WHERE procedure_id = ?2 AND wait_seq IS NOT NULL) END)",
+	[ST_APP_PLACES_GET] = "SELECT procedure_id, choice, people, wait_seq FROM app_places WHERE receipt = ?1",
+	[ST_APP_PLACES_DELETE] = "DELETE FROM app_places WHERE receipt = ?1",
+	[ST_APP_PLACES_HOLD] = "UPDATE app_places SET wait_seq = NULL WHERE receipt = ?1",
+	[ST_WAITING_FIRST] = "SELECT receipt, choice, people FROM app_places"
+	    " WHERE procedure_id = ?1 AND wait_seq IS NOT NULL ORDER BY wait_seq LIMIT ?2",
+	[ST_WAIT_POSITION] = "SELECT count(*) FROM app_places WHERE procedure_id = ?1 AND wait_seq IS NOT NULL"
+	    " AND wait_seq <= ?3 AND choice = ?2",
 };

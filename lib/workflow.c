@@ -17,16 +17,18 @@ static const struct {
 	const char	*resident;
 	int		 offered;
 	int		 numbered;
+	int		 holds;		/* holds its places (定員) */
 } statuses[WF__STATUSES] = {
-	[WF_RECEIVED] = { "到達", "到達（担当課の確認待ち）", 1, 0 },
-	[WF_ACCEPTED] = { "受付", "受付（担当課で受け付けました）", 1, 0 },
-	[WF_DONE] = { "完了", "完了", 1, 0 },
-	[WF_RETURNED] = { "差戻し", "差戻し（担当課からの連絡をご確認ください）", 1, 0 },
-	[WF_WITHDRAWN] = { "取下げ", "取下げ", 1, 0 },
-	[WF_WON] = { "当選", "当選（担当課からの案内をご確認ください）", 0, 0 },
-	[WF_LOST] = { "落選", "落選（抽選の結果、ご希望に添えませんでした）", 0, 0 },
-	[WF_RESERVE] = { "補欠", "補欠（繰り上がった場合は担当課から連絡します）", 0, 1 },
-	[WF_WAITLISTED] = { "キャンセル待ち", "キャンセル待ち（空きが出た場合は担当課から連絡します）", 0, 0 },
+	[WF_RECEIVED] = { "到達", "到達（担当課の確認待ち）", 1, 0, 1 },
+	[WF_ACCEPTED] = { "受付", "受付（担当課で受け付けました）", 1, 0, 1 },
+	[WF_DONE] = { "完了", "完了", 1, 0, 1 },
+	[WF_RETURNED] = { "差戻し", "差戻し（担当課からの連絡をご確認ください）", 1, 0, 1 },
+	[WF_WITHDRAWN] = { "取下げ", "取下げ", 1, 0, 0 },
+	[WF_WON] = { "当選", "当選（担当課からの案内をご確認ください）", 0, 0, 1 },
+	[WF_LOST] = { "落選", "落選（抽選の結果、ご希望に添えませんでした）", 0, 0, 0 },
+	[WF_RESERVE] = { "補欠", "補欠（繰り上がった場合は担当課から連絡します）", 0, 1, 0 },
+	[WF_WAITLISTED] = { "キャンセル待ち", "キャンセル待ち（空きが出た場合は、繰上げのお知らせをお送りします）",
+	    1, 0, 0 },
 };
 
 /* 受付 and 差戻し tell the resident by mail; 到達's mail goes with the application itself. */
@@ -36,6 +38,7 @@ static const struct wf_transition transitions[] = {
 	{ WF_ACCEPTED, WF_DONE, NULL }, { WF_ACCEPTED, WF_RETURNED, "return" },
 	{ WF_ACCEPTED, WF_WITHDRAWN, NULL },
 	{ WF_RETURNED, WF_RECEIVED, NULL }, { WF_RETURNED, WF_WITHDRAWN, NULL },
+	{ WF_WAITLISTED, WF_WITHDRAWN, NULL },
 };
 
 static const char *const role_labels[WF__ROLES] = {
@@ -75,6 +78,20 @@ int
 wf_status_offered(enum wf_status s)
 {
 	return statuses[s].offered;
+}
+
+int
+wf_status_holds_place(enum wf_status s)
+{
+	return statuses[s].holds;
+}
+
+int
+wf_status_holds_place_code(const char *code)
+{
+	enum wf_status s;
+
+	return wf_status_parse(code, &s) == 0 && statuses[s].holds;
 }
 
 int
@@ -173,7 +190,7 @@ wf_mail_label(const char *kind)
 {
 	static const char *const labels[][2] = {
 		{ "arrival", "申請到達メール" }, { "acceptance", "受付完了メール" },
-		{ "return", "差戻しのお知らせ" },
+		{ "return", "差戻しのお知らせ" }, { "promotion", "繰上げ当選のお知らせ" },
 	};
 	size_t i;
 
