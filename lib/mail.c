@@ -32,6 +32,8 @@ mail_text(const struct procedure *p, const char *kind)
 		t = &p->mail_acceptance;
 	else if (strcmp(kind, "return") == 0)
 		t = &p->mail_return;
+	else if (strcmp(kind, "promotion") == 0)
+		t = &p->mail_promotion;
 	return t != NULL && t->subject != NULL && t->body != NULL ? t : NULL;
 }
 
