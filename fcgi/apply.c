@@ -25,6 +25,7 @@
 #include "apply.h"
 #include "formset.h"
 #include "log.h"
+#include "mail.h"
 #include "prefork.h"
 
 #define MAX_BODY	(64 * 1024)
@@ -204,6 +205,7 @@ ctx_reset(struct ctx *c)
 	gate_reset(&c->g);
 	formkeys_free(&c->keys);
 	c->proc = NULL;
+	c->has_places = 0;
 }
 
 /* ---- processes ---- */
@@ -273,6 +275,7 @@ writer_main(void *arg)
 		return 1;
 	db_set_limits(db, &app->limits);
 	db_set_contact_key(db, app->mailer_pk);
+	db_set_waitlist_text(db, mail_text_waitlisted);
 	rc = writer_serve(app->writer_fd, db);
 	db_close(db);
 	return rc == 0 ? 0 : 1;

@@ -15,6 +15,7 @@
 #include "db.h"
 #include "formdef.h"
 #include "gate.h"
+#include "places.h"
 #include "seal.h"
 #include "writer.h"
 #include "tmpl.h"
@@ -42,6 +43,7 @@ struct section {
 struct empty_form {
 	const struct procedure	*proc;	/* valid until the next reload */
 	struct tpage		*page;	/* NULL until the first GET renders it */
+	struct places_view	 seen;	/* first come: the counters page shows (rendered again when they change) */
 };
 
 struct app;
@@ -52,6 +54,8 @@ struct ctx {
 	struct app		*app;
 	struct formkeys		 keys;
 	const struct procedure	*proc;
+	struct places_view	 places;	/* the procedure's counters, read for this request ... */
+	int			 has_places;	/* ... when it is first come (formdef_first_come) */
 };
 
 /* Process-wide state: read-only while a request runs, replaced on reload. */
@@ -83,10 +87,12 @@ void		 page_form(void *arg);
 int		 form_proc(void *arg);
 int		 form_keys(void *arg, const struct kv_decl **decls, size_t *n);
 void		 confirm_bind(const struct ctx *c, struct confirm_bind *b);
-void		 show_done(struct ctx *c, const char *receipt, const char *inquiry, time_t received, int mail_held);
+void		 show_done(struct ctx *c, const char *receipt, const char *inquiry, time_t received, int mail_held,
+		    long position);
 
 /* apply_send.c */
 void		 send_application(struct ctx *c, const struct answers *as);
+void		 full_page(struct ctx *c, const char *choice);
 
 /* apply_status.c */
 void		 page_status(void *arg);

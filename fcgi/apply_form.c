@@ -30,6 +30,22 @@ deadline_text(const struct procedure *p, struct buf *out)
 	return buf_puts(out, "まで");
 }
 
+/* An open first-come procedure's places in the list: 残りN人, 満員 or 満員（キャンセル待ち受付中）. */
+static int
+index_places(struct ctx *c, const struct procedure *p, struct tvars *item)
+{
+	struct places_view	v;
+	struct buf		text;
+	int			rc;
+
+	buf_init(&text);
+	rc = places_read(c->app->site.db, p, &v) == 0 && places_text(p, &v, &text) == 0 ? 0 : -1;
+	if (rc == 0 && text.len > 0)
+		rc = tvars_set(item, "places", buf_cstr(&text));
+	buf_free(&text);
+	return rc;
+}
+
 static int
 index_item(struct ctx *c, const struct procedure *p, const char *list, int state)
 {
@@ -48,7 +64,8 @@ index_item(struct ctx *c, const struct procedure *p, const char *list, int state
 		buf_puts(&when, "に受付終了");
 	} else
 		deadline_text(p, &when);
-	rc = tvars_set(item, "id", p->id) | tvars_set(item, "title", p->title) |
+	rc = state == 0 && formdef_first_come(p) ? index_places(c, p, item) : 0;
+	rc |= tvars_set(item, "id", p->id) | tvars_set(item, "title", p->title) |
 	    tvars_set(item, "section", section_name(c->app, p->section)) |
 	    tvars_set(item, "when", buf_cstr(&when));
 	rc |= when.oom ? -1 : 0;
@@ -124,8 +141,27 @@ type_flag(enum field_type t)
 	}
 }
 
+/* A choice's places: 残りN人 or 満員 beside it; a choice closed to new applications cannot be picked. */
 static int
-field_choices(struct tvars *fv, const struct answer *a)
+choice_places(const struct ctx *c, const struct field *f, size_t i, struct tvars *cv)
+{
+	struct buf	text;
+	int		rc;
+
+	if (!c->has_places || !f->has_places)
+		return 0;
+	buf_init(&text);
+	rc = places_choice_text(c->proc, &c->places, i, &text);
+	if (rc == 0 && text.len > 0)
+		rc = tvars_set(cv, "places", buf_cstr(&text));
+	if (rc == 0 && places_choice_closed(c->proc, &c->places, i))
+		rc = tvars_set(cv, "disabled", "1");
+	buf_free(&text);
+	return rc;
+}
+
+static int
+field_choices(const struct ctx *c, struct tvars *fv, const struct answer *a)
 {
 	const struct field	*f = a->field;
 	size_t			 i;
@@ -143,6 +179,7 @@ field_choices(struct tvars *fv, const struct answer *a)
 		rc |= tvars_setf(cv, "cid", "f-%s-%zu", f->key, i);
 		if (on)
 			rc |= tvars_set(cv, "checked", "1");
+		rc |= choice_places(c, f, i, cv);
 	}
 	return rc;
 }
@@ -202,7 +239,7 @@ field_vars(struct ctx *c, const struct answer *a, int with_errors)
 		buf_printf(&desc, "%sf-%s-error", desc.len ? " " : "", f->key);
 	}
 	rc |= tvars_set(fv, "describedby", buf_cstr(&desc));
-	rc |= field_choices(fv, a);
+	rc |= field_choices(c, fv, a);
 	rc |= desc.oom || cond.oom ? -1 : 0;
 	buf_free(&desc);
 	buf_free(&cond);
@@ -226,6 +263,12 @@ proc_text_vars(struct ctx *c)
 		rc |= tvars_set(c->g.w.vars, "description", p->description);
 	rc |= deadline_text(p, &when);
 	rc |= tvars_set(c->g.w.vars, "deadline", buf_cstr(&when));
+	if (c->has_places) {
+		buf_reset(&when);
+		rc |= places_text(p, &c->places, &when);
+		if (when.len > 0)
+			rc |= tvars_set(c->g.w.vars, "places", buf_cstr(&when));
+	}
 	buf_free(&when);
 	return rc;
 }
@@ -316,6 +359,13 @@ show_empty_form(struct ctx *c)
 		system_error(c);
 		goto done;
 	}
+	/* Places change with every send: the page is rendered again when the counters it shows have. */
+	if (c->has_places && f->page != NULL && memcmp(&f->seen, &c->places, sizeof(c->places)) != 0) {
+		tpage_free(f->page);
+		f->page = NULL;
+	}
+	if (c->has_places)
+		f->seen = c->places;
 	if (f->page == NULL)
 		f->page = empty_form_render(c, buf_cstr(&tok));
 	(void)web_page_fill(&c->g.w, f->page, buf_cstr(&tok), tok.len);
@@ -399,7 +449,7 @@ show_confirm(struct ctx *c, const struct answers *as)
 }
 
 void
-show_done(struct ctx *c, const char *receipt, const char *inquiry, time_t received, int mail_held)
+show_done(struct ctx *c, const char *receipt, const char *inquiry, time_t received, int mail_held, long position)
 {
 	struct buf	 when, key;
 	int		 rc = 0;
@@ -417,6 +467,8 @@ show_done(struct ctx *c, const char *receipt, const char *inquiry, time_t receiv
 		rc |= tvars_set(c->g.w.vars, "complete_message", c->proc->complete_message);
 	if (mail_held)
 		rc |= tvars_set(c->g.w.vars, "mail_held", "1");
+	if (position > 0)
+		rc |= tvars_setf(c->g.w.vars, "waitlist_pos", "%ld", position);
 	rc |= when.oom || key.oom ? -1 : 0;
 	buf_free(&when);
 	buf_wipe(&key);
@@ -448,6 +500,35 @@ proc_closed_page(struct ctx *c)
 	return -1;
 }
 
+/*
+ * Closed to this application, as the counters stand (the batching writer
+ * decides again on send): a choice without places left gets its error
+ * (1, nerrors counted), the whole procedure full gives 1 with no error;
+ * 0 when it may go on.
+ */
+static int
+places_closed(struct ctx *c, struct answers *as)
+{
+	const struct field	*f = formdef_places_field(c->proc);
+	const char		*v = places_answer(as);
+	size_t			 i, k;
+
+	if (!c->proc->waitlist && places_left(c->proc, &c->places) == 0)
+		return 1;
+	for (i = 0; f != NULL && *v != '\0' && i < f->nchoices; i++) {
+		if (strcmp(f->choices[i].value, v) != 0 || !places_choice_closed(c->proc, &c->places, i))
+			continue;
+		for (k = 0; k < as->n; k++)
+			if (as->a[k].field == f && as->a[k].error.len == 0) {
+				buf_printf(&as->a[k].error, "「%s」は満員です。ほかの選択肢を選んでください。",
+				    f->choices[i].label);
+				as->nerrors++;
+			}
+		return 1;
+	}
+	return 0;
+}
+
 void
 page_form(void *arg)
 {
@@ -457,6 +538,13 @@ page_form(void *arg)
 
 	if (proc_closed_page(c) == -1)
 		return;
+	if (formdef_first_come(c->proc)) {
+		if (places_read(c->app->site.db, c->proc, &c->places) == -1) {
+			system_error(c);
+			return;
+		}
+		c->has_places = 1;
+	}
 	if (c->g.w.req.method != HTTP_POST) {
 		show_empty_form(c);
 		return;
@@ -467,7 +555,14 @@ page_form(void *arg)
 		return;
 	}
 	action = kv_get(&c->g.form, K_ACTION);
-	if (action == NULL || strcmp(action->p, "back") == 0)
+	if (action != NULL && strcmp(action->p, "back") != 0 && c->has_places && places_closed(c, &as)) {
+		if (as.nerrors == 0) {
+			full_page(c, "");
+			answers_free(&as);
+			return;
+		}
+		show_form(c, &as, 1);
+	} else if (action == NULL || strcmp(action->p, "back") == 0)
 		show_form(c, &as, 0);
 	else if (as.nerrors > 0)
 		show_form(c, &as, 1);

@@ -13,6 +13,7 @@
 #include "apply.h"
 #include "log.h"
 #include "mail.h"
+#include "places.h"
 
 /* The record the writer seals: answers plus what binds them to their clear metadata. */
 static int
@@ -127,6 +128,26 @@ store_by_writer(struct db_store_req *r, void *arg)
 	return writer_store(arg, r);
 }
 
+/* 満員です: the places were taken before this application came; nothing was stored. */
+void
+full_page(struct ctx *c, const char *choice)
+{
+	const struct field	*f = formdef_places_field(c->proc);
+	const struct choice	*ch = f != NULL && *choice != '\0' ? answers_choice(f, choice) : NULL;
+	struct places_view	 v;
+	struct buf		 msg;
+
+	buf_init(&msg);
+	if (ch != NULL && places_read(c->app->site.db, c->proc, &v) == 0 && places_left(c->proc, &v) != 0)
+		buf_printf(&msg, "お選びの「%s」は、定員に達したため受け付けられませんでした。この申請は保存されていません。"
+		    "ほかの「%s」をお選びになる場合は、お手数ですがもう一度入力してください。", ch->label, f->label);
+	else
+		buf_printf(&msg, "「%s」は定員に達したため、受付を締め切りました。この申請は保存されていません。"
+		    "お問い合わせ：%s", c->proc->title, c->proc->contact);
+	error_page(c, 409, "満員です", msg.oom ? "定員に達したため、受け付けられませんでした。" : buf_cstr(&msg));
+	buf_free(&msg);
+}
+
 void
 send_application(struct ctx *c, const struct answers *as)
 {
@@ -137,6 +158,7 @@ send_application(struct ctx *c, const struct answers *as)
 	struct db_app_status st;
 	struct confirm_bind b;
 	const struct kv_value *token = kv_get(&c->g.form, K_TOKEN);
+	long		 position = 0;
 	int		 rc;
 
 	confirm_bind(c, &b);
@@ -169,14 +191,20 @@ send_application(struct ctx *c, const struct answers *as)
 		app.mail = arrival_mail;
 		app.mail_arg = c;
 	}
+	places_rules(c->proc, places_answer(as), 1, &app.places);
 	if (confirm_submit_key(c->app->mac_key, stamp, app.submit_hash) == -1 ||
 	    confirm_inquiry_hash(c->app->mac_key, inquiry, app.inquiry_hash) == -1 ||
 	    sender_key(c, app.sender_key) == -1 ||
 	    recipient_key(c, arrival_to(c, as), app.recipient_key) == -1)
 		goto fail;
 	/* Every application is committed by the one batching writer: many share one fsync and one seal. */
-	if ((rc = db_app_store_via(&app, receipt, store_by_writer, &c->app->writer)) == -1 || rc == DB_STALE_KEY)
+	if ((rc = db_app_store_via_at(&app, receipt, &position, store_by_writer, &c->app->writer)) == -1 ||
+	    rc == DB_STALE_KEY)
 		goto fail;
+	if (rc == DB_FULL) {
+		full_page(c, places_answer(as));
+		goto done;
+	}
 	if (rc == DB_LIMITED) {
 		log_msg(LOG_WARNING, "send limit reached for %s: refused", c->proc->id);
 		error_page(c, 429, "送信の回数が上限に達しました",
@@ -189,7 +217,7 @@ send_application(struct ctx *c, const struct answers *as)
 	/* A replay shows the first submission's receipt, with its own time. */
 	if (rc == DB_EXISTS && db_app_status(c->app->site.db, receipt, &st) == 0)
 		c->g.w.now = st.received_at;
-	show_done(c, receipt, inquiry, c->g.w.now, rc == DB_MAIL_HELD);
+	show_done(c, receipt, inquiry, c->g.w.now, rc == DB_MAIL_HELD, position);
 	goto done;
 fail:
 	log_msg(LOG_ERR, "could not store an application for %s", c->proc->id);

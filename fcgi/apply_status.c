@@ -65,8 +65,9 @@ status_label(const char *code)
 }
 
 static int
-status_result(struct ctx *c, const struct db_app_status *st)
+status_result(struct ctx *c, const char *receipt, const struct db_app_status *st)
 {
+	long			 position = 0;
 	const struct procedure	*p = formset_get(c->app->site.forms, st->procedure_id);
 	struct buf		 when;
 	int			 rc = 0;
@@ -77,6 +78,8 @@ status_result(struct ctx *c, const struct db_app_status *st)
 	rc |= tvars_set(c->g.w.vars, "r_title", p ? p->title : st->procedure_id);
 	rc |= tvars_set(c->g.w.vars, "r_received", buf_cstr(&when));
 	rc |= tvars_set(c->g.w.vars, "r_status", status_label(st->status));
+	if (strcmp(st->status, "waitlisted") == 0 && db_app_wait_position(c->app->site.db, receipt, &position) == 0)
+		rc |= tvars_setf(c->g.w.vars, "r_position", "%ld", position);
 	if (p != NULL)
 		rc |= tvars_set(c->g.w.vars, "r_contact", p->contact);
 	rc |= when.oom ? -1 : 0;
@@ -110,7 +113,7 @@ status_lookup(struct ctx *c)
 		ok = seal_compare(ih, st.inquiry_hash, SEAL_MAC_LEN) == 0;
 	seal_wipe(inquiry, sizeof(inquiry));
 	if (ok)
-		return guess_succeeded(c->app->site.db, &k) == 0 ? status_result(c, &st) : -1;
+		return guess_succeeded(c->app->site.db, &k) == 0 ? status_result(c, fmt, &st) : -1;
 	if (guess_failed(c->app->site.db, &k, c->g.w.now) == -1)
 		return -1;
 	c->g.w.req.status = 422;

@@ -216,6 +216,29 @@ json_str(json_object *o, const char *key)
 }
 
 int
+mail_text_waitlisted(const char *text, long position, struct buf *out)
+{
+	json_object	*t = parse(text, strlen(text)), *nb;
+	const char	*body = t != NULL ? json_str(t, "body") : NULL;
+	struct buf	 b;
+	int		 rc = -1;
+
+	buf_init(&b);
+	if (body == NULL || position < 1)
+		goto done;
+	buf_printf(&b, "この申込みは定員に達した後に届いたため、キャンセル待ち（%ld番目）として受け付けました。\n"
+	    "空きが出た場合は、繰上げのお知らせをお送りします。\n\n%s", position, body);
+	if (b.oom || (nb = json_object_new_string_len(b.data, (int)b.len)) == NULL)
+		goto done;
+	json_object_object_add(t, "body", nb);
+	rc = put_json(t, out);
+done:
+	json_object_put(t);
+	buf_free(&b);
+	return rc;
+}
+
+int
 mail_fill(const char *text, size_t text_len, const char *contact, size_t contact_len, struct buf *json)
 {
 	json_object	*t = parse(text, text_len), *c = parse(contact, contact_len);

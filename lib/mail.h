@@ -40,7 +40,7 @@
 
 /* The field whose answer is the resident's address: the procedure's first email field, or NULL. */
 const struct field *mail_field(const struct procedure *p);
-/* The definition's text for "arrival", "acceptance" or "return", or NULL when it has none. */
+/* The definition's text for "arrival", "acceptance", "return" or "promotion", or NULL when it has none. */
 const struct mailtext *mail_text(const struct procedure *p, const char *kind);
 /* The whole mail; MAIL_NONE when the procedure has no such text or to is empty, -1 for a bad address. */
 int	mail_compose(const struct procedure *p, const char *kind, const char *receipt, const char *to,
@@ -49,6 +49,12 @@ int	mail_compose(const struct procedure *p, const char *kind, const char *receip
 int	mail_contact(const char *to, struct buf *json);
 /* A mail's clear text for receipt: MAIL_NONE when the procedure has no text of kind. */
 int	mail_text_compose(const struct procedure *p, const char *kind, const char *receipt, struct buf *json);
+/*
+ * A waitlisted application's arrival text (db_set_waitlist_text): text, a
+ * queued clear text, with a first paragraph saying its turn (position, 1
+ * first), appended to out.  0, or -1 for a text that is not one.
+ */
+int	mail_text_waitlisted(const char *text, long position, struct buf *out);
 /* A queued text and its opened envelope: the whole mail, as mail_compose() makes it. */
 int	mail_fill(const char *text, size_t text_len, const char *contact, size_t contact_len, struct buf *json);
 /*

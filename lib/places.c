@@ -1,0 +1,129 @@
+#include "places.h"
+
+#include <string.h>
+
+void
+places_rules(const struct procedure *p, const char *choice, long people, struct db_places *out)
+{
+	const struct field	*f = formdef_places_field(p);
+	const struct choice	*ch;
+
+	memset(out, 0, sizeof(*out));
+	out->people = people > 0 ? people : 1;
+	if (!formdef_first_come(p))
+		return;
+	out->capacity = p->capacity;
+	out->waitlist = p->waitlist;
+	if (f != NULL && choice != NULL && *choice != '\0' && (ch = answers_choice(f, choice)) != NULL) {
+		out->choice = ch->value;
+		out->choice_places = ch->places;
+	}
+}
+
+const char *
+places_answer(const struct answers *as)
+{
+	const struct field	*f = formdef_places_field(as->proc);
+	size_t			 i;
+
+	for (i = 0; f != NULL && i < as->n; i++)
+		if (as->a[i].field == f && as->a[i].shown)
+			return buf_cstr(&as->a[i].value);
+	return "";
+}
+
+struct reading {
+	const struct field	*f;
+	struct places_view	*v;
+};
+
+static int
+counter_row(const char *choice, int64_t taken, int64_t waiting, void *arg)
+{
+	struct reading	*r = arg;
+	size_t		 i;
+
+	if (*choice == '\0') {
+		r->v->taken = taken;
+		r->v->waiting = waiting;
+		return 0;
+	}
+	for (i = 0; r->f != NULL && i < r->f->nchoices && i < PLACES_MAX_CHOICES; i++)
+		if (strcmp(r->f->choices[i].value, choice) == 0)
+			r->v->choice_taken[i] = taken;
+	return 0;
+}
+
+int
+places_read(struct db *db, const struct procedure *p, struct places_view *v)
+{
+	struct reading r = { formdef_places_field(p), v };
+
+	memset(v, 0, sizeof(*v));
+	return db_places_each(db, p->id, counter_row, &r);
+}
+
+static long
+left_of(long places, int64_t taken)
+{
+	return taken >= places ? 0 : (long)(places - taken);
+}
+
+long
+places_choice_left(const struct procedure *p, const struct places_view *v, size_t i)
+{
+	const struct field	*f = formdef_places_field(p);
+	long			 left;
+
+	if (f == NULL || i >= f->nchoices || i >= PLACES_MAX_CHOICES)
+		return -1;
+	left = left_of(f->choices[i].places, v->choice_taken[i]);
+	/* a choice with room still waits when the procedure as a whole is full */
+	if (p->capacity > 0 && left_of(p->capacity, v->taken) < left)
+		left = left_of(p->capacity, v->taken);
+	return left;
+}
+
+long
+places_left(const struct procedure *p, const struct places_view *v)
+{
+	const struct field	*f = formdef_places_field(p);
+	long			 left = p->capacity > 0 ? left_of(p->capacity, v->taken) : -1, sum = 0;
+	size_t			 i;
+
+	if (f == NULL)
+		return left;
+	for (i = 0; i < f->nchoices && i < PLACES_MAX_CHOICES; i++)
+		sum += left_of(f->choices[i].places, v->choice_taken[i]);
+	return left == -1 || sum < left ? sum : left;
+}
+
+int
+places_choice_closed(const struct procedure *p, const struct places_view *v, size_t i)
+{
+	return !p->waitlist && places_choice_left(p, v, i) == 0;
+}
+
+int
+places_text(const struct procedure *p, const struct places_view *v, struct buf *out)
+{
+	long left = places_left(p, v);
+
+	if (!formdef_first_come(p) || left == -1)
+		return 0;
+	if (left > 0)
+		return buf_printf(out, "残り%ld人", left);
+	return buf_puts(out, p->waitlist ? "満員（キャンセル待ち受付中）" : "満員");
+}
+
+int
+places_choice_text(const struct procedure *p, const struct places_view *v, size_t i, struct buf *out)
+{
+	long left = places_choice_left(p, v, i);
+
+	if (!formdef_first_come(p) || left == -1)
+		return 0;
+	if (left > 0)
+		return buf_printf(out, "残り%ld人", left);
+	return buf_puts(out, p->waitlist ? "満員（キャンセル待ち）" : "満員");
+}
