@@ -116,6 +116,29 @@ compose_fills_placeholders(void)
 }
 
 /* The text queued (nothing personal) and the envelope filled in: the mail mail_compose() makes. */
+/* A waiting application's arrival text says its turn first; the rest is the definition's. */
+static void
+waitlisted_text_says_the_turn(void)
+{
+	struct procedure	*p = proc();
+	struct buf		 text, out;
+
+	buf_init(&text);
+	buf_init(&out);
+	T_CHECK(p != NULL);
+	T_CHECK(mail_text_compose(p, "arrival", "1234-5678-9012", &text) == 0);
+	T_CHECK(mail_text_waitlisted(buf_cstr(&text), 3, &out) == 0);
+	T_CHECK(strstr(buf_cstr(&out), "キャンセル待ち（3番目）") != NULL);
+	T_CHECK(strstr(buf_cstr(&out), "受付番号 1234-5678-9012") != NULL);
+	buf_reset(&out);
+	T_CHECK(mail_text_waitlisted("{\"v\":1}", 3, &out) == -1);
+	T_CHECK(mail_text_waitlisted("not json", 3, &out) == -1);
+	T_CHECK(mail_text_waitlisted(buf_cstr(&text), 0, &out) == -1);
+	buf_free(&text);
+	buf_free(&out);
+	formdef_free(p);
+}
+
 static void
 text_and_envelope_make_the_mail(void)
 {
@@ -371,6 +394,7 @@ main(void)
 	T_RUN(addresses);
 	T_RUN(compose_fills_placeholders);
 	T_RUN(text_and_envelope_make_the_mail);
+	T_RUN(waitlisted_text_says_the_turn);
 	T_RUN(envelope_and_fill_refusals);
 	T_RUN(queue_text_item);
 	T_RUN(ascii_header_kept);
