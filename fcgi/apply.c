@@ -40,6 +40,7 @@ static const struct kv_decl status_keys[S__COUNT] = {
 	[S_CSRF] = { "csrf", 64, 1, kv_valid_b64url },
 	[S_RECEIPT] = { "receipt", 80, 1, NULL },
 	[S_INQUIRY] = { "inquiry", 80, 1, NULL },
+	[S_ACTION] = { "action", 16, 1, kv_valid_token },
 };
 
 enum { C_CSRF, C_CSRF_HOST, C__COUNT };

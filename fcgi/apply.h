@@ -25,7 +25,7 @@
 #define MAX_SECTIONS	64
 
 /* Body keys of the status look-up (apply.c declares them) and of a form (apply_form.c). */
-enum { S_CSRF = GATE_CSRF, S_RECEIPT, S_INQUIRY, S__COUNT };
+enum { S_CSRF = GATE_CSRF, S_RECEIPT, S_INQUIRY, S_ACTION, S__COUNT };
 enum { K_CSRF = GATE_CSRF, K_ACTION, K_TOKEN, K__CONTROL };
 
 /* A section, as the pages name it.  Its key is the batching writer's to read (writer.h). */

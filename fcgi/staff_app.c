@@ -313,34 +313,6 @@ status_mail(struct ctx *c, const struct app_view *v, const char *kind, struct db
 	return rc;
 }
 
-/* The procedure whose waitlist a change moves up, for db_promote's callbacks. */
-struct promoting {
-	struct ctx		*c;
-	const struct procedure	*p;
-};
-
-/* What a waiting application moved up is told (db_promote): 繰上げ当選のお知らせ, to its envelope. */
-static int
-promotion_mail(const char *receipt, struct db_outbox_item *m, void *arg)
-{
-	struct promoting	*pm = arg;
-	int			 rc;
-
-	if ((rc = db_envelope_has(pm->c->app->site.db, receipt)) != 1)
-		return rc == 0 ? DB_NOTFOUND : -1;
-	rc = mail_queue_text(pm->p, "promotion", receipt, pm->c->g.w.now, m);
-	return rc == MAIL_NONE ? DB_NOTFOUND : rc;
-}
-
-static int
-promotion_rules(const char *choice, struct db_places *out, void *arg)
-{
-	const struct promoting *pm = arg;
-
-	places_rules(pm->p, choice, 1, out);
-	return 0;
-}
-
 /* One audit entry per application the change moved up from the waitlist. */
 static int
 audit_promoted(struct ctx *c, const struct db_promote *pr, const char *freed_by)
@@ -364,7 +336,7 @@ change_app(struct ctx *c, struct app_view *v)
 	struct db_event	 ev;
 	struct db_outbox_item mail;
 	struct db_promote promote;
-	struct promoting pm = { c, v->p };
+	struct places_promoting pm;
 	struct buf	 sealed;
 	const struct wf_transition *t = NULL;
 	int		 rc;
@@ -407,13 +379,8 @@ change_app(struct ctx *c, struct app_view *v)
 		ev.mail = &mail;
 	}
 	/* A freed place moves the waitlist up in the same transaction (db.h: db_promote). */
-	if (v->p != NULL && formdef_first_come(v->p)) {
-		memset(&promote, 0, sizeof(promote));
-		promote.rules = promotion_rules;
-		promote.mail = promotion_mail;
-		promote.arg = &pm;
+	if (places_promote_init(&promote, &pm, c->app->site.db, v->p, c->g.w.now) == 1)
 		ev.promote = &promote;
-	}
 	if ((rc = db_app_event(c->app->site.db, &ev)) == DB_NOTFOUND) {
 		show_app(c, v, 409, "この申請は、画面を開いた後にほかの職員が状態を変更しました。内容を確認してから、もう一度操作してください。");
 		goto done;

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "mail.h"
+
 void
 places_rules(const struct procedure *p, const char *choice, long people, struct db_places *out)
 {
@@ -30,6 +32,43 @@ places_answer(const struct answers *as)
 		if (as->a[i].field == f && as->a[i].shown)
 			return buf_cstr(&as->a[i].value);
 	return "";
+}
+
+static int
+promotion_rules(const char *choice, struct db_places *out, void *arg)
+{
+	const struct places_promoting *pm = arg;
+
+	places_rules(pm->p, choice, 1, out);
+	return 0;
+}
+
+static int
+promotion_mail(const char *receipt, struct db_outbox_item *m, void *arg)
+{
+	const struct places_promoting	*pm = arg;
+	int				 rc;
+
+	if ((rc = db_envelope_has(pm->db, receipt)) != 1)
+		return rc == 0 ? DB_NOTFOUND : -1;
+	rc = mail_queue_text(pm->p, "promotion", receipt, pm->now, m);
+	return rc == MAIL_NONE ? DB_NOTFOUND : rc;
+}
+
+int
+places_promote_init(struct db_promote *pr, struct places_promoting *pm, struct db *db,
+    const struct procedure *p, time_t now)
+{
+	if (p == NULL || !formdef_first_come(p))
+		return 0;
+	pm->db = db;
+	pm->p = p;
+	pm->now = now;
+	memset(pr, 0, sizeof(*pr));
+	pr->rules = promotion_rules;
+	pr->mail = promotion_mail;
+	pr->arg = pm;
+	return 1;
 }
 
 struct reading {

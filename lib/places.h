@@ -11,6 +11,7 @@
 #define PLACES_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include "answers.h"
 #include "buf.h"
@@ -27,6 +28,22 @@
 void	places_rules(const struct procedure *p, const char *choice, long people, struct db_places *out);
 /* The answer to the places field among as (a choice value), or "" (borrowed from as). */
 const char *places_answer(const struct answers *as);
+
+/*
+ * A change that may free places of an application of p moves p's waitlist
+ * up: fill pr (db.h: db_promote) for db_app_event, whose callbacks use pm
+ * (the caller's, alive until db_app_event returns): the limits of p, and
+ * the 繰上げ当選のお知らせ (mail.promotion) queued to the moved one's
+ * contact envelope, made at now.  Nothing to do for a procedure that is
+ * not first come (returns 0 and leaves pr unused: set ev.promote only on 1).
+ */
+struct places_promoting {
+	struct db		*db;
+	const struct procedure	*p;
+	time_t			 now;
+};
+int	places_promote_init(struct db_promote *pr, struct places_promoting *pm, struct db *db,
+	    const struct procedure *p, time_t now);
 
 /* A procedure's counters as pages show them. */
 struct places_view {

@@ -95,6 +95,13 @@ wf_status_holds_place_code(const char *code)
 }
 
 int
+wf_resident_may_withdraw(enum wf_status s)
+{
+	/* Not once the section has finished with it (完了) or a lottery has decided it. */
+	return s == WF_RECEIVED || s == WF_ACCEPTED || s == WF_RETURNED || s == WF_WAITLISTED;
+}
+
+int
 wf_status_numbered(enum wf_status s)
 {
 	return statuses[s].numbered;

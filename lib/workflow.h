@@ -78,6 +78,8 @@ int		 wf_status_offered(enum wf_status s);
 int		 wf_status_holds_place(enum wf_status s);
 /* The same for a stored code; 0 for an unknown one. */
 int		 wf_status_holds_place_code(const char *code);
+/* May the resident withdraw (取下げ) an application in this status themselves, from /status? */
+int		 wf_resident_may_withdraw(enum wf_status s);
 /* Does the status carry a number (a place in the reserve list)? */
 int		 wf_status_numbered(enum wf_status s);
 /* The short label staff see (到達); the sentence residents see on their status page. */

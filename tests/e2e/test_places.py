@@ -215,5 +215,46 @@ def test_form_get_rendered_again_only_when_places_change():
     assert "残り3人" in three, three[:2000]
 
 
+def status_step(b, receipt, inquiry, action, source=None):
+    _, _, page = b.get("/status")
+    return b.post("/status", [("csrf", csrf_of(page)), ("receipt", receipt), ("inquiry", inquiry),
+                              ("action", action)])
+
+
+def test_resident_withdraws_after_confirmation_and_the_waitlist_moves_up():
+    holder = receipt_of(send("e2e-withdraw", [("f_name", "試験取下げ1")])[2])
+    waiting = receipt_of(send("e2e-withdraw", [("f_name", "試験取下げ2")])[2])
+    assert sql("SELECT status FROM applications WHERE receipt = '%s'" % waiting[0]) == "waitlisted"
+    b = Browser()
+    st, _, page = status_page(*holder)
+    assert st == 200 and 'value="withdraw"' in page and "この申請を取り下げる" in page
+    # the first step only asks
+    st, _, page = status_step(b, holder[0], holder[1], "withdraw")
+    assert st == 200 and 'id="withdraw-confirm"' in page and 'value="withdraw-yes"' in page, page[:1500]
+    assert sql("SELECT status FROM applications WHERE receipt = '%s'" % holder[0]) == "received"
+    st, _, page = status_step(b, holder[0], holder[1], "withdraw-yes")
+    assert st == 200 and 'id="withdrawn"' in page and "取下げ" in page, (st, page[:1500])
+    assert sql("SELECT status FROM applications WHERE receipt = '%s'" % holder[0]) == "withdrawn"
+    assert sql("SELECT status FROM applications WHERE receipt = '%s'" % waiting[0]) == "received"
+    assert sql("SELECT actor FROM app_events WHERE receipt = '%s' AND to_status = 'withdrawn'" % holder[0]) == \
+        "resident"
+    counters_match("e2e-withdraw")
+    # once withdrawn, no button and no second withdrawal
+    st, _, page = status_step(b, holder[0], holder[1], "withdraw-yes")
+    assert st == 409 and "取り下げられません" in page and 'value="withdraw"' not in page
+
+
+def test_withdrawal_with_a_wrong_key_refused_and_counted():
+    holder = receipt_of(send("e2e-withdraw", [("f_name", "試験取下げ3")])[2])
+    b = Browser(source="127.0.0.4")
+    codes = [status_step(b, holder[0], "BBBBBBBBBB", "withdraw-yes")[0] for _ in range(6)]
+    assert codes == [422] * 5 + [429], codes
+    assert sql("SELECT status FROM applications WHERE receipt = '%s'" % holder[0]) != "withdrawn"
+    # the owner, from a clean address, still can
+    st, _, page = status_step(Browser(), holder[0], holder[1], "withdraw-yes")
+    assert st == 200 and 'id="withdrawn"' in page
+    counters_match("e2e-withdraw")
+
+
 if __name__ == "__main__":
     sys.exit(harness.main(globals(), prefix="e2e-places", env={"SMTP_URL": "", "MAIL_POLL": "1"}))

@@ -108,6 +108,9 @@ waitlist_left_only_by_withdrawal_or_a_place(void)
 	    !wf_status_holds_place(WF_LOST) && !wf_status_holds_place(WF_RESERVE));
 	T_CHECK(wf_status_holds_place_code("accepted") && !wf_status_holds_place_code("bogus"));
 	T_STREQ(wf_mail_label("promotion"), "繰上げ当選のお知らせ");
+	T_CHECK(wf_resident_may_withdraw(WF_RECEIVED) && wf_resident_may_withdraw(WF_WAITLISTED) &&
+	    wf_resident_may_withdraw(WF_RETURNED) && !wf_resident_may_withdraw(WF_DONE) &&
+	    !wf_resident_may_withdraw(WF_WITHDRAWN) && !wf_resident_may_withdraw(WF_WON));
 }
 
 static void
