@@ -65,7 +65,7 @@ batch_round_trip(void)
 	static const unsigned char zero[sizeof(struct seal_batch)];
 	struct seal_batch	b;
 	struct buf		c[3], m;
-	char			msg[16];
+	char			msg[32];
 	int			i;
 
 	buf_init(&m);
