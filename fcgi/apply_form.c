@@ -105,7 +105,8 @@ width_class(const struct field *f)
 	case FT_POSTAL:	return "w-postal";
 	case FT_TEL:
 	case FT_NUMBER:
-	case FT_DATE:	return "w-short";
+	case FT_DATE:
+	case FT_MONTH_DAY:	return "w-short";
 	case FT_EMAIL:
 	case FT_KANA:	return "w-medium";
 	default:	return f->maxlength != 0 && f->maxlength <= 20 ? "w-medium" : "w-long";
