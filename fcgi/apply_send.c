@@ -12,16 +12,13 @@
 #include "apply.h"
 #include "log.h"
 #include "mail.h"
+#include "payload.h"
 
 /* The sealed record: answers plus what binds them to their clear metadata. */
 static int
 sealed_payload(const struct ctx *c, const struct buf *json, struct buf *out)
 {
-	buf_printf(out, "{\"v\":1,\"procedure\":\"%s\",\"form_hash\":\"%s\",\"received_at\":%lld,"
-	    "\"answers\":", c->proc->id, c->proc->hash, (long long)c->g.w.now);
-	buf_put(out, json->data, json->len);
-	buf_putc(out, '}');
-	return out->oom ? -1 : 0;
+	return payload_write(out, c->proc->id, c->proc->hash, c->g.w.now, NULL, json);
 }
 
 struct arrival {
