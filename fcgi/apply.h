@@ -65,6 +65,8 @@ struct ctx {
 struct app {
 	struct web_site	 site;
 	unsigned char	 mac_key[SEAL_KEY_LEN];
+	/* The key of the inquiry keys' hashes staff makes for applications received on paper (staff.h). */
+	unsigned char	 inquiry_key[SEAL_KEY_LEN];
 	unsigned char	 mailer_pk[SEAL_PK_LEN];	/* queued mails are sealed to it */
 	struct section	 sections[MAX_SECTIONS];
 	size_t		 nsections;
@@ -97,5 +99,7 @@ void		 send_application(struct ctx *c, const struct answers *as);
 
 /* apply_status.c */
 void		 page_status(void *arg);
+/* Whether inquiry is the inquiry key of the application st describes (whichever way it arrived). */
+int		 inquiry_matches(struct ctx *c, const struct db_app_status *st, const char *inquiry);
 
 #endif

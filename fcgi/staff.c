@@ -29,8 +29,9 @@
 #include "staff.h"
 #include "web.h"
 
-#define MAX_BODY	(32 * 1024)
-#define MAX_PAIRS	64
+/* As large as a resident's form may be (apply.c): staff enter the same forms from paper. */
+#define MAX_BODY	(64 * 1024)
+#define MAX_PAIRS	256
 
 static int valid_date(const char *v, size_t len);
 static int valid_opt_token(const char *v, size_t len);
@@ -289,6 +290,8 @@ static const struct gate_route routes[] = {
 	  NULL, page_forms },
 	{ "/staff/apps/", 0, GET_HEAD_POST, GATE_FORM, WF_NEED_MEMBER, KEYS(app_query), KEYS(app_body), NULL, NULL,
 	  page_app },
+	{ "/staff/entry/", 0, GET_HEAD_POST, GATE_FORM, WF_NEED_MEMBER, NULL, 0, NULL, 0, entry_keys, entry_proc,
+	  page_entry },
 	{ "/staff/audit", 1, HTTP_GET | HTTP_HEAD, GATE_NO_BODY, WF_NEED_AUDITOR, KEYS(audit_query), NULL, 0, NULL,
 	  NULL, page_audit },
 };
@@ -328,6 +331,8 @@ ctx_reset(struct ctx *c)
 	c->nsections = 0;
 	c->member = 0;
 	c->expired = 0;
+	c->proc = NULL;
+	formkeys_free(&c->keys);
 	slots_give(&c->app->hash_slots);	/* a page that failed between take and give */
 }
 
@@ -385,6 +390,7 @@ worker_stop(void *arg)
 	slots_close(&app->hash_slots);
 	seal_wipe(app->mac_key, sizeof(app->mac_key));
 	seal_wipe(app->audit_key, sizeof(app->audit_key));
+	seal_wipe(app->inquiry_key, sizeof(app->inquiry_key));
 }
 
 static const struct prefork_ops ops = { worker_start, worker_reload, worker_serve, worker_stop, NULL, NULL };
@@ -450,11 +456,13 @@ main(int argc, char *argv[])
 		return 1;
 	if (seal_key_load(app.site.data_dir, "keys/staff-mac.key", app.mac_key) == -1 ||
 	    seal_key_load(app.site.data_dir, "keys/audit.key", app.audit_key) == -1 ||
+	    seal_key_load(app.site.data_dir, "keys/inquiry.key", app.inquiry_key) == -1 ||
 	    seal_key_load(app.site.data_dir, "keys/mailer.pk", app.mailer_pk) == -1)
 		return 1;
 	rc = prefork_run(app.site.socket, app.site.socket_group, app.site.workers, &ops, &app) == 0 ? 0 : 1;
 	seal_wipe(app.mac_key, sizeof(app.mac_key));
 	seal_wipe(app.audit_key, sizeof(app.audit_key));
+	seal_wipe(app.inquiry_key, sizeof(app.inquiry_key));
 	log_msg(LOG_INFO, "stopped");
 	return rc;
 }

@@ -243,6 +243,7 @@ show_app(struct ctx *c, struct app_view *v, int status, const char *error)
 	tvars_set(c->g.w.vars, "received", buf_cstr(&when));
 	tvars_set(c->g.w.vars, "status", status_text(v->row.status));
 	tvars_set(c->g.w.vars, "status_value", v->row.status);
+	tvars_set(c->g.w.vars, "channel", wf_channel_label_of(v->row.channel));
 	tvars_set(c->g.w.vars, "section", section_name(c, v->row.section_id, name, sizeof(name)));
 	tvars_set(c->g.w.vars, "proc_id", v->row.procedure_id);
 	tvars_set(c->g.w.vars, "proc_title", v->p ? v->p->title : v->row.procedure_id);

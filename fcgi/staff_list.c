@@ -165,6 +165,7 @@ list_row(const struct db_app_row *r, void *arg)
 		return -1;
 	rc = tvars_set(row, "receipt", r->receipt) == 0 && tvars_set(row, "received", buf_cstr(&when)) == 0 &&
 	    tvars_set(row, "status", status_text(r->status)) == 0 &&
+	    tvars_set(row, "channel", wf_channel_label_of(r->channel)) == 0 &&
 	    list_cells(a, row, r) == 0 ? 0 : -1;
 	buf_free(&when);
 	return rc;

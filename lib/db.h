@@ -26,7 +26,7 @@
 #define DB_STALE_KEY	4	/* sealed to a key that is no longer the section's current one */
 #define DB_LIMITED	5	/* its sender is over the send limit (db_set_limits): nothing stored */
 #define DB_MAIL_HELD	6	/* stored, but its arrival mail was not queued: its recipient is over the limit */
-#define DB_SCHEMA_VERSION 5
+#define DB_SCHEMA_VERSION 6
 #define DB_RECEIPT_LEN	14	/* "1234-5678-9012" */
 
 struct db;
@@ -73,6 +73,7 @@ struct db_outbox_item {
 struct db_app {
 	const char	*procedure_id;
 	const char	*section_id;
+	const char	*channel;	/* a wf_channel code; NULL: "web" */
 	const char	*form_hash;
 	const char	*key_id;
 	const void	*sealed;
@@ -153,6 +154,7 @@ int	db_app_store_via(const struct db_app *app, char receipt[DB_RECEIPT_LEN + 1],
 struct db_app_status {
 	char		 procedure_id[64];
 	char		 status[16];
+	char		 channel[16];	/* whose key hashed the inquiry key: apply's for "web" */
 	time_t		 received_at;
 	unsigned char	 inquiry_hash[SEAL_MAC_LEN];
 };
@@ -276,6 +278,7 @@ struct db_app_row {
 	char		 procedure_id[64];
 	char		 section_id[64];
 	char		 status[16];
+	char		 channel[16];
 	time_t		 received_at;
 	time_t		 updated_at;
 	char		 key_id[SEAL_KEYID_LEN + 1];

@@ -56,6 +56,8 @@ app_insert(struct db *db, const struct db_app *a, const char *receipt)
 	sqlite3_bind_blob(s, 7, a->submit_hash, SEAL_MAC_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 8, a->inquiry_hash, SEAL_MAC_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 9, (sqlite3_int64)a->received_at);
+	if (a->channel != NULL)
+		sqlite3_bind_text(s, 10, a->channel, -1, SQLITE_STATIC);
 	return dbi_exec(db, s);
 }
 
@@ -288,7 +290,8 @@ get_status(sqlite3_stmt *s, void *arg)
 	out->received_at = (time_t)sqlite3_column_int64(s, 2);
 	return dbi_col_text(s, 0, out->procedure_id, sizeof(out->procedure_id)) == 0 &&
 	    dbi_col_text(s, 1, out->status, sizeof(out->status)) == 0 &&
-	    dbi_col_blob(s, 3, out->inquiry_hash, SEAL_MAC_LEN) == 0 ? 0 : -1;
+	    dbi_col_blob(s, 3, out->inquiry_hash, SEAL_MAC_LEN) == 0 &&
+	    dbi_col_text(s, 4, out->channel, sizeof(out->channel)) == 0 ? 0 : -1;
 }
 
 int
@@ -346,7 +349,8 @@ get_app_row(sqlite3_stmt *s, struct db_app_row *r)
 	    dbi_col_text(s, 1, r->procedure_id, sizeof(r->procedure_id)) == 0 &&
 	    dbi_col_text(s, 2, r->section_id, sizeof(r->section_id)) == 0 &&
 	    dbi_col_text(s, 3, r->status, sizeof(r->status)) == 0 &&
-	    dbi_col_text(s, 6, r->key_id, sizeof(r->key_id)) == 0 && r->sealed != NULL ? 0 : -1;
+	    dbi_col_text(s, 6, r->key_id, sizeof(r->key_id)) == 0 &&
+	    dbi_col_text(s, 8, r->channel, sizeof(r->channel)) == 0 && r->sealed != NULL ? 0 : -1;
 }
 
 static int

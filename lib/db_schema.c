@@ -167,6 +167,13 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'applications.status: not a status'); END;"
 	"UPDATE applications SET status = status WHERE status NOT IN ('received', 'accepted', 'done',"
 	"  'returned', 'withdrawn', 'won', 'lost', 'reserve', 'waitlisted');",
+	/*
+	 * 5 -> 6: how an application arrived (lib/workflow.h, wf_channel):
+	 * online, or entered by staff from paper.  Every row so far came
+	 * online.
+	 */
+	"ALTER TABLE applications ADD COLUMN channel TEXT NOT NULL DEFAULT 'web'"
+	"  CHECK (channel IN ('web', 'post', 'fax', 'counter'));",
 };
 
 int

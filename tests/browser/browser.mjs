@@ -146,6 +146,40 @@ async function staffFlow(page, receipt) {
   await axe(page, 'staff');
 }
 
+// Staff enter an application received on paper: the resident's form with the channel, its errors, the
+// confirmation and the receipt (受付票), which prints on A4 without the site's header and buttons.
+async function entryFlow(page) {
+  await page.goto(`${BASE}/staff/login`);
+  await page.getByLabel('ログインID').fill(process.env.STAFF_LOGIN);
+  await page.getByLabel('パスワード').fill(process.env.STAFF_PASSWORD);
+  await page.getByRole('button', { name: 'ログイン' }).click();
+  await page.getByRole('link', { name: 'テスト用の申込み' }).click();
+  await page.getByRole('link', { name: /紙の申請/ }).click();
+  await axe(page, 'entry');
+  await page.getByRole('button', { name: '入力内容を確認する' }).click();
+  assert((await page.title()).startsWith('エラー：'), 'no errors shown');
+  await axe(page, 'entry');
+  await page.getByLabel('窓口').check();
+  await page.getByLabel(/^氏名 /).fill('試験ブラウザ窓口');
+  await page.getByLabel(/^氏名（カナ）/).fill('しけん まどぐち');
+  await page.getByLabel(/^郵便番号/).fill('1608484');
+  await page.getByLabel(/^電話番号/).fill('0399990000');
+  await page.getByLabel(/^生年月日/).fill('1950-04-01');
+  await page.getByLabel(/^参加人数/).fill('1');
+  await page.getByLabel('Aコース').check();
+  await page.getByRole('button', { name: '入力内容を確認する' }).click();
+  await axe(page, 'entry');
+  await page.getByRole('button', { name: '登録する' }).click();
+  const receipt = (await page.locator('#receipt').textContent()).trim();
+  assert(/^\d{4}-\d{4}-\d{4}$/.test(receipt), `receipt: ${receipt}`);
+  await axe(page, 'entry');
+  await page.emulateMedia({ media: 'print' });
+  assert(await page.locator('.slip').isVisible(), 'the receipt does not print');
+  for (const hidden of ['.site-header', '.no-print >> nth=0', '.site-footer'])
+    assert(!(await page.locator(hidden).isVisible()), `${hidden} prints`);
+  await page.emulateMedia({ media: 'screen' });
+}
+
 // Only the keyboard: Tab to each field, type, Space for the radio, Enter on the buttons.
 async function keyboardOnly(page) {
   await page.goto(`${BASE}/f/e2e-open`);
@@ -207,6 +241,9 @@ try {
   await check('staff logs in, accepts, downloads the CSV; axe on every staff page', async () => {
     assert(receipt, 'no receipt from the resident flow');
     await staffFlow(await newPage(browser, { viewport: { width: 1280, height: 900 } }), receipt);
+  });
+  await check('staff enter a paper application; axe on the entry pages; the receipt prints', async () => {
+    await entryFlow(await newPage(browser, { viewport: { width: 1280, height: 900 } }));
   });
 } finally {
   await browser.close();

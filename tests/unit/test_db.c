@@ -387,6 +387,7 @@ status_lookup(void)
 	T_CHECK(db_app_status(db, r, &st) == 0);
 	T_STREQ(st.procedure_id, "e2e-open");
 	T_STREQ(st.status, "received");
+	T_STREQ(st.channel, "web");
 	T_CHECK(st.received_at == 1795000000);
 	T_CHECK(db_app_status(db, "0000-0000-0000", &st) == DB_NOTFOUND);
 	db_close(db);
@@ -519,6 +520,39 @@ events_move_status_once(void)
 	buf_free(&b);
 }
 
+/* An application staff entered from paper keeps its channel; one that names none came online. */
+static void
+channel_stored(void)
+{
+	unsigned char sealed[4] = { 0 };
+	char r[DB_RECEIPT_LEN + 1], web[DB_RECEIPT_LEN + 1];
+	struct db_app a;
+	struct db_app_row row;
+	struct db_app_status st;
+	struct db *db;
+	struct buf b;
+
+	buf_init(&b);
+	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
+	sample_app(&a, sealed, 30);
+	a.channel = "fax";
+	T_CHECK(db_app_store(db, &a, r) == 0);
+	T_CHECK(db_app_get(db, r, &row, &b) == 0);
+	T_STREQ(row.channel, "fax");
+	T_CHECK(db_app_status(db, r, &st) == 0);
+	T_STREQ(st.channel, "fax");
+	sample_app(&a, sealed, 31);
+	T_CHECK(db_app_store(db, &a, web) == 0);
+	buf_reset(&b);
+	T_CHECK(db_app_get(db, web, &row, &b) == 0);
+	T_STREQ(row.channel, "web");
+	sample_app(&a, sealed, 32);
+	a.channel = "pigeon";		/* not a channel: refused by the schema, nothing stored */
+	T_CHECK(db_app_store(db, &a, r) == -1);
+	db_close(db);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -543,6 +577,7 @@ main(void)
 	T_RUN(mail_limit_holds_only_the_mail);
 	T_RUN(old_counts_purged);
 	T_RUN(status_lookup);
+	T_RUN(channel_stored);
 	T_RUN(throttle_windows);
 	T_RUN(throttle_window_slides);
 	rc = T_DONE();
