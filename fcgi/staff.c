@@ -36,6 +36,7 @@
 static int valid_date(const char *v, size_t len);
 static int valid_opt_token(const char *v, size_t len);
 static int valid_login(const char *v, size_t len);
+static int valid_cursor(const char *v, size_t len);
 
 static const struct kv_decl cookie_keys[C__COUNT] = {
 	[C_CSRF] = { "staff_csrf", 64, 1, kv_valid_b64url },
@@ -56,6 +57,7 @@ static const struct kv_decl cookie_keys[C__COUNT] = {
 #define QUERY_PAGE	[Q_PAGE] = { "page", 6, 1, kv_valid_digits }
 #define QUERY_ENCODING	[Q_ENCODING] = { "encoding", 16, 1, valid_opt_token }
 #define QUERY_ACTION	[Q_ACTION] = { "action", 32, 1, valid_opt_token }
+#define QUERY_AT	[Q_AT] = { "at", 40, 1, valid_cursor }
 #define BODY_CSRF	[B_CSRF] = { "csrf", 64, 1, kv_valid_b64url }
 
 /* ---- helpers of every page ---- */
@@ -84,6 +86,19 @@ valid_login(const char *v, size_t len)
 		if ((unsigned char)v[i] <= 0x20 || (unsigned char)v[i] >= 0x7f)
 			return 0;
 	return 1;
+}
+
+/* Where a list's page starts (staff_list.c: list_cursor): "last", or o|n, seconds, '_', a receipt. */
+static int
+valid_cursor(const char *v, size_t len)
+{
+	size_t digits = len > 1 ? strspn(v + 1, "0123456789") : 0;
+
+	if (len == 4 && memcmp(v, "last", 4) == 0)
+		return 1;
+	return len > 1 && (v[0] == 'o' || v[0] == 'n') && digits >= 1 && digits <= 18 &&
+	    len == 1 + digits + 1 + DB_RECEIPT_LEN && v[1 + digits] == '_' &&
+	    strspn(v + 2 + digits, "0123456789-") == DB_RECEIPT_LEN;
 }
 
 /* Is code a status staff may filter by? */
@@ -259,7 +274,7 @@ static const struct kv_decl password_body[B__COUNT] = {
 };
 /* A procedure's list, its CSV export and its ZIP export. */
 static const struct kv_decl forms_query[Q__COUNT] = {
-	QUERY_STATUS, QUERY_FROM, QUERY_TO, QUERY_PAGE, QUERY_ENCODING,
+	QUERY_STATUS, QUERY_FROM, QUERY_TO, QUERY_PAGE, QUERY_ENCODING, QUERY_AT,
 };
 static const struct kv_decl forms_body[B__COUNT] = {
 	BODY_CSRF,

@@ -26,7 +26,7 @@
 #define DB_STALE_KEY	4	/* sealed to a key that is no longer the section's current one */
 #define DB_LIMITED	5	/* its sender is over the send limit (db_set_limits): nothing stored */
 #define DB_MAIL_HELD	6	/* stored, but its arrival mail was not queued: its recipient is over the limit */
-#define DB_SCHEMA_VERSION 6
+#define DB_SCHEMA_VERSION 7
 #define DB_RECEIPT_LEN	14	/* "1234-5678-9012" */
 
 struct db;
@@ -265,13 +265,22 @@ int	db_session_sections(struct db *db, const unsigned char hash[SEAL_MAC_LEN],
 
 /* ---- applications for staff ---- */
 
+/*
+ * A procedure's applications in the order they came (received_at, then
+ * receipt), newest or oldest first.  Pages are read from a place in that
+ * order, never skipped over (no OFFSET): each page costs an index range,
+ * the last as little as the first.
+ */
 struct db_app_filter {
 	const char	*procedure_id;
 	const char	*section_id;
 	const char	*status;	/* "" for any */
 	time_t		 from, to;	/* received_at in [from, to) */
-	int64_t		 limit, offset;	/* limit -1: all */
+	int64_t		 limit;		/* -1: all */
 	int		 oldest_first;	/* exports run oldest first, lists newest first */
+	/* Only the rows after this one in the order asked; after_receipt NULL: from the first. */
+	time_t		 after_at;
+	const char	*after_receipt;
 };
 struct db_app_row {
 	char		 receipt[DB_RECEIPT_LEN + 1];

@@ -327,14 +327,41 @@ db_app_count(struct db *db, int64_t *out)
 
 /* ---- applications for staff ---- */
 
-static void
-bind_filter(sqlite3_stmt *s, const struct db_app_filter *f)
+/* The filter's statement: one for any status, one for a status (see db_sql.c). */
+static sqlite3_stmt *
+filter_stmt(struct db *db, const struct db_app_filter *f, enum stmt any, enum stmt one)
 {
+	int		 by_status = f->status != NULL && *f->status != '\0';
+	sqlite3_stmt	*s = dbi_prep(db, by_status ? one : any);
+
 	sqlite3_bind_text(s, 1, f->procedure_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, f->section_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, f->status ? f->status : "", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, (sqlite3_int64)f->from);
-	sqlite3_bind_int64(s, 5, (sqlite3_int64)f->to);
+	if (by_status)
+		sqlite3_bind_text(s, 3, f->status, -1, SQLITE_STATIC);
+	return s;
+}
+
+/*
+ * A page's bounds as one row value each way: where the rows start is the
+ * later of the filter's edge and the last row shown ((from, "") is before
+ * every row of from, (to, "") after every row before to); the other edge
+ * stays a plain bound.  Receipts are never "", so no row equals an edge.
+ */
+static void
+bind_page(sqlite3_stmt *s, const struct db_app_filter *f)
+{
+	time_t		 at = f->oldest_first ? f->from : f->to, end = f->oldest_first ? f->to : f->from;
+	const char	*receipt = "";
+
+	if (f->after_receipt != NULL &&
+	    (f->oldest_first ? f->after_at >= at : f->after_at < at)) {
+		at = f->after_at;
+		receipt = f->after_receipt;
+	}
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)at);
+	sqlite3_bind_text(s, 5, receipt, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)end);
+	sqlite3_bind_int64(s, 7, (sqlite3_int64)f->limit);
 }
 
 static int
@@ -368,22 +395,22 @@ int
 db_app_list(struct db *db, const struct db_app_filter *f,
     int (*fn)(const struct db_app_row *, void *), void *arg)
 {
-	sqlite3_stmt	*s = dbi_prep(db, f->oldest_first ? ST_APP_LIST_OLDEST_FIRST :
-			    ST_APP_LIST_NEWEST_FIRST);
+	sqlite3_stmt	*s = f->oldest_first ?
+			    filter_stmt(db, f, ST_APP_LIST_OLDEST_FIRST, ST_APP_LIST_STATUS_OLDEST_FIRST) :
+			    filter_stmt(db, f, ST_APP_LIST_NEWEST_FIRST, ST_APP_LIST_STATUS_NEWEST_FIRST);
 	struct dbi_cb	 cb = { .fn.app = fn, .arg = arg };
 
-	bind_filter(s, f);
-	sqlite3_bind_int64(s, 6, (sqlite3_int64)f->limit);
-	sqlite3_bind_int64(s, 7, (sqlite3_int64)f->offset);
+	bind_page(s, f);
 	return dbi_each(db, s, app_row, &cb);
 }
 
 int
 db_app_count_filtered(struct db *db, const struct db_app_filter *f, int64_t *out)
 {
-	sqlite3_stmt *s = dbi_prep(db, ST_APP_COUNT_FILTERED);
+	sqlite3_stmt *s = filter_stmt(db, f, ST_APP_COUNT_FILTERED, ST_APP_COUNT_STATUS);
 
-	bind_filter(s, f);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)f->from);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)f->to);
 	return dbi_count(db, s, out);
 }
 

@@ -174,6 +174,20 @@ static const char *const migrations[] = {
 	 */
 	"ALTER TABLE applications ADD COLUMN channel TEXT NOT NULL DEFAULT 'web'"
 	"  CHECK (channel IN ('web', 'post', 'fax', 'counter'));",
+	/*
+	 * 6 -> 7: a staff list's pages and counts from indexes alone, at any
+	 * size: each index holds what its pages are ordered by (received_at,
+	 * receipt: a total order) and what they are filtered by, so that a page
+	 * starts where the last one ended and a count reads only the index
+	 * (covering).  They replace the two before them, whose prefixes they
+	 * keep: a procedure's applications by time are still one range.
+	 */
+	"DROP INDEX IF EXISTS applications_procedure;"
+	"DROP INDEX IF EXISTS applications_list;"
+	"CREATE INDEX IF NOT EXISTS applications_keyset ON applications(procedure_id, received_at, receipt,"
+	"  section_id);"
+	"CREATE INDEX IF NOT EXISTS applications_status ON applications(procedure_id, status, received_at,"
+	"  receipt, section_id);",
 };
 
 int

@@ -1088,6 +1088,59 @@ def test_entry_channel_on_list_detail_and_csv():
     assert by[receipt]["誕生月日"] == "04-01"
 
 
+def list_page(s, query=""):
+    st, _, page = s.get("/staff/forms/e2e-rules" + query)
+    assert st == 200, (st, query)
+    receipts = re.findall(r'<tr><td><a href="/staff/apps/([0-9-]+)">', page)
+    links = {html.unescape(m.group(2)): html.unescape(m.group(1)) for m in re.finditer(
+        r'<a href="/staff/forms/e2e-rules(\?[^"]*)">([^<]*ページ)</a>', page)}
+    where = re.search(r"<span>(\d+)／(\d+)ページ</span>", page)
+    return receipts, links, where.groups() if where else None
+
+
+def test_list_pages_from_where_the_last_ended():
+    """More than two pages: 次 / 前 / 最初 / 最後 meet every application once, newest first, and the last
+    page holds the remainder."""
+    def one(i):
+        b = Browser()
+        _, _, page = b.get("/f/e2e-rules")
+        _, _, page = b.post("/f/e2e-rules", [("csrf", csrf_of(page)), ("action", "confirm")] +
+                            entry_answers(f_name="試験ダミー頁%d" % i))
+        st, _, page = b.post("/f/e2e-rules", hidden_pairs(page) + [("action", "send")])
+        assert st == 200
+    threads = [threading.Thread(target=lambda k=k: [one(k * 20 + j) for j in range(20)]) for k in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    total = int(sql("SELECT count(*) FROM applications WHERE procedure_id = 'e2e-rules'"))
+    newest = sql("SELECT receipt FROM applications WHERE procedure_id = 'e2e-rules'"
+                 " ORDER BY received_at DESC, receipt DESC").splitlines()
+    pages = (total + 49) // 50
+    assert total > 100 and len(newest) == total
+    s = member("gomi")
+    first, links, where = list_page(s)
+    assert first == newest[:50] and where == ("1", str(pages)), where
+    assert "次のページ" in links and "最後のページ" in links and "前のページ" not in links
+    seen, query, n = list(first), links["次のページ"], 1
+    while "次のページ" in links:
+        rows, links, where = list_page(s, query)
+        n += 1
+        assert where == (str(n), str(pages)), (where, n)
+        seen += rows
+        query = links.get("次のページ")
+    assert seen == newest, "every application once, in order"
+    last, links, where = list_page(s, "?status=&from=&to=&at=last&page=%d" % pages)
+    assert last == newest[(pages - 1) * 50:] and where == (str(pages), str(pages))
+    back, links, where = list_page(s, links["前のページ"])
+    assert back == newest[(pages - 2) * 50:(pages - 1) * 50] and where == (str(pages - 1), str(pages))
+    top, _, where = list_page(s, links["最初のページ"]) if "最初のページ" in links else (first, None, ("1",))
+    assert top == first and where[0] == "1"
+    assert audit_rows("list")[-1].startswith("gomi|e2e-rules|page=%d rows=50" % (pages - 1))
+    for bad in ("?at=x1_1234-5678-9012", "?at=o1_12345", "?at=" + "o" + "9" * 19 + "_1234-5678-9012"):
+        assert s.get("/staff/forms/e2e-rules" + bad)[0] == 400, bad
+
+
 def test_auditor_page_report_and_verify():
     s = member("demo-auditor")
     st, _, page = s.get("/staff/audit")

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "db_int.h"
 #include "t.h"
 #include "t_db.h"
 
@@ -440,11 +441,29 @@ throttle_window_slides(void)
 	db_close(db);
 }
 
+/* The receipts a list gives, in its order, joined with spaces. */
 static int
-count_row(const struct db_app_row *r, void *arg)
+join_row(const struct db_app_row *r, void *arg)
 {
-	(void)r;
-	(*(int *)arg)++;
+	struct buf *b = arg;
+
+	return buf_printf(b, "%s%ld", b->len ? " " : "", (long)r->received_at);
+}
+
+static const char *
+page(struct db *db, const struct db_app_filter *f, struct buf *b)
+{
+	buf_reset(b);
+	return db_app_list(db, f, join_row, b) == 0 ? buf_cstr(b) : "error";
+}
+
+/* The last row of a page as the next page's start: its time and receipt. */
+static int
+last_row(const struct db_app_row *r, void *arg)
+{
+	struct db_app_row *last = arg;
+
+	*last = *r;
 	return 0;
 }
 
@@ -455,10 +474,13 @@ list_filters_and_pages(void)
 	char r[DB_RECEIPT_LEN + 1];
 	struct db_app a;
 	struct db_app_filter f;
+	struct db_app_row last;
 	struct db *db;
+	struct buf b;
 	int64_t n;
-	int i, rows;
+	int i;
 
+	buf_init(&b);
 	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
 	for (i = 0; i < 5; i++) {
 		sample_app(&a, sealed, (unsigned char)(10 + i));
@@ -472,20 +494,123 @@ list_filters_and_pages(void)
 	f.to = 100000;
 	f.limit = 2;
 	T_CHECK(db_app_count_filtered(db, &f, &n) == 0 && n == 5);
-	rows = 0;
-	T_CHECK(db_app_list(db, &f, count_row, &rows) == 0 && rows == 2);
-	f.offset = 4;
-	rows = 0;
-	T_CHECK(db_app_list(db, &f, count_row, &rows) == 0 && rows == 1);
+	T_STREQ(page(db, &f, &b), "1400 1300");
+	T_CHECK(db_app_list(db, &f, last_row, &last) == 0);
+	f.after_at = last.received_at;
+	f.after_receipt = last.receipt;
+	T_STREQ(page(db, &f, &b), "1200 1100");
+	f.after_at = 999;	/* past the last row: nothing */
+	T_STREQ(page(db, &f, &b), "");
+	f.oldest_first = 1;	/* the other way from the same row: the page before it */
+	f.after_at = last.received_at;
+	T_STREQ(page(db, &f, &b), "1400");
+	f.after_receipt = NULL;
+	T_STREQ(page(db, &f, &b), "1000 1100");
+	f.oldest_first = 0;
 	f.from = 1150;
 	f.to = 1350;		/* [from, to): the apps at 1200 and 1300 */
 	T_CHECK(db_app_count_filtered(db, &f, &n) == 0 && n == 2);
+	T_STREQ(page(db, &f, &b), "1300 1200");
+	f.after_at = 99999;	/* a start beyond the window is the window's edge */
+	f.after_receipt = "9999-9999-9999";
+	T_STREQ(page(db, &f, &b), "1300 1200");
+	f.oldest_first = 1;
+	f.after_at = 0;
+	T_STREQ(page(db, &f, &b), "1200 1300");
+	f.after_receipt = NULL;
 	f.section_id = "sec-b";	/* another section sees nothing of it */
 	T_CHECK(db_app_count_filtered(db, &f, &n) == 0 && n == 0);
+	T_STREQ(page(db, &f, &b), "");
 	f.section_id = "sec-a";
 	f.status = "accepted";
 	T_CHECK(db_app_count_filtered(db, &f, &n) == 0 && n == 0);
+	f.status = "received";
+	T_CHECK(db_app_count_filtered(db, &f, &n) == 0 && n == 2);
+	T_STREQ(page(db, &f, &b), "1200 1300");
 	db_close(db);
+	buf_free(&b);
+}
+
+/* Rows of one second are ordered by receipt: paging one at a time meets each once, both ways. */
+static void
+list_pages_through_one_second(void)
+{
+	unsigned char sealed[4] = { 0 };
+	char r[DB_RECEIPT_LEN + 1], seen[7][DB_RECEIPT_LEN + 1];
+	struct db_app a;
+	struct db_app_filter f;
+	struct db_app_row last;
+	struct db *db;
+	int i, k, way;
+
+	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
+	for (i = 0; i < 7; i++) {
+		sample_app(&a, sealed, (unsigned char)(40 + i));
+		T_CHECK(db_app_store(db, &a, r) == 0);
+	}
+	for (way = 0; way < 2; way++) {
+		memset(&f, 0, sizeof(f));
+		f.procedure_id = "e2e-open";
+		f.section_id = "sec-a";
+		f.status = "";
+		f.to = 2000000000;
+		f.limit = 1;
+		f.oldest_first = way;
+		for (i = 0; i < 7; i++) {
+			memset(&last, 0, sizeof(last));
+			T_CHECK(db_app_list(db, &f, last_row, &last) == 0 && last.receipt[0] != '\0');
+			for (k = 0; k < i; k++)
+				T_CHECK(strcmp(seen[k], last.receipt) != 0);
+			/* newest first: receipts going down; oldest first: going up */
+			T_CHECK(i == 0 || (strcmp(seen[i - 1], last.receipt) > 0) == (way == 0));
+			memcpy(seen[i], last.receipt, sizeof(seen[i]));
+			f.after_at = last.received_at;
+			f.after_receipt = seen[i];
+		}
+		memset(&last, 0, sizeof(last));
+		T_CHECK(db_app_list(db, &f, last_row, &last) == 0 && last.receipt[0] == '\0');
+	}
+	db_close(db);
+}
+
+/*
+ * Every list and count statement is an index range (a covering one for
+ * counts) and needs no sort: a page or a count never steps over the rows
+ * before it, whichever page it is.
+ */
+static void
+list_statements_use_their_index(void)
+{
+	static const enum stmt lists[] = { ST_APP_LIST_NEWEST_FIRST, ST_APP_LIST_OLDEST_FIRST,
+		ST_APP_LIST_STATUS_NEWEST_FIRST, ST_APP_LIST_STATUS_OLDEST_FIRST };
+	static const enum stmt counts[] = { ST_APP_COUNT_FILTERED, ST_APP_COUNT_STATUS, ST_APP_STATUS_COUNTS };
+	struct db	*db;
+	sqlite3		*h;
+	sqlite3_stmt	*s;
+	char		 sql[2048], plan[2048];
+	size_t		 i, len;
+
+	T_CHECK(t_db_fresh(&db) == 0);
+	db_close(db);
+	T_CHECK(sqlite3_open(path, &h) == SQLITE_OK);
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]) + sizeof(counts) / sizeof(counts[0]); i++) {
+		int count = i >= sizeof(lists) / sizeof(lists[0]);
+		enum stmt st = count ? counts[i - sizeof(lists) / sizeof(lists[0])] : lists[i];
+
+		snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s", dbi_sql[st]);
+		T_CHECK(sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK);
+		plan[0] = '\0';
+		len = 0;
+		while (sqlite3_step(s) == SQLITE_ROW)
+			len += (size_t)snprintf(plan + len, sizeof(plan) - len, "%s;", sqlite3_column_text(s, 3));
+		sqlite3_finalize(s);
+		if (strstr(plan, "SCAN") != NULL || strstr(plan, "TEMP B-TREE") != NULL ||
+		    strstr(plan, count ? "USING COVERING INDEX applications_" : "USING INDEX applications_") == NULL)
+			printf("#   %s: %s\n", dbi_sql[st], plan);
+		T_CHECK(strstr(plan, "SCAN") == NULL && strstr(plan, "TEMP B-TREE") == NULL);
+		T_CHECK(strstr(plan, count ? "USING COVERING INDEX applications_" : "USING INDEX applications_") != NULL);
+	}
+	sqlite3_close(h);
 }
 
 static void
@@ -562,6 +687,8 @@ main(void)
 		return 1;
 	T_RUN(open_creates_schema_wal);
 	T_RUN(list_filters_and_pages);
+	T_RUN(list_pages_through_one_second);
+	T_RUN(list_statements_use_their_index);
 	T_RUN(events_move_status_once);
 	T_RUN(newer_schema_refused);
 	T_RUN(sections_and_keys);
