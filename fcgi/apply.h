@@ -92,7 +92,8 @@ void		 page_form(void *arg);
 int		 form_proc(void *arg);
 int		 form_keys(void *arg, const struct kv_decl **decls, size_t *n);
 void		 confirm_bind(const struct ctx *c, struct confirm_bind *b);
-void		 show_done(struct ctx *c, const char *receipt, const char *inquiry, time_t received, int mail_held);
+void		 show_done(struct ctx *c, const char *receipt, const char *inquiry, const char *participant,
+		    time_t received, int mail_held);
 
 /* apply_send.c */
 void		 send_application(struct ctx *c, const struct answers *as);

@@ -212,7 +212,8 @@ show_confirm(struct ctx *c, const struct answers *as)
 }
 
 void
-show_done(struct ctx *c, const char *receipt, const char *inquiry, time_t received, int mail_held)
+show_done(struct ctx *c, const char *receipt, const char *inquiry, const char *participant, time_t received,
+    int mail_held)
 {
 	struct buf	 when, key;
 	int		 rc = 0;
@@ -226,6 +227,8 @@ show_done(struct ctx *c, const char *receipt, const char *inquiry, time_t receiv
 	rc |= tvars_set(c->g.w.vars, "receipt", receipt);
 	rc |= tvars_set(c->g.w.vars, "inquiry", buf_cstr(&key));
 	rc |= tvars_set(c->g.w.vars, "received", buf_cstr(&when));
+	if (*participant != '\0')
+		rc |= tvars_set(c->g.w.vars, "participant", participant);
 	if (c->proc->complete_message != NULL)
 		rc |= tvars_set(c->g.w.vars, "complete_message", c->proc->complete_message);
 	if (mail_held)

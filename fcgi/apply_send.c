@@ -42,13 +42,13 @@ arrival_to(const struct ctx *c, const struct answers *as)
 
 /* The arrival mail (申請到達メール), queued with the application once its receipt is drawn. */
 static int
-arrival_mail(const char *receipt, struct db_outbox_item *m, void *arg)
+arrival_mail(const char *receipt, const char *participant, struct db_outbox_item *m, void *arg)
 {
 	struct arrival	*a = arg;
 	int		 rc;
 
-	rc = mail_queue_item(a->c->proc, "arrival", receipt, arrival_to(a->c, a->as), a->c->app->mailer_pk,
-	    a->c->g.w.now, m);
+	rc = mail_queue_item(a->c->proc, "arrival", receipt, participant, arrival_to(a->c, a->as),
+	    a->c->app->mailer_pk, a->c->g.w.now, m);
 	return rc == MAIL_NONE ? DB_NOTFOUND : rc;
 }
 
@@ -186,6 +186,7 @@ send_application(struct ctx *c, const struct answers *as)
 	struct buf	 json, payload;
 	unsigned char	 stamp[CONFIRM_STAMP_LEN];
 	char		 receipt[DB_RECEIPT_LEN + 1], inquiry[CONFIRM_INQUIRY_LEN + 1];
+	char		 participant[DB_PARTICIPANT_LEN + 1] = "";
 	struct db_app_status st;
 	struct arrival	 arrival = { c, as };
 	struct confirm_bind b;
@@ -213,6 +214,8 @@ send_application(struct ctx *c, const struct answers *as)
 	app.received_at = c->g.w.now;
 	app.mail = arrival_mail;
 	app.mail_arg = &arrival;
+	app.participant_prefix = c->proc->participant_prefix;
+	app.participant = participant;
 	if (confirm_submit_key(c->app->mac_key, stamp, app.submit_hash) == -1 ||
 	    confirm_inquiry_hash(c->app->mac_key, inquiry, app.inquiry_hash) == -1 ||
 	    sender_key(c, app.sender_key) == -1 ||
@@ -230,10 +233,12 @@ send_application(struct ctx *c, const struct answers *as)
 	}
 	if (rc == DB_MAIL_HELD)
 		log_msg(LOG_WARNING, "arrival mail limit reached for %s: stored without the mail", c->proc->id);
-	/* A replay shows the first submission's receipt, with its own time. */
-	if (rc == DB_EXISTS && db_app_status(c->app->site.db, receipt, &st) == 0)
+	/* A replay shows the first submission's receipt, with its own time and participant ID. */
+	if (rc == DB_EXISTS && db_app_status(c->app->site.db, receipt, &st) == 0) {
 		c->g.w.now = st.received_at;
-	show_done(c, receipt, inquiry, c->g.w.now, rc == DB_MAIL_HELD);
+		memcpy(participant, st.participant, sizeof(participant));
+	}
+	show_done(c, receipt, inquiry, participant, c->g.w.now, rc == DB_MAIL_HELD);
 	goto done;
 fail:
 	log_msg(LOG_ERR, "could not store an application for %s", c->proc->id);

@@ -190,7 +190,7 @@ struct entry_mail {
 
 /* The arrival mail to the address the form gives, if any, as apply queues it. */
 static int
-entry_arrival_mail(const char *receipt, struct db_outbox_item *m, void *arg)
+entry_arrival_mail(const char *receipt, const char *participant, struct db_outbox_item *m, void *arg)
 {
 	struct entry_mail	*e = arg;
 	const struct field	*f = mail_field(e->c->proc);
@@ -201,7 +201,7 @@ entry_arrival_mail(const char *receipt, struct db_outbox_item *m, void *arg)
 	for (i = 0; f != NULL && i < e->as->n; i++)
 		if (e->as->a[i].field == f && e->as->a[i].shown)
 			to = buf_cstr(&e->as->a[i].value);
-	rc = mail_queue_item(e->c->proc, "arrival", receipt, to, e->c->app->mailer_pk, e->c->g.w.now, m);
+	rc = mail_queue_item(e->c->proc, "arrival", receipt, participant, to, e->c->app->mailer_pk, e->c->g.w.now, m);
 	return rc == MAIL_NONE ? DB_NOTFOUND : rc;
 }
 
@@ -241,7 +241,8 @@ entry_store(struct ctx *c, struct db_app *app, const struct buf *payload, char r
 
 /* The printable receipt (受付票): the resident's copy of the receipt number and inquiry key. */
 static void
-show_receipt(struct ctx *c, const char *receipt, const char *inquiry, time_t received, const char *channel)
+show_receipt(struct ctx *c, const char *receipt, const char *inquiry, const char *participant, time_t received,
+    const char *channel)
 {
 	struct buf	 when, key;
 	int		 rc;
@@ -255,6 +256,8 @@ show_receipt(struct ctx *c, const char *receipt, const char *inquiry, time_t rec
 	rc |= tvars_set(c->g.w.vars, "inquiry", buf_cstr(&key));
 	rc |= tvars_set(c->g.w.vars, "received", buf_cstr(&when));
 	rc |= tvars_set(c->g.w.vars, "channel_label", wf_channel_label_of(channel));
+	if (*participant != '\0')
+		rc |= tvars_set(c->g.w.vars, "participant", participant);
 	rc |= tvars_set(c->g.w.vars, "contact", c->proc->contact);
 	if (c->proc->complete_message != NULL)
 		rc |= tvars_set(c->g.w.vars, "complete_message", c->proc->complete_message);
@@ -277,6 +280,7 @@ entry_send(struct ctx *c, const struct answers *as, const char *channel)
 	struct buf		 mac, json, payload;
 	unsigned char		 stamp[CONFIRM_STAMP_LEN];
 	char			 receipt[DB_RECEIPT_LEN + 1], inquiry[CONFIRM_INQUIRY_LEN + 1], detail[64];
+	char			 participant[DB_PARTICIPANT_LEN + 1] = "";
 	time_t			 received = c->g.w.now;
 	int			 rc;
 
@@ -301,6 +305,8 @@ entry_send(struct ctx *c, const struct answers *as, const char *channel)
 	app.received_at = c->g.w.now;
 	app.mail = entry_arrival_mail;
 	app.mail_arg = &mail;
+	app.participant_prefix = c->proc->participant_prefix;
+	app.participant = participant;
 	if (payload_write(&payload, c->proc->id, c->proc->hash, c->g.w.now, channel, &json) == -1 ||
 	    confirm_submit_key(c->app->mac_key, stamp, app.submit_hash) == -1 ||
 	    confirm_inquiry_key(c->app->mac_key, stamp, inquiry) == -1 ||
@@ -308,13 +314,15 @@ entry_send(struct ctx *c, const struct answers *as, const char *channel)
 		goto fail;
 	if ((rc = entry_store(c, &app, &payload, receipt)) == -1 || rc == DB_LIMITED)
 		goto fail;
-	/* The same confirmation sent again (a reload): the first one's receipt, with its own time. */
-	if (rc == DB_EXISTS && db_app_status(c->app->site.db, receipt, &st) == 0)
+	/* The same confirmation sent again (a reload): the first one's receipt, with its own time and ID. */
+	if (rc == DB_EXISTS && db_app_status(c->app->site.db, receipt, &st) == 0) {
 		received = st.received_at;
+		memcpy(participant, st.participant, sizeof(participant));
+	}
 	snprintf(detail, sizeof(detail), "channel=%s%s", channel, rc == DB_EXISTS ? " again" : "");
 	if (audit_ok(c, "entry", receipt, detail) == -1)
 		goto fail;
-	show_receipt(c, receipt, inquiry, received, channel);
+	show_receipt(c, receipt, inquiry, participant, received, channel);
 	goto done;
 fail:
 	log_msg(LOG_ERR, "could not store a paper application for %s", c->proc->id);

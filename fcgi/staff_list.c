@@ -211,6 +211,7 @@ list_row(struct ctx *c, const struct procedure *p, const struct db_app_row *r)
 	rc = tvars_set(row, "receipt", r->receipt) == 0 && tvars_set(row, "received", buf_cstr(&when)) == 0 &&
 	    tvars_set(row, "status", status_text(r->status)) == 0 &&
 	    tvars_set(row, "channel", wf_channel_label_of(r->channel)) == 0 &&
+	    tvars_set(row, "participant", r->participant) == 0 &&
 	    list_cells(c, p, row, r) == 0 ? 0 : -1;
 	buf_free(&when);
 	return rc;
@@ -279,6 +280,8 @@ list_vars(struct ctx *c, const struct procedure *p, const struct filter *f, int6
 	tvars_set(c->g.w.vars, "to", gate_query_text(&c->g, Q_TO));
 	tvars_set(c->g.w.vars, "filter_query", buf_cstr(&f->query));
 	tvars_setf(c->g.w.vars, "count_text", "%lld件", (long long)total);
+	if (p->participant_prefix != NULL)
+		tvars_set(c->g.w.vars, "has_participant", "1");
 	for (s = 0; s < WF__STATUSES; s++) {
 		struct tvars *v;
 

@@ -27,6 +27,64 @@ receipt_taken(struct db *db, const char *receipt)
 	return dbi_exists(db, dbi_prep_text(db, ST_APP_RECEIPT_EXISTS, receipt));
 }
 
+/* The Luhn check digit of n digits: what makes one wrong or two swapped digits show. */
+static char
+luhn_digit(const char *d, size_t n)
+{
+	unsigned	sum = 0, v;
+	size_t		i;
+
+	for (i = 0; i < n; i++) {
+		v = (unsigned)(d[n - 1 - i] - '0');
+		if (i % 2 == 0 && (v *= 2) > 9)
+			v -= 9;
+		sum += v;
+	}
+	return (char)('0' + (10 - sum % 10) % 10);
+}
+
+/*
+ * "<prefix>-dddd-dddd-dddc": 11 random digits, so that one participant's ID
+ * says nothing of another's, and a check digit for IDs read out or typed.
+ */
+static void
+participant_draw(const char *prefix, char out[DB_PARTICIPANT_LEN + 1])
+{
+	char	d[12];
+	int	i;
+
+	for (i = 0; i < 11; i++)
+		d[i] = (char)('0' + seal_uniform(10));
+	d[11] = luhn_digit(d, 11);
+	snprintf(out, DB_PARTICIPANT_LEN + 1, "%.8s-%.4s-%.4s-%.4s", prefix, d, d + 4, d + 8);
+}
+
+int
+db_participant_ok(const char *id)
+{
+	const char	*dash = id != NULL ? strchr(id, '-') : NULL;
+	char		 d[12];
+	size_t		 n = 0, plen;
+
+	if (dash == NULL || (plen = (size_t)(dash - id)) < 1 || plen > 8 ||
+	    strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != plen || strlen(dash) != 15)
+		return 0;
+	for (dash++; *dash != '\0'; dash++) {
+		if ((n == 4 || n == 8) && *dash == '-' && dash[-1] != '-')
+			continue;
+		if (*dash < '0' || *dash > '9' || n == sizeof(d))
+			return 0;
+		d[n++] = *dash;
+	}
+	return n == sizeof(d) && luhn_digit(d, 11) == d[11];
+}
+
+static int
+participant_taken(struct db *db, const char *id)
+{
+	return dbi_exists(db, dbi_prep_text(db, ST_APP_PARTICIPANT_EXISTS, id));
+}
+
 static int
 get_receipt(sqlite3_stmt *s, void *receipt)
 {
@@ -43,7 +101,7 @@ app_by_submit(struct db *db, const unsigned char hash[SEAL_MAC_LEN], char receip
 }
 
 static int
-app_insert(struct db *db, const struct db_app *a, const char *receipt)
+app_insert(struct db *db, const struct db_app *a, const char *receipt, const char *participant)
 {
 	sqlite3_stmt *s = dbi_prep(db, ST_APP_INSERT);
 
@@ -58,6 +116,8 @@ app_insert(struct db *db, const struct db_app *a, const char *receipt)
 	sqlite3_bind_int64(s, 9, (sqlite3_int64)a->received_at);
 	if (a->channel != NULL)
 		sqlite3_bind_text(s, 10, a->channel, -1, SQLITE_STATIC);
+	if (*participant != '\0')
+		sqlite3_bind_text(s, 11, participant, -1, SQLITE_STATIC);
 	return dbi_exec(db, s);
 }
 
@@ -83,10 +143,13 @@ try_receipt(struct db_store_req *r, int (*store)(struct db_store_req *, void *),
 	int			 rc;
 
 	receipt_draw(r->receipt);
+	r->participant[0] = '\0';
+	if (app->participant_prefix != NULL)
+		participant_draw(app->participant_prefix, r->participant);
 	memset(&m, 0, sizeof(m));
 	r->mail = NULL;
 	if (app->mail != NULL) {
-		if ((rc = app->mail(r->receipt, &m, app->mail_arg)) == -1)
+		if ((rc = app->mail(r->receipt, r->participant, &m, app->mail_arg)) == -1)
 			return -1;
 		if (rc == 0)	/* DB_NOTFOUND: no mail for this one */
 			r->mail = &m;
@@ -115,6 +178,9 @@ db_app_store_via(const struct db_app *app, char receipt[DB_RECEIPT_LEN + 1],
 		memcpy(receipt, r.receipt, DB_RECEIPT_LEN + 1);
 	else
 		receipt[0] = '\0';
+	if (app->participant != NULL)
+		snprintf(app->participant, DB_PARTICIPANT_LEN + 1, "%s", rc == 0 || rc == DB_MAIL_HELD ?
+		    r.participant : "");
 	return rc == 0 || rc == DB_EXISTS || rc == DB_STALE_KEY || rc == DB_LIMITED || rc == DB_MAIL_HELD ?
 	    rc : -1;
 }
@@ -229,11 +295,13 @@ insert_new(struct db *db, const struct db_store_req *r)
 	if (current != 1)
 		return current == 0 ? DB_STALE_KEY : -1;
 	taken = receipt_taken(db, r->receipt);
+	if (taken == 0 && r->participant[0] != '\0')
+		taken = participant_taken(db, r->participant);
 	if (taken != 0)
 		return taken == 1 ? DB_TAKEN : -1;
 	if ((ok = within_limit(db, a->sender_key, a->received_at, l->send_limit, l->send_window)) != 1)
 		return ok == 0 ? DB_LIMITED : -1;
-	if (app_insert(db, a, r->receipt) == -1)
+	if (app_insert(db, a, r->receipt, r->participant) == -1)
 		return -1;
 	if (r->mail == NULL)
 		return 0;
@@ -282,6 +350,18 @@ fail:
 	return -1;
 }
 
+/* The participant ID column, NULL read as "". */
+static int
+participant_col(sqlite3_stmt *s, int col, char out[DB_PARTICIPANT_LEN + 1])
+{
+	const char *v = dbi_col_text_or_empty(s, col);
+
+	if (v == NULL || strlen(v) > DB_PARTICIPANT_LEN)
+		return -1;
+	memcpy(out, v, strlen(v) + 1);
+	return 0;
+}
+
 static int
 get_status(sqlite3_stmt *s, void *arg)
 {
@@ -291,7 +371,8 @@ get_status(sqlite3_stmt *s, void *arg)
 	return dbi_col_text(s, 0, out->procedure_id, sizeof(out->procedure_id)) == 0 &&
 	    dbi_col_text(s, 1, out->status, sizeof(out->status)) == 0 &&
 	    dbi_col_blob(s, 3, out->inquiry_hash, SEAL_MAC_LEN) == 0 &&
-	    dbi_col_text(s, 4, out->channel, sizeof(out->channel)) == 0 ? 0 : -1;
+	    dbi_col_text(s, 4, out->channel, sizeof(out->channel)) == 0 &&
+	    participant_col(s, 5, out->participant) == 0 ? 0 : -1;
 }
 
 int
@@ -377,7 +458,8 @@ get_app_row(sqlite3_stmt *s, struct db_app_row *r)
 	    dbi_col_text(s, 2, r->section_id, sizeof(r->section_id)) == 0 &&
 	    dbi_col_text(s, 3, r->status, sizeof(r->status)) == 0 &&
 	    dbi_col_text(s, 6, r->key_id, sizeof(r->key_id)) == 0 &&
-	    dbi_col_text(s, 8, r->channel, sizeof(r->channel)) == 0 && r->sealed != NULL ? 0 : -1;
+	    dbi_col_text(s, 8, r->channel, sizeof(r->channel)) == 0 &&
+	    participant_col(s, 9, r->participant) == 0 && r->sealed != NULL ? 0 : -1;
 }
 
 static int

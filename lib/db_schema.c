@@ -188,6 +188,14 @@ static const char *const migrations[] = {
 	"  section_id);"
 	"CREATE INDEX IF NOT EXISTS applications_status ON applications(procedure_id, status, received_at,"
 	"  receipt, section_id);",
+	/*
+	 * 7 -> 8: participant IDs (formdef.h: participant_id), clear like the
+	 * receipt: one is unique across every application, and staff find a
+	 * participant by it without opening anything.
+	 */
+	"ALTER TABLE applications ADD COLUMN participant_id TEXT;"
+	"CREATE UNIQUE INDEX applications_participant ON applications(participant_id)"
+	"  WHERE participant_id IS NOT NULL;",
 };
 
 int

@@ -723,12 +723,38 @@ load_residence(struct ctx *c, const struct ynode *m, struct procedure *p)
 }
 
 /* ------------------------------------------------------------------ */
+/* Participant IDs */
+
+enum { P_PREFIX, P_N };
+
+static const char *const participant_keys[P_N] = { [P_PREFIX] = "prefix" };
+
+static int
+prefix_ok(const char *s, size_t len)
+{
+	return name_ok(s, len, 8, NULL, "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+}
+
+/* participant_id: {prefix: ECO} */
+static void
+load_participant(struct ctx *c, const struct ynode *m, struct procedure *p)
+{
+	const struct ynode *key[P_N], *val[P_N];
+
+	if (ytree_slots(&c->e, m, "'participant_id'", " in participant_id", participant_keys, P_N, key, val) == -1 ||
+	    ytree_need(&c->e, m, val[P_PREFIX], "prefix", " in participant_id") == -1)
+		return;
+	ytree_name(&c->e, key[P_PREFIX], val[P_PREFIX], prefix_ok, "1 to 8 capital letters A-Z",
+	    &p->participant_prefix);
+}
+
+/* ------------------------------------------------------------------ */
 /* The procedure */
 
 enum {
 	K_ID, K_TITLE, K_SECTION, K_DESCRIPTION, K_OPENS_AT, K_CLOSES_AT, K_EVENT_DATE,
 	K_CAPACITY, K_LOTTERY, K_RETENTION_DAYS, K_CONTACT, K_COMPLETE_MESSAGE, K_MAIL,
-	K_FIELDS, K_RESIDENCE, K_N
+	K_FIELDS, K_RESIDENCE, K_PARTICIPANT_ID, K_N
 };
 
 static const char *const top_keys[K_N] = {
@@ -737,7 +763,7 @@ static const char *const top_keys[K_N] = {
 	[K_EVENT_DATE] = "event_date", [K_CAPACITY] = "capacity", [K_LOTTERY] = "lottery",
 	[K_RETENTION_DAYS] = "retention_days", [K_CONTACT] = "contact",
 	[K_COMPLETE_MESSAGE] = "complete_message", [K_MAIL] = "mail", [K_FIELDS] = "fields",
-	[K_RESIDENCE] = "residence",
+	[K_RESIDENCE] = "residence", [K_PARTICIPANT_ID] = "participant_id",
 };
 
 static const int top_required[] = {
@@ -841,6 +867,8 @@ load_top(struct ctx *c, const struct ynode *root, struct procedure *p, formdef_s
 		load_fields(c, val[K_FIELDS], p);
 	if (val[K_RESIDENCE] != NULL && p->nfields > 0)
 		load_residence(c, val[K_RESIDENCE], p);
+	if (val[K_PARTICIPANT_ID] != NULL)
+		load_participant(c, val[K_PARTICIPANT_ID], p);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1029,6 +1057,7 @@ formdef_free(struct procedure *p)
 	free(p->residence.unless_values);
 	free(p->residence.field);
 	free(p->residence.unless_field);
+	free(p->participant_prefix);
 	free(p->path);
 	free(p);
 }

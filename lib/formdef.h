@@ -82,6 +82,12 @@ struct procedure {
 	char		*complete_message;	/* shown on the completion page, or NULL */
 	struct mailtext	 mail_arrival, mail_acceptance, mail_return;
 	struct residence residence;
+	/*
+	 * Each application is issued a participant ID ("ECO-1234-5678-9012":
+	 * this prefix, 11 random digits and a check digit), kept for the
+	 * participant across time; NULL: none.  1-8 of A-Z.
+	 */
+	char		*participant_prefix;
 	struct field	*fields;
 	size_t		 nfields;	/* 1..100 */
 	char		 hash[65];	/* SHA-256 of the file bytes, lower-case hex */

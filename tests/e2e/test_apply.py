@@ -873,5 +873,50 @@ def test_month_day_refused_with_its_message():
     assert st == 422 and "誕生月日を月と日で入力してください（年は不要です。例：4月1日、4/1）" in page
 
 
+# ---- the eco-action registration: participant IDs ----
+
+def eco_answers(**over):
+    a = {"f_nickname": "ダミーエコ", "f_postal": "160-8484", "f_birthday": "２月２９日",
+         "f_email": "dummy.eco@example.jp"}
+    a.update(over)
+    return [(k, v) for k, v in a.items() if v is not None]
+
+
+def participant_of(page):
+    m = re.search(r'id="participant">([A-Z]+-[0-9-]+)<', page)
+    return m.group(1) if m else None
+
+
+def luhn_ok(digits):
+    total = 0
+    for i, c in enumerate(reversed(digits)):
+        v = int(c) * (2 if i % 2 else 1)
+        total += v - 9 if v > 9 else v
+    return total % 10 == 0
+
+
+def test_participant_id_issued_shown_and_unique():
+    b = Browser()
+    pairs, (st, _, page) = submit(b, eco_answers(), proc="eco-action")
+    assert st == 200, page[:600]
+    receipt, inquiry = receipt_of(page)
+    pid = participant_of(page)
+    assert pid and re.fullmatch(r"ECO-\d{4}-\d{4}-\d{4}", pid), pid
+    assert luhn_ok(pid[4:].replace("-", "")), "the last digit checks the others"
+    assert STACK.sql("SELECT participant_id FROM applications WHERE receipt = '%s'" % receipt) == pid
+    assert STACK.sql("SELECT count(*) FROM outbox WHERE receipt = '%s' AND kind = 'arrival'" % receipt) == "1"
+    # a reload shows the same receipt and ID; nothing new is issued
+    st, _, again = b.post("/f/eco-action", pairs)
+    assert st == 200 and receipt_of(again) == (receipt, inquiry) and participant_of(again) == pid
+    assert STACK.sql("SELECT count(*) FROM applications WHERE participant_id IS NOT NULL") == \
+        STACK.sql("SELECT count(DISTINCT participant_id) FROM applications WHERE participant_id IS NOT NULL")
+    others = {participant_of(submit(Browser(), eco_answers(f_nickname="ダミー%d" % i), proc="eco-action")[1][2])
+              for i in range(5)}
+    assert len(others) == 5 and pid not in others and all(others)
+    # other procedures issue none
+    r = receipt_of(submit(Browser())[1][2])[0]
+    assert STACK.sql("SELECT participant_id IS NULL FROM applications WHERE receipt = '%s'" % r) == "1"
+
+
 if __name__ == "__main__":
     sys.exit(harness.main(globals()))

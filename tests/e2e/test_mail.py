@@ -164,6 +164,23 @@ def test_arrival_mail_headers_and_body():
     assert "Bcc" not in m and "Cc" not in m
 
 
+def test_arrival_mail_carries_the_participant_id():
+    b = Browser()
+    st, _, page = b.get("/f/eco-action")
+    st, _, page = b.post("/f/eco-action", [("csrf", csrf_of(page)), ("action", "confirm"), ("f_nickname", "ダミーエコ"),
+                                           ("f_postal", "1608484"), ("f_birthday", "4/1"),
+                                           ("f_email", "dummy.eco@example.jp")])
+    assert st == 200, page[:600]
+    st, _, page = b.post("/f/eco-action", hidden_pairs(page) + [("action", "send")])
+    receipt, _ = receipt_of(page)
+    pid = re.search(r'id="participant">([A-Z0-9-]+)<', page).group(1)
+    def with_pid():
+        with INBOX.lock:
+            return [parsed(raw) for _, raw in INBOX.messages if pid in str(parsed(raw)["Subject"])]
+    m = wait_for(with_pid, what="the arrival mail")[0]
+    assert "参加者ID：" + pid in m.get_content() and "受付番号：" + receipt in m.get_content()
+
+
 def test_delivered_mail_leaves_a_record_without_personal_data():
     receipt = apply("試験メール二郎", "dummy.mail2@example.jp")
     wait_for(lambda: INBOX.with_receipt(receipt), what="the mail")

@@ -1141,6 +1141,38 @@ def test_list_pages_from_where_the_last_ended():
         assert s.get("/staff/forms/e2e-rules" + bad)[0] == 400, bad
 
 
+def test_participant_ids_on_list_detail_csv_and_paper():
+    """eco-action issues participant IDs: staff see them as a column, on the detail page and in the CSV,
+    and a registration entered from paper gets one on its printed receipt."""
+    b = Browser()
+    _, _, page = b.get("/f/eco-action")
+    _, _, page = b.post("/f/eco-action", [("csrf", csrf_of(page)), ("action", "confirm"), ("f_nickname", "ダミーエコ"),
+                                          ("f_postal", "1608484"), ("f_birthday", "2月29日")])
+    st, _, page = b.post("/f/eco-action", hidden_pairs(page) + [("action", "send")])
+    receipt = receipt_of(page)[0]
+    pid = re.search(r'id="participant">([A-Z0-9-]+)<', page).group(1)
+    s = member("gomi")
+    _, _, lst = s.get("/staff/forms/eco-action")
+    assert "<th scope=\"col\">参加者ID</th>" in lst and "<td>%s</td>" % pid in lst
+    _, _, detail = s.get("/staff/apps/" + receipt)
+    assert '<dd id="participant-value">%s</dd>' % pid in detail
+    _, _, body = s.get("/staff/forms/eco-action/export.csv")
+    rows = list(csv.DictReader(io.StringIO(body[1:], newline="")))
+    assert list(rows[0].keys())[:6] == ["受付番号", "受付日時", "状態", "受付方法", "参加者ID", "ニックネーム"]
+    row = [r for r in rows if r["受付番号"] == receipt][0]
+    assert row["参加者ID"] == pid and row["誕生月日"] == "02-29" and row["ニックネーム"] == "ダミーエコ"
+    _, _, page = s.get("/staff/entry/eco-action")
+    st, _, page = s.post("/staff/entry/eco-action", [("csrf", csrf_of(page)), ("action", "confirm"),
+                                                     ("channel", "counter"), ("f_nickname", "ダミー窓口エコ"),
+                                                     ("f_postal", "1608484"), ("f_birthday", "12/31")], csrf=False)
+    assert st == 200, page[:600]
+    st, _, slip = s.post("/staff/entry/eco-action", entry_hidden(page) + [("action", "send")], csrf=False)
+    paper = re.search(r'id="participant">([A-Z0-9-]+)<', slip).group(1)
+    assert st == 200 and paper != pid and paper.startswith("ECO-")
+    assert sql("SELECT channel || '|' || participant_id FROM applications WHERE receipt = '%s'"
+               % receipt_of(slip)[0]) == "counter|" + paper
+
+
 def test_auditor_page_report_and_verify():
     s = member("demo-auditor")
     st, _, page = s.get("/staff/audit")

@@ -181,6 +181,85 @@ batch_taken_receipt_alone_refused(void)
 	db_close(db);
 }
 
+/* A participant ID in use is refused like a receipt in use (draw again); the others in the batch are stored. */
+static void
+batch_taken_participant_alone_refused(void)
+{
+	unsigned char		sealed[4] = { 0 };
+	struct db_store_req	r[3];
+	struct db_app_status	st;
+	struct db		*db;
+	int64_t			n;
+
+	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
+	batch_of(r, 3, sealed, 35);
+	strcpy(r[0].participant, "ECO-1111-2222-3333");
+	strcpy(r[2].participant, "ECO-1111-2222-3333");
+	T_CHECK(db_app_store_batch(db, r, 3) == 2);
+	T_CHECK(r[0].result == 0 && r[1].result == 0 && r[2].result == DB_TAKEN);
+	T_CHECK(db_app_count(db, &n) == 0 && n == 2);
+	T_CHECK(db_app_status(db, r[0].receipt, &st) == 0);
+	T_STREQ(st.participant, "ECO-1111-2222-3333");
+	T_CHECK(db_app_status(db, r[1].receipt, &st) == 0);
+	T_STREQ(st.participant, "");
+	db_close(db);
+}
+
+/* Issued IDs: the prefix, 11 random digits and a Luhn check digit; all different; a replay gets none anew. */
+static void
+participant_ids_issued(void)
+{
+	unsigned char		sealed[4] = { 0 };
+	char			r[DB_RECEIPT_LEN + 1], first[DB_RECEIPT_LEN + 1];
+	char			id[DB_PARTICIPANT_LEN + 1], ids[200][DB_PARTICIPANT_LEN + 1];
+	struct db_app		a;
+	struct db_app_row	row;
+	struct db		*db;
+	struct buf		b;
+	int			i, k;
+
+	buf_init(&b);
+	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
+	for (i = 0; i < 200; i++) {
+		sample_app(&a, sealed, 0);
+		a.submit_hash[0] = (unsigned char)i;
+		a.submit_hash[1] = (unsigned char)(i >> 8);
+		a.participant_prefix = "ECO";
+		a.participant = ids[i];
+		T_CHECK(db_app_store(db, &a, r) == 0);
+		T_CHECK(strlen(ids[i]) == 18 && strncmp(ids[i], "ECO-", 4) == 0 && db_participant_ok(ids[i]));
+		for (k = 0; k < i; k++)
+			T_CHECK(strcmp(ids[k], ids[i]) != 0);
+		if (i == 0)
+			memcpy(first, r, sizeof(first));
+	}
+	buf_reset(&b);
+	T_CHECK(db_app_get(db, first, &row, &b) == 0);
+	T_STREQ(row.participant, ids[0]);
+	sample_app(&a, sealed, 0);	/* the first one's submit key again: its receipt, no new ID */
+	a.participant_prefix = "ECO";
+	a.participant = id;
+	T_CHECK(db_app_store(db, &a, r) == DB_EXISTS && strcmp(r, first) == 0 && id[0] == '\0');
+	db_close(db);
+	buf_free(&b);
+}
+
+static void
+participant_check_digit(void)
+{
+	/* Luhn's own example: 7992739871 has the check digit 3; 79927398713 has 8 (Python, independently) */
+	T_CHECK(db_participant_ok("ECO-7992-7398-7138"));
+	T_CHECK(!db_participant_ok("ECO-7992-7398-7139"));	/* a wrong check digit */
+	T_CHECK(!db_participant_ok("ECO-7992-7938-7138"));	/* two digits swapped */
+	T_CHECK(!db_participant_ok("ECO-7992-7398-713"));
+	T_CHECK(!db_participant_ok("ECO-79927398-71388"));
+	T_CHECK(!db_participant_ok("eco-7992-7398-7138"));
+	T_CHECK(!db_participant_ok("-7992-7398-7138"));
+	T_CHECK(!db_participant_ok("ABCDEFGHI-7992-7398-7138"));
+	T_CHECK(!db_participant_ok("7992-7398-7138"));
+	T_CHECK(!db_participant_ok(NULL));
+}
+
 static void
 batch_failed_request_leaves_others(void)
 {
@@ -697,6 +776,9 @@ main(void)
 	T_RUN(batch_same_submit_twice_stores_once);
 	T_RUN(batch_taken_receipt_alone_refused);
 	T_RUN(batch_failed_request_leaves_others);
+	T_RUN(batch_taken_participant_alone_refused);
+	T_RUN(participant_ids_issued);
+	T_RUN(participant_check_digit);
 	T_RUN(stale_key_stores_nothing);
 	T_RUN(batch_stale_key_alone_refused);
 	T_RUN(send_limit_refuses_and_slides);

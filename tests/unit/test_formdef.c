@@ -1,6 +1,6 @@
 /*
  * formdef and formset: every refusal with its exact position, the values of
- * a good definition, the opening window, reloading, and the eight real forms.
+ * a good definition, the opening window, reloading, and the nine real forms.
  * Fixtures live in tests/unit/formdef_fixtures/ (dummy data only).
  */
 #include <sodium.h>
@@ -620,6 +620,36 @@ formset_no_dir(void)
 	formset_free(fs);
 }
 
+/* participant_id: a prefix of capital letters, nothing else. */
+static void
+participant_id_key(void)
+{
+	static const char head[] = "id: p\ntitle: t\nsection: gomi-genryo\nopens_at: 2026-04-01 09:00\n"
+	    "retention_days: 1\ncontact: c\nfields:\n  - {key: a, type: text, label: A}\n";
+	char			 y[512];
+	struct procedure	*p;
+
+	snprintf(y, sizeof(y), "%sparticipant_id:\n  prefix: ECO\n", head);
+	buf_reset(&errs);
+	T_CHECK((p = formdef_load_mem("p.yaml", y, strlen(y), sections, NULL, &errs)) != NULL);
+	T_STREQ(p->participant_prefix, "ECO");
+	formdef_free(p);
+	snprintf(y, sizeof(y), "%sparticipant_id:\n  prefix: eco\n", head);
+	buf_reset(&errs);
+	T_CHECK(formdef_load_mem("p.yaml", y, strlen(y), sections, NULL, &errs) == NULL);
+	T_CHECK(strstr(buf_cstr(&errs), "p.yaml:10:11: 'prefix' must be 1 to 8 capital letters A-Z") != NULL);
+	snprintf(y, sizeof(y), "%sparticipant_id:\n  prefix: ECOACTION\n", head);
+	buf_reset(&errs);
+	T_CHECK(formdef_load_mem("p.yaml", y, strlen(y), sections, NULL, &errs) == NULL);
+	snprintf(y, sizeof(y), "%sparticipant_id:\n  prefx: ECO\n", head);
+	buf_reset(&errs);
+	T_CHECK(formdef_load_mem("p.yaml", y, strlen(y), sections, NULL, &errs) == NULL);
+	T_CHECK(strstr(buf_cstr(&errs), "unknown key 'prefx' in participant_id (did you mean 'prefix'?)") != NULL);
+	snprintf(y, sizeof(y), "%sparticipant_id: true\n", head);
+	buf_reset(&errs);
+	T_CHECK(formdef_load_mem("p.yaml", y, strlen(y), sections, NULL, &errs) == NULL);
+}
+
 /* Rules between fields and the residence rule, with their defaults; later fields may be named. */
 static void
 good_rules(void)
@@ -646,14 +676,14 @@ good_rules(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* The eight real procedures */
+/* The nine real procedures */
 
 static void
 real_forms_load(void)
 {
 	static const char *const ids[] = {
 		"women-health", "foodloss-monitor", "foodloss-shop", "fooddrive-loan",
-		"smoking-plan", "smoking-report", "zero-waste-day", "hiking",
+		"smoking-plan", "smoking-report", "zero-waste-day", "hiking", "eco-action",
 	};
 	struct formset	*fs = formset_new();
 	char		 dir[600];
@@ -666,8 +696,8 @@ real_forms_load(void)
 	if (errs.len > 0)
 		printf("# %s", buf_cstr(&errs));
 	T_CHECK(errs.len == 0);
-	T_CHECK(formset_count(fs) == 8);
-	for (i = 0; i < 8; i++)
+	T_CHECK(formset_count(fs) == 9);
+	for (i = 0; i < 9; i++)
 		T_CHECK(formset_get(fs, ids[i]) != NULL);
 	formset_free(fs);
 }
@@ -699,6 +729,21 @@ real_hiking(void)
 	T_CHECK(!formdef_field(p, "email")->required);
 	T_STREQ(p->residence.field, "address");
 	T_CHECK(p->residence.unless_field == NULL);
+	formdef_free(p);
+}
+
+/* The eco-action registration: a participant ID and a birthday without its year. */
+static void
+real_eco_action(void)
+{
+	struct procedure *p = real("eco-action");
+
+	T_CHECK(p != NULL);
+	T_STREQ(p->section, "gomi-genryo");
+	T_STREQ(p->participant_prefix, "ECO");
+	T_CHECK(formdef_field(p, "birthday")->type == FT_MONTH_DAY);
+	T_CHECK(formdef_field(p, "nickname")->summary && formdef_field(p, "postal")->required);
+	T_CHECK(strstr(p->mail_arrival.body, "{{participant_id}}") != NULL);
 	formdef_free(p);
 }
 
@@ -819,6 +864,7 @@ main(void)
 	T_RUN(bad_residence_unless_value);
 	T_RUN(bad_residence_unless_type);
 	T_RUN(good_rules);
+	T_RUN(participant_id_key);
 	T_RUN(bad_maxlength);
 	T_RUN(bad_maxlength_zero);
 	T_RUN(bad_retention);
@@ -862,6 +908,7 @@ main(void)
 	T_RUN(real_forms_load);
 	T_RUN(real_hiking);
 	T_RUN(real_rules);
+	T_RUN(real_eco_action);
 	T_RUN(real_women_health);
 	T_RUN(real_windows);
 	buf_free(&errs);

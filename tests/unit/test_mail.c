@@ -103,14 +103,36 @@ compose_fills_placeholders(void)
 
 	buf_init(&j);
 	T_CHECK(p != NULL);
-	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", "dummy@example.jp", &j) == 0);
+	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", NULL, "dummy@example.jp", &j) == 0);
 	T_CHECK(strstr(buf_cstr(&j), "\"to\":\"dummy@example.jp\"") != NULL);
 	T_CHECK(strstr(buf_cstr(&j), "【新宿区】試験の申込みの申込みが届きました（受付番号 1234-5678-9012）") != NULL);
 	T_CHECK(strstr(buf_cstr(&j), "試験係 電話 03-0000-0000") != NULL);
 	buf_reset(&j);
-	T_CHECK(mail_compose(p, "acceptance", "1234-5678-9012", "dummy@example.jp", &j) == MAIL_NONE);
-	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", "", &j) == MAIL_NONE);
-	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", "x@y\r\nBcc: z@w", &j) == -1);
+	T_CHECK(mail_compose(p, "acceptance", "1234-5678-9012", NULL, "dummy@example.jp", &j) == MAIL_NONE);
+	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", NULL, "", &j) == MAIL_NONE);
+	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", NULL, "x@y\r\nBcc: z@w", &j) == -1);
+	buf_wipe(&j);
+	formdef_free(p);
+}
+
+/* {{participant_id}}: the ID issued with the application, empty when none was. */
+static void
+compose_fills_participant_id(void)
+{
+	static const char y[] = "id: m-id\ntitle: 登録\nsection: sec-a\nopens_at: 2020-01-01 09:00\n"
+	    "retention_days: 30\ncontact: 係\nmail:\n  arrival:\n    subject: \"{{participant_id}}\"\n"
+	    "    body: ID：{{participant_id}}\nfields:\n  - {key: email, type: email, label: メール}\n";
+	struct procedure	*p = formdef_load_mem("m-id.yaml", y, sizeof(y) - 1, NULL, NULL, NULL);
+	struct buf		 j;
+
+	buf_init(&j);
+	T_CHECK(p != NULL);
+	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", "ECO-7992-7398-7138", "dummy@example.jp", &j) == 0);
+	T_CHECK(strstr(buf_cstr(&j), "\"subject\":\"ECO-7992-7398-7138\"") != NULL);
+	T_CHECK(strstr(buf_cstr(&j), "\"body\":\"ID：ECO-7992-7398-7138") != NULL);
+	buf_reset(&j);
+	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", NULL, "dummy@example.jp", &j) == 0);
+	T_CHECK(strstr(buf_cstr(&j), "\"body\":\"ID：\"") != NULL);
 	buf_wipe(&j);
 	formdef_free(p);
 }
@@ -154,7 +176,7 @@ message_reads_back(void)
 
 	buf_init(&j);
 	buf_init(&m);
-	T_CHECK(p != NULL && mail_compose(p, "arrival", "1234-5678-9012", "dummy@example.jp", &j) == 0);
+	T_CHECK(p != NULL && mail_compose(p, "arrival", "1234-5678-9012", NULL, "dummy@example.jp", &j) == 0);
 	T_CHECK(mail_message(j.data, j.len, "新宿区 電子申請 <no-reply@example.jp>", "outbox-1.2@example.jp",
 	    1795000000, &m, &env) == 0);
 	T_STREQ(env.to, "dummy@example.jp");
@@ -217,7 +239,7 @@ compose_refuses_encoded_word_address(void)
 
 	buf_init(&j);
 	T_CHECK(p != NULL);
-	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", "=?utf-8?q?x?=@example.jp", &j) == -1);
+	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", NULL, "=?utf-8?q?x?=@example.jp", &j) == -1);
 	T_CHECK(j.len == 0);
 	buf_free(&j);
 	formdef_free(p);
@@ -292,6 +314,7 @@ main(void)
 	T_RUN(recipient_field_and_texts);
 	T_RUN(addresses);
 	T_RUN(compose_fills_placeholders);
+	T_RUN(compose_fills_participant_id);
 	T_RUN(ascii_header_kept);
 	T_RUN(long_japanese_header_folds_and_decodes);
 	T_RUN(message_reads_back);
