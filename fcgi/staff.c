@@ -58,6 +58,7 @@ static const struct kv_decl cookie_keys[C__COUNT] = {
 #define QUERY_ENCODING	[Q_ENCODING] = { "encoding", 16, 1, valid_opt_token }
 #define QUERY_ACTION	[Q_ACTION] = { "action", 32, 1, valid_opt_token }
 #define QUERY_AT	[Q_AT] = { "at", 40, 1, valid_cursor }
+#define QUERY_PID	[Q_PID] = { "pid", 80, 1, NULL }	/* a participant ID as typed: staff_list.c reads it */
 #define BODY_CSRF	[B_CSRF] = { "csrf", 64, 1, kv_valid_b64url }
 
 /* ---- helpers of every page ---- */
@@ -274,7 +275,7 @@ static const struct kv_decl password_body[B__COUNT] = {
 };
 /* A procedure's list, its CSV export and its ZIP export. */
 static const struct kv_decl forms_query[Q__COUNT] = {
-	QUERY_STATUS, QUERY_FROM, QUERY_TO, QUERY_PAGE, QUERY_ENCODING, QUERY_AT,
+	QUERY_STATUS, QUERY_FROM, QUERY_TO, QUERY_PAGE, QUERY_ENCODING, QUERY_AT, QUERY_PID,
 };
 static const struct kv_decl forms_body[B__COUNT] = {
 	BODY_CSRF,

@@ -34,7 +34,7 @@
 
 /* The keys the routes declare (staff.c); an index names one key in every page. */
 enum { C_CSRF, C_CSRF_HOST, C_SESSION, C_SESSION_HOST, C__COUNT };
-enum { Q_M, Q_STATUS, Q_FROM, Q_TO, Q_PAGE, Q_ENCODING, Q_ACTION, Q_AT, Q__COUNT };
+enum { Q_M, Q_STATUS, Q_FROM, Q_TO, Q_PAGE, Q_ENCODING, Q_ACTION, Q_AT, Q_PID, Q__COUNT };
 /* The control keys of an entry form (staff_entry.c); "f_<key>" field keys follow them. */
 enum { E_CSRF = GATE_CSRF, E_ACTION, E_TOKEN, E_CHANNEL, E__CONTROL };
 enum { B_CSRF = GATE_CSRF, B_LOGIN, B_PASSWORD, B_CURRENT, B_NEW, B_CONFIRM, B_FROM, B_TO, B_NOTE, B_ZIP_PASSWORD,

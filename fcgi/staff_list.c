@@ -306,6 +306,55 @@ list_vars(struct ctx *c, const struct procedure *p, const struct filter *f, int6
 	return list_pager(c, page_number(c, f->page, total), total);
 }
 
+/*
+ * A participant ID as staff type it (full-width, lower case, without or
+ * with other hyphens) in its issued form, when its check digit is right:
+ * 0, or -1 for a mistyped one.
+ */
+static int
+participant_typed(const char *typed, char out[DB_PARTICIPANT_LEN + 1])
+{
+	char	code[40];
+	size_t	letters;
+
+	if (jn_lookup_code(typed, strlen(typed), 0, code, sizeof(code)) == -1)
+		return -1;
+	letters = strspn(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+	if (letters < 1 || letters > 8 || strlen(code + letters) != 12)
+		return -1;
+	snprintf(out, DB_PARTICIPANT_LEN + 1, "%.*s-%.4s-%.4s-%.4s", (int)letters, code, code + letters,
+	    code + letters + 4, code + letters + 8);
+	return db_participant_ok(out) ? 0 : -1;
+}
+
+/* 参加者IDで探す: to the application that holds it (1, answered), or a message on the list (0), or -1. */
+static int
+find_participant(struct ctx *c, const struct procedure *p)
+{
+	const char	*typed = gate_query_text(&c->g, Q_PID);
+	char		 id[DB_PARTICIPANT_LEN + 1], receipt[DB_RECEIPT_LEN + 1], loc[64];
+	int		 rc;
+
+	if (*typed == '\0' || p->participant_prefix == NULL)
+		return 0;
+	if (participant_typed(typed, id) == -1) {
+		c->g.w.req.status = 400;
+		tvars_set(c->g.w.vars, "page_error", "1");
+		return tvars_set(c->g.w.vars, "pid_error", "参加者IDが正しくありません。数字の読み違いや打ち間違いが"
+		    "ないか確かめてください（例：ECO-1234-5678-9012）。");
+	}
+	if ((rc = db_app_by_participant(c->app->site.db, p->id, id, receipt)) == -1)
+		return -1;
+	if (rc == DB_NOTFOUND) {
+		c->g.w.req.status = 404;
+		tvars_set(c->g.w.vars, "page_error", "1");
+		return tvars_set(c->g.w.vars, "pid_error", "この手続きに、その参加者IDの登録はありません。");
+	}
+	snprintf(loc, sizeof(loc), "/staff/apps/%s", receipt);
+	redirect(c, loc);
+	return 1;
+}
+
 static void
 show_list(struct ctx *c, const struct procedure *p)
 {
@@ -315,7 +364,7 @@ show_list(struct ctx *c, const struct procedure *p)
 	int64_t			 total = 0, failed = 0;
 	char			 detail[64];
 	size_t			 i;
-	int			 reversed = 0;
+	int			 reversed = 0, rc;
 
 	if ((pg = calloc(1, sizeof(*pg))) == NULL) {
 		system_error(c);
@@ -325,6 +374,11 @@ show_list(struct ctx *c, const struct procedure *p)
 		buf_init(&pg->sealed[i]);
 	if (read_filter(c, &f) == -1 || member_vars(c, p->title) == -1)
 		goto fail;
+	if ((rc = find_participant(c, p)) != 0) {
+		if (rc == 1)
+			goto done;
+		goto fail;
+	}
 	memset(&df, 0, sizeof(df));
 	df.procedure_id = p->id;
 	df.section_id = p->section;

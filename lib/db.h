@@ -177,6 +177,9 @@ int	db_app_sealed(struct db *db, const char *receipt, char key_id[SEAL_KEYID_LEN
 int	db_app_count(struct db *db, int64_t *out);
 /* 1 when id is a participant ID as issued (prefix, digits, a right check digit), else 0: for IDs typed in. */
 int	db_participant_ok(const char *id);
+/* The receipt of the procedure's application with that participant ID: 0, DB_NOTFOUND or -1. */
+int	db_app_by_participant(struct db *db, const char *procedure_id, const char *participant,
+	    char receipt[DB_RECEIPT_LEN + 1]);
 
 #define DB_THROTTLE_MAX_WINDOW (24 * 60 * 60)
 

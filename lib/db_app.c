@@ -100,6 +100,16 @@ app_by_submit(struct db *db, const unsigned char hash[SEAL_MAC_LEN], char receip
 	return dbi_lookup(db, s, get_receipt, receipt);
 }
 
+int
+db_app_by_participant(struct db *db, const char *procedure_id, const char *participant,
+    char receipt[DB_RECEIPT_LEN + 1])
+{
+	sqlite3_stmt *s = dbi_prep_text(db, ST_APP_BY_PARTICIPANT, participant);
+
+	sqlite3_bind_text(s, 2, procedure_id, -1, SQLITE_STATIC);
+	return dbi_lookup(db, s, get_receipt, receipt);
+}
+
 static int
 app_insert(struct db *db, const struct db_app *a, const char *receipt, const char *participant)
 {

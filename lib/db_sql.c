@@ -50,6 +50,7 @@ const char *const dbi_sql[ST__COUNT] = {
 	[ST_APP_BY_SUBMIT] = "SELECT receipt FROM applications WHERE submit_hash = ?1",
 	[ST_APP_RECEIPT_EXISTS] = "SELECT 1 FROM applications WHERE receipt = ?1",
 	[ST_APP_PARTICIPANT_EXISTS] = "SELECT 1 FROM applications WHERE participant_id = ?1",
+	[ST_APP_BY_PARTICIPANT] = "SELECT receipt FROM applications WHERE participant_id = ?1 AND procedure_id = ?2",
 	[ST_APP_INSERT] = "INSERT INTO applications (receipt, procedure_id, section_id, form_hash,"
 	    " key_id, sealed, submit_hash, inquiry_hash, status, received_at, updated_at, channel, participant_id)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'received', ?9, ?9, coalesce(?10, 'web'), ?11)",

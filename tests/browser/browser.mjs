@@ -1,6 +1,6 @@
 // Browser and accessibility tests in headless Debian chromium (playwright-core, no browser download).
 // Started by tests/browser/test_browser.py, which runs the real stack and passes, in the environment:
-// BASE_URL, STAFF_LOGIN, STAFF_PASSWORD, OUT_DIR (where each page's HTML source is kept for the Nu
+// BASE_URL, STAFF_LOGIN, STAFF_PASSWORD, GOMI_PASSWORD (the member of ごみ減量リサイクル課), OUT_DIR (where each page's HTML source is kept for the Nu
 // checker).  Prints TAP.  Dummy data only.
 import { chromium } from 'playwright-core';
 import { createRequire } from 'node:module';
@@ -180,6 +180,33 @@ async function entryFlow(page) {
   await page.emulateMedia({ media: 'screen' });
 }
 
+// A registration with a participant ID, then staff of its section find it by the ID, mistyped first.
+async function participantFlow(page) {
+  await page.goto(`${BASE}/f/eco-action`);
+  await page.getByLabel(/^ニックネーム/).fill('ダミーブラウザ');
+  await page.getByLabel(/^郵便番号/).fill('1608484');
+  await page.getByLabel(/^誕生月日/).fill('４月１日');
+  await page.getByRole('button', { name: '入力内容を確認する' }).click();
+  await page.getByRole('button', { name: '送信する' }).click();
+  const pid = (await page.locator('#participant').textContent()).trim();
+  assert(/^ECO-\d{4}-\d{4}-\d{4}$/.test(pid), `participant ID: ${pid}`);
+  await axe(page, 'participant');
+  await page.goto(`${BASE}/staff/login`);
+  await page.getByLabel('ログインID').fill('gomi');
+  await page.getByLabel('パスワード').fill(process.env.GOMI_PASSWORD);
+  await page.getByRole('button', { name: 'ログイン' }).click();
+  await page.getByRole('link', { name: /新宿環境アクションポイント/ }).click();
+  await axe(page, 'participant');
+  await page.getByLabel('参加者IDで探す').fill(pid.slice(0, -1) + ((Number(pid.slice(-1)) + 1) % 10));
+  await page.getByRole('button', { name: '探す' }).click();
+  assert((await page.title()).startsWith('エラー：'), 'a mistyped ID was not refused');
+  await axe(page, 'participant');
+  await page.getByLabel('参加者IDで探す').fill(pid);
+  await page.getByRole('button', { name: '探す' }).click();
+  assert((await page.locator('#participant-value').textContent()).trim() === pid, 'not the registration');
+  await axe(page, 'participant');
+}
+
 // Only the keyboard: Tab to each field, type, Space for the radio, Enter on the buttons.
 async function keyboardOnly(page) {
   await page.goto(`${BASE}/f/e2e-open`);
@@ -244,6 +271,9 @@ try {
   });
   await check('staff enter a paper application; axe on the entry pages; the receipt prints', async () => {
     await entryFlow(await newPage(browser, { viewport: { width: 1280, height: 900 } }));
+  });
+  await check('a participant ID issued, then found by staff; axe on those pages', async () => {
+    await participantFlow(await newPage(browser, { viewport: { width: 1280, height: 900 } }));
   });
 } finally {
   await browser.close();

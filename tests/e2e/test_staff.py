@@ -1161,6 +1161,15 @@ def test_participant_ids_on_list_detail_csv_and_paper():
     assert list(rows[0].keys())[:6] == ["受付番号", "受付日時", "状態", "受付方法", "参加者ID", "ニックネーム"]
     row = [r for r in rows if r["受付番号"] == receipt][0]
     assert row["参加者ID"] == pid and row["誕生月日"] == "02-29" and row["ニックネーム"] == "ダミーエコ"
+    # found by its ID as staff type it: full-width, lower case, spaces for hyphens
+    typed = pid.lower().replace("-", " ").translate({i: i + 0xFEE0 for i in range(0x21, 0x7F)})
+    st, h, _ = s.get("/staff/forms/eco-action?pid=" + urllib.parse.quote(typed))
+    assert st == 303 and h["location"] == "/staff/apps/" + receipt, (st, h.get("location"))
+    wrong = pid[:-1] + str((int(pid[-1]) + 1) % 10)
+    st, _, page = s.get("/staff/forms/eco-action?pid=" + wrong)
+    assert st == 400 and "参加者IDが正しくありません" in page and 'id="pid-error"' in page
+    st, _, page = s.get("/staff/forms/eco-action?pid=ECO-0000-0000-0000")     # valid, never issued here
+    assert st == 404 and "その参加者IDの登録はありません" in page
     _, _, page = s.get("/staff/entry/eco-action")
     st, _, page = s.post("/staff/entry/eco-action", [("csrf", csrf_of(page)), ("action", "confirm"),
                                                      ("channel", "counter"), ("f_nickname", "ダミー窓口エコ"),

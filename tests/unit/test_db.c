@@ -236,6 +236,8 @@ participant_ids_issued(void)
 	buf_reset(&b);
 	T_CHECK(db_app_get(db, first, &row, &b) == 0);
 	T_STREQ(row.participant, ids[0]);
+	T_CHECK(db_app_by_participant(db, "e2e-open", ids[0], r) == 0 && strcmp(r, first) == 0);
+	T_CHECK(db_app_by_participant(db, "other", ids[0], r) == DB_NOTFOUND);
 	sample_app(&a, sealed, 0);	/* the first one's submit key again: its receipt, no new ID */
 	a.participant_prefix = "ECO";
 	a.participant = id;
