@@ -366,6 +366,8 @@ worker_start(void *arg)
 	snprintf(lock, sizeof(lock), "%s/db/staff-hash.lock", app->site.data_dir);
 	if (web_site_open(&app->site) == -1 || slots_open(&app->hash_slots, lock, app->nslots) == -1)
 		return 1;
+	/* Paper applications' contact envelopes are sealed in staff's own storing transaction (staff_entry.c). */
+	db_set_contact_key(app->site.db, app->mailer_pk);
 	(void)web_site_reload(&app->site, NULL, NULL);
 	if (app->site.tmpl == NULL) {
 		log_msg(LOG_ERR, "no usable templates in %s", app->site.tmpl_dir);

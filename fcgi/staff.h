@@ -50,7 +50,7 @@ struct app {
 	 * shared with apply, which checks them on /status (apply.h).
 	 */
 	unsigned char	 inquiry_key[SEAL_KEY_LEN];
-	unsigned char	 mailer_pk[SEAL_PK_LEN];	/* acceptance and return mails are sealed to it */
+	unsigned char	 mailer_pk[SEAL_PK_LEN];	/* older rows' mails and paper contact envelopes */
 	int		 idle_seconds;		/* --idle-minutes */
 	/*
 	 * Argon2id runs at once across the workers (--hash-slots): fewer than

@@ -7,10 +7,11 @@
  *
  * It is stored like an application sent online: sealed to the section's
  * current key, exactly once per confirmation (the token's submit key), with
- * its arrival mail when an address was given, and its channel in the clear
- * metadata.  The inquiry key is derived from the confirmation as apply
- * derives it, and its hash is keyed with the key staff shares with apply
- * (keys/inquiry.key): apply checks it on /status (apply_status.c).
+ * a contact envelope and the arrival mail when an address was given, and
+ * its channel in the clear metadata.  The inquiry key is derived from the
+ * confirmation as apply derives it, and its hash is keyed with the key
+ * staff shares with apply (keys/inquiry.key): apply checks it on /status
+ * (apply_status.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -183,59 +184,46 @@ show_entry_confirm(struct ctx *c, const struct answers *as, const char *channel)
 
 /* ---- storing ---- */
 
-struct entry_mail {
-	struct ctx		*c;
-	const struct answers	*as;
-};
-
-/* The arrival mail to the address the form gives, if any, as apply queues it. */
+/* The arrival mail, as apply queues it: its clear text, to the address in the contact envelope. */
 static int
 entry_arrival_mail(const char *receipt, const char *participant, struct db_outbox_item *m, void *arg)
 {
-	struct entry_mail	*e = arg;
-	const struct field	*f = mail_field(e->c->proc);
-	const char		*to = "";
-	size_t			 i;
-	int			 rc;
+	struct ctx	*c = arg;
+	int		 rc;
 
-	for (i = 0; f != NULL && i < e->as->n; i++)
-		if (e->as->a[i].field == f && e->as->a[i].shown)
-			to = buf_cstr(&e->as->a[i].value);
-	rc = mail_queue_item(e->c->proc, "arrival", receipt, participant, to, e->c->app->mailer_pk, e->c->g.w.now, m);
+	rc = mail_queue_text(c->proc, "arrival", receipt, participant, c->g.w.now, m);
 	return rc == MAIL_NONE ? DB_NOTFOUND : rc;
 }
 
 /*
- * Store a paper application: sealed to the section's current key (read
- * again when a rotation came between), in db_app_store's one transaction
- * like every application, so that whatever is counted when an application
- * is stored counts this one too.  Returns like db_app_store.
+ * Store a paper application in db_app_store's one transaction like every
+ * application, so that whatever is counted when an application is stored
+ * counts this one too: its plaintext is sealed there to the section's
+ * current key, and its contact envelope (when the form gives an address)
+ * to the mailer's.  Returns like db_app_store.
  */
 static int
-entry_store(struct ctx *c, struct db_app *app, const struct buf *payload, char receipt[DB_RECEIPT_LEN + 1])
+entry_store(struct ctx *c, struct db_app *app, const struct answers *as, const struct buf *payload,
+    char receipt[DB_RECEIPT_LEN + 1])
 {
-	unsigned char	 pk[SEAL_PK_LEN];
-	char		 key_id[SEAL_KEYID_LEN + 1];
-	struct buf	 sealed;
-	int		 tries, rc = -1;
+	struct buf	 contact;
+	int		 rc;
 
-	buf_init(&sealed);
-	for (tries = 0; tries < 2; tries++) {
-		buf_reset(&sealed);
-		if (db_key_current(c->app->site.db, c->proc->section, key_id, pk) != 0 ||
-		    seal_box(pk, payload->data, payload->len, &sealed) == -1) {
-			rc = -1;
-			break;
-		}
-		app->key_id = key_id;
-		app->sealed = sealed.data;
-		app->sealed_len = sealed.len;
-		if ((rc = db_app_store(c->app->site.db, app, receipt)) != DB_STALE_KEY)
-			break;
+	buf_init(&contact);
+	app->plain = payload->data;
+	app->plain_len = payload->len;
+	if ((rc = mail_contact(mail_answer_to(as), &contact)) == -1)
+		goto done;
+	if (rc == 0) {
+		app->contact = contact.data;
+		app->contact_len = contact.len;
+		app->mail = entry_arrival_mail;
+		app->mail_arg = c;
 	}
-	app->key_id = NULL;
-	app->sealed = NULL;
-	buf_free(&sealed);
+	rc = db_app_store(c->app->site.db, app, receipt);
+done:
+	app->plain = app->contact = NULL;
+	buf_wipe(&contact);
 	return rc == DB_STALE_KEY ? -1 : rc;
 }
 
@@ -276,7 +264,6 @@ entry_send(struct ctx *c, const struct answers *as, const char *channel)
 	struct confirm_bind	 b;
 	struct db_app		 app;
 	struct db_app_status	 st;
-	struct entry_mail	 mail = { c, as };
 	struct buf		 mac, json, payload;
 	unsigned char		 stamp[CONFIRM_STAMP_LEN];
 	char			 receipt[DB_RECEIPT_LEN + 1], inquiry[CONFIRM_INQUIRY_LEN + 1], detail[64];
@@ -303,8 +290,6 @@ entry_send(struct ctx *c, const struct answers *as, const char *channel)
 	app.form_hash = c->proc->hash;
 	app.channel = channel;
 	app.received_at = c->g.w.now;
-	app.mail = entry_arrival_mail;
-	app.mail_arg = &mail;
 	app.participant_prefix = c->proc->participant_prefix;
 	app.participant = participant;
 	if (payload_write(&payload, c->proc->id, c->proc->hash, c->g.w.now, channel, &json) == -1 ||
@@ -312,7 +297,7 @@ entry_send(struct ctx *c, const struct answers *as, const char *channel)
 	    confirm_inquiry_key(c->app->mac_key, stamp, inquiry) == -1 ||
 	    confirm_inquiry_hash(c->app->inquiry_key, inquiry, app.inquiry_hash) == -1)
 		goto fail;
-	if ((rc = entry_store(c, &app, &payload, receipt)) == -1 || rc == DB_LIMITED)
+	if ((rc = entry_store(c, &app, as, &payload, receipt)) == -1 || rc == DB_LIMITED)
 		goto fail;
 	/* The same confirmation sent again (a reload): the first one's receipt, with its own time and ID. */
 	if (rc == DB_EXISTS && db_app_status(c->app->site.db, receipt, &st) == 0) {

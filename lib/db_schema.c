@@ -168,14 +168,47 @@ static const char *const migrations[] = {
 	"UPDATE applications SET status = status WHERE status NOT IN ('received', 'accepted', 'done',"
 	"  'returned', 'withdrawn', 'won', 'lost', 'reserve', 'waitlisted');",
 	/*
-	 * 5 -> 6: how an application arrived (lib/workflow.h, wf_channel):
+	 * 5 -> 6: contact envelopes.  An application's address, sealed to the
+	 * mailer's key, is stored once beside it (envelopes: application-derived
+	 * data, erased with it); a mail is then queued as its clear text (subject
+	 * and body, nothing personal), and the mailer opens the envelope.  Rows
+	 * queued before keep their sealed mail, so outbox.sealed becomes
+	 * optional: outbox is rebuilt (it holds only undelivered mails, and no
+	 * table references it).
+	 */
+	"CREATE TABLE envelopes ("
+	"  receipt TEXT PRIMARY KEY REFERENCES applications(receipt),"
+	"  sealed BLOB NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE outbox_v6 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  receipt TEXT NOT NULL REFERENCES applications(receipt),"
+	"  procedure_id TEXT NOT NULL,"
+	"  section_id TEXT NOT NULL,"
+	"  sealed BLOB,"
+	"  text TEXT,"
+	"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_at INTEGER NOT NULL,"
+	"  last_error TEXT NOT NULL DEFAULT '',"
+	"  created_at INTEGER NOT NULL,"
+	"  CHECK ((sealed IS NULL) <> (text IS NULL)));"
+	"INSERT INTO outbox_v6 (id, kind, receipt, procedure_id, section_id, sealed, state, attempts, next_at,"
+	"  last_error, created_at) SELECT id, kind, receipt, procedure_id, section_id, sealed, state, attempts,"
+	"  next_at, last_error, created_at FROM outbox;"
+	"DROP TABLE outbox;"
+	"ALTER TABLE outbox_v6 RENAME TO outbox;"
+	"CREATE INDEX outbox_due ON outbox(state, next_at);"
+	"CREATE INDEX outbox_receipt ON outbox(receipt);",
+	/*
+	 * 6 -> 7: how an application arrived (lib/workflow.h, wf_channel):
 	 * online, or entered by staff from paper.  Every row so far came
 	 * online.
 	 */
 	"ALTER TABLE applications ADD COLUMN channel TEXT NOT NULL DEFAULT 'web'"
 	"  CHECK (channel IN ('web', 'post', 'fax', 'counter'));",
 	/*
-	 * 6 -> 7: a staff list's pages and counts from indexes alone, at any
+	 * 7 -> 8: a staff list's pages and counts from indexes alone, at any
 	 * size: each index holds what its pages are ordered by (received_at,
 	 * receipt: a total order) and what they are filtered by, so that a page
 	 * starts where the last one ended and a count reads only the index
@@ -189,7 +222,7 @@ static const char *const migrations[] = {
 	"CREATE INDEX IF NOT EXISTS applications_status ON applications(procedure_id, status, received_at,"
 	"  receipt, section_id);",
 	/*
-	 * 7 -> 8: participant IDs (formdef.h: participant_id), clear like the
+	 * 8 -> 9: participant IDs (formdef.h: participant_id), clear like the
 	 * receipt: one is unique across every application, and staff find a
 	 * participant by it without opening anything.
 	 */
