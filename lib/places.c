@@ -47,11 +47,14 @@ static int
 promotion_mail(const char *receipt, struct db_outbox_item *m, void *arg)
 {
 	const struct places_promoting	*pm = arg;
+	struct db_app_status		 st;
 	int				 rc;
 
 	if ((rc = db_envelope_has(pm->db, receipt)) != 1)
 		return rc == 0 ? DB_NOTFOUND : -1;
-	rc = mail_queue_text(pm->p, "promotion", receipt, pm->now, m);
+	if (db_app_status(pm->db, receipt, &st) != 0)
+		return -1;
+	rc = mail_queue_text(pm->p, "promotion", receipt, st.participant, pm->now, m);
 	return rc == MAIL_NONE ? DB_NOTFOUND : rc;
 }
 
