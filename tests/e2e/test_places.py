@@ -17,7 +17,7 @@ import time
 
 import harness
 from harness import Browser, csrf_of, hidden_pairs, receipt_of
-from test_staff import csrf_of as staff_csrf_of, member
+from test_staff import csrf_of as staff_csrf_of, entry_hidden, member
 
 
 def sql(q):
@@ -123,6 +123,30 @@ def test_full_refused_at_confirmation():
     _, _, page = b.get("/f/e2e-places")
     st, _, page = b.post("/f/e2e-places", [("csrf", csrf_of(page)), ("action", "confirm"), ("f_name", "試験遅着")])
     assert st == 409 and "満員です" in page, (st, page[:400])
+
+
+def entry(proc, name):
+    """yotsuya enters a paper application of proc (post): the send's (status, page)."""
+    s = member("yotsuya")
+    _, _, page = s.get("/staff/entry/" + proc)
+    st, _, page = s.post("/staff/entry/" + proc, [("csrf", staff_csrf_of(page)), ("action", "confirm"),
+                                                  ("channel", "post"), ("f_name", name)], csrf=False)
+    assert st == 200, (st, page[:800])
+    st, _, page = s.post("/staff/entry/" + proc, entry_hidden(page) + [("action", "send")], csrf=False)
+    return st, page
+
+
+def test_counter_entry_takes_places_like_a_send():
+    """Paper applications count against the same places: refused when full, waiting in turn."""
+    st, page = entry("e2e-places", "試験紙の申請")
+    assert st == 409 and "満員です" in page, (st, page[:600])
+    assert count("procedure_id = 'e2e-places'") == 20
+    st, page = entry("e2e-entry-places", "試験紙1")
+    assert st == 200 and 'id="receipt"' in page and 'id="waitlist"' not in page, (st, page[:600])
+    st, page = entry("e2e-entry-places", "試験紙2")
+    assert st == 200 and "キャンセル待ち（1番目）" in page, (st, page[:1200])
+    assert count("procedure_id = 'e2e-entry-places' AND status = 'waitlisted' AND channel = 'post'") == 1
+    counters_match("e2e-entry-places")
 
 
 def test_waitlist_turn_on_done_page_status_and_mail():
