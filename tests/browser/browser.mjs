@@ -207,6 +207,39 @@ async function participantFlow(page) {
   await axe(page, 'participant');
 }
 
+// Places: the list and a form with 残りN人 per choice, a send over the places that waits in turn, and the
+// resident withdrawing it from /status after the confirmation step; axe on each of those pages.
+async function placesFlow(page) {
+  await page.goto(`${BASE}/`);
+  await axe(page, 'places');
+  await page.goto(`${BASE}/f/e2e-courses`);
+  assert((await page.content()).includes('残り5人'), 'no places beside the courses');
+  await axe(page, 'places');
+  let receipt = null, inquiry = null;
+  for (const name of ['試験定員一', '試験定員二', '試験定員三']) {
+    await page.goto(`${BASE}/f/e2e-withdraw`);
+    await page.getByLabel(/^氏名/).fill(name);
+    await page.getByRole('button', { name: '入力内容を確認する' }).click();
+    await page.getByRole('button', { name: '送信する' }).click();
+    receipt = (await page.locator('#receipt').textContent()).trim();
+    inquiry = (await page.locator('#inquiry').textContent()).trim();
+  }
+  assert(await page.locator('#waitlist').isVisible(), 'no turn on the completion page');
+  await axe(page, 'places');
+  await page.goto(`${BASE}/status`);
+  await page.getByLabel(/^受付番号/).fill(receipt);
+  await page.getByLabel(/^問合せキー/).fill(inquiry);
+  await page.getByRole('button', { name: '確認する' }).click();
+  assert(await page.locator('#waitlist-position').isVisible(), 'no turn on the status page');
+  await axe(page, 'places');
+  await page.getByRole('button', { name: 'この申請を取り下げる' }).click();
+  assert(await page.locator('#withdraw-confirm').isVisible(), 'no confirmation step');
+  await axe(page, 'places');
+  await page.getByRole('button', { name: '取り下げる', exact: true }).click();
+  assert(await page.locator('#withdrawn').isVisible(), 'not withdrawn');
+  await axe(page, 'places');
+}
+
 // Only the keyboard: Tab to each field, type, Space for the radio, Enter on the buttons.
 async function keyboardOnly(page) {
   await page.goto(`${BASE}/f/e2e-open`);
@@ -274,6 +307,9 @@ try {
   });
   await check('a participant ID issued, then found by staff; axe on those pages', async () => {
     await participantFlow(await newPage(browser, { viewport: { width: 1280, height: 900 } }));
+  });
+  await check('places: 残りN人, a turn in the waitlist, a withdrawal; axe on those pages', async () => {
+    await placesFlow(await newPage(browser, { viewport: { width: 1280, height: 900 } }));
   });
 } finally {
   await browser.close();
