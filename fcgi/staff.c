@@ -196,7 +196,9 @@ member_vars(struct ctx *c, const char *title)
 	return tvars_set(c->g.w.vars, "title", title) == 0 && web_csrf_vars(&c->g.w) == 0 &&
 	    (!c->member || (tvars_set(c->g.w.vars, "user", c->staff.login) == 0 &&
 	    tvars_set(c->g.w.vars, "role_label", wf_role_label(c->g.role)) == 0 &&
-	    (c->g.role != WF_ROLE_AUDITOR || tvars_set(c->g.w.vars, "is_auditor", "1") == 0))) ? 0 : -1;
+	    (c->g.role != WF_ROLE_AUDITOR || tvars_set(c->g.w.vars, "is_auditor", "1") == 0) &&
+	    (!wf_role_meets(c->g.role, WF_NEED_OVERSIGHT) || tvars_set(c->g.w.vars, "is_oversight", "1") == 0))) ?
+	    0 : -1;
 }
 
 /* 前のページ / 次のページ links, only when there is more than one page. */
@@ -237,6 +239,7 @@ not_for_role(void *arg, const struct gate_route *rt)
 {
 	static const char *const why[] = {
 		[WF_NEED_STAFF] = "not staff", [WF_NEED_ADMIN] = "not an admin", [WF_NEED_AUDITOR] = "not an auditor",
+		[WF_NEED_OVERSIGHT] = "neither an admin nor an auditor",
 	};
 	struct ctx *c = arg;
 
@@ -272,6 +275,7 @@ static const struct kv_decl app_body[B__COUNT] = {
 	[B_NOTE] = { "note", NOTE_MAX_CHARS * 4, 1, NULL },
 };
 static const struct kv_decl audit_query[Q__COUNT] = { QUERY_FROM, QUERY_TO, QUERY_PAGE, QUERY_ACTION };
+static const struct kv_decl page_query[Q__COUNT] = { QUERY_PAGE };
 
 #define KEYS(t) t, sizeof(t) / sizeof(t[0])
 #define GET_HEAD_POST (HTTP_GET | HTTP_HEAD | HTTP_POST)
@@ -291,6 +295,10 @@ static const struct gate_route routes[] = {
 	  page_app },
 	{ "/staff/audit", 1, HTTP_GET | HTTP_HEAD, GATE_NO_BODY, WF_NEED_AUDITOR, KEYS(audit_query), NULL, 0, NULL,
 	  NULL, page_audit },
+	{ "/staff/erasure", 1, HTTP_GET | HTTP_HEAD, GATE_NO_BODY, WF_NEED_OVERSIGHT, KEYS(page_query), NULL, 0, NULL,
+	  NULL, page_erasure },
+	{ "/staff/erasure/", 0, HTTP_GET | HTTP_HEAD, GATE_NO_BODY, WF_NEED_OVERSIGHT, NULL, 0, NULL, 0, NULL, NULL,
+	  page_erasure },
 };
 
 static const struct gate_answer answers[GATE__REFUSALS] = {

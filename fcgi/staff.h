@@ -4,7 +4,7 @@
  * or group of pages, as cgit's ui-*.c: staff_session.c (login, logout,
  * password, who is asking), staff_list.c (home and a procedure's list),
  * staff_app.c (one application, opening it, its workflow), staff_export.c,
- * staff_audit.c.
+ * staff_audit.c, staff_erasure.c (erasure reports).
  */
 #ifndef STAFF_H
 #define STAFF_H
@@ -116,5 +116,8 @@ void		 page_export_zip(struct ctx *c, const struct procedure *p);
 
 /* staff_audit.c */
 void		 page_audit(void *arg);
+
+/* staff_erasure.c */
+void		 page_erasure(void *arg);
 
 #endif

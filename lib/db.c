@@ -88,6 +88,12 @@ dbi_end(struct db *db, int ok)
 }
 
 int
+db_end(struct db *db, int ok)
+{
+	return dbi_end(db, ok);
+}
+
+int
 dbi_script(struct db *db, const char *sql)
 {
 	char *err = NULL;
@@ -106,6 +112,15 @@ db_bulk_load_mode(struct db *db)
 	return dbi_script(db, "PRAGMA synchronous = OFF");
 }
 
+static int
+prepare(struct db *db, const char *sql, sqlite3_stmt **st)
+{
+	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) == SQLITE_OK)
+		return 0;
+	log_msg(LOG_ERR, "sqlite prepare \"%.60s\": %s", sql, sqlite3_errmsg(db->h));
+	return -1;
+}
+
 int
 db_open(const char *path, struct db **out)
 {
@@ -122,16 +137,24 @@ db_open(const char *path, struct db **out)
 		goto fail;
 	}
 	sqlite3_busy_timeout(db->h, BUSY_TIMEOUT_MS);
+	/*
+	 * secure_delete: what is deleted is overwritten with zeros, in the page
+	 * written to the WAL and so, at the next checkpoint, in the file (an
+	 * erasure must leave no bytes behind: db_expired_erase).  temp_store:
+	 * sorts and temporary tables stay in memory, never in a file of /tmp.
+	 */
 	if (dbi_script(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-	    " PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;") == -1 || dbi_migrate(db) == -1)
+	    " PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY;") == -1 ||
+	    dbi_migrate(db) == -1)
 		goto fail;
-	for (i = 0; i < ST__COUNT; i++) {
-		if (sqlite3_prepare_v3(db->h, dbi_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-		    &db->st[i], NULL) != SQLITE_OK) {
-			log_msg(LOG_ERR, "sqlite prepare %d: %s", i, sqlite3_errmsg(db->h));
+	for (i = 0; i < ST__COUNT; i++)
+		if (prepare(db, dbi_sql[i], &db->st[i]) == -1)
 			goto fail;
-		}
-	}
+	if ((db->erase = calloc(dbi_erase_count, sizeof(*db->erase))) == NULL)
+		goto fail;
+	for (i = 0; (size_t)i < dbi_erase_count; i++)
+		if (prepare(db, dbi_erase_sql[i], &db->erase[i]) == -1)
+			goto fail;
 	*out = db;
 	return 0;
 fail:
@@ -148,6 +171,9 @@ db_close(struct db *db)
 		return;
 	for (i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(db->st[i]);
+	for (i = 0; db->erase != NULL && (size_t)i < dbi_erase_count; i++)
+		sqlite3_finalize(db->erase[i]);
+	free(db->erase);
 	sqlite3_close(db->h);
 	free(db);
 }

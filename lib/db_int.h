@@ -96,8 +96,30 @@ enum stmt {
 	ST_SEND_COUNT,
 	ST_SEND_HIT,
 	ST_SEND_PURGE,
+	ST_APP_PROCEDURES,
+	ST_EXPIRED_SUMMARY,
+	ST_EXPIRED_RECEIPTS,
+	ST_ERASURE_ADD,
+	ST_ERASURE_LIST,
+	ST_ERASURE_GET,
+	ST_ERASURE_COUNT,
+	ST_KEY_APPS,
+	ST_KEY_NOTES,
+	ST_KEY_DROP_GRANTS,
+	ST_KEY_DROP_SESSIONS,
+	ST_KEY_DROP,
 	ST__COUNT
 };
+
+/*
+ * What hangs off an application (db_sql.c, dbi_erase_sql): one statement
+ * per table holding rows derived from applications, each erasing the rows
+ * of the applications that db_expired_erase() erases, and the applications
+ * themselves last.  A new table derived from applications gets its line
+ * there, and nothing else is needed for the purge to erase it.
+ */
+extern const char *const dbi_erase_sql[];
+extern const size_t dbi_erase_count;
 
 /* The statement table, by index: prepared once in db_open(). */
 extern const char *const dbi_sql[ST__COUNT];
@@ -105,6 +127,7 @@ extern const char *const dbi_sql[ST__COUNT];
 struct db {
 	sqlite3		*h;
 	sqlite3_stmt	*st[ST__COUNT];
+	sqlite3_stmt	**erase;	/* dbi_erase_sql, prepared */
 	struct db_limits limits;
 	time_t		 counts_purged;	/* when send_counts last lost its old rows */
 };
@@ -159,6 +182,9 @@ struct dbi_cb {
 		int	(*mail)(const struct db_mail *m, void *arg);
 		int	(*mail_log)(int64_t outbox_id, const char *kind, time_t delivered_at, int attempts,
 			    void *arg);
+		int	(*expired)(const struct db_expired *x, void *arg);
+		int	(*erasure)(const struct db_erasure *r, void *arg);
+		int	(*procedure)(const char *procedure_id, int64_t n, void *arg);
 	} fn;
 	void		*arg;
 	const char	*receipt;	/* event rows: the application's */

@@ -167,6 +167,33 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'applications.status: not a status'); END;"
 	"UPDATE applications SET status = status WHERE status NOT IN ('received', 'accepted', 'done',"
 	"  'returned', 'withdrawn', 'won', 'lost', 'reserve', 'waitlisted');",
+	/*
+	 * 5 -> 6: the data's end.  An erasure report (消去報告書) is a record
+	 * of its own, without personal data, that outlives what it reports on:
+	 * append-only like the audit log.  kind 'applications' is one
+	 * procedure's (and section's) share of a purge, 'key' a section key
+	 * destroyed (formctl key retire).
+	 */
+	"CREATE TABLE erasure_reports ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('applications', 'key')),"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  command TEXT NOT NULL,"
+	"  procedure_id TEXT NOT NULL,"
+	"  procedure_title TEXT NOT NULL,"
+	"  section_id TEXT NOT NULL,"
+	"  rule TEXT NOT NULL,"
+	"  applications INTEGER NOT NULL,"
+	"  receipt_first TEXT NOT NULL,"
+	"  receipt_last TEXT NOT NULL,"
+	"  received_first INTEGER NOT NULL,"
+	"  received_last INTEGER NOT NULL,"
+	"  key_ids TEXT NOT NULL);"
+	"CREATE TRIGGER erasure_reports_no_update BEFORE UPDATE ON erasure_reports"
+	"  BEGIN SELECT RAISE(ABORT, 'erasure reports are append-only'); END;"
+	"CREATE TRIGGER erasure_reports_no_delete BEFORE DELETE ON erasure_reports"
+	"  BEGIN SELECT RAISE(ABORT, 'erasure reports are append-only'); END;",
 };
 
 int

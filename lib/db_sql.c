@@ -16,6 +16,11 @@
 #define AUDIT_ROW	"SELECT seq, at, actor, action, target, detail, addr, prev, mac FROM audit"
 #define OUTBOX_ROW	"SELECT id, kind, receipt, procedure_id, section_id, sealed, state, attempts," \
 			" next_at, last_error, created_at FROM outbox"
+#define ERASURE_ROW	"SELECT id, kind, at, actor, command, procedure_id, procedure_title, section_id, rule," \
+			" applications, receipt_first, receipt_last, received_first, received_last, key_ids" \
+			" FROM erasure_reports"
+/* The applications a purge erases: one procedure's, received before a time. */
+#define EXPIRED		" FROM applications WHERE procedure_id = ?1 AND received_at < ?2"
 /* A staff list's filter (db_app_filter), the same for its rows and its count. */
 #define APP_FILTER	" WHERE procedure_id = ?1 AND section_id = ?2 AND (?3 = '' OR status = ?3)" \
 			" AND received_at >= ?4 AND received_at < ?5"
@@ -134,4 +139,37 @@ const char *const dbi_sql[ST__COUNT] = {
 	[ST_SEND_HIT] = "INSERT INTO send_counts (key, slot, hits) VALUES (?1, ?2, 1)"
 	    " ON CONFLICT (key, slot) DO UPDATE SET hits = hits + 1",
 	[ST_SEND_PURGE] = "DELETE FROM send_counts WHERE slot <= ?1",
+	[ST_APP_PROCEDURES] = "SELECT procedure_id, count(*) FROM applications GROUP BY procedure_id"
+	    " ORDER BY procedure_id",
+	[ST_EXPIRED_SUMMARY] = "SELECT section_id, count(*), min(receipt), max(receipt), min(received_at),"
+	    " max(received_at), group_concat(DISTINCT key_id)" EXPIRED " GROUP BY section_id ORDER BY section_id",
+	[ST_EXPIRED_RECEIPTS] = "SELECT receipt" EXPIRED " ORDER BY receipt",
+	[ST_ERASURE_ADD] = "INSERT INTO erasure_reports (kind, at, actor, command, procedure_id, procedure_title,"
+	    " section_id, rule, applications, receipt_first, receipt_last, received_first, received_last, key_ids)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+	[ST_ERASURE_LIST] = ERASURE_ROW " ORDER BY id DESC LIMIT ?1 OFFSET ?2",
+	[ST_ERASURE_GET] = ERASURE_ROW " WHERE id = ?1",
+	[ST_ERASURE_COUNT] = "SELECT count(*) FROM erasure_reports",
+	[ST_KEY_APPS] = "SELECT count(*) FROM applications WHERE key_id = ?1",
+	[ST_KEY_NOTES] = "SELECT count(*) FROM app_events WHERE key_id = ?1 AND note_sealed IS NOT NULL",
+	[ST_KEY_DROP_GRANTS] = "DELETE FROM grants WHERE key_id = ?1",
+	[ST_KEY_DROP_SESSIONS] = "DELETE FROM session_keys WHERE key_id = ?1",
+	[ST_KEY_DROP] = "DELETE FROM section_keys WHERE key_id = ?1",
 };
+
+/*
+ * What hangs off an application (db_int.h): every table with rows derived
+ * from one, erased with it.  ?1 is the procedure and ?2 the time its
+ * applications must have been received before (EXPIRED).  Rows keyed by
+ * the receipt use OF_EXPIRED; rows keyed by applications.id would use
+ * " IN (SELECT id" EXPIRED ")".  The applications themselves come last: the
+ * others reference them.
+ */
+#define OF_EXPIRED	" IN (SELECT receipt" EXPIRED ")"
+const char *const dbi_erase_sql[] = {
+	"DELETE FROM app_events WHERE receipt" OF_EXPIRED,	/* workflow and sealed 対応記録 */
+	"DELETE FROM outbox WHERE receipt" OF_EXPIRED,		/* mails queued, or given up on */
+	"DELETE FROM mail_log WHERE receipt" OF_EXPIRED,		/* mails sent */
+	"DELETE" EXPIRED,
+};
+const size_t dbi_erase_count = sizeof(dbi_erase_sql) / sizeof(dbi_erase_sql[0]);

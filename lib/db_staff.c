@@ -359,8 +359,8 @@ db_session_sections(struct db *db, const unsigned char hash[SEAL_MAC_LEN],
 
 /* ---- throttle ---- */
 
-static int
-throttle_purge(struct db *db, time_t before)
+int
+db_throttle_forget(struct db *db, time_t before)
 {
 	sqlite3_stmt *s = dbi_prep(db, ST_THROTTLE_PURGE);
 
@@ -388,7 +388,7 @@ db_throttle_record(struct db *db, const unsigned char *const *keys, size_t n, ti
 	if (db_begin(db) == -1)
 		return -1;
 	/* Keys use windows of different lengths: purge only what no allowed window reaches. */
-	ok = throttle_purge(db, now - DB_THROTTLE_MAX_WINDOW) == 0;
+	ok = db_throttle_forget(db, now - DB_THROTTLE_MAX_WINDOW) == 0;
 	for (i = 0; ok && i < n; i++)
 		ok = dbi_exec(db, throttle_prep(db, ST_THROTTLE_HIT, keys[i], now)) == 0;
 	return dbi_end(db, ok);

@@ -17,6 +17,8 @@
 # procedure within SEND_WINDOW seconds (default 20 in 3600; 0: none), ARRIVAL_MAIL_LIMIT arrival mails
 # per recipient address in 24 hours (default 10; 0: none), SUBMIT_RATE and SUBMIT_BURST (nginx's limit
 # on POSTs to /f/ per client address, default 60r/m with a burst of 120).
+# PURGE_INTERVAL: seconds between retention purges (formctl purge; default 86400, a day; the first
+# one that long after the start).
 set -eu
 # What this script and the programs make (logs, pid files, the run directory, the database) is for
 # the service's own users only: the logs hold client addresses.
@@ -41,6 +43,7 @@ SEND_WINDOW=${SEND_WINDOW:-3600}
 ARRIVAL_MAIL_LIMIT=${ARRIVAL_MAIL_LIMIT:-10}
 SUBMIT_RATE=${SUBMIT_RATE:-60r/m}
 SUBMIT_BURST=${SUBMIT_BURST:-120}
+PURGE_INTERVAL=${PURGE_INTERVAL:-86400}
 mkdir -p "$DATA_DIR"
 DATA_DIR=$(cd "$DATA_DIR" && pwd)
 FORMS_DIR=$(cd "$FORMS_DIR" && pwd)
@@ -138,9 +141,10 @@ sed -e "s|@RUN_DIR@|$RUN_DIR|g" -e "s|@LOG_DIR@|$DATA_DIR/log|g" -e "s|@PORT@|$P
     -e "s|@SUBMIT_RATE@|$SUBMIT_RATE|" -e "s|@SUBMIT_BURST@|$SUBMIT_BURST|" \
     "$ROOT/conf/nginx.conf.in" > "$RUN_DIR/nginx.conf"
 
-APPLY_PID=""; STAFF_PID=""; NGINX_PID=""; MAILER_PID=""; SINK_PID=""
+APPLY_PID=""; STAFF_PID=""; NGINX_PID=""; MAILER_PID=""; SINK_PID=""; PURGE_PID=""
 stop() {
 	trap - INT TERM EXIT
+	[ -n "$PURGE_PID" ] && kill -TERM "$PURGE_PID" 2>/dev/null || true
 	[ -n "$NGINX_PID" ] && kill -QUIT "$NGINX_PID" 2>/dev/null || true
 	[ -n "$APPLY_PID" ] && kill -TERM "$APPLY_PID" 2>/dev/null || true
 	[ -n "$STAFF_PID" ] && kill -TERM "$STAFF_PID" 2>/dev/null || true
@@ -203,6 +207,17 @@ SMTP_URL="$SMTP_URL" "$BUILD/mailer" --data "$DATA_DIR" --from "$MAIL_FROM" --ma
     --backoff "$MAIL_BACKOFF" --poll "$MAIL_POLL" 2>>"$DATA_DIR/log/mailer.log" &
 MAILER_PID=$!
 echo "$MAILER_PID" > "$DATA_DIR/run/mailer.pid"
+# The retention purge, as the production timer runs it (deploy/systemd/shinjuku-purge.timer): erases
+# what is past its definition's retention and writes the erasure reports.
+(
+	trap 'kill "$nap" 2>/dev/null; exit 0' TERM
+	while :; do
+		sleep "$PURGE_INTERVAL" & nap=$!
+		wait "$nap"
+		$FORMCTL purge --timer >>"$DATA_DIR/log/purge.log" 2>&1 || true
+	done
+) &
+PURGE_PID=$!
 nginx -e "$DATA_DIR/log/nginx-error.log" -p "$RUN_DIR" -c "$RUN_DIR/nginx.conf" &
 NGINX_PID=$!
 sleep 0.3

@@ -133,8 +133,9 @@ if [ -f tests/fuzz/run.sh ]; then
 fi
 collect e2e-asan-mail
 asan_reports mail
-# End to end through nginx: the resident pages, then the staff pages and formctl, the send limits.
-for suite in apply staff limits; do
+# End to end through nginx: the resident pages, then the staff pages and formctl, the send limits,
+# the data's lifecycle (purge, erasure reports, keys retired).
+for suite in apply staff limits lifecycle; do
 	run "e2e-$suite" /usr/bin/python3 "tests/e2e/test_$suite.py" build
 done
 # Crash safety: residents submit while the programs and nginx are SIGKILLed and started again.
@@ -144,7 +145,7 @@ run browser /usr/bin/python3 tests/browser/test_browser.py build
 # A full disk and a read-only database (LD_PRELOAD shim; not with ASan, whose runtime must load first).
 run e2e-faults /usr/bin/python3 tests/e2e/test_faults.py build
 
-for suite in apply staff limits; do
+for suite in apply staff limits lifecycle; do
 	run "e2e-asan-$suite" env "$(asan_e2e $suite)" /usr/bin/python3 "tests/e2e/test_$suite.py" build/asan
 	asan_reports $suite
 done

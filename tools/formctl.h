@@ -1,7 +1,8 @@
 /*
  * formctl's internals shared by its command files (formctl.c: data
  * directory, sections, definitions; formctl_staff.c: accounts, grants and
- * keys; formctl_audit.c: the audit log; formctl_export.c: CSV exports).
+ * keys; formctl_audit.c: the audit log; formctl_export.c: CSV exports;
+ * formctl_purge.c: retention, erasure reports, retiring keys).
  * Commands return the process exit status: 0 ok, 1 failure, 2 usage.
  */
 #ifndef FORMCTL_H
@@ -22,6 +23,10 @@ void	fc_data_path(char *out, size_t len, const char *rel);
 int	fc_open_db(struct db **db);
 /* Read one line from stdin into out without its newline; secrets are read this way, never from argv. */
 int	fc_read_line(const char *prompt, char *out, size_t len);
+/* A 32-byte key file of the data directory; says which on stderr when it cannot be read. */
+int	fc_key(const char *rel, unsigned char key[SEAL_KEY_LEN]);
+/* Who runs formctl, for the audit log and reports: "formctl:<user>" (the sudo user behind root). */
+void	fc_actor(char *out, size_t len);
 /* Append an audit entry as the admin running formctl ("formctl:<user>"). */
 int	fc_audit(struct db *db, const char *action, const char *target, const char *detail);
 /* A printable recovery key from stdin, or a member's password checked against their account. */
@@ -36,5 +41,7 @@ int	cmd_key(int argc, char **argv);
 int	cmd_audit(int argc, char **argv);
 int	cmd_export(int argc, char **argv);
 int	cmd_mail(int argc, char **argv);
+int	cmd_purge(int argc, char **argv);
+int	fc_key_retire(struct db *db, const char *key_id);
 
 #endif

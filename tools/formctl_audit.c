@@ -10,26 +10,13 @@
 #include "seal.h"
 
 static int
-audit_key(unsigned char key[SEAL_KEY_LEN])
-{
-	char path[1024];
-
-	fc_data_path(path, sizeof(path), "keys/audit.key");
-	if (seal_key_read(path, key) == -1) {
-		fprintf(stderr, "formctl: cannot read %s\n", path);
-		return -1;
-	}
-	return 0;
-}
-
-static int
 verify(struct db *db)
 {
 	struct audit_check	c;
 	unsigned char		key[SEAL_KEY_LEN];
 	int			r;
 
-	if (audit_key(key) == -1)
+	if (fc_key("keys/audit.key", key) == -1)
 		return 1;
 	r = audit_verify(db, key, &c);
 	seal_wipe(key, sizeof(key));

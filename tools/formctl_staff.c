@@ -1,5 +1,6 @@
 /*
- * formctl staff | grant | revoke | key: accounts and key custody.
+ * formctl staff | grant | revoke | key: accounts and key custody (key retire
+ * is formctl_purge.c's).
  *
  * New and reset passwords are generated here and printed once: an admin
  * never chooses a member's password, and the member changes it after the
@@ -237,6 +238,41 @@ cmd_revoke(int argc, char **argv)
 	return rc;
 }
 
+struct key_list {
+	struct db	*db;
+	char		 current[SEAL_KEYID_LEN + 1];
+};
+
+static int
+print_key(const char *key_id, const unsigned char *pk, const void *recovery, size_t len, void *arg)
+{
+	struct key_list	*k = arg;
+	int64_t		 apps, notes;
+
+	(void)pk;
+	(void)recovery;
+	(void)len;
+	if (db_key_uses(k->db, key_id, &apps, &notes) == -1)
+		return -1;
+	printf("%s\t%s\t%lld applications\t%lld notes\n", key_id, strcmp(key_id, k->current) == 0 ? "current" :
+	    "old", (long long)apps, (long long)notes);
+	return 0;
+}
+
+/* Every key of a section, oldest first, with what is still sealed to it (key retire wants none). */
+static int
+key_list(struct db *db, const char *section)
+{
+	struct key_list	k = { db, "" };
+	unsigned char	pk[SEAL_PK_LEN];
+
+	if (db_key_current(db, section, k.current, pk) != 0) {
+		fprintf(stderr, "formctl: no section '%s'\n", section);
+		return 1;
+	}
+	return db_key_each(db, section, print_key, &k) == 0 ? 0 : 1;
+}
+
 int
 cmd_key(int argc, char **argv)
 {
@@ -244,13 +280,18 @@ cmd_key(int argc, char **argv)
 	char		 key_id[SEAL_KEYID_LEN + 1];
 	int		 rc = 1, r;
 
-	if (argc != 2 || strcmp(argv[0], "rotate") != 0) {
-		fprintf(stderr, "formctl: key rotate SECTION\n");
+	if (argc != 2 || (strcmp(argv[0], "rotate") != 0 && strcmp(argv[0], "list") != 0 &&
+	    strcmp(argv[0], "retire") != 0)) {
+		fprintf(stderr, "formctl: key rotate SECTION | key list SECTION | key retire KEY_ID\n");
 		return 2;
 	}
 	if (fc_open_db(&db) == -1)
 		return 1;
-	if (db_section_exists(db, argv[1]) != 1)
+	if (strcmp(argv[0], "list") == 0)
+		rc = key_list(db, argv[1]);
+	else if (strcmp(argv[0], "retire") == 0)
+		rc = fc_key_retire(db, argv[1]);
+	else if (db_section_exists(db, argv[1]) != 1)
 		fprintf(stderr, "formctl: no section '%s'\n", argv[1]);
 	else if ((r = custody_section_rotate(db, argv[1], time(NULL), key_id)) == DB_NOTFOUND)
 		fprintf(stderr, "formctl: section '%s' was made before schema 2 and has no recovery public key;"

@@ -1,0 +1,182 @@
+#!/usr/bin/python3
+"""End-to-end tests of the data's lifecycle through the real programs and nginx: the retention
+purge (formctl purge: dry run, nothing expired, killed mid-run and run again, the bytes gone from
+the database and its WAL), erasure reports on the staff site and with formctl, retiring a key.
+Prints TAP.  Dummy data only.  Usage: test_lifecycle.py BUILD_DIR
+"""
+import calendar
+import os
+import re
+import subprocess
+import sys
+import time
+
+import harness
+from harness import BUILD, Browser, submit, receipt_of
+from test_staff import apply, audit_rows, csrf_of, formctl, member
+
+# A day after every e2e procedure's retention has passed (they close at 2099-12-31 17:00 and keep 30 days).
+AFTER_RETENTION = str(calendar.timegm((2100, 3, 1, 0, 0, 0)))
+STATE = {}
+
+
+def sql(query):
+    return harness.stack().sql(query)
+
+
+def purge(*args, now=None, kill_at=None):
+    env = dict(os.environ)
+    env.pop("FORMCTL_TEST_KILL_BEFORE_COMMIT", None)
+    if now is not None:
+        env["FORMCTL_TEST_NOW"] = now
+    if kill_at is not None:
+        env["FORMCTL_TEST_KILL_BEFORE_COMMIT"] = str(kill_at)
+    return subprocess.run([os.path.join(BUILD, "formctl"), "--data", harness.stack().data, "--forms",
+                           harness.stack().forms, "purge"] + list(args), env=env, capture_output=True, text=True)
+
+
+def mail_application():
+    _, (st, _, page) = submit(Browser(), [("f_name", "試験メール太郎"), ("f_email", "dummy.mail.e2e@example.jp")],
+                              proc="e2e-mail")
+    receipt, _ = receipt_of(page)
+    assert st == 200 and receipt, (st, page[:300])
+    return receipt
+
+
+def test_applications_to_erase_later():
+    STATE["open"] = [apply("試験消去%d子" % i, "ダミー") for i in range(3)]
+    STATE["mail"] = mail_application()
+    # the receipt looked for afterwards is neither the first nor the last (the report names those) and
+    # never viewed (the audit log, a record of its own, keeps the receipts members viewed)
+    mid = sorted(STATE["open"])[1]
+    STATE["mid"] = mid
+    # a member accepts one with a note: its events (and the acceptance mail, if any) must go too
+    s = member("yotsuya")
+    first = sorted(STATE["open"])[0]
+    st, _, page = s.get("/staff/apps/" + first)
+    st, h, _ = s.post("/staff/apps/" + first, [("csrf", csrf_of(page)), ("from", "received"), ("to", "accepted"),
+                                               ("note", "ダミー対応記録")], csrf=False)
+    assert st == 303, st
+    assert sql("SELECT count(*) FROM app_events WHERE receipt = '%s'" % first) == "1"
+    STATE["blob"] = bytes.fromhex(sql("SELECT hex(sealed) FROM applications WHERE receipt = '%s'" % mid))
+    assert len(STATE["blob"]) > 64
+    assert sql("SELECT count(*) FROM outbox WHERE receipt = '%s'" % STATE["mail"]) == "1"
+
+
+def test_key_retire_refuses_the_current_key():
+    key = sql("SELECT key_id FROM section_keys WHERE section_id = 'yotsuya-hc'")
+    r = formctl("key", "retire", key)
+    assert r.returncode == 1 and "current key" in r.stderr, r.stderr
+    assert formctl("key", "rotate", "yotsuya-hc").returncode == 0
+    r = formctl("key", "retire", key)
+    assert r.returncode == 1 and "still opens 4 applications" in r.stderr, r.stderr
+    STATE["old_key"] = key
+    r = formctl("key", "list", "yotsuya-hc")
+    assert r.returncode == 0 and re.search(key + r"\told\t4 applications", r.stdout), r.stdout
+
+
+def test_purge_with_nothing_expired():
+    r = purge()
+    assert r.returncode == 0 and "nothing to erase" in r.stdout, (r.stdout, r.stderr)
+    assert sql("SELECT count(*) FROM erasure_reports") == "0"
+    assert sql("SELECT count(*) FROM audit WHERE action = 'purge'") == "0"
+    assert sql("SELECT count(*) FROM applications") == "4"
+
+
+def test_purge_dry_run_changes_nothing():
+    r = purge("--dry-run", now=AFTER_RETENTION)
+    assert r.returncode == 0, r.stderr
+    assert "would erase: e2e-mail (yotsuya-hc): 1 applications" in r.stdout, r.stdout
+    assert "would erase: e2e-open (yotsuya-hc): 3 applications" in r.stdout, r.stdout
+    assert sql("SELECT count(*) FROM applications") == "4"
+    assert sql("SELECT count(*) FROM erasure_reports") == "0"
+
+
+def test_purge_killed_in_its_second_procedure_then_run_again_reports_each_once():
+    r = purge(now=AFTER_RETENTION, kill_at=2)
+    assert r.returncode == -9, (r.returncode, r.stdout, r.stderr)
+    # the first procedure (e2e-mail, in the set's order) committed with its report; the second did not
+    assert sql("SELECT procedure_id, applications FROM erasure_reports") == "e2e-mail|1"
+    assert sql("SELECT count(*) FROM applications WHERE procedure_id = 'e2e-open'") == "3"
+    r = purge(now=AFTER_RETENTION)
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    assert "erased: e2e-open (yotsuya-hc): 3 applications" in r.stdout, r.stdout
+    assert sql("SELECT procedure_id || '|' || applications || '|' || receipt_first || '|' || receipt_last"
+               " FROM erasure_reports ORDER BY id").splitlines() == [
+        "e2e-mail|1|%s|%s" % (STATE["mail"], STATE["mail"]),
+        "e2e-open|3|%s|%s" % (min(STATE["open"]), max(STATE["open"]))]
+    assert len(audit_rows("purge")) == 2
+    for table in ("applications", "app_events", "outbox", "mail_log"):
+        assert sql("SELECT count(*) FROM %s" % table) == "0", table
+    assert purge(now=AFTER_RETENTION).stdout.startswith("nothing to erase")
+    assert formctl("audit", "verify").returncode == 0
+
+
+def test_purge_leaves_no_bytes_in_the_database_or_its_wal():
+    # the stack is running: apply, staff and the mailer have the database open
+    for path, data in raw_files().items():
+        assert STATE["blob"] not in data, path
+        assert STATE["mid"].encode() not in data, path
+        assert STATE["blob"][:32] not in data, path
+
+
+def raw_files():
+    """The database file and its WAL as bytes (the WAL may be empty: the purge truncated it)."""
+    db = harness.stack().db()
+    out = {}
+    for path in (db, db + "-wal"):
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                out[path] = f.read()
+    assert out[db], "empty database file"
+    return out
+
+
+def test_purge_reports_listed_by_formctl():
+    r = formctl("purge", "reports")
+    lines = r.stdout.splitlines()
+    assert r.returncode == 0 and len(lines) == 3, r.stdout
+    assert "\tapplications\te2e-open\tyotsuya-hc\t3\t" in r.stdout and "formctl purge" in r.stdout
+
+
+def test_key_retired_once_nothing_is_sealed_to_it():
+    r = formctl("key", "retire", STATE["old_key"])
+    assert r.returncode == 0 and "destroyed" in r.stdout, (r.stdout, r.stderr)
+    assert sql("SELECT count(*) FROM section_keys WHERE key_id = '%s'" % STATE["old_key"]) == "0"
+    assert sql("SELECT count(*) FROM grants WHERE key_id = '%s'" % STATE["old_key"]) == "0"
+    assert sql("SELECT kind || '|' || key_ids FROM erasure_reports ORDER BY id DESC LIMIT 1") == \
+        "key|" + STATE["old_key"]
+    assert audit_rows("key_retire")[-1].split("|")[1] == "yotsuya-hc"
+    # the member still reads with the new key
+    assert member("yotsuya").get("/staff/")[0] == 200
+
+
+def test_erasure_reports_on_the_staff_site_for_admins_and_auditors_only():
+    for login in ("demo-admin", "demo-auditor"):
+        s = member(login)
+        st, _, page = s.get("/staff/erasure")
+        assert st == 200 and "消去報告書" in page and "テスト用の申込み" in page, (login, st)
+        first = re.findall(r'href="/staff/erasure/(\d+)"', page)
+        assert len(first) == 3, first
+        st, _, page = s.get("/staff/erasure/" + min(first, key=int))
+        assert st == 200 and "作成者" in page and "確認者" in page and STATE["mail"] in page
+        assert s.get("/staff/erasure/999")[0] == 404
+        assert s.get("/staff/erasure/01")[0] == 404
+    s = member("yotsuya")
+    assert s.get("/staff/erasure")[0] == 404
+    assert s.get("/staff/erasure/1")[0] == 404
+    assert audit_rows("denied")[-1].split("|")[1] == "/staff/erasure/1"
+
+
+def test_make_run_purges_by_itself():
+    # PURGE_INTERVAL=3 for this suite (below): make run's loop has run formctl purge --timer
+    log = os.path.join(harness.stack().data, "log", "purge.log")
+    deadline = time.time() + 30
+    while time.time() < deadline and not (os.path.exists(log) and "nothing to erase" in open(log).read()):
+        time.sleep(0.5)
+    assert "nothing to erase" in open(log).read()
+    assert oct(os.stat(log).st_mode & 0o777) == "0o640"
+
+
+if __name__ == "__main__":
+    sys.exit(harness.main(globals(), prefix="e2e-lifecycle", env={"PURGE_INTERVAL": "3"}))
