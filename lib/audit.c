@@ -254,6 +254,7 @@ audit_action_label(const char *action)
 		{ "section_add", "課の追加" }, { "recovery", "回復鍵の使用" }, { "list", "一覧の閲覧" },
 		{ "mail_retry", "メールの再送" }, { "denied", "権限外への要求" },
 		{ "purge", "保存期間を過ぎた申請の消去" }, { "key_retire", "鍵の廃棄" },
+		{ "backup", "バックアップ" }, { "restore", "バックアップからの復元" },
 	};
 	size_t i;
 

@@ -275,3 +275,39 @@ dbi_count(struct db *db, sqlite3_stmt *s, int64_t *out)
 	sqlite3_reset(s);
 	return rc == SQLITE_ROW ? 0 : -1;
 }
+
+int
+db_copy_into(struct db *db, const char *path)
+{
+	return dbi_exec(db, dbi_prep_text(db, ST_COPY_INTO, path));
+}
+
+static int
+integrity_row(sqlite3_stmt *s, void *arg)
+{
+	const char	*t = (const char *)sqlite3_column_text(s, 0);
+	struct buf	*why = arg;
+
+	if (t == NULL)
+		return -1;
+	if (strcmp(t, "ok") != 0)
+		buf_printf(why, "%s\n", t);
+	return 0;
+}
+
+int
+db_integrity(struct db *db, struct buf *why)
+{
+	size_t before = why->len;
+
+	if (dbi_each(db, dbi_prep(db, ST_INTEGRITY), integrity_row, why) == -1)
+		return -1;
+	return why->len > before ? 1 : 0;
+}
+
+int
+db_unknown_keys(struct db *db, int64_t *applications, int64_t *notes)
+{
+	return dbi_count(db, dbi_prep(db, ST_UNKNOWN_KEY_APPS), applications) == 0 &&
+	    dbi_count(db, dbi_prep(db, ST_UNKNOWN_KEY_NOTES), notes) == 0 ? 0 : -1;
+}

@@ -35,6 +35,15 @@ struct db;
 int	db_open(const char *path, struct db **out);
 void	db_close(struct db *db);
 int	db_schema_version(struct db *db);
+/*
+ * A consistent copy of the whole database into a new file at path (VACUUM
+ * INTO: one read transaction, so writers go on meanwhile).
+ */
+int	db_copy_into(struct db *db, const char *path);
+/* PRAGMA integrity_check: 0 when "ok", 1 with the first problems appended to why, -1 on error. */
+int	db_integrity(struct db *db, struct buf *why);
+/* Applications and notes sealed to a key id no section key has: how many of each. */
+int	db_unknown_keys(struct db *db, int64_t *applications, int64_t *notes);
 /* Loading benchmark data only: commits stop waiting for the disk (synchronous=OFF) on this connection. */
 int	db_bulk_load_mode(struct db *db);
 /*

@@ -155,6 +155,11 @@ const char *const dbi_sql[ST__COUNT] = {
 	[ST_KEY_DROP_GRANTS] = "DELETE FROM grants WHERE key_id = ?1",
 	[ST_KEY_DROP_SESSIONS] = "DELETE FROM session_keys WHERE key_id = ?1",
 	[ST_KEY_DROP] = "DELETE FROM section_keys WHERE key_id = ?1",
+	[ST_COPY_INTO] = "VACUUM INTO ?1",
+	[ST_INTEGRITY] = "PRAGMA integrity_check(20)",
+	[ST_UNKNOWN_KEY_APPS] = "SELECT count(*) FROM applications WHERE key_id NOT IN (SELECT key_id FROM section_keys)",
+	[ST_UNKNOWN_KEY_NOTES] = "SELECT count(*) FROM app_events WHERE note_sealed IS NOT NULL"
+	    " AND key_id NOT IN (SELECT key_id FROM section_keys)",
 };
 
 /*

@@ -18,6 +18,14 @@ _Static_assert(SEAL_SALT_LEN == crypto_pwhash_SALTBYTES && SEAL_PW_OPS == crypto
 _Static_assert(SEAL_KEY_LEN == crypto_secretbox_KEYBYTES && SEAL_MAC_LEN >= crypto_generichash_BYTES_MIN,
     "symmetric key and MAC sizes");
 
+_Static_assert(SEAL_STREAM_HEADER_LEN == crypto_secretstream_xchacha20poly1305_HEADERBYTES &&
+    SEAL_STREAM_OVERHEAD == crypto_secretstream_xchacha20poly1305_ABYTES &&
+    SEAL_KEY_LEN == crypto_secretstream_xchacha20poly1305_KEYBYTES &&
+    sizeof(((struct seal_stream *)0)->state) >= sizeof(crypto_secretstream_xchacha20poly1305_state),
+    "crypto_secretstream sizes");
+_Static_assert(SEAL_FILE_PW_OPS == crypto_pwhash_OPSLIMIT_MODERATE &&
+    SEAL_FILE_PW_MEM == crypto_pwhash_MEMLIMIT_MODERATE, "crypto_pwhash moderate parameters");
+
 /* RFC 4648 base32 for paper: no 0/1/8/9, so no O/0 or I/1 mix-ups. */
 static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
@@ -376,4 +384,65 @@ seal_key_load(const char *data_dir, const char *rel, unsigned char key[SEAL_KEY_
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- streams (backups) ---- */
+
+static crypto_secretstream_xchacha20poly1305_state *
+stream_state(struct seal_stream *st)
+{
+	return (crypto_secretstream_xchacha20poly1305_state *)(void *)st->state;
+}
+
+int
+seal_stream_push_init(struct seal_stream *st, const unsigned char key[SEAL_KEY_LEN],
+    unsigned char header[SEAL_STREAM_HEADER_LEN])
+{
+	return crypto_secretstream_xchacha20poly1305_init_push(stream_state(st), header, key) == 0 ? 0 : -1;
+}
+
+int
+seal_stream_push(struct seal_stream *st, const void *msg, size_t len, const void *ad, size_t adlen, int final,
+    struct buf *out)
+{
+	unsigned char *c;
+
+	if (len > SIZE_MAX - SEAL_STREAM_OVERHEAD ||
+	    (c = buf_append_space(out, len + SEAL_STREAM_OVERHEAD)) == NULL)
+		return -1;
+	return crypto_secretstream_xchacha20poly1305_push(stream_state(st), c, NULL, msg, len, ad, adlen,
+	    final ? crypto_secretstream_xchacha20poly1305_TAG_FINAL : 0) == 0 ? 0 : -1;
+}
+
+int
+seal_stream_pull_init(struct seal_stream *st, const unsigned char key[SEAL_KEY_LEN],
+    const unsigned char header[SEAL_STREAM_HEADER_LEN])
+{
+	return crypto_secretstream_xchacha20poly1305_init_pull(stream_state(st), header, key) == 0 ? 0 : -1;
+}
+
+int
+seal_stream_pull(struct seal_stream *st, const void *box, size_t len, const void *ad, size_t adlen,
+    struct buf *out, int *final)
+{
+	unsigned char	*m, tag = 0;
+	size_t		 start = out->len;
+
+	*final = 0;
+	if (len < SEAL_STREAM_OVERHEAD || (m = buf_append_space(out, len - SEAL_STREAM_OVERHEAD)) == NULL)
+		return -1;
+	if (crypto_secretstream_xchacha20poly1305_pull(stream_state(st), m, NULL, &tag, box, len, ad, adlen) != 0 ||
+	    (tag != 0 && tag != crypto_secretstream_xchacha20poly1305_TAG_FINAL)) {
+		sodium_memzero(m, len - SEAL_STREAM_OVERHEAD);
+		out->len = start;
+		return -1;
+	}
+	*final = tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL;
+	return 0;
+}
+
+void
+seal_stream_wipe(struct seal_stream *st)
+{
+	sodium_memzero(st, sizeof(*st));
 }

@@ -61,7 +61,10 @@ usage(void)
 	    "               [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--encoding utf-8|cp932]\n"
 	    "               [--out FILE.csv | --zip FILE.zip]\n"
 	    "       formctl [--data DIR] mail status | mail retry ID | mail retry --all\n"
-	    "       formctl [--data DIR] [--forms DIR] purge [--dry-run] [--timer] | purge reports\n");
+	    "       formctl [--data DIR] [--forms DIR] purge [--dry-run] [--timer] | purge reports\n"
+	    "       formctl [--data DIR] backup FILE [--passphrase-fd N]      (passphrase on stdin)\n"
+	    "       formctl restore FILE --data DIR [--passphrase-fd N]       (into a new or empty DIR)\n"
+	    "       formctl [--data DIR] check-db\n");
 	exit(2);
 }
 
@@ -437,6 +440,7 @@ static const struct {
 } commands[] = {
 	{ "staff", cmd_staff }, { "grant", cmd_grant }, { "revoke", cmd_revoke }, { "key", cmd_key },
 	{ "audit", cmd_audit }, { "export", cmd_export }, { "mail", cmd_mail }, { "purge", cmd_purge },
+	{ "backup", cmd_backup }, { "restore", cmd_restore }, { "check-db", cmd_check_db },
 };
 
 int

@@ -2,7 +2,8 @@
  * formctl's internals shared by its command files (formctl.c: data
  * directory, sections, definitions; formctl_staff.c: accounts, grants and
  * keys; formctl_audit.c: the audit log; formctl_export.c: CSV exports;
- * formctl_purge.c: retention, erasure reports, retiring keys).
+ * formctl_purge.c: retention, erasure reports, retiring keys;
+ * formctl_backup.c: backup, restore, check-db).
  * Commands return the process exit status: 0 ok, 1 failure, 2 usage.
  */
 #ifndef FORMCTL_H
@@ -42,6 +43,9 @@ int	cmd_audit(int argc, char **argv);
 int	cmd_export(int argc, char **argv);
 int	cmd_mail(int argc, char **argv);
 int	cmd_purge(int argc, char **argv);
+int	cmd_backup(int argc, char **argv);
+int	cmd_restore(int argc, char **argv);
+int	cmd_check_db(int argc, char **argv);
 int	fc_key_retire(struct db *db, const char *key_id);
 
 #endif

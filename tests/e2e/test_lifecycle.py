@@ -1,19 +1,24 @@
 #!/usr/bin/python3
 """End-to-end tests of the data's lifecycle through the real programs and nginx: the retention
 purge (formctl purge: dry run, nothing expired, killed mid-run and run again, the bytes gone from
-the database and its WAL), erasure reports on the staff site and with formctl, retiring a key.
+the database and its WAL), erasure reports on the staff site and with formctl, retiring a key;
+a backup taken while residents send, restored into a new directory and served from there, and
+the restores refused (wrong passphrase, cut off, altered, into a directory in use).
 Prints TAP.  Dummy data only.  Usage: test_lifecycle.py BUILD_DIR
 """
 import calendar
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import threading
 import time
 
 import harness
 from harness import BUILD, Browser, submit, receipt_of
-from test_staff import apply, audit_rows, csrf_of, formctl, member
+from test_staff import Staff, apply, audit_rows, csrf_of, formctl, logins, member
 
 # A day after every e2e procedure's retention has passed (they close at 2099-12-31 17:00 and keep 30 days).
 AFTER_RETENTION = str(calendar.timegm((2100, 3, 1, 0, 0, 0)))
@@ -176,6 +181,145 @@ def test_make_run_purges_by_itself():
         time.sleep(0.5)
     assert "nothing to erase" in open(log).read()
     assert oct(os.stat(log).st_mode & 0o777) == "0o640"
+
+
+# ---- backup and restore ----
+
+PASSPHRASE = "dummy backup passphrase e2e"
+
+
+def formctl_at(data, *args, stdin=None):
+    return subprocess.run([os.path.join(BUILD, "formctl"), "--data", data, "--forms", harness.stack().forms] +
+                          list(args), input=stdin, capture_output=True, text=True)
+
+
+def sender(n, stop, acked, lock):
+    """A resident sending applications one after the other; acked gets (receipt, inquiry, tag, when shown)."""
+    i = 0
+    while not stop.is_set():
+        i += 1
+        tag = "backup-%d-%d" % (n, i)
+        _, (st, _, page) = submit(Browser(), harness.valid_answers(f_note="ダミー " + tag))
+        receipt, inquiry = receipt_of(page)
+        if st == 200 and receipt:
+            with lock:
+                acked.append((receipt, inquiry, tag, time.time()))
+
+
+def test_backup_during_submits_restores_every_acknowledged_application():
+    acked, lock, stop = [], threading.Lock(), threading.Event()
+    threads = [threading.Thread(target=sender, args=(n, stop, acked, lock)) for n in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        deadline = time.time() + 60
+        while len(acked) < 20 and time.time() < deadline:
+            time.sleep(0.1)
+        out = os.path.join(harness.stack().tmp, "daily.bak")
+        began = time.time()
+        r = formctl("backup", out, stdin=PASSPHRASE + "\n")
+        ended = time.time()
+        assert r.returncode == 0, r.stderr
+        deadline = time.time() + 30
+        while not [a for a in acked if a[3] > ended] and time.time() < deadline:
+            time.sleep(0.1)     # residents went on sending after the backup too
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(60)
+    before = [a for a in acked if a[3] < began]
+    assert len(before) >= 20 and [a for a in acked if a[3] > ended], (len(before), len(acked))
+    assert oct(os.stat(out).st_mode & 0o777) == "0o600"
+    assert not [f for f in os.listdir(os.path.join(harness.stack().data, "db")) if f.startswith("backup.")]
+    for needle in (harness.DUMMY_NAME, harness.DUMMY_TEL, "backup-0-1"):
+        assert needle.encode() not in open(out, "rb").read(), needle
+    STATE["backup"] = out
+    restored = os.path.join(harness.stack().tmp, "restored")
+    r = subprocess.run([os.path.join(BUILD, "formctl"), "restore", out, "--data", restored],
+                       input=PASSPHRASE + "\n", capture_output=True, text=True)
+    assert r.returncode == 0 and "integrity check: ok" in r.stdout and "audit chain: intact" in r.stdout, \
+        (r.stdout, r.stderr)
+    assert sorted(os.listdir(restored)) == ["db", "keys"]
+    # the restored directory serves: every application acknowledged before the backup began is there
+    second = harness.Stack(data=restored)
+    try:
+        receipts = [a[0] for a in before]
+        have = set(second.sql("SELECT receipt FROM applications").split())
+        assert not [x for x in receipts if x not in have], "lost"
+        opened = subprocess.run([os.path.join(BUILD, "tests", "open_app"), second.db(),
+                                 os.path.join(harness.stack().data, "demo-recovery-keys.txt"), "-"],
+                                input="".join(x + "\n" for x in receipts), capture_output=True, text=True)
+        lines = opened.stdout.splitlines()
+        assert len(lines) == len(receipts) and "-" not in lines, opened.stderr
+        for (receipt, _, tag, _), line in zip(before, lines):
+            assert json.loads(line)["answers"]["note"] == "ダミー " + tag, receipt
+        assert formctl_at(restored, "audit", "verify").returncode == 0
+        assert formctl_at(restored, "check-db").returncode == 0
+        # apply's MAC key came back: the resident's inquiry key still works; staff's keys too
+        receipt, inquiry = before[0][0], before[0][1]
+        b = Browser(port=second.port)
+        _, _, page = b.get("/status")
+        st, _, page = b.post("/status", [("csrf", csrf_of(page)), ("receipt", receipt), ("inquiry", inquiry)])
+        assert st == 200 and 'id="status-value"' in page and "テスト用の申込み" in page, (st, page[:300])
+        # a member logs in to the restored stack (Staff talks to harness.STACK) and reads it
+        password, first = logins()["yotsuya"], harness.STACK
+        harness.STACK = second
+        try:
+            s = Staff()
+            st, h, _ = s.post("/staff/login", [("login", "yotsuya"), ("password", password)])
+            assert st == 303, st
+            st, _, page = s.get("/staff/apps/" + receipt)
+            assert st == 200 and before[0][2] in page, st
+        finally:
+            harness.STACK = first
+    finally:
+        second.stop()
+
+
+def test_restore_refusals_leave_nothing_behind():
+    out = STATE["backup"]
+    parent = os.path.join(harness.stack().tmp, "refusals")
+    os.makedirs(parent)
+    target = os.path.join(parent, "data")
+
+    def restore(path, passphrase=PASSPHRASE):
+        r = subprocess.run([os.path.join(BUILD, "formctl"), "restore", path, "--data", target],
+                           input=passphrase + "\n", capture_output=True, text=True)
+        assert r.returncode == 1, (r.stdout, r.stderr)
+        assert os.listdir(parent) == (["data"] if os.path.isdir(target) else []), os.listdir(parent)
+        return r.stderr
+
+    assert "wrong passphrase" in restore(out, "not the passphrase at all")
+    data = open(out, "rb").read()
+    cut = os.path.join(harness.stack().tmp, "cut.bak")
+    open(cut, "wb").write(data[:len(data) * 2 // 3])
+    assert "cut off" in restore(cut)
+    bent = os.path.join(harness.stack().tmp, "bent.bak")
+    middle = len(data) // 2
+    open(bent, "wb").write(data[:middle] + bytes([data[middle] ^ 0x40]) + data[middle + 1:])
+    assert "altered or damaged" in restore(bent)
+    assert "not a backup" in restore(harness.stack().db())
+    os.makedirs(target)
+    open(os.path.join(target, "keep.txt"), "w").write("x")
+    assert "not empty" in restore(out)
+    assert os.listdir(target) == ["keep.txt"]
+
+
+def test_backup_passphrase_is_asked_for_and_never_short():
+    r = formctl("backup", os.path.join(harness.stack().tmp, "short.bak"), stdin="short\n")
+    assert r.returncode == 1 and "12 characters" in r.stderr, r.stderr
+    r = formctl("backup", os.path.join(harness.stack().tmp, "none.bak"), stdin="")
+    assert r.returncode == 1 and "no passphrase" in r.stderr, r.stderr
+    # from a descriptor, as the daily timer gives it
+    rfd, wfd = os.pipe()
+    os.write(wfd, (PASSPHRASE + "\n").encode())
+    os.close(wfd)
+    r = subprocess.run([os.path.join(BUILD, "formctl"), "--data", harness.stack().data, "backup",
+                        os.path.join(harness.stack().tmp, "fd.bak"), "--passphrase-fd", str(rfd)],
+                       pass_fds=(rfd,), stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    os.close(rfd)
+    assert r.returncode == 0, r.stderr
+    assert audit_rows("backup")[-1].split("|")[1].endswith("fd.bak")
 
 
 if __name__ == "__main__":
