@@ -6,7 +6,7 @@
 DEPS_PKGS = gcc make pkg-config clang libclang-rt-14-dev \
 	nginx libfcgi-dev libsqlite3-dev sqlite3 libsodium-dev libyaml-dev \
 	libunistring-dev libjson-c-dev libcurl4-openssl-dev libzip-dev libssl-dev \
-	python3 python3-aiosmtpd curl procps openssl time strace \
+	python3 python3-aiosmtpd curl procps openssl time strace acl systemd \
 	valgrind wrk chromium openjdk-17-jre-headless libreoffice-calc-nogui node:nodejs npm:npm
 
 CC	?= cc
@@ -30,10 +30,10 @@ LDLIBS	 = -lfcgi -lsqlite3 -lsodium -lyaml -lunistring -ljson-c -lzip -lcrypto
 LDFLAGS	+= $(LDSAN) -pthread
 
 # Shared modules, each lib/x.c with its lib/x.h (the header is the API).
-LIB_SRC	 = lib/answers.c lib/audit.c lib/backup.c lib/buf.c lib/confirm.c lib/custody.c lib/dirlist.c lib/esc.c lib/formdef.c \
-	   lib/formset.c lib/gate.c lib/guess.c lib/http.c lib/jnorm.c lib/jst.c lib/kv.c lib/log.c lib/mail.c \
-	   lib/payload.c lib/prefork.c lib/purge.c lib/seal.c lib/slots.c lib/web.c lib/workflow.c lib/writer.c \
-	   lib/ytree.c \
+LIB_SRC	 = lib/answers.c lib/audit.c lib/backup.c lib/buf.c lib/confirm.c lib/custody.c lib/datadir.c \
+	   lib/dirlist.c lib/esc.c lib/formdef.c lib/formset.c lib/gate.c lib/guess.c lib/http.c lib/jnorm.c \
+	   lib/jst.c lib/kv.c lib/log.c lib/mail.c lib/payload.c lib/prefork.c lib/purge.c lib/seal.c lib/slots.c \
+	   lib/web.c lib/workflow.c lib/writer.c lib/ytree.c \
 	   lib/db.c lib/db_app.c lib/db_audit.c lib/db_outbox.c lib/db_purge.c lib/db_schema.c lib/db_section.c \
 	   lib/db_sql.c lib/db_staff.c \
 	   lib/tmpl.c lib/tmpl_parse.c lib/tpage.c lib/tvars.c \

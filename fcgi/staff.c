@@ -454,11 +454,11 @@ main(int argc, char *argv[])
 		usage();
 	if (app.nslots == 0)
 		app.nslots = default_slots(app.site.workers);
-	if (seal_init() == -1)
+	if (seal_init() == -1 || web_site_check(&app.site) == -1)
 		return 1;
 	if (seal_key_load(app.site.data_dir, "keys/staff-mac.key", app.mac_key) == -1 ||
 	    seal_key_load(app.site.data_dir, "keys/audit.key", app.audit_key) == -1 ||
-	    seal_key_load(app.site.data_dir, "keys/mailer.pk", app.mailer_pk) == -1)
+	    seal_public_load(app.site.data_dir, "keys/mailer.pk", app.mailer_pk) == -1)
 		return 1;
 	rc = prefork_run(app.site.socket, app.site.socket_group, app.site.workers, &ops, &app) == 0 ? 0 : 1;
 	seal_wipe(app.mac_key, sizeof(app.mac_key));

@@ -5,6 +5,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -373,17 +374,45 @@ seal_key_write(const char *path, const unsigned char key[SEAL_KEY_LEN])
 	return rc;
 }
 
-int
-seal_key_load(const char *data_dir, const char *rel, unsigned char key[SEAL_KEY_LEN])
+/* Read DATA_DIR/rel when none of the bits in refused is set in its mode. */
+static int
+key_load(const char *data_dir, const char *rel, unsigned char key[SEAL_KEY_LEN], mode_t refused, const char *why)
 {
-	char path[1024];
+	struct stat	sb;
+	char		path[1024];
 
 	snprintf(path, sizeof(path), "%s/%s", data_dir, rel);
+	if (lstat(path, &sb) == -1) {
+		log_msg(LOG_ERR, "cannot read %s: %s (run formctl init first)", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		log_msg(LOG_ERR, "%s is not a plain file (a link or a directory is refused)", path);
+		return -1;
+	}
+	if (sb.st_mode & refused) {
+		log_msg(LOG_ERR, "%s: mode %04o %s: chmod %s %s", path, (unsigned)(sb.st_mode & 07777), why,
+		    refused & S_IRGRP ? "600" : "go-w", path);
+		return -1;
+	}
 	if (seal_key_read(path, key) == -1) {
-		log_msg(LOG_ERR, "cannot read %s (run formctl init first)", path);
+		log_msg(LOG_ERR, "cannot read %s: %s (this program runs as uid %u)", path,
+		    errno != 0 ? strerror(errno) : "not a key file", (unsigned)geteuid());
 		return -1;
 	}
 	return 0;
+}
+
+int
+seal_key_load(const char *data_dir, const char *rel, unsigned char key[SEAL_KEY_LEN])
+{
+	return key_load(data_dir, rel, key, S_IRWXG | S_IRWXO, "lets others than its owner read a secret key");
+}
+
+int
+seal_public_load(const char *data_dir, const char *rel, unsigned char key[SEAL_KEY_LEN])
+{
+	return key_load(data_dir, rel, key, S_IWGRP | S_IWOTH, "lets others than its owner replace it");
 }
 
 /* ---- streams (backups) ---- */

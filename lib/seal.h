@@ -107,7 +107,14 @@ void	seal_stream_wipe(struct seal_stream *st);
 /* Read a 32-byte key file (exactly 32 raw bytes); write one with mode 0600. */
 int	seal_key_read(const char *path, unsigned char key[SEAL_KEY_LEN]);
 int	seal_key_write(const char *path, const unsigned char key[SEAL_KEY_LEN]);
-/* seal_key_read of DATA_DIR/rel, logging which file is missing (formctl init makes them). */
+/*
+ * A program's secret key file DATA_DIR/rel, read when it is its owner's
+ * alone (no group or other permission bits: a secret readable by others is
+ * refused, with how to fix it), or a public key file, refused when others
+ * than its owner may write it (they could put their own key in).  Both say
+ * what is wrong in the log (formctl init makes the files).
+ */
 int	seal_key_load(const char *data_dir, const char *rel, unsigned char key[SEAL_KEY_LEN]);
+int	seal_public_load(const char *data_dir, const char *rel, unsigned char key[SEAL_KEY_LEN]);
 
 #endif

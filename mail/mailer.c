@@ -34,6 +34,7 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "datadir.h"
 #include "db.h"
 #include "log.h"
 #include "mail.h"
@@ -258,7 +259,8 @@ lock_instance(const char *data_dir)
 	char	path[1024];
 	int	fd;
 
-	snprintf(path, sizeof(path), "%s/run/mailer.lock", data_dir);
+	/* In db/, which the service's programs may write; run/ is the starting script's. */
+	snprintf(path, sizeof(path), "%s/db/mailer.lock", data_dir);
 	if ((fd = open(path, O_RDWR | O_CREAT, 0600)) == -1 || flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		log_msg(LOG_ERR, "another mailer is running for %s (or %s cannot be made)", data_dir, path);
 		return -1;
@@ -294,7 +296,7 @@ configure(struct config *cfg)
 		return -1;
 	((char *)cfg->domain)[strcspn(cfg->domain, ">")] = '\0';
 	return seal_key_load(cfg->data_dir, "keys/mailer.sk", cfg->sk) == 0 &&
-	    seal_key_load(cfg->data_dir, "keys/mailer.pk", cfg->pk) == 0 ? 0 : -1;
+	    seal_public_load(cfg->data_dir, "keys/mailer.pk", cfg->pk) == 0 ? 0 : -1;
 }
 
 static void
@@ -340,7 +342,8 @@ main(int argc, char *argv[])
 	}
 	if (cfg.data_dir == NULL || cfg.max_tries < 1 || cfg.backoff < 1 || cfg.poll < 1)
 		usage();
-	if (seal_init() == -1 || configure(&cfg) == -1 || lock_instance(cfg.data_dir) == -1 ||
+	if (seal_init() == -1 || datadir_check(cfg.data_dir) == -1 || configure(&cfg) == -1 ||
+	    lock_instance(cfg.data_dir) == -1 ||
 	    curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		return 1;
 	memset(&sa, 0, sizeof(sa));

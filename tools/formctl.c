@@ -450,6 +450,8 @@ main(int argc, char *argv[])
 	int	i;
 
 	log_init("formctl");
+	/* What formctl makes (the database, keys, exports, backups) is its owner's, or the service's group's. */
+	umask(027);
 	fc_data_dir = getenv("DATA_DIR") ? getenv("DATA_DIR") : "./var";
 	if (seal_init() == -1)
 		return 1;

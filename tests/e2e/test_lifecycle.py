@@ -183,6 +183,95 @@ def test_make_run_purges_by_itself():
     assert oct(os.stat(log).st_mode & 0o777) == "0o640"
 
 
+# ---- least privilege ----
+
+USERS = {"apply": "shinjuku-apply", "staff": "shinjuku-staff", "mailer": "shinjuku-mailer"}
+
+
+def proc_status(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return dict(line.split(":", 1) for line in f.read().splitlines() if ":" in line)
+
+
+def test_each_program_runs_as_its_own_user_without_root():
+    if os.getuid() != 0:
+        raise harness.Skip("as root only: otherwise every program is the invoking user, as before")
+    for program, user in USERS.items():
+        uid = int(subprocess.run(["id", "-u", user], capture_output=True, text=True).stdout)
+        pids = harness.stack().pids(program)
+        assert pids, program
+        for pid in pids:
+            st = proc_status(pid)
+            assert st["Uid"].split() == [str(uid)] * 4, (program, st["Uid"])
+            assert int(st["CapEff"], 16) == 0 and int(st["CapPrm"], 16) == 0 and int(st["CapBnd"], 16) == 0, program
+            assert st["NoNewPrivs"].strip() == "1", program
+
+
+def read_as(user, path, group="shinjuku"):
+    """0 when user (with the groups the system gives it) can read path, else the errno."""
+    code = "import sys\ntry:\n    open(sys.argv[1], 'rb').read()\nexcept OSError as e:\n    sys.exit(e.errno)\n"
+    return subprocess.run(["setpriv", "--reuid=" + user, "--regid=" + group, "--init-groups", "/usr/bin/python3",
+                           "-c", code, path]).returncode
+
+
+def test_each_program_reads_only_its_own_keys():
+    if os.getuid() != 0:
+        raise harness.Skip("as root only")
+    keys = os.path.join(harness.stack().data, "keys")
+    mine = {"shinjuku-apply": {"apply-mac.key", "mailer.pk"},
+            "shinjuku-staff": {"staff-mac.key", "audit.key", "mailer.pk"},
+            "shinjuku-mailer": {"mailer.sk", "mailer.pk"}}
+    for user, own in mine.items():
+        for key in ("apply-mac.key", "staff-mac.key", "audit.key", "mailer.sk", "mailer.pk"):
+            got = read_as(user, os.path.join(keys, key))
+            assert got == (0 if key in own else 13), (user, key, got)     # 13: EACCES
+    # the database is the three programs' (group shinjuku), nobody else's
+    db = harness.stack().db()
+    assert oct(os.stat(db).st_mode & 0o777) == "0o660" and read_as("nobody", db, "nogroup") == 13
+    assert oct(os.stat(os.path.dirname(db)).st_mode & 0o7777) == "0o2770"
+
+
+def start_alone(program, data, extra=()):
+    """The program started by hand on data (a copy): its exit status and log, or None when still running."""
+    args = [os.path.join(BUILD, program), "--data", data]
+    if program != "mailer":
+        args += ["--forms", harness.stack().forms, "--templates", os.path.join(harness.ROOT, "templates"),
+                 "--socket", os.path.join(data, program + ".sock")]
+    p = subprocess.Popen(args + list(extra), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                         env=dict(os.environ, SMTP_URL="smtp://127.0.0.1:9"))
+    try:
+        _, err = p.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        return None, ""
+    return p.returncode, err
+
+
+def test_programs_refuse_open_keys_and_a_bad_data_directory():
+    base = os.path.join(harness.stack().tmp, "refuse")
+    shutil.copytree(harness.stack().data, base, ignore=shutil.ignore_patterns("log", "run", "mail", "*.lock"))
+    cases = [("apply", "keys/apply-mac.key", 0o644, "lets others than its owner read a secret key: chmod 600"),
+             ("staff", "keys/audit.key", 0o640, "lets others than its owner read a secret key"),
+             ("mailer", "keys/mailer.sk", 0o604, "lets others than its owner read a secret key"),
+             ("staff", "keys/mailer.pk", 0o666, "lets others than its owner replace it"),
+             ("apply", "db/platform.sqlite", 0o664, "lets other users read or change it")]
+    for program, rel, mode, message in cases:
+        path = os.path.join(base, rel)
+        old = os.stat(path).st_mode & 0o777
+        os.chmod(path, mode)
+        rc, err = start_alone(program, base)
+        os.chmod(path, old)
+        assert rc == 1 and message in err and rel in err, (program, rel, rc, err[-300:])
+    rc, err = start_alone("apply", os.path.join(base, "nothing-here"))
+    assert rc == 1 and "data directory" in err and "No such file" in err, err
+    os.rename(os.path.join(base, "keys", "staff-mac.key"), os.path.join(base, "keys", "gone"))
+    rc, err = start_alone("staff", base)
+    assert rc == 1 and "keys/staff-mac.key" in err and "No such file" in err, err
+    rc, err = start_alone("apply", base, ["--templates", os.path.join(base, "none")])
+    assert rc == 1 and "--templates" in err, err
+
+
 # ---- backup and restore ----
 
 PASSPHRASE = "dummy backup passphrase e2e"
