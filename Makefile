@@ -54,8 +54,25 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC = tests/helpers/open_app.c tests/helpers/unzip_aes.c
 HELPER_BIN = $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)
 
+# make install: FHS places (PREFIX=/usr for a package, with DESTDIR; see the README's Production).
+PREFIX	?= /usr/local
+SBINDIR	?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/lib/shinjuku
+SHAREDIR ?= $(PREFIX)/share/shinjuku
+DOCDIR	?= $(PREFIX)/share/doc/shinjuku
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+CONFDIR	?= /etc/shinjuku
+NGINXDIR ?= /etc/nginx/snippets
+STATEDIR ?= /var/lib/shinjuku
+BACKUPDIR ?= /var/backups/shinjuku
+NGINX_GROUP ?= www-data
+DEPLOY_SED = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' -e 's|@SHAREDIR@|$(SHAREDIR)|g' \
+	-e 's|@DOCDIR@|$(DOCDIR)|g' -e 's|@CONFDIR@|$(CONFDIR)|g' -e 's|@FORMSDIR@|$(CONFDIR)/forms|g' \
+	-e 's|@NGINXDIR@|$(NGINXDIR)|g' -e 's|@STATEDIR@|$(STATEDIR)|g' -e 's|@BACKUPDIR@|$(BACKUPDIR)|g' \
+	-e 's|@NGINX_GROUP@|$(NGINX_GROUP)|g'
+
 .SECONDARY:
-.PHONY: all deps run test check hooks fuzz bench clean
+.PHONY: all deps run test check hooks fuzz bench clean install
 
 # Test-only LD_PRELOAD shim that fails database writes like a full disk (tests/faults/).
 FAULT_SO = $(BUILD)/tests/fault_fs.so
@@ -136,6 +153,26 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_A)
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)
 	@/usr/bin/python3 bench/bench.py $(BUILD)
+
+# Programs, templates, static files, units, nginx snippets and docs; the definitions in $(CONFDIR)/forms
+# only where there is none of that name (an admin's edits are never overwritten).
+install: $(PROGS)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(DOCDIR) \
+	    $(DESTDIR)$(UNITDIR)/shinjuku-.service.d $(DESTDIR)$(CONFDIR)/forms $(DESTDIR)$(NGINXDIR)
+	install -m 0755 $(BUILD)/formctl $(DESTDIR)$(SBINDIR)/formctl
+	install -m 0755 $(BUILD)/apply $(BUILD)/staff $(BUILD)/mailer $(DESTDIR)$(LIBEXECDIR)/
+	install -m 0755 scripts/setup-data.sh $(DESTDIR)$(LIBEXECDIR)/setup-data
+	install -m 0755 scripts/backup-rotate.sh $(DESTDIR)$(LIBEXECDIR)/backup-rotate
+	cp -R templates static $(DESTDIR)$(SHAREDIR)/
+	install -m 0644 README.md docs/admin.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 forms/README.md $(DESTDIR)$(DOCDIR)/forms.md
+	for f in forms/*.yaml; do [ -e $(DESTDIR)$(CONFDIR)/$$f ] || install -m 0644 $$f $(DESTDIR)$(CONFDIR)/forms/; \
+	    done
+	for f in deploy/systemd/*.in; do n=$$(basename $$f .in); $(DEPLOY_SED) $$f > $(DESTDIR)$(UNITDIR)/$$n; done
+	install -m 0644 deploy/systemd/*.timer $(DESTDIR)$(UNITDIR)/
+	install -m 0644 deploy/systemd/shinjuku-.service.d/*.conf $(DESTDIR)$(UNITDIR)/shinjuku-.service.d/
+	for f in deploy/nginx/*.in; do n=$$(basename $$f .in); $(DEPLOY_SED) $$f > $(DESTDIR)$(NGINXDIR)/$$n; done
+	install -m 0644 conf/fastcgi.conf $(DESTDIR)$(NGINXDIR)/shinjuku-fastcgi.conf
 
 clean:
 	rm -rf build

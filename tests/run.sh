@@ -140,6 +140,8 @@ asan_reports mail
 for suite in apply staff limits lifecycle; do
 	run "e2e-$suite" /usr/bin/python3 "tests/e2e/test_$suite.py" build
 done
+# The production set-up: make install, and every systemd unit checked by systemd-analyze.
+run units sh tests/deploy/test_units.sh build
 # Crash safety: residents submit while the programs and nginx are SIGKILLed and started again.
 run crash /usr/bin/python3 tests/e2e/test_crash.py build "${CRASH_SECONDS:-20}"
 # A real browser: headless chromium, axe-core on every page, keyboard only, no JavaScript, the Nu checker.
