@@ -101,7 +101,7 @@ $(LIB_A): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-APPLY_SRC = fcgi/apply.c fcgi/apply_form.c fcgi/apply_send.c fcgi/apply_status.c
+APPLY_SRC = fcgi/apply.c fcgi/apply_form.c fcgi/apply_send.c fcgi/apply_status.c fcgi/apply_health.c
 $(BUILD)/apply: $(APPLY_SRC:%.c=$(BUILD)/%.o) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

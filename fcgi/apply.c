@@ -168,6 +168,7 @@ static const struct gate_route routes[] = {
 	{ "/f/", 0, GET_HEAD_POST, GATE_FORM, WF_NEED_NONE, NULL, 0, NULL, 0, form_keys, form_proc, page_form },
 	{ "/status", 0, GET_HEAD_POST, GATE_FORM, WF_NEED_NONE, NULL, 0, status_keys, S__COUNT, NULL, NULL,
 	  page_status },
+	{ "/health", 1, HTTP_GET | HTTP_HEAD, GATE_NO_BODY, WF_NEED_NONE, NULL, 0, NULL, 0, NULL, NULL, page_health },
 };
 
 static const struct gate_answer answers[GATE__REFUSALS] = {

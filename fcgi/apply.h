@@ -3,7 +3,7 @@
  * header).  apply.c has main, the route table, sections and reload, and
  * the processes; apply_form.c the procedure list and the form, confirm and
  * done pages; apply_send.c sealing and storing an application;
- * apply_status.c the status look-up.
+ * apply_status.c the status look-up; apply_health.c the monitoring page.
  */
 #ifndef APPLY_H
 #define APPLY_H
@@ -97,5 +97,8 @@ void		 send_application(struct ctx *c, const struct answers *as);
 
 /* apply_status.c */
 void		 page_status(void *arg);
+
+/* apply_health.c */
+void		 page_health(void *arg);
 
 #endif

@@ -311,3 +311,20 @@ db_unknown_keys(struct db *db, int64_t *applications, int64_t *notes)
 	return dbi_count(db, dbi_prep(db, ST_UNKNOWN_KEY_APPS), applications) == 0 &&
 	    dbi_count(db, dbi_prep(db, ST_UNKNOWN_KEY_NOTES), notes) == 0 ? 0 : -1;
 }
+
+int
+db_write_probe(struct db *db, int wait_ms)
+{
+	int rc;
+
+	/* One try with its own short wait, not dbi_step's retries: a probe must not hold up its caller. */
+	sqlite3_busy_timeout(db->h, wait_ms);
+	rc = sqlite3_step(dbi_prep(db, ST_BEGIN));
+	sqlite3_reset(db->st[ST_BEGIN]);
+	sqlite3_busy_timeout(db->h, BUSY_TIMEOUT_MS);
+	if (rc == SQLITE_DONE) {
+		db_rollback(db);
+		return 0;
+	}
+	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? DB_BUSY : -1;
+}

@@ -40,6 +40,12 @@ int	db_schema_version(struct db *db);
  * INTO: one read transaction, so writers go on meanwhile).
  */
 int	db_copy_into(struct db *db, const char *path);
+/*
+ * Can a write transaction begin now?  BEGIN IMMEDIATE, waiting at most
+ * wait_ms for another writer, then ROLLBACK: nothing is written.  0 yes,
+ * DB_BUSY (another writer held it all that time), -1 (cannot write).
+ */
+int	db_write_probe(struct db *db, int wait_ms);
 /* PRAGMA integrity_check: 0 when "ok", 1 with the first problems appended to why, -1 on error. */
 int	db_integrity(struct db *db, struct buf *why);
 /* Applications and notes sealed to a key id no section key has: how many of each. */
@@ -381,6 +387,8 @@ int	db_outbox_retry(struct db *db, int64_t id, time_t next_at, const char *error
 int	db_outbox_requeue(struct db *db, int64_t id, time_t now, int64_t *changed);
 int	db_outbox_failed_count(struct db *db, const char *procedure_id, const char *section_id, int64_t *out);
 int	db_outbox_count(struct db *db, const char *state, int64_t *out);
+/* Mails waiting to be sent, and when the oldest of them was queued (0 when none). */
+int	db_outbox_backlog(struct db *db, int64_t *pending, time_t *oldest);
 int	db_mail_log_of_receipt(struct db *db, const char *receipt,
 	    int (*fn)(int64_t outbox_id, const char *kind, time_t delivered_at, int attempts, void *arg), void *arg);
 

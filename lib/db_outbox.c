@@ -155,3 +155,17 @@ db_mail_log_of_receipt(struct db *db, const char *receipt,
 
 	return dbi_each(db, dbi_prep_text(db, ST_MAIL_LOG_OF_RECEIPT, receipt), log_row, &cb);
 }
+
+int
+db_outbox_backlog(struct db *db, int64_t *pending, time_t *oldest)
+{
+	sqlite3_stmt	*s = dbi_prep(db, ST_OUTBOX_BACKLOG);
+	int		 rc = dbi_step(db, s);
+
+	if (rc == SQLITE_ROW) {
+		*pending = sqlite3_column_int64(s, 0);
+		*oldest = (time_t)sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : -1;
+}

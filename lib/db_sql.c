@@ -160,6 +160,7 @@ const char *const dbi_sql[ST__COUNT] = {
 	[ST_UNKNOWN_KEY_APPS] = "SELECT count(*) FROM applications WHERE key_id NOT IN (SELECT key_id FROM section_keys)",
 	[ST_UNKNOWN_KEY_NOTES] = "SELECT count(*) FROM app_events WHERE note_sealed IS NOT NULL"
 	    " AND key_id NOT IN (SELECT key_id FROM section_keys)",
+	[ST_OUTBOX_BACKLOG] = "SELECT count(*), coalesce(min(created_at), 0) FROM outbox WHERE state = 'pending'",
 };
 
 /*

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -270,6 +271,64 @@ def test_programs_refuse_open_keys_and_a_bad_data_directory():
     assert rc == 1 and "keys/staff-mac.key" in err and "No such file" in err, err
     rc, err = start_alone("apply", base, ["--templates", os.path.join(base, "none")])
     assert rc == 1 and "--templates" in err, err
+
+
+# ---- monitoring ----
+
+def health(source=None):
+    st, h, body = harness.request("GET", "/health", source=source)
+    return st, h, body
+
+
+def test_health_all_well():
+    st, h, body = health()
+    assert st == 200 and h["content-type"].startswith("text/plain"), (st, h)
+    lines = body.splitlines()
+    assert [l.split(":")[0] for l in lines] == ["ok   database", "ok   writer", "ok   mail", "ok   disk", "status"], body
+    assert lines[-1] == "status: ok" and "no-store" in h.get("cache-control", "")
+    assert not re.search(r"\d{4}-\d{4}-\d{4}", body) and harness.DUMMY_EMAIL not in body
+
+
+def test_health_only_from_the_staff_networks():
+    st, _, _ = health(source="127.0.0.2")
+    assert st == 403, st
+
+
+def test_health_fails_while_the_writer_does_not_answer():
+    writer = [p for p in harness.stack().pids("apply") if open("/proc/%d/comm" % p).read().strip() == "apply-writer"]
+    assert len(writer) == 1, writer
+    os.kill(writer[0], signal.SIGSTOP)
+    try:
+        st, _, body = health()
+    finally:
+        os.kill(writer[0], signal.SIGCONT)
+    assert st == 503 and "FAIL writer: no answer" in body and "status: FAIL" in body, body
+    assert health()[0] == 200
+
+
+def test_health_fails_while_the_database_is_locked():
+    import sqlite3
+    con = sqlite3.connect(harness.stack().db(), timeout=10, isolation_level=None)
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        st, _, body = health()
+    finally:
+        con.execute("ROLLBACK")
+        con.close()
+    assert st == 503 and "FAIL database: busy" in body, body
+    assert health()[0] == 200
+
+
+def test_health_fails_on_a_mail_queued_for_over_an_hour():
+    # a row the mailer will not take yet (next_at tomorrow), queued two hours ago
+    receipt = apply("試験保留花子", "ダミー")
+    now = int(time.time())
+    sql("INSERT INTO outbox (kind, receipt, procedure_id, section_id, sealed, next_at, created_at) VALUES"
+        " ('acceptance', '%s', 'e2e-open', 'yotsuya-hc', x'00', %d, %d)" % (receipt, now + 86400, now - 7200))
+    st, _, body = health()
+    sql("DELETE FROM outbox WHERE receipt = '%s'" % receipt)
+    assert st == 503 and re.search(r"FAIL mail: \d+ queued, the oldest for 7\d{3} s", body), body
+    assert health()[0] == 200
 
 
 # ---- backup and restore ----

@@ -418,6 +418,22 @@ broken_frame_drops_only_that_client(void)
 	rig_down(&g);
 }
 
+/* A ping is answered between batches, with stores going on; without a writer it fails in its wait. */
+static void
+ping_answered(void)
+{
+	struct rig		g;
+	struct db_store_req	r;
+
+	T_CHECK(writer_ping(sock_path, 500) == -1);	/* nobody listening */
+	T_CHECK(rig_up(&g) == 0);
+	T_CHECK(writer_ping(sock_path, 2000) == 0);
+	sample(&r, NULL, 16);
+	T_CHECK(writer_store(&g.cl, &r) == 0 && r.result == 0);
+	T_CHECK(writer_ping(sock_path, 2000) == 0);
+	rig_down(&g);
+}
+
 int
 main(void)
 {
@@ -439,5 +455,6 @@ main(void)
 	T_RUN(writer_restart_is_survived);
 	T_RUN(no_writer_gives_up);
 	T_RUN(broken_frame_drops_only_that_client);
+	T_RUN(ping_answered);
 	return t_db_teardown(T_DONE());
 }
