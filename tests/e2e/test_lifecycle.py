@@ -470,5 +470,26 @@ def test_backup_passphrase_is_asked_for_and_never_short():
     assert audit_rows("backup")[-1].split("|")[1].endswith("fd.bak")
 
 
+def test_daily_backup_keeps_the_newest():
+    # as the unit runs it: the passphrase from a credential directory, KEEP=2 with three older ones there
+    tmp = harness.stack().tmp
+    creds, backups = os.path.join(tmp, "creds"), os.path.join(tmp, "backups")
+    os.makedirs(creds)
+    os.makedirs(backups)
+    open(os.path.join(creds, "backup-passphrase"), "w").write(PASSPHRASE + "\n")
+    old = ["shinjuku-20200101-000000.bak", "shinjuku-20200102-000000.bak", "shinjuku-20200103-000000.bak"]
+    for name in old + ["notes.txt"]:
+        open(os.path.join(backups, name), "w").write("x")
+    r = subprocess.run(["sh", os.path.join(harness.ROOT, "scripts", "backup-rotate.sh")], capture_output=True,
+                       text=True, env=dict(os.environ, DATA_DIR=harness.stack().data, BACKUP_DIR=backups, KEEP="2",
+                                           FORMCTL=os.path.join(BUILD, "formctl"), CREDENTIALS_DIRECTORY=creds))
+    assert r.returncode == 0, r.stderr
+    left = sorted(os.listdir(backups))
+    assert len(left) == 3 and left[0] == "notes.txt" and left[1] == old[2] and left[2] > old[2], left
+    r = subprocess.run([os.path.join(BUILD, "formctl"), "restore", os.path.join(backups, left[2]), "--data",
+                        os.path.join(tmp, "from-daily")], input=PASSPHRASE + "\n", capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+
+
 if __name__ == "__main__":
     sys.exit(harness.main(globals(), prefix="e2e-lifecycle", env={"PURGE_INTERVAL": "3"}))
