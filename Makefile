@@ -35,7 +35,7 @@ LIB_SRC	 = lib/answers.c lib/audit.c lib/backup.c lib/buf.c lib/confirm.c lib/cu
 	   lib/jst.c lib/kv.c lib/log.c lib/mail.c lib/payload.c lib/prefork.c lib/purge.c lib/seal.c lib/slots.c \
 	   lib/web.c lib/workflow.c lib/writer.c lib/ytree.c \
 	   lib/db.c lib/db_app.c lib/db_audit.c lib/db_outbox.c lib/db_purge.c lib/db_schema.c lib/db_section.c \
-	   lib/db_sql.c lib/db_staff.c \
+	   lib/db_ledger.c lib/db_sql.c lib/db_staff.c \
 	   lib/tmpl.c lib/tmpl_parse.c lib/tpage.c lib/tvars.c \
 	   exports/csv.c exports/export.c exports/opener.c
 LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -106,7 +106,7 @@ $(BUILD)/apply: $(APPLY_SRC:%.c=$(BUILD)/%.o) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 STAFF_SRC = fcgi/staff.c fcgi/staff_session.c fcgi/staff_list.c fcgi/staff_app.c fcgi/staff_export.c \
-	    fcgi/staff_audit.c fcgi/staff_erasure.c
+	    fcgi/staff_audit.c fcgi/staff_erasure.c fcgi/staff_ledger.c
 $(BUILD)/staff: $(STAFF_SRC:%.c=$(BUILD)/%.o) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -114,7 +114,7 @@ $(BUILD)/mailer: $(BUILD)/mail/mailer.o $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcurl
 
 FORMCTL_SRC = tools/formctl.c tools/formctl_staff.c tools/formctl_audit.c tools/formctl_export.c \
-	      tools/formctl_mail.c tools/formctl_purge.c tools/formctl_backup.c
+	      tools/formctl_mail.c tools/formctl_purge.c tools/formctl_backup.c tools/formctl_ledger.c
 $(BUILD)/formctl: $(FORMCTL_SRC:%.c=$(BUILD)/%.o) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

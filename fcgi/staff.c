@@ -14,6 +14,7 @@
  * audit log (lib/audit.h).
  */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,8 @@ static const struct kv_decl cookie_keys[C__COUNT] = {
 #define QUERY_ENCODING	[Q_ENCODING] = { "encoding", 16, 1, valid_opt_token }
 #define QUERY_ACTION	[Q_ACTION] = { "action", 32, 1, valid_opt_token }
 #define BODY_CSRF	[B_CSRF] = { "csrf", 64, 1, kv_valid_b64url }
+/* An export's purpose and recipient (管理簿): asked with every export, as query or body keys. */
+#define LEDGER_TEXT(i, name) [i] = { name, LEDGER_TEXT_CHARS * 4, 1, ledger_text_ok }
 
 /* ---- helpers of every page ---- */
 
@@ -218,6 +221,17 @@ pager_vars(struct ctx *c, int64_t page, int64_t total)
 	return 0;
 }
 
+int
+path_number(const char *s, int64_t *out)
+{
+	char *end;
+
+	if (*s < '1' || *s > '9')
+		return -1;
+	*out = strtoll(s, &end, 10);
+	return *end == '\0' && *out >= 1 && *out < INT64_MAX ? 0 : -1;
+}
+
 /* ---- the gate ---- */
 
 /* Anonymous requests never reach a page other than the login: GET goes to it, POST is refused. */
@@ -262,10 +276,12 @@ static const struct kv_decl password_body[B__COUNT] = {
 /* A procedure's list, its CSV export and its ZIP export. */
 static const struct kv_decl forms_query[Q__COUNT] = {
 	QUERY_STATUS, QUERY_FROM, QUERY_TO, QUERY_PAGE, QUERY_ENCODING,
+	LEDGER_TEXT(Q_PURPOSE, "purpose"), LEDGER_TEXT(Q_RECIPIENT, "recipient"),
 };
 static const struct kv_decl forms_body[B__COUNT] = {
 	BODY_CSRF,
 	[B_ZIP_PASSWORD] = { "zip_password", CUSTODY_PASSWORD_MAX, 1, NULL },
+	LEDGER_TEXT(B_PURPOSE, "purpose"), LEDGER_TEXT(B_RECIPIENT, "recipient"),
 };
 static const struct kv_decl app_query[Q__COUNT] = { QUERY_M };
 static const struct kv_decl app_body[B__COUNT] = {
@@ -276,6 +292,14 @@ static const struct kv_decl app_body[B__COUNT] = {
 };
 static const struct kv_decl audit_query[Q__COUNT] = { QUERY_FROM, QUERY_TO, QUERY_PAGE, QUERY_ACTION };
 static const struct kv_decl page_query[Q__COUNT] = { QUERY_PAGE };
+static const struct kv_decl ledger_query[Q__COUNT] = {
+	QUERY_M, QUERY_PAGE, [Q_OPEN] = { "open", 1, 1, kv_valid_digits },
+};
+static const struct kv_decl ledger_body[B__COUNT] = {
+	BODY_CSRF,
+	[B_HOW] = { "how", 16, 1, kv_valid_token },
+	LEDGER_TEXT(B_BY, "by"),
+};
 
 #define KEYS(t) t, sizeof(t) / sizeof(t[0])
 #define GET_HEAD_POST (HTTP_GET | HTTP_HEAD | HTTP_POST)
@@ -299,6 +323,10 @@ static const struct gate_route routes[] = {
 	  NULL, page_erasure },
 	{ "/staff/erasure/", 0, HTTP_GET | HTTP_HEAD, GATE_NO_BODY, WF_NEED_OVERSIGHT, NULL, 0, NULL, 0, NULL, NULL,
 	  page_erasure },
+	{ "/staff/ledger", 1, HTTP_GET | HTTP_HEAD, GATE_NO_BODY, WF_NEED_MEMBER, KEYS(ledger_query), NULL, 0, NULL,
+	  NULL, page_ledger },
+	{ "/staff/ledger/", 0, HTTP_POST, GATE_FORM, WF_NEED_MEMBER, NULL, 0, KEYS(ledger_body), NULL, NULL,
+	  page_ledger },
 };
 
 static const struct gate_answer answers[GATE__REFUSALS] = {

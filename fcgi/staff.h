@@ -4,7 +4,8 @@
  * or group of pages, as cgit's ui-*.c: staff_session.c (login, logout,
  * password, who is asking), staff_list.c (home and a procedure's list),
  * staff_app.c (one application, opening it, its workflow), staff_export.c,
- * staff_audit.c, staff_erasure.c (erasure reports).
+ * staff_audit.c, staff_erasure.c (erasure reports), staff_ledger.c (the
+ * hand-over ledger).
  */
 #ifndef STAFF_H
 #define STAFF_H
@@ -32,9 +33,11 @@
 
 /* The keys the routes declare (staff.c); an index names one key in every page. */
 enum { C_CSRF, C_CSRF_HOST, C_SESSION, C_SESSION_HOST, C__COUNT };
-enum { Q_M, Q_STATUS, Q_FROM, Q_TO, Q_PAGE, Q_ENCODING, Q_ACTION, Q__COUNT };
+enum { Q_M, Q_STATUS, Q_FROM, Q_TO, Q_PAGE, Q_ENCODING, Q_ACTION, Q_PURPOSE, Q_RECIPIENT, Q_OPEN, Q__COUNT };
 enum { B_CSRF = GATE_CSRF, B_LOGIN, B_PASSWORD, B_CURRENT, B_NEW, B_CONFIRM, B_FROM, B_TO, B_NOTE, B_ZIP_PASSWORD,
-       B__COUNT };
+       B_PURPOSE, B_RECIPIENT, B_HOW, B_BY, B__COUNT };
+/* A ledger entry's purpose, recipient and confirming person: one line, this many characters at most. */
+#define LEDGER_TEXT_CHARS	100
 
 /* Process-wide state: read-only while a request runs, replaced on reload. */
 struct app {
@@ -90,6 +93,8 @@ void		 deny(struct ctx *c, const char *target, const char *why);
 void		 redirect(struct ctx *c, const char *location);
 int		 member_vars(struct ctx *c, const char *title);
 int		 pager_vars(struct ctx *c, int64_t page, int64_t total);
+/* A record's number at the end of a path: only canonical digits ("01" is not one).  0, or -1. */
+int		 path_number(const char *s, int64_t *out);
 
 /* staff_session.c */
 int		 authenticate(void *arg, enum wf_role *role);
@@ -119,5 +124,9 @@ void		 page_audit(void *arg);
 
 /* staff_erasure.c */
 void		 page_erasure(void *arg);
+
+/* staff_ledger.c */
+void		 page_ledger(void *arg);
+int		 ledger_text_ok(const char *v, size_t len);
 
 #endif

@@ -5,7 +5,6 @@
  * how many, when, by which command and who (lib/purge.h).
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "jst.h"
@@ -87,12 +86,10 @@ one(const struct db_erasure *r, void *arg)
 static void
 show_one(struct ctx *c, const char *id)
 {
-	char	*end;
-	long long n = strtoll(id, &end, 10);
-	int	 rc;
+	int64_t	n;
+	int	rc;
 
-	/* Only the canonical digits name a report: "/staff/erasure/01" is not one. */
-	if (*id < '1' || *id > '9' || *end != '\0' || n < 1) {
+	if (path_number(id, &n) == -1) {
 		not_found(c);
 		return;
 	}

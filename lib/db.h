@@ -457,6 +457,35 @@ int	db_key_erase(struct db *db, const char *key_id);
 #define DB_BUSY	20
 int	db_checkpoint(struct db *db);
 
+/* ---- the hand-over ledger (管理簿, db_ledger.c) ---- */
+
+struct db_ledger {
+	int64_t		 id;
+	time_t		 at;
+	const char	*actor;		/* staff login, or "formctl:<user>" */
+	const char	*procedure_id, *section_id;
+	int64_t		 rows;
+	const char	*sha256;	/* of the bytes handed over */
+	const char	*form;		/* "csv", "zip", "csv incomplete" ... */
+	const char	*purpose, *recipient;
+	time_t		 closed_at;	/* 0 while the file is out */
+	const char	*closed_how;	/* "returned" or "erased"; "" while out */
+	const char	*closed_by;	/* the named person who confirmed it */
+	const char	*closed_actor;	/* who recorded that */
+};
+/* A new entry (the closing fields are ignored); e->id is set. */
+int	db_ledger_add(struct db *db, struct db_ledger *e);
+/* Record the file's return or erasure: DB_NOTFOUND when there is no such entry still out. */
+int	db_ledger_close(struct db *db, int64_t id, time_t at, const char *how, const char *by, const char *actor);
+int	db_ledger_get(struct db *db, int64_t id, int (*fn)(const struct db_ledger *e, void *arg), void *arg);
+/*
+ * Newest first: the entries of the sections a session holds (session_hash;
+ * NULL for all), still out only when open_only.  Strings valid during fn.
+ */
+int	db_ledger_each(struct db *db, const unsigned char *session_hash, int open_only, int64_t limit,
+	    int64_t offset, int (*fn)(const struct db_ledger *e, void *arg), void *arg);
+int	db_ledger_count(struct db *db, const unsigned char *session_hash, int open_only, int64_t *out);
+
 /* Section, first key and recovery public key in one transaction. */
 int	db_section_create(struct db *db, const char *id, const char *name,
 	    const unsigned char recovery_pk[SEAL_PK_LEN], const char key_id[SEAL_KEYID_LEN + 1],

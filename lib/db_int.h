@@ -113,6 +113,11 @@ enum stmt {
 	ST_UNKNOWN_KEY_APPS,
 	ST_UNKNOWN_KEY_NOTES,
 	ST_OUTBOX_BACKLOG,
+	ST_LEDGER_ADD,
+	ST_LEDGER_CLOSE,
+	ST_LEDGER_GET,
+	ST_LEDGER_LIST,
+	ST_LEDGER_COUNT,
 	ST__COUNT
 };
 
@@ -190,6 +195,7 @@ struct dbi_cb {
 		int	(*expired)(const struct db_expired *x, void *arg);
 		int	(*erasure)(const struct db_erasure *r, void *arg);
 		int	(*procedure)(const char *procedure_id, int64_t n, void *arg);
+		int	(*ledger)(const struct db_ledger *e, void *arg);
 	} fn;
 	void		*arg;
 	const char	*receipt;	/* event rows: the application's */

@@ -193,7 +193,37 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER erasure_reports_no_update BEFORE UPDATE ON erasure_reports"
 	"  BEGIN SELECT RAISE(ABORT, 'erasure reports are append-only'); END;"
 	"CREATE TRIGGER erasure_reports_no_delete BEFORE DELETE ON erasure_reports"
-	"  BEGIN SELECT RAISE(ABORT, 'erasure reports are append-only'); END;",
+	"  BEGIN SELECT RAISE(ABORT, 'erasure reports are append-only'); END;"
+	/*
+	 * The hand-over ledger (管理簿): each export with its purpose and
+	 * recipient, until a named person confirms that the file came back or
+	 * was erased (closed_*).  Rows are never deleted; only the closing
+	 * columns are set, once.
+	 */
+	"CREATE TABLE export_ledger ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  procedure_id TEXT NOT NULL,"
+	"  section_id TEXT NOT NULL,"
+	"  rows INTEGER NOT NULL,"
+	"  sha256 TEXT NOT NULL,"
+	"  form TEXT NOT NULL,"
+	"  purpose TEXT NOT NULL,"
+	"  recipient TEXT NOT NULL,"
+	"  closed_at INTEGER,"
+	"  closed_how TEXT CHECK (closed_how IN ('returned', 'erased')),"
+	"  closed_by TEXT,"
+	"  closed_actor TEXT);"
+	"CREATE INDEX export_ledger_open ON export_ledger(closed_at, id);"
+	"CREATE TRIGGER export_ledger_no_delete BEFORE DELETE ON export_ledger"
+	"  BEGIN SELECT RAISE(ABORT, 'the ledger keeps every export'); END;"
+	"CREATE TRIGGER export_ledger_closed_once BEFORE UPDATE ON export_ledger"
+	"  WHEN OLD.closed_at IS NOT NULL OR NEW.id != OLD.id OR NEW.at != OLD.at OR NEW.actor != OLD.actor"
+	"    OR NEW.procedure_id != OLD.procedure_id OR NEW.section_id != OLD.section_id OR NEW.rows != OLD.rows"
+	"    OR NEW.sha256 != OLD.sha256 OR NEW.form != OLD.form OR NEW.purpose != OLD.purpose"
+	"    OR NEW.recipient != OLD.recipient"
+	"  BEGIN SELECT RAISE(ABORT, 'a ledger entry is closed once, and only closed'); END;",
 };
 
 int

@@ -19,6 +19,12 @@
 #define ERASURE_ROW	"SELECT id, kind, at, actor, command, procedure_id, procedure_title, section_id, rule," \
 			" applications, receipt_first, receipt_last, received_first, received_last, key_ids" \
 			" FROM erasure_reports"
+#define LEDGER_ROW	"SELECT id, at, actor, procedure_id, section_id, rows, sha256, form, purpose, recipient," \
+			" coalesce(closed_at, 0), coalesce(closed_how, ''), coalesce(closed_by, '')," \
+			" coalesce(closed_actor, '') FROM export_ledger"
+/* A ledger's rows: a session's sections (?1; NULL for all), still out only (?2). */
+#define LEDGER_FILTER	" WHERE (?1 IS NULL OR section_id IN (SELECT section_id FROM session_keys" \
+			" WHERE token_hash = ?1)) AND (?2 = 0 OR closed_at IS NULL)"
 /* The applications a purge erases: one procedure's, received before a time. */
 #define EXPIRED		" FROM applications WHERE procedure_id = ?1 AND received_at < ?2"
 /* A staff list's filter (db_app_filter), the same for its rows and its count. */
@@ -161,6 +167,13 @@ const char *const dbi_sql[ST__COUNT] = {
 	[ST_UNKNOWN_KEY_NOTES] = "SELECT count(*) FROM app_events WHERE note_sealed IS NOT NULL"
 	    " AND key_id NOT IN (SELECT key_id FROM section_keys)",
 	[ST_OUTBOX_BACKLOG] = "SELECT count(*), coalesce(min(created_at), 0) FROM outbox WHERE state = 'pending'",
+	[ST_LEDGER_ADD] = "INSERT INTO export_ledger (at, actor, procedure_id, section_id, rows, sha256, form, purpose,"
+	    " recipient) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[ST_LEDGER_CLOSE] = "UPDATE export_ledger SET closed_at = ?2, closed_how = ?3, closed_by = ?4, closed_actor = ?5"
+	    " WHERE id = ?1 AND closed_at IS NULL",
+	[ST_LEDGER_GET] = LEDGER_ROW " WHERE id = ?1",
+	[ST_LEDGER_LIST] = LEDGER_ROW LEDGER_FILTER " ORDER BY id DESC LIMIT ?3 OFFSET ?4",
+	[ST_LEDGER_COUNT] = "SELECT count(*) FROM export_ledger" LEDGER_FILTER,
 };
 
 /*

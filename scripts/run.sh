@@ -117,6 +117,10 @@ fi
 # execs, so call it in a subshell: "( as ... )", or in the background, where $! is then the program.
 as() {
 	u=$1; shift
+	# The database's -wal and -shm are made by whichever program opens it first, for all three: with
+	# umask 027 they would be 0640 for an instant, and a program opening one then would get it
+	# read-only (SQLite falls back to that).
+	umask 007
 	[ -n "$AS_ROOT" ] || exec "$@"
 	exec setpriv --reuid="$u" --regid=shinjuku --init-groups --no-new-privs --inh-caps=-all \
 	    --bounding-set=-all -- "$@"

@@ -57,14 +57,16 @@ usage(void)
 	    "       formctl [--data DIR] key rotate SECTION | key list SECTION | key retire KEY_ID\n"
 	    "       formctl [--data DIR] audit verify\n"
 	    "       formctl [--data DIR] audit report --from YYYY-MM-DD --to YYYY-MM-DD\n"
-	    "       formctl [--data DIR] export PROCEDURE (--recovery | --by LOGIN) [--status S]\n"
+	    "       formctl [--data DIR] export PROCEDURE (--recovery | --by LOGIN) --purpose TEXT --recipient TEXT\n"
+	    "               [--status S]\n"
 	    "               [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--encoding utf-8|cp932]\n"
 	    "               [--out FILE.csv | --zip FILE.zip]\n"
 	    "       formctl [--data DIR] mail status | mail retry ID | mail retry --all\n"
 	    "       formctl [--data DIR] [--forms DIR] purge [--dry-run] [--timer] | purge reports\n"
 	    "       formctl [--data DIR] backup FILE [--passphrase-fd N]      (passphrase on stdin)\n"
 	    "       formctl restore FILE --data DIR [--passphrase-fd N]       (into a new or empty DIR)\n"
-	    "       formctl [--data DIR] check-db\n");
+	    "       formctl [--data DIR] check-db\n"
+	    "       formctl [--data DIR] ledger list [--open] | ledger close ID (--returned | --erased) --by NAME\n");
 	exit(2);
 }
 
@@ -440,7 +442,7 @@ static const struct {
 } commands[] = {
 	{ "staff", cmd_staff }, { "grant", cmd_grant }, { "revoke", cmd_revoke }, { "key", cmd_key },
 	{ "audit", cmd_audit }, { "export", cmd_export }, { "mail", cmd_mail }, { "purge", cmd_purge },
-	{ "backup", cmd_backup }, { "restore", cmd_restore }, { "check-db", cmd_check_db },
+	{ "backup", cmd_backup }, { "restore", cmd_restore }, { "check-db", cmd_check_db }, { "ledger", cmd_ledger },
 };
 
 int
@@ -450,8 +452,12 @@ main(int argc, char *argv[])
 	int	i;
 
 	log_init("formctl");
-	/* What formctl makes (the database, keys, exports, backups) is its owner's, or the service's group's. */
-	umask(027);
+	/*
+	 * What formctl makes is its owner's (keys, exports and backups are
+	 * made 0600) or the service group's: the database and its -wal and
+	 * -shm, which the programs open read-write (scripts/setup-data.sh).
+	 */
+	umask(007);
 	fc_data_dir = getenv("DATA_DIR") ? getenv("DATA_DIR") : "./var";
 	if (seal_init() == -1)
 		return 1;

@@ -3,7 +3,8 @@
  * directory, sections, definitions; formctl_staff.c: accounts, grants and
  * keys; formctl_audit.c: the audit log; formctl_export.c: CSV exports;
  * formctl_purge.c: retention, erasure reports, retiring keys;
- * formctl_backup.c: backup, restore, check-db).
+ * formctl_backup.c: backup, restore, check-db; formctl_ledger.c: the
+ * hand-over ledger).
  * Commands return the process exit status: 0 ok, 1 failure, 2 usage.
  */
 #ifndef FORMCTL_H
@@ -14,6 +15,7 @@
 
 #include "custody.h"
 #include "db.h"
+#include "formdef.h"
 #include "seal.h"
 
 extern const char *fc_data_dir;
@@ -46,6 +48,14 @@ int	cmd_purge(int argc, char **argv);
 int	cmd_backup(int argc, char **argv);
 int	cmd_restore(int argc, char **argv);
 int	cmd_check_db(int argc, char **argv);
+int	cmd_ledger(int argc, char **argv);
+
+/* The ledger's purpose, recipient or confirming person: one line with text, this many characters at most. */
+#define FC_LEDGER_TEXT_CHARS	100
+int	fc_ledger_text(const char *s);
+/* An export's ledger entry as the admin running formctl: its id, or -1 (said). */
+int64_t	fc_ledger_add(struct db *db, const struct procedure *p, int64_t rows, const char *sha256, const char *form,
+	    const char *purpose, const char *recipient);
 int	fc_key_retire(struct db *db, const char *key_id);
 
 #endif

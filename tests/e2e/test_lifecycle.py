@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 
 import harness
 from harness import BUILD, Browser, submit, receipt_of
@@ -182,6 +183,95 @@ def test_make_run_purges_by_itself():
         time.sleep(0.5)
     assert "nothing to erase" in open(log).read()
     assert oct(os.stat(log).st_mode & 0o777) == "0o640"
+
+
+# ---- the hand-over ledger (管理簿) ----
+
+LEDGER = [("purpose", "ダミーの発送作業"), ("recipient", "試験配送株式会社")]
+
+
+def test_export_needs_purpose_and_recipient():
+    apply("試験管理簿一子", "ダミー")
+    s = member("yotsuya")
+    before = sql("SELECT count(*) FROM export_ledger")
+    for pairs in ([], [LEDGER[0]], [LEDGER[1]], [("purpose", "　 "), LEDGER[1]]):
+        st, _, page = s.get("/staff/forms/e2e-open/export.csv?" + urllib.parse.urlencode(pairs))
+        assert st == 400 and "利用目的と提供先を入力してください" in page, (pairs, st)
+    st, _, _ = s.get("/staff/forms/e2e-open/export.csv?" + urllib.parse.urlencode(
+        [("purpose", "x" * 101), LEDGER[1]]))
+    assert st == 400
+    assert sql("SELECT count(*) FROM export_ledger") == before
+    r = formctl("export", "e2e-open", "--recovery", "--out", os.path.join(harness.stack().tmp, "x.csv"))
+    assert r.returncode == 2 and "--purpose TEXT --recipient TEXT" in r.stderr, r.stderr
+
+
+def test_export_entered_in_the_ledger_until_confirmed():
+    s = member("yotsuya")
+    st, _, body = s.get("/staff/forms/e2e-open/export.csv?" + urllib.parse.urlencode(LEDGER))
+    assert st == 200
+    row = sql("SELECT id || '|' || actor || '|' || procedure_id || '|' || form || '|' || purpose || '|' || recipient"
+              " || '|' || coalesce(closed_at, 'out') FROM export_ledger ORDER BY id DESC LIMIT 1").split("|")
+    assert row[1:] == ["yotsuya", "e2e-open", "csv", "ダミーの発送作業", "試験配送株式会社", "out"], row
+    STATE["ledger"] = row[0]
+    assert audit_rows("export")[-1].split("|")[2].split().count("ledger=" + row[0]) == 1
+    st, _, page = s.get("/staff/ledger?open=1")
+    assert st == 200 and "試験配送株式会社" in page and 'action="/staff/ledger/%s"' % row[0] in page
+    # the auditor sees it, and cannot close it; another section sees none of it
+    a = member("demo-auditor")
+    st, _, page = a.get("/staff/ledger")
+    assert st == 200 and "試験配送株式会社" in page and 'action="/staff/ledger/' not in page
+    st, _, _ = a.post("/staff/ledger/" + row[0], [("csrf", csrf_of(page)), ("how", "erased"), ("by", "監査 太郎")],
+                      csrf=False)
+    assert st == 404
+    g = member("gomi")
+    st, _, page = g.get("/staff/ledger")
+    assert st == 200 and "試験配送株式会社" not in page
+    st, _, _ = g.post("/staff/ledger/" + row[0], [("csrf", csrf_of(page)), ("how", "erased"), ("by", "試験 花子")],
+                      csrf=False)
+    assert st == 404 and audit_rows("denied")[-1].split("|")[1] == "/staff/ledger/" + row[0]
+    assert sql("SELECT closed_at IS NULL FROM export_ledger WHERE id = " + row[0]) == "1"
+
+
+def test_ledger_closed_by_a_named_person_once():
+    s = member("yotsuya")
+    _, _, page = s.get("/staff/ledger")
+    entry = "/staff/ledger/" + STATE["ledger"]
+    st, _, _ = s.post(entry, [("csrf", csrf_of(page)), ("how", "returned"), ("by", "")], csrf=False)
+    assert st == 400
+    st, _, _ = s.post(entry, [("csrf", csrf_of(page)), ("how", "lost"), ("by", "試験 次郎")], csrf=False)
+    assert st == 400
+    st, h, _ = s.post(entry, [("csrf", csrf_of(page)), ("how", "erased"), ("by", "試験 次郎")], csrf=False)
+    assert st == 303 and h["location"].endswith("/staff/ledger?m=closed"), st
+    assert sql("SELECT closed_how || '|' || closed_by || '|' || closed_actor FROM export_ledger WHERE id = " +
+               STATE["ledger"]) == "erased|試験 次郎|yotsuya"
+    assert audit_rows("ledger_close")[-1] == "yotsuya|%s|erased by=試験 次郎" % STATE["ledger"]
+    st, _, _ = s.post(entry, [("csrf", csrf_of(page)), ("how", "returned"), ("by", "試験 次郎")], csrf=False)
+    assert st == 409
+    _, _, page = s.get("/staff/ledger?open=1")
+    assert 'action="%s"' % entry not in page
+
+
+def test_formctl_export_and_ledger_close():
+    out = os.path.join(harness.stack().tmp, "ledger.csv")
+    key = [l.split()[2] for l in open(os.path.join(harness.stack().data, "demo-recovery-keys.txt"))
+           if l.startswith("yotsuya-hc")][0]
+    r = formctl("export", "e2e-open", "--recovery", "--out", out, "--purpose", "ダミー照合", "--recipient", "試験課",
+                stdin=key + "\n")
+    assert r.returncode == 0, r.stderr
+    r = formctl("ledger", "list", "--open")
+    line = [l for l in r.stdout.splitlines() if "ダミー照合" in l][0].split("\t")
+    assert line[2].startswith("formctl:") and line[-1] == "out", line
+    r = formctl("ledger", "close", line[0], "--returned", "--by", "試験 三郎")
+    assert r.returncode == 0, r.stderr
+    r = formctl("ledger", "close", line[0], "--erased", "--by", "試験 三郎")
+    assert r.returncode == 1 and "still out" in r.stderr
+    assert formctl("ledger", "close", line[0], "--returned", "--erased", "--by", "x").returncode == 2
+    assert "ダミー照合" not in formctl("ledger", "list", "--open").stdout
+    # the ledger keeps every entry: no delete, no second closing, even through SQL
+    for q in ("DELETE FROM export_ledger", "UPDATE export_ledger SET purpose = 'x'",
+              "UPDATE export_ledger SET closed_by = 'x' WHERE closed_at IS NOT NULL"):
+        r = subprocess.run(["sqlite3", harness.stack().db(), q], capture_output=True, text=True)
+        assert r.returncode != 0, q
 
 
 # ---- least privilege ----
