@@ -30,7 +30,7 @@ LDLIBS	 = -lfcgi -lsqlite3 -lsodium -lyaml -lunistring -ljson-c -lzip -lcrypto
 LDFLAGS	+= $(LDSAN) -pthread
 
 # Shared modules, each lib/x.c with its lib/x.h (the header is the API).
-LIB_SRC	 = lib/answers.c lib/audit.c lib/backup.c lib/buf.c lib/confirm.c lib/custody.c lib/datadir.c \
+LIB_SRC	 = lib/alerts.c lib/answers.c lib/audit.c lib/backup.c lib/buf.c lib/confirm.c lib/custody.c lib/datadir.c \
 	   lib/dirlist.c lib/esc.c lib/formdef.c lib/formset.c lib/gate.c lib/guess.c lib/http.c lib/jnorm.c \
 	   lib/jst.c lib/kv.c lib/log.c lib/mail.c lib/payload.c lib/prefork.c lib/purge.c lib/seal.c lib/slots.c \
 	   lib/web.c lib/workflow.c lib/writer.c lib/ytree.c \
@@ -49,7 +49,8 @@ UNIT_SRC = tests/unit/test_answers.c tests/unit/test_audit.c tests/unit/test_buf
 	   tests/unit/test_guess.c tests/unit/test_jnorm.c tests/unit/test_jst.c tests/unit/test_kv.c \
 	   tests/unit/test_mail.c tests/unit/test_opener.c tests/unit/test_payload.c tests/unit/test_seal.c \
 	   tests/unit/test_slots.c tests/unit/test_tmpl.c tests/unit/test_workflow.c tests/unit/test_writer.c \
-	   tests/unit/test_ytree.c tests/unit/test_purge.c tests/unit/test_backup.c
+	   tests/unit/test_ytree.c tests/unit/test_purge.c tests/unit/test_backup.c \
+	   tests/unit/test_alerts.c
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC = tests/helpers/open_app.c tests/helpers/unzip_aes.c
 HELPER_BIN = $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)

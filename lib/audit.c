@@ -255,7 +255,8 @@ audit_action_label(const char *action)
 		{ "mail_retry", "メールの再送" }, { "denied", "権限外への要求" },
 		{ "purge", "保存期間を過ぎた申請の消去" }, { "key_retire", "鍵の廃棄" },
 		{ "backup", "バックアップ" }, { "restore", "バックアップからの復元" },
-		{ "ledger_close", "管理簿：返却・消去の確認" },
+		{ "ledger_close", "管理簿：返却・消去の確認" }, { "staff_email", "職員のメールアドレス" },
+		{ "digest", "監査の日次通知" },
 	};
 	size_t i;
 

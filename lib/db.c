@@ -266,6 +266,15 @@ dbi_exists(struct db *db, sqlite3_stmt *s)
 }
 
 int
+dbi_text_row(sqlite3_stmt *s, void *arg)
+{
+	struct dbi_cb	*cb = arg;
+	const char	*t = (const char *)sqlite3_column_text(s, 0);
+
+	return t != NULL ? cb->fn.text(t, cb->arg) : -1;
+}
+
+int
 dbi_count(struct db *db, sqlite3_stmt *s, int64_t *out)
 {
 	int rc = dbi_step(db, s);

@@ -392,6 +392,21 @@ int	db_outbox_backlog(struct db *db, int64_t *pending, time_t *oldest);
 int	db_mail_log_of_receipt(struct db *db, const char *receipt,
 	    int (*fn)(int64_t outbox_id, const char *kind, time_t delivered_at, int attempts, void *arg), void *arg);
 
+/*
+ * Mail to staff (the auditors' digest), queued beside the outbox and sent
+ * by the mailer the same way: sealed to its key, retried, deleted once
+ * delivered.  Rows are read as struct db_mail with receipt, procedure and
+ * section "".
+ */
+int	db_staff_mail_add(struct db *db, const char *kind, const void *sealed, size_t len, time_t now);
+int	db_staff_mail_due(struct db *db, time_t now, int limit, int (*fn)(const struct db_mail *m, void *arg),
+	    void *arg);
+int	db_staff_mail_delivered(struct db *db, int64_t id, time_t now);
+int	db_staff_mail_retry(struct db *db, int64_t id, time_t next_at, const char *error, int failed);
+/* A member's address (NULL: none); the addresses of the auditors who have one and are not disabled. */
+int	db_staff_set_email(struct db *db, int64_t id, const char *email, time_t now);
+int	db_auditor_emails(struct db *db, int (*fn)(const char *email, void *arg), void *arg);
+
 /* ---- retention and erasure (db_purge.c) ---- */
 
 /*

@@ -118,6 +118,12 @@ enum stmt {
 	ST_LEDGER_GET,
 	ST_LEDGER_LIST,
 	ST_LEDGER_COUNT,
+	ST_STAFF_SET_EMAIL,
+	ST_AUDITOR_EMAILS,
+	ST_STAFF_MAIL_ADD,
+	ST_STAFF_MAIL_DUE,
+	ST_STAFF_MAIL_DELETE,
+	ST_STAFF_MAIL_RETRY,
 	ST__COUNT
 };
 
@@ -168,6 +174,8 @@ int		 dbi_lookup(struct db *db, sqlite3_stmt *s, int (*get)(sqlite3_stmt *s, voi
 int		 dbi_each(struct db *db, sqlite3_stmt *s, int (*row)(sqlite3_stmt *s, void *arg), void *arg);
 /* 1 when the statement returns a row, 0 when none, -1 on error. */
 int		 dbi_exists(struct db *db, sqlite3_stmt *s);
+/* A row whose first column is text, handed to cb->fn.text (an struct dbi_cb); NULL text is an error. */
+int		 dbi_text_row(sqlite3_stmt *s, void *arg);
 /* A count(*) statement's one value. */
 int		 dbi_count(struct db *db, sqlite3_stmt *s, int64_t *out);
 

@@ -64,22 +64,13 @@ db_expired_each(struct db *db, const char *procedure_id, time_t before,
 	return dbi_each(db, bind_expired(db->st[ST_EXPIRED_SUMMARY], procedure_id, before), expired_row, &cb);
 }
 
-static int
-text_row(sqlite3_stmt *s, void *arg)
-{
-	struct dbi_cb	*cb = arg;
-	const char	*t = (const char *)sqlite3_column_text(s, 0);
-
-	return t != NULL ? cb->fn.text(t, cb->arg) : -1;
-}
-
 int
 db_expired_receipts(struct db *db, const char *procedure_id, time_t before,
     int (*fn)(const char *, void *), void *arg)
 {
 	struct dbi_cb cb = { .fn.text = fn, .arg = arg };
 
-	return dbi_each(db, bind_expired(db->st[ST_EXPIRED_RECEIPTS], procedure_id, before), text_row, &cb);
+	return dbi_each(db, bind_expired(db->st[ST_EXPIRED_RECEIPTS], procedure_id, before), dbi_text_row, &cb);
 }
 
 int

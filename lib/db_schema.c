@@ -223,7 +223,23 @@ static const char *const migrations[] = {
 	"    OR NEW.procedure_id != OLD.procedure_id OR NEW.section_id != OLD.section_id OR NEW.rows != OLD.rows"
 	"    OR NEW.sha256 != OLD.sha256 OR NEW.form != OLD.form OR NEW.purpose != OLD.purpose"
 	"    OR NEW.recipient != OLD.recipient"
-	"  BEGIN SELECT RAISE(ABORT, 'a ledger entry is closed once, and only closed'); END;",
+	"  BEGIN SELECT RAISE(ABORT, 'a ledger entry is closed once, and only closed'); END;"
+	/*
+	 * Mail to staff (the auditors' daily digest): an address per account,
+	 * and a queue of its own beside the outbox, whose rows belong to an
+	 * application.  The mailer drains both alike.
+	 */
+	"ALTER TABLE staff ADD COLUMN email TEXT;"
+	"CREATE TABLE staff_mail ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  sealed BLOB NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_at INTEGER NOT NULL,"
+	"  last_error TEXT NOT NULL DEFAULT '',"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE INDEX staff_mail_due ON staff_mail(state, next_at);",
 };
 
 int

@@ -174,6 +174,16 @@ const char *const dbi_sql[ST__COUNT] = {
 	[ST_LEDGER_GET] = LEDGER_ROW " WHERE id = ?1",
 	[ST_LEDGER_LIST] = LEDGER_ROW LEDGER_FILTER " ORDER BY id DESC LIMIT ?3 OFFSET ?4",
 	[ST_LEDGER_COUNT] = "SELECT count(*) FROM export_ledger" LEDGER_FILTER,
+	[ST_STAFF_SET_EMAIL] = "UPDATE staff SET email = ?2, updated_at = ?3 WHERE id = ?1",
+	[ST_AUDITOR_EMAILS] = "SELECT email FROM staff WHERE role = 'auditor' AND disabled = 0 AND email IS NOT NULL"
+	    " ORDER BY login",
+	[ST_STAFF_MAIL_ADD] = "INSERT INTO staff_mail (kind, sealed, next_at, created_at) VALUES (?1, ?2, ?3, ?3)",
+	/* Read as outbox rows (OUTBOX_ROW's columns) without an application. */
+	[ST_STAFF_MAIL_DUE] = "SELECT id, kind, '', '', '', sealed, state, attempts, next_at, last_error, created_at"
+	    " FROM staff_mail WHERE state = 'pending' AND next_at <= ?1 ORDER BY next_at, id LIMIT ?2",
+	[ST_STAFF_MAIL_DELETE] = "DELETE FROM staff_mail WHERE id = ?1",
+	[ST_STAFF_MAIL_RETRY] = "UPDATE staff_mail SET attempts = attempts + 1, next_at = ?2, last_error = ?3,"
+	    " state = CASE WHEN ?4 THEN 'failed' ELSE 'pending' END WHERE id = ?1",
 };
 
 /*

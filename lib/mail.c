@@ -90,9 +90,6 @@ mail_compose(const struct procedure *p, const char *kind, const char *receipt, c
 {
 	const struct mailtext	*t = mail_text(p, kind);
 	struct buf		 subject, body;
-	json_object		*o = NULL;
-	const char		*s;
-	size_t			 len;
 	int			 rc = -1;
 
 	if (t == NULL || to == NULL || *to == '\0')
@@ -105,11 +102,28 @@ mail_compose(const struct procedure *p, const char *kind, const char *receipt, c
 	    render("body.txt", t->body, p, receipt, &body) == -1)
 		goto done;
 	one_line(&subject);
+	rc = mail_compose_text(to, buf_cstr(&subject), buf_cstr(&body), json);
+done:
+	buf_free(&subject);
+	buf_free(&body);
+	return rc;
+}
+
+int
+mail_compose_text(const char *to, const char *subject, const char *body, struct buf *json)
+{
+	json_object	*o = NULL;
+	const char	*s;
+	size_t		 len;
+	int		 rc = -1;
+
+	if (!mail_addr_ok(to) || strpbrk(subject, "\r\n") != NULL)
+		return -1;
 	if ((o = json_object_new_object()) == NULL ||
 	    json_object_object_add(o, "v", json_object_new_int(1)) != 0 ||
 	    json_object_object_add(o, "to", json_object_new_string(to)) != 0 ||
-	    json_object_object_add(o, "subject", json_object_new_string(buf_cstr(&subject))) != 0 ||
-	    json_object_object_add(o, "body", json_object_new_string(buf_cstr(&body))) != 0)
+	    json_object_object_add(o, "subject", json_object_new_string(subject)) != 0 ||
+	    json_object_object_add(o, "body", json_object_new_string(body)) != 0)
 		goto done;
 	if ((s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
 	    &len)) == NULL)
@@ -118,8 +132,6 @@ mail_compose(const struct procedure *p, const char *kind, const char *receipt, c
 	seal_wipe((void *)s, len);	/* json-c frees its copy without wiping; it holds the address */
 done:
 	json_object_put(o);
-	buf_free(&subject);
-	buf_free(&body);
 	return rc;
 }
 

@@ -33,6 +33,8 @@ const struct mailtext *mail_text(const struct procedure *p, const char *kind);
 /* MAIL_NONE when the procedure has no such text or to is empty. */
 int	mail_compose(const struct procedure *p, const char *kind, const char *receipt, const char *to,
 	    struct buf *json);
+/* A composed mail from its parts (staff mail: the auditors' digest); -1 for a bad address or subject. */
+int	mail_compose_text(const char *to, const char *subject, const char *body, struct buf *json);
 /*
  * Compose a mail and seal it to the mailer's public key, ready for the
  * outbox: m->sealed is allocated and m->release frees it.  MAIL_NONE when

@@ -64,6 +64,7 @@ struct job {
 	int		attempts;
 	time_t		created_at;
 	struct buf	sealed;
+	int		staff;		/* from staff_mail (the auditors' digest), not the outbox */
 };
 
 static volatile sig_atomic_t stop;
@@ -162,6 +163,7 @@ collect(const struct db_mail *m, void *arg)
 	if (i == BATCH)
 		return 1;
 	j = &jobs[i];
+	j->staff = *m->receipt == '\0';	/* staff mail has no application */
 	j->id = m->id;
 	snprintf(j->kind, sizeof(j->kind), "%s", m->kind);
 	j->attempts = m->attempts;
@@ -195,15 +197,15 @@ deliver(struct config *cfg, struct db *db, struct job *j)
 	buf_init(&plain);
 	buf_init(&msg);
 	memset(&env, 0, sizeof(env));
-	snprintf(msgid, sizeof(msgid), "outbox-%lld.%lld@%s", (long long)j->id, (long long)j->created_at,
-	    cfg->domain);
+	snprintf(msgid, sizeof(msgid), "%s-%lld.%lld@%s", j->staff ? "staff" : "outbox", (long long)j->id,
+	    (long long)j->created_at, cfg->domain);
 	if (seal_open(cfg->pk, cfg->sk, j->sealed.data, j->sealed.len, &plain) == -1 ||
 	    mail_message(plain.data, plain.len, cfg->from, msgid, now, &msg, &env) == -1) {
 		/* It will never open: give up at once, visibly. */
 		snprintf(why, sizeof(why), "cannot open or format the queued mail");
 		tries = cfg->max_tries;
 	} else if ((sent = smtp_send(cfg, env.to, &msg, why, sizeof(why))) == SENT) {
-		if (db_outbox_delivered(db, j->id, now) == -1)
+		if ((j->staff ? db_staff_mail_delivered : db_outbox_delivered)(db, j->id, now) == -1)
 			log_msg(LOG_ERR, "mail %lld sent but not recorded; it may be sent again", (long long)j->id);
 		else
 			log_msg(LOG_INFO, "mail %lld (%s) delivered after %d tries", (long long)j->id, j->kind, tries);
@@ -211,7 +213,7 @@ deliver(struct config *cfg, struct db *db, struct job *j)
 	} else if (sent == RELAY_FAILED)
 		ret = -1;
 	last = tries >= cfg->max_tries;
-	if (db_outbox_retry(db, j->id, retry_at(cfg, tries, now), why, last) == -1)
+	if ((j->staff ? db_staff_mail_retry : db_outbox_retry)(db, j->id, retry_at(cfg, tries, now), why, last) == -1)
 		log_msg(LOG_ERR, "mail %lld: cannot record the failure", (long long)j->id);
 	log_msg(last ? LOG_ERR : LOG_WARNING, "mail %lld (%s) try %d failed: %s%s", (long long)j->id, j->kind,
 	    tries, why, last ? "; marked failed for the section's staff" : "");
@@ -231,7 +233,9 @@ run(struct config *cfg, struct db *db)
 
 	while (!stop) {
 		memset(jobs, 0, sizeof(jobs));
-		if (db_outbox_due(db, time(NULL), BATCH, collect, jobs) == -1)
+		/* Residents' mails first; staff mail (a daily digest) takes the places left. */
+		if (db_outbox_due(db, time(NULL), BATCH, collect, jobs) == -1 ||
+		    db_staff_mail_due(db, time(NULL), BATCH, collect, jobs) == -1)
 			log_msg(LOG_ERR, "cannot read the outbox");
 		relay_down = 0;
 		for (i = 0, left = 0; i < BATCH && jobs[i].id != 0; i++) {

@@ -14,6 +14,7 @@
 #include "custody.h"
 #include "db.h"
 #include "formctl.h"
+#include "mail.h"
 #include "seal.h"
 #include "workflow.h"
 
@@ -120,6 +121,26 @@ done:
 	return rc;
 }
 
+/* A member's address for staff mail (auditors get the daily digest); "-" removes it. */
+static int
+staff_email(struct db *db, const char *login, const char *email)
+{
+	struct db_staff	s;
+	int		none = strcmp(email, "-") == 0;
+
+	if (find_staff(db, login, &s) == -1)
+		return 1;
+	if (!none && !mail_addr_ok(email)) {
+		fprintf(stderr, "formctl: '%s' is not an address mail is sent to (name@example.lg.jp)\n", email);
+		return 1;
+	}
+	if (db_staff_set_email(db, s.id, none ? NULL : email, time(NULL)) != 0 ||
+	    fc_audit(db, "staff_email", login, none ? "removed" : "set") == -1)
+		return 1;
+	printf("%s: %s\n", login, none ? "no address" : email);
+	return 0;
+}
+
 int
 cmd_staff(int argc, char **argv)
 {
@@ -138,8 +159,11 @@ cmd_staff(int argc, char **argv)
 		rc = staff_disable(db, argv[1], 0);
 	else if (strcmp(argv[0], "reset") == 0 && argc == 2)
 		rc = staff_reset(db, argv[1]);
+	else if (strcmp(argv[0], "email") == 0 && argc == 3)
+		rc = staff_email(db, argv[1], argv[2]);
 	else
-		fprintf(stderr, "formctl: staff add LOGIN ROLE | list | disable LOGIN | enable LOGIN | reset LOGIN\n");
+		fprintf(stderr, "formctl: staff add LOGIN ROLE | list | disable LOGIN | enable LOGIN | reset LOGIN"
+		    " | email LOGIN ADDRESS|-\n");
 	db_close(db);
 	return rc;
 }

@@ -38,7 +38,7 @@ install_into
 grep -q "edited by the admin" "$T/etc/forms/hiking.yaml"
 result $? "make install again keeps an admin's definitions" "$(cat "$T/install.log")"
 
-for u in apply staff mailer purge backup; do
+for u in apply staff mailer purge backup digest; do
 	out=$(SYSTEMD_UNIT_PATH="$T/units:" systemd-analyze verify "shinjuku-$u.service" 2>&1)
 	[ $? -eq 0 ] && [ -z "$out" ]
 	result $? "systemd-analyze verify shinjuku-$u.service" "$out"
@@ -49,7 +49,7 @@ for u in apply staff mailer purge backup; do
 	result $rc "systemd-analyze security shinjuku-$u.service: exposure 2.0 or less" \
 	    "$(printf '%s' "$out" | grep -E '✗' | head -10)"
 done
-for t in purge backup; do
+for t in purge backup digest; do
 	out=$(SYSTEMD_UNIT_PATH="$T/units:" systemd-analyze verify "shinjuku-$t.timer" 2>&1)
 	[ $? -eq 0 ] && [ -z "$out" ]
 	result $? "systemd-analyze verify shinjuku-$t.timer" "$out"

@@ -7,6 +7,7 @@ the restores refused (wrong passphrase, cut off, altered, into a directory in us
 Prints TAP.  Dummy data only.  Usage: test_lifecycle.py BUILD_DIR
 """
 import calendar
+import email.policy
 import json
 import os
 import re
@@ -272,6 +273,51 @@ def test_formctl_export_and_ledger_close():
               "UPDATE export_ledger SET closed_by = 'x' WHERE closed_at IS NOT NULL"):
         r = subprocess.run(["sqlite3", harness.stack().db(), q], capture_output=True, text=True)
         assert r.returncode != 0, q
+
+
+# ---- alerts and the auditors' digest ----
+
+def test_alerts_from_the_command_line_and_on_the_audit_page():
+    # a burst of views, an export above a low threshold, a denied request, a key operation
+    r = [apply("試験警報%d子" % i, "ダミー") for i in range(3)]
+    s = member("yotsuya")
+    for receipt in r * 10:
+        assert s.get("/staff/apps/" + receipt)[0] == 200
+    assert s.get("/staff/forms/e2e-open/export.csv?" + urllib.parse.urlencode(LEDGER))[0] == 200
+    assert member("gomi").get("/staff/apps/" + r[0])[0] == 404
+    assert formctl("key", "rotate", "chiiki-care").returncode == 0
+    out = formctl("audit", "alerts", "--export-rows", "0").stdout
+    assert re.search(r"短時間に多数の申請の閲覧  yotsuya  \S+  30 applications opened within 600 s", out), out
+    assert "権限外への要求  gomi  " + r[0] in out and "鍵・職員の操作  formctl:" in out, out
+    assert re.search(r"大量のCSV出力  yotsuya  e2e-open  \d+ rows \(more than 0\)", out), out
+    assert formctl("audit", "alerts", "--office", "18:00-08:30").returncode == 2
+    st, _, page = member("demo-auditor").get("/staff/audit")
+    assert st == 200 and "要確認の記録" in page and "<td>短時間に多数の申請の閲覧</td>" in page, st
+
+
+def test_digest_mailed_to_auditors():
+    r = formctl("audit", "digest")
+    assert r.returncode == 1 and "no auditor has an address" in r.stderr, r.stderr
+    assert formctl("staff", "email", "demo-auditor", "not an address").returncode == 1
+    assert formctl("staff", "email", "demo-auditor", "auditor.e2e@example.jp").returncode == 0
+    r = formctl("audit", "digest")
+    assert r.returncode == 0 and "digest queued for 1 auditor(s)" in r.stdout, (r.stdout, r.stderr)
+    # sealed to the mailer like every queued mail; the mailer sends it to the local sink
+    assert sql("SELECT count(*) FROM staff_mail") in ("0", "1")
+    maildir = os.path.join(harness.stack().data, "mail")
+    deadline, found = time.time() + 30, None
+    while time.time() < deadline and found is None:
+        for f in os.listdir(maildir) if os.path.isdir(maildir) else []:
+            raw = open(os.path.join(maildir, f), "rb").read()
+            if b"auditor.e2e@example.jp" in raw:
+                found = raw
+        time.sleep(0.5)
+    assert found is not None, "no digest in the sink"
+    import email
+    msg = email.message_from_bytes(found, policy=email.policy.default)
+    assert "監査の日次通知" in msg["Subject"] and "短時間に多数の申請の閲覧" in msg.get_content()
+    assert sql("SELECT count(*) FROM staff_mail") == "0"
+    assert audit_rows("digest")[-1].split("|")[0].startswith("formctl:")
 
 
 # ---- least privilege ----
