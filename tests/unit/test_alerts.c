@@ -3,7 +3,7 @@
  * and outside office hours (edges at 08:30 and 18:00, weekends), a burst
  * of views reported once and again after a quiet window, repeated login
  * failures per account and per address, key operations and denials, and
- * the office-hours option.
+ * the office-hours option; and a normal day, which raises none.
  */
 #include "alerts.h"
 #include "audit.h"
@@ -135,6 +135,39 @@ key_operations_and_denials_each(void)
 	db_close(db);
 }
 
+/* A working day as it should be: logins, a mistyped password, views at a reading pace, status
+ * changes, notes, small exports in office hours, a password change, a ledger entry closed. */
+static void
+a_normal_day_raises_no_alert(void)
+{
+	struct alerts_conf	c;
+	struct db		*db;
+	const char		*who[] = { "sato", "ito", "ueno" };
+	int			i, k;
+
+	alerts_defaults(&c);
+	T_CHECK(t_db_fresh(&db) == 0);
+	for (k = 0; k < 3; k++) {
+		T_CHECK(add(db, WED(8, 40) + k, who[k], "login", "", "192.0.2.10") == 0);
+		for (i = 0; i < 80; i++)	/* one every 30 s: 20 within any ten minutes */
+			T_CHECK(add(db, WED(9, 0) + k + i * 30, who[k], "view", "", "192.0.2.10") == 0);
+		T_CHECK(add(db, WED(11, 0) + k, who[k], "status", "received -> accepted", "192.0.2.10") == 0);
+		T_CHECK(add(db, WED(11, 1) + k, who[k], "note", "", "192.0.2.10") == 0);
+		T_CHECK(add(db, WED(17, 30) + k, who[k], "logout", "", "192.0.2.10") == 0);
+	}
+	for (i = 0; i < 4; i++)		/* four mistyped passwords, then in */
+		T_CHECK(add(db, WED(13, 0) + i * 10, "sato", "login_failed", "", "192.0.2.11") == 0);
+	T_CHECK(add(db, WED(13, 1), "sato", "login", "", "192.0.2.11") == 0);
+	T_CHECK(add(db, WED(10, 0), "ito", "export", "rows=100 sha256=00", "") == 0);
+	T_CHECK(add(db, WED(16, 0), "ito", "ledger_close", "1 returned", "") == 0);
+	T_CHECK(add(db, WED(15, 0), "ueno", "password", "", "") == 0);
+	T_CHECK(add(db, WED(3, 0), "formctl:root", "backup", "", "") == 0);
+	T_CHECK(add(db, WED(3, 1), "formctl:root", "purge", "nothing to erase", "") == 0);
+	T_CHECK(scan(db, &c) == 0);
+	T_CHECK(ngot == 0);
+	db_close(db);
+}
+
 static void
 office_hours_option(void)
 {
@@ -160,6 +193,7 @@ main(void)
 	T_RUN(views_burst_once_then_after_quiet);
 	T_RUN(login_failures_per_account_and_address);
 	T_RUN(key_operations_and_denials_each);
+	T_RUN(a_normal_day_raises_no_alert);
 	T_RUN(office_hours_option);
 	return t_db_teardown(T_DONE());
 }
