@@ -590,6 +590,28 @@ def test_restore_refusals_leave_nothing_behind():
     assert os.listdir(target) == ["keep.txt"]
 
 
+def test_check_db_finds_a_broken_chain_and_a_lost_key():
+    data = os.path.join(harness.stack().tmp, "check-db")
+    shutil.copytree(os.path.join(harness.stack().tmp, "restored"), data)
+    db = os.path.join(data, "db", "platform.sqlite")
+    key = subprocess.run(["sqlite3", db, "SELECT key_id FROM applications LIMIT 1"], capture_output=True,
+                         text=True).stdout.strip()
+    apps = subprocess.run(["sqlite3", db, "SELECT count(*) FROM applications WHERE key_id = '%s'" % key],
+                          capture_output=True, text=True).stdout.strip()
+    assert key and int(apps) > 0, (key, apps)
+    # what a bad restore, a bit flip or a hand at the database could leave: changed by SQL, past the triggers
+    r = subprocess.run(["sqlite3", db, "DROP TRIGGER audit_no_update;"
+                        " UPDATE audit SET detail = 'x' WHERE seq = (SELECT max(seq) FROM audit);"
+                        " DELETE FROM grants WHERE key_id = '%s'; DELETE FROM section_keys WHERE key_id = '%s';"
+                        % (key, key)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    r = formctl_at(data, "check-db")
+    assert r.returncode == 1 and "integrity check: ok" in r.stdout, (r.stdout, r.stderr)
+    assert "audit chain: BROKEN at" in r.stderr, r.stderr
+    assert "key ids: %s applications and 0 notes are sealed to a key the database does not have" % apps \
+        in r.stderr, r.stderr
+
+
 def test_backup_passphrase_is_asked_for_and_never_short():
     r = formctl("backup", os.path.join(harness.stack().tmp, "short.bak"), stdin="short\n")
     assert r.returncode == 1 and "12 characters" in r.stderr, r.stderr
