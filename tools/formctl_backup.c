@@ -39,12 +39,14 @@ read_secret_line(int fd, const char *prompt, char *out, size_t len)
 	ssize_t		k;
 
 	if (tty) {
-		fprintf(stderr, "%s: ", prompt);
+		/* Echo off (and what was typed before dropped) first, then the prompt: a line typed
+		 * once the prompt shows is neither echoed nor flushed away. */
 		if (tcgetattr(fd, &old) == 0) {
 			quiet = old;
 			quiet.c_lflag &= ~(tcflag_t)ECHO;
 			quieted = tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
 		}
+		fprintf(stderr, "%s: ", prompt);
 	}
 	while ((k = read(fd, &c, 1)) == 1 || (k == -1 && errno == EINTR)) {
 		if (k != 1)

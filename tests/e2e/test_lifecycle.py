@@ -629,6 +629,45 @@ def test_backup_passphrase_is_asked_for_and_never_short():
     assert audit_rows("backup")[-1].split("|")[1].endswith("fd.bak")
 
 
+def backup_at_a_terminal(path, first, second):
+    """formctl backup with a terminal on standard input: each line typed after its prompt.  The exit
+    status, stderr, and what the terminal echoed."""
+    import pty, select
+    master, slave = pty.openpty()
+    p = subprocess.Popen([os.path.join(BUILD, "formctl"), "--data", harness.stack().data, "backup", path],
+                         stdin=slave, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    os.close(slave)
+    err, echoed = b"", b""
+    try:
+        for prompt, line in ((b"passphrase: ", first), (b"passphrase again: ", second)):
+            deadline = time.time() + 20
+            while not err.endswith(prompt) and time.time() < deadline and p.poll() is None:
+                if select.select([p.stderr], [], [], 0.2)[0]:
+                    err += os.read(p.stderr.fileno(), 1)
+            assert err.endswith(prompt), err
+            os.write(master, line.encode() + b"\n")
+        err += p.communicate(timeout=60)[1]
+        while select.select([master], [], [], 0)[0]:
+            try:
+                echoed += os.read(master, 1024)
+            except OSError:
+                break
+    finally:
+        if p.poll() is None:
+            p.kill()
+        os.close(master)
+    return p.returncode, err.decode(), echoed
+
+
+def test_backup_passphrase_asked_twice_at_a_terminal_without_echo():
+    path = os.path.join(harness.stack().tmp, "tty.bak")
+    rc, err, echoed = backup_at_a_terminal(path, PASSPHRASE, PASSPHRASE + "x")
+    assert rc == 1 and "the two passphrases differ" in err and not os.path.exists(path), (rc, err)
+    rc, err, echoed = backup_at_a_terminal(path, PASSPHRASE, PASSPHRASE)
+    assert rc == 0 and os.path.exists(path), (rc, err)
+    assert PASSPHRASE.encode() not in echoed, echoed
+
+
 def test_daily_backup_keeps_the_newest():
     # as the unit runs it: the passphrase from a credential directory, KEEP=2 with three older ones there
     tmp = harness.stack().tmp
