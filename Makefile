@@ -52,7 +52,7 @@ UNIT_SRC = tests/unit/test_answers.c tests/unit/test_audit.c tests/unit/test_buf
 	   tests/unit/test_ytree.c tests/unit/test_purge.c tests/unit/test_backup.c \
 	   tests/unit/test_alerts.c
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-HELPER_SRC = tests/helpers/open_app.c tests/helpers/unzip_aes.c
+HELPER_SRC = tests/helpers/old_format.c tests/helpers/open_app.c tests/helpers/unzip_aes.c
 HELPER_BIN = $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)
 
 # make install: FHS places (PREFIX=/usr for a package, with DESTDIR; see the README's Production).

@@ -15,7 +15,7 @@
 			" key_id, sealed FROM applications"
 #define AUDIT_ROW	"SELECT seq, at, actor, action, target, detail, addr, prev, mac FROM audit"
 #define OUTBOX_ROW	"SELECT id, kind, receipt, procedure_id, section_id, sealed, state, attempts," \
-			" next_at, last_error, created_at FROM outbox"
+			" next_at, last_error, created_at, text FROM outbox"
 #define ERASURE_ROW	"SELECT id, kind, at, actor, command, procedure_id, procedure_title, section_id, rule," \
 			" applications, receipt_first, receipt_last, received_first, received_last, key_ids" \
 			" FROM erasure_reports"
@@ -123,8 +123,8 @@ const char *const dbi_sql[ST__COUNT] = {
 	    " ORDER BY seq DESC LIMIT ?4 OFFSET ?5",
 	[ST_AUDIT_RANGE] = AUDIT_ROW " WHERE at >= ?1 AND at < ?2 ORDER BY seq",
 	[ST_AUDIT_COUNT] = "SELECT count(*) FROM audit WHERE (?1 = '' OR action = ?1) AND at >= ?2 AND at < ?3",
-	[ST_OUTBOX_ADD] = "INSERT INTO outbox (kind, receipt, procedure_id, section_id, sealed, next_at, created_at)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+	[ST_OUTBOX_ADD] = "INSERT INTO outbox (kind, receipt, procedure_id, section_id, sealed, next_at, created_at,"
+	    " text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)",
 	[ST_OUTBOX_DUE] = OUTBOX_ROW " WHERE state = 'pending' AND next_at <= ?1 ORDER BY next_at, id LIMIT ?2",
 	[ST_OUTBOX_DELETE] = "DELETE FROM outbox WHERE id = ?1",
 	[ST_MAIL_LOG_ADD] = "INSERT INTO mail_log (outbox_id, kind, receipt, procedure_id, section_id, created_at,"
@@ -179,11 +179,14 @@ const char *const dbi_sql[ST__COUNT] = {
 	    " ORDER BY login",
 	[ST_STAFF_MAIL_ADD] = "INSERT INTO staff_mail (kind, sealed, next_at, created_at) VALUES (?1, ?2, ?3, ?3)",
 	/* Read as outbox rows (OUTBOX_ROW's columns) without an application. */
-	[ST_STAFF_MAIL_DUE] = "SELECT id, kind, '', '', '', sealed, state, attempts, next_at, last_error, created_at"
+	[ST_STAFF_MAIL_DUE] = "SELECT id, kind, '', '', '', sealed, state, attempts, next_at, last_error, created_at,"
+	    " NULL"
 	    " FROM staff_mail WHERE state = 'pending' AND next_at <= ?1 ORDER BY next_at, id LIMIT ?2",
 	[ST_STAFF_MAIL_DELETE] = "DELETE FROM staff_mail WHERE id = ?1",
 	[ST_STAFF_MAIL_RETRY] = "UPDATE staff_mail SET attempts = attempts + 1, next_at = ?2, last_error = ?3,"
 	    " state = CASE WHEN ?4 THEN 'failed' ELSE 'pending' END WHERE id = ?1",
+	[ST_ENVELOPE_ADD] = "INSERT INTO envelopes (receipt, sealed) VALUES (?1, ?2)",
+	[ST_ENVELOPE_GET] = "SELECT sealed FROM envelopes WHERE receipt = ?1",
 };
 
 /*
@@ -199,6 +202,7 @@ const char *const dbi_erase_sql[] = {
 	"DELETE FROM app_events WHERE receipt" OF_EXPIRED,	/* workflow and sealed 対応記録 */
 	"DELETE FROM outbox WHERE receipt" OF_EXPIRED,		/* mails queued, or given up on */
 	"DELETE FROM mail_log WHERE receipt" OF_EXPIRED,		/* mails sent */
+	"DELETE FROM envelopes WHERE receipt" OF_EXPIRED,		/* the sealed address later mails go to */
 	"DELETE" EXPIRED,
 };
 const size_t dbi_erase_count = sizeof(dbi_erase_sql) / sizeof(dbi_erase_sql[0]);

@@ -114,7 +114,7 @@ def test_purge_killed_in_its_second_procedure_then_run_again_reports_each_once()
         "e2e-mail|1|%s|%s" % (STATE["mail"], STATE["mail"]),
         "e2e-open|3|%s|%s" % (min(STATE["open"]), max(STATE["open"]))]
     assert len(audit_rows("purge")) == 2
-    for table in ("applications", "app_events", "outbox", "mail_log"):
+    for table in ("applications", "app_events", "outbox", "mail_log", "envelopes"):
         assert sql("SELECT count(*) FROM %s" % table) == "0", table
     assert purge(now=AFTER_RETENTION).stdout.startswith("nothing to erase")
     assert formctl("audit", "verify").returncode == 0
