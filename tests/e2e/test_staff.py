@@ -759,7 +759,7 @@ def test_old_format_application_opens_on_the_page_and_in_exports():
     for receipt, name in ((old, "試験旧形式花子"), (new, "試験新形式太郎")):
         st, _, page = s.get("/staff/apps/" + receipt)
         assert st == 200 and name in page_text(page), receipt
-    st, _, body = request("GET", "/staff/forms/e2e-mail/export.csv", headers=s._hdr())
+    st, _, body = request("GET", "/staff/forms/e2e-mail/export.csv?" + LEDGER_QUERY, headers=s._hdr())
     rows = {r["受付番号"]: r for r in csv.DictReader(io.StringIO(body[1:], newline=""))}
     assert st == 200 and rows[old]["氏名"] == "試験旧形式花子" and rows[new]["氏名"] == "試験新形式太郎", rows
 

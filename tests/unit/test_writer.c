@@ -452,18 +452,22 @@ killed_mid_batch_loses_nothing(void)
 	struct db_outbox_item	m;
 	struct db		*lock;
 	pid_t			client;
-	int			fds[2], status;
-	char			receipt[DB_RECEIPT_LEN + 1] = "";
+	int			fds[2], go[2], status;
+	char			receipt[DB_RECEIPT_LEN + 1] = "", c;
 	int64_t			n;
 
 	T_CHECK(rig_up(&g) == 0);
-	T_CHECK(pipe(fds) == 0 && db_open(path, &lock) == 0 && db_begin(lock) == 0);
+	/* The client is forked before the lock is taken, so that it holds no copy of the lock's connection. */
+	T_CHECK(pipe(fds) == 0 && pipe(go) == 0);
 	if ((client = fork()) == 0) {
 		sample(&r, &m, 14);
-		if (writer_store(&g.cl, &r) == -1 || r.result != 0)
+		if (read(go[0], &c, 1) != 1 || writer_store(&g.cl, &r) == -1 || r.result != 0)
 			_exit(1);
 		_exit(write(fds[1], r.receipt, sizeof(r.receipt)) == (ssize_t)sizeof(r.receipt) ? 0 : 1);
 	}
+	T_CHECK(db_open(path, &lock) == 0 && db_begin(lock) == 0 && write(go[1], "g", 1) == 1);
+	close(go[0]);
+	close(go[1]);
 	usleep(300000);		/* the writer takes the request and waits for the lock */
 	stop(g.writer);
 	db_rollback(lock);
