@@ -1,6 +1,7 @@
 #include "answers.h"
 
 #include <json-c/json.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@ jn_type_of(enum field_type t)
 	case FT_EMAIL:		return JN_EMAIL;
 	case FT_DATE:		return JN_DATE;
 	case FT_NUMBER:		return JN_NUMBER;
+	case FT_MONTH_DAY:	return JN_MONTH_DAY;
 	default:		return JN_TEXT;
 	}
 }
@@ -213,6 +215,157 @@ is_shown(const struct answers *as, size_t i)
 	return 0;
 }
 
+/* ---- rules between fields, once every answer is read ---- */
+
+/* The name of the ward whose residents a definition's `residence` admits. */
+#define WARD "新宿区"
+
+static struct answer *
+answer_of(const struct answers *as, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < as->n; i++)
+		if (strcmp(as->a[i].field->key, key) == 0)
+			return &as->a[i];
+	return NULL;
+}
+
+/* An answer a rule can judge: shown, given and well-formed; NULL otherwise (the rule waits). */
+static struct answer *
+judged(const struct answers *as, const char *key)
+{
+	struct answer *a = key != NULL ? answer_of(as, key) : NULL;
+
+	return a != NULL && a->shown && a->value.len > 0 && a->error.len == 0 ? a : NULL;
+}
+
+/* "Xは" then what follows, as this answer's message. */
+static int
+rule_error(struct answers *as, struct answer *a, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int
+rule_error(struct answers *as, struct answer *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	buf_reset(&a->error);
+	buf_printf(&a->error, "%sは", a->field->label);
+	va_start(ap, fmt);
+	buf_vprintf(&a->error, fmt, ap);
+	va_end(ap);
+	as->nerrors++;
+	return a->error.oom ? -1 : 0;
+}
+
+/* after: this date min_days to max_days after the other one. */
+static int
+check_after(struct answers *as, struct answer *a)
+{
+	const struct field	*f = a->field;
+	const struct answer	*o = judged(as, f->after_field);
+	const char		*ol;
+	struct jn_date		 d, od;
+	long			 days;
+	struct buf		 when;
+	int			 rc;
+
+	if (o == NULL || jn_date_parse(buf_cstr(&a->value), &d) == -1 ||
+	    jn_date_parse(buf_cstr(&o->value), &od) == -1)
+		return 0;
+	days = jn_days_between(od, d);
+	if (days >= f->after_min_days && (f->after_max_days == 0 || days <= f->after_max_days))
+		return 0;
+	ol = o->field->label;
+	buf_init(&when);
+	if (f->after_min_days == 0)
+		buf_printf(&when, "%sと同じ日かそれより後", ol);
+	else if (f->after_min_days == 1)
+		buf_printf(&when, "%sより後", ol);
+	else
+		buf_printf(&when, "%sの%d日後以降", ol, f->after_min_days);
+	if (f->after_max_days > 0)
+		rc = rule_error(as, a, "%sで、%sから%d日以内の日付を入力してください", buf_cstr(&when), ol,
+		    f->after_max_days);
+	else
+		rc = rule_error(as, a, "%sの日付を入力してください", buf_cstr(&when));
+	rc |= when.oom ? -1 : 0;
+	buf_free(&when);
+	return rc;
+}
+
+/* at_least / at_most: this number within the answers of other number fields. */
+static int
+check_bounds(struct answers *as, struct answer *a)
+{
+	const struct field	*f = a->field;
+	const struct answer	*lo = judged(as, f->at_least_field), *hi = judged(as, f->at_most_field);
+	long			 v = strtol(buf_cstr(&a->value), NULL, 10), l = 0, h = 0;
+
+	if (lo != NULL)
+		l = strtol(buf_cstr(&lo->value), NULL, 10);
+	if (hi != NULL)
+		h = strtol(buf_cstr(&hi->value), NULL, 10);
+	if ((lo == NULL || v >= l) && (hi == NULL || v <= h))
+		return 0;
+	if (lo != NULL && hi != NULL)
+		return rule_error(as, a, "%s（%ld）以上、%s（%ld）以下で入力してください", lo->field->label, l,
+		    hi->field->label, h);
+	if (lo != NULL)
+		return rule_error(as, a, "%s（%ld）以上で入力してください", lo->field->label, l);
+	return rule_error(as, a, "%s（%ld）以下で入力してください", hi->field->label, h);
+}
+
+/* residence: the address in the ward, unless an answer says the resident works or studies there. */
+static int
+check_residence(struct answers *as)
+{
+	const struct residence	*r = &as->proc->residence;
+	struct answer		*a = judged(as, r->field), *u;
+	const struct field	*uf;
+	const struct choice	*ch;
+	size_t			 i;
+	int			 in;
+
+	if (a == NULL)
+		return 0;
+	if ((u = answer_of(as, r->unless_field != NULL ? r->unless_field : "")) != NULL && u->shown)
+		for (i = 0; i < r->nunless; i++)
+			if (strcmp(buf_cstr(&u->value), r->unless_values[i]) == 0)
+				return 0;
+	if ((in = jn_address_in_ward(a->value.data, a->value.len, WARD)) != 0)
+		return in == 1 ? 0 : -1;
+	if (u == NULL)
+		return rule_error(as, a, WARD "内の住所を入力してください。この手続きは" WARD
+		    "にお住まいの方が対象です（例：" WARD "歌舞伎町1-4-1）");
+	uf = u->field;
+	rule_error(as, a, WARD "内の住所を入力してください。" WARD "外にお住まいの方は、「%s」で", uf->label);
+	for (i = 0; i < r->nunless; i++)
+		if ((ch = answers_choice(uf, r->unless_values[i])) != NULL)
+			buf_printf(&a->error, "%s「%s」", i > 0 ? "または" : "", ch->label);
+	buf_puts(&a->error, "を選んでください");
+	return a->error.oom ? -1 : 0;
+}
+
+static int
+cross_rules(struct answers *as)
+{
+	size_t i;
+
+	for (i = 0; i < as->n; i++) {
+		struct answer *a = judged(as, as->a[i].field->key);
+
+		if (a == NULL)
+			continue;
+		if (a->field->after_field != NULL && check_after(as, a) == -1)
+			return -1;
+		if ((a->field->at_least_field != NULL || a->field->at_most_field != NULL) &&
+		    check_bounds(as, a) == -1)
+			return -1;
+	}
+	return as->proc->residence.field != NULL ? check_residence(as) : 0;
+}
+
 int
 answers_read(struct answers *as, const struct procedure *p, const struct kv_form *f,
     const struct formkeys *k, struct jn_date today)
@@ -243,7 +396,7 @@ answers_read(struct answers *as, const struct procedure *p, const struct kv_form
 		if (a->error.len > 0)
 			as->nerrors++;
 	}
-	return 0;
+	return cross_rules(as);
 }
 
 static json_object *
@@ -320,6 +473,10 @@ answers_display(const struct answer *a, struct buf *out)
 	case FT_DATE:
 		if (a->value.len > 0 && jn_date_parse(buf_cstr(&a->value), &d) == 0)
 			return jn_format_date_ja(d, out);
+		break;
+	case FT_MONTH_DAY:
+		if (a->value.len > 0 && jn_month_day_parse(buf_cstr(&a->value), &d.m, &d.d) == 0)
+			return jn_format_month_day_ja(d.m, d.d, out);
 		break;
 	case FT_POSTAL:
 		if (a->value.len > 0)

@@ -25,8 +25,8 @@
 enum { M_FILE = 'F', M_DATA = 'D', M_END = 'E' };
 
 const char *const backup_members[] = {
-	DB_MEMBER, "keys/apply-mac.key", "keys/staff-mac.key", "keys/audit.key", "keys/mailer.sk", "keys/mailer.pk",
-	NULL,
+	DB_MEMBER, "keys/apply-mac.key", "keys/staff-mac.key", "keys/audit.key", "keys/inquiry.key", "keys/mailer.sk",
+	"keys/mailer.pk", NULL,
 };
 
 static int

@@ -35,6 +35,19 @@ mail_text(const struct procedure *p, const char *kind)
 	return t != NULL && t->subject != NULL && t->body != NULL ? t : NULL;
 }
 
+const char *
+mail_answer_to(const struct answers *as)
+{
+	const struct field	*f = mail_field(as->proc);
+	const char		*to = "";
+	size_t			 i;
+
+	for (i = 0; f != NULL && i < as->n; i++)
+		if (as->a[i].field == f && as->a[i].shown)
+			to = buf_cstr(&as->a[i].value);
+	return to;
+}
+
 int
 mail_addr_ok(const char *a)
 {
@@ -58,7 +71,8 @@ mail_from_ok(const char *from)
 
 /* Fill the definition's placeholders with the template engine in plain-text mode. */
 static int
-render(const char *name, const char *text, const struct procedure *p, const char *receipt, struct buf *out)
+render(const char *name, const char *text, const struct procedure *p, const char *receipt, const char *participant,
+    struct buf *out)
 {
 	struct tset	*t;
 	struct tvars	*v;
@@ -67,6 +81,7 @@ render(const char *name, const char *text, const struct procedure *p, const char
 	if ((t = tset_load_mem(name, text, strlen(text), NULL)) == NULL)
 		return -1;
 	if ((v = tvars_new()) != NULL && tvars_set(v, "receipt", receipt) == 0 &&
+	    tvars_set(v, "participant_id", participant != NULL ? participant : "") == 0 &&
 	    tvars_set(v, "title", p->title) == 0 && tvars_set(v, "contact", p->contact ? p->contact : "") == 0)
 		rc = tset_render(t, name, v, out, NULL);
 	tvars_free(v);
@@ -87,7 +102,8 @@ one_line(struct buf *b)
 
 /* The definition's text of kind for receipt: a new {"v":1,"subject","body"} in *o; MAIL_NONE when it has none. */
 static int
-text_object(const struct procedure *p, const char *kind, const char *receipt, json_object **o)
+text_object(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
+    json_object **o)
 {
 	const struct mailtext	*t = mail_text(p, kind);
 	struct buf		 subject, body;
@@ -98,8 +114,8 @@ text_object(const struct procedure *p, const char *kind, const char *receipt, js
 		return MAIL_NONE;
 	buf_init(&subject);
 	buf_init(&body);
-	if (render("subject.txt", t->subject, p, receipt, &subject) == -1 ||
-	    render("body.txt", t->body, p, receipt, &body) == -1)
+	if (render("subject.txt", t->subject, p, receipt, participant, &subject) == -1 ||
+	    render("body.txt", t->body, p, receipt, participant, &body) == -1)
 		goto done;
 	one_line(&subject);
 	if ((*o = json_object_new_object()) != NULL &&
@@ -147,7 +163,8 @@ put_with_to(json_object *o, const char *to, struct buf *json)
 }
 
 int
-mail_compose(const struct procedure *p, const char *kind, const char *receipt, const char *to, struct buf *json)
+mail_compose(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
+    const char *to, struct buf *json)
 {
 	json_object	*o;
 	int		 rc;
@@ -156,7 +173,7 @@ mail_compose(const struct procedure *p, const char *kind, const char *receipt, c
 		return MAIL_NONE;
 	if (!mail_addr_ok(to))
 		return -1;
-	if ((rc = text_object(p, kind, receipt, &o)) == 0)
+	if ((rc = text_object(p, kind, receipt, participant, &o)) == 0)
 		rc = put_with_to(o, to, json);
 	json_object_put(o);
 	return rc;
@@ -196,12 +213,13 @@ mail_compose_text(const char *to, const char *subject, const char *body, struct 
 }
 
 int
-mail_text_compose(const struct procedure *p, const char *kind, const char *receipt, struct buf *json)
+mail_text_compose(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
+    struct buf *json)
 {
 	json_object	*o;
 	int		 rc;
 
-	if ((rc = text_object(p, kind, receipt, &o)) == 0)
+	if ((rc = text_object(p, kind, receipt, participant, &o)) == 0)
 		rc = put_json(o, json);
 	json_object_put(o);
 	return rc;
@@ -257,8 +275,8 @@ release_allocated(struct db_outbox_item *m, void *arg)
 }
 
 int
-mail_queue_item(const struct procedure *p, const char *kind, const char *receipt, const char *to,
-    const unsigned char mailer_pk[SEAL_PK_LEN], time_t now, struct db_outbox_item *m)
+mail_queue_item(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
+    const char *to, const unsigned char mailer_pk[SEAL_PK_LEN], time_t now, struct db_outbox_item *m)
 {
 	struct buf	json, sealed;
 	int		rc;
@@ -266,7 +284,7 @@ mail_queue_item(const struct procedure *p, const char *kind, const char *receipt
 	buf_init(&json);
 	buf_init(&sealed);
 	memset(m, 0, sizeof(*m));
-	if ((rc = mail_compose(p, kind, receipt, to, &json)) == 0 &&
+	if ((rc = mail_compose(p, kind, receipt, participant, to, &json)) == 0 &&
 	    (rc = seal_box(mailer_pk, json.data, json.len, &sealed)) == 0) {
 		m->kind = kind;
 		m->procedure_id = p->id;
@@ -283,15 +301,15 @@ mail_queue_item(const struct procedure *p, const char *kind, const char *receipt
 }
 
 int
-mail_queue_text(const struct procedure *p, const char *kind, const char *receipt, time_t now,
-    struct db_outbox_item *m)
+mail_queue_text(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
+    time_t now, struct db_outbox_item *m)
 {
 	struct buf	json;
 	int		rc;
 
 	buf_init(&json);
 	memset(m, 0, sizeof(*m));
-	if ((rc = mail_text_compose(p, kind, receipt, &json)) == 0) {
+	if ((rc = mail_text_compose(p, kind, receipt, participant, &json)) == 0) {
 		m->kind = kind;
 		m->procedure_id = p->id;
 		m->section_id = p->section;

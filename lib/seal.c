@@ -486,7 +486,7 @@ key_load(const char *data_dir, const char *rel, unsigned char key[SEAL_KEY_LEN],
 	}
 	if (sb.st_mode & refused) {
 		log_msg(LOG_ERR, "%s: mode %04o %s: chmod %s %s", path, (unsigned)(sb.st_mode & 07777), why,
-		    refused & S_IRGRP ? "600" : "go-w", path);
+		    refused & S_IRGRP ? "600" : refused & S_IROTH ? "640" : "go-w", path);
 		return -1;
 	}
 	if (seal_key_read(path, key) == -1) {
@@ -507,6 +507,13 @@ int
 seal_public_load(const char *data_dir, const char *rel, unsigned char key[SEAL_KEY_LEN])
 {
 	return key_load(data_dir, rel, key, S_IWGRP | S_IWOTH, "lets others than its owner replace it");
+}
+
+int
+seal_shared_load(const char *data_dir, const char *rel, unsigned char key[SEAL_KEY_LEN])
+{
+	return key_load(data_dir, rel, key, S_IWGRP | S_IRWXO, "lets others than its two programs read or change a"
+	    " secret key");
 }
 
 /* ---- streams (backups) ---- */

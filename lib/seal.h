@@ -163,5 +163,11 @@ int	seal_key_write(const char *path, const unsigned char key[SEAL_KEY_LEN]);
  */
 int	seal_key_load(const char *data_dir, const char *rel, unsigned char key[SEAL_KEY_LEN]);
 int	seal_public_load(const char *data_dir, const char *rel, unsigned char key[SEAL_KEY_LEN]);
+/*
+ * A secret two programs share (keys/inquiry.key: apply and staff), read
+ * through a group of their own: refused when others may read it or anyone
+ * but its owner may write it.
+ */
+int	seal_shared_load(const char *data_dir, const char *rel, unsigned char key[SEAL_KEY_LEN]);
 
 #endif

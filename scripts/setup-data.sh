@@ -10,6 +10,8 @@
 #   keys/staff-mac.key, keys/audit.key  shinjuku-staff 0600
 #   keys/mailer.sk      shinjuku-mailer 0600
 #   keys/mailer.pk      root:shinjuku 0640  (public: apply and staff seal mails to it)
+#   keys/inquiry.key    root:shinjuku-inquiry 0640  (the one secret apply and staff share; only
+#                       they are in that group)
 # formctl runs as root and reads what it needs.  Idempotent: make run calls it at every start;
 # in production run it after formctl init and after a restore.
 # Usage: sh scripts/setup-data.sh DATA_DIR
@@ -22,6 +24,10 @@ getent group "$GROUP" >/dev/null || groupadd --system "$GROUP"
 for u in shinjuku-apply shinjuku-staff shinjuku-mailer; do
 	id -u "$u" >/dev/null 2>&1 ||
 	    useradd --system --gid "$GROUP" --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$u"
+done
+getent group shinjuku-inquiry >/dev/null || groupadd --system shinjuku-inquiry
+for u in shinjuku-apply shinjuku-staff; do
+	id -nG "$u" | tr ' ' '\n' | grep -qx shinjuku-inquiry || usermod -a -G shinjuku-inquiry "$u"
 done
 
 # set OWNER MODE PATH...: for those that exist.
@@ -44,3 +50,4 @@ set_ "shinjuku-staff:$GROUP" 0600 "$DIR/db/staff-hash.lock" "$DIR/keys/staff-mac
 set_ "shinjuku-mailer:$GROUP" 0600 "$DIR/db/mailer.lock" "$DIR/keys/mailer.sk"
 set_ "shinjuku-apply:$GROUP" 0600 "$DIR/keys/apply-mac.key"
 set_ "root:$GROUP" 0640 "$DIR/keys/mailer.pk"
+set_ root:shinjuku-inquiry 0640 "$DIR/keys/inquiry.key"

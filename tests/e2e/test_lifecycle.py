@@ -356,11 +356,11 @@ def test_each_program_reads_only_its_own_keys():
     if os.getuid() != 0:
         raise harness.Skip("as root only")
     keys = os.path.join(harness.stack().data, "keys")
-    mine = {"shinjuku-apply": {"apply-mac.key", "mailer.pk"},
-            "shinjuku-staff": {"staff-mac.key", "audit.key", "mailer.pk"},
+    mine = {"shinjuku-apply": {"apply-mac.key", "inquiry.key", "mailer.pk"},
+            "shinjuku-staff": {"staff-mac.key", "audit.key", "inquiry.key", "mailer.pk"},
             "shinjuku-mailer": {"mailer.sk", "mailer.pk"}}
     for user, own in mine.items():
-        for key in ("apply-mac.key", "staff-mac.key", "audit.key", "mailer.sk", "mailer.pk"):
+        for key in ("apply-mac.key", "staff-mac.key", "audit.key", "inquiry.key", "mailer.sk", "mailer.pk"):
             got = read_as(user, os.path.join(keys, key))
             assert got == (0 if key in own else 13), (user, key, got)     # 13: EACCES
     # the database is the three programs' (group shinjuku), nobody else's
@@ -393,6 +393,7 @@ def test_programs_refuse_open_keys_and_a_bad_data_directory():
              ("staff", "keys/audit.key", 0o640, "lets others than its owner read a secret key"),
              ("mailer", "keys/mailer.sk", 0o604, "lets others than its owner read a secret key"),
              ("staff", "keys/mailer.pk", 0o666, "lets others than its owner replace it"),
+             ("apply", "keys/inquiry.key", 0o644, "lets others than its two programs read or change a secret key"),
              ("apply", "db/platform.sqlite", 0o664, "lets other users read or change it")]
     for program, rel, mode, message in cases:
         path = os.path.join(base, rel)

@@ -16,8 +16,9 @@
 
 static const struct backup_costs cheap = { 1, 8192 };
 static char data[256], out[300], parent[300], target[400];
-static unsigned char keys[5][SEAL_KEY_LEN];
-static const char *const key_files[5] = { "apply-mac.key", "staff-mac.key", "audit.key", "mailer.sk", "mailer.pk" };
+static unsigned char keys[6][SEAL_KEY_LEN];
+static const char *const key_files[6] = { "apply-mac.key", "staff-mac.key", "audit.key", "inquiry.key", "mailer.sk",
+    "mailer.pk" };
 
 /* A data directory (db/ and keys/) holding a database with one section, and a backup of it in out. */
 static int
@@ -37,7 +38,7 @@ make_backup(void)
 	    " %s/restores", t_db_dir, t_db_dir, t_db_dir, t_db_dir, t_db_dir, t_db_dir);
 	if (system(p) != 0)
 		return -1;
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < 6; i++) {
 		seal_random(keys[i], SEAL_KEY_LEN);
 		snprintf(p, sizeof(p), "%s/keys/%s", data, key_files[i]);
 		if (seal_key_write(p, keys[i]) == -1)
@@ -96,7 +97,7 @@ round_trip(void)
 	T_CHECK(stat(out, &sb) == 0 && (sb.st_mode & 0777) == 0600);
 	T_CHECK(entries(data) == 2 && entries(parent) == 0);	/* no copy of the database left beside it */
 	T_CHECK(restore(out, "correct horse battery") == 0);
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < 6; i++) {
 		snprintf(p, sizeof(p), "%s/keys/%s", target, key_files[i]);
 		T_CHECK(seal_key_read(p, k) == 0 && memcmp(k, keys[i], SEAL_KEY_LEN) == 0);
 	}

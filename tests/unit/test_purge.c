@@ -61,9 +61,10 @@ world(struct db **db)
 }
 
 static int
-queue_mail(const char *receipt, struct db_outbox_item *m, void *arg)
+queue_mail(const char *receipt, const char *participant, struct db_outbox_item *m, void *arg)
 {
 	(void)receipt;
+	(void)participant;
 	memset(m, 0, sizeof(*m));
 	m->kind = "arrival";
 	m->procedure_id = "p";
