@@ -1120,7 +1120,7 @@ def test_entry_channel_on_list_detail_and_csv():
     assert rows.get(receipt) == "郵送" and rows.get(online) == "オンライン", rows
     _, _, detail = s.get("/staff/apps/" + receipt)
     assert '<dd id="channel-value">郵送</dd>' in detail and ENTRY_NAME in detail
-    st, _, body = s.get("/staff/forms/e2e-rules/export.csv")
+    st, _, body = s.get("/staff/forms/e2e-rules/export.csv?" + LEDGER_QUERY)
     by = {r["受付番号"]: r for r in csv.DictReader(io.StringIO(body[1:], newline=""))}
     assert by[receipt]["受付方法"] == "郵送" and by[online]["受付方法"] == "オンライン"
     assert by[receipt]["誕生月日"] == "04-01"
@@ -1194,7 +1194,7 @@ def test_participant_ids_on_list_detail_csv_and_paper():
     assert "<th scope=\"col\">参加者ID</th>" in lst and "<td>%s</td>" % pid in lst
     _, _, detail = s.get("/staff/apps/" + receipt)
     assert '<dd id="participant-value">%s</dd>' % pid in detail
-    _, _, body = s.get("/staff/forms/eco-action/export.csv")
+    _, _, body = s.get("/staff/forms/eco-action/export.csv?" + LEDGER_QUERY)
     rows = list(csv.DictReader(io.StringIO(body[1:], newline="")))
     assert list(rows[0].keys())[:6] == ["受付番号", "受付日時", "状態", "受付方法", "参加者ID", "ニックネーム"]
     row = [r for r in rows if r["受付番号"] == receipt][0]
