@@ -72,6 +72,13 @@ struct residence {
 
 struct mailtext { char *subject; char *body; };	/* NULL when absent */
 
+/*
+ * What retention_days count from (key retention_from): the procedure's end
+ * (closes_at: every application goes on the same day) or each application's
+ * receipt (a procedure always open).  Default: close when closes_at is set.
+ */
+enum retention_from { RETAIN_FROM_CLOSE, RETAIN_FROM_RECEIPT };
+
 struct procedure {
 	char		*id;		/* [a-z0-9-]{1,40}; equals the file name without .yaml */
 	char		*title;
@@ -84,6 +91,7 @@ struct procedure {
 	int		 lottery;	/* bool */
 	int		 waitlist;	/* bool: over the places, applications wait (キャンセル待ち); not with lottery */
 	int		 retention_days;	/* 1..3650 */
+	enum retention_from retention_from;	/* what retention_days count from */
 	char		*contact;	/* the section's contact line for residents */
 	char		*complete_message;	/* shown on the completion page, or NULL */
 	struct mailtext	 mail_arrival, mail_acceptance, mail_return;
@@ -125,5 +133,12 @@ const struct field *formdef_places_field(const struct procedure *p);
 int		  formdef_first_come(const struct procedure *p);
 /* Is the procedure accepting applications at now?  -1 not yet open, 0 open, 1 closed. */
 int		  formdef_state(const struct procedure *p, time_t now);
+/*
+ * Which of its applications are past retention at now: those received
+ * before *before (0: none yet; with retention from the close, all once it
+ * has come).  "close" or "receipt", for reports: formdef_retention_name().
+ */
+void		  formdef_expired(const struct procedure *p, time_t now, time_t *before);
+const char	 *formdef_retention_name(enum retention_from r);
 
 #endif
