@@ -23,6 +23,16 @@ jst_date(time_t t)
 	return d;
 }
 
+void
+jst_clock(time_t t, int *hour, int *min)
+{
+	struct tm tm;
+
+	jst_tm(t, &tm);
+	*hour = tm.tm_hour;
+	*min = tm.tm_min;
+}
+
 int
 jst_format(time_t t, int with_time, struct buf *out)
 {

@@ -12,6 +12,8 @@
 #include "jnorm.h"
 
 struct jn_date	jst_date(time_t t);
+/* The hour (0-23) and minute of t in Japan. */
+void		jst_clock(time_t t, int *hour, int *min);
 /* Appends e.g. "2026年11月22日（日）21時05分"; without_time stops after the date. */
 int		jst_format(time_t t, int with_time, struct buf *out);
 /* Appends "2026-11-22 21:05" (JST): for CSV cells, reports and tables that are sorted. */

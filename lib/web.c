@@ -91,7 +91,7 @@ web_page_render(struct web *w, const char *name, const char *hole)
 	struct buf	 err;
 
 	buf_init(&err);
-	if ((pg = tpage_render(w->tmpl, name, w->vars, hole, &err)) == NULL)
+	if ((pg = tpage_render(w->tmpl, name, w->vars, NULL, hole, &err)) == NULL)
 		log_msg(LOG_ERR, "render %s: %s", name, buf_cstr(&err));
 	buf_free(&err);
 	return pg;
