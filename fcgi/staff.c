@@ -304,6 +304,8 @@ static const struct gate_answer answers[GATE__REFUSALS] = {
 	    "送信された内容に使えない文字や形式の誤りがあります。画面を開き直して、もう一度お試しください。" },
 	[GATE_BAD_CSRF] = { 403, "画面の有効期限が切れました",
 	    "安全のため、この操作を受け付けませんでした。画面を開き直して、もう一度操作してください。" },
+	[GATE_METHOD] = { 405, "この操作はできません",
+	    "このページはその方法では利用できません。手続き一覧からやり直してください。" },
 	[GATE_FAILED] = { 500, "システムエラー",
 	    "処理を完了できませんでした。時間をおいてもう一度お試しください。"
 	    "続く場合はシステム管理者に連絡してください。" },
@@ -312,7 +314,7 @@ static const struct gate_answer answers[GATE__REFUSALS] = {
 static const struct gate_conf gate_conf = {
 	.routes = routes, .nroutes = sizeof(routes) / sizeof(routes[0]),
 	.cookies = cookie_keys, .ncookies = C__COUNT, .csrf_plain = C_CSRF, .csrf_tls = C_CSRF_HOST,
-	.csrf_cookie_plain = "staff_csrf", .csrf_cookie_tls = "__Host-staff_csrf", .csrf_path = "/staff/",
+	.lang_cookie = -1, .csrf_cookie_plain = "staff_csrf", .csrf_cookie_tls = "__Host-staff_csrf", .csrf_path = "/staff/",
 	.error_template = "staff_error.html", .max_body = MAX_BODY, .max_pairs = MAX_PAIRS, .answers = answers,
 	.authenticate = authenticate, .anonymous = to_login, .forbidden = not_for_role,
 };

@@ -169,8 +169,8 @@ wait_socket() {
 }
 
 "$BUILD/apply" --data "$DATA_DIR" --forms "$FORMS_DIR" --templates "$ROOT/templates" \
-    --socket "$RUN_DIR/apply.sock" $GROUP_OPT --workers "$WORKERS" --send-limit "$SEND_LIMIT" \
-    --send-window "$SEND_WINDOW" --mail-limit "$ARRIVAL_MAIL_LIMIT" 2>>"$DATA_DIR/log/apply.log" &
+    --messages "$BUILD/locale" --socket "$RUN_DIR/apply.sock" $GROUP_OPT --workers "$WORKERS" \
+    --send-limit "$SEND_LIMIT" --send-window "$SEND_WINDOW" --mail-limit "$ARRIVAL_MAIL_LIMIT" 2>>"$DATA_DIR/log/apply.log" &
 APPLY_PID=$!
 echo "$APPLY_PID" > "$DATA_DIR/run/apply.pid"
 "$BUILD/staff" --data "$DATA_DIR" --forms "$FORMS_DIR" --templates "$ROOT/templates" \

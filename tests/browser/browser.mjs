@@ -112,6 +112,35 @@ async function residentFlow(page, label, withAxe) {
   return receipt;
 }
 
+// A Japanese browser without JavaScript switches to English by the link on the page, and back.
+async function switchLanguage(page) {
+  await page.goto(`${BASE}/f/e2e-open`);
+  assert(await page.getAttribute('html', 'lang') === 'ja', 'not Japanese first');
+  await page.getByRole('link', { name: 'English' }).click();
+  assert(new URL(page.url()).pathname === '/f/e2e-open', `the switch went to ${page.url()}`);
+  assert(await page.getAttribute('html', 'lang') === 'en', 'the page did not switch');
+  assert(await page.getByRole('button', { name: 'Check your answers' }).isVisible(), 'no English button');
+  await page.goto(`${BASE}/`);
+  assert((await page.title()).endsWith('| Shinjuku City Online Applications'), `title: ${await page.title()}`);
+  await page.goto(`${BASE}/f/no-such-procedure`);
+  await page.getByRole('link', { name: '日本語' }).click();
+  assert(await page.getAttribute('html', 'lang') === 'ja', 'not back in Japanese');
+  assert((await page.title()).startsWith('エラー：'), `title: ${await page.title()}`);
+}
+
+// The resident pages of a browser that prefers English, axe on each.
+async function englishPages(page) {
+  for (const path of ['/', '/f/e2e-open', '/status', '/f/no-such-procedure', '/f/e2e-closed']) {
+    await page.goto(`${BASE}${path}`);
+    assert(await page.getAttribute('html', 'lang') === 'en', `${path} is not in English`);
+    await axe(page, 'english');
+  }
+  await page.goto(`${BASE}/status`);
+  await page.getByRole('button', { name: 'Check' }).click();
+  assert((await page.title()).startsWith('Error: '), `title: ${await page.title()}`);
+  await axe(page, 'english');
+}
+
 async function noHorizontalScroll(page) {
   const w = await page.evaluate(() => document.documentElement.scrollWidth);
   assert(w <= page.viewportSize().width, `page is ${w}px wide at ${page.viewportSize().width}px`);
@@ -200,6 +229,12 @@ try {
   });
   await check('resident flow with JavaScript disabled', async () => {
     await residentFlow(await newPage(browser, { javaScriptEnabled: false }), 'nojs', false);
+  });
+  await check('switch to English and back by the link, JavaScript disabled', async () => {
+    await switchLanguage(await newPage(browser, { javaScriptEnabled: false }));
+  });
+  await check('English pages with axe (the browser prefers English)', async () => {
+    await englishPages(await newPage(browser, { locale: 'en-GB' }));
   });
   await check('keyboard-only completion of a form', async () => {
     await keyboardOnly(await newPage(browser));

@@ -801,5 +801,128 @@ def test_worker_seals_again_after_key_rotation():
         shutil.rmtree(one.tmp, ignore_errors=True)
 
 
+# ---- residents in English (the reader's language: Accept-Language, then the switch's cookie) ----
+
+EN_DATE = r"(Sun|Mon|Tue|Wed|Thu|Fri|Sat) \d{1,2} (January|February|March|April|May|June|July|August|" \
+          r"September|October|November|December) \d{4}"
+
+
+def english():
+    """A browser that prefers English, as most set outside Japan."""
+    return Browser(accept_language="en-GB,en;q=0.9")
+
+
+def test_language_from_accept_language():
+    for header, lang in [(None, "ja"), ("en", "en"), ("en-US,en;q=0.9", "en"), ("fr-FR,fr;q=0.9", "ja"),
+                         ("fr, en;q=0.5, ja;q=0.6", "ja"), ("de, en;q=0.1", "en"), ("en;q=0, *", "ja")]:
+        st, h, body = request("GET", "/", headers={"Accept-Language": header} if header else {})
+        assert st == 200 and '<html lang="%s">' % lang in body, (header, body[:200])
+    st, _, body = request("GET", "/", headers={"Accept-Language": "en"})
+    assert "<h1>Procedures you can apply for</h1>" in body
+    assert "<title>Procedures you can apply for | Shinjuku City Online Applications</title>" in body
+    assert "Open for applications" in body and "Opening soon" in body and "Closed" in body
+    # the Japanese page links to English and back, each name in its own language
+    st, _, ja = request("GET", "/")
+    assert '<a href="/lang?to=en&amp;back=%2F" lang="en" hreflang="en">English</a>' in ja
+    assert '<a href="/lang?to=ja&amp;back=%2F" lang="ja" hreflang="ja">日本語</a>' in body
+    assert "受付中の手続き" in ja and "Open for applications" not in ja
+
+
+def test_switch_keeps_the_choice_in_a_cookie():
+    b = Browser(accept_language="ja")
+    st, h, _ = b.get("/lang?to=en&back=/f/e2e-open")
+    assert st == 303 and h.get("location") == "/f/e2e-open", (st, h)
+    lang = [c for c in h["set-cookie-all"] if c.startswith("lang=")]
+    assert lang and all(a in lang[0] for a in ("lang=en;", "Path=/", "Max-Age=31536000", "HttpOnly",
+                                                 "SameSite=Lax")), h["set-cookie-all"]
+    st, _, page = b.get("/f/e2e-open")                  # the cookie wins over the browser's Japanese
+    assert st == 200 and '<html lang="en">' in page and "Check your answers" in page
+    assert 'href="/lang?to=ja&amp;back=%2Ff%2Fe2e-open"' in page
+    st, h, _ = b.get("/lang?to=ja&back=/")
+    assert st == 303 and h.get("location") == "/"
+    assert '<html lang="ja">' in b.get("/f/e2e-open")[2]
+    # without back: the home page; HEAD switches too
+    st, h, _ = request("HEAD", "/lang?to=en")
+    assert st == 303 and h.get("location") == "/" and any(c.startswith("lang=en;") for c in h["set-cookie-all"])
+    # a cookie naming no language of ours counts for nothing
+    st, _, page = request("GET", "/", headers={"Cookie": "lang=fr", "Accept-Language": "en"})
+    assert '<html lang="en">' in page
+    st, _, page = request("GET", "/", headers={"Cookie": "lang=<x>", "Accept-Language": "en"})
+    assert st == 200 and '<html lang="en">' in page
+
+
+def test_switch_goes_back_to_our_pages_only():
+    for query in ["to=en&back=//evil.example/", "to=en&back=https://evil.example/", "to=en&back=/%5Cevil.example",
+                  "to=en&back=/f/../x", "to=en&back=javascript:alert(1)", "to=en&back=%2F%2Fevil.example",
+                  "to=en&back=/%0d%0aSet-Cookie:%20x=1", "to=EN&back=/", "to=en&to=ja", "to=en&back=/a&back=/b"]:
+        st, h, _ = request("GET", "/lang?" + query)
+        assert st == 400 and "location" not in h and not any(c.startswith("lang=") for c in h["set-cookie-all"]), \
+            (query, st, h)
+    st, h, out = request("GET", "/lang?to=fr&back=/")
+    assert st == 404 and "location" not in h and "見つかりません" in out
+    st, _, _ = request("GET", "/lang")
+    assert st == 404
+    st, _, _ = request("POST", "/lang?to=en", body="x=1")
+    assert st == 405
+
+
+def test_english_form_confirm_done_and_status():
+    b = english()
+    st, _, page = b.get("/f/e2e-open")
+    assert st == 200 and '<html lang="en">' in page
+    assert "Applications: open all year round" in page or re.search("Applications: open until " + EN_DATE, page)
+    assert ">Required</span>" in page and ">Optional</span>" in page and ">Choose one</option>" in page
+    assert "受付期限" not in page and "必須" not in page
+    st, _, page = b.post("/f/e2e-open", [("csrf", csrf_of(page)), ("action", "confirm")] + valid_answers())
+    assert st == 200 and "<h1>Check your answers</h1>" in page, page[:400]
+    assert "has not been sent yet" in page and ">Send</button>" in page and ">Change<span" in page
+    st, _, done = b.post("/f/e2e-open", hidden_pairs(page) + [("action", "send")])
+    assert st == 200 and "We have received your application" in done, done[:400]
+    assert re.search(r"Received: " + EN_DATE + r", \d\d:\d\d<", done), done
+    receipt, inquiry = receipt_of(done)
+    assert receipt and inquiry
+    st, _, out = status_lookup(b, receipt, inquiry)
+    assert st == 200 and '<html lang="en">' in out
+    assert "Received (waiting for the section to look at it)" in out, out
+    assert re.search(r"Received: " + EN_DATE, out)
+    st, _, out = status_lookup(b, receipt, "AAAAAAAAAA")
+    assert st == 422 and "The receipt number or the inquiry key is not correct" in out
+    assert "<title>Error: Check the status of an application | Shinjuku City Online Applications</title>" in out
+
+
+def test_english_form_pages_rendered_once_per_language():
+    """The empty form is one page per language, each with only the token filled in."""
+    en, ja = english(), Browser()
+    pages_en = [without_token(en.get("/f/e2e-open")[2]) for _ in range(4)]
+    pages_ja = [without_token(ja.get("/f/e2e-open")[2]) for _ in range(4)]
+    assert len(set(pages_en)) == 1 and len(set(pages_ja)) == 1 and pages_en[0] != pages_ja[0]
+    assert '<html lang="en">' in pages_en[0] and '<html lang="ja">' in pages_ja[0]
+    # the same bytes the engine renders for an empty "back" in that language
+    st, _, first = en.get("/f/e2e-open")
+    assert en.post("/f/e2e-open", [("csrf", csrf_of(first)), ("action", "back")])[2] == first
+
+
+def test_english_error_pages():
+    h = {"Accept-Language": "en"}
+    st, _, out = request("GET", "/f/no-such-procedure", headers=h)
+    assert st == 404 and "<h1>Page not found</h1>" in out and '<html lang="en">' in out
+    assert "<title>Error: Page not found | Shinjuku City Online Applications</title>" in out
+    st, _, out = request("PUT", "/f/e2e-open", body="x=1", headers=h)
+    assert st == 405 and "This is not possible" in out
+    st, _, out = request("GET", "/f/e2e-closed", headers=h)
+    assert st == 410 and "Applications have closed" in out
+    assert re.search("closed on " + EN_DATE + r", \d\d:\d\d\. Contact: ", out), out
+    st, _, out = request("GET", "/f/e2e-future", headers=h)
+    assert st == 403 and "Not open yet" in out and re.search("open on " + EN_DATE, out)
+    b = english()
+    b.get("/f/e2e-open")
+    st, _, out = b.post("/f/e2e-open", [("csrf", "x"), ("action", "confirm")])
+    assert st == 403 and "This page has expired" in out
+    st, _, out = b.post("/f/e2e-open", None, raw="csrf=a&csrf=b")
+    assert st == 400 and "There is a problem with what you sent" in out
+    st, _, out = request("POST", "/f/e2e-open", body="x=1", headers=dict(h, **{"Content-Type": "text/plain"}))
+    assert st == 415 and "The form was not sent as expected" in out
+
+
 if __name__ == "__main__":
     sys.exit(harness.main(globals()))

@@ -677,26 +677,36 @@ load_error_no_dir(void)
 	T_CHECK(strstr(buf_cstr(&err), FIX "does-not-exist: cannot list: ") == buf_cstr(&err));
 }
 
-/* The real layout partials around a small page: a whole, escaped document. */
+/* The real layout partials around a small page, in a language: a whole, escaped document. */
+static int
+render_layout(const struct tset *real, const struct tset *page, const struct tvars *v, const struct lang *l)
+{
+	buf_reset(&out);
+	return tset_render_lang(real, "_head.html", v, l, &out, &err) == 0 &&
+	    tset_render_lang(page, "p.html", v, l, &out, &err) == 0 &&
+	    tset_render_lang(real, "_foot.html", v, l, &out, &err) == 0 ? 0 : -1;
+}
+
 static void
 real_layout(void)
 {
 	struct tset	*real, *page;
 	struct tvars	*v = tvars_new();
+	struct langset	*langs;
 	const char	*body = "<h1>{{title}}</h1>\n<p>{{msg}}</p>\n";
+	char		 dir[4096];
 
 	T_CHECK(v != NULL);
 	buf_reset(&err);
 	real = tset_load("templates", &err);
 	T_STREQ(buf_cstr(&err), "");
 	T_CHECK(real != NULL);
+	T_CHECK(t_locale_dir(dir, sizeof(dir)) == 0 && (langs = langset_load(dir, &err)) != NULL);
 	T_CHECK((page = tset_load_mem("p.html", body, strlen(body), &err)) != NULL);
 	T_CHECK(tvars_set(v, "title", "テスト<手続>") == 0);
 	T_CHECK(tvars_set(v, "msg", "\"><script>x</script>") == 0);
-	buf_reset(&out);
-	T_CHECK(tset_render(real, "_head.html", v, &out, &err) == 0);
-	T_CHECK(tset_render(page, "p.html", v, &out, &err) == 0);
-	T_CHECK(tset_render(real, "_foot.html", v, &out, &err) == 0);
+	T_CHECK(tvars_set(v, "lang", "ja") == 0);
+	T_CHECK(render_layout(real, page, v, langset_get(langs, "ja")) == 0);
 	T_CHECK(strncmp(buf_cstr(&out), "<!DOCTYPE html><html lang=\"ja\">", 31) == 0);
 	T_CHECK(strstr(buf_cstr(&out), "<title>テスト&lt;手続&gt; | 新宿区 電子申請</title>"));
 	T_CHECK(strstr(buf_cstr(&out), "<meta charset=\"utf-8\">"));
@@ -712,9 +722,25 @@ real_layout(void)
 	T_CHECK(u8_check((const uint8_t *)out.data, out.len) == NULL);
 	/* On an error page the title says so first. */
 	T_CHECK(tvars_set(v, "page_error", "1") == 0);
-	buf_reset(&out);
-	T_CHECK(tset_render(real, "_head.html", v, &out, &err) == 0);
+	T_CHECK(render_layout(real, page, v, langset_get(langs, "ja")) == 0);
 	T_CHECK(strstr(buf_cstr(&out), "<title>エラー：テスト&lt;手続&gt; | 新宿区 電子申請</title>"));
+	/* The same page in English, with a link back to Japanese. */
+	T_CHECK(tvars_set(v, "lang", "en") == 0 && tvars_set(v, "back", "/f/a b") == 0);
+	T_CHECK(tvars_set(tvars_add(v, "langs"), "tag", "ja") == 0);
+	T_CHECK(render_layout(real, page, v, langset_get(langs, "en")) == -1);	/* the link needs its name */
+	T_STREQ(buf_cstr(&err), "_head.html:15: {{name}}: not set\n");
+	buf_reset(&err);
+	T_CHECK(tvars_set(v, "name", "日本語") == 0);
+	T_CHECK(render_layout(real, page, v, langset_get(langs, "en")) == 0);
+	T_CHECK(strncmp(buf_cstr(&out), "<!DOCTYPE html><html lang=\"en\">", 31) == 0);
+	T_CHECK(strstr(buf_cstr(&out), "<title>Error: テスト&lt;手続&gt; | Shinjuku City Online Applications</title>"));
+	T_CHECK(strstr(buf_cstr(&out), "href=\"#main\">Skip to main content</a>"));
+	T_CHECK(strstr(buf_cstr(&out), "<a href=\"/lang?to=ja&amp;back=%2Ff%2Fa%20b\" lang=\"ja\" hreflang=\"ja\">"
+	    "日本語</a>"));
+	/* Messages need a language. */
+	T_CHECK(tset_render(real, "_head.html", v, &out, &err) == -1);
+	T_STREQ(buf_cstr(&err), "_head.html:5: {{@page.error_prefix}}: no language to render a message in\n");
+	langset_free(langs);
 	tset_free(real);
 	tset_free(page);
 	tvars_free(v);
