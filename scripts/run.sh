@@ -44,7 +44,7 @@ SUBMIT_BURST=${SUBMIT_BURST:-120}
 mkdir -p "$DATA_DIR"
 DATA_DIR=$(cd "$DATA_DIR" && pwd)
 FORMS_DIR=$(cd "$FORMS_DIR" && pwd)
-FORMCTL="$BUILD/formctl --data $DATA_DIR --forms $FORMS_DIR"
+FORMCTL="$BUILD/formctl --data $DATA_DIR --forms $FORMS_DIR --messages $BUILD/locale"
 
 # The password line formctl prints for a new account.
 password_of() { sed -n 's/^password (give it to the member; shown only once): //p'; }

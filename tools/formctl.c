@@ -4,7 +4,8 @@
  *   formctl [--data DIR] init                  data directory, database, MAC and audit keys
  *   formctl [--data DIR] section add ID NAME   section with its key pair; prints the recovery key once
  *   formctl [--data DIR] section list
- *   formctl [--data DIR] check [FILE...]       validate definitions (default: every .yaml in forms)
+ *   formctl [--data DIR] check [FILE...]       validate definitions (default: every .yaml in forms);
+ *                                              warn where a language of --messages lacks a text
  *   formctl [--data DIR] reload [--forms DIR]  check, then tell the running programs to reload
  *   formctl staff ... | grant ... | revoke ... | key rotate ... | audit ... | export ...
  *                                              see usage() and the README's admin tasks
@@ -33,17 +34,21 @@
 #include "formctl.h"
 #include "formdef.h"
 #include "formset.h"
+#include "lang.h"
 #include "log.h"
 #include "seal.h"
 
 const char *fc_data_dir;
 const char *fc_forms_dir = "forms";
+/* The compiled catalogues (po/ -> build/locale): the languages a definition's texts are checked for. */
+static const char *fc_msg_dir = "build/locale";
 
 static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: formctl [--data DIR] init\n"
+	    "usage: formctl [--data DIR] [--forms DIR] [--messages DIR] COMMAND ...\n"
+	    "       formctl [--data DIR] init\n"
 	    "       formctl [--data DIR] section add ID NAME\n"
 	    "       formctl [--data DIR] section list\n"
 	    "       formctl [--data DIR] check [FILE...]\n"
@@ -225,25 +230,32 @@ fc_section_known(const char *id, void *arg)
 	return db_section_exists(arg, id) == 1;
 }
 
+/*
+ * One definition: its errors, or "ok" and a warning for each text that a
+ * language residents may choose (but Japanese) lacks.
+ */
 static int
-check_one(const char *path, struct db *db)
+check_one(const char *path, struct db *db, const struct langset *langs)
 {
 	struct procedure	*p;
 	struct buf		 errs;
+	size_t			 i, missing = 0;
 
 	buf_init(&errs);
 	p = formdef_load_file(path, fc_section_known, db, &errs);
-	if (p == NULL)
-		fputs(buf_cstr(&errs), stderr);
-	else
-		printf("%s: ok (%s, %zu fields)\n", path, p->id, p->nfields);
+	for (i = 1; p != NULL && langs != NULL && i < langset_count(langs); i++)
+		missing += formdef_missing(p, langset_at(langs, i)->tag, &errs);
+	fputs(buf_cstr(&errs), stderr);
+	if (p != NULL)
+		printf("%s: ok (%s, %zu fields%s)\n", path, p->id, p->nfields,
+		    missing > 0 ? "; some texts only in Japanese, see the warnings" : "");
 	formdef_free(p);
 	buf_free(&errs);
 	return p == NULL;
 }
 
 static int
-check_dir(const char *dir, struct db *db)
+check_dir(const char *dir, struct db *db, const struct langset *langs)
 {
 	char	**names, path[2048];
 	size_t	  i, n;
@@ -255,7 +267,7 @@ check_dir(const char *dir, struct db *db)
 	}
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		bad += check_one(path, db);
+		bad += check_one(path, db, langs);
 	}
 	dirlist_free(names, n);
 	return bad;
@@ -264,15 +276,23 @@ check_dir(const char *dir, struct db *db)
 static int
 cmd_check(int argc, char **argv, const char *forms_dir)
 {
+	struct langset	*langs;
+	struct buf	 err;
 	struct db	*db;
 	int		 i, bad = 0;
 
 	if (fc_open_db(&db) == -1)
 		return 1;
+	buf_init(&err);
+	if ((langs = langset_load(fc_msg_dir, &err)) == NULL)
+		fprintf(stderr, "formctl: no catalogues (%s): the definitions' languages are not checked\n%s",
+		    fc_msg_dir, buf_cstr(&err));
+	buf_free(&err);
 	if (argc == 0)
-		bad = check_dir(forms_dir, db);
+		bad = check_dir(forms_dir, db, langs);
 	for (i = 0; i < argc; i++)
-		bad += check_one(argv[i], db);
+		bad += check_one(argv[i], db, langs);
+	langset_free(langs);
 	db_close(db);
 	if (bad > 0)
 		fprintf(stderr, "formctl: %d definition(s) refused\n", bad);
@@ -425,12 +445,14 @@ main(int argc, char *argv[])
 	fc_data_dir = getenv("DATA_DIR") ? getenv("DATA_DIR") : "./var";
 	if (seal_init() == -1)
 		return 1;
-	for (i = 1; i + 1 < argc && (strcmp(argv[i], "--data") == 0 || strcmp(argv[i], "--forms") == 0);
-	    i += 2) {
+	for (i = 1; i + 1 < argc && (strcmp(argv[i], "--data") == 0 || strcmp(argv[i], "--forms") == 0 ||
+	    strcmp(argv[i], "--messages") == 0); i += 2) {
 		if (strcmp(argv[i], "--data") == 0)
 			fc_data_dir = argv[i + 1];
-		else
+		else if (strcmp(argv[i], "--forms") == 0)
 			fc_forms_dir = argv[i + 1];
+		else
+			fc_msg_dir = argv[i + 1];
 	}
 	argc -= i;
 	argv += i;
