@@ -132,6 +132,7 @@ check: $(UNIT_BIN) $(MO)
 	@sh tests/unit/run.sh $(UNIT_BIN)
 
 fuzz: deps
+	@$(MAKE) --no-print-directory $(MO)
 	@sh tests/fuzz/run.sh $${FUZZ_SECONDS:-60}
 
 # Benchmark programs (bench/): not part of `make test`; `make bench` runs them and prints ratios.

@@ -174,6 +174,12 @@ msg(const struct ctx *c, const char *id)
 	return lang_msg(c->g.w.lang, id);
 }
 
+const char *
+def_text(const struct ctx *c, const struct procedure *p, const char *text)
+{
+	return formdef_text(p, c->g.w.lang->tag, text);
+}
+
 /* The switch of language: the choice in a cookie, then back to the page it was made on. */
 static void
 page_lang(void *arg)

@@ -91,6 +91,8 @@ void		 render(struct ctx *c, int rc, const char *name);
 void		 error_page(struct ctx *c, int status, const char *heading, const char *message);
 /* Message id's text in the reader's language (lang.h). */
 const char	*msg(const struct ctx *c, const char *id);
+/* One of procedure p's texts (p->title, a label ...) in the reader's language (formdef_text). */
+const char	*def_text(const struct ctx *c, const struct procedure *p, const char *text);
 void		 system_error(struct ctx *c);
 
 /* apply_form.c */

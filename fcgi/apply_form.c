@@ -58,7 +58,7 @@ index_item(struct ctx *c, const struct procedure *p, const char *list, int state
 		rc = dated(c, N_("index.closed_on"), p->closes_at, &when);
 	else
 		rc = deadline_text(c, p, &when);
-	rc |= tvars_set(item, "id", p->id) | tvars_set(item, "title", p->title) |
+	rc |= tvars_set(item, "id", p->id) | tvars_set(item, "title", def_text(c, p, p->title)) |
 	    tvars_set(item, "section", section_name(c->app, p->section)) |
 	    tvars_set(item, "when", buf_cstr(&when));
 	rc |= when.oom ? -1 : 0;
@@ -135,7 +135,7 @@ type_flag(enum field_type t)
 }
 
 static int
-field_choices(struct tvars *fv, const struct answer *a)
+field_choices(const struct ctx *c, struct tvars *fv, const struct answer *a)
 {
 	const struct field	*f = a->field;
 	size_t			 i;
@@ -149,7 +149,7 @@ field_choices(struct tvars *fv, const struct answer *a)
 		on = f->type == FT_CHECKBOX ? (a->picked != NULL && a->picked[i]) :
 		    strcmp(buf_cstr(&a->value), f->choices[i].value) == 0;
 		rc |= tvars_set(cv, "value", f->choices[i].value);
-		rc |= tvars_set(cv, "label", f->choices[i].label);
+		rc |= tvars_set(cv, "label", def_text(c, c->proc, f->choices[i].label));
 		rc |= tvars_setf(cv, "cid", "f-%s-%zu", f->key, i);
 		if (on)
 			rc |= tvars_set(cv, "checked", "1");
@@ -168,8 +168,8 @@ show_if_text(const struct ctx *c, const struct field *f, struct buf *out)
 	if ((ctl = formdef_field(c->proc, f->show_if_field)) == NULL ||
 	    (ch = answers_choice(ctl, f->show_if_value)) == NULL)
 		return 0;
-	return lang_format(c->g.w.lang, out, N_("form.show_if"), "field", ctl->label, "choice", ch->label,
-	    (const char *)NULL);
+	return lang_format(c->g.w.lang, out, N_("form.show_if"), "field", def_text(c, c->proc, ctl->label),
+	    "choice", def_text(c, c->proc, ch->label), (const char *)NULL);
 }
 
 static int
@@ -187,7 +187,7 @@ field_vars(struct ctx *c, const struct answer *a, int with_errors)
 	rc |= tvars_set(fv, "key", f->key);
 	rc |= tvars_setf(fv, "fid", "f-%s", f->key);
 	rc |= tvars_setf(fv, "name", "f_%s", f->key);
-	rc |= tvars_set(fv, "label", f->label);
+	rc |= tvars_set(fv, "label", def_text(c, c->proc, f->label));
 	rc |= tvars_set(fv, type_flag(f->type), "1");
 	rc |= tvars_set(fv, "input_type", input_type(f->type));
 	rc |= tvars_set(fv, "choice_type", f->type == FT_CHECKBOX ? "checkbox" : "radio");
@@ -200,7 +200,7 @@ field_vars(struct ctx *c, const struct answer *a, int with_errors)
 	if (f->required)
 		rc |= tvars_set(fv, "required", "1");
 	if (f->help != NULL) {
-		rc |= tvars_set(fv, "help", f->help);
+		rc |= tvars_set(fv, "help", def_text(c, c->proc, f->help));
 		buf_printf(&desc, "f-%s-help", f->key);
 	}
 	rc |= show_if_text(c, f, &cond);
@@ -213,7 +213,7 @@ field_vars(struct ctx *c, const struct answer *a, int with_errors)
 		buf_printf(&desc, "%sf-%s-error", desc.len ? " " : "", f->key);
 	}
 	rc |= tvars_set(fv, "describedby", buf_cstr(&desc));
-	rc |= field_choices(fv, a);
+	rc |= field_choices(c, fv, a);
 	rc |= desc.oom || cond.oom ? -1 : 0;
 	buf_free(&desc);
 	buf_free(&cond);
@@ -229,12 +229,12 @@ proc_text_vars(struct ctx *c)
 	int			 rc = 0;
 
 	buf_init(&when);
-	rc |= tvars_set(c->g.w.vars, "proc_title", p->title);
+	rc |= tvars_set(c->g.w.vars, "proc_title", def_text(c, p, p->title));
 	rc |= tvars_set(c->g.w.vars, "proc_id", p->id);
 	rc |= tvars_set(c->g.w.vars, "section", section_name(c->app, p->section));
-	rc |= tvars_set(c->g.w.vars, "contact", p->contact);
+	rc |= tvars_set(c->g.w.vars, "contact", def_text(c, p, p->contact));
 	if (p->description != NULL)
-		rc |= tvars_set(c->g.w.vars, "description", p->description);
+		rc |= tvars_set(c->g.w.vars, "description", def_text(c, p, p->description));
 	rc |= deadline_text(c, p, &when);
 	rc |= tvars_set(c->g.w.vars, "deadline", buf_cstr(&when));
 	buf_free(&when);
@@ -254,7 +254,7 @@ form_vars(struct ctx *c, const struct answers *as, int with_errors)
 	size_t	 i;
 	int	 rc = 0;
 
-	rc |= tvars_setf(c->g.w.vars, "title", "%s", c->proc->title);
+	rc |= tvars_set(c->g.w.vars, "title", def_text(c, c->proc, c->proc->title));
 	rc |= proc_text_vars(c);
 	for (i = 0; i < as->n; i++) {
 		if (with_errors && as->a[i].error.len > 0) {
@@ -307,7 +307,7 @@ empty_form_render(struct ctx *c, const char *tok)
 	memset(&as, 0, sizeof(as));
 	if (formkeys_build(&c->keys, c->proc, control_keys, K__CONTROL) == 0 &&
 	    kv_parse_urlencoded(&none, c->keys.decls, c->keys.n, "", 0, MAX_PAIRS) == 0 &&
-	    answers_read(&as, c->proc, &none, &c->keys, jst_date(c->g.w.now)) == 0 &&
+	    answers_read(&as, c->proc, &none, &c->keys, jst_date(c->g.w.now), c->g.w.lang) == 0 &&
 	    form_vars(c, &as, 0) == 0 && tvars_set(c->g.w.vars, "csrf", tok) == 0)
 		pg = web_page_render(&c->g.w, "form.html", "csrf");
 	answers_free(&as);
@@ -382,7 +382,8 @@ show_confirm(struct ctx *c, const struct answers *as)
 	buf_init(&tok);
 	buf_init(&disp);
 	buf_init(&title);
-	rc |= lang_format(c->g.w.lang, &title, N_("confirm.title"), "title", c->proc->title, (const char *)NULL);
+	rc |= lang_format(c->g.w.lang, &title, N_("confirm.title"), "title", def_text(c, c->proc, c->proc->title),
+	    (const char *)NULL);
 	rc |= tvars_set(c->g.w.vars, "title", buf_cstr(&title));
 	rc |= proc_vars(c);
 	rc |= answers_json(as, &json);
@@ -400,8 +401,8 @@ show_confirm(struct ctx *c, const struct answers *as)
 			break;
 		}
 		buf_reset(&disp);
-		rc |= answers_display(a, &disp);
-		rc |= tvars_set(row, "label", a->field->label);
+		rc |= answers_display(as, a, c->g.w.lang, &disp);
+		rc |= tvars_set(row, "label", def_text(c, c->proc, a->field->label));
 		rc |= tvars_set(row, "display", disp.len ? buf_cstr(&disp) : msg(c, N_("confirm.empty")));
 		rc |= tvars_set(row, "key", a->field->key);
 	}
@@ -423,14 +424,15 @@ show_done(struct ctx *c, const char *receipt, const char *inquiry, time_t receiv
 	buf_init(&title);
 	rc |= lang_time(c->g.w.lang, received, &when);
 	buf_printf(&key, "%.5s-%s", inquiry, inquiry + 5);
-	rc |= lang_format(c->g.w.lang, &title, N_("done.title"), "title", c->proc->title, (const char *)NULL);
+	rc |= lang_format(c->g.w.lang, &title, N_("done.title"), "title", def_text(c, c->proc, c->proc->title),
+	    (const char *)NULL);
 	rc |= tvars_set(c->g.w.vars, "title", buf_cstr(&title));
 	rc |= proc_vars(c);
 	rc |= tvars_set(c->g.w.vars, "receipt", receipt);
 	rc |= tvars_set(c->g.w.vars, "inquiry", buf_cstr(&key));
 	rc |= tvars_set(c->g.w.vars, "received", buf_cstr(&when));
 	if (c->proc->complete_message != NULL)
-		rc |= tvars_set(c->g.w.vars, "complete_message", c->proc->complete_message);
+		rc |= tvars_set(c->g.w.vars, "complete_message", def_text(c, c->proc, c->proc->complete_message));
 	if (mail_held)
 		rc |= tvars_set(c->g.w.vars, "mail_held", "1");
 	rc |= when.oom || key.oom ? -1 : 0;
@@ -452,7 +454,8 @@ proc_closed_page(struct ctx *c)
 	buf_init(&text);
 	if (lang_time(c->g.w.lang, state < 0 ? c->proc->opens_at : c->proc->closes_at, &when) == -1 ||
 	    lang_format(c->g.w.lang, &text, state < 0 ? N_("closed.not_yet.text") : N_("closed.over.text"),
-	    "title", c->proc->title, "date", buf_cstr(&when), "contact", c->proc->contact, (const char *)NULL) == -1)
+	    "title", def_text(c, c->proc, c->proc->title), "date", buf_cstr(&when),
+	    "contact", def_text(c, c->proc, c->proc->contact), (const char *)NULL) == -1)
 		system_error(c);
 	else if (state < 0)
 		error_page(c, 403, msg(c, N_("closed.not_yet")), buf_cstr(&text));
@@ -476,7 +479,7 @@ page_form(void *arg)
 		show_empty_form(c);
 		return;
 	}
-	if (answers_read(&as, c->proc, &c->g.form, &c->keys, jst_date(c->g.w.now)) == -1) {
+	if (answers_read(&as, c->proc, &c->g.form, &c->keys, jst_date(c->g.w.now), c->g.w.lang) == -1) {
 		answers_free(&as);
 		system_error(c);
 		return;

@@ -73,11 +73,11 @@ status_result(struct ctx *c, const struct db_app_status *st)
 	buf_init(&when);
 	rc |= lang_time(c->g.w.lang, st->received_at, &when);
 	rc |= tvars_set(c->g.w.vars, "found", "1");
-	rc |= tvars_set(c->g.w.vars, "r_title", p ? p->title : st->procedure_id);
+	rc |= tvars_set(c->g.w.vars, "r_title", p ? def_text(c, p, p->title) : st->procedure_id);
 	rc |= tvars_set(c->g.w.vars, "r_received", buf_cstr(&when));
 	rc |= tvars_set(c->g.w.vars, "r_status", status_label(c, st->status));
 	if (p != NULL)
-		rc |= tvars_set(c->g.w.vars, "contact", p->contact);
+		rc |= tvars_set(c->g.w.vars, "contact", def_text(c, p, p->contact));
 	rc |= when.oom ? -1 : 0;
 	buf_free(&when);
 	return rc;

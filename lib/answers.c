@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lang.h"
 #include "seal.h"
 
 /* Bytes per character in the worst case of UTF-8, for byte limits from character limits. */
@@ -94,17 +95,33 @@ answers_choice(const struct field *f, const char *value)
 	return NULL;
 }
 
-static int
-set_error(struct answer *a, const char *fmt_label_suffix)
+/* What is read, and in which language its messages are written. */
+struct reading {
+	const struct procedure	*p;
+	const struct lang	*lang;
+	struct jn_date		 today;
+};
+
+/* The field's label as the reader reads it. */
+static const char *
+label_of(const struct reading *r, const struct field *f)
 {
+	return formdef_text(r->p, r->lang->tag, f->label);
+}
+
+/* The message id about a choice field, with the label and max filled in. */
+static int
+set_error(const struct reading *r, struct answer *a, const char *id)
+{
+	char max[16];
+
+	snprintf(max, sizeof(max), "%u", a->field->max_select);
 	buf_reset(&a->error);
-	buf_puts(&a->error, a->field->label);
-	buf_puts(&a->error, fmt_label_suffix);
-	return a->error.oom ? -1 : 0;
+	return lang_format(r->lang, &a->error, id, "label", label_of(r, a->field), "max", max, (const char *)NULL);
 }
 
 static int
-read_choice(struct answer *a, const struct kv_slot *slot)
+read_choice(const struct reading *r, struct answer *a, const struct kv_slot *slot)
 {
 	const struct field	*f = a->field;
 	const struct choice	*c;
@@ -116,7 +133,7 @@ read_choice(struct answer *a, const struct kv_slot *slot)
 			continue;
 		given++;
 		if ((c = answers_choice(f, slot->v[i].p)) == NULL)
-			return set_error(a, "は表示されている選択肢から選んでください");
+			return set_error(r, a, N_("choice.not_offered"));
 		if (f->type == FT_CHECKBOX)
 			a->picked[c - f->choices] = 1;
 		else if (buf_puts(&a->value, c->value) == -1)
@@ -127,17 +144,14 @@ read_choice(struct answer *a, const struct kv_slot *slot)
 
 		for (i = 0; i < f->nchoices; i++)
 			n += a->picked[i];
-		if (f->max_select > 0 && n > f->max_select) {
-			buf_reset(&a->error);
-			buf_printf(&a->error, "%sは%u個まで選んでください", f->label, f->max_select);
-			return a->error.oom ? -1 : 0;
-		}
+		if (f->max_select > 0 && n > f->max_select)
+			return set_error(r, a, N_("choice.too_many"));
 		if (n == 0 && f->required)
-			return set_error(a, "を選んでください");
+			return set_error(r, a, N_("choice.none"));
 		return 0;
 	}
 	if (given == 0 && f->required)
-		return set_error(a, "を選んでください");
+		return set_error(r, a, N_("choice.none"));
 	return 0;
 }
 
@@ -160,14 +174,14 @@ rules_for(const struct field *f, const struct procedure *p, struct jn_date today
 }
 
 static int
-read_value(struct answer *a, const struct kv_slot *slot, const struct procedure *p, struct jn_date today)
+read_value(const struct reading *r, struct answer *a, const struct kv_slot *slot)
 {
 	const struct field	*f = a->field;
 	struct jn_rules		 rules;
 	enum jn_err		 err;
 	enum jn_type		 t = jn_type_of(f->type);
 
-	rules_for(f, p, today, &rules);
+	rules_for(f, r->p, r->today, &rules);
 	err = slot->n == 0 ? JN_EMPTY :
 	    jn_normalize(t, slot->v[0].p, slot->v[0].len, &rules, &a->value);
 	if (err == JN_NOMEM)
@@ -184,7 +198,7 @@ read_value(struct answer *a, const struct kv_slot *slot, const struct procedure 
 	if (slot->n > 0 && buf_put(&a->value, slot->v[0].p, slot->v[0].len) == -1)
 		return -1;
 	buf_reset(&a->error);
-	return jn_message(err, f->label, t, &rules, &a->error);
+	return jn_message(err, label_of(r, f), t, &rules, r->lang, &a->error);
 }
 
 /* show_if: the controlling field comes earlier, so its answer is already read. */
@@ -215,9 +229,10 @@ is_shown(const struct answers *as, size_t i)
 
 int
 answers_read(struct answers *as, const struct procedure *p, const struct kv_form *f,
-    const struct formkeys *k, struct jn_date today)
+    const struct formkeys *k, struct jn_date today, const struct lang *lang)
 {
-	size_t i;
+	struct reading	 r = { p, lang, today };
+	size_t		 i;
 
 	memset(as, 0, sizeof(*as));
 	as->proc = p;
@@ -237,7 +252,7 @@ answers_read(struct answers *as, const struct procedure *p, const struct kv_form
 			return -1;
 		if (!(a->shown = is_shown(as, i)))
 			continue;
-		rc = is_choice(a->field->type) ? read_choice(a, slot) : read_value(a, slot, p, today);
+		rc = is_choice(a->field->type) ? read_choice(&r, a, slot) : read_value(&r, a, slot);
 		if (rc == -1)
 			return -1;
 		if (a->error.len > 0)
@@ -295,7 +310,7 @@ done:
 }
 
 int
-answers_display(const struct answer *a, struct buf *out)
+answers_display(const struct answers *as, const struct answer *a, const struct lang *lang, struct buf *out)
 {
 	const struct field	*f = a->field;
 	const struct choice	*c;
@@ -308,23 +323,22 @@ answers_display(const struct answer *a, struct buf *out)
 			if (!a->picked[i])
 				continue;
 			if (n++ > 0)
-				buf_puts(out, "、");
-			buf_puts(out, f->choices[i].label);
+				buf_puts(out, lang_msg(lang, N_("answer.list_sep")));
+			buf_puts(out, formdef_text(as->proc, lang->tag, f->choices[i].label));
 		}
 		break;
 	case FT_RADIO:
 	case FT_SELECT:
 		if ((c = answers_choice(f, buf_cstr(&a->value))) != NULL)
-			buf_puts(out, c->label);
+			buf_puts(out, formdef_text(as->proc, lang->tag, c->label));
 		break;
 	case FT_DATE:
 		if (a->value.len > 0 && jn_date_parse(buf_cstr(&a->value), &d) == 0)
-			return jn_format_date_ja(d, out);
+			return lang_date(lang, d, out);
 		break;
 	case FT_POSTAL:
 		if (a->value.len > 0)
-			buf_puts(out, "〒");
-		buf_put(out, a->value.data, a->value.len);
+			return lang_format(lang, out, N_("answer.postal"), "code", buf_cstr(&a->value), (const char *)NULL);
 		break;
 	default:
 		buf_put(out, a->value.data, a->value.len);

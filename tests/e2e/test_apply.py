@@ -142,7 +142,8 @@ def test_reload_changes_cached_form():
 
     def version(title, label):
         with open(path, "w") as f:
-            f.write(src.replace("テスト用の申込み", title).replace("label: 氏名\n", "label: %s\n" % label))
+            f.write(src.replace("テスト用の申込み", title).replace("label: {ja: 氏名, en: Full name}\n",
+                                                                "label: %s\n" % label))
         return reload_until(title)
 
     _, old = version("キャッシュ試験その一", "お名前")
@@ -867,27 +868,72 @@ def test_switch_goes_back_to_our_pages_only():
 
 
 def test_english_form_confirm_done_and_status():
+    """A resident who reads English: the definition's English texts (the Japanese where it has none), the
+    messages about answers and the dates in English, the confirmation, the receipt and the status."""
     b = english()
+    st, _, page = b.get("/")
+    assert '<a href="/f/e2e-open">Test application</a>' in page
     st, _, page = b.get("/f/e2e-open")
     assert st == 200 and '<html lang="en">' in page
-    assert "Applications: open all year round" in page or re.search("Applications: open until " + EN_DATE, page)
-    assert ">Required</span>" in page and ">Optional</span>" in page and ">Choose one</option>" in page
-    assert "受付期限" not in page and "必須" not in page
+    assert "<title>Test application | Shinjuku City Online Applications</title>" in page
+    assert "<h1>Test application</h1>" in page and "A procedure for tests." in page
+    assert re.search("Applications: open until " + EN_DATE + r", 17:00", page), page
+    assert '<label class="label" for="f-name">Full name <span class="tag tag-required">Required</span>' in page
+    assert ">Course A</label>" in page and ">Choose one</option>" in page and ">70 or over</option>" in page
+    assert ">ご意見 <span" in page                     # no English in the definition: its Japanese
+    assert "Contact: Test desk phone 03-0000-0000" in page
+    assert "受付期限" not in page and "必須" not in page and "氏名" not in page
+    answers = valid_answers(f_kana="Smith", f_tel="12", f_name="")
+    st, _, page = b.post("/f/e2e-open", [("csrf", csrf_of(page)), ("action", "confirm")] + answers)
+    assert st == 422, page[:400]
+    assert "<title>Error: Test application | Shinjuku City Online Applications</title>" in page
+    assert "There is a problem with your answers" in page
+    assert '<a href="#f-name">Enter an answer for “Full name”</a>' in page
+    assert "Error: Enter “Name in katakana” in katakana (the Japanese phonetic script), for example " \
+           "シンジュク ハナコ" in page
+    assert "Enter “Phone number” as a Japanese phone number of 10 or 11 digits" in page
+    st, _, page = b.post("/f/e2e-open", [("csrf", csrf_of(page)), ("action", "confirm")] +
+                         valid_answers(f_birth="1990-01-01"))
+    assert st == 422 and re.search("This procedure is for people aged 60 or over on Sat 1 June 2030", page)
     st, _, page = b.post("/f/e2e-open", [("csrf", csrf_of(page)), ("action", "confirm")] + valid_answers())
     assert st == 200 and "<h1>Check your answers</h1>" in page, page[:400]
-    assert "has not been sent yet" in page and ">Send</button>" in page and ">Change<span" in page
+    assert "<title>Check your answers (Test application) | Shinjuku City Online Applications</title>" in page
+    assert "has not been sent yet" in page and ">Send</button>" in page
+    assert '>Change<span class="visually-hidden"> Full name</span>' in page
+    assert "<dt>Date of birth</dt><dd>Fri 1 April 1960</dd>" in page
+    assert "<dt>Course</dt><dd>Course A</dd>" in page and "<dt>Topics of interest</dt><dd>Food, Sleep</dd>" in page
+    assert "<dt>Postcode</dt><dd>160-8484</dd>" in page
     st, _, done = b.post("/f/e2e-open", hidden_pairs(page) + [("action", "send")])
     assert st == 200 and "We have received your application" in done, done[:400]
     assert re.search(r"Received: " + EN_DATE + r", \d\d:\d\d<", done), done
+    assert "Test application (四谷保健センター)" in done and "We have your test application." in done
     receipt, inquiry = receipt_of(done)
     assert receipt and inquiry
     st, _, out = status_lookup(b, receipt, inquiry)
     assert st == 200 and '<html lang="en">' in out
+    assert '<h2 class="panel-title">Test application</h2>' in out
     assert "Received (waiting for the section to look at it)" in out, out
     assert re.search(r"Received: " + EN_DATE, out)
     st, _, out = status_lookup(b, receipt, "AAAAAAAAAA")
     assert st == 422 and "The receipt number or the inquiry key is not correct" in out
     assert "<title>Error: Check the status of an application | Shinjuku City Online Applications</title>" in out
+    # the same application read in Japanese
+    st, _, out = status_lookup(Browser(), receipt, inquiry)
+    assert st == 200 and "テスト用の申込み" in out and "到達（担当課の確認待ち）" in out
+
+
+def test_formctl_warns_where_english_is_missing():
+    path = os.path.join(STACK.tmp, "half.yaml")
+    with open(path, "w") as f:
+        f.write("id: half\ntitle: {ja: 半分, en: Half}\nsection: yotsuya-hc\nopens_at: 2026-04-01 09:00\n"
+                "retention_days: 10\ncontact: {ja: 係, en: Desk}\nfields:\n  - key: a\n    type: text\n"
+                "    label: 名前\n")
+    fc = [os.path.join(BUILD, "formctl"), "--data", STACK.data, "--messages", os.path.join(BUILD, "locale")]
+    out = subprocess.run(fc + ["check", path], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr == "%s:10:12: warning: 'label' has no 'en' text: residents reading en see the Japanese\n" \
+        % path, out.stderr
+    assert "half.yaml: ok (half, 1 fields; some texts only in Japanese, see the warnings)" in out.stdout
 
 
 def test_english_form_pages_rendered_once_per_language():
