@@ -934,6 +934,10 @@ def test_formctl_warns_where_english_is_missing():
     assert out.stderr == "%s:10:12: warning: 'label' has no 'en' text: residents reading en see the Japanese\n" \
         % path, out.stderr
     assert "half.yaml: ok (half, 1 fields; some texts only in Japanese, see the warnings)" in out.stdout
+    # every shipped procedure has its English
+    out = subprocess.run(fc + ["check"] + sorted(glob.glob(os.path.join(ROOT, "forms", "*.yaml"))),
+                         capture_output=True, text=True)
+    assert out.returncode == 0 and "warning" not in out.stderr, out.stderr[-2000:]
 
 
 def test_english_form_pages_rendered_once_per_language():
