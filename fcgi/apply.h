@@ -30,9 +30,6 @@ enum { K_CSRF = GATE_CSRF, K_ACTION, K_TOKEN, K__CONTROL };
 /* Query keys of the switch of language. */
 enum { L_TO, L_BACK, L__COUNT };
 
-/* The cookie that keeps a reader's language. */
-#define LANG_COOKIE	"lang"
-
 /*
  * A section and, once an application of it was sealed, its current key:
  * remembered so that a submit does not read the database for it.  The

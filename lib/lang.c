@@ -8,6 +8,7 @@
 
 #include "dirlist.h"
 #include "jst.h"
+#include "tmpl.h"
 
 #define MAX_LANGS	32
 
@@ -160,6 +161,25 @@ langset_get(const struct langset *s, const char *tag)
 		if (strcmp(s->v[i].tag, tag) == 0)
 			return &s->v[i];
 	return NULL;
+}
+
+int
+lang_page_vars(const struct langset *s, const struct lang *l, const char *back, struct tvars *v)
+{
+	const struct lang	*o;
+	struct tvars		*link;
+	size_t			 i;
+	int			 rc;
+
+	rc = tvars_set(v, "lang", l->tag) | tvars_set(v, "back", back);
+	for (i = 0; (o = langset_at(s, i)) != NULL && rc == 0; i++) {
+		if (o == l)
+			continue;
+		if ((link = tvars_add(v, "langs")) == NULL)
+			return -1;
+		rc = tvars_set(link, "tag", o->tag) | tvars_set(link, "name", lang_msg(o, N_("lang.name")));
+	}
+	return rc;
 }
 
 /* ---- Accept-Language ---- */

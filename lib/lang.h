@@ -33,6 +33,7 @@
 
 #define LANG_DEFAULT	"ja"
 #define LANG_TAG_MAX	15
+#define LANG_COOKIE	"lang"		/* the reader's choice of a language (apply's /lang) */
 
 struct lang {
 	char			 tag[LANG_TAG_MAX + 1];
@@ -55,6 +56,15 @@ size_t		 langset_count(const struct langset *s);
 const struct lang *langset_at(const struct langset *s, size_t i);
 /* The language with exactly this tag, or NULL. */
 const struct lang *langset_get(const struct langset *s, const char *tag);
+
+struct tvars;
+/*
+ * What a page in l shows of the languages (tmpl.h values in v): lang (its
+ * tag), back (the path the switch returns to; the caller checks it) and
+ * langs, the others (tag, name: each in its own language), for the links
+ * that switch to them.  0, or -1 when memory ran out.
+ */
+int		 lang_page_vars(const struct langset *s, const struct lang *l, const char *back, struct tvars *v);
 
 /*
  * Is s (len bytes) shaped like our languages' tags: 2 or 3 lower-case

@@ -71,26 +71,13 @@ web_back_ok(const char *s, size_t len)
 	return 1;
 }
 
-/* What every page in a language shows: its tag, and the links to the others (see web_render). */
+/* What every page in a language shows (see web_render). */
 static int
 lang_vars(struct web *w)
 {
-	const struct lang	*l;
-	struct tvars		*o;
-	const char		*path = w->req.path;
-	size_t			 i;
-	int			 rc;
+	const char *path = w->req.path;
 
-	rc = tvars_set(w->vars, "lang", w->lang->tag) |
-	    tvars_set(w->vars, "back", web_back_ok(path, strlen(path)) ? path : "/");
-	for (i = 0; (l = langset_at(w->langs, i)) != NULL && rc == 0; i++) {
-		if (l == w->lang)
-			continue;
-		if ((o = tvars_add(w->vars, "langs")) == NULL)
-			return -1;
-		rc = tvars_set(o, "tag", l->tag) | tvars_set(o, "name", lang_msg(l, N_("lang.name")));
-	}
-	return rc;
+	return lang_page_vars(w->langs, w->lang, web_back_ok(path, strlen(path)) ? path : "/", w->vars);
 }
 
 void

@@ -120,7 +120,9 @@ RUN_DIR=$(mktemp -d /tmp/shinjuku-run.XXXXXX)
 chmod 2750 "$RUN_DIR"
 mkdir -p "$RUN_DIR/tmp" "$RUN_DIR/www"
 cp -R "$ROOT/static" "$RUN_DIR/www/static"
-cp -R "$ROOT/static/errors" "$RUN_DIR/www/errors"
+# nginx's own error pages (413, 429), one per language, and the maps that choose one.
+mkdir -p "$RUN_DIR/www/errors"
+$FORMCTL --templates "$ROOT/templates" error-pages "$RUN_DIR/www/errors" "$RUN_DIR/languages.conf" >/dev/null
 cp "$ROOT/conf/fastcgi.conf" "$RUN_DIR/fastcgi.conf"
 STAFF_ALLOW=""
 for net in $STAFF_NETWORKS; do STAFF_ALLOW="$STAFF_ALLOW			allow $net;"; done

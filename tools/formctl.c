@@ -7,6 +7,8 @@
  *   formctl [--data DIR] check [FILE...]       validate definitions (default: every .yaml in forms);
  *                                              warn where a language of --messages lacks a text
  *   formctl [--data DIR] reload [--forms DIR]  check, then tell the running programs to reload
+ *   formctl error-pages OUTDIR CONF            nginx's own error pages (413, 429), one per language,
+ *                                              and the maps (CONF) that pick one
  *   formctl staff ... | grant ... | revoke ... | key rotate ... | audit ... | export ...
  *                                              see usage() and the README's admin tasks
  *
@@ -37,22 +39,25 @@
 #include "lang.h"
 #include "log.h"
 #include "seal.h"
+#include "tmpl.h"
 
 const char *fc_data_dir;
 const char *fc_forms_dir = "forms";
 /* The compiled catalogues (po/ -> build/locale): the languages a definition's texts are checked for. */
 static const char *fc_msg_dir = "build/locale";
+static const char *fc_tmpl_dir = "templates";
 
 static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: formctl [--data DIR] [--forms DIR] [--messages DIR] COMMAND ...\n"
+	    "usage: formctl [--data DIR] [--forms DIR] [--messages DIR] [--templates DIR] COMMAND ...\n"
 	    "       formctl [--data DIR] init\n"
 	    "       formctl [--data DIR] section add ID NAME\n"
 	    "       formctl [--data DIR] section list\n"
 	    "       formctl [--data DIR] check [FILE...]\n"
 	    "       formctl [--data DIR] reload [--forms DIR]\n"
+	    "       formctl error-pages OUTDIR NGINX_CONF\n"
 	    "       formctl [--data DIR] staff add LOGIN ROLE       (role: staff, admin or auditor)\n"
 	    "       formctl [--data DIR] staff list\n"
 	    "       formctl [--data DIR] staff disable|enable LOGIN\n"
@@ -299,6 +304,108 @@ cmd_check(int argc, char **argv, const char *forms_dir)
 	return bad > 0 ? 1 : 0;
 }
 
+/* One of nginx's pages in language l: the program's error template, with the refusal's texts. */
+static int
+error_page(const struct tset *t, const struct langset *langs, const struct lang *l, const char *heading,
+    const char *message, struct buf *out, struct buf *err)
+{
+	struct tvars	*v;
+	int		 rc = -1;
+
+	if ((v = tvars_new()) != NULL && lang_page_vars(langs, l, "/", v) == 0 &&
+	    tvars_set(v, "title", lang_msg(l, heading)) == 0 && tvars_set(v, "heading", lang_msg(l, heading)) == 0 &&
+	    tvars_set(v, "message", lang_msg(l, message)) == 0 && tvars_set(v, "page_error", "1") == 0)
+		rc = tset_render_lang(t, "error.html", v, l, out, err);
+	tvars_free(v);
+	return rc;
+}
+
+/*
+ * nginx's choice of a page's language, $page_lang: the lang cookie when it
+ * names one of ours, else the first range of Accept-Language when it is one
+ * of ours (the programs weigh the whole header; nginx only has regular
+ * expressions), else Japanese.  Longer tags first: "ja-x-easy" before "ja".
+ */
+static int
+lang_maps(const struct langset *langs, const char *path, struct buf *err)
+{
+	const struct lang	*l;
+	size_t			 i, len;
+	FILE			*f;
+	int			 rc;
+
+	if ((f = fopen(path, "w")) == NULL) {
+		buf_printf(err, "%s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	fprintf(f, "# Made by formctl error-pages: the language of nginx's own error pages.\n"
+	    "map $cookie_" LANG_COOKIE " $page_lang_cookie {\n\tdefault \"\";\n");
+	for (i = 0; (l = langset_at(langs, i)) != NULL; i++)
+		fprintf(f, "\t%s %s;\n", l->tag, l->tag);
+	fprintf(f, "}\nmap $http_accept_language $page_lang_accept {\n\tdefault %s;\n", LANG_DEFAULT);
+	for (len = LANG_TAG_MAX; len > 0; len--)
+		for (i = 0; (l = langset_at(langs, i)) != NULL; i++)
+			if (strlen(l->tag) == len)
+				fprintf(f, "\t\"~*^[ \\t]*%s([-;, ]|$)\" %s;\n", l->tag, l->tag);
+	fprintf(f, "}\nmap $page_lang_cookie $page_lang {\n\t\"\" $page_lang_accept;\n\tdefault $page_lang_cookie;\n}\n");
+	rc = ferror(f) ? -1 : 0;
+	if (fclose(f) != 0 || rc == -1) {
+		buf_printf(err, "%s: cannot write\n", path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The pages nginx answers itself, before any program sees the request (a
+ * body too large, too many sends), as OUTDIR/<status>.<tag>.html for every
+ * language, and the nginx maps (conf) that pick one for a request.
+ */
+static int
+cmd_error_pages(const char *outdir, const char *conf)
+{
+	static const struct {
+		int		 status;
+		const char	*heading, *message;
+	} pages[] = {
+		{ 413, N_("refusal.too_large"), N_("refusal.too_large.text") },
+		{ 429, N_("refusal.busy"), N_("refusal.busy.text") },
+	};
+	struct langset		*langs = NULL;
+	struct tset		*t = NULL;
+	const struct lang	*l;
+	struct buf		 err, out;
+	char			 path[2048];
+	size_t			 i, p;
+	FILE			*f;
+	int			 rc = 1;
+
+	buf_init(&err);
+	buf_init(&out);
+	if ((t = tset_load(fc_tmpl_dir, &err)) == NULL || (langs = langset_load(fc_msg_dir, &err)) == NULL)
+		goto done;
+	for (i = 0; (l = langset_at(langs, i)) != NULL; i++)
+		for (p = 0; p < sizeof(pages) / sizeof(pages[0]); p++) {
+			buf_reset(&out);
+			snprintf(path, sizeof(path), "%s/%d.%s.html", outdir, pages[p].status, l->tag);
+			if (error_page(t, langs, l, pages[p].heading, pages[p].message, &out, &err) == -1)
+				goto done;
+			if ((f = fopen(path, "w")) == NULL || fwrite(out.data, 1, out.len, f) != out.len ||
+			    fclose(f) != 0) {
+				buf_printf(&err, "%s: %s\n", path, strerror(errno));
+				goto done;
+			}
+		}
+	rc = lang_maps(langs, conf, &err) == 0 ? 0 : 1;
+done:
+	fputs(buf_cstr(&err), stderr);
+	tset_free(t);
+	langset_free(langs);
+	buf_free(&err);
+	buf_free(&out);
+	return rc;
+}
+
 /* SIGHUP one running program by its pid file; 0 sent, 1 not running, -1 failed. */
 static int
 signal_program(const char *name)
@@ -446,13 +553,15 @@ main(int argc, char *argv[])
 	if (seal_init() == -1)
 		return 1;
 	for (i = 1; i + 1 < argc && (strcmp(argv[i], "--data") == 0 || strcmp(argv[i], "--forms") == 0 ||
-	    strcmp(argv[i], "--messages") == 0); i += 2) {
+	    strcmp(argv[i], "--messages") == 0 || strcmp(argv[i], "--templates") == 0); i += 2) {
 		if (strcmp(argv[i], "--data") == 0)
 			fc_data_dir = argv[i + 1];
 		else if (strcmp(argv[i], "--forms") == 0)
 			fc_forms_dir = argv[i + 1];
-		else
+		else if (strcmp(argv[i], "--messages") == 0)
 			fc_msg_dir = argv[i + 1];
+		else
+			fc_tmpl_dir = argv[i + 1];
 	}
 	argc -= i;
 	argv += i;
@@ -468,6 +577,8 @@ main(int argc, char *argv[])
 		return cmd_check(argc - 1, argv + 1, fc_forms_dir);
 	if (strcmp(argv[0], "reload") == 0 && argc == 1)
 		return cmd_reload(fc_forms_dir);
+	if (strcmp(argv[0], "error-pages") == 0 && argc == 3)
+		return cmd_error_pages(argv[1], argv[2]);
 	for (c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
 		if (strcmp(argv[0], commands[c].name) == 0)
 			return commands[c].run(argc - 1, argv + 1);

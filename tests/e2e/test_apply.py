@@ -384,7 +384,15 @@ def test_oversize_body_413():
     b = Browser()
     _, _, page = b.get("/f/e2e-open")
     st, _, out = b.post("/f/e2e-open", None, raw="csrf=%s&f_note=%s" % (csrf_of(page), "a" * 70000))
-    assert st == 413 and "大きさ" in out
+    assert st == 413 and "大きさ" in out and '<html lang="ja">' in out
+    # nginx's page, in the reader's language: the cookie's, else the browser's first
+    for headers in ({"Accept-Language": "en-US,en;q=0.8"}, {"Cookie": "lang=en"},
+                    {"Cookie": "lang=en", "Accept-Language": "ja"}):
+        st, _, out = request("POST", "/f/e2e-open", body="x=" + "a" * 70000, headers=headers)
+        assert st == 413 and "<h1>What you sent is too large</h1>" in out and '<html lang="en">' in out, headers
+    for headers in ({"Accept-Language": "fr, en;q=0.5"}, {"Cookie": "lang=ja", "Accept-Language": "en"}):
+        st, _, out = request("POST", "/f/e2e-open", body="x=" + "a" * 70000, headers=headers)
+        assert st == 413 and '<html lang="ja">' in out, headers
 
 
 def test_chunked_body_over_limit_never_on_disk():
