@@ -175,7 +175,8 @@ gate_handle(struct gate *g, void *ctx, int read_status)
 	/* Cookies first: every answer, the refusals too, is in the reader's language. */
 	if (kv_parse_cookies(&g->w.cookies, conf->cookies, conf->ncookies, g->w.req.cookie, MAX_COOKIES) == -1)
 		kv_free(&g->w.cookies);
-	web_choose_lang(&g->w, conf->lang_cookie >= 0 ? kv_get(&g->w.cookies, (size_t)conf->lang_cookie) : NULL);
+	web_choose_lang(&g->w, conf->lang_cookie >= 0,
+	    conf->lang_cookie >= 0 ? kv_get(&g->w.cookies, (size_t)conf->lang_cookie) : NULL);
 	if (read_status != 0) {
 		answer(g, read_status, read_status == 413 ? GATE_TOO_LARGE : GATE_UNREADABLE);
 		return;

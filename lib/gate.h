@@ -15,8 +15,8 @@
  *
  * A route that declares no query keys never reads its query string.  A
  * cookie header that does not parse counts as none.  The refusals are in
- * the program's own words (struct gate_answer): message ids (lang.h) when
- * the program has languages (web.langs), else the texts themselves.
+ * the program's own words (struct gate_answer): message ids (lang.h),
+ * shown in the reader's language (or, without catalogues, as they are).
  *
  * struct gate is the per-request state (request, cookies, template
  * variables, keys read, role), embedded in the program's context, reset
@@ -85,7 +85,7 @@ struct gate_conf {
 	const struct kv_decl	*cookies;
 	size_t			 ncookies;
 	size_t			 csrf_plain, csrf_tls;	/* the CSRF cookies' indexes in cookies */
-	int			 lang_cookie;	/* the language cookie's index in cookies; -1: none */
+	int			 lang_cookie;	/* the language cookie's index in cookies; -1: Japanese, no choice */
 	const char		*csrf_cookie_plain;	/* their names, as web.h */
 	const char		*csrf_cookie_tls;
 	const char		*csrf_path;

@@ -30,7 +30,7 @@ web_reset(struct web *w)
 #define MAX_LANG_TAGS 32
 
 void
-web_choose_lang(struct web *w, const struct kv_value *cookie)
+web_choose_lang(struct web *w, int choose, const struct kv_value *cookie)
 {
 	const char	*tags[MAX_LANG_TAGS];
 	size_t		 i, n;
@@ -39,6 +39,10 @@ web_choose_lang(struct web *w, const struct kv_value *cookie)
 	w->lang = NULL;
 	if (w->langs == NULL)
 		return;
+	if (!choose) {
+		w->lang = langset_at(w->langs, 0);
+		return;
+	}
 	if (cookie != NULL && (w->lang = langset_get(w->langs, cookie->p)) != NULL)
 		return;
 	n = langset_count(w->langs);

@@ -28,7 +28,7 @@
 struct web {
 	/* configuration, set once by the program */
 	const struct tset	*tmpl;		/* may change on reload; the program updates it */
-	const struct langset	*langs;		/* the same; NULL: the program speaks Japanese only */
+	const struct langset	*langs;		/* the same; NULL: no catalogues (tests) */
 	const unsigned char	*mac_key;	/* SEAL_KEY_LEN bytes */
 	const char		*csrf_cookie_plain;	/* cookie name without TLS, e.g. "csrf" */
 	const char		*csrf_cookie_tls;	/* with TLS: a __Host- name */
@@ -49,11 +49,12 @@ struct web {
 void	web_init(struct web *w);
 void	web_reset(struct web *w);
 /*
- * The reader's language, when the program has languages: the cookie's
- * (cookie: a declared cookie's value, may be NULL) when it names one of
- * them, else the one the browser's Accept-Language prefers, else Japanese.
+ * The reader's language, when the program has languages: where readers
+ * choose (choose), the cookie's (cookie: a declared cookie's value, may be
+ * NULL) when it names one of them, else the one the browser's
+ * Accept-Language prefers; else Japanese.
  */
-void	web_choose_lang(struct web *w, const struct kv_value *cookie);
+void	web_choose_lang(struct web *w, int choose, const struct kv_value *cookie);
 /* A message id's text in the reader's language; without languages, the argument is the text itself. */
 const char *web_text(const struct web *w, const char *id);
 /*

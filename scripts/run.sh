@@ -176,8 +176,8 @@ wait_socket() {
 APPLY_PID=$!
 echo "$APPLY_PID" > "$DATA_DIR/run/apply.pid"
 "$BUILD/staff" --data "$DATA_DIR" --forms "$FORMS_DIR" --templates "$ROOT/templates" \
-    --socket "$RUN_DIR/staff.sock" $GROUP_OPT --workers "$STAFF_WORKERS" --idle-minutes "$IDLE_MINUTES" \
-    2>>"$DATA_DIR/log/staff.log" &
+    --messages "$BUILD/locale" --socket "$RUN_DIR/staff.sock" $GROUP_OPT --workers "$STAFF_WORKERS" \
+    --idle-minutes "$IDLE_MINUTES" 2>>"$DATA_DIR/log/staff.log" &
 STAFF_PID=$!
 echo "$STAFF_PID" > "$DATA_DIR/run/staff.pid"
 wait_socket apply "$APPLY_PID"
