@@ -35,6 +35,7 @@ struct opener_key {
 struct slot {
 	char				 receipt[DB_RECEIPT_LEN + 1];
 	char				 status[16];
+	char				 lang[LANG_TAG_MAX + 1];
 	time_t				 received_at;
 	const struct opener_key		*key;		/* NULL: no usable key */
 	struct buf			 sealed;
@@ -158,6 +159,7 @@ hand_over(struct opener *o, struct slot *s)
 	row.receipt = s->receipt;
 	row.received_at = s->received_at;
 	row.status = s->status;
+	row.lang = s->lang;
 	row.payload = s->read ? &s->payload : NULL;
 	row.answers = s->answers;
 	if (row.payload == NULL && row.answers == NULL)
@@ -235,6 +237,7 @@ opener_push(const struct db_app_row *r, void *arg)
 	s = &o->slots[o->filled % o->nslots];
 	memcpy(s->receipt, r->receipt, sizeof(s->receipt));
 	memcpy(s->status, r->status, sizeof(s->status));
+	memcpy(s->lang, r->lang, sizeof(s->lang));
 	s->received_at = r->received_at;
 	s->key = key_for(o, r->key_id);
 	buf_reset(&s->sealed);

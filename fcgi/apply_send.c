@@ -50,8 +50,8 @@ arrival_mail(const char *receipt, struct db_outbox_item *m, void *arg)
 	struct arrival	*a = arg;
 	int		 rc;
 
-	rc = mail_queue_item(a->c->proc, "arrival", receipt, arrival_to(a->c, a->as), a->c->app->mailer_pk,
-	    a->c->g.w.now, m);
+	rc = mail_queue_item(a->c->proc, "arrival", receipt, arrival_to(a->c, a->as), a->c->g.w.lang->tag,
+	    a->c->app->mailer_pk, a->c->g.w.now, m);
 	return rc == MAIL_NONE ? DB_NOTFOUND : rc;
 }
 
@@ -211,6 +211,7 @@ send_application(struct ctx *c, const struct answers *as)
 	app.section_id = c->proc->section;
 	app.form_hash = c->proc->hash;
 	app.received_at = c->g.w.now;
+	app.lang = c->g.w.lang->tag;
 	app.mail = arrival_mail;
 	app.mail_arg = &arrival;
 	if (confirm_submit_key(c->app->mac_key, stamp, app.submit_hash) == -1 ||

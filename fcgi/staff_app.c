@@ -243,6 +243,7 @@ show_app(struct ctx *c, struct app_view *v, int status, const char *error)
 	tvars_set(c->g.w.vars, "received", buf_cstr(&when));
 	tvars_set(c->g.w.vars, "status", status_text(v->row.status));
 	tvars_set(c->g.w.vars, "status_value", v->row.status);
+	tvars_set(c->g.w.vars, "lang_name", lang_name_ja(c->g.w.langs, v->row.lang));
 	tvars_set(c->g.w.vars, "section", section_name(c, v->row.section_id, name, sizeof(name)));
 	tvars_set(c->g.w.vars, "proc_id", v->row.procedure_id);
 	tvars_set(c->g.w.vars, "proc_title", v->p ? v->p->title : v->row.procedure_id);
@@ -296,7 +297,7 @@ status_mail(struct ctx *c, const struct app_view *v, const char *kind, struct db
 	    (answers = payload_answers(&plain, &root)) != NULL)
 		rc = mail_queue_item(v->p, kind, v->receipt, json_object_object_get_ex(answers, f->key, &addr) &&
 		    json_object_is_type(addr, json_type_string) ? json_object_get_string(addr) : "",
-		    c->app->mailer_pk, c->g.w.now, m);
+		    v->row.lang, c->app->mailer_pk, c->g.w.now, m);
 	json_object_put(root);
 	buf_wipe(&plain);
 	return rc;

@@ -56,6 +56,7 @@ app_insert(struct db *db, const struct db_app *a, const char *receipt)
 	sqlite3_bind_blob(s, 7, a->submit_hash, SEAL_MAC_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 8, a->inquiry_hash, SEAL_MAC_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 9, (sqlite3_int64)a->received_at);
+	sqlite3_bind_text(s, 10, a->lang != NULL ? a->lang : LANG_DEFAULT, -1, SQLITE_STATIC);
 	return dbi_exec(db, s);
 }
 
@@ -346,7 +347,8 @@ get_app_row(sqlite3_stmt *s, struct db_app_row *r)
 	    dbi_col_text(s, 1, r->procedure_id, sizeof(r->procedure_id)) == 0 &&
 	    dbi_col_text(s, 2, r->section_id, sizeof(r->section_id)) == 0 &&
 	    dbi_col_text(s, 3, r->status, sizeof(r->status)) == 0 &&
-	    dbi_col_text(s, 6, r->key_id, sizeof(r->key_id)) == 0 && r->sealed != NULL ? 0 : -1;
+	    dbi_col_text(s, 6, r->key_id, sizeof(r->key_id)) == 0 &&
+	    dbi_col_text(s, 8, r->lang, sizeof(r->lang)) == 0 && r->sealed != NULL ? 0 : -1;
 }
 
 static int

@@ -167,6 +167,12 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'applications.status: not a status'); END;"
 	"UPDATE applications SET status = status WHERE status NOT IN ('received', 'accepted', 'done',"
 	"  'returned', 'withdrawn', 'won', 'lost', 'reserve', 'waitlisted');",
+	/*
+	 * 5 -> 6: the language the resident applied in (a tag of lib/lang.h),
+	 * clear like the status: later mails are written in it, staff and the
+	 * CSV show it.  Applications stored before were Japanese.
+	 */
+	"ALTER TABLE applications ADD COLUMN lang TEXT NOT NULL DEFAULT 'ja';",
 };
 
 int

@@ -182,6 +182,14 @@ lang_page_vars(const struct langset *s, const struct lang *l, const char *back, 
 	return rc;
 }
 
+const char *
+lang_name_ja(const struct langset *s, const char *tag)
+{
+	const struct lang *l = s != NULL ? langset_get(s, tag) : NULL;
+
+	return l != NULL ? lang_msg(l, N_("lang.name_ja")) : tag;
+}
+
 /* ---- Accept-Language ---- */
 
 static int

@@ -85,6 +85,13 @@ int		 lang_tag_ok(const char *s, size_t len);
 int		 lang_accept(const char *header, const char *const *tags, size_t n);
 
 /*
+ * The language tagged tag as staff read it: its name in Japanese
+ * (lang.name_ja of its catalogue: 英語), or tag itself when s (may be NULL)
+ * has no such language.
+ */
+const char	*lang_name_ja(const struct langset *s, const char *tag);
+
+/*
  * The text of id: from l's catalogue, else from the default language's,
  * else id itself (a message no catalogue has: the catalogue check in make
  * test keeps this from happening).  Never NULL.

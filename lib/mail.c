@@ -56,18 +56,21 @@ mail_from_ok(const char *from)
 	return n >= 3 && lt[n - 1] == '>' && jn_email_ok(lt + 1, n - 2);
 }
 
-/* Fill the definition's placeholders with the template engine in plain-text mode. */
+/* Fill the definition's placeholders with the template engine in plain-text mode, in lang. */
 static int
-render(const char *name, const char *text, const struct procedure *p, const char *receipt, struct buf *out)
+render(const char *name, const char *text, const struct procedure *p, const char *receipt, const char *lang,
+    struct buf *out)
 {
 	struct tset	*t;
 	struct tvars	*v;
 	int		 rc = -1;
 
+	text = formdef_text(p, lang, text);
 	if ((t = tset_load_mem(name, text, strlen(text), NULL)) == NULL)
 		return -1;
 	if ((v = tvars_new()) != NULL && tvars_set(v, "receipt", receipt) == 0 &&
-	    tvars_set(v, "title", p->title) == 0 && tvars_set(v, "contact", p->contact ? p->contact : "") == 0)
+	    tvars_set(v, "title", formdef_text(p, lang, p->title)) == 0 &&
+	    tvars_set(v, "contact", p->contact ? formdef_text(p, lang, p->contact) : "") == 0)
 		rc = tset_render(t, name, v, out, NULL);
 	tvars_free(v);
 	tset_free(t);
@@ -86,7 +89,8 @@ one_line(struct buf *b)
 }
 
 int
-mail_compose(const struct procedure *p, const char *kind, const char *receipt, const char *to, struct buf *json)
+mail_compose(const struct procedure *p, const char *kind, const char *receipt, const char *to, const char *lang,
+    struct buf *json)
 {
 	const struct mailtext	*t = mail_text(p, kind);
 	struct buf		 subject, body;
@@ -101,8 +105,8 @@ mail_compose(const struct procedure *p, const char *kind, const char *receipt, c
 		return -1;
 	buf_init(&subject);
 	buf_init(&body);
-	if (render("subject.txt", t->subject, p, receipt, &subject) == -1 ||
-	    render("body.txt", t->body, p, receipt, &body) == -1)
+	if (render("subject.txt", t->subject, p, receipt, lang, &subject) == -1 ||
+	    render("body.txt", t->body, p, receipt, lang, &body) == -1)
 		goto done;
 	one_line(&subject);
 	if ((o = json_object_new_object()) == NULL ||
@@ -132,7 +136,7 @@ release_sealed(struct db_outbox_item *m, void *arg)
 }
 
 int
-mail_queue_item(const struct procedure *p, const char *kind, const char *receipt, const char *to,
+mail_queue_item(const struct procedure *p, const char *kind, const char *receipt, const char *to, const char *lang,
     const unsigned char mailer_pk[SEAL_PK_LEN], time_t now, struct db_outbox_item *m)
 {
 	struct buf	json, sealed;
@@ -141,7 +145,7 @@ mail_queue_item(const struct procedure *p, const char *kind, const char *receipt
 	buf_init(&json);
 	buf_init(&sealed);
 	memset(m, 0, sizeof(*m));
-	if ((rc = mail_compose(p, kind, receipt, to, &json)) == 0 &&
+	if ((rc = mail_compose(p, kind, receipt, to, lang, &json)) == 0 &&
 	    (rc = seal_box(mailer_pk, json.data, json.len, &sealed)) == 0) {
 		m->kind = kind;
 		m->procedure_id = p->id;

@@ -5,9 +5,10 @@
  * A composed mail is JSON {"v":1,"to","subject","body"}: the caller seals
  * it to the mailer's public key and queues it (db.h, outbox); only the
  * mailer opens it and calls mail_message().  Subjects and bodies come from
- * the procedure's definition with {{receipt}}, {{title}} and {{contact}}
- * filled in (tmpl, plain-text mode); nothing a resident typed goes into a
- * header but the address, which is checked again here.
+ * the procedure's definition, in the language the resident applied in,
+ * with {{receipt}}, {{title}} and {{contact}} filled in (tmpl, plain-text
+ * mode); nothing a resident typed goes into a header but the address,
+ * which is checked again here.
  *
  * Functions return 0, MAIL_NONE where no mail is due, or -1.  Output
  * buffers belong to the caller (wipe them: they hold an address).
@@ -30,16 +31,20 @@
 const struct field *mail_field(const struct procedure *p);
 /* The definition's text for "arrival", "acceptance" or "return", or NULL when it has none. */
 const struct mailtext *mail_text(const struct procedure *p, const char *kind);
-/* MAIL_NONE when the procedure has no such text or to is empty. */
+/*
+ * The mail in the language tagged lang (the one the resident applied in):
+ * the definition's text in it, or its Japanese (formdef_text).  MAIL_NONE
+ * when the procedure has no such text or to is empty.
+ */
 int	mail_compose(const struct procedure *p, const char *kind, const char *receipt, const char *to,
-	    struct buf *json);
+	    const char *lang, struct buf *json);
 /*
  * Compose a mail and seal it to the mailer's public key, ready for the
  * outbox: m->sealed is allocated and m->release frees it.  MAIL_NONE when
  * no mail is due (no text for kind, or no address).
  */
 int	mail_queue_item(const struct procedure *p, const char *kind, const char *receipt, const char *to,
-	    const unsigned char mailer_pk[SEAL_PK_LEN], time_t now, struct db_outbox_item *m);
+	    const char *lang, const unsigned char mailer_pk[SEAL_PK_LEN], time_t now, struct db_outbox_item *m);
 /* Is this an address we put in an envelope and a To: header?  jn_email_ok(): a plain addr-spec, no "=?". */
 int	mail_addr_ok(const char *addr);
 /* A sender (MAIL_FROM): "addr" or "Name <addr>", the address as mail_addr_ok(), no controls in the name. */

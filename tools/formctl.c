@@ -43,8 +43,8 @@
 
 const char *fc_data_dir;
 const char *fc_forms_dir = "forms";
-/* The compiled catalogues (po/ -> build/locale): the languages a definition's texts are checked for. */
-static const char *fc_msg_dir = "build/locale";
+/* The compiled catalogues (po/ -> build/locale): the languages of definitions, exports and error pages. */
+const char *fc_msg_dir = "build/locale";
 static const char *fc_tmpl_dir = "templates";
 
 static void
@@ -278,21 +278,29 @@ check_dir(const char *dir, struct db *db, const struct langset *langs)
 	return bad;
 }
 
+struct langset *
+fc_langs(const char *what)
+{
+	struct langset	*langs;
+	struct buf	 err;
+
+	buf_init(&err);
+	if ((langs = langset_load(fc_msg_dir, &err)) == NULL)
+		fprintf(stderr, "formctl: no catalogues (%s): %s\n%s", fc_msg_dir, what, buf_cstr(&err));
+	buf_free(&err);
+	return langs;
+}
+
 static int
 cmd_check(int argc, char **argv, const char *forms_dir)
 {
 	struct langset	*langs;
-	struct buf	 err;
 	struct db	*db;
 	int		 i, bad = 0;
 
 	if (fc_open_db(&db) == -1)
 		return 1;
-	buf_init(&err);
-	if ((langs = langset_load(fc_msg_dir, &err)) == NULL)
-		fprintf(stderr, "formctl: no catalogues (%s): the definitions' languages are not checked\n%s",
-		    fc_msg_dir, buf_cstr(&err));
-	buf_free(&err);
+	langs = fc_langs("the definitions' languages are not checked");
 	if (argc == 0)
 		bad = check_dir(forms_dir, db, langs);
 	for (i = 0; i < argc; i++)

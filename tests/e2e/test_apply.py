@@ -603,7 +603,7 @@ def test_no_personal_data_at_rest_or_in_logs():
 
 def test_db_wal_and_full_sync():
     assert STACK.sql("PRAGMA journal_mode") == "wal"
-    assert STACK.sql("PRAGMA user_version") == "5"
+    assert STACK.sql("PRAGMA user_version") == "6"
     # synchronous=FULL on apply's own connections: each of three applications sent one after the
     # other is a commit of its own, and each commit flushes the WAL before the receipt is shown
     receipts = []

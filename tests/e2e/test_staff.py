@@ -414,7 +414,8 @@ def test_export_utf8_roundtrip_and_ledger():
     assert "filename*=UTF-8''" in h["content-disposition"] and ".csv" in h["content-disposition"]
     assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
     rows = list(csv.DictReader(io.StringIO(body[1:], newline="")))
-    assert list(rows[0].keys())[:4] == ["受付番号", "受付日時", "状態", "氏名"]
+    assert list(rows[0].keys())[:5] == ["受付番号", "受付日時", "状態", "言語", "氏名"]
+    assert {r["言語"] for r in rows} == {"日本語"}
     check_rows(rows, {"a": "完了", "b": "到達", "c": "到達"})
     ledger = audit_rows("export")[-1].split("|")
     assert ledger[0] == "yotsuya" and ledger[1] == "e2e-open"
@@ -492,7 +493,7 @@ def test_export_opens_in_libreoffice():
         c.close()
         assert r.status == 200
         rows = libreoffice_cells(raw, charset)
-        assert list(rows[0].keys())[:4] == ["受付番号", "受付日時", "状態", "氏名"]
+        assert list(rows[0].keys())[:5] == ["受付番号", "受付日時", "状態", "言語", "氏名"]
         if codec == "utf-8":
             check_rows(rows, {"a": "完了", "b": "到達", "c": "到達"})
         else:

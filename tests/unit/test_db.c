@@ -514,7 +514,12 @@ events_move_status_once(void)
 	T_CHECK(db_app_event(db, &ev) == DB_NOTFOUND);
 	T_CHECK(db_app_get(db, r, &row, &b) == 0);
 	T_STREQ(row.status, "accepted");
+	T_STREQ(row.lang, "ja");		/* none given: Japanese */
 	T_CHECK(row.updated_at == 5 && row.sealed_len == 4);
+	sample_app(&a, sealed, 21);
+	a.lang = "en";
+	T_CHECK(db_app_store(db, &a, r) == 0 && db_app_get(db, r, &row, &b) == 0);
+	T_STREQ(row.lang, "en");
 	db_close(db);
 	buf_free(&b);
 }

@@ -172,6 +172,7 @@ migration_checks_existing_rows(void)
 
 	T_CHECK(raw_db(&h) == 0);
 	T_CHECK(sqlite3_exec(h, "DROP TRIGGER applications_status_insert; DROP TRIGGER applications_status_update;"
+	    "ALTER TABLE applications DROP COLUMN lang;"	/* what schema 6 added */
 	    "UPDATE applications SET status = 'bogus'; PRAGMA user_version = 4;", NULL, NULL, NULL) == SQLITE_OK);
 	sqlite3_close(h);
 	T_CHECK(db_open(path, &db) == -1);
