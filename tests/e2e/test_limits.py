@@ -81,7 +81,7 @@ def mails_of(receipt):
 
 def test_send_limit_refuses_and_stores_nothing():
     """One address sends SEND_LIMIT applications to a procedure; the next is refused with a 429 page in
-    Japanese, and nothing of it is stored."""
+    the reader's language, and nothing of it is stored."""
     b = From("127.0.0.2")
     for _ in range(SEND_LIMIT):
         st, page = b.send()
@@ -91,6 +91,10 @@ def test_send_limit_refuses_and_stores_nothing():
     assert st == 429, (st, page[:400])
     assert "上限" in page and "保存されていません" in page and receipt_of(page)[0] is None
     assert '<html lang="ja">' in page
+    b.accept_language = "en"
+    st, page = b.send()
+    assert st == 429 and "<h1>Too many applications sent</h1>" in page and "It has not been saved." in page
+    assert '<html lang="en">' in page
     assert stored() == before
 
 
@@ -134,6 +138,10 @@ def test_arrival_mail_limit_per_recipient():
     held = receipt_of(page)[0]
     assert st == 200 and held, (st, page[:400])
     assert 'id="mail-held"' in page and "受付メール" in page
+    english = From("127.0.1.10")
+    english.accept_language = "en"
+    st, page = english.send(MAIL_PROC, mail_answers(victim))
+    assert st == 200 and 'id="mail-held"' in page and "we will not send a confirmation email" in page
     assert sql("SELECT count(*) FROM applications WHERE receipt = '%s'" % held) == "1"
     assert [mails_of(r) for r in receipts] == [1] * MAIL_LIMIT
     assert mails_of(held) == 0
