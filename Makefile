@@ -50,7 +50,7 @@ UNIT_SRC = tests/unit/test_answers.c tests/unit/test_audit.c tests/unit/test_buf
 	   tests/unit/test_payload.c tests/unit/test_seal.c tests/unit/test_slots.c tests/unit/test_tmpl.c \
 	   tests/unit/test_web.c tests/unit/test_workflow.c tests/unit/test_writer.c tests/unit/test_ytree.c
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-HELPER_SRC = tests/helpers/open_app.c tests/helpers/unzip_aes.c
+HELPER_SRC = tests/helpers/old_format.c tests/helpers/open_app.c tests/helpers/unzip_aes.c
 HELPER_BIN = $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)
 
 # The message catalogues: po/<language>.po, compiled for the programs (and the unit tests) to

@@ -328,7 +328,7 @@ def bench_durable(stack, rd, port):
         say("%s %9.0f submits/s %.2fx the fsync loop around it (%.0f; %s); p50 %.0f ms, p99 %.0f ms "
             "(nginx $request_time); CPU %.0f us per submit, %.1f s stolen by the host%s" %
             (DURABLE_LABELS[(conns, proc)], rate, rate / fsync, fsync, "target >= 1.0" if proc == "e2e-open" else
-             "the ward's procedures all send one: a second seal and an outbox row", p50 * 1000, p99 * 1000,
+             "target >= 1.0; every procedure of the ward sends one: a contact envelope and an outbox row", p50 * 1000, p99 * 1000,
              cpu * 1e6, steal, "  [bodies ran out: replays included]" if wrapped else ""))
     if len(ratios) > 1:
         say("durable submits,  8 connections, the median of its %d runs: %.2fx the fsync loop (%s; target >= 1.0)" %

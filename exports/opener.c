@@ -47,10 +47,11 @@ struct slot {
 };
 
 struct worker {
-	struct opener	*o;
-	pthread_t	 thread;
-	json_tokener	*tok;
-	struct buf	 plain;
+	struct opener		*o;
+	pthread_t		 thread;
+	json_tokener		*tok;
+	struct buf		 plain;
+	struct seal_cache	 cache;	/* the last batch's shared key: rows of a batch come together */
 };
 
 struct opener {
@@ -89,7 +90,8 @@ open_row(struct worker *w, struct slot *s)
 	s->root = NULL;
 	s->answers = NULL;
 	s->read = 0;
-	if (k != NULL && seal_open(k->pk, k->sk, s->sealed.data, s->sealed.len, &w->plain) == 0) {
+	if (k != NULL &&
+	    seal_open_cached(&w->cache, k->pk, k->sk, s->sealed.data, s->sealed.len, &w->plain) == 0) {
 		if (payload_read(&s->payload, buf_cstr(&w->plain)) == 0)
 			s->read = 1;
 		else
@@ -267,6 +269,7 @@ destroy(struct opener *o)
 		if (o->workers[j].tok != NULL)
 			json_tokener_free(o->workers[j].tok);
 		buf_wipe(&o->workers[j].plain);
+		seal_cache_wipe(&o->workers[j].cache);
 	}
 	for (i = 0; o->slots != NULL && i < o->nslots; i++) {
 		json_object_put(o->slots[i].root);

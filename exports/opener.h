@@ -1,8 +1,11 @@
 /*
  * opener: opens sealed applications on a pool of threads for an export, and
- * hands them back in the order they were read.  Opening (crypto_box_seal_open
- * and the JSON parse) is nearly all of an export's work, so it runs on every
- * core while the caller's thread reads the database and writes the file.
+ * hands them back in the order they were read.  Opening (seal_open and the
+ * JSON parse) is nearly all of an export's work, so it runs on every core
+ * while the caller's thread reads the database and writes the file.  The
+ * rows of one batch share an ephemeral key (seal.h), and come one after
+ * the other: each thread keeps the last shared key it derived, and opens
+ * the batch's next rows with it.
  *
  * The caller's thread pushes rows (opener_push(), shaped as a db_app_list()
  * callback); each is copied into a bounded ring, so memory does not grow
@@ -17,7 +20,7 @@
  * which is the one way to end an opener, after success or failure.
  * Plaintext is wiped as soon as it is read (payload.h, or json-c when
  * payload.h declines it), the answers read by payload.h once the row is
- * handed over, key copies at the end.
+ * handed over, key copies and shared keys at the end.
  */
 #ifndef OPENER_H
 #define OPENER_H

@@ -311,7 +311,10 @@ worker_stop(void *arg)
 	seal_wipe(app->mac_key, sizeof(app->mac_key));
 }
 
-/* The batching writer: it handles sealed applications only and needs no key. */
+/*
+ * The batching writer: it seals each batch to the sections' public keys
+ * and the mailer's (db_app_store_batch), and needs no secret key.
+ */
 static int
 writer_main(void *arg)
 {
@@ -323,6 +326,7 @@ writer_main(void *arg)
 	if (db_open(app->site.db_path, &db) == -1)
 		return 1;
 	db_set_limits(db, &app->limits);
+	db_set_contact_key(db, app->mailer_pk);
 	rc = writer_serve(app->writer_fd, db);
 	db_close(db);
 	return rc == 0 ? 0 : 1;

@@ -30,17 +30,10 @@ enum { K_CSRF = GATE_CSRF, K_ACTION, K_TOKEN, K__CONTROL };
 /* Query keys of the switch of language. */
 enum { L_TO, L_BACK, L__COUNT };
 
-/*
- * A section and, once an application of it was sealed, its current key:
- * remembered so that a submit does not read the database for it.  The
- * writer stores only applications sealed to the current key (DB_STALE_KEY
- * otherwise), so a rotation is never missed; a reload forgets the key too.
- */
+/* A section, as the pages name it.  Its key is the batching writer's to read (writer.h). */
 struct section {
 	char		id[64];
 	char		name[256];
-	char		key_id[SEAL_KEYID_LEN + 1];	/* "" until read */
-	unsigned char	pk[SEAL_PK_LEN];
 };
 
 /*
@@ -68,7 +61,7 @@ struct ctx {
 struct app {
 	struct web_site	 site;
 	unsigned char	 mac_key[SEAL_KEY_LEN];
-	unsigned char	 mailer_pk[SEAL_PK_LEN];	/* queued mails are sealed to it */
+	unsigned char	 mailer_pk[SEAL_PK_LEN];	/* the writer seals contact envelopes to it */
 	struct section	 sections[MAX_SECTIONS];
 	size_t		 nsections;
 	struct db_limits limits;		/* the writer's */

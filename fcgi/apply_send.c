@@ -1,7 +1,8 @@
 /*
- * apply_send.c: a confirmed application sent — its token checked, sealed
- * to its section's current key, stored exactly once through the batching
- * writer with its arrival mail, within the limits on sends.
+ * apply_send.c: a confirmed application sent — its token checked, handed
+ * to the batching writer with its contact envelope and arrival mail (the
+ * writer seals them per batch) and stored exactly once, within the limits
+ * on sends.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -13,7 +14,7 @@
 #include "log.h"
 #include "mail.h"
 
-/* The sealed record: answers plus what binds them to their clear metadata. */
+/* The record the writer seals: answers plus what binds them to their clear metadata. */
 static int
 sealed_payload(const struct ctx *c, const struct buf *json, struct buf *out)
 {
@@ -23,11 +24,6 @@ sealed_payload(const struct ctx *c, const struct buf *json, struct buf *out)
 	buf_putc(out, '}');
 	return out->oom ? -1 : 0;
 }
-
-struct arrival {
-	struct ctx		*c;
-	const struct answers	*as;
-};
 
 /* The address the arrival mail goes to: the procedure's mail field, when it was shown; "" for none. */
 static const char *
@@ -43,15 +39,17 @@ arrival_to(const struct ctx *c, const struct answers *as)
 	return to;
 }
 
-/* The arrival mail (申請到達メール), queued with the application once its receipt is drawn. */
+/*
+ * The arrival mail (申請到達メール), queued with the application once its
+ * receipt is drawn: its clear text, to the address in the envelope.
+ */
 static int
 arrival_mail(const char *receipt, struct db_outbox_item *m, void *arg)
 {
-	struct arrival	*a = arg;
+	struct ctx	*c = arg;
 	int		 rc;
 
-	rc = mail_queue_item(a->c->proc, "arrival", receipt, arrival_to(a->c, a->as), a->c->g.w.lang->tag,
-	    a->c->app->mailer_pk, a->c->g.w.now, m);
+	rc = mail_queue_text(c->proc, "arrival", receipt, c->g.w.lang->tag, c->g.w.now, m);
 	return rc == MAIL_NONE ? DB_NOTFOUND : rc;
 }
 
@@ -123,74 +121,20 @@ recipient_key(const struct ctx *c, const char *to, unsigned char out[SEAL_MAC_LE
 	return rc;
 }
 
-/* Every application is committed by the one batching writer: many share one fsync. */
 static int
 store_by_writer(struct db_store_req *r, void *arg)
 {
 	return writer_store(arg, r);
 }
 
-/* The section's current key: remembered (struct section), or read again when asked or not yet known. */
-static int
-section_key(struct ctx *c, int reread, char key_id[SEAL_KEYID_LEN + 1], unsigned char pk[SEAL_PK_LEN])
-{
-	struct section *s = section_find(c->app, c->proc->section);
-
-	if (s == NULL)
-		return -1;
-	if ((reread || s->key_id[0] == '\0') && db_key_current(c->app->site.db, s->id, s->key_id, s->pk) != 0) {
-		s->key_id[0] = '\0';
-		return -1;
-	}
-	memcpy(key_id, s->key_id, sizeof(s->key_id));
-	memcpy(pk, s->pk, SEAL_PK_LEN);
-	return 0;
-}
-
-/*
- * Seal the payload to the section's key and store it through the writer;
- * when the key was rotated since this worker read it, once more with the
- * new one.  Returns like db_app_store.
- */
-static int
-seal_and_store(struct ctx *c, struct db_app *app, const struct buf *payload, char receipt[DB_RECEIPT_LEN + 1])
-{
-	struct buf	 sealed;
-	unsigned char	 pk[SEAL_PK_LEN];
-	char		 key_id[SEAL_KEYID_LEN + 1];
-	int		 reread, rc = -1;
-
-	buf_init(&sealed);
-	for (reread = 0; reread < 2; reread++) {
-		buf_reset(&sealed);
-		if (section_key(c, reread, key_id, pk) == -1 ||
-		    seal_box(pk, payload->data, payload->len, &sealed) == -1) {
-			rc = -1;
-			break;
-		}
-		app->key_id = key_id;
-		app->sealed = sealed.data;
-		app->sealed_len = sealed.len;
-		rc = db_app_store_via(app, receipt, store_by_writer, &c->app->writer);
-		if (rc != DB_STALE_KEY)
-			break;
-		log_msg(LOG_INFO, "section %s has a new key: sealed again", c->proc->section);
-	}
-	app->key_id = NULL;
-	app->sealed = NULL;
-	buf_free(&sealed);
-	return rc == DB_STALE_KEY ? -1 : rc;
-}
-
 void
 send_application(struct ctx *c, const struct answers *as)
 {
 	struct db_app	 app;
-	struct buf	 json, payload;
+	struct buf	 json, payload, contact;
 	unsigned char	 stamp[CONFIRM_STAMP_LEN];
 	char		 receipt[DB_RECEIPT_LEN + 1], inquiry[CONFIRM_INQUIRY_LEN + 1];
 	struct db_app_status st;
-	struct arrival	 arrival = { c, as };
 	struct confirm_bind b;
 	const struct kv_value *token = kv_get(&c->g.form, K_TOKEN);
 	int		 rc;
@@ -198,6 +142,7 @@ send_application(struct ctx *c, const struct answers *as)
 	confirm_bind(c, &b);
 	buf_init(&json);
 	buf_init(&payload);
+	buf_init(&contact);
 	memset(&app, 0, sizeof(app));
 	if (answers_json(as, &json) == -1)
 		goto fail;
@@ -210,17 +155,25 @@ send_application(struct ctx *c, const struct answers *as)
 	app.procedure_id = c->proc->id;
 	app.section_id = c->proc->section;
 	app.form_hash = c->proc->hash;
+	app.plain = payload.data;
+	app.plain_len = payload.len;
 	app.received_at = c->g.w.now;
 	app.lang = c->g.w.lang->tag;
-	app.mail = arrival_mail;
-	app.mail_arg = &arrival;
+	if ((rc = mail_contact(arrival_to(c, as), &contact)) == -1)
+		goto fail;
+	if (rc == 0) {
+		app.contact = contact.data;
+		app.contact_len = contact.len;
+		app.mail = arrival_mail;
+		app.mail_arg = c;
+	}
 	if (confirm_submit_key(c->app->mac_key, stamp, app.submit_hash) == -1 ||
 	    confirm_inquiry_hash(c->app->mac_key, inquiry, app.inquiry_hash) == -1 ||
 	    sender_key(c, app.sender_key) == -1 ||
 	    recipient_key(c, arrival_to(c, as), app.recipient_key) == -1)
 		goto fail;
-	rc = seal_and_store(c, &app, &payload, receipt);
-	if (rc == -1)
+	/* Every application is committed by the one batching writer: many share one fsync and one seal. */
+	if ((rc = db_app_store_via(&app, receipt, store_by_writer, &c->app->writer)) == -1 || rc == DB_STALE_KEY)
 		goto fail;
 	if (rc == DB_LIMITED) {
 		log_msg(LOG_WARNING, "send limit reached for %s: refused", c->proc->id);
@@ -241,5 +194,6 @@ done:
 	seal_wipe(inquiry, sizeof(inquiry));
 	buf_wipe(&json);
 	buf_wipe(&payload);
+	buf_wipe(&contact);
 }
 

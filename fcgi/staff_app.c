@@ -1,7 +1,8 @@
 /*
  * staff_app.c: one application — opened with a key the member's session
  * holds, shown with its history and mails, and moved through the workflow
- * (lib/workflow.h) with a sealed note and the mail the change sends.
+ * (lib/workflow.h) with a sealed note and the mail the change sends (to
+ * its contact envelope).
  */
 #include <stdio.h>
 #include <string.h>
@@ -281,7 +282,13 @@ seal_note(struct ctx *c, const char *section, const char *note, char key_id[SEAL
 	    seal_box(pk, note, strlen(note), out) == 0 ? 0 : -1;
 }
 
-/* Compose the change's mail from the opened application; MAIL_NONE when none is due. */
+/*
+ * The change's mail; MAIL_NONE when none is due.  Its clear text, when the
+ * application has a contact envelope: the mailer fills the address in, and
+ * nothing is opened here.  An application without one (stored before
+ * envelopes, or without an address) is opened, and the mail composed from
+ * it and sealed whole, as before envelopes.
+ */
 static int
 status_mail(struct ctx *c, const struct app_view *v, const char *kind, struct db_outbox_item *m)
 {
@@ -292,6 +299,9 @@ status_mail(struct ctx *c, const struct app_view *v, const char *kind, struct db
 
 	if (kind == NULL || f == NULL)
 		return MAIL_NONE;
+	if ((rc = db_envelope_has(c->app->site.db, v->receipt)) != 0)
+		return rc == 1 ? mail_queue_text(v->p, kind, v->receipt, v->row.lang, c->g.w.now, m) : -1;
+	rc = -1;
 	buf_init(&plain);
 	if (open_sealed(c, v->row.key_id, v->row.sealed, v->row.sealed_len, &plain) == 0 &&
 	    (answers = payload_answers(&plain, &root)) != NULL)

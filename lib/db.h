@@ -27,7 +27,7 @@
 #define DB_STALE_KEY	4	/* sealed to a key that is no longer the section's current one */
 #define DB_LIMITED	5	/* its sender is over the send limit (db_set_limits): nothing stored */
 #define DB_MAIL_HELD	6	/* stored, but its arrival mail was not queued: its recipient is over the limit */
-#define DB_SCHEMA_VERSION 6
+#define DB_SCHEMA_VERSION 7
 #define DB_RECEIPT_LEN	14	/* "1234-5678-9012" */
 
 struct db;
@@ -60,24 +60,48 @@ int	db_key_current(struct db *db, const char *section_id, char key_id[SEAL_KEYID
 int	db_key_get(struct db *db, const char *key_id, char section_id[64], unsigned char pk[SEAL_PK_LEN],
 	    struct buf *wrapped);
 
-/* A mail to queue in the outbox with the change that causes it. */
+/*
+ * A mail to queue in the outbox with the change that causes it: its clear
+ * text (mail.h: subject and body, nothing personal), whose address the
+ * mailer takes from the application's contact envelope; or, as queued
+ * before contact envelopes, the whole mail sealed to the mailer's key.
+ */
 struct db_outbox_item {
 	const char	*kind;		/* "arrival", "acceptance", "return" */
 	const char	*procedure_id;
 	const char	*section_id;
-	const void	*sealed;	/* sealed to the mailer's public key */
+	const void	*sealed;	/* sealed to the mailer's public key, or NULL for text */
 	size_t		 sealed_len;
 	time_t		 at;
-	void		(*release)(struct db_outbox_item *m, void *arg);	/* frees sealed, or NULL */
+	void		(*release)(struct db_outbox_item *m, void *arg);	/* frees text or sealed, or NULL */
+	const char	*text;		/* the clear text, or NULL for sealed */
 };
 
 struct db_app {
 	const char	*procedure_id;
 	const char	*section_id;
 	const char	*form_hash;
+	/*
+	 * The application as its caller sealed it to key_id, which must be the
+	 * section's current key (DB_STALE_KEY otherwise); or, with sealed NULL,
+	 * its plaintext (plain), sealed in the storing transaction to the
+	 * section's current key: db_app_store_batch seals a batch to one key
+	 * from one ephemeral key pair (seal.h), so a rotation takes effect with
+	 * the next batch.
+	 */
 	const char	*key_id;
 	const void	*sealed;
 	size_t		 sealed_len;
+	const void	*plain;
+	size_t		 plain_len;
+	/*
+	 * The contact envelope's plaintext (mail.h: the address later mails go
+	 * to), or NULL for none: sealed the same way to the mailer's key
+	 * (db_set_contact_key) and stored beside the application, also when
+	 * its arrival mail is held.
+	 */
+	const void	*contact;
+	size_t		 contact_len;
 	unsigned char	 submit_hash[SEAL_MAC_LEN];	/* exactly-once key (apply.c: submit_key) */
 	unsigned char	 inquiry_hash[SEAL_MAC_LEN];
 	time_t		 received_at;
@@ -112,6 +136,8 @@ struct db_limits {
 	int	mail_limit;
 };
 void	db_set_limits(struct db *db, const struct db_limits *limits);
+/* The mailer's public key, to which this handle seals contact envelopes (none set: storing one fails). */
+void	db_set_contact_key(struct db *db, const unsigned char pk[SEAL_PK_LEN]);
 
 /*
  * Store an application once: in one write transaction, if an application
@@ -129,7 +155,9 @@ int	db_app_store(struct db *db, const struct db_app *app, char receipt[DB_RECEIP
  * Group commit (the batching writer, writer.h): many applications in one
  * write transaction and one fsync.  Each request comes with its receipt
  * already drawn and its arrival mail already made (db_app_store_via); app.mail
- * is not used.  Each gets its own savepoint and result: 0 stored, DB_EXISTS
+ * is not used.  Plaintexts (app.plain, app.contact) are sealed with one
+ * ephemeral key pair per recipient for the whole batch, wiped before this
+ * returns.  Each gets its own savepoint and result: 0 stored, DB_EXISTS
  * (same submit_hash: receipt is overwritten with the stored one), DB_TAKEN
  * (draw again), DB_STALE_KEY (app.key_id is not the section's current key:
  * nothing stored, seal again), DB_LIMITED, DB_MAIL_HELD (see db_set_limits),
@@ -345,12 +373,23 @@ int	db_audit_page(struct db *db, const char *action, time_t from, time_t to, int
 
 int	db_audit_count(struct db *db, const char *action, time_t from, time_t to, int64_t *out);
 
+/*
+ * ---- contact envelopes: what later mails need (the address), sealed to the
+ * mailer's key, one per application that gave an address (db_app.contact) ----
+ */
+
+/* The receipt's envelope, appended to sealed: 0, DB_NOTFOUND or -1. */
+int	db_envelope_get(struct db *db, const char *receipt, struct buf *sealed);
+/* 1 when the receipt has an envelope (a mail with text may be queued for it), 0 when not, -1. */
+int	db_envelope_has(struct db *db, const char *receipt);
+
 /* ---- the mail outbox ---- */
 
 struct db_mail {
 	int64_t		 id;
 	const char	*kind, *receipt, *procedure_id, *section_id, *state, *last_error;
-	const void	*sealed;
+	const char	*text;		/* NULL: sealed holds the whole mail */
+	const void	*sealed;	/* NULL: text, to the receipt's envelope */
 	size_t		 sealed_len;
 	int		 attempts;
 	time_t		 next_at, created_at;

@@ -1,12 +1,13 @@
 /*
  * Applications: stored once per submit key under a fresh receipt (one at a
- * time or in the batching writer's group commits), counted against the
- * send limits, and read back for residents (status) and staff (lists, one
- * application, its events).
+ * time or in the batching writer's group commits, sealed per batch),
+ * counted against the send limits, and read back for residents (status)
+ * and staff (lists, one application, its events).
  */
 #include "db_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Twelve random digits; grouped for reading aloud over the phone. */
@@ -42,8 +43,10 @@ app_by_submit(struct db *db, const unsigned char hash[SEAL_MAC_LEN], char receip
 	return dbi_lookup(db, s, get_receipt, receipt);
 }
 
+/* The application a, sealed to key_id as sealed (len bytes), under receipt. */
 static int
-app_insert(struct db *db, const struct db_app *a, const char *receipt)
+app_insert(struct db *db, const struct db_app *a, const char *key_id, const void *sealed, size_t len,
+    const char *receipt)
 {
 	sqlite3_stmt *s = dbi_prep(db, ST_APP_INSERT);
 
@@ -51,8 +54,8 @@ app_insert(struct db *db, const struct db_app *a, const char *receipt)
 	sqlite3_bind_text(s, 2, a->procedure_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, a->section_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, a->form_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, a->key_id, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 6, a->sealed, (int)a->sealed_len, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, key_id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 6, sealed, (int)len, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 7, a->submit_hash, SEAL_MAC_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 8, a->inquiry_hash, SEAL_MAC_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 9, (sqlite3_int64)a->received_at);
@@ -141,6 +144,85 @@ db_set_limits(struct db *db, const struct db_limits *limits)
 	db->limits = *limits;
 }
 
+void
+db_set_contact_key(struct db *db, const unsigned char pk[SEAL_PK_LEN])
+{
+	memcpy(db->contact_pk, pk, SEAL_PK_LEN);
+	db->has_contact_pk = 1;
+}
+
+/*
+ * The keys one batch seals with: each section's current key, read once in
+ * the storing transaction (no rotation can come between), and the mailer's
+ * for contact envelopes; to each, one ephemeral key pair (seal.h).  The
+ * array is made once for the batch, never moved (a realloc would leave the
+ * shared keys behind in freed memory), and wiped when the batch ends.
+ */
+struct batch_key {
+	const char		*section_id;	/* NULL: the contact key */
+	char			 key_id[SEAL_KEYID_LEN + 1];
+	struct seal_batch	 sb;
+};
+
+struct batch_seal {
+	struct batch_key	*keys;
+	size_t			 n, cap;	/* cap: the batch's requests and the contact key */
+	struct buf		 box;		/* the box being stored */
+};
+
+/* The batch's key for section_id (NULL: the contact key), begun on first use; NULL on failure. */
+static struct batch_key *
+batch_key(struct db *db, struct batch_seal *bs, const char *section_id)
+{
+	unsigned char		 pk[SEAL_PK_LEN];
+	struct batch_key	*k;
+	size_t			 i;
+
+	for (i = 0; i < bs->n; i++) {
+		k = &bs->keys[i];
+		if (section_id == NULL ? k->section_id == NULL :
+		    k->section_id != NULL && strcmp(k->section_id, section_id) == 0)
+			return k;
+	}
+	if (bs->keys == NULL && (bs->keys = calloc(bs->cap, sizeof(*bs->keys))) == NULL)
+		return NULL;
+	if (bs->n == bs->cap)
+		return NULL;
+	k = &bs->keys[bs->n];
+	k->section_id = section_id;
+	if (section_id == NULL) {
+		if (!db->has_contact_pk)
+			return NULL;
+		memcpy(pk, db->contact_pk, SEAL_PK_LEN);
+	} else if (db_key_current(db, section_id, k->key_id, pk) != 0)
+		return NULL;
+	if (seal_batch_begin(&k->sb, pk) == -1)
+		return NULL;
+	bs->n++;
+	return k;
+}
+
+/* msg sealed with the batch's key for section_id (NULL: the contact key) into bs->box; the key, or NULL. */
+static const struct batch_key *
+batch_box(struct db *db, struct batch_seal *bs, const char *section_id, const void *msg, size_t len)
+{
+	struct batch_key *k = batch_key(db, bs, section_id);
+
+	buf_reset(&bs->box);
+	return k != NULL && seal_batch_box(&k->sb, msg, len, &bs->box) == 0 ? k : NULL;
+}
+
+static void
+batch_seal_end(struct batch_seal *bs)
+{
+	size_t i;
+
+	for (i = 0; i < bs->n; i++)
+		seal_batch_end(&bs->keys[i].sb);
+	free(bs->keys);
+	buf_free(&bs->box);
+}
+
 /* The start of now's tenth of window: counts are kept per tenth, so a window slides in tenths. */
 static time_t
 count_slot(time_t now, int window)
@@ -213,26 +295,47 @@ purge_counts(struct db *db, time_t now)
 	return 0;
 }
 
+/* The application itself: as its caller sealed it, or sealed here with the batch's key for its section. */
+static int
+insert_app(struct db *db, struct batch_seal *bs, const struct db_store_req *r)
+{
+	const struct db_app	*a = &r->app;
+	const struct batch_key	*k;
+
+	if (a->sealed != NULL)
+		return app_insert(db, a, a->key_id, a->sealed, a->sealed_len, r->receipt);
+	if ((k = batch_box(db, bs, a->section_id, a->plain, a->plain_len)) == NULL)
+		return -1;
+	return app_insert(db, a, k->key_id, bs->box.data, bs->box.len, r->receipt);
+}
+
 /*
  * A new application under the receipt its sender drew: 0, DB_MAIL_HELD,
  * DB_TAKEN, DB_STALE_KEY, DB_LIMITED or -1.  The limits are checked last,
  * so that a send answered "draw again" or "seal again" is not counted.
  */
 static int
-insert_new(struct db *db, const struct db_store_req *r)
+insert_new(struct db *db, struct batch_seal *bs, const struct db_store_req *r)
 {
 	const struct db_limits	*l = &db->limits;
 	const struct db_app	*a = &r->app;
-	int			 current = key_is_current(db, a->section_id, a->key_id), taken, ok;
+	int			 current, taken, ok;
 
-	if (current != 1)
+	/* A mail with text is sent to the envelope's address: it needs one. */
+	if ((a->sealed == NULL && a->plain == NULL) ||
+	    (r->mail != NULL && r->mail->text != NULL && a->contact == NULL))
+		return -1;
+	if (a->sealed != NULL && (current = key_is_current(db, a->section_id, a->key_id)) != 1)
 		return current == 0 ? DB_STALE_KEY : -1;
 	taken = receipt_taken(db, r->receipt);
 	if (taken != 0)
 		return taken == 1 ? DB_TAKEN : -1;
 	if ((ok = within_limit(db, a->sender_key, a->received_at, l->send_limit, l->send_window)) != 1)
 		return ok == 0 ? DB_LIMITED : -1;
-	if (app_insert(db, a, r->receipt) == -1)
+	if (insert_app(db, bs, r) == -1)
+		return -1;
+	if (a->contact != NULL && (batch_box(db, bs, NULL, a->contact, a->contact_len) == NULL ||
+	    dbi_envelope_add(db, r->receipt, bs->box.data, bs->box.len) == -1))
 		return -1;
 	if (r->mail == NULL)
 		return 0;
@@ -243,7 +346,7 @@ insert_new(struct db *db, const struct db_store_req *r)
 
 /* One request of a batch, inside its own savepoint so that its failure leaves the others alone. */
 static int
-store_one(struct db *db, struct db_store_req *r)
+store_one(struct db *db, struct batch_seal *bs, struct db_store_req *r)
 {
 	int rc;
 
@@ -253,7 +356,7 @@ store_one(struct db *db, struct db_store_req *r)
 	if (rc == 0)
 		rc = DB_EXISTS;
 	else if (rc == DB_NOTFOUND)
-		rc = insert_new(db, r);
+		rc = insert_new(db, bs, r);
 	if (rc == -1)
 		(void)dbi_exec(db, dbi_prep(db, ST_ROLLBACK_TO));
 	if (dbi_exec(db, dbi_prep(db, ST_RELEASE)) == -1)
@@ -264,18 +367,24 @@ store_one(struct db *db, struct db_store_req *r)
 int
 db_app_store_batch(struct db *db, struct db_store_req *reqs, size_t n)
 {
-	size_t i, stored = 0;
+	struct batch_seal	bs;
+	size_t			i, stored = 0;
 
+	memset(&bs, 0, sizeof(bs));
+	bs.cap = n + 1;
+	buf_init(&bs.box);
 	if (db_begin(db) == -1 || (n > 0 && purge_counts(db, reqs[0].app.received_at) == -1))
 		goto fail;
 	for (i = 0; i < n; i++)
-		if ((reqs[i].result = store_one(db, &reqs[i])) == 0 || reqs[i].result == DB_MAIL_HELD)
+		if ((reqs[i].result = store_one(db, &bs, &reqs[i])) == 0 || reqs[i].result == DB_MAIL_HELD)
 			stored++;
 	if (db_commit(db) == -1)
 		goto fail;
+	batch_seal_end(&bs);
 	return (int)stored;
 fail:
 	db_rollback(db);
+	batch_seal_end(&bs);
 	for (i = 0; i < n; i++)
 		reqs[i].result = -1;
 	return -1;

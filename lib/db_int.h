@@ -96,6 +96,8 @@ enum stmt {
 	ST_SEND_COUNT,
 	ST_SEND_HIT,
 	ST_SEND_PURGE,
+	ST_ENVELOPE_ADD,
+	ST_ENVELOPE_GET,
 	ST__COUNT
 };
 
@@ -106,6 +108,8 @@ struct db {
 	sqlite3		*h;
 	sqlite3_stmt	*st[ST__COUNT];
 	struct db_limits limits;
+	unsigned char	 contact_pk[SEAL_PK_LEN];	/* db_set_contact_key */
+	int		 has_contact_pk;
 	time_t		 counts_purged;	/* when send_counts last lost its old rows */
 };
 
@@ -166,7 +170,8 @@ struct dbi_cb {
 
 /* db_schema.c: migrate to the newest schema in one transaction. */
 int		 dbi_migrate(struct db *db);
-/* db_outbox.c: queue a mail inside the caller's transaction. */
+/* db_outbox.c: queue a mail, or store an application's contact envelope, inside the caller's transaction. */
 int		 dbi_outbox_add(struct db *db, const char *receipt, const struct db_outbox_item *m);
+int		 dbi_envelope_add(struct db *db, const char *receipt, const void *sealed, size_t len);
 
 #endif

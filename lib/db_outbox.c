@@ -1,7 +1,9 @@
 /*
- * The mail outbox: a mail is queued in the transaction that causes it,
- * sealed to the mailer's key, retried, and deleted once delivered; the
- * mail log keeps a record of each delivery without personal data.
+ * The mail outbox: a mail is queued in the transaction that causes it (its
+ * clear text for the application's contact envelope, or sealed whole to the
+ * mailer's key), retried, and deleted once delivered; the mail log keeps a
+ * record of each delivery without personal data.  And the contact
+ * envelopes themselves.
  */
 #include "db_int.h"
 
@@ -16,8 +18,13 @@ dbi_outbox_add(struct db *db, const char *receipt, const struct db_outbox_item *
 	sqlite3_bind_text(s, 2, receipt, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, m->procedure_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, m->section_id, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 5, m->sealed, (int)m->sealed_len, SQLITE_STATIC);
+	if ((m->text == NULL) == (m->sealed == NULL))
+		return -1;
+	if (m->sealed != NULL)
+		sqlite3_bind_blob(s, 5, m->sealed, (int)m->sealed_len, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 6, (sqlite3_int64)m->at);
+	if (m->text != NULL)
+		sqlite3_bind_text(s, 7, m->text, -1, SQLITE_STATIC);
 	return dbi_exec(db, s);
 }
 
@@ -39,9 +46,11 @@ mail_row(sqlite3_stmt *s, void *arg)
 		.next_at = (time_t)sqlite3_column_int64(s, 8),
 		.last_error = (const char *)sqlite3_column_text(s, 9),
 		.created_at = (time_t)sqlite3_column_int64(s, 10),
+		.text = (const char *)sqlite3_column_text(s, 11),
 	};
 
-	if (!m.kind || !m.receipt || !m.procedure_id || !m.section_id || !m.sealed || !m.state || !m.last_error)
+	if (!m.kind || !m.receipt || !m.procedure_id || !m.section_id || (m.sealed == NULL) == (m.text == NULL) ||
+	    !m.state || !m.last_error)
 		return -1;
 	return cb->fn.mail(&m, cb->arg);
 }
@@ -154,4 +163,31 @@ db_mail_log_of_receipt(struct db *db, const char *receipt,
 	struct dbi_cb cb = { .fn.mail_log = fn, .arg = arg };
 
 	return dbi_each(db, dbi_prep_text(db, ST_MAIL_LOG_OF_RECEIPT, receipt), log_row, &cb);
+}
+
+int
+dbi_envelope_add(struct db *db, const char *receipt, const void *sealed, size_t len)
+{
+	sqlite3_stmt *s = dbi_prep_text(db, ST_ENVELOPE_ADD, receipt);
+
+	sqlite3_bind_blob(s, 2, sealed, (int)len, SQLITE_STATIC);
+	return dbi_exec(db, s);
+}
+
+static int
+get_envelope(sqlite3_stmt *s, void *sealed)
+{
+	return buf_put(sealed, sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0));
+}
+
+int
+db_envelope_get(struct db *db, const char *receipt, struct buf *sealed)
+{
+	return dbi_lookup(db, dbi_prep_text(db, ST_ENVELOPE_GET, receipt), get_envelope, sealed);
+}
+
+int
+db_envelope_has(struct db *db, const char *receipt)
+{
+	return dbi_exists(db, dbi_prep_text(db, ST_ENVELOPE_GET, receipt));
 }

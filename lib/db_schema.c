@@ -168,7 +168,40 @@ static const char *const migrations[] = {
 	"UPDATE applications SET status = status WHERE status NOT IN ('received', 'accepted', 'done',"
 	"  'returned', 'withdrawn', 'won', 'lost', 'reserve', 'waitlisted');",
 	/*
-	 * 5 -> 6: the language the resident applied in (a tag of lib/lang.h),
+	 * 5 -> 6: contact envelopes.  An application's address, sealed to the
+	 * mailer's key, is stored once beside it (envelopes: application-derived
+	 * data, erased with it); a mail is then queued as its clear text (subject
+	 * and body, nothing personal), and the mailer opens the envelope.  Rows
+	 * queued before keep their sealed mail, so outbox.sealed becomes
+	 * optional: outbox is rebuilt (it holds only undelivered mails, and no
+	 * table references it).
+	 */
+	"CREATE TABLE envelopes ("
+	"  receipt TEXT PRIMARY KEY REFERENCES applications(receipt),"
+	"  sealed BLOB NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE outbox_v6 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  receipt TEXT NOT NULL REFERENCES applications(receipt),"
+	"  procedure_id TEXT NOT NULL,"
+	"  section_id TEXT NOT NULL,"
+	"  sealed BLOB,"
+	"  text TEXT,"
+	"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_at INTEGER NOT NULL,"
+	"  last_error TEXT NOT NULL DEFAULT '',"
+	"  created_at INTEGER NOT NULL,"
+	"  CHECK ((sealed IS NULL) <> (text IS NULL)));"
+	"INSERT INTO outbox_v6 (id, kind, receipt, procedure_id, section_id, sealed, state, attempts, next_at,"
+	"  last_error, created_at) SELECT id, kind, receipt, procedure_id, section_id, sealed, state, attempts,"
+	"  next_at, last_error, created_at FROM outbox;"
+	"DROP TABLE outbox;"
+	"ALTER TABLE outbox_v6 RENAME TO outbox;"
+	"CREATE INDEX outbox_due ON outbox(state, next_at);"
+	"CREATE INDEX outbox_receipt ON outbox(receipt);",
+	/*
+	 * 6 -> 7: the language the resident applied in (a tag of lib/lang.h),
 	 * clear like the status: later mails are written in it, staff and the
 	 * CSV show it.  Applications stored before were Japanese.
 	 */

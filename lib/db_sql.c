@@ -15,7 +15,7 @@
 			" key_id, sealed, lang FROM applications"
 #define AUDIT_ROW	"SELECT seq, at, actor, action, target, detail, addr, prev, mac FROM audit"
 #define OUTBOX_ROW	"SELECT id, kind, receipt, procedure_id, section_id, sealed, state, attempts," \
-			" next_at, last_error, created_at FROM outbox"
+			" next_at, last_error, created_at, text FROM outbox"
 /* A staff list's filter (db_app_filter), the same for its rows and its count. */
 #define APP_FILTER	" WHERE procedure_id = ?1 AND section_id = ?2 AND (?3 = '' OR status = ?3)" \
 			" AND received_at >= ?4 AND received_at < ?5"
@@ -112,8 +112,8 @@ const char *const dbi_sql[ST__COUNT] = {
 	    " ORDER BY seq DESC LIMIT ?4 OFFSET ?5",
 	[ST_AUDIT_RANGE] = AUDIT_ROW " WHERE at >= ?1 AND at < ?2 ORDER BY seq",
 	[ST_AUDIT_COUNT] = "SELECT count(*) FROM audit WHERE (?1 = '' OR action = ?1) AND at >= ?2 AND at < ?3",
-	[ST_OUTBOX_ADD] = "INSERT INTO outbox (kind, receipt, procedure_id, section_id, sealed, next_at, created_at)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+	[ST_OUTBOX_ADD] = "INSERT INTO outbox (kind, receipt, procedure_id, section_id, sealed, next_at, created_at,"
+	    " text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)",
 	[ST_OUTBOX_DUE] = OUTBOX_ROW " WHERE state = 'pending' AND next_at <= ?1 ORDER BY next_at, id LIMIT ?2",
 	[ST_OUTBOX_DELETE] = "DELETE FROM outbox WHERE id = ?1",
 	[ST_MAIL_LOG_ADD] = "INSERT INTO mail_log (outbox_id, kind, receipt, procedure_id, section_id, created_at,"
@@ -134,4 +134,6 @@ const char *const dbi_sql[ST__COUNT] = {
 	[ST_SEND_HIT] = "INSERT INTO send_counts (key, slot, hits) VALUES (?1, ?2, 1)"
 	    " ON CONFLICT (key, slot) DO UPDATE SET hits = hits + 1",
 	[ST_SEND_PURGE] = "DELETE FROM send_counts WHERE slot <= ?1",
+	[ST_ENVELOPE_ADD] = "INSERT INTO envelopes (receipt, sealed) VALUES (?1, ?2)",
+	[ST_ENVELOPE_GET] = "SELECT sealed FROM envelopes WHERE receipt = ?1",
 };

@@ -88,51 +88,163 @@ one_line(struct buf *b)
 			b->data[i] = ' ';
 }
 
-int
-mail_compose(const struct procedure *p, const char *kind, const char *receipt, const char *to, const char *lang,
-    struct buf *json)
+/*
+ * The definition's text of kind for receipt in lang: a new
+ * {"v":1,"subject","body"} in *o; MAIL_NONE when it has none.
+ */
+static int
+text_object(const struct procedure *p, const char *kind, const char *receipt, const char *lang, json_object **o)
 {
 	const struct mailtext	*t = mail_text(p, kind);
 	struct buf		 subject, body;
-	json_object		*o = NULL;
-	const char		*s;
-	size_t			 len;
 	int			 rc = -1;
 
-	if (t == NULL || to == NULL || *to == '\0')
+	*o = NULL;
+	if (t == NULL)
 		return MAIL_NONE;
-	if (!mail_addr_ok(to))
-		return -1;
 	buf_init(&subject);
 	buf_init(&body);
 	if (render("subject.txt", t->subject, p, receipt, lang, &subject) == -1 ||
 	    render("body.txt", t->body, p, receipt, lang, &body) == -1)
 		goto done;
 	one_line(&subject);
-	if ((o = json_object_new_object()) == NULL ||
-	    json_object_object_add(o, "v", json_object_new_int(1)) != 0 ||
-	    json_object_object_add(o, "to", json_object_new_string(to)) != 0 ||
-	    json_object_object_add(o, "subject", json_object_new_string(buf_cstr(&subject))) != 0 ||
-	    json_object_object_add(o, "body", json_object_new_string(buf_cstr(&body))) != 0)
-		goto done;
-	if ((s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
-	    &len)) == NULL)
-		goto done;
-	rc = buf_put(json, s, len);
-	seal_wipe((void *)s, len);	/* json-c frees its copy without wiping; it holds the address */
+	if ((*o = json_object_new_object()) != NULL &&
+	    json_object_object_add(*o, "v", json_object_new_int(1)) == 0 &&
+	    json_object_object_add(*o, "subject", json_object_new_string(buf_cstr(&subject))) == 0 &&
+	    json_object_object_add(*o, "body", json_object_new_string(buf_cstr(&body))) == 0)
+		rc = 0;
 done:
-	json_object_put(o);
+	if (rc == -1) {
+		json_object_put(*o);
+		*o = NULL;
+	}
 	buf_free(&subject);
 	buf_free(&body);
 	return rc;
 }
 
+/* o's JSON appended to out; json-c's own copy is wiped (it may hold an address). */
+static int
+put_json(json_object *o, struct buf *out)
+{
+	const char	*s;
+	size_t		 len;
+	int		 rc;
+
+	if ((s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+	    &len)) == NULL)
+		return -1;
+	rc = buf_put(out, s, len);
+	seal_wipe((void *)s, len);	/* json-c frees its copy without wiping */
+	return rc;
+}
+
+/* o with "to": to added, appended to json. */
+static int
+put_with_to(json_object *o, const char *to, struct buf *json)
+{
+	json_object *v = json_object_new_string(to);
+
+	if (v == NULL || json_object_object_add(o, "to", v) != 0) {
+		json_object_put(v);
+		return -1;
+	}
+	return put_json(o, json);
+}
+
+int
+mail_compose(const struct procedure *p, const char *kind, const char *receipt, const char *to, const char *lang,
+    struct buf *json)
+{
+	json_object	*o;
+	int		 rc;
+
+	if (to == NULL || *to == '\0' || mail_text(p, kind) == NULL)
+		return MAIL_NONE;
+	if (!mail_addr_ok(to))
+		return -1;
+	if ((rc = text_object(p, kind, receipt, lang, &o)) == 0)
+		rc = put_with_to(o, to, json);
+	json_object_put(o);
+	return rc;
+}
+
+int
+mail_contact(const char *to, struct buf *json)
+{
+	json_object	*o;
+	int		 rc = -1;
+
+	if (to == NULL || *to == '\0')
+		return MAIL_NONE;
+	if (!mail_addr_ok(to))
+		return -1;
+	if ((o = json_object_new_object()) != NULL && json_object_object_add(o, "v", json_object_new_int(1)) == 0)
+		rc = put_with_to(o, to, json);
+	json_object_put(o);
+	return rc;
+}
+
+int
+mail_text_compose(const struct procedure *p, const char *kind, const char *receipt, const char *lang,
+    struct buf *json)
+{
+	json_object	*o;
+	int		 rc;
+
+	if ((rc = text_object(p, kind, receipt, lang, &o)) == 0)
+		rc = put_json(o, json);
+	json_object_put(o);
+	return rc;
+}
+
+static json_object *
+parse(const char *json, size_t len)
+{
+	json_tokener	*tok = json_tokener_new();
+	json_object	*o;
+
+	if (tok == NULL)
+		return NULL;
+	o = json_tokener_parse_ex(tok, json, (int)len);
+	json_tokener_free(tok);
+	return o;
+}
+
+static const char *
+json_str(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+int
+mail_fill(const char *text, size_t text_len, const char *contact, size_t contact_len, struct buf *json)
+{
+	json_object	*t = parse(text, text_len), *c = parse(contact, contact_len);
+	const char	*to;
+	int		 rc = -1;
+
+	if (t != NULL && c != NULL && json_object_is_type(t, json_type_object) && (to = json_str(c, "to")) != NULL) {
+		rc = put_with_to(t, to, json);
+		seal_wipe((void *)to, strlen(to));	/* json-c frees its strings without wiping them */
+	}
+	json_object_put(t);
+	json_object_put(c);
+	return rc;
+}
+
 static void
-release_sealed(struct db_outbox_item *m, void *arg)
+release_allocated(struct db_outbox_item *m, void *arg)
 {
 	(void)arg;
 	free((void *)m->sealed);
+	free((void *)m->text);
 	m->sealed = NULL;
+	m->text = NULL;
 }
 
 int
@@ -153,11 +265,33 @@ mail_queue_item(const struct procedure *p, const char *kind, const char *receipt
 		m->sealed_len = sealed.len;
 		m->sealed = buf_take(&sealed);
 		m->at = now;
-		m->release = release_sealed;
+		m->release = release_allocated;
 		rc = m->sealed != NULL ? 0 : -1;
 	}
 	buf_wipe(&json);
 	buf_free(&sealed);
+	return rc;
+}
+
+int
+mail_queue_text(const struct procedure *p, const char *kind, const char *receipt, const char *lang, time_t now,
+    struct db_outbox_item *m)
+{
+	struct buf	json;
+	int		rc;
+
+	buf_init(&json);
+	memset(m, 0, sizeof(*m));
+	if ((rc = mail_text_compose(p, kind, receipt, lang, &json)) == 0) {
+		m->kind = kind;
+		m->procedure_id = p->id;
+		m->section_id = p->section;
+		m->text = buf_take(&json);
+		m->at = now;
+		m->release = release_allocated;
+		rc = m->text != NULL ? 0 : -1;
+	}
+	buf_free(&json);
 	return rc;
 }
 
@@ -291,29 +425,14 @@ body_base64(struct buf *out, const char *text)
 	return out->oom ? -1 : 0;
 }
 
-static const char *
-json_str(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 int
 mail_message(const char *json, size_t len, const char *from, const char *msgid, time_t date,
     struct buf *out, struct mail_envelope *env)
 {
-	json_tokener	*tok = json_tokener_new();
-	json_object	*o = NULL;
+	json_object	*o = parse(json, len);
 	const char	*to, *subject, *body;
 	int		 rc = -1;
 
-	if (tok == NULL)
-		return -1;
-	o = json_tokener_parse_ex(tok, json, (int)len);
-	json_tokener_free(tok);
 	/* Every header value is checked here, whoever made it: the queue is sealed, not signed. */
 	if (o == NULL || (to = json_str(o, "to")) == NULL || (subject = json_str(o, "subject")) == NULL ||
 	    (body = json_str(o, "body")) == NULL || !mail_addr_ok(to) || !mail_from_ok(from) ||

@@ -2,13 +2,27 @@
  * mail: the residents' notification mails — which texts a procedure has,
  * composing one for a receipt, and writing it as an RFC 5322 message.
  *
- * A composed mail is JSON {"v":1,"to","subject","body"}: the caller seals
- * it to the mailer's public key and queues it (db.h, outbox); only the
- * mailer opens it and calls mail_message().  Subjects and bodies come from
- * the procedure's definition, in the language the resident applied in,
- * with {{receipt}}, {{title}} and {{contact}} filled in (tmpl, plain-text
- * mode); nothing a resident typed goes into a header but the address,
- * which is checked again here.
+ * Contact envelopes.  What later mails need of an application (its
+ * address) is its contact envelope, JSON {"v":1,"to"} (mail_contact()),
+ * sealed to the mailer's public key when the application is stored (db.h:
+ * db_app.contact) and kept beside it.  A mail is then queued as its clear
+ * text, JSON {"v":1,"subject","body"} (mail_queue_text()), by whoever
+ * causes it, with no key at all; the mailer opens the envelope, fills the
+ * address in (mail_fill()) and calls mail_message().  Mails queued before
+ * envelopes existed are the whole composed mail, {"v":1,"to","subject",
+ * "body"}, sealed to the mailer's key (mail_queue_item()); the mailer
+ * still sends them.  Subjects and bodies come from the procedure's
+ * definition in the language the resident applied in (lang, a tag of
+ * lang.h kept with the application: the definition's text in it, or its
+ * Japanese, formdef_text()), chosen when the mail is queued, with
+ * {{receipt}}, {{title}} and {{contact}} filled in (tmpl,
+ * plain-text mode): nothing personal; nothing a resident typed goes into a
+ * header but the address, which is checked again here.
+ *
+ * Later kinds (a lottery's results, announcements) are queued the same
+ * way: mail_queue_text() for the receipt, then the db change that queues
+ * it (db_app_event(), or a caller's own in one transaction), for receipts
+ * with an envelope (db_envelope_has()).
  *
  * Functions return 0, MAIL_NONE where no mail is due, or -1.  Output
  * buffers belong to the caller (wipe them: they hold an address).
@@ -31,15 +45,26 @@
 const struct field *mail_field(const struct procedure *p);
 /* The definition's text for "arrival", "acceptance" or "return", or NULL when it has none. */
 const struct mailtext *mail_text(const struct procedure *p, const char *kind);
-/*
- * The mail in the language tagged lang (the one the resident applied in):
- * the definition's text in it, or its Japanese (formdef_text).  MAIL_NONE
- * when the procedure has no such text or to is empty.
- */
+/* The whole mail; MAIL_NONE when the procedure has no such text or to is empty, -1 for a bad address. */
 int	mail_compose(const struct procedure *p, const char *kind, const char *receipt, const char *to,
 	    const char *lang, struct buf *json);
+/* The contact envelope's plaintext for the address to: MAIL_NONE when to is empty, -1 when it is bad. */
+int	mail_contact(const char *to, struct buf *json);
+/* A mail's clear text for receipt in lang: MAIL_NONE when the procedure has no text of kind. */
+int	mail_text_compose(const struct procedure *p, const char *kind, const char *receipt, const char *lang,
+	    struct buf *json);
+/* A queued text and its opened envelope: the whole mail, as mail_compose() makes it. */
+int	mail_fill(const char *text, size_t text_len, const char *contact, size_t contact_len, struct buf *json);
 /*
- * Compose a mail and seal it to the mailer's public key, ready for the
+ * A mail's clear text, ready for the outbox: m->text is allocated and
+ * m->release frees it.  MAIL_NONE when the procedure has no text of kind.
+ * The receipt must have an envelope (the mailer gives the mail up without).
+ */
+int	mail_queue_text(const struct procedure *p, const char *kind, const char *receipt, const char *lang,
+	    time_t now, struct db_outbox_item *m);
+/*
+ * The way before contact envelopes, for applications stored without one:
+ * compose a mail and seal it to the mailer's public key, ready for the
  * outbox: m->sealed is allocated and m->release frees it.  MAIL_NONE when
  * no mail is due (no text for kind, or no address).
  */

@@ -17,6 +17,8 @@ _Static_assert(SEAL_SALT_LEN == crypto_pwhash_SALTBYTES && SEAL_PW_OPS == crypto
     SEAL_PW_MEM == crypto_pwhash_MEMLIMIT_INTERACTIVE, "crypto_pwhash parameters");
 _Static_assert(SEAL_KEY_LEN == crypto_secretbox_KEYBYTES && SEAL_MAC_LEN >= crypto_generichash_BYTES_MIN,
     "symmetric key and MAC sizes");
+_Static_assert(SEAL_BATCH_OVERHEAD == 1 + crypto_box_PUBLICKEYBYTES + crypto_box_NONCEBYTES + crypto_box_MACBYTES &&
+    SEAL_KEY_LEN == crypto_box_BEFORENMBYTES, "batch box sizes");
 
 /* RFC 4648 base32 for paper: no 0/1/8/9, so no O/0 or I/1 mix-ups. */
 static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -61,12 +63,91 @@ seal_box(const unsigned char pk[SEAL_PK_LEN], const void *msg, size_t len, struc
 }
 
 int
-seal_open(const unsigned char pk[SEAL_PK_LEN], const unsigned char sk[SEAL_SK_LEN],
-    const void *box, size_t len, struct buf *out)
+seal_batch_begin(struct seal_batch *b, const unsigned char pk[SEAL_PK_LEN])
 {
-	unsigned char	*m;
+	unsigned char	esk[crypto_box_SECRETKEYBYTES];
+	int		rc = -1;
+
+	memset(b, 0, sizeof(*b));
+	if (crypto_box_keypair(b->eph_pk, esk) == 0 && crypto_box_beforenm(b->shared, pk, esk) == 0) {
+		b->ready = 1;
+		rc = 0;
+	} else
+		sodium_memzero(b, sizeof(*b));
+	sodium_memzero(esk, sizeof(esk));	/* the shared key is all a batch needs */
+	return rc;
+}
+
+int
+seal_batch_box(const struct seal_batch *b, const void *msg, size_t len, struct buf *out)
+{
+	unsigned char	*p;
 	size_t		 start = out->len;
 
+	if (!b->ready || len > SIZE_MAX - SEAL_BATCH_OVERHEAD - 1)
+		return -1;
+	if ((p = buf_append_space(out, SEAL_BATCH_OVERHEAD + len)) == NULL)
+		return -1;
+	p[0] = SEAL_BATCH_TAG;
+	memcpy(p + 1, b->eph_pk, SEAL_PK_LEN);
+	randombytes_buf(p + 1 + SEAL_PK_LEN, crypto_box_NONCEBYTES);
+	if (crypto_box_easy_afternm(p + 1 + SEAL_PK_LEN + crypto_box_NONCEBYTES, msg, len,
+	    p + 1 + SEAL_PK_LEN, b->shared) != 0) {
+		out->len = start;
+		return -1;
+	}
+	return 0;
+}
+
+void
+seal_batch_end(struct seal_batch *b)
+{
+	sodium_memzero(b, sizeof(*b));
+}
+
+/* A batch's box: its shared key from the cache when the last one had the same ephemeral key and recipient. */
+static int
+open_batch_box(struct seal_cache *c, const unsigned char pk[SEAL_PK_LEN], const unsigned char sk[SEAL_SK_LEN],
+    const unsigned char *box, size_t len, unsigned char *m)
+{
+	const unsigned char	*eph = box + 1, *nonce = eph + SEAL_PK_LEN, *sealed = nonce + crypto_box_NONCEBYTES;
+	unsigned char		 k[crypto_box_BEFORENMBYTES];
+	const unsigned char	*key = k;
+	int			 rc = -1;
+
+	if (c != NULL && c->have && memcmp(c->eph_pk, eph, SEAL_PK_LEN) == 0 && memcmp(c->pk, pk, SEAL_PK_LEN) == 0)
+		key = c->shared;
+	else if (crypto_box_beforenm(k, eph, sk) != 0)
+		goto done;
+	else if (c != NULL) {
+		memcpy(c->pk, pk, SEAL_PK_LEN);
+		memcpy(c->eph_pk, eph, SEAL_PK_LEN);
+		memcpy(c->shared, k, sizeof(k));
+		c->have = 1;
+	}
+	rc = crypto_box_open_easy_afternm(m, sealed, len - 1 - SEAL_PK_LEN - crypto_box_NONCEBYTES, nonce,
+	    key) == 0 ? 0 : -1;
+done:
+	sodium_memzero(k, sizeof(k));
+	return rc;
+}
+
+int
+seal_open_cached(struct seal_cache *c, const unsigned char pk[SEAL_PK_LEN], const unsigned char sk[SEAL_SK_LEN],
+    const void *box, size_t len, struct buf *out)
+{
+	const unsigned char	*b = box;
+	unsigned char		*m;
+	size_t			 start = out->len;
+
+	if (len >= SEAL_BATCH_OVERHEAD && b[0] == SEAL_BATCH_TAG) {
+		if ((m = buf_append_space(out, len - SEAL_BATCH_OVERHEAD)) == NULL)
+			return -1;
+		if (open_batch_box(c, pk, sk, b, len, m) == 0)
+			return 0;
+		out->len = start;
+		out->data[start] = '\0';
+	}
 	if (len < crypto_box_SEALBYTES)
 		return -1;
 	if ((m = buf_append_space(out, len - crypto_box_SEALBYTES)) == NULL)
@@ -77,6 +158,19 @@ seal_open(const unsigned char pk[SEAL_PK_LEN], const unsigned char sk[SEAL_SK_LE
 		return -1;
 	}
 	return 0;
+}
+
+int
+seal_open(const unsigned char pk[SEAL_PK_LEN], const unsigned char sk[SEAL_SK_LEN],
+    const void *box, size_t len, struct buf *out)
+{
+	return seal_open_cached(NULL, pk, sk, box, len, out);
+}
+
+void
+seal_cache_wipe(struct seal_cache *c)
+{
+	sodium_memzero(c, sizeof(*c));
 }
 
 int

@@ -1,11 +1,12 @@
 /*
  * seal: every use of libsodium in one place (only seal.c includes
- * sodium.h) — sealing applications to a section's public key, wrapping
- * secret keys, recovery keys, password hashing, MACs for our own tokens,
- * random identifiers and numbers, constant-time comparison and wiping.
+ * sodium.h) — sealing applications to a section's public key (one by
+ * one, or a batch from one ephemeral key), wrapping secret keys, recovery
+ * keys, password hashing, MACs for our own tokens, random identifiers and
+ * numbers, constant-time comparison and wiping.
  * Functions return 0 on success, -1 on failure.  Secret inputs stay owned
  * by the caller, who wipes them (seal_wipe) when done; nothing here keeps
- * a copy.
+ * a copy but in the caller's structs below (struct seal_batch, seal_cache).
  */
 #ifndef SEAL_H
 #define SEAL_H
@@ -36,9 +37,55 @@ int	seal_keypair(unsigned char pk[SEAL_PK_LEN], unsigned char sk[SEAL_SK_LEN]);
 int	seal_key_id(const unsigned char pk[SEAL_PK_LEN], char out[SEAL_KEYID_LEN + 1]);
 /* Anonymous sealed box to pk (crypto_box_seal); ciphertext appended to out. */
 int	seal_box(const unsigned char pk[SEAL_PK_LEN], const void *msg, size_t len, struct buf *out);
-/* Open a sealed box; plaintext appended to out (caller wipes it). */
+/*
+ * Batch sealing: many messages to one recipient from one ephemeral key
+ * pair, for the batching writer (a crypto_box_seal costs two X25519
+ * operations; here a batch pays them once).  seal_batch_begin() makes the
+ * pair, derives the shared key (crypto_box_beforenm: X25519, then HSalsa20)
+ * and wipes the ephemeral secret before it returns; each seal_batch_box()
+ * is crypto_box_easy_afternm (XSalsa20-Poly1305) under a fresh random nonce:
+ *
+ *	SEAL_BATCH_TAG (1) || ephemeral public key (32) || nonce (24) || MAC (16) || ciphertext
+ *
+ * Only the recipient's secret key opens a message (X25519 with the
+ * ephemeral public key), as with crypto_box_seal.  seal_batch_end() wipes
+ * the shared key: call it once the batch is stored, also after a failure.
+ */
+#define SEAL_BATCH_TAG		0x02
+#define SEAL_BATCH_OVERHEAD	(1 + SEAL_PK_LEN + 24 + 16)
+struct seal_batch {
+	unsigned char	eph_pk[SEAL_PK_LEN];
+	unsigned char	shared[SEAL_KEY_LEN];
+	int		ready;
+};
+int	seal_batch_begin(struct seal_batch *b, const unsigned char pk[SEAL_PK_LEN]);
+/* One message of the batch, appended to out. */
+int	seal_batch_box(const struct seal_batch *b, const void *msg, size_t len, struct buf *out);
+void	seal_batch_end(struct seal_batch *b);
+/*
+ * Open a box of either format (crypto_box_seal's, or a batch's); plaintext
+ * appended to out (caller wipes it).  A box that begins with SEAL_BATCH_TAG
+ * is tried as a batch's first: a crypto_box_seal box begins with a random
+ * public key, so 1 in 256 of them begins so too, fails as a batch's (its
+ * MAC) and then opens as what it is.
+ */
 int	seal_open(const unsigned char pk[SEAL_PK_LEN], const unsigned char sk[SEAL_SK_LEN],
 	    const void *box, size_t len, struct buf *out);
+/*
+ * seal_open() for many boxes: the messages of one batch share an ephemeral
+ * key, so the shared key derived for the last one (per recipient) is kept in
+ * the caller's cache and used again.  The cache holds a secret: the caller
+ * wipes it (seal_cache_wipe) when done.  Zeroed memory is an empty cache.
+ */
+struct seal_cache {
+	unsigned char	pk[SEAL_PK_LEN];	/* the recipient's */
+	unsigned char	eph_pk[SEAL_PK_LEN];
+	unsigned char	shared[SEAL_KEY_LEN];
+	int		have;
+};
+int	seal_open_cached(struct seal_cache *c, const unsigned char pk[SEAL_PK_LEN],
+	    const unsigned char sk[SEAL_SK_LEN], const void *box, size_t len, struct buf *out);
+void	seal_cache_wipe(struct seal_cache *c);
 /* Secret-key wrapping (XSalsa20-Poly1305): out = nonce || box. */
 int	seal_wrap(const unsigned char key[SEAL_KEY_LEN], const void *secret, size_t len, struct buf *out);
 int	seal_unwrap(const unsigned char key[SEAL_KEY_LEN], const void *wrapped, size_t len,

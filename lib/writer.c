@@ -15,7 +15,7 @@
 #include "log.h"
 #include "prefork.h"
 
-#define WIRE_VERSION	3
+#define WIRE_VERSION	4
 #define STR_MAX		1024		/* ids, hashes, receipts: all short */
 #define MAX_CLIENTS	128		/* one per worker, with room for restarts */
 #define REPLY_LEN	(4 + DB_RECEIPT_LEN + 1)
@@ -55,7 +55,7 @@ put_blob(struct buf *b, const void *p, size_t n)
 {
 	if (n > WRITER_FRAME_MAX)
 		return -1;
-	return put_u32(b, (uint32_t)n) == 0 && buf_put(b, p, n) == 0 ? 0 : -1;
+	return put_u32(b, (uint32_t)n) == 0 && (n == 0 || buf_put(b, p, n) == 0) ? 0 : -1;
 }
 
 static int
@@ -72,18 +72,21 @@ writer_encode(const struct db_store_req *r, struct buf *out)
 	size_t				 start = out->len;
 	int				 ok;
 
+	/* Plaintexts only (the writer seals), and a mail's text only (its address is in the envelope). */
+	if (a->sealed != NULL || a->plain == NULL || a->plain_len == 0 ||
+	    (m != NULL && (m->text == NULL || m->sealed != NULL)))
+		return -1;
 	ok = buf_putc(out, WIRE_VERSION) == 0 && put_str(out, r->receipt) == 0 &&
 	    put_str(out, a->procedure_id) == 0 && put_str(out, a->section_id) == 0 &&
-	    put_str(out, a->form_hash) == 0 && put_str(out, a->key_id) == 0 &&
-	    put_blob(out, a->sealed, a->sealed_len) == 0 &&
+	    put_str(out, a->form_hash) == 0 && put_blob(out, a->plain, a->plain_len) == 0 &&
+	    put_blob(out, a->contact, a->contact != NULL ? a->contact_len : 0) == 0 &&
 	    buf_put(out, a->submit_hash, SEAL_MAC_LEN) == 0 &&
 	    buf_put(out, a->inquiry_hash, SEAL_MAC_LEN) == 0 && buf_put(out, a->sender_key, SEAL_MAC_LEN) == 0 &&
 	    buf_put(out, a->recipient_key, SEAL_MAC_LEN) == 0 && put_i64(out, a->received_at) == 0 &&
 	    put_str(out, a->lang != NULL ? a->lang : LANG_DEFAULT) == 0 && buf_putc(out, m != NULL) == 0;
 	if (ok && m != NULL)
 		ok = put_str(out, m->kind) == 0 && put_str(out, m->procedure_id) == 0 &&
-		    put_str(out, m->section_id) == 0 && put_blob(out, m->sealed, m->sealed_len) == 0 &&
-		    put_i64(out, m->at) == 0;
+		    put_str(out, m->section_id) == 0 && put_str(out, m->text) == 0 && put_i64(out, m->at) == 0;
 	return ok && out->len - start <= WRITER_FRAME_MAX ? 0 : -1;
 }
 
@@ -130,18 +133,25 @@ get_blob(struct reader *rd, size_t *len)
 	return take(rd, *len);
 }
 
-/* A string: its bytes end with the one NUL, and it is short. */
+/* A string: its bytes end with the one NUL, and it is at most max bytes long. */
 static const char *
-get_str(struct reader *rd)
+get_text(struct reader *rd, size_t max)
 {
 	size_t		 n;
 	const char	*s = get_blob(rd, &n);
 
-	if (s == NULL || n == 0 || n > STR_MAX || memchr(s, '\0', n) != s + n - 1) {
+	if (s == NULL || n == 0 || n > max || memchr(s, '\0', n) != s + n - 1) {
 		rd->bad = 1;
 		return NULL;
 	}
 	return s;
+}
+
+/* A string that is short: an id, a hash, a receipt. */
+static const char *
+get_str(struct reader *rd)
+{
+	return get_text(rd, STR_MAX);
 }
 
 static void
@@ -159,6 +169,7 @@ writer_decode(const void *frame, size_t len, struct db_store_req *r, struct db_o
 	struct reader	 rd = { frame, len, 0 };
 	struct db_app	*a = &r->app;
 	const char	*receipt;
+	const void	*contact;
 	const unsigned char *version, *has_mail;
 
 	memset(r, 0, sizeof(*r));
@@ -170,8 +181,9 @@ writer_decode(const void *frame, size_t len, struct db_store_req *r, struct db_o
 	a->procedure_id = get_str(&rd);
 	a->section_id = get_str(&rd);
 	a->form_hash = get_str(&rd);
-	a->key_id = get_str(&rd);
-	a->sealed = get_blob(&rd, &a->sealed_len);
+	a->plain = get_blob(&rd, &a->plain_len);
+	contact = get_blob(&rd, &a->contact_len);
+	a->contact = a->contact_len > 0 ? contact : NULL;
 	get_bytes(&rd, a->submit_hash, SEAL_MAC_LEN);
 	get_bytes(&rd, a->inquiry_hash, SEAL_MAC_LEN);
 	get_bytes(&rd, a->sender_key, SEAL_MAC_LEN);
@@ -179,14 +191,15 @@ writer_decode(const void *frame, size_t len, struct db_store_req *r, struct db_o
 	a->received_at = (time_t)get_i64(&rd);
 	a->lang = get_str(&rd);
 	has_mail = take(&rd, 1);
-	if (rd.bad || *has_mail > 1 || strlen(receipt) != DB_RECEIPT_LEN || !lang_tag_ok(a->lang, strlen(a->lang)))
+	if (rd.bad || *has_mail > 1 || strlen(receipt) != DB_RECEIPT_LEN || a->plain_len == 0 ||
+	    !lang_tag_ok(a->lang, strlen(a->lang)))
 		return -1;
 	memcpy(r->receipt, receipt, DB_RECEIPT_LEN + 1);
 	if (*has_mail) {
 		mail->kind = get_str(&rd);
 		mail->procedure_id = get_str(&rd);
 		mail->section_id = get_str(&rd);
-		mail->sealed = get_blob(&rd, &mail->sealed_len);
+		mail->text = get_text(&rd, WRITER_FRAME_MAX);
 		mail->at = (time_t)get_i64(&rd);
 		r->mail = mail;
 	}
@@ -297,13 +310,14 @@ struct writer {
 	size_t		nslots;
 };
 
+/* A slot's frame held an application's plaintext: wiped whenever it is let go. */
 static void
 drop(struct slot *s)
 {
 	close(s->fd);
 	s->fd = -1;
 	s->waiting = 0;
-	buf_free(&s->frame);
+	buf_wipe(&s->frame);
 }
 
 static void
@@ -363,6 +377,8 @@ reply(struct slot *s)
 	if (frame_begin(&b) == -1 || put_u32(&b, (uint32_t)result) == -1 ||
 	    buf_put(&b, s->req.receipt, DB_RECEIPT_LEN + 1) == -1 || send_frame(s->fd, &b) == -1)
 		drop(s);
+	else
+		buf_reset(&s->frame);	/* wipes the plaintext, keeps the memory for the next */
 	buf_free(&b);
 	s->waiting = 0;
 }
@@ -475,8 +491,8 @@ exchange(struct writer_client *cl, struct buf *req, struct buf *ans, struct db_s
 	rd.left = ans->len;
 	rd.bad = 0;
 	result = (int32_t)get_u32(&rd);
-	if (result != 0 && result != DB_EXISTS && result != DB_TAKEN && result != DB_STALE_KEY &&
-	    result != DB_LIMITED && result != DB_MAIL_HELD && result != -1)
+	if (result != 0 && result != DB_EXISTS && result != DB_TAKEN && result != DB_LIMITED &&
+	    result != DB_MAIL_HELD && result != -1)
 		return -1;
 	if (ans->data[REPLY_LEN - 1] != '\0' || strlen(ans->data + 4) != DB_RECEIPT_LEN)
 		return -1;
@@ -522,7 +538,7 @@ writer_store(struct writer_client *cl, struct db_store_req *r)
 	if (rc == -1)
 		log_msg(LOG_ERR, "no answer from the writer at %s", cl->path);
 done:
-	buf_free(&req);
+	buf_wipe(&req);		/* the plaintext */
 	buf_free(&ans);
 	return rc;
 }

@@ -1,11 +1,16 @@
 /*
  * writer: apply's batching writer (group commit).  A worker hands each
- * finished application (sealed, receipt drawn, arrival mail made) to one
- * writer process over a unix socket and waits.  The writer takes every
- * request waiting at that moment, stores them in one transaction with one
- * fsync (db_app_store_batch), and only after the commit answers each one:
- * nobody is shown a receipt before it is on disk.  While it commits, the
- * next requests gather, so the batch grows with the load by itself.
+ * finished application (its plaintext and its contact envelope's, receipt
+ * drawn, arrival mail's text made) to one writer process over a unix
+ * socket (mode 0600: only this program's processes) and waits.  The writer
+ * takes every request waiting at that moment and stores them in one
+ * transaction with one fsync (db_app_store_batch), sealing the batch to
+ * each section's current key and the envelopes to the mailer's, from one
+ * ephemeral key pair per recipient (db_set_contact_key gives the mailer's);
+ * only after the commit it answers each one: nobody is shown a receipt
+ * before it is on disk.  While it commits, the next requests gather, so
+ * the batch grows with the load by itself.  Both sides wipe the plaintext
+ * once the request is answered.
  *
  * A worker whose writer died before answering sends the same request again
  * to the next writer: the submit_hash makes that a DB_EXISTS with the first
@@ -43,7 +48,10 @@ void	writer_client_close(struct writer_client *cl);
  */
 int	writer_store(struct writer_client *cl, struct db_store_req *r);
 
-/* The request's wire form (without the length prefix), appended to out. */
+/*
+ * The request's wire form (without the length prefix), appended to out:
+ * app.plain (not sealed), app.contact or none, and a mail with text only.
+ */
 int	writer_encode(const struct db_store_req *r, struct buf *out);
 /* The reverse: 0, or -1 for a malformed frame.  mail receives the mail when there is one. */
 int	writer_decode(const void *frame, size_t len, struct db_store_req *r, struct db_outbox_item *mail);

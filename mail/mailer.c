@@ -3,8 +3,10 @@
  * db.h), with libcurl over SMTP.  It alone holds the key that opens them
  * (DATA_DIR/keys/mailer.sk).
  *
- * Every few seconds it takes the mails that are due, opens each, writes the
- * message and hands it to the relay.  Delivered: the row is deleted and a
+ * Every few seconds it takes the mails that are due, opens each (a mail's
+ * clear text gets its address from the application's contact envelope;
+ * a mail queued before envelopes is sealed whole), writes the message and
+ * hands it to the relay.  Delivered: the row is deleted and a
  * record without personal data kept (mail_log).  Failed: tried again after
  * a growing pause; after --max-tries it is marked failed, which the
  * section's staff see.  When the relay itself fails (no answer, closing,
@@ -60,8 +62,11 @@ struct config {
 struct job {
 	int64_t		id;
 	char		kind[16];
+	char		receipt[DB_RECEIPT_LEN + 1];
 	int		attempts;
 	time_t		created_at;
+	int		has_text;	/* text, to the receipt's envelope; else sealed */
+	struct buf	text;
 	struct buf	sealed;
 };
 
@@ -163,10 +168,37 @@ collect(const struct db_mail *m, void *arg)
 	j = &jobs[i];
 	j->id = m->id;
 	snprintf(j->kind, sizeof(j->kind), "%s", m->kind);
+	snprintf(j->receipt, sizeof(j->receipt), "%s", m->receipt);
 	j->attempts = m->attempts;
 	j->created_at = m->created_at;
+	j->has_text = m->text != NULL;
+	buf_init(&j->text);
 	buf_init(&j->sealed);
-	return buf_put(&j->sealed, m->sealed, m->sealed_len);
+	return j->has_text ? buf_puts(&j->text, m->text) : buf_put(&j->sealed, m->sealed, m->sealed_len);
+}
+
+/*
+ * The whole mail (mail.h) of a job, into plain: a text with the address
+ * from the receipt's envelope, or the sealed mail opened.  -1 when it
+ * cannot be had (an envelope gone with its application, a box that does
+ * not open): it never will.
+ */
+static int
+open_job(const struct config *cfg, struct db *db, const struct job *j, struct buf *plain)
+{
+	struct buf	envelope, contact;
+	int		rc = -1;
+
+	if (!j->has_text)
+		return seal_open(cfg->pk, cfg->sk, j->sealed.data, j->sealed.len, plain);
+	buf_init(&envelope);
+	buf_init(&contact);
+	if (db_envelope_get(db, j->receipt, &envelope) == 0 &&
+	    seal_open(cfg->pk, cfg->sk, envelope.data, envelope.len, &contact) == 0)
+		rc = mail_fill(j->text.data, j->text.len, contact.data, contact.len, plain);
+	buf_free(&envelope);
+	buf_wipe(&contact);
+	return rc;
 }
 
 static time_t
@@ -196,7 +228,7 @@ deliver(struct config *cfg, struct db *db, struct job *j)
 	memset(&env, 0, sizeof(env));
 	snprintf(msgid, sizeof(msgid), "outbox-%lld.%lld@%s", (long long)j->id, (long long)j->created_at,
 	    cfg->domain);
-	if (seal_open(cfg->pk, cfg->sk, j->sealed.data, j->sealed.len, &plain) == -1 ||
+	if (open_job(cfg, db, j, &plain) == -1 ||
 	    mail_message(plain.data, plain.len, cfg->from, msgid, now, &msg, &env) == -1) {
 		/* It will never open: give up at once, visibly. */
 		snprintf(why, sizeof(why), "cannot open or format the queued mail");
@@ -239,6 +271,7 @@ run(struct config *cfg, struct db *db)
 			else if (deliver(cfg, db, &jobs[i]) == -1)
 				relay_down = 1;
 			buf_free(&jobs[i].sealed);
+			buf_free(&jobs[i].text);
 		}
 		if (relay_down)
 			log_msg(LOG_WARNING, "the relay failed; %zu%s other due mails wait for the next try",

@@ -255,10 +255,13 @@ def request(method, path, body=None, headers=None, port=None, source=None):
     return r.status, hdrs, data
 
 
-def opened(stack, receipts):
-    """The sealed contents, opened with the section's key (from the recovery key file); None where not."""
-    out = subprocess.run([os.path.join(BUILD, "tests", "open_app"), stack.db(),
-                          os.path.join(stack.data, "demo-recovery-keys.txt"), "-"],
+def opened(stack, receipts, envelopes=False):
+    """The sealed contents, opened with the section's key (from the recovery key file), or with envelopes
+    their contact envelopes, opened with the mailer's key; None where not."""
+    key = os.path.join(stack.data, "keys", "mailer.sk") if envelopes else \
+        os.path.join(stack.data, "demo-recovery-keys.txt")
+    out = subprocess.run([os.path.join(BUILD, "tests", "open_app")] + (["--envelope"] if envelopes else []) +
+                         [stack.db(), key, "-"],
                          input="".join(r + "\n" for r in receipts), capture_output=True, text=True)
     lines = out.stdout.splitlines()
     assert len(lines) == len(receipts), (len(lines), len(receipts))

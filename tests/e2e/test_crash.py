@@ -9,10 +9,12 @@ the mailer or nginx the stack is stopped and started again on the same data.
 
 Afterwards every receipt number a resident was shown must be in the database,
 and its content must open with the section key (via the recovery key) and be
-the answers that resident sent; every change staff was told was saved must be
-saved; every acknowledged application with an address must have had its mail
-sent; residents must have been served again after every kill; and no process
-may have died that the test did not kill.
+the answers that resident sent; nothing may be stored half: every application
+stored, acknowledged or not, opens whole, and so does every contact envelope
+(with the mailer's key); every change staff was told was saved must be saved;
+every acknowledged application with an address must have its envelope and
+have had its mail sent; residents must have been served again after every
+kill; and no process may have died that the test did not kill.
 
 Prints TAP and "N acknowledged, N found".  Dummy data only.
 Usage: test_crash.py BUILD_DIR [SECONDS]
@@ -210,6 +212,13 @@ def main():
     queued = set(stack.sql("SELECT receipt FROM outbox").split())
     accepted = set(stack.sql("SELECT receipt FROM applications WHERE status = 'accepted'").split())
     stack.stop()
+    # a writer killed within a batch stored none of it: all that is stored opens whole
+    stored = stack.sql("SELECT receipt FROM applications").split()
+    enveloped = stack.sql("SELECT receipt FROM envelopes").split()
+    half = [r for r, c in zip(stored, harness.opened(stack, stored)) if c is None or "answers" not in c]
+    half += [r for r, c in zip(enveloped, harness.opened(stack, enveloped, envelopes=True))
+             if c is None or not c.get("to", "").startswith("crash-")]
+    without = [r for r, _, with_mail, _ in acked if with_mail and r not in enveloped]
     found, wrong, missing = 0, [], []
     for (receipt, tag, _, _), content in zip(acked, harness.opened(stack, [r for r, *_ in acked])):
         if content is None:
@@ -229,6 +238,9 @@ def main():
         ("crash residents were served again after every kill", not unserved and len(acked) >= 20,
          "none after: %s; %d acknowledged" % (unserved, len(acked))),
         ("crash receipts are unique", len(set(r for r, *_ in acked)) == len(acked), "duplicate receipts"),
+        ("crash nothing stored half: every application and envelope opens", not half and not without,
+         "%d stored, %d envelopes; not opening: %s; acknowledged with an address, no envelope: %s" % (
+             len(stored), len(enveloped), half[:5], without[:5])),
         ("crash staff changes acknowledged are all saved", changed and set(changed) <= accepted,
          "%d acknowledged, not saved: %s" % (len(changed), sorted(set(changed) - accepted)[:5])),
         ("crash mails of acknowledged applications all sent", mail and not unsent,

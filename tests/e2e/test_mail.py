@@ -193,12 +193,20 @@ def test_queued_mail_is_sealed():
     smtp_stop()
     try:
         receipt = apply("試験メール三郎", "dummy.mail3@example.jp")
-        # queued in the application's own transaction, sealed: the address is nowhere in clear
-        assert sql("SELECT count(*) FROM outbox WHERE receipt = '%s' AND kind = 'arrival'" % receipt) == "1"
+        # queued in the application's own transaction as its clear text; the address is in the
+        # application's contact envelope, sealed to the mailer's key, and nowhere in clear
+        assert sql("SELECT count(*) FROM outbox WHERE receipt = '%s' AND kind = 'arrival' AND sealed IS NULL"
+                   " AND text LIKE '%%受付番号%%%s%%'" % (receipt, receipt)) == "1"
+        assert sql("SELECT count(*) FROM envelopes WHERE receipt = '%s'" % receipt) == "1"
+        # staff's acceptance mail goes to the same envelope: text again, nothing opened to queue it
+        change_status("yotsuya", receipt, "received", "accepted")
+        assert sql("SELECT count(*) FROM outbox WHERE receipt = '%s' AND kind = 'acceptance' AND sealed IS NULL"
+                   " AND text IS NOT NULL" % receipt) == "1"
         harness.assert_not_at_rest(["dummy.mail3", "試験メール三郎"], present=[receipt])
     finally:
         smtp_start()
-    wait_for(lambda: INBOX.with_receipt(receipt), what="the mail after the server came back")
+    wait_for(lambda: len(INBOX.with_receipt(receipt)) == 2, what="both mails after the server came back")
+    assert all(rcpts == ["dummy.mail3@example.jp"] for rcpts, _ in INBOX.with_receipt(receipt))
 
 
 def test_empty_optional_address_queues_nothing():
@@ -294,6 +302,46 @@ def test_mails_in_the_language_applied_in():
     assert st == 200 and list(rows[0].keys())[:4] == ["受付番号", "受付日時", "状態", "言語"]
     langs = {r["受付番号"]: r["言語"] for r in rows}
     assert langs[receipt] == "英語" and "日本語" in langs.values(), langs
+
+
+def test_mail_queued_before_envelopes_still_sent():
+    """An application stored as before contact envelopes (tests/helpers/old_format.c: no envelope, its
+    arrival mail sealed whole): its mail is sent, and staff's acceptance mail is composed from the
+    opened application, as it was then."""
+    r = subprocess.run([os.path.join(BUILD, "tests", "old_format"), harness.stack().data, PROC, "yotsuya-hc",
+                        "試験旧形式", "dummy.old@example.jp"], capture_output=True, text=True)
+    receipt = r.stdout.strip()
+    assert r.returncode == 0 and receipt, r.stderr
+    assert sql("SELECT count(*) FROM envelopes WHERE receipt = '%s'" % receipt) == "0"
+    msgs = wait_for(lambda: INBOX.with_receipt(receipt), what="the old arrival mail")
+    assert msgs[0][0] == ["dummy.old@example.jp"]
+    m = parsed(msgs[0][1])
+    assert str(m["Subject"]) == "旧形式の到達メール（受付番号 %s）" % receipt
+    assert re.match(r"^<outbox-\d+\.\d+@[a-z0-9.-]+>$", m["Message-ID"])
+    change_status("yotsuya", receipt, "received", "accepted")
+    wait_for(lambda: [m for m in INBOX.with_receipt(receipt) if "受け付けました" in str(parsed(m[1])["Subject"])],
+             what="the acceptance mail")
+    assert all(rcpts == ["dummy.old@example.jp"] for rcpts, _ in INBOX.with_receipt(receipt))
+
+
+def test_mail_whose_envelope_is_gone_given_up_visibly():
+    """A mail whose application's envelope was erased before it could be sent: it can never be, and is
+    marked failed at once for the section's staff, with a reason that names nobody."""
+    smtp_stop()
+    try:
+        receipt = apply("試験封筒なし", "dummy.noenv@example.jp")
+        wait_for(lambda: sql("SELECT attempts FROM outbox WHERE receipt = '%s'" % receipt) not in ("", "0"),
+                 what="a first try while the relay is down")
+        sql("DELETE FROM envelopes WHERE receipt = '%s'" % receipt)
+        wait_for(lambda: sql("SELECT state FROM outbox WHERE receipt = '%s'" % receipt) == "failed",
+                 what="the mail given up")
+        err = sql("SELECT last_error FROM outbox WHERE receipt = '%s'" % receipt)
+        assert err == "cannot open or format the queued mail", err
+    finally:
+        smtp_start()
+    time.sleep(2)
+    assert INBOX.with_receipt(receipt) == []
+    sql("DELETE FROM outbox WHERE receipt = '%s'" % receipt)     # the later cases count the failed mails
 
 
 def test_server_down_then_every_mail_once():

@@ -727,6 +727,31 @@ def test_key_rotation_new_key_old_readable():
     assert audit_rows("rotate")[-1].startswith("formctl:")
 
 
+def test_old_format_application_opens_on_the_page_and_in_exports():
+    """An application sealed alone, as apply sealed them before the writer sealed whole batches
+    (tests/helpers/old_format.c), beside one sealed in a batch: both open on the detail page and in the
+    CSV export."""
+    r = subprocess.run([os.path.join(BUILD, "tests", "old_format"), data(), "e2e-mail", "yotsuya-hc",
+                        "試験旧形式花子", "dummy.old@example.jp"], capture_output=True, text=True)
+    old = r.stdout.strip()
+    assert r.returncode == 0 and old, r.stderr
+    b = Browser()
+    _, _, page = b.get("/f/e2e-mail")
+    _, _, page = b.post("/f/e2e-mail", [("csrf", csrf_of(page)), ("action", "confirm"), ("f_name", "試験新形式太郎"),
+                                        ("f_email", "dummy.new@example.jp")])
+    _, _, page = b.post("/f/e2e-mail", hidden_pairs(page) + [("action", "send")])
+    new, _ = receipt_of(page)
+    assert new
+    assert sql("SELECT hex(substr(sealed, 1, 1)) FROM applications WHERE receipt = '%s'" % new) == "02"
+    s = member("yotsuya")
+    for receipt, name in ((old, "試験旧形式花子"), (new, "試験新形式太郎")):
+        st, _, page = s.get("/staff/apps/" + receipt)
+        assert st == 200 and name in page_text(page), receipt
+    st, _, body = request("GET", "/staff/forms/e2e-mail/export.csv", headers=s._hdr())
+    rows = {r["受付番号"]: r for r in csv.DictReader(io.StringIO(body[1:], newline=""))}
+    assert st == 200 and rows[old]["氏名"] == "試験旧形式花子" and rows[new]["氏名"] == "試験新形式太郎", rows
+
+
 def new_member(login):
     """A fresh staff account (no grants) and its password."""
     r = formctl("staff", "add", login, "staff")

@@ -1,11 +1,13 @@
 /*
  * open_app: test helper.  Prints the opened content of one stored
  * application, using the section's recovery key from the demo key file
- * ("section-id name KEY" per line).  It exists to prove in tests that what
- * apply stored opens with the section's secret key; staff reads go through
- * the staff program, not this.
+ * ("section-id name KEY" per line); with --envelope, its contact envelope,
+ * using the mailer's secret key file.  It exists to prove in tests that
+ * what apply stored opens with the right secret key; staff reads go
+ * through the staff program and envelopes through the mailer, not this.
  *
  * usage: open_app DB RECOVERY_FILE RECEIPT    (or - : receipts on stdin, one line out each)
+ *        open_app --envelope DB MAILER_SK_FILE RECEIPT|-
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +37,7 @@ recovery_for(const char *file, const char *section, unsigned char key[SEAL_KEY_L
 
 /* Print one application's opened content on one line; -1 when it does not open. */
 static int
-open_one(struct db *db, const char *keyfile, const char *receipt)
+open_app(struct db *db, const char *keyfile, const char *receipt)
 {
 	unsigned char	 pk[SEAL_PK_LEN], sk[SEAL_SK_LEN], rkey[SEAL_KEY_LEN];
 	char		 key_id[SEAL_KEYID_LEN + 1], section[64];
@@ -63,15 +65,44 @@ open_one(struct db *db, const char *keyfile, const char *receipt)
 	return rc;
 }
 
+/* Print one application's opened contact envelope on one line; -1 when it has none or it does not open. */
+static int
+open_envelope(struct db *db, const char *skfile, const char *receipt)
+{
+	unsigned char	 pk[SEAL_PK_LEN], sk[SEAL_SK_LEN];
+	struct buf	 sealed, plain;
+	int		 rc = -1;
+
+	buf_init(&sealed);
+	buf_init(&plain);
+	if (seal_key_read(skfile, sk) == -1 || seal_public_key(sk, pk) == -1 ||
+	    db_envelope_get(db, receipt, &sealed) != 0 || seal_open(pk, sk, sealed.data, sealed.len, &plain) == -1)
+		fprintf(stderr, "open_app: cannot open the envelope of %s\n", receipt);
+	else {
+		printf("%s\n", buf_cstr(&plain));
+		rc = 0;
+	}
+	seal_wipe(sk, sizeof(sk));
+	buf_wipe(&plain);
+	buf_free(&sealed);
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
+	int		(*open_one)(struct db *, const char *, const char *) = open_app;
 	struct db	*db;
 	char		 line[64];
 	int		 rc = 0;
 
+	if (argc == 5 && strcmp(argv[1], "--envelope") == 0) {
+		open_one = open_envelope;
+		argv++;
+		argc--;
+	}
 	if (argc != 4) {
-		fprintf(stderr, "usage: open_app DB RECOVERY_FILE RECEIPT|-\n");
+		fprintf(stderr, "usage: open_app [--envelope] DB RECOVERY_FILE|MAILER_SK_FILE RECEIPT|-\n");
 		return 2;
 	}
 	if (seal_init() == -1 || db_open(argv[1], &db) == -1)

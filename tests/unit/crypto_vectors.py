@@ -55,6 +55,71 @@ assert x25519(bytes.fromhex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab17
     "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"
 
 
+# Salsa20 (Bernstein's specification), HSalsa20 and XSalsa20 ("Extending the Salsa20 nonce"), Poly1305
+# (RFC 8439 section 2.5): crypto_box_beforenm and crypto_secretbox as NaCl defines them.
+M32 = 0xffffffff
+SIGMA = b"expand 32-byte k"
+
+
+def rotl(v, c):
+    return ((v << c) & M32) | (v >> (32 - c))
+
+
+def salsa20_rounds(x):
+    x = list(x)
+    for _ in range(10):
+        for a, b, c, d in ((0, 4, 8, 12), (5, 9, 13, 1), (10, 14, 2, 6), (15, 3, 7, 11),     # columns
+                           (0, 1, 2, 3), (5, 6, 7, 4), (10, 11, 8, 9), (15, 12, 13, 14)):   # rows
+            x[b] ^= rotl((x[a] + x[d]) & M32, 7)
+            x[c] ^= rotl((x[b] + x[a]) & M32, 9)
+            x[d] ^= rotl((x[c] + x[b]) & M32, 13)
+            x[a] ^= rotl((x[d] + x[c]) & M32, 18)
+    return x
+
+
+def salsa20_state(k, n16):
+    w = lambda b: list(struct.unpack("<4I", b))
+    c, k1, k2, n = w(SIGMA), w(k[:16]), w(k[16:]), w(n16)
+    return [c[0]] + k1 + [c[1]] + n + [c[2]] + k2 + [c[3]]
+
+
+def hsalsa20(k, n16):
+    x = salsa20_rounds(salsa20_state(k, n16))
+    return struct.pack("<8I", *[x[i] for i in (0, 5, 10, 15, 6, 7, 8, 9)])
+
+
+def xsalsa20_stream(k, n24, length):
+    sub, out, block = hsalsa20(k, n24[:16]), b"", 0
+    while len(out) < length:
+        x0 = salsa20_state(sub, n24[16:] + struct.pack("<Q", block))
+        out += struct.pack("<16I", *[(a + b) & M32 for a, b in zip(salsa20_rounds(x0), x0)])
+        block += 1
+    return out[:length]
+
+
+def poly1305(key, msg):
+    r = int.from_bytes(key[:16], "little") & 0x0ffffffc0ffffffc0ffffffc0fffffff
+    acc, p = 0, 2 ** 130 - 5
+    for i in range(0, len(msg), 16):
+        acc = (acc + int.from_bytes(msg[i:i + 16] + b"\x01", "little")) * r % p
+    return ((acc + int.from_bytes(key[16:], "little")) % 2 ** 128).to_bytes(16, "little")
+
+
+def secretbox(k, n24, m):
+    """crypto_secretbox_easy (= crypto_box_easy_afternm): MAC || ciphertext."""
+    stream = xsalsa20_stream(k, n24, 32 + len(m))
+    c = bytes(a ^ b for a, b in zip(m, stream[32:]))
+    return poly1305(stream[:32], c) + c
+
+
+# RFC 8439 section 2.5.2, and NaCl's tests/core1.c (HSalsa20 of RFC 7748 section 6.1's shared secret):
+# checks of the functions above before using them
+assert poly1305(bytes.fromhex("85d6be7857556d337f4452fe42d506a80103808afb0db2fd4abff6af4149f51b"),
+                b"Cryptographic Forum Research Group").hex() == "a8061dc1305136c6c22b8baf0c0127a9"
+assert hsalsa20(bytes.fromhex("4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742"), bytes(16)).hex() \
+    == "1b27556473e985d462cd51197a9a46c76009549eac6474f206c4ee0844f68389"
+
+
 def seed_keypair(seed):
     """libsodium's crypto_box_seed_keypair: sk = SHA-512(seed)[0:32], pk = X25519(sk, 9)."""
     sk = hashlib.sha512(seed).digest()[:32]
@@ -98,3 +163,11 @@ print("confirm submit key:", (stamp[16:] + mac(KEY, "submit", stamp)[:24]).hex()
 inq = "".join("ABCDEFGHJKLMNPQRSTUVWXYZ23456789"[b & 31] for b in mac(KEY, "inquiry", stamp[:16])[:10])
 print("confirm inquiry key:", inq)
 print("confirm inquiry hash:", mac(KEY, "inquiry-hash", inq.encode()).hex())
+# lib/seal.c batch box (format 2) to the key pair of seed KEY, from the ephemeral secret bytes(range(32, 64))
+# and the nonce bytes(range(64, 88)): tag 02 || ephemeral pk || nonce || crypto_box_easy_afternm
+rpk, _ = seed_keypair(KEY)
+esk = bytes(range(32, 64))
+shared = hsalsa20(x25519(esk, rpk), bytes(16))
+nonce = bytes(range(64, 88))
+print("batch box of 'ダミー花子 dummy':", (b"\x02" + x25519(esk, BASE) + nonce +
+                                       secretbox(shared, nonce, "ダミー花子 dummy".encode())).hex())

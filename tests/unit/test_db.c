@@ -6,6 +6,7 @@
 #include "db.h"
 #include "t.h"
 #include "t_db.h"
+#include "t_mem.h"
 
 static void
 sample_app(struct db_app *a, const unsigned char *sealed, unsigned char tag)
@@ -129,7 +130,7 @@ batch_stores_all(void)
 {
 	unsigned char		sealed[4] = { 1, 2, 3, 4 };
 	struct db_store_req	r[3];
-	struct db_outbox_item	m = { "arrival", "e2e-open", "sec-a", sealed, 4, 5, NULL };
+	struct db_outbox_item	m = { "arrival", "e2e-open", "sec-a", sealed, 4, 5, NULL, NULL };
 	struct db		*db;
 	int64_t			n;
 
@@ -185,7 +186,7 @@ batch_failed_request_leaves_others(void)
 {
 	unsigned char		sealed[4] = { 0 };
 	struct db_store_req	r[3];
-	struct db_outbox_item	bad = { "arrival", "e2e-open", "sec-a", sealed, 4, 5, NULL };
+	struct db_outbox_item	bad = { "arrival", "e2e-open", "sec-a", sealed, 4, 5, NULL, NULL };
 	struct db		*db;
 	int64_t			n;
 
@@ -229,7 +230,7 @@ batch_stale_key_alone_refused(void)
 {
 	unsigned char		sealed[4] = { 0 };
 	struct db_store_req	r[3];
-	struct db_outbox_item	m = { "arrival", "e2e-open", "sec-a", sealed, 4, 5, NULL };
+	struct db_outbox_item	m = { "arrival", "e2e-open", "sec-a", sealed, 4, 5, NULL, NULL };
 	struct db		*db;
 	int64_t			n;
 
@@ -242,6 +243,326 @@ batch_stale_key_alone_refused(void)
 	T_CHECK(db_app_count(db, &n) == 0 && n == 2);
 	T_CHECK(db_outbox_count(db, "pending", &n) == 0 && n == 0);
 	db_close(db);
+}
+
+/* ---- sealing in the storing transaction: plaintexts, one ephemeral key per batch and recipient ---- */
+
+static unsigned char	sec_pk[SEAL_PK_LEN], sec_sk[SEAL_SK_LEN], mail_pk[SEAL_PK_LEN], mail_sk[SEAL_SK_LEN];
+static char		sec_key_id[SEAL_KEYID_LEN + 1];
+
+/* sec-a with a real key pair (sec_pk, sec_sk), and the mailer's (mail_pk, mail_sk) as the contact key. */
+static int
+with_real_keys(struct db *db)
+{
+	if (seal_keypair(sec_pk, sec_sk) == -1 || seal_keypair(mail_pk, mail_sk) == -1 ||
+	    seal_key_id(sec_pk, sec_key_id) == -1)
+		return -1;
+	db_set_contact_key(db, mail_pk);
+	return db_section_add(db, "sec-a", "テスト課", 1) == 0 &&
+	    db_key_add(db, "sec-a", sec_key_id, sec_pk, "w", 1, 1) == 0 ? 0 : -1;
+}
+
+/* The plaintexts of a batch: "app N" for request N, and its contact "to N". */
+struct plains {
+	char	app[8][16], to[8][16];
+};
+
+/* n requests (n <= 8) with plaintexts, a contact for each one whose bit is set in contacts. */
+static void
+plain_batch(struct db_store_req *r, size_t n, unsigned char tag, unsigned contacts, struct plains *p)
+{
+	size_t i;
+
+	batch_of(r, n, NULL, tag);
+	for (i = 0; i < n; i++) {
+		snprintf(p->app[i], sizeof(p->app[i]), "app %u", (unsigned)(tag + i));
+		snprintf(p->to[i], sizeof(p->to[i]), "to %u", (unsigned)(tag + i));
+		r[i].app.key_id = NULL;
+		r[i].app.sealed = NULL;
+		r[i].app.sealed_len = 0;
+		r[i].app.plain = p->app[i];
+		r[i].app.plain_len = strlen(p->app[i]);
+		if (contacts & 1u << i) {
+			r[i].app.contact = p->to[i];
+			r[i].app.contact_len = strlen(p->to[i]);
+		}
+	}
+}
+
+/* Whether box is a batch's box from eph (NULL: any) that opens with (pk, sk) to want. */
+static int
+opens_to(const struct buf *box, const unsigned char *eph, const unsigned char *pk, const unsigned char *sk,
+    const char *want)
+{
+	struct buf	m;
+	int		ok;
+
+	buf_init(&m);
+	ok = box->len > SEAL_BATCH_OVERHEAD && (unsigned char)box->data[0] == SEAL_BATCH_TAG &&
+	    (eph == NULL || memcmp(box->data + 1, eph, SEAL_PK_LEN) == 0) &&
+	    seal_open(pk, sk, box->data, box->len, &m) == 0 && strcmp(buf_cstr(&m), want) == 0;
+	buf_free(&m);
+	return ok;
+}
+
+static void
+batch_sealed_with_one_key_per_recipient(void)
+{
+	struct db_store_req	r[5];
+	struct plains		p;
+	struct db		*db;
+	struct buf		b;
+	unsigned char		eph[SEAL_PK_LEN], env_eph[SEAL_PK_LEN], first_eph[SEAL_PK_LEN];
+	char			kid[SEAL_KEYID_LEN + 1];
+	size_t			i;
+
+	buf_init(&b);
+	T_CHECK(t_db_fresh(&db) == 0 && with_real_keys(db) == 0);
+	plain_batch(r, 5, 10, 0x5, &p);		/* contacts on the first and third */
+	T_CHECK(db_app_store_batch(db, r, 5) == 5);
+	for (i = 0; i < 5; i++) {
+		buf_reset(&b);
+		T_CHECK(r[i].result == 0 && db_app_sealed(db, r[i].receipt, kid, &b) == 0);
+		T_STREQ(kid, sec_key_id);
+		if (i == 0)
+			memcpy(eph, b.data + 1, SEAL_PK_LEN);
+		T_CHECK(opens_to(&b, eph, sec_pk, sec_sk, p.app[i]));	/* all five from one ephemeral key */
+		buf_reset(&b);
+		T_CHECK(db_envelope_get(db, r[i].receipt, &b) == (i == 0 || i == 2 ? 0 : DB_NOTFOUND));
+		T_CHECK(db_envelope_has(db, r[i].receipt) == (i == 0 || i == 2));
+		if (i == 0)
+			memcpy(env_eph, b.data + 1, SEAL_PK_LEN);
+		if (i == 0 || i == 2)
+			T_CHECK(opens_to(&b, env_eph, mail_pk, mail_sk, p.to[i]));
+	}
+	T_CHECK(memcmp(eph, env_eph, SEAL_PK_LEN) != 0);
+	/* the next batch: another ephemeral key */
+	memcpy(first_eph, eph, SEAL_PK_LEN);
+	plain_batch(r, 1, 20, 0, &p);
+	snprintf(r[0].receipt, sizeof(r[0].receipt), "0000-0000-0009");
+	T_CHECK(db_app_store_batch(db, r, 1) == 1);
+	buf_reset(&b);
+	T_CHECK(db_app_sealed(db, r[0].receipt, kid, &b) == 0 && opens_to(&b, NULL, sec_pk, sec_sk, p.app[0]));
+	T_CHECK(memcmp(b.data + 1, first_eph, SEAL_PK_LEN) != 0);
+	buf_free(&b);
+	db_close(db);
+}
+
+static void
+rotation_takes_effect_with_the_next_batch(void)
+{
+	unsigned char		pk2[SEAL_PK_LEN], sk2[SEAL_SK_LEN];
+	char			id2[SEAL_KEYID_LEN + 1], kid[SEAL_KEYID_LEN + 1];
+	struct db_store_req	r[2];
+	struct plains		p;
+	struct db		*db;
+	struct buf		b;
+
+	buf_init(&b);
+	T_CHECK(t_db_fresh(&db) == 0 && with_real_keys(db) == 0);
+	plain_batch(r, 1, 30, 0, &p);
+	T_CHECK(db_app_store_batch(db, r, 1) == 1);
+	T_CHECK(seal_keypair(pk2, sk2) == 0 && seal_key_id(pk2, id2) == 0);
+	T_CHECK(db_key_add(db, "sec-a", id2, pk2, "w", 1, 2) == 0);	/* formctl key rotate */
+	plain_batch(r + 1, 1, 31, 0, &p);
+	snprintf(r[1].receipt, sizeof(r[1].receipt), "0000-0000-0009");
+	T_CHECK(db_app_store_batch(db, r + 1, 1) == 1 && r[1].result == 0);
+	T_CHECK(db_app_sealed(db, r[0].receipt, kid, &b) == 0 && strcmp(kid, sec_key_id) == 0);
+	T_CHECK(opens_to(&b, NULL, sec_pk, sec_sk, "app 30"));
+	buf_reset(&b);
+	T_CHECK(db_app_sealed(db, r[1].receipt, kid, &b) == 0 && strcmp(kid, id2) == 0);
+	T_CHECK(opens_to(&b, NULL, pk2, sk2, "app 31") && !opens_to(&b, NULL, sec_pk, sec_sk, "app 31"));
+	buf_free(&b);
+	db_close(db);
+}
+
+/*
+ * The shared keys a batch sealed with are nowhere in this process's memory
+ * once it returns, neither the section's nor the mailer's (the stack is not
+ * looked at: the test's own copies, and libsodium's, are there).
+ */
+static void
+batch_keys_wiped(void)
+{
+	struct db_store_req	r[3];
+	struct plains		p;
+	struct seal_cache	app_key, env_key;
+	struct db		*db;
+	struct buf		b, m;
+
+	if (!T_MEM_CAN_SCAN)
+		T_SKIP("the memory scan cannot run under a sanitizer or valgrind");
+	memset(&app_key, 0, sizeof(app_key));
+	memset(&env_key, 0, sizeof(env_key));
+	buf_init(&b);
+	buf_init(&m);
+	T_CHECK(t_db_fresh(&db) == 0 && with_real_keys(db) == 0);
+	plain_batch(r, 3, 40, 0x7, &p);
+	T_CHECK(db_app_store_batch(db, r, 3) == 3);
+	/* the shared keys, derived again from the stored boxes into the caches (on the stack) */
+	T_CHECK(db_app_sealed(db, r[1].receipt, (char[SEAL_KEYID_LEN + 1]){ 0 }, &b) == 0);
+	T_CHECK(seal_open_cached(&app_key, sec_pk, sec_sk, b.data, b.len, &m) == 0 && app_key.have);
+	buf_reset(&b);
+	T_CHECK(db_envelope_get(db, r[1].receipt, &b) == 0);
+	T_CHECK(seal_open_cached(&env_key, mail_pk, mail_sk, b.data, b.len, &m) == 0 && env_key.have);
+	T_CHECK(t_in_memory(app_key.shared, 16, app_key.shared + 16, 16, 0) == 0);
+	T_CHECK(t_in_memory(env_key.shared, 16, env_key.shared + 16, 16, 0) == 0);
+	seal_cache_wipe(&app_key);
+	seal_cache_wipe(&env_key);
+	buf_free(&b);
+	buf_wipe(&m);
+	db_close(db);
+}
+
+/* Two requests in one batch, each with an arrival mail of text and a contact where contacts says. */
+static int
+two_with_mail(struct db *db, struct db_store_req r[2], struct plains *p, unsigned char tag, unsigned contacts)
+{
+	static const struct db_outbox_item m = { "arrival", "e2e-open", "sec-a", NULL, 0, 5, NULL, "{\"v\":1}" };
+
+	plain_batch(r, 2, tag, contacts, p);
+	r[0].mail = r[1].mail = &m;
+	return db_app_store_batch(db, r, 2);
+}
+
+static void
+envelope_kept_when_the_mail_is_held(void)
+{
+	struct db_store_req	r[2];
+	struct plains		p;
+	struct db		*db;
+	int64_t			n;
+
+	/* one arrival mail per recipient: the second application is stored with its envelope, not its mail */
+	T_CHECK(t_db_fresh(&db) == 0 && with_real_keys(db) == 0);
+	db_set_limits(db, &(struct db_limits){ 0, 600, 1 });
+	T_CHECK(two_with_mail(db, r, &p, 50, 0x3) == 2);
+	T_CHECK(r[0].result == 0 && r[1].result == DB_MAIL_HELD);
+	T_CHECK(db_envelope_has(db, r[0].receipt) == 1 && db_envelope_has(db, r[1].receipt) == 1);
+	T_CHECK(db_outbox_count(db, "pending", &n) == 0 && n == 1);
+	db_close(db);
+}
+
+static void
+text_mail_without_envelope_refused(void)
+{
+	struct db_store_req	r[2];
+	struct plains		p;
+	struct db		*db;
+	int64_t			n;
+
+	/* a mail whose address would come from an envelope the application does not have */
+	T_CHECK(t_db_fresh(&db) == 0 && with_real_keys(db) == 0);
+	T_CHECK(two_with_mail(db, r, &p, 60, 0x2) == 1);
+	T_CHECK(r[0].result == -1 && r[1].result == 0);
+	T_CHECK(db_app_count(db, &n) == 0 && n == 1);
+	db_close(db);
+}
+
+static void
+contact_without_key_refused(void)
+{
+	struct db_store_req	r[1];
+	struct plains		p;
+	struct db		*db;
+
+	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);	/* no db_set_contact_key */
+	plain_batch(r, 1, 70, 0x1, &p);
+	T_CHECK(db_app_store_batch(db, r, 1) == 0 && r[0].result == -1);
+	db_close(db);
+}
+
+struct mails_seen {
+	int	text, sealed;
+};
+
+static int
+mail_seen(const struct db_mail *m, void *arg)
+{
+	struct mails_seen *s = arg;
+
+	if (m->text != NULL && m->sealed == NULL && strcmp(m->text, "{\"v\":1,\"subject\":\"s\"}") == 0)
+		s->text++;
+	if (m->text == NULL && m->sealed_len == 4)
+		s->sealed++;
+	return 0;
+}
+
+/* Both kinds of outbox rows, queued with a change and read back for the mailer. */
+static void
+outbox_text_and_sealed_rows(void)
+{
+	unsigned char		sealed[4] = { 1, 2, 3, 4 };
+	struct db_outbox_item	t = { "acceptance", "e2e-open", "sec-a", NULL, 0, 5, NULL, "{\"v\":1,\"subject\":\"s\"}" };
+	struct db_outbox_item	o = { "return", "e2e-open", "sec-a", sealed, 4, 6, NULL, NULL };
+	struct db_outbox_item	both = { "return", "e2e-open", "sec-a", sealed, 4, 6, NULL, "{}" };
+	struct mails_seen	seen = { 0, 0 };
+	struct db_event		ev;
+	struct db_store_req	r[1];
+	struct plains		p;
+	struct db		*db;
+
+	T_CHECK(t_db_fresh(&db) == 0 && with_real_keys(db) == 0);
+	plain_batch(r, 1, 80, 0x1, &p);
+	T_CHECK(db_app_store_batch(db, r, 1) == 1);
+	memset(&ev, 0, sizeof(ev));
+	ev.receipt = r[0].receipt;
+	ev.actor = "sato";
+	ev.from_status = ev.to_status = "received";
+	ev.key_id = "";
+	ev.mail = &t;
+	T_CHECK(db_app_event(db, &ev) == 0);
+	ev.mail = &o;
+	T_CHECK(db_app_event(db, &ev) == 0);
+	ev.mail = &both;	/* one or the other */
+	T_CHECK(db_app_event(db, &ev) == -1);
+	T_CHECK(db_outbox_due(db, 100, 10, mail_seen, &seen) == 0);
+	T_CHECK(seen.text == 1 && seen.sealed == 1);
+	db_close(db);
+}
+
+/*
+ * A database of schema 5 with a mail queued sealed: migrated, the row is
+ * still there as it was (the mailer sends it as before), and envelopes can
+ * be stored.  The schema-5 outbox is made here as schema 5 made it.
+ */
+static void
+migration_keeps_sealed_mails(void)
+{
+	struct mails_seen	seen = { 0, 0 };
+	struct db		*db;
+	sqlite3			*h;
+	sqlite3_stmt		*st;
+
+	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
+	db_close(db);
+	T_CHECK(sqlite3_open(path, &h) == SQLITE_OK);
+	T_CHECK(sqlite3_exec(h, "PRAGMA foreign_keys = OFF; BEGIN; DROP TABLE envelopes; DROP TABLE outbox;"
+	    "ALTER TABLE applications DROP COLUMN lang;"
+	    "CREATE TABLE outbox (id INTEGER PRIMARY KEY, kind TEXT NOT NULL,"
+	    "  receipt TEXT NOT NULL REFERENCES applications(receipt), procedure_id TEXT NOT NULL,"
+	    "  section_id TEXT NOT NULL, sealed BLOB NOT NULL,"
+	    "  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'failed')),"
+	    "  attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, last_error TEXT NOT NULL DEFAULT '',"
+	    "  created_at INTEGER NOT NULL);"
+	    "INSERT INTO applications (receipt, procedure_id, section_id, form_hash, key_id, sealed, submit_hash,"
+	    "  inquiry_hash, received_at, updated_at) VALUES ('0000-0000-0001', 'e2e-open', 'sec-a', '00',"
+	    "  '0123456789abcdef', x'00', x'01', x'02', 1, 1);"
+	    "INSERT INTO outbox (id, kind, receipt, procedure_id, section_id, sealed, attempts, next_at, created_at)"
+	    "  VALUES (7, 'arrival', '0000-0000-0001', 'e2e-open', 'sec-a', x'01020304', 2, 5, 3);"
+	    "PRAGMA user_version = 5; COMMIT;", NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(h);
+	T_CHECK(db_open(path, &db) == 0 && db_schema_version(db) == DB_SCHEMA_VERSION);
+	T_CHECK(db_outbox_due(db, 100, 10, mail_seen, &seen) == 0 && seen.sealed == 1 && seen.text == 0);
+	T_CHECK(db_envelope_has(db, "0000-0000-0001") == 0);
+	db_close(db);
+	/* the same id and creation time: the same Message-ID */
+	T_CHECK(sqlite3_open(path, &h) == SQLITE_OK);
+	T_CHECK(sqlite3_prepare_v2(h, "SELECT count(*) FROM outbox WHERE id = 7 AND attempts = 2 AND created_at = 3"
+	    " AND sealed = x'01020304' AND text IS NULL", -1, &st, NULL) == SQLITE_OK);
+	T_CHECK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
 }
 
 /* One request of key sender at t (submit hash tag), alone in its batch: its result. */
@@ -320,7 +641,7 @@ static void
 mail_limit_holds_only_the_mail(void)
 {
 	unsigned char		sealed[4] = { 0 };
-	struct db_outbox_item	m = { "arrival", "e2e-open", "sec-a", sealed, 4, 5, NULL };
+	struct db_outbox_item	m = { "arrival", "e2e-open", "sec-a", sealed, 4, 5, NULL, NULL };
 	struct db		*db;
 	int64_t			n;
 
@@ -359,7 +680,7 @@ static void
 old_counts_purged(void)
 {
 	unsigned char		sealed[4] = { 0 };
-	struct db_outbox_item	m = { "arrival", "e2e-open", "sec-a", sealed, 4, 5, NULL };
+	struct db_outbox_item	m = { "arrival", "e2e-open", "sec-a", sealed, 4, 5, NULL, NULL };
 	struct db		*db;
 
 	/* a day after the longest window, the counts of then are gone: the table stays small */
@@ -543,6 +864,14 @@ main(void)
 	T_RUN(batch_failed_request_leaves_others);
 	T_RUN(stale_key_stores_nothing);
 	T_RUN(batch_stale_key_alone_refused);
+	T_RUN(batch_sealed_with_one_key_per_recipient);
+	T_RUN(rotation_takes_effect_with_the_next_batch);
+	T_RUN(batch_keys_wiped);
+	T_RUN(envelope_kept_when_the_mail_is_held);
+	T_RUN(text_mail_without_envelope_refused);
+	T_RUN(contact_without_key_refused);
+	T_RUN(outbox_text_and_sealed_rows);
+	T_RUN(migration_keeps_sealed_mails);
 	T_RUN(send_limit_refuses_and_slides);
 	T_RUN(send_limit_per_sender);
 	T_RUN(mail_limit_holds_only_the_mail);

@@ -163,6 +163,117 @@ message_in_english(void)
 	formdef_free(p);
 }
 
+/* The text queued (nothing personal) and the envelope filled in: the mail mail_compose() makes. */
+static void
+text_and_envelope_make_the_mail(void)
+{
+	struct procedure	*p = proc();
+	struct buf		 text, contact, filled, whole, m1, m2;
+	struct mail_envelope	 e1, e2;
+
+	buf_init(&text);
+	buf_init(&contact);
+	buf_init(&filled);
+	buf_init(&whole);
+	buf_init(&m1);
+	buf_init(&m2);
+	T_CHECK(p != NULL);
+	T_CHECK(mail_text_compose(p, "arrival", "1234-5678-9012", "ja", &text) == 0);
+	T_CHECK(strstr(buf_cstr(&text), "受付番号 1234-5678-9012") != NULL && strstr(buf_cstr(&text), "\"to\"") == NULL);
+	T_CHECK(mail_contact("dummy@example.jp", &contact) == 0);
+	T_STREQ(buf_cstr(&contact), "{\"v\":1,\"to\":\"dummy@example.jp\"}");
+	T_CHECK(mail_fill(text.data, text.len, contact.data, contact.len, &filled) == 0);
+	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", "dummy@example.jp", "ja", &whole) == 0);
+	T_CHECK(mail_message(filled.data, filled.len, "a@example.jp", "m.1@example.jp", 0, &m1, &e1) == 0);
+	T_CHECK(mail_message(whole.data, whole.len, "a@example.jp", "m.1@example.jp", 0, &m2, &e2) == 0);
+	T_STREQ(buf_cstr(&m1), buf_cstr(&m2));
+	T_STREQ(e1.to, "dummy@example.jp");
+	T_CHECK(mail_text_compose(p, "return", "1234-5678-9012", "ja", &text) == MAIL_NONE);
+	buf_free(&text);
+	buf_wipe(&contact);
+	buf_wipe(&filled);
+	buf_wipe(&whole);
+	buf_wipe(&m1);
+	buf_wipe(&m2);
+	formdef_free(p);
+}
+
+/* An envelope is made for a usable address only; a filled mail still meets mail_message()'s checks. */
+static void
+envelope_and_fill_refusals(void)
+{
+	static const char text[] = "{\"v\":1,\"subject\":\"s\",\"body\":\"b\"}";
+	static const char bad[] = "{\"v\":1,\"to\":\"x@y\\r\\nBcc: z@example.jp\"}";
+	struct buf		 b, msg;
+	struct mail_envelope	 e;
+
+	buf_init(&b);
+	buf_init(&msg);
+	T_CHECK(mail_contact("", &b) == MAIL_NONE && mail_contact(NULL, &b) == MAIL_NONE);
+	T_CHECK(mail_contact("x@y\r\nBcc: z@example.jp", &b) == -1 && b.len == 0);
+	T_CHECK(mail_contact("=?utf-8?q?x?=@example.jp", &b) == -1 && b.len == 0);
+	T_CHECK(mail_fill(text, strlen(text), "{\"v\":1}", 7, &b) == -1);		/* no address */
+	T_CHECK(mail_fill(text, strlen(text), "not json", 8, &b) == -1);
+	T_CHECK(mail_fill("[1]", 3, "{\"to\":\"a@example.jp\"}", 22, &b) == -1);	/* not a text */
+	T_CHECK(b.len == 0);
+	/* an envelope made elsewhere with a header in its address: filled, then refused by the message */
+	T_CHECK(mail_fill(text, strlen(text), bad, strlen(bad), &b) == 0);
+	T_CHECK(mail_message(b.data, b.len, "a@example.jp", "m.1@example.jp", 0, &msg, &e) == -1);
+	buf_wipe(&b);
+	buf_wipe(&msg);
+}
+
+static void
+queue_text_item(void)
+{
+	struct procedure	*p = proc();
+	struct db_outbox_item	 m;
+
+	T_CHECK(p != NULL);
+	T_CHECK(mail_queue_text(p, "arrival", "1234-5678-9012", "ja", 77, &m) == 0);
+	T_CHECK(m.text != NULL && m.sealed == NULL && m.at == 77 && m.release != NULL);
+	T_STREQ(m.kind, "arrival");
+	T_STREQ(m.procedure_id, "m-test");
+	T_STREQ(m.section_id, "sec-a");
+	m.release(&m, NULL);
+	T_CHECK(m.text == NULL);
+	T_CHECK(mail_queue_text(p, "return", "1234-5678-9012", "ja", 77, &m) == MAIL_NONE && m.text == NULL);
+	formdef_free(p);
+}
+
+/*
+ * The clear text queued for an application sent in English, filled with its
+ * envelope by the mailer: the English mail; staff's acceptance text, which
+ * the definition has only in Japanese, names the procedure in English.
+ */
+static void
+queued_text_in_english(void)
+{
+	struct procedure	*p = proc();
+	struct db_outbox_item	 q;
+	struct mail_envelope	 env;
+	struct buf		 contact, filled, m;
+	char			 out[1024];
+
+	buf_init(&contact);
+	buf_init(&filled);
+	buf_init(&m);
+	T_CHECK(p != NULL && mail_queue_text(p, "arrival", "1234-5678-9012", "en", 77, &q) == 0);
+	T_CHECK(mail_contact("dummy@example.jp", &contact) == 0);
+	T_CHECK(mail_fill(q.text, strlen(q.text), contact.data, contact.len, &filled) == 0);
+	T_CHECK(mail_message(filled.data, filled.len, "a@example.jp", "m.1@example.jp", 0, &m, &env) == 0);
+	T_CHECK(python_decode(&m, "Subject", out, sizeof(out)) == 0);
+	T_STREQ(out, "[Shinjuku City] We have received your application: Test application (1234-5678-9012)");
+	q.release(&q, NULL);
+	T_CHECK(mail_queue_text(p, "acceptance", "1234-5678-9012", "en", 77, &q) == 0);
+	T_CHECK(strstr(q.text, "【新宿区】Test applicationの申込みを受け付けました") != NULL);
+	q.release(&q, NULL);
+	buf_wipe(&contact);
+	buf_wipe(&filled);
+	buf_wipe(&m);
+	formdef_free(p);
+}
+
 static void
 ascii_header_kept(void)
 {
@@ -338,6 +449,10 @@ main(void)
 	T_RUN(recipient_field_and_texts);
 	T_RUN(addresses);
 	T_RUN(compose_fills_placeholders);
+	T_RUN(text_and_envelope_make_the_mail);
+	T_RUN(envelope_and_fill_refusals);
+	T_RUN(queue_text_item);
+	T_RUN(queued_text_in_english);
 	T_RUN(ascii_header_kept);
 	T_RUN(long_japanese_header_folds_and_decodes);
 	T_RUN(message_reads_back);

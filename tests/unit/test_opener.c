@@ -5,7 +5,7 @@
  * row callback stops the export and every thread is joined; the threads
  * block signals; no opened plaintext is left in memory.
  */
-#define _GNU_SOURCE	/* memmem */
+#define _GNU_SOURCE	/* gettid */
 #include <dirent.h>
 #include <signal.h>
 #include <sodium.h>
@@ -13,22 +13,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <valgrind/valgrind.h>
-
 #include "opener.h"
 #include "t.h"
+#include "t_mem.h"
 
-/* Scanning the process's memory for leftover plaintext reads freed and unused heap: not under a sanitizer. */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define CAN_SCAN_MEMORY 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
-#define CAN_SCAN_MEMORY 0
-#endif
-#endif
-#ifndef CAN_SCAN_MEMORY
-#define CAN_SCAN_MEMORY 1
-#endif
 #if defined(__SANITIZE_THREAD__)
 #define RUNS_A_SANITIZER_THREAD 1
 #elif defined(__has_feature)
@@ -125,25 +113,29 @@ row_of(int i, const char *key_id, const struct buf *box, struct db_app_row *r)
 	r->sealed_len = box->len;
 }
 
+/* The boxes: every other one sealed alone, the rest in one batch (seal.h), so rows of both formats alternate. */
 static int
 seal_payloads(void)
 {
-	struct buf	json;
-	int		i;
+	struct seal_batch	b;
+	struct buf		json;
+	int			i, rc = 0;
 
-	if (seal_init() == -1 || seal_keypair(pk, sk) == -1)
+	if (seal_init() == -1 || seal_keypair(pk, sk) == -1 || seal_batch_begin(&b, pk) == -1)
 		return -1;
-	for (i = 0; i < NBOXES; i++) {
+	for (i = 0; i < NBOXES && rc == 0; i++) {
 		buf_init(&json);
 		buf_init(&boxes[i]);
 		/* A number is outside what payload.h reads: every other row goes through json-c. */
 		buf_printf(&json, i % 2 ? "{\"v\":1,\"answers\":{\"n\":%d,\"name\":\"試験 花子\"}}" :
 		    "{\"v\":1,\"answers\":{\"n\":\"%d\",\"name\":\"試験 花子\"}}", i);
-		if (json.oom || seal_box(pk, json.data, json.len, &boxes[i]) == -1)
-			return -1;
+		if (json.oom || (i % 2 ? seal_batch_box(&b, json.data, json.len, &boxes[i]) :
+		    seal_box(pk, json.data, json.len, &boxes[i])) == -1)
+			rc = -1;
 		buf_wipe(&json);
 	}
-	return 0;
+	seal_batch_end(&b);
+	return rc;
 }
 
 static struct opener *
@@ -435,6 +427,27 @@ threads_block_signals(void)
 	T_CHECK(sigismember(&before, SIGTERM) == sigismember(&after, SIGTERM));
 }
 
+/* The shared key of the boxes' batch, kept by the threads while they open its rows, is gone with the opener. */
+static void
+shared_keys_wiped(void)
+{
+	struct keys_seen	k = { 0 };
+	struct seen		s = { 0, 0, 0, 0, -1, 0 };
+	struct seal_cache	shared;
+	struct buf		m;
+	int64_t			unopened = -1;
+
+	if (!T_MEM_CAN_SCAN)
+		T_SKIP("the memory scan cannot run under a sanitizer or valgrind");
+	memset(&shared, 0, sizeof(shared));
+	buf_init(&m);
+	T_CHECK(seal_open_cached(&shared, pk, sk, boxes[1].data, boxes[1].len, &m) == 0 && shared.have);
+	buf_wipe(&m);
+	T_CHECK(run_rows(2, 8, 40, &k, &s, &unopened) == 0 && s.wrong_value == 0 && unopened == 0);
+	T_CHECK(t_in_memory(shared.shared, 16, shared.shared + 16, 16, 0) == 0);
+	seal_cache_wipe(&shared);
+}
+
 /*
  * Markers, to be looked for in memory: one of JSON white space (" \t\r\n",
  * which no parser copies), so it stands only in the plaintext, and one of
@@ -462,28 +475,7 @@ marker_make(int which, int white, struct marker *m)
 static int
 in_memory(const struct marker *m)
 {
-	char	 line[512], perms[8], name[256];
-	FILE	*f = fopen("/proc/self/maps", "r");
-	size_t	 hl = strlen(m->head), rl = strlen(m->rest);
-	int	 found = 0;
-
-	if (f == NULL)
-		return -1;
-	while (!found && fgets(line, sizeof(line), f) != NULL) {
-		unsigned long	 lo, hi;
-		const char	*p, *end;
-
-		name[0] = '\0';
-		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %255s", &lo, &hi, perms, name) < 3 ||
-		    strcmp(perms, "rw-p") != 0 || (name[0] != '\0' && name[0] != '[') ||
-		    strcmp(name, "[vvar]") == 0 || strcmp(name, "[vsyscall]") == 0)
-			continue;
-		for (p = (const char *)lo, end = (const char *)hi; !found &&
-		    (p = memmem(p, (size_t)(end - p), m->head, hl)) != NULL; p++)
-			found = (size_t)(end - p) >= hl + rl && memcmp(p + hl, m->rest, rl) == 0;
-	}
-	fclose(f);
-	return found;
+	return t_in_memory(m->head, strlen(m->head), m->rest, strlen(m->rest), 1);
 }
 
 /*
@@ -545,7 +537,7 @@ plaintext_wiped(void)
 	int64_t			unopened;
 	int			i, ok = 1;
 
-	if (!CAN_SCAN_MEMORY || RUNNING_ON_VALGRIND)
+	if (!T_MEM_CAN_SCAN)
 		T_SKIP("the memory scan cannot run under a sanitizer or valgrind");
 	for (i = 0; i < 3; i++) {
 		buf_init(&box[i]);
@@ -599,6 +591,7 @@ main(void)
 	T_RUN(write_failure_stops_and_joins);
 	T_RUN(threads_block_signals);
 	T_RUN(plaintext_wiped);
+	T_RUN(shared_keys_wiped);
 	for (i = 0; i < NBOXES; i++)
 		buf_free(&boxes[i]);
 	return T_DONE();

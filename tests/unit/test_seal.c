@@ -1,4 +1,7 @@
-/* Unit tests for lib/seal.c: sealing, wrapping, recovery keys, MACs, encodings, key files. */
+/*
+ * Unit tests for lib/seal.c: sealing (one by one and in batches), wrapping, recovery keys, MACs,
+ * encodings, key files.
+ */
 #include <sodium.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -52,6 +55,159 @@ box_tampered_fails(void)
 	T_CHECK(seal_open(pk, sk, c.data, c.len, &m) == -1);
 	T_CHECK(seal_open(pk, sk, c.data, 10, &m) == -1);	/* shorter than the overhead */
 	buf_free(&c);
+	buf_free(&m);
+}
+
+/* A batch: every box carries the one ephemeral key, under its own nonce, and opens alone. */
+static void
+batch_round_trip(void)
+{
+	static const unsigned char zero[sizeof(struct seal_batch)];
+	struct seal_batch	b;
+	struct buf		c[3], m;
+	char			msg[32];
+	int			i;
+
+	buf_init(&m);
+	T_CHECK(seal_batch_begin(&b, pk) == 0);
+	for (i = 0; i < 3; i++) {
+		buf_init(&c[i]);
+		snprintf(msg, sizeof(msg), "ダミー%d", i);
+		T_CHECK(seal_batch_box(&b, msg, strlen(msg), &c[i]) == 0);
+		T_CHECK(c[i].len == strlen(msg) + SEAL_BATCH_OVERHEAD && (unsigned char)c[i].data[0] == SEAL_BATCH_TAG);
+		T_CHECK(memcmp(c[i].data + 1, b.eph_pk, SEAL_PK_LEN) == 0);
+	}
+	T_CHECK(memcmp(c[0].data + 1 + SEAL_PK_LEN, c[1].data + 1 + SEAL_PK_LEN, 24) != 0);	/* fresh nonces */
+	seal_batch_end(&b);
+	T_CHECK(memcmp(&b, zero, sizeof(b)) == 0);	/* the shared key is gone with the batch */
+	T_CHECK(seal_batch_box(&b, "x", 1, &m) == -1 && m.len == 0);
+	for (i = 0; i < 3; i++) {
+		buf_reset(&m);
+		snprintf(msg, sizeof(msg), "ダミー%d", i);
+		T_CHECK(seal_open(pk, sk, c[i].data, c[i].len, &m) == 0);
+		T_STREQ(buf_cstr(&m), msg);
+		buf_free(&c[i]);
+	}
+	buf_free(&m);
+}
+
+/* Two batches to one key: two ephemeral keys. */
+static void
+batch_keys_differ(void)
+{
+	struct seal_batch a, b;
+
+	T_CHECK(seal_batch_begin(&a, pk) == 0 && seal_batch_begin(&b, pk) == 0);
+	T_CHECK(memcmp(a.eph_pk, b.eph_pk, SEAL_PK_LEN) != 0 && memcmp(a.shared, b.shared, SEAL_KEY_LEN) != 0);
+	seal_batch_end(&a);
+	seal_batch_end(&b);
+}
+
+static void
+batch_wrong_key_fails(void)
+{
+	unsigned char		pk2[SEAL_PK_LEN], sk2[SEAL_SK_LEN];
+	struct seal_batch	b;
+	struct buf		c, m;
+
+	buf_init(&c);
+	buf_init(&m);
+	T_CHECK(seal_keypair(pk2, sk2) == 0);
+	T_CHECK(seal_batch_begin(&b, pk) == 0 && seal_batch_box(&b, "abc", 3, &c) == 0);
+	seal_batch_end(&b);
+	T_CHECK(seal_open(pk2, sk2, c.data, c.len, &m) == -1 && m.len == 0);
+	buf_free(&c);
+	buf_free(&m);
+}
+
+/* A changed byte anywhere (tag, ephemeral key, nonce, MAC, text) or a cut box: nothing opens. */
+static void
+batch_tampered_fails(void)
+{
+	struct seal_batch	b;
+	struct buf		c, m;
+	size_t			i;
+
+	buf_init(&c);
+	buf_init(&m);
+	T_CHECK(seal_batch_begin(&b, pk) == 0 && seal_batch_box(&b, "abcdef", 6, &c) == 0);
+	seal_batch_end(&b);
+	for (i = 0; i < c.len; i++) {
+		c.data[i] ^= 0x20;
+		T_CHECK(seal_open(pk, sk, c.data, c.len, &m) == -1 && m.len == 0);
+		c.data[i] ^= 0x20;
+	}
+	for (i = 0; i < c.len; i++)
+		T_CHECK(seal_open(pk, sk, c.data, i, &m) == -1 && m.len == 0);
+	T_CHECK(seal_open(pk, sk, c.data, c.len, &m) == 0 && m.len == 6);
+	buf_free(&c);
+	buf_free(&m);
+}
+
+/*
+ * A crypto_box_seal box that happens to begin with the batch tag still opens, as what it is.  The text
+ * is long enough for the box to be as long as a batch box at least: a shorter one is never tried as one.
+ */
+static void
+old_box_with_the_tag_byte_opens(void)
+{
+	static const char	text[] = "古い形式で封をしたダミーの申請です";
+	struct buf		c, m;
+	int			tries;
+
+	buf_init(&c);
+	buf_init(&m);
+	T_CHECK(strlen(text) + crypto_box_SEALBYTES >= SEAL_BATCH_OVERHEAD);
+	for (tries = 0; tries < 10000; tries++) {
+		buf_reset(&c);
+		T_CHECK(seal_box(pk, text, strlen(text), &c) == 0);
+		if ((unsigned char)c.data[0] == SEAL_BATCH_TAG)
+			break;
+	}
+	T_CHECK((unsigned char)c.data[0] == SEAL_BATCH_TAG);
+	T_CHECK(seal_open(pk, sk, c.data, c.len, &m) == 0);
+	T_STREQ(buf_cstr(&m), text);
+	buf_free(&c);
+	buf_free(&m);
+}
+
+/* The cache: the same plaintexts as without it, across batches, recipients and formats; wiped to zero. */
+static void
+cache_opens_like_seal_open(void)
+{
+	static const unsigned char zero[sizeof(struct seal_cache)];
+	unsigned char		pk2[SEAL_PK_LEN], sk2[SEAL_SK_LEN];
+	struct seal_batch	b1, b2;
+	struct seal_cache	cache;
+	struct buf		c[5], m;
+	int			i;
+
+	memset(&cache, 0, sizeof(cache));
+	buf_init(&m);
+	for (i = 0; i < 5; i++)
+		buf_init(&c[i]);
+	T_CHECK(seal_keypair(pk2, sk2) == 0);
+	T_CHECK(seal_batch_begin(&b1, pk) == 0 && seal_batch_begin(&b2, pk2) == 0);
+	T_CHECK(seal_batch_box(&b1, "a", 1, &c[0]) == 0 && seal_batch_box(&b1, "b", 1, &c[1]) == 0);
+	T_CHECK(seal_batch_box(&b2, "c", 1, &c[2]) == 0 && seal_box(pk, "d", 1, &c[3]) == 0);
+	T_CHECK(seal_batch_box(&b1, "e", 1, &c[4]) == 0);
+	seal_batch_end(&b1);
+	seal_batch_end(&b2);
+	for (i = 0; i < 5; i++) {
+		buf_reset(&m);
+		if (i == 2) {
+			/* another recipient's box with this recipient's cached key: refused, then its own opens */
+			T_CHECK(seal_open_cached(&cache, pk, sk, c[i].data, c[i].len, &m) == -1);
+			T_CHECK(seal_open_cached(&cache, pk2, sk2, c[i].data, c[i].len, &m) == 0);
+		} else
+			T_CHECK(seal_open_cached(&cache, pk, sk, c[i].data, c[i].len, &m) == 0);
+		T_CHECK(m.len == 1 && m.data[0] == "abcde"[i]);
+	}
+	T_CHECK(cache.have);
+	seal_cache_wipe(&cache);
+	T_CHECK(memcmp(&cache, zero, sizeof(cache)) == 0);
+	for (i = 0; i < 5; i++)
+		buf_free(&c[i]);
 	buf_free(&m);
 }
 
@@ -231,6 +387,33 @@ recovery_reference_vector(void)
 	T_CHECK(seal_recovery_parse(paper, back) == 0 && memcmp(back, key, sizeof(key)) == 0);
 }
 
+/*
+ * A batch box made outside this code (crypto_vectors.py: X25519, HSalsa20, XSalsa20 and Poly1305 as
+ * published) to the key pair of seed bytes(range(32)): the format, byte for byte, opens here.
+ */
+static void
+batch_reference_vector(void)
+{
+	static const char *hex = "02358072d6365880d1aeea329adf9121383851ed21a28e3b75e965d0d2cd166254"
+	    "404142434445464748494a4b4c4d4e4f5051525354555657"
+	    "66e797b5fb23b58b04d768d4d7258a424d490e45d3ced9cdcc3af8945399f94879dc8e51c0";
+	unsigned char	seed[SEAL_SEED_LEN], vpk[SEAL_PK_LEN], vsk[SEAL_SK_LEN], box[128];
+	struct buf	m;
+	size_t		n = strlen(hex) / 2, i;
+	unsigned	v;
+
+	buf_init(&m);
+	for (i = 0; i < n; i++) {
+		T_CHECK(sscanf(hex + 2 * i, "%2x", &v) == 1);
+		box[i] = (unsigned char)v;
+	}
+	t_counting_bytes(seed, sizeof(seed));
+	T_CHECK(seal_seed_keypair(seed, vpk, vsk) == 0);
+	T_CHECK(seal_open(vpk, vsk, box, n, &m) == 0);
+	T_STREQ(buf_cstr(&m), "ダミー花子 dummy");
+	buf_free(&m);
+}
+
 static void
 key_file_write_read(void)
 {
@@ -262,6 +445,12 @@ main(void)
 	T_RUN(box_round_trip);
 	T_RUN(box_wrong_key_fails);
 	T_RUN(box_tampered_fails);
+	T_RUN(batch_round_trip);
+	T_RUN(batch_keys_differ);
+	T_RUN(batch_wrong_key_fails);
+	T_RUN(batch_tampered_fails);
+	T_RUN(old_box_with_the_tag_byte_opens);
+	T_RUN(cache_opens_like_seal_open);
 	T_RUN(wrap_round_trip_and_failures);
 	T_RUN(recovery_round_trip);
 	T_RUN(recovery_bad_rejected);
@@ -273,6 +462,7 @@ main(void)
 	T_RUN(mac_reference_vector);
 	T_RUN(key_id_reference_vector);
 	T_RUN(recovery_reference_vector);
+	T_RUN(batch_reference_vector);
 	T_RUN(key_file_write_read);
 	return T_DONE();
 }

@@ -1,5 +1,11 @@
-/* Unit tests for lib/writer.c: the wire format, and a real writer process on a unix socket. */
+/*
+ * Unit tests for lib/writer.c: the wire format, and a real writer process
+ * on a unix socket: what it stores is sealed per batch to the section's
+ * current key, and opens; a writer killed in the middle of a batch loses
+ * nothing a worker was told.
+ */
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -8,9 +14,13 @@
 #include "t.h"
 #include "t_db.h"
 
-static const unsigned char sealed[6] = { 1, 2, 3, 0, 5, 6 };
+static const char plain[] = "{\"answers\":{\"name\":\"ダミー\"}}";
+static const char contact[] = "{\"v\":1,\"to\":\"dummy@example.jp\"}";
+static const char text[] = "{\"v\":1,\"subject\":\"s\",\"body\":\"b\"}";
 static char sock_path[160];
 static struct db_limits writer_limits;	/* the writers' (start_writer) */
+/* sec-a's key pair and the mailer's, made by fresh_writer_socket() */
+static unsigned char sec_pk[SEAL_PK_LEN], sec_sk[SEAL_SK_LEN], mail_pk[SEAL_PK_LEN], mail_sk[SEAL_SK_LEN];
 
 static void
 sample(struct db_store_req *r, struct db_outbox_item *m, unsigned char tag)
@@ -19,9 +29,8 @@ sample(struct db_store_req *r, struct db_outbox_item *m, unsigned char tag)
 	r->app.procedure_id = "e2e-open";
 	r->app.section_id = "sec-a";
 	r->app.form_hash = "00ff";
-	r->app.key_id = "0123456789abcdef";
-	r->app.sealed = sealed;
-	r->app.sealed_len = sizeof(sealed);
+	r->app.plain = plain;
+	r->app.plain_len = sizeof(plain) - 1;
 	memset(r->app.submit_hash, tag, SEAL_MAC_LEN);
 	memset(r->app.inquiry_hash, 7, SEAL_MAC_LEN);
 	memset(r->app.sender_key, 0x51, SEAL_MAC_LEN);
@@ -34,10 +43,11 @@ sample(struct db_store_req *r, struct db_outbox_item *m, unsigned char tag)
 		m->kind = "arrival";
 		m->procedure_id = "e2e-open";
 		m->section_id = "sec-a";
-		m->sealed = sealed;
-		m->sealed_len = 3;
+		m->text = text;
 		m->at = 1795000001;
 		r->mail = m;
+		r->app.contact = contact;
+		r->app.contact_len = sizeof(contact) - 1;
 	}
 }
 
@@ -65,8 +75,9 @@ round_trip_with_mail(void)
 	T_STREQ(d.app.procedure_id, "e2e-open");
 	T_STREQ(d.app.section_id, "sec-a");
 	T_STREQ(d.app.form_hash, "00ff");
-	T_STREQ(d.app.key_id, "0123456789abcdef");
-	T_CHECK(d.app.sealed_len == sizeof(sealed) && memcmp(d.app.sealed, sealed, sizeof(sealed)) == 0);
+	T_CHECK(d.app.sealed == NULL && d.app.key_id == NULL);
+	T_CHECK(d.app.plain_len == sizeof(plain) - 1 && memcmp(d.app.plain, plain, sizeof(plain) - 1) == 0);
+	T_CHECK(d.app.contact_len == sizeof(contact) - 1 && memcmp(d.app.contact, contact, sizeof(contact) - 1) == 0);
 	T_CHECK(memcmp(d.app.submit_hash, r.app.submit_hash, SEAL_MAC_LEN) == 0);
 	T_CHECK(memcmp(d.app.inquiry_hash, r.app.inquiry_hash, SEAL_MAC_LEN) == 0);
 	T_CHECK(memcmp(d.app.sender_key, r.app.sender_key, SEAL_MAC_LEN) == 0);
@@ -75,7 +86,8 @@ round_trip_with_mail(void)
 	T_STREQ(d.app.lang, "en");
 	T_CHECK(d.mail == &dm);
 	T_STREQ(dm.kind, "arrival");
-	T_CHECK(dm.sealed_len == 3 && memcmp(dm.sealed, sealed, 3) == 0 && dm.at == 1795000001);
+	T_STREQ(dm.text, text);
+	T_CHECK(dm.sealed == NULL && dm.at == 1795000001);
 	buf_free(&f);
 }
 
@@ -90,7 +102,33 @@ round_trip_without_mail(void)
 	sample(&r, NULL, 2);
 	r.app.received_at = -5;		/* negative times survive the unsigned wire */
 	T_CHECK(round_trip(&r, &f, &d, &dm) == 0);
-	T_CHECK(d.mail == NULL && d.app.received_at == -5);
+	T_CHECK(d.mail == NULL && d.app.received_at == -5 && d.app.contact == NULL && d.app.contact_len == 0);
+	buf_free(&f);
+}
+
+/* What the writer cannot take: a sealed application, a sealed mail, no plaintext. */
+static void
+only_plaintexts_encoded(void)
+{
+	static const unsigned char sealed[4] = { 1, 2, 3, 4 };
+	struct db_store_req	r, d;
+	struct db_outbox_item	m, dm;
+	struct buf		f;
+
+	buf_init(&f);
+	sample(&r, NULL, 2);
+	r.app.sealed = sealed;
+	r.app.sealed_len = sizeof(sealed);
+	r.app.key_id = "0123456789abcdef";
+	T_CHECK(round_trip(&r, &f, &d, &dm) == -2);
+	sample(&r, &m, 2);
+	m.text = NULL;
+	m.sealed = sealed;
+	m.sealed_len = sizeof(sealed);
+	T_CHECK(round_trip(&r, &f, &d, &dm) == -2);
+	sample(&r, NULL, 2);
+	r.app.plain_len = 0;
+	T_CHECK(round_trip(&r, &f, &d, &dm) == -2);
 	buf_free(&f);
 }
 
@@ -220,6 +258,7 @@ start_writer(int lfd)
 		if (db_open(path, &db) == -1)
 			_exit(1);
 		db_set_limits(db, &writer_limits);
+		db_set_contact_key(db, mail_pk);
 		_exit(writer_serve(lfd, db) == 0 ? 0 : 1);
 	}
 	return pid;
@@ -236,18 +275,18 @@ stop(pid_t pid)
 	}
 }
 
-/* A fresh database with sec-a and its key, and a listening socket: the fd, or -1. */
+/* A fresh database with sec-a and a new key pair of its, a new mailer's, and a listening socket: the fd, or -1. */
 static int
 fresh_writer_socket(void)
 {
-	unsigned char	 pk[SEAL_PK_LEN] = { 1 };
 	struct db	*db;
+	char		 id[SEAL_KEYID_LEN + 1];
 	int		 ok;
 
-	if (t_db_fresh(&db) == -1)
+	if (seal_keypair(sec_pk, sec_sk) == -1 || seal_keypair(mail_pk, mail_sk) == -1 ||
+	    seal_key_id(sec_pk, id) == -1 || t_db_fresh(&db) == -1)
 		return -1;
-	ok = db_section_add(db, "sec-a", "テスト課", 1) == 0 &&
-	    db_key_add(db, "sec-a", "0123456789abcdef", pk, "w", 1, 1) == 0;
+	ok = db_section_add(db, "sec-a", "テスト課", 1) == 0 && db_key_add(db, "sec-a", id, sec_pk, "w", 1, 1) == 0;
 	db_close(db);
 	return ok ? writer_listen(sock_path) : -1;
 }
@@ -350,19 +389,116 @@ replay_gets_first_receipt(void)
 	rig_down(&g);
 }
 
+/*
+ * Whether receipt is stored as a batch's box to the key pair (pk, sk) that
+ * opens to the sample's plaintext, and, when with_mail, with its envelope
+ * (opening with the mailer's key to the sample's contact) and its mail's
+ * text queued.
+ */
+static int
+stored_and_opening(const char *receipt, const unsigned char *pk, const unsigned char *sk, int with_mail)
+{
+	struct db	*db;
+	struct buf	 b, m;
+	char		 kid[SEAL_KEYID_LEN + 1];
+	int64_t		 n = -1;
+	int		 ok;
+
+	buf_init(&b);
+	buf_init(&m);
+	if (db_open(path, &db) == -1)
+		return 0;
+	ok = db_app_sealed(db, receipt, kid, &b) == 0 && (unsigned char)b.data[0] == SEAL_BATCH_TAG &&
+	    seal_open(pk, sk, b.data, b.len, &m) == 0 && strcmp(buf_cstr(&m), plain) == 0;
+	buf_reset(&b);
+	buf_reset(&m);
+	if (with_mail)
+		ok = ok && db_envelope_get(db, receipt, &b) == 0 && seal_open(mail_pk, mail_sk, b.data, b.len, &m) == 0 &&
+		    strcmp(buf_cstr(&m), contact) == 0 && db_outbox_count(db, "pending", &n) == 0 && n == 1;
+	else
+		ok = ok && db_envelope_has(db, receipt) == 0;
+	db_close(db);
+	buf_free(&b);
+	buf_wipe(&m);
+	return ok;
+}
+
 static void
-stale_key_answered(void)
+stored_sealed_with_envelope(void)
 {
 	struct rig		g;
 	struct db_store_req	r;
+	struct db_outbox_item	m;
+
+	T_CHECK(rig_up(&g) == 0);
+	sample(&r, &m, 11);
+	T_CHECK(writer_store(&g.cl, &r) == 0 && r.result == 0);
+	rig_down(&g);
+	T_CHECK(stored_and_opening(r.receipt, sec_pk, sec_sk, 1));
+}
+
+/* A key rotated between two batches: the next batch is sealed to the new key, with no round trip. */
+static void
+rotation_between_batches(void)
+{
+	struct rig		g;
+	struct db_store_req	r1, r2;
+	unsigned char		pk2[SEAL_PK_LEN], sk2[SEAL_SK_LEN];
+	char			id2[SEAL_KEYID_LEN + 1];
+	struct db		*db;
+
+	T_CHECK(rig_up(&g) == 0);
+	sample(&r1, NULL, 12);
+	T_CHECK(writer_store(&g.cl, &r1) == 0 && r1.result == 0);
+	T_CHECK(seal_keypair(pk2, sk2) == 0 && seal_key_id(pk2, id2) == 0 && db_open(path, &db) == 0);
+	T_CHECK(db_key_add(db, "sec-a", id2, pk2, "w", 1, 2) == 0);	/* formctl key rotate */
+	db_close(db);
+	sample(&r2, NULL, 13);
+	T_CHECK(writer_store(&g.cl, &r2) == 0 && r2.result == 0);
+	rig_down(&g);
+	T_CHECK(stored_and_opening(r1.receipt, sec_pk, sec_sk, 0));
+	T_CHECK(stored_and_opening(r2.receipt, pk2, sk2, 0) && !stored_and_opening(r2.receipt, sec_pk, sec_sk, 0));
+}
+
+/*
+ * A writer killed in the middle of a batch (held at its BEGIN by a lock
+ * this test holds, or just before if it had not read the request yet):
+ * nothing of the batch is stored, and the worker, not answered, sends the
+ * request again to the next writer, which stores it once, whole.
+ */
+static void
+killed_mid_batch_loses_nothing(void)
+{
+	struct rig		g;
+	struct db_store_req	r;
+	struct db_outbox_item	m;
+	struct db		*lock;
+	pid_t			client;
+	int			fds[2], status;
+	char			receipt[DB_RECEIPT_LEN + 1] = "";
 	int64_t			n;
 
 	T_CHECK(rig_up(&g) == 0);
-	sample(&r, NULL, 11);
-	r.app.key_id = "ffffffffffffffff";	/* not the section's current key */
-	T_CHECK(writer_store(&g.cl, &r) == 0 && r.result == DB_STALE_KEY);
-	rig_down(&g);
+	T_CHECK(pipe(fds) == 0 && db_open(path, &lock) == 0 && db_begin(lock) == 0);
+	if ((client = fork()) == 0) {
+		sample(&r, &m, 14);
+		if (writer_store(&g.cl, &r) == -1 || r.result != 0)
+			_exit(1);
+		_exit(write(fds[1], r.receipt, sizeof(r.receipt)) == (ssize_t)sizeof(r.receipt) ? 0 : 1);
+	}
+	usleep(300000);		/* the writer takes the request and waits for the lock */
+	stop(g.writer);
+	db_rollback(lock);
+	db_close(lock);
 	T_CHECK(count_apps(&n) == 0 && n == 0);
+	g.writer = start_writer(g.lfd);
+	T_CHECK(waitpid(client, &status, 0) == client && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	T_CHECK(read(fds[0], receipt, sizeof(receipt)) == (ssize_t)sizeof(receipt));
+	close(fds[0]);
+	close(fds[1]);
+	rig_down(&g);
+	T_CHECK(count_apps(&n) == 0 && n == 1);
+	T_CHECK(stored_and_opening(receipt, sec_pk, sec_sk, 1));
 }
 
 static void
@@ -448,6 +584,7 @@ main(void)
 	snprintf(sock_path, sizeof(sock_path), "%s/writer.sock", t_db_dir);
 	T_RUN(round_trip_with_mail);
 	T_RUN(round_trip_without_mail);
+	T_RUN(only_plaintexts_encoded);
 	T_RUN(every_truncation_refused);
 	T_RUN(trailing_byte_refused);
 	T_RUN(language_checked);
@@ -457,7 +594,9 @@ main(void)
 	T_RUN(bad_mail_flag_refused);
 	T_RUN(many_clients_all_stored);
 	T_RUN(replay_gets_first_receipt);
-	T_RUN(stale_key_answered);
+	T_RUN(stored_sealed_with_envelope);
+	T_RUN(rotation_between_batches);
+	T_RUN(killed_mid_batch_loses_nothing);
 	T_RUN(limits_answered);
 	T_RUN(writer_restart_is_survived);
 	T_RUN(no_writer_gives_up);
