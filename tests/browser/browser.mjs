@@ -86,7 +86,7 @@ const WORDS = {
 async function residentFlow(page, label, withAxe, w = WORDS.ja) {
   await page.goto(`${BASE}/`);
   if (withAxe) await axe(page, label);
-  await page.getByRole('link', { name: w.proc }).click();
+  await page.getByRole('link', { name: w.proc, exact: true }).click();
   if (withAxe) await axe(page, label);
   await page.getByLabel(w.name).fill('試験ブラウザ花子');
   await page.getByLabel(w.kana).fill('しけんぶらうざはなこ');
