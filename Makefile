@@ -31,8 +31,9 @@ LDFLAGS	+= $(LDSAN) -pthread
 
 # Shared modules, each lib/x.c with its lib/x.h (the header is the API).
 LIB_SRC	 = lib/answers.c lib/audit.c lib/buf.c lib/confirm.c lib/custody.c lib/dirlist.c lib/esc.c lib/formdef.c \
-	   lib/formset.c lib/gate.c lib/guess.c lib/http.c lib/jnorm.c lib/jst.c lib/kv.c lib/lang.c lib/log.c \
-	   lib/mail.c lib/msgcat.c lib/payload.c lib/prefork.c lib/seal.c lib/slots.c lib/web.c lib/workflow.c lib/writer.c lib/ytree.c \
+	   lib/formset.c lib/formview.c lib/gate.c lib/guess.c lib/http.c lib/jnorm.c lib/jst.c lib/kv.c lib/lang.c \
+	   lib/log.c lib/mail.c lib/msgcat.c lib/payload.c lib/prefork.c lib/seal.c lib/slots.c lib/web.c lib/workflow.c \
+	   lib/writer.c lib/ytree.c \
 	   lib/db.c lib/db_app.c lib/db_audit.c lib/db_outbox.c lib/db_schema.c lib/db_section.c lib/db_sql.c \
 	   lib/db_staff.c \
 	   lib/tmpl.c lib/tmpl_parse.c lib/tpage.c lib/tvars.c \
@@ -96,8 +97,8 @@ APPLY_SRC = fcgi/apply.c fcgi/apply_form.c fcgi/apply_send.c fcgi/apply_status.c
 $(BUILD)/apply: $(APPLY_SRC:%.c=$(BUILD)/%.o) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-STAFF_SRC = fcgi/staff.c fcgi/staff_session.c fcgi/staff_list.c fcgi/staff_app.c fcgi/staff_export.c \
-	    fcgi/staff_audit.c
+STAFF_SRC = fcgi/staff.c fcgi/staff_session.c fcgi/staff_list.c fcgi/staff_app.c fcgi/staff_entry.c \
+	    fcgi/staff_export.c fcgi/staff_audit.c
 $(BUILD)/staff: $(STAFF_SRC:%.c=$(BUILD)/%.o) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -5,8 +5,8 @@ the bare FastCGI hello-world and one for the same program padded to the form
 page's size).  Prints figures and ratios; never fails on an absolute time.
 Dummy data only.
 Usage: bench.py BUILD_DIR
-Environment: BENCH_SECONDS (per wrk run, default 5); BENCH_ONLY=get,durable,export
-(any of them; default all); BENCH_ROUNDS=N runs the four GET figures N times (every
+Environment: BENCH_SECONDS (per wrk run, default 5); BENCH_ONLY=get,durable,export,list
+(any of them; default all); BENCH_LIST_LOADS (page loads per staff list figure, default 200); BENCH_ROUNDS=N runs the four GET figures N times (every
 other round in reverse order), the 8-connection durable run and the 100,000-row export
 N times, and reports the medians (default 3: on a shared machine one run can land in a
 neighbour's burst);
@@ -18,6 +18,7 @@ WORKERS (default 32, as make run).
 import concurrent.futures
 import contextlib
 import grp
+import http.client
 import os
 import re
 import shutil
@@ -37,7 +38,9 @@ SECS = int(os.environ.get("BENCH_SECONDS", "5"))
 # apply's workers as `make run` starts them (scripts/run.sh); the hello-world gets as many.
 WORKERS = os.environ.get("WORKERS", "32")
 # BENCH_ONLY=get,durable,export (any of them) runs only those parts; the default is all.
-PARTS = os.environ.get("BENCH_ONLY", "get,durable,export").split(",")
+PARTS = os.environ.get("BENCH_ONLY", "get,durable,export,list").split(",")
+# How many times each staff list page is loaded for its percentiles.
+LIST_LOADS = int(os.environ.get("BENCH_LIST_LOADS", "200"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 # wrk's threads; lua_for() deals the send bodies among as many.
 WRK_THREADS = 2
@@ -419,6 +422,68 @@ def bench_export(stack):
             (len(ratios), median(ratios), ", ".join("%.2fx" % r for r in ratios), max(rss_ratios)))
 
 
+def fill_into(stack, proc, n):
+    """n more sealed applications for proc (yotsuya-hc), then the disk synced (see fill)."""
+    subprocess.run([os.path.join(BUILD, "bench", "fill"), stack.data, proc, "yotsuya-hc", str(n)], check=True)
+    os.sync()
+
+
+class StaffClient:
+    """One logged-in member (yotsuya) on one kept connection to nginx, with the cookies staff sets."""
+
+    def __init__(self, port):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.jar = {}
+        password = [l.split()[2] for l in open(os.path.join(harness.stack().data, "demo-logins.txt"),
+                                                 encoding="utf-8") if l.split()[1] == "yotsuya"][0]
+        _, page = self.get("/staff/login")
+        st, _ = self.request("POST", "/staff/login", urllib.parse.urlencode(
+            [("csrf", csrf_of(page)), ("login", "yotsuya"), ("password", password)]))
+        if st != 303:
+            raise RuntimeError("staff login: %d" % st)
+
+    def request(self, method, path, body=None):
+        h = {"Cookie": "; ".join("%s=%s" % kv for kv in self.jar.items())}
+        if body is not None:
+            h["Content-Type"] = "application/x-www-form-urlencoded"
+        self.conn.request(method, path, body=body, headers=h)
+        r = self.conn.getresponse()
+        data = r.read().decode("utf-8", "replace")
+        for c in r.msg.get_all("Set-Cookie") or []:
+            name, _, rest = c.partition("=")
+            self.jar[name] = rest.split(";")[0]
+        return r.status, data
+
+    def get(self, path):
+        return self.request("GET", path)
+
+
+def bench_list(stack, port):
+    """The staff list of a procedure holding 100,000 applications: its first, a middle and its last page
+    and the home page's counts per status, each loaded LIST_LOADS times one after another through nginx
+    (after a few unmeasured loads); the time is the client's, from the request to the last byte."""
+    add_procedure(stack, "bench-list")
+    fill_into(stack, "bench-list", 100000)
+    middle = stack.sql("SELECT received_at || '_' || receipt FROM applications WHERE procedure_id = 'bench-list'"
+                       " ORDER BY received_at DESC, receipt DESC LIMIT 1 OFFSET 49999")
+    staff = StaffClient(port)
+    pages = (("first page", "/staff/forms/bench-list"),
+             ("a middle page", "/staff/forms/bench-list?at=o%s&page=1001" % middle),
+             ("last page", "/staff/forms/bench-list?at=last&page=2000"),
+             ("counts per status", "/staff/"))
+    for name, path in pages:
+        times = []
+        for i in range(LIST_LOADS + 5):
+            t0 = time.perf_counter()
+            st, body = staff.get(path)
+            if st != 200 or (path != "/staff/" and body.count('<tr><td><a href="/staff/apps/') != 50):
+                raise RuntimeError("%s: %d" % (path, st))
+            if i >= 5:
+                times.append((time.perf_counter() - t0) * 1000)
+        say("staff list at 100k, %-18s p50 %5.1f ms, p99 %5.1f ms over %d loads (target p99 < 50 ms)" %
+            (name + ":", percentile(times, 0.5), percentile(times, 0.99), len(times)))
+
+
 def main():
     # Thousands of sends a second from 127.0.0.1: limits no resident meets, but checked as usual, so that
     # the figures include what the checks cost.
@@ -454,6 +519,8 @@ def main():
             bench_durable(stack, rd, port)
         if "export" in PARTS:
             bench_export(stack)
+        if "list" in PARTS:
+            bench_list(stack, port)
     finally:
         ng.terminate()
         for h in hellos:

@@ -65,7 +65,9 @@ export_open(const struct procedure *p, const struct langset *langs, enum csv_enc
 		free(e);
 		return NULL;
 	}
-	rc = cell(e, "受付番号") | cell(e, "受付日時") | cell(e, "状態") | cell(e, "言語");
+	rc = cell(e, "受付番号") | cell(e, "受付日時") | cell(e, "状態") | cell(e, "受付方法") | cell(e, "言語");
+	if (p->participant_prefix != NULL)
+		rc |= cell(e, "参加者ID");
 	for (i = 0; i < p->nfields; i++)
 		rc |= cell(e, p->fields[i].label);
 	if ((rc | csv_end_row(e->w)) != 0)
@@ -154,7 +156,10 @@ export_row(struct export *e, const struct export_row *r)
 	buf_reset(&e->v);
 	rc = jst_format_numeric(r->received_at, &e->v);
 	rc |= cell(e, r->receipt) | cell(e, buf_cstr(&e->v)) | cell(e, label ? label : r->status) |
+	    cell(e, wf_channel_label_of(r->channel != NULL ? r->channel : "web")) |
 	    cell(e, lang_name_ja(e->langs, r->lang != NULL ? r->lang : LANG_DEFAULT));
+	if (e->p->participant_prefix != NULL)
+		rc |= cell(e, r->participant != NULL ? r->participant : "");
 	for (i = 0; i < e->p->nfields; i++) {
 		buf_reset(&e->v);
 		if (r->answers == NULL && r->payload == NULL && i == 0)

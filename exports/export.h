@@ -1,7 +1,9 @@
 /*
  * export: the applicant list of one procedure as CSV for Excel.  Columns:
- * 受付番号, 受付日時 (JST), 状態, 言語 (the one the resident applied in),
- * then every field of the definition in its order under its Japanese label.  Values are written as a person reads
+ * 受付番号, 受付日時 (JST), 状態, 受付方法 (オンライン or how staff received
+ * it), 言語 (the one the resident applied in), 参加者ID for a procedure that
+ * issues them, then every field of the definition in its order under its
+ * Japanese label.  Values are written as a person reads
  * them: choice labels rather than values, checkbox picks joined with "、".
  * Rows are handed over one at a time and written at once (csv.h), so memory
  * does not grow with the number of rows; the SHA-256 of every byte written
@@ -29,7 +31,9 @@ struct export_row {
 	const char		*receipt;
 	time_t			 received_at;
 	const char		*status;	/* "received", ... */
+	const char		*channel;	/* "web", ...; NULL: "web" */
 	const char		*lang;		/* the resident's language (lang.h tag) */
+	const char		*participant;	/* its participant ID; NULL or "" for none */
 	/* The opened application's answers, read by payload.h or else by json-c; both NULL: not opened. */
 	const struct payload	*payload;
 	json_object		*answers;

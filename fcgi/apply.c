@@ -309,6 +309,7 @@ worker_stop(void *arg)
 	web_site_close(&app->site);
 	writer_client_close(&app->writer);
 	seal_wipe(app->mac_key, sizeof(app->mac_key));
+	seal_wipe(app->inquiry_key, sizeof(app->inquiry_key));
 }
 
 /*
@@ -323,6 +324,7 @@ writer_main(void *arg)
 	int		 rc;
 
 	seal_wipe(app->mac_key, sizeof(app->mac_key));
+	seal_wipe(app->inquiry_key, sizeof(app->inquiry_key));
 	if (db_open(app->site.db_path, &db) == -1)
 		return 1;
 	db_set_limits(db, &app->limits);
@@ -403,6 +405,7 @@ main(int argc, char *argv[])
 	if (seal_init() == -1)
 		return 1;
 	if (seal_key_load(app.site.data_dir, "keys/apply-mac.key", app.mac_key) == -1 ||
+	    seal_key_load(app.site.data_dir, "keys/inquiry.key", app.inquiry_key) == -1 ||
 	    seal_key_load(app.site.data_dir, "keys/mailer.pk", app.mailer_pk) == -1)
 		return 1;
 	snprintf(app.writer_path, sizeof(app.writer_path), "%s.writer", app.site.socket);
@@ -412,6 +415,7 @@ main(int argc, char *argv[])
 	close(app.writer_fd);
 	unlink(app.writer_path);
 	seal_wipe(app.mac_key, sizeof(app.mac_key));
+	seal_wipe(app.inquiry_key, sizeof(app.inquiry_key));
 	log_msg(LOG_INFO, "stopped");
 	return rc;
 }

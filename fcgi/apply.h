@@ -61,6 +61,8 @@ struct ctx {
 struct app {
 	struct web_site	 site;
 	unsigned char	 mac_key[SEAL_KEY_LEN];
+	/* The key of the inquiry keys' hashes staff makes for applications received on paper (staff.h). */
+	unsigned char	 inquiry_key[SEAL_KEY_LEN];
 	unsigned char	 mailer_pk[SEAL_PK_LEN];	/* the writer seals contact envelopes to it */
 	struct section	 sections[MAX_SECTIONS];
 	size_t		 nsections;
@@ -91,12 +93,15 @@ void		 page_form(void *arg);
 int		 form_proc(void *arg);
 int		 form_keys(void *arg, const struct kv_decl **decls, size_t *n);
 void		 confirm_bind(const struct ctx *c, struct confirm_bind *b);
-void		 show_done(struct ctx *c, const char *receipt, const char *inquiry, time_t received, int mail_held);
+void		 show_done(struct ctx *c, const char *receipt, const char *inquiry, const char *participant,
+		    time_t received, int mail_held);
 
 /* apply_send.c */
 void		 send_application(struct ctx *c, const struct answers *as);
 
 /* apply_status.c */
 void		 page_status(void *arg);
+/* Whether inquiry is the inquiry key of the application st describes (whichever way it arrived). */
+int		 inquiry_matches(struct ctx *c, const struct db_app_status *st, const char *inquiry);
 
 #endif

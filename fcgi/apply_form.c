@@ -9,6 +9,7 @@
 
 #include "apply.h"
 #include "formset.h"
+#include "formview.h"
 #include "jst.h"
 
 /* Form keys the program itself uses; "f_<key>" field keys follow them. */
@@ -86,140 +87,6 @@ page_index(void *arg)
 
 /* ---- the form ---- */
 
-static const char *
-input_type(enum field_type t)
-{
-	switch (t) {
-	case FT_TEL:	return "tel";
-	case FT_EMAIL:	return "email";
-	default:	return "text";
-	}
-}
-
-static const char *
-input_mode(enum field_type t)
-{
-	switch (t) {
-	case FT_POSTAL:
-	case FT_NUMBER:	return "numeric";
-	case FT_TEL:	return "tel";
-	case FT_EMAIL:	return "email";
-	default:	return "";
-	}
-}
-
-static const char *
-width_class(const struct field *f)
-{
-	switch (f->type) {
-	case FT_POSTAL:	return "w-postal";
-	case FT_TEL:
-	case FT_NUMBER:
-	case FT_DATE:	return "w-short";
-	case FT_EMAIL:
-	case FT_KANA:	return "w-medium";
-	default:	return f->maxlength != 0 && f->maxlength <= 20 ? "w-medium" : "w-long";
-	}
-}
-
-static const char *
-type_flag(enum field_type t)
-{
-	switch (t) {
-	case FT_TEXTAREA:	return "t_textarea";
-	case FT_RADIO:
-	case FT_CHECKBOX:	return "t_choices";
-	case FT_SELECT:		return "t_select";
-	default:		return "t_input";
-	}
-}
-
-static int
-field_choices(const struct ctx *c, struct tvars *fv, const struct answer *a)
-{
-	const struct field	*f = a->field;
-	size_t			 i;
-	int			 rc = 0, on;
-
-	for (i = 0; i < f->nchoices; i++) {
-		struct tvars *cv = tvars_add(fv, "choices");
-
-		if (cv == NULL)
-			return -1;
-		on = f->type == FT_CHECKBOX ? (a->picked != NULL && a->picked[i]) :
-		    strcmp(buf_cstr(&a->value), f->choices[i].value) == 0;
-		rc |= tvars_set(cv, "value", f->choices[i].value);
-		rc |= tvars_set(cv, "label", def_text(c, c->proc, f->choices[i].label));
-		rc |= tvars_setf(cv, "cid", "f-%s-%zu", f->key, i);
-		if (on)
-			rc |= tvars_set(cv, "checked", "1");
-	}
-	return rc;
-}
-
-static int
-show_if_text(const struct ctx *c, const struct field *f, struct buf *out)
-{
-	const struct field	*ctl;
-	const struct choice	*ch;
-
-	if (f->show_if_field == NULL)
-		return 0;
-	if ((ctl = formdef_field(c->proc, f->show_if_field)) == NULL ||
-	    (ch = answers_choice(ctl, f->show_if_value)) == NULL)
-		return 0;
-	return lang_format(c->g.w.lang, out, N_("form.show_if"), "field", def_text(c, c->proc, ctl->label),
-	    "choice", def_text(c, c->proc, ch->label), (const char *)NULL);
-}
-
-static int
-field_vars(struct ctx *c, const struct answer *a, int with_errors)
-{
-	const struct field	*f = a->field;
-	struct tvars		*fv = tvars_add(c->g.w.vars, "fields");
-	struct buf		 desc, cond;
-	int			 rc = 0;
-
-	if (fv == NULL)
-		return -1;
-	buf_init(&desc);
-	buf_init(&cond);
-	rc |= tvars_set(fv, "key", f->key);
-	rc |= tvars_setf(fv, "fid", "f-%s", f->key);
-	rc |= tvars_setf(fv, "name", "f_%s", f->key);
-	rc |= tvars_set(fv, "label", def_text(c, c->proc, f->label));
-	rc |= tvars_set(fv, type_flag(f->type), "1");
-	rc |= tvars_set(fv, "input_type", input_type(f->type));
-	rc |= tvars_set(fv, "choice_type", f->type == FT_CHECKBOX ? "checkbox" : "radio");
-	rc |= tvars_set(fv, "inputmode", input_mode(f->type));
-	rc |= tvars_set(fv, "width", width_class(f));
-	rc |= tvars_set(fv, "autocomplete", f->autocomplete ? f->autocomplete : "off");
-	rc |= tvars_setf(fv, "maxlength", "%zu", f->maxlength ? f->maxlength :
-	    (f->type == FT_TEXTAREA ? 2000 : 200));
-	rc |= tvars_setn(fv, "value", a->value.len ? a->value.data : "", a->value.len);
-	if (f->required)
-		rc |= tvars_set(fv, "required", "1");
-	if (f->help != NULL) {
-		rc |= tvars_set(fv, "help", def_text(c, c->proc, f->help));
-		buf_printf(&desc, "f-%s-help", f->key);
-	}
-	rc |= show_if_text(c, f, &cond);
-	if (cond.len > 0) {
-		rc |= tvars_set(fv, "condition", buf_cstr(&cond));
-		buf_printf(&desc, "%sf-%s-cond", desc.len ? " " : "", f->key);
-	}
-	if (with_errors && a->error.len > 0) {
-		rc |= tvars_set(fv, "error", buf_cstr(&a->error));
-		buf_printf(&desc, "%sf-%s-error", desc.len ? " " : "", f->key);
-	}
-	rc |= tvars_set(fv, "describedby", buf_cstr(&desc));
-	rc |= field_choices(c, fv, a);
-	rc |= desc.oom || cond.oom ? -1 : 0;
-	buf_free(&desc);
-	buf_free(&cond);
-	return rc;
-}
-
 /* What a procedure's pages say about it; the same for every request. */
 static int
 proc_text_vars(struct ctx *c)
@@ -251,27 +118,13 @@ proc_vars(struct ctx *c)
 static int
 form_vars(struct ctx *c, const struct answers *as, int with_errors)
 {
-	size_t	 i;
-	int	 rc = 0;
+	int rc = 0;
 
 	rc |= tvars_set(c->g.w.vars, "title", def_text(c, c->proc, c->proc->title));
 	rc |= proc_text_vars(c);
-	for (i = 0; i < as->n; i++) {
-		if (with_errors && as->a[i].error.len > 0) {
-			struct tvars *e = tvars_add(c->g.w.vars, "errors");
-
-			rc |= e == NULL ? -1 : 0;
-			if (e != NULL) {
-				rc |= tvars_setf(e, "href", "#f-%s", as->a[i].field->key);
-				rc |= tvars_set(e, "text", buf_cstr(&as->a[i].error));
-			}
-		}
-		rc |= field_vars(c, &as->a[i], with_errors);
-	}
-	if (with_errors && as->nerrors > 0) {
-		rc |= tvars_set(c->g.w.vars, "page_error", "1");
+	rc |= formview_fields(c->g.w.vars, as, c->g.w.lang, with_errors);
+	if (with_errors && as->nerrors > 0)
 		c->g.w.req.status = 422;
-	}
 	return rc;
 }
 
@@ -344,43 +197,17 @@ confirm_bind(const struct ctx *c, struct confirm_bind *b)
 	b->browser = c->g.w.csrf_cookie;
 }
 
-/* Hidden copies of the normalised answers, so "send" and "back" need no server-side draft. */
-static int
-hidden_vars(struct ctx *c, const struct answer *a)
-{
-	const struct field	*f = a->field;
-	struct tvars		*h;
-	size_t			 i;
-
-	if (f->type != FT_CHECKBOX) {
-		if ((h = tvars_add(c->g.w.vars, "hidden")) == NULL)
-			return -1;
-		return tvars_setf(h, "name", "f_%s", f->key) |
-		    tvars_setn(h, "value", a->value.len ? a->value.data : "", a->value.len);
-	}
-	for (i = 0; i < f->nchoices; i++) {
-		if (!a->picked[i])
-			continue;
-		if ((h = tvars_add(c->g.w.vars, "hidden")) == NULL)
-			return -1;
-		if ((tvars_setf(h, "name", "f_%s", f->key) | tvars_set(h, "value", f->choices[i].value)) != 0)
-			return -1;
-	}
-	return 0;
-}
-
 static void
 show_confirm(struct ctx *c, const struct answers *as)
 {
-	struct buf	 json, tok, disp, title;
+	struct buf	 json, tok, path, title;
 	struct confirm_bind b;
-	size_t		 i;
 	int		 rc = 0;
 
 	confirm_bind(c, &b);
+	buf_init(&path);
 	buf_init(&json);
 	buf_init(&tok);
-	buf_init(&disp);
 	buf_init(&title);
 	rc |= lang_format(c->g.w.lang, &title, N_("confirm.title"), "title", def_text(c, c->proc, c->proc->title),
 	    (const char *)NULL);
@@ -389,32 +216,18 @@ show_confirm(struct ctx *c, const struct answers *as)
 	rc |= answers_json(as, &json);
 	rc |= confirm_token(&b, c->g.w.now, &json, &tok);
 	rc |= tvars_set(c->g.w.vars, "token", buf_cstr(&tok));
-	for (i = 0; i < as->n && rc == 0; i++) {
-		const struct answer	*a = &as->a[i];
-		struct tvars		*row;
-
-		rc |= hidden_vars(c, a);
-		if (!a->shown)
-			continue;
-		if ((row = tvars_add(c->g.w.vars, "rows")) == NULL) {
-			rc = -1;
-			break;
-		}
-		buf_reset(&disp);
-		rc |= answers_display(as, a, c->g.w.lang, &disp);
-		rc |= tvars_set(row, "label", def_text(c, c->proc, a->field->label));
-		rc |= tvars_set(row, "display", disp.len ? buf_cstr(&disp) : msg(c, N_("confirm.empty")));
-		rc |= tvars_set(row, "key", a->field->key);
-	}
+	rc |= buf_printf(&path, "/f/%s", c->proc->id);
+	rc |= formview_confirm(c->g.w.vars, as, c->g.w.lang, buf_cstr(&path));
 	buf_wipe(&json);
 	buf_free(&tok);
-	buf_wipe(&disp);
+	buf_free(&path);
 	buf_free(&title);
 	render(c, rc, "confirm.html");
 }
 
 void
-show_done(struct ctx *c, const char *receipt, const char *inquiry, time_t received, int mail_held)
+show_done(struct ctx *c, const char *receipt, const char *inquiry, const char *participant, time_t received,
+    int mail_held)
 {
 	struct buf	 when, key, title;
 	int		 rc = 0;
@@ -431,6 +244,8 @@ show_done(struct ctx *c, const char *receipt, const char *inquiry, time_t receiv
 	rc |= tvars_set(c->g.w.vars, "receipt", receipt);
 	rc |= tvars_set(c->g.w.vars, "inquiry", buf_cstr(&key));
 	rc |= tvars_set(c->g.w.vars, "received", buf_cstr(&when));
+	if (*participant != '\0')
+		rc |= tvars_set(c->g.w.vars, "participant", participant);
 	if (c->proc->complete_message != NULL)
 		rc |= tvars_set(c->g.w.vars, "complete_message", def_text(c, c->proc, c->proc->complete_message));
 	if (mail_held)

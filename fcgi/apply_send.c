@@ -13,30 +13,13 @@
 #include "apply.h"
 #include "log.h"
 #include "mail.h"
+#include "payload.h"
 
 /* The record the writer seals: answers plus what binds them to their clear metadata. */
 static int
 sealed_payload(const struct ctx *c, const struct buf *json, struct buf *out)
 {
-	buf_printf(out, "{\"v\":1,\"procedure\":\"%s\",\"form_hash\":\"%s\",\"received_at\":%lld,"
-	    "\"answers\":", c->proc->id, c->proc->hash, (long long)c->g.w.now);
-	buf_put(out, json->data, json->len);
-	buf_putc(out, '}');
-	return out->oom ? -1 : 0;
-}
-
-/* The address the arrival mail goes to: the procedure's mail field, when it was shown; "" for none. */
-static const char *
-arrival_to(const struct ctx *c, const struct answers *as)
-{
-	const struct field	*f = mail_field(c->proc);
-	const char		*to = "";
-	size_t			 i;
-
-	for (i = 0; f != NULL && i < as->n; i++)
-		if (as->a[i].field == f && as->a[i].shown)
-			to = buf_cstr(&as->a[i].value);
-	return to;
+	return payload_write(out, c->proc->id, c->proc->hash, c->g.w.now, NULL, json);
 }
 
 /*
@@ -44,12 +27,12 @@ arrival_to(const struct ctx *c, const struct answers *as)
  * receipt is drawn: its clear text, to the address in the envelope.
  */
 static int
-arrival_mail(const char *receipt, struct db_outbox_item *m, void *arg)
+arrival_mail(const char *receipt, const char *participant, struct db_outbox_item *m, void *arg)
 {
 	struct ctx	*c = arg;
 	int		 rc;
 
-	rc = mail_queue_text(c->proc, "arrival", receipt, c->g.w.lang->tag, c->g.w.now, m);
+	rc = mail_queue_text(c->proc, "arrival", receipt, participant, c->g.w.lang->tag, c->g.w.now, m);
 	return rc == MAIL_NONE ? DB_NOTFOUND : rc;
 }
 
@@ -134,6 +117,7 @@ send_application(struct ctx *c, const struct answers *as)
 	struct buf	 json, payload, contact;
 	unsigned char	 stamp[CONFIRM_STAMP_LEN];
 	char		 receipt[DB_RECEIPT_LEN + 1], inquiry[CONFIRM_INQUIRY_LEN + 1];
+	char		 participant[DB_PARTICIPANT_LEN + 1] = "";
 	struct db_app_status st;
 	struct confirm_bind b;
 	const struct kv_value *token = kv_get(&c->g.form, K_TOKEN);
@@ -159,7 +143,9 @@ send_application(struct ctx *c, const struct answers *as)
 	app.plain_len = payload.len;
 	app.received_at = c->g.w.now;
 	app.lang = c->g.w.lang->tag;
-	if ((rc = mail_contact(arrival_to(c, as), &contact)) == -1)
+	app.participant_prefix = c->proc->participant_prefix;
+	app.participant = participant;
+	if ((rc = mail_contact(mail_answer_to(as), &contact)) == -1)
 		goto fail;
 	if (rc == 0) {
 		app.contact = contact.data;
@@ -170,7 +156,7 @@ send_application(struct ctx *c, const struct answers *as)
 	if (confirm_submit_key(c->app->mac_key, stamp, app.submit_hash) == -1 ||
 	    confirm_inquiry_hash(c->app->mac_key, inquiry, app.inquiry_hash) == -1 ||
 	    sender_key(c, app.sender_key) == -1 ||
-	    recipient_key(c, arrival_to(c, as), app.recipient_key) == -1)
+	    recipient_key(c, mail_answer_to(as), app.recipient_key) == -1)
 		goto fail;
 	/* Every application is committed by the one batching writer: many share one fsync and one seal. */
 	if ((rc = db_app_store_via(&app, receipt, store_by_writer, &c->app->writer)) == -1 || rc == DB_STALE_KEY)
@@ -182,10 +168,12 @@ send_application(struct ctx *c, const struct answers *as)
 	}
 	if (rc == DB_MAIL_HELD)
 		log_msg(LOG_WARNING, "arrival mail limit reached for %s: stored without the mail", c->proc->id);
-	/* A replay shows the first submission's receipt, with its own time. */
-	if (rc == DB_EXISTS && db_app_status(c->app->site.db, receipt, &st) == 0)
+	/* A replay shows the first submission's receipt, with its own time and participant ID. */
+	if (rc == DB_EXISTS && db_app_status(c->app->site.db, receipt, &st) == 0) {
 		c->g.w.now = st.received_at;
-	show_done(c, receipt, inquiry, c->g.w.now, rc == DB_MAIL_HELD);
+		memcpy(participant, st.participant, sizeof(participant));
+	}
+	show_done(c, receipt, inquiry, participant, c->g.w.now, rc == DB_MAIL_HELD);
 	goto done;
 fail:
 	log_msg(LOG_ERR, "could not store an application for %s", c->proc->id);

@@ -83,11 +83,27 @@ status_result(struct ctx *c, const struct db_app_status *st)
 	return rc;
 }
 
+/*
+ * Is inquiry the application's key?  Its hash is keyed with apply's own key
+ * when the resident sent it, with the key staff shares for the keys it
+ * prints on paper receipts otherwise (staff_entry.c).
+ */
+int
+inquiry_matches(struct ctx *c, const struct db_app_status *st, const char *inquiry)
+{
+	const unsigned char	*key = strcmp(st->channel, "web") == 0 ? c->app->mac_key : c->app->inquiry_key;
+	unsigned char		 ih[SEAL_MAC_LEN];
+	int			 ok;
+
+	ok = confirm_inquiry_hash(key, inquiry, ih) == 0 && seal_compare(ih, st->inquiry_hash, SEAL_MAC_LEN) == 0;
+	seal_wipe(ih, sizeof(ih));
+	return ok;
+}
+
 static int
 status_lookup(struct ctx *c)
 {
 	char			 receipt[32], inquiry[32], fmt[DB_RECEIPT_LEN + 1];
-	unsigned char		 ih[SEAL_MAC_LEN];
 	struct guess_keys	 k;
 	struct db_app_status	 st;
 	int			 ok = 0, rc;
@@ -105,8 +121,8 @@ status_lookup(struct ctx *c)
 		return rc == 1 ? 0 : -1;
 	}
 	if (receipt[0] != '\0' && strlen(inquiry) == CONFIRM_INQUIRY_LEN &&
-	    db_app_status(c->app->site.db, fmt, &st) == 0 && confirm_inquiry_hash(c->app->mac_key, inquiry, ih) == 0)
-		ok = seal_compare(ih, st.inquiry_hash, SEAL_MAC_LEN) == 0;
+	    db_app_status(c->app->site.db, fmt, &st) == 0)
+		ok = inquiry_matches(c, &st, inquiry);
 	seal_wipe(inquiry, sizeof(inquiry));
 	if (ok)
 		return guess_succeeded(c->app->site.db, &k) == 0 ? status_result(c, &st) : -1;

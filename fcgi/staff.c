@@ -29,12 +29,14 @@
 #include "staff.h"
 #include "web.h"
 
-#define MAX_BODY	(32 * 1024)
-#define MAX_PAIRS	64
+/* As large as a resident's form may be (apply.c): staff enter the same forms from paper. */
+#define MAX_BODY	(64 * 1024)
+#define MAX_PAIRS	256
 
 static int valid_date(const char *v, size_t len);
 static int valid_opt_token(const char *v, size_t len);
 static int valid_login(const char *v, size_t len);
+static int valid_cursor(const char *v, size_t len);
 
 static const struct kv_decl cookie_keys[C__COUNT] = {
 	[C_CSRF] = { "staff_csrf", 64, 1, kv_valid_b64url },
@@ -55,6 +57,8 @@ static const struct kv_decl cookie_keys[C__COUNT] = {
 #define QUERY_PAGE	[Q_PAGE] = { "page", 6, 1, kv_valid_digits }
 #define QUERY_ENCODING	[Q_ENCODING] = { "encoding", 16, 1, valid_opt_token }
 #define QUERY_ACTION	[Q_ACTION] = { "action", 32, 1, valid_opt_token }
+#define QUERY_AT	[Q_AT] = { "at", 40, 1, valid_cursor }
+#define QUERY_PID	[Q_PID] = { "pid", 80, 1, NULL }	/* a participant ID as typed: staff_list.c reads it */
 #define BODY_CSRF	[B_CSRF] = { "csrf", 64, 1, kv_valid_b64url }
 
 /* ---- helpers of every page ---- */
@@ -83,6 +87,19 @@ valid_login(const char *v, size_t len)
 		if ((unsigned char)v[i] <= 0x20 || (unsigned char)v[i] >= 0x7f)
 			return 0;
 	return 1;
+}
+
+/* Where a list's page starts (staff_list.c: list_cursor): "last", or o|n, seconds, '_', a receipt. */
+static int
+valid_cursor(const char *v, size_t len)
+{
+	size_t digits = len > 1 ? strspn(v + 1, "0123456789") : 0;
+
+	if (len == 4 && memcmp(v, "last", 4) == 0)
+		return 1;
+	return len > 1 && (v[0] == 'o' || v[0] == 'n') && digits >= 1 && digits <= 18 &&
+	    len == 1 + digits + 1 + DB_RECEIPT_LEN && v[1 + digits] == '_' &&
+	    strspn(v + 2 + digits, "0123456789-") == DB_RECEIPT_LEN;
 }
 
 /* Is code a status staff may filter by? */
@@ -258,7 +275,7 @@ static const struct kv_decl password_body[B__COUNT] = {
 };
 /* A procedure's list, its CSV export and its ZIP export. */
 static const struct kv_decl forms_query[Q__COUNT] = {
-	QUERY_STATUS, QUERY_FROM, QUERY_TO, QUERY_PAGE, QUERY_ENCODING,
+	QUERY_STATUS, QUERY_FROM, QUERY_TO, QUERY_PAGE, QUERY_ENCODING, QUERY_AT, QUERY_PID,
 };
 static const struct kv_decl forms_body[B__COUNT] = {
 	BODY_CSRF,
@@ -289,6 +306,8 @@ static const struct gate_route routes[] = {
 	  NULL, page_forms },
 	{ "/staff/apps/", 0, GET_HEAD_POST, GATE_FORM, WF_NEED_MEMBER, KEYS(app_query), KEYS(app_body), NULL, NULL,
 	  page_app },
+	{ "/staff/entry/", 0, GET_HEAD_POST, GATE_FORM, WF_NEED_MEMBER, NULL, 0, NULL, 0, entry_keys, entry_proc,
+	  page_entry },
 	{ "/staff/audit", 1, HTTP_GET | HTTP_HEAD, GATE_NO_BODY, WF_NEED_AUDITOR, KEYS(audit_query), NULL, 0, NULL,
 	  NULL, page_audit },
 };
@@ -325,6 +344,8 @@ ctx_reset(struct ctx *c)
 	c->nsections = 0;
 	c->member = 0;
 	c->expired = 0;
+	c->proc = NULL;
+	formkeys_free(&c->keys);
 	slots_give(&c->app->hash_slots);	/* a page that failed between take and give */
 }
 
@@ -342,6 +363,8 @@ worker_start(void *arg)
 	snprintf(lock, sizeof(lock), "%s/db/staff-hash.lock", app->site.data_dir);
 	if (web_site_open(&app->site) == -1 || slots_open(&app->hash_slots, lock, app->nslots) == -1)
 		return 1;
+	/* Paper applications' contact envelopes are sealed in staff's own storing transaction (staff_entry.c). */
+	db_set_contact_key(app->site.db, app->mailer_pk);
 	(void)web_site_reload(&app->site, NULL, NULL);
 	if (app->site.tmpl == NULL || app->site.langs == NULL) {
 		log_msg(LOG_ERR, "no usable templates in %s or catalogues in %s", app->site.tmpl_dir,
@@ -384,6 +407,7 @@ worker_stop(void *arg)
 	slots_close(&app->hash_slots);
 	seal_wipe(app->mac_key, sizeof(app->mac_key));
 	seal_wipe(app->audit_key, sizeof(app->audit_key));
+	seal_wipe(app->inquiry_key, sizeof(app->inquiry_key));
 }
 
 static const struct prefork_ops ops = { worker_start, worker_reload, worker_serve, worker_stop, NULL, NULL };
@@ -450,11 +474,13 @@ main(int argc, char *argv[])
 		return 1;
 	if (seal_key_load(app.site.data_dir, "keys/staff-mac.key", app.mac_key) == -1 ||
 	    seal_key_load(app.site.data_dir, "keys/audit.key", app.audit_key) == -1 ||
+	    seal_key_load(app.site.data_dir, "keys/inquiry.key", app.inquiry_key) == -1 ||
 	    seal_key_load(app.site.data_dir, "keys/mailer.pk", app.mailer_pk) == -1)
 		return 1;
 	rc = prefork_run(app.site.socket, app.site.socket_group, app.site.workers, &ops, &app) == 0 ? 0 : 1;
 	seal_wipe(app.mac_key, sizeof(app.mac_key));
 	seal_wipe(app.audit_key, sizeof(app.audit_key));
+	seal_wipe(app.inquiry_key, sizeof(app.inquiry_key));
 	log_msg(LOG_INFO, "stopped");
 	return rc;
 }

@@ -3,7 +3,8 @@
  * staff.c has main, the route table and the processes; one file per page
  * or group of pages, as cgit's ui-*.c: staff_session.c (login, logout,
  * password, who is asking), staff_list.c (home and a procedure's list),
- * staff_app.c (one application, opening it, its workflow), staff_export.c,
+ * staff_app.c (one application, opening it, its workflow), staff_entry.c
+ * (entering an application received on paper), staff_export.c,
  * staff_audit.c.
  */
 #ifndef STAFF_H
@@ -14,6 +15,7 @@
 
 #include <json-c/json.h>
 
+#include "answers.h"
 #include "buf.h"
 #include "db.h"
 #include "formdef.h"
@@ -32,7 +34,9 @@
 
 /* The keys the routes declare (staff.c); an index names one key in every page. */
 enum { C_CSRF, C_CSRF_HOST, C_SESSION, C_SESSION_HOST, C__COUNT };
-enum { Q_M, Q_STATUS, Q_FROM, Q_TO, Q_PAGE, Q_ENCODING, Q_ACTION, Q__COUNT };
+enum { Q_M, Q_STATUS, Q_FROM, Q_TO, Q_PAGE, Q_ENCODING, Q_ACTION, Q_AT, Q_PID, Q__COUNT };
+/* The control keys of an entry form (staff_entry.c); "f_<key>" field keys follow them. */
+enum { E_CSRF = GATE_CSRF, E_ACTION, E_TOKEN, E_CHANNEL, E__CONTROL };
 enum { B_CSRF = GATE_CSRF, B_LOGIN, B_PASSWORD, B_CURRENT, B_NEW, B_CONFIRM, B_FROM, B_TO, B_NOTE, B_ZIP_PASSWORD,
        B__COUNT };
 
@@ -41,7 +45,12 @@ struct app {
 	struct web_site	 site;
 	unsigned char	 mac_key[SEAL_KEY_LEN];
 	unsigned char	 audit_key[SEAL_KEY_LEN];
-	unsigned char	 mailer_pk[SEAL_PK_LEN];	/* acceptance and return mails are sealed to it */
+	/*
+	 * The key of the hashes of inquiry keys printed on paper receipts,
+	 * shared with apply, which checks them on /status (apply.h).
+	 */
+	unsigned char	 inquiry_key[SEAL_KEY_LEN];
+	unsigned char	 mailer_pk[SEAL_PK_LEN];	/* older rows' mails and paper contact envelopes */
 	int		 idle_seconds;		/* --idle-minutes */
 	/*
 	 * Argon2id runs at once across the workers (--hash-slots): fewer than
@@ -63,6 +72,8 @@ struct ctx {
 	unsigned char		 session_hash[SEAL_MAC_LEN];
 	char			 sections[MAX_SECTIONS][64];	/* sections whose keys the session holds */
 	size_t			 nsections;
+	const struct procedure	*proc;			/* an entry form's (entry_proc) */
+	struct formkeys		 keys;			/* its body keys (entry_keys) */
 };
 
 /* A list's filter from the query (read_filter); the caller frees query. */
@@ -109,6 +120,11 @@ int		 session_key(void *arg, const char *key_id, unsigned char pk[SEAL_PK_LEN],
 		    unsigned char sk[SEAL_SK_LEN]);
 int		 open_sealed(struct ctx *c, const char *key_id, const void *sealed, size_t len, struct buf *plain);
 json_object	*payload_answers(const struct buf *plain, json_object **root);
+
+/* staff_entry.c */
+int		 entry_proc(void *arg);
+int		 entry_keys(void *arg, const struct kv_decl **decls, size_t *n);
+void		 page_entry(void *arg);
 
 /* staff_export.c */
 void		 page_export(struct ctx *c, const struct procedure *p);

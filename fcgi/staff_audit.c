@@ -13,7 +13,7 @@
 /* ---- the audit log, for auditors ---- */
 
 static const char *const audit_actions[] = {
-	"login", "login_failed", "logout", "list", "view", "status", "note", "export", "password",
+	"login", "login_failed", "logout", "list", "view", "status", "note", "entry", "export", "password",
 	"grant", "revoke", "rotate", "reload", "staff_add", "staff_disable", "staff_enable", "staff_reset",
 	"section_add", "denied",
 };

@@ -111,14 +111,62 @@ read_filter(struct ctx *c, struct filter *f)
 	return f->query.oom ? -1 : 0;
 }
 
-struct list_arg {
-	struct ctx		*c;
-	const struct procedure	*p;
-	int			 failed;
+/*
+ * One page of a list, newest first, read from where the last one ended
+ * (db.h: keyset paging): the rows first, then shown, as a page read
+ * towards the newer rows comes oldest first.
+ */
+struct list_page {
+	struct db_app_row	 row[PAGE_ROWS];
+	struct buf		 sealed[PAGE_ROWS];
+	size_t			 n;
 };
 
 static int
-list_cells(struct list_arg *a, struct tvars *row, const struct db_app_row *r)
+keep_row(const struct db_app_row *r, void *arg)
+{
+	struct list_page	*pg = arg;
+	struct db_app_row	*k;
+
+	if (pg->n == PAGE_ROWS)
+		return 1;
+	k = &pg->row[pg->n];
+	*k = *r;
+	buf_reset(&pg->sealed[pg->n]);
+	if (buf_put(&pg->sealed[pg->n], r->sealed, r->sealed_len) == -1)
+		return -1;
+	k->sealed = pg->sealed[pg->n++].data;
+	return 0;
+}
+
+/*
+ * The cursor of the query (`at`, valid_cursor): where the page starts and
+ * which way it reads.  "o<seconds>_<receipt>": the rows older than that
+ * one (the next page); "n...": the rows newer (the previous one); "last":
+ * the oldest rows, as many as the last page holds.  None: the newest.
+ */
+static void
+list_cursor(struct ctx *c, struct db_app_filter *df, int64_t total, int *reversed)
+{
+	const char	*at = gate_query_text(&c->g, Q_AT);
+	const char	*us;
+
+	*reversed = 0;
+	df->limit = PAGE_ROWS;
+	if (strcmp(at, "last") == 0) {
+		df->oldest_first = 1;
+		df->limit = total % PAGE_ROWS != 0 ? total % PAGE_ROWS : PAGE_ROWS;
+		*reversed = 1;
+	} else if (*at != '\0' && (us = strchr(at, '_')) != NULL) {
+		df->oldest_first = at[0] == 'n';
+		df->after_at = (time_t)strtoll(at + 1, NULL, 10);
+		df->after_receipt = us + 1;
+		*reversed = df->oldest_first;
+	}
+}
+
+static int
+list_cells(struct ctx *c, const struct procedure *p, struct tvars *row, const struct db_app_row *r)
 {
 	json_object	*root = NULL, *answers;
 	struct buf	 plain, v;
@@ -127,20 +175,18 @@ list_cells(struct list_arg *a, struct tvars *row, const struct db_app_row *r)
 
 	buf_init(&plain);
 	buf_init(&v);
-	if (open_sealed(a->c, r->key_id, r->sealed, r->sealed_len, &plain) == -1 ||
+	if (open_sealed(c, r->key_id, r->sealed, r->sealed_len, &plain) == -1 ||
 	    (answers = payload_answers(&plain, &root)) == NULL) {
-		a->failed++;
 		rc = tvars_set(row, "status", "（この申請を開く鍵がありません）");
 		goto done;
 	}
-	for (i = 0; i < a->p->nfields; i++) {
+	for (i = 0; i < p->nfields; i++) {
 		struct tvars *cell;
 
-		if (!a->p->fields[i].summary)
+		if (!p->fields[i].summary)
 			continue;
 		buf_reset(&v);
-		if ((cell = tvars_add(row, "cells")) == NULL ||
-		    export_cell(&a->p->fields[i], answers, &v) == -1 ||
+		if ((cell = tvars_add(row, "cells")) == NULL || export_cell(&p->fields[i], answers, &v) == -1 ||
 		    tvars_set(cell, "value", buf_cstr(&v)) == -1)
 			goto done;
 	}
@@ -153,10 +199,9 @@ done:
 }
 
 static int
-list_row(const struct db_app_row *r, void *arg)
+list_row(struct ctx *c, const struct procedure *p, const struct db_app_row *r)
 {
-	struct list_arg	*a = arg;
-	struct tvars	*row = tvars_add(a->c->g.w.vars, "rows");
+	struct tvars	*row = tvars_add(c->g.w.vars, "rows");
 	struct buf	 when;
 	int		 rc;
 
@@ -165,9 +210,60 @@ list_row(const struct db_app_row *r, void *arg)
 		return -1;
 	rc = tvars_set(row, "receipt", r->receipt) == 0 && tvars_set(row, "received", buf_cstr(&when)) == 0 &&
 	    tvars_set(row, "status", status_text(r->status)) == 0 &&
-	    list_cells(a, row, r) == 0 ? 0 : -1;
+	    tvars_set(row, "channel", wf_channel_label_of(r->channel)) == 0 &&
+	    tvars_set(row, "participant", r->participant) == 0 &&
+	    list_cells(c, p, row, r) == 0 ? 0 : -1;
 	buf_free(&when);
 	return rc;
+}
+
+/* The page's rows, newest first, and the cursors of the pages before and after it. */
+static int
+page_vars(struct ctx *c, const struct procedure *p, const struct list_page *pg, int reversed)
+{
+	const struct db_app_row	*first, *last;
+	size_t			 i;
+
+	for (i = 0; i < pg->n; i++)
+		if (list_row(c, p, &pg->row[reversed ? pg->n - 1 - i : i]) == -1)
+			return -1;
+	if (pg->n == 0)
+		return 0;
+	first = &pg->row[reversed ? pg->n - 1 : 0];
+	last = &pg->row[reversed ? 0 : pg->n - 1];
+	return tvars_setf(c->g.w.vars, "newer_at", "n%lld_%s", (long long)first->received_at, first->receipt) |
+	    tvars_setf(c->g.w.vars, "older_at", "o%lld_%s", (long long)last->received_at, last->receipt);
+}
+
+/*
+ * The number of the page shown, for the reader only: it rides along in the
+ * links, while where a page starts is its cursor.  The first page has none,
+ * the last is "last".
+ */
+static int64_t
+page_number(struct ctx *c, int64_t page, int64_t total)
+{
+	int64_t		 pages = (total + PAGE_ROWS - 1) / PAGE_ROWS;
+	const char	*at = gate_query_text(&c->g, Q_AT);
+
+	if (*at == '\0' || pages <= 1)
+		return 1;
+	if (strcmp(at, "last") == 0 || page > pages)
+		return pages;
+	return page;
+}
+
+/* 前 / 次 and "page of pages" (pager_vars), and 最初 / 最後 when they are not those. */
+static int
+list_pager(struct ctx *c, int64_t page, int64_t total)
+{
+	int64_t pages = (total + PAGE_ROWS - 1) / PAGE_ROWS;
+
+	if (page > 2)
+		tvars_set(c->g.w.vars, "has_first", "1");
+	if (page < pages - 1)
+		tvars_set(c->g.w.vars, "has_last", "1");
+	return pager_vars(c, page, total);
 }
 
 static int
@@ -184,6 +280,8 @@ list_vars(struct ctx *c, const struct procedure *p, const struct filter *f, int6
 	tvars_set(c->g.w.vars, "to", gate_query_text(&c->g, Q_TO));
 	tvars_set(c->g.w.vars, "filter_query", buf_cstr(&f->query));
 	tvars_setf(c->g.w.vars, "count_text", "%lld件", (long long)total);
+	if (p->participant_prefix != NULL)
+		tvars_set(c->g.w.vars, "has_participant", "1");
 	for (s = 0; s < WF__STATUSES; s++) {
 		struct tvars *v;
 
@@ -205,7 +303,56 @@ list_vars(struct ctx *c, const struct procedure *p, const struct filter *f, int6
 			return -1;
 		tvars_set(col, "label", p->fields[i].label);
 	}
-	return pager_vars(c, f->page, total);
+	return list_pager(c, page_number(c, f->page, total), total);
+}
+
+/*
+ * A participant ID as staff type it (full-width, lower case, without or
+ * with other hyphens) in its issued form, when its check digit is right:
+ * 0, or -1 for a mistyped one.
+ */
+static int
+participant_typed(const char *typed, char out[DB_PARTICIPANT_LEN + 1])
+{
+	char	code[40];
+	size_t	letters;
+
+	if (jn_lookup_code(typed, strlen(typed), 0, code, sizeof(code)) == -1)
+		return -1;
+	letters = strspn(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+	if (letters < 1 || letters > 8 || strlen(code + letters) != 12)
+		return -1;
+	snprintf(out, DB_PARTICIPANT_LEN + 1, "%.*s-%.4s-%.4s-%.4s", (int)letters, code, code + letters,
+	    code + letters + 4, code + letters + 8);
+	return db_participant_ok(out) ? 0 : -1;
+}
+
+/* 参加者IDで探す: to the application that holds it (1, answered), or a message on the list (0), or -1. */
+static int
+find_participant(struct ctx *c, const struct procedure *p)
+{
+	const char	*typed = gate_query_text(&c->g, Q_PID);
+	char		 id[DB_PARTICIPANT_LEN + 1], receipt[DB_RECEIPT_LEN + 1], loc[64];
+	int		 rc;
+
+	if (*typed == '\0' || p->participant_prefix == NULL)
+		return 0;
+	if (participant_typed(typed, id) == -1) {
+		c->g.w.req.status = 400;
+		tvars_set(c->g.w.vars, "page_error", "1");
+		return tvars_set(c->g.w.vars, "pid_error", "参加者IDが正しくありません。数字の読み違いや打ち間違いが"
+		    "ないか確かめてください（例：ECO-1234-5678-9012）。");
+	}
+	if ((rc = db_app_by_participant(c->app->site.db, p->id, id, receipt)) == -1)
+		return -1;
+	if (rc == DB_NOTFOUND) {
+		c->g.w.req.status = 404;
+		tvars_set(c->g.w.vars, "page_error", "1");
+		return tvars_set(c->g.w.vars, "pid_error", "この手続きに、その参加者IDの登録はありません。");
+	}
+	snprintf(loc, sizeof(loc), "/staff/apps/%s", receipt);
+	redirect(c, loc);
+	return 1;
 }
 
 static void
@@ -213,42 +360,59 @@ show_list(struct ctx *c, const struct procedure *p)
 {
 	struct filter		 f;
 	struct db_app_filter	 df;
-	struct list_arg		 a = { c, p, 0 };
+	struct list_page	*pg;
 	int64_t			 total = 0, failed = 0;
 	char			 detail[64];
+	size_t			 i;
+	int			 reversed = 0, rc;
 
+	if ((pg = calloc(1, sizeof(*pg))) == NULL) {
+		system_error(c);
+		return;
+	}
+	for (i = 0; i < PAGE_ROWS; i++)
+		buf_init(&pg->sealed[i]);
 	if (read_filter(c, &f) == -1 || member_vars(c, p->title) == -1)
 		goto fail;
+	if ((rc = find_participant(c, p)) != 0) {
+		if (rc == 1)
+			goto done;
+		goto fail;
+	}
 	memset(&df, 0, sizeof(df));
 	df.procedure_id = p->id;
 	df.section_id = p->section;
 	df.status = f.status;
 	df.from = f.from;
 	df.to = f.to;
-	df.limit = PAGE_ROWS;
-	df.offset = (f.page - 1) * PAGE_ROWS;
 	if (f.error != NULL) {
 		c->g.w.req.status = 400;
 		tvars_set(c->g.w.vars, "f_error", f.error);
 		tvars_set(c->g.w.vars, "page_error", "1");
-	} else if (db_app_count_filtered(c->app->site.db, &df, &total) == -1 ||
-	    db_app_list(c->app->site.db, &df, list_row, &a) == -1)
-		goto fail;
+	} else {
+		if (db_app_count_filtered(c->app->site.db, &df, &total) == -1)
+			goto fail;
+		list_cursor(c, &df, total, &reversed);
+		if (db_app_list(c->app->site.db, &df, keep_row, pg) == -1 || page_vars(c, p, pg, reversed) == -1)
+			goto fail;
+	}
 	if (list_vars(c, p, &f, total) == -1 ||
 	    db_outbox_failed_count(c->app->site.db, p->id, p->section, &failed) == -1)
 		goto fail;
 	if (failed > 0)
 		tvars_setf(c->g.w.vars, "mail_failed", "%lld", (long long)failed);
-	snprintf(detail, sizeof(detail), "page=%lld rows=%lld", (long long)f.page,
-	    (long long)(total - df.offset < PAGE_ROWS ? total - df.offset : PAGE_ROWS));
-	if (f.error == NULL && total > df.offset && audit_ok(c, "list", p->id, detail) == -1)
+	snprintf(detail, sizeof(detail), "page=%lld rows=%zu", (long long)page_number(c, f.page, total), pg->n);
+	if (f.error == NULL && pg->n > 0 && audit_ok(c, "list", p->id, detail) == -1)
 		goto fail;
-	buf_free(&f.query);
 	(void)web_render(&c->g.w, "staff_list.html");
-	return;
+	goto done;
 fail:
-	buf_free(&f.query);
 	system_error(c);
+done:
+	buf_free(&f.query);
+	for (i = 0; i < PAGE_ROWS; i++)
+		buf_free(&pg->sealed[i]);
+	free(pg);
 }
 
 void

@@ -1,6 +1,7 @@
 #include "answers.h"
 
 #include <json-c/json.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ jn_type_of(enum field_type t)
 	case FT_EMAIL:		return JN_EMAIL;
 	case FT_DATE:		return JN_DATE;
 	case FT_NUMBER:		return JN_NUMBER;
+	case FT_MONTH_DAY:	return JN_MONTH_DAY;
 	default:		return JN_TEXT;
 	}
 }
@@ -227,6 +229,156 @@ is_shown(const struct answers *as, size_t i)
 	return 0;
 }
 
+/* ---- rules between fields, once every answer is read ---- */
+
+/* The name of the ward whose residents a definition's `residence` admits. */
+#define WARD "新宿区"
+
+static struct answer *
+answer_of(const struct answers *as, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < as->n; i++)
+		if (strcmp(as->a[i].field->key, key) == 0)
+			return &as->a[i];
+	return NULL;
+}
+
+/* An answer a rule can judge: shown, given and well-formed; NULL otherwise (the rule waits). */
+static struct answer *
+judged(const struct answers *as, const char *key)
+{
+	struct answer *a = key != NULL ? answer_of(as, key) : NULL;
+
+	return a != NULL && a->shown && a->value.len > 0 && a->error.len == 0 ? a : NULL;
+}
+
+/* Id's text with its named values (name, value, ..., NULL; "label" among them) as the answer's message. */
+static int
+rule_error(const struct reading *r, struct answers *as, struct answer *a, const char *id, ...)
+{
+	va_list	 ap;
+	int	 rc;
+
+	buf_reset(&a->error);
+	va_start(ap, id);
+	rc = lang_vformat(r->lang, &a->error, id, ap);
+	va_end(ap);
+	as->nerrors++;
+	return rc;
+}
+
+/* after: this date min_days to max_days after the other one. */
+static int
+check_after(const struct reading *r, struct answers *as, struct answer *a)
+{
+	/* By min_days (0, 1, more) and whether max_days bounds it. */
+	static const char *const ids[2][3] = {
+		{ N_("rule.after_same"), N_("rule.after"), N_("rule.after_days") },
+		{ N_("rule.after_same_within"), N_("rule.after_within"), N_("rule.after_days_within") },
+	};
+	const struct field	*f = a->field;
+	const struct answer	*o = judged(as, f->after_field);
+	struct jn_date		 d, od;
+	long			 days;
+	char			 min[16], max[16];
+
+	if (o == NULL || jn_date_parse(buf_cstr(&a->value), &d) == -1 ||
+	    jn_date_parse(buf_cstr(&o->value), &od) == -1)
+		return 0;
+	days = jn_days_between(od, d);
+	if (days >= f->after_min_days && (f->after_max_days == 0 || days <= f->after_max_days))
+		return 0;
+	snprintf(min, sizeof(min), "%d", f->after_min_days);
+	snprintf(max, sizeof(max), "%d", f->after_max_days);
+	return rule_error(r, as, a, ids[f->after_max_days > 0][f->after_min_days > 1 ? 2 : f->after_min_days],
+	    "label", label_of(r, f), "other", label_of(r, o->field), "min", min, "max", max, (const char *)NULL);
+}
+
+/* at_least / at_most: this number within the answers of other number fields. */
+static int
+check_bounds(const struct reading *r, struct answers *as, struct answer *a)
+{
+	const struct field	*f = a->field;
+	const struct answer	*lo = judged(as, f->at_least_field), *hi = judged(as, f->at_most_field);
+	long			 v = strtol(buf_cstr(&a->value), NULL, 10), l = 0, h = 0;
+	char			 ls[24], hs[24];
+
+	if (lo != NULL)
+		l = strtol(buf_cstr(&lo->value), NULL, 10);
+	if (hi != NULL)
+		h = strtol(buf_cstr(&hi->value), NULL, 10);
+	if ((lo == NULL || v >= l) && (hi == NULL || v <= h))
+		return 0;
+	snprintf(ls, sizeof(ls), "%ld", l);
+	snprintf(hs, sizeof(hs), "%ld", h);
+	if (lo != NULL && hi != NULL)
+		return rule_error(r, as, a, N_("rule.between"), "label", label_of(r, f), "low", label_of(r, lo->field),
+		    "l", ls, "high", label_of(r, hi->field), "h", hs, (const char *)NULL);
+	if (lo != NULL)
+		return rule_error(r, as, a, N_("rule.at_least"), "label", label_of(r, f), "low", label_of(r, lo->field),
+		    "l", ls, (const char *)NULL);
+	return rule_error(r, as, a, N_("rule.at_most"), "label", label_of(r, f), "high", label_of(r, hi->field),
+	    "h", hs, (const char *)NULL);
+}
+
+/* residence: the address in the ward, unless an answer says the resident works or studies there. */
+static int
+check_residence(const struct reading *r, struct answers *as)
+{
+	const struct residence	*res = &as->proc->residence;
+	struct answer		*a = judged(as, res->field), *u;
+	const struct choice	*ch;
+	struct buf		 choices;
+	size_t			 i, n = 0;
+	int			 in, rc;
+
+	if (a == NULL)
+		return 0;
+	if ((u = answer_of(as, res->unless_field != NULL ? res->unless_field : "")) != NULL && u->shown)
+		for (i = 0; i < res->nunless; i++)
+			if (strcmp(buf_cstr(&u->value), res->unless_values[i]) == 0)
+				return 0;
+	if ((in = jn_address_in_ward(a->value.data, a->value.len, WARD)) != 0)
+		return in == 1 ? 0 : -1;
+	if (u == NULL)
+		return rule_error(r, as, a, N_("rule.residence"), "label", label_of(r, a->field), "ward", WARD,
+		    (const char *)NULL);
+	buf_init(&choices);
+	for (i = 0; i < res->nunless; i++) {
+		if ((ch = answers_choice(u->field, res->unless_values[i])) == NULL)
+			continue;
+		if (n++ > 0)
+			buf_puts(&choices, lang_msg(r->lang, N_("rule.or")));
+		lang_format(r->lang, &choices, N_("rule.choice"), "choice",
+		    formdef_text(r->p, r->lang->tag, ch->label), (const char *)NULL);
+	}
+	rc = choices.oom ? -1 : rule_error(r, as, a, N_("rule.residence_unless"), "label", label_of(r, a->field),
+	    "ward", WARD, "field", label_of(r, u->field), "choices", buf_cstr(&choices), (const char *)NULL);
+	buf_free(&choices);
+	return rc;
+}
+
+static int
+cross_rules(const struct reading *r, struct answers *as)
+{
+	size_t i;
+
+	for (i = 0; i < as->n; i++) {
+		struct answer *a = judged(as, as->a[i].field->key);
+
+		if (a == NULL)
+			continue;
+		if (a->field->after_field != NULL && check_after(r, as, a) == -1)
+			return -1;
+		if ((a->field->at_least_field != NULL || a->field->at_most_field != NULL) &&
+		    check_bounds(r, as, a) == -1)
+			return -1;
+	}
+	return as->proc->residence.field != NULL ? check_residence(r, as) : 0;
+}
+
 int
 answers_read(struct answers *as, const struct procedure *p, const struct kv_form *f,
     const struct formkeys *k, struct jn_date today, const struct lang *lang)
@@ -258,7 +410,7 @@ answers_read(struct answers *as, const struct procedure *p, const struct kv_form
 		if (a->error.len > 0)
 			as->nerrors++;
 	}
-	return 0;
+	return cross_rules(&r, as);
 }
 
 static json_object *
@@ -335,6 +487,10 @@ answers_display(const struct answers *as, const struct answer *a, const struct l
 	case FT_DATE:
 		if (a->value.len > 0 && jn_date_parse(buf_cstr(&a->value), &d) == 0)
 			return lang_date(lang, d, out);
+		break;
+	case FT_MONTH_DAY:
+		if (a->value.len > 0 && jn_month_day_parse(buf_cstr(&a->value), &d.m, &d.d) == 0)
+			return lang_month_day(lang, d.m, d.d, out);
 		break;
 	case FT_POSTAL:
 		if (a->value.len > 0)

@@ -188,7 +188,8 @@ report_one(const struct db_audit *e, void *arg)
 		p->n[R_LOGOUT]++;
 	else if (strcmp(e->action, "view") == 0)
 		p->n[R_VIEW]++;
-	else if (strcmp(e->action, "status") == 0 || strcmp(e->action, "note") == 0)
+	else if (strcmp(e->action, "status") == 0 || strcmp(e->action, "note") == 0 ||
+	    strcmp(e->action, "entry") == 0)
 		p->n[R_CHANGE]++;
 	else if (strcmp(e->action, "export") == 0) {
 		p->n[R_EXPORT]++;
@@ -239,7 +240,7 @@ audit_action_label(const char *action)
 		{ "staff_disable", "職員の無効化" }, { "staff_enable", "職員の有効化" },
 		{ "staff_reset", "パスワード再設定" }, { "password", "パスワード変更" },
 		{ "section_add", "課の追加" }, { "recovery", "回復鍵の使用" }, { "list", "一覧の閲覧" },
-		{ "mail_retry", "メールの再送" }, { "denied", "権限外への要求" },
+		{ "mail_retry", "メールの再送" }, { "denied", "権限外への要求" }, { "entry", "紙の申請の入力" },
 	};
 	size_t i;
 

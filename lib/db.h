@@ -27,8 +27,9 @@
 #define DB_STALE_KEY	4	/* sealed to a key that is no longer the section's current one */
 #define DB_LIMITED	5	/* its sender is over the send limit (db_set_limits): nothing stored */
 #define DB_MAIL_HELD	6	/* stored, but its arrival mail was not queued: its recipient is over the limit */
-#define DB_SCHEMA_VERSION 7
+#define DB_SCHEMA_VERSION 10
 #define DB_RECEIPT_LEN	14	/* "1234-5678-9012" */
+#define DB_PARTICIPANT_LEN 23	/* "ECO-1234-5678-9012": a prefix of at most 8 letters, '-', 14 */
 
 struct db;
 
@@ -80,6 +81,7 @@ struct db_outbox_item {
 struct db_app {
 	const char	*procedure_id;
 	const char	*section_id;
+	const char	*channel;	/* a wf_channel code; NULL: "web" */
 	const char	*form_hash;
 	/*
 	 * The application as its caller sealed it to key_id, which must be the
@@ -104,6 +106,15 @@ struct db_app {
 	size_t		 contact_len;
 	unsigned char	 submit_hash[SEAL_MAC_LEN];	/* exactly-once key (apply.c: submit_key) */
 	unsigned char	 inquiry_hash[SEAL_MAC_LEN];
+	/*
+	 * The participant ID to issue with it (formdef.h: participant_prefix;
+	 * NULL: none): drawn with the receipt, unique among all applications,
+	 * and written to participant (DB_PARTICIPANT_LEN + 1 bytes, the
+	 * caller's, or NULL) once stored.  A replay (DB_EXISTS) writes "":
+	 * the stored one is in db_app_status.
+	 */
+	const char	*participant_prefix;
+	char		*participant;
 	time_t		 received_at;
 	const char	*lang;		/* the language the resident applied in (lang.h); NULL: Japanese */
 	/*
@@ -114,11 +125,12 @@ struct db_app {
 	unsigned char	 sender_key[SEAL_MAC_LEN];
 	unsigned char	 recipient_key[SEAL_MAC_LEN];
 	/*
-	 * The arrival mail, made once the receipt is drawn and queued in the
-	 * same transaction: fill m and return 0, return DB_NOTFOUND for no
-	 * mail, -1 to fail the store.  NULL: no mail.
+	 * The arrival mail, made once the receipt (and participant ID, "" for
+	 * none) is drawn and queued in the same transaction: fill m and return
+	 * 0, return DB_NOTFOUND for no mail, -1 to fail the store.  NULL: no
+	 * mail.
 	 */
-	int		(*mail)(const char *receipt, struct db_outbox_item *m, void *arg);
+	int		(*mail)(const char *receipt, const char *participant, struct db_outbox_item *m, void *arg);
 	void		*mail_arg;
 };
 /*
@@ -159,7 +171,7 @@ int	db_app_store(struct db *db, const struct db_app *app, char receipt[DB_RECEIP
  * ephemeral key pair per recipient for the whole batch, wiped before this
  * returns.  Each gets its own savepoint and result: 0 stored, DB_EXISTS
  * (same submit_hash: receipt is overwritten with the stored one), DB_TAKEN
- * (draw again), DB_STALE_KEY (app.key_id is not the section's current key:
+ * (the receipt or participant ID is in use: draw again), DB_STALE_KEY (app.key_id is not the section's current key:
  * nothing stored, seal again), DB_LIMITED, DB_MAIL_HELD (see db_set_limits),
  * -1.  If the commit fails every result is -1.
  * Returns the number stored, or -1 when the transaction failed.
@@ -167,6 +179,7 @@ int	db_app_store(struct db *db, const struct db_app *app, char receipt[DB_RECEIP
 struct db_store_req {
 	struct db_app			 app;
 	char				 receipt[DB_RECEIPT_LEN + 1];
+	char				 participant[DB_PARTICIPANT_LEN + 1];	/* drawn with it; "" for none */
 	const struct db_outbox_item	*mail;	/* NULL: no mail */
 	int				 result;
 };
@@ -183,6 +196,8 @@ int	db_app_store_via(const struct db_app *app, char receipt[DB_RECEIPT_LEN + 1],
 struct db_app_status {
 	char		 procedure_id[64];
 	char		 status[16];
+	char		 channel[16];	/* whose key hashed the inquiry key: apply's for "web" */
+	char		 participant[DB_PARTICIPANT_LEN + 1];	/* "" for none */
 	time_t		 received_at;
 	unsigned char	 inquiry_hash[SEAL_MAC_LEN];
 };
@@ -190,6 +205,11 @@ int	db_app_status(struct db *db, const char *receipt, struct db_app_status *out)
 /* The sealed content and its key id, for readers holding the key. */
 int	db_app_sealed(struct db *db, const char *receipt, char key_id[SEAL_KEYID_LEN + 1], struct buf *sealed);
 int	db_app_count(struct db *db, int64_t *out);
+/* 1 when id is a participant ID as issued (prefix, digits, a right check digit), else 0: for IDs typed in. */
+int	db_participant_ok(const char *id);
+/* The receipt of the procedure's application with that participant ID: 0, DB_NOTFOUND or -1. */
+int	db_app_by_participant(struct db *db, const char *procedure_id, const char *participant,
+	    char receipt[DB_RECEIPT_LEN + 1]);
 
 #define DB_THROTTLE_MAX_WINDOW (24 * 60 * 60)
 
@@ -293,19 +313,30 @@ int	db_session_sections(struct db *db, const unsigned char hash[SEAL_MAC_LEN],
 
 /* ---- applications for staff ---- */
 
+/*
+ * A procedure's applications in the order they came (received_at, then
+ * receipt), newest or oldest first.  Pages are read from a place in that
+ * order, never skipped over (no OFFSET): each page costs an index range,
+ * the last as little as the first.
+ */
 struct db_app_filter {
 	const char	*procedure_id;
 	const char	*section_id;
 	const char	*status;	/* "" for any */
 	time_t		 from, to;	/* received_at in [from, to) */
-	int64_t		 limit, offset;	/* limit -1: all */
+	int64_t		 limit;		/* -1: all */
 	int		 oldest_first;	/* exports run oldest first, lists newest first */
+	/* Only the rows after this one in the order asked; after_receipt NULL: from the first. */
+	time_t		 after_at;
+	const char	*after_receipt;
 };
 struct db_app_row {
 	char		 receipt[DB_RECEIPT_LEN + 1];
 	char		 procedure_id[64];
 	char		 section_id[64];
 	char		 status[16];
+	char		 channel[16];
+	char		 participant[DB_PARTICIPANT_LEN + 1];	/* "" for none */
 	time_t		 received_at;
 	time_t		 updated_at;
 	char		 key_id[SEAL_KEYID_LEN + 1];

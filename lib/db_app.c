@@ -28,6 +28,64 @@ receipt_taken(struct db *db, const char *receipt)
 	return dbi_exists(db, dbi_prep_text(db, ST_APP_RECEIPT_EXISTS, receipt));
 }
 
+/* The Luhn check digit of n digits: what makes one wrong or two swapped digits show. */
+static char
+luhn_digit(const char *d, size_t n)
+{
+	unsigned	sum = 0, v;
+	size_t		i;
+
+	for (i = 0; i < n; i++) {
+		v = (unsigned)(d[n - 1 - i] - '0');
+		if (i % 2 == 0 && (v *= 2) > 9)
+			v -= 9;
+		sum += v;
+	}
+	return (char)('0' + (10 - sum % 10) % 10);
+}
+
+/*
+ * "<prefix>-dddd-dddd-dddc": 11 random digits, so that one participant's ID
+ * says nothing of another's, and a check digit for IDs read out or typed.
+ */
+static void
+participant_draw(const char *prefix, char out[DB_PARTICIPANT_LEN + 1])
+{
+	char	d[12];
+	int	i;
+
+	for (i = 0; i < 11; i++)
+		d[i] = (char)('0' + seal_uniform(10));
+	d[11] = luhn_digit(d, 11);
+	snprintf(out, DB_PARTICIPANT_LEN + 1, "%.8s-%.4s-%.4s-%.4s", prefix, d, d + 4, d + 8);
+}
+
+int
+db_participant_ok(const char *id)
+{
+	const char	*dash = id != NULL ? strchr(id, '-') : NULL;
+	char		 d[12];
+	size_t		 n = 0, plen;
+
+	if (dash == NULL || (plen = (size_t)(dash - id)) < 1 || plen > 8 ||
+	    strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != plen || strlen(dash) != 15)
+		return 0;
+	for (dash++; *dash != '\0'; dash++) {
+		if ((n == 4 || n == 8) && *dash == '-' && dash[-1] != '-')
+			continue;
+		if (*dash < '0' || *dash > '9' || n == sizeof(d))
+			return 0;
+		d[n++] = *dash;
+	}
+	return n == sizeof(d) && luhn_digit(d, 11) == d[11];
+}
+
+static int
+participant_taken(struct db *db, const char *id)
+{
+	return dbi_exists(db, dbi_prep_text(db, ST_APP_PARTICIPANT_EXISTS, id));
+}
+
 static int
 get_receipt(sqlite3_stmt *s, void *receipt)
 {
@@ -43,10 +101,20 @@ app_by_submit(struct db *db, const unsigned char hash[SEAL_MAC_LEN], char receip
 	return dbi_lookup(db, s, get_receipt, receipt);
 }
 
-/* The application a, sealed to key_id as sealed (len bytes), under receipt. */
+int
+db_app_by_participant(struct db *db, const char *procedure_id, const char *participant,
+    char receipt[DB_RECEIPT_LEN + 1])
+{
+	sqlite3_stmt *s = dbi_prep_text(db, ST_APP_BY_PARTICIPANT, participant);
+
+	sqlite3_bind_text(s, 2, procedure_id, -1, SQLITE_STATIC);
+	return dbi_lookup(db, s, get_receipt, receipt);
+}
+
+/* The application a, sealed to key_id as sealed (len bytes), under receipt, with its participant ID. */
 static int
 app_insert(struct db *db, const struct db_app *a, const char *key_id, const void *sealed, size_t len,
-    const char *receipt)
+    const char *receipt, const char *participant)
 {
 	sqlite3_stmt *s = dbi_prep(db, ST_APP_INSERT);
 
@@ -59,7 +127,11 @@ app_insert(struct db *db, const struct db_app *a, const char *key_id, const void
 	sqlite3_bind_blob(s, 7, a->submit_hash, SEAL_MAC_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 8, a->inquiry_hash, SEAL_MAC_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 9, (sqlite3_int64)a->received_at);
-	sqlite3_bind_text(s, 10, a->lang != NULL ? a->lang : LANG_DEFAULT, -1, SQLITE_STATIC);
+	if (a->channel != NULL)
+		sqlite3_bind_text(s, 10, a->channel, -1, SQLITE_STATIC);
+	if (*participant != '\0')
+		sqlite3_bind_text(s, 11, participant, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 12, a->lang != NULL ? a->lang : LANG_DEFAULT, -1, SQLITE_STATIC);
 	return dbi_exec(db, s);
 }
 
@@ -85,10 +157,13 @@ try_receipt(struct db_store_req *r, int (*store)(struct db_store_req *, void *),
 	int			 rc;
 
 	receipt_draw(r->receipt);
+	r->participant[0] = '\0';
+	if (app->participant_prefix != NULL)
+		participant_draw(app->participant_prefix, r->participant);
 	memset(&m, 0, sizeof(m));
 	r->mail = NULL;
 	if (app->mail != NULL) {
-		if ((rc = app->mail(r->receipt, &m, app->mail_arg)) == -1)
+		if ((rc = app->mail(r->receipt, r->participant, &m, app->mail_arg)) == -1)
 			return -1;
 		if (rc == 0)	/* DB_NOTFOUND: no mail for this one */
 			r->mail = &m;
@@ -117,6 +192,9 @@ db_app_store_via(const struct db_app *app, char receipt[DB_RECEIPT_LEN + 1],
 		memcpy(receipt, r.receipt, DB_RECEIPT_LEN + 1);
 	else
 		receipt[0] = '\0';
+	if (app->participant != NULL)
+		snprintf(app->participant, DB_PARTICIPANT_LEN + 1, "%s", rc == 0 || rc == DB_MAIL_HELD ?
+		    r.participant : "");
 	return rc == 0 || rc == DB_EXISTS || rc == DB_STALE_KEY || rc == DB_LIMITED || rc == DB_MAIL_HELD ?
 	    rc : -1;
 }
@@ -303,10 +381,10 @@ insert_app(struct db *db, struct batch_seal *bs, const struct db_store_req *r)
 	const struct batch_key	*k;
 
 	if (a->sealed != NULL)
-		return app_insert(db, a, a->key_id, a->sealed, a->sealed_len, r->receipt);
+		return app_insert(db, a, a->key_id, a->sealed, a->sealed_len, r->receipt, r->participant);
 	if ((k = batch_box(db, bs, a->section_id, a->plain, a->plain_len)) == NULL)
 		return -1;
-	return app_insert(db, a, k->key_id, bs->box.data, bs->box.len, r->receipt);
+	return app_insert(db, a, k->key_id, bs->box.data, bs->box.len, r->receipt, r->participant);
 }
 
 /*
@@ -328,6 +406,8 @@ insert_new(struct db *db, struct batch_seal *bs, const struct db_store_req *r)
 	if (a->sealed != NULL && (current = key_is_current(db, a->section_id, a->key_id)) != 1)
 		return current == 0 ? DB_STALE_KEY : -1;
 	taken = receipt_taken(db, r->receipt);
+	if (taken == 0 && r->participant[0] != '\0')
+		taken = participant_taken(db, r->participant);
 	if (taken != 0)
 		return taken == 1 ? DB_TAKEN : -1;
 	if ((ok = within_limit(db, a->sender_key, a->received_at, l->send_limit, l->send_window)) != 1)
@@ -390,6 +470,18 @@ fail:
 	return -1;
 }
 
+/* The participant ID column, NULL read as "". */
+static int
+participant_col(sqlite3_stmt *s, int col, char out[DB_PARTICIPANT_LEN + 1])
+{
+	const char *v = dbi_col_text_or_empty(s, col);
+
+	if (v == NULL || strlen(v) > DB_PARTICIPANT_LEN)
+		return -1;
+	memcpy(out, v, strlen(v) + 1);
+	return 0;
+}
+
 static int
 get_status(sqlite3_stmt *s, void *arg)
 {
@@ -398,7 +490,9 @@ get_status(sqlite3_stmt *s, void *arg)
 	out->received_at = (time_t)sqlite3_column_int64(s, 2);
 	return dbi_col_text(s, 0, out->procedure_id, sizeof(out->procedure_id)) == 0 &&
 	    dbi_col_text(s, 1, out->status, sizeof(out->status)) == 0 &&
-	    dbi_col_blob(s, 3, out->inquiry_hash, SEAL_MAC_LEN) == 0 ? 0 : -1;
+	    dbi_col_blob(s, 3, out->inquiry_hash, SEAL_MAC_LEN) == 0 &&
+	    dbi_col_text(s, 4, out->channel, sizeof(out->channel)) == 0 &&
+	    participant_col(s, 5, out->participant) == 0 ? 0 : -1;
 }
 
 int
@@ -434,14 +528,41 @@ db_app_count(struct db *db, int64_t *out)
 
 /* ---- applications for staff ---- */
 
-static void
-bind_filter(sqlite3_stmt *s, const struct db_app_filter *f)
+/* The filter's statement: one for any status, one for a status (see db_sql.c). */
+static sqlite3_stmt *
+filter_stmt(struct db *db, const struct db_app_filter *f, enum stmt any, enum stmt one)
 {
+	int		 by_status = f->status != NULL && *f->status != '\0';
+	sqlite3_stmt	*s = dbi_prep(db, by_status ? one : any);
+
 	sqlite3_bind_text(s, 1, f->procedure_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, f->section_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, f->status ? f->status : "", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, (sqlite3_int64)f->from);
-	sqlite3_bind_int64(s, 5, (sqlite3_int64)f->to);
+	if (by_status)
+		sqlite3_bind_text(s, 3, f->status, -1, SQLITE_STATIC);
+	return s;
+}
+
+/*
+ * A page's bounds as one row value each way: where the rows start is the
+ * later of the filter's edge and the last row shown ((from, "") is before
+ * every row of from, (to, "") after every row before to); the other edge
+ * stays a plain bound.  Receipts are never "", so no row equals an edge.
+ */
+static void
+bind_page(sqlite3_stmt *s, const struct db_app_filter *f)
+{
+	time_t		 at = f->oldest_first ? f->from : f->to, end = f->oldest_first ? f->to : f->from;
+	const char	*receipt = "";
+
+	if (f->after_receipt != NULL &&
+	    (f->oldest_first ? f->after_at >= at : f->after_at < at)) {
+		at = f->after_at;
+		receipt = f->after_receipt;
+	}
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)at);
+	sqlite3_bind_text(s, 5, receipt, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)end);
+	sqlite3_bind_int64(s, 7, (sqlite3_int64)f->limit);
 }
 
 static int
@@ -457,7 +578,9 @@ get_app_row(sqlite3_stmt *s, struct db_app_row *r)
 	    dbi_col_text(s, 2, r->section_id, sizeof(r->section_id)) == 0 &&
 	    dbi_col_text(s, 3, r->status, sizeof(r->status)) == 0 &&
 	    dbi_col_text(s, 6, r->key_id, sizeof(r->key_id)) == 0 &&
-	    dbi_col_text(s, 8, r->lang, sizeof(r->lang)) == 0 && r->sealed != NULL ? 0 : -1;
+	    dbi_col_text(s, 8, r->channel, sizeof(r->channel)) == 0 &&
+	    participant_col(s, 9, r->participant) == 0 &&
+	    dbi_col_text(s, 10, r->lang, sizeof(r->lang)) == 0 && r->sealed != NULL ? 0 : -1;
 }
 
 static int
@@ -475,22 +598,22 @@ int
 db_app_list(struct db *db, const struct db_app_filter *f,
     int (*fn)(const struct db_app_row *, void *), void *arg)
 {
-	sqlite3_stmt	*s = dbi_prep(db, f->oldest_first ? ST_APP_LIST_OLDEST_FIRST :
-			    ST_APP_LIST_NEWEST_FIRST);
+	sqlite3_stmt	*s = f->oldest_first ?
+			    filter_stmt(db, f, ST_APP_LIST_OLDEST_FIRST, ST_APP_LIST_STATUS_OLDEST_FIRST) :
+			    filter_stmt(db, f, ST_APP_LIST_NEWEST_FIRST, ST_APP_LIST_STATUS_NEWEST_FIRST);
 	struct dbi_cb	 cb = { .fn.app = fn, .arg = arg };
 
-	bind_filter(s, f);
-	sqlite3_bind_int64(s, 6, (sqlite3_int64)f->limit);
-	sqlite3_bind_int64(s, 7, (sqlite3_int64)f->offset);
+	bind_page(s, f);
 	return dbi_each(db, s, app_row, &cb);
 }
 
 int
 db_app_count_filtered(struct db *db, const struct db_app_filter *f, int64_t *out)
 {
-	sqlite3_stmt *s = dbi_prep(db, ST_APP_COUNT_FILTERED);
+	sqlite3_stmt *s = filter_stmt(db, f, ST_APP_COUNT_FILTERED, ST_APP_COUNT_STATUS);
 
-	bind_filter(s, f);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)f->from);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)f->to);
 	return dbi_count(db, s, out);
 }
 

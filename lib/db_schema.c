@@ -201,7 +201,36 @@ static const char *const migrations[] = {
 	"CREATE INDEX outbox_due ON outbox(state, next_at);"
 	"CREATE INDEX outbox_receipt ON outbox(receipt);",
 	/*
-	 * 6 -> 7: the language the resident applied in (a tag of lib/lang.h),
+	 * 6 -> 7: how an application arrived (lib/workflow.h, wf_channel):
+	 * online, or entered by staff from paper.  Every row so far came
+	 * online.
+	 */
+	"ALTER TABLE applications ADD COLUMN channel TEXT NOT NULL DEFAULT 'web'"
+	"  CHECK (channel IN ('web', 'post', 'fax', 'counter'));",
+	/*
+	 * 7 -> 8: a staff list's pages and counts from indexes alone, at any
+	 * size: each index holds what its pages are ordered by (received_at,
+	 * receipt: a total order) and what they are filtered by, so that a page
+	 * starts where the last one ended and a count reads only the index
+	 * (covering).  They replace the two before them, whose prefixes they
+	 * keep: a procedure's applications by time are still one range.
+	 */
+	"DROP INDEX IF EXISTS applications_procedure;"
+	"DROP INDEX IF EXISTS applications_list;"
+	"CREATE INDEX IF NOT EXISTS applications_keyset ON applications(procedure_id, received_at, receipt,"
+	"  section_id);"
+	"CREATE INDEX IF NOT EXISTS applications_status ON applications(procedure_id, status, received_at,"
+	"  receipt, section_id);",
+	/*
+	 * 8 -> 9: participant IDs (formdef.h: participant_id), clear like the
+	 * receipt: one is unique across every application, and staff find a
+	 * participant by it without opening anything.
+	 */
+	"ALTER TABLE applications ADD COLUMN participant_id TEXT;"
+	"CREATE UNIQUE INDEX applications_participant ON applications(participant_id)"
+	"  WHERE participant_id IS NOT NULL;",
+	/*
+	 * 9 -> 10: the language the resident applied in (a tag of lib/lang.h),
 	 * clear like the status: later mails are written in it, staff and the
 	 * CSV show it.  Applications stored before were Japanese.
 	 */

@@ -12,13 +12,24 @@
 #define STAFF_ROW	"SELECT id, login, role, public_key, secret_wrapped, pw_salt, pw_ops, pw_mem," \
 			" disabled FROM staff"
 #define APP_ROW		"SELECT receipt, procedure_id, section_id, status, received_at, updated_at," \
-			" key_id, sealed, lang FROM applications"
+			" key_id, sealed, channel, participant_id, lang FROM applications"
 #define AUDIT_ROW	"SELECT seq, at, actor, action, target, detail, addr, prev, mac FROM audit"
 #define OUTBOX_ROW	"SELECT id, kind, receipt, procedure_id, section_id, sealed, state, attempts," \
 			" next_at, last_error, created_at, text FROM outbox"
-/* A staff list's filter (db_app_filter), the same for its rows and its count. */
-#define APP_FILTER	" WHERE procedure_id = ?1 AND section_id = ?2 AND (?3 = '' OR status = ?3)" \
-			" AND received_at >= ?4 AND received_at < ?5"
+/*
+ * A staff list's filter (db_app_filter), the same for its rows and its
+ * count: the procedure, then any status (applications_keyset) or one
+ * (applications_status), as separate statements, since "?3 = '' OR" would
+ * keep the planner from the index.  The rows' bounds are one row value each
+ * way (db_app.c: app_page), which the index range takes as it is.
+ */
+#define APP_ANY		" WHERE procedure_id = ?1 AND section_id = ?2"
+#define APP_ONE		" WHERE procedure_id = ?1 AND status = ?3 AND section_id = ?2"
+#define APP_NEWER	" AND (received_at, receipt) > (?4, ?5) AND received_at < ?6"
+#define APP_OLDER	" AND (received_at, receipt) < (?4, ?5) AND received_at >= ?6"
+#define APP_ASC		" ORDER BY received_at, receipt LIMIT ?7"
+#define APP_DESC	" ORDER BY received_at DESC, receipt DESC LIMIT ?7"
+#define APP_SPAN	" AND received_at >= ?4 AND received_at < ?5"
 
 const char *const dbi_sql[ST__COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -38,11 +49,13 @@ const char *const dbi_sql[ST__COUNT] = {
 	    " WHERE key_id = ?1",
 	[ST_APP_BY_SUBMIT] = "SELECT receipt FROM applications WHERE submit_hash = ?1",
 	[ST_APP_RECEIPT_EXISTS] = "SELECT 1 FROM applications WHERE receipt = ?1",
+	[ST_APP_PARTICIPANT_EXISTS] = "SELECT 1 FROM applications WHERE participant_id = ?1",
+	[ST_APP_BY_PARTICIPANT] = "SELECT receipt FROM applications WHERE participant_id = ?1 AND procedure_id = ?2",
 	[ST_APP_INSERT] = "INSERT INTO applications (receipt, procedure_id, section_id, form_hash,"
-	    " key_id, sealed, submit_hash, inquiry_hash, status, received_at, updated_at, lang)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'received', ?9, ?9, ?10)",
-	[ST_APP_STATUS] = "SELECT procedure_id, status, received_at, inquiry_hash FROM applications"
-	    " WHERE receipt = ?1",
+	    " key_id, sealed, submit_hash, inquiry_hash, status, received_at, updated_at, channel, participant_id,"
+	    " lang) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'received', ?9, ?9, coalesce(?10, 'web'), ?11, ?12)",
+	[ST_APP_STATUS] = "SELECT procedure_id, status, received_at, inquiry_hash, channel, participant_id"
+	    " FROM applications WHERE receipt = ?1",
 	[ST_APP_SEALED] = "SELECT key_id, sealed FROM applications WHERE receipt = ?1",
 	[ST_APP_COUNT] = "SELECT count(*) FROM applications",
 	/* A throttle row counts a key's hits in one second: "window" is that second. */
@@ -92,9 +105,12 @@ const char *const dbi_sql[ST__COUNT] = {
 	[ST_SESSION_SECTIONS] = "SELECT DISTINCT section_id FROM session_keys WHERE token_hash = ?1"
 	    " ORDER BY section_id",
 	[ST_SESSION_DELETE_OTHERS] = "DELETE FROM sessions WHERE staff_id = ?1 AND token_hash != ?2",
-	[ST_APP_LIST_NEWEST_FIRST] = APP_ROW APP_FILTER " ORDER BY received_at DESC, id DESC LIMIT ?6 OFFSET ?7",
-	[ST_APP_LIST_OLDEST_FIRST] = APP_ROW APP_FILTER " ORDER BY received_at, id LIMIT ?6 OFFSET ?7",
-	[ST_APP_COUNT_FILTERED] = "SELECT count(*) FROM applications" APP_FILTER,
+	[ST_APP_LIST_NEWEST_FIRST] = APP_ROW APP_ANY APP_OLDER APP_DESC,
+	[ST_APP_LIST_OLDEST_FIRST] = APP_ROW APP_ANY APP_NEWER APP_ASC,
+	[ST_APP_LIST_STATUS_NEWEST_FIRST] = APP_ROW APP_ONE APP_OLDER APP_DESC,
+	[ST_APP_LIST_STATUS_OLDEST_FIRST] = APP_ROW APP_ONE APP_NEWER APP_ASC,
+	[ST_APP_COUNT_FILTERED] = "SELECT count(*) FROM applications" APP_ANY APP_SPAN,
+	[ST_APP_COUNT_STATUS] = "SELECT count(*) FROM applications" APP_ONE APP_SPAN,
 	[ST_APP_STATUS_COUNTS] = "SELECT status, count(*) FROM applications WHERE procedure_id = ?1"
 	    " AND section_id = ?2 GROUP BY status",
 	[ST_APP_GET] = APP_ROW " WHERE receipt = ?1",

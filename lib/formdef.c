@@ -296,7 +296,7 @@ static const char *const type_names[] = {
 	[FT_TEXT] = "text", [FT_TEXTAREA] = "textarea", [FT_KANA] = "kana",
 	[FT_POSTAL] = "postal", [FT_TEL] = "tel", [FT_EMAIL] = "email", [FT_DATE] = "date",
 	[FT_NUMBER] = "number", [FT_RADIO] = "radio", [FT_SELECT] = "select",
-	[FT_CHECKBOX] = "checkbox",
+	[FT_CHECKBOX] = "checkbox", [FT_MONTH_DAY] = "month_day",
 };
 
 const char *
@@ -374,7 +374,7 @@ load_choices(struct ctx *c, const struct ynode *v, struct field *f)
 enum {
 	F_KEY, F_TYPE, F_LABEL, F_HELP, F_REQUIRED, F_MAXLENGTH, F_MIN, F_MAX, F_MIN_AGE,
 	F_MAX_AGE, F_NOT_FUTURE, F_AUTOCOMPLETE, F_CHOICES, F_MAX_SELECT, F_SHOW_IF, F_SUMMARY,
-	F_N
+	F_AFTER, F_AT_LEAST, F_AT_MOST, F_N
 };
 
 static const char *const field_keys[F_N] = {
@@ -382,7 +382,8 @@ static const char *const field_keys[F_N] = {
 	[F_REQUIRED] = "required", [F_MAXLENGTH] = "maxlength", [F_MIN] = "min", [F_MAX] = "max",
 	[F_MIN_AGE] = "min_age", [F_MAX_AGE] = "max_age", [F_NOT_FUTURE] = "not_future",
 	[F_AUTOCOMPLETE] = "autocomplete", [F_CHOICES] = "choices", [F_MAX_SELECT] = "max_select",
-	[F_SHOW_IF] = "show_if", [F_SUMMARY] = "summary",
+	[F_SHOW_IF] = "show_if", [F_SUMMARY] = "summary", [F_AFTER] = "after",
+	[F_AT_LEAST] = "at_least", [F_AT_MOST] = "at_most",
 };
 
 #define TM(t)		(1u << (t))
@@ -403,6 +404,9 @@ static const struct {
 	{ F_NOT_FUTURE,	TM(FT_DATE),	"date" },
 	{ F_CHOICES,	CHOICES,	"radio, select and checkbox" },
 	{ F_MAX_SELECT,	TM(FT_CHECKBOX), "checkbox" },
+	{ F_AFTER,	TM(FT_DATE),	"date" },
+	{ F_AT_LEAST,	TM(FT_NUMBER),	"number" },
+	{ F_AT_MOST,	TM(FT_NUMBER),	"number" },
 };
 
 static int
@@ -486,9 +490,15 @@ field_dates(struct ctx *c, const struct ynode **key, const struct ynode **val, s
 	ytree_bool(&c->e, key[F_NOT_FUTURE], val[F_NOT_FUTURE], &f->not_future);
 }
 
+/* What a field says about other fields: judged once every field is loaded, to tell "later" from "unknown". */
+struct later {
+	const struct ynode	*show_if, *after;
+	const struct ynode	*key[2], *val[2];	/* at_least, at_most */
+};
+
 /* Returns whether the type is known, which later show_if checks rely on. */
 static int
-load_field(struct ctx *c, const struct ynode *m, struct field *f, const struct ynode **show_if)
+load_field(struct ctx *c, const struct ynode *m, struct field *f, struct later *l)
 {
 	const struct ynode	*key[F_N], *val[F_N];
 	int			 typed = 0;
@@ -517,7 +527,12 @@ load_field(struct ctx *c, const struct ynode *m, struct field *f, const struct y
 		load_choices(c, val[F_CHOICES], f);
 	field_numbers(c, key, val, f);
 	field_dates(c, key, val, f);
-	*show_if = val[F_SHOW_IF];
+	l->show_if = val[F_SHOW_IF];
+	l->after = val[F_AFTER];
+	l->key[0] = key[F_AT_LEAST];
+	l->val[0] = val[F_AT_LEAST];
+	l->key[1] = key[F_AT_MOST];
+	l->val[1] = val[F_AT_MOST];
 	return 1;
 }
 
@@ -587,10 +602,78 @@ load_show_if(struct ctx *c, struct procedure *p, size_t idx, const struct ynode 
 	f->show_if_field = f->show_if_value = NULL;
 }
 
+/*
+ * The field another key of field f names (at k:v): NULL when it is unknown,
+ * f itself, or not of type t (each reported, rule saying which key).
+ */
+static const struct field *
+other_field(struct ctx *c, const struct procedure *p, const struct field *f, const struct ynode *v,
+    const char *name, const char *rule, enum field_type t, const unsigned char *typed)
+{
+	const struct field *o = field_by_key(p, p->nfields, name);
+
+	if (o == NULL)
+		ytree_err(&c->e, v->line, v->col, "'%s' refers to unknown field '%s'", rule, name);
+	else if (o == f)
+		ytree_err(&c->e, v->line, v->col, "'%s' cannot refer to this field itself", rule);
+	else if (!typed[o - p->fields])
+		return NULL;	/* its own error is already reported */
+	else if (o->type != t)
+		ytree_err(&c->e, v->line, v->col, "'%s' field '%s' is a %s field; it must be a %s field",
+		    rule, name, type_names[o->type], type_names[t]);
+	else
+		return o;
+	return NULL;
+}
+
+enum { A_FIELD, A_MIN_DAYS, A_MAX_DAYS, A_N };
+
+static const char *const after_keys[A_N] = {
+	[A_FIELD] = "field", [A_MIN_DAYS] = "min_days", [A_MAX_DAYS] = "max_days",
+};
+
+/* after: {field: <date field>, min_days: 0.., max_days: ..}: this date that many days after the other. */
+static void
+load_after(struct ctx *c, struct procedure *p, struct field *f, const struct ynode *m, const unsigned char *typed)
+{
+	const struct ynode	*key[A_N], *val[A_N];
+	char			*name = NULL;
+
+	f->after_min_days = 1;
+	if (ytree_slots(&c->e, m, "'after'", " in after", after_keys, A_N, key, val) == -1 ||
+	    ytree_need(&c->e, m, val[A_FIELD], "field", " in after") == -1 ||
+	    ytree_name(&c->e, key[A_FIELD], val[A_FIELD], key_ok, "a field key", &name) == -1)
+		return;
+	ytree_int(&c->e, key[A_MIN_DAYS], val[A_MIN_DAYS], 0, 3650, &f->after_min_days);
+	if (ytree_int(&c->e, key[A_MAX_DAYS], val[A_MAX_DAYS], 1, 3650, &f->after_max_days) == 0 &&
+	    val[A_MAX_DAYS] != NULL && f->after_max_days < f->after_min_days)
+		ytree_err(&c->e, val[A_MAX_DAYS]->line, val[A_MAX_DAYS]->col,
+		    "'max_days' (%d) is less than 'min_days' (%d)", f->after_max_days, f->after_min_days);
+	if (other_field(c, p, f, val[A_FIELD], name, "after", FT_DATE, typed) != NULL)
+		f->after_field = name;
+	else
+		free(name);
+}
+
+/* at_least / at_most: the key of another number field. */
+static void
+load_bound(struct ctx *c, struct procedure *p, struct field *f, const struct ynode *k, const struct ynode *v,
+    char **out, const unsigned char *typed)
+{
+	char *name = NULL;
+
+	if (v == NULL || ytree_name(&c->e, k, v, key_ok, "a field key", &name) == -1)
+		return;
+	if (other_field(c, p, f, v, name, k->s, FT_NUMBER, typed) != NULL)
+		*out = name;
+	else
+		free(name);
+}
+
 static void
 load_fields(struct ctx *c, const struct ynode *v, struct procedure *p)
 {
-	const struct ynode	**show_if;
+	struct later		 *later;
 	const struct field	 *first;
 	unsigned char		 *typed;
 	size_t			  i;
@@ -608,27 +691,32 @@ load_fields(struct ctx *c, const struct ynode *v, struct procedure *p)
 		return;
 	}
 	p->fields = calloc(v->nkid, sizeof(*p->fields));
-	show_if = calloc(v->nkid, sizeof(*show_if));
+	later = calloc(v->nkid, sizeof(*later));
 	typed = calloc(v->nkid, 1);
-	if (p->fields == NULL || show_if == NULL || typed == NULL) {
-		free(show_if);
+	if (p->fields == NULL || later == NULL || typed == NULL) {
+		free(later);
 		free(typed);
 		c->e.oom = 1;
 		return;
 	}
 	p->nfields = v->nkid;
 	for (i = 0; i < v->nkid; i++) {
-		typed[i] = (unsigned char)load_field(c, v->kid[i], &p->fields[i], &show_if[i]);
+		typed[i] = (unsigned char)load_field(c, v->kid[i], &p->fields[i], &later[i]);
 		if (p->fields[i].key != NULL &&
 		    (first = field_by_key(p, i, p->fields[i].key)) != NULL)
 			ytree_err(&c->e, v->kid[i]->line, v->kid[i]->col,
 			    "duplicate field key '%s' (first defined at line %d)", first->key,
 			    first->line);
 	}
-	for (i = 0; i < v->nkid; i++)
-		if (show_if[i] != NULL)
-			load_show_if(c, p, i, show_if[i], typed);
-	free(show_if);
+	for (i = 0; i < v->nkid; i++) {
+		if (later[i].show_if != NULL)
+			load_show_if(c, p, i, later[i].show_if, typed);
+		if (later[i].after != NULL)
+			load_after(c, p, &p->fields[i], later[i].after, typed);
+		load_bound(c, p, &p->fields[i], later[i].key[0], later[i].val[0], &p->fields[i].at_least_field, typed);
+		load_bound(c, p, &p->fields[i], later[i].key[1], later[i].val[1], &p->fields[i].at_most_field, typed);
+	}
+	free(later);
 	free(typed);
 }
 
@@ -676,12 +764,129 @@ load_mail(struct ctx *c, const struct ynode *m, struct procedure *p)
 }
 
 /* ------------------------------------------------------------------ */
+/* Residence in the ward */
+
+enum { R_ADDRESS, R_UNLESS, R_N };
+
+static const char *const residence_keys[R_N] = { [R_ADDRESS] = "address", [R_UNLESS] = "unless" };
+
+enum { U_FIELD, U_VALUES, U_N };
+
+static const char *const unless_keys[U_N] = { [U_FIELD] = "field", [U_VALUES] = "values" };
+
+/* The address field: a required text field everyone is shown, or the rule could be passed by. */
+static void
+load_residence_field(struct ctx *c, const struct procedure *p, const struct ynode *k, const struct ynode *v,
+    struct residence *r)
+{
+	const struct field *f;
+
+	if (ytree_name(&c->e, k, v, key_ok, "a field key", &r->field) == -1)
+		return;
+	if ((f = field_by_key(p, p->nfields, r->field)) == NULL)
+		ytree_err(&c->e, v->line, v->col, "'residence' refers to unknown field '%s'", r->field);
+	else if (f->type != FT_TEXT && f->type != FT_TEXTAREA)
+		ytree_err(&c->e, v->line, v->col, "residence field '%s' is a %s field; "
+		    "it must be a text or textarea field (the address)", r->field, type_names[f->type]);
+	else if (!f->required || f->show_if_field != NULL)
+		ytree_err(&c->e, v->line, v->col, "residence field '%s' must be required and "
+		    "always shown (no show_if): otherwise the rule could be passed by", r->field);
+	else
+		return;
+	free(r->field);
+	r->field = NULL;
+}
+
+/* unless: {field: <radio or select>, values: [<its choice values>]} */
+static void
+load_unless(struct ctx *c, const struct procedure *p, const struct ynode *m, struct residence *r)
+{
+	const struct ynode	*key[U_N], *val[U_N], *list;
+	const struct field	*f = NULL;
+	size_t			 i;
+
+	if (ytree_slots(&c->e, m, "'unless'", " in residence.unless", unless_keys, U_N, key, val) == -1 ||
+	    ytree_need(&c->e, m, val[U_FIELD], "field", " in residence.unless") == -1 ||
+	    ytree_need(&c->e, m, val[U_VALUES], "values", " in residence.unless") == -1 ||
+	    ytree_name(&c->e, key[U_FIELD], val[U_FIELD], key_ok, "a field key", &r->unless_field) == -1)
+		return;
+	if ((f = field_by_key(p, p->nfields, r->unless_field)) == NULL)
+		ytree_err(&c->e, val[U_FIELD]->line, val[U_FIELD]->col, "'unless' refers to unknown field '%s'",
+		    r->unless_field);
+	else if (f->type != FT_RADIO && f->type != FT_SELECT) {
+		ytree_err(&c->e, val[U_FIELD]->line, val[U_FIELD]->col, "unless field '%s' is a %s field; "
+		    "it must be a radio or select field", r->unless_field, type_names[f->type]);
+		f = NULL;
+	}
+	list = val[U_VALUES];
+	if (list->kind != Y_SEQ || list->nkid == 0) {
+		if (list->kind != Y_BAD)
+			ytree_err(&c->e, list->line, list->col, "'values' must be a list of at least one choice value, "
+			    "not %s", list->kind == Y_SEQ ? "an empty list" : ytree_kind_name(list));
+		return;
+	}
+	if ((r->unless_values = calloc(list->nkid, sizeof(*r->unless_values))) == NULL) {
+		c->e.oom = 1;
+		return;
+	}
+	r->nunless = list->nkid;
+	for (i = 0; i < list->nkid; i++) {
+		const struct ynode *item = list->kid[i];
+
+		if (ytree_name(&c->e, key[U_VALUES], item, value_ok, "a choice value", &r->unless_values[i]) == 0 &&
+		    f != NULL && f->nchoices > 0 && !has_choice(f, r->unless_values[i]))
+			ytree_err(&c->e, item->line, item->col, "unless value '%s' is not one of the choices of '%s'",
+			    r->unless_values[i], r->unless_field);
+	}
+}
+
+/* residence: {address: <field>, unless: {...}}, read once the fields are loaded. */
+static void
+load_residence(struct ctx *c, const struct ynode *m, struct procedure *p)
+{
+	const struct ynode *key[R_N], *val[R_N];
+
+	if (ytree_slots(&c->e, m, "'residence'", " in residence", residence_keys, R_N, key, val) == -1 ||
+	    ytree_need(&c->e, m, val[R_ADDRESS], "address", " in residence") == -1)
+		return;
+	load_residence_field(c, p, key[R_ADDRESS], val[R_ADDRESS], &p->residence);
+	if (val[R_UNLESS] != NULL)
+		load_unless(c, p, val[R_UNLESS], &p->residence);
+}
+
+/* ------------------------------------------------------------------ */
+/* Participant IDs */
+
+enum { P_PREFIX, P_N };
+
+static const char *const participant_keys[P_N] = { [P_PREFIX] = "prefix" };
+
+static int
+prefix_ok(const char *s, size_t len)
+{
+	return name_ok(s, len, 8, NULL, "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+}
+
+/* participant_id: {prefix: ECO} */
+static void
+load_participant(struct ctx *c, const struct ynode *m, struct procedure *p)
+{
+	const struct ynode *key[P_N], *val[P_N];
+
+	if (ytree_slots(&c->e, m, "'participant_id'", " in participant_id", participant_keys, P_N, key, val) == -1 ||
+	    ytree_need(&c->e, m, val[P_PREFIX], "prefix", " in participant_id") == -1)
+		return;
+	ytree_name(&c->e, key[P_PREFIX], val[P_PREFIX], prefix_ok, "1 to 8 capital letters A-Z",
+	    &p->participant_prefix);
+}
+
+/* ------------------------------------------------------------------ */
 /* The procedure */
 
 enum {
 	K_ID, K_TITLE, K_SECTION, K_DESCRIPTION, K_OPENS_AT, K_CLOSES_AT, K_EVENT_DATE,
 	K_CAPACITY, K_LOTTERY, K_RETENTION_DAYS, K_CONTACT, K_COMPLETE_MESSAGE, K_MAIL,
-	K_FIELDS, K_N
+	K_FIELDS, K_RESIDENCE, K_PARTICIPANT_ID, K_N
 };
 
 static const char *const top_keys[K_N] = {
@@ -690,6 +895,7 @@ static const char *const top_keys[K_N] = {
 	[K_EVENT_DATE] = "event_date", [K_CAPACITY] = "capacity", [K_LOTTERY] = "lottery",
 	[K_RETENTION_DAYS] = "retention_days", [K_CONTACT] = "contact",
 	[K_COMPLETE_MESSAGE] = "complete_message", [K_MAIL] = "mail", [K_FIELDS] = "fields",
+	[K_RESIDENCE] = "residence", [K_PARTICIPANT_ID] = "participant_id",
 };
 
 static const int top_required[] = {
@@ -791,6 +997,10 @@ load_top(struct ctx *c, const struct ynode *root, struct procedure *p, formdef_s
 		load_mail(c, val[K_MAIL], p);
 	if (val[K_FIELDS] != NULL)
 		load_fields(c, val[K_FIELDS], p);
+	if (val[K_RESIDENCE] != NULL && p->nfields > 0)
+		load_residence(c, val[K_RESIDENCE], p);
+	if (val[K_PARTICIPANT_ID] != NULL)
+		load_participant(c, val[K_PARTICIPANT_ID], p);
 }
 
 /* ------------------------------------------------------------------ */
@@ -945,6 +1155,9 @@ field_free(struct field *f)
 	free(f->autocomplete);
 	free(f->show_if_field);
 	free(f->show_if_value);
+	free(f->after_field);
+	free(f->at_least_field);
+	free(f->at_most_field);
 }
 
 static void
@@ -980,6 +1193,12 @@ formdef_free(struct procedure *p)
 	}
 	free(p->texts);
 	free(p->text_index);
+	for (i = 0; i < p->residence.nunless; i++)
+		free(p->residence.unless_values[i]);
+	free(p->residence.unless_values);
+	free(p->residence.field);
+	free(p->residence.unless_field);
+	free(p->participant_prefix);
 	free(p->path);
 	free(p);
 }

@@ -20,7 +20,7 @@
 #include "lang.h"
 
 enum field_type { FT_TEXT, FT_TEXTAREA, FT_KANA, FT_POSTAL, FT_TEL, FT_EMAIL, FT_DATE, FT_NUMBER,
-		  FT_RADIO, FT_SELECT, FT_CHECKBOX };
+		  FT_RADIO, FT_SELECT, FT_CHECKBOX, FT_MONTH_DAY };
 
 struct choice { char *value; char *label; };	/* value: [a-z0-9_-]{1,32}; label: Japanese */
 
@@ -42,7 +42,28 @@ struct field {
 	char		*show_if_field;	/* shown and validated only when that earlier choice field ... */
 	char		*show_if_value;	/* ... has this value (must be one of its choice values); else NULL */
 	int		 summary;	/* shown as a column in staff lists (e.g. the name) */
+	/*
+	 * Rules between fields (checked once every field is read, message on
+	 * this field): FT_DATE "after" another date field by min_days (default
+	 * 1: a later day) to max_days (0: no limit); FT_NUMBER at least / at
+	 * most the answer of another number field.  NULL: no rule.
+	 */
+	char		*after_field;
+	int		 after_min_days, after_max_days;
+	char		*at_least_field, *at_most_field;
 	int		 line, column;	/* where the field was defined */
+};
+
+/*
+ * Residence in the ward (区内在住): the address field's answer must be in
+ * 新宿区 (jn_address_in_ward), unless the resident chose one of unless_values
+ * of unless_field (在勤・在学).  field NULL: no such rule.
+ */
+struct residence {
+	char		*field;		/* a required text or textarea field, always shown */
+	char		*unless_field;	/* a radio or select field, or NULL */
+	char		**unless_values;	/* its choice values */
+	size_t		 nunless;
 };
 
 struct mailtext { char *subject; char *body; };	/* NULL when absent */
@@ -76,6 +97,13 @@ struct procedure {
 	char		*contact;	/* the section's contact line for residents */
 	char		*complete_message;	/* shown on the completion page, or NULL */
 	struct mailtext	 mail_arrival, mail_acceptance, mail_return;
+	struct residence residence;
+	/*
+	 * Each application is issued a participant ID ("ECO-1234-5678-9012":
+	 * this prefix, 11 random digits and a check digit), kept for the
+	 * participant across time; NULL: none.  1-8 of A-Z.
+	 */
+	char		*participant_prefix;
 	struct field	*fields;
 	size_t		 nfields;	/* 1..100 */
 	char		 hash[65];	/* SHA-256 of the file bytes, lower-case hex */

@@ -75,6 +75,7 @@ default_max(enum jn_type type)
 	case JN_TEL:		return 2 * TEL_MAX_DIGITS - 1;	/* every digit hyphenated */
 	case JN_EMAIL:		return EMAIL_MAX;
 	case JN_DATE:		return 10;
+	case JN_MONTH_DAY:	return 5;
 	case JN_NUMBER:		return 9;
 	case JN_TEXT:
 	default:		return 100;
@@ -365,6 +366,15 @@ norm_email(const ucs4_t *s, size_t n, struct buf *out)
 	return err;
 }
 
+static int
+days_in_month(int y, int m)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return m == 2 && leap ? 29 : days[m - 1];
+}
+
 /* minlen..maxlen ASCII digits at s[*i]; no sign, no overflow (maxlen <= 4). */
 static int
 take_num(const ucs4_t *s, size_t n, size_t *i, size_t minlen, size_t maxlen, int *v)
@@ -479,23 +489,75 @@ date_rules(struct jn_date d, const struct jn_rules *rules)
 	return JN_OK;
 }
 
+/* A written date without its white space, every hyphen '-': what the date readers take. */
+static enum jn_err
+compact(const ucs4_t *s, size_t n, struct cps *c)
+{
+	size_t i;
+
+	if ((c->p = calloc(n, sizeof(*c->p))) == NULL)
+		return JN_NOMEM;
+	for (i = 0; i < n; i++) {
+		if (!is_space(s[i]))
+			c->p[c->n++] = is_hyphen(s[i]) ? '-' : s[i];
+	}
+	return JN_OK;
+}
+
 static enum jn_err
 norm_date(const ucs4_t *s, size_t n, const struct jn_rules *rules, struct buf *out)
 {
 	struct cps	 c = { NULL, 0 };
 	struct jn_date	 d;
 	enum jn_err	 err;
-	size_t		 i;
 
-	if ((c.p = calloc(n, sizeof(*c.p))) == NULL)
+	if (compact(s, n, &c) != JN_OK)
 		return JN_NOMEM;
-	for (i = 0; i < n; i++) {
-		if (!is_space(s[i]))
-			c.p[c.n++] = is_hyphen(s[i]) ? '-' : s[i];
-	}
 	err = parse_date(c.p, c.n, &d) == -1 ? JN_BAD_DATE : date_rules(d, rules);
 	cps_free(&c);
 	if (err == JN_OK && buf_printf(out, "%04d-%02d-%02d", d.y, d.m, d.d) == -1)
+		err = JN_NOMEM;
+	return err;
+}
+
+/* 1 when month m has a day d in some year (29 February included). */
+static int
+month_day_valid(int m, int d)
+{
+	return m >= 1 && m <= 12 && d >= 1 && d <= days_in_month(2000, m);
+}
+
+/* month ("月" day ["日"] | sep day) with sep one of - / . : "4月1日", "4/1", "04-01". */
+static int
+parse_month_day(const ucs4_t *s, size_t n, int *m, int *d)
+{
+	size_t	 i = 0;
+	ucs4_t	 sep;
+
+	if (take_num(s, n, &i, 1, 2, m) == -1 || i >= n)
+		return -1;
+	sep = s[i++];
+	if (sep != UC_GETSU && sep != '-' && sep != '/' && sep != '.')
+		return -1;
+	if (take_num(s, n, &i, 1, 2, d) == -1)
+		return -1;
+	if (sep == UC_GETSU && i < n && s[i] == UC_NICHI)
+		i++;
+	return i == n && month_day_valid(*m, *d) ? 0 : -1;
+}
+
+static enum jn_err
+norm_month_day(const ucs4_t *s, size_t n, struct buf *out)
+{
+	struct cps	 c = { NULL, 0 };
+	enum jn_err	 err;
+	int		 m, d;
+
+	if (compact(s, n, &c) != JN_OK)
+		return JN_NOMEM;
+	err = parse_month_day(c.p, c.n, &m, &d) == -1 ? JN_BAD_MONTH_DAY : JN_OK;
+	cps_free(&c);
+	if (err == JN_OK && buf_printf(out, "%02d-%02d", m, d) == -1)
 		err = JN_NOMEM;
 	return err;
 }
@@ -552,6 +614,7 @@ dispatch(enum jn_type type, const ucs4_t *s, size_t n, const struct jn_rules *ru
 	case JN_EMAIL:		return norm_email(s, n, out);
 	case JN_DATE:		return norm_date(s, n, rules, out);
 	case JN_NUMBER:		return norm_number(s, n, rules, max, out);
+	case JN_MONTH_DAY:	return norm_month_day(s, n, out);
 	case JN_TEXT:
 	default:		return norm_text(s, n, 0, out);
 	}
@@ -623,6 +686,7 @@ static const char *const plain_ids[] = {
 	[JN_BAD_DATE] = N_("input.bad_date"),
 	[JN_DATE_FUTURE] = N_("input.date_future"),
 	[JN_NOT_NUMBER] = N_("input.not_number"),
+	[JN_BAD_MONTH_DAY] = N_("input.bad_month_day"),
 	[JN_NOMEM] = N_("input.nomem"),
 };
 
@@ -680,15 +744,6 @@ jn_message(enum jn_err err, const char *label, enum jn_type type, const struct j
 	return rc;
 }
 
-static int
-days_in_month(int y, int m)
-{
-	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-	return m == 2 && leap ? 29 : days[m - 1];
-}
-
 int
 jn_date_valid(int y, int m, int d)
 {
@@ -740,6 +795,65 @@ jn_date_scan(const char *s, size_t len, struct jn_date *d, int *hh, int *mm)
 }
 
 int
+jn_month_day_parse(const char *canonical, int *m, int *d)
+{
+	int mm, dd;
+
+	if (canonical == NULL || strlen(canonical) != 5 || canonical[2] != '-' ||
+	    (mm = fixed_digits(canonical, 2)) == -1 || (dd = fixed_digits(canonical + 3, 2)) == -1 ||
+	    !month_day_valid(mm, dd))
+		return -1;
+	*m = mm;
+	*d = dd;
+	return 0;
+}
+
+/* s begins with the n code points of p: their count, else 0. */
+static size_t
+starts_with(const ucs4_t *s, size_t sn, const ucs4_t *p, size_t n)
+{
+	return n > 0 && sn >= n && memcmp(s, p, n * sizeof(*p)) == 0 ? n : 0;
+}
+
+/* A postal code at the start ("〒160-0022", "1600022"): its length in code points, else 0. */
+static size_t
+postal_prefix(const ucs4_t *s, size_t n)
+{
+	size_t	 i = n > 0 && s[0] == UC_POSTAL_MARK, digits = 0;
+
+	for (; i < n && digits < 7; i++) {
+		if (is_digit(s[i]))
+			digits++;
+		else if (!(s[i] == '-' && digits == 3))
+			break;
+	}
+	return digits == 7 ? i : 0;
+}
+
+int
+jn_address_in_ward(const char *addr, size_t len, const char *ward)
+{
+	static const ucs4_t	 tokyo[] = { 0x6771, 0x4EAC, 0x90FD };	/* 東京都 */
+	struct cps		 raw = { NULL, 0 }, c = { NULL, 0 }, w = { NULL, 0 };
+	size_t			 i = 0;
+	int			 rc = -1;
+
+	if (u8_check((const uint8_t *)addr, len) != NULL)
+		return 0;
+	if (nfkc(addr, len, &raw) != JN_OK || compact(raw.p, raw.n, &c) != JN_OK ||
+	    nfkc(ward, strlen(ward), &w) != JN_OK)
+		goto done;
+	i = postal_prefix(c.p, c.n);
+	i += starts_with(c.p + i, c.n - i, tokyo, sizeof(tokyo) / sizeof(tokyo[0]));
+	rc = starts_with(c.p + i, c.n - i, w.p, w.n) > 0;
+done:
+	cps_free(&raw);
+	cps_free(&c);
+	cps_free(&w);
+	return rc;
+}
+
+int
 jn_date_parse(const char *canonical, struct jn_date *d)
 {
 	struct jn_date t;
@@ -758,6 +872,25 @@ jn_age_on(struct jn_date birth, struct jn_date on)
 	if (on.m < birth.m || (on.m == birth.m && on.d < birth.d))
 		age--;
 	return age;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
+static long
+days_from_civil(struct jn_date d)
+{
+	long	y = d.m <= 2 ? d.y - 1 : d.y;
+	long	era = (y >= 0 ? y : y - 399) / 400;
+	long	yoe = y - era * 400;
+	long	doy = (153 * (d.m > 2 ? d.m - 3 : d.m + 9) + 2) / 5 + d.d - 1;
+	long	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	return era * 146097 + doe - 719468;
+}
+
+long
+jn_days_between(struct jn_date a, struct jn_date b)
+{
+	return days_from_civil(b) - days_from_civil(a);
 }
 
 /* Sakamoto's method: month offsets for a year counted from March. */

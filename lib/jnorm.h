@@ -18,12 +18,12 @@
 
 struct lang;
 
-enum jn_type { JN_TEXT, JN_TEXTAREA, JN_KANA, JN_POSTAL, JN_TEL, JN_EMAIL, JN_DATE, JN_NUMBER };
+enum jn_type { JN_TEXT, JN_TEXTAREA, JN_KANA, JN_POSTAL, JN_TEL, JN_EMAIL, JN_DATE, JN_NUMBER, JN_MONTH_DAY };
 
 enum jn_err {
 	JN_OK = 0, JN_EMPTY, JN_TOO_LONG, JN_BAD_UTF8, JN_CONTROL, JN_NOT_KANA, JN_BAD_POSTAL,
 	JN_BAD_TEL, JN_BAD_EMAIL, JN_EMAIL_ENCODED, JN_BAD_DATE, JN_DATE_FUTURE, JN_NOT_NUMBER, JN_TOO_SMALL,
-	JN_TOO_LARGE, JN_AGE_TOO_YOUNG, JN_AGE_TOO_OLD, JN_NOMEM
+	JN_TOO_LARGE, JN_AGE_TOO_YOUNG, JN_AGE_TOO_OLD, JN_BAD_MONTH_DAY, JN_NOMEM
 };
 
 struct jn_date { int y, m, d; };	/* y == 0: unset */
@@ -47,7 +47,9 @@ struct jn_rules {
  * (the caller decides whether the field is required).  Invalid UTF-8,
  * overlong forms and surrogates included -> JN_BAD_UTF8.  Pure apart from
  * `out`.  Canonical forms: postal "160-8484"; tel digits with the resident's
- * hyphens ("03-3209-1111"); date "YYYY-MM-DD"; number without leading zeros;
+ * hyphens ("03-3209-1111"); date "YYYY-MM-DD"; month and day "MM-DD" (a
+ * birthday without its year: "４月１日", "4/1", "04-01"; 29 February is a
+ * day); number without leading zeros;
  * e-mail with the domain lower-cased (as jn_email_ok(); JN_EMAIL_ENCODED for
  * "=?" in the local part); kana in katakana.
  */
@@ -72,6 +74,15 @@ int		jn_message(enum jn_err err, const char *label, enum jn_type type,
  * more letter-digit-hyphen labels; 254 at most, ASCII, either case.  Pure.
  */
 int		jn_email_ok(const char *addr, size_t len);
+/* Strict "MM-DD" of a day some year has (02-29 included) -> 0 with *m, *d set; else -1. */
+int		jn_month_day_parse(const char *canonical, int *m, int *d);
+/*
+ * Is the address (len bytes, as the resident typed it) in the ward named
+ * ward (e.g. "新宿区")?  After NFKC and without white space, it must start
+ * with the ward's name, optionally after "東京都" and before that a postal
+ * code ("〒160-0022").  1 yes, 0 no, -1 out of memory.  Pure.
+ */
+int		jn_address_in_ward(const char *addr, size_t len, const char *ward);
 /* Strict "YYYY-MM-DD" of a real date -> 0 and *d set; else -1. */
 int		jn_date_parse(const char *canonical, struct jn_date *d);
 /* What jn_date_scan() found wrong first; JN_DATE_YEAR: not 1..9999. */
@@ -96,6 +107,8 @@ int		jn_date_valid(int y, int m, int d);
  * before `birth`.
  */
 int		jn_age_on(struct jn_date birth, struct jn_date on);
+/* Days from a to b (negative when b is earlier); both valid dates. */
+long		jn_days_between(struct jn_date a, struct jn_date b);
 /* 0 = Sunday .. 6 = Saturday; -1 if the date is not valid. */
 int		jn_weekday(struct jn_date d);
 /* Code points in s (valid UTF-8; an invalid byte counts as one). */

@@ -384,19 +384,28 @@ fill(struct buf *out, const char *text, const char *const *kv, size_t n)
 }
 
 int
-lang_format(const struct lang *l, struct buf *out, const char *id, ...)
+lang_vformat(const struct lang *l, struct buf *out, const char *id, va_list ap)
 {
 	const char	*kv[2 * MAX_PAIRS];
 	size_t		 n = 0;
-	va_list		 ap;
 
-	va_start(ap, id);
 	while (n < MAX_PAIRS && (kv[2 * n] = va_arg(ap, const char *)) != NULL) {
 		kv[2 * n + 1] = va_arg(ap, const char *);
 		n++;
 	}
-	va_end(ap);
 	return fill(out, lang_msg(l, id), kv, n);
+}
+
+int
+lang_format(const struct lang *l, struct buf *out, const char *id, ...)
+{
+	va_list	 ap;
+	int	 rc;
+
+	va_start(ap, id);
+	rc = lang_vformat(l, out, id, ap);
+	va_end(ap);
+	return rc;
 }
 
 /* ---- dates ---- */
@@ -425,6 +434,19 @@ lang_date(const struct lang *l, struct jn_date d, struct buf *out)
 	snprintf(day, sizeof(day), "%d", d.d);
 	return lang_format(l, out, N_("date.format"), "y", y, "m", m, "d", day,
 	    "month", lang_msg(l, months[d.m - 1]), "wd", lang_msg(l, weekdays[wd]), (const char *)NULL);
+}
+
+int
+lang_month_day(const struct lang *l, int m, int d, struct buf *out)
+{
+	char	 ms[4], ds[4];
+
+	if (!jn_date_valid(2000, m, d))
+		return -1;
+	snprintf(ms, sizeof(ms), "%d", m);
+	snprintf(ds, sizeof(ds), "%d", d);
+	return lang_format(l, out, N_("date.month_day"), "m", ms, "d", ds, "month", lang_msg(l, months[m - 1]),
+	    (const char *)NULL);
 }
 
 int

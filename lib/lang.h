@@ -13,7 +13,7 @@
  * A catalogue's text may hold named values, "{title}" (a name of a-z, 0-9
  * and '_' in braces); any other brace is text.  Every catalogue gives
  * lang.name (the language's own name, for the link that switches to it),
- * date.format, date.time, date.wd.0 to date.wd.6 (Sunday first) and
+ * date.format, date.month_day, date.time, date.wd.0 to date.wd.6 (Sunday first) and
  * date.month.1 to date.month.12 (see lang_date).
  *
  * Ownership: langset_load() returns a set the caller frees with
@@ -24,6 +24,7 @@
 #ifndef LANG_H
 #define LANG_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -111,12 +112,16 @@ int		 lang_walk(const char *text, int (*lit)(void *arg, const char *s, size_t n)
  * could not grow.
  */
 int		 lang_format(const struct lang *l, struct buf *out, const char *id, ...);
+/* The same with the pairs in ap. */
+int		 lang_vformat(const struct lang *l, struct buf *out, const char *id, va_list ap);
 /*
  * A date in l: date.format with {y} {m} {d} (numbers), {month} (the
  * month's name, date.month.<m>) and {wd} (the weekday's name, date.wd.<n>):
  * "2027年3月12日（金）", "Fri 12 March 2027".  -1 for an invalid date.
  */
 int		 lang_date(const struct lang *l, struct jn_date d, struct buf *out);
+/* A day of a year without its year (4 and 1: "4月1日", "1 April"): date.month_day with {m} {d} {month}. */
+int		 lang_month_day(const struct lang *l, int m, int d, struct buf *out);
 /* A moment in Japan time: date.time with {date} (lang_date), {hour}, {hh} (two digits) and {mm}. */
 int		 lang_time(const struct lang *l, time_t t, struct buf *out);
 

@@ -35,6 +35,19 @@ mail_text(const struct procedure *p, const char *kind)
 	return t != NULL && t->subject != NULL && t->body != NULL ? t : NULL;
 }
 
+const char *
+mail_answer_to(const struct answers *as)
+{
+	const struct field	*f = mail_field(as->proc);
+	const char		*to = "";
+	size_t			 i;
+
+	for (i = 0; f != NULL && i < as->n; i++)
+		if (as->a[i].field == f && as->a[i].shown)
+			to = buf_cstr(&as->a[i].value);
+	return to;
+}
+
 int
 mail_addr_ok(const char *a)
 {
@@ -58,8 +71,8 @@ mail_from_ok(const char *from)
 
 /* Fill the definition's placeholders with the template engine in plain-text mode, in lang. */
 static int
-render(const char *name, const char *text, const struct procedure *p, const char *receipt, const char *lang,
-    struct buf *out)
+render(const char *name, const char *text, const struct procedure *p, const char *receipt, const char *participant,
+    const char *lang, struct buf *out)
 {
 	struct tset	*t;
 	struct tvars	*v;
@@ -69,6 +82,7 @@ render(const char *name, const char *text, const struct procedure *p, const char
 	if ((t = tset_load_mem(name, text, strlen(text), NULL)) == NULL)
 		return -1;
 	if ((v = tvars_new()) != NULL && tvars_set(v, "receipt", receipt) == 0 &&
+	    tvars_set(v, "participant_id", participant != NULL ? participant : "") == 0 &&
 	    tvars_set(v, "title", formdef_text(p, lang, p->title)) == 0 &&
 	    tvars_set(v, "contact", p->contact ? formdef_text(p, lang, p->contact) : "") == 0)
 		rc = tset_render(t, name, v, out, NULL);
@@ -93,7 +107,8 @@ one_line(struct buf *b)
  * {"v":1,"subject","body"} in *o; MAIL_NONE when it has none.
  */
 static int
-text_object(const struct procedure *p, const char *kind, const char *receipt, const char *lang, json_object **o)
+text_object(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
+    const char *lang, json_object **o)
 {
 	const struct mailtext	*t = mail_text(p, kind);
 	struct buf		 subject, body;
@@ -104,8 +119,8 @@ text_object(const struct procedure *p, const char *kind, const char *receipt, co
 		return MAIL_NONE;
 	buf_init(&subject);
 	buf_init(&body);
-	if (render("subject.txt", t->subject, p, receipt, lang, &subject) == -1 ||
-	    render("body.txt", t->body, p, receipt, lang, &body) == -1)
+	if (render("subject.txt", t->subject, p, receipt, participant, lang, &subject) == -1 ||
+	    render("body.txt", t->body, p, receipt, participant, lang, &body) == -1)
 		goto done;
 	one_line(&subject);
 	if ((*o = json_object_new_object()) != NULL &&
@@ -153,8 +168,8 @@ put_with_to(json_object *o, const char *to, struct buf *json)
 }
 
 int
-mail_compose(const struct procedure *p, const char *kind, const char *receipt, const char *to, const char *lang,
-    struct buf *json)
+mail_compose(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
+    const char *to, const char *lang, struct buf *json)
 {
 	json_object	*o;
 	int		 rc;
@@ -163,7 +178,7 @@ mail_compose(const struct procedure *p, const char *kind, const char *receipt, c
 		return MAIL_NONE;
 	if (!mail_addr_ok(to))
 		return -1;
-	if ((rc = text_object(p, kind, receipt, lang, &o)) == 0)
+	if ((rc = text_object(p, kind, receipt, participant, lang, &o)) == 0)
 		rc = put_with_to(o, to, json);
 	json_object_put(o);
 	return rc;
@@ -186,13 +201,13 @@ mail_contact(const char *to, struct buf *json)
 }
 
 int
-mail_text_compose(const struct procedure *p, const char *kind, const char *receipt, const char *lang,
-    struct buf *json)
+mail_text_compose(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
+    const char *lang, struct buf *json)
 {
 	json_object	*o;
 	int		 rc;
 
-	if ((rc = text_object(p, kind, receipt, lang, &o)) == 0)
+	if ((rc = text_object(p, kind, receipt, participant, lang, &o)) == 0)
 		rc = put_json(o, json);
 	json_object_put(o);
 	return rc;
@@ -248,8 +263,8 @@ release_allocated(struct db_outbox_item *m, void *arg)
 }
 
 int
-mail_queue_item(const struct procedure *p, const char *kind, const char *receipt, const char *to, const char *lang,
-    const unsigned char mailer_pk[SEAL_PK_LEN], time_t now, struct db_outbox_item *m)
+mail_queue_item(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
+    const char *to, const char *lang, const unsigned char mailer_pk[SEAL_PK_LEN], time_t now, struct db_outbox_item *m)
 {
 	struct buf	json, sealed;
 	int		rc;
@@ -257,7 +272,7 @@ mail_queue_item(const struct procedure *p, const char *kind, const char *receipt
 	buf_init(&json);
 	buf_init(&sealed);
 	memset(m, 0, sizeof(*m));
-	if ((rc = mail_compose(p, kind, receipt, to, lang, &json)) == 0 &&
+	if ((rc = mail_compose(p, kind, receipt, participant, to, lang, &json)) == 0 &&
 	    (rc = seal_box(mailer_pk, json.data, json.len, &sealed)) == 0) {
 		m->kind = kind;
 		m->procedure_id = p->id;
@@ -274,15 +289,15 @@ mail_queue_item(const struct procedure *p, const char *kind, const char *receipt
 }
 
 int
-mail_queue_text(const struct procedure *p, const char *kind, const char *receipt, const char *lang, time_t now,
-    struct db_outbox_item *m)
+mail_queue_text(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
+    const char *lang, time_t now, struct db_outbox_item *m)
 {
 	struct buf	json;
 	int		rc;
 
 	buf_init(&json);
 	memset(m, 0, sizeof(*m));
-	if ((rc = mail_text_compose(p, kind, receipt, lang, &json)) == 0) {
+	if ((rc = mail_text_compose(p, kind, receipt, participant, lang, &json)) == 0) {
 		m->kind = kind;
 		m->procedure_id = p->id;
 		m->section_id = p->section;

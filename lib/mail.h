@@ -15,8 +15,9 @@
  * definition in the language the resident applied in (lang, a tag of
  * lang.h kept with the application: the definition's text in it, or its
  * Japanese, formdef_text()), chosen when the mail is queued, with
- * {{receipt}}, {{title}} and {{contact}} filled in (tmpl,
- * plain-text mode): nothing personal; nothing a resident typed goes into a
+ * {{receipt}}, {{participant_id}} (its participant ID, "" for none),
+ * {{title}} and {{contact}} filled in (tmpl, plain-text mode): nothing
+ * personal; nothing a resident typed goes into a
  * header but the address, which is checked again here.
  *
  * Later kinds (a lottery's results, announcements) are queued the same
@@ -33,6 +34,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "answers.h"
 #include "buf.h"
 #include "db.h"
 #include "formdef.h"
@@ -43,16 +45,18 @@
 
 /* The field whose answer is the resident's address: the procedure's first email field, or NULL. */
 const struct field *mail_field(const struct procedure *p);
+/* The address mails go to: the answer to mail_field() when it was shown; "" for none.  Borrowed from as. */
+const char *mail_answer_to(const struct answers *as);
 /* The definition's text for "arrival", "acceptance" or "return", or NULL when it has none. */
 const struct mailtext *mail_text(const struct procedure *p, const char *kind);
 /* The whole mail; MAIL_NONE when the procedure has no such text or to is empty, -1 for a bad address. */
-int	mail_compose(const struct procedure *p, const char *kind, const char *receipt, const char *to,
-	    const char *lang, struct buf *json);
+int	mail_compose(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
+	    const char *to, const char *lang, struct buf *json);
 /* The contact envelope's plaintext for the address to: MAIL_NONE when to is empty, -1 when it is bad. */
 int	mail_contact(const char *to, struct buf *json);
 /* A mail's clear text for receipt in lang: MAIL_NONE when the procedure has no text of kind. */
-int	mail_text_compose(const struct procedure *p, const char *kind, const char *receipt, const char *lang,
-	    struct buf *json);
+int	mail_text_compose(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
+	    const char *lang, struct buf *json);
 /* A queued text and its opened envelope: the whole mail, as mail_compose() makes it. */
 int	mail_fill(const char *text, size_t text_len, const char *contact, size_t contact_len, struct buf *json);
 /*
@@ -60,16 +64,17 @@ int	mail_fill(const char *text, size_t text_len, const char *contact, size_t con
  * m->release frees it.  MAIL_NONE when the procedure has no text of kind.
  * The receipt must have an envelope (the mailer gives the mail up without).
  */
-int	mail_queue_text(const struct procedure *p, const char *kind, const char *receipt, const char *lang,
-	    time_t now, struct db_outbox_item *m);
+int	mail_queue_text(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
+	    const char *lang, time_t now, struct db_outbox_item *m);
 /*
  * The way before contact envelopes, for applications stored without one:
  * compose a mail and seal it to the mailer's public key, ready for the
  * outbox: m->sealed is allocated and m->release frees it.  MAIL_NONE when
  * no mail is due (no text for kind, or no address).
  */
-int	mail_queue_item(const struct procedure *p, const char *kind, const char *receipt, const char *to,
-	    const char *lang, const unsigned char mailer_pk[SEAL_PK_LEN], time_t now, struct db_outbox_item *m);
+int	mail_queue_item(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
+	    const char *to, const char *lang, const unsigned char mailer_pk[SEAL_PK_LEN], time_t now,
+	    struct db_outbox_item *m);
 /* Is this an address we put in an envelope and a To: header?  jn_email_ok(): a plain addr-spec, no "=?". */
 int	mail_addr_ok(const char *addr);
 /* A sender (MAIL_FROM): "addr" or "Name <addr>", the address as mail_addr_ok(), no controls in the name. */

@@ -312,6 +312,20 @@ read_top(struct reader *r)
 	return r->s[r->i] == '\0' && answers == 1 ? 0 : -1;
 }
 
+int
+payload_write(struct buf *out, const char *procedure, const char *form_hash, time_t received_at,
+    const char *channel, const struct buf *answers)
+{
+	buf_printf(out, "{\"v\":1,\"procedure\":\"%s\",\"form_hash\":\"%s\",\"received_at\":%lld,", procedure,
+	    form_hash, (long long)received_at);
+	if (channel != NULL && strcmp(channel, "web") != 0)
+		buf_printf(out, "\"channel\":\"%s\",", channel);
+	buf_puts(out, "\"answers\":");
+	buf_put(out, answers->data, answers->len);
+	buf_putc(out, '}');
+	return out->oom ? -1 : 0;
+}
+
 void
 payload_init(struct payload *p)
 {

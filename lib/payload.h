@@ -23,6 +23,7 @@
 #define PAYLOAD_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -42,6 +43,16 @@ struct payload {
 	const char		**items;
 	size_t			 nitems, capitems;
 };
+
+/*
+ * The plain JSON sealed for an application, appended to out: the
+ * procedure, the definition's hash, when it was received, how it arrived
+ * (a wf_channel code; NULL or "web" leaves it out) and the answers
+ * (answers_json), which bind the sealed record to its clear metadata.
+ * The ids and the hash are ASCII names and hex, written as they are.
+ */
+int	payload_write(struct buf *out, const char *procedure, const char *form_hash, time_t received_at,
+	    const char *channel, const struct buf *answers);
 
 void	payload_init(struct payload *p);
 /* 0 when json was read into p; -1 when declined (or out of memory): parse it with json-c. */

@@ -10,6 +10,14 @@ static const char *const status_codes[WF__STATUSES] = {
 	[WF_RETURNED] = "returned", [WF_WITHDRAWN] = "withdrawn", [WF_WON] = "won", [WF_LOST] = "lost",
 	[WF_RESERVE] = "reserve", [WF_WAITLISTED] = "waitlisted",
 };
+static const char *const channel_codes[WF__CHANNELS] = {
+	[WF_CHANNEL_WEB] = "web", [WF_CHANNEL_POST] = "post", [WF_CHANNEL_FAX] = "fax",
+	[WF_CHANNEL_COUNTER] = "counter",
+};
+static const char *const channel_labels[WF__CHANNELS] = {
+	[WF_CHANNEL_WEB] = "オンライン", [WF_CHANNEL_POST] = "郵送", [WF_CHANNEL_FAX] = "FAX",
+	[WF_CHANNEL_COUNTER] = "窓口",
+};
 static const char *const role_codes[WF__ROLES] = {
 	[WF_ROLE_NONE] = "", [WF_ROLE_STAFF] = "staff", [WF_ROLE_ADMIN] = "admin", [WF_ROLE_AUDITOR] = "auditor",
 };
@@ -168,6 +176,37 @@ wf_role_meets(enum wf_role r, enum wf_need need)
 		return r == WF_ROLE_AUDITOR;
 	}
 	return 0;
+}
+
+const char *
+wf_channel_code(enum wf_channel ch)
+{
+	return channel_codes[ch];
+}
+
+int
+wf_channel_parse(const char *code, enum wf_channel *out)
+{
+	int i = code_index(channel_codes, 0, WF__CHANNELS, code);
+
+	if (i == -1)
+		return -1;
+	*out = (enum wf_channel)i;
+	return 0;
+}
+
+const char *
+wf_channel_label(enum wf_channel ch)
+{
+	return channel_labels[ch];
+}
+
+const char *
+wf_channel_label_of(const char *code)
+{
+	enum wf_channel ch;
+
+	return wf_channel_parse(code, &ch) == 0 ? channel_labels[ch] : code;
 }
 
 const char *

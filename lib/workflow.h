@@ -3,7 +3,8 @@
  * it, in one place.  The statuses (stored as their codes in
  * applications.status and app_events), which status may follow which, the
  * labels staff and residents read, the mail each change sends the resident,
- * and the staff roles (stored as their codes in staff.role).
+ * the staff roles (stored as their codes in staff.role), and the channels
+ * an application arrives by (applications.channel).
  *
  * The schema refuses any other status code (lib/db.c, schema 5) and any
  * other role (schema 2); tests/unit/test_workflow.c holds the schema and
@@ -33,6 +34,18 @@ enum wf_status {
 	WF_RESERVE,		/* 補欠, with its place in the reserve list (wf_label_numbered) */
 	WF_WAITLISTED,		/* キャンセル待ち */
 	WF__STATUSES
+};
+
+/*
+ * How an application arrived: online, or on paper entered by staff (代理入力).
+ * The schema refuses any other code (schema 6).
+ */
+enum wf_channel {
+	WF_CHANNEL_WEB,		/* the resident's own send: the default */
+	WF_CHANNEL_POST,	/* 郵送 */
+	WF_CHANNEL_FAX,		/* FAX */
+	WF_CHANNEL_COUNTER,	/* 窓口 */
+	WF__CHANNELS
 };
 
 /* Who is asking: nobody logged in, or a member with one of the stored roles. */
@@ -87,6 +100,14 @@ int		 wf_role_parse(const char *code, enum wf_role *out);
 const char	*wf_role_label(enum wf_role r);
 /* Does role r satisfy need? */
 int		 wf_role_meets(enum wf_role r, enum wf_need need);
+
+/* The stored code of a channel ("web", "post", "fax", "counter"). */
+const char	*wf_channel_code(enum wf_channel ch);
+/* The channel a stored code names: 0, or -1 for anything else. */
+int		 wf_channel_parse(const char *code, enum wf_channel *out);
+/* What staff read (オンライン, 郵送, FAX, 窓口); for a stored code, the code itself when it names none. */
+const char	*wf_channel_label(enum wf_channel ch);
+const char	*wf_channel_label_of(const char *code);
 
 /* What staff read for a mail kind ("申請到達メール"); the kind itself when unknown. */
 const char	*wf_mail_label(const char *kind);

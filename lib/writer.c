@@ -15,7 +15,7 @@
 #include "log.h"
 #include "prefork.h"
 
-#define WIRE_VERSION	4
+#define WIRE_VERSION	5
 #define STR_MAX		1024		/* ids, hashes, receipts: all short */
 #define MAX_CLIENTS	128		/* one per worker, with room for restarts */
 #define REPLY_LEN	(4 + DB_RECEIPT_LEN + 1)
@@ -77,6 +77,7 @@ writer_encode(const struct db_store_req *r, struct buf *out)
 	    (m != NULL && (m->text == NULL || m->sealed != NULL)))
 		return -1;
 	ok = buf_putc(out, WIRE_VERSION) == 0 && put_str(out, r->receipt) == 0 &&
+	    put_str(out, r->participant) == 0 &&
 	    put_str(out, a->procedure_id) == 0 && put_str(out, a->section_id) == 0 &&
 	    put_str(out, a->form_hash) == 0 && put_blob(out, a->plain, a->plain_len) == 0 &&
 	    put_blob(out, a->contact, a->contact != NULL ? a->contact_len : 0) == 0 &&
@@ -168,7 +169,7 @@ writer_decode(const void *frame, size_t len, struct db_store_req *r, struct db_o
 {
 	struct reader	 rd = { frame, len, 0 };
 	struct db_app	*a = &r->app;
-	const char	*receipt;
+	const char	*receipt, *participant;
 	const void	*contact;
 	const unsigned char *version, *has_mail;
 
@@ -178,6 +179,7 @@ writer_decode(const void *frame, size_t len, struct db_store_req *r, struct db_o
 	if (version == NULL || *version != WIRE_VERSION)
 		return -1;
 	receipt = get_str(&rd);
+	participant = get_str(&rd);
 	a->procedure_id = get_str(&rd);
 	a->section_id = get_str(&rd);
 	a->form_hash = get_str(&rd);
@@ -192,9 +194,10 @@ writer_decode(const void *frame, size_t len, struct db_store_req *r, struct db_o
 	a->lang = get_str(&rd);
 	has_mail = take(&rd, 1);
 	if (rd.bad || *has_mail > 1 || strlen(receipt) != DB_RECEIPT_LEN || a->plain_len == 0 ||
-	    !lang_tag_ok(a->lang, strlen(a->lang)))
+	    strlen(participant) > DB_PARTICIPANT_LEN || !lang_tag_ok(a->lang, strlen(a->lang)))
 		return -1;
 	memcpy(r->receipt, receipt, DB_RECEIPT_LEN + 1);
+	memcpy(r->participant, participant, strlen(participant) + 1);
 	if (*has_mail) {
 		mail->kind = get_str(&rd);
 		mail->procedure_id = get_str(&rd);

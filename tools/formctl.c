@@ -158,7 +158,7 @@ cmd_init(void)
 	if (mkdir_mode(path, 0700) == -1)
 		return 1;
 	if (key_file("keys/apply-mac.key") == -1 || key_file("keys/staff-mac.key") == -1 ||
-	    key_file("keys/audit.key") == -1 || mailer_keys() == -1)
+	    key_file("keys/audit.key") == -1 || key_file("keys/inquiry.key") == -1 || mailer_keys() == -1)
 		return 1;
 	fc_data_path(path, sizeof(path), "db/platform.sqlite");
 	if (db_open(path, &db) == -1)

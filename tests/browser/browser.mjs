@@ -1,6 +1,6 @@
 // Browser and accessibility tests in headless Debian chromium (playwright-core, no browser download).
 // Started by tests/browser/test_browser.py, which runs the real stack and passes, in the environment:
-// BASE_URL, STAFF_LOGIN, STAFF_PASSWORD, OUT_DIR (where each page's HTML source is kept for the Nu
+// BASE_URL, STAFF_LOGIN, STAFF_PASSWORD, GOMI_PASSWORD (the member of ごみ減量リサイクル課), OUT_DIR (where each page's HTML source is kept for the Nu
 // checker).  Prints TAP.  Dummy data only.
 import { chromium } from 'playwright-core';
 import { createRequire } from 'node:module';
@@ -187,6 +187,67 @@ async function staffFlow(page, receipt) {
   await axe(page, 'staff');
 }
 
+// Staff enter an application received on paper: the resident's form with the channel, its errors, the
+// confirmation and the receipt (受付票), which prints on A4 without the site's header and buttons.
+async function entryFlow(page) {
+  await page.goto(`${BASE}/staff/login`);
+  await page.getByLabel('ログインID').fill(process.env.STAFF_LOGIN);
+  await page.getByLabel('パスワード').fill(process.env.STAFF_PASSWORD);
+  await page.getByRole('button', { name: 'ログイン' }).click();
+  await page.getByRole('link', { name: 'テスト用の申込み' }).click();
+  await page.getByRole('link', { name: /紙の申請/ }).click();
+  await axe(page, 'entry');
+  await page.getByRole('button', { name: '入力内容を確認する' }).click();
+  assert((await page.title()).startsWith('エラー：'), 'no errors shown');
+  await axe(page, 'entry');
+  await page.getByLabel('窓口').check();
+  await page.getByLabel(/^氏名 /).fill('試験ブラウザ窓口');
+  await page.getByLabel(/^氏名（カナ）/).fill('しけん まどぐち');
+  await page.getByLabel(/^郵便番号/).fill('1608484');
+  await page.getByLabel(/^電話番号/).fill('0399990000');
+  await page.getByLabel(/^生年月日/).fill('1950-04-01');
+  await page.getByLabel(/^参加人数/).fill('1');
+  await page.getByLabel('Aコース').check();
+  await page.getByRole('button', { name: '入力内容を確認する' }).click();
+  await axe(page, 'entry');
+  await page.getByRole('button', { name: '登録する' }).click();
+  const receipt = (await page.locator('#receipt').textContent()).trim();
+  assert(/^\d{4}-\d{4}-\d{4}$/.test(receipt), `receipt: ${receipt}`);
+  await axe(page, 'entry');
+  await page.emulateMedia({ media: 'print' });
+  assert(await page.locator('.slip').isVisible(), 'the receipt does not print');
+  for (const hidden of ['.site-header', '.no-print >> nth=0', '.site-footer'])
+    assert(!(await page.locator(hidden).isVisible()), `${hidden} prints`);
+  await page.emulateMedia({ media: 'screen' });
+}
+
+// A registration with a participant ID, then staff of its section find it by the ID, mistyped first.
+async function participantFlow(page) {
+  await page.goto(`${BASE}/f/eco-action`);
+  await page.getByLabel(/^ニックネーム/).fill('ダミーブラウザ');
+  await page.getByLabel(/^郵便番号/).fill('1608484');
+  await page.getByLabel(/^誕生月日/).fill('４月１日');
+  await page.getByRole('button', { name: '入力内容を確認する' }).click();
+  await page.getByRole('button', { name: '送信する' }).click();
+  const pid = (await page.locator('#participant').textContent()).trim();
+  assert(/^ECO-\d{4}-\d{4}-\d{4}$/.test(pid), `participant ID: ${pid}`);
+  await axe(page, 'participant');
+  await page.goto(`${BASE}/staff/login`);
+  await page.getByLabel('ログインID').fill('gomi');
+  await page.getByLabel('パスワード').fill(process.env.GOMI_PASSWORD);
+  await page.getByRole('button', { name: 'ログイン' }).click();
+  await page.getByRole('link', { name: /新宿環境アクションポイント/ }).click();
+  await axe(page, 'participant');
+  await page.getByLabel('参加者IDで探す').fill(pid.slice(0, -1) + ((Number(pid.slice(-1)) + 1) % 10));
+  await page.getByRole('button', { name: '探す' }).click();
+  assert((await page.title()).startsWith('エラー：'), 'a mistyped ID was not refused');
+  await axe(page, 'participant');
+  await page.getByLabel('参加者IDで探す').fill(pid);
+  await page.getByRole('button', { name: '探す' }).click();
+  assert((await page.locator('#participant-value').textContent()).trim() === pid, 'not the registration');
+  await axe(page, 'participant');
+}
+
 // Only the keyboard: Tab to each field, type, Space for the radio, Enter on the buttons.
 async function keyboardOnly(page) {
   await page.goto(`${BASE}/f/e2e-open`);
@@ -262,6 +323,12 @@ try {
   await check('staff logs in, accepts, downloads the CSV; axe on every staff page', async () => {
     assert(receipt, 'no receipt from the resident flow');
     await staffFlow(await newPage(browser, { viewport: { width: 1280, height: 900 } }), receipt);
+  });
+  await check('staff enter a paper application; axe on the entry pages; the receipt prints', async () => {
+    await entryFlow(await newPage(browser, { viewport: { width: 1280, height: 900 } }));
+  });
+  await check('a participant ID issued, then found by staff; axe on those pages', async () => {
+    await participantFlow(await newPage(browser, { viewport: { width: 1280, height: 900 } }));
   });
 } finally {
   await browser.close();

@@ -24,10 +24,10 @@ def main():
     os.makedirs(out)
     failed = 0
     try:
-        password = [l.split()[2] for l in open(os.path.join(stack.data, "demo-logins.txt"), encoding="utf-8")
-                    if l.split()[1] == "yotsuya"][0]
+        passwords = {l.split()[1]: l.split()[2] for l in open(os.path.join(stack.data, "demo-logins.txt"),
+                                                              encoding="utf-8")}
         env = dict(os.environ, BASE_URL="http://127.0.0.1:%d" % stack.port, STAFF_LOGIN="yotsuya",
-                   STAFF_PASSWORD=password, OUT_DIR=out)
+                   STAFF_PASSWORD=passwords["yotsuya"], GOMI_PASSWORD=passwords["gomi"], OUT_DIR=out)
         r = subprocess.run(["node", os.path.join(HERE, "browser.mjs")], env=env, capture_output=True, text=True,
                            timeout=600)
         lines = [l for l in r.stdout.splitlines() if not l.startswith("1..")]

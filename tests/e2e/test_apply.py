@@ -607,7 +607,7 @@ def test_no_personal_data_at_rest_or_in_logs():
 
 def test_db_wal_and_full_sync():
     assert STACK.sql("PRAGMA journal_mode") == "wal"
-    assert STACK.sql("PRAGMA user_version") == "7"
+    assert STACK.sql("PRAGMA user_version") == "10"
     # synchronous=FULL on apply's own connections: each of three applications sent one after the
     # other is a commit of its own, and each commit flushes the WAL before the receipt is shown
     receipts = []
@@ -984,7 +984,139 @@ def test_english_error_pages():
     assert st == 400 and "There is a problem with what you sent" in out
     st, _, out = request("POST", "/f/e2e-open", body="x=1", headers=dict(h, **{"Content-Type": "text/plain"}))
     assert st == 415 and "The form was not sent as expected" in out
+# ---- rules between fields, residence, month and day (e2e-rules) ----
 
+def rules_answers(**over):
+    a = {"f_name": DUMMY_NAME, "f_address": "東京都　新宿区歌舞伎町１－４－１", "f_residency": "live",
+         "f_birth": "1970-06-01", "f_birthday": "２月２９日", "f_loan_date": "2031-01-10",
+         "f_return_date": "2031-01-20", "f_people": "3", "f_children": "2"}
+    a.update(over)
+    return [(k, v) for k, v in a.items() if v is not None]
+
+
+def test_rules_pass_and_confirm_shows_month_day():
+    b = Browser()
+    st, _, page = confirm(b, rules_answers(), proc="e2e-rules")
+    assert st == 200, page[:600]
+    assert "2月29日" in page and 'name="f_birthday" value="02-29"' in page
+
+
+def test_birthday_on_the_event_day():
+    """60 and over on the event day (2030-06-01): born 1970-06-01 turns 60 that day, 1970-06-02 the next."""
+    b = Browser()
+    assert confirm(b, rules_answers(f_birth="昭和45年6月1日"), proc="e2e-rules")[0] == 200
+    st, _, page = confirm(b, rules_answers(f_birth="1970-06-02"), proc="e2e-rules")
+    assert st == 422 and "2030年6月1日（土）時点で60歳以上の方が対象です" in page
+
+
+def test_rule_beside_its_field_and_in_summary():
+    b = Browser()
+    st, _, page = confirm(b, rules_answers(f_return_date="2031-01-25"), proc="e2e-rules")
+    msg = "返却予定日は借用希望日より後で、借用希望日から14日以内の日付を入力してください"
+    assert st == 422 and page.count(msg) == 2, page[:2000]
+    assert 'href="#f-return_date"' in page and 'id="f-return_date-error"' in page
+    st, _, page = confirm(b, rules_answers(f_children="4"), proc="e2e-rules")
+    assert st == 422 and "うち子どもの人数は参加人数（3）以下で入力してください" in page
+
+
+def test_rule_caught_when_other_field_changed_on_confirmation():
+    """The confirmation page's hidden loan date edited so that the return is 19 days after it: the send
+    checks the rule again and shows it beside the return date; nothing is stored."""
+    b = Browser()
+    st, _, page = confirm(b, rules_answers(), proc="e2e-rules")
+    assert st == 200
+    pairs = [(k, "2031-01-01" if k == "f_loan_date" else v) for k, v in hidden_pairs(page)] + [("action", "send")]
+    before = STACK.sql("SELECT count(*) FROM applications")
+    st, _, out = b.post("/f/e2e-rules", pairs)
+    assert st == 422, (st, out[:600])
+    assert "返却予定日は借用希望日より後で、借用希望日から14日以内の日付を入力してください" in out
+    assert 'id="f-return_date-error"' in out and 'value="2031-01-01"' in out
+    assert STACK.sql("SELECT count(*) FROM applications") == before
+    # the untouched page still sends
+    pairs = hidden_pairs(page) + [("action", "send")]
+    st, _, out = b.post("/f/e2e-rules", pairs)
+    assert st == 200 and receipt_of(out)[0], out[:600]
+
+
+def test_residence_outside_ward_refused_unless_work_or_study():
+    b = Browser()
+    st, _, page = confirm(b, rules_answers(f_address="東京都中野区中野4-8-1"), proc="e2e-rules")
+    assert st == 422
+    assert page.count("住所は新宿区内の住所を入力してください") == 2 and 'id="f-address-error"' in page
+    assert "「新宿区在勤」または「新宿区在学」を選んでください" in page
+    st, _, page = confirm(b, rules_answers(f_address="東京都中野区中野4-8-1", f_residency="work"), proc="e2e-rules")
+    assert st == 200, page[:600]
+    st, _, page = confirm(b, rules_answers(f_address="新宿区西新宿2-8-1"), proc="e2e-rules")
+    assert st == 200
+
+
+def test_month_day_refused_with_its_message():
+    b = Browser()
+    st, _, page = confirm(b, rules_answers(f_birthday="1990/4/1"), proc="e2e-rules")
+    assert st == 422 and "誕生月日を月と日で入力してください（年は不要です。例：4月1日、4/1）" in page
+
+
+# ---- the eco-action registration: participant IDs ----
+
+def eco_answers(**over):
+    a = {"f_nickname": "ダミーエコ", "f_postal": "160-8484", "f_birthday": "２月２９日",
+         "f_email": "dummy.eco@example.jp"}
+    a.update(over)
+    return [(k, v) for k, v in a.items() if v is not None]
+
+
+def participant_of(page):
+    m = re.search(r'id="participant">([A-Z]+-[0-9-]+)<', page)
+    return m.group(1) if m else None
+
+
+def luhn_ok(digits):
+    total = 0
+    for i, c in enumerate(reversed(digits)):
+        v = int(c) * (2 if i % 2 else 1)
+        total += v - 9 if v > 9 else v
+    return total % 10 == 0
+
+
+def test_participant_id_issued_shown_and_unique():
+    b = Browser()
+    pairs, (st, _, page) = submit(b, eco_answers(), proc="eco-action")
+    assert st == 200, page[:600]
+    receipt, inquiry = receipt_of(page)
+    pid = participant_of(page)
+    assert pid and re.fullmatch(r"ECO-\d{4}-\d{4}-\d{4}", pid), pid
+    assert luhn_ok(pid[4:].replace("-", "")), "the last digit checks the others"
+    assert STACK.sql("SELECT participant_id FROM applications WHERE receipt = '%s'" % receipt) == pid
+    assert STACK.sql("SELECT count(*) FROM outbox WHERE receipt = '%s' AND kind = 'arrival'" % receipt) == "1"
+    # a reload shows the same receipt and ID; nothing new is issued
+    st, _, again = b.post("/f/eco-action", pairs)
+    assert st == 200 and receipt_of(again) == (receipt, inquiry) and participant_of(again) == pid
+    assert STACK.sql("SELECT count(*) FROM applications WHERE participant_id IS NOT NULL") == \
+        STACK.sql("SELECT count(DISTINCT participant_id) FROM applications WHERE participant_id IS NOT NULL")
+    others = {participant_of(submit(Browser(), eco_answers(f_nickname="ダミー%d" % i), proc="eco-action")[1][2])
+              for i in range(5)}
+    assert len(others) == 5 and pid not in others and all(others)
+    # other procedures issue none
+    r = receipt_of(submit(Browser())[1][2])[0]
+    assert STACK.sql("SELECT participant_id IS NULL FROM applications WHERE receipt = '%s'" % r) == "1"
+
+
+
+def test_rules_month_day_and_participant_id_in_english():
+    """The rules' messages, a month and day, and the participant ID's texts in the reader's English."""
+    st, _, page = confirm(english(), rules_answers(f_address="東京都中野区中野4-8-1"), proc="e2e-rules")
+    assert st == 422 and page.count("Enter an address in Shinjuku City (新宿区) for “住所”. If you live outside "
+                                     "the city, choose “新宿区在勤” or “新宿区在学” for “在住・在勤・在学の別”") == 2, page[:2000]
+    st, _, page = confirm(english(), rules_answers(f_return_date="2031-01-25"), proc="e2e-rules")
+    assert st == 422 and "“返却予定日” must be after “借用希望日”, and no more than 14 days after it" in page
+    st, _, page = confirm(english(), rules_answers(f_birthday="1990/4/1"), proc="e2e-rules")
+    assert st == 422 and "as a month and day, without the year" in page
+    st, _, page = confirm(english(), rules_answers(), proc="e2e-rules")
+    assert st == 200 and "<dd>29 February</dd>" in page and ">Change<" in page, page[:2000]
+    _, (st, _, done) = submit(english(), eco_answers(), proc="eco-action")
+    assert st == 200 and '<html lang="en">' in done and participant_of(done), done[:600]
+    assert "Participant ID<br>" in done and "You will use your participant ID each time you take part" in done
+    assert "参加者ID" not in done and "Shinjuku Eco Action Points sign-up" in done
 
 if __name__ == "__main__":
     sys.exit(harness.main(globals()))

@@ -378,7 +378,7 @@ def test_workflow_transitions_notes_and_refusals():
 
 
 def expected_row(name, note, status):
-    return {"受付番号": None, "状態": status, "氏名": name, "氏名（カナ）": "シケン テスト",
+    return {"受付番号": None, "状態": status, "受付方法": "オンライン", "氏名": name, "氏名（カナ）": "シケン テスト",
             "電話番号": "03-9999-0000", "メールアドレス": "dummy.e2e@example.jp", "生年月日": "1950-04-01",
             "参加人数": "1", "コース": "Aコース", "診断日": "", "年代": "70代以上", "関心のあるテーマ": "食事、睡眠",
             "ご意見": note}
@@ -414,7 +414,7 @@ def test_export_utf8_roundtrip_and_ledger():
     assert "filename*=UTF-8''" in h["content-disposition"] and ".csv" in h["content-disposition"]
     assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
     rows = list(csv.DictReader(io.StringIO(body[1:], newline="")))
-    assert list(rows[0].keys())[:5] == ["受付番号", "受付日時", "状態", "言語", "氏名"]
+    assert list(rows[0].keys())[:6] == ["受付番号", "受付日時", "状態", "受付方法", "言語", "氏名"]
     assert {r["言語"] for r in rows} == {"日本語"}
     check_rows(rows, {"a": "完了", "b": "到達", "c": "到達"})
     ledger = audit_rows("export")[-1].split("|")
@@ -493,7 +493,7 @@ def test_export_opens_in_libreoffice():
         c.close()
         assert r.status == 200
         rows = libreoffice_cells(raw, charset)
-        assert list(rows[0].keys())[:5] == ["受付番号", "受付日時", "状態", "言語", "氏名"]
+        assert list(rows[0].keys())[:6] == ["受付番号", "受付日時", "状態", "受付方法", "言語", "氏名"]
         if codec == "utf-8":
             check_rows(rows, {"a": "完了", "b": "到達", "c": "到達"})
         else:
@@ -972,6 +972,243 @@ def test_login_rate_limited_by_nginx():
     log = open(os.path.join(slow.data, "log", "nginx-error.log"), encoding="utf-8").read()
     assert 'limiting requests, excess: ' in log and 'by zone "login"' in log and '"POST /staff/login' in log
     shutil.rmtree(slow.tmp, ignore_errors=True)
+
+# ---- applications received on paper, entered by staff (代理入力), on e2e-rules (gomi's section) ----
+
+ENTRY_NAME = "試験ダミー窓口"
+
+
+def entry_answers(**over):
+    a = {"f_name": ENTRY_NAME, "f_address": "東京都新宿区歌舞伎町1-4-1", "f_residency": "live",
+         "f_birth": "1950-04-01", "f_birthday": "4/1", "f_loan_date": "2031-01-10",
+         "f_return_date": "2031-01-20", "f_people": "3", "f_children": "1"}
+    a.update(over)
+    return [(k, v) for k, v in a.items() if v is not None]
+
+
+def entry_confirm(s, answers, channel="post"):
+    _, _, page = s.get("/staff/entry/e2e-rules")
+    pairs = [("csrf", csrf_of(page)), ("action", "confirm")] + ([("channel", channel)] if channel else [])
+    return s.post("/staff/entry/e2e-rules", pairs + answers, csrf=False)
+
+
+def entry_hidden(page):
+    """The hidden fields of the confirmation's form: the header's logout form carries the CSRF token too."""
+    form = page[page.index('<form method="post" action="/staff/entry/'):]
+    return hidden_pairs(form[:form.index("</form>")])
+
+
+def entry_send(s, answers, channel="post"):
+    st, _, page = entry_confirm(s, answers, channel)
+    assert st == 200, (st, page[:800])
+    pairs = entry_hidden(page) + [("action", "send")]
+    return pairs, s.post("/staff/entry/e2e-rules", pairs, csrf=False)
+
+
+def test_entry_form_is_the_residents_form_for_the_section_only():
+    s = member("gomi")
+    st, _, page = s.get("/staff/entry/e2e-rules")
+    assert st == 200, st
+    _, _, resident = Browser().get("/f/e2e-rules")
+    fields = lambda p: re.findall(r'<(?:input|select|textarea)[^>]*name="(f_[a-z_]+)"', p)
+    assert fields(page) == fields(resident) and len(set(fields(page))) == 9, fields(page)
+    for label in ("受付方法", "郵送", "FAX", "窓口", "返却予定日", "在住・在勤・在学の別"):
+        assert label in page, label
+    _, _, lst = s.get("/staff/forms/e2e-rules")
+    assert 'href="/staff/entry/e2e-rules"' in lst
+    for login in ("yotsuya", "demo-auditor", "demo-admin"):
+        st, _, body = member(login).get("/staff/entry/e2e-rules")
+        assert st == 404 and "ページが見つかりません" in body, (login, st)
+    assert "yotsuya|e2e-rules|another section's procedure" in audit_rows("denied")
+    assert s.get("/staff/entry/no-such-procedure")[0] == 404
+    st, h, _ = Staff().get("/staff/entry/e2e-rules")
+    assert st == 303 and "/staff/login" in h["location"]
+
+
+def test_entry_validation_errors_as_for_residents():
+    s = member("gomi")
+    before = sql("SELECT count(*) FROM applications")
+    st, _, page = entry_confirm(s, entry_answers(f_return_date="2031-01-31", f_address="東京都中野区中野4-8-1",
+                                                 f_birthday="2/30", f_name=""), channel=None)
+    assert st == 422, st
+    text = page_text(page)
+    for msg in ("受付方法を選んでください", "氏名を入力してください",
+                "返却予定日は借用希望日より後で、借用希望日から14日以内の日付を入力してください",
+                "住所は新宿区内の住所を入力してください", "誕生月日を月と日で入力してください"):
+        assert text.count(msg) == 2, (msg, text.count(msg))    # beside the field and in the summary
+    assert 'href="#channel"' in page and 'id="channel-error"' in page and 'id="f-return_date-error"' in page
+    assert 'value="東京都中野区中野4-8-1"' in page             # what was typed is kept
+    st, _, page = entry_confirm(s, entry_answers(), channel="web")  # the resident's own channel is not staff's
+    assert st == 422 and "受付方法を選んでください" in page
+    assert sql("SELECT count(*) FROM applications") == before
+
+
+def test_entry_stored_sealed_with_printable_receipt():
+    s = member("gomi")
+    st, _, page = entry_confirm(s, entry_answers())
+    assert st == 200 and "郵送" in page and "4月1日" in page and "登録する" in page
+    before = sql("SELECT count(*) FROM applications")
+    pairs, (st, _, page) = entry_send(s, entry_answers())
+    receipt, inquiry = receipt_of(page)
+    assert st == 200 and receipt and inquiry and "受付票" in page, (st, page[:800])
+    assert len(inquiry.replace("-", "")) == 10
+    row = sql("SELECT channel || '|' || status || '|' || section_id || '|' || procedure_id FROM applications"
+              " WHERE receipt = '%s'" % receipt)
+    assert row == "post|received|gomi-genryo|e2e-rules", row
+    doc = harness.opened(harness.stack(), [receipt])[0]
+    assert doc["answers"]["name"] == ENTRY_NAME and doc["answers"]["birthday"] == "04-01" and doc["channel"] == "post"
+    harness.assert_not_at_rest([ENTRY_NAME], present=[receipt])
+    assert audit_rows("entry")[-1] == "gomi|%s|channel=post" % receipt
+    # a reload of the send: the same receipt and key, nothing stored twice
+    st, _, again = s.post("/staff/entry/e2e-rules", pairs, csrf=False)
+    assert st == 200 and receipt_of(again) == (receipt, inquiry)
+    assert int(sql("SELECT count(*) FROM applications")) == int(before) + 1
+    APPS["entry"] = (receipt, inquiry)
+
+
+def test_entry_receipt_opens_status_for_the_resident():
+    receipt, inquiry = APPS["entry"]
+    b = Browser()
+    _, _, page = b.get("/status")
+    st, _, out = b.post("/status", [("csrf", csrf_of(page)), ("receipt", receipt), ("inquiry", inquiry)])
+    assert st == 200 and "テスト用の条件つき申込み" in out and 'id="status-value"' in out, out[:600]
+    wrong = ("A" if inquiry[0] != "A" else "B") + inquiry[1:]
+    st, _, out = b.post("/status", [("csrf", csrf_of(page)), ("receipt", receipt), ("inquiry", wrong)])
+    assert st == 422 and "受付番号または問合せキーが正しくありません" in out
+
+
+def test_entry_channel_changed_after_confirmation_refused():
+    s = member("gomi")
+    st, _, page = entry_confirm(s, entry_answers(f_name="試験ダミー改変"), channel="counter")
+    assert st == 200 and "窓口" in page
+    before = sql("SELECT count(*) FROM applications")
+    pairs = [(k, "fax" if k == "channel" else v) for k, v in entry_hidden(page)] + [("action", "send")]
+    st, _, out = s.post("/staff/entry/e2e-rules", pairs, csrf=False)
+    assert st == 400 and "この確認画面からは登録できません" in out
+    # a rule broken on the confirmation page is caught before the token, as for residents
+    pairs = [(k, "2031-01-01" if k == "f_loan_date" else v) for k, v in entry_hidden(page)] + [("action", "send")]
+    st, _, out = s.post("/staff/entry/e2e-rules", pairs, csrf=False)
+    assert st == 422 and 'id="f-return_date-error"' in out
+    assert sql("SELECT count(*) FROM applications") == before
+
+
+def test_entry_channel_on_list_detail_and_csv():
+    s = member("gomi")
+    receipt = APPS["entry"][0]
+    b = Browser()
+    st, _, page = b.get("/f/e2e-rules")
+    pairs = [("csrf", csrf_of(page)), ("action", "confirm")] + entry_answers(f_name="試験ダミー電子")
+    st, _, page = b.post("/f/e2e-rules", pairs)
+    st, _, page = b.post("/f/e2e-rules", hidden_pairs(page) + [("action", "send")])
+    online = receipt_of(page)[0]
+    assert st == 200 and online
+    _, _, lst = s.get("/staff/forms/e2e-rules")
+    rows = {m.group(1): m.group(2) for m in re.finditer(
+        r'<tr><td><a href="/staff/apps/([0-9-]+)">[^<]*</a></td><td>[^<]*</td><td>[^<]*</td><td>([^<]*)</td>', lst)}
+    assert rows.get(receipt) == "郵送" and rows.get(online) == "オンライン", rows
+    _, _, detail = s.get("/staff/apps/" + receipt)
+    assert '<dd id="channel-value">郵送</dd>' in detail and ENTRY_NAME in detail
+    st, _, body = s.get("/staff/forms/e2e-rules/export.csv")
+    by = {r["受付番号"]: r for r in csv.DictReader(io.StringIO(body[1:], newline=""))}
+    assert by[receipt]["受付方法"] == "郵送" and by[online]["受付方法"] == "オンライン"
+    assert by[receipt]["誕生月日"] == "04-01"
+    # entered from a Japanese paper form: Japanese, so its later mails are too
+    assert by[receipt]["言語"] == "日本語"
+    assert sql("SELECT lang FROM applications WHERE receipt = '%s'" % receipt) == "ja"
+
+
+def list_page(s, query=""):
+    st, _, page = s.get("/staff/forms/e2e-rules" + query)
+    assert st == 200, (st, query)
+    receipts = re.findall(r'<tr><td><a href="/staff/apps/([0-9-]+)">', page)
+    links = {html.unescape(m.group(2)): html.unescape(m.group(1)) for m in re.finditer(
+        r'<a href="/staff/forms/e2e-rules(\?[^"]*)">([^<]*ページ)</a>', page)}
+    where = re.search(r"<span>(\d+)／(\d+)ページ</span>", page)
+    return receipts, links, where.groups() if where else None
+
+
+def test_list_pages_from_where_the_last_ended():
+    """More than two pages: 次 / 前 / 最初 / 最後 meet every application once, newest first, and the last
+    page holds the remainder."""
+    def one(i):
+        b = Browser()
+        _, _, page = b.get("/f/e2e-rules")
+        _, _, page = b.post("/f/e2e-rules", [("csrf", csrf_of(page)), ("action", "confirm")] +
+                            entry_answers(f_name="試験ダミー頁%d" % i))
+        st, _, page = b.post("/f/e2e-rules", hidden_pairs(page) + [("action", "send")])
+        assert st == 200
+    threads = [threading.Thread(target=lambda k=k: [one(k * 20 + j) for j in range(20)]) for k in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    total = int(sql("SELECT count(*) FROM applications WHERE procedure_id = 'e2e-rules'"))
+    newest = sql("SELECT receipt FROM applications WHERE procedure_id = 'e2e-rules'"
+                 " ORDER BY received_at DESC, receipt DESC").splitlines()
+    pages = (total + 49) // 50
+    assert total > 100 and len(newest) == total
+    s = member("gomi")
+    first, links, where = list_page(s)
+    assert first == newest[:50] and where == ("1", str(pages)), where
+    assert "次のページ" in links and "最後のページ" in links and "前のページ" not in links
+    seen, query, n = list(first), links["次のページ"], 1
+    while "次のページ" in links:
+        rows, links, where = list_page(s, query)
+        n += 1
+        assert where == (str(n), str(pages)), (where, n)
+        seen += rows
+        query = links.get("次のページ")
+    assert seen == newest, "every application once, in order"
+    last, links, where = list_page(s, "?status=&from=&to=&at=last&page=%d" % pages)
+    assert last == newest[(pages - 1) * 50:] and where == (str(pages), str(pages))
+    back, links, where = list_page(s, links["前のページ"])
+    assert back == newest[(pages - 2) * 50:(pages - 1) * 50] and where == (str(pages - 1), str(pages))
+    top, _, where = list_page(s, links["最初のページ"]) if "最初のページ" in links else (first, None, ("1",))
+    assert top == first and where[0] == "1"
+    assert audit_rows("list")[-1].startswith("gomi|e2e-rules|page=%d rows=50" % (pages - 1))
+    for bad in ("?at=x1_1234-5678-9012", "?at=o1_12345", "?at=" + "o" + "9" * 19 + "_1234-5678-9012"):
+        assert s.get("/staff/forms/e2e-rules" + bad)[0] == 400, bad
+
+
+def test_participant_ids_on_list_detail_csv_and_paper():
+    """eco-action issues participant IDs: staff see them as a column, on the detail page and in the CSV,
+    and a registration entered from paper gets one on its printed receipt."""
+    b = Browser()
+    _, _, page = b.get("/f/eco-action")
+    _, _, page = b.post("/f/eco-action", [("csrf", csrf_of(page)), ("action", "confirm"), ("f_nickname", "ダミーエコ"),
+                                          ("f_postal", "1608484"), ("f_birthday", "2月29日")])
+    st, _, page = b.post("/f/eco-action", hidden_pairs(page) + [("action", "send")])
+    receipt = receipt_of(page)[0]
+    pid = re.search(r'id="participant">([A-Z0-9-]+)<', page).group(1)
+    s = member("gomi")
+    _, _, lst = s.get("/staff/forms/eco-action")
+    assert "<th scope=\"col\">参加者ID</th>" in lst and "<td>%s</td>" % pid in lst
+    _, _, detail = s.get("/staff/apps/" + receipt)
+    assert '<dd id="participant-value">%s</dd>' % pid in detail
+    _, _, body = s.get("/staff/forms/eco-action/export.csv")
+    rows = list(csv.DictReader(io.StringIO(body[1:], newline="")))
+    assert list(rows[0].keys())[:7] == ["受付番号", "受付日時", "状態", "受付方法", "言語", "参加者ID", "ニックネーム"]
+    row = [r for r in rows if r["受付番号"] == receipt][0]
+    assert row["参加者ID"] == pid and row["誕生月日"] == "02-29" and row["ニックネーム"] == "ダミーエコ"
+    # found by its ID as staff type it: full-width, lower case, spaces for hyphens
+    typed = pid.lower().replace("-", " ").translate({i: i + 0xFEE0 for i in range(0x21, 0x7F)})
+    st, h, _ = s.get("/staff/forms/eco-action?pid=" + urllib.parse.quote(typed))
+    assert st == 303 and h["location"] == "/staff/apps/" + receipt, (st, h.get("location"))
+    wrong = pid[:-1] + str((int(pid[-1]) + 1) % 10)
+    st, _, page = s.get("/staff/forms/eco-action?pid=" + wrong)
+    assert st == 400 and "参加者IDが正しくありません" in page and 'id="pid-error"' in page
+    st, _, page = s.get("/staff/forms/eco-action?pid=ECO-0000-0000-0000")     # valid, never issued here
+    assert st == 404 and "その参加者IDの登録はありません" in page
+    _, _, page = s.get("/staff/entry/eco-action")
+    st, _, page = s.post("/staff/entry/eco-action", [("csrf", csrf_of(page)), ("action", "confirm"),
+                                                     ("channel", "counter"), ("f_nickname", "ダミー窓口エコ"),
+                                                     ("f_postal", "1608484"), ("f_birthday", "12/31")], csrf=False)
+    assert st == 200, page[:600]
+    st, _, slip = s.post("/staff/entry/eco-action", entry_hidden(page) + [("action", "send")], csrf=False)
+    paper = re.search(r'id="participant">([A-Z0-9-]+)<', slip).group(1)
+    assert st == 200 and paper != pid and paper.startswith("ECO-")
+    assert sql("SELECT channel || '|' || participant_id FROM applications WHERE receipt = '%s'"
+               % receipt_of(slip)[0]) == "counter|" + paper
 
 
 def test_auditor_page_report_and_verify():

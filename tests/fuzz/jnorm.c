@@ -1,6 +1,7 @@
 /*
- * Fuzz jn_normalize: the first byte picks the field type (low 3 bits) and a
- * rule set (next bits); the rest is the resident's input.  On JN_OK the
+ * Fuzz jn_normalize: the first byte picks the field type (low 4 bits, modulo
+ * the number of types) and a rule set (high 4 bits); the rest is the
+ * resident's input.  On JN_OK the
  * output must be valid UTF-8 without control characters (LF and TAB only in
  * a textarea), within maxlength, and a fixed point: normalising it again
  * gives the same bytes.  On failure the output is empty and the message is
@@ -70,6 +71,11 @@ check_output(enum jn_type type, const struct jn_rules *r, const struct buf *out)
 
 		CHECK(jn_date_parse(out->data, &d) == 0);
 	}
+	if (type == JN_MONTH_DAY) {
+		int m, d;
+
+		CHECK(jn_month_day_parse(out->data, &m, &d) == 0);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -88,8 +94,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (size < 1)
 		return 0;
-	type = (enum jn_type)(data[0] & 7);
-	rules_for(data[0] >> 3, &r);
+	type = (enum jn_type)((data[0] & 15) % (JN_MONTH_DAY + 1));
+	rules_for(data[0] >> 4, &r);
 	buf_init(&out);
 	buf_init(&again);
 	buf_init(&msg);

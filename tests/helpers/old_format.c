@@ -25,7 +25,7 @@ struct old_mail {
 
 /* The arrival mail as it was queued: {"v":1,"to","subject","body"} sealed whole. */
 static int
-old_arrival(const char *receipt, struct db_outbox_item *m, void *arg)
+old_arrival(const char *receipt, const char *participant, struct db_outbox_item *m, void *arg)
 {
 	struct old_mail	*o = arg;
 	struct buf	 json;

@@ -25,8 +25,24 @@ static const char yaml[] =
     "      - {value: read, label: 読書}\n"
     "  - key: kana\n    type: kana\n    label: {ja: 氏名（カナ）, en: Name in katakana}\n";
 
-static struct procedure *proc;
-static struct formkeys keys;
+/* Rules between fields: residence in the ward (or in work or study there), a loan's span, a count's bounds. */
+static const char rules_yaml[] =
+    "id: r\ntitle: テスト\nsection: s\nopens_at: 2020-01-01 09:00\nretention_days: 1\ncontact: 係\n"
+    "residence:\n  address: address\n  unless: {field: residency, values: [work, study]}\nfields:\n"
+    "  - key: address\n    type: text\n    label: 住所\n    required: true\n"
+    "  - key: residency\n    type: radio\n    label: 在住・在勤・在学の別\n"
+    "    choices:\n      - {value: live, label: 新宿区在住}\n      - {value: work, label: 新宿区在勤}\n"
+    "      - {value: study, label: 新宿区在学}\n"
+    "  - key: loan\n    type: date\n    label: 借用希望日\n"
+    "  - key: back\n    type: date\n    label: 返却予定日\n    after: {field: loan, max_days: 14}\n"
+    "  - key: children\n    type: number\n    label: うち子どもの人数\n    at_most: people\n    at_least: staff\n"
+    "  - key: people\n    type: number\n    label: 参加人数\n"
+    "  - key: staff\n    type: number\n    label: 引率者の人数\n"
+    "  - key: birthday\n    type: month_day\n    label: 誕生月日\n"
+    "  - key: same\n    type: date\n    label: 同日可の日\n    after: {field: loan, min_days: 0}\n";
+
+static struct procedure *proc, *rules;
+static struct formkeys keys, rules_keys;
 static struct langset *langs;
 static const struct lang *reader;	/* the language read_body reads in */
 
@@ -38,15 +54,40 @@ any_section(const char *id, void *arg)
 	return 1;
 }
 
-/* Parse body and read the answers; 0 on success. */
+/* Parse body and read the answers of p; 0 on success. */
 static int
-read_body(const char *body, struct kv_form *f, struct answers *as)
+read_for(struct procedure *p, const struct formkeys *k, const char *body, struct kv_form *f, struct answers *as)
 {
 	struct jn_date today = { 2026, 11, 22 };
 
-	if (kv_parse_urlencoded(f, keys.decls, keys.n, body, strlen(body), 64) == -1)
+	if (kv_parse_urlencoded(f, k->decls, k->n, body, strlen(body), 64) == -1)
 		return -1;
-	return answers_read(as, proc, f, &keys, today, reader);
+	return answers_read(as, p, f, k, today, reader);
+}
+
+static int
+read_body(const char *body, struct kv_form *f, struct answers *as)
+{
+	return read_for(proc, &keys, body, f, as);
+}
+
+/* The message of field i after reading body against the rules procedure ("" for none); nerrors in *n. */
+static const char *
+rules_error(const char *body, size_t i, size_t *n)
+{
+	static char	 msg[512];
+	struct kv_form	 f;
+	struct answers	 as;
+
+	msg[0] = '\0';
+	*n = (size_t)-1;
+	if (read_for(rules, &rules_keys, body, &f, &as) == 0) {
+		snprintf(msg, sizeof(msg), "%s", buf_cstr(&as.a[i].error));
+		*n = as.nerrors;
+	}
+	answers_free(&as);
+	kv_free(&f);
+	return msg;
 }
 
 static void
@@ -237,6 +278,181 @@ checkbox_more_than_choices_rejected(void)
 	kv_free(&f);
 }
 
+/* ---- rules between fields ---- */
+
+enum { R_ADDRESS, R_RESIDENCY, R_LOAN, R_BACK, R_CHILDREN, R_PEOPLE, R_STAFF, R_BIRTHDAY, R_SAME };
+
+static void
+after_day_by_day(void)
+{
+	size_t n;
+
+	T_STREQ(rules_error("f_address=新宿区&f_loan=2026-12-01&f_back=2026-12-01", R_BACK, &n),
+	    "返却予定日は借用希望日より後で、借用希望日から14日以内の日付を入力してください");
+	T_CHECK(n == 1);
+	T_STREQ(rules_error("f_address=新宿区&f_loan=2026-12-01&f_back=2026-12-02", R_BACK, &n), "");
+	T_CHECK(n == 0);
+	T_STREQ(rules_error("f_address=新宿区&f_loan=2026-12-01&f_back=2026-12-15", R_BACK, &n), "");
+	T_CHECK(n == 0);
+	T_CHECK(*rules_error("f_address=新宿区&f_loan=2026-12-01&f_back=2026-12-16", R_BACK, &n) != '\0');
+	T_CHECK(n == 1);
+	T_CHECK(*rules_error("f_address=新宿区&f_loan=2026-12-01&f_back=2026-11-30", R_BACK, &n) != '\0');
+	/* across a month and a leap day: 2028-02-20 + 14 = 2028-03-05 */
+	T_STREQ(rules_error("f_address=新宿区&f_loan=2028-02-20&f_back=2028-03-05", R_BACK, &n), "");
+	T_CHECK(*rules_error("f_address=新宿区&f_loan=2028-02-20&f_back=2028-03-06", R_BACK, &n) != '\0');
+}
+
+static void
+after_same_day_allowed(void)
+{
+	size_t n;
+
+	T_STREQ(rules_error("f_address=新宿区&f_loan=2026-12-01&f_same=2026-12-01", R_SAME, &n), "");
+	T_STREQ(rules_error("f_address=新宿区&f_loan=2026-12-01&f_same=2026-11-30", R_SAME, &n),
+	    "同日可の日は借用希望日と同じ日かそれより後の日付を入力してください");
+}
+
+/* A rule waits for the other answer: missing or malformed, that one's own message says so. */
+static void
+after_waits_for_the_other(void)
+{
+	size_t n;
+
+	T_STREQ(rules_error("f_address=新宿区&f_back=2026-12-01", R_BACK, &n), "");
+	T_CHECK(n == 0);
+	T_STREQ(rules_error("f_address=新宿区&f_loan=2026-13-01&f_back=2026-12-01", R_BACK, &n), "");
+	T_CHECK(n == 1);
+}
+
+static void
+number_between_other_answers(void)
+{
+	size_t n;
+
+	T_STREQ(rules_error("f_address=新宿区&f_people=3&f_children=3", R_CHILDREN, &n), "");
+	T_STREQ(rules_error("f_address=新宿区&f_people=3&f_children=4", R_CHILDREN, &n),
+	    "うち子どもの人数は参加人数（3）以下で入力してください");
+	T_STREQ(rules_error("f_address=新宿区&f_people=3&f_staff=2&f_children=1", R_CHILDREN, &n),
+	    "うち子どもの人数は引率者の人数（2）以上、参加人数（3）以下で入力してください");
+	T_STREQ(rules_error("f_address=新宿区&f_staff=2&f_children=2", R_CHILDREN, &n), "");
+	T_STREQ(rules_error("f_address=新宿区&f_staff=2&f_children=1", R_CHILDREN, &n),
+	    "うち子どもの人数は引率者の人数（2）以上で入力してください");
+}
+
+static void
+residence_in_ward(void)
+{
+	size_t n;
+
+	T_STREQ(rules_error("f_address=東京都新宿区歌舞伎町1-4-1&f_residency=live", R_ADDRESS, &n), "");
+	T_CHECK(n == 0);
+	T_STREQ(rules_error("f_address=%E3%80%80%E6%9D%B1%E4%BA%AC%E9%83%BD%E3%80%80%E6%96%B0%E5%AE%BF%E5%8C%BA1", R_ADDRESS,
+	    &n), "");	/* 　東京都　新宿区1, full-width spaces */
+	T_STREQ(rules_error("f_address=東京都中野区中野4-8-1&f_residency=live", R_ADDRESS, &n),
+	    "住所は新宿区内の住所を入力してください。新宿区外にお住まいの方は、「在住・在勤・在学の別」で"
+	    "「新宿区在勤」または「新宿区在学」を選んでください");
+	T_CHECK(n == 1);
+	T_CHECK(*rules_error("f_address=東京都中野区中野4-8-1", R_ADDRESS, &n) != '\0');
+}
+
+/* 在勤・在学: the address may be anywhere. */
+static void
+residence_work_or_study(void)
+{
+	size_t n;
+
+	T_STREQ(rules_error("f_address=東京都中野区中野4-8-1&f_residency=work", R_ADDRESS, &n), "");
+	T_STREQ(rules_error("f_address=埼玉県川口市&f_residency=study", R_ADDRESS, &n), "");
+	T_CHECK(n == 0);
+}
+
+static void
+month_day_read_and_shown(void)
+{
+	struct kv_form	 f;
+	struct answers	 as;
+	struct buf	 d, j;
+
+	buf_init(&d);
+	buf_init(&j);
+	T_CHECK(read_for(rules, &rules_keys, "f_address=新宿区&f_birthday=%EF%BC%92%E6%9C%88%EF%BC%92%EF%BC%99%E6%97%A5",
+	    &f, &as) == 0);	/* ２月２９日 */
+	T_CHECK(as.nerrors == 0);
+	T_STREQ(buf_cstr(&as.a[R_BIRTHDAY].value), "02-29");
+	T_CHECK(answers_display(&as, &as.a[R_BIRTHDAY], reader, &d) == 0);
+	T_STREQ(buf_cstr(&d), "2月29日");
+	T_CHECK(answers_json(&as, &j) == 0 && strstr(buf_cstr(&j), "\"birthday\":\"02-29\"") != NULL);
+	answers_free(&as);
+	kv_free(&f);
+	T_CHECK(read_for(rules, &rules_keys, "f_address=新宿区&f_birthday=2/30", &f, &as) == 0);
+	T_CHECK(as.nerrors == 1);
+	T_STREQ(buf_cstr(&as.a[R_BIRTHDAY].error), "誕生月日を月と日で入力してください（年は不要です。例：4月1日、4/1）");
+	answers_free(&as);
+	kv_free(&f);
+	buf_free(&d);
+	buf_free(&j);
+}
+
+/* The rules' messages and a month and day in English, with the ward's name as addresses write it. */
+static void
+rules_in_english(void)
+{
+	struct kv_form	 f;
+	struct answers	 as;
+	struct buf	 d;
+	size_t		 n;
+
+	buf_init(&d);
+	reader = langset_get(langs, "en");
+	T_STREQ(rules_error("f_address=東京都中野区中野4-8-1&f_residency=live", R_ADDRESS, &n),
+	    "Enter an address in Shinjuku City (新宿区) for “住所”. If you live outside the city, choose "
+	    "“新宿区在勤” or “新宿区在学” for “在住・在勤・在学の別”");
+	T_STREQ(rules_error("f_address=新宿区&f_loan=2026-12-01&f_back=2026-12-01", R_BACK, &n),
+	    "“返却予定日” must be after “借用希望日”, and no more than 14 days after it");
+	T_STREQ(rules_error("f_address=新宿区&f_people=3&f_children=4", R_CHILDREN, &n),
+	    "“うち子どもの人数” must be at most “参加人数” (3)");
+	T_CHECK(read_for(rules, &rules_keys, "f_address=新宿区&f_birthday=2/29", &f, &as) == 0);
+	T_CHECK(answers_display(&as, &as.a[R_BIRTHDAY], reader, &d) == 0);
+	T_STREQ(buf_cstr(&d), "29 February");
+	answers_free(&as);
+	kv_free(&f);
+	reader = langset_at(langs, 0);
+	buf_free(&d);
+}
+
+/* The hiking day's 60 and over, counted on its event day (2027-03-12): a birthday that day counts. */
+static void
+hiking_birthday_on_event_day(void)
+{
+	char			 path[600];
+	const char		*src = __FILE__, *cut = strstr(src, "tests/unit/");
+	struct procedure	*p;
+	struct formkeys		 k;
+	struct kv_form		 f;
+	struct answers		 as;
+	const char		*rest = "&f_address=新宿区&f_name_kana=シケン&f_tel=0312345678&f_companion=none"
+				    "&f_walking=can-walk";
+	char			 body[512];
+
+	snprintf(path, sizeof(path), "%.*sforms/hiking.yaml", cut ? (int)(cut - src) : 0, src);
+	T_CHECK((p = formdef_load_file(path, any_section, NULL, NULL)) != NULL);
+	T_CHECK(formkeys_build(&k, p, NULL, 0) == 0);
+	snprintf(body, sizeof(body), "f_birth_date=1967-03-12%s", rest);
+	T_CHECK(read_for(p, &k, body, &f, &as) == 0);
+	T_CHECK(as.nerrors == 0);
+	answers_free(&as);
+	kv_free(&f);
+	snprintf(body, sizeof(body), "f_birth_date=昭和42年3月13日%s", rest);
+	T_CHECK(read_for(p, &k, body, &f, &as) == 0);
+	T_CHECK(as.nerrors == 1);
+	T_STREQ(as.a[2].field->key, "birth_date");
+	T_STREQ(buf_cstr(&as.a[2].error), "この手続きは2027年3月12日（金）時点で60歳以上の方が対象です");
+	answers_free(&as);
+	kv_free(&f);
+	formkeys_free(&k);
+	formdef_free(p);
+}
+
 int
 main(void)
 {
@@ -251,7 +467,12 @@ main(void)
 		return 1;
 	}
 	reader = langset_at(langs, 0);
-	if (formkeys_build(&keys, proc, NULL, 0) == -1)
+	rules = formdef_load_mem("r.yaml", rules_yaml, strlen(rules_yaml), any_section, NULL, &err);
+	if (rules == NULL) {
+		printf("# %s", buf_cstr(&err));
+		return 1;
+	}
+	if (formkeys_build(&keys, proc, NULL, 0) == -1 || formkeys_build(&rules_keys, rules, NULL, 0) == -1)
 		return 1;
 	T_RUN(valid_input_canonical_json);
 	T_RUN(missing_required_names_label);
@@ -263,10 +484,21 @@ main(void)
 	T_RUN(display_in_english);
 	T_RUN(messages_in_english);
 	T_RUN(checkbox_more_than_choices_rejected);
+	T_RUN(after_day_by_day);
+	T_RUN(after_same_day_allowed);
+	T_RUN(after_waits_for_the_other);
+	T_RUN(number_between_other_answers);
+	T_RUN(residence_in_ward);
+	T_RUN(residence_work_or_study);
+	T_RUN(month_day_read_and_shown);
+	T_RUN(rules_in_english);
+	T_RUN(hiking_birthday_on_event_day);
 	rc = T_DONE();
 	formkeys_free(&keys);
+	formkeys_free(&rules_keys);
 	formdef_free(proc);
 	langset_free(langs);
+	formdef_free(rules);
 	buf_free(&err);
 	return rc;
 }

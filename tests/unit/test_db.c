@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "db_int.h"
 #include "t.h"
 #include "t_db.h"
 #include "t_mem.h"
@@ -179,6 +180,87 @@ batch_taken_receipt_alone_refused(void)
 	T_CHECK(r[0].result == 0 && r[1].result == 0 && r[2].result == DB_TAKEN);
 	T_CHECK(db_app_count(db, &n) == 0 && n == 2);
 	db_close(db);
+}
+
+/* A participant ID in use is refused like a receipt in use (draw again); the others in the batch are stored. */
+static void
+batch_taken_participant_alone_refused(void)
+{
+	unsigned char		sealed[4] = { 0 };
+	struct db_store_req	r[3];
+	struct db_app_status	st;
+	struct db		*db;
+	int64_t			n;
+
+	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
+	batch_of(r, 3, sealed, 35);
+	strcpy(r[0].participant, "ECO-1111-2222-3333");
+	strcpy(r[2].participant, "ECO-1111-2222-3333");
+	T_CHECK(db_app_store_batch(db, r, 3) == 2);
+	T_CHECK(r[0].result == 0 && r[1].result == 0 && r[2].result == DB_TAKEN);
+	T_CHECK(db_app_count(db, &n) == 0 && n == 2);
+	T_CHECK(db_app_status(db, r[0].receipt, &st) == 0);
+	T_STREQ(st.participant, "ECO-1111-2222-3333");
+	T_CHECK(db_app_status(db, r[1].receipt, &st) == 0);
+	T_STREQ(st.participant, "");
+	db_close(db);
+}
+
+/* Issued IDs: the prefix, 11 random digits and a Luhn check digit; all different; a replay gets none anew. */
+static void
+participant_ids_issued(void)
+{
+	unsigned char		sealed[4] = { 0 };
+	char			r[DB_RECEIPT_LEN + 1], first[DB_RECEIPT_LEN + 1];
+	char			id[DB_PARTICIPANT_LEN + 1], ids[200][DB_PARTICIPANT_LEN + 1];
+	struct db_app		a;
+	struct db_app_row	row;
+	struct db		*db;
+	struct buf		b;
+	int			i, k;
+
+	buf_init(&b);
+	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
+	for (i = 0; i < 200; i++) {
+		sample_app(&a, sealed, 0);
+		a.submit_hash[0] = (unsigned char)i;
+		a.submit_hash[1] = (unsigned char)(i >> 8);
+		a.participant_prefix = "ECO";
+		a.participant = ids[i];
+		T_CHECK(db_app_store(db, &a, r) == 0);
+		T_CHECK(strlen(ids[i]) == 18 && strncmp(ids[i], "ECO-", 4) == 0 && db_participant_ok(ids[i]));
+		for (k = 0; k < i; k++)
+			T_CHECK(strcmp(ids[k], ids[i]) != 0);
+		if (i == 0)
+			memcpy(first, r, sizeof(first));
+	}
+	buf_reset(&b);
+	T_CHECK(db_app_get(db, first, &row, &b) == 0);
+	T_STREQ(row.participant, ids[0]);
+	T_CHECK(db_app_by_participant(db, "e2e-open", ids[0], r) == 0 && strcmp(r, first) == 0);
+	T_CHECK(db_app_by_participant(db, "other", ids[0], r) == DB_NOTFOUND);
+	sample_app(&a, sealed, 0);	/* the first one's submit key again: its receipt, no new ID */
+	a.participant_prefix = "ECO";
+	a.participant = id;
+	T_CHECK(db_app_store(db, &a, r) == DB_EXISTS && strcmp(r, first) == 0 && id[0] == '\0');
+	db_close(db);
+	buf_free(&b);
+}
+
+static void
+participant_check_digit(void)
+{
+	/* Luhn's own example: 7992739871 has the check digit 3; 79927398713 has 8 (Python, independently) */
+	T_CHECK(db_participant_ok("ECO-7992-7398-7138"));
+	T_CHECK(!db_participant_ok("ECO-7992-7398-7139"));	/* a wrong check digit */
+	T_CHECK(!db_participant_ok("ECO-7992-7938-7138"));	/* two digits swapped */
+	T_CHECK(!db_participant_ok("ECO-7992-7398-713"));
+	T_CHECK(!db_participant_ok("ECO-79927398-71388"));
+	T_CHECK(!db_participant_ok("eco-7992-7398-7138"));
+	T_CHECK(!db_participant_ok("-7992-7398-7138"));
+	T_CHECK(!db_participant_ok("ABCDEFGHI-7992-7398-7138"));
+	T_CHECK(!db_participant_ok("7992-7398-7138"));
+	T_CHECK(!db_participant_ok(NULL));
 }
 
 static void
@@ -522,9 +604,10 @@ outbox_text_and_sealed_rows(void)
 }
 
 /*
- * A database of schema 5 with a mail queued sealed: migrated, the row is
- * still there as it was (the mailer sends it as before), and envelopes can
- * be stored.  The schema-5 outbox is made here as schema 5 made it.
+ * A database of schema 5 with a mail queued sealed: migrated to the last
+ * schema, the row is still there as it was (the mailer sends it as
+ * before), and envelopes can be stored.  The schema-5 outbox is made here
+ * as schema 5 made it, and the later migrations' columns go.
  */
 static void
 migration_keeps_sealed_mails(void)
@@ -539,6 +622,8 @@ migration_keeps_sealed_mails(void)
 	T_CHECK(sqlite3_open(path, &h) == SQLITE_OK);
 	T_CHECK(sqlite3_exec(h, "PRAGMA foreign_keys = OFF; BEGIN; DROP TABLE envelopes; DROP TABLE outbox;"
 	    "ALTER TABLE applications DROP COLUMN lang;"
+	    "ALTER TABLE applications DROP COLUMN channel; DROP INDEX applications_participant;"
+	    "ALTER TABLE applications DROP COLUMN participant_id;"
 	    "CREATE TABLE outbox (id INTEGER PRIMARY KEY, kind TEXT NOT NULL,"
 	    "  receipt TEXT NOT NULL REFERENCES applications(receipt), procedure_id TEXT NOT NULL,"
 	    "  section_id TEXT NOT NULL, sealed BLOB NOT NULL,"
@@ -708,6 +793,7 @@ status_lookup(void)
 	T_CHECK(db_app_status(db, r, &st) == 0);
 	T_STREQ(st.procedure_id, "e2e-open");
 	T_STREQ(st.status, "received");
+	T_STREQ(st.channel, "web");
 	T_CHECK(st.received_at == 1795000000);
 	T_CHECK(db_app_status(db, "0000-0000-0000", &st) == DB_NOTFOUND);
 	db_close(db);
@@ -760,11 +846,29 @@ throttle_window_slides(void)
 	db_close(db);
 }
 
+/* The receipts a list gives, in its order, joined with spaces. */
 static int
-count_row(const struct db_app_row *r, void *arg)
+join_row(const struct db_app_row *r, void *arg)
 {
-	(void)r;
-	(*(int *)arg)++;
+	struct buf *b = arg;
+
+	return buf_printf(b, "%s%ld", b->len ? " " : "", (long)r->received_at);
+}
+
+static const char *
+page(struct db *db, const struct db_app_filter *f, struct buf *b)
+{
+	buf_reset(b);
+	return db_app_list(db, f, join_row, b) == 0 ? buf_cstr(b) : "error";
+}
+
+/* The last row of a page as the next page's start: its time and receipt. */
+static int
+last_row(const struct db_app_row *r, void *arg)
+{
+	struct db_app_row *last = arg;
+
+	*last = *r;
 	return 0;
 }
 
@@ -775,10 +879,13 @@ list_filters_and_pages(void)
 	char r[DB_RECEIPT_LEN + 1];
 	struct db_app a;
 	struct db_app_filter f;
+	struct db_app_row last;
 	struct db *db;
+	struct buf b;
 	int64_t n;
-	int i, rows;
+	int i;
 
+	buf_init(&b);
 	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
 	for (i = 0; i < 5; i++) {
 		sample_app(&a, sealed, (unsigned char)(10 + i));
@@ -792,20 +899,123 @@ list_filters_and_pages(void)
 	f.to = 100000;
 	f.limit = 2;
 	T_CHECK(db_app_count_filtered(db, &f, &n) == 0 && n == 5);
-	rows = 0;
-	T_CHECK(db_app_list(db, &f, count_row, &rows) == 0 && rows == 2);
-	f.offset = 4;
-	rows = 0;
-	T_CHECK(db_app_list(db, &f, count_row, &rows) == 0 && rows == 1);
+	T_STREQ(page(db, &f, &b), "1400 1300");
+	T_CHECK(db_app_list(db, &f, last_row, &last) == 0);
+	f.after_at = last.received_at;
+	f.after_receipt = last.receipt;
+	T_STREQ(page(db, &f, &b), "1200 1100");
+	f.after_at = 999;	/* past the last row: nothing */
+	T_STREQ(page(db, &f, &b), "");
+	f.oldest_first = 1;	/* the other way from the same row: the page before it */
+	f.after_at = last.received_at;
+	T_STREQ(page(db, &f, &b), "1400");
+	f.after_receipt = NULL;
+	T_STREQ(page(db, &f, &b), "1000 1100");
+	f.oldest_first = 0;
 	f.from = 1150;
 	f.to = 1350;		/* [from, to): the apps at 1200 and 1300 */
 	T_CHECK(db_app_count_filtered(db, &f, &n) == 0 && n == 2);
+	T_STREQ(page(db, &f, &b), "1300 1200");
+	f.after_at = 99999;	/* a start beyond the window is the window's edge */
+	f.after_receipt = "9999-9999-9999";
+	T_STREQ(page(db, &f, &b), "1300 1200");
+	f.oldest_first = 1;
+	f.after_at = 0;
+	T_STREQ(page(db, &f, &b), "1200 1300");
+	f.after_receipt = NULL;
 	f.section_id = "sec-b";	/* another section sees nothing of it */
 	T_CHECK(db_app_count_filtered(db, &f, &n) == 0 && n == 0);
+	T_STREQ(page(db, &f, &b), "");
 	f.section_id = "sec-a";
 	f.status = "accepted";
 	T_CHECK(db_app_count_filtered(db, &f, &n) == 0 && n == 0);
+	f.status = "received";
+	T_CHECK(db_app_count_filtered(db, &f, &n) == 0 && n == 2);
+	T_STREQ(page(db, &f, &b), "1200 1300");
 	db_close(db);
+	buf_free(&b);
+}
+
+/* Rows of one second are ordered by receipt: paging one at a time meets each once, both ways. */
+static void
+list_pages_through_one_second(void)
+{
+	unsigned char sealed[4] = { 0 };
+	char r[DB_RECEIPT_LEN + 1], seen[7][DB_RECEIPT_LEN + 1];
+	struct db_app a;
+	struct db_app_filter f;
+	struct db_app_row last;
+	struct db *db;
+	int i, k, way;
+
+	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
+	for (i = 0; i < 7; i++) {
+		sample_app(&a, sealed, (unsigned char)(40 + i));
+		T_CHECK(db_app_store(db, &a, r) == 0);
+	}
+	for (way = 0; way < 2; way++) {
+		memset(&f, 0, sizeof(f));
+		f.procedure_id = "e2e-open";
+		f.section_id = "sec-a";
+		f.status = "";
+		f.to = 2000000000;
+		f.limit = 1;
+		f.oldest_first = way;
+		for (i = 0; i < 7; i++) {
+			memset(&last, 0, sizeof(last));
+			T_CHECK(db_app_list(db, &f, last_row, &last) == 0 && last.receipt[0] != '\0');
+			for (k = 0; k < i; k++)
+				T_CHECK(strcmp(seen[k], last.receipt) != 0);
+			/* newest first: receipts going down; oldest first: going up */
+			T_CHECK(i == 0 || (strcmp(seen[i - 1], last.receipt) > 0) == (way == 0));
+			memcpy(seen[i], last.receipt, sizeof(seen[i]));
+			f.after_at = last.received_at;
+			f.after_receipt = seen[i];
+		}
+		memset(&last, 0, sizeof(last));
+		T_CHECK(db_app_list(db, &f, last_row, &last) == 0 && last.receipt[0] == '\0');
+	}
+	db_close(db);
+}
+
+/*
+ * Every list and count statement is an index range (a covering one for
+ * counts) and needs no sort: a page or a count never steps over the rows
+ * before it, whichever page it is.
+ */
+static void
+list_statements_use_their_index(void)
+{
+	static const enum stmt lists[] = { ST_APP_LIST_NEWEST_FIRST, ST_APP_LIST_OLDEST_FIRST,
+		ST_APP_LIST_STATUS_NEWEST_FIRST, ST_APP_LIST_STATUS_OLDEST_FIRST };
+	static const enum stmt counts[] = { ST_APP_COUNT_FILTERED, ST_APP_COUNT_STATUS, ST_APP_STATUS_COUNTS };
+	struct db	*db;
+	sqlite3		*h;
+	sqlite3_stmt	*s;
+	char		 sql[2048], plan[2048];
+	size_t		 i, len;
+
+	T_CHECK(t_db_fresh(&db) == 0);
+	db_close(db);
+	T_CHECK(sqlite3_open(path, &h) == SQLITE_OK);
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]) + sizeof(counts) / sizeof(counts[0]); i++) {
+		int count = i >= sizeof(lists) / sizeof(lists[0]);
+		enum stmt st = count ? counts[i - sizeof(lists) / sizeof(lists[0])] : lists[i];
+
+		snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s", dbi_sql[st]);
+		T_CHECK(sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK);
+		plan[0] = '\0';
+		len = 0;
+		while (sqlite3_step(s) == SQLITE_ROW)
+			len += (size_t)snprintf(plan + len, sizeof(plan) - len, "%s;", sqlite3_column_text(s, 3));
+		sqlite3_finalize(s);
+		if (strstr(plan, "SCAN") != NULL || strstr(plan, "TEMP B-TREE") != NULL ||
+		    strstr(plan, count ? "USING COVERING INDEX applications_" : "USING INDEX applications_") == NULL)
+			printf("#   %s: %s\n", dbi_sql[st], plan);
+		T_CHECK(strstr(plan, "SCAN") == NULL && strstr(plan, "TEMP B-TREE") == NULL);
+		T_CHECK(strstr(plan, count ? "USING COVERING INDEX applications_" : "USING INDEX applications_") != NULL);
+	}
+	sqlite3_close(h);
 }
 
 static void
@@ -845,6 +1055,39 @@ events_move_status_once(void)
 	buf_free(&b);
 }
 
+/* An application staff entered from paper keeps its channel; one that names none came online. */
+static void
+channel_stored(void)
+{
+	unsigned char sealed[4] = { 0 };
+	char r[DB_RECEIPT_LEN + 1], web[DB_RECEIPT_LEN + 1];
+	struct db_app a;
+	struct db_app_row row;
+	struct db_app_status st;
+	struct db *db;
+	struct buf b;
+
+	buf_init(&b);
+	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
+	sample_app(&a, sealed, 30);
+	a.channel = "fax";
+	T_CHECK(db_app_store(db, &a, r) == 0);
+	T_CHECK(db_app_get(db, r, &row, &b) == 0);
+	T_STREQ(row.channel, "fax");
+	T_CHECK(db_app_status(db, r, &st) == 0);
+	T_STREQ(st.channel, "fax");
+	sample_app(&a, sealed, 31);
+	T_CHECK(db_app_store(db, &a, web) == 0);
+	buf_reset(&b);
+	T_CHECK(db_app_get(db, web, &row, &b) == 0);
+	T_STREQ(row.channel, "web");
+	sample_app(&a, sealed, 32);
+	a.channel = "pigeon";		/* not a channel: refused by the schema, nothing stored */
+	T_CHECK(db_app_store(db, &a, r) == -1);
+	db_close(db);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -854,6 +1097,8 @@ main(void)
 		return 1;
 	T_RUN(open_creates_schema_wal);
 	T_RUN(list_filters_and_pages);
+	T_RUN(list_pages_through_one_second);
+	T_RUN(list_statements_use_their_index);
 	T_RUN(events_move_status_once);
 	T_RUN(newer_schema_refused);
 	T_RUN(sections_and_keys);
@@ -862,6 +1107,9 @@ main(void)
 	T_RUN(batch_same_submit_twice_stores_once);
 	T_RUN(batch_taken_receipt_alone_refused);
 	T_RUN(batch_failed_request_leaves_others);
+	T_RUN(batch_taken_participant_alone_refused);
+	T_RUN(participant_ids_issued);
+	T_RUN(participant_check_digit);
 	T_RUN(stale_key_stores_nothing);
 	T_RUN(batch_stale_key_alone_refused);
 	T_RUN(batch_sealed_with_one_key_per_recipient);
@@ -877,6 +1125,7 @@ main(void)
 	T_RUN(mail_limit_holds_only_the_mail);
 	T_RUN(old_counts_purged);
 	T_RUN(status_lookup);
+	T_RUN(channel_stored);
 	T_RUN(throttle_windows);
 	T_RUN(throttle_window_slides);
 	rc = T_DONE();

@@ -78,6 +78,7 @@ export_all(const struct procedure *p, enum csv_encoding enc, int by_payload, str
 		row.received_at = 1763856000;
 		row.status = "received";
 		row.lang = i == 0 ? "en" : i == 1 ? "fr" : NULL;	/* English, no catalogue, Japanese */
+		row.channel = i == 1 ? "counter" : NULL;	/* entered by staff; NULL: online */
 		root = json_tokener_parse(payloads[i]);
 		if (by_payload && payload_read(&pl, payloads[i]) == 0)
 			row.payload = &pl;
@@ -127,11 +128,11 @@ cells_and_hash(void)
 	T_CHECK(p != NULL && sodium_init() >= 0);
 	buf_init(&out);
 	T_CHECK(export_all(p, CSV_UTF8_BOM, 1, &out, &sum) == 0);
-	T_CHECK(strstr(buf_cstr(&out), "受付番号,受付日時,状態,言語,氏名,コース,テーマ,ご意見\r\n") != NULL);
-	T_CHECK(strstr(buf_cstr(&out), "0000-0000-0001,2025-11-23 09:00,到達,英語,試験 花子,Aコース,食事、睡眠,"
+	T_CHECK(strstr(buf_cstr(&out), "受付番号,受付日時,状態,受付方法,言語,氏名,コース,テーマ,ご意見\r\n") != NULL);
+	T_CHECK(strstr(buf_cstr(&out), "0000-0000-0001,2025-11-23 09:00,到達,オンライン,英語,試験 花子,Aコース,食事、睡眠,"
 	    "\"改行\nと\"\"引用\"\", カンマ\"\r\n") != NULL);
-	T_CHECK(strstr(buf_cstr(&out), ",到達,fr,髙﨑 🍙,gone,,\"'=1+1\"\r\n") != NULL);
-	T_CHECK(strstr(buf_cstr(&out), ",到達,日本語,éあ/\t,,removed,\r\n") != NULL);
+	T_CHECK(strstr(buf_cstr(&out), ",到達,窓口,fr,髙﨑 🍙,gone,,\"'=1+1\"\r\n") != NULL);
+	T_CHECK(strstr(buf_cstr(&out), ",到達,オンライン,日本語,éあ/\t,,removed,\r\n") != NULL);
 	crypto_hash_sha256(h, (const unsigned char *)out.data, out.len);
 	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
 	T_STREQ(sum.sha256, hex);
@@ -156,7 +157,7 @@ unopened_row_says_so(void)
 	row.status = "accepted";
 	T_CHECK(export_row(e, &row) == 0);
 	T_CHECK(export_close(e, &sum) == 0 && sum.rows == 1);
-	T_CHECK(strstr(buf_cstr(&out), ",受付,日本語,（この申請を開く鍵がなく、出力できませんでした）,,,\r\n") != NULL);
+	T_CHECK(strstr(buf_cstr(&out), ",受付,オンライン,日本語,（この申請を開く鍵がなく、出力できませんでした）,,,\r\n") != NULL);
 	buf_free(&out);
 	formdef_free(p);
 }

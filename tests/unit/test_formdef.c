@@ -1,6 +1,6 @@
 /*
  * formdef and formset: every refusal with its exact position, the values of
- * a good definition, the opening window, reloading, and the eight real forms.
+ * a good definition, the opening window, reloading, and the nine real forms.
  * Fixtures live in tests/unit/formdef_fixtures/ (dummy data only).
  */
 #include <sodium.h>
@@ -148,7 +148,7 @@ BAD(bad_duplicate_field, "bad-duplicate-field.yaml", "11:5",
 BAD(bad_field_type, "bad-field-type.yaml", "9:11", "unknown field type 'txt' (did you mean 'text'?)")
 BAD(bad_field_type_far, "bad-field-type-far.yaml", "9:11",
     "unknown field type 'string'; known: text, textarea, kana, postal, tel, email, date, number, "
-    "radio, select, checkbox")
+    "radio, select, checkbox, month_day")
 BAD(bad_date, "bad-date.yaml", "4:11", "'2026-02-30 09:00' is not a valid date and time: "
     "there is no such day in that month")
 BAD(bad_time, "bad-time.yaml", "4:11", "the hour must be 00 to 23")
@@ -180,6 +180,28 @@ BAD(bad_show_if_value, "bad-show-if-value.yaml", "19:14",
     "show_if value 'b' is not one of the choices of 'course'")
 BAD(bad_show_if_not_choice, "bad-show-if-not-choice.yaml", "15:14",
     "show_if field 'name' is a text field; it must be radio, select or checkbox")
+BAD(bad_after_unknown, "bad-after-unknown.yaml", "15:14", "'after' refers to unknown field 'lone'")
+BAD(bad_after_type, "bad-after-type.yaml", "15:14",
+    "'after' field 'loan' is a text field; it must be a date field")
+BAD(bad_after_on_text, "bad-after-on-text.yaml", "14:5",
+    "'after' applies only to date fields, not to a text field")
+BAD(bad_after_self, "bad-after-self.yaml", "12:14", "'after' cannot refer to this field itself")
+BAD(bad_after_max_days, "bad-after-max-days.yaml", "17:17", "'max_days' (3) is less than 'min_days' (7)")
+BAD(bad_after_unknown_key, "bad-after-unknown-key.yaml", "16:7",
+    "unknown key 'max_day' in after (did you mean 'max_days'?)")
+BAD(bad_at_most_type, "bad-at-most-type.yaml", "14:14",
+    "'at_most' field 'people' is a date field; it must be a number field")
+BAD(bad_at_least_unknown, "bad-at-least-unknown.yaml", "14:15", "'at_least' refers to unknown field 'peeple'")
+BAD(bad_residence_unknown, "bad-residence-unknown.yaml", "8:12", "'residence' refers to unknown field 'adress'")
+BAD(bad_residence_type, "bad-residence-type.yaml", "8:12",
+    "residence field 'postal' is a postal field; it must be a text or textarea field")
+BAD(bad_residence_optional, "bad-residence-optional.yaml", "8:12",
+    "residence field 'address' must be required and always shown")
+BAD(bad_residence_unless_value, "bad-residence-unless-value.yaml", "11:20",
+    "unless value 'school' is not one of the choices of 'residency'")
+BAD(bad_residence_unless_type, "bad-residence-unless-type.yaml", "10:12",
+    "unless field 'residency' is a checkbox field; it must be a radio or select field")
+
 BAD(bad_maxlength, "bad-maxlength.yaml", "11:16", "'maxlength' must be between 1 and 2000, not 2001")
 BAD(bad_maxlength_zero, "bad-maxlength-zero.yaml", "11:16", "'maxlength' must be between 1 and 2000, not 0")
 BAD(bad_retention, "bad-retention.yaml", "5:17", "'retention_days' must be between 1 and 3650, not 3651")
@@ -605,15 +627,70 @@ formset_no_dir(void)
 	formset_free(fs);
 }
 
+/* participant_id: a prefix of capital letters, nothing else. */
+static void
+participant_id_key(void)
+{
+	static const char head[] = "id: p\ntitle: t\nsection: gomi-genryo\nopens_at: 2026-04-01 09:00\n"
+	    "retention_days: 1\ncontact: c\nfields:\n  - {key: a, type: text, label: A}\n";
+	char			 y[512];
+	struct procedure	*p;
+
+	snprintf(y, sizeof(y), "%sparticipant_id:\n  prefix: ECO\n", head);
+	buf_reset(&errs);
+	T_CHECK((p = formdef_load_mem("p.yaml", y, strlen(y), sections, NULL, &errs)) != NULL);
+	T_STREQ(p->participant_prefix, "ECO");
+	formdef_free(p);
+	snprintf(y, sizeof(y), "%sparticipant_id:\n  prefix: eco\n", head);
+	buf_reset(&errs);
+	T_CHECK(formdef_load_mem("p.yaml", y, strlen(y), sections, NULL, &errs) == NULL);
+	T_CHECK(strstr(buf_cstr(&errs), "p.yaml:10:11: 'prefix' must be 1 to 8 capital letters A-Z") != NULL);
+	snprintf(y, sizeof(y), "%sparticipant_id:\n  prefix: ECOACTION\n", head);
+	buf_reset(&errs);
+	T_CHECK(formdef_load_mem("p.yaml", y, strlen(y), sections, NULL, &errs) == NULL);
+	snprintf(y, sizeof(y), "%sparticipant_id:\n  prefx: ECO\n", head);
+	buf_reset(&errs);
+	T_CHECK(formdef_load_mem("p.yaml", y, strlen(y), sections, NULL, &errs) == NULL);
+	T_CHECK(strstr(buf_cstr(&errs), "unknown key 'prefx' in participant_id (did you mean 'prefix'?)") != NULL);
+	snprintf(y, sizeof(y), "%sparticipant_id: true\n", head);
+	buf_reset(&errs);
+	T_CHECK(formdef_load_mem("p.yaml", y, strlen(y), sections, NULL, &errs) == NULL);
+}
+
+/* Rules between fields and the residence rule, with their defaults; later fields may be named. */
+static void
+good_rules(void)
+{
+	struct procedure	*p = fixture("good-rules.yaml");
+	const struct field	*f;
+
+	if (p == NULL)
+		printf("# %s", buf_cstr(&errs));
+	T_CHECK(p != NULL);
+	T_STREQ(p->residence.field, "address");
+	T_STREQ(p->residence.unless_field, "residency");
+	T_CHECK(p->residence.nunless == 2);
+	T_STREQ(p->residence.unless_values[1], "study");
+	f = formdef_field(p, "back");
+	T_STREQ(f->after_field, "loan");
+	T_CHECK(f->after_min_days == 0 && f->after_max_days == 14);
+	f = formdef_field(p, "children");
+	T_STREQ(f->at_least_field, "zero");
+	T_STREQ(f->at_most_field, "people");
+	T_CHECK(formdef_field(p, "birthday")->type == FT_MONTH_DAY);
+	T_STREQ(formdef_type_name(FT_MONTH_DAY), "month_day");
+	formdef_free(p);
+}
+
 /* ------------------------------------------------------------------ */
-/* The eight real procedures */
+/* The nine real procedures */
 
 static void
 real_forms_load(void)
 {
 	static const char *const ids[] = {
 		"women-health", "foodloss-monitor", "foodloss-shop", "fooddrive-loan",
-		"smoking-plan", "smoking-report", "zero-waste-day", "hiking",
+		"smoking-plan", "smoking-report", "zero-waste-day", "hiking", "eco-action",
 	};
 	struct formset	*fs = formset_new();
 	char		 dir[600];
@@ -626,8 +703,8 @@ real_forms_load(void)
 	if (errs.len > 0)
 		printf("# %s", buf_cstr(&errs));
 	T_CHECK(errs.len == 0);
-	T_CHECK(formset_count(fs) == 8);
-	for (i = 0; i < 8; i++)
+	T_CHECK(formset_count(fs) == 9);
+	for (i = 0; i < 9; i++)
 		T_CHECK(formset_get(fs, ids[i]) != NULL);
 	formset_free(fs);
 }
@@ -707,6 +784,40 @@ real_hiking(void)
 	T_CHECK(f->type == FT_DATE && f->min_age == 60 && f->not_future);
 	T_CHECK(formdef_field(p, "name_kana")->type == FT_KANA);
 	T_CHECK(!formdef_field(p, "email")->required);
+	T_STREQ(p->residence.field, "address");
+	T_CHECK(p->residence.unless_field == NULL);
+	formdef_free(p);
+}
+
+/* The eco-action registration: a participant ID and a birthday without its year. */
+static void
+real_eco_action(void)
+{
+	struct procedure *p = real("eco-action");
+
+	T_CHECK(p != NULL);
+	T_STREQ(p->section, "gomi-genryo");
+	T_STREQ(p->participant_prefix, "ECO");
+	T_CHECK(formdef_field(p, "birthday")->type == FT_MONTH_DAY);
+	T_CHECK(formdef_field(p, "nickname")->summary && formdef_field(p, "postal")->required);
+	T_CHECK(strstr(p->mail_arrival.body, "{{participant_id}}") != NULL);
+	formdef_free(p);
+}
+
+/* The residence rule and the loan's span, as the shipped definitions declare them. */
+static void
+real_rules(void)
+{
+	struct procedure	*p = real("foodloss-monitor");
+	const struct field	*f;
+
+	T_CHECK(p != NULL);
+	T_STREQ(p->residence.field, "address");
+	formdef_free(p);
+	T_CHECK((p = real("fooddrive-loan")) != NULL);
+	f = formdef_field(p, "return_date");
+	T_STREQ(f->after_field, "loan_date");
+	T_CHECK(f->after_min_days == 1 && f->after_max_days == 14);
 	formdef_free(p);
 }
 
@@ -802,6 +913,21 @@ main(void)
 	T_RUN(bad_show_if_later);
 	T_RUN(bad_show_if_value);
 	T_RUN(bad_show_if_not_choice);
+	T_RUN(bad_after_unknown);
+	T_RUN(bad_after_type);
+	T_RUN(bad_after_on_text);
+	T_RUN(bad_after_self);
+	T_RUN(bad_after_max_days);
+	T_RUN(bad_after_unknown_key);
+	T_RUN(bad_at_most_type);
+	T_RUN(bad_at_least_unknown);
+	T_RUN(bad_residence_unknown);
+	T_RUN(bad_residence_type);
+	T_RUN(bad_residence_optional);
+	T_RUN(bad_residence_unless_value);
+	T_RUN(bad_residence_unless_type);
+	T_RUN(good_rules);
+	T_RUN(participant_id_key);
 	T_RUN(bad_maxlength);
 	T_RUN(bad_maxlength_zero);
 	T_RUN(bad_retention);
@@ -846,6 +972,8 @@ main(void)
 	T_RUN(plain_texts_are_japanese);
 	T_RUN(real_forms_load);
 	T_RUN(real_hiking);
+	T_RUN(real_rules);
+	T_RUN(real_eco_action);
 	T_RUN(real_women_health);
 	T_RUN(real_windows);
 	buf_free(&errs);

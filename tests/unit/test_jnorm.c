@@ -791,6 +791,129 @@ charcount(void)
 	T_CHECK(jn_charcount("", 0) == 0);
 }
 
+/* ---- month and day (a birthday without its year) ---- */
+
+static void
+month_day_forms(void)
+{
+	T_CHECK(ok_as(JN_MONTH_DAY, "４月１日", "04-01"));
+	T_CHECK(ok_as(JN_MONTH_DAY, "4/1", "04-01"));
+	T_CHECK(ok_as(JN_MONTH_DAY, "04-01", "04-01"));
+	T_CHECK(ok_as(JN_MONTH_DAY, "4月1", "04-01"));
+	T_CHECK(ok_as(JN_MONTH_DAY, " １２ ／ ３１ ", "12-31"));
+	T_CHECK(ok_as(JN_MONTH_DAY, "12ー31", "12-31"));	/* a long vowel mark typed for the hyphen */
+	T_CHECK(ok_as(JN_MONTH_DAY, "1.5", "01-05"));
+}
+
+/* 29 February is a birthday; the 30th and the 31st of short months are not. */
+static void
+month_day_feb29(void)
+{
+	int m, d;
+
+	T_CHECK(ok_as(JN_MONTH_DAY, "2月29日", "02-29"));
+	T_CHECK(err_of(JN_MONTH_DAY, "2/30") == JN_BAD_MONTH_DAY);
+	T_CHECK(err_of(JN_MONTH_DAY, "4/31") == JN_BAD_MONTH_DAY);
+	T_CHECK(ok_as(JN_MONTH_DAY, "12/31", "12-31"));
+	T_CHECK(jn_month_day_parse("02-29", &m, &d) == 0 && m == 2 && d == 29);
+	T_CHECK(jn_month_day_parse("02-30", &m, &d) == -1);
+}
+
+static void
+month_day_refused(void)
+{
+	T_CHECK(err_of(JN_MONTH_DAY, "13/1") == JN_BAD_MONTH_DAY);
+	T_CHECK(err_of(JN_MONTH_DAY, "0/1") == JN_BAD_MONTH_DAY);
+	T_CHECK(err_of(JN_MONTH_DAY, "4/0") == JN_BAD_MONTH_DAY);
+	T_CHECK(err_of(JN_MONTH_DAY, "1990/4/1") == JN_BAD_MONTH_DAY);	/* no year */
+	T_CHECK(err_of(JN_MONTH_DAY, "昭和35年4月1日") == JN_BAD_MONTH_DAY);
+	T_CHECK(err_of(JN_MONTH_DAY, "4/1/") == JN_BAD_MONTH_DAY);
+	T_CHECK(err_of(JN_MONTH_DAY, "4-1/") == JN_BAD_MONTH_DAY);
+	T_CHECK(err_of(JN_MONTH_DAY, "4/1日") == JN_BAD_MONTH_DAY);
+	T_CHECK(err_of(JN_MONTH_DAY, "0401") == JN_BAD_MONTH_DAY);
+	T_CHECK(err_of(JN_MONTH_DAY, "4/123") == JN_BAD_MONTH_DAY);
+	T_CHECK(err_of(JN_MONTH_DAY, "四月一日") == JN_BAD_MONTH_DAY);
+	T_CHECK(err_of(JN_MONTH_DAY, "  ") == JN_EMPTY);
+}
+
+static void
+month_day_canonical_strict(void)
+{
+	int m, d;
+
+	T_CHECK(jn_month_day_parse("04-01", &m, &d) == 0 && m == 4 && d == 1);
+	T_CHECK(jn_month_day_parse("4-01", &m, &d) == -1);
+	T_CHECK(jn_month_day_parse("04/01", &m, &d) == -1);
+	T_CHECK(jn_month_day_parse("13-01", &m, &d) == -1);
+	T_CHECK(jn_month_day_parse(NULL, &m, &d) == -1);
+}
+
+static void
+month_day_display_and_message(void)
+{
+	struct buf b;
+
+	buf_init(&b);
+	T_CHECK(lang_month_day(langset_at(langs, 0), 2, 29, &b) == 0);
+	T_STREQ(buf_cstr(&b), "2月29日");
+	buf_reset(&b);
+	T_CHECK(lang_month_day(langset_get(langs, "en"), 2, 29, &b) == 0);
+	T_STREQ(buf_cstr(&b), "29 February");
+	T_CHECK(lang_month_day(langset_at(langs, 0), 2, 30, &b) == -1);
+	buf_free(&b);
+	T_CHECK(message_is(JN_BAD_MONTH_DAY, "誕生月日", JN_MONTH_DAY, NULL,
+	    "誕生月日を月と日で入力してください（年は不要です。例：4月1日、4/1）"));
+	msg_lang = langset_get(langs, "en");
+	T_CHECK(message_is(JN_BAD_MONTH_DAY, "Birthday", JN_MONTH_DAY, NULL,
+	    "Enter “Birthday” as a month and day, without the year, for example 4/1 for 1 April"));
+	msg_lang = langset_at(langs, 0);
+}
+
+/* ---- residence in the ward ---- */
+
+static int
+in_ward(const char *addr)
+{
+	return jn_address_in_ward(addr, strlen(addr), "新宿区");
+}
+
+static void
+ward_address_forms(void)
+{
+	T_CHECK(in_ward("新宿区歌舞伎町1-4-1") == 1);
+	T_CHECK(in_ward("東京都新宿区歌舞伎町1-4-1") == 1);
+	T_CHECK(in_ward("東京都 新宿区 歌舞伎町") == 1);
+	T_CHECK(in_ward("　東京都　新宿区西新宿２－８－１") == 1);	/* full-width spaces and digits */
+	T_CHECK(in_ward("〒160-0022 東京都新宿区新宿5-18-21") == 1);
+	T_CHECK(in_ward("1600022新宿区新宿") == 1);
+}
+
+static void
+ward_address_refused(void)
+{
+	T_CHECK(in_ward("西新宿2-8-1") == 0);		/* the ward's name is needed */
+	T_CHECK(in_ward("東京都渋谷区宇田川町1-1") == 0);
+	T_CHECK(in_ward("東京都中野区新宿町") == 0);
+	T_CHECK(in_ward("埼玉県新宿区") == 0);		/* another prefecture first */
+	T_CHECK(in_ward("大阪府東京都新宿区") == 0);
+	T_CHECK(in_ward("新宿") == 0);
+	T_CHECK(in_ward("東京都") == 0);
+	T_CHECK(in_ward("〒160-002 新宿区") == 0);	/* not a postal code: the rest is not the ward */
+	T_CHECK(in_ward("\xff新宿区") == 0);
+	T_CHECK(jn_address_in_ward("新宿区", strlen("新宿区"), "") == 0);
+}
+
+static void
+days_between(void)
+{
+	T_CHECK(jn_days_between(ymd(2026, 12, 1), ymd(2026, 12, 15)) == 14);
+	T_CHECK(jn_days_between(ymd(2026, 12, 15), ymd(2026, 12, 1)) == -14);
+	T_CHECK(jn_days_between(ymd(2028, 2, 28), ymd(2028, 3, 1)) == 2);
+	T_CHECK(jn_days_between(ymd(2027, 2, 28), ymd(2027, 3, 1)) == 1);
+	T_CHECK(jn_days_between(ymd(1999, 12, 31), ymd(2000, 1, 1)) == 1);
+	T_CHECK(jn_days_between(ymd(1970, 1, 1), ymd(2000, 3, 1)) == 11017);
+}
+
 /* ---- messages ---- */
 
 static void
@@ -1036,6 +1159,14 @@ main(void)
 	T_RUN(message_every_error_nonempty);
 	T_RUN(out_reset_on_success);
 	T_RUN(lookup_codes);
+	T_RUN(month_day_forms);
+	T_RUN(month_day_feb29);
+	T_RUN(month_day_refused);
+	T_RUN(month_day_canonical_strict);
+	T_RUN(month_day_display_and_message);
+	T_RUN(ward_address_forms);
+	T_RUN(ward_address_refused);
+	T_RUN(days_between);
 	rc = T_DONE();
 	langset_free(langs);
 	return rc;

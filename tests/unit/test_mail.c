@@ -113,14 +113,39 @@ compose_fills_placeholders(void)
 
 	buf_init(&j);
 	T_CHECK(p != NULL);
-	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", "dummy@example.jp", "ja", &j) == 0);
+	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", NULL, "dummy@example.jp", "ja", &j) == 0);
 	T_CHECK(strstr(buf_cstr(&j), "\"to\":\"dummy@example.jp\"") != NULL);
 	T_CHECK(strstr(buf_cstr(&j), "【新宿区】試験の申込みの申込みが届きました（受付番号 1234-5678-9012）") != NULL);
 	T_CHECK(strstr(buf_cstr(&j), "試験係 電話 03-0000-0000") != NULL);
 	buf_reset(&j);
-	T_CHECK(mail_compose(p, "return", "1234-5678-9012", "dummy@example.jp", "ja", &j) == MAIL_NONE);
-	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", "", "ja", &j) == MAIL_NONE);
-	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", "x@y\r\nBcc: z@w", "ja", &j) == -1);
+	T_CHECK(mail_compose(p, "return", "1234-5678-9012", NULL, "dummy@example.jp", "ja", &j) == MAIL_NONE);
+	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", NULL, "", "ja", &j) == MAIL_NONE);
+	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", NULL, "x@y\r\nBcc: z@w", "ja", &j) == -1);
+	buf_wipe(&j);
+	formdef_free(p);
+}
+
+/* {{participant_id}}: the ID issued with the application, empty when none was. */
+static void
+compose_fills_participant_id(void)
+{
+	static const char y[] = "id: m-id\ntitle: 登録\nsection: sec-a\nopens_at: 2020-01-01 09:00\n"
+	    "retention_days: 30\ncontact: 係\nmail:\n  arrival:\n    subject: \"{{participant_id}}\"\n"
+	    "    body: ID：{{participant_id}}\nfields:\n  - {key: email, type: email, label: メール}\n";
+	struct procedure	*p = formdef_load_mem("m-id.yaml", y, sizeof(y) - 1, NULL, NULL, NULL);
+	struct buf		 j;
+
+	buf_init(&j);
+	T_CHECK(p != NULL);
+	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", "ECO-7992-7398-7138", "dummy@example.jp", "ja", &j) == 0);
+	T_CHECK(strstr(buf_cstr(&j), "\"subject\":\"ECO-7992-7398-7138\"") != NULL);
+	T_CHECK(strstr(buf_cstr(&j), "\"body\":\"ID：ECO-7992-7398-7138") != NULL);
+	buf_reset(&j);
+	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", NULL, "dummy@example.jp", "ja", &j) == 0);
+	T_CHECK(strstr(buf_cstr(&j), "\"body\":\"ID：\"") != NULL);
+	buf_reset(&j);	/* the clear text queued for the envelope carries it too */
+	T_CHECK(mail_text_compose(p, "arrival", "1234-5678-9012", "ECO-7992-7398-7138", "ja", &j) == 0);
+	T_CHECK(strstr(buf_cstr(&j), "\"body\":\"ID：ECO-7992-7398-7138") != NULL);
 	buf_wipe(&j);
 	formdef_free(p);
 }
@@ -130,7 +155,7 @@ static int
 arrival_message(const struct procedure *p, const char *lang, struct buf *j, struct buf *m,
     struct mail_envelope *env)
 {
-	return p != NULL && mail_compose(p, "arrival", "1234-5678-9012", "dummy@example.jp", lang, j) == 0 &&
+	return p != NULL && mail_compose(p, "arrival", "1234-5678-9012", NULL, "dummy@example.jp", lang, j) == 0 &&
 	    mail_message(j->data, j->len, "新宿区 電子申請 <no-reply@example.jp>", "outbox-1.2@example.jp",
 	    1795000000, m, env) == 0 ? 0 : -1;
 }
@@ -153,10 +178,10 @@ message_in_english(void)
 	T_STREQ(out, "We have received your application: Test application\r\nReceipt number: 1234-5678-9012\r\n"
 	    "Test desk phone 03-0000-0000\r\n");
 	buf_reset(&j);
-	T_CHECK(mail_compose(p, "acceptance", "1234-5678-9012", "dummy@example.jp", "en", &j) == 0);
+	T_CHECK(mail_compose(p, "acceptance", "1234-5678-9012", NULL, "dummy@example.jp", "en", &j) == 0);
 	T_CHECK(strstr(buf_cstr(&j), "【新宿区】Test applicationの申込みを受け付けました") != NULL);
 	buf_reset(&j);
-	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", "dummy@example.jp", "fr", &j) == 0);
+	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", NULL, "dummy@example.jp", "fr", &j) == 0);
 	T_CHECK(strstr(buf_cstr(&j), "【新宿区】試験の申込みの申込みが届きました") != NULL);
 	buf_wipe(&j);
 	buf_wipe(&m);
@@ -178,17 +203,17 @@ text_and_envelope_make_the_mail(void)
 	buf_init(&m1);
 	buf_init(&m2);
 	T_CHECK(p != NULL);
-	T_CHECK(mail_text_compose(p, "arrival", "1234-5678-9012", "ja", &text) == 0);
+	T_CHECK(mail_text_compose(p, "arrival", "1234-5678-9012", NULL, "ja", &text) == 0);
 	T_CHECK(strstr(buf_cstr(&text), "受付番号 1234-5678-9012") != NULL && strstr(buf_cstr(&text), "\"to\"") == NULL);
 	T_CHECK(mail_contact("dummy@example.jp", &contact) == 0);
 	T_STREQ(buf_cstr(&contact), "{\"v\":1,\"to\":\"dummy@example.jp\"}");
 	T_CHECK(mail_fill(text.data, text.len, contact.data, contact.len, &filled) == 0);
-	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", "dummy@example.jp", "ja", &whole) == 0);
+	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", NULL, "dummy@example.jp", "ja", &whole) == 0);
 	T_CHECK(mail_message(filled.data, filled.len, "a@example.jp", "m.1@example.jp", 0, &m1, &e1) == 0);
 	T_CHECK(mail_message(whole.data, whole.len, "a@example.jp", "m.1@example.jp", 0, &m2, &e2) == 0);
 	T_STREQ(buf_cstr(&m1), buf_cstr(&m2));
 	T_STREQ(e1.to, "dummy@example.jp");
-	T_CHECK(mail_text_compose(p, "return", "1234-5678-9012", "ja", &text) == MAIL_NONE);
+	T_CHECK(mail_text_compose(p, "return", "1234-5678-9012", NULL, "ja", &text) == MAIL_NONE);
 	buf_free(&text);
 	buf_wipe(&contact);
 	buf_wipe(&filled);
@@ -230,14 +255,14 @@ queue_text_item(void)
 	struct db_outbox_item	 m;
 
 	T_CHECK(p != NULL);
-	T_CHECK(mail_queue_text(p, "arrival", "1234-5678-9012", "ja", 77, &m) == 0);
+	T_CHECK(mail_queue_text(p, "arrival", "1234-5678-9012", NULL, "ja", 77, &m) == 0);
 	T_CHECK(m.text != NULL && m.sealed == NULL && m.at == 77 && m.release != NULL);
 	T_STREQ(m.kind, "arrival");
 	T_STREQ(m.procedure_id, "m-test");
 	T_STREQ(m.section_id, "sec-a");
 	m.release(&m, NULL);
 	T_CHECK(m.text == NULL);
-	T_CHECK(mail_queue_text(p, "return", "1234-5678-9012", "ja", 77, &m) == MAIL_NONE && m.text == NULL);
+	T_CHECK(mail_queue_text(p, "return", "1234-5678-9012", NULL, "ja", 77, &m) == MAIL_NONE && m.text == NULL);
 	formdef_free(p);
 }
 
@@ -258,14 +283,14 @@ queued_text_in_english(void)
 	buf_init(&contact);
 	buf_init(&filled);
 	buf_init(&m);
-	T_CHECK(p != NULL && mail_queue_text(p, "arrival", "1234-5678-9012", "en", 77, &q) == 0);
+	T_CHECK(p != NULL && mail_queue_text(p, "arrival", "1234-5678-9012", NULL, "en", 77, &q) == 0);
 	T_CHECK(mail_contact("dummy@example.jp", &contact) == 0);
 	T_CHECK(mail_fill(q.text, strlen(q.text), contact.data, contact.len, &filled) == 0);
 	T_CHECK(mail_message(filled.data, filled.len, "a@example.jp", "m.1@example.jp", 0, &m, &env) == 0);
 	T_CHECK(python_decode(&m, "Subject", out, sizeof(out)) == 0);
 	T_STREQ(out, "[Shinjuku City] We have received your application: Test application (1234-5678-9012)");
 	q.release(&q, NULL);
-	T_CHECK(mail_queue_text(p, "acceptance", "1234-5678-9012", "en", 77, &q) == 0);
+	T_CHECK(mail_queue_text(p, "acceptance", "1234-5678-9012", NULL, "en", 77, &q) == 0);
 	T_CHECK(strstr(q.text, "【新宿区】Test applicationの申込みを受け付けました") != NULL);
 	q.release(&q, NULL);
 	buf_wipe(&contact);
@@ -374,7 +399,7 @@ compose_refuses_encoded_word_address(void)
 
 	buf_init(&j);
 	T_CHECK(p != NULL);
-	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", "=?utf-8?q?x?=@example.jp", "ja", &j) == -1);
+	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", NULL, "=?utf-8?q?x?=@example.jp", "ja", &j) == -1);
 	T_CHECK(j.len == 0);
 	buf_free(&j);
 	formdef_free(p);
@@ -449,6 +474,7 @@ main(void)
 	T_RUN(recipient_field_and_texts);
 	T_RUN(addresses);
 	T_RUN(compose_fills_placeholders);
+	T_RUN(compose_fills_participant_id);
 	T_RUN(text_and_envelope_make_the_mail);
 	T_RUN(envelope_and_fill_refusals);
 	T_RUN(queue_text_item);

@@ -37,6 +37,36 @@ apply_payload_read(void)
 	payload_free(&p);
 }
 
+/* The sealed record as apply and staff write it: the channel only for a paper application; read back. */
+static void
+written_payload_read(void)
+{
+	struct buf			 out, answers;
+	struct payload			 p;
+	const struct payload_answer	*a;
+	size_t				 cursor = 0;
+
+	buf_init(&out);
+	buf_init(&answers);
+	payload_init(&p);
+	T_CHECK(buf_puts(&answers, "{\"name\":\"試験\"}") == 0);
+	T_CHECK(payload_write(&out, "e2e-open", "ab", 1763856000, NULL, &answers) == 0);
+	T_STREQ(buf_cstr(&out), "{\"v\":1,\"procedure\":\"e2e-open\",\"form_hash\":\"ab\",\"received_at\":1763856000,"
+	    "\"answers\":{\"name\":\"試験\"}}");
+	buf_reset(&out);
+	T_CHECK(payload_write(&out, "e2e-open", "ab", 1763856000, "web", &answers) == 0);
+	T_CHECK(strstr(buf_cstr(&out), "channel") == NULL);
+	buf_reset(&out);
+	T_CHECK(payload_write(&out, "e2e-open", "ab", 1763856000, "post", &answers) == 0);
+	T_CHECK(strstr(buf_cstr(&out), ",\"channel\":\"post\",\"answers\":{") != NULL);
+	T_CHECK(payload_read(&p, buf_cstr(&out)) == 0);
+	T_CHECK((a = payload_get(&p, "name", &cursor)) != NULL);
+	T_STREQ(a->value, "試験");
+	payload_free(&p);
+	buf_free(&out);
+	buf_free(&answers);
+}
+
 static void
 escapes_decoded(void)
 {
@@ -194,6 +224,7 @@ int
 main(void)
 {
 	T_RUN(apply_payload_read);
+	T_RUN(written_payload_read);
 	T_RUN(escapes_decoded);
 	T_RUN(outside_the_subset_declined);
 	T_RUN(skipped_members_and_white_space);

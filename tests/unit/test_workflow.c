@@ -92,6 +92,23 @@ reserved_statuses_unreachable(void)
 }
 
 static void
+channels_round_trip(void)
+{
+	enum wf_channel ch, back;
+
+	for (ch = 0; ch < WF__CHANNELS; ch++) {
+		T_CHECK(wf_channel_parse(wf_channel_code(ch), &back) == 0 && back == ch);
+		T_STREQ(wf_channel_label_of(wf_channel_code(ch)), wf_channel_label(ch));
+	}
+	T_STREQ(wf_channel_label(WF_CHANNEL_WEB), "オンライン");
+	T_STREQ(wf_channel_label(WF_CHANNEL_POST), "郵送");
+	T_STREQ(wf_channel_label(WF_CHANNEL_FAX), "FAX");
+	T_STREQ(wf_channel_label(WF_CHANNEL_COUNTER), "窓口");
+	T_CHECK(wf_channel_parse("", &ch) == -1 && wf_channel_parse("Post", &ch) == -1);
+	T_STREQ(wf_channel_label_of("telegram"), "telegram");
+}
+
+static void
 roles_meet_needs(void)
 {
 	T_CHECK(wf_role_meets(WF_ROLE_NONE, WF_NEED_NONE));
@@ -163,6 +180,24 @@ schema_refuses_other_statuses(void)
 	sqlite3_close(h);
 }
 
+/* applications.channel takes every channel code and nothing else; rows stored before it came online. */
+static void
+schema_channels(void)
+{
+	sqlite3		*h;
+	enum wf_channel	 ch;
+	char		 sql[128];
+
+	T_CHECK(raw_db(&h) == 0);
+	for (ch = 0; ch < WF__CHANNELS; ch++) {
+		snprintf(sql, sizeof(sql), "UPDATE applications SET channel = '%s'", wf_channel_code(ch));
+		T_CHECK(sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK);
+	}
+	T_CHECK(sqlite3_exec(h, "UPDATE applications SET channel = 'mail'", NULL, NULL, NULL) == SQLITE_CONSTRAINT);
+	T_CHECK(sqlite3_exec(h, "UPDATE applications SET channel = NULL", NULL, NULL, NULL) == SQLITE_CONSTRAINT);
+	sqlite3_close(h);
+}
+
 /* A database of schema 4 migrates when its rows hold statuses, and is refused when one does not. */
 static void
 migration_checks_existing_rows(void)
@@ -174,6 +209,8 @@ migration_checks_existing_rows(void)
 	/* back to schema 4: the later migrations' tables go too (6's outbox is rebuilt from any outbox) */
 	T_CHECK(sqlite3_exec(h, "DROP TRIGGER applications_status_insert; DROP TRIGGER applications_status_update;"
 	    "ALTER TABLE applications DROP COLUMN lang;"	/* what schema 7 added */
+	    "ALTER TABLE applications DROP COLUMN channel;"
+	    "DROP INDEX applications_participant; ALTER TABLE applications DROP COLUMN participant_id;"
 	    "DROP TABLE envelopes; UPDATE applications SET status = 'bogus'; PRAGMA user_version = 4;", NULL, NULL,
 	    NULL) == SQLITE_OK);
 	sqlite3_close(h);
@@ -200,8 +237,10 @@ main(void)
 	T_RUN(transitions_and_their_mails);
 	T_RUN(reserved_statuses_unreachable);
 	T_RUN(roles_meet_needs);
+	T_RUN(channels_round_trip);
 	T_RUN(schema_takes_every_status);
 	T_RUN(schema_refuses_other_statuses);
 	T_RUN(migration_checks_existing_rows);
+	T_RUN(schema_channels);
 	return t_db_teardown(T_DONE());
 }

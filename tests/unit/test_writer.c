@@ -70,8 +70,10 @@ round_trip_with_mail(void)
 
 	buf_init(&f);
 	sample(&r, &m, 1);
+	strcpy(r.participant, "ECO-7992-7398-7138");
 	T_CHECK(round_trip(&r, &f, &d, &dm) == 0);
 	T_STREQ(d.receipt, "1234-5678-0001");
+	T_STREQ(d.participant, "ECO-7992-7398-7138");
 	T_STREQ(d.app.procedure_id, "e2e-open");
 	T_STREQ(d.app.section_id, "sec-a");
 	T_STREQ(d.app.form_hash, "00ff");
@@ -102,7 +104,8 @@ round_trip_without_mail(void)
 	sample(&r, NULL, 2);
 	r.app.received_at = -5;		/* negative times survive the unsigned wire */
 	T_CHECK(round_trip(&r, &f, &d, &dm) == 0);
-	T_CHECK(d.mail == NULL && d.app.received_at == -5 && d.app.contact == NULL && d.app.contact_len == 0);
+	T_CHECK(d.mail == NULL && d.app.received_at == -5 && d.participant[0] == '\0' && d.app.contact == NULL &&
+	    d.app.contact_len == 0);
 	buf_free(&f);
 }
 
