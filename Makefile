@@ -6,7 +6,7 @@
 DEPS_PKGS = gcc make pkg-config clang libclang-rt-14-dev \
 	nginx libfcgi-dev libsqlite3-dev sqlite3 libsodium-dev libyaml-dev \
 	libunistring-dev libjson-c-dev libcurl4-openssl-dev libzip-dev libssl-dev \
-	gettext python3 python3-aiosmtpd curl procps openssl time strace \
+	gettext python3 python3-aiosmtpd curl procps openssl time strace acl systemd \
 	valgrind wrk chromium openjdk-17-jre-headless libreoffice-calc-nogui node:nodejs npm:npm
 
 CC	?= cc
@@ -30,12 +30,12 @@ LDLIBS	 = -lfcgi -lsqlite3 -lsodium -lyaml -lunistring -ljson-c -lzip -lcrypto
 LDFLAGS	+= $(LDSAN) -pthread
 
 # Shared modules, each lib/x.c with its lib/x.h (the header is the API).
-LIB_SRC	 = lib/answers.c lib/audit.c lib/buf.c lib/confirm.c lib/custody.c lib/dirlist.c lib/esc.c lib/formdef.c \
-	   lib/formset.c lib/formview.c lib/gate.c lib/guess.c lib/http.c lib/jnorm.c lib/jst.c lib/kv.c lib/lang.c \
-	   lib/log.c lib/mail.c lib/msgcat.c lib/payload.c lib/prefork.c lib/seal.c lib/slots.c lib/web.c lib/workflow.c \
-	   lib/writer.c lib/ytree.c \
-	   lib/db.c lib/db_app.c lib/db_audit.c lib/db_outbox.c lib/db_schema.c lib/db_section.c lib/db_sql.c \
-	   lib/db_staff.c \
+LIB_SRC	 = lib/alerts.c lib/answers.c lib/audit.c lib/backup.c lib/buf.c lib/confirm.c lib/custody.c lib/datadir.c \
+	   lib/dirlist.c lib/esc.c lib/formdef.c lib/formset.c lib/formview.c lib/gate.c lib/guess.c lib/http.c \
+	   lib/jnorm.c lib/jst.c lib/kv.c lib/lang.c lib/log.c lib/mail.c lib/msgcat.c lib/payload.c lib/prefork.c \
+	   lib/purge.c lib/seal.c lib/slots.c lib/web.c lib/workflow.c lib/writer.c lib/ytree.c \
+	   lib/db.c lib/db_app.c lib/db_audit.c lib/db_outbox.c lib/db_purge.c lib/db_schema.c lib/db_section.c \
+	   lib/db_ledger.c lib/db_sql.c lib/db_staff.c \
 	   lib/tmpl.c lib/tmpl_parse.c lib/tpage.c lib/tvars.c \
 	   exports/csv.c exports/export.c exports/opener.c
 LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -49,7 +49,8 @@ UNIT_SRC = tests/unit/test_answers.c tests/unit/test_audit.c tests/unit/test_buf
 	   tests/unit/test_guess.c tests/unit/test_jnorm.c tests/unit/test_jst.c tests/unit/test_kv.c \
 	   tests/unit/test_lang.c tests/unit/test_mail.c tests/unit/test_msgcat.c tests/unit/test_opener.c \
 	   tests/unit/test_payload.c tests/unit/test_seal.c tests/unit/test_slots.c tests/unit/test_tmpl.c \
-	   tests/unit/test_web.c tests/unit/test_workflow.c tests/unit/test_writer.c tests/unit/test_ytree.c
+	   tests/unit/test_web.c tests/unit/test_workflow.c tests/unit/test_writer.c tests/unit/test_ytree.c \
+	   tests/unit/test_purge.c tests/unit/test_backup.c tests/unit/test_alerts.c
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC = tests/helpers/old_format.c tests/helpers/open_app.c tests/helpers/unzip_aes.c
 HELPER_BIN = $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)
@@ -59,8 +60,25 @@ HELPER_BIN = $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)
 PO	 = $(wildcard po/*.po)
 MO	 = $(PO:po/%.po=$(BUILD)/locale/%.mo)
 
+# make install: FHS places (PREFIX=/usr for a package, with DESTDIR; see the README's Production).
+PREFIX	?= /usr/local
+SBINDIR	?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/lib/shinjuku
+SHAREDIR ?= $(PREFIX)/share/shinjuku
+DOCDIR	?= $(PREFIX)/share/doc/shinjuku
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+CONFDIR	?= /etc/shinjuku
+NGINXDIR ?= /etc/nginx/snippets
+STATEDIR ?= /var/lib/shinjuku
+BACKUPDIR ?= /var/backups/shinjuku
+NGINX_GROUP ?= www-data
+DEPLOY_SED = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' -e 's|@SHAREDIR@|$(SHAREDIR)|g' \
+	-e 's|@DOCDIR@|$(DOCDIR)|g' -e 's|@CONFDIR@|$(CONFDIR)|g' -e 's|@FORMSDIR@|$(CONFDIR)/forms|g' \
+	-e 's|@NGINXDIR@|$(NGINXDIR)|g' -e 's|@STATEDIR@|$(STATEDIR)|g' -e 's|@BACKUPDIR@|$(BACKUPDIR)|g' \
+	-e 's|@NGINX_GROUP@|$(NGINX_GROUP)|g'
+
 .SECONDARY:
-.PHONY: all deps run test check hooks fuzz bench clean
+.PHONY: all deps run test check hooks fuzz bench clean install
 
 # Test-only LD_PRELOAD shim that fails database writes like a full disk (tests/faults/).
 FAULT_SO = $(BUILD)/tests/fault_fs.so
@@ -93,12 +111,12 @@ $(LIB_A): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-APPLY_SRC = fcgi/apply.c fcgi/apply_form.c fcgi/apply_send.c fcgi/apply_status.c
+APPLY_SRC = fcgi/apply.c fcgi/apply_form.c fcgi/apply_send.c fcgi/apply_status.c fcgi/apply_health.c
 $(BUILD)/apply: $(APPLY_SRC:%.c=$(BUILD)/%.o) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 STAFF_SRC = fcgi/staff.c fcgi/staff_session.c fcgi/staff_list.c fcgi/staff_app.c fcgi/staff_entry.c \
-	    fcgi/staff_export.c fcgi/staff_audit.c
+	    fcgi/staff_export.c fcgi/staff_audit.c fcgi/staff_erasure.c fcgi/staff_ledger.c
 $(BUILD)/staff: $(STAFF_SRC:%.c=$(BUILD)/%.o) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -106,7 +124,7 @@ $(BUILD)/mailer: $(BUILD)/mail/mailer.o $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcurl
 
 FORMCTL_SRC = tools/formctl.c tools/formctl_staff.c tools/formctl_audit.c tools/formctl_export.c \
-	      tools/formctl_mail.c
+	      tools/formctl_mail.c tools/formctl_purge.c tools/formctl_backup.c tools/formctl_ledger.c
 $(BUILD)/formctl: $(FORMCTL_SRC:%.c=$(BUILD)/%.o) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -146,6 +164,27 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_A)
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)
 	@/usr/bin/python3 bench/bench.py $(BUILD)
+
+# Programs, templates, static files, units, nginx snippets and docs; the definitions in $(CONFDIR)/forms
+# only where there is none of that name (an admin's edits are never overwritten).
+install: $(PROGS) $(MO)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(DOCDIR) \
+	    $(DESTDIR)$(UNITDIR)/shinjuku-.service.d $(DESTDIR)$(CONFDIR)/forms $(DESTDIR)$(NGINXDIR)
+	install -m 0755 $(BUILD)/formctl $(DESTDIR)$(SBINDIR)/formctl
+	install -m 0755 $(BUILD)/apply $(BUILD)/staff $(BUILD)/mailer $(DESTDIR)$(LIBEXECDIR)/
+	install -m 0755 scripts/setup-data.sh $(DESTDIR)$(LIBEXECDIR)/setup-data
+	install -m 0755 scripts/backup-rotate.sh $(DESTDIR)$(LIBEXECDIR)/backup-rotate
+	cp -R templates static $(DESTDIR)$(SHAREDIR)/
+	install -d $(DESTDIR)$(SHAREDIR)/locale && install -m 0644 $(MO) $(DESTDIR)$(SHAREDIR)/locale/
+	install -m 0644 README.md docs/admin.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 forms/README.md $(DESTDIR)$(DOCDIR)/forms.md
+	for f in forms/*.yaml; do [ -e $(DESTDIR)$(CONFDIR)/$$f ] || install -m 0644 $$f $(DESTDIR)$(CONFDIR)/forms/; \
+	    done
+	for f in deploy/systemd/*.in; do n=$$(basename $$f .in); $(DEPLOY_SED) $$f > $(DESTDIR)$(UNITDIR)/$$n; done
+	install -m 0644 deploy/systemd/*.timer $(DESTDIR)$(UNITDIR)/
+	install -m 0644 deploy/systemd/shinjuku-.service.d/*.conf $(DESTDIR)$(UNITDIR)/shinjuku-.service.d/
+	for f in deploy/nginx/*.in; do n=$$(basename $$f .in); $(DEPLOY_SED) $$f > $(DESTDIR)$(NGINXDIR)/$$n; done
+	install -m 0644 conf/fastcgi.conf $(DESTDIR)$(NGINXDIR)/shinjuku-fastcgi.conf
 
 clean:
 	rm -rf build

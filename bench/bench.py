@@ -231,7 +231,8 @@ def durable(stack, rd, port, conns, n, proc):
 def export_run(stack, rows):
     key = [l.split()[2] for l in open(os.path.join(stack.data, "demo-recovery-keys.txt")) if l.startswith("yotsuya-hc")][0]
     cmd = ["/usr/bin/time", "-f", "TIME %e %M", os.path.join(BUILD, "formctl"), "--data", stack.data,
-           "--forms", stack.forms, "export", "bench-export", "--recovery", "--out", "-"]
+           "--forms", stack.forms, "export", "bench-export", "--recovery", "--out", "-",
+           "--purpose", "bench", "--recipient", "bench"]
     p = subprocess.run(cmd, input=key + "\n", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     m = re.search(r"TIME ([\d.]+) (\d+)", p.stderr)
     written = re.search(r"(\d+) rows written", p.stderr)

@@ -227,6 +227,7 @@ static const struct gate_route routes[] = {
 	  page_status },
 	{ "/lang", 0, HTTP_GET | HTTP_HEAD, GATE_NO_BODY, WF_NEED_NONE, lang_keys, L__COUNT, NULL, 0, NULL, NULL,
 	  page_lang },
+	{ "/health", 1, HTTP_GET | HTTP_HEAD, GATE_NO_BODY, WF_NEED_NONE, NULL, 0, NULL, 0, NULL, NULL, page_health },
 };
 
 /* Message ids (po/): the reader's language. */
@@ -402,11 +403,11 @@ main(int argc, char *argv[])
 	 */
 	if (mallopt(M_MXFAST, 0) != 1)
 		log_msg(LOG_WARNING, "mallopt(M_MXFAST) refused; going on");
-	if (seal_init() == -1)
+	if (seal_init() == -1 || web_site_check(&app.site) == -1)
 		return 1;
 	if (seal_key_load(app.site.data_dir, "keys/apply-mac.key", app.mac_key) == -1 ||
-	    seal_key_load(app.site.data_dir, "keys/inquiry.key", app.inquiry_key) == -1 ||
-	    seal_key_load(app.site.data_dir, "keys/mailer.pk", app.mailer_pk) == -1)
+	    seal_shared_load(app.site.data_dir, "keys/inquiry.key", app.inquiry_key) == -1 ||
+	    seal_public_load(app.site.data_dir, "keys/mailer.pk", app.mailer_pk) == -1)
 		return 1;
 	snprintf(app.writer_path, sizeof(app.writer_path), "%s.writer", app.site.socket);
 	if ((app.writer_fd = writer_listen(app.writer_path)) == -1)

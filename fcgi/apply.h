@@ -3,7 +3,7 @@
  * header).  apply.c has main, the route table, sections and reload, and
  * the processes; apply_form.c the procedure list and the form, confirm and
  * done pages; apply_send.c sealing and storing an application;
- * apply_status.c the status look-up.
+ * apply_status.c the status look-up; apply_health.c the monitoring page.
  */
 #ifndef APPLY_H
 #define APPLY_H
@@ -103,5 +103,8 @@ void		 send_application(struct ctx *c, const struct answers *as);
 void		 page_status(void *arg);
 /* Whether inquiry is the inquiry key of the application st describes (whichever way it arrived). */
 int		 inquiry_matches(struct ctx *c, const struct db_app_status *st, const char *inquiry);
+
+/* apply_health.c */
+void		 page_health(void *arg);
 
 #endif

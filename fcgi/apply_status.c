@@ -44,7 +44,7 @@ status_throttled(struct ctx *c, const char *receipt, struct guess_keys *k)
 		THROTTLE_RECEIPT_LIMIT, THROTTLE_ADDR_WINDOW, THROTTLE_ADDR_LIMIT };
 	int r, wait;
 
-	if (guess_keys(c->app->mac_key, "status-guess", receipt, c->g.w.req.remote_addr, k) == -1 ||
+	if (guess_keys(c->app->mac_key, GUESS_DOMAIN_STATUS, receipt, c->g.w.req.remote_addr, k) == -1 ||
 	    (r = guess_check(c->app->site.db, &limits, k, c->g.w.now, &wait)) == -1)
 		return -1;
 	if (r == 0)

@@ -14,6 +14,7 @@
  * audit log (lib/audit.h).
  */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,8 @@ static const struct kv_decl cookie_keys[C__COUNT] = {
 #define QUERY_AT	[Q_AT] = { "at", 40, 1, valid_cursor }
 #define QUERY_PID	[Q_PID] = { "pid", 80, 1, NULL }	/* a participant ID as typed: staff_list.c reads it */
 #define BODY_CSRF	[B_CSRF] = { "csrf", 64, 1, kv_valid_b64url }
+/* An export's purpose and recipient (管理簿): asked with every export, as query or body keys. */
+#define LEDGER_TEXT(i, name) [i] = { name, LEDGER_TEXT_CHARS * 4, 1, ledger_text_ok }
 
 /* ---- helpers of every page ---- */
 
@@ -213,7 +216,9 @@ member_vars(struct ctx *c, const char *title)
 	return tvars_set(c->g.w.vars, "title", title) == 0 && web_csrf_vars(&c->g.w) == 0 &&
 	    (!c->member || (tvars_set(c->g.w.vars, "user", c->staff.login) == 0 &&
 	    tvars_set(c->g.w.vars, "role_label", wf_role_label(c->g.role)) == 0 &&
-	    (c->g.role != WF_ROLE_AUDITOR || tvars_set(c->g.w.vars, "is_auditor", "1") == 0))) ? 0 : -1;
+	    (c->g.role != WF_ROLE_AUDITOR || tvars_set(c->g.w.vars, "is_auditor", "1") == 0) &&
+	    (!wf_role_meets(c->g.role, WF_NEED_OVERSIGHT) || tvars_set(c->g.w.vars, "is_oversight", "1") == 0))) ?
+	    0 : -1;
 }
 
 /* 前のページ / 次のページ links, only when there is more than one page. */
@@ -231,6 +236,17 @@ pager_vars(struct ctx *c, int64_t page, int64_t total)
 	if (page < pages)
 		tvars_setf(c->g.w.vars, "next", "%lld", (long long)(page + 1));
 	return 0;
+}
+
+int
+path_number(const char *s, int64_t *out)
+{
+	char *end;
+
+	if (*s < '1' || *s > '9')
+		return -1;
+	*out = strtoll(s, &end, 10);
+	return *end == '\0' && *out >= 1 && *out < INT64_MAX ? 0 : -1;
 }
 
 /* ---- the gate ---- */
@@ -254,6 +270,7 @@ not_for_role(void *arg, const struct gate_route *rt)
 {
 	static const char *const why[] = {
 		[WF_NEED_STAFF] = "not staff", [WF_NEED_ADMIN] = "not an admin", [WF_NEED_AUDITOR] = "not an auditor",
+		[WF_NEED_OVERSIGHT] = "neither an admin nor an auditor",
 	};
 	struct ctx *c = arg;
 
@@ -276,10 +293,12 @@ static const struct kv_decl password_body[B__COUNT] = {
 /* A procedure's list, its CSV export and its ZIP export. */
 static const struct kv_decl forms_query[Q__COUNT] = {
 	QUERY_STATUS, QUERY_FROM, QUERY_TO, QUERY_PAGE, QUERY_ENCODING, QUERY_AT, QUERY_PID,
+	LEDGER_TEXT(Q_PURPOSE, "purpose"), LEDGER_TEXT(Q_RECIPIENT, "recipient"),
 };
 static const struct kv_decl forms_body[B__COUNT] = {
 	BODY_CSRF,
 	[B_ZIP_PASSWORD] = { "zip_password", CUSTODY_PASSWORD_MAX, 1, NULL },
+	LEDGER_TEXT(B_PURPOSE, "purpose"), LEDGER_TEXT(B_RECIPIENT, "recipient"),
 };
 static const struct kv_decl app_query[Q__COUNT] = { QUERY_M };
 static const struct kv_decl app_body[B__COUNT] = {
@@ -289,6 +308,15 @@ static const struct kv_decl app_body[B__COUNT] = {
 	[B_NOTE] = { "note", NOTE_MAX_CHARS * 4, 1, NULL },
 };
 static const struct kv_decl audit_query[Q__COUNT] = { QUERY_FROM, QUERY_TO, QUERY_PAGE, QUERY_ACTION };
+static const struct kv_decl page_query[Q__COUNT] = { QUERY_PAGE };
+static const struct kv_decl ledger_query[Q__COUNT] = {
+	QUERY_M, QUERY_PAGE, [Q_OPEN] = { "open", 1, 1, kv_valid_digits },
+};
+static const struct kv_decl ledger_body[B__COUNT] = {
+	BODY_CSRF,
+	[B_HOW] = { "how", 16, 1, kv_valid_token },
+	LEDGER_TEXT(B_BY, "by"),
+};
 
 #define KEYS(t) t, sizeof(t) / sizeof(t[0])
 #define GET_HEAD_POST (HTTP_GET | HTTP_HEAD | HTTP_POST)
@@ -310,6 +338,14 @@ static const struct gate_route routes[] = {
 	  page_entry },
 	{ "/staff/audit", 1, HTTP_GET | HTTP_HEAD, GATE_NO_BODY, WF_NEED_AUDITOR, KEYS(audit_query), NULL, 0, NULL,
 	  NULL, page_audit },
+	{ "/staff/erasure", 1, HTTP_GET | HTTP_HEAD, GATE_NO_BODY, WF_NEED_OVERSIGHT, KEYS(page_query), NULL, 0, NULL,
+	  NULL, page_erasure },
+	{ "/staff/erasure/", 0, HTTP_GET | HTTP_HEAD, GATE_NO_BODY, WF_NEED_OVERSIGHT, NULL, 0, NULL, 0, NULL, NULL,
+	  page_erasure },
+	{ "/staff/ledger", 1, HTTP_GET | HTTP_HEAD, GATE_NO_BODY, WF_NEED_MEMBER, KEYS(ledger_query), NULL, 0, NULL,
+	  NULL, page_ledger },
+	{ "/staff/ledger/", 0, HTTP_POST, GATE_FORM, WF_NEED_MEMBER, NULL, 0, KEYS(ledger_body), NULL, NULL,
+	  page_ledger },
 };
 
 /* Message ids (po/): staff read Japanese, the catalogues' default language. */
@@ -470,12 +506,12 @@ main(int argc, char *argv[])
 		usage();
 	if (app.nslots == 0)
 		app.nslots = default_slots(app.site.workers);
-	if (seal_init() == -1)
+	if (seal_init() == -1 || web_site_check(&app.site) == -1)
 		return 1;
 	if (seal_key_load(app.site.data_dir, "keys/staff-mac.key", app.mac_key) == -1 ||
 	    seal_key_load(app.site.data_dir, "keys/audit.key", app.audit_key) == -1 ||
-	    seal_key_load(app.site.data_dir, "keys/inquiry.key", app.inquiry_key) == -1 ||
-	    seal_key_load(app.site.data_dir, "keys/mailer.pk", app.mailer_pk) == -1)
+	    seal_shared_load(app.site.data_dir, "keys/inquiry.key", app.inquiry_key) == -1 ||
+	    seal_public_load(app.site.data_dir, "keys/mailer.pk", app.mailer_pk) == -1)
 		return 1;
 	rc = prefork_run(app.site.socket, app.site.socket_group, app.site.workers, &ops, &app) == 0 ? 0 : 1;
 	seal_wipe(app.mac_key, sizeof(app.mac_key));

@@ -5,7 +5,8 @@
  * password, who is asking), staff_list.c (home and a procedure's list),
  * staff_app.c (one application, opening it, its workflow), staff_entry.c
  * (entering an application received on paper), staff_export.c,
- * staff_audit.c.
+ * staff_audit.c, staff_erasure.c (erasure reports), staff_ledger.c (the
+ * hand-over ledger).
  */
 #ifndef STAFF_H
 #define STAFF_H
@@ -34,11 +35,14 @@
 
 /* The keys the routes declare (staff.c); an index names one key in every page. */
 enum { C_CSRF, C_CSRF_HOST, C_SESSION, C_SESSION_HOST, C__COUNT };
-enum { Q_M, Q_STATUS, Q_FROM, Q_TO, Q_PAGE, Q_ENCODING, Q_ACTION, Q_AT, Q_PID, Q__COUNT };
+enum { Q_M, Q_STATUS, Q_FROM, Q_TO, Q_PAGE, Q_ENCODING, Q_ACTION, Q_AT, Q_PID, Q_PURPOSE, Q_RECIPIENT, Q_OPEN,
+       Q__COUNT };
 /* The control keys of an entry form (staff_entry.c); "f_<key>" field keys follow them. */
 enum { E_CSRF = GATE_CSRF, E_ACTION, E_TOKEN, E_CHANNEL, E__CONTROL };
 enum { B_CSRF = GATE_CSRF, B_LOGIN, B_PASSWORD, B_CURRENT, B_NEW, B_CONFIRM, B_FROM, B_TO, B_NOTE, B_ZIP_PASSWORD,
-       B__COUNT };
+       B_PURPOSE, B_RECIPIENT, B_HOW, B_BY, B__COUNT };
+/* A ledger entry's purpose, recipient and confirming person: one line, this many characters at most. */
+#define LEDGER_TEXT_CHARS	100
 
 /* Process-wide state: read-only while a request runs, replaced on reload. */
 struct app {
@@ -101,6 +105,8 @@ void		 deny(struct ctx *c, const char *target, const char *why);
 void		 redirect(struct ctx *c, const char *location);
 int		 member_vars(struct ctx *c, const char *title);
 int		 pager_vars(struct ctx *c, int64_t page, int64_t total);
+/* A record's number at the end of a path: only canonical digits ("01" is not one).  0, or -1. */
+int		 path_number(const char *s, int64_t *out);
 
 /* staff_session.c */
 int		 authenticate(void *arg, enum wf_role *role);
@@ -132,5 +138,12 @@ void		 page_export_zip(struct ctx *c, const struct procedure *p);
 
 /* staff_audit.c */
 void		 page_audit(void *arg);
+
+/* staff_erasure.c */
+void		 page_erasure(void *arg);
+
+/* staff_ledger.c */
+void		 page_ledger(void *arg);
+int		 ledger_text_ok(const char *v, size_t len);
 
 #endif

@@ -1,9 +1,11 @@
 /*
  * staff_audit.c: the audit log for auditors, filtered and paged, with the
- * result of checking its chain (lib/audit.h).
+ * result of checking its chain (lib/audit.h) and, above it, what a
+ * reviewer must look at from the last week (lib/alerts.h).
  */
 #include <string.h>
 
+#include "alerts.h"
 #include "audit.h"
 #include "esc.h"
 #include "jst.h"
@@ -15,7 +17,8 @@
 static const char *const audit_actions[] = {
 	"login", "login_failed", "logout", "list", "view", "status", "note", "entry", "export", "password",
 	"grant", "revoke", "rotate", "reload", "staff_add", "staff_disable", "staff_enable", "staff_reset",
-	"section_add", "denied",
+	"section_add", "denied", "purge", "key_retire", "backup", "restore", "ledger_close", "staff_email",
+	"digest",
 };
 
 static int
@@ -38,6 +41,40 @@ audit_row(const struct db_audit *e, void *arg)
 	rc = tvars_set(row, "addr", e->addr);
 	buf_free(&when);
 	return rc;
+}
+
+#define ALERT_DAYS	7	/* the alerts shown: of the last week */
+
+static int
+alert_row(const struct alert *a, void *arg)
+{
+	struct ctx	*c = arg;
+	struct tvars	*row = tvars_add(c->g.w.vars, "alerts");
+	struct buf	 when;
+	int		 rc;
+
+	buf_init(&when);
+	if (row == NULL || jst_format_numeric(a->at, &when) == -1)
+		return -1;
+	tvars_set(row, "at", buf_cstr(&when));
+	tvars_set(row, "kind", alerts_label(a->kind));
+	tvars_set(row, "actor", a->actor);
+	tvars_set(row, "target", a->target);
+	rc = tvars_set(row, "detail", a->detail);
+	buf_free(&when);
+	return rc;
+}
+
+/* What a reviewer must look at (lib/alerts.h), newest week, above the log itself. */
+static int
+alert_vars(struct ctx *c)
+{
+	struct alerts_conf conf;
+
+	alerts_defaults(&conf);
+	tvars_setf(c->g.w.vars, "alert_days", "%d", ALERT_DAYS);
+	return alerts_scan(c->app->site.db, &conf, c->g.w.now - ALERT_DAYS * 24 * 60 * 60, c->g.w.now + 1, alert_row,
+	    c);
 }
 
 static int
@@ -79,7 +116,8 @@ page_audit(void *arg)
 	int64_t		 total = 0;
 
 	buf_init(&q);
-	if (read_filter(c, &f) == -1 || member_vars(c, "監査ログ") == -1 || audit_vars(c, action) == -1)
+	if (read_filter(c, &f) == -1 || member_vars(c, "監査ログ") == -1 || audit_vars(c, action) == -1 ||
+	    alert_vars(c) == -1)
 		goto fail;
 	buf_puts(&q, "action=");
 	esc_url_component(&q, action, strlen(action));

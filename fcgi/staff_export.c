@@ -22,6 +22,7 @@ struct job {
 	struct filter		 f;
 	struct db_app_filter	 df;
 	int			 cp932;
+	const char		*purpose, *recipient;	/* for the ledger (管理簿) */
 	struct export		*e;
 	struct export_summary	 sum;
 	int64_t			 unopened;
@@ -47,9 +48,26 @@ export_rows(struct job *j)
 	return opener_export(j->c->app->site.db, &j->df, &conf, &j->unopened);
 }
 
-/* The export's filter and encoding from the query; -1 after answering 400.  job_done() frees it. */
+/* Anything but spaces (ASCII or ideographic)? */
 static int
-job_start(struct job *j, struct ctx *c, const struct procedure *p)
+has_text(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (strncmp(s, "\xe3\x80\x80", 3) == 0)
+			s += 2;
+		else if (*s != ' ')
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The export's filter and encoding from the query, its purpose and recipient
+ * from the query (CSV) or the body (ZIP); -1 after answering 400.
+ * job_done() frees it.
+ */
+static int
+job_start(struct job *j, struct ctx *c, const struct procedure *p, int from_body)
 {
 	const char *enc = gate_query_text(&c->g, Q_ENCODING);
 
@@ -57,6 +75,8 @@ job_start(struct job *j, struct ctx *c, const struct procedure *p)
 	j->c = c;
 	j->p = p;
 	j->cp932 = strcmp(enc, "cp932") == 0;
+	j->purpose = from_body ? gate_body_text(&c->g, B_PURPOSE) : gate_query_text(&c->g, Q_PURPOSE);
+	j->recipient = from_body ? gate_body_text(&c->g, B_RECIPIENT) : gate_query_text(&c->g, Q_RECIPIENT);
 	if (read_filter(c, &j->f) == -1) {
 		system_error(c);
 		return -1;
@@ -64,6 +84,12 @@ job_start(struct job *j, struct ctx *c, const struct procedure *p)
 	if (j->f.error != NULL || (*enc != '\0' && !j->cp932 && strcmp(enc, "utf-8") != 0)) {
 		web_error_page(&c->g.w, 400, "出力の条件に誤りがあります",
 		    j->f.error != NULL ? j->f.error : "文字コードの指定が正しくありません。");
+		return -1;
+	}
+	if (!has_text(j->purpose) || !has_text(j->recipient)) {
+		web_error_page(&c->g.w, 400, "利用目的と提供先を入力してください",
+		    "CSV・ZIPの出力は管理簿に記録します。何のために（利用目的）、誰に渡すか（提供先）を入力して、"
+		    "もう一度出力してください。");
 		return -1;
 	}
 	j->df.procedure_id = p->id;
@@ -82,18 +108,35 @@ job_done(struct job *j)
 	buf_free(&j->f.query);
 }
 
-/* The hand-over ledger (管理簿): who, what, how many rows, and the file's hash. */
+/*
+ * The hand-over ledger (管理簿): the export's entry, with its purpose and
+ * recipient, until its return or erasure is confirmed (staff_ledger.c); and
+ * the audit entry: who, what, how many rows, the file's hash.
+ */
 static void
-export_ledger(struct job *j, const char *extra)
+export_ledger(struct job *j, const char *form, const char *extra)
 {
-	struct ctx	*c = j->c;
-	struct buf	 detail;
+	struct ctx		*c = j->c;
+	struct db_ledger	 e;
+	struct buf		 detail;
 
+	memset(&e, 0, sizeof(e));
+	e.at = c->g.w.now;
+	e.actor = c->staff.login;
+	e.procedure_id = j->p->id;
+	e.section_id = j->p->section;
+	e.rows = (int64_t)j->sum.rows;
+	e.sha256 = j->sum.sha256;
+	e.form = form;
+	e.purpose = j->purpose;
+	e.recipient = j->recipient;
+	if (db_ledger_add(c->app->site.db, &e) == -1)
+		c->g.w.req.status = 500;
 	buf_init(&detail);
-	buf_printf(&detail, "rows=%zu sha256=%s encoding=%s status=%s from=%s to=%s replaced=%zu unopened=%lld%s",
-	    j->sum.rows, j->sum.sha256, j->cp932 ? "cp932" : "utf-8", *j->f.status ? j->f.status : "all",
-	    gate_query_text(&c->g, Q_FROM), gate_query_text(&c->g, Q_TO), j->sum.replaced, (long long)j->unopened,
-	    extra);
+	buf_printf(&detail, "rows=%zu sha256=%s encoding=%s status=%s from=%s to=%s replaced=%zu unopened=%lld"
+	    " ledger=%lld%s", j->sum.rows, j->sum.sha256, j->cp932 ? "cp932" : "utf-8",
+	    *j->f.status ? j->f.status : "all", gate_query_text(&c->g, Q_FROM), gate_query_text(&c->g, Q_TO),
+	    j->sum.replaced, (long long)j->unopened, (long long)e.id, extra);
 	audit(c, "export", j->p->id, buf_cstr(&detail));
 	buf_free(&detail);
 }
@@ -121,7 +164,7 @@ page_export(struct ctx *c, const struct procedure *p)
 	struct job	j;
 	int		rc;
 
-	if (job_start(&j, c, p) == -1)
+	if (job_start(&j, c, p, 0) == -1)
 		goto done;
 	if (attachment(c, p, ".csv") == -1) {
 		system_error(c);
@@ -136,7 +179,7 @@ page_export(struct ctx *c, const struct procedure *p)
 	rc = export_rows(&j);
 	if (export_close(j.e, &j.sum) == -1)
 		rc = -1;
-	export_ledger(&j, rc == -1 ? " incomplete" : "");
+	export_ledger(&j, rc == -1 ? "csv incomplete" : "csv", rc == -1 ? " incomplete" : "");
 done:
 	job_done(&j);
 }
@@ -157,7 +200,7 @@ page_export_zip(struct ctx *c, const struct procedure *p)
 
 	buf_init(&csv);
 	buf_init(&name);
-	if (job_start(&j, c, p) == -1)
+	if (job_start(&j, c, p, 1) == -1)
 		goto done;
 	/* The archive password is the member's choice; it is never stored or logged. */
 	if ((problem = password_problem(c, password, 1)) != NULL) {
@@ -171,7 +214,7 @@ page_export_zip(struct ctx *c, const struct procedure *p)
 	    export_zip(buf_cstr(&name), csv.data, csv.len, password, &c->g.w.req.out) == -1 ||
 	    attachment(c, p, ".zip") == -1)
 		goto fail;
-	export_ledger(&j, " archive");
+	export_ledger(&j, "zip", " archive");
 	if (c->g.w.req.status != 500) {
 		(void)http_send(&c->g.w.req, "application/zip");
 		c->g.w.req.streamed = 1;	/* sent: the gate must not send it again as HTML */

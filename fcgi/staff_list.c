@@ -279,6 +279,7 @@ list_vars(struct ctx *c, const struct procedure *p, const struct filter *f, int6
 	tvars_set(c->g.w.vars, "from", gate_query_text(&c->g, Q_FROM));
 	tvars_set(c->g.w.vars, "to", gate_query_text(&c->g, Q_TO));
 	tvars_set(c->g.w.vars, "filter_query", buf_cstr(&f->query));
+	tvars_set(c->g.w.vars, "filter_status", f->status);
 	tvars_setf(c->g.w.vars, "count_text", "%lld件", (long long)total);
 	if (p->participant_prefix != NULL)
 		tvars_set(c->g.w.vars, "has_participant", "1");

@@ -57,8 +57,8 @@ chain(struct db_audit *e, void *arg)
 	return entry_mac(arg, e, e->mac);
 }
 
-int
-audit_append(struct db *db, const unsigned char key[SEAL_KEY_LEN], const struct audit_entry *ae)
+static int
+append(struct db *db, const unsigned char key[SEAL_KEY_LEN], const struct audit_entry *ae, int in_transaction)
 {
 	struct db_audit e;
 
@@ -69,11 +69,24 @@ audit_append(struct db *db, const unsigned char key[SEAL_KEY_LEN], const struct 
 	e.target = ae->target ? ae->target : "";
 	e.detail = ae->detail ? ae->detail : "";
 	e.addr = ae->addr ? ae->addr : "";
-	if (db_audit_append(db, &e, chain, (void *)key) == -1) {
+	if ((in_transaction ? db_audit_append_in(db, &e, chain, (void *)key) :
+	    db_audit_append(db, &e, chain, (void *)key)) == -1) {
 		log_msg(LOG_ERR, "audit: cannot append %s entry", ae->action);
 		return -1;
 	}
 	return 0;
+}
+
+int
+audit_append(struct db *db, const unsigned char key[SEAL_KEY_LEN], const struct audit_entry *ae)
+{
+	return append(db, key, ae, 0);
+}
+
+int
+audit_append_in(struct db *db, const unsigned char key[SEAL_KEY_LEN], const struct audit_entry *ae)
+{
+	return append(db, key, ae, 1);
 }
 
 struct verify_arg {
@@ -241,6 +254,10 @@ audit_action_label(const char *action)
 		{ "staff_reset", "パスワード再設定" }, { "password", "パスワード変更" },
 		{ "section_add", "課の追加" }, { "recovery", "回復鍵の使用" }, { "list", "一覧の閲覧" },
 		{ "mail_retry", "メールの再送" }, { "denied", "権限外への要求" }, { "entry", "紙の申請の入力" },
+		{ "purge", "保存期間を過ぎた申請の消去" }, { "key_retire", "鍵の廃棄" },
+		{ "backup", "バックアップ" }, { "restore", "バックアップからの復元" },
+		{ "ledger_close", "管理簿：返却・消去の確認" }, { "staff_email", "職員のメールアドレス" },
+		{ "digest", "監査の日次通知" },
 	};
 	size_t i;
 

@@ -31,6 +31,8 @@ struct audit_entry {
 };
 
 int	audit_append(struct db *db, const unsigned char key[SEAL_KEY_LEN], const struct audit_entry *e);
+/* The same inside the caller's transaction (db_begin): the entry commits, or not, with what it records. */
+int	audit_append_in(struct db *db, const unsigned char key[SEAL_KEY_LEN], const struct audit_entry *e);
 
 struct audit_check {
 	int64_t		 entries;

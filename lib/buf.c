@@ -189,3 +189,23 @@ buf_grow_array(void *array, size_t n, size_t *cap, size_t size, size_t first)
 	*cap = ncap;
 	return p;
 }
+
+void
+buf_be64_put(unsigned char *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (unsigned char)(v & 0xff);
+}
+
+uint64_t
+buf_be64_get(const unsigned char *p)
+{
+	uint64_t	v = 0;
+	int		i;
+
+	for (i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}

@@ -12,6 +12,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct buf {
 	char	*data;	/* always NUL-terminated when len > 0 or cap > 0 */
@@ -40,6 +41,10 @@ void	 buf_free(struct buf *b);
 void	 buf_wipe(struct buf *b);
 /* Transfer ownership of the bytes to the caller (free() them); b is reset. */
 char	*buf_take(struct buf *b);
+
+/* A 64-bit number as 8 big-endian bytes at p, and back (wire and file formats). */
+void	 buf_be64_put(unsigned char *p, uint64_t v);
+uint64_t buf_be64_get(const unsigned char *p);
 
 /*
  * Room for one more element in an array of *cap elements of size bytes,

@@ -3,25 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-static void
-put_be64(unsigned char *p, uint64_t v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (unsigned char)(v & 0xff);
-}
-
-static uint64_t
-get_be64(const unsigned char *p)
-{
-	uint64_t	v = 0;
-	int		i;
-
-	for (i = 0; i < 8; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
+#include "buf.h"
 
 /*
  * The token's MAC of procedure, definition hash, CSRF cookie, stamp and
@@ -61,7 +43,7 @@ confirm_token_at(const struct confirm_bind *b, const unsigned char nonce[CONFIRM
 	unsigned char raw[CONFIRM_STAMP_LEN + SEAL_MAC_LEN];
 
 	memcpy(raw, nonce, CONFIRM_NONCE_LEN);
-	put_be64(raw + CONFIRM_NONCE_LEN, (uint64_t)expires);
+	buf_be64_put(raw + CONFIRM_NONCE_LEN, (uint64_t)expires);
 	if (token_mac(b, raw, answers, 0, raw + CONFIRM_STAMP_LEN) == -1)
 		return -1;
 	return seal_b64url(raw, sizeof(raw), out);
@@ -86,7 +68,7 @@ confirm_check(const struct confirm_bind *b, time_t now, const char *token, size_
 	if (token == NULL || seal_b64url_decode(token, len, raw, sizeof(raw)) != (int)sizeof(raw))
 		return -1;
 	ok = token_mac(b, raw, answers, 1, raw + CONFIRM_STAMP_LEN) == 0 &&
-	    get_be64(raw + CONFIRM_NONCE_LEN) >= (uint64_t)now;
+	    buf_be64_get(raw + CONFIRM_NONCE_LEN) >= (uint64_t)now;
 	memcpy(stamp, raw, CONFIRM_STAMP_LEN);
 	return ok ? 0 : -1;
 }

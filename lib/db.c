@@ -88,6 +88,12 @@ dbi_end(struct db *db, int ok)
 }
 
 int
+db_end(struct db *db, int ok)
+{
+	return dbi_end(db, ok);
+}
+
+int
 dbi_script(struct db *db, const char *sql)
 {
 	char *err = NULL;
@@ -106,6 +112,15 @@ db_bulk_load_mode(struct db *db)
 	return dbi_script(db, "PRAGMA synchronous = OFF");
 }
 
+static int
+prepare(struct db *db, const char *sql, sqlite3_stmt **st)
+{
+	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) == SQLITE_OK)
+		return 0;
+	log_msg(LOG_ERR, "sqlite prepare \"%.60s\": %s", sql, sqlite3_errmsg(db->h));
+	return -1;
+}
+
 int
 db_open(const char *path, struct db **out)
 {
@@ -122,16 +137,24 @@ db_open(const char *path, struct db **out)
 		goto fail;
 	}
 	sqlite3_busy_timeout(db->h, BUSY_TIMEOUT_MS);
+	/*
+	 * secure_delete: what is deleted is overwritten with zeros, in the page
+	 * written to the WAL and so, at the next checkpoint, in the file (an
+	 * erasure must leave no bytes behind: db_expired_erase).  temp_store:
+	 * sorts and temporary tables stay in memory, never in a file of /tmp.
+	 */
 	if (dbi_script(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-	    " PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;") == -1 || dbi_migrate(db) == -1)
+	    " PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY;") == -1 ||
+	    dbi_migrate(db) == -1)
 		goto fail;
-	for (i = 0; i < ST__COUNT; i++) {
-		if (sqlite3_prepare_v3(db->h, dbi_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-		    &db->st[i], NULL) != SQLITE_OK) {
-			log_msg(LOG_ERR, "sqlite prepare %d: %s", i, sqlite3_errmsg(db->h));
+	for (i = 0; i < ST__COUNT; i++)
+		if (prepare(db, dbi_sql[i], &db->st[i]) == -1)
 			goto fail;
-		}
-	}
+	if ((db->erase = calloc(dbi_erase_count, sizeof(*db->erase))) == NULL)
+		goto fail;
+	for (i = 0; (size_t)i < dbi_erase_count; i++)
+		if (prepare(db, dbi_erase_sql[i], &db->erase[i]) == -1)
+			goto fail;
 	*out = db;
 	return 0;
 fail:
@@ -148,6 +171,9 @@ db_close(struct db *db)
 		return;
 	for (i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(db->st[i]);
+	for (i = 0; db->erase != NULL && (size_t)i < dbi_erase_count; i++)
+		sqlite3_finalize(db->erase[i]);
+	free(db->erase);
 	sqlite3_close(db->h);
 	free(db);
 }
@@ -240,6 +266,15 @@ dbi_exists(struct db *db, sqlite3_stmt *s)
 }
 
 int
+dbi_text_row(sqlite3_stmt *s, void *arg)
+{
+	struct dbi_cb	*cb = arg;
+	const char	*t = (const char *)sqlite3_column_text(s, 0);
+
+	return t != NULL ? cb->fn.text(t, cb->arg) : -1;
+}
+
+int
 dbi_count(struct db *db, sqlite3_stmt *s, int64_t *out)
 {
 	int rc = dbi_step(db, s);
@@ -248,4 +283,57 @@ dbi_count(struct db *db, sqlite3_stmt *s, int64_t *out)
 		*out = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
 	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
+db_copy_into(struct db *db, const char *path)
+{
+	return dbi_exec(db, dbi_prep_text(db, ST_COPY_INTO, path));
+}
+
+static int
+integrity_row(sqlite3_stmt *s, void *arg)
+{
+	const char	*t = (const char *)sqlite3_column_text(s, 0);
+	struct buf	*why = arg;
+
+	if (t == NULL)
+		return -1;
+	if (strcmp(t, "ok") != 0)
+		buf_printf(why, "%s\n", t);
+	return 0;
+}
+
+int
+db_integrity(struct db *db, struct buf *why)
+{
+	size_t before = why->len;
+
+	if (dbi_each(db, dbi_prep(db, ST_INTEGRITY), integrity_row, why) == -1)
+		return -1;
+	return why->len > before ? 1 : 0;
+}
+
+int
+db_unknown_keys(struct db *db, int64_t *applications, int64_t *notes)
+{
+	return dbi_count(db, dbi_prep(db, ST_UNKNOWN_KEY_APPS), applications) == 0 &&
+	    dbi_count(db, dbi_prep(db, ST_UNKNOWN_KEY_NOTES), notes) == 0 ? 0 : -1;
+}
+
+int
+db_write_probe(struct db *db, int wait_ms)
+{
+	int rc;
+
+	/* One try with its own short wait, not dbi_step's retries: a probe must not hold up its caller. */
+	sqlite3_busy_timeout(db->h, wait_ms);
+	rc = sqlite3_step(dbi_prep(db, ST_BEGIN));
+	sqlite3_reset(db->st[ST_BEGIN]);
+	sqlite3_busy_timeout(db->h, BUSY_TIMEOUT_MS);
+	if (rc == SQLITE_DONE) {
+		db_rollback(db);
+		return 0;
+	}
+	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? DB_BUSY : -1;
 }

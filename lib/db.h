@@ -27,7 +27,7 @@
 #define DB_STALE_KEY	4	/* sealed to a key that is no longer the section's current one */
 #define DB_LIMITED	5	/* its sender is over the send limit (db_set_limits): nothing stored */
 #define DB_MAIL_HELD	6	/* stored, but its arrival mail was not queued: its recipient is over the limit */
-#define DB_SCHEMA_VERSION 10
+#define DB_SCHEMA_VERSION 11
 #define DB_RECEIPT_LEN	14	/* "1234-5678-9012" */
 #define DB_PARTICIPANT_LEN 23	/* "ECO-1234-5678-9012": a prefix of at most 8 letters, '-', 14 */
 
@@ -37,6 +37,21 @@ struct db;
 int	db_open(const char *path, struct db **out);
 void	db_close(struct db *db);
 int	db_schema_version(struct db *db);
+/*
+ * A consistent copy of the whole database into a new file at path (VACUUM
+ * INTO: one read transaction, so writers go on meanwhile).
+ */
+int	db_copy_into(struct db *db, const char *path);
+/*
+ * Can a write transaction begin now?  BEGIN IMMEDIATE, waiting at most
+ * wait_ms for another writer, then ROLLBACK: nothing is written.  0 yes,
+ * DB_BUSY (another writer held it all that time), -1 (cannot write).
+ */
+int	db_write_probe(struct db *db, int wait_ms);
+/* PRAGMA integrity_check: 0 when "ok", 1 with the first problems appended to why, -1 on error. */
+int	db_integrity(struct db *db, struct buf *why);
+/* Applications and notes sealed to a key id no section key has: how many of each. */
+int	db_unknown_keys(struct db *db, int64_t *applications, int64_t *notes);
 /* Loading benchmark data only: commits stop waiting for the disk (synchronous=OFF) on this connection. */
 int	db_bulk_load_mode(struct db *db);
 /*
@@ -47,6 +62,8 @@ int	db_bulk_load_mode(struct db *db);
 int	db_begin(struct db *db);
 int	db_commit(struct db *db);
 void	db_rollback(struct db *db);
+/* Commit when ok, else roll back: 0 when committed. */
+int	db_end(struct db *db, int ok);
 
 int	db_section_add(struct db *db, const char *id, const char *name, time_t now);
 int	db_section_exists(struct db *db, const char *id);	/* 1 yes, 0 no, -1 error */
@@ -231,6 +248,8 @@ int	db_throttle_wait(struct db *db, const unsigned char key[SEAL_MAC_LEN], time_
 	    int window_seconds, int64_t limit, int *seconds);
 /* Forget every hit of key. */
 int	db_throttle_clear(struct db *db, const unsigned char key[SEAL_MAC_LEN]);
+/* Forget every hit before a time (none matters beyond DB_THROTTLE_MAX_WINDOW). */
+int	db_throttle_forget(struct db *db, time_t before);
 
 
 /* ---- sections and keys (schema 2) ---- */
@@ -394,6 +413,9 @@ struct db_audit {
  */
 int	db_audit_append(struct db *db, struct db_audit *e,
 	    int (*chain)(struct db_audit *e, void *arg), void *arg);
+/* The same inside the caller's transaction (db_begin), so an entry commits with what it records. */
+int	db_audit_append_in(struct db *db, struct db_audit *e,
+	    int (*chain)(struct db_audit *e, void *arg), void *arg);
 /* All entries in order (verification), or a time range. */
 int	db_audit_each(struct db *db, int (*fn)(const struct db_audit *e, void *arg), void *arg);
 int	db_audit_range(struct db *db, time_t from, time_t to,
@@ -438,8 +460,119 @@ int	db_outbox_retry(struct db *db, int64_t id, time_t next_at, const char *error
 int	db_outbox_requeue(struct db *db, int64_t id, time_t now, int64_t *changed);
 int	db_outbox_failed_count(struct db *db, const char *procedure_id, const char *section_id, int64_t *out);
 int	db_outbox_count(struct db *db, const char *state, int64_t *out);
+/* Mails waiting to be sent, and when the oldest of them was queued (0 when none). */
+int	db_outbox_backlog(struct db *db, int64_t *pending, time_t *oldest);
 int	db_mail_log_of_receipt(struct db *db, const char *receipt,
 	    int (*fn)(int64_t outbox_id, const char *kind, time_t delivered_at, int attempts, void *arg), void *arg);
+
+/*
+ * Mail to staff (the auditors' digest), queued beside the outbox and sent
+ * by the mailer the same way: sealed to its key, retried, deleted once
+ * delivered.  Rows are read as struct db_mail with receipt, procedure and
+ * section "".
+ */
+int	db_staff_mail_add(struct db *db, const char *kind, const void *sealed, size_t len, time_t now);
+int	db_staff_mail_due(struct db *db, time_t now, int limit, int (*fn)(const struct db_mail *m, void *arg),
+	    void *arg);
+int	db_staff_mail_delivered(struct db *db, int64_t id, time_t now);
+int	db_staff_mail_retry(struct db *db, int64_t id, time_t next_at, const char *error, int failed);
+/* A member's address (NULL: none); the addresses of the auditors who have one and are not disabled. */
+int	db_staff_set_email(struct db *db, int64_t id, const char *email, time_t now);
+int	db_auditor_emails(struct db *db, int (*fn)(const char *email, void *arg), void *arg);
+
+/* ---- retention and erasure (db_purge.c) ---- */
+
+/*
+ * The applications of one procedure received before a time, per section,
+ * as an erasure report counts them.  key_ids: the ids they are sealed to,
+ * comma-separated.
+ */
+struct db_expired {
+	char		section_id[64];
+	int64_t		applications;
+	char		receipt_first[DB_RECEIPT_LEN + 1], receipt_last[DB_RECEIPT_LEN + 1];
+	time_t		received_first, received_last;
+	char		key_ids[1024];
+};
+/* Every procedure that has applications, with how many. */
+int	db_app_procedures(struct db *db, int (*fn)(const char *procedure_id, int64_t n, void *arg), void *arg);
+int	db_expired_each(struct db *db, const char *procedure_id, time_t before,
+	    int (*fn)(const struct db_expired *x, void *arg), void *arg);
+int	db_expired_receipts(struct db *db, const char *procedure_id, time_t before,
+	    int (*fn)(const char *receipt, void *arg), void *arg);
+/*
+ * Inside the caller's transaction: erase those applications and every row
+ * derived from them (db_int.h: what hangs off an application); *erased gets
+ * how many applications.  The bytes leave the WAL and the file only with the
+ * next checkpoint (db_checkpoint).
+ */
+int	db_expired_erase(struct db *db, const char *procedure_id, time_t before, int64_t *erased);
+
+/* An erasure report (消去報告書): a record without personal data that outlives what it reports on. */
+struct db_erasure {
+	int64_t		 id;
+	const char	*kind;		/* "applications", or "key" for a section key destroyed */
+	time_t		 at;
+	const char	*actor;		/* who ran it, "formctl:<user>" */
+	const char	*command;	/* "formctl purge", "formctl key retire" */
+	const char	*procedure_id;	/* "" for a key */
+	const char	*procedure_title;
+	const char	*section_id;
+	const char	*rule;		/* why now, e.g. "180 days from receipt" */
+	int64_t		 applications;
+	const char	*receipt_first, *receipt_last;	/* "" for a key */
+	time_t		 received_first, received_last;
+	const char	*key_ids;	/* comma-separated */
+};
+/* Inside the caller's transaction; r->id is set. */
+int	db_erasure_add(struct db *db, struct db_erasure *r);
+/* Newest first; the strings are valid during fn only. */
+int	db_erasure_each(struct db *db, int64_t limit, int64_t offset,
+	    int (*fn)(const struct db_erasure *r, void *arg), void *arg);
+int	db_erasure_get(struct db *db, int64_t id, int (*fn)(const struct db_erasure *r, void *arg), void *arg);
+int	db_erasure_count(struct db *db, int64_t *out);
+
+/* How many applications, and 対応記録 notes, are sealed to a key. */
+int	db_key_uses(struct db *db, const char *key_id, int64_t *applications, int64_t *notes);
+/* Inside the caller's transaction: the key's row, the grants of it and the sessions' copies. */
+int	db_key_erase(struct db *db, const char *key_id);
+
+/*
+ * Copy the WAL into the file and truncate it (wal_checkpoint(TRUNCATE)),
+ * so that what secure_delete overwrote is gone from both: 0, DB_BUSY when
+ * a reader or writer kept it from completing (try again), -1 on error.
+ */
+#define DB_BUSY	20
+int	db_checkpoint(struct db *db);
+
+/* ---- the hand-over ledger (管理簿, db_ledger.c) ---- */
+
+struct db_ledger {
+	int64_t		 id;
+	time_t		 at;
+	const char	*actor;		/* staff login, or "formctl:<user>" */
+	const char	*procedure_id, *section_id;
+	int64_t		 rows;
+	const char	*sha256;	/* of the bytes handed over */
+	const char	*form;		/* "csv", "zip", "csv incomplete" ... */
+	const char	*purpose, *recipient;
+	time_t		 closed_at;	/* 0 while the file is out */
+	const char	*closed_how;	/* "returned" or "erased"; "" while out */
+	const char	*closed_by;	/* the named person who confirmed it */
+	const char	*closed_actor;	/* who recorded that */
+};
+/* A new entry (the closing fields are ignored); e->id is set. */
+int	db_ledger_add(struct db *db, struct db_ledger *e);
+/* Record the file's return or erasure: DB_NOTFOUND when there is no such entry still out. */
+int	db_ledger_close(struct db *db, int64_t id, time_t at, const char *how, const char *by, const char *actor);
+int	db_ledger_get(struct db *db, int64_t id, int (*fn)(const struct db_ledger *e, void *arg), void *arg);
+/*
+ * Newest first: the entries of the sections a session holds (session_hash;
+ * NULL for all), still out only when open_only.  Strings valid during fn.
+ */
+int	db_ledger_each(struct db *db, const unsigned char *session_hash, int open_only, int64_t limit,
+	    int64_t offset, int (*fn)(const struct db_ledger *e, void *arg), void *arg);
+int	db_ledger_count(struct db *db, const unsigned char *session_hash, int open_only, int64_t *out);
 
 /* Section, first key and recovery public key in one transaction. */
 int	db_section_create(struct db *db, const char *id, const char *name,

@@ -30,18 +30,24 @@ audit_insert(struct db *db, const struct db_audit *e)
 }
 
 int
-db_audit_append(struct db *db, struct db_audit *e, int (*chain)(struct db_audit *, void *), void *arg)
+db_audit_append_in(struct db *db, struct db_audit *e, int (*chain)(struct db_audit *, void *), void *arg)
 {
 	int rc;
 
-	if (db_begin(db) == -1)
-		return -1;
 	rc = dbi_lookup(db, dbi_prep(db, ST_AUDIT_LAST), get_audit_last, e);
 	if (rc == DB_NOTFOUND) {
 		e->seq = 1;
 		memset(e->prev, 0, sizeof(e->prev));
 	}
-	return dbi_end(db, (rc == 0 || rc == DB_NOTFOUND) && chain(e, arg) != -1 && audit_insert(db, e) != -1);
+	return (rc == 0 || rc == DB_NOTFOUND) && chain(e, arg) != -1 && audit_insert(db, e) != -1 ? 0 : -1;
+}
+
+int
+db_audit_append(struct db *db, struct db_audit *e, int (*chain)(struct db_audit *, void *), void *arg)
+{
+	if (db_begin(db) == -1)
+		return -1;
+	return dbi_end(db, db_audit_append_in(db, e, chain, arg) == 0);
 }
 
 static int

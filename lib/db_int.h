@@ -101,10 +101,48 @@ enum stmt {
 	ST_SEND_COUNT,
 	ST_SEND_HIT,
 	ST_SEND_PURGE,
+	ST_APP_PROCEDURES,
+	ST_EXPIRED_SUMMARY,
+	ST_EXPIRED_RECEIPTS,
+	ST_ERASURE_ADD,
+	ST_ERASURE_LIST,
+	ST_ERASURE_GET,
+	ST_ERASURE_COUNT,
+	ST_KEY_APPS,
+	ST_KEY_NOTES,
+	ST_KEY_DROP_GRANTS,
+	ST_KEY_DROP_SESSIONS,
+	ST_KEY_DROP,
+	ST_COPY_INTO,
+	ST_INTEGRITY,
+	ST_UNKNOWN_KEY_APPS,
+	ST_UNKNOWN_KEY_NOTES,
+	ST_OUTBOX_BACKLOG,
+	ST_LEDGER_ADD,
+	ST_LEDGER_CLOSE,
+	ST_LEDGER_GET,
+	ST_LEDGER_LIST,
+	ST_LEDGER_COUNT,
+	ST_STAFF_SET_EMAIL,
+	ST_AUDITOR_EMAILS,
+	ST_STAFF_MAIL_ADD,
+	ST_STAFF_MAIL_DUE,
+	ST_STAFF_MAIL_DELETE,
+	ST_STAFF_MAIL_RETRY,
 	ST_ENVELOPE_ADD,
 	ST_ENVELOPE_GET,
 	ST__COUNT
 };
+
+/*
+ * What hangs off an application (db_sql.c, dbi_erase_sql): one statement
+ * per table holding rows derived from applications, each erasing the rows
+ * of the applications that db_expired_erase() erases, and the applications
+ * themselves last.  A new table derived from applications gets its line
+ * there, and nothing else is needed for the purge to erase it.
+ */
+extern const char *const dbi_erase_sql[];
+extern const size_t dbi_erase_count;
 
 /* The statement table, by index: prepared once in db_open(). */
 extern const char *const dbi_sql[ST__COUNT];
@@ -112,6 +150,7 @@ extern const char *const dbi_sql[ST__COUNT];
 struct db {
 	sqlite3		*h;
 	sqlite3_stmt	*st[ST__COUNT];
+	sqlite3_stmt	**erase;	/* dbi_erase_sql, prepared */
 	struct db_limits limits;
 	unsigned char	 contact_pk[SEAL_PK_LEN];	/* db_set_contact_key */
 	int		 has_contact_pk;
@@ -144,6 +183,8 @@ int		 dbi_lookup(struct db *db, sqlite3_stmt *s, int (*get)(sqlite3_stmt *s, voi
 int		 dbi_each(struct db *db, sqlite3_stmt *s, int (*row)(sqlite3_stmt *s, void *arg), void *arg);
 /* 1 when the statement returns a row, 0 when none, -1 on error. */
 int		 dbi_exists(struct db *db, sqlite3_stmt *s);
+/* A row whose first column is text, handed to cb->fn.text (an struct dbi_cb); NULL text is an error. */
+int		 dbi_text_row(sqlite3_stmt *s, void *arg);
 /* A count(*) statement's one value. */
 int		 dbi_count(struct db *db, sqlite3_stmt *s, int64_t *out);
 
@@ -168,6 +209,10 @@ struct dbi_cb {
 		int	(*mail)(const struct db_mail *m, void *arg);
 		int	(*mail_log)(int64_t outbox_id, const char *kind, time_t delivered_at, int attempts,
 			    void *arg);
+		int	(*expired)(const struct db_expired *x, void *arg);
+		int	(*erasure)(const struct db_erasure *r, void *arg);
+		int	(*procedure)(const char *procedure_id, int64_t n, void *arg);
+		int	(*ledger)(const struct db_ledger *e, void *arg);
 	} fn;
 	void		*arg;
 	const char	*receipt;	/* event rows: the application's */

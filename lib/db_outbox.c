@@ -106,16 +106,58 @@ db_outbox_delivered(struct db *db, int64_t id, time_t now)
 	return dbi_end(db, ok);
 }
 
-int
-db_outbox_retry(struct db *db, int64_t id, time_t next_at, const char *error, int failed)
+/* One more failed try of a queued mail (outbox or staff mail: which). */
+static int
+retry(struct db *db, enum stmt which, int64_t id, time_t next_at, const char *error, int failed)
 {
-	sqlite3_stmt *s = dbi_prep(db, ST_OUTBOX_RETRY);
+	sqlite3_stmt *s = dbi_prep(db, which);
 
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)next_at);
 	sqlite3_bind_text(s, 3, error, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 4, failed ? 1 : 0);
 	return dbi_exec(db, s);
+}
+
+int
+db_outbox_retry(struct db *db, int64_t id, time_t next_at, const char *error, int failed)
+{
+	return retry(db, ST_OUTBOX_RETRY, id, next_at, error, failed);
+}
+
+int
+db_staff_mail_retry(struct db *db, int64_t id, time_t next_at, const char *error, int failed)
+{
+	return retry(db, ST_STAFF_MAIL_RETRY, id, next_at, error, failed);
+}
+
+int
+db_staff_mail_add(struct db *db, const char *kind, const void *sealed, size_t len, time_t now)
+{
+	sqlite3_stmt *s = dbi_prep(db, ST_STAFF_MAIL_ADD);
+
+	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, sealed, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)now);
+	return dbi_exec(db, s);
+}
+
+int
+db_staff_mail_due(struct db *db, time_t now, int limit, int (*fn)(const struct db_mail *, void *), void *arg)
+{
+	sqlite3_stmt	*s = dbi_prep(db, ST_STAFF_MAIL_DUE);
+	struct dbi_cb	 cb = { .fn.mail = fn, .arg = arg };
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)now);
+	sqlite3_bind_int(s, 2, limit);
+	return dbi_each(db, s, mail_row, &cb);
+}
+
+int
+db_staff_mail_delivered(struct db *db, int64_t id, time_t now)
+{
+	(void)now;	/* no log of staff mail: the digest is in the audit log */
+	return dbi_exec(db, prep_id(db, ST_STAFF_MAIL_DELETE, id));
 }
 
 int
@@ -163,6 +205,20 @@ db_mail_log_of_receipt(struct db *db, const char *receipt,
 	struct dbi_cb cb = { .fn.mail_log = fn, .arg = arg };
 
 	return dbi_each(db, dbi_prep_text(db, ST_MAIL_LOG_OF_RECEIPT, receipt), log_row, &cb);
+}
+
+int
+db_outbox_backlog(struct db *db, int64_t *pending, time_t *oldest)
+{
+	sqlite3_stmt	*s = dbi_prep(db, ST_OUTBOX_BACKLOG);
+	int		 rc = dbi_step(db, s);
+
+	if (rc == SQLITE_ROW) {
+		*pending = sqlite3_column_int64(s, 0);
+		*oldest = (time_t)sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : -1;
 }
 
 int

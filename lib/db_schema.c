@@ -230,7 +230,80 @@ static const char *const migrations[] = {
 	"CREATE UNIQUE INDEX applications_participant ON applications(participant_id)"
 	"  WHERE participant_id IS NOT NULL;",
 	/*
-	 * 9 -> 10: the language the resident applied in (a tag of lib/lang.h),
+	 * 9 -> 10: the data's end.  An erasure report (消去報告書) is a record
+	 * of its own, without personal data, that outlives what it reports on:
+	 * append-only like the audit log.  kind 'applications' is one
+	 * procedure's (and section's) share of a purge, 'key' a section key
+	 * destroyed (formctl key retire).
+	 */
+	"CREATE TABLE erasure_reports ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('applications', 'key')),"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  command TEXT NOT NULL,"
+	"  procedure_id TEXT NOT NULL,"
+	"  procedure_title TEXT NOT NULL,"
+	"  section_id TEXT NOT NULL,"
+	"  rule TEXT NOT NULL,"
+	"  applications INTEGER NOT NULL,"
+	"  receipt_first TEXT NOT NULL,"
+	"  receipt_last TEXT NOT NULL,"
+	"  received_first INTEGER NOT NULL,"
+	"  received_last INTEGER NOT NULL,"
+	"  key_ids TEXT NOT NULL);"
+	"CREATE TRIGGER erasure_reports_no_update BEFORE UPDATE ON erasure_reports"
+	"  BEGIN SELECT RAISE(ABORT, 'erasure reports are append-only'); END;"
+	"CREATE TRIGGER erasure_reports_no_delete BEFORE DELETE ON erasure_reports"
+	"  BEGIN SELECT RAISE(ABORT, 'erasure reports are append-only'); END;"
+	/*
+	 * The hand-over ledger (管理簿): each export with its purpose and
+	 * recipient, until a named person confirms that the file came back or
+	 * was erased (closed_*).  Rows are never deleted; only the closing
+	 * columns are set, once.
+	 */
+	"CREATE TABLE export_ledger ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  procedure_id TEXT NOT NULL,"
+	"  section_id TEXT NOT NULL,"
+	"  rows INTEGER NOT NULL,"
+	"  sha256 TEXT NOT NULL,"
+	"  form TEXT NOT NULL,"
+	"  purpose TEXT NOT NULL,"
+	"  recipient TEXT NOT NULL,"
+	"  closed_at INTEGER,"
+	"  closed_how TEXT CHECK (closed_how IN ('returned', 'erased')),"
+	"  closed_by TEXT,"
+	"  closed_actor TEXT);"
+	"CREATE INDEX export_ledger_open ON export_ledger(closed_at, id);"
+	"CREATE TRIGGER export_ledger_no_delete BEFORE DELETE ON export_ledger"
+	"  BEGIN SELECT RAISE(ABORT, 'the ledger keeps every export'); END;"
+	"CREATE TRIGGER export_ledger_closed_once BEFORE UPDATE ON export_ledger"
+	"  WHEN OLD.closed_at IS NOT NULL OR NEW.id != OLD.id OR NEW.at != OLD.at OR NEW.actor != OLD.actor"
+	"    OR NEW.procedure_id != OLD.procedure_id OR NEW.section_id != OLD.section_id OR NEW.rows != OLD.rows"
+	"    OR NEW.sha256 != OLD.sha256 OR NEW.form != OLD.form OR NEW.purpose != OLD.purpose"
+	"    OR NEW.recipient != OLD.recipient"
+	"  BEGIN SELECT RAISE(ABORT, 'a ledger entry is closed once, and only closed'); END;"
+	/*
+	 * Mail to staff (the auditors' daily digest): an address per account,
+	 * and a queue of its own beside the outbox, whose rows belong to an
+	 * application.  The mailer drains both alike.
+	 */
+	"ALTER TABLE staff ADD COLUMN email TEXT;"
+	"CREATE TABLE staff_mail ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  sealed BLOB NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_at INTEGER NOT NULL,"
+	"  last_error TEXT NOT NULL DEFAULT '',"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE INDEX staff_mail_due ON staff_mail(state, next_at);",
+	/*
+	 * 10 -> 11: the language the resident applied in (a tag of lib/lang.h),
 	 * clear like the status: later mails are written in it, staff and the
 	 * CSV show it.  Applications stored before were Japanese.
 	 */

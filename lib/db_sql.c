@@ -16,6 +16,17 @@
 #define AUDIT_ROW	"SELECT seq, at, actor, action, target, detail, addr, prev, mac FROM audit"
 #define OUTBOX_ROW	"SELECT id, kind, receipt, procedure_id, section_id, sealed, state, attempts," \
 			" next_at, last_error, created_at, text FROM outbox"
+#define ERASURE_ROW	"SELECT id, kind, at, actor, command, procedure_id, procedure_title, section_id, rule," \
+			" applications, receipt_first, receipt_last, received_first, received_last, key_ids" \
+			" FROM erasure_reports"
+#define LEDGER_ROW	"SELECT id, at, actor, procedure_id, section_id, rows, sha256, form, purpose, recipient," \
+			" coalesce(closed_at, 0), coalesce(closed_how, ''), coalesce(closed_by, '')," \
+			" coalesce(closed_actor, '') FROM export_ledger"
+/* A ledger's rows: a session's sections (?1; NULL for all), still out only (?2). */
+#define LEDGER_FILTER	" WHERE (?1 IS NULL OR section_id IN (SELECT section_id FROM session_keys" \
+			" WHERE token_hash = ?1)) AND (?2 = 0 OR closed_at IS NULL)"
+/* The applications a purge erases: one procedure's, received before a time. */
+#define EXPIRED		" FROM applications WHERE procedure_id = ?1 AND received_at < ?2"
 /*
  * A staff list's filter (db_app_filter), the same for its rows and its
  * count: the procedure, then any status (applications_keyset) or one
@@ -150,6 +161,64 @@ const char *const dbi_sql[ST__COUNT] = {
 	[ST_SEND_HIT] = "INSERT INTO send_counts (key, slot, hits) VALUES (?1, ?2, 1)"
 	    " ON CONFLICT (key, slot) DO UPDATE SET hits = hits + 1",
 	[ST_SEND_PURGE] = "DELETE FROM send_counts WHERE slot <= ?1",
+	[ST_APP_PROCEDURES] = "SELECT procedure_id, count(*) FROM applications GROUP BY procedure_id"
+	    " ORDER BY procedure_id",
+	[ST_EXPIRED_SUMMARY] = "SELECT section_id, count(*), min(receipt), max(receipt), min(received_at),"
+	    " max(received_at), group_concat(DISTINCT key_id)" EXPIRED " GROUP BY section_id ORDER BY section_id",
+	[ST_EXPIRED_RECEIPTS] = "SELECT receipt" EXPIRED " ORDER BY receipt",
+	[ST_ERASURE_ADD] = "INSERT INTO erasure_reports (kind, at, actor, command, procedure_id, procedure_title,"
+	    " section_id, rule, applications, receipt_first, receipt_last, received_first, received_last, key_ids)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+	[ST_ERASURE_LIST] = ERASURE_ROW " ORDER BY id DESC LIMIT ?1 OFFSET ?2",
+	[ST_ERASURE_GET] = ERASURE_ROW " WHERE id = ?1",
+	[ST_ERASURE_COUNT] = "SELECT count(*) FROM erasure_reports",
+	[ST_KEY_APPS] = "SELECT count(*) FROM applications WHERE key_id = ?1",
+	[ST_KEY_NOTES] = "SELECT count(*) FROM app_events WHERE key_id = ?1 AND note_sealed IS NOT NULL",
+	[ST_KEY_DROP_GRANTS] = "DELETE FROM grants WHERE key_id = ?1",
+	[ST_KEY_DROP_SESSIONS] = "DELETE FROM session_keys WHERE key_id = ?1",
+	[ST_KEY_DROP] = "DELETE FROM section_keys WHERE key_id = ?1",
+	[ST_COPY_INTO] = "VACUUM INTO ?1",
+	[ST_INTEGRITY] = "PRAGMA integrity_check(20)",
+	[ST_UNKNOWN_KEY_APPS] = "SELECT count(*) FROM applications WHERE key_id NOT IN (SELECT key_id FROM section_keys)",
+	[ST_UNKNOWN_KEY_NOTES] = "SELECT count(*) FROM app_events WHERE note_sealed IS NOT NULL"
+	    " AND key_id NOT IN (SELECT key_id FROM section_keys)",
+	[ST_OUTBOX_BACKLOG] = "SELECT count(*), coalesce(min(created_at), 0) FROM outbox WHERE state = 'pending'",
+	[ST_LEDGER_ADD] = "INSERT INTO export_ledger (at, actor, procedure_id, section_id, rows, sha256, form, purpose,"
+	    " recipient) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[ST_LEDGER_CLOSE] = "UPDATE export_ledger SET closed_at = ?2, closed_how = ?3, closed_by = ?4, closed_actor = ?5"
+	    " WHERE id = ?1 AND closed_at IS NULL",
+	[ST_LEDGER_GET] = LEDGER_ROW " WHERE id = ?1",
+	[ST_LEDGER_LIST] = LEDGER_ROW LEDGER_FILTER " ORDER BY id DESC LIMIT ?3 OFFSET ?4",
+	[ST_LEDGER_COUNT] = "SELECT count(*) FROM export_ledger" LEDGER_FILTER,
+	[ST_STAFF_SET_EMAIL] = "UPDATE staff SET email = ?2, updated_at = ?3 WHERE id = ?1",
+	[ST_AUDITOR_EMAILS] = "SELECT email FROM staff WHERE role = 'auditor' AND disabled = 0 AND email IS NOT NULL"
+	    " ORDER BY login",
+	[ST_STAFF_MAIL_ADD] = "INSERT INTO staff_mail (kind, sealed, next_at, created_at) VALUES (?1, ?2, ?3, ?3)",
+	/* Read as outbox rows (OUTBOX_ROW's columns) without an application. */
+	[ST_STAFF_MAIL_DUE] = "SELECT id, kind, '', '', '', sealed, state, attempts, next_at, last_error, created_at,"
+	    " NULL"
+	    " FROM staff_mail WHERE state = 'pending' AND next_at <= ?1 ORDER BY next_at, id LIMIT ?2",
+	[ST_STAFF_MAIL_DELETE] = "DELETE FROM staff_mail WHERE id = ?1",
+	[ST_STAFF_MAIL_RETRY] = "UPDATE staff_mail SET attempts = attempts + 1, next_at = ?2, last_error = ?3,"
+	    " state = CASE WHEN ?4 THEN 'failed' ELSE 'pending' END WHERE id = ?1",
 	[ST_ENVELOPE_ADD] = "INSERT INTO envelopes (receipt, sealed) VALUES (?1, ?2)",
 	[ST_ENVELOPE_GET] = "SELECT sealed FROM envelopes WHERE receipt = ?1",
 };
+
+/*
+ * What hangs off an application (db_int.h): every table with rows derived
+ * from one, erased with it.  ?1 is the procedure and ?2 the time its
+ * applications must have been received before (EXPIRED).  Rows keyed by
+ * the receipt use OF_EXPIRED; rows keyed by applications.id would use
+ * " IN (SELECT id" EXPIRED ")".  The applications themselves come last: the
+ * others reference them.
+ */
+#define OF_EXPIRED	" IN (SELECT receipt" EXPIRED ")"
+const char *const dbi_erase_sql[] = {
+	"DELETE FROM app_events WHERE receipt" OF_EXPIRED,	/* workflow and sealed 対応記録 */
+	"DELETE FROM outbox WHERE receipt" OF_EXPIRED,		/* mails queued, or given up on */
+	"DELETE FROM mail_log WHERE receipt" OF_EXPIRED,		/* mails sent */
+	"DELETE FROM envelopes WHERE receipt" OF_EXPIRED,		/* the sealed address later mails go to */
+	"DELETE" EXPIRED,
+};
+const size_t dbi_erase_count = sizeof(dbi_erase_sql) / sizeof(dbi_erase_sql[0]);

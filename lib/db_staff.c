@@ -340,27 +340,19 @@ db_session_key_get(struct db *db, const unsigned char hash[SEAL_MAC_LEN], const 
 	return dbi_lookup(db, s, get_session_key, &o);
 }
 
-static int
-text_row(sqlite3_stmt *s, void *arg)
-{
-	struct dbi_cb *cb = arg;
-
-	return cb->fn.text((const char *)sqlite3_column_text(s, 0), cb->arg);
-}
-
 int
 db_session_sections(struct db *db, const unsigned char hash[SEAL_MAC_LEN],
     int (*fn)(const char *, void *), void *arg)
 {
 	struct dbi_cb cb = { .fn.text = fn, .arg = arg };
 
-	return dbi_each(db, prep_hash(db, ST_SESSION_SECTIONS, hash), text_row, &cb);
+	return dbi_each(db, prep_hash(db, ST_SESSION_SECTIONS, hash), dbi_text_row, &cb);
 }
 
 /* ---- throttle ---- */
 
-static int
-throttle_purge(struct db *db, time_t before)
+int
+db_throttle_forget(struct db *db, time_t before)
 {
 	sqlite3_stmt *s = dbi_prep(db, ST_THROTTLE_PURGE);
 
@@ -388,7 +380,7 @@ db_throttle_record(struct db *db, const unsigned char *const *keys, size_t n, ti
 	if (db_begin(db) == -1)
 		return -1;
 	/* Keys use windows of different lengths: purge only what no allowed window reaches. */
-	ok = throttle_purge(db, now - DB_THROTTLE_MAX_WINDOW) == 0;
+	ok = db_throttle_forget(db, now - DB_THROTTLE_MAX_WINDOW) == 0;
 	for (i = 0; ok && i < n; i++)
 		ok = dbi_exec(db, throttle_prep(db, ST_THROTTLE_HIT, keys[i], now)) == 0;
 	return dbi_end(db, ok);
@@ -443,4 +435,26 @@ int
 db_throttle_clear(struct db *db, const unsigned char key[SEAL_MAC_LEN])
 {
 	return dbi_exec(db, throttle_prep(db, ST_THROTTLE_CLEAR, key, 0));
+}
+
+int
+db_staff_set_email(struct db *db, int64_t id, const char *email, time_t now)
+{
+	sqlite3_stmt *s = dbi_prep(db, ST_STAFF_SET_EMAIL);
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
+	if (email != NULL)
+		sqlite3_bind_text(s, 2, email, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)now);
+	if (dbi_exec(db, s) == -1)
+		return -1;
+	return sqlite3_changes(db->h) == 1 ? 0 : DB_NOTFOUND;
+}
+
+int
+db_auditor_emails(struct db *db, int (*fn)(const char *, void *), void *arg)
+{
+	struct dbi_cb cb = { .fn.text = fn, .arg = arg };
+
+	return dbi_each(db, dbi_prep(db, ST_AUDITOR_EMAILS), dbi_text_row, &cb);
 }

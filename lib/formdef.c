@@ -885,7 +885,7 @@ load_participant(struct ctx *c, const struct ynode *m, struct procedure *p)
 
 enum {
 	K_ID, K_TITLE, K_SECTION, K_DESCRIPTION, K_OPENS_AT, K_CLOSES_AT, K_EVENT_DATE,
-	K_CAPACITY, K_LOTTERY, K_RETENTION_DAYS, K_CONTACT, K_COMPLETE_MESSAGE, K_MAIL,
+	K_CAPACITY, K_LOTTERY, K_RETENTION_DAYS, K_RETENTION_FROM, K_CONTACT, K_COMPLETE_MESSAGE, K_MAIL,
 	K_FIELDS, K_RESIDENCE, K_PARTICIPANT_ID, K_N
 };
 
@@ -893,7 +893,7 @@ static const char *const top_keys[K_N] = {
 	[K_ID] = "id", [K_TITLE] = "title", [K_SECTION] = "section",
 	[K_DESCRIPTION] = "description", [K_OPENS_AT] = "opens_at", [K_CLOSES_AT] = "closes_at",
 	[K_EVENT_DATE] = "event_date", [K_CAPACITY] = "capacity", [K_LOTTERY] = "lottery",
-	[K_RETENTION_DAYS] = "retention_days", [K_CONTACT] = "contact",
+	[K_RETENTION_DAYS] = "retention_days", [K_RETENTION_FROM] = "retention_from", [K_CONTACT] = "contact",
 	[K_COMPLETE_MESSAGE] = "complete_message", [K_MAIL] = "mail", [K_FIELDS] = "fields",
 	[K_RESIDENCE] = "residence", [K_PARTICIPANT_ID] = "participant_id",
 };
@@ -957,6 +957,42 @@ load_schedule(struct ctx *c, const struct ynode **key, const struct ynode **val,
 	ytree_date(&c->e, key[K_EVENT_DATE], val[K_EVENT_DATE], &p->event_y, &p->event_m, &p->event_d);
 }
 
+static const char *const retention_names[] = {
+	[RETAIN_FROM_CLOSE] = "close", [RETAIN_FROM_RECEIPT] = "receipt",
+};
+
+const char *
+formdef_retention_name(enum retention_from r)
+{
+	return (size_t)r < NELEM(retention_names) ? retention_names[r] : "unknown";
+}
+
+/*
+ * A procedure without closes_at never ends, so its retention can only count
+ * from each receipt; "close" there would keep everything for ever.
+ */
+static void
+load_retention_from(struct ctx *c, const struct ynode *k, const struct ynode *v, const struct ynode *closes,
+    struct procedure *p)
+{
+	size_t i;
+
+	p->retention_from = p->closes_at != 0 ? RETAIN_FROM_CLOSE : RETAIN_FROM_RECEIPT;
+	if (v == NULL || ytree_want_scalar(&c->e, k, v, "close or receipt") == -1)
+		return;
+	for (i = 0; i < NELEM(retention_names); i++)
+		if (strcmp(v->s, retention_names[i]) == 0 && strlen(retention_names[i]) == v->slen)
+			break;
+	if (i == NELEM(retention_names)) {
+		ytree_unknown(&c->e, v, "retention_from value", "", retention_names, NELEM(retention_names));
+		return;
+	}
+	p->retention_from = (enum retention_from)i;
+	if (p->retention_from == RETAIN_FROM_CLOSE && (closes == NULL || ytree_is_null(closes)))
+		ytree_err(&c->e, v->line, v->col, "'retention_from: close' needs 'closes_at' (a procedure without "
+		    "a closing date never ends: count from 'receipt')");
+}
+
 static void
 load_options(struct ctx *c, const struct ynode **key, const struct ynode **val, struct procedure *p)
 {
@@ -966,6 +1002,7 @@ load_options(struct ctx *c, const struct ynode **key, const struct ynode **val, 
 		ytree_err(&c->e, key[K_LOTTERY]->line, key[K_LOTTERY]->col,
 		    "'lottery: true' needs 'capacity' (the number of places to draw)");
 	ytree_int(&c->e, key[K_RETENTION_DAYS], val[K_RETENTION_DAYS], 1, 3650, &p->retention_days);
+	load_retention_from(c, key[K_RETENTION_FROM], val[K_RETENTION_FROM], val[K_CLOSES_AT], p);
 }
 
 static void
@@ -1207,6 +1244,18 @@ const struct field *
 formdef_field(const struct procedure *p, const char *key)
 {
 	return field_by_key(p, p->nfields, key);
+}
+
+void
+formdef_expired(const struct procedure *p, time_t now, time_t *before)
+{
+	time_t keep = (time_t)p->retention_days * 24 * 60 * 60;
+
+	*before = 0;
+	if (p->retention_from == RETAIN_FROM_RECEIPT)
+		*before = now - keep + 1;	/* received at or before now - keep */
+	else if (p->closes_at != 0 && now >= p->closes_at + keep)
+		*before = (time_t)INT64_MAX / 2;
 }
 
 int

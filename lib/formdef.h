@@ -69,6 +69,13 @@ struct residence {
 struct mailtext { char *subject; char *body; };	/* NULL when absent */
 
 /*
+ * What retention_days count from (key retention_from): the procedure's end
+ * (closes_at: every application goes on the same day) or each application's
+ * receipt (a procedure always open).  Default: close when closes_at is set.
+ */
+enum retention_from { RETAIN_FROM_CLOSE, RETAIN_FROM_RECEIPT };
+
+/*
  * A text of the definition in its other languages (title, description,
  * contact, complete_message, labels, help, choice labels, mail subjects and
  * bodies), written "label: {ja: ..., en: ...}"; a plain text is Japanese
@@ -94,6 +101,7 @@ struct procedure {
 	long		 capacity;	/* 0 = none */
 	int		 lottery;	/* bool */
 	int		 retention_days;	/* 1..3650 */
+	enum retention_from retention_from;	/* what retention_days count from */
 	char		*contact;	/* the section's contact line for residents */
 	char		*complete_message;	/* shown on the completion page, or NULL */
 	struct mailtext	 mail_arrival, mail_acceptance, mail_return;
@@ -133,6 +141,14 @@ const struct field *formdef_field(const struct procedure *p, const char *key);
 const char	 *formdef_type_name(enum field_type t);
 /* Is the procedure accepting applications at now?  -1 not yet open, 0 open, 1 closed. */
 int		  formdef_state(const struct procedure *p, time_t now);
+/*
+ * Which of its applications are past retention at now: those received
+ * before *before (0: none yet; with retention from the close, all once it
+ * has come).  "close" or "receipt", for reports: formdef_retention_name().
+ */
+void		  formdef_expired(const struct procedure *p, time_t now, time_t *before);
+const char	 *formdef_retention_name(enum retention_from r);
+
 /*
  * One of p's texts (text is p->title, a field's label ...: the Japanese the
  * procedure holds) in the language tagged lang: the definition's, or text

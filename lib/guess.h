@@ -26,6 +26,9 @@
 #include "db.h"
 #include "seal.h"
 
+/* The domain of the residents' status look-up (its subject is the receipt, as printed). */
+#define GUESS_DOMAIN_STATUS	"status-guess"
+
 struct guess_limits {
 	int	window;		/* seconds, for the subject and the pair */
 	int	pair_limit;

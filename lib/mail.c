@@ -201,6 +201,23 @@ mail_contact(const char *to, struct buf *json)
 }
 
 int
+mail_compose_text(const char *to, const char *subject, const char *body, struct buf *json)
+{
+	json_object	*o;
+	int		 rc = -1;
+
+	if (!mail_addr_ok(to) || strpbrk(subject, "\r\n") != NULL)
+		return -1;
+	if ((o = json_object_new_object()) != NULL &&
+	    json_object_object_add(o, "v", json_object_new_int(1)) == 0 &&
+	    json_object_object_add(o, "subject", json_object_new_string(subject)) == 0 &&
+	    json_object_object_add(o, "body", json_object_new_string(body)) == 0)
+		rc = put_with_to(o, to, json);
+	json_object_put(o);
+	return rc;
+}
+
+int
 mail_text_compose(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
     const char *lang, struct buf *json)
 {

@@ -59,6 +59,8 @@ int	mail_text_compose(const struct procedure *p, const char *kind, const char *r
 	    const char *lang, struct buf *json);
 /* A queued text and its opened envelope: the whole mail, as mail_compose() makes it. */
 int	mail_fill(const char *text, size_t text_len, const char *contact, size_t contact_len, struct buf *json);
+/* A composed mail from its parts (staff mail: the auditors' digest); -1 for a bad address or subject. */
+int	mail_compose_text(const char *to, const char *subject, const char *body, struct buf *json);
 /*
  * A mail's clear text, ready for the outbox: m->text is allocated and
  * m->release frees it.  MAIL_NONE when the procedure has no text of kind.

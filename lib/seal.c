@@ -5,6 +5,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -19,6 +20,14 @@ _Static_assert(SEAL_KEY_LEN == crypto_secretbox_KEYBYTES && SEAL_MAC_LEN >= cryp
     "symmetric key and MAC sizes");
 _Static_assert(SEAL_BATCH_OVERHEAD == 1 + crypto_box_PUBLICKEYBYTES + crypto_box_NONCEBYTES + crypto_box_MACBYTES &&
     SEAL_KEY_LEN == crypto_box_BEFORENMBYTES, "batch box sizes");
+
+_Static_assert(SEAL_STREAM_HEADER_LEN == crypto_secretstream_xchacha20poly1305_HEADERBYTES &&
+    SEAL_STREAM_OVERHEAD == crypto_secretstream_xchacha20poly1305_ABYTES &&
+    SEAL_KEY_LEN == crypto_secretstream_xchacha20poly1305_KEYBYTES &&
+    sizeof(((struct seal_stream *)0)->state) >= sizeof(crypto_secretstream_xchacha20poly1305_state),
+    "crypto_secretstream sizes");
+_Static_assert(SEAL_FILE_PW_OPS == crypto_pwhash_OPSLIMIT_MODERATE &&
+    SEAL_FILE_PW_MEM == crypto_pwhash_MEMLIMIT_MODERATE, "crypto_pwhash moderate parameters");
 
 /* RFC 4648 base32 for paper: no 0/1/8/9, so no O/0 or I/1 mix-ups. */
 static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -459,15 +468,111 @@ seal_key_write(const char *path, const unsigned char key[SEAL_KEY_LEN])
 	return rc;
 }
 
-int
-seal_key_load(const char *data_dir, const char *rel, unsigned char key[SEAL_KEY_LEN])
+/* Read DATA_DIR/rel when none of the bits in refused is set in its mode. */
+static int
+key_load(const char *data_dir, const char *rel, unsigned char key[SEAL_KEY_LEN], mode_t refused, const char *why)
 {
-	char path[1024];
+	struct stat	sb;
+	char		path[1024];
 
 	snprintf(path, sizeof(path), "%s/%s", data_dir, rel);
+	if (lstat(path, &sb) == -1) {
+		log_msg(LOG_ERR, "cannot read %s: %s (run formctl init first)", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		log_msg(LOG_ERR, "%s is not a plain file (a link or a directory is refused)", path);
+		return -1;
+	}
+	if (sb.st_mode & refused) {
+		log_msg(LOG_ERR, "%s: mode %04o %s: chmod %s %s", path, (unsigned)(sb.st_mode & 07777), why,
+		    refused & S_IRGRP ? "600" : refused & S_IROTH ? "640" : "go-w", path);
+		return -1;
+	}
 	if (seal_key_read(path, key) == -1) {
-		log_msg(LOG_ERR, "cannot read %s (run formctl init first)", path);
+		log_msg(LOG_ERR, "cannot read %s: %s (this program runs as uid %u)", path,
+		    errno != 0 ? strerror(errno) : "not a key file", (unsigned)geteuid());
 		return -1;
 	}
 	return 0;
+}
+
+int
+seal_key_load(const char *data_dir, const char *rel, unsigned char key[SEAL_KEY_LEN])
+{
+	return key_load(data_dir, rel, key, S_IRWXG | S_IRWXO, "lets others than its owner read a secret key");
+}
+
+int
+seal_public_load(const char *data_dir, const char *rel, unsigned char key[SEAL_KEY_LEN])
+{
+	return key_load(data_dir, rel, key, S_IWGRP | S_IWOTH, "lets others than its owner replace it");
+}
+
+int
+seal_shared_load(const char *data_dir, const char *rel, unsigned char key[SEAL_KEY_LEN])
+{
+	return key_load(data_dir, rel, key, S_IWGRP | S_IRWXO, "lets others than its two programs read or change a"
+	    " secret key");
+}
+
+/* ---- streams (backups) ---- */
+
+static crypto_secretstream_xchacha20poly1305_state *
+stream_state(struct seal_stream *st)
+{
+	return (crypto_secretstream_xchacha20poly1305_state *)(void *)st->state;
+}
+
+int
+seal_stream_push_init(struct seal_stream *st, const unsigned char key[SEAL_KEY_LEN],
+    unsigned char header[SEAL_STREAM_HEADER_LEN])
+{
+	return crypto_secretstream_xchacha20poly1305_init_push(stream_state(st), header, key) == 0 ? 0 : -1;
+}
+
+int
+seal_stream_push(struct seal_stream *st, const void *msg, size_t len, const void *ad, size_t adlen, int final,
+    struct buf *out)
+{
+	unsigned char *c;
+
+	if (len > SIZE_MAX - SEAL_STREAM_OVERHEAD ||
+	    (c = buf_append_space(out, len + SEAL_STREAM_OVERHEAD)) == NULL)
+		return -1;
+	return crypto_secretstream_xchacha20poly1305_push(stream_state(st), c, NULL, msg, len, ad, adlen,
+	    final ? crypto_secretstream_xchacha20poly1305_TAG_FINAL : 0) == 0 ? 0 : -1;
+}
+
+int
+seal_stream_pull_init(struct seal_stream *st, const unsigned char key[SEAL_KEY_LEN],
+    const unsigned char header[SEAL_STREAM_HEADER_LEN])
+{
+	return crypto_secretstream_xchacha20poly1305_init_pull(stream_state(st), header, key) == 0 ? 0 : -1;
+}
+
+int
+seal_stream_pull(struct seal_stream *st, const void *box, size_t len, const void *ad, size_t adlen,
+    struct buf *out, int *final)
+{
+	unsigned char	*m, tag = 0;
+	size_t		 start = out->len;
+
+	*final = 0;
+	if (len < SEAL_STREAM_OVERHEAD || (m = buf_append_space(out, len - SEAL_STREAM_OVERHEAD)) == NULL)
+		return -1;
+	if (crypto_secretstream_xchacha20poly1305_pull(stream_state(st), m, NULL, &tag, box, len, ad, adlen) != 0 ||
+	    (tag != 0 && tag != crypto_secretstream_xchacha20poly1305_TAG_FINAL)) {
+		sodium_memzero(m, len - SEAL_STREAM_OVERHEAD);
+		out->len = start;
+		return -1;
+	}
+	*final = tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL;
+	return 0;
+}
+
+void
+seal_stream_wipe(struct seal_stream *st)
+{
+	sodium_memzero(st, sizeof(*st));
 }

@@ -127,10 +127,47 @@ int	seal_base64(const void *p, size_t len, struct buf *out);
 /* Decode into out (at most max bytes); returns the length or -1. */
 int	seal_b64url_decode(const char *s, size_t len, unsigned char *out, size_t max);
 int	seal_hex(const unsigned char *p, size_t len, char *out, size_t outlen);
+/*
+ * A stream of messages under one key (crypto_secretstream_xchacha20poly1305:
+ * backups).  Each message is authenticated with its order, and the last one
+ * carries a final tag, so a reader notices a changed, dropped, reordered or
+ * cut-off message.  The state is the caller's, wiped by seal_stream_wipe().
+ */
+#define SEAL_STREAM_HEADER_LEN	24
+#define SEAL_STREAM_OVERHEAD	17	/* per message */
+/* Argon2id at libsodium's "moderate" level for a passphrase that guards a file leaving the server. */
+#define SEAL_FILE_PW_OPS	3
+#define SEAL_FILE_PW_MEM	(256u * 1024 * 1024)
+struct seal_stream { unsigned char state[64]; };
+int	seal_stream_push_init(struct seal_stream *st, const unsigned char key[SEAL_KEY_LEN],
+	    unsigned char header[SEAL_STREAM_HEADER_LEN]);
+/* Seal one message (ad authenticated, not stored), appended to out; final marks the last one. */
+int	seal_stream_push(struct seal_stream *st, const void *msg, size_t len, const void *ad, size_t adlen,
+	    int final, struct buf *out);
+int	seal_stream_pull_init(struct seal_stream *st, const unsigned char key[SEAL_KEY_LEN],
+	    const unsigned char header[SEAL_STREAM_HEADER_LEN]);
+/* Open one message, appended to out; *final says whether it was the last.  -1: not authentic. */
+int	seal_stream_pull(struct seal_stream *st, const void *box, size_t len, const void *ad, size_t adlen,
+	    struct buf *out, int *final);
+void	seal_stream_wipe(struct seal_stream *st);
+
 /* Read a 32-byte key file (exactly 32 raw bytes); write one with mode 0600. */
 int	seal_key_read(const char *path, unsigned char key[SEAL_KEY_LEN]);
 int	seal_key_write(const char *path, const unsigned char key[SEAL_KEY_LEN]);
-/* seal_key_read of DATA_DIR/rel, logging which file is missing (formctl init makes them). */
+/*
+ * A program's secret key file DATA_DIR/rel, read when it is its owner's
+ * alone (no group or other permission bits: a secret readable by others is
+ * refused, with how to fix it), or a public key file, refused when others
+ * than its owner may write it (they could put their own key in).  Both say
+ * what is wrong in the log (formctl init makes the files).
+ */
 int	seal_key_load(const char *data_dir, const char *rel, unsigned char key[SEAL_KEY_LEN]);
+int	seal_public_load(const char *data_dir, const char *rel, unsigned char key[SEAL_KEY_LEN]);
+/*
+ * A secret two programs share (keys/inquiry.key: apply and staff), read
+ * through a group of their own: refused when others may read it or anyone
+ * but its owner may write it.
+ */
+int	seal_shared_load(const char *data_dir, const char *rel, unsigned char key[SEAL_KEY_LEN]);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "datadir.h"
 #include "esc.h"
 #include "log.h"
 #include "seal.h"
@@ -360,6 +361,13 @@ web_site_options(struct web_site *s, int argc, char *argv[], const struct option
 		return -1;
 	snprintf(s->db_path, sizeof(s->db_path), "%s/db/platform.sqlite", s->data_dir);
 	return 0;
+}
+
+int
+web_site_check(const struct web_site *s)
+{
+	return datadir_check(s->data_dir) == 0 && datadir_config("--forms", s->forms_dir) == 0 &&
+	    datadir_config("--templates", s->tmpl_dir) == 0 ? 0 : -1;
 }
 
 int

@@ -123,6 +123,8 @@ struct web_site {
  */
 int	web_site_options(struct web_site *s, int argc, char *argv[], const struct option *extra, size_t nextra,
 	    int (*opt)(int ch, const char *val, void *arg), void *arg);
+/* Before anything else: the data directory and the configuration are there and not too open (datadir.h). */
+int	web_site_check(const struct web_site *s);
 /* In a worker: an empty set of definitions and the database.  0 or -1. */
 int	web_site_open(struct web_site *s);
 /*

@@ -174,6 +174,8 @@ wf_role_meets(enum wf_role r, enum wf_need need)
 		return r == WF_ROLE_ADMIN;
 	case WF_NEED_AUDITOR:
 		return r == WF_ROLE_AUDITOR;
+	case WF_NEED_OVERSIGHT:
+		return r == WF_ROLE_ADMIN || r == WF_ROLE_AUDITOR;
 	}
 	return 0;
 }

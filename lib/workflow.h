@@ -63,7 +63,8 @@ enum wf_need {
 	WF_NEED_MEMBER,		/* any member, whatever the role */
 	WF_NEED_STAFF,		/* each of these: that role exactly */
 	WF_NEED_ADMIN,
-	WF_NEED_AUDITOR
+	WF_NEED_AUDITOR,
+	WF_NEED_OVERSIGHT	/* an admin or an auditor: records without personal data (erasure reports) */
 };
 
 /* One change staff may make, and the mail it sends the resident (NULL: none). */

@@ -16,6 +16,7 @@
 #include "prefork.h"
 
 #define WIRE_VERSION	5
+#define WIRE_PING	0xff		/* a frame of this one byte is a ping, answered with the same */
 #define STR_MAX		1024		/* ids, hashes, receipts: all short */
 #define MAX_CLIENTS	128		/* one per worker, with room for restarts */
 #define REPLY_LEN	(4 + DB_RECEIPT_LEN + 1)
@@ -348,19 +349,42 @@ accept_clients(struct writer *w)
 	}
 }
 
+/* A ping (writer_ping): the length prefix and the one byte. */
+static int
+is_ping(const struct buf *frame)
+{
+	return frame->len == 1 && (unsigned char)frame->data[0] == WIRE_PING;
+}
+
+/* Answer a ping at once, whatever the batch. */
+static void
+pong(struct slot *s)
+{
+	struct buf b;
+
+	buf_init(&b);
+	if (frame_begin(&b) == -1 || buf_putc(&b, WIRE_PING) == -1 || send_frame(s->fd, &b) == -1)
+		drop(s);
+	buf_free(&b);
+}
+
 /* Read the request of every readable client: the next batch. */
 static size_t
 gather(struct writer *w, const struct pollfd *pfd, size_t npfd)
 {
-	size_t i, n = 0;
+	size_t	i, n = 0;
+	int	rc;
 
 	for (i = 0; i < npfd; i++) {
 		struct slot *s = &w->slots[i];
 
 		if (s->fd == -1 || pfd[i].revents == 0)
 			continue;
-		if (recv_frame(s->fd, &s->frame) == -1 ||
-		    writer_decode(s->frame.data, s->frame.len, &s->req, &s->mail) == -1) {
+		if ((rc = recv_frame(s->fd, &s->frame)) == 0 && is_ping(&s->frame)) {
+			pong(s);
+			continue;
+		}
+		if (rc == -1 || writer_decode(s->frame.data, s->frame.len, &s->req, &s->mail) == -1) {
 			drop(s);	/* EOF from a worker that ended, or a broken frame */
 			continue;
 		}
@@ -511,6 +535,25 @@ pause_ms(long ms)
 
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
+}
+
+int
+writer_ping(const char *path, int wait_ms)
+{
+	struct writer_client	cl;
+	struct buf		b;
+	struct timeval		tv = { wait_ms / 1000, (wait_ms % 1000) * 1000 };
+	int			rc = -1;
+
+	buf_init(&b);
+	writer_client_init(&cl, path);
+	if (client_connect(&cl) == 0 && setsockopt(cl.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0 &&
+	    setsockopt(cl.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0 && frame_begin(&b) == 0 &&
+	    buf_putc(&b, WIRE_PING) == 0 && send_frame(cl.fd, &b) == 0 && recv_frame(cl.fd, &b) == 0 && is_ping(&b))
+		rc = 0;
+	writer_client_close(&cl);
+	buf_free(&b);
+	return rc;
 }
 
 int

@@ -49,6 +49,12 @@ void	writer_client_close(struct writer_client *cl);
 int	writer_store(struct writer_client *cl, struct db_store_req *r);
 
 /*
+ * Is a writer listening at path and answering?  A ping on a connection of
+ * its own, answered between two batches: 0 when answered within wait_ms.
+ */
+int	writer_ping(const char *path, int wait_ms);
+
+/*
  * The request's wire form (without the length prefix), appended to out:
  * app.plain (not sealed), app.contact or none, and a mail with text only.
  */

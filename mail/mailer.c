@@ -36,6 +36,7 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "datadir.h"
 #include "db.h"
 #include "log.h"
 #include "mail.h"
@@ -68,6 +69,7 @@ struct job {
 	int		has_text;	/* text, to the receipt's envelope; else sealed */
 	struct buf	text;
 	struct buf	sealed;
+	int		staff;		/* from staff_mail (the auditors' digest), not the outbox */
 };
 
 static volatile sig_atomic_t stop;
@@ -166,6 +168,7 @@ collect(const struct db_mail *m, void *arg)
 	if (i == BATCH)
 		return 1;
 	j = &jobs[i];
+	j->staff = *m->receipt == '\0';	/* staff mail has no application */
 	j->id = m->id;
 	snprintf(j->kind, sizeof(j->kind), "%s", m->kind);
 	snprintf(j->receipt, sizeof(j->receipt), "%s", m->receipt);
@@ -226,15 +229,15 @@ deliver(struct config *cfg, struct db *db, struct job *j)
 	buf_init(&plain);
 	buf_init(&msg);
 	memset(&env, 0, sizeof(env));
-	snprintf(msgid, sizeof(msgid), "outbox-%lld.%lld@%s", (long long)j->id, (long long)j->created_at,
-	    cfg->domain);
+	snprintf(msgid, sizeof(msgid), "%s-%lld.%lld@%s", j->staff ? "staff" : "outbox", (long long)j->id,
+	    (long long)j->created_at, cfg->domain);
 	if (open_job(cfg, db, j, &plain) == -1 ||
 	    mail_message(plain.data, plain.len, cfg->from, msgid, now, &msg, &env) == -1) {
 		/* It will never open: give up at once, visibly. */
 		snprintf(why, sizeof(why), "cannot open or format the queued mail");
 		tries = cfg->max_tries;
 	} else if ((sent = smtp_send(cfg, env.to, &msg, why, sizeof(why))) == SENT) {
-		if (db_outbox_delivered(db, j->id, now) == -1)
+		if ((j->staff ? db_staff_mail_delivered : db_outbox_delivered)(db, j->id, now) == -1)
 			log_msg(LOG_ERR, "mail %lld sent but not recorded; it may be sent again", (long long)j->id);
 		else
 			log_msg(LOG_INFO, "mail %lld (%s) delivered after %d tries", (long long)j->id, j->kind, tries);
@@ -242,7 +245,7 @@ deliver(struct config *cfg, struct db *db, struct job *j)
 	} else if (sent == RELAY_FAILED)
 		ret = -1;
 	last = tries >= cfg->max_tries;
-	if (db_outbox_retry(db, j->id, retry_at(cfg, tries, now), why, last) == -1)
+	if ((j->staff ? db_staff_mail_retry : db_outbox_retry)(db, j->id, retry_at(cfg, tries, now), why, last) == -1)
 		log_msg(LOG_ERR, "mail %lld: cannot record the failure", (long long)j->id);
 	log_msg(last ? LOG_ERR : LOG_WARNING, "mail %lld (%s) try %d failed: %s%s", (long long)j->id, j->kind,
 	    tries, why, last ? "; marked failed for the section's staff" : "");
@@ -262,7 +265,9 @@ run(struct config *cfg, struct db *db)
 
 	while (!stop) {
 		memset(jobs, 0, sizeof(jobs));
-		if (db_outbox_due(db, time(NULL), BATCH, collect, jobs) == -1)
+		/* Residents' mails first; staff mail (a daily digest) takes the places left. */
+		if (db_outbox_due(db, time(NULL), BATCH, collect, jobs) == -1 ||
+		    db_staff_mail_due(db, time(NULL), BATCH, collect, jobs) == -1)
 			log_msg(LOG_ERR, "cannot read the outbox");
 		relay_down = 0;
 		for (i = 0, left = 0; i < BATCH && jobs[i].id != 0; i++) {
@@ -291,7 +296,8 @@ lock_instance(const char *data_dir)
 	char	path[1024];
 	int	fd;
 
-	snprintf(path, sizeof(path), "%s/run/mailer.lock", data_dir);
+	/* In db/, which the service's programs may write; run/ is the starting script's. */
+	snprintf(path, sizeof(path), "%s/db/mailer.lock", data_dir);
 	if ((fd = open(path, O_RDWR | O_CREAT, 0600)) == -1 || flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		log_msg(LOG_ERR, "another mailer is running for %s (or %s cannot be made)", data_dir, path);
 		return -1;
@@ -327,7 +333,7 @@ configure(struct config *cfg)
 		return -1;
 	((char *)cfg->domain)[strcspn(cfg->domain, ">")] = '\0';
 	return seal_key_load(cfg->data_dir, "keys/mailer.sk", cfg->sk) == 0 &&
-	    seal_key_load(cfg->data_dir, "keys/mailer.pk", cfg->pk) == 0 ? 0 : -1;
+	    seal_public_load(cfg->data_dir, "keys/mailer.pk", cfg->pk) == 0 ? 0 : -1;
 }
 
 static void
@@ -373,7 +379,8 @@ main(int argc, char *argv[])
 	}
 	if (cfg.data_dir == NULL || cfg.max_tries < 1 || cfg.backoff < 1 || cfg.poll < 1)
 		usage();
-	if (seal_init() == -1 || configure(&cfg) == -1 || lock_instance(cfg.data_dir) == -1 ||
+	if (seal_init() == -1 || datadir_check(cfg.data_dir) == -1 || configure(&cfg) == -1 ||
+	    lock_instance(cfg.data_dir) == -1 ||
 	    curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		return 1;
 	memset(&sa, 0, sizeof(sa));

@@ -17,6 +17,8 @@
 # procedure within SEND_WINDOW seconds (default 20 in 3600; 0: none), ARRIVAL_MAIL_LIMIT arrival mails
 # per recipient address in 24 hours (default 10; 0: none), SUBMIT_RATE and SUBMIT_BURST (nginx's limit
 # on POSTs to /f/ per client address, default 60r/m with a burst of 120).
+# PURGE_INTERVAL: seconds between retention purges (formctl purge; default 86400, a day; the first
+# one that long after the start).
 set -eu
 # What this script and the programs make (logs, pid files, the run directory, the database) is for
 # the service's own users only: the logs hold client addresses.
@@ -41,6 +43,7 @@ SEND_WINDOW=${SEND_WINDOW:-3600}
 ARRIVAL_MAIL_LIMIT=${ARRIVAL_MAIL_LIMIT:-10}
 SUBMIT_RATE=${SUBMIT_RATE:-60r/m}
 SUBMIT_BURST=${SUBMIT_BURST:-120}
+PURGE_INTERVAL=${PURGE_INTERVAL:-86400}
 mkdir -p "$DATA_DIR"
 DATA_DIR=$(cd "$DATA_DIR" && pwd)
 FORMS_DIR=$(cd "$FORMS_DIR" && pwd)
@@ -94,9 +97,56 @@ if [ ! -f "$DATA_DIR/demo-logins.txt" ] && [ -f "$DATA_DIR/demo-recovery-keys.tx
 	demo_staff
 fi
 mkdir -p "$DATA_DIR/log" "$DATA_DIR/run"
-# A data directory from before the umask above keeps its logs from others too.
+# A data directory from before the umask above keeps its logs and database from others too.
 chmod 750 "$DATA_DIR/log" "$DATA_DIR/run"
 find "$DATA_DIR/log" "$DATA_DIR/run" -type f -exec chmod g-wx,o-rwx {} +
+find "$DATA_DIR/db" -maxdepth 1 -name 'platform.sqlite*' -exec chmod o-rwx {} +
+
+# As root, each program runs as its own user (scripts/setup-data.sh makes them and gives the data
+# directory their owners): apply cannot read staff's or the mailer's keys, and none keeps root.
+# They must reach the data directory, the definitions, the templates and the binaries: where a
+# directory on the way is closed (the checkout under /root, a private temporary directory), the
+# group shinjuku is let through it (an ACL granting search, not reading), and this is said.
+AS_ROOT=""
+if [ "$(id -u)" -eq 0 ]; then
+	AS_ROOT=1
+	sh "$ROOT/scripts/setup-data.sh" "$DATA_DIR"
+fi
+
+# as USER COMMAND...: become the command, run as that service user (as root) or as this user.  It
+# execs, so call it in a subshell: "( as ... )", or in the background, where $! is then the program.
+as() {
+	u=$1; shift
+	# The database's -wal and -shm are made by whichever program opens it first, for all three: with
+	# umask 027 they would be 0640 for an instant, and a program opening one then would get it
+	# read-only (SQLite falls back to that).
+	umask 007
+	[ -n "$AS_ROOT" ] || exec "$@"
+	exec setpriv --reuid="$u" --regid=shinjuku --init-groups --no-new-privs --inh-caps=-all \
+	    --bounding-set=-all -- "$@"
+}
+
+# reach PATH: every directory above PATH searchable by the service's group (as root).
+reach() {
+	[ -n "$AS_ROOT" ] || return 0
+	d=$(dirname "$1") dirs=""
+	while [ "$d" != "/" ]; do dirs="$d $dirs"; d=$(dirname "$d"); done
+	for d in $dirs; do
+		if ! (as shinjuku-mailer test -x "$d"); then
+			setfacl -m g:shinjuku:x "$d"
+			echo "let the group shinjuku through $d (search only; undo: setfacl -x g:shinjuku $d)"
+		fi
+	done
+	for u in shinjuku-apply shinjuku-staff shinjuku-mailer; do
+		if ! (as "$u" test -r "$1"); then
+			echo "$u cannot read $1: make it readable by the group shinjuku, or run as another user" >&2
+			exit 1
+		fi
+	done
+}
+for p in "$DATA_DIR" "$FORMS_DIR" "$ROOT/templates" "$BUILD/apply" "$BUILD/staff" "$BUILD/mailer"; do
+	reach "$p"
+done
 
 # As root, nginx's workers run as www-data (or nobody): their group is the only
 # one let in to the run directory and the FastCGI sockets.  Otherwise every
@@ -119,6 +169,15 @@ RUN_DIR=$(mktemp -d /tmp/shinjuku-run.XXXXXX)
 [ -z "$SOCKET_GROUP" ] || chgrp "$SOCKET_GROUP" "$RUN_DIR"
 chmod 2750 "$RUN_DIR"
 mkdir -p "$RUN_DIR/tmp" "$RUN_DIR/www"
+# Each program makes its sockets in a directory of its own, which nginx's group may enter;
+# RUN_DIR/apply.sock and RUN_DIR/staff.sock link to them for nginx and the tools.  The service's
+# users may pass through the run directory to theirs (an ACL), nothing more.
+[ -z "$AS_ROOT" ] || setfacl -m g:shinjuku:x "$RUN_DIR"
+for p in apply staff; do
+	mkdir -m 2750 "$RUN_DIR/$p"
+	[ -z "$AS_ROOT" ] || chown "shinjuku-$p" "$RUN_DIR/$p"
+	ln -s "$p/$p.sock" "$RUN_DIR/$p.sock"
+done
 cp -R "$ROOT/static" "$RUN_DIR/www/static"
 # nginx's own error pages (413, 429), one per language, and the maps that choose one.
 mkdir -p "$RUN_DIR/www/errors"
@@ -140,9 +199,10 @@ sed -e "s|@RUN_DIR@|$RUN_DIR|g" -e "s|@LOG_DIR@|$DATA_DIR/log|g" -e "s|@PORT@|$P
     -e "s|@SUBMIT_RATE@|$SUBMIT_RATE|" -e "s|@SUBMIT_BURST@|$SUBMIT_BURST|" \
     "$ROOT/conf/nginx.conf.in" > "$RUN_DIR/nginx.conf"
 
-APPLY_PID=""; STAFF_PID=""; NGINX_PID=""; MAILER_PID=""; SINK_PID=""
+APPLY_PID=""; STAFF_PID=""; NGINX_PID=""; MAILER_PID=""; SINK_PID=""; PURGE_PID=""
 stop() {
 	trap - INT TERM EXIT
+	[ -n "$PURGE_PID" ] && kill -TERM "$PURGE_PID" 2>/dev/null || true
 	[ -n "$NGINX_PID" ] && kill -QUIT "$NGINX_PID" 2>/dev/null || true
 	[ -n "$APPLY_PID" ] && kill -TERM "$APPLY_PID" 2>/dev/null || true
 	[ -n "$STAFF_PID" ] && kill -TERM "$STAFF_PID" 2>/dev/null || true
@@ -170,13 +230,14 @@ wait_socket() {
 	done
 }
 
-"$BUILD/apply" --data "$DATA_DIR" --forms "$FORMS_DIR" --templates "$ROOT/templates" \
-    --messages "$BUILD/locale" --socket "$RUN_DIR/apply.sock" $GROUP_OPT --workers "$WORKERS" \
-    --send-limit "$SEND_LIMIT" --send-window "$SEND_WINDOW" --mail-limit "$ARRIVAL_MAIL_LIMIT" 2>>"$DATA_DIR/log/apply.log" &
+as shinjuku-apply "$BUILD/apply" --data "$DATA_DIR" --forms "$FORMS_DIR" --templates "$ROOT/templates" \
+    --messages "$BUILD/locale" --socket "$RUN_DIR/apply/apply.sock" $GROUP_OPT --workers "$WORKERS" \
+    --send-limit "$SEND_LIMIT" --send-window "$SEND_WINDOW" --mail-limit "$ARRIVAL_MAIL_LIMIT" \
+    2>>"$DATA_DIR/log/apply.log" &
 APPLY_PID=$!
 echo "$APPLY_PID" > "$DATA_DIR/run/apply.pid"
-"$BUILD/staff" --data "$DATA_DIR" --forms "$FORMS_DIR" --templates "$ROOT/templates" \
-    --messages "$BUILD/locale" --socket "$RUN_DIR/staff.sock" $GROUP_OPT --workers "$STAFF_WORKERS" \
+as shinjuku-staff "$BUILD/staff" --data "$DATA_DIR" --forms "$FORMS_DIR" --templates "$ROOT/templates" \
+    --messages "$BUILD/locale" --socket "$RUN_DIR/staff/staff.sock" $GROUP_OPT --workers "$STAFF_WORKERS" \
     --idle-minutes "$IDLE_MINUTES" 2>>"$DATA_DIR/log/staff.log" &
 STAFF_PID=$!
 echo "$STAFF_PID" > "$DATA_DIR/run/staff.pid"
@@ -201,10 +262,22 @@ if [ -z "$SMTP_URL" ]; then
 	SMTP_URL="smtp://127.0.0.1:$(cat "$RUN_DIR/sink.port")"
 	MAIL_NOTE="mails land in $DATA_DIR/mail/ (local sink; set SMTP_URL=smtp://host:port for a real relay)"
 fi
-SMTP_URL="$SMTP_URL" "$BUILD/mailer" --data "$DATA_DIR" --from "$MAIL_FROM" --max-tries "$MAIL_MAX_TRIES" \
+export SMTP_URL
+as shinjuku-mailer "$BUILD/mailer" --data "$DATA_DIR" --from "$MAIL_FROM" --max-tries "$MAIL_MAX_TRIES" \
     --backoff "$MAIL_BACKOFF" --poll "$MAIL_POLL" 2>>"$DATA_DIR/log/mailer.log" &
 MAILER_PID=$!
 echo "$MAILER_PID" > "$DATA_DIR/run/mailer.pid"
+# The retention purge, as the production timer runs it (deploy/systemd/shinjuku-purge.timer): erases
+# what is past its definition's retention and writes the erasure reports.
+(
+	trap 'kill "$nap" 2>/dev/null; exit 0' TERM
+	while :; do
+		sleep "$PURGE_INTERVAL" & nap=$!
+		wait "$nap"
+		$FORMCTL purge --timer >>"$DATA_DIR/log/purge.log" 2>&1 || true
+	done
+) &
+PURGE_PID=$!
 nginx -e "$DATA_DIR/log/nginx-error.log" -p "$RUN_DIR" -c "$RUN_DIR/nginx.conf" &
 NGINX_PID=$!
 sleep 0.3

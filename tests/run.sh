@@ -14,6 +14,8 @@ set -u
 cd "$(dirname "$0")/.."
 out=build/test-output
 mkdir -p "$out"
+# As root the stack's programs run as their own users (scripts/run.sh): ASan writes their reports here.
+chmod 1777 "$out"
 : > "$out/all.tap"
 : > "$out/times"
 rm -f "$out"/asan-*
@@ -136,10 +138,13 @@ if [ -f tests/fuzz/run.sh ]; then
 fi
 collect e2e-asan-mail
 asan_reports mail
-# End to end through nginx: the resident pages, then the staff pages and formctl, the send limits.
-for suite in apply staff limits; do
+# End to end through nginx: the resident pages, then the staff pages and formctl, the send limits,
+# the data's lifecycle (purge, erasure reports, keys retired).
+for suite in apply staff limits lifecycle; do
 	run "e2e-$suite" /usr/bin/python3 "tests/e2e/test_$suite.py" build
 done
+# The production set-up: make install, and every systemd unit checked by systemd-analyze.
+run units sh tests/deploy/test_units.sh build
 # Crash safety: residents submit while the programs and nginx are SIGKILLed and started again.
 run crash /usr/bin/python3 tests/e2e/test_crash.py build "${CRASH_SECONDS:-20}"
 # A real browser: headless chromium, axe-core on every page, keyboard only, no JavaScript, the Nu checker.
@@ -147,7 +152,7 @@ run browser /usr/bin/python3 tests/browser/test_browser.py build
 # A full disk and a read-only database (LD_PRELOAD shim; not with ASan, whose runtime must load first).
 run e2e-faults /usr/bin/python3 tests/e2e/test_faults.py build
 
-for suite in apply staff limits; do
+for suite in apply staff limits lifecycle; do
 	run "e2e-asan-$suite" env "$(asan_e2e $suite)" /usr/bin/python3 "tests/e2e/test_$suite.py" build/asan
 	asan_reports $suite
 done

@@ -62,15 +62,24 @@ usage(void)
 	    "       formctl [--data DIR] staff list\n"
 	    "       formctl [--data DIR] staff disable|enable LOGIN\n"
 	    "       formctl [--data DIR] staff reset LOGIN          (new password; grants must be given again)\n"
+	    "       formctl [--data DIR] staff email LOGIN ADDRESS|-  (auditors: the daily digest)\n"
 	    "       formctl [--data DIR] grant LOGIN SECTION (--recovery | --by LOGIN)   secret on stdin\n"
 	    "       formctl [--data DIR] revoke LOGIN SECTION\n"
-	    "       formctl [--data DIR] key rotate SECTION\n"
+	    "       formctl [--data DIR] key rotate SECTION | key list SECTION | key retire KEY_ID\n"
 	    "       formctl [--data DIR] audit verify\n"
 	    "       formctl [--data DIR] audit report --from YYYY-MM-DD --to YYYY-MM-DD\n"
-	    "       formctl [--data DIR] export PROCEDURE (--recovery | --by LOGIN) [--status S]\n"
+	    "       formctl [--data DIR] audit alerts|digest [--since YYYY-MM-DD] [--until YYYY-MM-DD]\n"
+	    "               [--export-rows N] [--office HH:MM-HH:MM]\n"
+	    "       formctl [--data DIR] export PROCEDURE (--recovery | --by LOGIN) --purpose TEXT --recipient TEXT\n"
+	    "               [--status S]\n"
 	    "               [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--encoding utf-8|cp932]\n"
 	    "               [--out FILE.csv | --zip FILE.zip]\n"
-	    "       formctl [--data DIR] mail status | mail retry ID | mail retry --all\n");
+	    "       formctl [--data DIR] mail status | mail retry ID | mail retry --all\n"
+	    "       formctl [--data DIR] [--forms DIR] purge [--dry-run] [--timer] | purge reports\n"
+	    "       formctl [--data DIR] backup FILE [--passphrase-fd N]      (passphrase on stdin)\n"
+	    "       formctl restore FILE --data DIR [--passphrase-fd N]       (into a new or empty DIR)\n"
+	    "       formctl [--data DIR] check-db\n"
+	    "       formctl [--data DIR] ledger list [--open] | ledger close ID (--returned | --erased) --by NAME\n");
 	exit(2);
 }
 
@@ -483,20 +492,43 @@ fc_read_line(const char *prompt, char *out, size_t len)
 }
 
 int
+fc_key(const char *rel, unsigned char key[SEAL_KEY_LEN])
+{
+	char path[1024];
+
+	fc_data_path(path, sizeof(path), rel);
+	if (seal_key_read(path, key) == -1) {
+		fprintf(stderr, "formctl: cannot read %s: %s (run 'formctl init'; as root or its owner)\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void
+fc_actor(char *out, size_t len)
+{
+	struct passwd	*pw = getpwuid(getuid());
+	const char	*sudo = getenv("SUDO_USER");
+
+	/* An admin working through sudo is named, not root. */
+	if (getuid() == 0 && sudo != NULL && *sudo != '\0' && custody_login_ok(sudo))
+		snprintf(out, len, "formctl:%s", sudo);
+	else
+		snprintf(out, len, "formctl:%s", pw != NULL ? pw->pw_name : "?");
+}
+
+int
 fc_audit(struct db *db, const char *action, const char *target, const char *detail)
 {
 	struct audit_entry	 e;
-	struct passwd		*pw = getpwuid(getuid());
 	unsigned char		 key[SEAL_KEY_LEN];
-	char			 path[1024], actor[96];
+	char			 actor[96];
 	int			 rc;
 
-	fc_data_path(path, sizeof(path), "keys/audit.key");
-	if (seal_key_read(path, key) == -1) {
-		fprintf(stderr, "formctl: cannot read %s (run 'formctl init')\n", path);
+	if (fc_key("keys/audit.key", key) == -1)
 		return -1;
-	}
-	snprintf(actor, sizeof(actor), "formctl:%s", pw != NULL ? pw->pw_name : "?");
+	fc_actor(actor, sizeof(actor));
 	memset(&e, 0, sizeof(e));
 	e.at = time(NULL);
 	e.actor = actor;
@@ -547,7 +579,8 @@ static const struct {
 	int		(*run)(int argc, char **argv);
 } commands[] = {
 	{ "staff", cmd_staff }, { "grant", cmd_grant }, { "revoke", cmd_revoke }, { "key", cmd_key },
-	{ "audit", cmd_audit }, { "export", cmd_export }, { "mail", cmd_mail },
+	{ "audit", cmd_audit }, { "export", cmd_export }, { "mail", cmd_mail }, { "purge", cmd_purge },
+	{ "backup", cmd_backup }, { "restore", cmd_restore }, { "check-db", cmd_check_db }, { "ledger", cmd_ledger },
 };
 
 int
@@ -557,6 +590,12 @@ main(int argc, char *argv[])
 	int	i;
 
 	log_init("formctl");
+	/*
+	 * What formctl makes is its owner's (keys, exports and backups are
+	 * made 0600) or the service group's: the database and its -wal and
+	 * -shm, which the programs open read-write (scripts/setup-data.sh).
+	 */
+	umask(007);
 	fc_data_dir = getenv("DATA_DIR") ? getenv("DATA_DIR") : "./var";
 	if (seal_init() == -1)
 		return 1;

@@ -2,8 +2,9 @@
  * formctl export: the applicant CSV from the command line, the same file
  * the staff pages give.  Opening the applications needs a key holder: the
  * section's recovery key or a granted member's password, read from
- * standard input.  The export is written to the audit log with its row
- * count and SHA-256, as from the web.
+ * standard input.  The export is entered in the ledger (管理簿) with its
+ * purpose and recipient, and written to the audit log with its row count and
+ * SHA-256, as from the web.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -67,7 +68,7 @@ sink(void *arg, const void *p, size_t n)
 }
 
 struct opts {
-	const char	*proc, *by, *status, *from, *to, *encoding, *out, *zip;
+	const char	*proc, *by, *status, *from, *to, *encoding, *out, *zip, *purpose, *recipient;
 	int		 recovery;
 };
 
@@ -95,11 +96,16 @@ parse_opts(int argc, char **argv, struct opts *o)
 		else if (strcmp(argv[i], "--encoding") == 0) slot = &o->encoding;
 		else if (strcmp(argv[i], "--out") == 0) slot = &o->out;
 		else if (strcmp(argv[i], "--zip") == 0) slot = &o->zip;
+		else if (strcmp(argv[i], "--purpose") == 0) slot = &o->purpose;
+		else if (strcmp(argv[i], "--recipient") == 0) slot = &o->recipient;
 		if (slot == NULL || i + 1 >= argc)
 			return -1;
 		*slot = argv[++i];
 	}
 	if (o->recovery == (o->by != NULL) || (o->out == NULL) == (o->zip == NULL))
+		return -1;
+	/* The ledger (管理簿) records every export with what it is for and who receives it. */
+	if (!fc_ledger_text(o->purpose) || !fc_ledger_text(o->recipient))
 		return -1;
 	if (o->encoding != NULL && strcmp(o->encoding, "utf-8") != 0 && strcmp(o->encoding, "cp932") != 0)
 		return -1;
@@ -230,6 +236,7 @@ run_export(struct job *j, const struct opts *o, const struct procedure *p)
 	struct opener_conf	conf;
 	struct export_summary	sum;
 	struct buf		detail;
+	int64_t			ledger;
 	int			rc;
 
 	if (filter_from(o, p, &f) == -1 || open_output(j, o) == -1)
@@ -248,10 +255,13 @@ run_export(struct job *j, const struct opts *o, const struct procedure *p)
 	if (rc == 0)
 		rc = finish(j, o, p, &sum);
 	buf_init(&detail);
-	buf_printf(&detail, "rows=%zu sha256=%s encoding=%s status=%s from=%s to=%s replaced=%zu unopened=%lld%s%s",
-	    sum.rows, sum.sha256, o->encoding ? o->encoding : "utf-8", *o->status ? o->status : "all",
-	    o->from ? o->from : "", o->to ? o->to : "", sum.replaced, (long long)j->unopened, o->zip ? " archive" : "",
-	    rc == -1 ? " incomplete" : "");
+	if ((ledger = fc_ledger_add(j->db, p, (int64_t)sum.rows, sum.sha256, o->zip ? "zip" : rc == -1 ?
+	    "csv incomplete" : "csv", o->purpose, o->recipient)) == -1)
+		rc = -1;
+	buf_printf(&detail, "rows=%zu sha256=%s encoding=%s status=%s from=%s to=%s replaced=%zu unopened=%lld"
+	    " ledger=%lld%s%s", sum.rows, sum.sha256, o->encoding ? o->encoding : "utf-8",
+	    *o->status ? o->status : "all", o->from ? o->from : "", o->to ? o->to : "", sum.replaced,
+	    (long long)j->unopened, (long long)ledger, o->zip ? " archive" : "", rc == -1 ? " incomplete" : "");
 	if (fc_audit(j->db, "export", p->id, buf_cstr(&detail)) == -1)
 		rc = -1;
 	buf_free(&detail);
@@ -269,8 +279,10 @@ cmd_export(int argc, char **argv)
 	int			 rc = 1;
 
 	if (parse_opts(argc, argv, &o) == -1) {
-		fprintf(stderr, "formctl: export PROCEDURE (--recovery | --by LOGIN) [--status S] [--from YYYY-MM-DD]"
-		    " [--to YYYY-MM-DD] [--encoding utf-8|cp932] (--out FILE.csv | --out - | --zip FILE.zip)\n");
+		fprintf(stderr, "formctl: export PROCEDURE (--recovery | --by LOGIN) --purpose TEXT --recipient TEXT"
+		    " [--status S] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--encoding utf-8|cp932]"
+		    " (--out FILE.csv | --out - | --zip FILE.zip)\n"
+		    "(purpose and recipient: one line, %d characters at most, for the ledger)\n", FC_LEDGER_TEXT_CHARS);
 		return 2;
 	}
 	memset(&j, 0, sizeof(j));

@@ -1,5 +1,6 @@
 /*
- * formctl staff | grant | revoke | key: accounts and key custody.
+ * formctl staff | grant | revoke | key: accounts and key custody (key retire
+ * is formctl_purge.c's).
  *
  * New and reset passwords are generated here and printed once: an admin
  * never chooses a member's password, and the member changes it after the
@@ -13,6 +14,7 @@
 #include "custody.h"
 #include "db.h"
 #include "formctl.h"
+#include "mail.h"
 #include "seal.h"
 #include "workflow.h"
 
@@ -119,6 +121,26 @@ done:
 	return rc;
 }
 
+/* A member's address for staff mail (auditors get the daily digest); "-" removes it. */
+static int
+staff_email(struct db *db, const char *login, const char *email)
+{
+	struct db_staff	s;
+	int		none = strcmp(email, "-") == 0;
+
+	if (find_staff(db, login, &s) == -1)
+		return 1;
+	if (!none && !mail_addr_ok(email)) {
+		fprintf(stderr, "formctl: '%s' is not an address mail is sent to (name@example.lg.jp)\n", email);
+		return 1;
+	}
+	if (db_staff_set_email(db, s.id, none ? NULL : email, time(NULL)) != 0 ||
+	    fc_audit(db, "staff_email", login, none ? "removed" : "set") == -1)
+		return 1;
+	printf("%s: %s\n", login, none ? "no address" : email);
+	return 0;
+}
+
 int
 cmd_staff(int argc, char **argv)
 {
@@ -137,8 +159,11 @@ cmd_staff(int argc, char **argv)
 		rc = staff_disable(db, argv[1], 0);
 	else if (strcmp(argv[0], "reset") == 0 && argc == 2)
 		rc = staff_reset(db, argv[1]);
+	else if (strcmp(argv[0], "email") == 0 && argc == 3)
+		rc = staff_email(db, argv[1], argv[2]);
 	else
-		fprintf(stderr, "formctl: staff add LOGIN ROLE | list | disable LOGIN | enable LOGIN | reset LOGIN\n");
+		fprintf(stderr, "formctl: staff add LOGIN ROLE | list | disable LOGIN | enable LOGIN | reset LOGIN"
+		    " | email LOGIN ADDRESS|-\n");
 	db_close(db);
 	return rc;
 }
@@ -237,6 +262,41 @@ cmd_revoke(int argc, char **argv)
 	return rc;
 }
 
+struct key_list {
+	struct db	*db;
+	char		 current[SEAL_KEYID_LEN + 1];
+};
+
+static int
+print_key(const char *key_id, const unsigned char *pk, const void *recovery, size_t len, void *arg)
+{
+	struct key_list	*k = arg;
+	int64_t		 apps, notes;
+
+	(void)pk;
+	(void)recovery;
+	(void)len;
+	if (db_key_uses(k->db, key_id, &apps, &notes) == -1)
+		return -1;
+	printf("%s\t%s\t%lld applications\t%lld notes\n", key_id, strcmp(key_id, k->current) == 0 ? "current" :
+	    "old", (long long)apps, (long long)notes);
+	return 0;
+}
+
+/* Every key of a section, oldest first, with what is still sealed to it (key retire wants none). */
+static int
+key_list(struct db *db, const char *section)
+{
+	struct key_list	k = { db, "" };
+	unsigned char	pk[SEAL_PK_LEN];
+
+	if (db_key_current(db, section, k.current, pk) != 0) {
+		fprintf(stderr, "formctl: no section '%s'\n", section);
+		return 1;
+	}
+	return db_key_each(db, section, print_key, &k) == 0 ? 0 : 1;
+}
+
 int
 cmd_key(int argc, char **argv)
 {
@@ -244,13 +304,18 @@ cmd_key(int argc, char **argv)
 	char		 key_id[SEAL_KEYID_LEN + 1];
 	int		 rc = 1, r;
 
-	if (argc != 2 || strcmp(argv[0], "rotate") != 0) {
-		fprintf(stderr, "formctl: key rotate SECTION\n");
+	if (argc != 2 || (strcmp(argv[0], "rotate") != 0 && strcmp(argv[0], "list") != 0 &&
+	    strcmp(argv[0], "retire") != 0)) {
+		fprintf(stderr, "formctl: key rotate SECTION | key list SECTION | key retire KEY_ID\n");
 		return 2;
 	}
 	if (fc_open_db(&db) == -1)
 		return 1;
-	if (db_section_exists(db, argv[1]) != 1)
+	if (strcmp(argv[0], "list") == 0)
+		rc = key_list(db, argv[1]);
+	else if (strcmp(argv[0], "retire") == 0)
+		rc = fc_key_retire(db, argv[1]);
+	else if (db_section_exists(db, argv[1]) != 1)
 		fprintf(stderr, "formctl: no section '%s'\n", argv[1]);
 	else if ((r = custody_section_rotate(db, argv[1], time(NULL), key_id)) == DB_NOTFOUND)
 		fprintf(stderr, "formctl: section '%s' was made before schema 2 and has no recovery public key;"

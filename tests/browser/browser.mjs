@@ -175,9 +175,11 @@ async function staffFlow(page, receipt) {
   assert((await page.locator('#status-value').textContent()).includes('受付'), 'not accepted');
   await axe(page, 'staff');
   await page.getByRole('link', { name: 'テスト用の申込み' }).click();
+  await page.getByLabel('利用目的', { exact: true }).fill('ブラウザ試験の確認');
+  await page.getByLabel('提供先', { exact: true }).fill('試験係');
   const [download] = await Promise.all([
     page.waitForEvent('download'),
-    page.getByRole('link', { name: 'CSV出力（Excel用・UTF-8）' }).click(),
+    page.getByRole('button', { name: 'CSV出力' }).click(),
   ]);
   const csv = readFileSync(await download.path(), 'utf8');
   assert(download.suggestedFilename().endsWith('.csv'), download.suggestedFilename());

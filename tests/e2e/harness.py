@@ -50,15 +50,16 @@ LOG_PROBLEM = re.compile(r"runtime error:|ERROR: (?:Address|Leak|UndefinedBehavi
 class Stack:
     all = []    # every stack started in this process, for the log check at the end
 
-    def __init__(self, extra_env=None, own_session=True):
+    def __init__(self, extra_env=None, own_session=True, data=None):
         # own_session=False (make bench): a process group of its own, for crash() and stop(), but in the
         # caller's session, so that the kernel schedules the stack in the caller's autogroup.
+        # data: an existing data directory (a restored backup) instead of a new demo one.
         self.own_session = own_session
         self.killed = set()     # pids killed on purpose (expect_death)
         self.problems = []      # LOG_PROBLEM lines of the logs, as of the last stop()
         Stack.all.append(self)
         self.tmp = tempfile.mkdtemp(prefix="shinjuku-e2e-")
-        self.data = os.path.join(self.tmp, "data")
+        self.data = data or os.path.join(self.tmp, "data")
         self.forms = os.path.join(self.tmp, "forms")
         os.makedirs(self.forms)
         for f in glob.glob(os.path.join(ROOT, "forms", "*.yaml")) + \

@@ -3,7 +3,7 @@
 database, made by tests/faults/fault_fs.c (LD_PRELOAD) while a trigger file
 exists.  Residents must get a clear "try again later" page (503) and never a
 receipt for an application that was not stored; staff changes fail without
-changing anything; everything works again once the fault is gone.
+changing anything; /health says the disk is full; everything works again once the fault is gone.
 Prints TAP.  Dummy data only.
 Usage: test_faults.py BUILD_DIR
 """
@@ -17,6 +17,8 @@ from harness import BUILD, Browser, confirm, hidden_pairs, receipt_of, valid_ans
 from test_staff import csrf_of, member
 
 TRIGGER = os.path.join(tempfile.mkdtemp(prefix="shinjuku-fault-"), "trigger")
+# As root the programs run as their own users (scripts/run.sh): they must see the trigger.
+os.chmod(os.path.dirname(TRIGGER), 0o755)
 
 
 def fault(mode):
@@ -89,6 +91,18 @@ def test_staff_change_fails_cleanly_on_full_disk():
     assert st == 303
     assert harness.stack().sql("SELECT status FROM applications WHERE receipt = '%s'" % receipt) == "accepted"
 
+
+
+def test_health_says_the_disk_is_full():
+    assert harness.request("GET", "/health")[0] == 200
+    fault("enospc")
+    try:
+        st, _, body = harness.request("GET", "/health")
+    finally:
+        fault(None)
+    assert st == 503 and re.search(r"^FAIL disk: 0 MiB free of \d+ MiB", body, re.M), (st, body)
+    assert body.endswith("status: FAIL\n"), body
+    assert harness.request("GET", "/health")[0] == 200
 
 if __name__ == "__main__":
     sys.exit(harness.main(globals(), prefix="e2e-faults",

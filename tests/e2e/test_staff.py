@@ -37,6 +37,11 @@ NOTE_C = "-5と+81"
 HANDLING_NOTE = "ダミー対応記録：電話で在宅を確認"
 
 APPS = {}   # name -> receipt
+# Every export says what it is for and who receives it (the ledger, 管理簿).  Dummy values.
+LEDGER = [("purpose", "ダミーの確認作業"), ("recipient", "試験係")]
+LEDGER_QUERY = urllib.parse.urlencode(LEDGER)
+LEDGER_ARGS = ["--purpose", "ダミーの確認作業", "--recipient", "試験係"]
+EXPORT = "/staff/forms/e2e-open/export.csv?" + LEDGER_QUERY
 
 
 def data():
@@ -261,7 +266,7 @@ def test_staff_commits_flush_the_wal():
     assert syncs >= 4, "%d WAL flushes for 2 logins (4 commits)" % syncs
 
 
-STAFF_ROUTES = ["/staff/", "/staff/forms/e2e-open", "/staff/forms/e2e-open/export.csv",
+STAFF_ROUTES = ["/staff/", "/staff/forms/e2e-open", EXPORT,
                 "/staff/apps/{a}", "/staff/audit", "/staff/password"]
 
 
@@ -277,13 +282,13 @@ def test_anonymous_gets_login_for_every_route():
 
 def test_other_section_admin_and_auditor_get_404():
     expect = {
-        "gomi": {"/staff/forms/e2e-open": 404, "/staff/forms/e2e-open/export.csv": 404,
+        "gomi": {"/staff/forms/e2e-open": 404, EXPORT: 404,
                  "/staff/apps/{a}": 404, "/staff/audit": 404, "/staff/": 200},
-        "demo-admin": {"/staff/forms/e2e-open": 404, "/staff/forms/e2e-open/export.csv": 404,
+        "demo-admin": {"/staff/forms/e2e-open": 404, EXPORT: 404,
                        "/staff/apps/{a}": 404, "/staff/audit": 404, "/staff/": 200},
-        "demo-auditor": {"/staff/forms/e2e-open": 404, "/staff/forms/e2e-open/export.csv": 404,
+        "demo-auditor": {"/staff/forms/e2e-open": 404, EXPORT: 404,
                          "/staff/apps/{a}": 404, "/staff/audit": 200, "/staff/": 200},
-        "yotsuya": {"/staff/forms/e2e-open": 200, "/staff/forms/e2e-open/export.csv": 200,
+        "yotsuya": {"/staff/forms/e2e-open": 200, EXPORT: 200,
                     "/staff/apps/{a}": 200, "/staff/audit": 404, "/staff/": 200},
     }
     for login, routes in expect.items():
@@ -298,8 +303,8 @@ def test_other_section_admin_and_auditor_get_404():
         st, _, _ = s.post("/staff/apps/" + APPS["a"], [("csrf", csrf_of(page)), ("from", "received"),
                                                       ("to", "received")], csrf=False)
         assert st == (404 if login != "yotsuya" else 400), (login, st)
-        st, h, body = s.post("/staff/forms/e2e-open/export.zip", [("csrf", csrf_of(page)),
-                                                                 ("zip_password", "ダミーの十分に長いパスワード")], csrf=False)
+        pairs = [("csrf", csrf_of(page)), ("zip_password", "ダミーの十分に長いパスワード")] + LEDGER
+        st, h, body = s.post("/staff/forms/e2e-open/export.zip", pairs, csrf=False)
         assert st == (404 if login != "yotsuya" else 200), (login, st)
         assert NAME_A not in body
     _, _, home = member("gomi").get("/staff/")
@@ -408,7 +413,7 @@ def check_rows(rows, want_status_of):
 
 def test_export_utf8_roundtrip_and_ledger():
     s = member("yotsuya")
-    st, h, body = request("GET", "/staff/forms/e2e-open/export.csv", headers=s._hdr())
+    st, h, body = request("GET", EXPORT, headers=s._hdr())
     raw = body.encode("utf-8")
     assert st == 200 and h["content-type"].startswith("text/csv")
     assert "filename*=UTF-8''" in h["content-disposition"] and ".csv" in h["content-disposition"]
@@ -426,7 +431,7 @@ def test_export_cp932_replaces_visibly_and_counts():
     s = member("yotsuya")
     conn_hdr = s._hdr()
     c = http.client.HTTPConnection("127.0.0.1", harness.stack().port, timeout=30)
-    c.request("GET", "/staff/forms/e2e-open/export.csv?encoding=cp932", headers=conn_hdr)
+    c.request("GET", EXPORT + "&encoding=cp932", headers=conn_hdr)
     r = c.getresponse()
     raw = r.read()
     c.close()
@@ -485,9 +490,9 @@ def test_libreoffice_evaluates_a_bare_formula():
 
 def test_export_opens_in_libreoffice():
     s = member("yotsuya")
-    for query, charset, codec in (("", 76, "utf-8"), ("?encoding=cp932", 64, "cp932")):
+    for query, charset, codec in (("", 76, "utf-8"), ("&encoding=cp932", 64, "cp932")):
         c = http.client.HTTPConnection("127.0.0.1", harness.stack().port, timeout=30)
-        c.request("GET", "/staff/forms/e2e-open/export.csv" + query, headers=s._hdr())
+        c.request("GET", EXPORT + query, headers=s._hdr())
         r = c.getresponse()
         raw = r.read()
         c.close()
@@ -506,15 +511,20 @@ def test_export_opens_in_libreoffice():
 
 def test_export_filter_and_bad_encoding():
     s = member("yotsuya")
-    # the links on the list page carry the current filter, empty values included
-    _, _, page = s.get("/staff/forms/e2e-open")
-    link = html.unescape(re.search(r'href="(/staff/forms/e2e-open/export\.csv\?[^"]*)"', page).group(1))
-    st, _, body = s.get(link)
-    assert st == 200 and len(list(csv.DictReader(io.StringIO(body[1:], newline="")))) == 3, (st, link)
-    st, _, body = s.get("/staff/forms/e2e-open/export.csv?status=received")
+    # the export form on the list page carries the current filter, empty values included
+    for status, n in (("", 3), ("received", 2)):
+        _, _, page = s.get("/staff/forms/e2e-open?status=%s&from=&to=" % status)
+        form = re.search(r'<form method="get" action="/staff/forms/e2e-open/export\.csv".*?</form>', page,
+                         re.S).group(0)
+        hidden = harness.hidden_pairs(form)
+        assert hidden == [("status", status), ("from", ""), ("to", "")], hidden
+        st, _, body = s.get("/staff/forms/e2e-open/export.csv?" + urllib.parse.urlencode(
+            hidden + [("encoding", "utf-8")] + LEDGER))
+        assert st == 200 and len(list(csv.DictReader(io.StringIO(body[1:], newline="")))) == n, (st, status)
+    st, _, body = s.get(EXPORT + "&status=received")
     rows = list(csv.DictReader(io.StringIO(body[1:], newline="")))
     check_rows(rows, {"b": "到達", "c": "到達"})
-    st, _, _ = s.get("/staff/forms/e2e-open/export.csv?encoding=latin1")
+    st, _, _ = s.get(EXPORT + "&encoding=latin1")
     assert st == 400
 
 
@@ -524,14 +534,14 @@ def test_web_zip_export_with_chosen_password():
     assert 'action="/staff/forms/e2e-open/export.zip?' in page
     token = csrf_of(page)
     st, _, body = s.post("/staff/forms/e2e-open/export.zip?status=&from=&to=",
-                         [("csrf", token), ("zip_password", "short")], csrf=False)
+                         [("csrf", token), ("zip_password", "short")] + LEDGER, csrf=False)
     assert st == 400 and "12文字以上" in body
     st, _, _ = s.get("/staff/forms/e2e-open/export.zip")
     assert st == 405
     password = "ダミーの受け渡し用パスワード"
     conn = http.client.HTTPConnection("127.0.0.1", harness.stack().port, timeout=30)
     conn.request("POST", "/staff/forms/e2e-open/export.zip?status=received",
-                 body=urllib.parse.urlencode([("csrf", token), ("zip_password", password)]),
+                 body=urllib.parse.urlencode([("csrf", token), ("zip_password", password)] + LEDGER),
                  headers=dict(s._hdr(), **{"Content-Type": "application/x-www-form-urlencoded"}))
     r = conn.getresponse()
     raw = r.read()
@@ -554,16 +564,19 @@ def test_web_zip_export_with_chosen_password():
 
 def test_formctl_export_with_recovery_key_and_archive():
     out = os.path.join(harness.stack().tmp, "cli.csv")
-    r = formctl("export", "e2e-open", "--recovery", "--out", out, stdin=recovery_key("yotsuya-hc") + "\n")
+    r = formctl("export", "e2e-open", "--recovery", "--out", out, *LEDGER_ARGS,
+                stdin=recovery_key("yotsuya-hc") + "\n")
     assert r.returncode == 0, r.stderr
     assert oct(os.stat(out).st_mode & 0o777) == "0o600"
     rows = list(csv.DictReader(io.open(out, encoding="utf-8-sig", newline="")))
     check_rows(rows, {"a": "完了", "b": "到達", "c": "到達"})
     assert audit_rows("export")[-1].startswith("formctl:")
-    r = formctl("export", "e2e-open", "--recovery", "--out", out + "2", stdin="AAAA-" * 12 + "AAAA\n")
+    r = formctl("export", "e2e-open", "--recovery", "--out", out + "2", *LEDGER_ARGS,
+                stdin="AAAA-" * 12 + "AAAA\n")
     assert r.returncode != 0 or "3 applications not opened" in r.stderr
     z = os.path.join(harness.stack().tmp, "cli.zip")
-    r = formctl("export", "e2e-open", "--by", "yotsuya", "--zip", z, stdin=logins()["yotsuya"] + "\n")
+    r = formctl("export", "e2e-open", "--by", "yotsuya", "--zip", z, *LEDGER_ARGS,
+                stdin=logins()["yotsuya"] + "\n")
     assert r.returncode == 0, r.stderr
     password = re.search(r"password, to pass on separately: (\S+)", r.stderr).group(1)
     assert os.path.getsize(z) > 0 and oct(os.stat(z).st_mode & 0o777) == "0o600"
@@ -600,7 +613,7 @@ def hostile_exports():
     files = []
     for enc in ("utf-8", "cp932"):
         c = http.client.HTTPConnection("127.0.0.1", harness.stack().port, timeout=30)
-        c.request("GET", "/staff/forms/e2e-open/export.csv?encoding=" + enc, headers=s._hdr())
+        c.request("GET", EXPORT + "&encoding=" + enc, headers=s._hdr())
         r = c.getresponse()
         files.append(("web csv " + enc, r.read(), enc))
         c.close()
@@ -609,7 +622,7 @@ def hostile_exports():
         password = "ダミーの受け渡し用パスワード"
         conn = http.client.HTTPConnection("127.0.0.1", harness.stack().port, timeout=30)
         conn.request("POST", "/staff/forms/e2e-open/export.zip?encoding=" + enc,
-                     body=urllib.parse.urlencode([("csrf", csrf_of(page)), ("zip_password", password)]),
+                     body=urllib.parse.urlencode([("csrf", csrf_of(page)), ("zip_password", password)] + LEDGER),
                      headers=dict(s._hdr(), **{"Content-Type": "application/x-www-form-urlencoded"}))
         r = conn.getresponse()
         raw = r.read()
@@ -617,12 +630,12 @@ def hostile_exports():
         assert r.status == 200, (enc, r.status)
         files.append(("web zip " + enc, unzip_entry(raw, password), enc))
         out = os.path.join(harness.stack().tmp, "hostile-%s.csv" % enc)
-        r = formctl("export", "e2e-open", "--recovery", "--encoding", enc, "--out", out,
+        r = formctl("export", "e2e-open", "--recovery", "--encoding", enc, "--out", out, *LEDGER_ARGS,
                     stdin=recovery_key("yotsuya-hc") + "\n")
         assert r.returncode == 0, r.stderr
         files.append(("formctl csv " + enc, open(out, "rb").read(), enc))
         z = os.path.join(harness.stack().tmp, "hostile-%s.zip" % enc)
-        r = formctl("export", "e2e-open", "--by", "yotsuya", "--encoding", enc, "--zip", z,
+        r = formctl("export", "e2e-open", "--by", "yotsuya", "--encoding", enc, "--zip", z, *LEDGER_ARGS,
                     stdin=logins()["yotsuya"] + "\n")
         assert r.returncode == 0, r.stderr
         password = re.search(r"password, to pass on separately: (\S+)", r.stderr).group(1)
@@ -747,7 +760,7 @@ def test_old_format_application_opens_on_the_page_and_in_exports():
     for receipt, name in ((old, "試験旧形式花子"), (new, "試験新形式太郎")):
         st, _, page = s.get("/staff/apps/" + receipt)
         assert st == 200 and name in page_text(page), receipt
-    st, _, body = request("GET", "/staff/forms/e2e-mail/export.csv", headers=s._hdr())
+    st, _, body = request("GET", "/staff/forms/e2e-mail/export.csv?" + LEDGER_QUERY, headers=s._hdr())
     rows = {r["受付番号"]: r for r in csv.DictReader(io.StringIO(body[1:], newline=""))}
     assert st == 200 and rows[old]["氏名"] == "試験旧形式花子" and rows[new]["氏名"] == "試験新形式太郎", rows
 
@@ -1108,7 +1121,7 @@ def test_entry_channel_on_list_detail_and_csv():
     assert rows.get(receipt) == "郵送" and rows.get(online) == "オンライン", rows
     _, _, detail = s.get("/staff/apps/" + receipt)
     assert '<dd id="channel-value">郵送</dd>' in detail and ENTRY_NAME in detail
-    st, _, body = s.get("/staff/forms/e2e-rules/export.csv")
+    st, _, body = s.get("/staff/forms/e2e-rules/export.csv?" + LEDGER_QUERY)
     by = {r["受付番号"]: r for r in csv.DictReader(io.StringIO(body[1:], newline=""))}
     assert by[receipt]["受付方法"] == "郵送" and by[online]["受付方法"] == "オンライン"
     assert by[receipt]["誕生月日"] == "04-01"
@@ -1185,7 +1198,7 @@ def test_participant_ids_on_list_detail_csv_and_paper():
     assert "<th scope=\"col\">参加者ID</th>" in lst and "<td>%s</td>" % pid in lst
     _, _, detail = s.get("/staff/apps/" + receipt)
     assert '<dd id="participant-value">%s</dd>' % pid in detail
-    _, _, body = s.get("/staff/forms/eco-action/export.csv")
+    _, _, body = s.get("/staff/forms/eco-action/export.csv?" + LEDGER_QUERY)
     rows = list(csv.DictReader(io.StringIO(body[1:], newline="")))
     assert list(rows[0].keys())[:7] == ["受付番号", "受付日時", "状態", "受付方法", "言語", "参加者ID", "ニックネーム"]
     row = [r for r in rows if r["受付番号"] == receipt][0]

@@ -4,7 +4,9 @@
  * system (EROFS) would, while the file named by $FAULT_FS_TRIGGER exists and
  * holds "enospc" or "erofs".  Only descriptors whose path contains
  * "platform.sqlite" (the database, its WAL and journal) are affected, so the
- * rest of the process works normally.  It exists because a real full disk
+ * rest of the process works normally.  While "enospc" is on, statvfs() of
+ * any path says no block is free, as a full disk's would (GET /health).
+ * It exists because a real full disk
  * or read-only mount needs privileges a test machine may not grant.
  */
 #define _GNU_SOURCE
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -60,3 +63,32 @@ WRAP(ssize_t, pwrite64, (int fd, const void *buf, size_t n, off_t off), (fd, buf
 WRAP(int, fsync, (int fd), (fd), fd)
 WRAP(int, fdatasync, (int fd), (fd), fd)
 WRAP(int, ftruncate, (int fd, off_t len), (fd, len), fd)
+
+/* The trigger's mode is "enospc" (fault_for() needs a descriptor: it checks the path). */
+static int
+disk_full(void)
+{
+	const char	*trigger = getenv("FAULT_FS_TRIGGER");
+	char		 mode[8] = "";
+	FILE		*f;
+
+	if (trigger == NULL || (f = fopen(trigger, "r")) == NULL)
+		return 0;
+	if (fgets(mode, sizeof(mode), f) == NULL)
+		mode[0] = '\0';
+	fclose(f);
+	return strncmp(mode, "enospc", 6) == 0;
+}
+
+int
+statvfs(const char *path, struct statvfs *sv)
+{
+	static int (*real)(const char *, struct statvfs *);
+	int rc;
+
+	if (real == NULL)
+		*(void **)&real = dlsym(RTLD_NEXT, "statvfs");
+	if ((rc = real(path, sv)) == 0 && disk_full())
+		sv->f_bfree = sv->f_bavail = 0;
+	return rc;
+}

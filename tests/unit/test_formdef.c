@@ -423,6 +423,75 @@ good_hash(void)
 	formdef_free(p);
 }
 
+/* ------------------------------------------------------------------ */
+/* Retention: what retention_days count from */
+
+#define RET_HEAD "id: r\ntitle: t\nsection: s\nopens_at: 2026-04-01 09:00\nretention_days: 10\ncontact: c\n" \
+    "fields:\n  - {key: a, type: text, label: A}\n"
+
+static struct procedure *
+retention_def(const char *extra)
+{
+	char y[512];
+
+	snprintf(y, sizeof(y), "%s%s", RET_HEAD, extra);
+	buf_reset(&errs);
+	return formdef_load_mem("r.yaml", y, strlen(y), NULL, NULL, &errs);
+}
+
+/* Without the key: from the close when there is one, else from each receipt. */
+static void
+retention_from_defaults(void)
+{
+	struct procedure *p = retention_def("");
+
+	T_CHECK(p != NULL && p->retention_from == RETAIN_FROM_RECEIPT);
+	formdef_free(p);
+	p = retention_def("closes_at: 2026-05-01 00:00\n");
+	T_CHECK(p != NULL && p->retention_from == RETAIN_FROM_CLOSE);
+	formdef_free(p);
+	p = retention_def("closes_at: 2026-05-01 00:00\nretention_from: receipt\n");
+	T_CHECK(p != NULL && p->retention_from == RETAIN_FROM_RECEIPT);
+	T_STREQ(formdef_retention_name(p->retention_from), "receipt");
+	formdef_free(p);
+}
+
+static void
+bad_retention_from_close_without_closes_at(void)
+{
+	T_CHECK(retention_def("retention_from: close\n") == NULL);
+	T_CHECK(has_error("r.yaml", "9:17", "'retention_from: close' needs 'closes_at'"));
+}
+
+static void
+bad_retention_from_unknown(void)
+{
+	T_CHECK(retention_def("closes_at: 2026-05-01 00:00\nretention_from: event\n") == NULL);
+	T_CHECK(has_error("r.yaml", "10:17", "unknown retention_from value 'event'"));
+	T_CHECK(retention_def("retention_from: [close]\n") == NULL);
+	T_CHECK(has_error("r.yaml", "9:17", "close or receipt"));
+}
+
+/* Expired: received retention_days or more before now; from the close, all on the same day. */
+static void
+retention_expired_edges(void)
+{
+	struct procedure	*p = retention_def("");
+	time_t			 before, now = 1800000000, days = 10 * 24 * 60 * 60;
+
+	T_CHECK(p != NULL);
+	formdef_expired(p, now, &before);
+	T_CHECK(before == now - days + 1);	/* received exactly 10 days ago: erased; a second later: kept */
+	formdef_free(p);
+	p = retention_def("closes_at: 2026-05-01 00:00\n");
+	T_CHECK(p != NULL);
+	formdef_expired(p, p->closes_at + days - 1, &before);
+	T_CHECK(before == 0);
+	formdef_expired(p, p->closes_at + days, &before);
+	T_CHECK(before > p->closes_at + days);
+	formdef_free(p);
+}
+
 /* Without a section callback, any well-formed section id is accepted. */
 static void
 good_no_section_check(void)
@@ -960,6 +1029,10 @@ main(void)
 	T_RUN(good_values);
 	T_RUN(good_fields);
 	T_RUN(good_hash);
+	T_RUN(retention_from_defaults);
+	T_RUN(bad_retention_from_close_without_closes_at);
+	T_RUN(bad_retention_from_unknown);
+	T_RUN(retention_expired_edges);
 	T_RUN(good_no_section_check);
 	T_RUN(type_names);
 	T_RUN(state_window);

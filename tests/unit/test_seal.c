@@ -437,6 +437,69 @@ key_file_write_read(void)
 	rmdir(dir);
 }
 
+/* ---- streams ---- */
+
+/* Three messages, the last final, each sealed into its own buffer. */
+static int
+three(const unsigned char key[SEAL_KEY_LEN], unsigned char hdr[SEAL_STREAM_HEADER_LEN], struct buf m[3])
+{
+	struct seal_stream	st;
+	int			i, rc = 0;
+
+	if (seal_stream_push_init(&st, key, hdr) == -1)
+		return -1;
+	for (i = 0; i < 3; i++) {
+		buf_init(&m[i]);
+		rc |= seal_stream_push(&st, i == 0 ? "one" : i == 1 ? "two" : "three", i == 2 ? 5 : 3, "ad", 2, i == 2,
+		    &m[i]);
+	}
+	seal_stream_wipe(&st);
+	return rc;
+}
+
+/* Open the messages in order: how many opened before one failed, and whether the last was final. */
+static int
+opened(const unsigned char key[SEAL_KEY_LEN], const unsigned char hdr[SEAL_STREAM_HEADER_LEN], struct buf *m,
+    const int *order, int n, int *final)
+{
+	struct seal_stream	st;
+	struct buf		out;
+	int			i;
+
+	buf_init(&out);
+	*final = 0;
+	if (seal_stream_pull_init(&st, key, hdr) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (seal_stream_pull(&st, m[order[i]].data, m[order[i]].len, "ad", 2, &out, final) == -1)
+			break;
+	seal_stream_wipe(&st);
+	buf_free(&out);
+	return i;
+}
+
+static void
+stream_round_trip_and_refusals(void)
+{
+	unsigned char	key[SEAL_KEY_LEN], other[SEAL_KEY_LEN], hdr[SEAL_STREAM_HEADER_LEN];
+	struct buf	m[3];
+	int		in_order[3] = { 0, 1, 2 }, swapped[3] = { 1, 0, 2 }, skipped[2] = { 0, 2 }, final, i;
+
+	seal_random(key, sizeof(key));
+	seal_random(other, sizeof(other));
+	T_CHECK(three(key, hdr, m) == 0);
+	T_CHECK(m[0].len == 3 + SEAL_STREAM_OVERHEAD);
+	T_CHECK(opened(key, hdr, m, in_order, 3, &final) == 3 && final);
+	T_CHECK(opened(key, hdr, m, in_order, 2, &final) == 2 && !final);	/* cut off: no final tag */
+	T_CHECK(opened(other, hdr, m, in_order, 3, &final) == 0);
+	T_CHECK(opened(key, hdr, m, swapped, 3, &final) == 0);
+	T_CHECK(opened(key, hdr, m, skipped, 2, &final) == 1);
+	m[1].data[5] ^= 1;
+	T_CHECK(opened(key, hdr, m, in_order, 3, &final) == 1);
+	for (i = 0; i < 3; i++)
+		buf_free(&m[i]);
+}
+
 int
 main(void)
 {
@@ -464,5 +527,6 @@ main(void)
 	T_RUN(recovery_reference_vector);
 	T_RUN(batch_reference_vector);
 	T_RUN(key_file_write_read);
+	T_RUN(stream_round_trip_and_refusals);
 	return T_DONE();
 }

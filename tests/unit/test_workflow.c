@@ -118,6 +118,8 @@ roles_meet_needs(void)
 	T_CHECK(!wf_role_meets(WF_ROLE_ADMIN, WF_NEED_AUDITOR) && !wf_role_meets(WF_ROLE_STAFF, WF_NEED_AUDITOR));
 	T_CHECK(!wf_role_meets(WF_ROLE_AUDITOR, WF_NEED_STAFF) && wf_role_meets(WF_ROLE_STAFF, WF_NEED_STAFF));
 	T_CHECK(!wf_role_meets(WF_ROLE_STAFF, WF_NEED_ADMIN) && wf_role_meets(WF_ROLE_ADMIN, WF_NEED_ADMIN));
+	T_CHECK(wf_role_meets(WF_ROLE_ADMIN, WF_NEED_OVERSIGHT) && wf_role_meets(WF_ROLE_AUDITOR, WF_NEED_OVERSIGHT));
+	T_CHECK(!wf_role_meets(WF_ROLE_STAFF, WF_NEED_OVERSIGHT) && !wf_role_meets(WF_ROLE_NONE, WF_NEED_OVERSIGHT));
 }
 
 /* ---- the schema ---- */
@@ -208,11 +210,12 @@ migration_checks_existing_rows(void)
 	T_CHECK(raw_db(&h) == 0);
 	/* back to schema 4: the later migrations' tables go too (6's outbox is rebuilt from any outbox) */
 	T_CHECK(sqlite3_exec(h, "DROP TRIGGER applications_status_insert; DROP TRIGGER applications_status_update;"
-	    "ALTER TABLE applications DROP COLUMN lang;"	/* what schema 7 added */
+	    "ALTER TABLE applications DROP COLUMN lang;"	/* what schema 11 added */
 	    "ALTER TABLE applications DROP COLUMN channel;"
 	    "DROP INDEX applications_participant; ALTER TABLE applications DROP COLUMN participant_id;"
-	    "DROP TABLE envelopes; UPDATE applications SET status = 'bogus'; PRAGMA user_version = 4;", NULL, NULL,
-	    NULL) == SQLITE_OK);
+	    "DROP TABLE envelopes; DROP TABLE erasure_reports; DROP TABLE export_ledger; DROP TABLE staff_mail;"
+	    "ALTER TABLE staff DROP COLUMN email; UPDATE applications SET status = 'bogus'; PRAGMA user_version = 4;",
+	    NULL, NULL, NULL) == SQLITE_OK);
 	sqlite3_close(h);
 	T_CHECK(db_open(path, &db) == -1);
 	T_CHECK(sqlite3_open(path, &h) == SQLITE_OK);

@@ -477,18 +477,22 @@ killed_mid_batch_loses_nothing(void)
 	struct db_outbox_item	m;
 	struct db		*lock;
 	pid_t			client;
-	int			fds[2], status;
-	char			receipt[DB_RECEIPT_LEN + 1] = "";
+	int			fds[2], go[2], status;
+	char			receipt[DB_RECEIPT_LEN + 1] = "", c;
 	int64_t			n;
 
 	T_CHECK(rig_up(&g) == 0);
-	T_CHECK(pipe(fds) == 0 && db_open(path, &lock) == 0 && db_begin(lock) == 0);
+	/* The client is forked before the lock is taken, so that it holds no copy of the lock's connection. */
+	T_CHECK(pipe(fds) == 0 && pipe(go) == 0);
 	if ((client = fork()) == 0) {
 		sample(&r, &m, 14);
-		if (writer_store(&g.cl, &r) == -1 || r.result != 0)
+		if (read(go[0], &c, 1) != 1 || writer_store(&g.cl, &r) == -1 || r.result != 0)
 			_exit(1);
 		_exit(write(fds[1], r.receipt, sizeof(r.receipt)) == (ssize_t)sizeof(r.receipt) ? 0 : 1);
 	}
+	T_CHECK(db_open(path, &lock) == 0 && db_begin(lock) == 0 && write(go[1], "g", 1) == 1);
+	close(go[0]);
+	close(go[1]);
 	usleep(300000);		/* the writer takes the request and waits for the lock */
 	stop(g.writer);
 	db_rollback(lock);
@@ -579,6 +583,22 @@ broken_frame_drops_only_that_client(void)
 	rig_down(&g);
 }
 
+/* A ping is answered between batches, with stores going on; without a writer it fails in its wait. */
+static void
+ping_answered(void)
+{
+	struct rig		g;
+	struct db_store_req	r;
+
+	T_CHECK(writer_ping(sock_path, 500) == -1);	/* nobody listening */
+	T_CHECK(rig_up(&g) == 0);
+	T_CHECK(writer_ping(sock_path, 2000) == 0);
+	sample(&r, NULL, 16);
+	T_CHECK(writer_store(&g.cl, &r) == 0 && r.result == 0);
+	T_CHECK(writer_ping(sock_path, 2000) == 0);
+	rig_down(&g);
+}
+
 int
 main(void)
 {
@@ -604,5 +624,6 @@ main(void)
 	T_RUN(writer_restart_is_survived);
 	T_RUN(no_writer_gives_up);
 	T_RUN(broken_frame_drops_only_that_client);
+	T_RUN(ping_answered);
 	return t_db_teardown(T_DONE());
 }
