@@ -176,6 +176,9 @@ install: $(PROGS) $(MO)
 	install -m 0755 scripts/backup-rotate.sh $(DESTDIR)$(LIBEXECDIR)/backup-rotate
 	cp -R templates static $(DESTDIR)$(SHAREDIR)/
 	install -d $(DESTDIR)$(SHAREDIR)/locale && install -m 0644 $(MO) $(DESTDIR)$(SHAREDIR)/locale/
+	install -d $(DESTDIR)$(SHAREDIR)/static/errors
+	$(BUILD)/formctl --templates templates --messages $(BUILD)/locale error-pages \
+	    $(DESTDIR)$(SHAREDIR)/static/errors $(DESTDIR)$(NGINXDIR)/shinjuku-languages.conf >/dev/null
 	install -m 0644 README.md docs/admin.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 forms/README.md $(DESTDIR)$(DOCDIR)/forms.md
 	for f in forms/*.yaml; do [ -e $(DESTDIR)$(CONFDIR)/$$f ] || install -m 0644 $$f $(DESTDIR)$(CONFDIR)/forms/; \
