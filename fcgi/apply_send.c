@@ -32,7 +32,7 @@ arrival_mail(const char *receipt, const char *participant, struct db_outbox_item
 	struct ctx	*c = arg;
 	int		 rc;
 
-	rc = mail_queue_text(c->proc, "arrival", receipt, participant, c->g.w.now, m);
+	rc = mail_queue_text(c->proc, "arrival", receipt, participant, c->g.w.lang->tag, c->g.w.now, m);
 	return rc == MAIL_NONE ? DB_NOTFOUND : rc;
 }
 
@@ -131,10 +131,7 @@ send_application(struct ctx *c, const struct answers *as)
 	if (answers_json(as, &json) == -1)
 		goto fail;
 	if (confirm_check(&b, c->g.w.now, token ? token->p : NULL, token ? token->len : 0, &json, stamp) == -1) {
-		error_page(c, 400, "この確認画面からは送信できません",
-		    "確認画面の有効期限（3時間）が切れたか、手続きの内容が更新されたか、"
-		    "確認画面を表示したものとは別のブラウザから送信されました。"
-		    "お手数ですが、このブラウザでもう一度入力してください。");
+		error_page(c, 400, msg(c, N_("send.stale")), msg(c, N_("send.stale.text")));
 		goto done;
 	}
 	if (sealed_payload(c, &json, &payload) == -1 || confirm_inquiry_key(c->app->mac_key, stamp, inquiry) == -1)
@@ -145,6 +142,7 @@ send_application(struct ctx *c, const struct answers *as)
 	app.plain = payload.data;
 	app.plain_len = payload.len;
 	app.received_at = c->g.w.now;
+	app.lang = c->g.w.lang->tag;
 	app.participant_prefix = c->proc->participant_prefix;
 	app.participant = participant;
 	if ((rc = mail_contact(mail_answer_to(as), &contact)) == -1)
@@ -165,9 +163,7 @@ send_application(struct ctx *c, const struct answers *as)
 		goto fail;
 	if (rc == DB_LIMITED) {
 		log_msg(LOG_WARNING, "send limit reached for %s: refused", c->proc->id);
-		error_page(c, 429, "送信の回数が上限に達しました",
-		    "同じ接続元から、この手続きへの申請が短い時間に続いたため、受け付けられませんでした。"
-		    "この申請は保存されていません。しばらく時間をおいてから、もう一度お試しください。");
+		error_page(c, 429, msg(c, N_("send.limited")), msg(c, N_("send.limited.text")));
 		goto done;
 	}
 	if (rc == DB_MAIL_HELD)

@@ -443,13 +443,13 @@ page_forms(void *arg)
 	/* One prefix route serves three resources: each takes its own methods. */
 	if (slash != NULL && strcmp(slash, "/export.zip") == 0) {
 		if (c->g.w.req.method != HTTP_POST)
-			web_method_not_allowed(&c->g.w, HTTP_POST);
+			gate_refuse_method(&c->g, HTTP_POST);
 		else
 			page_export_zip(c, p);
 	} else if (slash != NULL && c->g.w.req.method != HTTP_GET)
-		web_method_not_allowed(&c->g.w, HTTP_GET);	/* an export is made, and audited, only when fetched */
+		gate_refuse_method(&c->g, HTTP_GET);	/* an export is made, and audited, only when fetched */
 	else if (c->g.w.req.method == HTTP_POST)
-		web_method_not_allowed(&c->g.w, HTTP_GET | HTTP_HEAD);
+		gate_refuse_method(&c->g, HTTP_GET | HTTP_HEAD);
 	else if (slash != NULL)
 		page_export(c, p);
 	else

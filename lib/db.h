@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "lang.h"
 #include "seal.h"
 
 #define DB_NOTFOUND	1
@@ -26,7 +27,7 @@
 #define DB_STALE_KEY	4	/* sealed to a key that is no longer the section's current one */
 #define DB_LIMITED	5	/* its sender is over the send limit (db_set_limits): nothing stored */
 #define DB_MAIL_HELD	6	/* stored, but its arrival mail was not queued: its recipient is over the limit */
-#define DB_SCHEMA_VERSION 10
+#define DB_SCHEMA_VERSION 11
 #define DB_RECEIPT_LEN	14	/* "1234-5678-9012" */
 #define DB_PARTICIPANT_LEN 23	/* "ECO-1234-5678-9012": a prefix of at most 8 letters, '-', 14 */
 
@@ -132,6 +133,7 @@ struct db_app {
 	const char	*participant_prefix;
 	char		*participant;
 	time_t		 received_at;
+	const char	*lang;		/* the language the resident applied in (lang.h); NULL: Japanese */
 	/*
 	 * Who is counted for the limits (db_set_limits): keyed hashes, made by
 	 * the caller, of the sender (client address and procedure) and of the
@@ -359,6 +361,7 @@ struct db_app_row {
 	char		 key_id[SEAL_KEYID_LEN + 1];
 	const void	*sealed;	/* valid during the callback only */
 	size_t		 sealed_len;
+	char		 lang[LANG_TAG_MAX + 1];	/* the language the resident applied in */
 };
 /* Rows one at a time (an export streams through this without holding them). */
 int	db_app_list(struct db *db, const struct db_app_filter *f,

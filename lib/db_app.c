@@ -131,6 +131,7 @@ app_insert(struct db *db, const struct db_app *a, const char *key_id, const void
 		sqlite3_bind_text(s, 10, a->channel, -1, SQLITE_STATIC);
 	if (*participant != '\0')
 		sqlite3_bind_text(s, 11, participant, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 12, a->lang != NULL ? a->lang : LANG_DEFAULT, -1, SQLITE_STATIC);
 	return dbi_exec(db, s);
 }
 
@@ -578,7 +579,8 @@ get_app_row(sqlite3_stmt *s, struct db_app_row *r)
 	    dbi_col_text(s, 3, r->status, sizeof(r->status)) == 0 &&
 	    dbi_col_text(s, 6, r->key_id, sizeof(r->key_id)) == 0 &&
 	    dbi_col_text(s, 8, r->channel, sizeof(r->channel)) == 0 &&
-	    participant_col(s, 9, r->participant) == 0 && r->sealed != NULL ? 0 : -1;
+	    participant_col(s, 9, r->participant) == 0 &&
+	    dbi_col_text(s, 10, r->lang, sizeof(r->lang)) == 0 && r->sealed != NULL ? 0 : -1;
 }
 
 static int

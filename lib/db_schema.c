@@ -302,6 +302,12 @@ static const char *const migrations[] = {
 	"  last_error TEXT NOT NULL DEFAULT '',"
 	"  created_at INTEGER NOT NULL);"
 	"CREATE INDEX staff_mail_due ON staff_mail(state, next_at);",
+	/*
+	 * 10 -> 11: the language the resident applied in (a tag of lib/lang.h),
+	 * clear like the status: later mails are written in it, staff and the
+	 * CSV show it.  Applications stored before were Japanese.
+	 */
+	"ALTER TABLE applications ADD COLUMN lang TEXT NOT NULL DEFAULT 'ja';",
 };
 
 int

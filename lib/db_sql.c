@@ -12,7 +12,7 @@
 #define STAFF_ROW	"SELECT id, login, role, public_key, secret_wrapped, pw_salt, pw_ops, pw_mem," \
 			" disabled FROM staff"
 #define APP_ROW		"SELECT receipt, procedure_id, section_id, status, received_at, updated_at," \
-			" key_id, sealed, channel, participant_id FROM applications"
+			" key_id, sealed, channel, participant_id, lang FROM applications"
 #define AUDIT_ROW	"SELECT seq, at, actor, action, target, detail, addr, prev, mac FROM audit"
 #define OUTBOX_ROW	"SELECT id, kind, receipt, procedure_id, section_id, sealed, state, attempts," \
 			" next_at, last_error, created_at, text FROM outbox"
@@ -63,8 +63,8 @@ const char *const dbi_sql[ST__COUNT] = {
 	[ST_APP_PARTICIPANT_EXISTS] = "SELECT 1 FROM applications WHERE participant_id = ?1",
 	[ST_APP_BY_PARTICIPANT] = "SELECT receipt FROM applications WHERE participant_id = ?1 AND procedure_id = ?2",
 	[ST_APP_INSERT] = "INSERT INTO applications (receipt, procedure_id, section_id, form_hash,"
-	    " key_id, sealed, submit_hash, inquiry_hash, status, received_at, updated_at, channel, participant_id)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'received', ?9, ?9, coalesce(?10, 'web'), ?11)",
+	    " key_id, sealed, submit_hash, inquiry_hash, status, received_at, updated_at, channel, participant_id,"
+	    " lang) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'received', ?9, ?9, coalesce(?10, 'web'), ?11, ?12)",
 	[ST_APP_STATUS] = "SELECT procedure_id, status, received_at, inquiry_hash, channel, participant_id"
 	    " FROM applications WHERE receipt = ?1",
 	[ST_APP_SEALED] = "SELECT key_id, sealed FROM applications WHERE receipt = ?1",

@@ -3,6 +3,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lang.h"
+
+/* One of the definition's texts in l (formdef_text); Japanese without a language. */
+static const char *
+text(const struct procedure *p, const struct lang *l, const char *t)
+{
+	return formdef_text(p, l != NULL ? l->tag : NULL, t);
+}
+
 static const char *
 input_type(enum field_type t)
 {
@@ -53,7 +62,7 @@ type_flag(enum field_type t)
 }
 
 static int
-field_choices(struct tvars *fv, const struct answer *a)
+field_choices(struct tvars *fv, const struct procedure *p, const struct lang *l, const struct answer *a)
 {
 	const struct field	*f = a->field;
 	size_t			 i;
@@ -67,7 +76,7 @@ field_choices(struct tvars *fv, const struct answer *a)
 		on = f->type == FT_CHECKBOX ? (a->picked != NULL && a->picked[i]) :
 		    strcmp(buf_cstr(&a->value), f->choices[i].value) == 0;
 		rc |= tvars_set(cv, "value", f->choices[i].value);
-		rc |= tvars_set(cv, "label", f->choices[i].label);
+		rc |= tvars_set(cv, "label", text(p, l, f->choices[i].label));
 		rc |= tvars_setf(cv, "cid", "f-%s-%zu", f->key, i);
 		if (on)
 			rc |= tvars_set(cv, "checked", "1");
@@ -76,7 +85,7 @@ field_choices(struct tvars *fv, const struct answer *a)
 }
 
 static int
-show_if_text(const struct procedure *p, const struct field *f, struct buf *out)
+show_if_text(const struct procedure *p, const struct lang *l, const struct field *f, struct buf *out)
 {
 	const struct field	*ctl;
 	const struct choice	*ch;
@@ -86,11 +95,13 @@ show_if_text(const struct procedure *p, const struct field *f, struct buf *out)
 	if ((ctl = formdef_field(p, f->show_if_field)) == NULL ||
 	    (ch = answers_choice(ctl, f->show_if_value)) == NULL)
 		return 0;
-	return buf_printf(out, "「%s」で「%s」を選んだ方のみ入力してください。", ctl->label, ch->label);
+	return lang_format(l, out, N_("form.show_if"), "field", text(p, l, ctl->label), "choice", text(p, l, ch->label),
+	    (const char *)NULL);
 }
 
 static int
-field_vars(struct tvars *vars, const struct procedure *p, const struct answer *a, int with_errors)
+field_vars(struct tvars *vars, const struct procedure *p, const struct lang *l, const struct answer *a,
+    int with_errors)
 {
 	const struct field	*f = a->field;
 	struct tvars		*fv = tvars_add(vars, "fields");
@@ -104,7 +115,7 @@ field_vars(struct tvars *vars, const struct procedure *p, const struct answer *a
 	rc |= tvars_set(fv, "key", f->key);
 	rc |= tvars_setf(fv, "fid", "f-%s", f->key);
 	rc |= tvars_setf(fv, "name", "f_%s", f->key);
-	rc |= tvars_set(fv, "label", f->label);
+	rc |= tvars_set(fv, "label", text(p, l, f->label));
 	rc |= tvars_set(fv, type_flag(f->type), "1");
 	rc |= tvars_set(fv, "input_type", input_type(f->type));
 	rc |= tvars_set(fv, "choice_type", f->type == FT_CHECKBOX ? "checkbox" : "radio");
@@ -117,10 +128,10 @@ field_vars(struct tvars *vars, const struct procedure *p, const struct answer *a
 	if (f->required)
 		rc |= tvars_set(fv, "required", "1");
 	if (f->help != NULL) {
-		rc |= tvars_set(fv, "help", f->help);
+		rc |= tvars_set(fv, "help", text(p, l, f->help));
 		buf_printf(&desc, "f-%s-help", f->key);
 	}
-	rc |= show_if_text(p, f, &cond);
+	rc |= show_if_text(p, l, f, &cond);
 	if (cond.len > 0) {
 		rc |= tvars_set(fv, "condition", buf_cstr(&cond));
 		buf_printf(&desc, "%sf-%s-cond", desc.len ? " " : "", f->key);
@@ -130,7 +141,7 @@ field_vars(struct tvars *vars, const struct procedure *p, const struct answer *a
 		buf_printf(&desc, "%sf-%s-error", desc.len ? " " : "", f->key);
 	}
 	rc |= tvars_set(fv, "describedby", buf_cstr(&desc));
-	rc |= field_choices(fv, a);
+	rc |= field_choices(fv, p, l, a);
 	rc |= desc.oom || cond.oom ? -1 : 0;
 	buf_free(&desc);
 	buf_free(&cond);
@@ -138,7 +149,7 @@ field_vars(struct tvars *vars, const struct procedure *p, const struct answer *a
 }
 
 int
-formview_fields(struct tvars *vars, const struct answers *as, int with_errors)
+formview_fields(struct tvars *vars, const struct answers *as, const struct lang *l, int with_errors)
 {
 	size_t	 i;
 	int	 rc = 0;
@@ -153,7 +164,7 @@ formview_fields(struct tvars *vars, const struct answers *as, int with_errors)
 				rc |= tvars_set(e, "text", buf_cstr(&as->a[i].error));
 			}
 		}
-		rc |= field_vars(vars, as->proc, &as->a[i], with_errors);
+		rc |= field_vars(vars, as->proc, l, &as->a[i], with_errors);
 	}
 	if (with_errors && as->nerrors > 0)
 		rc |= tvars_set(vars, "page_error", "1");
@@ -186,7 +197,7 @@ hidden_vars(struct tvars *vars, const struct answer *a)
 }
 
 int
-formview_confirm(struct tvars *vars, const struct answers *as, const char *form_path)
+formview_confirm(struct tvars *vars, const struct answers *as, const struct lang *l, const char *form_path)
 {
 	struct buf	 disp;
 	size_t		 i;
@@ -206,9 +217,9 @@ formview_confirm(struct tvars *vars, const struct answers *as, const char *form_
 			break;
 		}
 		buf_reset(&disp);
-		rc |= answers_display(a, &disp);
-		rc |= tvars_set(row, "label", a->field->label);
-		rc |= tvars_set(row, "display", disp.len ? buf_cstr(&disp) : "（未入力）");
+		rc |= answers_display(as, a, l, &disp);
+		rc |= tvars_set(row, "label", text(as->proc, l, a->field->label));
+		rc |= tvars_set(row, "display", disp.len ? buf_cstr(&disp) : lang_msg(l, N_("confirm.empty")));
 		rc |= tvars_set(row, "key", a->field->key);
 	}
 	buf_wipe(&disp);

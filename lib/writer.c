@@ -11,10 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lang.h"
 #include "log.h"
 #include "prefork.h"
 
-#define WIRE_VERSION	4
+#define WIRE_VERSION	5
 #define WIRE_PING	0xff		/* a frame of this one byte is a ping, answered with the same */
 #define STR_MAX		1024		/* ids, hashes, receipts: all short */
 #define MAX_CLIENTS	128		/* one per worker, with room for restarts */
@@ -84,7 +85,7 @@ writer_encode(const struct db_store_req *r, struct buf *out)
 	    buf_put(out, a->submit_hash, SEAL_MAC_LEN) == 0 &&
 	    buf_put(out, a->inquiry_hash, SEAL_MAC_LEN) == 0 && buf_put(out, a->sender_key, SEAL_MAC_LEN) == 0 &&
 	    buf_put(out, a->recipient_key, SEAL_MAC_LEN) == 0 && put_i64(out, a->received_at) == 0 &&
-	    buf_putc(out, m != NULL) == 0;
+	    put_str(out, a->lang != NULL ? a->lang : LANG_DEFAULT) == 0 && buf_putc(out, m != NULL) == 0;
 	if (ok && m != NULL)
 		ok = put_str(out, m->kind) == 0 && put_str(out, m->procedure_id) == 0 &&
 		    put_str(out, m->section_id) == 0 && put_str(out, m->text) == 0 && put_i64(out, m->at) == 0;
@@ -191,9 +192,10 @@ writer_decode(const void *frame, size_t len, struct db_store_req *r, struct db_o
 	get_bytes(&rd, a->sender_key, SEAL_MAC_LEN);
 	get_bytes(&rd, a->recipient_key, SEAL_MAC_LEN);
 	a->received_at = (time_t)get_i64(&rd);
+	a->lang = get_str(&rd);
 	has_mail = take(&rd, 1);
 	if (rd.bad || *has_mail > 1 || strlen(receipt) != DB_RECEIPT_LEN || a->plain_len == 0 ||
-	    strlen(participant) > DB_PARTICIPANT_LEN)
+	    strlen(participant) > DB_PARTICIPANT_LEN || !lang_tag_ok(a->lang, strlen(a->lang)))
 		return -1;
 	memcpy(r->receipt, receipt, DB_RECEIPT_LEN + 1);
 	memcpy(r->participant, participant, strlen(participant) + 1);

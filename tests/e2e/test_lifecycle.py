@@ -374,7 +374,7 @@ def start_alone(program, data, extra=()):
     args = [os.path.join(BUILD, program), "--data", data]
     if program != "mailer":
         args += ["--forms", harness.stack().forms, "--templates", os.path.join(harness.ROOT, "templates"),
-                 "--socket", os.path.join(data, program + ".sock")]
+                 "--messages", os.path.join(BUILD, "locale"), "--socket", os.path.join(data, program + ".sock")]
     p = subprocess.Popen(args + list(extra), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                          env=dict(os.environ, SMTP_URL="smtp://127.0.0.1:9"))
     try:
