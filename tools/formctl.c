@@ -338,7 +338,7 @@ error_page(const struct tset *t, const struct langset *langs, const struct lang 
 }
 
 /*
- * nginx's choice of a page's language, $page_lang: the lang cookie when it
+ * nginx's choice of a page's language, $shinjuku_lang: the lang cookie when it
  * names one of ours, else the first range of Accept-Language when it is one
  * of ours (the programs weigh the whole header; nginx only has regular
  * expressions), else Japanese.  Longer tags first: "ja-x-easy" before "ja".
@@ -356,15 +356,15 @@ lang_maps(const struct langset *langs, const char *path, struct buf *err)
 		return -1;
 	}
 	fprintf(f, "# Made by formctl error-pages: the language of nginx's own error pages.\n"
-	    "map $cookie_" LANG_COOKIE " $page_lang_cookie {\n\tdefault \"\";\n");
+	    "map $cookie_" LANG_COOKIE " $shinjuku_lang_cookie {\n\tdefault \"\";\n");
 	for (i = 0; (l = langset_at(langs, i)) != NULL; i++)
 		fprintf(f, "\t%s %s;\n", l->tag, l->tag);
-	fprintf(f, "}\nmap $http_accept_language $page_lang_accept {\n\tdefault %s;\n", LANG_DEFAULT);
+	fprintf(f, "}\nmap $http_accept_language $shinjuku_lang_accept {\n\tdefault %s;\n", LANG_DEFAULT);
 	for (len = LANG_TAG_MAX; len > 0; len--)
 		for (i = 0; (l = langset_at(langs, i)) != NULL; i++)
 			if (strlen(l->tag) == len)
 				fprintf(f, "\t\"~*^[ \\t]*%s([-;, ]|$)\" %s;\n", l->tag, l->tag);
-	fprintf(f, "}\nmap $page_lang_cookie $page_lang {\n\t\"\" $page_lang_accept;\n\tdefault $page_lang_cookie;\n}\n");
+	fprintf(f, "}\nmap $shinjuku_lang_cookie $shinjuku_lang {\n\t\"\" $shinjuku_lang_accept;\n\tdefault $shinjuku_lang_cookie;\n}\n");
 	rc = ferror(f) ? -1 : 0;
 	if (fclose(f) != 0 || rc == -1) {
 		buf_printf(err, "%s: cannot write\n", path);
