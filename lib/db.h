@@ -460,7 +460,7 @@ int	db_outbox_retry(struct db *db, int64_t id, time_t next_at, const char *error
 int	db_outbox_requeue(struct db *db, int64_t id, time_t now, int64_t *changed);
 int	db_outbox_failed_count(struct db *db, const char *procedure_id, const char *section_id, int64_t *out);
 int	db_outbox_count(struct db *db, const char *state, int64_t *out);
-/* Mails waiting to be sent, and when the oldest of them was queued (0 when none). */
+/* Mails waiting to be sent, the outbox and staff mail together, and the oldest one's queueing time. */
 int	db_outbox_backlog(struct db *db, int64_t *pending, time_t *oldest);
 int	db_mail_log_of_receipt(struct db *db, const char *receipt,
 	    int (*fn)(int64_t outbox_id, const char *kind, time_t delivered_at, int attempts, void *arg), void *arg);

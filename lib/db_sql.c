@@ -182,7 +182,9 @@ const char *const dbi_sql[ST__COUNT] = {
 	[ST_UNKNOWN_KEY_APPS] = "SELECT count(*) FROM applications WHERE key_id NOT IN (SELECT key_id FROM section_keys)",
 	[ST_UNKNOWN_KEY_NOTES] = "SELECT count(*) FROM app_events WHERE note_sealed IS NOT NULL"
 	    " AND key_id NOT IN (SELECT key_id FROM section_keys)",
-	[ST_OUTBOX_BACKLOG] = "SELECT count(*), coalesce(min(created_at), 0) FROM outbox WHERE state = 'pending'",
+	[ST_OUTBOX_BACKLOG] = "SELECT count(*), coalesce(min(created_at), 0) FROM"
+	    " (SELECT created_at FROM outbox WHERE state = 'pending'"
+	    " UNION ALL SELECT created_at FROM staff_mail WHERE state = 'pending')",
 	[ST_LEDGER_ADD] = "INSERT INTO export_ledger (at, actor, procedure_id, section_id, rows, sha256, form, purpose,"
 	    " recipient) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[ST_LEDGER_CLOSE] = "UPDATE export_ledger SET closed_at = ?2, closed_how = ?3, closed_by = ?4, closed_actor = ?5"

@@ -469,6 +469,17 @@ def test_health_fails_on_a_mail_queued_for_over_an_hour():
     assert health()[0] == 200
 
 
+
+def test_health_counts_the_staff_mail_too():
+    # the daily digest waits in staff_mail, not in the outbox: a stuck digest must show as well
+    now = int(time.time())
+    sql("INSERT INTO staff_mail (kind, sealed, next_at, created_at) VALUES"
+        " ('digest', x'00', %d, %d)" % (now + 86400, now - 7200))
+    st, _, body = health()
+    sql("DELETE FROM staff_mail WHERE created_at = %d" % (now - 7200))
+    assert st == 503 and re.search(r"FAIL mail: 1 queued, the oldest for 7\d{3} s", body), body
+    assert health()[0] == 200
+
 # ---- backup and restore ----
 
 PASSPHRASE = "dummy backup passphrase e2e"
