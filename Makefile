@@ -6,7 +6,7 @@
 DEPS_PKGS = gcc make pkg-config clang libclang-rt-14-dev \
 	nginx libfcgi-dev libsqlite3-dev sqlite3 libsodium-dev libyaml-dev \
 	libunistring-dev libjson-c-dev libcurl4-openssl-dev libzip-dev libssl-dev \
-	python3 python3-aiosmtpd curl procps openssl time strace acl systemd \
+	gettext python3 python3-aiosmtpd curl procps openssl time strace acl systemd \
 	valgrind wrk chromium openjdk-17-jre-headless libreoffice-calc-nogui node:nodejs npm:npm
 
 CC	?= cc
@@ -32,8 +32,8 @@ LDFLAGS	+= $(LDSAN) -pthread
 # Shared modules, each lib/x.c with its lib/x.h (the header is the API).
 LIB_SRC	 = lib/alerts.c lib/answers.c lib/audit.c lib/backup.c lib/buf.c lib/confirm.c lib/custody.c lib/datadir.c \
 	   lib/dirlist.c lib/esc.c lib/formdef.c lib/formset.c lib/formview.c lib/gate.c lib/guess.c lib/http.c \
-	   lib/jnorm.c lib/jst.c lib/kv.c lib/log.c lib/mail.c lib/payload.c lib/places.c lib/prefork.c lib/purge.c \
-	   lib/seal.c lib/slots.c lib/web.c lib/workflow.c lib/writer.c lib/ytree.c \
+	   lib/jnorm.c lib/jst.c lib/kv.c lib/lang.c lib/log.c lib/mail.c lib/msgcat.c lib/payload.c lib/places.c \
+	   lib/prefork.c lib/purge.c lib/seal.c lib/slots.c lib/web.c lib/workflow.c lib/writer.c lib/ytree.c \
 	   lib/db.c lib/db_app.c lib/db_audit.c lib/db_outbox.c lib/db_places.c lib/db_purge.c lib/db_schema.c \
 	   lib/db_section.c lib/db_ledger.c lib/db_sql.c lib/db_staff.c \
 	   lib/tmpl.c lib/tmpl_parse.c lib/tpage.c lib/tvars.c \
@@ -47,14 +47,18 @@ UNIT_SRC = tests/unit/test_answers.c tests/unit/test_audit.c tests/unit/test_buf
 	   tests/unit/test_csv.c tests/unit/test_custody.c tests/unit/test_db.c tests/unit/test_db_staff.c \
 	   tests/unit/test_esc.c tests/unit/test_export.c tests/unit/test_formdef.c tests/unit/test_gate.c \
 	   tests/unit/test_guess.c tests/unit/test_jnorm.c tests/unit/test_jst.c tests/unit/test_kv.c \
-	   tests/unit/test_mail.c tests/unit/test_opener.c tests/unit/test_payload.c tests/unit/test_places.c \
-	   tests/unit/test_seal.c \
-	   tests/unit/test_slots.c tests/unit/test_tmpl.c tests/unit/test_workflow.c tests/unit/test_writer.c \
-	   tests/unit/test_ytree.c tests/unit/test_purge.c tests/unit/test_backup.c \
-	   tests/unit/test_alerts.c
+	   tests/unit/test_lang.c tests/unit/test_mail.c tests/unit/test_msgcat.c tests/unit/test_opener.c \
+	   tests/unit/test_payload.c tests/unit/test_places.c tests/unit/test_seal.c tests/unit/test_slots.c \
+	   tests/unit/test_tmpl.c tests/unit/test_web.c tests/unit/test_workflow.c tests/unit/test_writer.c \
+	   tests/unit/test_ytree.c tests/unit/test_purge.c tests/unit/test_backup.c tests/unit/test_alerts.c
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC = tests/helpers/old_format.c tests/helpers/open_app.c tests/helpers/unzip_aes.c
 HELPER_BIN = $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)
+
+# The message catalogues: po/<language>.po, compiled for the programs (and the unit tests) to
+# $(BUILD)/locale/<language>.mo.  A new language is a new .po file.  --check: formats, header, domain.
+PO	 = $(wildcard po/*.po)
+MO	 = $(PO:po/%.po=$(BUILD)/locale/%.mo)
 
 # make install: FHS places (PREFIX=/usr for a package, with DESTDIR; see the README's Production).
 PREFIX	?= /usr/local
@@ -79,7 +83,11 @@ DEPLOY_SED = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|
 # Test-only LD_PRELOAD shim that fails database writes like a full disk (tests/faults/).
 FAULT_SO = $(BUILD)/tests/fault_fs.so
 
-all: $(PROGS) $(UNIT_BIN) $(HELPER_BIN) $(FAULT_SO) hooks
+all: $(PROGS) $(MO) $(UNIT_BIN) $(HELPER_BIN) $(FAULT_SO) hooks
+
+$(BUILD)/locale/%.mo: po/%.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@ $<
 
 # The repository's commit-msg hook (subject "area: what changed", 72 characters at most).
 hooks:
@@ -139,10 +147,11 @@ test: deps
 
 # Unit tests only: no package installation, no sanitizers, a few seconds.
 # One case: T_ONLY=name make check (any part of the name).
-check: $(UNIT_BIN)
+check: $(UNIT_BIN) $(MO)
 	@sh tests/unit/run.sh $(UNIT_BIN)
 
 fuzz: deps
+	@$(MAKE) --no-print-directory $(MO)
 	@sh tests/fuzz/run.sh $${FUZZ_SECONDS:-60}
 
 # Benchmark programs (bench/): not part of `make test`; `make bench` runs them and prints ratios.
@@ -158,7 +167,7 @@ bench: deps
 
 # Programs, templates, static files, units, nginx snippets and docs; the definitions in $(CONFDIR)/forms
 # only where there is none of that name (an admin's edits are never overwritten).
-install: $(PROGS)
+install: $(PROGS) $(MO)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(DOCDIR) \
 	    $(DESTDIR)$(UNITDIR)/shinjuku-.service.d $(DESTDIR)$(CONFDIR)/forms $(DESTDIR)$(NGINXDIR)
 	install -m 0755 $(BUILD)/formctl $(DESTDIR)$(SBINDIR)/formctl
@@ -166,6 +175,10 @@ install: $(PROGS)
 	install -m 0755 scripts/setup-data.sh $(DESTDIR)$(LIBEXECDIR)/setup-data
 	install -m 0755 scripts/backup-rotate.sh $(DESTDIR)$(LIBEXECDIR)/backup-rotate
 	cp -R templates static $(DESTDIR)$(SHAREDIR)/
+	install -d $(DESTDIR)$(SHAREDIR)/locale && install -m 0644 $(MO) $(DESTDIR)$(SHAREDIR)/locale/
+	install -d $(DESTDIR)$(SHAREDIR)/static/errors
+	$(BUILD)/formctl --templates templates --messages $(BUILD)/locale error-pages \
+	    $(DESTDIR)$(SHAREDIR)/static/errors $(DESTDIR)$(NGINXDIR)/shinjuku-languages.conf >/dev/null
 	install -m 0644 README.md docs/admin.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 forms/README.md $(DESTDIR)$(DOCDIR)/forms.md
 	for f in forms/*.yaml; do [ -e $(DESTDIR)$(CONFDIR)/$$f ] || install -m 0644 $$f $(DESTDIR)$(CONFDIR)/forms/; \

@@ -12,6 +12,7 @@
 
 struct export {
 	const struct procedure		*p;
+	const struct langset		*langs;	/* the languages' names, or NULL: their tags */
 	struct csv_writer		*w;
 	csv_write_fn			 write;
 	void				*arg;
@@ -39,7 +40,8 @@ cell(struct export *e, const char *s)
 }
 
 struct export *
-export_open(const struct procedure *p, enum csv_encoding enc, csv_write_fn write, void *arg)
+export_open(const struct procedure *p, const struct langset *langs, enum csv_encoding enc, csv_write_fn write,
+    void *arg)
 {
 	struct export	*e;
 	size_t		 i;
@@ -49,6 +51,7 @@ export_open(const struct procedure *p, enum csv_encoding enc, csv_write_fn write
 		return NULL;
 	buf_init(&e->v);
 	e->p = p;
+	e->langs = langs;
 	e->write = write;
 	e->arg = arg;
 	/*
@@ -62,7 +65,7 @@ export_open(const struct procedure *p, enum csv_encoding enc, csv_write_fn write
 		free(e);
 		return NULL;
 	}
-	rc = cell(e, "受付番号") | cell(e, "受付日時") | cell(e, "状態") | cell(e, "受付方法");
+	rc = cell(e, "受付番号") | cell(e, "受付日時") | cell(e, "状態") | cell(e, "受付方法") | cell(e, "言語");
 	if (p->participant_prefix != NULL)
 		rc |= cell(e, "参加者ID");
 	for (i = 0; i < p->nfields; i++)
@@ -153,7 +156,8 @@ export_row(struct export *e, const struct export_row *r)
 	buf_reset(&e->v);
 	rc = jst_format_numeric(r->received_at, &e->v);
 	rc |= cell(e, r->receipt) | cell(e, buf_cstr(&e->v)) | cell(e, label ? label : r->status) |
-	    cell(e, wf_channel_label_of(r->channel != NULL ? r->channel : "web"));
+	    cell(e, wf_channel_label_of(r->channel != NULL ? r->channel : "web")) |
+	    cell(e, lang_name_ja(e->langs, r->lang != NULL ? r->lang : LANG_DEFAULT));
 	if (e->p->participant_prefix != NULL)
 		rc |= cell(e, r->participant != NULL ? r->participant : "");
 	for (i = 0; i < e->p->nfields; i++) {

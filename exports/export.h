@@ -1,8 +1,9 @@
 /*
  * export: the applicant list of one procedure as CSV for Excel.  Columns:
  * 受付番号, 受付日時 (JST), 状態, 受付方法 (オンライン or how staff received
- * it), 参加者ID for a procedure that issues them, then every field of the
- * definition in its order under its Japanese label.  Values are written as a person reads
+ * it), 言語 (the one the resident applied in), 参加者ID for a procedure that
+ * issues them, then every field of the definition in its order under its
+ * Japanese label.  Values are written as a person reads
  * them: choice labels rather than values, checkbox picks joined with "、".
  * Rows are handed over one at a time and written at once (csv.h), so memory
  * does not grow with the number of rows; the SHA-256 of every byte written
@@ -31,6 +32,7 @@ struct export_row {
 	time_t			 received_at;
 	const char		*status;	/* "received", ... */
 	const char		*channel;	/* "web", ...; NULL: "web" */
+	const char		*lang;		/* the resident's language (lang.h tag) */
 	const char		*participant;	/* its participant ID; NULL or "" for none */
 	/* The opened application's answers, read by payload.h or else by json-c; both NULL: not opened. */
 	const struct payload	*payload;
@@ -43,8 +45,12 @@ struct export_summary {
 	char	sha256[65];		/* of the whole file, lower-case hex */
 };
 
-/* Writes the BOM (UTF-8) and the header row at once; NULL on failure. */
-struct export	*export_open(const struct procedure *p, enum csv_encoding enc, csv_write_fn write, void *arg);
+/*
+ * Writes the BOM (UTF-8) and the header row at once; NULL on failure.
+ * langs (borrowed, may be NULL) names the languages in Japanese.
+ */
+struct export	*export_open(const struct procedure *p, const struct langset *langs, enum csv_encoding enc,
+		    csv_write_fn write, void *arg);
 int		 export_row(struct export *e, const struct export_row *row);
 /* export_row() for a callback (opener.h): e is the struct export. */
 int		 export_row_cb(void *e, const struct export_row *row);

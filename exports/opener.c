@@ -35,6 +35,7 @@ struct opener_key {
 struct slot {
 	char				 receipt[DB_RECEIPT_LEN + 1];
 	char				 status[16];
+	char				 lang[LANG_TAG_MAX + 1];
 	char				 channel[16];
 	char				 participant[DB_PARTICIPANT_LEN + 1];
 	time_t				 received_at;
@@ -162,6 +163,7 @@ hand_over(struct opener *o, struct slot *s)
 	row.receipt = s->receipt;
 	row.received_at = s->received_at;
 	row.status = s->status;
+	row.lang = s->lang;
 	row.channel = s->channel;
 	row.participant = s->participant;
 	row.payload = s->read ? &s->payload : NULL;
@@ -241,6 +243,7 @@ opener_push(const struct db_app_row *r, void *arg)
 	s = &o->slots[o->filled % o->nslots];
 	memcpy(s->receipt, r->receipt, sizeof(s->receipt));
 	memcpy(s->status, r->status, sizeof(s->status));
+	memcpy(s->lang, r->lang, sizeof(s->lang));
 	memcpy(s->channel, r->channel, sizeof(s->channel));
 	memcpy(s->participant, r->participant, sizeof(s->participant));
 	s->received_at = r->received_at;

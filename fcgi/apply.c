@@ -43,10 +43,17 @@ static const struct kv_decl status_keys[S__COUNT] = {
 	[S_ACTION] = { "action", 16, 1, kv_valid_token },
 };
 
-enum { C_CSRF, C_CSRF_HOST, C__COUNT };
+enum { C_CSRF, C_CSRF_HOST, C_LANG, C__COUNT };
 static const struct kv_decl cookie_keys[C__COUNT] = {
 	[C_CSRF] = { "csrf", 64, 1, kv_valid_b64url },
 	[C_CSRF_HOST] = { "__Host-csrf", 64, 1, kv_valid_b64url },
+	[C_LANG] = { LANG_COOKIE, LANG_TAG_MAX, 1, lang_tag_ok },
+};
+
+/* The switch of language: /lang?to=en&back=/f/hiking. */
+static const struct kv_decl lang_keys[L__COUNT] = {
+	[L_TO] = { "to", LANG_TAG_MAX, 1, lang_tag_ok },
+	[L_BACK] = { "back", 256, 1, web_back_ok },
 };
 
 /* ---- sections and reload ---- */
@@ -94,25 +101,38 @@ section_name(struct app *app, const char *id)
 static void
 empty_forms_clear(struct app *app)
 {
-	size_t i;
+	size_t i, l;
 
-	for (i = 0; i < app->nempty; i++)
-		tpage_free(app->empty[i].page);
+	for (i = 0; i < app->nempty; i++) {
+		for (l = 0; l < app->nlangs; l++)
+			tpage_free(app->empty[i].page[l]);
+		free(app->empty[i].page);
+	}
 	free(app->empty);
 	app->empty = NULL;
 	app->nempty = 0;
 }
 
-/* A slot per procedure, its page rendered at its first GET; none when memory ran out (GETs answer 503). */
+/*
+ * A slot per procedure and language, its page rendered at its first GET;
+ * none when memory ran out (GETs answer 503).
+ */
 static void
 empty_forms_make(struct app *app)
 {
 	size_t i, n = formset_count(app->site.forms);
 
+	app->nlangs = langset_count(app->site.langs);
 	if (n == 0 || (app->empty = calloc(n, sizeof(*app->empty))) == NULL)
 		return;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		app->empty[i].proc = formset_at(app->site.forms, i);
+		if ((app->empty[i].page = calloc(app->nlangs, sizeof(*app->empty[i].page))) == NULL) {
+			app->nempty = i;
+			empty_forms_clear(app);
+			return;
+		}
+	}
 	app->nempty = n;
 }
 
@@ -150,6 +170,43 @@ error_page(struct ctx *c, int status, const char *heading, const char *message)
 	web_error_page(&c->g.w, status, heading, message);
 }
 
+const char *
+msg(const struct ctx *c, const char *id)
+{
+	return lang_msg(c->g.w.lang, id);
+}
+
+const char *
+def_text(const struct ctx *c, const struct procedure *p, const char *text)
+{
+	return formdef_text(p, c->g.w.lang->tag, text);
+}
+
+/* The switch of language: the choice in a cookie, then back to the page it was made on. */
+static void
+page_lang(void *arg)
+{
+	struct ctx		*c = arg;
+	const struct lang	*l = langset_get(c->g.w.langs, gate_query_text(&c->g, L_TO));
+	const char		*back = gate_query_text(&c->g, L_BACK);
+	struct buf		 cookie;
+
+	if (l == NULL) {
+		gate_refuse(&c->g, GATE_NOT_FOUND);
+		return;
+	}
+	c->g.w.lang = l;
+	buf_init(&cookie);
+	/* A year; Lax, so that it comes along when a link from elsewhere opens a page. */
+	buf_printf(&cookie, LANG_COOKIE "=%s; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax%s", l->tag,
+	    c->g.w.req.https ? "; Secure" : "");
+	c->g.w.req.status = 303;
+	if (cookie.oom || http_header(&c->g.w.req, "Set-Cookie", buf_cstr(&cookie)) == -1 ||
+	    http_header(&c->g.w.req, "Location", *back != '\0' ? back : "/") == -1)
+		system_error(c);
+	buf_free(&cookie);
+}
+
 void
 system_error(struct ctx *c)
 {
@@ -161,7 +218,7 @@ system_error(struct ctx *c)
 #define GET_HEAD_POST (HTTP_GET | HTTP_HEAD | HTTP_POST)
 
 /*
- * No page reads a query string: none is declared.  Columns: path, exact,
+ * Only the switch of language reads a query string.  Columns: path, exact,
  * methods, body, need, query keys, body keys, body keys built at run time,
  * resolver, page.
  */
@@ -170,34 +227,29 @@ static const struct gate_route routes[] = {
 	{ "/f/", 0, GET_HEAD_POST, GATE_FORM, WF_NEED_NONE, NULL, 0, NULL, 0, form_keys, form_proc, page_form },
 	{ "/status", 0, GET_HEAD_POST, GATE_FORM, WF_NEED_NONE, NULL, 0, status_keys, S__COUNT, NULL, NULL,
 	  page_status },
+	{ "/lang", 0, HTTP_GET | HTTP_HEAD, GATE_NO_BODY, WF_NEED_NONE, lang_keys, L__COUNT, NULL, 0, NULL, NULL,
+	  page_lang },
 	{ "/health", 1, HTTP_GET | HTTP_HEAD, GATE_NO_BODY, WF_NEED_NONE, NULL, 0, NULL, 0, NULL, NULL, page_health },
 };
 
+/* Message ids (po/): the reader's language. */
 static const struct gate_answer answers[GATE__REFUSALS] = {
-	[GATE_TOO_LARGE] = { 413, "送信できる大きさを超えています",
-	    "入力された内容が多すぎます。文字数を減らして、もう一度お試しください。" },
-	[GATE_UNREADABLE] = { 400, "送信内容を読み取れませんでした",
-	    "通信が途中で切れた可能性があります。もう一度お試しください。" },
-	[GATE_NOT_FOUND] = { 404, "ページが見つかりません",
-	    "お探しのページは見つかりませんでした。URLをご確認いただくか、トップページから手続きを選んでください。" },
-	[GATE_BAD_TYPE] = { 415, "送信形式が正しくありません", "フォームから送信してください。" },
-	[GATE_KEYS_TOO_LONG] = { 400, "送信内容に問題があります",
-	    "入力された内容が長すぎます。文字数を減らして、もう一度お試しください。" },
-	[GATE_KEYS_BAD] = { 400, "送信内容に問題があります",
-	    "送信された内容に使えない文字や形式の誤りがあります。お手数ですが、最初から入力し直してください。" },
-	[GATE_BAD_CSRF] = { 403, "ページの有効期限が切れました",
-	    "安全のため、この操作を受け付けられませんでした。Cookieを有効にしたうえで、"
-	    "もう一度フォームを開いて入力してください。" },
-	[GATE_FAILED] = { 503, "ただいま受付できません",
-	    "システムが混み合っているか、障害が発生しています。入力内容は保存されていません。"
-	    "しばらく時間をおいてから、もう一度お試しください。" },
+	[GATE_TOO_LARGE] = { 413, N_("refusal.too_large"), N_("refusal.too_large.text") },
+	[GATE_UNREADABLE] = { 400, N_("refusal.unreadable"), N_("refusal.unreadable.text") },
+	[GATE_NOT_FOUND] = { 404, N_("refusal.not_found"), N_("refusal.not_found.text") },
+	[GATE_BAD_TYPE] = { 415, N_("refusal.bad_type"), N_("refusal.bad_type.text") },
+	[GATE_KEYS_TOO_LONG] = { 400, N_("refusal.bad_keys"), N_("refusal.too_long.text") },
+	[GATE_KEYS_BAD] = { 400, N_("refusal.bad_keys"), N_("refusal.bad_keys.text") },
+	[GATE_BAD_CSRF] = { 403, N_("refusal.bad_csrf"), N_("refusal.bad_csrf.text") },
+	[GATE_METHOD] = { 405, N_("refusal.method"), N_("refusal.method.text") },
+	[GATE_FAILED] = { 503, N_("refusal.failed"), N_("refusal.failed.text") },
 };
 
 /* Nobody logs in: every route is open to anyone. */
 static const struct gate_conf gate_conf = {
 	.routes = routes, .nroutes = sizeof(routes) / sizeof(routes[0]),
 	.cookies = cookie_keys, .ncookies = C__COUNT, .csrf_plain = C_CSRF, .csrf_tls = C_CSRF_HOST,
-	.csrf_cookie_plain = "csrf", .csrf_cookie_tls = "__Host-csrf", .csrf_path = "/",
+	.lang_cookie = C_LANG, .csrf_cookie_plain = "csrf", .csrf_cookie_tls = "__Host-csrf", .csrf_path = "/",
 	.error_template = "error.html", .max_body = MAX_BODY, .max_pairs = MAX_PAIRS, .answers = answers,
 };
 
@@ -222,8 +274,9 @@ worker_start(void *arg)
 	if (web_site_open(&app->site) == -1)
 		return 1;
 	reload(app);
-	if (app->site.tmpl == NULL) {
-		log_msg(LOG_ERR, "no usable templates in %s", app->site.tmpl_dir);
+	if (app->site.tmpl == NULL || app->site.langs == NULL) {
+		log_msg(LOG_ERR, "no usable templates in %s or catalogues in %s", app->site.tmpl_dir,
+		    app->site.msg_dir);
 		return 1;
 	}
 	memset(&app->ctx, 0, sizeof(app->ctx));
@@ -244,6 +297,7 @@ worker_serve(void *arg, FCGX_Request *fr)
 	struct app *app = arg;
 
 	app->ctx.g.w.tmpl = app->site.tmpl;
+	app->ctx.g.w.langs = app->site.langs;
 	gate_serve(&app->ctx.g, &app->ctx, fr);
 	ctx_reset(&app->ctx);
 }
@@ -271,17 +325,24 @@ writer_main(void *arg)
 {
 	struct app	*app = arg;
 	struct db	*db;
+	struct langset	*langs = NULL;
 	int		 rc;
 
 	seal_wipe(app->mac_key, sizeof(app->mac_key));
 	seal_wipe(app->inquiry_key, sizeof(app->inquiry_key));
-	if (db_open(app->site.db_path, &db) == -1)
+	/* A waitlisted application's arrival mail says its turn in its language (mail.waitlisted). */
+	if (web_load_langs(app->site.msg_dir, &langs) == -1)
 		return 1;
+	if (db_open(app->site.db_path, &db) == -1) {
+		langset_free(langs);
+		return 1;
+	}
 	db_set_limits(db, &app->limits);
 	db_set_contact_key(db, app->mailer_pk);
-	db_set_waitlist_text(db, mail_text_waitlisted);
+	db_set_waitlist_text(db, mail_text_waitlisted, langs);
 	rc = writer_serve(app->writer_fd, db);
 	db_close(db);
+	langset_free(langs);
 	return rc == 0 ? 0 : 1;
 }
 
@@ -291,7 +352,7 @@ static const struct prefork_ops ops = { worker_start, worker_reload, worker_serv
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: apply --data DIR --forms DIR --templates DIR --socket PATH"
+	fprintf(stderr, "usage: apply --data DIR --forms DIR --templates DIR --messages DIR --socket PATH"
 	    " [--socket-group GROUP] [--workers N]\n"
 	    "       [--send-limit N] [--send-window SECONDS] [--mail-limit N]   (0: no limit)\n");
 	exit(2);
@@ -343,7 +404,7 @@ main(int argc, char *argv[])
 	app.limits.mail_limit = MAIL_LIMIT;
 	log_init("apply");
 	if (web_site_options(&app.site, argc, argv, opts, sizeof(opts) / sizeof(opts[0]), apply_option,
-	    &app.limits) == -1)
+	    &app.limits) == -1 || app.site.msg_dir == NULL)
 		usage();
 	/*
 	 * No fastbins: a request frees many small blocks, and libfcgi's 8 KB

@@ -16,6 +16,7 @@
 #include "formdef.h"
 #include "gate.h"
 #include "places.h"
+#include "lang.h"
 #include "seal.h"
 #include "writer.h"
 #include "tmpl.h"
@@ -27,6 +28,8 @@
 /* Body keys of the status look-up (apply.c declares them) and of a form (apply_form.c). */
 enum { S_CSRF = GATE_CSRF, S_RECEIPT, S_INQUIRY, S_ACTION, S__COUNT };
 enum { K_CSRF = GATE_CSRF, K_ACTION, K_TOKEN, K__CONTROL };
+/* Query keys of the switch of language. */
+enum { L_TO, L_BACK, L__COUNT };
 
 /* A section, as the pages name it.  Its key is the batching writer's to read (writer.h). */
 struct section {
@@ -35,15 +38,15 @@ struct section {
 };
 
 /*
- * The empty form of one procedure, rendered once with the CSRF token left
- * open (tmpl.h: tpage): a GET then costs a MAC and a copy.  Everything the
- * page shows comes from the definition, the sections and the templates, so
- * a reload drops them all.
+ * The empty form of one procedure, rendered once per language with the
+ * CSRF token left open (tmpl.h: tpage): a GET then costs a MAC and a copy.
+ * Everything the page shows comes from the definition, the sections, the
+ * templates and the catalogues, so a reload drops them all.
  */
 struct empty_form {
 	const struct procedure	*proc;	/* valid until the next reload */
-	struct tpage		*page;	/* NULL until the first GET renders it */
-	struct places_view	 seen;	/* first come: the counters page shows (rendered again when they change) */
+	struct tpage		**page;	/* one per language (lang.index), NULL until its first GET */
+	struct places_view	 seen;	/* first come: the counters the pages show (rendered again when they change) */
 };
 
 struct app;
@@ -73,6 +76,7 @@ struct app {
 	struct writer_client writer;		/* a worker's connection to it */
 	struct empty_form *empty;	/* one per procedure, made on reload */
 	size_t		 nempty;
+	size_t		 nlangs;	/* pages per empty form */
 	struct ctx	 ctx;		/* the worker's one request context */
 };
 
@@ -81,6 +85,10 @@ struct section	*section_find(struct app *app, const char *id);
 const char	*section_name(struct app *app, const char *id);
 void		 render(struct ctx *c, int rc, const char *name);
 void		 error_page(struct ctx *c, int status, const char *heading, const char *message);
+/* Message id's text in the reader's language (lang.h). */
+const char	*msg(const struct ctx *c, const char *id);
+/* One of procedure p's texts (p->title, a label ...) in the reader's language (formdef_text). */
+const char	*def_text(const struct ctx *c, const struct procedure *p, const char *text);
 void		 system_error(struct ctx *c);
 
 /* apply_form.c */

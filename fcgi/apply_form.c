@@ -21,14 +21,26 @@ static const struct kv_decl control_keys[K__CONTROL] = {
 
 /* ---- the procedure list ---- */
 
+/* A date and time in the reader's language, put into message id as {date}. */
 static int
-deadline_text(const struct procedure *p, struct buf *out)
+dated(const struct ctx *c, const char *id, time_t t, struct buf *out)
+{
+	struct buf	 when;
+	int		 rc;
+
+	buf_init(&when);
+	rc = lang_time(c->g.w.lang, t, &when) == 0 ?
+	    lang_format(c->g.w.lang, out, id, "date", buf_cstr(&when), (const char *)NULL) : -1;
+	buf_free(&when);
+	return rc;
+}
+
+static int
+deadline_text(const struct ctx *c, const struct procedure *p, struct buf *out)
 {
 	if (p->closes_at == 0)
-		return buf_puts(out, "随時受付");
-	if (jst_format(p->closes_at, 1, out) == -1)
-		return -1;
-	return buf_puts(out, "まで");
+		return buf_puts(out, msg(c, N_("index.always_open")));
+	return dated(c, N_("index.until"), p->closes_at, out);
 }
 
 /* An open first-come procedure's places in the list: 残りN人, 満員 or 満員（キャンセル待ち受付中）. */
@@ -40,7 +52,7 @@ index_places(struct ctx *c, const struct procedure *p, struct tvars *item)
 	int			rc;
 
 	buf_init(&text);
-	rc = places_read(c->app->site.db, p, &v) == 0 && places_text(p, &v, &text) == 0 ? 0 : -1;
+	rc = places_read(c->app->site.db, p, &v) == 0 && places_text(p, &v, c->g.w.lang, &text) == 0 ? 0 : -1;
 	if (rc == 0 && text.len > 0)
 		rc = tvars_set(item, "places", buf_cstr(&text));
 	buf_free(&text);
@@ -57,16 +69,14 @@ index_item(struct ctx *c, const struct procedure *p, const char *list, int state
 	if (item == NULL)
 		return -1;
 	buf_init(&when);
-	if (state < 0) {
-		jst_format(p->opens_at, 1, &when);
-		buf_puts(&when, "から受付");
-	} else if (state > 0) {
-		jst_format(p->closes_at, 1, &when);
-		buf_puts(&when, "に受付終了");
-	} else
-		deadline_text(p, &when);
-	rc = state == 0 && formdef_first_come(p) ? index_places(c, p, item) : 0;
-	rc |= tvars_set(item, "id", p->id) | tvars_set(item, "title", p->title) |
+	if (state < 0)
+		rc = dated(c, N_("index.opens"), p->opens_at, &when);
+	else if (state > 0)
+		rc = dated(c, N_("index.closed_on"), p->closes_at, &when);
+	else
+		rc = deadline_text(c, p, &when);
+	rc |= state == 0 && formdef_first_come(p) ? index_places(c, p, item) : 0;
+	rc |= tvars_set(item, "id", p->id) | tvars_set(item, "title", def_text(c, p, p->title)) |
 	    tvars_set(item, "section", section_name(c->app, p->section)) |
 	    tvars_set(item, "when", buf_cstr(&when));
 	rc |= when.oom ? -1 : 0;
@@ -82,7 +92,7 @@ page_index(void *arg)
 	size_t		 i;
 	int		 state, rc = 0;
 
-	tvars_set(c->g.w.vars, "title", "申請できる手続き");
+	tvars_set(c->g.w.vars, "title", msg(c, N_("index.heading")));
 	for (i = 0; i < formset_count(c->app->site.forms) && rc == 0; i++) {
 		const struct procedure *p = formset_at(c->app->site.forms, i);
 
@@ -103,17 +113,17 @@ proc_text_vars(struct ctx *c)
 	int			 rc = 0;
 
 	buf_init(&when);
-	rc |= tvars_set(c->g.w.vars, "proc_title", p->title);
+	rc |= tvars_set(c->g.w.vars, "proc_title", def_text(c, p, p->title));
 	rc |= tvars_set(c->g.w.vars, "proc_id", p->id);
 	rc |= tvars_set(c->g.w.vars, "section", section_name(c->app, p->section));
-	rc |= tvars_set(c->g.w.vars, "contact", p->contact);
+	rc |= tvars_set(c->g.w.vars, "contact", def_text(c, p, p->contact));
 	if (p->description != NULL)
-		rc |= tvars_set(c->g.w.vars, "description", p->description);
-	rc |= deadline_text(p, &when);
+		rc |= tvars_set(c->g.w.vars, "description", def_text(c, p, p->description));
+	rc |= deadline_text(c, p, &when);
 	rc |= tvars_set(c->g.w.vars, "deadline", buf_cstr(&when));
 	if (c->has_places) {
 		buf_reset(&when);
-		rc |= places_text(p, &c->places, &when);
+		rc |= places_text(p, &c->places, c->g.w.lang, &when);
 		if (when.len > 0)
 			rc |= tvars_set(c->g.w.vars, "places", buf_cstr(&when));
 	}
@@ -133,9 +143,9 @@ form_vars(struct ctx *c, const struct answers *as, int with_errors)
 {
 	int rc = 0;
 
-	rc |= tvars_setf(c->g.w.vars, "title", "%s", c->proc->title);
+	rc |= tvars_set(c->g.w.vars, "title", def_text(c, c->proc, c->proc->title));
 	rc |= proc_text_vars(c);
-	rc |= formview_fields(c->g.w.vars, as, with_errors, c->has_places ? &c->places : NULL);
+	rc |= formview_fields(c->g.w.vars, as, c->g.w.lang, with_errors, c->has_places ? &c->places : NULL);
 	if (with_errors && as->nerrors > 0)
 		c->g.w.req.status = 422;
 	return rc;
@@ -173,7 +183,7 @@ empty_form_render(struct ctx *c, const char *tok)
 	memset(&as, 0, sizeof(as));
 	if (formkeys_build(&c->keys, c->proc, control_keys, K__CONTROL) == 0 &&
 	    kv_parse_urlencoded(&none, c->keys.decls, c->keys.n, "", 0, MAX_PAIRS) == 0 &&
-	    answers_read(&as, c->proc, &none, &c->keys, jst_date(c->g.w.now)) == 0 &&
+	    answers_read(&as, c->proc, &none, &c->keys, jst_date(c->g.w.now), c->g.w.lang) == 0 &&
 	    form_vars(c, &as, 0) == 0 && tvars_set(c->g.w.vars, "csrf", tok) == 0)
 		pg = web_page_render(&c->g.w, "form.html", "csrf");
 	answers_free(&as);
@@ -186,6 +196,7 @@ static void
 show_empty_form(struct ctx *c)
 {
 	struct empty_form	*f;
+	size_t			 l;
 	struct buf		 tok;
 
 	buf_init(&tok);
@@ -193,16 +204,17 @@ show_empty_form(struct ctx *c)
 		system_error(c);
 		goto done;
 	}
-	/* Places change with every send: the page is rendered again when the counters it shows have. */
-	if (c->has_places && f->page != NULL && memcmp(&f->seen, &c->places, sizeof(c->places)) != 0) {
-		tpage_free(f->page);
-		f->page = NULL;
-	}
-	if (c->has_places)
+	/* Places change with every send: the pages are rendered again when the counters they show have. */
+	if (c->has_places && memcmp(&f->seen, &c->places, sizeof(c->places)) != 0) {
+		for (l = 0; l < c->app->nlangs; l++) {
+			tpage_free(f->page[l]);
+			f->page[l] = NULL;
+		}
 		f->seen = c->places;
-	if (f->page == NULL)
-		f->page = empty_form_render(c, buf_cstr(&tok));
-	(void)web_page_fill(&c->g.w, f->page, buf_cstr(&tok), tok.len);
+	}
+	if (f->page[c->g.w.lang->index] == NULL)
+		f->page[c->g.w.lang->index] = empty_form_render(c, buf_cstr(&tok));
+	(void)web_page_fill(&c->g.w, f->page[c->g.w.lang->index], buf_cstr(&tok), tok.len);
 done:
 	buf_free(&tok);
 }
@@ -220,7 +232,7 @@ confirm_bind(const struct ctx *c, struct confirm_bind *b)
 static void
 show_confirm(struct ctx *c, const struct answers *as)
 {
-	struct buf	 json, tok, path;
+	struct buf	 json, tok, path, title;
 	struct confirm_bind b;
 	int		 rc = 0;
 
@@ -228,16 +240,20 @@ show_confirm(struct ctx *c, const struct answers *as)
 	buf_init(&path);
 	buf_init(&json);
 	buf_init(&tok);
-	rc |= tvars_setf(c->g.w.vars, "title", "入力内容の確認（%s）", c->proc->title);
+	buf_init(&title);
+	rc |= lang_format(c->g.w.lang, &title, N_("confirm.title"), "title", def_text(c, c->proc, c->proc->title),
+	    (const char *)NULL);
+	rc |= tvars_set(c->g.w.vars, "title", buf_cstr(&title));
 	rc |= proc_vars(c);
 	rc |= answers_json(as, &json);
 	rc |= confirm_token(&b, c->g.w.now, &json, &tok);
 	rc |= tvars_set(c->g.w.vars, "token", buf_cstr(&tok));
 	rc |= buf_printf(&path, "/f/%s", c->proc->id);
-	rc |= formview_confirm(c->g.w.vars, as, buf_cstr(&path));
+	rc |= formview_confirm(c->g.w.vars, as, c->g.w.lang, buf_cstr(&path));
 	buf_wipe(&json);
 	buf_free(&tok);
 	buf_free(&path);
+	buf_free(&title);
 	render(c, rc, "confirm.html");
 }
 
@@ -245,14 +261,17 @@ void
 show_done(struct ctx *c, const char *receipt, const char *inquiry, const char *participant, time_t received,
     int mail_held, long position)
 {
-	struct buf	 when, key;
+	struct buf	 when, key, title;
 	int		 rc = 0;
 
 	buf_init(&when);
 	buf_init(&key);
-	jst_format(received, 1, &when);
+	buf_init(&title);
+	rc |= lang_time(c->g.w.lang, received, &when);
 	buf_printf(&key, "%.5s-%s", inquiry, inquiry + 5);
-	rc |= tvars_setf(c->g.w.vars, "title", "申請を受け付けました（%s）", c->proc->title);
+	rc |= lang_format(c->g.w.lang, &title, N_("done.title"), "title", def_text(c, c->proc, c->proc->title),
+	    (const char *)NULL);
+	rc |= tvars_set(c->g.w.vars, "title", buf_cstr(&title));
 	rc |= proc_vars(c);
 	rc |= tvars_set(c->g.w.vars, "receipt", receipt);
 	rc |= tvars_set(c->g.w.vars, "inquiry", buf_cstr(&key));
@@ -260,7 +279,7 @@ show_done(struct ctx *c, const char *receipt, const char *inquiry, const char *p
 	if (*participant != '\0')
 		rc |= tvars_set(c->g.w.vars, "participant", participant);
 	if (c->proc->complete_message != NULL)
-		rc |= tvars_set(c->g.w.vars, "complete_message", c->proc->complete_message);
+		rc |= tvars_set(c->g.w.vars, "complete_message", def_text(c, c->proc, c->proc->complete_message));
 	if (mail_held)
 		rc |= tvars_set(c->g.w.vars, "mail_held", "1");
 	if (position > 0)
@@ -268,31 +287,31 @@ show_done(struct ctx *c, const char *receipt, const char *inquiry, const char *p
 	rc |= when.oom || key.oom ? -1 : 0;
 	buf_free(&when);
 	buf_wipe(&key);
+	buf_free(&title);
 	render(c, rc, "done.html");
 }
 
 static int
 proc_closed_page(struct ctx *c)
 {
-	struct buf	 msg;
+	struct buf	 when, text;
 	int		 state = formdef_state(c->proc, c->g.w.now);
 
 	if (state == 0)
 		return 0;
-	buf_init(&msg);
-	if (state < 0) {
-		buf_printf(&msg, "「%s」は", c->proc->title);
-		jst_format(c->proc->opens_at, 1, &msg);
-		buf_puts(&msg, "から受付を開始します。");
-		error_page(c, 403, "受付開始前です", buf_cstr(&msg));
-	} else {
-		buf_printf(&msg, "「%s」の受付は", c->proc->title);
-		jst_format(c->proc->closes_at, 1, &msg);
-		buf_puts(&msg, "に終了しました。お問い合わせ：");
-		buf_puts(&msg, c->proc->contact);
-		error_page(c, 410, "受付は終了しました", buf_cstr(&msg));
-	}
-	buf_free(&msg);
+	buf_init(&when);
+	buf_init(&text);
+	if (lang_time(c->g.w.lang, state < 0 ? c->proc->opens_at : c->proc->closes_at, &when) == -1 ||
+	    lang_format(c->g.w.lang, &text, state < 0 ? N_("closed.not_yet.text") : N_("closed.over.text"),
+	    "title", def_text(c, c->proc, c->proc->title), "date", buf_cstr(&when),
+	    "contact", def_text(c, c->proc, c->proc->contact), (const char *)NULL) == -1)
+		system_error(c);
+	else if (state < 0)
+		error_page(c, 403, msg(c, N_("closed.not_yet")), buf_cstr(&text));
+	else
+		error_page(c, 410, msg(c, N_("closed.over")), buf_cstr(&text));
+	buf_free(&when);
+	buf_free(&text);
 	return -1;
 }
 
@@ -316,8 +335,8 @@ places_closed(struct ctx *c, struct answers *as)
 			continue;
 		for (k = 0; k < as->n; k++)
 			if (as->a[k].field == f && as->a[k].error.len == 0) {
-				buf_printf(&as->a[k].error, "「%s」は満員です。ほかの選択肢を選んでください。",
-				    f->choices[i].label);
+				(void)lang_format(c->g.w.lang, &as->a[k].error, N_("full.choice_error"), "choice",
+				    def_text(c, c->proc, f->choices[i].label), (const char *)NULL);
 				as->nerrors++;
 			}
 		return 1;
@@ -345,7 +364,7 @@ page_form(void *arg)
 		show_empty_form(c);
 		return;
 	}
-	if (answers_read(&as, c->proc, &c->g.form, &c->keys, jst_date(c->g.w.now)) == -1) {
+	if (answers_read(&as, c->proc, &c->g.form, &c->keys, jst_date(c->g.w.now), c->g.w.lang) == -1) {
 		answers_free(&as);
 		system_error(c);
 		return;
@@ -367,8 +386,7 @@ page_form(void *arg)
 	else if (strcmp(action->p, "send") == 0)
 		send_application(c, &as);
 	else
-		error_page(c, 400, "送信内容を確認できません",
-		    "ページの操作が正しくありません。最初からやり直してください。");
+		error_page(c, 400, msg(c, N_("form.bad_action")), msg(c, N_("form.bad_action.text")));
 	answers_free(&as);
 }
 

@@ -33,7 +33,7 @@ arrival_mail(const char *receipt, const char *participant, struct db_outbox_item
 	struct ctx	*c = arg;
 	int		 rc;
 
-	rc = mail_queue_text(c->proc, "arrival", receipt, participant, c->g.w.now, m);
+	rc = mail_queue_text(c->proc, "arrival", receipt, participant, c->g.w.lang->tag, c->g.w.now, m);
 	return rc == MAIL_NONE ? DB_NOTFOUND : rc;
 }
 
@@ -118,17 +118,18 @@ full_page(struct ctx *c, const char *choice)
 	const struct field	*f = formdef_places_field(c->proc);
 	const struct choice	*ch = f != NULL && *choice != '\0' ? answers_choice(f, choice) : NULL;
 	struct places_view	 v;
-	struct buf		 msg;
+	struct buf		 text;
+	int			 rc;
 
-	buf_init(&msg);
+	buf_init(&text);
 	if (ch != NULL && places_read(c->app->site.db, c->proc, &v) == 0 && places_left(c->proc, &v) != 0)
-		buf_printf(&msg, "お選びの「%s」は、定員に達したため受け付けられませんでした。この申請は保存されていません。"
-		    "ほかの「%s」をお選びになる場合は、お手数ですがもう一度入力してください。", ch->label, f->label);
+		rc = lang_format(c->g.w.lang, &text, N_("full.choice.text"), "choice", def_text(c, c->proc, ch->label),
+		    "field", def_text(c, c->proc, f->label), (const char *)NULL);
 	else
-		buf_printf(&msg, "「%s」は定員に達したため、受付を締め切りました。この申請は保存されていません。"
-		    "お問い合わせ：%s", c->proc->title, c->proc->contact);
-	error_page(c, 409, "満員です", msg.oom ? "定員に達したため、受け付けられませんでした。" : buf_cstr(&msg));
-	buf_free(&msg);
+		rc = lang_format(c->g.w.lang, &text, N_("full.text"), "title", def_text(c, c->proc, c->proc->title),
+		    "contact", def_text(c, c->proc, c->proc->contact), (const char *)NULL);
+	error_page(c, 409, msg(c, N_("full")), rc == -1 || text.oom ? msg(c, N_("full.short")) : buf_cstr(&text));
+	buf_free(&text);
 }
 
 void
@@ -153,10 +154,7 @@ send_application(struct ctx *c, const struct answers *as)
 	if (answers_json(as, &json) == -1)
 		goto fail;
 	if (confirm_check(&b, c->g.w.now, token ? token->p : NULL, token ? token->len : 0, &json, stamp) == -1) {
-		error_page(c, 400, "この確認画面からは送信できません",
-		    "確認画面の有効期限（3時間）が切れたか、手続きの内容が更新されたか、"
-		    "確認画面を表示したものとは別のブラウザから送信されました。"
-		    "お手数ですが、このブラウザでもう一度入力してください。");
+		error_page(c, 400, msg(c, N_("send.stale")), msg(c, N_("send.stale.text")));
 		goto done;
 	}
 	if (sealed_payload(c, &json, &payload) == -1 || confirm_inquiry_key(c->app->mac_key, stamp, inquiry) == -1)
@@ -167,6 +165,7 @@ send_application(struct ctx *c, const struct answers *as)
 	app.plain = payload.data;
 	app.plain_len = payload.len;
 	app.received_at = c->g.w.now;
+	app.lang = c->g.w.lang->tag;
 	app.participant_prefix = c->proc->participant_prefix;
 	app.participant = participant;
 	if ((rc = mail_contact(mail_answer_to(as), &contact)) == -1)
@@ -193,9 +192,7 @@ send_application(struct ctx *c, const struct answers *as)
 	}
 	if (rc == DB_LIMITED) {
 		log_msg(LOG_WARNING, "send limit reached for %s: refused", c->proc->id);
-		error_page(c, 429, "送信の回数が上限に達しました",
-		    "同じ接続元から、この手続きへの申請が短い時間に続いたため、受け付けられませんでした。"
-		    "この申請は保存されていません。しばらく時間をおいてから、もう一度お試しください。");
+		error_page(c, 429, msg(c, N_("send.limited")), msg(c, N_("send.limited.text")));
 		goto done;
 	}
 	if (rc == DB_MAIL_HELD)

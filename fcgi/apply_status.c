@@ -55,17 +55,16 @@ status_throttled(struct ctx *c, const char *receipt, struct guess_keys *k)
 		return 0;
 	if (http_too_many(&c->g.w.req, wait) == -1)
 		return -1;
-	return tvars_set(c->g.w.vars, "s_error", "確認の回数が上限に達しました。"
-	    "しばらく時間をおいてから、もう一度お試しください。") == 0 ? 1 : -1;
+	return tvars_set(c->g.w.vars, "s_error", msg(c, N_("status.throttled"))) == 0 ? 1 : -1;
 }
 
-/* What the resident reads for a stored status; 確認中 for a code this program does not know. */
+/* What the resident reads for a stored status; "being checked" for a code this program does not know. */
 static const char *
-status_label(const char *code)
+status_label(const struct ctx *c, const char *code)
 {
 	enum wf_status s;
 
-	return wf_status_parse(code, &s) == 0 ? wf_resident_label(s) : "確認中";
+	return msg(c, wf_status_parse(code, &s) == 0 ? wf_resident_msgid(s) : N_("state.unknown"));
 }
 
 /* The pair as the resident typed it, for the withdrawal's forms (a POST body, never a URL). */
@@ -88,15 +87,15 @@ status_result(struct ctx *c, const char *receipt, const struct db_app_status *st
 	int			 rc = 0;
 
 	buf_init(&when);
-	jst_format(st->received_at, 1, &when);
+	rc |= lang_time(c->g.w.lang, st->received_at, &when);
 	rc |= tvars_set(c->g.w.vars, "found", "1");
-	rc |= tvars_set(c->g.w.vars, "r_title", p ? p->title : st->procedure_id);
+	rc |= tvars_set(c->g.w.vars, "r_title", p ? def_text(c, p, p->title) : st->procedure_id);
 	rc |= tvars_set(c->g.w.vars, "r_received", buf_cstr(&when));
-	rc |= tvars_set(c->g.w.vars, "r_status", status_label(st->status));
+	rc |= tvars_set(c->g.w.vars, "r_status", status_label(c, st->status));
 	if (strcmp(st->status, "waitlisted") == 0 && db_app_wait_position(c->app->site.db, receipt, &position) == 0)
 		rc |= tvars_setf(c->g.w.vars, "r_position", "%ld", position);
 	if (p != NULL)
-		rc |= tvars_set(c->g.w.vars, "r_contact", p->contact);
+		rc |= tvars_set(c->g.w.vars, "contact", def_text(c, p, p->contact));
 	if (wf_status_parse(st->status, &s) == 0 && wf_resident_may_withdraw(s))
 		rc |= tvars_set(c->g.w.vars, "may_withdraw", "1") | pair_vars(c);
 	rc |= when.oom ? -1 : 0;
@@ -174,8 +173,7 @@ status_step(struct ctx *c, const char *receipt, struct db_app_status *st)
 		return -1;
 	if (rc == DB_NOTFOUND) {
 		c->g.w.req.status = 409;
-		if (tvars_set(c->g.w.vars, "s_error", "この申請は、現在の状況では取り下げられません。"
-		    "お問い合わせ先へご連絡ください。") == -1 || db_app_status(c->app->site.db, receipt, st) != 0)
+		if (tvars_set(c->g.w.vars, "s_error", msg(c, N_("withdraw.refused"))) == -1 || db_app_status(c->app->site.db, receipt, st) != 0)
 			return -1;
 	}
 	return status_result(c, receipt, st);
@@ -212,8 +210,7 @@ status_lookup(struct ctx *c)
 	c->g.w.req.status = 422;
 	tvars_set(c->g.w.vars, "page_error", "1");
 	/* One neutral message: it must not tell which of the two was wrong. */
-	return tvars_set(c->g.w.vars, "s_error", "受付番号または問合せキーが正しくありません。"
-	    "控えをご確認のうえ、もう一度入力してください。");
+	return tvars_set(c->g.w.vars, "s_error", msg(c, N_("status.wrong")));
 }
 
 void
@@ -222,7 +219,7 @@ page_status(void *arg)
 	struct ctx	*c = arg;
 	int		 rc = 0;
 
-	rc |= tvars_set(c->g.w.vars, "title", "申請状況の確認");
+	rc |= tvars_set(c->g.w.vars, "title", msg(c, N_("status.heading")));
 	rc |= web_csrf_vars(&c->g.w);
 	if (rc == 0 && c->g.w.req.method == HTTP_POST)
 		rc = status_lookup(c);

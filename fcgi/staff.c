@@ -349,26 +349,23 @@ static const struct gate_route routes[] = {
 	  page_ledger },
 };
 
+/* Message ids (po/): staff read Japanese, the catalogues' default language. */
 static const struct gate_answer answers[GATE__REFUSALS] = {
-	[GATE_TOO_LARGE] = { 413, "送信できる大きさを超えています", "入力された内容が多すぎます。" },
-	[GATE_UNREADABLE] = { 400, "送信内容を読み取れませんでした", "もう一度お試しください。" },
-	[GATE_NOT_FOUND] = { 404, "ページが見つかりません",
-	    "お探しのページは見つからないか、閲覧する権限がありません。" },
-	[GATE_BAD_TYPE] = { 415, "送信形式が正しくありません", "画面のフォームから送信してください。" },
-	[GATE_KEYS_TOO_LONG] = { 400, "送信内容に問題があります", "入力された内容が長すぎます。" },
-	[GATE_KEYS_BAD] = { 400, "送信内容に問題があります",
-	    "送信された内容に使えない文字や形式の誤りがあります。画面を開き直して、もう一度お試しください。" },
-	[GATE_BAD_CSRF] = { 403, "画面の有効期限が切れました",
-	    "安全のため、この操作を受け付けませんでした。画面を開き直して、もう一度操作してください。" },
-	[GATE_FAILED] = { 500, "システムエラー",
-	    "処理を完了できませんでした。時間をおいてもう一度お試しください。"
-	    "続く場合はシステム管理者に連絡してください。" },
+	[GATE_TOO_LARGE] = { 413, N_("staff.too_large"), N_("staff.too_large.text") },
+	[GATE_UNREADABLE] = { 400, N_("staff.unreadable"), N_("staff.unreadable.text") },
+	[GATE_NOT_FOUND] = { 404, N_("staff.not_found"), N_("staff.not_found.text") },
+	[GATE_BAD_TYPE] = { 415, N_("staff.bad_type"), N_("staff.bad_type.text") },
+	[GATE_KEYS_TOO_LONG] = { 400, N_("staff.bad_keys"), N_("staff.too_long.text") },
+	[GATE_KEYS_BAD] = { 400, N_("staff.bad_keys"), N_("staff.bad_keys.text") },
+	[GATE_BAD_CSRF] = { 403, N_("staff.bad_csrf"), N_("staff.bad_csrf.text") },
+	[GATE_METHOD] = { 405, N_("staff.method"), N_("staff.method.text") },
+	[GATE_FAILED] = { 500, N_("staff.failed"), N_("staff.failed.text") },
 };
 
 static const struct gate_conf gate_conf = {
 	.routes = routes, .nroutes = sizeof(routes) / sizeof(routes[0]),
 	.cookies = cookie_keys, .ncookies = C__COUNT, .csrf_plain = C_CSRF, .csrf_tls = C_CSRF_HOST,
-	.csrf_cookie_plain = "staff_csrf", .csrf_cookie_tls = "__Host-staff_csrf", .csrf_path = "/staff/",
+	.lang_cookie = -1, .csrf_cookie_plain = "staff_csrf", .csrf_cookie_tls = "__Host-staff_csrf", .csrf_path = "/staff/",
 	.error_template = "staff_error.html", .max_body = MAX_BODY, .max_pairs = MAX_PAIRS, .answers = answers,
 	.authenticate = authenticate, .anonymous = to_login, .forbidden = not_for_role,
 };
@@ -405,10 +402,11 @@ worker_start(void *arg)
 		return 1;
 	/* Paper applications' contact envelopes are sealed in staff's own storing transaction (staff_entry.c). */
 	db_set_contact_key(app->site.db, app->mailer_pk);
-	db_set_waitlist_text(app->site.db, mail_text_waitlisted);
+	db_set_waitlist_text(app->site.db, mail_text_waitlisted, app->site.langs);
 	(void)web_site_reload(&app->site, NULL, NULL);
-	if (app->site.tmpl == NULL) {
-		log_msg(LOG_ERR, "no usable templates in %s", app->site.tmpl_dir);
+	if (app->site.tmpl == NULL || app->site.langs == NULL) {
+		log_msg(LOG_ERR, "no usable templates in %s or catalogues in %s", app->site.tmpl_dir,
+		    app->site.msg_dir);
 		return 1;
 	}
 	memset(&the_ctx, 0, sizeof(the_ctx));
@@ -431,6 +429,7 @@ worker_serve(void *arg, FCGX_Request *fr)
 	struct app *app = arg;
 
 	the_ctx.g.w.tmpl = app->site.tmpl;
+	the_ctx.g.w.langs = app->site.langs;
 	gate_serve(&the_ctx.g, &the_ctx, fr);
 	ctx_reset(&the_ctx);
 }
@@ -470,7 +469,7 @@ default_slots(int nworkers)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: staff --data DIR --forms DIR --templates DIR --socket PATH"
+	fprintf(stderr, "usage: staff --data DIR --forms DIR --templates DIR --messages DIR --socket PATH"
 	    " [--socket-group GROUP] [--workers N] [--idle-minutes N] [--hash-slots N]\n");
 	exit(2);
 }
@@ -504,7 +503,8 @@ main(int argc, char *argv[])
 	memset(&app, 0, sizeof(app));
 	app.idle_seconds = 30 * 60;
 	log_init("staff");
-	if (web_site_options(&app.site, argc, argv, opts, sizeof(opts) / sizeof(opts[0]), staff_option, &app) == -1)
+	if (web_site_options(&app.site, argc, argv, opts, sizeof(opts) / sizeof(opts[0]), staff_option, &app) == -1 ||
+	    app.site.msg_dir == NULL)
 		usage();
 	if (app.nslots == 0)
 		app.nslots = default_slots(app.site.workers);

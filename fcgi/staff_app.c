@@ -245,6 +245,7 @@ show_app(struct ctx *c, struct app_view *v, int status, const char *error)
 	tvars_set(c->g.w.vars, "received", buf_cstr(&when));
 	tvars_set(c->g.w.vars, "status", status_text(v->row.status));
 	tvars_set(c->g.w.vars, "status_value", v->row.status);
+	tvars_set(c->g.w.vars, "lang_name", lang_name_ja(c->g.w.langs, v->row.lang));
 	tvars_set(c->g.w.vars, "channel", wf_channel_label_of(v->row.channel));
 	if (v->row.participant[0] != '\0')
 		tvars_set(c->g.w.vars, "participant", v->row.participant);
@@ -303,7 +304,8 @@ status_mail(struct ctx *c, const struct app_view *v, const char *kind, struct db
 	if (kind == NULL || f == NULL)
 		return MAIL_NONE;
 	if ((rc = db_envelope_has(c->app->site.db, v->receipt)) != 0)
-		return rc == 1 ? mail_queue_text(v->p, kind, v->receipt, v->row.participant, c->g.w.now, m) : -1;
+		return rc == 1 ? mail_queue_text(v->p, kind, v->receipt, v->row.participant, v->row.lang, c->g.w.now, m) :
+		    -1;
 	rc = -1;
 	buf_init(&plain);
 	if (open_sealed(c, v->row.key_id, v->row.sealed, v->row.sealed_len, &plain) == 0 &&
@@ -311,7 +313,7 @@ status_mail(struct ctx *c, const struct app_view *v, const char *kind, struct db
 		rc = mail_queue_item(v->p, kind, v->receipt, v->row.participant,
 		    json_object_object_get_ex(answers, f->key, &addr) &&
 		    json_object_is_type(addr, json_type_string) ? json_object_get_string(addr) : "",
-		    c->app->mailer_pk, c->g.w.now, m);
+		    v->row.lang, c->app->mailer_pk, c->g.w.now, m);
 	json_object_put(root);
 	buf_wipe(&plain);
 	return rc;

@@ -123,10 +123,10 @@ entry_places(struct ctx *c, const struct answers *as, int with_errors)
 	struct places_view v;
 
 	if (!formdef_first_come(c->proc))
-		return formview_fields(c->g.w.vars, as, with_errors, NULL);
+		return formview_fields(c->g.w.vars, as, c->g.w.lang, with_errors, NULL);
 	if (places_read(c->app->site.db, c->proc, &v) == -1)
 		return -1;
-	return formview_fields(c->g.w.vars, as, with_errors, &v);
+	return formview_fields(c->g.w.vars, as, c->g.w.lang, with_errors, &v);
 }
 
 static void
@@ -186,7 +186,7 @@ show_entry_confirm(struct ctx *c, const struct answers *as, const char *channel)
 	rc |= tvars_set(c->g.w.vars, "channel", channel);
 	rc |= tvars_set(c->g.w.vars, "channel_label", wf_channel_label_of(channel));
 	rc |= buf_printf(&path, "/staff/entry/%s", c->proc->id);
-	rc |= formview_confirm(c->g.w.vars, as, buf_cstr(&path));
+	rc |= formview_confirm(c->g.w.vars, as, c->g.w.lang, buf_cstr(&path));
 	buf_wipe(&mac);
 	buf_free(&tok);
 	buf_free(&path);
@@ -205,7 +205,7 @@ entry_arrival_mail(const char *receipt, const char *participant, struct db_outbo
 	struct ctx	*c = arg;
 	int		 rc;
 
-	rc = mail_queue_text(c->proc, "arrival", receipt, participant, c->g.w.now, m);
+	rc = mail_queue_text(c->proc, "arrival", receipt, participant, LANG_DEFAULT, c->g.w.now, m);
 	return rc == MAIL_NONE ? DB_NOTFOUND : rc;
 }
 
@@ -255,7 +255,7 @@ show_receipt(struct ctx *c, const char *receipt, const char *inquiry, const char
 	buf_init(&when);
 	buf_init(&key);
 	rc = entry_vars(c, "受付票");
-	rc |= jst_format(received, 1, &when);
+	rc |= lang_time(c->g.w.lang, received, &when);
 	rc |= buf_printf(&key, "%.5s-%s", inquiry, inquiry + 5);
 	rc |= tvars_set(c->g.w.vars, "receipt", receipt);
 	rc |= tvars_set(c->g.w.vars, "inquiry", buf_cstr(&key));
@@ -310,6 +310,8 @@ entry_send(struct ctx *c, const struct answers *as, const char *channel)
 	app.form_hash = c->proc->hash;
 	app.channel = channel;
 	app.received_at = c->g.w.now;
+	/* Entered by staff from a Japanese form: its mails are Japanese too. */
+	app.lang = LANG_DEFAULT;
 	app.participant_prefix = c->proc->participant_prefix;
 	app.participant = participant;
 	if (payload_write(&payload, c->proc->id, c->proc->hash, c->g.w.now, channel, &json) == -1 ||
@@ -368,7 +370,7 @@ page_entry(void *arg)
 		return;
 	}
 	if (answers_read(&as, c->proc, c->g.w.req.method == HTTP_POST ? &c->g.form : &none, &c->keys,
-	    jst_date(c->g.w.now)) == -1) {
+	    jst_date(c->g.w.now), c->g.w.lang) == -1) {
 		system_error(c);
 		goto done;
 	}

@@ -23,7 +23,7 @@ report_vars(struct ctx *c, struct tvars *v, const struct db_erasure *r)
 
 	buf_init(&b);
 	tvars_setf(v, "id", "%lld", (long long)r->id);
-	jst_format(r->at, 1, &b);
+	lang_time(c->g.w.lang, r->at, &b);
 	tvars_set(v, "at", buf_cstr(&b));
 	tvars_set(v, "kind", key ? "暗号鍵の廃棄" : "保存期間を過ぎた申請の消去");
 	if (key)
@@ -35,8 +35,8 @@ report_vars(struct ctx *c, struct tvars *v, const struct db_erasure *r)
 	tvars_set(v, "receipt_first", r->receipt_first);
 	tvars_set(v, "receipt_last", r->receipt_last);
 	buf_reset(&b);
-	if (!key && (jst_format(r->received_first, 0, &b) == -1 || buf_puts(&b, " 〜 ") == -1 ||
-	    jst_format(r->received_last, 0, &b) == -1))
+	if (!key && (lang_date(c->g.w.lang, jst_date(r->received_first), &b) == -1 || buf_puts(&b, " 〜 ") == -1 ||
+	    lang_date(c->g.w.lang, jst_date(r->received_last), &b) == -1))
 		goto done;
 	tvars_set(v, "received", buf_cstr(&b));
 	tvars_set(v, "key_ids", r->key_ids);

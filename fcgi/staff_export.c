@@ -172,7 +172,7 @@ page_export(struct ctx *c, const struct procedure *p)
 	}
 	if (http_stream_begin(&c->g.w.req, j.cp932 ? "text/csv; charset=Shift_JIS" :
 	    "text/csv; charset=utf-8") == -1 ||
-	    (j.e = export_open(p, j.cp932 ? CSV_CP932 : CSV_UTF8_BOM, stream_out, &c->g.w.req)) == NULL) {
+	    (j.e = export_open(p, c->g.w.langs, j.cp932 ? CSV_CP932 : CSV_UTF8_BOM, stream_out, &c->g.w.req)) == NULL) {
 		audit(c, "export", p->id, "failed before the first row");
 		goto done;
 	}
@@ -207,7 +207,7 @@ page_export_zip(struct ctx *c, const struct procedure *p)
 		web_error_page(&c->g.w, 400, "ZIPを作れませんでした", problem);
 		goto done;
 	}
-	if ((j.e = export_open(p, j.cp932 ? CSV_CP932 : CSV_UTF8_BOM, to_memory, &csv)) == NULL)
+	if ((j.e = export_open(p, c->g.w.langs, j.cp932 ? CSV_CP932 : CSV_UTF8_BOM, to_memory, &csv)) == NULL)
 		goto fail;
 	rc = export_rows(&j);
 	if (export_close(j.e, &j.sum) == -1 || rc == -1 || export_filename(p, c->g.w.now, &name) == -1 ||

@@ -86,7 +86,6 @@ fail:
 int
 read_filter(struct ctx *c, struct filter *f)
 {
-	struct jn_date	d;
 	const char	*from = gate_query_text(&c->g, Q_FROM), *to = gate_query_text(&c->g, Q_TO);
 
 	memset(f, 0, sizeof(*f));
@@ -99,10 +98,10 @@ read_filter(struct ctx *c, struct filter *f)
 		f->page = 1;
 	if (*f->status != '\0' && !status_offered(f->status))
 		f->error = "状態の指定が正しくありません。";
-	if (*from != '\0' && jn_date_parse(from, &d) == 0)
-		f->from = jst_time(d.y, d.m, d.d, 0, 0);
-	if (*to != '\0' && jn_date_parse(to, &d) == 0)
-		f->to = jst_time(d.y, d.m, d.d, 0, 0) + 24 * 60 * 60;
+	if (*from != '\0')
+		(void)jst_day_start(from, &f->from);	/* valid_date admitted only real dates */
+	if (*to != '\0' && jst_day_start(to, &f->to) == 0)
+		f->to += 24 * 60 * 60;
 	if (f->to <= f->from)
 		f->error = "受付日の「まで」が「から」より前になっています。";
 	buf_puts(&f->query, "status=");
@@ -443,13 +442,13 @@ page_forms(void *arg)
 	/* One prefix route serves three resources: each takes its own methods. */
 	if (slash != NULL && strcmp(slash, "/export.zip") == 0) {
 		if (c->g.w.req.method != HTTP_POST)
-			web_method_not_allowed(&c->g.w, HTTP_POST);
+			gate_refuse_method(&c->g, HTTP_POST);
 		else
 			page_export_zip(c, p);
 	} else if (slash != NULL && c->g.w.req.method != HTTP_GET)
-		web_method_not_allowed(&c->g.w, HTTP_GET);	/* an export is made, and audited, only when fetched */
+		gate_refuse_method(&c->g, HTTP_GET);	/* an export is made, and audited, only when fetched */
 	else if (c->g.w.req.method == HTTP_POST)
-		web_method_not_allowed(&c->g.w, HTTP_GET | HTTP_HEAD);
+		gate_refuse_method(&c->g, HTTP_GET | HTTP_HEAD);
 	else if (slash != NULL)
 		page_export(c, p);
 	else

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lang.h"
 #include "seal.h"
 
 /* Bytes per character in the worst case of UTF-8, for byte limits from character limits. */
@@ -96,17 +97,33 @@ answers_choice(const struct field *f, const char *value)
 	return NULL;
 }
 
-static int
-set_error(struct answer *a, const char *fmt_label_suffix)
+/* What is read, and in which language its messages are written. */
+struct reading {
+	const struct procedure	*p;
+	const struct lang	*lang;
+	struct jn_date		 today;
+};
+
+/* The field's label as the reader reads it. */
+static const char *
+label_of(const struct reading *r, const struct field *f)
 {
+	return formdef_text(r->p, r->lang->tag, f->label);
+}
+
+/* The message id about a choice field, with the label and max filled in. */
+static int
+set_error(const struct reading *r, struct answer *a, const char *id)
+{
+	char max[16];
+
+	snprintf(max, sizeof(max), "%u", a->field->max_select);
 	buf_reset(&a->error);
-	buf_puts(&a->error, a->field->label);
-	buf_puts(&a->error, fmt_label_suffix);
-	return a->error.oom ? -1 : 0;
+	return lang_format(r->lang, &a->error, id, "label", label_of(r, a->field), "max", max, (const char *)NULL);
 }
 
 static int
-read_choice(struct answer *a, const struct kv_slot *slot)
+read_choice(const struct reading *r, struct answer *a, const struct kv_slot *slot)
 {
 	const struct field	*f = a->field;
 	const struct choice	*c;
@@ -118,7 +135,7 @@ read_choice(struct answer *a, const struct kv_slot *slot)
 			continue;
 		given++;
 		if ((c = answers_choice(f, slot->v[i].p)) == NULL)
-			return set_error(a, "は表示されている選択肢から選んでください");
+			return set_error(r, a, N_("choice.not_offered"));
 		if (f->type == FT_CHECKBOX)
 			a->picked[c - f->choices] = 1;
 		else if (buf_puts(&a->value, c->value) == -1)
@@ -129,17 +146,14 @@ read_choice(struct answer *a, const struct kv_slot *slot)
 
 		for (i = 0; i < f->nchoices; i++)
 			n += a->picked[i];
-		if (f->max_select > 0 && n > f->max_select) {
-			buf_reset(&a->error);
-			buf_printf(&a->error, "%sは%u個まで選んでください", f->label, f->max_select);
-			return a->error.oom ? -1 : 0;
-		}
+		if (f->max_select > 0 && n > f->max_select)
+			return set_error(r, a, N_("choice.too_many"));
 		if (n == 0 && f->required)
-			return set_error(a, "を選んでください");
+			return set_error(r, a, N_("choice.none"));
 		return 0;
 	}
 	if (given == 0 && f->required)
-		return set_error(a, "を選んでください");
+		return set_error(r, a, N_("choice.none"));
 	return 0;
 }
 
@@ -162,14 +176,14 @@ rules_for(const struct field *f, const struct procedure *p, struct jn_date today
 }
 
 static int
-read_value(struct answer *a, const struct kv_slot *slot, const struct procedure *p, struct jn_date today)
+read_value(const struct reading *r, struct answer *a, const struct kv_slot *slot)
 {
 	const struct field	*f = a->field;
 	struct jn_rules		 rules;
 	enum jn_err		 err;
 	enum jn_type		 t = jn_type_of(f->type);
 
-	rules_for(f, p, today, &rules);
+	rules_for(f, r->p, r->today, &rules);
 	err = slot->n == 0 ? JN_EMPTY :
 	    jn_normalize(t, slot->v[0].p, slot->v[0].len, &rules, &a->value);
 	if (err == JN_NOMEM)
@@ -186,7 +200,7 @@ read_value(struct answer *a, const struct kv_slot *slot, const struct procedure 
 	if (slot->n > 0 && buf_put(&a->value, slot->v[0].p, slot->v[0].len) == -1)
 		return -1;
 	buf_reset(&a->error);
-	return jn_message(err, f->label, t, &rules, &a->error);
+	return jn_message(err, label_of(r, f), t, &rules, r->lang, &a->error);
 }
 
 /* show_if: the controlling field comes earlier, so its answer is already read. */
@@ -240,35 +254,35 @@ judged(const struct answers *as, const char *key)
 	return a != NULL && a->shown && a->value.len > 0 && a->error.len == 0 ? a : NULL;
 }
 
-/* "Xは" then what follows, as this answer's message. */
+/* Id's text with its named values (name, value, ..., NULL; "label" among them) as the answer's message. */
 static int
-rule_error(struct answers *as, struct answer *a, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int
-rule_error(struct answers *as, struct answer *a, const char *fmt, ...)
+rule_error(const struct reading *r, struct answers *as, struct answer *a, const char *id, ...)
 {
-	va_list ap;
+	va_list	 ap;
+	int	 rc;
 
 	buf_reset(&a->error);
-	buf_printf(&a->error, "%sは", a->field->label);
-	va_start(ap, fmt);
-	buf_vprintf(&a->error, fmt, ap);
+	va_start(ap, id);
+	rc = lang_vformat(r->lang, &a->error, id, ap);
 	va_end(ap);
 	as->nerrors++;
-	return a->error.oom ? -1 : 0;
+	return rc;
 }
 
 /* after: this date min_days to max_days after the other one. */
 static int
-check_after(struct answers *as, struct answer *a)
+check_after(const struct reading *r, struct answers *as, struct answer *a)
 {
+	/* By min_days (0, 1, more) and whether max_days bounds it. */
+	static const char *const ids[2][3] = {
+		{ N_("rule.after_same"), N_("rule.after"), N_("rule.after_days") },
+		{ N_("rule.after_same_within"), N_("rule.after_within"), N_("rule.after_days_within") },
+	};
 	const struct field	*f = a->field;
 	const struct answer	*o = judged(as, f->after_field);
-	const char		*ol;
 	struct jn_date		 d, od;
 	long			 days;
-	struct buf		 when;
-	int			 rc;
+	char			 min[16], max[16];
 
 	if (o == NULL || jn_date_parse(buf_cstr(&a->value), &d) == -1 ||
 	    jn_date_parse(buf_cstr(&o->value), &od) == -1)
@@ -276,31 +290,20 @@ check_after(struct answers *as, struct answer *a)
 	days = jn_days_between(od, d);
 	if (days >= f->after_min_days && (f->after_max_days == 0 || days <= f->after_max_days))
 		return 0;
-	ol = o->field->label;
-	buf_init(&when);
-	if (f->after_min_days == 0)
-		buf_printf(&when, "%sと同じ日かそれより後", ol);
-	else if (f->after_min_days == 1)
-		buf_printf(&when, "%sより後", ol);
-	else
-		buf_printf(&when, "%sの%d日後以降", ol, f->after_min_days);
-	if (f->after_max_days > 0)
-		rc = rule_error(as, a, "%sで、%sから%d日以内の日付を入力してください", buf_cstr(&when), ol,
-		    f->after_max_days);
-	else
-		rc = rule_error(as, a, "%sの日付を入力してください", buf_cstr(&when));
-	rc |= when.oom ? -1 : 0;
-	buf_free(&when);
-	return rc;
+	snprintf(min, sizeof(min), "%d", f->after_min_days);
+	snprintf(max, sizeof(max), "%d", f->after_max_days);
+	return rule_error(r, as, a, ids[f->after_max_days > 0][f->after_min_days > 1 ? 2 : f->after_min_days],
+	    "label", label_of(r, f), "other", label_of(r, o->field), "min", min, "max", max, (const char *)NULL);
 }
 
 /* at_least / at_most: this number within the answers of other number fields. */
 static int
-check_bounds(struct answers *as, struct answer *a)
+check_bounds(const struct reading *r, struct answers *as, struct answer *a)
 {
 	const struct field	*f = a->field;
 	const struct answer	*lo = judged(as, f->at_least_field), *hi = judged(as, f->at_most_field);
 	long			 v = strtol(buf_cstr(&a->value), NULL, 10), l = 0, h = 0;
+	char			 ls[24], hs[24];
 
 	if (lo != NULL)
 		l = strtol(buf_cstr(&lo->value), NULL, 10);
@@ -308,47 +311,57 @@ check_bounds(struct answers *as, struct answer *a)
 		h = strtol(buf_cstr(&hi->value), NULL, 10);
 	if ((lo == NULL || v >= l) && (hi == NULL || v <= h))
 		return 0;
+	snprintf(ls, sizeof(ls), "%ld", l);
+	snprintf(hs, sizeof(hs), "%ld", h);
 	if (lo != NULL && hi != NULL)
-		return rule_error(as, a, "%s（%ld）以上、%s（%ld）以下で入力してください", lo->field->label, l,
-		    hi->field->label, h);
+		return rule_error(r, as, a, N_("rule.between"), "label", label_of(r, f), "low", label_of(r, lo->field),
+		    "l", ls, "high", label_of(r, hi->field), "h", hs, (const char *)NULL);
 	if (lo != NULL)
-		return rule_error(as, a, "%s（%ld）以上で入力してください", lo->field->label, l);
-	return rule_error(as, a, "%s（%ld）以下で入力してください", hi->field->label, h);
+		return rule_error(r, as, a, N_("rule.at_least"), "label", label_of(r, f), "low", label_of(r, lo->field),
+		    "l", ls, (const char *)NULL);
+	return rule_error(r, as, a, N_("rule.at_most"), "label", label_of(r, f), "high", label_of(r, hi->field),
+	    "h", hs, (const char *)NULL);
 }
 
 /* residence: the address in the ward, unless an answer says the resident works or studies there. */
 static int
-check_residence(struct answers *as)
+check_residence(const struct reading *r, struct answers *as)
 {
-	const struct residence	*r = &as->proc->residence;
-	struct answer		*a = judged(as, r->field), *u;
-	const struct field	*uf;
+	const struct residence	*res = &as->proc->residence;
+	struct answer		*a = judged(as, res->field), *u;
 	const struct choice	*ch;
-	size_t			 i;
-	int			 in;
+	struct buf		 choices;
+	size_t			 i, n = 0;
+	int			 in, rc;
 
 	if (a == NULL)
 		return 0;
-	if ((u = answer_of(as, r->unless_field != NULL ? r->unless_field : "")) != NULL && u->shown)
-		for (i = 0; i < r->nunless; i++)
-			if (strcmp(buf_cstr(&u->value), r->unless_values[i]) == 0)
+	if ((u = answer_of(as, res->unless_field != NULL ? res->unless_field : "")) != NULL && u->shown)
+		for (i = 0; i < res->nunless; i++)
+			if (strcmp(buf_cstr(&u->value), res->unless_values[i]) == 0)
 				return 0;
 	if ((in = jn_address_in_ward(a->value.data, a->value.len, WARD)) != 0)
 		return in == 1 ? 0 : -1;
 	if (u == NULL)
-		return rule_error(as, a, WARD "内の住所を入力してください。この手続きは" WARD
-		    "にお住まいの方が対象です（例：" WARD "歌舞伎町1-4-1）");
-	uf = u->field;
-	rule_error(as, a, WARD "内の住所を入力してください。" WARD "外にお住まいの方は、「%s」で", uf->label);
-	for (i = 0; i < r->nunless; i++)
-		if ((ch = answers_choice(uf, r->unless_values[i])) != NULL)
-			buf_printf(&a->error, "%s「%s」", i > 0 ? "または" : "", ch->label);
-	buf_puts(&a->error, "を選んでください");
-	return a->error.oom ? -1 : 0;
+		return rule_error(r, as, a, N_("rule.residence"), "label", label_of(r, a->field), "ward", WARD,
+		    (const char *)NULL);
+	buf_init(&choices);
+	for (i = 0; i < res->nunless; i++) {
+		if ((ch = answers_choice(u->field, res->unless_values[i])) == NULL)
+			continue;
+		if (n++ > 0)
+			buf_puts(&choices, lang_msg(r->lang, N_("rule.or")));
+		lang_format(r->lang, &choices, N_("rule.choice"), "choice",
+		    formdef_text(r->p, r->lang->tag, ch->label), (const char *)NULL);
+	}
+	rc = choices.oom ? -1 : rule_error(r, as, a, N_("rule.residence_unless"), "label", label_of(r, a->field),
+	    "ward", WARD, "field", label_of(r, u->field), "choices", buf_cstr(&choices), (const char *)NULL);
+	buf_free(&choices);
+	return rc;
 }
 
 static int
-cross_rules(struct answers *as)
+cross_rules(const struct reading *r, struct answers *as)
 {
 	size_t i;
 
@@ -357,20 +370,21 @@ cross_rules(struct answers *as)
 
 		if (a == NULL)
 			continue;
-		if (a->field->after_field != NULL && check_after(as, a) == -1)
+		if (a->field->after_field != NULL && check_after(r, as, a) == -1)
 			return -1;
 		if ((a->field->at_least_field != NULL || a->field->at_most_field != NULL) &&
-		    check_bounds(as, a) == -1)
+		    check_bounds(r, as, a) == -1)
 			return -1;
 	}
-	return as->proc->residence.field != NULL ? check_residence(as) : 0;
+	return as->proc->residence.field != NULL ? check_residence(r, as) : 0;
 }
 
 int
 answers_read(struct answers *as, const struct procedure *p, const struct kv_form *f,
-    const struct formkeys *k, struct jn_date today)
+    const struct formkeys *k, struct jn_date today, const struct lang *lang)
 {
-	size_t i;
+	struct reading	 r = { p, lang, today };
+	size_t		 i;
 
 	memset(as, 0, sizeof(*as));
 	as->proc = p;
@@ -390,13 +404,13 @@ answers_read(struct answers *as, const struct procedure *p, const struct kv_form
 			return -1;
 		if (!(a->shown = is_shown(as, i)))
 			continue;
-		rc = is_choice(a->field->type) ? read_choice(a, slot) : read_value(a, slot, p, today);
+		rc = is_choice(a->field->type) ? read_choice(&r, a, slot) : read_value(&r, a, slot);
 		if (rc == -1)
 			return -1;
 		if (a->error.len > 0)
 			as->nerrors++;
 	}
-	return cross_rules(as);
+	return cross_rules(&r, as);
 }
 
 static json_object *
@@ -448,7 +462,7 @@ done:
 }
 
 int
-answers_display(const struct answer *a, struct buf *out)
+answers_display(const struct answers *as, const struct answer *a, const struct lang *lang, struct buf *out)
 {
 	const struct field	*f = a->field;
 	const struct choice	*c;
@@ -461,27 +475,26 @@ answers_display(const struct answer *a, struct buf *out)
 			if (!a->picked[i])
 				continue;
 			if (n++ > 0)
-				buf_puts(out, "、");
-			buf_puts(out, f->choices[i].label);
+				buf_puts(out, lang_msg(lang, N_("answer.list_sep")));
+			buf_puts(out, formdef_text(as->proc, lang->tag, f->choices[i].label));
 		}
 		break;
 	case FT_RADIO:
 	case FT_SELECT:
 		if ((c = answers_choice(f, buf_cstr(&a->value))) != NULL)
-			buf_puts(out, c->label);
+			buf_puts(out, formdef_text(as->proc, lang->tag, c->label));
 		break;
 	case FT_DATE:
 		if (a->value.len > 0 && jn_date_parse(buf_cstr(&a->value), &d) == 0)
-			return jn_format_date_ja(d, out);
+			return lang_date(lang, d, out);
 		break;
 	case FT_MONTH_DAY:
 		if (a->value.len > 0 && jn_month_day_parse(buf_cstr(&a->value), &d.m, &d.d) == 0)
-			return jn_format_month_day_ja(d.m, d.d, out);
+			return lang_month_day(lang, d.m, d.d, out);
 		break;
 	case FT_POSTAL:
 		if (a->value.len > 0)
-			buf_puts(out, "〒");
-		buf_put(out, a->value.data, a->value.len);
+			return lang_format(lang, out, N_("answer.postal"), "code", buf_cstr(&a->value), (const char *)NULL);
 		break;
 	default:
 		buf_put(out, a->value.data, a->value.len);

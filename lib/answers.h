@@ -1,7 +1,8 @@
 /*
  * answers: one resident's input for one procedure, normalised and checked
  * field by field (jnorm for the value rules, the definition for required,
- * choices and show_if), with a plain-Japanese message per bad field.
+ * choices and show_if), with a plain message per bad field in the reader's
+ * language.
  *
  * struct answers owns its values and messages; answers_free() wipes them
  * (they are personal data).  The procedure must outlive the answers.
@@ -45,15 +46,17 @@ struct answers {
 
 /*
  * Read and check every field from a parsed form whose declarations were
- * built by formkeys_build.  today is the JST date.  Returns 0 (see nerrors)
- * or -1 when out of memory.
+ * built by formkeys_build.  today is the JST date; the messages are in
+ * lang, with the fields' labels in it.  Returns 0 (see nerrors) or -1 when
+ * out of memory.
  */
 int	answers_read(struct answers *as, const struct procedure *p, const struct kv_form *f,
-	    const struct formkeys *k, struct jn_date today);
+	    const struct formkeys *k, struct jn_date today, const struct lang *lang);
 /* Canonical JSON of the shown answers, in definition order; what is sealed and MACed. */
 int	answers_json(const struct answers *as, struct buf *out);
-/* What the resident sees for an answer on the confirmation page (choice labels, dates in Japanese). */
-int	answers_display(const struct answer *a, struct buf *out);
+/* What the resident sees for an answer of as on the confirmation page: choice labels and dates in lang. */
+int	answers_display(const struct answers *as, const struct answer *a, const struct lang *lang,
+	    struct buf *out);
 const struct choice *answers_choice(const struct field *f, const char *value);
 void	answers_free(struct answers *as);
 

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "lang.h"
 #include "seal.h"
 
 #define DB_NOTFOUND	1
@@ -27,7 +28,7 @@
 #define DB_LIMITED	5	/* its sender is over the send limit (db_set_limits): nothing stored */
 #define DB_MAIL_HELD	6	/* stored, but its arrival mail was not queued: its recipient is over the limit */
 #define DB_FULL		7	/* over its places (定員), and no waitlist: nothing stored */
-#define DB_SCHEMA_VERSION 11
+#define DB_SCHEMA_VERSION 12
 #define DB_RECEIPT_LEN	14	/* "1234-5678-9012" */
 #define DB_PARTICIPANT_LEN 23	/* "ECO-1234-5678-9012": a prefix of at most 8 letters, '-', 14 */
 
@@ -151,6 +152,7 @@ struct db_app {
 	const char	*participant_prefix;
 	char		*participant;
 	time_t		 received_at;
+	const char	*lang;		/* the language the resident applied in (lang.h); NULL: Japanese */
 	/*
 	 * Who is counted for the limits (db_set_limits): keyed hashes, made by
 	 * the caller, of the sender (client address and procedure) and of the
@@ -237,7 +239,8 @@ int	db_app_store_via_at(const struct db_app *app, char receipt[DB_RECEIPT_LEN + 
  * A waitlisted arrival mail's text gets its turn written in (db_app_store_batch):
  * fn writes the new text of text for position to out (0, or -1).  Unset: queued as it is.
  */
-void	db_set_waitlist_text(struct db *db, int (*fn)(const char *text, long position, struct buf *out));
+typedef int (*db_waitlist_fn)(void *arg, const char *text, long position, const char *lang, struct buf *out);
+void	db_set_waitlist_text(struct db *db, db_waitlist_fn fn, void *arg);
 
 /* A procedure's counters (places): fn per counter row ("" the procedure, else a choice). */
 int	db_places_each(struct db *db, const char *procedure_id,
@@ -252,6 +255,7 @@ struct db_app_status {
 	char		 participant[DB_PARTICIPANT_LEN + 1];	/* "" for none */
 	time_t		 received_at;
 	unsigned char	 inquiry_hash[SEAL_MAC_LEN];
+	char		 lang[LANG_TAG_MAX + 1];	/* the language the resident applied in: later mails use it */
 };
 int	db_app_status(struct db *db, const char *receipt, struct db_app_status *out);
 /* The sealed content and its key id, for readers holding the key. */
@@ -396,6 +400,7 @@ struct db_app_row {
 	char		 key_id[SEAL_KEYID_LEN + 1];
 	const void	*sealed;	/* valid during the callback only */
 	size_t		 sealed_len;
+	char		 lang[LANG_TAG_MAX + 1];	/* the language the resident applied in */
 };
 /* Rows one at a time (an export streams through this without holding them). */
 int	db_app_list(struct db *db, const struct db_app_filter *f,
@@ -515,7 +520,7 @@ int	db_outbox_retry(struct db *db, int64_t id, time_t next_at, const char *error
 int	db_outbox_requeue(struct db *db, int64_t id, time_t now, int64_t *changed);
 int	db_outbox_failed_count(struct db *db, const char *procedure_id, const char *section_id, int64_t *out);
 int	db_outbox_count(struct db *db, const char *state, int64_t *out);
-/* Mails waiting to be sent, and when the oldest of them was queued (0 when none). */
+/* Mails waiting to be sent, the outbox and staff mail together, and the oldest one's queueing time. */
 int	db_outbox_backlog(struct db *db, int64_t *pending, time_t *oldest);
 int	db_mail_log_of_receipt(struct db *db, const char *receipt,
 	    int (*fn)(int64_t outbox_id, const char *kind, time_t delivered_at, int attempts, void *arg), void *arg);

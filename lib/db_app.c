@@ -133,6 +133,7 @@ app_insert(struct db *db, const struct db_app *a, const char *key_id, const void
 		sqlite3_bind_text(s, 10, a->channel, -1, SQLITE_STATIC);
 	if (*participant != '\0')
 		sqlite3_bind_text(s, 11, participant, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 12, a->lang != NULL ? a->lang : LANG_DEFAULT, -1, SQLITE_STATIC);
 	return dbi_exec(db, s);
 }
 
@@ -241,9 +242,10 @@ db_set_limits(struct db *db, const struct db_limits *limits)
 }
 
 void
-db_set_waitlist_text(struct db *db, int (*fn)(const char *text, long position, struct buf *out))
+db_set_waitlist_text(struct db *db, db_waitlist_fn fn, void *arg)
 {
 	db->waitlist_text = fn;
+	db->waitlist_arg = arg;
 }
 
 void
@@ -445,7 +447,8 @@ queue_arrival(struct db *db, const struct db_store_req *r)
 	if (r->position == 0 || db->waitlist_text == NULL || m.text == NULL)
 		return dbi_outbox_add(db, r->receipt, r->mail);
 	buf_init(&text);
-	rc = db->waitlist_text(m.text, r->position, &text) == 0 && !text.oom ? 0 : -1;
+	rc = db->waitlist_text(db->waitlist_arg, m.text, r->position, r->app.lang != NULL ? r->app.lang : LANG_DEFAULT,
+	    &text) == 0 && !text.oom ? 0 : -1;
 	m.text = buf_cstr(&text);
 	if (rc == 0)
 		rc = dbi_outbox_add(db, r->receipt, &m);
@@ -565,7 +568,8 @@ get_status(sqlite3_stmt *s, void *arg)
 	    dbi_col_text(s, 1, out->status, sizeof(out->status)) == 0 &&
 	    dbi_col_blob(s, 3, out->inquiry_hash, SEAL_MAC_LEN) == 0 &&
 	    dbi_col_text(s, 4, out->channel, sizeof(out->channel)) == 0 &&
-	    participant_col(s, 5, out->participant) == 0 ? 0 : -1;
+	    participant_col(s, 5, out->participant) == 0 &&
+	    dbi_col_text(s, 6, out->lang, sizeof(out->lang)) == 0 ? 0 : -1;
 }
 
 int
@@ -652,7 +656,8 @@ get_app_row(sqlite3_stmt *s, struct db_app_row *r)
 	    dbi_col_text(s, 3, r->status, sizeof(r->status)) == 0 &&
 	    dbi_col_text(s, 6, r->key_id, sizeof(r->key_id)) == 0 &&
 	    dbi_col_text(s, 8, r->channel, sizeof(r->channel)) == 0 &&
-	    participant_col(s, 9, r->participant) == 0 && r->sealed != NULL ? 0 : -1;
+	    participant_col(s, 9, r->participant) == 0 &&
+	    dbi_col_text(s, 10, r->lang, sizeof(r->lang)) == 0 && r->sealed != NULL ? 0 : -1;
 }
 
 static int

@@ -164,7 +164,8 @@ struct db {
 	unsigned char	 contact_pk[SEAL_PK_LEN];	/* db_set_contact_key */
 	int		 has_contact_pk;
 	time_t		 counts_purged;	/* when send_counts last lost its old rows */
-	int		(*waitlist_text)(const char *text, long position, struct buf *out);
+	db_waitlist_fn	 waitlist_text;
+	void		*waitlist_arg;
 };
 
 /* Statement which, reset and with its bindings cleared. */

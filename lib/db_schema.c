@@ -303,7 +303,13 @@ static const char *const migrations[] = {
 	"  created_at INTEGER NOT NULL);"
 	"CREATE INDEX staff_mail_due ON staff_mail(state, next_at);",
 	/*
-	 * 10 -> 11: places (定員).  places counts, per procedure ("" choice) and
+	 * 10 -> 11: the language the resident applied in (a tag of lib/lang.h),
+	 * clear like the status: later mails are written in it, staff and the
+	 * CSV show it.  Applications stored before were Japanese.
+	 */
+	"ALTER TABLE applications ADD COLUMN lang TEXT NOT NULL DEFAULT 'ja';",
+	/*
+	 * 11 -> 12: places (定員).  places counts, per procedure ("" choice) and
 	 * per choice that has its own places, the people holding places
 	 * (taken) and the applications waiting (waiting); app_places says what
 	 * each application counts for: its choice, its people, and its turn

@@ -12,7 +12,7 @@
 #define STAFF_ROW	"SELECT id, login, role, public_key, secret_wrapped, pw_salt, pw_ops, pw_mem," \
 			" disabled FROM staff"
 #define APP_ROW		"SELECT receipt, procedure_id, section_id, status, received_at, updated_at," \
-			" key_id, sealed, channel, participant_id FROM applications"
+			" key_id, sealed, channel, participant_id, lang FROM applications"
 #define AUDIT_ROW	"SELECT seq, at, actor, action, target, detail, addr, prev, mac FROM audit"
 #define OUTBOX_ROW	"SELECT id, kind, receipt, procedure_id, section_id, sealed, state, attempts," \
 			" next_at, last_error, created_at, text FROM outbox"
@@ -63,9 +63,9 @@ const char *const dbi_sql[ST__COUNT] = {
 	[ST_APP_PARTICIPANT_EXISTS] = "SELECT 1 FROM applications WHERE participant_id = ?1",
 	[ST_APP_BY_PARTICIPANT] = "SELECT receipt FROM applications WHERE participant_id = ?1 AND procedure_id = ?2",
 	[ST_APP_INSERT] = "INSERT INTO applications (receipt, procedure_id, section_id, form_hash,"
-	    " key_id, sealed, submit_hash, inquiry_hash, status, received_at, updated_at, channel, participant_id)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'received', ?9, ?9, coalesce(?10, 'web'), ?11)",
-	[ST_APP_STATUS] = "SELECT procedure_id, status, received_at, inquiry_hash, channel, participant_id"
+	    " key_id, sealed, submit_hash, inquiry_hash, status, received_at, updated_at, channel, participant_id,"
+	    " lang) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'received', ?9, ?9, coalesce(?10, 'web'), ?11, ?12)",
+	[ST_APP_STATUS] = "SELECT procedure_id, status, received_at, inquiry_hash, channel, participant_id, lang"
 	    " FROM applications WHERE receipt = ?1",
 	[ST_APP_SEALED] = "SELECT key_id, sealed FROM applications WHERE receipt = ?1",
 	[ST_APP_COUNT] = "SELECT count(*) FROM applications",
@@ -182,7 +182,9 @@ const char *const dbi_sql[ST__COUNT] = {
 	[ST_UNKNOWN_KEY_APPS] = "SELECT count(*) FROM applications WHERE key_id NOT IN (SELECT key_id FROM section_keys)",
 	[ST_UNKNOWN_KEY_NOTES] = "SELECT count(*) FROM app_events WHERE note_sealed IS NOT NULL"
 	    " AND key_id NOT IN (SELECT key_id FROM section_keys)",
-	[ST_OUTBOX_BACKLOG] = "SELECT count(*), coalesce(min(created_at), 0) FROM outbox WHERE state = 'pending'",
+	[ST_OUTBOX_BACKLOG] = "SELECT count(*), coalesce(min(created_at), 0) FROM"
+	    " (SELECT created_at FROM outbox WHERE state = 'pending'"
+	    " UNION ALL SELECT created_at FROM staff_mail WHERE state = 'pending')",
 	[ST_LEDGER_ADD] = "INSERT INTO export_ledger (at, actor, procedure_id, section_id, rows, sha256, form, purpose,"
 	    " recipient) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[ST_LEDGER_CLOSE] = "UPDATE export_ledger SET closed_at = ?2, closed_how = ?3, closed_by = ?4, closed_actor = ?5"

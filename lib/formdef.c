@@ -22,6 +22,7 @@
 
 struct ctx {
 	struct ytree_errs e;
+	struct procedure *p;		/* being loaded: its texts are gathered as they are read */
 	int		 has_event_date;	/* event_date given (even if malformed) */
 	int		 has_email;		/* an email field (mails can be sent) */
 };
@@ -159,6 +160,137 @@ get_autocomplete(struct ctx *c, const struct ynode *k, const struct ynode *v, ch
 }
 
 /* ------------------------------------------------------------------ */
+/* Texts, in Japanese or in several languages ("label: {ja: ..., en: ...}") */
+
+/* Remember a text the procedure now holds (its Japanese), where it was written, for formdef_text. */
+static struct ltext *
+add_text(struct ctx *c, const struct ynode *k, const struct ynode *v, const char *text)
+{
+	struct procedure	*p = c->p;
+	struct ltext		*t, *grown;
+
+	if ((grown = buf_grow_array(p->texts, p->ntexts, &p->captexts, sizeof(*p->texts), 16)) == NULL) {
+		c->e.oom = 1;
+		return NULL;
+	}
+	p->texts = grown;
+	t = &p->texts[p->ntexts++];
+	memset(t, 0, sizeof(*t));
+	t->text = text;
+	snprintf(t->key, sizeof(t->key), "%s", k->s);
+	t->line = v->line;
+	t->column = v->col;
+	return t;
+}
+
+/* One language's text in the mapping: "label.en" in messages. */
+static int
+text_in(struct ctx *c, const struct ynode *k, const struct ynode *lk, const struct ynode *lv, int multiline,
+    char **out)
+{
+	struct ynode	 named = *lk;
+	char		 name[64];
+
+	snprintf(name, sizeof(name), "%s.%s", k->s, lk->s);
+	named.s = name;
+	return ytree_str(&c->e, &named, lv, YTREE_REQUIRED, multiline, out);
+}
+
+/* The mapping's language keys, checked: the index of "ja" among its pairs, or -1 (reported). */
+static int
+text_langs(struct ctx *c, const struct ynode *k, const struct ynode *v)
+{
+	const struct ynode	*lk;
+	size_t			 i, j;
+	int			 ja = -1, bad = 0;
+
+	for (i = 0; i + 1 < v->nkid; i += 2) {
+		lk = v->kid[i];
+		if (lk->kind != Y_SCALAR || !lang_tag_ok(lk->s, lk->slen)) {
+			ytree_err(&c->e, lk->line, lk->col, "'%s': '%s' is not a language tag (ja, en, zh-hant ...)",
+			    k->s, lk->kind == Y_SCALAR ? ytree_quote(lk->s, lk->slen).s : "?");
+			bad = 1;
+			continue;
+		}
+		for (j = 0; j < i; j += 2)
+			if (v->kid[j]->kind == Y_SCALAR && strcmp(v->kid[j]->s, lk->s) == 0) {
+				ytree_err(&c->e, lk->line, lk->col, "'%s': '%s' given twice", k->s, lk->s);
+				bad = 1;
+			}
+		if (strcmp(lk->s, LANG_DEFAULT) == 0)
+			ja = (int)i;
+	}
+	if (ja == -1 && !bad)
+		ytree_err(&c->e, v->line, v->col, "'%s' in several languages needs its Japanese ('%s: ...')", k->s,
+		    LANG_DEFAULT);
+	return bad ? -1 : ja;
+}
+
+/*
+ * A text to show residents: plain (Japanese), or a mapping from language
+ * tags to texts with its Japanese under "ja".  *out is the Japanese, and
+ * the other languages are kept for formdef_text.  As ytree_str otherwise.
+ */
+static int
+get_text(struct ctx *c, const struct ynode *k, const struct ynode *v, int required, int multiline, char **out)
+{
+	struct ltext	*t;
+	struct ltr	*tr;
+	size_t		 i, n = 0;
+	int		 ja;
+
+	if (v == NULL)
+		return 0;
+	if (v->kind != Y_MAP) {
+		if (ytree_str(&c->e, k, v, required, multiline, out) == -1)
+			return -1;
+		return *out == NULL || add_text(c, k, v, *out) != NULL ? 0 : -1;
+	}
+	if ((ja = text_langs(c, k, v)) == -1 || text_in(c, k, v->kid[ja], v->kid[ja + 1], multiline, out) == -1)
+		return -1;
+	if ((t = add_text(c, k, v, *out)) == NULL || (tr = calloc(v->nkid / 2, sizeof(*tr))) == NULL) {
+		c->e.oom = 1;
+		return -1;
+	}
+	t->tr = tr;
+	for (i = 0; i + 1 < v->nkid; i += 2) {
+		if ((int)i == ja)
+			continue;
+		if (text_in(c, k, v->kid[i], v->kid[i + 1], multiline, &tr[n].text) == -1)
+			return -1;
+		snprintf(tr[n++].lang, sizeof(tr->lang), "%s", v->kid[i]->s);
+		t->ntr = n;
+	}
+	return 0;
+}
+
+static int
+by_text(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)(*(const struct ltext *const *)a)->text;
+	uintptr_t y = (uintptr_t)(*(const struct ltext *const *)b)->text;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The texts by the address of their Japanese, for formdef_text's binary search. */
+static void
+index_texts(struct ctx *c, struct procedure *p)
+{
+	size_t i;
+
+	if (p->ntexts == 0)
+		return;
+	if ((p->text_index = calloc(p->ntexts, sizeof(*p->text_index))) == NULL) {
+		c->e.oom = 1;
+		return;
+	}
+	for (i = 0; i < p->ntexts; i++)
+		p->text_index[i] = &p->texts[i];
+	qsort(p->text_index, p->ntexts, sizeof(*p->text_index), by_text);
+}
+
+/* ------------------------------------------------------------------ */
 /* Field types */
 
 static const char *const type_names[] = {
@@ -202,7 +334,7 @@ load_choice(struct ctx *c, const struct ynode *m, struct choice *ch)
 		ytree_name(&c->e, key[C_VALUE], val[C_VALUE], value_ok,
 		    "1 to 32 of a-z, 0-9, '_' and '-'", &ch->value);
 	if (ytree_need(&c->e, m, val[C_LABEL], "label", " in this choice") == 0)
-		ytree_str(&c->e, key[C_LABEL], val[C_LABEL], YTREE_REQUIRED, YTREE_ONE_LINE, &ch->label);
+		get_text(c, key[C_LABEL], val[C_LABEL], YTREE_REQUIRED, YTREE_ONE_LINE, &ch->label);
 	if (val[C_PLACES] != NULL)
 		ytree_long(&c->e, key[C_PLACES], val[C_PLACES], 1, MAX_PLACES, &ch->places);
 }
@@ -412,8 +544,8 @@ load_field(struct ctx *c, const struct ynode *m, struct field *f, struct later *
 		typed = get_type(c, key[F_TYPE], val[F_TYPE], &f->type) == 0;
 	c->has_email |= typed && f->type == FT_EMAIL;
 	if (ytree_need(&c->e, m, val[F_LABEL], "label", " in this field") == 0)
-		ytree_str(&c->e, key[F_LABEL], val[F_LABEL], YTREE_REQUIRED, YTREE_ONE_LINE, &f->label);
-	ytree_str(&c->e, key[F_HELP], val[F_HELP], YTREE_OPTIONAL, YTREE_MULTI_LINE, &f->help);
+		get_text(c, key[F_LABEL], val[F_LABEL], YTREE_REQUIRED, YTREE_ONE_LINE, &f->label);
+	get_text(c, key[F_HELP], val[F_HELP], YTREE_OPTIONAL, YTREE_MULTI_LINE, &f->help);
 	ytree_bool(&c->e, key[F_REQUIRED], val[F_REQUIRED], &f->required);
 	ytree_bool(&c->e, key[F_SUMMARY], val[F_SUMMARY], &f->summary);
 	get_autocomplete(c, key[F_AUTOCOMPLETE], val[F_AUTOCOMPLETE], &f->autocomplete);
@@ -644,9 +776,9 @@ load_mailtext(struct ctx *c, const struct ynode *k, const struct ynode *m, struc
 	if (ytree_slots(&c->e, m, name, where, text_keys, T_N, key, val) == -1)
 		return;
 	if (ytree_need(&c->e, m, val[T_SUBJECT], "subject", where) == 0)
-		ytree_str(&c->e, key[T_SUBJECT], val[T_SUBJECT], YTREE_REQUIRED, YTREE_ONE_LINE, &t->subject);
+		get_text(c, key[T_SUBJECT], val[T_SUBJECT], YTREE_REQUIRED, YTREE_ONE_LINE, &t->subject);
 	if (ytree_need(&c->e, m, val[T_BODY], "body", where) == 0)
-		ytree_str(&c->e, key[T_BODY], val[T_BODY], YTREE_REQUIRED, YTREE_MULTI_LINE, &t->body);
+		get_text(c, key[T_BODY], val[T_BODY], YTREE_REQUIRED, YTREE_MULTI_LINE, &t->body);
 }
 
 static void
@@ -956,13 +1088,13 @@ load_top(struct ctx *c, const struct ynode *root, struct procedure *p, formdef_s
 	for (i = 0; i < NELEM(top_required); i++)
 		ytree_need(&c->e, root, val[top_required[i]], top_keys[top_required[i]], "");
 	load_id(c, key[K_ID], val[K_ID], p);
-	ytree_str(&c->e, key[K_TITLE], val[K_TITLE], YTREE_REQUIRED, YTREE_ONE_LINE, &p->title);
+	get_text(c, key[K_TITLE], val[K_TITLE], YTREE_REQUIRED, YTREE_ONE_LINE, &p->title);
 	load_section(c, key[K_SECTION], val[K_SECTION], p, known, arg);
-	ytree_str(&c->e, key[K_DESCRIPTION], val[K_DESCRIPTION], YTREE_OPTIONAL, YTREE_MULTI_LINE, &p->description);
+	get_text(c, key[K_DESCRIPTION], val[K_DESCRIPTION], YTREE_OPTIONAL, YTREE_MULTI_LINE, &p->description);
 	load_schedule(c, key, val, p);
 	load_options(c, key, val, p);
-	ytree_str(&c->e, key[K_CONTACT], val[K_CONTACT], YTREE_REQUIRED, YTREE_MULTI_LINE, &p->contact);
-	ytree_str(&c->e, key[K_COMPLETE_MESSAGE], val[K_COMPLETE_MESSAGE], YTREE_OPTIONAL, YTREE_MULTI_LINE,
+	get_text(c, key[K_CONTACT], val[K_CONTACT], YTREE_REQUIRED, YTREE_MULTI_LINE, &p->contact);
+	get_text(c, key[K_COMPLETE_MESSAGE], val[K_COMPLETE_MESSAGE], YTREE_OPTIONAL, YTREE_MULTI_LINE,
 	    &p->complete_message);
 	if (val[K_MAIL] != NULL && !ytree_is_null(val[K_MAIL]))
 		load_mail(c, val[K_MAIL], p);
@@ -1024,11 +1156,13 @@ load(struct ctx *c, const char *data, size_t len, formdef_section_fn known, void
 	root = ytree_parse(&c->e, data, len, &empty);
 	if (root != NULL && ytree_is_null(root))
 		empty = 1;
+	c->p = p;
 	if (empty)
 		ytree_err(&c->e, 1, 1, "file is empty (no YAML content)");
 	else if (root != NULL)
 		load_top(c, root, p, known, arg);
 	ytree_free(root);
+	index_texts(c, p);
 	return p;
 }
 
@@ -1140,7 +1274,7 @@ mailtext_free(struct mailtext *t)
 void
 formdef_free(struct procedure *p)
 {
-	size_t i;
+	size_t i, j;
 
 	if (p == NULL)
 		return;
@@ -1157,6 +1291,13 @@ formdef_free(struct procedure *p)
 	mailtext_free(&p->mail_acceptance);
 	mailtext_free(&p->mail_return);
 	mailtext_free(&p->mail_promotion);
+	for (i = 0; i < p->ntexts; i++) {
+		for (j = 0; j < p->texts[i].ntr; j++)
+			free(p->texts[i].tr[j].text);
+		free(p->texts[i].tr);
+	}
+	free(p->texts);
+	free(p->text_index);
 	for (i = 0; i < p->residence.nunless; i++)
 		free(p->residence.unless_values[i]);
 	free(p->residence.unless_values);
@@ -1210,4 +1351,35 @@ formdef_state(const struct procedure *p, time_t now)
 	if (p->closes_at != 0 && now >= p->closes_at)
 		return 1;
 	return 0;
+}
+
+const char *
+formdef_text(const struct procedure *p, const char *lang, const char *text)
+{
+	struct ltext		 key = { .text = text }, *kp = &key, **t;
+	size_t			 i;
+
+	if (text == NULL || lang == NULL || strcmp(lang, LANG_DEFAULT) == 0 || p->text_index == NULL)
+		return text;
+	if ((t = bsearch(&kp, p->text_index, p->ntexts, sizeof(*p->text_index), by_text)) == NULL)
+		return text;
+	for (i = 0; i < (*t)->ntr; i++)
+		if (strcmp((*t)->tr[i].lang, lang) == 0)
+			return (*t)->tr[i].text;
+	return text;
+}
+
+size_t
+formdef_missing(const struct procedure *p, const char *lang, struct buf *out)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < p->ntexts; i++) {
+		if (formdef_text(p, lang, p->texts[i].text) != p->texts[i].text)
+			continue;
+		buf_printf(out, "%s:%d:%d: warning: '%s' has no '%s' text: residents reading %s see the Japanese\n",
+		    p->path, p->texts[i].line, p->texts[i].column, p->texts[i].key, lang, lang);
+		n++;
+	}
+	return n;
 }

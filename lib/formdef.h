@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "lang.h"
 
 enum field_type { FT_TEXT, FT_TEXTAREA, FT_KANA, FT_POSTAL, FT_TEL, FT_EMAIL, FT_DATE, FT_NUMBER,
 		  FT_RADIO, FT_SELECT, FT_CHECKBOX, FT_MONTH_DAY };
@@ -79,6 +80,21 @@ struct mailtext { char *subject; char *body; };	/* NULL when absent */
  */
 enum retention_from { RETAIN_FROM_CLOSE, RETAIN_FROM_RECEIPT };
 
+/*
+ * A text of the definition in its other languages (title, description,
+ * contact, complete_message, labels, help, choice labels, mail subjects and
+ * bodies), written "label: {ja: ..., en: ...}"; a plain text is Japanese
+ * only.  Read them with formdef_text(); the struct is formdef's own.
+ */
+struct ltr { char lang[LANG_TAG_MAX + 1]; char *text; };
+struct ltext {
+	const char	*text;		/* the Japanese, as the procedure holds it */
+	char		 key[24];	/* its key, for warnings: "label", "subject" ... */
+	int		 line, column;	/* where it was written */
+	struct ltr	*tr;
+	size_t		 ntr;
+};
+
 struct procedure {
 	char		*id;		/* [a-z0-9-]{1,40}; equals the file name without .yaml */
 	char		*title;
@@ -107,6 +123,9 @@ struct procedure {
 	size_t		 nfields;	/* 1..100 */
 	char		 hash[65];	/* SHA-256 of the file bytes, lower-case hex */
 	char		*path;
+	struct ltext	*texts;		/* every text, in file order */
+	size_t		 ntexts, captexts;
+	struct ltext	**text_index;	/* the same, by the address of their Japanese (formdef_text) */
 };
 
 typedef int (*formdef_section_fn)(const char *section_id, void *arg);	/* 1 if the section exists */
@@ -140,5 +159,18 @@ int		  formdef_state(const struct procedure *p, time_t now);
  */
 void		  formdef_expired(const struct procedure *p, time_t now, time_t *before);
 const char	 *formdef_retention_name(enum retention_from r);
+
+/*
+ * One of p's texts (text is p->title, a field's label ...: the Japanese the
+ * procedure holds) in the language tagged lang: the definition's, or text
+ * itself when it gives none (a resident reads the Japanese rather than
+ * nothing).  NULL text gives NULL; lang NULL or "ja", text.  Borrowed from p.
+ */
+const char	 *formdef_text(const struct procedure *p, const char *lang, const char *text);
+/*
+ * A "path:line:column: warning: ..." line appended to out for each text of
+ * p that has nothing in lang; their number.
+ */
+size_t		  formdef_missing(const struct procedure *p, const char *lang, struct buf *out);
 
 #endif

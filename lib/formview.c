@@ -3,6 +3,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lang.h"
+
+/* One of the definition's texts in l (formdef_text); Japanese without a language. */
+static const char *
+text(const struct procedure *p, const struct lang *l, const char *t)
+{
+	return formdef_text(p, l != NULL ? l->tag : NULL, t);
+}
+
 static const char *
 input_type(enum field_type t)
 {
@@ -54,8 +63,8 @@ type_flag(enum field_type t)
 
 /* A choice's places: 残りN人 or 満員 beside it; a choice closed to new applications cannot be picked. */
 static int
-choice_places(const struct procedure *p, const struct places_view *v, const struct field *f, size_t i,
-    struct tvars *cv)
+choice_places(const struct procedure *p, const struct lang *l, const struct places_view *v,
+    const struct field *f, size_t i, struct tvars *cv)
 {
 	struct buf	text;
 	int		rc;
@@ -63,7 +72,7 @@ choice_places(const struct procedure *p, const struct places_view *v, const stru
 	if (v == NULL || !f->has_places)
 		return 0;
 	buf_init(&text);
-	rc = places_choice_text(p, v, i, &text);
+	rc = places_choice_text(p, v, i, l, &text);
 	if (rc == 0 && text.len > 0)
 		rc = tvars_set(cv, "places", buf_cstr(&text));
 	if (rc == 0 && places_choice_closed(p, v, i))
@@ -73,7 +82,8 @@ choice_places(const struct procedure *p, const struct places_view *v, const stru
 }
 
 static int
-field_choices(struct tvars *fv, const struct procedure *p, const struct answer *a, const struct places_view *v)
+field_choices(struct tvars *fv, const struct procedure *p, const struct lang *l, const struct answer *a,
+    const struct places_view *v)
 {
 	const struct field	*f = a->field;
 	size_t			 i;
@@ -87,17 +97,17 @@ field_choices(struct tvars *fv, const struct procedure *p, const struct answer *
 		on = f->type == FT_CHECKBOX ? (a->picked != NULL && a->picked[i]) :
 		    strcmp(buf_cstr(&a->value), f->choices[i].value) == 0;
 		rc |= tvars_set(cv, "value", f->choices[i].value);
-		rc |= tvars_set(cv, "label", f->choices[i].label);
+		rc |= tvars_set(cv, "label", text(p, l, f->choices[i].label));
 		rc |= tvars_setf(cv, "cid", "f-%s-%zu", f->key, i);
 		if (on)
 			rc |= tvars_set(cv, "checked", "1");
-		rc |= choice_places(p, v, f, i, cv);
+		rc |= choice_places(p, l, v, f, i, cv);
 	}
 	return rc;
 }
 
 static int
-show_if_text(const struct procedure *p, const struct field *f, struct buf *out)
+show_if_text(const struct procedure *p, const struct lang *l, const struct field *f, struct buf *out)
 {
 	const struct field	*ctl;
 	const struct choice	*ch;
@@ -107,12 +117,13 @@ show_if_text(const struct procedure *p, const struct field *f, struct buf *out)
 	if ((ctl = formdef_field(p, f->show_if_field)) == NULL ||
 	    (ch = answers_choice(ctl, f->show_if_value)) == NULL)
 		return 0;
-	return buf_printf(out, "「%s」で「%s」を選んだ方のみ入力してください。", ctl->label, ch->label);
+	return lang_format(l, out, N_("form.show_if"), "field", text(p, l, ctl->label), "choice", text(p, l, ch->label),
+	    (const char *)NULL);
 }
 
 static int
-field_vars(struct tvars *vars, const struct procedure *p, const struct answer *a, int with_errors,
-    const struct places_view *places)
+field_vars(struct tvars *vars, const struct procedure *p, const struct lang *l, const struct answer *a,
+    int with_errors, const struct places_view *places)
 {
 	const struct field	*f = a->field;
 	struct tvars		*fv = tvars_add(vars, "fields");
@@ -126,7 +137,7 @@ field_vars(struct tvars *vars, const struct procedure *p, const struct answer *a
 	rc |= tvars_set(fv, "key", f->key);
 	rc |= tvars_setf(fv, "fid", "f-%s", f->key);
 	rc |= tvars_setf(fv, "name", "f_%s", f->key);
-	rc |= tvars_set(fv, "label", f->label);
+	rc |= tvars_set(fv, "label", text(p, l, f->label));
 	rc |= tvars_set(fv, type_flag(f->type), "1");
 	rc |= tvars_set(fv, "input_type", input_type(f->type));
 	rc |= tvars_set(fv, "choice_type", f->type == FT_CHECKBOX ? "checkbox" : "radio");
@@ -139,10 +150,10 @@ field_vars(struct tvars *vars, const struct procedure *p, const struct answer *a
 	if (f->required)
 		rc |= tvars_set(fv, "required", "1");
 	if (f->help != NULL) {
-		rc |= tvars_set(fv, "help", f->help);
+		rc |= tvars_set(fv, "help", text(p, l, f->help));
 		buf_printf(&desc, "f-%s-help", f->key);
 	}
-	rc |= show_if_text(p, f, &cond);
+	rc |= show_if_text(p, l, f, &cond);
 	if (cond.len > 0) {
 		rc |= tvars_set(fv, "condition", buf_cstr(&cond));
 		buf_printf(&desc, "%sf-%s-cond", desc.len ? " " : "", f->key);
@@ -152,7 +163,7 @@ field_vars(struct tvars *vars, const struct procedure *p, const struct answer *a
 		buf_printf(&desc, "%sf-%s-error", desc.len ? " " : "", f->key);
 	}
 	rc |= tvars_set(fv, "describedby", buf_cstr(&desc));
-	rc |= field_choices(fv, p, a, places);
+	rc |= field_choices(fv, p, l, a, places);
 	rc |= desc.oom || cond.oom ? -1 : 0;
 	buf_free(&desc);
 	buf_free(&cond);
@@ -160,7 +171,8 @@ field_vars(struct tvars *vars, const struct procedure *p, const struct answer *a
 }
 
 int
-formview_fields(struct tvars *vars, const struct answers *as, int with_errors, const struct places_view *places)
+formview_fields(struct tvars *vars, const struct answers *as, const struct lang *l, int with_errors,
+    const struct places_view *places)
 {
 	size_t	 i;
 	int	 rc = 0;
@@ -175,7 +187,7 @@ formview_fields(struct tvars *vars, const struct answers *as, int with_errors, c
 				rc |= tvars_set(e, "text", buf_cstr(&as->a[i].error));
 			}
 		}
-		rc |= field_vars(vars, as->proc, &as->a[i], with_errors, places);
+		rc |= field_vars(vars, as->proc, l, &as->a[i], with_errors, places);
 	}
 	if (with_errors && as->nerrors > 0)
 		rc |= tvars_set(vars, "page_error", "1");
@@ -208,7 +220,7 @@ hidden_vars(struct tvars *vars, const struct answer *a)
 }
 
 int
-formview_confirm(struct tvars *vars, const struct answers *as, const char *form_path)
+formview_confirm(struct tvars *vars, const struct answers *as, const struct lang *l, const char *form_path)
 {
 	struct buf	 disp;
 	size_t		 i;
@@ -228,9 +240,9 @@ formview_confirm(struct tvars *vars, const struct answers *as, const char *form_
 			break;
 		}
 		buf_reset(&disp);
-		rc |= answers_display(a, &disp);
-		rc |= tvars_set(row, "label", a->field->label);
-		rc |= tvars_set(row, "display", disp.len ? buf_cstr(&disp) : "（未入力）");
+		rc |= answers_display(as, a, l, &disp);
+		rc |= tvars_set(row, "label", text(as->proc, l, a->field->label));
+		rc |= tvars_set(row, "display", disp.len ? buf_cstr(&disp) : lang_msg(l, N_("confirm.empty")));
 		rc |= tvars_set(row, "key", a->field->key);
 	}
 	buf_wipe(&disp);

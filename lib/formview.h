@@ -6,6 +6,10 @@
  * confirmation pages the "rows" and "hidden" set here, so a change to the
  * form shows on both.
  *
+ * The texts are in the reader's language l (lang.h; the definition's own
+ * texts through formdef_text, the rest from the catalogues); l NULL:
+ * the definition's Japanese and bare message ids (tests without catalogues).
+ *
  * Every value set is copied into vars (tmpl.h); the answers are borrowed.
  * Functions return 0, or -1 when a variable could not be set.
  */
@@ -14,6 +18,7 @@
 
 #include "answers.h"
 #include "places.h"
+#include "lang.h"
 #include "tmpl.h"
 
 /*
@@ -24,7 +29,7 @@
  * places field then say 残りN人 or 満員 ("places"), and one closed to new
  * applications is "disabled".
  */
-int	formview_fields(struct tvars *vars, const struct answers *as, int with_errors,
+int	formview_fields(struct tvars *vars, const struct answers *as, const struct lang *l, int with_errors,
 	    const struct places_view *places);
 /*
  * The confirmation page (templates/_confirm_rows.html): a "rows" item
@@ -32,6 +37,7 @@ int	formview_fields(struct tvars *vars, const struct answers *as, int with_error
  * where 変更 goes back to), and a "hidden" item (name, value) per value to
  * send again, so that "send" and "back" need no draft on the server.
  */
-int	formview_confirm(struct tvars *vars, const struct answers *as, const char *form_path);
+int	formview_confirm(struct tvars *vars, const struct answers *as, const struct lang *l,
+	    const char *form_path);
 
 #endif

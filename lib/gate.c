@@ -46,7 +46,7 @@ answer(struct gate *g, int status, enum gate_refusal why)
 {
 	const struct gate_answer *a = &g->conf->answers[why];
 
-	web_error_page(&g->w, status, a->heading, a->message);
+	web_error_page(&g->w, status, web_text(&g->w, a->heading), web_text(&g->w, a->message));
 }
 
 void
@@ -54,10 +54,20 @@ gate_refuse(struct gate *g, enum gate_refusal why)
 {
 	static const int status[GATE__REFUSALS] = {
 		[GATE_TOO_LARGE] = 413, [GATE_UNREADABLE] = 400, [GATE_NOT_FOUND] = 404, [GATE_BAD_TYPE] = 415,
-		[GATE_KEYS_TOO_LONG] = 400, [GATE_KEYS_BAD] = 400, [GATE_BAD_CSRF] = 403,
+		[GATE_KEYS_TOO_LONG] = 400, [GATE_KEYS_BAD] = 400, [GATE_BAD_CSRF] = 403, [GATE_METHOD] = 405,
 	};
 
 	answer(g, why == GATE_FAILED ? g->conf->answers[why].status : status[why], why);
+}
+
+void
+gate_refuse_method(struct gate *g, unsigned methods)
+{
+	char allow[64];
+
+	http_allow(methods, allow, sizeof(allow));
+	(void)http_header(&g->w.req, "Allow", allow);
+	gate_refuse(g, GATE_METHOD);
 }
 
 const char *
@@ -142,8 +152,6 @@ admit(struct gate *g, void *ctx)
 {
 	const struct gate_conf *conf = g->conf;
 
-	if (kv_parse_cookies(&g->w.cookies, conf->cookies, conf->ncookies, g->w.req.cookie, MAX_COOKIES) == -1)
-		kv_free(&g->w.cookies);
 	g->role = WF_ROLE_NONE;
 	if (conf->authenticate != NULL && conf->authenticate(ctx, &g->role) == -1) {
 		gate_refuse(g, GATE_FAILED);
@@ -161,8 +169,14 @@ admit(struct gate *g, void *ctx)
 void
 gate_handle(struct gate *g, void *ctx, int read_status)
 {
-	enum http_method m = g->w.req.method;
+	const struct gate_conf	*conf = g->conf;
+	enum http_method	 m = g->w.req.method;
 
+	/* Cookies first: every answer, the refusals too, is in the reader's language. */
+	if (kv_parse_cookies(&g->w.cookies, conf->cookies, conf->ncookies, g->w.req.cookie, MAX_COOKIES) == -1)
+		kv_free(&g->w.cookies);
+	web_choose_lang(&g->w, conf->lang_cookie >= 0,
+	    conf->lang_cookie >= 0 ? kv_get(&g->w.cookies, (size_t)conf->lang_cookie) : NULL);
 	if (read_status != 0) {
 		answer(g, read_status, read_status == 413 ? GATE_TOO_LARGE : GATE_UNREADABLE);
 		return;
@@ -173,7 +187,7 @@ gate_handle(struct gate *g, void *ctx, int read_status)
 		return;
 	}
 	if (m == HTTP_OTHER) {
-		web_method_not_allowed(&g->w, all_methods(g->conf));
+		gate_refuse_method(g, all_methods(conf));
 		return;
 	}
 	if ((g->route = route_find(g->conf, g->w.req.path)) == NULL ||
@@ -182,7 +196,7 @@ gate_handle(struct gate *g, void *ctx, int read_status)
 		return;
 	}
 	if ((g->route->methods & (unsigned)m) == 0) {
-		web_method_not_allowed(&g->w, g->route->methods);
+		gate_refuse_method(g, g->route->methods);
 		return;
 	}
 	if (m == HTTP_POST && (g->route->body != GATE_FORM || !web_content_type_ok(g->w.req.content_type))) {

@@ -5,16 +5,18 @@
  * keys, and its page.  Before any page code runs a request passes, in
  * this order:
  *
+ *   cookies and the reader's language (web_choose_lang) ->
  *   read (413 too large, 400 unreadable) -> method (405, with Allow) ->
  *   route (404, and the route's resolver: an unknown procedure) ->
- *   method for the route (405) -> body content type (415) -> cookies ->
+ *   method for the route (405) -> body content type (415) ->
  *   session and role (the program's authenticate; a request without the
  *   member or role the route needs gets the program's own answer) ->
  *   declared keys, query then body (400) -> CSRF on POST (403) -> page.
  *
  * A route that declares no query keys never reads its query string.  A
  * cookie header that does not parse counts as none.  The refusals are in
- * the program's own words (struct gate_answer); 405 is web.h's.
+ * the program's own words (struct gate_answer): message ids (lang.h),
+ * shown in the reader's language (or, without catalogues, as they are).
  *
  * struct gate is the per-request state (request, cookies, template
  * variables, keys read, role), embedded in the program's context, reset
@@ -66,6 +68,7 @@ enum gate_refusal {
 	GATE_KEYS_TOO_LONG,	/* 400: a value over its declared length */
 	GATE_KEYS_BAD,		/* 400: repeated keys, NUL, invalid UTF-8, a value its validator refused */
 	GATE_BAD_CSRF,		/* 403 */
+	GATE_METHOD,		/* 405 (gate_refuse_method adds Allow) */
 	GATE_FAILED,		/* the program could not go on: its own status (500, or 503) */
 	GATE__REFUSALS
 };
@@ -82,6 +85,7 @@ struct gate_conf {
 	const struct kv_decl	*cookies;
 	size_t			 ncookies;
 	size_t			 csrf_plain, csrf_tls;	/* the CSRF cookies' indexes in cookies */
+	int			 lang_cookie;	/* the language cookie's index in cookies; -1: Japanese, no choice */
 	const char		*csrf_cookie_plain;	/* their names, as web.h */
 	const char		*csrf_cookie_tls;
 	const char		*csrf_path;
@@ -121,6 +125,8 @@ void	gate_serve(struct gate *g, void *ctx, FCGX_Request *fr);
 void	gate_handle(struct gate *g, void *ctx, int read_status);
 /* Answer with the program's page for a refusal. */
 void	gate_refuse(struct gate *g, enum gate_refusal why);
+/* 405 with the methods the page allows (Allow). */
+void	gate_refuse_method(struct gate *g, unsigned methods);
 /* The value of a declared query or body key, "" when absent; valid until gate_reset. */
 const char *gate_query_text(const struct gate *g, size_t i);
 const char *gate_body_text(const struct gate *g, size_t i);

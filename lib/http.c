@@ -28,7 +28,7 @@ http_reset(struct http_req *r)
 	buf_reset(&r->out);
 	r->fcgi = NULL;
 	r->method = HTTP_OTHER;
-	r->path = r->query = r->cookie = r->content_type = r->remote_addr = "";
+	r->path = r->query = r->cookie = r->accept_language = r->content_type = r->remote_addr = "";
 	r->https = 0;
 	r->streamed = 0;
 	r->body = NULL;
@@ -103,6 +103,7 @@ http_read(struct http_req *r, FCGX_Request *f, size_t maxbody)
 	r->path = param(f, "DOCUMENT_URI");
 	r->query = param(f, "QUERY_STRING");
 	r->cookie = param(f, "HTTP_COOKIE");
+	r->accept_language = param(f, "HTTP_ACCEPT_LANGUAGE");
 	r->content_type = param(f, "CONTENT_TYPE");
 	r->remote_addr = param(f, "REMOTE_ADDR");
 	r->https = strcmp(param(f, "HTTPS"), "on") == 0;

@@ -25,6 +25,7 @@ struct http_req {
 	const char	*path;		/* nginx's normalised $uri */
 	const char	*query;		/* "" when none */
 	const char	*cookie;	/* Cookie header, "" when none */
+	const char	*accept_language;	/* Accept-Language header, "" when none */
 	const char	*content_type;
 	const char	*remote_addr;
 	int		 https;

@@ -2,12 +2,14 @@
 
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unictype.h>
 #include <uninorm.h>
 #include <unistr.h>
 
+#include "lang.h"
 #include "seal.h"
 
 /*
@@ -657,77 +659,89 @@ jn_normalize(enum jn_type type, const char *in, size_t len, const struct jn_rule
 	return err;
 }
 
-static int
-range_message(enum jn_err err, const char *l, const struct jn_rules *r, struct buf *out)
+/* The message for a number out of its bounds. */
+static const char *
+range_id(enum jn_err err, const struct jn_rules *r)
 {
 	if (r->has_min && r->has_max)
-		return buf_printf(out, "%sは%ld以上%ld以下で入力してください", l, r->min, r->max);
+		return N_("input.range");
 	if (err == JN_TOO_SMALL && r->has_min)
-		return buf_printf(out, "%sは%ld以上で入力してください", l, r->min);
+		return N_("input.too_small");
 	if (err == JN_TOO_LARGE && r->has_max)
-		return buf_printf(out, "%sは%ld以下で入力してください", l, r->max);
+		return N_("input.too_large");
 	/* No bound given: the number did not fit in a long. */
-	return buf_printf(out, "%sの数が%sすぎます", l, err == JN_TOO_SMALL ? "小さ" : "大き");
+	return err == JN_TOO_SMALL ? N_("input.far_too_small") : N_("input.far_too_large");
 }
 
-static int
-age_message(enum jn_err err, const struct jn_rules *r, struct buf *out)
-{
-	struct jn_date	 on = r->age_on.y != 0 ? r->age_on : r->today;
-	int		 young = err == JN_AGE_TOO_YOUNG;
-
-	if (buf_puts(out, "この手続きは") == -1)
-		return -1;
-	if (jn_date_valid(on.y, on.m, on.d) &&
-	    (jn_format_date_ja(on, out) == -1 || buf_puts(out, "時点で") == -1))
-		return -1;
-	return buf_printf(out, "%d歳%sの方が対象です", young ? r->min_age : r->max_age,
-	    young ? "以上" : "以下");
-}
-
-/* What follows the field's label in the messages that say nothing more. */
-static const char *const after_label[] = {
-	[JN_EMPTY] = "を入力してください",
-	[JN_BAD_UTF8] = "に使えない文字が含まれています",
-	[JN_CONTROL] = "に使えない文字が含まれています",
-	[JN_NOT_KANA] = "はカタカナで入力してください",
-	[JN_BAD_POSTAL] = "は7桁の数字で入力してください（例：160-8484）",
-	[JN_BAD_TEL] = "は市外局番から10桁または11桁の数字で入力してください（例：03-3209-1111）",
-	[JN_BAD_EMAIL] = "の形式が正しくありません（例：hanako@example.jp）",
-	[JN_EMAIL_ENCODED] = "に「=?」を含むアドレスはお使いいただけません。ほかのメールアドレスを入力してください",
-	[JN_BAD_DATE] = "を正しい日付で入力してください（例：1960-04-01、昭和35年4月1日）",
-	[JN_DATE_FUTURE] = "に未来の日付は入力できません",
-	[JN_NOT_NUMBER] = "は数字で入力してください",
-	[JN_BAD_MONTH_DAY] = "を月と日で入力してください（年は不要です。例：4月1日、4/1）",
-	[JN_NOMEM] = "を確認できませんでした。もう一度お試しください",
+/* The messages that need nothing but the field's label. */
+static const char *const plain_ids[] = {
+	[JN_EMPTY] = N_("input.empty"),
+	[JN_BAD_UTF8] = N_("input.bad_chars"),
+	[JN_CONTROL] = N_("input.bad_chars"),
+	[JN_NOT_KANA] = N_("input.not_kana"),
+	[JN_BAD_POSTAL] = N_("input.bad_postal"),
+	[JN_BAD_TEL] = N_("input.bad_tel"),
+	[JN_BAD_EMAIL] = N_("input.bad_email"),
+	[JN_EMAIL_ENCODED] = N_("input.email_encoded"),
+	[JN_BAD_DATE] = N_("input.bad_date"),
+	[JN_DATE_FUTURE] = N_("input.date_future"),
+	[JN_NOT_NUMBER] = N_("input.not_number"),
+	[JN_BAD_MONTH_DAY] = N_("input.bad_month_day"),
+	[JN_NOMEM] = N_("input.nomem"),
 };
+
+/* The message id for err, NULL for none. */
+static const char *
+message_id(enum jn_err err, enum jn_type type, const struct jn_rules *r, int dated)
+{
+	switch (err) {
+	case JN_OK:
+		return NULL;
+	case JN_TOO_LONG:
+		return type == JN_NUMBER ? N_("input.too_many_digits") : N_("input.too_long");
+	case JN_TOO_SMALL:
+	case JN_TOO_LARGE:
+		return range_id(err, r);
+	case JN_AGE_TOO_YOUNG:
+		return dated ? N_("input.age_min_on") : N_("input.age_min");
+	case JN_AGE_TOO_OLD:
+		return dated ? N_("input.age_max_on") : N_("input.age_max");
+	default:
+		if ((unsigned)err >= sizeof(plain_ids) / sizeof(plain_ids[0]))
+			return NULL;
+		return plain_ids[err];
+	}
+}
 
 int
 jn_message(enum jn_err err, const char *label, enum jn_type type, const struct jn_rules *rules,
-    struct buf *out)
+    const struct lang *lang, struct buf *out)
 {
 	static const struct jn_rules	 none;
-	const char			*l = label != NULL ? label : "この項目";
+	struct jn_date			 on;
+	struct buf			 date;
+	const char			*id;
+	char				 min[24], max[24], age[8];
+	int				 rc, dated;
 
 	if (rules == NULL)
 		rules = &none;
-	switch (err) {
-	case JN_OK:
+	on = rules->age_on.y != 0 ? rules->age_on : rules->today;
+	dated = jn_date_valid(on.y, on.m, on.d);
+	if (err == JN_OK)
 		return 0;
-	case JN_TOO_LONG:
-		return buf_printf(out, "%sは%zu%sで入力してください", l, effective_max(type, rules),
-		    type == JN_NUMBER ? "桁以内" : "文字以内");
-	case JN_TOO_SMALL:
-	case JN_TOO_LARGE:
-		return range_message(err, l, rules, out);
-	case JN_AGE_TOO_YOUNG:
-	case JN_AGE_TOO_OLD:
-		return age_message(err, rules, out);
-	default:
-		if ((unsigned)err >= sizeof(after_label) / sizeof(after_label[0]) || after_label[err] == NULL)
-			return -1;
-		return buf_printf(out, "%s%s", l, after_label[err]);
-	}
+	if ((id = message_id(err, type, rules, dated)) == NULL)
+		return -1;
+	snprintf(min, sizeof(min), "%ld", rules->min);
+	snprintf(max, sizeof(max), "%ld", type == JN_NUMBER && err != JN_TOO_LONG ? rules->max :
+	    (long)effective_max(type, rules));
+	snprintf(age, sizeof(age), "%d", err == JN_AGE_TOO_YOUNG ? rules->min_age : rules->max_age);
+	buf_init(&date);
+	rc = dated && lang_date(lang, on, &date) == -1 ? -1 :
+	    lang_format(lang, out, id, "label", label != NULL ? label : lang_msg(lang, N_("input.this_field")),
+	    "min", min, "max", max, "age", age, "date", buf_cstr(&date), (const char *)NULL);
+	buf_free(&date);
+	return rc;
 }
 
 int
@@ -792,14 +806,6 @@ jn_month_day_parse(const char *canonical, int *m, int *d)
 	*m = mm;
 	*d = dd;
 	return 0;
-}
-
-int
-jn_format_month_day_ja(int m, int d, struct buf *out)
-{
-	if (!month_day_valid(m, d))
-		return -1;
-	return buf_printf(out, "%d月%d日", m, d);
 }
 
 /* s begins with the n code points of p: their count, else 0. */
@@ -899,17 +905,6 @@ jn_weekday(struct jn_date d)
 	if (d.m < 3)
 		y--;
 	return (y + y / 4 - y / 100 + y / 400 + off[d.m - 1] + d.d) % 7;
-}
-
-int
-jn_format_date_ja(struct jn_date d, struct buf *out)
-{
-	static const char *const names[] = { "日", "月", "火", "水", "木", "金", "土" };
-	int wd = jn_weekday(d);
-
-	if (wd < 0)
-		return -1;
-	return buf_printf(out, "%d年%d月%d日（%s）", d.y, d.m, d.d, names[wd]);
 }
 
 size_t

@@ -16,6 +16,8 @@
 
 #include "buf.h"
 
+struct lang;
+
 enum jn_type { JN_TEXT, JN_TEXTAREA, JN_KANA, JN_POSTAL, JN_TEL, JN_EMAIL, JN_DATE, JN_NUMBER, JN_MONTH_DAY };
 
 enum jn_err {
@@ -55,13 +57,14 @@ enum jn_err	jn_normalize(enum jn_type type, const char *in, size_t len,
 		    const struct jn_rules *rules, struct buf *out);
 
 /*
- * Append a plain, polite Japanese message for `err` about the field called
- * `label` (NULL: "この項目") to `out`.  Plain text: escape it for HTML when
- * rendering.  JN_OK appends nothing.  0 on success, -1 on failure or an
- * unknown error value.
+ * Append a plain, polite message in lang (lang.h: the reader's language)
+ * for `err` about the field called `label` (NULL: "this field") to `out`:
+ * what to enter, with the limits of `rules` and dates in lang.  Plain text:
+ * escape it for HTML when rendering.  JN_OK appends nothing.  0 on success,
+ * -1 on failure or an unknown error value.
  */
 int		jn_message(enum jn_err err, const char *label, enum jn_type type,
-		    const struct jn_rules *rules, struct buf *out);
+		    const struct jn_rules *rules, const struct lang *lang, struct buf *out);
 
 /*
  * 1 if addr (len bytes) is an address we put in an envelope and a mail
@@ -73,8 +76,6 @@ int		jn_message(enum jn_err err, const char *label, enum jn_type type,
 int		jn_email_ok(const char *addr, size_t len);
 /* Strict "MM-DD" of a day some year has (02-29 included) -> 0 with *m, *d set; else -1. */
 int		jn_month_day_parse(const char *canonical, int *m, int *d);
-/* Appends e.g. "4月1日". -1 if it is no day of any year. */
-int		jn_format_month_day_ja(int m, int d, struct buf *out);
 /*
  * Is the address (len bytes, as the resident typed it) in the ward named
  * ward (e.g. "新宿区")?  After NFKC and without white space, it must start
@@ -110,8 +111,6 @@ int		jn_age_on(struct jn_date birth, struct jn_date on);
 long		jn_days_between(struct jn_date a, struct jn_date b);
 /* 0 = Sunday .. 6 = Saturday; -1 if the date is not valid. */
 int		jn_weekday(struct jn_date d);
-/* Appends e.g. "2026年5月30日（土）".  -1 if the date is not valid. */
-int		jn_format_date_ja(struct jn_date d, struct buf *out);
 /* Code points in s (valid UTF-8; an invalid byte counts as one). */
 size_t		jn_charcount(const char *s, size_t len);
 

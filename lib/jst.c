@@ -23,17 +23,14 @@ jst_date(time_t t)
 	return d;
 }
 
-int
-jst_format(time_t t, int with_time, struct buf *out)
+void
+jst_clock(time_t t, int *hour, int *min)
 {
 	struct tm tm;
 
 	jst_tm(t, &tm);
-	if (jn_format_date_ja(jst_date(t), out) == -1)
-		return -1;
-	if (with_time)
-		return buf_printf(out, "%d時%02d分", tm.tm_hour, tm.tm_min);
-	return 0;
+	*hour = tm.tm_hour;
+	*min = tm.tm_min;
 }
 
 static void

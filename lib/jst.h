@@ -1,5 +1,6 @@
 /*
- * jst: Japan Standard Time for display and for "today" in date rules.
+ * jst: Japan Standard Time for display and for "today" in date rules (a
+ * date or time in a reader's language: lang.h).
  * JST is UTC+9 all year (no daylight saving), so plain arithmetic on time_t
  * is exact and no TZ database is consulted.
  */
@@ -12,8 +13,8 @@
 #include "jnorm.h"
 
 struct jn_date	jst_date(time_t t);
-/* Appends e.g. "2026年11月22日（日）21時05分"; without_time stops after the date. */
-int		jst_format(time_t t, int with_time, struct buf *out);
+/* The hour (0-23) and minute of t in Japan. */
+void		jst_clock(time_t t, int *hour, int *min);
 /* Appends "2026-11-22 21:05" (JST): for CSV cells, reports and tables that are sorted. */
 int		jst_format_numeric(time_t t, struct buf *out);
 /* A JST wall-clock time (a valid date; not checked here) as time_t. */

@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 
 #include "jnorm.h"
+#include "lang.h"
 #include "seal.h"
 #include "tmpl.h"
 
@@ -71,20 +72,22 @@ mail_from_ok(const char *from)
 	return n >= 3 && lt[n - 1] == '>' && jn_email_ok(lt + 1, n - 2);
 }
 
-/* Fill the definition's placeholders with the template engine in plain-text mode. */
+/* Fill the definition's placeholders with the template engine in plain-text mode, in lang. */
 static int
 render(const char *name, const char *text, const struct procedure *p, const char *receipt, const char *participant,
-    struct buf *out)
+    const char *lang, struct buf *out)
 {
 	struct tset	*t;
 	struct tvars	*v;
 	int		 rc = -1;
 
+	text = formdef_text(p, lang, text);
 	if ((t = tset_load_mem(name, text, strlen(text), NULL)) == NULL)
 		return -1;
 	if ((v = tvars_new()) != NULL && tvars_set(v, "receipt", receipt) == 0 &&
 	    tvars_set(v, "participant_id", participant != NULL ? participant : "") == 0 &&
-	    tvars_set(v, "title", p->title) == 0 && tvars_set(v, "contact", p->contact ? p->contact : "") == 0)
+	    tvars_set(v, "title", formdef_text(p, lang, p->title)) == 0 &&
+	    tvars_set(v, "contact", p->contact ? formdef_text(p, lang, p->contact) : "") == 0)
 		rc = tset_render(t, name, v, out, NULL);
 	tvars_free(v);
 	tset_free(t);
@@ -102,10 +105,13 @@ one_line(struct buf *b)
 			b->data[i] = ' ';
 }
 
-/* The definition's text of kind for receipt: a new {"v":1,"subject","body"} in *o; MAIL_NONE when it has none. */
+/*
+ * The definition's text of kind for receipt in lang: a new
+ * {"v":1,"subject","body"} in *o; MAIL_NONE when it has none.
+ */
 static int
 text_object(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
-    json_object **o)
+    const char *lang, json_object **o)
 {
 	const struct mailtext	*t = mail_text(p, kind);
 	struct buf		 subject, body;
@@ -116,8 +122,8 @@ text_object(const struct procedure *p, const char *kind, const char *receipt, co
 		return MAIL_NONE;
 	buf_init(&subject);
 	buf_init(&body);
-	if (render("subject.txt", t->subject, p, receipt, participant, &subject) == -1 ||
-	    render("body.txt", t->body, p, receipt, participant, &body) == -1)
+	if (render("subject.txt", t->subject, p, receipt, participant, lang, &subject) == -1 ||
+	    render("body.txt", t->body, p, receipt, participant, lang, &body) == -1)
 		goto done;
 	one_line(&subject);
 	if ((*o = json_object_new_object()) != NULL &&
@@ -166,7 +172,7 @@ put_with_to(json_object *o, const char *to, struct buf *json)
 
 int
 mail_compose(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
-    const char *to, struct buf *json)
+    const char *to, const char *lang, struct buf *json)
 {
 	json_object	*o;
 	int		 rc;
@@ -175,7 +181,7 @@ mail_compose(const struct procedure *p, const char *kind, const char *receipt, c
 		return MAIL_NONE;
 	if (!mail_addr_ok(to))
 		return -1;
-	if ((rc = text_object(p, kind, receipt, participant, &o)) == 0)
+	if ((rc = text_object(p, kind, receipt, participant, lang, &o)) == 0)
 		rc = put_with_to(o, to, json);
 	json_object_put(o);
 	return rc;
@@ -216,12 +222,12 @@ mail_compose_text(const char *to, const char *subject, const char *body, struct 
 
 int
 mail_text_compose(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
-    struct buf *json)
+    const char *lang, struct buf *json)
 {
 	json_object	*o;
 	int		 rc;
 
-	if ((rc = text_object(p, kind, receipt, participant, &o)) == 0)
+	if ((rc = text_object(p, kind, receipt, participant, lang, &o)) == 0)
 		rc = put_json(o, json);
 	json_object_put(o);
 	return rc;
@@ -251,18 +257,24 @@ json_str(json_object *o, const char *key)
 }
 
 int
-mail_text_waitlisted(const char *text, long position, struct buf *out)
+mail_text_waitlisted(void *langs, const char *text, long position, const char *lang, struct buf *out)
 {
-	json_object	*t = parse(text, strlen(text)), *nb;
-	const char	*body = t != NULL ? json_str(t, "body") : NULL;
-	struct buf	 b;
-	int		 rc = -1;
+	json_object		*t = parse(text, strlen(text)), *nb;
+	const char		*body = t != NULL ? json_str(t, "body") : NULL;
+	const struct lang	*l = langs != NULL ? langset_get(langs, lang) : NULL;
+	struct buf		 b;
+	char			 n[24];
+	int			 rc = -1;
 
 	buf_init(&b);
-	if (body == NULL || position < 1)
+	if (body == NULL || position < 1 || langs == NULL)
 		goto done;
-	buf_printf(&b, "この申込みは定員に達した後に届いたため、キャンセル待ち（%ld番目）として受け付けました。\n"
-	    "空きが出た場合は、繰上げのお知らせをお送りします。\n\n%s", position, body);
+	if (l == NULL)
+		l = langset_at(langs, 0);
+	(void)snprintf(n, sizeof(n), "%ld", position);
+	if (lang_format(l, &b, N_("mail.waitlisted"), "position", n, (const char *)NULL) == -1 ||
+	    buf_printf(&b, "\n\n%s", body) == -1)
+		goto done;
 	if (b.oom || (nb = json_object_new_string_len(b.data, (int)b.len)) == NULL)
 		goto done;
 	json_object_object_add(t, "body", nb);
@@ -301,7 +313,7 @@ release_allocated(struct db_outbox_item *m, void *arg)
 
 int
 mail_queue_item(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
-    const char *to, const unsigned char mailer_pk[SEAL_PK_LEN], time_t now, struct db_outbox_item *m)
+    const char *to, const char *lang, const unsigned char mailer_pk[SEAL_PK_LEN], time_t now, struct db_outbox_item *m)
 {
 	struct buf	json, sealed;
 	int		rc;
@@ -309,7 +321,7 @@ mail_queue_item(const struct procedure *p, const char *kind, const char *receipt
 	buf_init(&json);
 	buf_init(&sealed);
 	memset(m, 0, sizeof(*m));
-	if ((rc = mail_compose(p, kind, receipt, participant, to, &json)) == 0 &&
+	if ((rc = mail_compose(p, kind, receipt, participant, to, lang, &json)) == 0 &&
 	    (rc = seal_box(mailer_pk, json.data, json.len, &sealed)) == 0) {
 		m->kind = kind;
 		m->procedure_id = p->id;
@@ -327,14 +339,14 @@ mail_queue_item(const struct procedure *p, const char *kind, const char *receipt
 
 int
 mail_queue_text(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
-    time_t now, struct db_outbox_item *m)
+    const char *lang, time_t now, struct db_outbox_item *m)
 {
 	struct buf	json;
 	int		rc;
 
 	buf_init(&json);
 	memset(m, 0, sizeof(*m));
-	if ((rc = mail_text_compose(p, kind, receipt, participant, &json)) == 0) {
+	if ((rc = mail_text_compose(p, kind, receipt, participant, lang, &json)) == 0) {
 		m->kind = kind;
 		m->procedure_id = p->id;
 		m->section_id = p->section;

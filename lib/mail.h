@@ -12,9 +12,12 @@
  * envelopes existed are the whole composed mail, {"v":1,"to","subject",
  * "body"}, sealed to the mailer's key (mail_queue_item()); the mailer
  * still sends them.  Subjects and bodies come from the procedure's
- * definition with {{receipt}}, {{participant_id}} (its participant ID, ""
- * for none), {{title}} and {{contact}} filled in (tmpl, plain-text mode):
- * nothing personal; nothing a resident typed goes into a
+ * definition in the language the resident applied in (lang, a tag of
+ * lang.h kept with the application: the definition's text in it, or its
+ * Japanese, formdef_text()), chosen when the mail is queued, with
+ * {{receipt}}, {{participant_id}} (its participant ID, "" for none),
+ * {{title}} and {{contact}} filled in (tmpl, plain-text mode): nothing
+ * personal; nothing a resident typed goes into a
  * header but the address, which is checked again here.
  *
  * Later kinds (a lottery's results, announcements) are queued the same
@@ -48,18 +51,20 @@ const char *mail_answer_to(const struct answers *as);
 const struct mailtext *mail_text(const struct procedure *p, const char *kind);
 /* The whole mail; MAIL_NONE when the procedure has no such text or to is empty, -1 for a bad address. */
 int	mail_compose(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
-	    const char *to, struct buf *json);
+	    const char *to, const char *lang, struct buf *json);
 /* The contact envelope's plaintext for the address to: MAIL_NONE when to is empty, -1 when it is bad. */
 int	mail_contact(const char *to, struct buf *json);
-/* A mail's clear text for receipt: MAIL_NONE when the procedure has no text of kind. */
+/* A mail's clear text for receipt in lang: MAIL_NONE when the procedure has no text of kind. */
 int	mail_text_compose(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
-	    struct buf *json);
+	    const char *lang, struct buf *json);
 /*
- * A waitlisted application's arrival text (db_set_waitlist_text): text, a
- * queued clear text, with a first paragraph saying its turn (position, 1
- * first), appended to out.  0, or -1 for a text that is not one.
+ * A waitlisted application's arrival text (db_set_waitlist_text, langs its
+ * argument: a const struct langset *, borrowed): text, a queued clear text,
+ * with a first paragraph saying its turn (position, 1 first) in the
+ * language lang (mail.waitlisted; Japanese when langs has no lang),
+ * appended to out.  0, or -1 for a text that is not one.
  */
-int	mail_text_waitlisted(const char *text, long position, struct buf *out);
+int	mail_text_waitlisted(void *langs, const char *text, long position, const char *lang, struct buf *out);
 /* A queued text and its opened envelope: the whole mail, as mail_compose() makes it. */
 int	mail_fill(const char *text, size_t text_len, const char *contact, size_t contact_len, struct buf *json);
 /* A composed mail from its parts (staff mail: the auditors' digest); -1 for a bad address or subject. */
@@ -70,7 +75,7 @@ int	mail_compose_text(const char *to, const char *subject, const char *body, str
  * The receipt must have an envelope (the mailer gives the mail up without).
  */
 int	mail_queue_text(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
-	    time_t now, struct db_outbox_item *m);
+	    const char *lang, time_t now, struct db_outbox_item *m);
 /*
  * The way before contact envelopes, for applications stored without one:
  * compose a mail and seal it to the mailer's public key, ready for the
@@ -78,7 +83,8 @@ int	mail_queue_text(const struct procedure *p, const char *kind, const char *rec
  * no mail is due (no text for kind, or no address).
  */
 int	mail_queue_item(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
-	    const char *to, const unsigned char mailer_pk[SEAL_PK_LEN], time_t now, struct db_outbox_item *m);
+	    const char *to, const char *lang, const unsigned char mailer_pk[SEAL_PK_LEN], time_t now,
+	    struct db_outbox_item *m);
 /* Is this an address we put in an envelope and a To: header?  jn_email_ok(): a plain addr-spec, no "=?". */
 int	mail_addr_ok(const char *addr);
 /* A sender (MAIL_FROM): "addr" or "Name <addr>", the address as mail_addr_ok(), no controls in the name. */

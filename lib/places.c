@@ -1,7 +1,9 @@
 #include "places.h"
 
+#include <stdio.h>
 #include <string.h>
 
+#include "lang.h"
 #include "mail.h"
 
 void
@@ -54,7 +56,7 @@ promotion_mail(const char *receipt, struct db_outbox_item *m, void *arg)
 		return rc == 0 ? DB_NOTFOUND : -1;
 	if (db_app_status(pm->db, receipt, &st) != 0)
 		return -1;
-	rc = mail_queue_text(pm->p, "promotion", receipt, st.participant, pm->now, m);
+	rc = mail_queue_text(pm->p, "promotion", receipt, st.participant, st.lang, pm->now, m);
 	return rc == MAIL_NONE ? DB_NOTFOUND : rc;
 }
 
@@ -146,26 +148,35 @@ places_choice_closed(const struct procedure *p, const struct places_view *v, siz
 	return !p->waitlist && places_choice_left(p, v, i) == 0;
 }
 
+/* "残り{n}人" (left > 0) or the full text, in l. */
+static int
+left_text(const struct lang *l, long left, const char *full, struct buf *out)
+{
+	char n[24];
+
+	if (left == 0)
+		return buf_puts(out, lang_msg(l, full));
+	(void)snprintf(n, sizeof(n), "%ld", left);
+	return lang_format(l, out, N_("places.left"), "n", n, (const char *)NULL);
+}
+
 int
-places_text(const struct procedure *p, const struct places_view *v, struct buf *out)
+places_text(const struct procedure *p, const struct places_view *v, const struct lang *l, struct buf *out)
 {
 	long left = places_left(p, v);
 
 	if (!formdef_first_come(p) || left == -1)
 		return 0;
-	if (left > 0)
-		return buf_printf(out, "残り%ld人", left);
-	return buf_puts(out, p->waitlist ? "満員（キャンセル待ち受付中）" : "満員");
+	return left_text(l, left, p->waitlist ? N_("places.full_waitlist") : N_("places.full"), out);
 }
 
 int
-places_choice_text(const struct procedure *p, const struct places_view *v, size_t i, struct buf *out)
+places_choice_text(const struct procedure *p, const struct places_view *v, size_t i, const struct lang *l,
+    struct buf *out)
 {
 	long left = places_choice_left(p, v, i);
 
 	if (!formdef_first_come(p) || left == -1)
 		return 0;
-	if (left > 0)
-		return buf_printf(out, "残り%ld人", left);
-	return buf_puts(out, p->waitlist ? "満員（キャンセル待ち）" : "満員");
+	return left_text(l, left, p->waitlist ? N_("places.choice_waitlist") : N_("places.full"), out);
 }

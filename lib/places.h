@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "db.h"
 #include "formdef.h"
+#include "lang.h"
 
 #define PLACES_MAX_CHOICES	100	/* formdef's limit on a field's choices */
 
@@ -59,9 +60,10 @@ long	places_choice_left(const struct procedure *p, const struct places_view *v, 
 int	places_choice_closed(const struct procedure *p, const struct places_view *v, size_t i);
 /*
  * What residents read of the procedure (残りN人 / 満員 / 満員（キャンセル待ち受付中）)
- * and of choice i (残りN人 / 満員 / 満員（キャンセル待ち）), appended to out.
+ * and of choice i (残りN人 / 満員 / 満員（キャンセル待ち）) in l, appended to out.
  */
-int	places_text(const struct procedure *p, const struct places_view *v, struct buf *out);
-int	places_choice_text(const struct procedure *p, const struct places_view *v, size_t i, struct buf *out);
+int	places_text(const struct procedure *p, const struct places_view *v, const struct lang *l, struct buf *out);
+int	places_choice_text(const struct procedure *p, const struct places_view *v, size_t i, const struct lang *l,
+	    struct buf *out);
 
 #endif

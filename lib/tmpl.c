@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "esc.h"
+#include "lang.h"
 #include "seal.h"
 
 struct scope {
@@ -22,6 +23,7 @@ struct scope {
 
 struct rctx {
 	const struct tset	*s;
+	const struct lang	*lang;	/* the language of {{@id}}; NULL: none may be rendered */
 	struct buf		*out;
 	struct buf		*err;
 	const struct tvar	*hole;	/* tpage_render: the entry left open, else NULL */
@@ -50,7 +52,7 @@ rerr(const struct rctx *r, const struct tpl *t, const struct node *nd,
     const char *what)
 {
 	tmpl_report(r->err, t->name, nd->line, "%s%.*s%s: %s",
-	    nd->kind == N_LIST ? "{{#" : nd->kind == N_INCLUDE ? "{{>" : "{{",
+	    nd->kind == N_LIST ? "{{#" : nd->kind == N_INCLUDE ? "{{>" : nd->kind == N_MSG ? "{{@" : "{{",
 	    (int)nd->len, t->text + nd->off, nd->kind == N_URL ? "|url}}" : "}}",
 	    what);
 	return -1;
@@ -86,6 +88,53 @@ render_var(const struct rctx *r, const struct tpl *t, const struct node *nd,
 	if (e == r->hole)
 		return tpage_mark(r->page, r->out, t->plain, nd->kind == N_URL);
 	return tmpl_put_value(r->out, t->plain, nd->kind == N_URL, e->val, e->len);
+}
+
+/* A message's text and its named values, for lang_walk. */
+struct msg_walk {
+	const struct rctx	*r;
+	const struct tpl	*t;
+	const struct node	*nd;
+	const struct scope	*sc;
+};
+
+static int
+msg_text(void *arg, const char *s, size_t n)
+{
+	struct msg_walk *m = arg;
+
+	return tmpl_put_value(m->r->out, m->t->plain, 0, s, n);
+}
+
+/* A named value in a message: a variable of the scope, like {{name}}. */
+static int
+msg_value(void *arg, const char *name, size_t n)
+{
+	struct msg_walk		*m = arg;
+	const struct tvar	*e;
+
+	if ((e = lookup(m->sc, name, n)) == NULL || e->val == NULL) {
+		tmpl_report(m->r->err, m->t->name, m->nd->line, "{{@%.*s}}: its value {%.*s} is %s",
+		    (int)m->nd->len, m->t->text + m->nd->off, (int)n, name, e == NULL ? "not set" : "a list");
+		return -1;
+	}
+	if (e == m->r->hole)
+		return tpage_mark(m->r->page, m->r->out, m->t->plain, 0);
+	return tmpl_put_value(m->r->out, m->t->plain, 0, e->val, e->len);
+}
+
+/* {{@id}}: the text of message id in the page's language, escaped like a value, its {names} filled in. */
+static int
+render_msg(const struct rctx *r, const struct tpl *t, const struct node *nd, const struct scope *sc)
+{
+	struct msg_walk	 m = { r, t, nd, sc };
+	char		 id[NAME_MAX_LEN + 1];
+
+	if (r->lang == NULL)
+		return rerr(r, t, nd, "no language to render a message in");
+	memcpy(id, t->text + nd->off, nd->len);
+	id[nd->len] = '\0';
+	return lang_walk(lang_msg(r->lang, id), msg_text, msg_value, &m);
 }
 
 static int render_range(const struct rctx *, const struct tpl *, size_t,
@@ -131,6 +180,9 @@ render_range(const struct rctx *r, const struct tpl *t, size_t i, size_t to,
 		case N_URL:
 			rc = render_var(r, t, nd, sc);
 			break;
+		case N_MSG:
+			rc = render_msg(r, t, nd, sc);
+			break;
 		case N_LIST:
 			rc = render_list(r, t, i, sc, depth);
 			break;
@@ -169,9 +221,9 @@ tmpl_unwind(struct buf *out, size_t start, int oom)
 	out->oom = oom;
 }
 
-/* tset_render, with hole (may be NULL) left open and recorded in page. */
+/* tset_render_lang, with hole (may be NULL) left open and recorded in page. */
 int
-tmpl_render(const struct tset *s, const char *name, const struct tvars *v,
+tmpl_render(const struct tset *s, const char *name, const struct tvars *v, const struct lang *lang,
     const struct tvar *hole, struct tpage *page, struct buf *out, struct buf *err)
 {
 	const struct tpl	*t;
@@ -186,6 +238,7 @@ tmpl_render(const struct tset *s, const char *name, const struct tvars *v,
 		return -1;
 	}
 	r.s = s;
+	r.lang = lang;
 	r.out = out;
 	r.err = err;
 	r.hole = hole;
@@ -204,5 +257,12 @@ int
 tset_render(const struct tset *s, const char *name, const struct tvars *v,
     struct buf *out, struct buf *err)
 {
-	return tmpl_render(s, name, v, NULL, NULL, out, err);
+	return tmpl_render(s, name, v, NULL, NULL, NULL, out, err);
+}
+
+int
+tset_render_lang(const struct tset *s, const char *name, const struct tvars *v, const struct lang *lang,
+    struct buf *out, struct buf *err)
+{
+	return tmpl_render(s, name, v, lang, NULL, NULL, out, err);
 }

@@ -9,6 +9,9 @@
  *   {{?name}} ... {{/name}}        if name is a non-empty string or list
  *   {{^name}} ... {{/name}}        if it is not
  *   {{>other.html}}                another template of the set, same kind
+ *   {{@id}}                        message id's text in the page's language
+ *                                  (lang.h), escaped like a value; each
+ *                                  {name} in the text is the variable name
  *   {{! comment }}                 nothing
  * Inside {{#list}}, names are looked up in the child first, then outward.
  * A section, close or comment tag alone on its line removes that whole
@@ -24,6 +27,8 @@
 #include <stddef.h>
 
 #include "buf.h"
+
+struct lang;
 
 /* A dictionary: key -> string, or key -> list of child dictionaries. */
 struct tvars;
@@ -67,6 +72,9 @@ void		 tset_free(struct tset *t);
  */
 int		 tset_render(const struct tset *t, const char *name,
 		    const struct tvars *v, struct buf *out, struct buf *err);
+/* The same with messages ({{@id}}) in lang; tset_render has none, and a message tag is an error. */
+int		 tset_render_lang(const struct tset *t, const char *name,
+		    const struct tvars *v, const struct lang *lang, struct buf *out, struct buf *err);
 int		 tset_has(const struct tset *t, const char *name);
 
 /*
@@ -80,6 +88,7 @@ int		 tset_has(const struct tset *t, const char *name);
  * sections are decided once).  Values in child dictionaries that shadow
  * hole are written as usual.
  *
+ * Messages ({{@id}}) are rendered in lang (may be NULL: none), once.
  * tpage_render returns a page the caller frees with tpage_free() (which
  * wipes it), or NULL with a line appended to err (may be NULL): the
  * tset_render errors, or hole not set in v as a string.  tpage_fill returns
@@ -88,7 +97,7 @@ int		 tset_has(const struct tset *t, const char *name);
 struct tpage;
 
 struct tpage	*tpage_render(const struct tset *t, const char *name,
-		    const struct tvars *v, const char *hole, struct buf *err);
+		    const struct tvars *v, const struct lang *lang, const char *hole, struct buf *err);
 int		 tpage_fill(const struct tpage *p, const char *val, size_t n,
 		    struct buf *out);
 void		 tpage_free(struct tpage *p);

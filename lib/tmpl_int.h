@@ -28,7 +28,7 @@ struct tvars {
 	size_t		 n, cap;
 };
 
-enum nkind { N_TEXT, N_VAR, N_URL, N_LIST, N_IF, N_IFNOT, N_INCLUDE };
+enum nkind { N_TEXT, N_VAR, N_URL, N_LIST, N_IF, N_IFNOT, N_INCLUDE, N_MSG };
 
 struct node {
 	enum nkind	 kind;
@@ -64,12 +64,13 @@ void		 tmpl_report(struct buf *err, const char *file, unsigned line, const char 
 const struct tpl *tmpl_find(const struct tset *s, const char *name, size_t n);
 
 /*
- * tmpl.c: tset_render() with hole (NULL: none) left open and its places
+ * tmpl.c: tset_render_lang() with hole (NULL: none) left open and its places
  * recorded in page; the one way a value reaches output; cutting a failed
  * page out of out, wiped.
  */
 int		 tmpl_render(const struct tset *s, const char *name, const struct tvars *v,
-		    const struct tvar *hole, struct tpage *page, struct buf *out, struct buf *err);
+		    const struct lang *lang, const struct tvar *hole, struct tpage *page, struct buf *out,
+		    struct buf *err);
 int		 tmpl_put_value(struct buf *out, int plain, int url, const char *s, size_t n);
 void		 tmpl_unwind(struct buf *out, size_t start, int oom);
 

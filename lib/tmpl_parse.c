@@ -260,6 +260,16 @@ variable(struct parser *p, size_t off, size_t len)
 	return 0;
 }
 
+static int
+message(struct parser *p, size_t off, size_t len)
+{
+	if (!tmpl_valid_name(p->t->text + off, len))
+		return perr(p, "bad name in {{@%s}}", quote(&p->q, p->t->text + off, len));
+	if (add_node(p->t, N_MSG, off, len, p->line) == -1)
+		return perr(p, "out of memory");
+	return 0;
+}
+
 /* Where "}}" starts at or after i, or SIZE_MAX; stop at a newline if asked. */
 static size_t
 find_close(const char *s, size_t i, size_t len, int stop_at_nl)
@@ -308,6 +318,9 @@ parse_tag(struct parser *p, size_t start)
 		break;
 	case '>':
 		rc = include(p, b + 1, e - b - 1);
+		break;
+	case '@':
+		rc = message(p, b + 1, e - b - 1);
 		break;
 	default:
 		if (e == b)

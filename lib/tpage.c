@@ -52,7 +52,7 @@ tpage_free(struct tpage *pg)
 }
 
 struct tpage *
-tpage_render(const struct tset *s, const char *name, const struct tvars *v,
+tpage_render(const struct tset *s, const char *name, const struct tvars *v, const struct lang *lang,
     const char *hole, struct buf *err)
 {
 	const struct tvar	*e;
@@ -69,7 +69,7 @@ tpage_render(const struct tset *s, const char *name, const struct tvars *v,
 		return NULL;
 	}
 	buf_init(&out);
-	if (tmpl_render(s, name, v, e, pg, &out, err) == -1) {
+	if (tmpl_render(s, name, v, lang, e, pg, &out, err) == -1) {
 		buf_wipe(&out);
 		tpage_free(pg);
 		return NULL;

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "datadir.h"
+#include "esc.h"
 #include "log.h"
 #include "seal.h"
 
@@ -24,6 +25,64 @@ web_reset(struct web *w)
 	w->vars = NULL;
 	seal_wipe(w->csrf_cookie, sizeof(w->csrf_cookie));
 	w->csrf_new = 0;
+	w->lang = NULL;
+}
+
+#define MAX_LANG_TAGS 32
+
+void
+web_choose_lang(struct web *w, int choose, const struct kv_value *cookie)
+{
+	const char	*tags[MAX_LANG_TAGS];
+	size_t		 i, n;
+	int		 best;
+
+	w->lang = NULL;
+	if (w->langs == NULL)
+		return;
+	if (!choose) {
+		w->lang = langset_at(w->langs, 0);
+		return;
+	}
+	if (cookie != NULL && (w->lang = langset_get(w->langs, cookie->p)) != NULL)
+		return;
+	n = langset_count(w->langs);
+	for (i = 0; i < n && i < MAX_LANG_TAGS; i++)
+		tags[i] = langset_at(w->langs, i)->tag;
+	best = lang_accept(w->req.accept_language, tags, i);
+	w->lang = langset_at(w->langs, best > 0 ? (size_t)best : 0);
+}
+
+const char *
+web_text(const struct web *w, const char *id)
+{
+	return w->lang != NULL ? lang_msg(w->lang, id) : id;
+}
+
+int
+web_back_ok(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || s[0] != '/' || len > 256)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+		    strchr("/-_.", s[i]) != NULL) || s[i] == '\0')
+			return 0;
+		if (i > 0 && s[i - 1] == '/' && (s[i] == '/' || (s[i] == '.' && i + 1 < len && s[i + 1] == '.')))
+			return 0;
+	}
+	return 1;
+}
+
+/* What every page in a language shows (see web_render). */
+static int
+lang_vars(struct web *w)
+{
+	const char *path = w->req.path;
+
+	return lang_page_vars(w->langs, w->lang, web_back_ok(path, strlen(path)) ? path : "/", w->vars);
 }
 
 void
@@ -62,10 +121,15 @@ web_load_templates(const char *dir, struct tset **t)
 static int
 render_failed(struct web *w)
 {
+	const char *msg = w->lang != NULL ? lang_msg(w->lang, N_("error.render")) : "システムエラーが発生しました。";
+
 	w->req.status = 500;
 	buf_reset(&w->req.out);
-	buf_puts(&w->req.out, "<!DOCTYPE html><html lang=\"ja\"><meta charset=\"utf-8\">"
-	    "<title>エラー</title><p>システムエラーが発生しました。</p></html>");
+	buf_puts(&w->req.out, "<!DOCTYPE html><html lang=\"");
+	buf_puts(&w->req.out, w->lang != NULL ? w->lang->tag : LANG_DEFAULT);
+	buf_puts(&w->req.out, "\"><meta charset=\"utf-8\"><title>500</title><p>");
+	esc_html_text(&w->req.out, msg, strlen(msg));
+	buf_puts(&w->req.out, "</p></html>");
 	return -1;
 }
 
@@ -77,7 +141,9 @@ web_render(struct web *w, const char *name)
 
 	buf_init(&err);
 	buf_reset(&w->req.out);
-	if ((rc = tset_render(w->tmpl, name, w->vars, &w->req.out, &err)) == -1) {
+	if (w->lang != NULL && lang_vars(w) != 0)
+		rc = -1;
+	else if ((rc = tset_render_lang(w->tmpl, name, w->vars, w->lang, &w->req.out, &err)) == -1) {
 		log_msg(LOG_ERR, "render %s: %s", name, buf_cstr(&err));
 		render_failed(w);
 	}
@@ -92,7 +158,9 @@ web_page_render(struct web *w, const char *name, const char *hole)
 	struct buf	 err;
 
 	buf_init(&err);
-	if ((pg = tpage_render(w->tmpl, name, w->vars, hole, &err)) == NULL)
+	if (w->lang != NULL && lang_vars(w) != 0)
+		pg = NULL;
+	else if ((pg = tpage_render(w->tmpl, name, w->vars, w->lang, hole, &err)) == NULL)
 		log_msg(LOG_ERR, "render %s: %s", name, buf_cstr(&err));
 	buf_free(&err);
 	return pg;
@@ -122,17 +190,6 @@ web_error_page(struct web *w, int status, const char *heading, const char *messa
 	if (status != 405)
 		tvars_set(w->vars, "page_error", "1");
 	(void)web_render(w, w->error_template);
-}
-
-void
-web_method_not_allowed(struct web *w, unsigned methods)
-{
-	char allow[64];
-
-	http_allow(methods, allow, sizeof(allow));
-	(void)http_header(&w->req, "Allow", allow);
-	web_error_page(w, 405, "この操作はできません",
-	    "このページはその方法では利用できません。トップページからやり直してください。");
 }
 
 int
@@ -268,6 +325,7 @@ web_site_options(struct web_site *s, int argc, char *argv[], const struct option
 		{ "data", required_argument, NULL, 'd' },
 		{ "forms", required_argument, NULL, 'f' },
 		{ "templates", required_argument, NULL, 't' },
+		{ "messages", required_argument, NULL, 'm' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "socket-group", required_argument, NULL, 'g' },
 		{ "workers", required_argument, NULL, 'w' },
@@ -288,6 +346,7 @@ web_site_options(struct web_site *s, int argc, char *argv[], const struct option
 		case 'd': s->data_dir = optarg; break;
 		case 'f': s->forms_dir = optarg; break;
 		case 't': s->tmpl_dir = optarg; break;
+		case 'm': s->msg_dir = optarg; break;
 		case 's': s->socket = optarg; break;
 		case 'g': s->socket_group = optarg; break;
 		case 'w': s->workers = atoi(optarg); break;
@@ -329,7 +388,27 @@ web_site_reload(struct web_site *s, formdef_section_fn known_section, void *arg)
 		web_log_lines("form refused, previous version kept: ", &err);
 	buf_free(&err);
 	(void)web_load_templates(s->tmpl_dir, &s->tmpl);
+	if (s->msg_dir != NULL)
+		(void)web_load_langs(s->msg_dir, &s->langs);
 	return broken;
+}
+
+int
+web_load_langs(const char *dir, struct langset **l)
+{
+	struct buf	 err;
+	struct langset	*n;
+
+	buf_init(&err);
+	if ((n = langset_load(dir, &err)) == NULL) {
+		web_log_lines("catalogues refused, previous kept: ", &err);
+		buf_free(&err);
+		return -1;
+	}
+	buf_free(&err);
+	langset_free(*l);
+	*l = n;
+	return 0;
 }
 
 void
@@ -337,8 +416,10 @@ web_site_close(struct web_site *s)
 {
 	formset_free(s->forms);
 	tset_free(s->tmpl);
+	langset_free(s->langs);
 	db_close(s->db);
 	s->forms = NULL;
 	s->tmpl = NULL;
+	s->langs = NULL;
 	s->db = NULL;
 }

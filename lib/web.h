@@ -22,11 +22,13 @@
 #include "formset.h"
 #include "http.h"
 #include "kv.h"
+#include "lang.h"
 #include "tmpl.h"
 
 struct web {
 	/* configuration, set once by the program */
 	const struct tset	*tmpl;		/* may change on reload; the program updates it */
+	const struct langset	*langs;		/* the same; NULL: no catalogues (tests) */
 	const unsigned char	*mac_key;	/* SEAL_KEY_LEN bytes */
 	const char		*csrf_cookie_plain;	/* cookie name without TLS, e.g. "csrf" */
 	const char		*csrf_cookie_tls;	/* with TLS: a __Host- name */
@@ -41,11 +43,26 @@ struct web {
 	char			 csrf_cookie[64];
 	int			 csrf_new;
 	time_t			 now;
+	const struct lang	*lang;		/* the reader's (web_choose_lang); NULL without langs */
 };
 
 void	web_init(struct web *w);
 void	web_reset(struct web *w);
-/* Renders into req.out; on failure a plain 500 page replaces it and -1 is returned. */
+/*
+ * The reader's language, when the program has languages: where readers
+ * choose (choose), the cookie's (cookie: a declared cookie's value, may be
+ * NULL) when it names one of them, else the one the browser's
+ * Accept-Language prefers; else Japanese.
+ */
+void	web_choose_lang(struct web *w, int choose, const struct kv_value *cookie);
+/* A message id's text in the reader's language; without languages, the argument is the text itself. */
+const char *web_text(const struct web *w, const char *id);
+/*
+ * Renders into req.out; on failure a plain 500 page replaces it and -1 is
+ * returned.  With a language, every page also gets lang (its tag), back
+ * (the path, for the switch to come back to; "/" when it is not one the
+ * switch accepts: web_back_ok) and langs (the other languages: tag, name).
+ */
 int	web_render(struct web *w, const char *name);
 /*
  * A page rendered once from vars with the variable hole left open, for
@@ -55,8 +72,14 @@ int	web_render(struct web *w, const char *name);
 struct tpage *web_page_render(struct web *w, const char *name, const char *hole);
 /* page with val in its hole into req.out; as web_render on failure, or when page is NULL. */
 int	web_page_fill(struct web *w, const struct tpage *page, const char *val, size_t n);
+/* An error page with these texts (see web_text). */
 void	web_error_page(struct web *w, int status, const char *heading, const char *message);
-void	web_method_not_allowed(struct web *w, unsigned methods);
+/*
+ * Is s (len bytes) a path of ours to send a reader back to after a switch
+ * of language: "/" and then letters, digits, '/', '-', '_' and '.', no "//"
+ * (another host) and no ".." ?  Pure: a kv validator.
+ */
+int	web_back_ok(const char *s, size_t len);
 int	web_content_type_ok(const char *content_type);
 /* Take the CSRF cookie from the request, or make a new one (sent by web_csrf_vars). */
 int	web_csrf_prepare(struct web *w);
@@ -80,18 +103,20 @@ struct web_site {
 	const char	*data_dir;
 	const char	*forms_dir;
 	const char	*tmpl_dir;
+	const char	*msg_dir;	/* the compiled catalogues (--messages); NULL: none */
 	const char	*socket;
 	const char	*socket_group;	/* NULL: the sockets stay the owner's */
 	int		 workers;
 	char		 db_path[1024];
 	struct formset	*forms;
 	struct tset	*tmpl;
+	struct langset	*langs;		/* NULL without msg_dir */
 	struct db	*db;
 };
 
 /*
- * Read --data, --forms, --templates, --socket (required), --socket-group
- * and --workers (1 to 64, default 2), and the program's own options: extra
+ * Read --data, --forms, --templates, --socket (required), --messages,
+ * --socket-group and --workers (1 to 64, default 2), and the program's own options: extra
  * (as getopt_long's, without its terminating entry), each given to
  * opt(ch, optarg, arg), which returns -1 to refuse it.  -1 when anything is
  * missing or refused: the program prints its usage.
@@ -103,13 +128,15 @@ int	web_site_check(const struct web_site *s);
 /* In a worker: an empty set of definitions and the database.  0 or -1. */
 int	web_site_open(struct web_site *s);
 /*
- * (Re)load the definitions and the templates; what fails keeps its previous
- * version and is logged.  Returns formset_reload's count of refused files.
+ * (Re)load the definitions, the templates and the catalogues; what fails
+ * keeps its previous version and is logged.  Returns formset_reload's count of refused files.
  */
 int	web_site_reload(struct web_site *s, formdef_section_fn known_section, void *arg);
 void	web_site_close(struct web_site *s);
 /* Load a template directory; on failure the previous set (*t) is kept and the reasons logged. */
 int	web_load_templates(const char *dir, struct tset **t);
+/* The same for the catalogues (lang.h). */
+int	web_load_langs(const char *dir, struct langset **l);
 /* Log a multi-line message one line at a time with a prefix. */
 void	web_log_lines(const char *prefix, const struct buf *b);
 

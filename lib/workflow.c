@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "msgcat.h"
+
 /* The codes as stored: applications.status, app_events, staff.role. */
 static const char *const status_codes[WF__STATUSES] = {
 	[WF_RECEIVED] = "received", [WF_ACCEPTED] = "accepted", [WF_DONE] = "done",
@@ -22,21 +24,20 @@ static const char *const role_codes[WF__ROLES] = {
 
 static const struct {
 	const char	*staff;
-	const char	*resident;
+	const char	*resident;	/* a message id (lang.h): residents read their language */
 	int		 offered;
 	int		 numbered;
 	int		 holds;		/* holds its places (定員) */
 } statuses[WF__STATUSES] = {
-	[WF_RECEIVED] = { "到達", "到達（担当課の確認待ち）", 1, 0, 1 },
-	[WF_ACCEPTED] = { "受付", "受付（担当課で受け付けました）", 1, 0, 1 },
-	[WF_DONE] = { "完了", "完了", 1, 0, 1 },
-	[WF_RETURNED] = { "差戻し", "差戻し（担当課からの連絡をご確認ください）", 1, 0, 1 },
-	[WF_WITHDRAWN] = { "取下げ", "取下げ", 1, 0, 0 },
-	[WF_WON] = { "当選", "当選（担当課からの案内をご確認ください）", 0, 0, 1 },
-	[WF_LOST] = { "落選", "落選（抽選の結果、ご希望に添えませんでした）", 0, 0, 0 },
-	[WF_RESERVE] = { "補欠", "補欠（繰り上がった場合は担当課から連絡します）", 0, 1, 0 },
-	[WF_WAITLISTED] = { "キャンセル待ち", "キャンセル待ち（空きが出た場合は、繰上げのお知らせをお送りします）",
-	    1, 0, 0 },
+	[WF_RECEIVED] = { "到達", N_("state.received"), 1, 0, 1 },
+	[WF_ACCEPTED] = { "受付", N_("state.accepted"), 1, 0, 1 },
+	[WF_DONE] = { "完了", N_("state.done"), 1, 0, 1 },
+	[WF_RETURNED] = { "差戻し", N_("state.returned"), 1, 0, 1 },
+	[WF_WITHDRAWN] = { "取下げ", N_("state.withdrawn"), 1, 0, 0 },
+	[WF_WON] = { "当選", N_("state.won"), 0, 0, 1 },
+	[WF_LOST] = { "落選", N_("state.lost"), 0, 0, 0 },
+	[WF_RESERVE] = { "補欠", N_("state.reserve"), 0, 1, 0 },
+	[WF_WAITLISTED] = { "キャンセル待ち", N_("state.waitlisted"), 1, 0, 0 },
 };
 
 /* 受付 and 差戻し tell the resident by mail; 到達's mail goes with the application itself. */
@@ -122,7 +123,7 @@ wf_staff_label(enum wf_status s)
 }
 
 const char *
-wf_resident_label(enum wf_status s)
+wf_resident_msgid(enum wf_status s)
 {
 	return statuses[s].resident;
 }

@@ -96,9 +96,9 @@ int		 wf_status_holds_place_code(const char *code);
 int		 wf_resident_may_withdraw(enum wf_status s);
 /* Does the status carry a number (a place in the reserve list)? */
 int		 wf_status_numbered(enum wf_status s);
-/* The short label staff see (到達); the sentence residents see on their status page. */
+/* The short label staff see (到達); the message id of the sentence residents see on their status page. */
 const char	*wf_staff_label(enum wf_status s);
-const char	*wf_resident_label(enum wf_status s);
+const char	*wf_resident_msgid(enum wf_status s);
 /* The staff label of a stored code, or NULL when it names no status. */
 const char	*wf_staff_label_of(const char *code);
 /* A numbered status's staff label with its number ("補欠（3番）"), appended to out. */

@@ -11,10 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lang.h"
 #include "log.h"
 #include "prefork.h"
 
-#define WIRE_VERSION	5
+#define WIRE_VERSION	6
 #define WIRE_PING	0xff		/* a frame of this one byte is a ping, answered with the same */
 #define STR_MAX		1024		/* ids, hashes, receipts: all short */
 #define MAX_CLIENTS	128		/* one per worker, with room for restarts */
@@ -87,7 +88,7 @@ writer_encode(const struct db_store_req *r, struct buf *out)
 	    put_str(out, a->places.choice != NULL ? a->places.choice : "") == 0 &&
 	    put_i64(out, a->places.people) == 0 && put_i64(out, a->places.capacity) == 0 &&
 	    put_i64(out, a->places.choice_places) == 0 && buf_putc(out, a->places.waitlist != 0) == 0 &&
-	    buf_putc(out, m != NULL) == 0;
+	    put_str(out, a->lang != NULL ? a->lang : LANG_DEFAULT) == 0 && buf_putc(out, m != NULL) == 0;
 	if (ok && m != NULL)
 		ok = put_str(out, m->kind) == 0 && put_str(out, m->procedure_id) == 0 &&
 		    put_str(out, m->section_id) == 0 && put_str(out, m->text) == 0 && put_i64(out, m->at) == 0;
@@ -199,10 +200,11 @@ writer_decode(const void *frame, size_t len, struct db_store_req *r, struct db_o
 	a->places.capacity = (long)get_i64(&rd);
 	a->places.choice_places = (long)get_i64(&rd);
 	waitlist = take(&rd, 1);
+	a->lang = get_str(&rd);
 	has_mail = take(&rd, 1);
 	if (rd.bad || *has_mail > 1 || *waitlist > 1 || strlen(receipt) != DB_RECEIPT_LEN || a->plain_len == 0 ||
 	    strlen(participant) > DB_PARTICIPANT_LEN || a->places.people < 0 || a->places.capacity < 0 ||
-	    a->places.choice_places < 0)
+	    a->places.choice_places < 0 || !lang_tag_ok(a->lang, strlen(a->lang)))
 		return -1;
 	a->places.waitlist = *waitlist;
 	memcpy(r->receipt, receipt, DB_RECEIPT_LEN + 1);

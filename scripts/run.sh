@@ -47,7 +47,7 @@ PURGE_INTERVAL=${PURGE_INTERVAL:-86400}
 mkdir -p "$DATA_DIR"
 DATA_DIR=$(cd "$DATA_DIR" && pwd)
 FORMS_DIR=$(cd "$FORMS_DIR" && pwd)
-FORMCTL="$BUILD/formctl --data $DATA_DIR --forms $FORMS_DIR"
+FORMCTL="$BUILD/formctl --data $DATA_DIR --forms $FORMS_DIR --messages $BUILD/locale"
 
 # The password line formctl prints for a new account.
 password_of() { sed -n 's/^password (give it to the member; shown only once): //p'; }
@@ -179,7 +179,9 @@ for p in apply staff; do
 	ln -s "$p/$p.sock" "$RUN_DIR/$p.sock"
 done
 cp -R "$ROOT/static" "$RUN_DIR/www/static"
-cp -R "$ROOT/static/errors" "$RUN_DIR/www/errors"
+# nginx's own error pages (413, 429), one per language, and the maps that choose one.
+mkdir -p "$RUN_DIR/www/errors"
+$FORMCTL --templates "$ROOT/templates" error-pages "$RUN_DIR/www/errors" "$RUN_DIR/languages.conf" >/dev/null
 cp "$ROOT/conf/fastcgi.conf" "$RUN_DIR/fastcgi.conf"
 STAFF_ALLOW=""
 for net in $STAFF_NETWORKS; do STAFF_ALLOW="$STAFF_ALLOW			allow $net;"; done
@@ -229,13 +231,14 @@ wait_socket() {
 }
 
 as shinjuku-apply "$BUILD/apply" --data "$DATA_DIR" --forms "$FORMS_DIR" --templates "$ROOT/templates" \
-    --socket "$RUN_DIR/apply/apply.sock" $GROUP_OPT --workers "$WORKERS" --send-limit "$SEND_LIMIT" \
-    --send-window "$SEND_WINDOW" --mail-limit "$ARRIVAL_MAIL_LIMIT" 2>>"$DATA_DIR/log/apply.log" &
+    --messages "$BUILD/locale" --socket "$RUN_DIR/apply/apply.sock" $GROUP_OPT --workers "$WORKERS" \
+    --send-limit "$SEND_LIMIT" --send-window "$SEND_WINDOW" --mail-limit "$ARRIVAL_MAIL_LIMIT" \
+    2>>"$DATA_DIR/log/apply.log" &
 APPLY_PID=$!
 echo "$APPLY_PID" > "$DATA_DIR/run/apply.pid"
 as shinjuku-staff "$BUILD/staff" --data "$DATA_DIR" --forms "$FORMS_DIR" --templates "$ROOT/templates" \
-    --socket "$RUN_DIR/staff/staff.sock" $GROUP_OPT --workers "$STAFF_WORKERS" --idle-minutes "$IDLE_MINUTES" \
-    2>>"$DATA_DIR/log/staff.log" &
+    --messages "$BUILD/locale" --socket "$RUN_DIR/staff/staff.sock" $GROUP_OPT --workers "$STAFF_WORKERS" \
+    --idle-minutes "$IDLE_MINUTES" 2>>"$DATA_DIR/log/staff.log" &
 STAFF_PID=$!
 echo "$STAFF_PID" > "$DATA_DIR/run/staff.pid"
 wait_socket apply "$APPLY_PID"

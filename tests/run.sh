@@ -2,7 +2,8 @@
 # The whole suite, as `make test` runs it: unit tests (normal build, ASan+UBSan
 # build, valgrind), a short smoke run of every fuzz harness, the end-to-end
 # suites through the real nginx (resident, staff, mail, limits; normal and ASan+UBSan
-# builds), the crash test, the browser test and the fault test.  Every part
+# builds), the crash test, the browser test and the fault test; first, the
+# message catalogues against the code (tests/msgcheck.py).  Every part
 # prints TAP; this script checks each part's plan ("1..N") against the results
 # it printed, counts them, says how long each part took, and closes with
 # "N cases, M runs: P passed, F failed, S skipped" (a case is a distinct name
@@ -115,6 +116,8 @@ unit_programs() {	# build dir
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1
+# The message catalogues: msgfmt --check, and every message id the code and templates use in each.
+run catalogues /usr/bin/python3 tests/msgcheck.py
 for t in $(unit_programs build); do
 	run "unit-$(basename "$t")" "$t"
 done

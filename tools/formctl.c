@@ -4,8 +4,11 @@
  *   formctl [--data DIR] init                  data directory, database, MAC and audit keys
  *   formctl [--data DIR] section add ID NAME   section with its key pair; prints the recovery key once
  *   formctl [--data DIR] section list
- *   formctl [--data DIR] check [FILE...]       validate definitions (default: every .yaml in forms)
+ *   formctl [--data DIR] check [FILE...]       validate definitions (default: every .yaml in forms);
+ *                                              warn where a language of --messages lacks a text
  *   formctl [--data DIR] reload [--forms DIR]  check, then tell the running programs to reload
+ *   formctl error-pages OUTDIR CONF            nginx's own error pages (413, 429), one per language,
+ *                                              and the maps (CONF) that pick one
  *   formctl staff ... | grant ... | revoke ... | key rotate ... | audit ... | export ...
  *                                              see usage() and the README's admin tasks
  *
@@ -33,21 +36,28 @@
 #include "formctl.h"
 #include "formdef.h"
 #include "formset.h"
+#include "lang.h"
 #include "log.h"
 #include "seal.h"
+#include "tmpl.h"
 
 const char *fc_data_dir;
 const char *fc_forms_dir = "forms";
+/* The compiled catalogues (po/ -> build/locale): the languages of definitions, exports and error pages. */
+const char *fc_msg_dir = "build/locale";
+static const char *fc_tmpl_dir = "templates";
 
 static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: formctl [--data DIR] init\n"
+	    "usage: formctl [--data DIR] [--forms DIR] [--messages DIR] [--templates DIR] COMMAND ...\n"
+	    "       formctl [--data DIR] init\n"
 	    "       formctl [--data DIR] section add ID NAME\n"
 	    "       formctl [--data DIR] section list\n"
 	    "       formctl [--data DIR] check [FILE...]\n"
 	    "       formctl [--data DIR] reload [--forms DIR]\n"
+	    "       formctl error-pages OUTDIR NGINX_CONF\n"
 	    "       formctl [--data DIR] staff add LOGIN ROLE       (role: staff, admin or auditor)\n"
 	    "       formctl [--data DIR] staff list\n"
 	    "       formctl [--data DIR] staff disable|enable LOGIN\n"
@@ -234,25 +244,32 @@ fc_section_known(const char *id, void *arg)
 	return db_section_exists(arg, id) == 1;
 }
 
+/*
+ * One definition: its errors, or "ok" and a warning for each text that a
+ * language residents may choose (but Japanese) lacks.
+ */
 static int
-check_one(const char *path, struct db *db)
+check_one(const char *path, struct db *db, const struct langset *langs)
 {
 	struct procedure	*p;
 	struct buf		 errs;
+	size_t			 i, missing = 0;
 
 	buf_init(&errs);
 	p = formdef_load_file(path, fc_section_known, db, &errs);
-	if (p == NULL)
-		fputs(buf_cstr(&errs), stderr);
-	else
-		printf("%s: ok (%s, %zu fields)\n", path, p->id, p->nfields);
+	for (i = 1; p != NULL && langs != NULL && i < langset_count(langs); i++)
+		missing += formdef_missing(p, langset_at(langs, i)->tag, &errs);
+	fputs(buf_cstr(&errs), stderr);
+	if (p != NULL)
+		printf("%s: ok (%s, %zu fields%s)\n", path, p->id, p->nfields,
+		    missing > 0 ? "; some texts only in Japanese, see the warnings" : "");
 	formdef_free(p);
 	buf_free(&errs);
 	return p == NULL;
 }
 
 static int
-check_dir(const char *dir, struct db *db)
+check_dir(const char *dir, struct db *db, const struct langset *langs)
 {
 	char	**names, path[2048];
 	size_t	  i, n;
@@ -264,28 +281,146 @@ check_dir(const char *dir, struct db *db)
 	}
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		bad += check_one(path, db);
+		bad += check_one(path, db, langs);
 	}
 	dirlist_free(names, n);
 	return bad;
 }
 
+struct langset *
+fc_langs(const char *what)
+{
+	struct langset	*langs;
+	struct buf	 err;
+
+	buf_init(&err);
+	if ((langs = langset_load(fc_msg_dir, &err)) == NULL)
+		fprintf(stderr, "formctl: no catalogues (%s): %s\n%s", fc_msg_dir, what, buf_cstr(&err));
+	buf_free(&err);
+	return langs;
+}
+
 static int
 cmd_check(int argc, char **argv, const char *forms_dir)
 {
+	struct langset	*langs;
 	struct db	*db;
 	int		 i, bad = 0;
 
 	if (fc_open_db(&db) == -1)
 		return 1;
+	langs = fc_langs("the definitions' languages are not checked");
 	if (argc == 0)
-		bad = check_dir(forms_dir, db);
+		bad = check_dir(forms_dir, db, langs);
 	for (i = 0; i < argc; i++)
-		bad += check_one(argv[i], db);
+		bad += check_one(argv[i], db, langs);
+	langset_free(langs);
 	db_close(db);
 	if (bad > 0)
 		fprintf(stderr, "formctl: %d definition(s) refused\n", bad);
 	return bad > 0 ? 1 : 0;
+}
+
+/* One of nginx's pages in language l: the program's error template, with the refusal's texts. */
+static int
+error_page(const struct tset *t, const struct langset *langs, const struct lang *l, const char *heading,
+    const char *message, struct buf *out, struct buf *err)
+{
+	struct tvars	*v;
+	int		 rc = -1;
+
+	if ((v = tvars_new()) != NULL && lang_page_vars(langs, l, "/", v) == 0 &&
+	    tvars_set(v, "title", lang_msg(l, heading)) == 0 && tvars_set(v, "heading", lang_msg(l, heading)) == 0 &&
+	    tvars_set(v, "message", lang_msg(l, message)) == 0 && tvars_set(v, "page_error", "1") == 0)
+		rc = tset_render_lang(t, "error.html", v, l, out, err);
+	tvars_free(v);
+	return rc;
+}
+
+/*
+ * nginx's choice of a page's language, $shinjuku_lang: the lang cookie when it
+ * names one of ours, else the first range of Accept-Language when it is one
+ * of ours (the programs weigh the whole header; nginx only has regular
+ * expressions), else Japanese.  Longer tags first: "ja-x-easy" before "ja".
+ */
+static int
+lang_maps(const struct langset *langs, const char *path, struct buf *err)
+{
+	const struct lang	*l;
+	size_t			 i, len;
+	FILE			*f;
+	int			 rc;
+
+	if ((f = fopen(path, "w")) == NULL) {
+		buf_printf(err, "%s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	fprintf(f, "# Made by formctl error-pages: the language of nginx's own error pages.\n"
+	    "map $cookie_" LANG_COOKIE " $shinjuku_lang_cookie {\n\tdefault \"\";\n");
+	for (i = 0; (l = langset_at(langs, i)) != NULL; i++)
+		fprintf(f, "\t%s %s;\n", l->tag, l->tag);
+	fprintf(f, "}\nmap $http_accept_language $shinjuku_lang_accept {\n\tdefault %s;\n", LANG_DEFAULT);
+	for (len = LANG_TAG_MAX; len > 0; len--)
+		for (i = 0; (l = langset_at(langs, i)) != NULL; i++)
+			if (strlen(l->tag) == len)
+				fprintf(f, "\t\"~*^[ \\t]*%s([-;, ]|$)\" %s;\n", l->tag, l->tag);
+	fprintf(f, "}\nmap $shinjuku_lang_cookie $shinjuku_lang {\n\t\"\" $shinjuku_lang_accept;\n\tdefault $shinjuku_lang_cookie;\n}\n");
+	rc = ferror(f) ? -1 : 0;
+	if (fclose(f) != 0 || rc == -1) {
+		buf_printf(err, "%s: cannot write\n", path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The pages nginx answers itself, before any program sees the request (a
+ * body too large, too many sends), as OUTDIR/<status>.<tag>.html for every
+ * language, and the nginx maps (conf) that pick one for a request.
+ */
+static int
+cmd_error_pages(const char *outdir, const char *conf)
+{
+	static const struct {
+		int		 status;
+		const char	*heading, *message;
+	} pages[] = {
+		{ 413, N_("refusal.too_large"), N_("refusal.too_large.text") },
+		{ 429, N_("refusal.busy"), N_("refusal.busy.text") },
+	};
+	struct langset		*langs = NULL;
+	struct tset		*t = NULL;
+	const struct lang	*l;
+	struct buf		 err, out;
+	char			 path[2048];
+	size_t			 i, p;
+	FILE			*f;
+	int			 rc = 1;
+
+	buf_init(&err);
+	buf_init(&out);
+	if ((t = tset_load(fc_tmpl_dir, &err)) == NULL || (langs = langset_load(fc_msg_dir, &err)) == NULL)
+		goto done;
+	for (i = 0; (l = langset_at(langs, i)) != NULL; i++)
+		for (p = 0; p < sizeof(pages) / sizeof(pages[0]); p++) {
+			buf_reset(&out);
+			snprintf(path, sizeof(path), "%s/%d.%s.html", outdir, pages[p].status, l->tag);
+			if (error_page(t, langs, l, pages[p].heading, pages[p].message, &out, &err) == -1)
+				goto done;
+			if ((f = fopen(path, "w")) == NULL || fwrite(out.data, 1, out.len, f) != out.len ||
+			    fclose(f) != 0) {
+				buf_printf(&err, "%s: %s\n", path, strerror(errno));
+				goto done;
+			}
+		}
+	rc = lang_maps(langs, conf, &err) == 0 ? 0 : 1;
+done:
+	fputs(buf_cstr(&err), stderr);
+	tset_free(t);
+	langset_free(langs);
+	buf_free(&err);
+	buf_free(&out);
+	return rc;
 }
 
 /* SIGHUP one running program by its pid file; 0 sent, 1 not running, -1 failed. */
@@ -464,12 +599,16 @@ main(int argc, char *argv[])
 	fc_data_dir = getenv("DATA_DIR") ? getenv("DATA_DIR") : "./var";
 	if (seal_init() == -1)
 		return 1;
-	for (i = 1; i + 1 < argc && (strcmp(argv[i], "--data") == 0 || strcmp(argv[i], "--forms") == 0);
-	    i += 2) {
+	for (i = 1; i + 1 < argc && (strcmp(argv[i], "--data") == 0 || strcmp(argv[i], "--forms") == 0 ||
+	    strcmp(argv[i], "--messages") == 0 || strcmp(argv[i], "--templates") == 0); i += 2) {
 		if (strcmp(argv[i], "--data") == 0)
 			fc_data_dir = argv[i + 1];
-		else
+		else if (strcmp(argv[i], "--forms") == 0)
 			fc_forms_dir = argv[i + 1];
+		else if (strcmp(argv[i], "--messages") == 0)
+			fc_msg_dir = argv[i + 1];
+		else
+			fc_tmpl_dir = argv[i + 1];
 	}
 	argc -= i;
 	argv += i;
@@ -485,6 +624,8 @@ main(int argc, char *argv[])
 		return cmd_check(argc - 1, argv + 1, fc_forms_dir);
 	if (strcmp(argv[0], "reload") == 0 && argc == 1)
 		return cmd_reload(fc_forms_dir);
+	if (strcmp(argv[0], "error-pages") == 0 && argc == 3)
+		return cmd_error_pages(argv[1], argv[2]);
 	for (c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
 		if (strcmp(argv[0], commands[c].name) == 0)
 			return commands[c].run(argc - 1, argv + 1);

@@ -16,10 +16,12 @@
 #include "custody.h"
 #include "db.h"
 #include "formdef.h"
+#include "lang.h"
 #include "seal.h"
 
 extern const char *fc_data_dir;
 extern const char *fc_forms_dir;
+extern const char *fc_msg_dir;	/* the compiled catalogues (--messages) */
 
 void	fc_data_path(char *out, size_t len, const char *rel);
 /* Open the existing database; says why on stderr when it cannot. */
@@ -36,6 +38,8 @@ int	fc_audit(struct db *db, const char *action, const char *target, const char *
 int	fc_source(struct db *db, const char *by_login, struct custody_source *src, struct db_staff *granter,
 	    unsigned char granter_sk[SEAL_SK_LEN], unsigned char recovery[SEAL_KEY_LEN]);
 int	fc_section_known(const char *id, void *arg);
+/* The catalogues of fc_msg_dir, or NULL (and why, on stderr, after what) when they cannot be read. */
+struct langset *fc_langs(const char *what);
 
 int	cmd_staff(int argc, char **argv);
 int	cmd_grant(int argc, char **argv);

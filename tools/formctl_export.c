@@ -34,6 +34,7 @@ struct job {
 	struct buf		 mem;		/* CSV for the archive */
 	int			 to_mem;
 	int64_t			 unopened;
+	struct langset		*langs;		/* the languages' names in the 言語 column, or NULL: tags */
 };
 
 /* The key pair of key_id when it is the section's, opened with the job's source (opener.h). */
@@ -240,8 +241,8 @@ run_export(struct job *j, const struct opts *o, const struct procedure *p)
 
 	if (filter_from(o, p, &f) == -1 || open_output(j, o) == -1)
 		return -1;
-	if ((j->e = export_open(p, o->encoding && strcmp(o->encoding, "cp932") == 0 ? CSV_CP932 : CSV_UTF8_BOM,
-	    sink, j)) == NULL)
+	if ((j->e = export_open(p, j->langs, o->encoding && strcmp(o->encoding, "cp932") == 0 ? CSV_CP932 :
+	    CSV_UTF8_BOM, sink, j)) == NULL)
 		return -1;
 	memset(&conf, 0, sizeof(conf));
 	conf.key = section_key;
@@ -297,8 +298,10 @@ cmd_export(int argc, char **argv)
 		fprintf(stderr, "formctl: %s holds no grant for section '%s'\n", o.by, p->section);
 		goto done;
 	}
+	j.langs = fc_langs("the 言語 column shows language tags");
 	rc = run_export(&j, &o, p) == 0 ? 0 : 1;
 done:
+	langset_free(j.langs);
 	if (j.out != NULL && j.out != stdout)
 		fclose(j.out);
 	seal_wipe(granter_sk, sizeof(granter_sk));

@@ -70,46 +70,87 @@ async function newPage(browser, opts = {}) {
   return page;
 }
 
+// What a resident reads, in Japanese and in English (tests/e2e/forms/e2e-open.yaml and po/).
+const WORDS = {
+  ja: { proc: 'テスト用の申込み', name: /^氏名\s/, kana: /^氏名（カナ）/, postal: /^郵便番号/, birth: /^生年月日/,
+    people: /^参加人数/, courseA: 'Aコース', tel: /^電話番号/, telError: /電話番号/, confirm: '入力内容を確認する', send: '送信する',
+    error: 'エラー：', receipt: /^受付番号/, inquiry: /^問合せキー/, check: '確認する', received: '到達' },
+  en: { proc: 'Test application', name: /^Full name\s/, kana: /^Name in katakana/, postal: /^Postcode/,
+    birth: /^Date of birth/, people: /^Number of people/, courseA: 'Course A', tel: /^Phone number/,
+    telError: /“Phone number”/,
+    confirm: 'Check your answers', send: 'Send', error: 'Error: ', receipt: /^Receipt number/,
+    inquiry: /^Inquiry key/, check: 'Check', received: 'Received' },
+};
+
 // A resident applies: fills by visible labels, meets an error, corrects it, confirms, sends, looks up.
-async function residentFlow(page, label, withAxe) {
+async function residentFlow(page, label, withAxe, w = WORDS.ja) {
   await page.goto(`${BASE}/`);
   if (withAxe) await axe(page, label);
-  await page.getByRole('link', { name: 'テスト用の申込み' }).click();
+  await page.getByRole('link', { name: w.proc, exact: true }).click();
   if (withAxe) await axe(page, label);
-  await page.getByLabel(/^氏名\s/).fill('試験ブラウザ花子');
-  await page.getByLabel(/^氏名（カナ）/).fill('しけんぶらうざはなこ');
-  await page.getByLabel(/^郵便番号/).fill('１６０－８４８４');
-  await page.getByLabel(/^生年月日/).fill('昭和35年4月1日');
-  await page.getByLabel(/^参加人数/).fill('2');
-  await page.getByLabel('Aコース').check();
-  await page.getByRole('button', { name: '入力内容を確認する' }).click();
-  // the phone number was left out: an error summary, a title starting with エラー：, a link to the field
-  assert((await page.title()).startsWith('エラー：'), `title: ${await page.title()}`);
+  await page.getByLabel(w.name).fill('試験ブラウザ花子');
+  await page.getByLabel(w.kana).fill('しけんぶらうざはなこ');
+  await page.getByLabel(w.postal).fill('１６０－８４８４');
+  await page.getByLabel(w.birth).fill('昭和35年4月1日');
+  await page.getByLabel(w.people).fill('2');
+  await page.getByLabel(w.courseA).check();
+  await page.getByRole('button', { name: w.confirm }).click();
+  // the phone number was left out: an error summary, a title starting with the error prefix, a link to the field
+  assert((await page.title()).startsWith(w.error), `title: ${await page.title()}`);
   const summary = page.locator('.error-summary');
   assert(await summary.isVisible(), 'no error summary');
   if (withAxe) await axe(page, label);
-  await summary.getByRole('link', { name: /電話番号/ }).click();
-  const tel = page.getByLabel(/^電話番号/);
+  await summary.getByRole('link', { name: w.telError }).click();
+  const tel = page.getByLabel(w.tel);
   assert(await tel.evaluate((el) => el === document.activeElement || el.getAttribute('aria-invalid') === 'true'),
     'the error link does not lead to the field');
   await tel.fill('03-9999-0000');
-  await page.getByRole('button', { name: '入力内容を確認する' }).click();
-  assert(await page.getByRole('button', { name: '送信する' }).isVisible(), 'no confirmation page');
+  await page.getByRole('button', { name: w.confirm }).click();
+  assert(await page.getByRole('button', { name: w.send, exact: true }).isVisible(), 'no confirmation page');
   assert((await page.content()).includes('シケンブラウザハナコ'), 'kana not normalised on the confirmation page');
   if (withAxe) await axe(page, label);
-  await page.getByRole('button', { name: '送信する' }).click();
+  await page.getByRole('button', { name: w.send, exact: true }).click();
   const receipt = (await page.locator('#receipt').textContent()).trim();
   const inquiry = (await page.locator('#inquiry').textContent()).trim();
   assert(/^\d{4}-\d{4}-\d{4}$/.test(receipt), `receipt: ${receipt}`);
   if (withAxe) await axe(page, label);
   await page.goto(`${BASE}/status`);
   if (withAxe) await axe(page, label);
-  await page.getByLabel(/^受付番号/).fill(receipt);
-  await page.getByLabel(/^問合せキー/).fill(inquiry);
-  await page.getByRole('button', { name: '確認する' }).click();
-  assert((await page.locator('#status-value').textContent()).includes('到達'), 'status not shown');
+  await page.getByLabel(w.receipt).fill(receipt);
+  await page.getByLabel(w.inquiry).fill(inquiry);
+  await page.getByRole('button', { name: w.check, exact: true }).click();
+  assert((await page.locator('#status-value').textContent()).includes(w.received), 'status not shown');
   if (withAxe) await axe(page, label);
   return receipt;
+}
+
+// A Japanese browser without JavaScript switches to English by the link on the page, and back.
+async function switchLanguage(page) {
+  await page.goto(`${BASE}/f/e2e-open`);
+  assert(await page.getAttribute('html', 'lang') === 'ja', 'not Japanese first');
+  await page.getByRole('link', { name: 'English' }).click();
+  assert(new URL(page.url()).pathname === '/f/e2e-open', `the switch went to ${page.url()}`);
+  assert(await page.getAttribute('html', 'lang') === 'en', 'the page did not switch');
+  assert(await page.getByRole('button', { name: 'Check your answers' }).isVisible(), 'no English button');
+  await page.goto(`${BASE}/`);
+  assert((await page.title()).endsWith('| Shinjuku City Online Applications'), `title: ${await page.title()}`);
+  await page.goto(`${BASE}/f/no-such-procedure`);
+  await page.getByRole('link', { name: '日本語' }).click();
+  assert(await page.getAttribute('html', 'lang') === 'ja', 'not back in Japanese');
+  assert((await page.title()).startsWith('エラー：'), `title: ${await page.title()}`);
+}
+
+// The resident pages of a browser that prefers English, axe on each.
+async function englishPages(page) {
+  for (const path of ['/', '/f/e2e-open', '/status', '/f/no-such-procedure', '/f/e2e-closed']) {
+    await page.goto(`${BASE}${path}`);
+    assert(await page.getAttribute('html', 'lang') === 'en', `${path} is not in English`);
+    await axe(page, 'english');
+  }
+  await page.goto(`${BASE}/status`);
+  await page.getByRole('button', { name: 'Check' }).click();
+  assert((await page.title()).startsWith('Error: '), `title: ${await page.title()}`);
+  await axe(page, 'english');
 }
 
 async function noHorizontalScroll(page) {
@@ -209,37 +250,46 @@ async function participantFlow(page) {
   await axe(page, 'participant');
 }
 
+// What a resident reads of places, in Japanese and in English (the e2e forms' labels are Japanese only).
+const PLACES = {
+  ja: { left: /残り\d+人/, names: ['試験定員一', '試験定員二', '試験定員三'], withdraw: 'この申請を取り下げる',
+    yes: '取り下げる' },
+  en: { left: /\d+ places left/, names: ['試験英語一', '試験英語二', '試験英語三'],
+    withdraw: 'Withdraw this application', yes: 'Yes, withdraw it' },
+};
+
 // Places: the list and a form with 残りN人 per choice, a send over the places that waits in turn, and the
 // resident withdrawing it from /status after the confirmation step; axe on each of those pages.
-async function placesFlow(page) {
+async function placesFlow(page, lang = 'ja') {
+  const w = WORDS[lang], p = PLACES[lang], label = `places-${lang}`;
   await page.goto(`${BASE}/`);
-  await axe(page, 'places');
+  await axe(page, label);
   await page.goto(`${BASE}/f/e2e-courses`);
-  assert((await page.content()).includes('残り5人'), 'no places beside the courses');
-  await axe(page, 'places');
+  assert(p.left.test(await page.content()), 'no places beside the courses');
+  await axe(page, label);
   let receipt = null, inquiry = null;
-  for (const name of ['試験定員一', '試験定員二', '試験定員三']) {
+  for (const name of p.names) {
     await page.goto(`${BASE}/f/e2e-withdraw`);
     await page.getByLabel(/^氏名/).fill(name);
-    await page.getByRole('button', { name: '入力内容を確認する' }).click();
-    await page.getByRole('button', { name: '送信する' }).click();
+    await page.getByRole('button', { name: w.confirm }).click();
+    await page.getByRole('button', { name: w.send, exact: true }).click();
     receipt = (await page.locator('#receipt').textContent()).trim();
     inquiry = (await page.locator('#inquiry').textContent()).trim();
   }
   assert(await page.locator('#waitlist').isVisible(), 'no turn on the completion page');
-  await axe(page, 'places');
+  await axe(page, label);
   await page.goto(`${BASE}/status`);
-  await page.getByLabel(/^受付番号/).fill(receipt);
-  await page.getByLabel(/^問合せキー/).fill(inquiry);
-  await page.getByRole('button', { name: '確認する' }).click();
+  await page.getByLabel(w.receipt).fill(receipt);
+  await page.getByLabel(w.inquiry).fill(inquiry);
+  await page.getByRole('button', { name: w.check, exact: true }).click();
   assert(await page.locator('#waitlist-position').isVisible(), 'no turn on the status page');
-  await axe(page, 'places');
-  await page.getByRole('button', { name: 'この申請を取り下げる' }).click();
+  await axe(page, label);
+  await page.getByRole('button', { name: p.withdraw }).click();
   assert(await page.locator('#withdraw-confirm').isVisible(), 'no confirmation step');
-  await axe(page, 'places');
-  await page.getByRole('button', { name: '取り下げる', exact: true }).click();
+  await axe(page, label);
+  await page.getByRole('button', { name: p.yes, exact: true }).click();
   assert(await page.locator('#withdrawn').isVisible(), 'not withdrawn');
-  await axe(page, 'places');
+  await axe(page, label);
 }
 
 // Only the keyboard: Tab to each field, type, Space for the radio, Enter on the buttons.
@@ -297,6 +347,20 @@ try {
   await check('resident flow with JavaScript disabled', async () => {
     await residentFlow(await newPage(browser, { javaScriptEnabled: false }), 'nojs', false);
   });
+  await check('switch to English and back by the link, JavaScript disabled', async () => {
+    await switchLanguage(await newPage(browser, { javaScriptEnabled: false }));
+  });
+  await check('English pages with axe (the browser prefers English)', async () => {
+    await englishPages(await newPage(browser, { locale: 'en-GB' }));
+  });
+  await check('resident flow in English with axe on every page', async () => {
+    await residentFlow(await newPage(browser, { locale: 'en-GB', viewport: { width: 1280, height: 900 } }),
+      'english', true, WORDS.en);
+  });
+  await check('resident flow in English with JavaScript disabled', async () => {
+    await residentFlow(await newPage(browser, { locale: 'en-GB', javaScriptEnabled: false }), 'nojs', false,
+      WORDS.en);
+  });
   await check('keyboard-only completion of a form', async () => {
     await keyboardOnly(await newPage(browser));
   });
@@ -312,6 +376,9 @@ try {
   });
   await check('places: 残りN人, a turn in the waitlist, a withdrawal; axe on those pages', async () => {
     await placesFlow(await newPage(browser, { viewport: { width: 1280, height: 900 } }));
+  });
+  await check('places in English: places left, the waiting list, a withdrawal; axe on those pages', async () => {
+    await placesFlow(await newPage(browser, { locale: 'en-GB', viewport: { width: 1280, height: 900 } }), 'en');
   });
 } finally {
   await browser.close();

@@ -23,8 +23,8 @@ rc=$?
 out=$(cat "$T/install.log")
 for f in sbin/formctl lib/shinjuku/apply lib/shinjuku/staff lib/shinjuku/mailer lib/shinjuku/setup-data \
     lib/shinjuku/backup-rotate share/shinjuku/templates/form.html share/shinjuku/static/style.css \
-    share/shinjuku/static/errors/429.html etc/forms/hiking.yaml nginx/shinjuku-http.conf \
-    nginx/shinjuku-server.conf nginx/shinjuku-fastcgi.conf units/shinjuku-.service.d/hardening.conf; do
+    share/shinjuku/static/errors/429.en.html share/shinjuku/locale/en.mo etc/forms/hiking.yaml nginx/shinjuku-http.conf \
+    nginx/shinjuku-server.conf nginx/shinjuku-fastcgi.conf nginx/shinjuku-languages.conf units/shinjuku-.service.d/hardening.conf; do
 	[ -e "$T/$f" ] || out="$out
 missing $f"
 done

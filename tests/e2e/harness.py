@@ -270,19 +270,29 @@ def opened(stack, receipts, envelopes=False):
 
 
 class Browser:
-    """Keeps the CSRF cookie and the last form's hidden fields, like a browser."""
+    """Keeps its cookies (the CSRF cookie, the language) and the last form's hidden fields, like a browser."""
 
-    def __init__(self, port=None, source=None):
-        self.cookie = None
+    def __init__(self, port=None, source=None, accept_language=None):
+        self.jar = {}
         self.port = port  # None: the running stack's
         self.source = source  # None: 127.0.0.1
+        self.accept_language = accept_language
+
+    @property
+    def cookie(self):
+        """The Cookie header it sends, None without cookies."""
+        return "; ".join("%s=%s" % kv for kv in self.jar.items()) or None
 
     def _hdr(self):
-        return {"Cookie": self.cookie} if self.cookie else {}
+        h = {"Cookie": self.cookie} if self.cookie else {}
+        if self.accept_language:
+            h["Accept-Language"] = self.accept_language
+        return h
 
     def _keep_cookie(self, hdrs):
         for c in hdrs["set-cookie-all"]:
-            self.cookie = c.split(";")[0]
+            name, _, value = c.split(";")[0].partition("=")
+            self.jar[name.strip()] = value
 
     def get(self, path):
         st, h, body = request("GET", path, headers=self._hdr(), port=self.port, source=self.source)

@@ -142,7 +142,8 @@ def test_reload_changes_cached_form():
 
     def version(title, label):
         with open(path, "w") as f:
-            f.write(src.replace("テスト用の申込み", title).replace("label: 氏名\n", "label: %s\n" % label))
+            f.write(src.replace("テスト用の申込み", title).replace("label: {ja: 氏名, en: Full name}\n",
+                                                                "label: %s\n" % label))
         return reload_until(title)
 
     _, old = version("キャッシュ試験その一", "お名前")
@@ -383,7 +384,15 @@ def test_oversize_body_413():
     b = Browser()
     _, _, page = b.get("/f/e2e-open")
     st, _, out = b.post("/f/e2e-open", None, raw="csrf=%s&f_note=%s" % (csrf_of(page), "a" * 70000))
-    assert st == 413 and "大きさ" in out
+    assert st == 413 and "大きさ" in out and '<html lang="ja">' in out
+    # nginx's page, in the reader's language: the cookie's, else the browser's first
+    for headers in ({"Accept-Language": "en-US,en;q=0.8"}, {"Cookie": "lang=en"},
+                    {"Cookie": "lang=en", "Accept-Language": "ja"}):
+        st, _, out = request("POST", "/f/e2e-open", body="x=" + "a" * 70000, headers=headers)
+        assert st == 413 and "<h1>What you sent is too large</h1>" in out and '<html lang="en">' in out, headers
+    for headers in ({"Accept-Language": "fr, en;q=0.5"}, {"Cookie": "lang=ja", "Accept-Language": "en"}):
+        st, _, out = request("POST", "/f/e2e-open", body="x=" + "a" * 70000, headers=headers)
+        assert st == 413 and '<html lang="ja">' in out, headers
 
 
 def test_chunked_body_over_limit_never_on_disk():
@@ -807,6 +816,176 @@ def test_writer_seals_to_the_new_key_after_rotation():
         shutil.rmtree(one.tmp, ignore_errors=True)
 
 
+# ---- residents in English (the reader's language: Accept-Language, then the switch's cookie) ----
+
+EN_DATE = r"(Sun|Mon|Tue|Wed|Thu|Fri|Sat) \d{1,2} (January|February|March|April|May|June|July|August|" \
+          r"September|October|November|December) \d{4}"
+
+
+def english():
+    """A browser that prefers English, as most set outside Japan."""
+    return Browser(accept_language="en-GB,en;q=0.9")
+
+
+def test_language_from_accept_language():
+    for header, lang in [(None, "ja"), ("en", "en"), ("en-US,en;q=0.9", "en"), ("fr-FR,fr;q=0.9", "ja"),
+                         ("fr, en;q=0.5, ja;q=0.6", "ja"), ("de, en;q=0.1", "en"), ("en;q=0, *", "ja")]:
+        st, h, body = request("GET", "/", headers={"Accept-Language": header} if header else {})
+        assert st == 200 and '<html lang="%s">' % lang in body, (header, body[:200])
+    st, _, body = request("GET", "/", headers={"Accept-Language": "en"})
+    assert "<h1>Procedures you can apply for</h1>" in body
+    assert "<title>Procedures you can apply for | Shinjuku City Online Applications</title>" in body
+    assert "Open for applications" in body and "Opening soon" in body and "Closed" in body
+    # the Japanese page links to English and back, each name in its own language
+    st, _, ja = request("GET", "/")
+    assert '<a href="/lang?to=en&amp;back=%2F" lang="en" hreflang="en">English</a>' in ja
+    assert '<a href="/lang?to=ja&amp;back=%2F" lang="ja" hreflang="ja">日本語</a>' in body
+    assert "受付中の手続き" in ja and "Open for applications" not in ja
+
+
+def test_switch_keeps_the_choice_in_a_cookie():
+    b = Browser(accept_language="ja")
+    st, h, _ = b.get("/lang?to=en&back=/f/e2e-open")
+    assert st == 303 and h.get("location") == "/f/e2e-open", (st, h)
+    lang = [c for c in h["set-cookie-all"] if c.startswith("lang=")]
+    assert lang and all(a in lang[0] for a in ("lang=en;", "Path=/", "Max-Age=31536000", "HttpOnly",
+                                                 "SameSite=Lax")), h["set-cookie-all"]
+    st, _, page = b.get("/f/e2e-open")                  # the cookie wins over the browser's Japanese
+    assert st == 200 and '<html lang="en">' in page and "Check your answers" in page
+    assert 'href="/lang?to=ja&amp;back=%2Ff%2Fe2e-open"' in page
+    st, h, _ = b.get("/lang?to=ja&back=/")
+    assert st == 303 and h.get("location") == "/"
+    assert '<html lang="ja">' in b.get("/f/e2e-open")[2]
+    # without back: the home page; HEAD switches too
+    st, h, _ = request("HEAD", "/lang?to=en")
+    assert st == 303 and h.get("location") == "/" and any(c.startswith("lang=en;") for c in h["set-cookie-all"])
+    # a cookie naming no language of ours counts for nothing
+    st, _, page = request("GET", "/", headers={"Cookie": "lang=fr", "Accept-Language": "en"})
+    assert '<html lang="en">' in page
+    st, _, page = request("GET", "/", headers={"Cookie": "lang=<x>", "Accept-Language": "en"})
+    assert st == 200 and '<html lang="en">' in page
+
+
+def test_switch_goes_back_to_our_pages_only():
+    for query in ["to=en&back=//evil.example/", "to=en&back=https://evil.example/", "to=en&back=/%5Cevil.example",
+                  "to=en&back=/f/../x", "to=en&back=javascript:alert(1)", "to=en&back=%2F%2Fevil.example",
+                  "to=en&back=/%0d%0aSet-Cookie:%20x=1", "to=EN&back=/", "to=en&to=ja", "to=en&back=/a&back=/b"]:
+        st, h, _ = request("GET", "/lang?" + query)
+        assert st == 400 and "location" not in h and not any(c.startswith("lang=") for c in h["set-cookie-all"]), \
+            (query, st, h)
+    st, h, out = request("GET", "/lang?to=fr&back=/")
+    assert st == 404 and "location" not in h and "見つかりません" in out
+    st, _, _ = request("GET", "/lang")
+    assert st == 404
+    st, _, _ = request("POST", "/lang?to=en", body="x=1")
+    assert st == 405
+
+
+def test_english_form_confirm_done_and_status():
+    """A resident who reads English: the definition's English texts (the Japanese where it has none), the
+    messages about answers and the dates in English, the confirmation, the receipt and the status."""
+    b = english()
+    st, _, page = b.get("/")
+    assert '<a href="/f/e2e-open">Test application</a>' in page
+    st, _, page = b.get("/f/e2e-open")
+    assert st == 200 and '<html lang="en">' in page
+    assert "<title>Test application | Shinjuku City Online Applications</title>" in page
+    assert "<h1>Test application</h1>" in page and "A procedure for tests." in page
+    assert re.search("Applications: open until " + EN_DATE + r", 17:00", page), page
+    assert '<label class="label" for="f-name">Full name <span class="tag tag-required">Required</span>' in page
+    assert ">Course A</label>" in page and ">Choose one</option>" in page and ">70 or over</option>" in page
+    assert ">ご意見 <span" in page                     # no English in the definition: its Japanese
+    assert "Contact: Test desk phone 03-0000-0000" in page
+    assert "受付期限" not in page and "必須" not in page and "氏名" not in page
+    answers = valid_answers(f_kana="Smith", f_tel="12", f_name="")
+    st, _, page = b.post("/f/e2e-open", [("csrf", csrf_of(page)), ("action", "confirm")] + answers)
+    assert st == 422, page[:400]
+    assert "<title>Error: Test application | Shinjuku City Online Applications</title>" in page
+    assert "There is a problem with your answers" in page
+    assert '<a href="#f-name">Enter an answer for “Full name”</a>' in page
+    assert "Error: Enter “Name in katakana” in katakana (the Japanese phonetic script), for example " \
+           "シンジュク ハナコ" in page
+    assert "Enter “Phone number” as a Japanese phone number of 10 or 11 digits" in page
+    st, _, page = b.post("/f/e2e-open", [("csrf", csrf_of(page)), ("action", "confirm")] +
+                         valid_answers(f_birth="1990-01-01"))
+    assert st == 422 and re.search("This procedure is for people aged 60 or over on Sat 1 June 2030", page)
+    st, _, page = b.post("/f/e2e-open", [("csrf", csrf_of(page)), ("action", "confirm")] + valid_answers())
+    assert st == 200 and "<h1>Check your answers</h1>" in page, page[:400]
+    assert "<title>Check your answers (Test application) | Shinjuku City Online Applications</title>" in page
+    assert "has not been sent yet" in page and ">Send</button>" in page
+    assert '>Change<span class="visually-hidden"> Full name</span>' in page
+    assert "<dt>Date of birth</dt><dd>Fri 1 April 1960</dd>" in page
+    assert "<dt>Course</dt><dd>Course A</dd>" in page and "<dt>Topics of interest</dt><dd>Food, Sleep</dd>" in page
+    assert "<dt>Postcode</dt><dd>160-8484</dd>" in page
+    st, _, done = b.post("/f/e2e-open", hidden_pairs(page) + [("action", "send")])
+    assert st == 200 and "We have received your application" in done, done[:400]
+    assert re.search(r"Received: " + EN_DATE + r", \d\d:\d\d<", done), done
+    assert "Test application (四谷保健センター)" in done and "We have your test application." in done
+    receipt, inquiry = receipt_of(done)
+    assert receipt and inquiry
+    st, _, out = status_lookup(b, receipt, inquiry)
+    assert st == 200 and '<html lang="en">' in out
+    assert '<h2 class="panel-title">Test application</h2>' in out
+    assert "Received (waiting for the section to look at it)" in out, out
+    assert re.search(r"Received: " + EN_DATE, out)
+    st, _, out = status_lookup(b, receipt, "AAAAAAAAAA")
+    assert st == 422 and "The receipt number or the inquiry key is not correct" in out
+    assert "<title>Error: Check the status of an application | Shinjuku City Online Applications</title>" in out
+    # the same application read in Japanese
+    st, _, out = status_lookup(Browser(), receipt, inquiry)
+    assert st == 200 and "テスト用の申込み" in out and "到達（担当課の確認待ち）" in out
+
+
+def test_formctl_warns_where_english_is_missing():
+    path = os.path.join(STACK.tmp, "half.yaml")
+    with open(path, "w") as f:
+        f.write("id: half\ntitle: {ja: 半分, en: Half}\nsection: yotsuya-hc\nopens_at: 2026-04-01 09:00\n"
+                "retention_days: 10\ncontact: {ja: 係, en: Desk}\nfields:\n  - key: a\n    type: text\n"
+                "    label: 名前\n")
+    fc = [os.path.join(BUILD, "formctl"), "--data", STACK.data, "--messages", os.path.join(BUILD, "locale")]
+    out = subprocess.run(fc + ["check", path], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr == "%s:10:12: warning: 'label' has no 'en' text: residents reading en see the Japanese\n" \
+        % path, out.stderr
+    assert "half.yaml: ok (half, 1 fields; some texts only in Japanese, see the warnings)" in out.stdout
+    # every shipped procedure has its English
+    out = subprocess.run(fc + ["check"] + sorted(glob.glob(os.path.join(ROOT, "forms", "*.yaml"))),
+                         capture_output=True, text=True)
+    assert out.returncode == 0 and "warning" not in out.stderr, out.stderr[-2000:]
+
+
+def test_english_form_pages_rendered_once_per_language():
+    """The empty form is one page per language, each with only the token filled in."""
+    en, ja = english(), Browser()
+    pages_en = [without_token(en.get("/f/e2e-open")[2]) for _ in range(4)]
+    pages_ja = [without_token(ja.get("/f/e2e-open")[2]) for _ in range(4)]
+    assert len(set(pages_en)) == 1 and len(set(pages_ja)) == 1 and pages_en[0] != pages_ja[0]
+    assert '<html lang="en">' in pages_en[0] and '<html lang="ja">' in pages_ja[0]
+    # the same bytes the engine renders for an empty "back" in that language
+    st, _, first = en.get("/f/e2e-open")
+    assert en.post("/f/e2e-open", [("csrf", csrf_of(first)), ("action", "back")])[2] == first
+
+
+def test_english_error_pages():
+    h = {"Accept-Language": "en"}
+    st, _, out = request("GET", "/f/no-such-procedure", headers=h)
+    assert st == 404 and "<h1>Page not found</h1>" in out and '<html lang="en">' in out
+    assert "<title>Error: Page not found | Shinjuku City Online Applications</title>" in out
+    st, _, out = request("PUT", "/f/e2e-open", body="x=1", headers=h)
+    assert st == 405 and "This is not possible" in out
+    st, _, out = request("GET", "/f/e2e-closed", headers=h)
+    assert st == 410 and "Applications have closed" in out
+    assert re.search("closed on " + EN_DATE + r", \d\d:\d\d\. Contact: ", out), out
+    st, _, out = request("GET", "/f/e2e-future", headers=h)
+    assert st == 403 and "Not open yet" in out and re.search("open on " + EN_DATE, out)
+    b = english()
+    b.get("/f/e2e-open")
+    st, _, out = b.post("/f/e2e-open", [("csrf", "x"), ("action", "confirm")])
+    assert st == 403 and "This page has expired" in out
+    st, _, out = b.post("/f/e2e-open", None, raw="csrf=a&csrf=b")
+    assert st == 400 and "There is a problem with what you sent" in out
+    st, _, out = request("POST", "/f/e2e-open", body="x=1", headers=dict(h, **{"Content-Type": "text/plain"}))
+    assert st == 415 and "The form was not sent as expected" in out
 # ---- rules between fields, residence, month and day (e2e-rules) ----
 
 def rules_answers(**over):
@@ -923,6 +1102,23 @@ def test_participant_id_issued_shown_and_unique():
     r = receipt_of(submit(Browser())[1][2])[0]
     assert STACK.sql("SELECT participant_id IS NULL FROM applications WHERE receipt = '%s'" % r) == "1"
 
+
+
+def test_rules_month_day_and_participant_id_in_english():
+    """The rules' messages, a month and day, and the participant ID's texts in the reader's English."""
+    st, _, page = confirm(english(), rules_answers(f_address="東京都中野区中野4-8-1"), proc="e2e-rules")
+    assert st == 422 and page.count("Enter an address in Shinjuku City (新宿区) for “住所”. If you live outside "
+                                     "the city, choose “新宿区在勤” or “新宿区在学” for “在住・在勤・在学の別”") == 2, page[:2000]
+    st, _, page = confirm(english(), rules_answers(f_return_date="2031-01-25"), proc="e2e-rules")
+    assert st == 422 and "“返却予定日” must be after “借用希望日”, and no more than 14 days after it" in page
+    st, _, page = confirm(english(), rules_answers(f_birthday="1990/4/1"), proc="e2e-rules")
+    assert st == 422 and "as a month and day, without the year" in page
+    st, _, page = confirm(english(), rules_answers(), proc="e2e-rules")
+    assert st == 200 and "<dd>29 February</dd>" in page and ">Change<" in page, page[:2000]
+    _, (st, _, done) = submit(english(), eco_answers(), proc="eco-action")
+    assert st == 200 and '<html lang="en">' in done and participant_of(done), done[:600]
+    assert "Participant ID<br>" in done and "You will use your participant ID each time you take part" in done
+    assert "参加者ID" not in done and "Shinjuku Eco Action Points sign-up" in done
 
 if __name__ == "__main__":
     sys.exit(harness.main(globals()))

@@ -374,7 +374,7 @@ def start_alone(program, data, extra=()):
     args = [os.path.join(BUILD, program), "--data", data]
     if program != "mailer":
         args += ["--forms", harness.stack().forms, "--templates", os.path.join(harness.ROOT, "templates"),
-                 "--socket", os.path.join(data, program + ".sock")]
+                 "--messages", os.path.join(BUILD, "locale"), "--socket", os.path.join(data, program + ".sock")]
     p = subprocess.Popen(args + list(extra), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                          env=dict(os.environ, SMTP_URL="smtp://127.0.0.1:9"))
     try:
@@ -468,6 +468,17 @@ def test_health_fails_on_a_mail_queued_for_over_an_hour():
     assert st == 503 and re.search(r"FAIL mail: \d+ queued, the oldest for 7\d{3} s", body), body
     assert health()[0] == 200
 
+
+
+def test_health_counts_the_staff_mail_too():
+    # the daily digest waits in staff_mail, not in the outbox: a stuck digest must show as well
+    now = int(time.time())
+    sql("INSERT INTO staff_mail (kind, sealed, next_at, created_at) VALUES"
+        " ('digest', x'00', %d, %d)" % (now + 86400, now - 7200))
+    st, _, body = health()
+    sql("DELETE FROM staff_mail WHERE created_at = %d" % (now - 7200))
+    assert st == 503 and re.search(r"FAIL mail: 1 queued, the oldest for 7\d{3} s", body), body
+    assert health()[0] == 200
 
 # ---- backup and restore ----
 

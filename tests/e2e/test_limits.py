@@ -36,8 +36,7 @@ class From(Browser):
         conn.request(method, path, body=body, headers=h)
         r = conn.getresponse()
         out = r.read().decode("utf-8", "replace")
-        for c in r.msg.get_all("Set-Cookie") or []:
-            self.cookie = c.split(";")[0]
+        self._keep_cookie({"set-cookie-all": r.msg.get_all("Set-Cookie") or []})
         conn.close()
         return r.status, out
 
@@ -82,7 +81,7 @@ def mails_of(receipt):
 
 def test_send_limit_refuses_and_stores_nothing():
     """One address sends SEND_LIMIT applications to a procedure; the next is refused with a 429 page in
-    Japanese, and nothing of it is stored."""
+    the reader's language, and nothing of it is stored."""
     b = From("127.0.0.2")
     for _ in range(SEND_LIMIT):
         st, page = b.send()
@@ -92,6 +91,10 @@ def test_send_limit_refuses_and_stores_nothing():
     assert st == 429, (st, page[:400])
     assert "上限" in page and "保存されていません" in page and receipt_of(page)[0] is None
     assert '<html lang="ja">' in page
+    b.accept_language = "en"
+    st, page = b.send()
+    assert st == 429 and "<h1>Too many applications sent</h1>" in page and "It has not been saved." in page
+    assert '<html lang="en">' in page
     assert stored() == before
 
 
@@ -135,6 +138,10 @@ def test_arrival_mail_limit_per_recipient():
     held = receipt_of(page)[0]
     assert st == 200 and held, (st, page[:400])
     assert 'id="mail-held"' in page and "受付メール" in page
+    english = From("127.0.1.10")
+    english.accept_language = "en"
+    st, page = english.send(MAIL_PROC, mail_answers(victim))
+    assert st == 200 and 'id="mail-held"' in page and "we will not send a confirmation email" in page
     assert sql("SELECT count(*) FROM applications WHERE receipt = '%s'" % held) == "1"
     assert [mails_of(r) for r in receipts] == [1] * MAIL_LIMIT
     assert mails_of(held) == 0
@@ -166,7 +173,8 @@ def test_arrival_mail_limit_leaves_other_recipients_alone():
 
 def test_nginx_limits_posts_per_address():
     """nginx's limit on POSTs to /f/ per address (SUBMIT_RATE, burst SUBMIT_BURST): over it a static 429
-    page in Japanese, before apply; GETs are not counted, and another address is not affected."""
+    page in the reader's language, before apply; GETs are not counted, and another address is not
+    affected."""
     tight = harness.Stack(extra_env={"SUBMIT_RATE": "1r/m", "SUBMIT_BURST": "2"})
     try:
         b = From("127.0.4.1", port=tight.port)
@@ -176,6 +184,10 @@ def test_nginx_limits_posts_per_address():
         assert codes == [200, 200, 200, 429], codes
         st, page = b.post("/f/e2e-open", [("csrf", tok), ("action", "back")])
         assert st == 429 and "送信が集中しています" in page and '<html lang="ja">' in page
+        for headers in ({"Accept-Language": "en-GB,en;q=0.9"}, {"Cookie": "lang=en", "Accept-Language": "ja"}):
+            st, _, page = harness.request("POST", "/f/e2e-open", body="action=back", headers=headers,
+                                          port=tight.port, source="127.0.4.1")
+            assert st == 429 and "<h1>Too many requests</h1>" in page and '<html lang="en">' in page, headers
         assert [b.get("/f/e2e-open")[0] for _ in range(5)] == [200] * 5
         assert From("127.0.4.2", port=tight.port).get("/f/e2e-open")[0] == 200
         c = From("127.0.4.2", port=tight.port)

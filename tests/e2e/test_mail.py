@@ -9,6 +9,8 @@ import email
 import email.policy
 import email.utils
 import contextlib
+import csv
+import io
 import os
 import re
 import signal
@@ -68,13 +70,13 @@ def sql(q):
     return harness.stack().sql(q)
 
 
-def apply(name, address):
-    b = Browser()
+def apply(name, address, accept_language=None):
+    b = Browser(accept_language=accept_language)
     st, _, page = b.get("/f/" + PROC)
     assert st == 200, st
     st, _, page = b.post("/f/" + PROC, [("csrf", csrf_of(page)), ("action", "confirm"), ("f_name", name),
                                         ("f_email", address)])
-    assert st == 200 and "送信" in page, (st, page[:600])
+    assert st == 200 and ">Send</button>" in page if accept_language else "送信" in page, (st, page[:600])
     st, _, page = b.post("/f/" + PROC, hidden_pairs(page) + [("action", "send")])
     receipt, _ = receipt_of(page)
     assert st == 200 and receipt, (st, page[:400])
@@ -312,6 +314,40 @@ def test_acceptance_and_return_mails_from_staff():
     # the staff see the mails on the application's page
     _, _, page = member("yotsuya").get("/staff/apps/" + receipt)
     assert page.count("送信済み") == 3 and "受付完了メール" in page
+
+
+def test_mails_in_the_language_applied_in():
+    """An application sent in English: its mails are in English, or in Japanese where the definition has no
+    English (the return text); staff and the CSV see its language, 英語."""
+    receipt = apply("Dummy Mail Resident", "dummy.mail.en@example.jp", accept_language="en-GB,en;q=0.9")
+    assert sql("SELECT lang FROM applications WHERE receipt = '%s'" % receipt) == "en"
+    in_japanese = apply("試験言語日本語", "dummy.mail.ja@example.jp")
+    m = parsed(wait_for(lambda: INBOX.with_receipt(receipt), what="the arrival mail")[0][1])
+    assert str(m["Subject"]) == "[Shinjuku City] We have received your application: Mail test application (%s)" \
+        % receipt, str(m["Subject"])
+    body = m.get_content()
+    assert "This mail is a test." in body and "Receipt number: " + receipt in body, body
+    assert "Test desk phone 03-0000-0001" in body and "受付" not in body
+    change_status("yotsuya", receipt, "received", "accepted")
+    msgs = wait_for(lambda: [x for x in INBOX.with_receipt(receipt) if "accepted" in str(parsed(x[1])["Subject"])],
+                    what="the acceptance mail")
+    assert str(parsed(msgs[0][1])["Subject"]) == \
+        "[Shinjuku City] Your application is accepted: Mail test application (%s)" % receipt
+    change_status("yotsuya", receipt, "accepted", "returned")
+    msgs = wait_for(lambda: [x for x in INBOX.with_receipt(receipt) if "ご確認ください" in str(parsed(x[1])["Subject"])],
+                    what="the return mail")
+    assert str(parsed(msgs[0][1])["Subject"]) == \
+        "【新宿区】Mail test applicationの申込み内容をご確認ください（受付番号 %s）" % receipt
+    s = member("yotsuya")
+    _, _, page = s.get("/staff/apps/" + receipt)
+    assert '<dd id="lang-value">英語</dd>' in page and "状態" in page
+    # every export names its purpose and recipient (the ledger); dummy values
+    st, _, body = s.get("/staff/forms/%s/export.csv?%s" % (
+        PROC, urllib.parse.urlencode([("purpose", "ダミーの確認作業"), ("recipient", "試験係")])))
+    rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"), newline="")))
+    assert st == 200 and list(rows[0].keys())[:5] == ["受付番号", "受付日時", "状態", "受付方法", "言語"]
+    langs = {r["受付番号"]: r["言語"] for r in rows}
+    assert langs[receipt] == "英語" and langs[in_japanese] == "日本語", langs
 
 
 def test_mail_queued_before_envelopes_still_sent():

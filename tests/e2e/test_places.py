@@ -24,9 +24,9 @@ def sql(q):
     return harness.stack().sql(q)
 
 
-def confirmed(proc, answers, source=None):
-    """A browser on the confirmation page of proc with answers: (browser, the send's pairs)."""
-    b = Browser(source=source)
+def confirmed(proc, answers, source=None, lang=None):
+    """A browser (reading lang) on the confirmation page of proc with answers: (browser, the send's pairs)."""
+    b = Browser(source=source, accept_language=lang)
     st, _, page = b.get("/f/" + proc)
     assert st == 200, st
     st, _, page = b.post("/f/" + proc, [("csrf", csrf_of(page)), ("action", "confirm")] + answers)
@@ -34,8 +34,8 @@ def confirmed(proc, answers, source=None):
     return b, hidden_pairs(page) + [("action", "send")]
 
 
-def send(proc, answers):
-    b, pairs = confirmed(proc, answers)
+def send(proc, answers, lang=None):
+    b, pairs = confirmed(proc, answers, lang=lang)
     return b.post("/f/" + proc, pairs)
 
 
@@ -71,8 +71,8 @@ def counters_match(proc):
     assert (int(taken), int(waiting)) == (held, waits), (taken, held, waiting, waits)
 
 
-def status_page(receipt, inquiry):
-    b = Browser()
+def status_page(receipt, inquiry, lang=None):
+    b = Browser(accept_language=lang)
     _, _, page = b.get("/status")
     return b.post("/status", [("csrf", csrf_of(page)), ("receipt", receipt), ("inquiry", inquiry)])
 
@@ -278,6 +278,38 @@ def test_withdrawal_with_a_wrong_key_refused_and_counted():
     st, _, page = status_step(Browser(), holder[0], holder[1], "withdraw-yes")
     assert st == 200 and 'id="withdrawn"' in page
     counters_match("e2e-withdraw")
+
+
+def test_places_in_english():
+    """What residents read of places, the waiting list, 満員です and withdrawal, in English."""
+    en = Browser(accept_language="en")
+    _, _, index = en.get("/")
+    assert "Full (waiting list open)" in index and "places left" in index, index[:3000]
+    _, _, form = en.get("/f/e2e-courses")
+    assert re.search(r'Aコース <span class="places">Full</span>', form), form[form.find("choices"):][:600]
+    assert re.search(r'Bコース <span class="places">\d+ places left</span>', form)
+    _, _, page = en.get("/f/e2e-places")
+    st, _, page = en.post("/f/e2e-places", [("csrf", csrf_of(page)), ("action", "confirm"), ("f_name", "試験英語")])
+    assert st == 409 and "<h1>Fully booked</h1>" in page and "has not been saved" in page, (st, page[:800])
+    _, _, page = en.get("/f/e2e-courses")
+    st, _, page = en.post("/f/e2e-courses", [("csrf", csrf_of(page)), ("action", "confirm"), ("f_course", "a"),
+                                             ("f_name", "試験英語A")])
+    assert st == 422 and "“Aコース” is full. Choose another option." in page, (st, page[:800])
+    st, _, page = send("e2e-waitlist", [("f_name", "試験英語待ち"), ("f_email", "dummy.wl.en@example.jp")], lang="en")
+    turn = re.search(r"your application is on the waiting list \(number (\d+)\)", page)
+    assert st == 200 and turn, page[:1500]
+    receipt, inquiry = receipt_of(page)
+    assert sql("SELECT lang FROM applications WHERE receipt = '%s'" % receipt) == "en"
+    _, _, sp = status_page(receipt, inquiry, lang="en")
+    assert "Your place on the waiting list: number %s" % turn.group(1) in sp and \
+        "Withdraw this application" in sp, sp[:1500]
+    mails = mail_for(receipt)
+    assert mails and "it is on the waiting list (number %s)" % turn.group(1) in mails[0].get_body().get_content()
+    st, _, page = status_step(Browser(accept_language="en"), receipt, inquiry, "withdraw")
+    assert st == 200 and "Yes, withdraw it" in page and "No, keep it" in page, page[:1500]
+    st, _, page = status_step(Browser(accept_language="en"), receipt, inquiry, "withdraw-yes")
+    assert st == 200 and "Your application has been withdrawn." in page, page[:1500]
+    counters_match("e2e-waitlist")
 
 
 if __name__ == "__main__":

@@ -419,7 +419,8 @@ def test_export_utf8_roundtrip_and_ledger():
     assert "filename*=UTF-8''" in h["content-disposition"] and ".csv" in h["content-disposition"]
     assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
     rows = list(csv.DictReader(io.StringIO(body[1:], newline="")))
-    assert list(rows[0].keys())[:5] == ["受付番号", "受付日時", "状態", "受付方法", "氏名"]
+    assert list(rows[0].keys())[:6] == ["受付番号", "受付日時", "状態", "受付方法", "言語", "氏名"]
+    assert {r["言語"] for r in rows} == {"日本語"}
     check_rows(rows, {"a": "完了", "b": "到達", "c": "到達"})
     ledger = audit_rows("export")[-1].split("|")
     assert ledger[0] == "yotsuya" and ledger[1] == "e2e-open"
@@ -497,7 +498,7 @@ def test_export_opens_in_libreoffice():
         c.close()
         assert r.status == 200
         rows = libreoffice_cells(raw, charset)
-        assert list(rows[0].keys())[:5] == ["受付番号", "受付日時", "状態", "受付方法", "氏名"]
+        assert list(rows[0].keys())[:6] == ["受付番号", "受付日時", "状態", "受付方法", "言語", "氏名"]
         if codec == "utf-8":
             check_rows(rows, {"a": "完了", "b": "到達", "c": "到達"})
         else:
@@ -1124,6 +1125,9 @@ def test_entry_channel_on_list_detail_and_csv():
     by = {r["受付番号"]: r for r in csv.DictReader(io.StringIO(body[1:], newline=""))}
     assert by[receipt]["受付方法"] == "郵送" and by[online]["受付方法"] == "オンライン"
     assert by[receipt]["誕生月日"] == "04-01"
+    # entered from a Japanese paper form: Japanese, so its later mails are too
+    assert by[receipt]["言語"] == "日本語"
+    assert sql("SELECT lang FROM applications WHERE receipt = '%s'" % receipt) == "ja"
 
 
 def list_page(s, query=""):
@@ -1196,7 +1200,7 @@ def test_participant_ids_on_list_detail_csv_and_paper():
     assert '<dd id="participant-value">%s</dd>' % pid in detail
     _, _, body = s.get("/staff/forms/eco-action/export.csv?" + LEDGER_QUERY)
     rows = list(csv.DictReader(io.StringIO(body[1:], newline="")))
-    assert list(rows[0].keys())[:6] == ["受付番号", "受付日時", "状態", "受付方法", "参加者ID", "ニックネーム"]
+    assert list(rows[0].keys())[:7] == ["受付番号", "受付日時", "状態", "受付方法", "言語", "参加者ID", "ニックネーム"]
     row = [r for r in rows if r["受付番号"] == receipt][0]
     assert row["参加者ID"] == pid and row["誕生月日"] == "02-29" and row["ニックネーム"] == "ダミーエコ"
     # found by its ID as staff type it: full-width, lower case, spaces for hyphens

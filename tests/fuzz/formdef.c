@@ -1,7 +1,8 @@
 /*
  * Fuzz formdef_load_mem: any bytes either give a definition whose
  * invariants hold, or are refused with well-formed error lines; never a
- * crash or a leak.  Seeds in tests/fuzz/formdef/ use the id "fuzz", the name
+ * crash or a leak.  Every text in another language is found again by
+ * formdef_text.  Seeds in tests/fuzz/formdef/ use the id "fuzz", the name
  * passed below, so that they get past the id check into the field rules.
  */
 #include <stdint.h>
@@ -74,6 +75,19 @@ check_field(const struct procedure *p, size_t i)
 }
 
 static void
+check_texts(const struct procedure *p, const struct ltext *t)
+{
+	size_t j;
+
+	check(t->text != NULL && text_ok(t->text) && formdef_text(p, "ja", t->text) == t->text);
+	for (j = 0; j < t->ntr; j++) {
+		check(lang_tag_ok(t->tr[j].lang, strlen(t->tr[j].lang)) && strcmp(t->tr[j].lang, "ja") != 0);
+		check(t->tr[j].text != NULL && text_ok(t->tr[j].text));
+		check(formdef_text(p, t->tr[j].lang, t->text) == t->tr[j].text);
+	}
+}
+
+static void
 check_procedure(const struct procedure *p)
 {
 	size_t i;
@@ -86,6 +100,8 @@ check_procedure(const struct procedure *p)
 	check(formdef_state(p, p->opens_at) == 0);
 	for (i = 0; i < p->nfields; i++)
 		check_field(p, i);
+	for (i = 0; i < p->ntexts; i++)
+		check_texts(p, &p->texts[i]);
 }
 
 int

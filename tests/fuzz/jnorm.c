@@ -5,7 +5,8 @@
  * output must be valid UTF-8 without control characters (LF and TAB only in
  * a textarea), within maxlength, and a fixed point: normalising it again
  * gives the same bytes.  On failure the output is empty and the message is
- * valid UTF-8.
+ * valid UTF-8, in Japanese and in English (the catalogues in build/locale:
+ * the harness runs from the repository).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <unistr.h>
 
 #include "jnorm.h"
+#include "lang.h"
 
 #define CHECK(c) do { if (!(c)) abort(); } while (0)
 
@@ -81,11 +83,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct jn_rules	 r;
-	struct buf	 out, again, msg;
-	enum jn_type	 type;
-	enum jn_err	 err;
+	static struct langset	*langs;
+	struct jn_rules		 r;
+	struct buf		 out, again, msg;
+	enum jn_type		 type;
+	enum jn_err		 err;
+	size_t			 l;
 
+	if (langs == NULL && (langs = langset_load("build/locale", NULL)) == NULL)
+		abort();
 	if (size < 1)
 		return 0;
 	type = (enum jn_type)((data[0] & 15) % (JN_MONTH_DAY + 1));
@@ -100,8 +106,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(again.len == out.len && memcmp(again.data, out.data, out.len) == 0);
 	} else {
 		CHECK(out.len == 0);
-		CHECK(jn_message(err, "項目", type, &r, &msg) == 0);
-		CHECK(msg.len > 0 && u8_check((const uint8_t *)msg.data, msg.len) == NULL);
+		for (l = 0; l < langset_count(langs); l++) {
+			buf_reset(&msg);
+			CHECK(jn_message(err, "項目", type, &r, langset_at(langs, l), &msg) == 0);
+			CHECK(msg.len > 0 && u8_check((const uint8_t *)msg.data, msg.len) == NULL);
+		}
 	}
 	buf_free(&out);
 	buf_free(&again);

@@ -96,7 +96,7 @@ page(const struct tset *s, const char *name, const char *val, const char *safe,
 	buf_init(&err);
 	buf_init(&o);
 	check(tvars_setn(v, "name", safe, vlen) == 0);
-	pg = tpage_render(s, name, v, "name", &err);
+	pg = tpage_render(s, name, v, NULL, "name", &err);
 	check(pg != NULL || err.len > 0);
 	check((pg != NULL) == (want != NULL));
 	if (pg != NULL) {

@@ -1,13 +1,18 @@
-/* Unit tests for lib/answers.c: a submission read and checked against a definition. */
+/*
+ * Unit tests for lib/answers.c: a submission read and checked against a
+ * definition, its messages and display in Japanese and in English (the
+ * catalogues the build compiled).
+ */
 #include <stdlib.h>
 
 #include "answers.h"
+#include "mo_build.h"
 #include "t.h"
 
 static const char yaml[] =
     "id: t\ntitle: テスト\nsection: s\nopens_at: 2020-01-01 09:00\nretention_days: 1\n"
     "contact: 係\nevent_date: 2030-06-01\nfields:\n"
-    "  - key: name\n    type: text\n    label: 氏名\n    required: true\n    maxlength: 10\n"
+    "  - key: name\n    type: text\n    label: {ja: 氏名, en: Full name}\n    required: true\n    maxlength: 10\n"
     "  - key: tel\n    type: tel\n    label: 電話番号\n    required: true\n"
     "  - key: postal\n    type: postal\n    label: 郵便番号\n"
     "  - key: birth\n    type: date\n    label: 生年月日\n"
@@ -15,8 +20,10 @@ static const char yaml[] =
     "    choices:\n      - {value: a, label: Aコース}\n      - {value: b, label: Bコース}\n"
     "  - key: diag\n    type: date\n    label: 診断日\n    required: true\n"
     "    show_if: {field: course, value: b}\n"
-    "  - key: topics\n    type: checkbox\n    label: テーマ\n"
-    "    choices:\n      - {value: food, label: 食事}\n      - {value: walk, label: 運動}\n";
+    "  - key: topics\n    type: checkbox\n    label: テーマ\n    max_select: 2\n"
+    "    choices:\n      - {value: food, label: {ja: 食事, en: Food}}\n      - {value: walk, label: 運動}\n"
+    "      - {value: read, label: 読書}\n"
+    "  - key: kana\n    type: kana\n    label: {ja: 氏名（カナ）, en: Name in katakana}\n";
 
 /* Rules between fields: residence in the ward (or in work or study there), a loan's span, a count's bounds. */
 static const char rules_yaml[] =
@@ -36,6 +43,8 @@ static const char rules_yaml[] =
 
 static struct procedure *proc, *rules;
 static struct formkeys keys, rules_keys;
+static struct langset *langs;
+static const struct lang *reader;	/* the language read_body reads in */
 
 static int
 any_section(const char *id, void *arg)
@@ -53,7 +62,7 @@ read_for(struct procedure *p, const struct formkeys *k, const char *body, struct
 
 	if (kv_parse_urlencoded(f, k->decls, k->n, body, strlen(body), 64) == -1)
 		return -1;
-	return answers_read(as, p, f, k, today);
+	return answers_read(as, p, f, k, today, reader);
 }
 
 static int
@@ -96,7 +105,7 @@ valid_input_canonical_json(void)
 	T_CHECK(answers_json(&as, &j) == 0);
 	/* diag is not shown (course a), checkbox values in definition order */
 	T_STREQ(buf_cstr(&j), "{\"name\":\"試験\",\"tel\":\"03-1234-5678\",\"postal\":\"160-0022\","
-	    "\"birth\":\"1960-04-01\",\"course\":\"a\",\"topics\":[\"food\",\"walk\"]}");
+	    "\"birth\":\"1960-04-01\",\"course\":\"a\",\"topics\":[\"food\",\"walk\"],\"kana\":\"\"}");
 	buf_free(&j);
 	answers_free(&as);
 	kv_free(&f);
@@ -182,18 +191,78 @@ display_labels_postal_date(void)
 	T_CHECK(read_body("f_name=x&f_tel=0312345678&f_postal=160-0022&f_birth=1960-04-01"
 	    "&f_course=b&f_diag=2020-01-01&f_topics=walk", &f, &as) == 0);
 	T_CHECK(as.nerrors == 0);
-	T_CHECK(answers_display(&as.a[2], &d) == 0);
+	T_CHECK(answers_display(&as, &as.a[2], reader, &d) == 0);
 	T_STREQ(buf_cstr(&d), "〒160-0022");
 	buf_reset(&d);
-	T_CHECK(answers_display(&as.a[3], &d) == 0);
+	T_CHECK(answers_display(&as, &as.a[3], reader, &d) == 0);
 	T_STREQ(buf_cstr(&d), "1960年4月1日（金）");
 	buf_reset(&d);
-	T_CHECK(answers_display(&as.a[4], &d) == 0);
+	T_CHECK(answers_display(&as, &as.a[4], reader, &d) == 0);
 	T_STREQ(buf_cstr(&d), "Bコース");
 	buf_reset(&d);
-	T_CHECK(answers_display(&as.a[6], &d) == 0);
+	T_CHECK(answers_display(&as, &as.a[6], reader, &d) == 0);
 	T_STREQ(buf_cstr(&d), "運動");
 	buf_free(&d);
+	answers_free(&as);
+	kv_free(&f);
+}
+
+/* The same in English: the definition's English where it has some, its Japanese where not. */
+static void
+display_in_english(void)
+{
+	struct kv_form f;
+	struct answers as;
+	struct buf d;
+
+	reader = langset_get(langs, "en");
+	buf_init(&d);
+	T_CHECK(read_body("f_name=x&f_tel=0312345678&f_postal=160-0022&f_birth=1960-04-01"
+	    "&f_course=b&f_diag=2020-01-01&f_topics=food", &f, &as) == 0);
+	T_CHECK(as.nerrors == 0);
+	T_CHECK(answers_display(&as, &as.a[2], reader, &d) == 0);
+	T_STREQ(buf_cstr(&d), "160-0022");
+	buf_reset(&d);
+	T_CHECK(answers_display(&as, &as.a[3], reader, &d) == 0);
+	T_STREQ(buf_cstr(&d), "Fri 1 April 1960");
+	buf_reset(&d);
+	T_CHECK(answers_display(&as, &as.a[4], reader, &d) == 0);
+	T_STREQ(buf_cstr(&d), "Bコース");
+	buf_reset(&d);
+	T_CHECK(answers_display(&as, &as.a[6], reader, &d) == 0);
+	T_STREQ(buf_cstr(&d), "Food");
+	buf_free(&d);
+	answers_free(&as);
+	kv_free(&f);
+	reader = langset_at(langs, 0);
+}
+
+/* Each message in the reader's language, naming the field as the reader reads it. */
+static void
+messages_in_english(void)
+{
+	struct kv_form f;
+	struct answers as;
+
+	reader = langset_get(langs, "en");
+	T_CHECK(read_body("f_tel=12&f_course=z&f_topics=food&f_topics=walk&f_topics=read&f_kana=smith&f_birth=x", &f, &as) == 0);
+	T_CHECK(as.nerrors == 6);
+	T_STREQ(buf_cstr(&as.a[0].error), "Enter an answer for “Full name”");
+	T_STREQ(buf_cstr(&as.a[1].error), "Enter “電話番号” as a Japanese phone number of 10 or 11 digits, "
+	    "starting with the area code, for example 03-3209-1111");
+	T_STREQ(buf_cstr(&as.a[3].error), "Enter “生年月日” as a real date, year-month-day, for example 1960-04-01");
+	T_STREQ(buf_cstr(&as.a[4].error), "For “コース”, choose one of the answers shown");
+	T_STREQ(buf_cstr(&as.a[6].error), "For “テーマ”, choose no more than 2");
+	T_STREQ(buf_cstr(&as.a[7].error), "Enter “Name in katakana” in katakana (the Japanese phonetic script), "
+	    "for example シンジュク ハナコ");
+	answers_free(&as);
+	kv_free(&f);
+	reader = langset_at(langs, 0);
+	T_CHECK(read_body("f_tel=12&f_course=z&f_topics=food&f_topics=walk&f_topics=read&f_kana=smith", &f, &as) == 0);
+	T_STREQ(buf_cstr(&as.a[0].error), "氏名を入力してください");
+	T_STREQ(buf_cstr(&as.a[4].error), "コースは表示されている選択肢から選んでください");
+	T_STREQ(buf_cstr(&as.a[6].error), "テーマは2個まで選んでください");
+	T_STREQ(buf_cstr(&as.a[7].error), "氏名（カナ）はカタカナで入力してください");
 	answers_free(&as);
 	kv_free(&f);
 }
@@ -202,7 +271,7 @@ static void
 checkbox_more_than_choices_rejected(void)
 {
 	struct kv_form f;
-	const char *b = "f_topics=food&f_topics=walk&f_topics=food";
+	const char *b = "f_topics=food&f_topics=walk&f_topics=read&f_topics=food";
 
 	T_CHECK(kv_parse_urlencoded(&f, keys.decls, keys.n, b, strlen(b), 64) == -1);
 	T_CHECK(f.err == KV_REPEATED);
@@ -310,7 +379,7 @@ month_day_read_and_shown(void)
 	    &f, &as) == 0);	/* ２月２９日 */
 	T_CHECK(as.nerrors == 0);
 	T_STREQ(buf_cstr(&as.a[R_BIRTHDAY].value), "02-29");
-	T_CHECK(answers_display(&as.a[R_BIRTHDAY], &d) == 0);
+	T_CHECK(answers_display(&as, &as.a[R_BIRTHDAY], reader, &d) == 0);
 	T_STREQ(buf_cstr(&d), "2月29日");
 	T_CHECK(answers_json(&as, &j) == 0 && strstr(buf_cstr(&j), "\"birthday\":\"02-29\"") != NULL);
 	answers_free(&as);
@@ -322,6 +391,33 @@ month_day_read_and_shown(void)
 	kv_free(&f);
 	buf_free(&d);
 	buf_free(&j);
+}
+
+/* The rules' messages and a month and day in English, with the ward's name as addresses write it. */
+static void
+rules_in_english(void)
+{
+	struct kv_form	 f;
+	struct answers	 as;
+	struct buf	 d;
+	size_t		 n;
+
+	buf_init(&d);
+	reader = langset_get(langs, "en");
+	T_STREQ(rules_error("f_address=東京都中野区中野4-8-1&f_residency=live", R_ADDRESS, &n),
+	    "Enter an address in Shinjuku City (新宿区) for “住所”. If you live outside the city, choose "
+	    "“新宿区在勤” or “新宿区在学” for “在住・在勤・在学の別”");
+	T_STREQ(rules_error("f_address=新宿区&f_loan=2026-12-01&f_back=2026-12-01", R_BACK, &n),
+	    "“返却予定日” must be after “借用希望日”, and no more than 14 days after it");
+	T_STREQ(rules_error("f_address=新宿区&f_people=3&f_children=4", R_CHILDREN, &n),
+	    "“うち子どもの人数” must be at most “参加人数” (3)");
+	T_CHECK(read_for(rules, &rules_keys, "f_address=新宿区&f_birthday=2/29", &f, &as) == 0);
+	T_CHECK(answers_display(&as, &as.a[R_BIRTHDAY], reader, &d) == 0);
+	T_STREQ(buf_cstr(&d), "29 February");
+	answers_free(&as);
+	kv_free(&f);
+	reader = langset_at(langs, 0);
+	buf_free(&d);
 }
 
 /* The hiking day's 60 and over, counted on its event day (2027-03-12): a birthday that day counts. */
@@ -361,14 +457,16 @@ int
 main(void)
 {
 	struct buf err;
+	char dir[4096];
 	int rc;
 
 	buf_init(&err);
 	proc = formdef_load_mem("t.yaml", yaml, strlen(yaml), any_section, NULL, &err);
-	if (proc == NULL) {
+	if (proc == NULL || t_locale_dir(dir, sizeof(dir)) == -1 || (langs = langset_load(dir, &err)) == NULL) {
 		printf("# %s", buf_cstr(&err));
 		return 1;
 	}
+	reader = langset_at(langs, 0);
 	rules = formdef_load_mem("r.yaml", rules_yaml, strlen(rules_yaml), any_section, NULL, &err);
 	if (rules == NULL) {
 		printf("# %s", buf_cstr(&err));
@@ -383,6 +481,8 @@ main(void)
 	T_RUN(shown_conditional_field_is_checked);
 	T_RUN(bad_value_kept_for_correction);
 	T_RUN(display_labels_postal_date);
+	T_RUN(display_in_english);
+	T_RUN(messages_in_english);
 	T_RUN(checkbox_more_than_choices_rejected);
 	T_RUN(after_day_by_day);
 	T_RUN(after_same_day_allowed);
@@ -391,11 +491,13 @@ main(void)
 	T_RUN(residence_in_ward);
 	T_RUN(residence_work_or_study);
 	T_RUN(month_day_read_and_shown);
+	T_RUN(rules_in_english);
 	T_RUN(hiking_birthday_on_event_day);
 	rc = T_DONE();
 	formkeys_free(&keys);
 	formkeys_free(&rules_keys);
 	formdef_free(proc);
+	langset_free(langs);
 	formdef_free(rules);
 	buf_free(&err);
 	return rc;

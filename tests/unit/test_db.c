@@ -613,7 +613,8 @@ migration_keeps_sealed_mails(void)
 	T_CHECK(sqlite3_open(path, &h) == SQLITE_OK);
 	/* back to schema 5: what migrations 6 and later made goes */
 	T_CHECK(sqlite3_exec(h, "PRAGMA foreign_keys = OFF; BEGIN; DROP TABLE envelopes; DROP TABLE outbox;"
-	    "DROP TABLE app_places; DROP TABLE places; DROP TABLE erasure_reports; DROP TABLE export_ledger; DROP TABLE staff_mail;"
+	    "DROP TABLE app_places; DROP TABLE places; ALTER TABLE applications DROP COLUMN lang;"
+	    "DROP TABLE erasure_reports; DROP TABLE export_ledger; DROP TABLE staff_mail;"
 	    "ALTER TABLE staff DROP COLUMN email;"
 	    "ALTER TABLE applications DROP COLUMN channel; DROP INDEX applications_participant;"
 	    "ALTER TABLE applications DROP COLUMN participant_id;"
@@ -1038,7 +1039,12 @@ events_move_status_once(void)
 	T_CHECK(db_app_event(db, &ev) == DB_NOTFOUND);
 	T_CHECK(db_app_get(db, r, &row, &b) == 0);
 	T_STREQ(row.status, "accepted");
+	T_STREQ(row.lang, "ja");		/* none given: Japanese */
 	T_CHECK(row.updated_at == 5 && row.sealed_len == 4);
+	sample_app(&a, sealed, 21);
+	a.lang = "en";
+	T_CHECK(db_app_store(db, &a, r) == 0 && db_app_get(db, r, &row, &b) == 0);
+	T_STREQ(row.lang, "en");
 	db_close(db);
 	buf_free(&b);
 }

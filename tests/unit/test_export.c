@@ -10,7 +10,10 @@
 #include <sodium.h>
 
 #include "export.h"
+#include "mo_build.h"
 #include "t.h"
+
+static struct langset *langs;	/* the built catalogues: the 言語 column names their languages */
 
 static const char definition[] =
     "id: t-export\n"
@@ -59,7 +62,7 @@ static int
 export_all(const struct procedure *p, enum csv_encoding enc, int by_payload, struct buf *out,
     struct export_summary *sum)
 {
-	struct export		*e = export_open(p, enc, to_buf, out);
+	struct export		*e = export_open(p, langs, enc, to_buf, out);
 	struct export_row	 row;
 	struct payload		 pl;
 	json_object		*root;
@@ -74,6 +77,7 @@ export_all(const struct procedure *p, enum csv_encoding enc, int by_payload, str
 		row.receipt = "0000-0000-0001";
 		row.received_at = 1763856000;
 		row.status = "received";
+		row.lang = i == 0 ? "en" : i == 1 ? "fr" : NULL;	/* English, no catalogue, Japanese */
 		row.channel = i == 1 ? "counter" : NULL;	/* entered by staff; NULL: online */
 		root = json_tokener_parse(payloads[i]);
 		if (by_payload && payload_read(&pl, payloads[i]) == 0)
@@ -124,11 +128,11 @@ cells_and_hash(void)
 	T_CHECK(p != NULL && sodium_init() >= 0);
 	buf_init(&out);
 	T_CHECK(export_all(p, CSV_UTF8_BOM, 1, &out, &sum) == 0);
-	T_CHECK(strstr(buf_cstr(&out), "受付番号,受付日時,状態,受付方法,氏名,コース,テーマ,ご意見\r\n") != NULL);
-	T_CHECK(strstr(buf_cstr(&out), "0000-0000-0001,2025-11-23 09:00,到達,オンライン,試験 花子,Aコース,食事、睡眠,"
+	T_CHECK(strstr(buf_cstr(&out), "受付番号,受付日時,状態,受付方法,言語,氏名,コース,テーマ,ご意見\r\n") != NULL);
+	T_CHECK(strstr(buf_cstr(&out), "0000-0000-0001,2025-11-23 09:00,到達,オンライン,英語,試験 花子,Aコース,食事、睡眠,"
 	    "\"改行\nと\"\"引用\"\", カンマ\"\r\n") != NULL);
-	T_CHECK(strstr(buf_cstr(&out), ",到達,窓口,髙﨑 🍙,gone,,\"'=1+1\"\r\n") != NULL);
-	T_CHECK(strstr(buf_cstr(&out), ",éあ/\t,,removed,\r\n") != NULL);
+	T_CHECK(strstr(buf_cstr(&out), ",到達,窓口,fr,髙﨑 🍙,gone,,\"'=1+1\"\r\n") != NULL);
+	T_CHECK(strstr(buf_cstr(&out), ",到達,オンライン,日本語,éあ/\t,,removed,\r\n") != NULL);
 	crypto_hash_sha256(h, (const unsigned char *)out.data, out.len);
 	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
 	T_STREQ(sum.sha256, hex);
@@ -147,13 +151,13 @@ unopened_row_says_so(void)
 
 	T_CHECK(p != NULL);
 	buf_init(&out);
-	T_CHECK((e = export_open(p, CSV_UTF8_BOM, to_buf, &out)) != NULL);
+	T_CHECK((e = export_open(p, langs, CSV_UTF8_BOM, to_buf, &out)) != NULL);
 	memset(&row, 0, sizeof(row));
 	row.receipt = "0000-0000-0002";
 	row.status = "accepted";
 	T_CHECK(export_row(e, &row) == 0);
 	T_CHECK(export_close(e, &sum) == 0 && sum.rows == 1);
-	T_CHECK(strstr(buf_cstr(&out), ",受付,オンライン,（この申請を開く鍵がなく、出力できませんでした）,,,\r\n") != NULL);
+	T_CHECK(strstr(buf_cstr(&out), ",受付,オンライン,日本語,（この申請を開く鍵がなく、出力できませんでした）,,,\r\n") != NULL);
 	buf_free(&out);
 	formdef_free(p);
 }
@@ -168,7 +172,7 @@ failed_write_reported(void)
 	int			 writes = 2;	/* the BOM and the header row */
 
 	T_CHECK(p != NULL);
-	T_CHECK((e = export_open(p, CSV_UTF8_BOM, fail_after_header, &writes)) != NULL);
+	T_CHECK((e = export_open(p, langs, CSV_UTF8_BOM, fail_after_header, &writes)) != NULL);
 	memset(&row, 0, sizeof(row));
 	row.receipt = "0000-0000-0003";
 	row.status = "received";
@@ -180,9 +184,16 @@ failed_write_reported(void)
 int
 main(void)
 {
+	char	dir[4096];
+	int	rc;
+
+	if (t_locale_dir(dir, sizeof(dir)) == -1 || (langs = langset_load(dir, NULL)) == NULL)
+		return 1;
 	T_RUN(both_readers_same_bytes);
 	T_RUN(cells_and_hash);
 	T_RUN(unopened_row_says_so);
 	T_RUN(failed_write_reported);
-	return T_DONE();
+	rc = T_DONE();
+	langset_free(langs);
+	return rc;
 }

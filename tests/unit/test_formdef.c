@@ -106,6 +106,13 @@ fn(void)								\
 /* ------------------------------------------------------------------ */
 /* Refusals, one per mistake an admin can make. */
 
+BAD(bad_lang_tag, "bad-lang-tag.yaml", "10:21", "'label': 'EN' is not a language tag (ja, en, zh-hant ...)")
+BAD(bad_lang_no_ja, "bad-lang-no-ja.yaml", "10:12", "'label' in several languages needs its Japanese ('ja: ...')")
+BAD(bad_lang_twice, "bad-lang-twice.yaml", "10:31", "'label': 'en' given twice")
+BAD(bad_lang_empty, "bad-lang-empty.yaml", "10:25", "'label.en' must not be empty")
+BAD(bad_lang_line_break, "bad-lang-line-break.yaml", "10:25",
+    "'label.en' contains a control character or line break (use one line)")
+BAD(bad_lang_nested, "bad-lang-nested.yaml", "10:17", "'label.ja' must be text, not a mapping")
 BAD(bad_syntax, "bad-syntax.yaml", "11:1", "YAML syntax error: found unexpected end of stream")
 BAD(bad_not_mapping, "bad-not-mapping.yaml", "1:1", "the file must be a mapping")
 BAD(bad_unknown_key, "bad-unknown-key.yaml", "7:1",
@@ -794,6 +801,56 @@ real_forms_load(void)
 	formset_free(fs);
 }
 
+/* Texts in several languages: each in the reader's, or the Japanese; what lacks a language, with its place. */
+static void
+good_languages(void)
+{
+	struct procedure	*p = fixture("good-languages.yaml");
+	const struct field	*f;
+	char			 want[4096];
+
+	T_CHECK(p != NULL && (f = formdef_field(p, "name")) != NULL);
+	T_STREQ(p->title, "言語のテスト");
+	T_STREQ(formdef_text(p, "en", p->title), "A test of languages");
+	T_STREQ(formdef_text(p, "ja", p->title), "言語のテスト");
+	T_STREQ(formdef_text(p, NULL, p->title), "言語のテスト");
+	T_STREQ(formdef_text(p, "fr", p->title), "言語のテスト");
+	T_STREQ(formdef_text(p, "en", p->description), "The description.\n");
+	T_STREQ(formdef_text(p, "en", p->contact), "テスト課 電話 03-0000-0000");
+	T_STREQ(formdef_text(p, "en", f->label), "Full name");
+	T_STREQ(formdef_text(p, "zh-hant", f->label), "姓名");
+	T_STREQ(formdef_text(p, "en", f->help), "In full");
+	T_STREQ(formdef_text(p, "en", p->mail_arrival.subject), "Received: {{receipt}}");
+	T_STREQ(formdef_text(p, "en", p->fields[1].choices[0].label), "Course A");
+	T_STREQ(formdef_text(p, "en", p->fields[1].choices[1].label), "Bコース");
+	T_CHECK(formdef_text(p, "en", NULL) == NULL);
+	T_CHECK(formdef_text(p, "en", "言語のテスト") == (const char *)"言語のテスト");	/* not one of p's */
+	buf_reset(&errs);
+	T_CHECK(formdef_missing(p, "en", &errs) == 3);
+	snprintf(want, sizeof(want),
+	    "%s:12:10: warning: 'contact' has no 'en' text: residents reading en see the Japanese\n"
+	    "%s:24:12: warning: 'label' has no 'en' text: residents reading en see the Japanese\n"
+	    "%s:29:16: warning: 'label' has no 'en' text: residents reading en see the Japanese\n",
+	    fixpath, fixpath, fixpath);
+	T_STREQ(buf_cstr(&errs), want);
+	buf_reset(&errs);
+	T_CHECK(formdef_missing(p, "zh-hant", &errs) == 9);
+	formdef_free(p);
+}
+
+/* A definition written before texts had languages reads as it did, Japanese only. */
+static void
+plain_texts_are_japanese(void)
+{
+	struct procedure *p = fixture("minimal.yaml");
+
+	T_CHECK(p != NULL);
+	T_STREQ(formdef_text(p, "en", p->title), "テスト手続き");
+	buf_reset(&errs);
+	T_CHECK(formdef_missing(p, "en", &errs) == 3);	/* title, contact, label */
+	formdef_free(p);
+}
+
 static struct procedure *
 real(const char *id)
 {
@@ -902,6 +959,12 @@ main(void)
 	find_srcdir();
 	buf_init(&errs);
 
+	T_RUN(bad_lang_tag);
+	T_RUN(bad_lang_no_ja);
+	T_RUN(bad_lang_twice);
+	T_RUN(bad_lang_empty);
+	T_RUN(bad_lang_line_break);
+	T_RUN(bad_lang_nested);
 	T_RUN(bad_syntax);
 	T_RUN(bad_not_mapping);
 	T_RUN(bad_unknown_key);
@@ -1012,6 +1075,8 @@ main(void)
 	T_RUN(formset_broken_keeps_old);
 	T_RUN(formset_order_ties);
 	T_RUN(formset_no_dir);
+	T_RUN(good_languages);
+	T_RUN(plain_texts_are_japanese);
 	T_RUN(real_forms_load);
 	T_RUN(real_hiking);
 	T_RUN(real_rules);

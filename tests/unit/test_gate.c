@@ -2,7 +2,10 @@
  * Unit tests for lib/gate.c: one case per refusal, each checking that the
  * page did not run, and the requests that do reach their page.
  */
+#include <unistd.h>
+
 #include "gate.h"
+#include "mo_build.h"
 #include "seal.h"
 #include "t.h"
 
@@ -104,13 +107,14 @@ static const struct gate_answer answers[GATE__REFUSALS] = {
 	[GATE_TOO_LARGE] = { 413, "too-large", "m" }, [GATE_UNREADABLE] = { 400, "unreadable", "m" },
 	[GATE_NOT_FOUND] = { 404, "not-found", "m" }, [GATE_BAD_TYPE] = { 415, "bad-type", "m" },
 	[GATE_KEYS_TOO_LONG] = { 400, "too-long", "m" }, [GATE_KEYS_BAD] = { 400, "bad-keys", "m" },
-	[GATE_BAD_CSRF] = { 403, "bad-csrf", "m" }, [GATE_FAILED] = { 503, "failed", "m" },
+	[GATE_BAD_CSRF] = { 403, "bad-csrf", "m" }, [GATE_METHOD] = { 405, "method", "m" },
+	[GATE_FAILED] = { 503, "failed", "m" },
 };
 
 static const struct gate_conf conf = {
 	.routes = routes, .nroutes = sizeof(routes) / sizeof(routes[0]),
 	.cookies = cookie_keys, .ncookies = C__COUNT, .csrf_plain = C_CSRF, .csrf_tls = C_CSRF_HOST,
-	.csrf_cookie_plain = "csrf", .csrf_cookie_tls = "__Host-csrf", .csrf_path = "/",
+	.lang_cookie = -1, .csrf_cookie_plain = "csrf", .csrf_cookie_tls = "__Host-csrf", .csrf_path = "/",
 	.error_template = "error.html", .max_body = 1024, .max_pairs = 16, .answers = answers,
 	.authenticate = authenticate, .anonymous = anonymous, .forbidden = forbidden,
 };
@@ -398,6 +402,63 @@ reset_forgets_the_request(void)
 	finish(&t);
 }
 
+/* A program with languages: its cookie's, else the browser's Accept-Language, else Japanese; refusals too. */
+static const struct kv_decl lang_cookies[] = {
+	{ "csrf", 64, 1, kv_valid_b64url }, { "__Host-csrf", 64, 1, kv_valid_b64url },
+	{ "lang", LANG_TAG_MAX, 1, lang_tag_ok },
+};
+
+static const char *
+lang_of(struct langset *langs, int read_status, const char *cookie, const char *accept, const char *want)
+{
+	static char	 got[64];
+	struct gate_conf c = conf;
+	struct tctx	 t;
+
+	c.cookies = lang_cookies;
+	c.ncookies = 3;
+	c.lang_cookie = 2;
+	memset(&t, 0, sizeof(t));
+	gate_init(&t.g, &c, key);
+	t.g.w.tmpl = templates;
+	t.g.w.langs = langs;
+	request(&t, HTTP_GET, "/nowhere", "", NULL);
+	t.g.w.req.cookie = cookie;
+	t.g.w.req.accept_language = accept;
+	gate_handle(&t.g, &t, read_status);
+	snprintf(got, sizeof(got), "%s %s", t.g.w.lang ? t.g.w.lang->tag : "-",
+	    strstr(buf_cstr(&t.g.w.req.out), want) != NULL ? "said" : "not said");
+	gate_free(&t.g);
+	return got;
+}
+
+static void
+reader_language(void)
+{
+	static const struct pair ja[] = { { "", HEADER }, { "lang.name", "日本語" }, { "not-found", "ない" } };
+	static const struct pair en[] = { { "", HEADER }, { "lang.name", "English" }, { "not-found", "Gone" },
+		{ "too-large", "Big" } };
+	char		 dir[] = "/tmp/test_gate.XXXXXX", path[64];
+	struct langset	*langs;
+
+	T_CHECK(mkdtemp(dir) != NULL && mo_write(dir, "ja.mo", ja, 3) == 0 && mo_write(dir, "en.mo", en, 4) == 0);
+	langs = langset_load(dir, NULL);
+	snprintf(path, sizeof(path), "%s/ja.mo", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/en.mo", dir);
+	unlink(path);
+	rmdir(dir);
+	T_CHECK(langs != NULL);
+	T_STREQ(lang_of(langs, 0, "lang=en", "ja", "Gone|"), "en said");
+	T_STREQ(lang_of(langs, 0, "csrf=x; lang=ja", "en", "ない|"), "ja said");
+	T_STREQ(lang_of(langs, 0, "", "fr, en;q=0.5", "Gone|"), "en said");
+	T_STREQ(lang_of(langs, 0, "lang=fr", "", "ない|"), "ja said");
+	T_STREQ(lang_of(langs, 0, "lang=x<y", "en", "Gone|"), "en said");	/* a bad cookie: none */
+	T_STREQ(lang_of(langs, 413, "lang=en", "", "Big|"), "en said");	/* before the route */
+	T_STREQ(lang_of(NULL, 0, "lang=en", "en", "not-found|"), "- said");	/* no languages: texts */
+	langset_free(langs);
+}
+
 int
 main(void)
 {
@@ -428,6 +489,7 @@ main(void)
 	T_RUN(body_keys_built_at_run_time);
 	T_RUN(head_served_by_get_route);
 	T_RUN(reset_forgets_the_request);
+	T_RUN(reader_language);
 	tset_free(templates);
 	buf_free(&err);
 	return T_DONE();

@@ -2,6 +2,8 @@
 #include <stdlib.h>
 
 #include "jnorm.h"
+#include "lang.h"
+#include "mo_build.h"
 #include "t.h"
 
 static enum jn_err
@@ -56,6 +58,9 @@ err_of(enum jn_type t, const char *in)
 	return err_r(t, in, strlen(in), NULL);
 }
 
+static struct langset *langs;
+static const struct lang *msg_lang;	/* the language message_is expects */
+
 static int
 message_is(enum jn_err err, const char *label, enum jn_type t, const struct jn_rules *r,
     const char *want)
@@ -64,7 +69,7 @@ message_is(enum jn_err err, const char *label, enum jn_type t, const struct jn_r
 	int		 ok;
 
 	buf_init(&b);
-	ok = jn_message(err, label, t, r, &b) == 0 && strcmp(buf_cstr(&b), want) == 0;
+	ok = jn_message(err, label, t, r, msg_lang, &b) == 0 && strcmp(buf_cstr(&b), want) == 0;
 	if (!ok)
 		printf("#   message [%s], want [%s]\n", buf_cstr(&b), want);
 	buf_free(&b);
@@ -779,20 +784,6 @@ weekday(void)
 }
 
 static void
-format_date_ja(void)
-{
-	struct jn_date	 d;
-	struct buf	 b;
-
-	buf_init(&b);
-	T_CHECK(jn_date_parse("2026-05-30", &d) == 0);
-	T_CHECK(jn_format_date_ja(d, &b) == 0);
-	T_STREQ(buf_cstr(&b), "2026年5月30日（土）");
-	T_CHECK(jn_format_date_ja(ymd(2026, 2, 29), &b) == -1);
-	buf_free(&b);
-}
-
-static void
 charcount(void)
 {
 	T_CHECK(jn_charcount("あaい", strlen("あaい")) == 3);
@@ -863,12 +854,19 @@ month_day_display_and_message(void)
 	struct buf b;
 
 	buf_init(&b);
-	T_CHECK(jn_format_month_day_ja(2, 29, &b) == 0);
+	T_CHECK(lang_month_day(langset_at(langs, 0), 2, 29, &b) == 0);
 	T_STREQ(buf_cstr(&b), "2月29日");
-	T_CHECK(jn_format_month_day_ja(2, 30, &b) == -1);
+	buf_reset(&b);
+	T_CHECK(lang_month_day(langset_get(langs, "en"), 2, 29, &b) == 0);
+	T_STREQ(buf_cstr(&b), "29 February");
+	T_CHECK(lang_month_day(langset_at(langs, 0), 2, 30, &b) == -1);
 	buf_free(&b);
 	T_CHECK(message_is(JN_BAD_MONTH_DAY, "誕生月日", JN_MONTH_DAY, NULL,
 	    "誕生月日を月と日で入力してください（年は不要です。例：4月1日、4/1）"));
+	msg_lang = langset_get(langs, "en");
+	T_CHECK(message_is(JN_BAD_MONTH_DAY, "Birthday", JN_MONTH_DAY, NULL,
+	    "Enter “Birthday” as a month and day, without the year, for example 4/1 for 1 April"));
+	msg_lang = langset_at(langs, 0);
 }
 
 /* ---- residence in the ward ---- */
@@ -966,6 +964,57 @@ message_age(void)
 	    "この手続きは2027年3月12日（金）時点で60歳以上の方が対象です"));
 }
 
+/* Every message in English, the Japanese-specific ones explained. */
+static void
+message_in_english(void)
+{
+	struct jn_rules r;
+
+	msg_lang = langset_get(langs, "en");
+	memset(&r, 0, sizeof(r));
+	r.maxlength = 20;
+	T_CHECK(message_is(JN_EMPTY, "Name", JN_TEXT, &r, "Enter an answer for “Name”"));
+	T_CHECK(message_is(JN_EMPTY, NULL, JN_TEXT, &r, "Enter an answer for “this field”"));
+	T_CHECK(message_is(JN_TOO_LONG, "Name", JN_TEXT, &r, "“Name” must be 20 characters or fewer"));
+	T_CHECK(message_is(JN_TOO_LONG, "People", JN_NUMBER, NULL, "“People” must be 9 digits or fewer"));
+	T_CHECK(message_is(JN_NOT_KANA, "Name (katakana)", JN_KANA, NULL, "Enter “Name (katakana)” in katakana "
+	    "(the Japanese phonetic script), for example シンジュク ハナコ"));
+	T_CHECK(message_is(JN_BAD_POSTAL, "Postcode", JN_POSTAL, NULL,
+	    "Enter “Postcode” as a Japanese postcode of 7 digits, for example 160-8484"));
+	T_CHECK(message_is(JN_BAD_TEL, "Phone", JN_TEL, NULL, "Enter “Phone” as a Japanese phone number of 10 or 11 "
+	    "digits, starting with the area code, for example 03-3209-1111"));
+	T_CHECK(message_is(JN_BAD_EMAIL, "Email", JN_EMAIL, NULL,
+	    "Enter “Email” as an email address, for example hanako@example.jp"));
+	T_CHECK(message_is(JN_EMAIL_ENCODED, "Email", JN_EMAIL, NULL,
+	    "An address containing “=?” cannot be used for “Email”. Enter another email address"));
+	T_CHECK(message_is(JN_BAD_DATE, "Birthday", JN_DATE, NULL,
+	    "Enter “Birthday” as a real date, year-month-day, for example 1960-04-01"));
+	T_CHECK(message_is(JN_DATE_FUTURE, "Birthday", JN_DATE, NULL, "“Birthday” cannot be a date in the future"));
+	T_CHECK(message_is(JN_NOT_NUMBER, "People", JN_NUMBER, NULL, "Enter “People” as a number"));
+	T_CHECK(message_is(JN_CONTROL, "Name", JN_TEXT, NULL, "“Name” contains characters that cannot be used"));
+	T_CHECK(message_is(JN_NOMEM, "Name", JN_TEXT, NULL, "We could not check “Name”. Please try again"));
+	memset(&r, 0, sizeof(r));
+	r.has_min = r.has_max = 1;
+	r.min = 1;
+	r.max = 10;
+	T_CHECK(message_is(JN_TOO_LARGE, "People", JN_NUMBER, &r, "“People” must be a number from 1 to 10"));
+	r.has_min = 0;
+	T_CHECK(message_is(JN_TOO_LARGE, "People", JN_NUMBER, &r, "“People” must be 10 or less"));
+	r.has_max = 0;
+	T_CHECK(message_is(JN_TOO_LARGE, "People", JN_NUMBER, &r, "The number for “People” is too large"));
+	T_CHECK(message_is(JN_TOO_SMALL, "People", JN_NUMBER, &r, "The number for “People” is too small"));
+	memset(&r, 0, sizeof(r));
+	r.min_age = 60;
+	r.max_age = 80;
+	T_CHECK(message_is(JN_AGE_TOO_YOUNG, "Birthday", JN_DATE, &r, "This procedure is for people aged 60 or over"));
+	r.age_on = ymd(2027, 3, 12);
+	T_CHECK(message_is(JN_AGE_TOO_YOUNG, "Birthday", JN_DATE, &r,
+	    "This procedure is for people aged 60 or over on Fri 12 March 2027"));
+	T_CHECK(message_is(JN_AGE_TOO_OLD, "Birthday", JN_DATE, &r,
+	    "This procedure is for people aged 80 or under on Fri 12 March 2027"));
+	msg_lang = langset_at(langs, 0);
+}
+
 static void
 message_no_label_and_ok(void)
 {
@@ -974,7 +1023,7 @@ message_no_label_and_ok(void)
 	T_CHECK(message_is(JN_EMPTY, NULL, JN_TEXT, NULL, "この項目を入力してください"));
 	T_CHECK(message_is(JN_OK, "氏名", JN_TEXT, NULL, ""));
 	buf_init(&b);
-	T_CHECK(jn_message((enum jn_err)999, "氏名", JN_TEXT, NULL, &b) == -1);
+	T_CHECK(jn_message((enum jn_err)999, "氏名", JN_TEXT, NULL, msg_lang, &b) == -1);
 	buf_free(&b);
 }
 
@@ -987,7 +1036,7 @@ message_every_error_nonempty(void)
 	buf_init(&b);
 	for (e = JN_EMPTY; e <= JN_NOMEM; e++) {
 		buf_reset(&b);
-		T_CHECK(jn_message((enum jn_err)e, "項目", JN_TEXT, NULL, &b) == 0);
+		T_CHECK(jn_message((enum jn_err)e, "項目", JN_TEXT, NULL, msg_lang, &b) == 0);
 		T_CHECK(b.len > 0);
 	}
 	buf_free(&b);
@@ -1023,6 +1072,12 @@ lookup_codes(void)
 int
 main(void)
 {
+	char	dir[4096];
+	int	rc;
+
+	if (t_locale_dir(dir, sizeof(dir)) == -1 || (langs = langset_load(dir, NULL)) == NULL)
+		return 1;
+	msg_lang = langset_at(langs, 0);
 	T_RUN(postal_fullwidth_digits);
 	T_RUN(postal_seven_digits);
 	T_RUN(postal_each_hyphen);
@@ -1094,12 +1149,12 @@ main(void)
 	T_RUN(date_parse_strict);
 	T_RUN(date_scan_says_why);
 	T_RUN(weekday);
-	T_RUN(format_date_ja);
 	T_RUN(charcount);
 	T_RUN(message_empty_and_long);
 	T_RUN(message_formats);
 	T_RUN(message_range);
 	T_RUN(message_age);
+	T_RUN(message_in_english);
 	T_RUN(message_no_label_and_ok);
 	T_RUN(message_every_error_nonempty);
 	T_RUN(out_reset_on_success);
@@ -1112,5 +1167,7 @@ main(void)
 	T_RUN(ward_address_forms);
 	T_RUN(ward_address_refused);
 	T_RUN(days_between);
-	return T_DONE();
+	rc = T_DONE();
+	langset_free(langs);
+	return rc;
 }

@@ -4,23 +4,35 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lang.h"
 #include "mail.h"
+#include "mo_build.h"
 #include "t.h"
 
 static const char yaml[] =
     "id: m-test\n"
-    "title: 試験の申込み\n"
+    "title: {ja: 試験の申込み, en: Test application}\n"
     "section: sec-a\n"
     "opens_at: 2020-01-01 09:00\n"
     "retention_days: 30\n"
-    "contact: 試験係 電話 03-0000-0000\n"
+    "contact: {ja: 試験係 電話 03-0000-0000, en: Test desk phone 03-0000-0000}\n"
     "mail:\n"
     "  arrival:\n"
-    "    subject: 【新宿区】{{title}}の申込みが届きました（受付番号 {{receipt}}）\n"
-    "    body: |\n"
-    "      「{{title}}」の申込みが届きました。\n"
-    "      受付番号：{{receipt}}\n"
-    "      {{contact}}\n"
+    "    subject:\n"
+    "      ja: 【新宿区】{{title}}の申込みが届きました（受付番号 {{receipt}}）\n"
+    "      en: \"[Shinjuku City] We have received your application: {{title}} ({{receipt}})\"\n"
+    "    body:\n"
+    "      ja: |\n"
+    "        「{{title}}」の申込みが届きました。\n"
+    "        受付番号：{{receipt}}\n"
+    "        {{contact}}\n"
+    "      en: |\n"
+    "        We have received your application: {{title}}\n"
+    "        Receipt number: {{receipt}}\n"
+    "        {{contact}}\n"
+    "  acceptance:\n"
+    "    subject: 【新宿区】{{title}}の申込みを受け付けました\n"
+    "    body: 受付番号：{{receipt}}\n"
     "fields:\n"
     "  - key: name\n"
     "    type: text\n"
@@ -82,7 +94,7 @@ recipient_field_and_texts(void)
 	T_CHECK(p != NULL);
 	T_STREQ(mail_field(p)->key, "email");
 	T_CHECK(mail_text(p, "arrival") != NULL);
-	T_CHECK(mail_text(p, "acceptance") == NULL && mail_text(p, "nonsense") == NULL);
+	T_CHECK(mail_text(p, "return") == NULL && mail_text(p, "nonsense") == NULL);
 	formdef_free(p);
 }
 
@@ -103,14 +115,14 @@ compose_fills_placeholders(void)
 
 	buf_init(&j);
 	T_CHECK(p != NULL);
-	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", NULL, "dummy@example.jp", &j) == 0);
+	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", NULL, "dummy@example.jp", "ja", &j) == 0);
 	T_CHECK(strstr(buf_cstr(&j), "\"to\":\"dummy@example.jp\"") != NULL);
 	T_CHECK(strstr(buf_cstr(&j), "【新宿区】試験の申込みの申込みが届きました（受付番号 1234-5678-9012）") != NULL);
 	T_CHECK(strstr(buf_cstr(&j), "試験係 電話 03-0000-0000") != NULL);
 	buf_reset(&j);
-	T_CHECK(mail_compose(p, "acceptance", "1234-5678-9012", NULL, "dummy@example.jp", &j) == MAIL_NONE);
-	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", NULL, "", &j) == MAIL_NONE);
-	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", NULL, "x@y\r\nBcc: z@w", &j) == -1);
+	T_CHECK(mail_compose(p, "return", "1234-5678-9012", NULL, "dummy@example.jp", "ja", &j) == MAIL_NONE);
+	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", NULL, "", "ja", &j) == MAIL_NONE);
+	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", NULL, "x@y\r\nBcc: z@w", "ja", &j) == -1);
 	buf_wipe(&j);
 	formdef_free(p);
 }
@@ -127,40 +139,90 @@ compose_fills_participant_id(void)
 
 	buf_init(&j);
 	T_CHECK(p != NULL);
-	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", "ECO-7992-7398-7138", "dummy@example.jp", &j) == 0);
+	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", "ECO-7992-7398-7138", "dummy@example.jp", "ja", &j) == 0);
 	T_CHECK(strstr(buf_cstr(&j), "\"subject\":\"ECO-7992-7398-7138\"") != NULL);
 	T_CHECK(strstr(buf_cstr(&j), "\"body\":\"ID：ECO-7992-7398-7138") != NULL);
 	buf_reset(&j);
-	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", NULL, "dummy@example.jp", &j) == 0);
+	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", NULL, "dummy@example.jp", "ja", &j) == 0);
 	T_CHECK(strstr(buf_cstr(&j), "\"body\":\"ID：\"") != NULL);
 	buf_reset(&j);	/* the clear text queued for the envelope carries it too */
-	T_CHECK(mail_text_compose(p, "arrival", "1234-5678-9012", "ECO-7992-7398-7138", &j) == 0);
+	T_CHECK(mail_text_compose(p, "arrival", "1234-5678-9012", "ECO-7992-7398-7138", "ja", &j) == 0);
 	T_CHECK(strstr(buf_cstr(&j), "\"body\":\"ID：ECO-7992-7398-7138") != NULL);
 	buf_wipe(&j);
 	formdef_free(p);
 }
 
+/* p's arrival mail in lang, composed (j) and as a whole message (m). */
+static int
+arrival_message(const struct procedure *p, const char *lang, struct buf *j, struct buf *m,
+    struct mail_envelope *env)
+{
+	return p != NULL && mail_compose(p, "arrival", "1234-5678-9012", NULL, "dummy@example.jp", lang, j) == 0 &&
+	    mail_message(j->data, j->len, "新宿区 電子申請 <no-reply@example.jp>", "outbox-1.2@example.jp",
+	    1795000000, m, env) == 0 ? 0 : -1;
+}
+
+/* A mail in the language the resident applied in: the definition's English, the Japanese where it has none. */
+static void
+message_in_english(void)
+{
+	struct procedure	*p = proc();
+	struct mail_envelope	 env;
+	struct buf		 j, m;
+	char			 out[1024];
+
+	buf_init(&j);
+	buf_init(&m);
+	T_CHECK(arrival_message(p, "en", &j, &m, &env) == 0);
+	T_CHECK(python_decode(&m, "Subject", out, sizeof(out)) == 0);
+	T_STREQ(out, "[Shinjuku City] We have received your application: Test application (1234-5678-9012)");
+	T_CHECK(python_decode(&m, "body", out, sizeof(out)) == 0);
+	T_STREQ(out, "We have received your application: Test application\r\nReceipt number: 1234-5678-9012\r\n"
+	    "Test desk phone 03-0000-0000\r\n");
+	buf_reset(&j);
+	T_CHECK(mail_compose(p, "acceptance", "1234-5678-9012", NULL, "dummy@example.jp", "en", &j) == 0);
+	T_CHECK(strstr(buf_cstr(&j), "【新宿区】Test applicationの申込みを受け付けました") != NULL);
+	buf_reset(&j);
+	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", NULL, "dummy@example.jp", "fr", &j) == 0);
+	T_CHECK(strstr(buf_cstr(&j), "【新宿区】試験の申込みの申込みが届きました") != NULL);
+	buf_wipe(&j);
+	buf_wipe(&m);
+	formdef_free(p);
+}
+
 /* The text queued (nothing personal) and the envelope filled in: the mail mail_compose() makes. */
-/* A waiting application's arrival text says its turn first; the rest is the definition's. */
+/* A waiting application's arrival text says its turn first, in its language; the rest is the definition's. */
 static void
 waitlisted_text_says_the_turn(void)
 {
 	struct procedure	*p = proc();
+	struct langset		*langs = NULL;
 	struct buf		 text, out;
+	char			 dir[4096];
 
 	buf_init(&text);
 	buf_init(&out);
 	T_CHECK(p != NULL);
-	T_CHECK(mail_text_compose(p, "arrival", "1234-5678-9012", "", &text) == 0);
-	T_CHECK(mail_text_waitlisted(buf_cstr(&text), 3, &out) == 0);
+	T_CHECK(t_locale_dir(dir, sizeof(dir)) == 0 && (langs = langset_load(dir, NULL)) != NULL);
+	T_CHECK(mail_text_compose(p, "arrival", "1234-5678-9012", "", "ja", &text) == 0);
+	T_CHECK(mail_text_waitlisted(langs, buf_cstr(&text), 3, "ja", &out) == 0);
 	T_CHECK(strstr(buf_cstr(&out), "キャンセル待ち（3番目）") != NULL);
 	T_CHECK(strstr(buf_cstr(&out), "受付番号 1234-5678-9012") != NULL);
 	buf_reset(&out);
-	T_CHECK(mail_text_waitlisted("{\"v\":1}", 3, &out) == -1);
-	T_CHECK(mail_text_waitlisted("not json", 3, &out) == -1);
-	T_CHECK(mail_text_waitlisted(buf_cstr(&text), 0, &out) == -1);
+	T_CHECK(mail_text_waitlisted(langs, buf_cstr(&text), 3, "en", &out) == 0);
+	T_CHECK(strstr(buf_cstr(&out), "waiting list (number 3)") != NULL);
+	buf_reset(&out);
+	/* a language without a catalogue: Japanese */
+	T_CHECK(mail_text_waitlisted(langs, buf_cstr(&text), 2, "fr", &out) == 0);
+	T_CHECK(strstr(buf_cstr(&out), "キャンセル待ち（2番目）") != NULL);
+	buf_reset(&out);
+	T_CHECK(mail_text_waitlisted(langs, "{\"v\":1}", 3, "ja", &out) == -1);
+	T_CHECK(mail_text_waitlisted(langs, "not json", 3, "ja", &out) == -1);
+	T_CHECK(mail_text_waitlisted(langs, buf_cstr(&text), 0, "ja", &out) == -1);
+	T_CHECK(mail_text_waitlisted(NULL, buf_cstr(&text), 3, "ja", &out) == -1);
 	buf_free(&text);
 	buf_free(&out);
+	langset_free(langs);
 	formdef_free(p);
 }
 
@@ -178,17 +240,17 @@ text_and_envelope_make_the_mail(void)
 	buf_init(&m1);
 	buf_init(&m2);
 	T_CHECK(p != NULL);
-	T_CHECK(mail_text_compose(p, "arrival", "1234-5678-9012", NULL, &text) == 0);
+	T_CHECK(mail_text_compose(p, "arrival", "1234-5678-9012", NULL, "ja", &text) == 0);
 	T_CHECK(strstr(buf_cstr(&text), "受付番号 1234-5678-9012") != NULL && strstr(buf_cstr(&text), "\"to\"") == NULL);
 	T_CHECK(mail_contact("dummy@example.jp", &contact) == 0);
 	T_STREQ(buf_cstr(&contact), "{\"v\":1,\"to\":\"dummy@example.jp\"}");
 	T_CHECK(mail_fill(text.data, text.len, contact.data, contact.len, &filled) == 0);
-	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", NULL, "dummy@example.jp", &whole) == 0);
+	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", NULL, "dummy@example.jp", "ja", &whole) == 0);
 	T_CHECK(mail_message(filled.data, filled.len, "a@example.jp", "m.1@example.jp", 0, &m1, &e1) == 0);
 	T_CHECK(mail_message(whole.data, whole.len, "a@example.jp", "m.1@example.jp", 0, &m2, &e2) == 0);
 	T_STREQ(buf_cstr(&m1), buf_cstr(&m2));
 	T_STREQ(e1.to, "dummy@example.jp");
-	T_CHECK(mail_text_compose(p, "acceptance", "1234-5678-9012", NULL, &text) == MAIL_NONE);
+	T_CHECK(mail_text_compose(p, "return", "1234-5678-9012", NULL, "ja", &text) == MAIL_NONE);
 	buf_free(&text);
 	buf_wipe(&contact);
 	buf_wipe(&filled);
@@ -230,14 +292,47 @@ queue_text_item(void)
 	struct db_outbox_item	 m;
 
 	T_CHECK(p != NULL);
-	T_CHECK(mail_queue_text(p, "arrival", "1234-5678-9012", NULL, 77, &m) == 0);
+	T_CHECK(mail_queue_text(p, "arrival", "1234-5678-9012", NULL, "ja", 77, &m) == 0);
 	T_CHECK(m.text != NULL && m.sealed == NULL && m.at == 77 && m.release != NULL);
 	T_STREQ(m.kind, "arrival");
 	T_STREQ(m.procedure_id, "m-test");
 	T_STREQ(m.section_id, "sec-a");
 	m.release(&m, NULL);
 	T_CHECK(m.text == NULL);
-	T_CHECK(mail_queue_text(p, "return", "1234-5678-9012", NULL, 77, &m) == MAIL_NONE && m.text == NULL);
+	T_CHECK(mail_queue_text(p, "return", "1234-5678-9012", NULL, "ja", 77, &m) == MAIL_NONE && m.text == NULL);
+	formdef_free(p);
+}
+
+/*
+ * The clear text queued for an application sent in English, filled with its
+ * envelope by the mailer: the English mail; staff's acceptance text, which
+ * the definition has only in Japanese, names the procedure in English.
+ */
+static void
+queued_text_in_english(void)
+{
+	struct procedure	*p = proc();
+	struct db_outbox_item	 q;
+	struct mail_envelope	 env;
+	struct buf		 contact, filled, m;
+	char			 out[1024];
+
+	buf_init(&contact);
+	buf_init(&filled);
+	buf_init(&m);
+	T_CHECK(p != NULL && mail_queue_text(p, "arrival", "1234-5678-9012", NULL, "en", 77, &q) == 0);
+	T_CHECK(mail_contact("dummy@example.jp", &contact) == 0);
+	T_CHECK(mail_fill(q.text, strlen(q.text), contact.data, contact.len, &filled) == 0);
+	T_CHECK(mail_message(filled.data, filled.len, "a@example.jp", "m.1@example.jp", 0, &m, &env) == 0);
+	T_CHECK(python_decode(&m, "Subject", out, sizeof(out)) == 0);
+	T_STREQ(out, "[Shinjuku City] We have received your application: Test application (1234-5678-9012)");
+	q.release(&q, NULL);
+	T_CHECK(mail_queue_text(p, "acceptance", "1234-5678-9012", NULL, "en", 77, &q) == 0);
+	T_CHECK(strstr(q.text, "【新宿区】Test applicationの申込みを受け付けました") != NULL);
+	q.release(&q, NULL);
+	buf_wipe(&contact);
+	buf_wipe(&filled);
+	buf_wipe(&m);
 	formdef_free(p);
 }
 
@@ -280,9 +375,7 @@ message_reads_back(void)
 
 	buf_init(&j);
 	buf_init(&m);
-	T_CHECK(p != NULL && mail_compose(p, "arrival", "1234-5678-9012", NULL, "dummy@example.jp", &j) == 0);
-	T_CHECK(mail_message(j.data, j.len, "新宿区 電子申請 <no-reply@example.jp>", "outbox-1.2@example.jp",
-	    1795000000, &m, &env) == 0);
+	T_CHECK(arrival_message(p, "ja", &j, &m, &env) == 0);
 	T_STREQ(env.to, "dummy@example.jp");
 	T_CHECK(lines_ok(&m));
 	T_CHECK(strstr(buf_cstr(&m), "Date: Wed, 18 Nov 2026 20:06:40 +0900\r\n") != NULL);
@@ -343,7 +436,7 @@ compose_refuses_encoded_word_address(void)
 
 	buf_init(&j);
 	T_CHECK(p != NULL);
-	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", NULL, "=?utf-8?q?x?=@example.jp", &j) == -1);
+	T_CHECK(mail_compose(p, "arrival", "1234-5678-9012", NULL, "=?utf-8?q?x?=@example.jp", "ja", &j) == -1);
 	T_CHECK(j.len == 0);
 	buf_free(&j);
 	formdef_free(p);
@@ -423,9 +516,11 @@ main(void)
 	T_RUN(waitlisted_text_says_the_turn);
 	T_RUN(envelope_and_fill_refusals);
 	T_RUN(queue_text_item);
+	T_RUN(queued_text_in_english);
 	T_RUN(ascii_header_kept);
 	T_RUN(long_japanese_header_folds_and_decodes);
 	T_RUN(message_reads_back);
+	T_RUN(message_in_english);
 	T_RUN(message_refuses_bad_input);
 	T_RUN(addresses_with_encoded_words_refused);
 	T_RUN(addresses_shaped_as_the_form_accepts);

@@ -288,7 +288,7 @@ choice_freed_moves_its_own_waitlist(void)
 	db_close(db);
 }
 
-/* A database of schema 10 gets counters for the applications it holds. */
+/* A database of schema 11 gets counters for the applications it holds. */
 static void
 migration_counts_existing_applications(void)
 {
@@ -303,7 +303,7 @@ migration_counts_existing_applications(void)
 	db_close(db);
 	T_CHECK(sqlite3_open(path, &h) == SQLITE_OK);
 	T_CHECK(sqlite3_exec(h, "DROP TABLE app_places; DROP TABLE places; UPDATE applications SET status ="
-	    " 'withdrawn' WHERE receipt = '0000-0000-0002'; PRAGMA user_version = 10;", NULL, NULL, NULL) ==
+	    " 'withdrawn' WHERE receipt = '0000-0000-0002'; PRAGMA user_version = 11;", NULL, NULL, NULL) ==
 	    SQLITE_OK);
 	sqlite3_close(h);
 	T_CHECK(db_open(path, &db) == 0 && db_schema_version(db) == DB_SCHEMA_VERSION);

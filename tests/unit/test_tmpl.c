@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistr.h>
 
+#include "lang.h"
+#include "mo_build.h"
 #include "tmpl.h"
 #include "t.h"
 
@@ -427,7 +429,7 @@ page_mem(const char *text, const struct tvars *v, const char *hole, const char *
 	buf_reset(&err);
 	if ((s = tset_load_mem("t.html", text, strlen(text), &err)) == NULL)
 		return "(load failed)";
-	if ((pg = tpage_render(s, "t.html", v, hole, &err)) != NULL)
+	if ((pg = tpage_render(s, "t.html", v, NULL, hole, &err)) != NULL)
 		rc = tpage_fill(pg, val, strlen(val), &out);
 	tpage_free(pg);
 	tset_free(s);
@@ -484,7 +486,7 @@ page_partials_and_txt(void)
 		T_CHECK(tset_render(s, names[i], v, &out, &err) == 0);
 		snprintf(whole, sizeof(whole), "%s", buf_cstr(&out));
 		T_CHECK(tvars_set(v, "name", "x") == 0);
-		T_CHECK((pg = tpage_render(s, names[i], v, "name", &err)) != NULL);
+		T_CHECK((pg = tpage_render(s, names[i], v, NULL, "name", &err)) != NULL);
 		buf_reset(&out);
 		T_CHECK(buf_puts(&out, "before|") == 0);
 		T_CHECK(tpage_fill(pg, val, strlen(val), &out) == 0);
@@ -518,7 +520,7 @@ page_errors(void)
 	/* a fill that cannot grow out leaves it as it was */
 	buf_reset(&err);
 	T_CHECK((s = tset_load_mem("a.html", "<<{{tok}}>>", 11, &err)) != NULL);
-	T_CHECK((pg = tpage_render(s, "a.html", v, "tok", &err)) != NULL);
+	T_CHECK((pg = tpage_render(s, "a.html", v, NULL, "tok", &err)) != NULL);
 	buf_reset(&out);
 	T_CHECK(buf_puts(&out, "kept") == 0);
 	out.limit = 10;
@@ -675,26 +677,36 @@ load_error_no_dir(void)
 	T_CHECK(strstr(buf_cstr(&err), FIX "does-not-exist: cannot list: ") == buf_cstr(&err));
 }
 
-/* The real layout partials around a small page: a whole, escaped document. */
+/* The real layout partials around a small page, in a language: a whole, escaped document. */
+static int
+render_layout(const struct tset *real, const struct tset *page, const struct tvars *v, const struct lang *l)
+{
+	buf_reset(&out);
+	return tset_render_lang(real, "_head.html", v, l, &out, &err) == 0 &&
+	    tset_render_lang(page, "p.html", v, l, &out, &err) == 0 &&
+	    tset_render_lang(real, "_foot.html", v, l, &out, &err) == 0 ? 0 : -1;
+}
+
 static void
 real_layout(void)
 {
 	struct tset	*real, *page;
 	struct tvars	*v = tvars_new();
+	struct langset	*langs;
 	const char	*body = "<h1>{{title}}</h1>\n<p>{{msg}}</p>\n";
+	char		 dir[4096];
 
 	T_CHECK(v != NULL);
 	buf_reset(&err);
 	real = tset_load("templates", &err);
 	T_STREQ(buf_cstr(&err), "");
 	T_CHECK(real != NULL);
+	T_CHECK(t_locale_dir(dir, sizeof(dir)) == 0 && (langs = langset_load(dir, &err)) != NULL);
 	T_CHECK((page = tset_load_mem("p.html", body, strlen(body), &err)) != NULL);
 	T_CHECK(tvars_set(v, "title", "テスト<手続>") == 0);
 	T_CHECK(tvars_set(v, "msg", "\"><script>x</script>") == 0);
-	buf_reset(&out);
-	T_CHECK(tset_render(real, "_head.html", v, &out, &err) == 0);
-	T_CHECK(tset_render(page, "p.html", v, &out, &err) == 0);
-	T_CHECK(tset_render(real, "_foot.html", v, &out, &err) == 0);
+	T_CHECK(tvars_set(v, "lang", "ja") == 0);
+	T_CHECK(render_layout(real, page, v, langset_get(langs, "ja")) == 0);
 	T_CHECK(strncmp(buf_cstr(&out), "<!DOCTYPE html><html lang=\"ja\">", 31) == 0);
 	T_CHECK(strstr(buf_cstr(&out), "<title>テスト&lt;手続&gt; | 新宿区 電子申請</title>"));
 	T_CHECK(strstr(buf_cstr(&out), "<meta charset=\"utf-8\">"));
@@ -710,12 +722,71 @@ real_layout(void)
 	T_CHECK(u8_check((const uint8_t *)out.data, out.len) == NULL);
 	/* On an error page the title says so first. */
 	T_CHECK(tvars_set(v, "page_error", "1") == 0);
-	buf_reset(&out);
-	T_CHECK(tset_render(real, "_head.html", v, &out, &err) == 0);
+	T_CHECK(render_layout(real, page, v, langset_get(langs, "ja")) == 0);
 	T_CHECK(strstr(buf_cstr(&out), "<title>エラー：テスト&lt;手続&gt; | 新宿区 電子申請</title>"));
+	/* The same page in English, with a link back to Japanese. */
+	T_CHECK(tvars_set(v, "lang", "en") == 0 && tvars_set(v, "back", "/f/a b") == 0);
+	T_CHECK(tvars_set(tvars_add(v, "langs"), "tag", "ja") == 0);
+	T_CHECK(render_layout(real, page, v, langset_get(langs, "en")) == -1);	/* the link needs its name */
+	T_STREQ(buf_cstr(&err), "_head.html:15: {{name}}: not set\n");
+	buf_reset(&err);
+	T_CHECK(tvars_set(v, "name", "日本語") == 0);
+	T_CHECK(render_layout(real, page, v, langset_get(langs, "en")) == 0);
+	T_CHECK(strncmp(buf_cstr(&out), "<!DOCTYPE html><html lang=\"en\">", 31) == 0);
+	T_CHECK(strstr(buf_cstr(&out), "<title>Error: テスト&lt;手続&gt; | Shinjuku City Online Applications</title>"));
+	T_CHECK(strstr(buf_cstr(&out), "href=\"#main\">Skip to main content</a>"));
+	T_CHECK(strstr(buf_cstr(&out), "<a href=\"/lang?to=ja&amp;back=%2Ff%2Fa%20b\" lang=\"ja\" hreflang=\"ja\">"
+	    "日本語</a>"));
+	/* Messages need a language. */
+	T_CHECK(tset_render(real, "_head.html", v, &out, &err) == -1);
+	T_STREQ(buf_cstr(&err), "_head.html:5: {{@page.error_prefix}}: no language to render a message in\n");
+	langset_free(langs);
 	tset_free(real);
 	tset_free(page);
 	tvars_free(v);
+}
+
+/* {{@id}}: the text escaped like a value, {names} from the scope (escaped), in a page with a hole too. */
+static void
+messages(void)
+{
+	static const struct pair ja[] = { { "", HEADER }, { "a", "<A> {x}{y}!" }, { "b", "{tok}" } };
+	static const char *const names[] = { "ja.mo" };
+	const char	*tpl = "{{#l}}{{@a}}|{{/l}}{{@b}}{{@none}}";
+	char		 dir[] = "/tmp/test_tmpl.XXXXXX", path[64];
+	struct langset	*langs;
+	struct tset	*s;
+	struct tvars	*v = tvars_new();
+	struct tpage	*pg;
+
+	T_CHECK(mkdtemp(dir) != NULL && mo_write(dir, names[0], ja, 3) == 0);
+	langs = langset_load(dir, &err);
+	snprintf(path, sizeof(path), "%s/%s", dir, names[0]);
+	unlink(path);
+	rmdir(dir);
+	T_CHECK(langs != NULL);
+	T_CHECK((s = tset_load_mem("t.html", tpl, strlen(tpl), &err)) != NULL);
+	T_CHECK(tvars_set(v, "x", "&") == 0 && tvars_set(v, "tok", "T") == 0);
+	T_CHECK(tvars_set(tvars_add(v, "l"), "y", "1") == 0 && tvars_set(tvars_add(v, "l"), "y", "\"") == 0);
+	buf_reset(&out);
+	buf_reset(&err);
+	T_CHECK(tset_render_lang(s, "t.html", v, langset_at(langs, 0), &out, &err) == 0);
+	T_STREQ(buf_cstr(&out), "&lt;A&gt; &amp;1!|&lt;A&gt; &amp;&quot;!|Tnone");	/* an unknown id: itself */
+	T_CHECK((pg = tpage_render(s, "t.html", v, langset_at(langs, 0), "tok", &err)) != NULL);
+	buf_reset(&out);
+	T_CHECK(tpage_fill(pg, "<t>", 3, &out) == 0);
+	T_STREQ(buf_cstr(&out), "&lt;A&gt; &amp;1!|&lt;A&gt; &amp;&quot;!|&lt;t&gt;none");
+	tpage_free(pg);
+	T_CHECK(tvars_set(v, "x", "") == 0);
+	T_CHECK(tvars_add(v, "x") != NULL);
+	T_CHECK(tset_render_lang(s, "t.html", v, langset_at(langs, 0), &out, &err) == -1);
+	T_STREQ(buf_cstr(&err), "t.html:1: {{@a}}: its value {x} is a list\n");
+	buf_reset(&err);
+	T_CHECK(tset_load_mem("u.html", "{{@a b}}", 8, &err) == NULL);
+	T_STREQ(buf_cstr(&err), "u.html:1: bad name in {{@a b}}\n");
+	tset_free(s);
+	tvars_free(v);
+	langset_free(langs);
 }
 
 /* The CSP forbids inline script and style: none in any real template. */
@@ -801,6 +872,7 @@ main(void)
 	T_RUN(load_error_several_files);
 	T_RUN(load_error_no_dir);
 	T_RUN(real_layout);
+	T_RUN(messages);
 	T_RUN(real_templates_no_inline);
 	buf_wipe(&out);
 	buf_free(&err);

@@ -13,7 +13,7 @@ codes_round_trip(void)
 
 	for (s = 0; s < WF__STATUSES; s++) {
 		T_CHECK(wf_status_parse(wf_status_code(s), &back) == 0 && back == s);
-		T_CHECK(*wf_staff_label(s) != '\0' && *wf_resident_label(s) != '\0');
+		T_CHECK(*wf_staff_label(s) != '\0' && strncmp(wf_resident_msgid(s), "state.", 6) == 0);
 		T_STREQ(wf_staff_label_of(wf_status_code(s)), wf_staff_label(s));
 	}
 	for (r = WF_ROLE_STAFF; r < WF__ROLES; r++)
@@ -40,7 +40,7 @@ labels_as_staff_and_residents_read_them(void)
 {
 	T_STREQ(wf_staff_label(WF_RECEIVED), "到達");
 	T_STREQ(wf_staff_label(WF_RETURNED), "差戻し");
-	T_STREQ(wf_resident_label(WF_ACCEPTED), "受付（担当課で受け付けました）");
+	T_STREQ(wf_resident_msgid(WF_ACCEPTED), "state.accepted");
 	T_STREQ(wf_staff_label(WF_WON), "当選");
 	T_STREQ(wf_staff_label(WF_LOST), "落選");
 	T_STREQ(wf_staff_label(WF_RESERVE), "補欠");
@@ -232,6 +232,7 @@ migration_checks_existing_rows(void)
 	T_CHECK(raw_db(&h) == 0);
 	/* back to schema 4: the later migrations' tables go too (6's outbox is rebuilt from any outbox) */
 	T_CHECK(sqlite3_exec(h, "DROP TRIGGER applications_status_insert; DROP TRIGGER applications_status_update;"
+	    "ALTER TABLE applications DROP COLUMN lang;"	/* what schema 11 added */
 	    "ALTER TABLE applications DROP COLUMN channel;"
 	    "DROP INDEX applications_participant; ALTER TABLE applications DROP COLUMN participant_id;"
 	    "DROP TABLE envelopes; DROP TABLE app_places; DROP TABLE places; DROP TABLE erasure_reports; DROP TABLE export_ledger; DROP TABLE staff_mail;"

@@ -36,6 +36,7 @@ sample(struct db_store_req *r, struct db_outbox_item *m, unsigned char tag)
 	memset(r->app.sender_key, 0x51, SEAL_MAC_LEN);
 	memset(r->app.recipient_key, 0x52, SEAL_MAC_LEN);
 	r->app.received_at = 1795000000;
+	r->app.lang = "en";
 	snprintf(r->receipt, sizeof(r->receipt), "1234-5678-%04u", tag);
 	if (m != NULL) {
 		memset(m, 0, sizeof(*m));
@@ -84,6 +85,7 @@ round_trip_with_mail(void)
 	T_CHECK(memcmp(d.app.sender_key, r.app.sender_key, SEAL_MAC_LEN) == 0);
 	T_CHECK(memcmp(d.app.recipient_key, r.app.recipient_key, SEAL_MAC_LEN) == 0);
 	T_CHECK(d.app.received_at == 1795000000);
+	T_STREQ(d.app.lang, "en");
 	T_CHECK(d.mail == &dm);
 	T_STREQ(dm.kind, "arrival");
 	T_STREQ(dm.text, text);
@@ -167,6 +169,26 @@ every_truncation_refused(void)
 	for (n = 0; n < f.len; n++)
 		T_CHECK(writer_decode(f.data, n, &d, &dm) == -1);
 	T_CHECK(writer_decode(f.data, f.len, &d, &dm) == 0);
+	buf_free(&f);
+}
+
+/* The language is a tag or the frame is refused; none given is Japanese. */
+static void
+language_checked(void)
+{
+	struct db_store_req	r, d;
+	struct db_outbox_item	dm;
+	struct buf		f;
+
+	buf_init(&f);
+	sample(&r, NULL, 9);
+	r.app.lang = "EN";
+	T_CHECK(round_trip(&r, &f, &d, &dm) == -1);
+	r.app.lang = "";
+	T_CHECK(round_trip(&r, &f, &d, &dm) == -1);
+	r.app.lang = NULL;
+	T_CHECK(round_trip(&r, &f, &d, &dm) == 0);
+	T_STREQ(d.app.lang, "ja");
 	buf_free(&f);
 }
 
@@ -634,6 +656,7 @@ main(void)
 	T_RUN(only_plaintexts_encoded);
 	T_RUN(every_truncation_refused);
 	T_RUN(trailing_byte_refused);
+	T_RUN(language_checked);
 	T_RUN(bad_version_refused);
 	T_RUN(nul_inside_string_refused);
 	T_RUN(bad_receipt_refused);
