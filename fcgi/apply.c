@@ -339,7 +339,7 @@ writer_main(void *arg)
 	}
 	db_set_limits(db, &app->limits);
 	db_set_contact_key(db, app->mailer_pk);
-	db_set_waitlist_text(db, mail_text_waitlisted, langs);
+	db_set_waitlist_text(db, mail_text_waitlisted, &langs);
 	rc = writer_serve(app->writer_fd, db);
 	db_close(db);
 	langset_free(langs);

@@ -261,16 +261,17 @@ mail_text_waitlisted(void *langs, const char *text, long position, const char *l
 {
 	json_object		*t = parse(text, strlen(text)), *nb;
 	const char		*body = t != NULL ? json_str(t, "body") : NULL;
-	const struct lang	*l = langs != NULL ? langset_get(langs, lang) : NULL;
+	struct langset *const	*set = langs;
+	const struct lang	*l = set != NULL && *set != NULL ? langset_get(*set, lang) : NULL;
 	struct buf		 b;
 	char			 n[24];
 	int			 rc = -1;
 
 	buf_init(&b);
-	if (body == NULL || position < 1 || langs == NULL)
+	if (body == NULL || position < 1 || set == NULL || *set == NULL)
 		goto done;
 	if (l == NULL)
-		l = langset_at(langs, 0);
+		l = langset_at(*set, 0);
 	(void)snprintf(n, sizeof(n), "%ld", position);
 	if (lang_format(l, &b, N_("mail.waitlisted"), "position", n, (const char *)NULL) == -1 ||
 	    buf_printf(&b, "\n\n%s", body) == -1)

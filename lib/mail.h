@@ -59,7 +59,8 @@ int	mail_text_compose(const struct procedure *p, const char *kind, const char *r
 	    const char *lang, struct buf *json);
 /*
  * A waitlisted application's arrival text (db_set_waitlist_text, langs its
- * argument: a const struct langset *, borrowed): text, a queued clear text,
+ * argument: a struct langset ** the caller keeps, read at each call so
+ * that a reload of the catalogues is seen): text, a queued clear text,
  * with a first paragraph saying its turn (position, 1 first) in the
  * language lang (mail.waitlisted; Japanese when langs has no lang),
  * appended to out.  0, or -1 for a text that is not one.

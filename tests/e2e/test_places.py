@@ -125,12 +125,12 @@ def test_full_refused_at_confirmation():
     assert st == 409 and "満員です" in page, (st, page[:400])
 
 
-def entry(proc, name):
+def entry(proc, name, more=()):
     """yotsuya enters a paper application of proc (post): the send's (status, page)."""
     s = member("yotsuya")
     _, _, page = s.get("/staff/entry/" + proc)
     st, _, page = s.post("/staff/entry/" + proc, [("csrf", staff_csrf_of(page)), ("action", "confirm"),
-                                                  ("channel", "post"), ("f_name", name)], csrf=False)
+                                                  ("channel", "post"), ("f_name", name)] + list(more), csrf=False)
     assert st == 200, (st, page[:800])
     st, _, page = s.post("/staff/entry/" + proc, entry_hidden(page) + [("action", "send")], csrf=False)
     return st, page
@@ -143,8 +143,12 @@ def test_counter_entry_takes_places_like_a_send():
     assert count("procedure_id = 'e2e-places'") == 20
     st, page = entry("e2e-entry-places", "試験紙1")
     assert st == 200 and 'id="receipt"' in page and 'id="waitlist"' not in page, (st, page[:600])
-    st, page = entry("e2e-entry-places", "試験紙2")
+    # with an address: its arrival mail says the turn, in Japanese, from staff's own catalogues
+    st, page = entry("e2e-entry-places", "試験紙2", [("f_email", "dummy.entry.wl@example.jp")])
     assert st == 200 and "キャンセル待ち（1番目）" in page, (st, page[:1200])
+    receipt = re.search(r'id="receipt">([0-9-]+)<', page).group(1)
+    mails = mail_for(receipt)
+    assert mails and "キャンセル待ち（1番目）" in mails[0].get_body().get_content(), mails
     assert count("procedure_id = 'e2e-entry-places' AND status = 'waitlisted' AND channel = 'post'") == 1
     counters_match("e2e-entry-places")
 
