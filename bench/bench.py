@@ -147,7 +147,7 @@ def prepare_sends(n, proc):
 
     def one(_):
         c = Browser()
-        c.cookie = b.cookie
+        c.jar = dict(b.jar)
         st, _, page = c.post("/f/" + proc, [("csrf", csrf), ("action", "confirm")] + valid_answers())
         if st != 200:
             raise RuntimeError("confirm failed: %d" % st)
