@@ -5,7 +5,7 @@ the bare FastCGI hello-world and one for the same program padded to the form
 page's size).  Prints figures and ratios; never fails on an absolute time.
 Dummy data only.
 Usage: bench.py BUILD_DIR
-Environment: BENCH_SECONDS (per wrk run, default 5); BENCH_ONLY=get,durable,export,list
+Environment: BENCH_SECONDS (per wrk run, default 5); BENCH_ONLY=get,durable,rush,export,list
 (any of them; default all); BENCH_LIST_LOADS (page loads per staff list figure, default 200); BENCH_ROUNDS=N runs the four GET figures N times (every
 other round in reverse order), the 8-connection durable run and the 100,000-row export
 N times, and reports the medians (default 3: on a shared machine one run can land in a
@@ -37,8 +37,8 @@ BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT,
 SECS = int(os.environ.get("BENCH_SECONDS", "5"))
 # apply's workers as `make run` starts them (scripts/run.sh); the hello-world gets as many.
 WORKERS = os.environ.get("WORKERS", "32")
-# BENCH_ONLY=get,durable,export (any of them) runs only those parts; the default is all.
-PARTS = os.environ.get("BENCH_ONLY", "get,durable,export,list").split(",")
+# BENCH_ONLY=get,durable,rush,export,list (any of them) runs only those parts; the default is all.
+PARTS = os.environ.get("BENCH_ONLY", "get,durable,rush,export,list").split(",")
 # How many times each staff list page is loaded for its percentiles.
 LIST_LOADS = int(os.environ.get("BENCH_LIST_LOADS", "200"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
@@ -121,6 +121,8 @@ def bench_nginx(stack, rd, port):
     conf = conf.replace("listen 127.0.0.1:%d;" % stack.port, "listen 127.0.0.1:%d;" % port)
     conf = conf.replace("pid %s/nginx.pid;" % rd, "pid %s/bench-nginx.pid;" % rd)
     conf = conf.replace(os.path.join(stack.data, "log", "access.log"), os.path.join(rd, "bench-access.log"))
+    # when each request ended, to the millisecond, for the opening rush's rate (bench_rush)
+    conf = conf.replace("[$time_iso8601]", "[$time_iso8601 $msec]")
     # A hello-world's upstream is a copy of apply's: the same kept connections.
     upstream = re.search(r"\tupstream apply \{.*?\n\t\}\n", conf, re.S).group(0)
     keep = re.search(r"fastcgi_keep_conn \w+;", conf).group(0)
@@ -318,7 +320,7 @@ def bench_durable(stack, rd, port):
     8-connection run is made ROUNDS times, spread over the section, and its median ratio is reported."""
     # The mail run comes last: nothing its thousands of queued mails might still cause falls on a target run.
     runs = [(8, "e2e-open"), (64, "e2e-open")] + [(8, "e2e-open")] * (ROUNDS - 1) + [(8, "bench-mail")]
-    ratios = []
+    ratios, rates = [], []
     loops = [fsync_rate(stack)]
     for conns, proc in runs:
         with mailer_paused(stack):
@@ -329,6 +331,7 @@ def bench_durable(stack, rd, port):
         fsync = (loops[-2] + loops[-1]) / 2
         if (conns, proc) == (8, "e2e-open"):
             ratios.append(rate / fsync)
+            rates.append(rate)
         say("%s %9.0f submits/s %.2fx the fsync loop around it (%.0f; %s); p50 %.0f ms, p99 %.0f ms "
             "(nginx $request_time); CPU %.0f us per submit, %.1f s stolen by the host%s" %
             (DURABLE_LABELS[(conns, proc)], rate, rate / fsync, fsync, "target >= 1.0" if proc == "e2e-open" else
@@ -337,6 +340,103 @@ def bench_durable(stack, rd, port):
     if len(ratios) > 1:
         say("durable submits,  8 connections, the median of its %d runs: %.2fx the fsync loop (%s; target >= 1.0)" %
             (len(ratios), median(ratios), ", ".join("%.2fx" % r for r in ratios)))
+    return median(rates)
+
+
+# The opening rush: this many distinct residents send at once to a first-come procedure with RUSH_PLACES.
+RUSH_RESIDENTS = 5000
+RUSH_PLACES = 280
+RUSH_CONNS = 64
+
+
+def rush_lua(bodies_file, cookie, proc):
+    """wrk's script for the rush: each thread sends each of its share of the bodies once, then only
+    GET / (not counted: the list of procedures) until it has every answer to its sends, and stops."""
+    path = bodies_file + ".lua"
+    with open(path, "w") as f:
+        f.write('''
+local counter = 0
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+end
+function init(args)
+  reqs = {}
+  local n = 0
+  for body in io.lines("%s") do
+    if n %% %d == id then
+      reqs[#reqs + 1] = wrk.format("POST", "/f/%s", {["Content-Type"] = "application/x-www-form-urlencoded",
+        ["Cookie"] = "%s"}, body)
+    end
+    n = n + 1
+  end
+  idle = wrk.format("GET", "/")
+  i = 0
+  answered = 0
+  idle_since = 0
+  -- wrk calls the first thread's request() once before it starts, to check the script: give it a GET
+  checked = id ~= 0
+end
+function request()
+  if not checked then
+    checked = true
+    return idle
+  end
+  i = i + 1
+  if i <= #reqs then return reqs[i] end
+  return idle
+end
+function response(status, headers, body)
+  if not string.find(body, "申請できる手続き", 1, true) then
+    answered = answered + 1
+    idle_since = 0
+  elseif i > #reqs then
+    idle_since = idle_since + 1
+  end
+  -- every send answered, or (a send lost on its connection) long after the last answer
+  if answered >= #reqs or idle_since > 2000 then wrk.thread:stop() end
+end
+''' % (bodies_file, WRK_THREADS, proc, cookie))
+    return path
+
+
+def bench_rush(stack, rd, port, durable_rate):
+    """RUSH_RESIDENTS distinct residents (each through the confirmation step before the clock starts) send
+    at once to a first-come procedure with RUSH_PLACES places: exactly that many must be accepted, the
+    others see 満員です with nothing stored (or wait, with a waitlist), and none may fail."""
+    proc = "bench-rush"
+    bodies, cookie = prepare_sends(RUSH_RESIDENTS, proc)
+    bf = os.path.join(rd, "bodies-rush.txt")
+    with open(bf, "w") as f:
+        f.write("\n".join(bodies) + "\n")
+    log = os.path.join(rd, "bench-access.log")
+    start_lines = sum(1 for _ in open(log)) if os.path.exists(log) else 0
+    # wrk waits out its duration even when every thread has stopped: the rush's time comes from nginx
+    wrk_output("http://127.0.0.1:%d/f/%s" % (port, proc), RUSH_CONNS, rush_lua(bf, cookie, proc), secs=30)
+    time.sleep(1.5)  # nginx writes its access log at least every second
+    codes, times, began, ended = {}, [], None, None
+    for line in open(log).readlines()[start_lines:]:
+        if '"POST /f/%s"' % proc in line:
+            code = line.split('"')[2].split()[0]
+            codes[code] = codes.get(code, 0) + 1
+            times.append(float(line.split()[-1]))
+            done = float(line.split("[", 1)[1].split("]", 1)[0].split()[1])
+            began = min(began or done, done - times[-1])
+            ended = max(ended or done, done)
+    secs = max((ended or 0) - (began or 0), 0.001)
+    accepted = int(stack.sql("SELECT count(*) FROM applications WHERE procedure_id = '%s' AND status = 'received'"
+                             % proc))
+    waitlisted = int(stack.sql("SELECT count(*) FROM applications WHERE procedure_id = '%s' AND status = "
+                               "'waitlisted'" % proc))
+    refused = codes.get("409", 0)
+    errors = sum(n for c, n in codes.items() if c not in ("200", "409"))
+    rate = len(times) / secs
+    say("opening rush, %d residents at once: %d accepted (target exactly %d), %d waitlisted, %d refused "
+        "(満員です), %d errors (target 0); p50 %.0f ms, p99 %.0f ms (nginx $request_time); %.0f submits/s%s" %
+        (len(times), accepted, RUSH_PLACES, waitlisted, refused, errors, percentile(times, 0.5) * 1000,
+         percentile(times, 0.99) * 1000, rate,
+         ", %.2fx the durable 8-connection line" % (rate / durable_rate) if durable_rate else
+         " (run the durable part too for its ratio)"))
 
 
 def drop_bench_mails(stack):
@@ -497,6 +597,7 @@ def main():
         f.write("<!DOCTYPE html><title>x</title>" + "x" * (5120 - 31))
     add_procedure(stack, "bench-export")
     add_procedure(stack, "bench-mail", mail_texts(stack))
+    add_procedure(stack, "bench-rush", "capacity: %d\n" % RUSH_PLACES)
     port = harness.free_port()
     ng = bench_nginx(stack, rd, port)
     time.sleep(1)
@@ -516,8 +617,11 @@ def main():
              SESSIONS, autogroups()))
         if "get" in PARTS:
             bench_get(base, form_bytes)
+        durable_rate = None
         if "durable" in PARTS:
-            bench_durable(stack, rd, port)
+            durable_rate = bench_durable(stack, rd, port)
+        if "rush" in PARTS:
+            bench_rush(stack, rd, port, durable_rate)
         if "export" in PARTS:
             bench_export(stack)
         if "list" in PARTS:

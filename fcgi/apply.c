@@ -25,6 +25,7 @@
 #include "apply.h"
 #include "formset.h"
 #include "log.h"
+#include "mail.h"
 #include "prefork.h"
 
 #define MAX_BODY	(64 * 1024)
@@ -39,6 +40,7 @@ static const struct kv_decl status_keys[S__COUNT] = {
 	[S_CSRF] = { "csrf", 64, 1, kv_valid_b64url },
 	[S_RECEIPT] = { "receipt", 80, 1, NULL },
 	[S_INQUIRY] = { "inquiry", 80, 1, NULL },
+	[S_ACTION] = { "action", 16, 1, kv_valid_token },
 };
 
 enum { C_CSRF, C_CSRF_HOST, C_LANG, C__COUNT };
@@ -257,6 +259,7 @@ ctx_reset(struct ctx *c)
 	gate_reset(&c->g);
 	formkeys_free(&c->keys);
 	c->proc = NULL;
+	c->has_places = 0;
 }
 
 /* ---- processes ---- */
@@ -322,16 +325,24 @@ writer_main(void *arg)
 {
 	struct app	*app = arg;
 	struct db	*db;
+	struct langset	*langs = NULL;
 	int		 rc;
 
 	seal_wipe(app->mac_key, sizeof(app->mac_key));
 	seal_wipe(app->inquiry_key, sizeof(app->inquiry_key));
-	if (db_open(app->site.db_path, &db) == -1)
+	/* A waitlisted application's arrival mail says its turn in its language (mail.waitlisted). */
+	if (web_load_langs(app->site.msg_dir, &langs) == -1)
 		return 1;
+	if (db_open(app->site.db_path, &db) == -1) {
+		langset_free(langs);
+		return 1;
+	}
 	db_set_limits(db, &app->limits);
 	db_set_contact_key(db, app->mailer_pk);
+	db_set_waitlist_text(db, mail_text_waitlisted, &langs);
 	rc = writer_serve(app->writer_fd, db);
 	db_close(db);
+	langset_free(langs);
 	return rc == 0 ? 0 : 1;
 }
 

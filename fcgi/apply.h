@@ -15,6 +15,7 @@
 #include "db.h"
 #include "formdef.h"
 #include "gate.h"
+#include "places.h"
 #include "lang.h"
 #include "seal.h"
 #include "writer.h"
@@ -25,7 +26,7 @@
 #define MAX_SECTIONS	64
 
 /* Body keys of the status look-up (apply.c declares them) and of a form (apply_form.c). */
-enum { S_CSRF = GATE_CSRF, S_RECEIPT, S_INQUIRY, S__COUNT };
+enum { S_CSRF = GATE_CSRF, S_RECEIPT, S_INQUIRY, S_ACTION, S__COUNT };
 enum { K_CSRF = GATE_CSRF, K_ACTION, K_TOKEN, K__CONTROL };
 /* Query keys of the switch of language. */
 enum { L_TO, L_BACK, L__COUNT };
@@ -45,6 +46,7 @@ struct section {
 struct empty_form {
 	const struct procedure	*proc;	/* valid until the next reload */
 	struct tpage		**page;	/* one per language (lang.index), NULL until its first GET */
+	struct places_view	 seen;	/* first come: the counters the pages show (rendered again when they change) */
 };
 
 struct app;
@@ -55,6 +57,8 @@ struct ctx {
 	struct app		*app;
 	struct formkeys		 keys;
 	const struct procedure	*proc;
+	struct places_view	 places;	/* the procedure's counters, read for this request ... */
+	int			 has_places;	/* ... when it is first come (formdef_first_come) */
 };
 
 /* Process-wide state: read-only while a request runs, replaced on reload. */
@@ -94,10 +98,11 @@ int		 form_proc(void *arg);
 int		 form_keys(void *arg, const struct kv_decl **decls, size_t *n);
 void		 confirm_bind(const struct ctx *c, struct confirm_bind *b);
 void		 show_done(struct ctx *c, const char *receipt, const char *inquiry, const char *participant,
-		    time_t received, int mail_held);
+		    time_t received, int mail_held, long position);
 
 /* apply_send.c */
 void		 send_application(struct ctx *c, const struct answers *as);
+void		 full_page(struct ctx *c, const char *choice);
 
 /* apply_status.c */
 void		 page_status(void *arg);

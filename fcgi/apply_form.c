@@ -43,6 +43,22 @@ deadline_text(const struct ctx *c, const struct procedure *p, struct buf *out)
 	return dated(c, N_("index.until"), p->closes_at, out);
 }
 
+/* An open first-come procedure's places in the list: 残りN人, 満員 or 満員（キャンセル待ち受付中）. */
+static int
+index_places(struct ctx *c, const struct procedure *p, struct tvars *item)
+{
+	struct places_view	v;
+	struct buf		text;
+	int			rc;
+
+	buf_init(&text);
+	rc = places_read(c->app->site.db, p, &v) == 0 && places_text(p, &v, c->g.w.lang, &text) == 0 ? 0 : -1;
+	if (rc == 0 && text.len > 0)
+		rc = tvars_set(item, "places", buf_cstr(&text));
+	buf_free(&text);
+	return rc;
+}
+
 static int
 index_item(struct ctx *c, const struct procedure *p, const char *list, int state)
 {
@@ -59,6 +75,7 @@ index_item(struct ctx *c, const struct procedure *p, const char *list, int state
 		rc = dated(c, N_("index.closed_on"), p->closes_at, &when);
 	else
 		rc = deadline_text(c, p, &when);
+	rc |= state == 0 && formdef_first_come(p) ? index_places(c, p, item) : 0;
 	rc |= tvars_set(item, "id", p->id) | tvars_set(item, "title", def_text(c, p, p->title)) |
 	    tvars_set(item, "section", section_name(c->app, p->section)) |
 	    tvars_set(item, "when", buf_cstr(&when));
@@ -104,6 +121,12 @@ proc_text_vars(struct ctx *c)
 		rc |= tvars_set(c->g.w.vars, "description", def_text(c, p, p->description));
 	rc |= deadline_text(c, p, &when);
 	rc |= tvars_set(c->g.w.vars, "deadline", buf_cstr(&when));
+	if (c->has_places) {
+		buf_reset(&when);
+		rc |= places_text(p, &c->places, c->g.w.lang, &when);
+		if (when.len > 0)
+			rc |= tvars_set(c->g.w.vars, "places", buf_cstr(&when));
+	}
 	buf_free(&when);
 	return rc;
 }
@@ -122,7 +145,7 @@ form_vars(struct ctx *c, const struct answers *as, int with_errors)
 
 	rc |= tvars_set(c->g.w.vars, "title", def_text(c, c->proc, c->proc->title));
 	rc |= proc_text_vars(c);
-	rc |= formview_fields(c->g.w.vars, as, c->g.w.lang, with_errors);
+	rc |= formview_fields(c->g.w.vars, as, c->g.w.lang, with_errors, c->has_places ? &c->places : NULL);
 	if (with_errors && as->nerrors > 0)
 		c->g.w.req.status = 422;
 	return rc;
@@ -173,12 +196,21 @@ static void
 show_empty_form(struct ctx *c)
 {
 	struct empty_form	*f;
+	size_t			 l;
 	struct buf		 tok;
 
 	buf_init(&tok);
 	if (web_csrf_token(&c->g.w, &tok) == -1 || (f = empty_form(c->app, c->proc)) == NULL) {
 		system_error(c);
 		goto done;
+	}
+	/* Places change with every send: the pages are rendered again when the counters they show have. */
+	if (c->has_places && memcmp(&f->seen, &c->places, sizeof(c->places)) != 0) {
+		for (l = 0; l < c->app->nlangs; l++) {
+			tpage_free(f->page[l]);
+			f->page[l] = NULL;
+		}
+		f->seen = c->places;
 	}
 	if (f->page[c->g.w.lang->index] == NULL)
 		f->page[c->g.w.lang->index] = empty_form_render(c, buf_cstr(&tok));
@@ -227,7 +259,7 @@ show_confirm(struct ctx *c, const struct answers *as)
 
 void
 show_done(struct ctx *c, const char *receipt, const char *inquiry, const char *participant, time_t received,
-    int mail_held)
+    int mail_held, long position)
 {
 	struct buf	 when, key, title;
 	int		 rc = 0;
@@ -250,6 +282,8 @@ show_done(struct ctx *c, const char *receipt, const char *inquiry, const char *p
 		rc |= tvars_set(c->g.w.vars, "complete_message", def_text(c, c->proc, c->proc->complete_message));
 	if (mail_held)
 		rc |= tvars_set(c->g.w.vars, "mail_held", "1");
+	if (position > 0)
+		rc |= tvars_setf(c->g.w.vars, "waitlist_pos", "%ld", position);
 	rc |= when.oom || key.oom ? -1 : 0;
 	buf_free(&when);
 	buf_wipe(&key);
@@ -281,6 +315,35 @@ proc_closed_page(struct ctx *c)
 	return -1;
 }
 
+/*
+ * Closed to this application, as the counters stand (the batching writer
+ * decides again on send): a choice without places left gets its error
+ * (1, nerrors counted), the whole procedure full gives 1 with no error;
+ * 0 when it may go on.
+ */
+static int
+places_closed(struct ctx *c, struct answers *as)
+{
+	const struct field	*f = formdef_places_field(c->proc);
+	const char		*v = places_answer(as);
+	size_t			 i, k;
+
+	if (!c->proc->waitlist && places_left(c->proc, &c->places) == 0)
+		return 1;
+	for (i = 0; f != NULL && *v != '\0' && i < f->nchoices; i++) {
+		if (strcmp(f->choices[i].value, v) != 0 || !places_choice_closed(c->proc, &c->places, i))
+			continue;
+		for (k = 0; k < as->n; k++)
+			if (as->a[k].field == f && as->a[k].error.len == 0) {
+				(void)lang_format(c->g.w.lang, &as->a[k].error, N_("full.choice_error"), "choice",
+				    def_text(c, c->proc, f->choices[i].label), (const char *)NULL);
+				as->nerrors++;
+			}
+		return 1;
+	}
+	return 0;
+}
+
 void
 page_form(void *arg)
 {
@@ -290,6 +353,13 @@ page_form(void *arg)
 
 	if (proc_closed_page(c) == -1)
 		return;
+	if (formdef_first_come(c->proc)) {
+		if (places_read(c->app->site.db, c->proc, &c->places) == -1) {
+			system_error(c);
+			return;
+		}
+		c->has_places = 1;
+	}
 	if (c->g.w.req.method != HTTP_POST) {
 		show_empty_form(c);
 		return;
@@ -300,7 +370,14 @@ page_form(void *arg)
 		return;
 	}
 	action = kv_get(&c->g.form, K_ACTION);
-	if (action == NULL || strcmp(action->p, "back") == 0)
+	if (action != NULL && strcmp(action->p, "back") != 0 && c->has_places && places_closed(c, &as)) {
+		if (as.nerrors == 0) {
+			full_page(c, "");
+			answers_free(&as);
+			return;
+		}
+		show_form(c, &as, 1);
+	} else if (action == NULL || strcmp(action->p, "back") == 0)
 		show_form(c, &as, 0);
 	else if (as.nerrors > 0)
 		show_form(c, &as, 1);

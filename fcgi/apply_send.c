@@ -13,6 +13,7 @@
 #include "apply.h"
 #include "log.h"
 #include "mail.h"
+#include "places.h"
 #include "payload.h"
 
 /* The record the writer seals: answers plus what binds them to their clear metadata. */
@@ -110,6 +111,27 @@ store_by_writer(struct db_store_req *r, void *arg)
 	return writer_store(arg, r);
 }
 
+/* 満員です: the places were taken before this application came; nothing was stored. */
+void
+full_page(struct ctx *c, const char *choice)
+{
+	const struct field	*f = formdef_places_field(c->proc);
+	const struct choice	*ch = f != NULL && *choice != '\0' ? answers_choice(f, choice) : NULL;
+	struct places_view	 v;
+	struct buf		 text;
+	int			 rc;
+
+	buf_init(&text);
+	if (ch != NULL && places_read(c->app->site.db, c->proc, &v) == 0 && places_left(c->proc, &v) != 0)
+		rc = lang_format(c->g.w.lang, &text, N_("full.choice.text"), "choice", def_text(c, c->proc, ch->label),
+		    "field", def_text(c, c->proc, f->label), (const char *)NULL);
+	else
+		rc = lang_format(c->g.w.lang, &text, N_("full.text"), "title", def_text(c, c->proc, c->proc->title),
+		    "contact", def_text(c, c->proc, c->proc->contact), (const char *)NULL);
+	error_page(c, 409, msg(c, N_("full")), rc == -1 || text.oom ? msg(c, N_("full.short")) : buf_cstr(&text));
+	buf_free(&text);
+}
+
 void
 send_application(struct ctx *c, const struct answers *as)
 {
@@ -121,6 +143,7 @@ send_application(struct ctx *c, const struct answers *as)
 	struct db_app_status st;
 	struct confirm_bind b;
 	const struct kv_value *token = kv_get(&c->g.form, K_TOKEN);
+	long		 position = 0;
 	int		 rc;
 
 	confirm_bind(c, &b);
@@ -153,14 +176,20 @@ send_application(struct ctx *c, const struct answers *as)
 		app.mail = arrival_mail;
 		app.mail_arg = c;
 	}
+	places_rules(c->proc, places_answer(as), 1, &app.places);
 	if (confirm_submit_key(c->app->mac_key, stamp, app.submit_hash) == -1 ||
 	    confirm_inquiry_hash(c->app->mac_key, inquiry, app.inquiry_hash) == -1 ||
 	    sender_key(c, app.sender_key) == -1 ||
 	    recipient_key(c, mail_answer_to(as), app.recipient_key) == -1)
 		goto fail;
 	/* Every application is committed by the one batching writer: many share one fsync and one seal. */
-	if ((rc = db_app_store_via(&app, receipt, store_by_writer, &c->app->writer)) == -1 || rc == DB_STALE_KEY)
+	if ((rc = db_app_store_via_at(&app, receipt, &position, store_by_writer, &c->app->writer)) == -1 ||
+	    rc == DB_STALE_KEY)
 		goto fail;
+	if (rc == DB_FULL) {
+		full_page(c, places_answer(as));
+		goto done;
+	}
 	if (rc == DB_LIMITED) {
 		log_msg(LOG_WARNING, "send limit reached for %s: refused", c->proc->id);
 		error_page(c, 429, msg(c, N_("send.limited")), msg(c, N_("send.limited.text")));
@@ -173,7 +202,7 @@ send_application(struct ctx *c, const struct answers *as)
 		c->g.w.now = st.received_at;
 		memcpy(participant, st.participant, sizeof(participant));
 	}
-	show_done(c, receipt, inquiry, participant, c->g.w.now, rc == DB_MAIL_HELD);
+	show_done(c, receipt, inquiry, participant, c->g.w.now, rc == DB_MAIL_HELD, position);
 	goto done;
 fail:
 	log_msg(LOG_ERR, "could not store an application for %s", c->proc->id);

@@ -1,6 +1,8 @@
 /*
  * apply_status.c: a resident looks an application up with its receipt and
- * inquiry key; guesses are limited per receipt and address (lib/guess.h).
+ * inquiry key, and may withdraw it (取下げ) after a confirmation step;
+ * guesses are limited per receipt and address (lib/guess.h), the same for
+ * every step, since each one checks the pair again.
  */
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +12,8 @@
 #include "guess.h"
 #include "jnorm.h"
 #include "jst.h"
+#include "log.h"
+#include "places.h"
 #include "workflow.h"
 
 /*
@@ -63,9 +67,21 @@ status_label(const struct ctx *c, const char *code)
 	return msg(c, wf_status_parse(code, &s) == 0 ? wf_resident_msgid(s) : N_("state.unknown"));
 }
 
+/* The pair as the resident typed it, for the withdrawal's forms (a POST body, never a URL). */
 static int
-status_result(struct ctx *c, const struct db_app_status *st)
+pair_vars(struct ctx *c)
 {
+	const struct kv_value *r = kv_get(&c->g.form, S_RECEIPT), *i = kv_get(&c->g.form, S_INQUIRY);
+
+	return r != NULL && i != NULL && tvars_set(c->g.w.vars, "h_receipt", r->p) == 0 &&
+	    tvars_set(c->g.w.vars, "h_inquiry", i->p) == 0 ? 0 : -1;
+}
+
+static int
+status_result(struct ctx *c, const char *receipt, const struct db_app_status *st)
+{
+	enum wf_status		 s;
+	long			 position = 0;
 	const struct procedure	*p = formset_get(c->app->site.forms, st->procedure_id);
 	struct buf		 when;
 	int			 rc = 0;
@@ -76,8 +92,12 @@ status_result(struct ctx *c, const struct db_app_status *st)
 	rc |= tvars_set(c->g.w.vars, "r_title", p ? def_text(c, p, p->title) : st->procedure_id);
 	rc |= tvars_set(c->g.w.vars, "r_received", buf_cstr(&when));
 	rc |= tvars_set(c->g.w.vars, "r_status", status_label(c, st->status));
+	if (strcmp(st->status, "waitlisted") == 0 && db_app_wait_position(c->app->site.db, receipt, &position) == 0)
+		rc |= tvars_setf(c->g.w.vars, "r_position", "%ld", position);
 	if (p != NULL)
 		rc |= tvars_set(c->g.w.vars, "contact", def_text(c, p, p->contact));
+	if (wf_status_parse(st->status, &s) == 0 && wf_resident_may_withdraw(s))
+		rc |= tvars_set(c->g.w.vars, "may_withdraw", "1") | pair_vars(c);
 	rc |= when.oom ? -1 : 0;
 	buf_free(&when);
 	return rc;
@@ -98,6 +118,65 @@ inquiry_matches(struct ctx *c, const struct db_app_status *st, const char *inqui
 	ok = confirm_inquiry_hash(key, inquiry, ih) == 0 && seal_compare(ih, st->inquiry_hash, SEAL_MAC_LEN) == 0;
 	seal_wipe(ih, sizeof(ih));
 	return ok;
+}
+
+/*
+ * The resident withdraws the application (its pair checked): its places
+ * are given back and its procedure's waitlist moves up, in one
+ * transaction (db_app_event).  The event's actor is "resident"; apply
+ * holds no audit key, so the audit chain does not record it (staff see
+ * the event on the application).
+ */
+static int
+resident_withdraw(struct ctx *c, const char *receipt, struct db_app_status *st)
+{
+	const struct procedure	*p = formset_get(c->app->site.forms, st->procedure_id);
+	struct places_promoting	 pm;
+	struct db_promote	 pr;
+	struct db_event		 ev;
+	enum wf_status		 s;
+	int			 rc;
+
+	if (wf_status_parse(st->status, &s) == -1 || !wf_resident_may_withdraw(s))
+		return DB_NOTFOUND;
+	memset(&ev, 0, sizeof(ev));
+	ev.receipt = receipt;
+	ev.at = c->g.w.now;
+	ev.actor = "resident";
+	ev.from_status = st->status;
+	ev.to_status = wf_status_code(WF_WITHDRAWN);
+	ev.key_id = "";
+	if (places_promote_init(&pr, &pm, c->app->site.db, p, c->g.w.now) == 1)
+		ev.promote = &pr;
+	if ((rc = db_app_event(c->app->site.db, &ev)) != 0)
+		return rc;
+	if (ev.promote != NULL && pr.n > 0)
+		log_msg(LOG_INFO, "%s: %zu waiting application(s) moved up", st->procedure_id, pr.n);
+	return db_app_status(c->app->site.db, receipt, st);
+}
+
+/* After the pair is checked: the result, the withdrawal's confirmation, or the withdrawal. */
+static int
+status_step(struct ctx *c, const char *receipt, struct db_app_status *st)
+{
+	const struct kv_value	*a = kv_get(&c->g.form, S_ACTION);
+	int			 rc;
+
+	if (a == NULL || (strcmp(a->p, "withdraw") != 0 && strcmp(a->p, "withdraw-yes") != 0))
+		return status_result(c, receipt, st);
+	if (strcmp(a->p, "withdraw") == 0)
+		return status_result(c, receipt, st) == 0 && tvars_set(c->g.w.vars, "confirm_withdraw", "1") == 0 ?
+		    0 : -1;
+	if ((rc = resident_withdraw(c, receipt, st)) == -1)
+		return -1;
+	if (rc == 0 && tvars_set(c->g.w.vars, "withdrawn", "1") == -1)
+		return -1;
+	if (rc == DB_NOTFOUND) {
+		c->g.w.req.status = 409;
+		if (tvars_set(c->g.w.vars, "s_error", msg(c, N_("withdraw.refused"))) == -1 || db_app_status(c->app->site.db, receipt, st) != 0)
+			return -1;
+	}
+	return status_result(c, receipt, st);
 }
 
 static int
@@ -125,7 +204,7 @@ status_lookup(struct ctx *c)
 		ok = inquiry_matches(c, &st, inquiry);
 	seal_wipe(inquiry, sizeof(inquiry));
 	if (ok)
-		return guess_succeeded(c->app->site.db, &k) == 0 ? status_result(c, &st) : -1;
+		return guess_succeeded(c->app->site.db, &k) == 0 ? status_step(c, fmt, &st) : -1;
 	if (guess_failed(c->app->site.db, &k, c->g.w.now) == -1)
 		return -1;
 	c->g.w.req.status = 422;

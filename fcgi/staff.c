@@ -27,6 +27,7 @@
 #include "jnorm.h"
 #include "log.h"
 #include "prefork.h"
+#include "mail.h"
 #include "staff.h"
 #include "web.h"
 
@@ -401,6 +402,7 @@ worker_start(void *arg)
 		return 1;
 	/* Paper applications' contact envelopes are sealed in staff's own storing transaction (staff_entry.c). */
 	db_set_contact_key(app->site.db, app->mailer_pk);
+	db_set_waitlist_text(app->site.db, mail_text_waitlisted, &app->site.langs);
 	(void)web_site_reload(&app->site, NULL, NULL);
 	if (app->site.tmpl == NULL || app->site.langs == NULL) {
 		log_msg(LOG_ERR, "no usable templates in %s or catalogues in %s", app->site.tmpl_dir,

@@ -14,6 +14,7 @@
 #include "jst.h"
 #include "mail.h"
 #include "payload.h"
+#include "places.h"
 #include "staff.h"
 #include "web.h"
 
@@ -318,6 +319,20 @@ status_mail(struct ctx *c, const struct app_view *v, const char *kind, struct db
 	return rc;
 }
 
+/* One audit entry per application the change moved up from the waitlist. */
+static int
+audit_promoted(struct ctx *c, const struct db_promote *pr, const char *freed_by)
+{
+	char	detail[64];
+	size_t	i;
+
+	snprintf(detail, sizeof(detail), "waitlisted->received, place freed by %s", freed_by);
+	for (i = 0; i < pr->n; i++)
+		if (audit_ok(c, "promote", pr->promoted[i], detail) == -1)
+			return -1;
+	return 0;
+}
+
 static void
 change_app(struct ctx *c, struct app_view *v)
 {
@@ -326,6 +341,8 @@ change_app(struct ctx *c, struct app_view *v)
 	char		 key_id[SEAL_KEYID_LEN + 1], detail[64], loc[64];
 	struct db_event	 ev;
 	struct db_outbox_item mail;
+	struct db_promote promote;
+	struct places_promoting pm;
 	struct buf	 sealed;
 	const struct wf_transition *t = NULL;
 	int		 rc;
@@ -367,13 +384,17 @@ change_app(struct ctx *c, struct app_view *v)
 			goto fail;
 		ev.mail = &mail;
 	}
+	/* A freed place moves the waitlist up in the same transaction (db.h: db_promote). */
+	if (places_promote_init(&promote, &pm, c->app->site.db, v->p, c->g.w.now) == 1)
+		ev.promote = &promote;
 	if ((rc = db_app_event(c->app->site.db, &ev)) == DB_NOTFOUND) {
 		show_app(c, v, 409, "この申請は、画面を開いた後にほかの職員が状態を変更しました。内容を確認してから、もう一度操作してください。");
 		goto done;
 	}
 	snprintf(detail, sizeof(detail), "%s->%s%s%s", from, to, *note ? " with note" : "",
 	    ev.mail != NULL ? " mail queued" : "");
-	if (rc != 0 || audit_ok(c, strcmp(from, to) == 0 ? "note" : "status", v->receipt, detail) == -1)
+	if (rc != 0 || audit_ok(c, strcmp(from, to) == 0 ? "note" : "status", v->receipt, detail) == -1 ||
+	    (ev.promote != NULL && audit_promoted(c, ev.promote, v->receipt) == -1))
 		goto fail;
 	snprintf(loc, sizeof(loc), "/staff/apps/%s?m=saved", v->receipt);
 	redirect(c, loc);

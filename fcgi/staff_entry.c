@@ -22,6 +22,7 @@
 #include "log.h"
 #include "mail.h"
 #include "payload.h"
+#include "places.h"
 #include "staff.h"
 
 static const struct kv_decl control_keys[E__CONTROL] = {
@@ -115,6 +116,19 @@ channel_vars(struct ctx *c, const char *chosen, int with_error)
 	return rc;
 }
 
+/* The form's fields, with a first-come procedure's places beside its choices (read now). */
+static int
+entry_places(struct ctx *c, const struct answers *as, int with_errors)
+{
+	struct places_view v;
+
+	if (!formdef_first_come(c->proc))
+		return formview_fields(c->g.w.vars, as, c->g.w.lang, with_errors, NULL);
+	if (places_read(c->app->site.db, c->proc, &v) == -1)
+		return -1;
+	return formview_fields(c->g.w.vars, as, c->g.w.lang, with_errors, &v);
+}
+
 static void
 show_entry(struct ctx *c, const struct answers *as, int with_errors)
 {
@@ -124,7 +138,7 @@ show_entry(struct ctx *c, const struct answers *as, int with_errors)
 	rc = entry_vars(c, "紙の申請の入力");
 	/* The channel first, as on the page: the summary lists the errors in the page's order. */
 	rc |= channel_vars(c, chosen, with_errors);
-	rc |= formview_fields(c->g.w.vars, as, c->g.w.lang, with_errors);
+	rc |= entry_places(c, as, with_errors);
 	if (with_errors && (as->nerrors > 0 || chosen == NULL))
 		c->g.w.req.status = 422;
 	if (rc != 0)
@@ -200,11 +214,12 @@ entry_arrival_mail(const char *receipt, const char *participant, struct db_outbo
  * application, so that whatever is counted when an application is stored
  * counts this one too: its plaintext is sealed there to the section's
  * current key, and its contact envelope (when the form gives an address)
- * to the mailer's.  Returns like db_app_store.
+ * to the mailer's; its places taken, or its turn in the waitlist given
+ * (*position), like an online application's.  Returns like db_app_store_at.
  */
 static int
 entry_store(struct ctx *c, struct db_app *app, const struct answers *as, const struct buf *payload,
-    char receipt[DB_RECEIPT_LEN + 1])
+    char receipt[DB_RECEIPT_LEN + 1], long *position)
 {
 	struct buf	 contact;
 	int		 rc;
@@ -220,7 +235,9 @@ entry_store(struct ctx *c, struct db_app *app, const struct answers *as, const s
 		app->mail = entry_arrival_mail;
 		app->mail_arg = c;
 	}
-	rc = db_app_store(c->app->site.db, app, receipt);
+	/* Places are taken like an online application's, by the same functions (places.h). */
+	places_rules(c->proc, places_answer(as), 1, &app->places);
+	rc = db_app_store_at(c->app->site.db, app, receipt, position);
 done:
 	app->plain = app->contact = NULL;
 	buf_wipe(&contact);
@@ -230,7 +247,7 @@ done:
 /* The printable receipt (受付票): the resident's copy of the receipt number and inquiry key. */
 static void
 show_receipt(struct ctx *c, const char *receipt, const char *inquiry, const char *participant, time_t received,
-    const char *channel)
+    const char *channel, long position)
 {
 	struct buf	 when, key;
 	int		 rc;
@@ -246,6 +263,8 @@ show_receipt(struct ctx *c, const char *receipt, const char *inquiry, const char
 	rc |= tvars_set(c->g.w.vars, "channel_label", wf_channel_label_of(channel));
 	if (*participant != '\0')
 		rc |= tvars_set(c->g.w.vars, "participant", participant);
+	if (position > 0)
+		rc |= tvars_setf(c->g.w.vars, "waitlist_pos", "%ld", position);
 	rc |= tvars_set(c->g.w.vars, "contact", c->proc->contact);
 	if (c->proc->complete_message != NULL)
 		rc |= tvars_set(c->g.w.vars, "complete_message", c->proc->complete_message);
@@ -269,6 +288,7 @@ entry_send(struct ctx *c, const struct answers *as, const char *channel)
 	char			 receipt[DB_RECEIPT_LEN + 1], inquiry[CONFIRM_INQUIRY_LEN + 1], detail[64];
 	char			 participant[DB_PARTICIPANT_LEN + 1] = "";
 	time_t			 received = c->g.w.now;
+	long			 position = 0;
 	int			 rc;
 
 	entry_bind(c, &b);
@@ -299,8 +319,13 @@ entry_send(struct ctx *c, const struct answers *as, const char *channel)
 	    confirm_inquiry_key(c->app->mac_key, stamp, inquiry) == -1 ||
 	    confirm_inquiry_hash(c->app->inquiry_key, inquiry, app.inquiry_hash) == -1)
 		goto fail;
-	if ((rc = entry_store(c, &app, as, &payload, receipt)) == -1 || rc == DB_LIMITED)
+	if ((rc = entry_store(c, &app, as, &payload, receipt, &position)) == -1 || rc == DB_LIMITED)
 		goto fail;
+	if (rc == DB_FULL) {
+		web_error_page(&c->g.w, 409, "満員です", "定員に達しているため、この申請は登録できませんでした"
+		    "（保存されていません）。選択肢ごとに定員がある手続きでは、ほかの選択肢をお選びください。");
+		goto done;
+	}
 	/* The same confirmation sent again (a reload): the first one's receipt, with its own time and ID. */
 	if (rc == DB_EXISTS && db_app_status(c->app->site.db, receipt, &st) == 0) {
 		received = st.received_at;
@@ -309,7 +334,7 @@ entry_send(struct ctx *c, const struct answers *as, const char *channel)
 	snprintf(detail, sizeof(detail), "channel=%s%s", channel, rc == DB_EXISTS ? " again" : "");
 	if (audit_ok(c, "entry", receipt, detail) == -1)
 		goto fail;
-	show_receipt(c, receipt, inquiry, participant, received, channel);
+	show_receipt(c, receipt, inquiry, participant, received, channel, position);
 	goto done;
 fail:
 	log_msg(LOG_ERR, "could not store a paper application for %s", c->proc->id);

@@ -27,7 +27,8 @@
 #define DB_STALE_KEY	4	/* sealed to a key that is no longer the section's current one */
 #define DB_LIMITED	5	/* its sender is over the send limit (db_set_limits): nothing stored */
 #define DB_MAIL_HELD	6	/* stored, but its arrival mail was not queued: its recipient is over the limit */
-#define DB_SCHEMA_VERSION 11
+#define DB_FULL		7	/* over its places (定員), and no waitlist: nothing stored */
+#define DB_SCHEMA_VERSION 12
 #define DB_RECEIPT_LEN	14	/* "1234-5678-9012" */
 #define DB_PARTICIPANT_LEN 23	/* "ECO-1234-5678-9012": a prefix of at most 8 letters, '-', 14 */
 
@@ -95,6 +96,24 @@ struct db_outbox_item {
 	const char	*text;		/* the clear text, or NULL for sealed */
 };
 
+/*
+ * Places (定員), first come first served: what an application counts for,
+ * from its definition.  Every application counts in its procedure's
+ * counter; one whose choice has places of its own also in the choice's.
+ * Its people fit when each limit that is set still has room for them; over
+ * a limit it waits (キャンセル待ち) when the definition has a waitlist, and
+ * is refused (DB_FULL) when not.  Decided in the transaction that stores
+ * it, from counters that transaction keeps (no count of rows), so that
+ * exactly capacity people are accepted however many send at once.
+ */
+struct db_places {
+	const char	*choice;	/* the answer of the choice field with places, or NULL/"" */
+	long		 people;	/* how many it counts for; 0 is taken as 1 */
+	long		 capacity;	/* the procedure's places; 0: no limit (also for a lottery) */
+	long		 choice_places;	/* the choice's places; 0: the choice has none */
+	int		 waitlist;	/* over a limit: waits rather than DB_FULL */
+};
+
 struct db_app {
 	const char	*procedure_id;
 	const char	*section_id;
@@ -149,6 +168,7 @@ struct db_app {
 	 */
 	int		(*mail)(const char *receipt, const char *participant, struct db_outbox_item *m, void *arg);
 	void		*mail_arg;
+	struct db_places places;	/* all zero: counted, never limited */
 };
 /*
  * Limits on the applications this handle stores (0: none, the default):
@@ -179,6 +199,8 @@ void	db_set_contact_key(struct db *db, const unsigned char pk[SEAL_PK_LEN]);
  * DB_LIMITED: over the send limit, nothing stored.
  */
 int	db_app_store(struct db *db, const struct db_app *app, char receipt[DB_RECEIPT_LEN + 1]);
+/* db_app_store, also saying a waitlisted application's turn (*position, 0 when it holds places); DB_FULL. */
+int	db_app_store_at(struct db *db, const struct db_app *app, char receipt[DB_RECEIPT_LEN + 1], long *position);
 
 /*
  * Group commit (the batching writer, writer.h): many applications in one
@@ -199,6 +221,7 @@ struct db_store_req {
 	char				 participant[DB_PARTICIPANT_LEN + 1];	/* drawn with it; "" for none */
 	const struct db_outbox_item	*mail;	/* NULL: no mail */
 	int				 result;
+	long				 position;	/* stored waitlisted: its turn (1 first); else 0 */
 };
 int	db_app_store_batch(struct db *db, struct db_store_req *reqs, size_t n);
 /*
@@ -209,6 +232,21 @@ int	db_app_store_batch(struct db *db, struct db_store_req *reqs, size_t n);
  */
 int	db_app_store_via(const struct db_app *app, char receipt[DB_RECEIPT_LEN + 1],
 	    int (*store)(struct db_store_req *, void *), void *arg);
+/* db_app_store_via, also saying a waitlisted application's turn (*position, 0 when it holds places). */
+int	db_app_store_via_at(const struct db_app *app, char receipt[DB_RECEIPT_LEN + 1], long *position,
+	    int (*store)(struct db_store_req *, void *), void *arg);
+/*
+ * A waitlisted arrival mail's text gets its turn written in (db_app_store_batch):
+ * fn writes the new text of text for position to out (0, or -1).  Unset: queued as it is.
+ */
+typedef int (*db_waitlist_fn)(void *arg, const char *text, long position, const char *lang, struct buf *out);
+void	db_set_waitlist_text(struct db *db, db_waitlist_fn fn, void *arg);
+
+/* A procedure's counters (places): fn per counter row ("" the procedure, else a choice). */
+int	db_places_each(struct db *db, const char *procedure_id,
+	    int (*fn)(const char *choice, int64_t taken, int64_t waiting, void *arg), void *arg);
+/* A waiting application's turn now (1 first, among those of its choice): 0, DB_NOTFOUND when not waiting. */
+int	db_app_wait_position(struct db *db, const char *receipt, long *position);
 
 struct db_app_status {
 	char		 procedure_id[64];
@@ -217,6 +255,7 @@ struct db_app_status {
 	char		 participant[DB_PARTICIPANT_LEN + 1];	/* "" for none */
 	time_t		 received_at;
 	unsigned char	 inquiry_hash[SEAL_MAC_LEN];
+	char		 lang[LANG_TAG_MAX + 1];	/* the language the resident applied in: later mails use it */
 };
 int	db_app_status(struct db *db, const char *receipt, struct db_app_status *out);
 /* The sealed content and its key id, for readers holding the key. */
@@ -382,12 +421,33 @@ struct db_event {
 	const void	*note_sealed;	/* NULL when there is no note */
 	size_t		 note_len;
 	const struct db_outbox_item *mail;	/* queued with the change, or NULL */
+	struct db_promote	*promote;	/* a freed place moves the waitlist up, or NULL */
+};
+/*
+ * A waitlist moving up (繰上げ) when a change frees places: in the change's
+ * transaction the first waiting applications whose people now fit (in
+ * their turn; one that does not fit is passed over) go from waitlisted to
+ * received, each with an event by ev->actor and its mail.  rules gives the
+ * limits of a waiting application of choice (its people and choice are
+ * the stored ones); mail makes its mail like db_app.mail (DB_NOTFOUND: no
+ * mail).  The receipts moved up are written to promoted (at most max; n).
+ */
+#define DB_PROMOTE_MAX	64
+struct db_promote {
+	int	(*rules)(const char *choice, struct db_places *out, void *arg);
+	int	(*mail)(const char *receipt, struct db_outbox_item *m, void *arg);
+	void	*arg;
+	char	 promoted[DB_PROMOTE_MAX][DB_RECEIPT_LEN + 1];
+	size_t	 n;
 };
 /*
  * Move an application from ev->from_status to ev->to_status and record the
  * event, in one transaction.  DB_NOTFOUND when it is no longer in
  * from_status (someone else moved it first).  A note alone (from == to)
- * only records the event.
+ * only records the event.  Leaving a status that holds places
+ * (workflow.h) gives them back, and leaving the waitlist gives its turn
+ * up, in the same transaction; with ev->promote, freed places move the
+ * waitlist up.
  */
 int	db_app_event(struct db *db, const struct db_event *ev);
 /* Events oldest first; fn's pointers are valid during the call only. */

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "workflow.h"
+
 /* Twelve random digits; grouped for reading aloud over the phone. */
 static void
 receipt_draw(char out[DB_RECEIPT_LEN + 1])
@@ -148,6 +150,12 @@ db_app_store(struct db *db, const struct db_app *app, char receipt[DB_RECEIPT_LE
 	return db_app_store_via(app, receipt, store_here, db);
 }
 
+int
+db_app_store_at(struct db *db, const struct db_app *app, char receipt[DB_RECEIPT_LEN + 1], long *position)
+{
+	return db_app_store_via_at(app, receipt, position, store_here, db);
+}
+
 /* One try under a freshly drawn receipt, with the arrival mail that names it. */
 static int
 try_receipt(struct db_store_req *r, int (*store)(struct db_store_req *, void *), void *arg)
@@ -179,24 +187,35 @@ int
 db_app_store_via(const struct db_app *app, char receipt[DB_RECEIPT_LEN + 1],
     int (*store)(struct db_store_req *, void *), void *arg)
 {
+	long position;
+
+	return db_app_store_via_at(app, receipt, &position, store, arg);
+}
+
+int
+db_app_store_via_at(const struct db_app *app, char receipt[DB_RECEIPT_LEN + 1], long *position,
+    int (*store)(struct db_store_req *, void *), void *arg)
+{
 	struct db_store_req	r;
 	int			tries, rc = -1;
 
+	*position = 0;
 	memset(&r, 0, sizeof(r));
 	r.app = *app;
 	/* 10^12 receipts: a collision is rare, a long run of them means a broken RNG. */
 	for (tries = 0; tries < 20; tries++)
 		if ((rc = try_receipt(&r, store, arg)) != DB_TAKEN)
 			break;
-	if (rc == 0 || rc == DB_EXISTS || rc == DB_MAIL_HELD)
+	if (rc == 0 || rc == DB_EXISTS || rc == DB_MAIL_HELD) {
 		memcpy(receipt, r.receipt, DB_RECEIPT_LEN + 1);
-	else
+		*position = r.position;
+	} else
 		receipt[0] = '\0';
 	if (app->participant != NULL)
 		snprintf(app->participant, DB_PARTICIPANT_LEN + 1, "%s", rc == 0 || rc == DB_MAIL_HELD ?
 		    r.participant : "");
-	return rc == 0 || rc == DB_EXISTS || rc == DB_STALE_KEY || rc == DB_LIMITED || rc == DB_MAIL_HELD ?
-	    rc : -1;
+	return rc == 0 || rc == DB_EXISTS || rc == DB_STALE_KEY || rc == DB_LIMITED || rc == DB_MAIL_HELD ||
+	    rc == DB_FULL ? rc : -1;
 }
 
 /*
@@ -220,6 +239,13 @@ void
 db_set_limits(struct db *db, const struct db_limits *limits)
 {
 	db->limits = *limits;
+}
+
+void
+db_set_waitlist_text(struct db *db, db_waitlist_fn fn, void *arg)
+{
+	db->waitlist_text = fn;
+	db->waitlist_arg = arg;
 }
 
 void
@@ -387,13 +413,56 @@ insert_app(struct db *db, struct batch_seal *bs, const struct db_store_req *r)
 	return app_insert(db, a, k->key_id, bs->box.data, bs->box.len, r->receipt, r->participant);
 }
 
+static int	set_status(struct db *db, const struct db_event *ev);
+
+/*
+ * The stored application takes its places, or waits (its status becomes
+ * キャンセル待ち), or is over them: 0, DB_FULL (its savepoint is rolled
+ * back: nothing stays), -1.
+ */
+static int
+join_places(struct db *db, struct db_store_req *r)
+{
+	struct db_event	ev;
+	int		rc;
+
+	if ((rc = dbi_place_join(db, r->receipt, r->app.procedure_id, &r->app.places, &r->position)) != 1)
+		return rc;
+	memset(&ev, 0, sizeof(ev));
+	ev.receipt = r->receipt;
+	ev.at = r->app.received_at;
+	ev.from_status = "received";
+	ev.to_status = "waitlisted";
+	return set_status(db, &ev) == 0 ? 0 : -1;
+}
+
+/* The arrival mail; a waitlisted application's says its turn (db_set_waitlist_text). */
+static int
+queue_arrival(struct db *db, const struct db_store_req *r)
+{
+	struct db_outbox_item	m = *r->mail;
+	struct buf		text;
+	int			rc;
+
+	if (r->position == 0 || db->waitlist_text == NULL || m.text == NULL)
+		return dbi_outbox_add(db, r->receipt, r->mail);
+	buf_init(&text);
+	rc = db->waitlist_text(db->waitlist_arg, m.text, r->position, r->app.lang != NULL ? r->app.lang : LANG_DEFAULT,
+	    &text) == 0 && !text.oom ? 0 : -1;
+	m.text = buf_cstr(&text);
+	if (rc == 0)
+		rc = dbi_outbox_add(db, r->receipt, &m);
+	buf_free(&text);
+	return rc;
+}
+
 /*
  * A new application under the receipt its sender drew: 0, DB_MAIL_HELD,
  * DB_TAKEN, DB_STALE_KEY, DB_LIMITED or -1.  The limits are checked last,
  * so that a send answered "draw again" or "seal again" is not counted.
  */
 static int
-insert_new(struct db *db, struct batch_seal *bs, const struct db_store_req *r)
+insert_new(struct db *db, struct batch_seal *bs, struct db_store_req *r)
 {
 	const struct db_limits	*l = &db->limits;
 	const struct db_app	*a = &r->app;
@@ -414,6 +483,8 @@ insert_new(struct db *db, struct batch_seal *bs, const struct db_store_req *r)
 		return ok == 0 ? DB_LIMITED : -1;
 	if (insert_app(db, bs, r) == -1)
 		return -1;
+	if ((ok = join_places(db, r)) != 0)
+		return ok;
 	if (a->contact != NULL && (batch_box(db, bs, NULL, a->contact, a->contact_len) == NULL ||
 	    dbi_envelope_add(db, r->receipt, bs->box.data, bs->box.len) == -1))
 		return -1;
@@ -421,7 +492,7 @@ insert_new(struct db *db, struct batch_seal *bs, const struct db_store_req *r)
 		return 0;
 	if ((ok = within_limit(db, a->recipient_key, a->received_at, l->mail_limit, DB_MAIL_WINDOW)) != 1)
 		return ok == 0 ? DB_MAIL_HELD : -1;
-	return dbi_outbox_add(db, r->receipt, r->mail);
+	return queue_arrival(db, r);
 }
 
 /* One request of a batch, inside its own savepoint so that its failure leaves the others alone. */
@@ -432,13 +503,18 @@ store_one(struct db *db, struct batch_seal *bs, struct db_store_req *r)
 
 	if (dbi_exec(db, dbi_prep(db, ST_SAVEPOINT)) == -1)
 		return -1;
+	r->position = 0;
 	rc = app_by_submit(db, r->app.submit_hash, r->receipt);
-	if (rc == 0)
+	if (rc == 0) {
 		rc = DB_EXISTS;
-	else if (rc == DB_NOTFOUND)
+		if (db_app_wait_position(db, r->receipt, &r->position) == -1)
+			rc = -1;
+	} else if (rc == DB_NOTFOUND)
 		rc = insert_new(db, bs, r);
-	if (rc == -1)
+	if (rc == -1 || rc == DB_FULL) {
 		(void)dbi_exec(db, dbi_prep(db, ST_ROLLBACK_TO));
+		r->position = 0;
+	}
 	if (dbi_exec(db, dbi_prep(db, ST_RELEASE)) == -1)
 		return -1;
 	return rc;
@@ -492,7 +568,8 @@ get_status(sqlite3_stmt *s, void *arg)
 	    dbi_col_text(s, 1, out->status, sizeof(out->status)) == 0 &&
 	    dbi_col_blob(s, 3, out->inquiry_hash, SEAL_MAC_LEN) == 0 &&
 	    dbi_col_text(s, 4, out->channel, sizeof(out->channel)) == 0 &&
-	    participant_col(s, 5, out->participant) == 0 ? 0 : -1;
+	    participant_col(s, 5, out->participant) == 0 &&
+	    dbi_col_text(s, 6, out->lang, sizeof(out->lang)) == 0 ? 0 : -1;
 }
 
 int
@@ -689,18 +766,89 @@ set_status(struct db *db, const struct db_event *ev)
 	return sqlite3_changes(db->h) == 1 ? 0 : DB_NOTFOUND;
 }
 
+/* One waiting application moved up by ev's actor, if its people fit: 0 (or 1 when it did), -1. */
+static int
+promote_one(struct db *db, const struct db_event *ev, struct db_promote *pr, const char *receipt,
+    const char *choice)
+{
+	struct db_places	pl;
+	struct db_outbox_item	m;
+	struct db_event		up;
+	int			moved, rc;
+
+	memset(&pl, 0, sizeof(pl));
+	if (pr->rules(choice, &pl, pr->arg) == -1 || dbi_place_move_up(db, receipt, &pl, &moved) == -1)
+		return -1;
+	if (!moved)
+		return 0;
+	memset(&up, 0, sizeof(up));
+	up.receipt = receipt;
+	up.at = ev->at;
+	up.actor = ev->actor;
+	up.from_status = "waitlisted";
+	up.to_status = "received";
+	up.key_id = "";
+	if (set_status(db, &up) != 0 || event_insert(db, &up) == -1)
+		return -1;
+	memset(&m, 0, sizeof(m));
+	rc = pr->mail != NULL ? pr->mail(receipt, &m, pr->arg) : DB_NOTFOUND;
+	if (rc == 0)
+		rc = dbi_outbox_add(db, receipt, &m);
+	if (m.release != NULL)
+		m.release(&m, pr->arg);
+	if (rc == -1)
+		return -1;
+	if (pr->n < DB_PROMOTE_MAX)
+		memcpy(pr->promoted[pr->n++], receipt, DB_RECEIPT_LEN + 1);
+	return 1;
+}
+
+/* Freed places move the waitlist of ev's procedure up, in turn (db_promote). */
+static int
+promote(struct db *db, const struct db_event *ev, struct db_promote *pr, const char *procedure_id)
+{
+	char	receipts[DB_PROMOTE_MAX][DB_RECEIPT_LEN + 1], choices[DB_PROMOTE_MAX][64];
+	size_t	i, n;
+
+	if (dbi_place_waiting(db, procedure_id, receipts, choices, DB_PROMOTE_MAX, &n) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (promote_one(db, ev, pr, receipts[i], choices[i]) == -1)
+			return -1;
+	return 0;
+}
+
+/* The change's places: leaving a status that holds them (or the waitlist) gives them back. */
+static int
+event_places(struct db *db, const struct db_event *ev)
+{
+	struct db_app_status	st;
+	int			freed, rc;
+
+	if (strcmp(ev->from_status, ev->to_status) == 0 || wf_status_holds_place_code(ev->to_status) ||
+	    (!wf_status_holds_place_code(ev->from_status) && strcmp(ev->from_status, "waitlisted") != 0))
+		return 0;
+	if (ev->promote != NULL && (rc = db_app_status(db, ev->receipt, &st)) != 0)
+		return rc == DB_NOTFOUND ? 0 : -1;
+	if ((rc = dbi_place_leave(db, ev->receipt, &freed)) != 0)
+		return rc == DB_NOTFOUND ? 0 : -1;
+	return freed && ev->promote != NULL ? promote(db, ev, ev->promote, st.procedure_id) : 0;
+}
+
 int
 db_app_event(struct db *db, const struct db_event *ev)
 {
 	int rc;
 
+	if (ev->promote != NULL)
+		ev->promote->n = 0;
 	if (db_begin(db) == -1)
 		return -1;
 	if (strcmp(ev->from_status, ev->to_status) != 0 && (rc = set_status(db, ev)) != 0) {
 		db_rollback(db);
 		return rc;
 	}
-	return dbi_end(db, event_insert(db, ev) == 0 &&
+	return dbi_end(db, event_insert(db, ev) == 0 && event_places(db, ev) == 0 &&
 	    (ev->mail == NULL || dbi_outbox_add(db, ev->receipt, ev->mail) == 0));
 }
 

@@ -131,6 +131,15 @@ enum stmt {
 	ST_STAFF_MAIL_RETRY,
 	ST_ENVELOPE_ADD,
 	ST_ENVELOPE_GET,
+	ST_PLACES_GET,
+	ST_PLACES_ADD,
+	ST_PLACES_OF,
+	ST_APP_PLACES_ADD,
+	ST_APP_PLACES_GET,
+	ST_APP_PLACES_DELETE,
+	ST_APP_PLACES_HOLD,
+	ST_WAITING_FIRST,
+	ST_WAIT_POSITION,
 	ST__COUNT
 };
 
@@ -155,6 +164,8 @@ struct db {
 	unsigned char	 contact_pk[SEAL_PK_LEN];	/* db_set_contact_key */
 	int		 has_contact_pk;
 	time_t		 counts_purged;	/* when send_counts last lost its old rows */
+	db_waitlist_fn	 waitlist_text;
+	void		*waitlist_arg;
 };
 
 /* Statement which, reset and with its bindings cleared. */
@@ -204,6 +215,7 @@ struct dbi_cb {
 		int	(*text)(const char *text, void *arg);
 		int	(*app)(const struct db_app_row *row, void *arg);
 		int	(*count)(const char *status, int64_t n, void *arg);
+		int	(*place)(const char *choice, int64_t taken, int64_t waiting, void *arg);
 		int	(*event)(const struct db_event *ev, void *arg);
 		int	(*audit)(const struct db_audit *e, void *arg);
 		int	(*mail)(const struct db_mail *m, void *arg);
@@ -223,5 +235,29 @@ int		 dbi_migrate(struct db *db);
 /* db_outbox.c: queue a mail, or store an application's contact envelope, inside the caller's transaction. */
 int		 dbi_outbox_add(struct db *db, const char *receipt, const struct db_outbox_item *m);
 int		 dbi_envelope_add(struct db *db, const char *receipt, const void *sealed, size_t len);
+/*
+ * db_places.c, inside the caller's transaction: the one way an application
+ * takes, waits for and gives back places (db.h: struct db_places).
+ * dbi_place_join: the new application receipt takes its places, or waits
+ * (pl->waitlist), or neither: 0 took them, 1 waits (*position: its turn,
+ * 1 first), DB_FULL (nothing written), -1.
+ */
+int		 dbi_place_join(struct db *db, const char *receipt, const char *procedure_id,
+		    const struct db_places *pl, long *position);
+/*
+ * receipt leaves its places or its turn (it is withdrawn, or it lost); 0,
+ * DB_NOTFOUND when it counted for nothing, -1.  *freed: whether places
+ * were given back (a waitlist may move up: dbi_place_promote).
+ */
+int		 dbi_place_leave(struct db *db, const char *receipt, int *freed);
+/*
+ * A waiting receipt takes its places if its people fit under rules (its
+ * stored people and choice count): 0 (*moved says whether it did),
+ * DB_NOTFOUND, -1.
+ */
+int		 dbi_place_move_up(struct db *db, const char *receipt, const struct db_places *rules, int *moved);
+/* The first max waiting applications of a procedure, in their turn, with their choices. */
+int		 dbi_place_waiting(struct db *db, const char *procedure_id, char (*receipts)[DB_RECEIPT_LEN + 1],
+		    char (*choices)[64], size_t max, size_t *n);
 
 #endif

@@ -308,6 +308,33 @@ static const char *const migrations[] = {
 	 * CSV show it.  Applications stored before were Japanese.
 	 */
 	"ALTER TABLE applications ADD COLUMN lang TEXT NOT NULL DEFAULT 'ja';",
+	/*
+	 * 11 -> 12: places (定員).  places counts, per procedure ("" choice) and
+	 * per choice that has its own places, the people holding places
+	 * (taken) and the applications waiting (waiting); app_places says what
+	 * each application counts for: its choice, its people, and its turn
+	 * in the waitlist (wait_seq, NULL once it holds places).  Both are
+	 * kept in the transaction that stores or changes the application
+	 * (db_places.c), so a decision reads one row and never counts.  The
+	 * applications already stored hold one place each.
+	 */
+	"CREATE TABLE places ("
+	"  procedure_id TEXT NOT NULL,"
+	"  choice TEXT NOT NULL,"
+	"  taken INTEGER NOT NULL DEFAULT 0,"
+	"  waiting INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (procedure_id, choice)) WITHOUT ROWID;"
+	"CREATE TABLE app_places ("
+	"  receipt TEXT PRIMARY KEY REFERENCES applications(receipt),"
+	"  procedure_id TEXT NOT NULL,"
+	"  choice TEXT NOT NULL,"
+	"  people INTEGER NOT NULL CHECK (people >= 1),"
+	"  wait_seq INTEGER) WITHOUT ROWID;"
+	"CREATE INDEX app_places_waiting ON app_places(procedure_id, wait_seq) WHERE wait_seq IS NOT NULL;"
+	"INSERT INTO app_places (receipt, procedure_id, choice, people) SELECT receipt, procedure_id, '', 1"
+	"  FROM applications WHERE status IN ('received', 'accepted', 'done', 'returned', 'won');"
+	"INSERT INTO places (procedure_id, choice, taken) SELECT procedure_id, '', sum(people) FROM app_places"
+	"  GROUP BY procedure_id;",
 };
 
 int

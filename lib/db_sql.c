@@ -65,7 +65,7 @@ const char *const dbi_sql[ST__COUNT] = {
 	[ST_APP_INSERT] = "INSERT INTO applications (receipt, procedure_id, section_id, form_hash,"
 	    " key_id, sealed, submit_hash, inquiry_hash, status, received_at, updated_at, channel, participant_id,"
 	    " lang) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'received', ?9, ?9, coalesce(?10, 'web'), ?11, ?12)",
-	[ST_APP_STATUS] = "SELECT procedure_id, status, received_at, inquiry_hash, channel, participant_id"
+	[ST_APP_STATUS] = "SELECT procedure_id, status, received_at, inquiry_hash, channel, participant_id, lang"
 	    " FROM applications WHERE receipt = ?1",
 	[ST_APP_SEALED] = "SELECT key_id, sealed FROM applications WHERE receipt = ?1",
 	[ST_APP_COUNT] = "SELECT count(*) FROM applications",
@@ -205,6 +205,21 @@ const char *const dbi_sql[ST__COUNT] = {
 	    " state = CASE WHEN ?4 THEN 'failed' ELSE 'pending' END WHERE id = ?1",
 	[ST_ENVELOPE_ADD] = "INSERT INTO envelopes (receipt, sealed) VALUES (?1, ?2)",
 	[ST_ENVELOPE_GET] = "SELECT sealed FROM envelopes WHERE receipt = ?1",
+	/* Places (db_places.c): one counter row per procedure ("") and per choice with places. */
+	[ST_PLACES_GET] = "SELECT taken, waiting FROM places WHERE procedure_id = ?1 AND choice = ?2",
+	[ST_PLACES_ADD] = "INSERT INTO places (procedure_id, choice, taken, waiting) VALUES (?1, ?2, ?3, ?4)"
+	    " ON CONFLICT (procedure_id, choice) DO UPDATE SET taken = taken + ?3, waiting = waiting + ?4",
+	[ST_PLACES_OF] = "SELECT choice, taken, waiting FROM places WHERE procedure_id = ?1",
+	[ST_APP_PLACES_ADD] = "INSERT INTO app_places (receipt, procedure_id, choice, people, wait_seq)"
+	    " VALUES (?1, ?2, ?3, ?4, CASE WHEN ?5 THEN (SELECT coalesce(max(wait_seq), 0) + 1 FROM app_places"
+	    " WHERE procedure_id = ?2 AND wait_seq IS NOT NULL) END)",
+	[ST_APP_PLACES_GET] = "SELECT procedure_id, choice, people, wait_seq FROM app_places WHERE receipt = ?1",
+	[ST_APP_PLACES_DELETE] = "DELETE FROM app_places WHERE receipt = ?1",
+	[ST_APP_PLACES_HOLD] = "UPDATE app_places SET wait_seq = NULL WHERE receipt = ?1",
+	[ST_WAITING_FIRST] = "SELECT receipt, choice, people FROM app_places"
+	    " WHERE procedure_id = ?1 AND wait_seq IS NOT NULL ORDER BY wait_seq LIMIT ?2",
+	[ST_WAIT_POSITION] = "SELECT count(*) FROM app_places WHERE procedure_id = ?1 AND wait_seq IS NOT NULL"
+	    " AND wait_seq <= ?3 AND choice = ?2",
 };
 
 /*
@@ -221,6 +236,12 @@ const char *const dbi_erase_sql[] = {
 	"DELETE FROM outbox WHERE receipt" OF_EXPIRED,		/* mails queued, or given up on */
 	"DELETE FROM mail_log WHERE receipt" OF_EXPIRED,		/* mails sent */
 	"DELETE FROM envelopes WHERE receipt" OF_EXPIRED,		/* the sealed address later mails go to */
+	/* places (db_places.c): what the erased held or waited for is given back, then their rows go */
+	"UPDATE places SET taken = taken - (SELECT coalesce(sum(a.people), 0) FROM app_places a"
+	"  WHERE a.wait_seq IS NULL AND (places.choice = '' OR a.choice = places.choice) AND a.receipt" OF_EXPIRED "),"
+	" waiting = waiting - (SELECT count(*) FROM app_places a WHERE a.wait_seq IS NOT NULL"
+	"  AND a.choice = places.choice AND a.receipt" OF_EXPIRED ") WHERE procedure_id = ?1",
+	"DELETE FROM app_places WHERE receipt" OF_EXPIRED,
 	"DELETE" EXPIRED,
 };
 const size_t dbi_erase_count = sizeof(dbi_erase_sql) / sizeof(dbi_erase_sql[0]);

@@ -24,6 +24,7 @@ struct ctx {
 	struct ytree_errs e;
 	struct procedure *p;		/* being loaded: its texts are gathered as they are read */
 	int		 has_event_date;	/* event_date given (even if malformed) */
+	int		 has_email;		/* an email field (mails can be sent) */
 };
 
 /* ------------------------------------------------------------------ */
@@ -316,9 +317,11 @@ is_choice_type(enum field_type t)
 /* ------------------------------------------------------------------ */
 /* Choices */
 
-enum { C_VALUE, C_LABEL, C_N };
+enum { C_VALUE, C_LABEL, C_PLACES, C_N };
 
-static const char *const choice_keys[C_N] = { [C_VALUE] = "value", [C_LABEL] = "label" };
+static const char *const choice_keys[C_N] = { [C_VALUE] = "value", [C_LABEL] = "label", [C_PLACES] = "places" };
+
+#define MAX_PLACES	1000000
 
 static void
 load_choice(struct ctx *c, const struct ynode *m, struct choice *ch)
@@ -332,6 +335,32 @@ load_choice(struct ctx *c, const struct ynode *m, struct choice *ch)
 		    "1 to 32 of a-z, 0-9, '_' and '-'", &ch->value);
 	if (ytree_need(&c->e, m, val[C_LABEL], "label", " in this choice") == 0)
 		get_text(c, key[C_LABEL], val[C_LABEL], YTREE_REQUIRED, YTREE_ONE_LINE, &ch->label);
+	if (val[C_PLACES] != NULL)
+		ytree_long(&c->e, key[C_PLACES], val[C_PLACES], 1, MAX_PLACES, &ch->places);
+}
+
+/* Places are all or none of a field's choices, and only where one choice is picked. */
+static void
+choice_places(struct ctx *c, const struct ynode *v, struct field *f)
+{
+	size_t i, with = 0;
+
+	for (i = 0; i < f->nchoices; i++)
+		with += f->choices[i].places > 0;
+	if (with == 0)
+		return;
+	if (f->type == FT_CHECKBOX) {
+		ytree_err(&c->e, v->line, v->col, "'places' applies only to the choices of a radio or select "
+		    "field (one choice per application), not to a checkbox field");
+		return;
+	}
+	for (i = 0; i < f->nchoices && with < f->nchoices; i++)
+		if (f->choices[i].places == 0) {
+			ytree_err(&c->e, v->kid[i]->line, v->kid[i]->col, "this choice has no 'places'; "
+			    "give every choice of '%s' its places, or none", f->key ? f->key : "this field");
+			return;
+		}
+	f->has_places = 1;
 }
 
 static void
@@ -366,6 +395,7 @@ load_choices(struct ctx *c, const struct ynode *v, struct field *f)
 				    "duplicate choice value '%s' (also choice %zu)",
 				    f->choices[i].value, j + 1);
 	}
+	choice_places(c, v, f);
 }
 
 /* ------------------------------------------------------------------ */
@@ -512,6 +542,7 @@ load_field(struct ctx *c, const struct ynode *m, struct field *f, struct later *
 		    "a lower-case letter then up to 31 of a-z, 0-9 and '_'", &f->key);
 	if (ytree_need(&c->e, m, val[F_TYPE], "type", " in this field") == 0)
 		typed = get_type(c, key[F_TYPE], val[F_TYPE], &f->type) == 0;
+	c->has_email |= typed && f->type == FT_EMAIL;
 	if (ytree_need(&c->e, m, val[F_LABEL], "label", " in this field") == 0)
 		get_text(c, key[F_LABEL], val[F_LABEL], YTREE_REQUIRED, YTREE_ONE_LINE, &f->label);
 	get_text(c, key[F_HELP], val[F_HELP], YTREE_OPTIONAL, YTREE_MULTI_LINE, &f->help);
@@ -723,10 +754,11 @@ load_fields(struct ctx *c, const struct ynode *v, struct procedure *p)
 /* ------------------------------------------------------------------ */
 /* Mail texts */
 
-enum { M_ARRIVAL, M_ACCEPTANCE, M_RETURN, M_N };
+enum { M_ARRIVAL, M_ACCEPTANCE, M_RETURN, M_PROMOTION, M_N };
 
 static const char *const mail_keys[M_N] = {
 	[M_ARRIVAL] = "arrival", [M_ACCEPTANCE] = "acceptance", [M_RETURN] = "return",
+	[M_PROMOTION] = "promotion",
 };
 
 enum { T_SUBJECT, T_BODY, T_N };
@@ -753,7 +785,8 @@ static void
 load_mail(struct ctx *c, const struct ynode *m, struct procedure *p)
 {
 	const struct ynode	*key[M_N], *val[M_N];
-	struct mailtext		*t[M_N] = { &p->mail_arrival, &p->mail_acceptance, &p->mail_return };
+	struct mailtext		*t[M_N] = { &p->mail_arrival, &p->mail_acceptance, &p->mail_return,
+				    &p->mail_promotion };
 	size_t			 i;
 
 	if (ytree_slots(&c->e, m, "'mail'", " in mail", mail_keys, M_N, key, val) == -1)
@@ -885,7 +918,7 @@ load_participant(struct ctx *c, const struct ynode *m, struct procedure *p)
 
 enum {
 	K_ID, K_TITLE, K_SECTION, K_DESCRIPTION, K_OPENS_AT, K_CLOSES_AT, K_EVENT_DATE,
-	K_CAPACITY, K_LOTTERY, K_RETENTION_DAYS, K_RETENTION_FROM, K_CONTACT, K_COMPLETE_MESSAGE, K_MAIL,
+	K_CAPACITY, K_LOTTERY, K_WAITLIST, K_RETENTION_DAYS, K_RETENTION_FROM, K_CONTACT, K_COMPLETE_MESSAGE, K_MAIL,
 	K_FIELDS, K_RESIDENCE, K_PARTICIPANT_ID, K_N
 };
 
@@ -893,6 +926,7 @@ static const char *const top_keys[K_N] = {
 	[K_ID] = "id", [K_TITLE] = "title", [K_SECTION] = "section",
 	[K_DESCRIPTION] = "description", [K_OPENS_AT] = "opens_at", [K_CLOSES_AT] = "closes_at",
 	[K_EVENT_DATE] = "event_date", [K_CAPACITY] = "capacity", [K_LOTTERY] = "lottery",
+	[K_WAITLIST] = "waitlist",
 	[K_RETENTION_DAYS] = "retention_days", [K_RETENTION_FROM] = "retention_from", [K_CONTACT] = "contact",
 	[K_COMPLETE_MESSAGE] = "complete_message", [K_MAIL] = "mail", [K_FIELDS] = "fields",
 	[K_RESIDENCE] = "residence", [K_PARTICIPANT_ID] = "participant_id",
@@ -1001,8 +1035,40 @@ load_options(struct ctx *c, const struct ynode **key, const struct ynode **val, 
 	    val[K_CAPACITY] == NULL)
 		ytree_err(&c->e, key[K_LOTTERY]->line, key[K_LOTTERY]->col,
 		    "'lottery: true' needs 'capacity' (the number of places to draw)");
+	ytree_bool(&c->e, key[K_WAITLIST], val[K_WAITLIST], &p->waitlist);
 	ytree_int(&c->e, key[K_RETENTION_DAYS], val[K_RETENTION_DAYS], 1, 3650, &p->retention_days);
 	load_retention_from(c, key[K_RETENTION_FROM], val[K_RETENTION_FROM], val[K_CLOSES_AT], p);
+}
+
+/* What places need, once the fields and mails are loaded. */
+static void
+check_places(struct ctx *c, const struct ynode **key, struct procedure *p)
+{
+	const struct field	*pf = NULL;
+	size_t			 i;
+
+	for (i = 0; i < p->nfields; i++) {
+		if (!p->fields[i].has_places)
+			continue;
+		if (pf != NULL)
+			ytree_err(&c->e, p->fields[i].line, p->fields[i].column, "only one field's choices may "
+			    "carry 'places' ('%s' already does)", pf->key);
+		else if (p->lottery)
+			ytree_err(&c->e, p->fields[i].line, p->fields[i].column, "choices with 'places' are "
+			    "first come, first served: not with 'lottery: true'");
+		pf = &p->fields[i];
+	}
+	if (!p->waitlist || key[K_WAITLIST] == NULL)
+		return;
+	if (p->lottery)
+		ytree_err(&c->e, key[K_WAITLIST]->line, key[K_WAITLIST]->col, "'waitlist: true' is for first "
+		    "come, first served; a lottery has reserves instead");
+	else if (p->capacity == 0 && pf == NULL)
+		ytree_err(&c->e, key[K_WAITLIST]->line, key[K_WAITLIST]->col, "'waitlist: true' needs places "
+		    "to wait for: 'capacity', or choices with 'places'");
+	else if (c->has_email && p->mail_arrival.subject != NULL && p->mail_promotion.subject == NULL)
+		ytree_err(&c->e, key[K_WAITLIST]->line, key[K_WAITLIST]->col, "'waitlist: true' needs "
+		    "'mail.promotion' (繰上げ当選のお知らせ), since this procedure sends mails");
 }
 
 static void
@@ -1038,6 +1104,7 @@ load_top(struct ctx *c, const struct ynode *root, struct procedure *p, formdef_s
 		load_residence(c, val[K_RESIDENCE], p);
 	if (val[K_PARTICIPANT_ID] != NULL)
 		load_participant(c, val[K_PARTICIPANT_ID], p);
+	check_places(c, key, p);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1223,6 +1290,7 @@ formdef_free(struct procedure *p)
 	mailtext_free(&p->mail_arrival);
 	mailtext_free(&p->mail_acceptance);
 	mailtext_free(&p->mail_return);
+	mailtext_free(&p->mail_promotion);
 	for (i = 0; i < p->ntexts; i++) {
 		for (j = 0; j < p->texts[i].ntr; j++)
 			free(p->texts[i].tr[j].text);
@@ -1244,6 +1312,23 @@ const struct field *
 formdef_field(const struct procedure *p, const char *key)
 {
 	return field_by_key(p, p->nfields, key);
+}
+
+const struct field *
+formdef_places_field(const struct procedure *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nfields; i++)
+		if (p->fields[i].has_places)
+			return &p->fields[i];
+	return NULL;
+}
+
+int
+formdef_first_come(const struct procedure *p)
+{
+	return !p->lottery && (p->capacity > 0 || formdef_places_field(p) != NULL);
 }
 
 void

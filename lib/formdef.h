@@ -22,7 +22,11 @@
 enum field_type { FT_TEXT, FT_TEXTAREA, FT_KANA, FT_POSTAL, FT_TEL, FT_EMAIL, FT_DATE, FT_NUMBER,
 		  FT_RADIO, FT_SELECT, FT_CHECKBOX, FT_MONTH_DAY };
 
-struct choice { char *value; char *label; };	/* value: [a-z0-9_-]{1,32}; label: Japanese */
+struct choice {
+	char	*value;		/* [a-z0-9_-]{1,32} */
+	char	*label;		/* Japanese */
+	long	 places;	/* its own places (a course, a date), 0 = none; all or none of a field's */
+};
 
 struct field {
 	char		*key;		/* [a-z][a-z0-9_]{0,31}, unique in the procedure */
@@ -42,6 +46,7 @@ struct field {
 	char		*show_if_field;	/* shown and validated only when that earlier choice field ... */
 	char		*show_if_value;	/* ... has this value (must be one of its choice values); else NULL */
 	int		 summary;	/* shown as a column in staff lists (e.g. the name) */
+	int		 has_places;	/* its choices carry places (radio or select; one such field at most) */
 	/*
 	 * Rules between fields (checked once every field is read, message on
 	 * this field): FT_DATE "after" another date field by min_days (default
@@ -100,11 +105,13 @@ struct procedure {
 	int		 event_y, event_m, event_d;	/* event_date, 0 when absent */
 	long		 capacity;	/* 0 = none */
 	int		 lottery;	/* bool */
+	int		 waitlist;	/* bool: over the places, applications wait (キャンセル待ち); not with lottery */
 	int		 retention_days;	/* 1..3650 */
 	enum retention_from retention_from;	/* what retention_days count from */
 	char		*contact;	/* the section's contact line for residents */
 	char		*complete_message;	/* shown on the completion page, or NULL */
 	struct mailtext	 mail_arrival, mail_acceptance, mail_return;
+	struct mailtext	 mail_promotion;	/* 繰上げ当選のお知らせ: a waiting application moved up */
 	struct residence residence;
 	/*
 	 * Each application is issued a participant ID ("ECO-1234-5678-9012":
@@ -139,6 +146,10 @@ void		  formdef_free(struct procedure *p);
 const struct field *formdef_field(const struct procedure *p, const char *key);
 /* "text", "radio", ... as written in the YAML; static. */
 const char	 *formdef_type_name(enum field_type t);
+/* The field whose choices carry places, or NULL; borrowed from p. */
+const struct field *formdef_places_field(const struct procedure *p);
+/* Are places decided on send (first come: capacity or choice places, and no lottery)? */
+int		  formdef_first_come(const struct procedure *p);
 /* Is the procedure accepting applications at now?  -1 not yet open, 0 open, 1 closed. */
 int		  formdef_state(const struct procedure *p, time_t now);
 /*

@@ -61,8 +61,29 @@ type_flag(enum field_type t)
 	}
 }
 
+/* A choice's places: 残りN人 or 満員 beside it; a choice closed to new applications cannot be picked. */
 static int
-field_choices(struct tvars *fv, const struct procedure *p, const struct lang *l, const struct answer *a)
+choice_places(const struct procedure *p, const struct lang *l, const struct places_view *v,
+    const struct field *f, size_t i, struct tvars *cv)
+{
+	struct buf	text;
+	int		rc;
+
+	if (v == NULL || !f->has_places)
+		return 0;
+	buf_init(&text);
+	rc = places_choice_text(p, v, i, l, &text);
+	if (rc == 0 && text.len > 0)
+		rc = tvars_set(cv, "places", buf_cstr(&text));
+	if (rc == 0 && places_choice_closed(p, v, i))
+		rc = tvars_set(cv, "disabled", "1");
+	buf_free(&text);
+	return rc;
+}
+
+static int
+field_choices(struct tvars *fv, const struct procedure *p, const struct lang *l, const struct answer *a,
+    const struct places_view *v)
 {
 	const struct field	*f = a->field;
 	size_t			 i;
@@ -80,6 +101,7 @@ field_choices(struct tvars *fv, const struct procedure *p, const struct lang *l,
 		rc |= tvars_setf(cv, "cid", "f-%s-%zu", f->key, i);
 		if (on)
 			rc |= tvars_set(cv, "checked", "1");
+		rc |= choice_places(p, l, v, f, i, cv);
 	}
 	return rc;
 }
@@ -101,7 +123,7 @@ show_if_text(const struct procedure *p, const struct lang *l, const struct field
 
 static int
 field_vars(struct tvars *vars, const struct procedure *p, const struct lang *l, const struct answer *a,
-    int with_errors)
+    int with_errors, const struct places_view *places)
 {
 	const struct field	*f = a->field;
 	struct tvars		*fv = tvars_add(vars, "fields");
@@ -141,7 +163,7 @@ field_vars(struct tvars *vars, const struct procedure *p, const struct lang *l, 
 		buf_printf(&desc, "%sf-%s-error", desc.len ? " " : "", f->key);
 	}
 	rc |= tvars_set(fv, "describedby", buf_cstr(&desc));
-	rc |= field_choices(fv, p, l, a);
+	rc |= field_choices(fv, p, l, a, places);
 	rc |= desc.oom || cond.oom ? -1 : 0;
 	buf_free(&desc);
 	buf_free(&cond);
@@ -149,7 +171,8 @@ field_vars(struct tvars *vars, const struct procedure *p, const struct lang *l, 
 }
 
 int
-formview_fields(struct tvars *vars, const struct answers *as, const struct lang *l, int with_errors)
+formview_fields(struct tvars *vars, const struct answers *as, const struct lang *l, int with_errors,
+    const struct places_view *places)
 {
 	size_t	 i;
 	int	 rc = 0;
@@ -164,7 +187,7 @@ formview_fields(struct tvars *vars, const struct answers *as, const struct lang 
 				rc |= tvars_set(e, "text", buf_cstr(&as->a[i].error));
 			}
 		}
-		rc |= field_vars(vars, as->proc, l, &as->a[i], with_errors);
+		rc |= field_vars(vars, as->proc, l, &as->a[i], with_errors, places);
 	}
 	if (with_errors && as->nerrors > 0)
 		rc |= tvars_set(vars, "page_error", "1");

@@ -17,6 +17,7 @@
 #define FORMVIEW_H
 
 #include "answers.h"
+#include "places.h"
 #include "lang.h"
 #include "tmpl.h"
 
@@ -24,8 +25,12 @@
  * One "fields" item per field with the answers as read (the values typed
  * are shown back), and with with_errors each message beside its field,
  * an "errors" item linking to it and "page_error" when there is any.
+ * places: the procedure's counters (places.h), or NULL: the choices of its
+ * places field then say 残りN人 or 満員 ("places"), and one closed to new
+ * applications is "disabled".
  */
-int	formview_fields(struct tvars *vars, const struct answers *as, const struct lang *l, int with_errors);
+int	formview_fields(struct tvars *vars, const struct answers *as, const struct lang *l, int with_errors,
+	    const struct places_view *places);
 /*
  * The confirmation page (templates/_confirm_rows.html): a "rows" item
  * (label, display, key) per shown answer, "form_path" (the form's path,

@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 
 #include "jnorm.h"
+#include "lang.h"
 #include "seal.h"
 #include "tmpl.h"
 
@@ -32,6 +33,8 @@ mail_text(const struct procedure *p, const char *kind)
 		t = &p->mail_acceptance;
 	else if (strcmp(kind, "return") == 0)
 		t = &p->mail_return;
+	else if (strcmp(kind, "promotion") == 0)
+		t = &p->mail_promotion;
 	return t != NULL && t->subject != NULL && t->body != NULL ? t : NULL;
 }
 
@@ -251,6 +254,36 @@ json_str(json_object *o, const char *key)
 	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
 		return NULL;
 	return json_object_get_string(v);
+}
+
+int
+mail_text_waitlisted(void *langs, const char *text, long position, const char *lang, struct buf *out)
+{
+	json_object		*t = parse(text, strlen(text)), *nb;
+	const char		*body = t != NULL ? json_str(t, "body") : NULL;
+	struct langset *const	*set = langs;
+	const struct lang	*l = set != NULL && *set != NULL ? langset_get(*set, lang) : NULL;
+	struct buf		 b;
+	char			 n[24];
+	int			 rc = -1;
+
+	buf_init(&b);
+	if (body == NULL || position < 1 || set == NULL || *set == NULL)
+		goto done;
+	if (l == NULL)
+		l = langset_at(*set, 0);
+	(void)snprintf(n, sizeof(n), "%ld", position);
+	if (lang_format(l, &b, N_("mail.waitlisted"), "position", n, (const char *)NULL) == -1 ||
+	    buf_printf(&b, "\n\n%s", body) == -1)
+		goto done;
+	if (b.oom || (nb = json_object_new_string_len(b.data, (int)b.len)) == NULL)
+		goto done;
+	json_object_object_add(t, "body", nb);
+	rc = put_json(t, out);
+done:
+	json_object_put(t);
+	buf_free(&b);
+	return rc;
 }
 
 int

@@ -47,7 +47,7 @@
 const struct field *mail_field(const struct procedure *p);
 /* The address mails go to: the answer to mail_field() when it was shown; "" for none.  Borrowed from as. */
 const char *mail_answer_to(const struct answers *as);
-/* The definition's text for "arrival", "acceptance" or "return", or NULL when it has none. */
+/* The definition's text for "arrival", "acceptance", "return" or "promotion", or NULL when it has none. */
 const struct mailtext *mail_text(const struct procedure *p, const char *kind);
 /* The whole mail; MAIL_NONE when the procedure has no such text or to is empty, -1 for a bad address. */
 int	mail_compose(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
@@ -57,6 +57,15 @@ int	mail_contact(const char *to, struct buf *json);
 /* A mail's clear text for receipt in lang: MAIL_NONE when the procedure has no text of kind. */
 int	mail_text_compose(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
 	    const char *lang, struct buf *json);
+/*
+ * A waitlisted application's arrival text (db_set_waitlist_text, langs its
+ * argument: a struct langset ** the caller keeps, read at each call so
+ * that a reload of the catalogues is seen): text, a queued clear text,
+ * with a first paragraph saying its turn (position, 1 first) in the
+ * language lang (mail.waitlisted; Japanese when langs has no lang),
+ * appended to out.  0, or -1 for a text that is not one.
+ */
+int	mail_text_waitlisted(void *langs, const char *text, long position, const char *lang, struct buf *out);
 /* A queued text and its opened envelope: the whole mail, as mail_compose() makes it. */
 int	mail_fill(const char *text, size_t text_len, const char *contact, size_t contact_len, struct buf *json);
 /* A composed mail from its parts (staff mail: the auditors' digest); -1 for a bad address or subject. */

@@ -27,16 +27,17 @@ static const struct {
 	const char	*resident;	/* a message id (lang.h): residents read their language */
 	int		 offered;
 	int		 numbered;
+	int		 holds;		/* holds its places (定員) */
 } statuses[WF__STATUSES] = {
-	[WF_RECEIVED] = { "到達", N_("state.received"), 1, 0 },
-	[WF_ACCEPTED] = { "受付", N_("state.accepted"), 1, 0 },
-	[WF_DONE] = { "完了", N_("state.done"), 1, 0 },
-	[WF_RETURNED] = { "差戻し", N_("state.returned"), 1, 0 },
-	[WF_WITHDRAWN] = { "取下げ", N_("state.withdrawn"), 1, 0 },
-	[WF_WON] = { "当選", N_("state.won"), 0, 0 },
-	[WF_LOST] = { "落選", N_("state.lost"), 0, 0 },
-	[WF_RESERVE] = { "補欠", N_("state.reserve"), 0, 1 },
-	[WF_WAITLISTED] = { "キャンセル待ち", N_("state.waitlisted"), 0, 0 },
+	[WF_RECEIVED] = { "到達", N_("state.received"), 1, 0, 1 },
+	[WF_ACCEPTED] = { "受付", N_("state.accepted"), 1, 0, 1 },
+	[WF_DONE] = { "完了", N_("state.done"), 1, 0, 1 },
+	[WF_RETURNED] = { "差戻し", N_("state.returned"), 1, 0, 1 },
+	[WF_WITHDRAWN] = { "取下げ", N_("state.withdrawn"), 1, 0, 0 },
+	[WF_WON] = { "当選", N_("state.won"), 0, 0, 1 },
+	[WF_LOST] = { "落選", N_("state.lost"), 0, 0, 0 },
+	[WF_RESERVE] = { "補欠", N_("state.reserve"), 0, 1, 0 },
+	[WF_WAITLISTED] = { "キャンセル待ち", N_("state.waitlisted"), 1, 0, 0 },
 };
 
 /* 受付 and 差戻し tell the resident by mail; 到達's mail goes with the application itself. */
@@ -46,6 +47,7 @@ static const struct wf_transition transitions[] = {
 	{ WF_ACCEPTED, WF_DONE, NULL }, { WF_ACCEPTED, WF_RETURNED, "return" },
 	{ WF_ACCEPTED, WF_WITHDRAWN, NULL },
 	{ WF_RETURNED, WF_RECEIVED, NULL }, { WF_RETURNED, WF_WITHDRAWN, NULL },
+	{ WF_WAITLISTED, WF_WITHDRAWN, NULL },
 };
 
 static const char *const role_labels[WF__ROLES] = {
@@ -85,6 +87,27 @@ int
 wf_status_offered(enum wf_status s)
 {
 	return statuses[s].offered;
+}
+
+int
+wf_status_holds_place(enum wf_status s)
+{
+	return statuses[s].holds;
+}
+
+int
+wf_status_holds_place_code(const char *code)
+{
+	enum wf_status s;
+
+	return wf_status_parse(code, &s) == 0 && statuses[s].holds;
+}
+
+int
+wf_resident_may_withdraw(enum wf_status s)
+{
+	/* Not once the section has finished with it (完了) or a lottery has decided it. */
+	return s == WF_RECEIVED || s == WF_ACCEPTED || s == WF_RETURNED || s == WF_WAITLISTED;
 }
 
 int
@@ -216,7 +239,7 @@ wf_mail_label(const char *kind)
 {
 	static const char *const labels[][2] = {
 		{ "arrival", "申請到達メール" }, { "acceptance", "受付完了メール" },
-		{ "return", "差戻しのお知らせ" },
+		{ "return", "差戻しのお知らせ" }, { "promotion", "繰上げ当選のお知らせ" },
 	};
 	size_t i;
 

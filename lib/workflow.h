@@ -25,14 +25,20 @@ enum wf_status {
 	WF_RETURNED,		/* 差戻し: back to the resident */
 	WF_WITHDRAWN,		/* 取下げ */
 	/*
-	 * Reserved for lotteries and waiting lists: known to the schema and
-	 * labelled, but no transition leads to them yet, and the pages and
-	 * formctl do not offer them (wf_status_offered).
+	 * Reserved for lotteries: known to the schema and labelled, but no
+	 * transition leads to them yet, and the pages and formctl do not offer
+	 * them (wf_status_offered).
 	 */
 	WF_WON,			/* 当選 */
 	WF_LOST,		/* 落選 */
 	WF_RESERVE,		/* 補欠, with its place in the reserve list (wf_label_numbered) */
-	WF_WAITLISTED,		/* キャンセル待ち */
+	/*
+	 * キャンセル待ち: stored over a procedure's places where its definition
+	 * declares a waitlist; only the batching writer puts an application
+	 * here and only a freed place takes it out (db.h: places), so staff
+	 * may only withdraw it.
+	 */
+	WF_WAITLISTED,
 	WF__STATUSES
 };
 
@@ -79,6 +85,15 @@ const char	*wf_status_code(enum wf_status s);
 int		 wf_status_parse(const char *code, enum wf_status *out);
 /* Is the status offered to staff (filters, counts, formctl)?  0 for the reserved ones. */
 int		 wf_status_offered(enum wf_status s);
+/*
+ * Does an application in this status hold its places (定員)?  Leaving such
+ * a status for one that does not frees them (db_app_event).
+ */
+int		 wf_status_holds_place(enum wf_status s);
+/* The same for a stored code; 0 for an unknown one. */
+int		 wf_status_holds_place_code(const char *code);
+/* May the resident withdraw (取下げ) an application in this status themselves, from /status? */
+int		 wf_resident_may_withdraw(enum wf_status s);
 /* Does the status carry a number (a place in the reserve list)? */
 int		 wf_status_numbered(enum wf_status s);
 /* The short label staff see (到達); the message id of the sentence residents see on their status page. */

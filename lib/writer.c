@@ -15,11 +15,11 @@
 #include "log.h"
 #include "prefork.h"
 
-#define WIRE_VERSION	5
+#define WIRE_VERSION	6
 #define WIRE_PING	0xff		/* a frame of this one byte is a ping, answered with the same */
 #define STR_MAX		1024		/* ids, hashes, receipts: all short */
 #define MAX_CLIENTS	128		/* one per worker, with room for restarts */
-#define REPLY_LEN	(4 + DB_RECEIPT_LEN + 1)
+#define REPLY_LEN	(4 + 4 + DB_RECEIPT_LEN + 1)	/* result, waitlist turn, receipt */
 #define CLIENT_WAIT_MS	5000		/* how long a worker waits for a writer to come (back) */
 #define CLIENT_TIMEOUT_S 60		/* one answer: beyond SQLite's busy waits */
 
@@ -85,6 +85,9 @@ writer_encode(const struct db_store_req *r, struct buf *out)
 	    buf_put(out, a->submit_hash, SEAL_MAC_LEN) == 0 &&
 	    buf_put(out, a->inquiry_hash, SEAL_MAC_LEN) == 0 && buf_put(out, a->sender_key, SEAL_MAC_LEN) == 0 &&
 	    buf_put(out, a->recipient_key, SEAL_MAC_LEN) == 0 && put_i64(out, a->received_at) == 0 &&
+	    put_str(out, a->places.choice != NULL ? a->places.choice : "") == 0 &&
+	    put_i64(out, a->places.people) == 0 && put_i64(out, a->places.capacity) == 0 &&
+	    put_i64(out, a->places.choice_places) == 0 && buf_putc(out, a->places.waitlist != 0) == 0 &&
 	    put_str(out, a->lang != NULL ? a->lang : LANG_DEFAULT) == 0 && buf_putc(out, m != NULL) == 0;
 	if (ok && m != NULL)
 		ok = put_str(out, m->kind) == 0 && put_str(out, m->procedure_id) == 0 &&
@@ -172,7 +175,7 @@ writer_decode(const void *frame, size_t len, struct db_store_req *r, struct db_o
 	struct db_app	*a = &r->app;
 	const char	*receipt, *participant;
 	const void	*contact;
-	const unsigned char *version, *has_mail;
+	const unsigned char *version, *has_mail, *waitlist;
 
 	memset(r, 0, sizeof(*r));
 	memset(mail, 0, sizeof(*mail));
@@ -192,11 +195,18 @@ writer_decode(const void *frame, size_t len, struct db_store_req *r, struct db_o
 	get_bytes(&rd, a->sender_key, SEAL_MAC_LEN);
 	get_bytes(&rd, a->recipient_key, SEAL_MAC_LEN);
 	a->received_at = (time_t)get_i64(&rd);
+	a->places.choice = get_str(&rd);
+	a->places.people = (long)get_i64(&rd);
+	a->places.capacity = (long)get_i64(&rd);
+	a->places.choice_places = (long)get_i64(&rd);
+	waitlist = take(&rd, 1);
 	a->lang = get_str(&rd);
 	has_mail = take(&rd, 1);
-	if (rd.bad || *has_mail > 1 || strlen(receipt) != DB_RECEIPT_LEN || a->plain_len == 0 ||
-	    strlen(participant) > DB_PARTICIPANT_LEN || !lang_tag_ok(a->lang, strlen(a->lang)))
+	if (rd.bad || *has_mail > 1 || *waitlist > 1 || strlen(receipt) != DB_RECEIPT_LEN || a->plain_len == 0 ||
+	    strlen(participant) > DB_PARTICIPANT_LEN || a->places.people < 0 || a->places.capacity < 0 ||
+	    a->places.choice_places < 0 || !lang_tag_ok(a->lang, strlen(a->lang)))
 		return -1;
+	a->places.waitlist = *waitlist;
 	memcpy(r->receipt, receipt, DB_RECEIPT_LEN + 1);
 	memcpy(r->participant, participant, strlen(participant) + 1);
 	if (*has_mail) {
@@ -402,6 +412,7 @@ reply(struct slot *s)
 
 	buf_init(&b);
 	if (frame_begin(&b) == -1 || put_u32(&b, (uint32_t)result) == -1 ||
+	    put_u32(&b, (uint32_t)s->req.position) == -1 ||
 	    buf_put(&b, s->req.receipt, DB_RECEIPT_LEN + 1) == -1 || send_frame(s->fd, &b) == -1)
 		drop(s);
 	else
@@ -427,6 +438,7 @@ store_batch(struct writer *w)
 		if (!s->waiting)
 			continue;
 		s->req.result = reqs[k].result;
+		s->req.position = reqs[k].position;
 		memcpy(s->req.receipt, reqs[k].receipt, sizeof(s->req.receipt));
 		k++;
 		reply(s);
@@ -511,6 +523,7 @@ exchange(struct writer_client *cl, struct buf *req, struct buf *ans, struct db_s
 {
 	struct reader	rd;
 	int32_t		result;
+	uint32_t	position;
 
 	if (send_frame(cl->fd, req) == -1 || recv_frame(cl->fd, ans) == -1 || ans->len != REPLY_LEN)
 		return -1;
@@ -518,13 +531,15 @@ exchange(struct writer_client *cl, struct buf *req, struct buf *ans, struct db_s
 	rd.left = ans->len;
 	rd.bad = 0;
 	result = (int32_t)get_u32(&rd);
+	position = get_u32(&rd);
 	if (result != 0 && result != DB_EXISTS && result != DB_TAKEN && result != DB_LIMITED &&
-	    result != DB_MAIL_HELD && result != -1)
+	    result != DB_MAIL_HELD && result != DB_FULL && result != -1)
 		return -1;
-	if (ans->data[REPLY_LEN - 1] != '\0' || strlen(ans->data + 4) != DB_RECEIPT_LEN)
+	if (ans->data[REPLY_LEN - 1] != '\0' || strlen(ans->data + 8) != DB_RECEIPT_LEN || position > INT32_MAX)
 		return -1;
 	r->result = result;
-	memcpy(r->receipt, ans->data + 4, DB_RECEIPT_LEN + 1);
+	r->position = (long)position;
+	memcpy(r->receipt, ans->data + 8, DB_RECEIPT_LEN + 1);
 	return 0;
 }
 

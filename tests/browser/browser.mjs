@@ -250,6 +250,48 @@ async function participantFlow(page) {
   await axe(page, 'participant');
 }
 
+// What a resident reads of places, in Japanese and in English (the e2e forms' labels are Japanese only).
+const PLACES = {
+  ja: { left: /残り\d+人/, names: ['試験定員一', '試験定員二', '試験定員三'], withdraw: 'この申請を取り下げる',
+    yes: '取り下げる' },
+  en: { left: /\d+ places left/, names: ['試験英語一', '試験英語二', '試験英語三'],
+    withdraw: 'Withdraw this application', yes: 'Yes, withdraw it' },
+};
+
+// Places: the list and a form with 残りN人 per choice, a send over the places that waits in turn, and the
+// resident withdrawing it from /status after the confirmation step; axe on each of those pages.
+async function placesFlow(page, lang = 'ja') {
+  const w = WORDS[lang], p = PLACES[lang], label = `places-${lang}`;
+  await page.goto(`${BASE}/`);
+  await axe(page, label);
+  await page.goto(`${BASE}/f/e2e-courses`);
+  assert(p.left.test(await page.content()), 'no places beside the courses');
+  await axe(page, label);
+  let receipt = null, inquiry = null;
+  for (const name of p.names) {
+    await page.goto(`${BASE}/f/e2e-withdraw`);
+    await page.getByLabel(/^氏名/).fill(name);
+    await page.getByRole('button', { name: w.confirm }).click();
+    await page.getByRole('button', { name: w.send, exact: true }).click();
+    receipt = (await page.locator('#receipt').textContent()).trim();
+    inquiry = (await page.locator('#inquiry').textContent()).trim();
+  }
+  assert(await page.locator('#waitlist').isVisible(), 'no turn on the completion page');
+  await axe(page, label);
+  await page.goto(`${BASE}/status`);
+  await page.getByLabel(w.receipt).fill(receipt);
+  await page.getByLabel(w.inquiry).fill(inquiry);
+  await page.getByRole('button', { name: w.check, exact: true }).click();
+  assert(await page.locator('#waitlist-position').isVisible(), 'no turn on the status page');
+  await axe(page, label);
+  await page.getByRole('button', { name: p.withdraw }).click();
+  assert(await page.locator('#withdraw-confirm').isVisible(), 'no confirmation step');
+  await axe(page, label);
+  await page.getByRole('button', { name: p.yes, exact: true }).click();
+  assert(await page.locator('#withdrawn').isVisible(), 'not withdrawn');
+  await axe(page, label);
+}
+
 // Only the keyboard: Tab to each field, type, Space for the radio, Enter on the buttons.
 async function keyboardOnly(page) {
   await page.goto(`${BASE}/f/e2e-open`);
@@ -331,6 +373,12 @@ try {
   });
   await check('a participant ID issued, then found by staff; axe on those pages', async () => {
     await participantFlow(await newPage(browser, { viewport: { width: 1280, height: 900 } }));
+  });
+  await check('places: 残りN人, a turn in the waitlist, a withdrawal; axe on those pages', async () => {
+    await placesFlow(await newPage(browser, { viewport: { width: 1280, height: 900 } }));
+  });
+  await check('places in English: places left, the waiting list, a withdrawal; axe on those pages', async () => {
+    await placesFlow(await newPage(browser, { locale: 'en-GB', viewport: { width: 1280, height: 900 } }), 'en');
   });
 } finally {
   await browser.close();

@@ -36,6 +36,16 @@ t_db_fresh(struct db **db)
 	return db_open(path, db);
 }
 
+/* Section "sec-a" with a dummy current key "0123456789abcdef": enough to store pre-sealed applications. */
+static inline int
+t_db_with_key(struct db *db)
+{
+	unsigned char pk[SEAL_PK_LEN] = { 1 };
+
+	return db_section_add(db, "sec-a", "テスト課", 1) == 0 &&
+	    db_key_add(db, "sec-a", "0123456789abcdef", pk, "w", 1, 1) == 0 ? 0 : -1;
+}
+
 /* Returns rc, or 1 when the directory could not be removed. */
 static int
 t_db_teardown(int rc)

@@ -24,15 +24,6 @@ sample_app(struct db_app *a, const unsigned char *sealed, unsigned char tag)
 	a->received_at = 1795000000;
 }
 
-static int
-with_key(struct db *db)
-{
-	unsigned char pk[SEAL_PK_LEN] = { 1 };
-
-	return db_section_add(db, "sec-a", "テスト課", 1) == 0 &&
-	    db_key_add(db, "sec-a", "0123456789abcdef", pk, "w", 1, 1) == 0 ? 0 : -1;
-}
-
 static void
 open_creates_schema_wal(void)
 {
@@ -97,7 +88,7 @@ store_once_per_submit(void)
 	int i;
 
 	buf_init(&b);
-	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
+	T_CHECK(t_db_fresh(&db) == 0 && t_db_with_key(db) == 0);
 	sample_app(&a, sealed, 1);
 	T_CHECK(db_app_store(db, &a, r1) == 0);
 	T_CHECK(strlen(r1) == 14 && r1[4] == '-' && r1[9] == '-');
@@ -135,7 +126,7 @@ batch_stores_all(void)
 	struct db		*db;
 	int64_t			n;
 
-	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
+	T_CHECK(t_db_fresh(&db) == 0 && t_db_with_key(db) == 0);
 	batch_of(r, 3, sealed, 10);
 	r[1].mail = &m;
 	T_CHECK(db_app_store_batch(db, r, 3) == 3);
@@ -155,7 +146,7 @@ batch_same_submit_twice_stores_once(void)
 	int64_t			n;
 
 	/* a double click whose two sends land in one batch */
-	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
+	T_CHECK(t_db_fresh(&db) == 0 && t_db_with_key(db) == 0);
 	batch_of(r, 2, sealed, 20);
 	memset(r[1].app.submit_hash, 20, SEAL_MAC_LEN);
 	T_CHECK(db_app_store_batch(db, r, 2) == 1);
@@ -173,7 +164,7 @@ batch_taken_receipt_alone_refused(void)
 	struct db		*db;
 	int64_t			n;
 
-	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
+	T_CHECK(t_db_fresh(&db) == 0 && t_db_with_key(db) == 0);
 	batch_of(r, 3, sealed, 30);
 	memcpy(r[2].receipt, r[0].receipt, sizeof(r[0].receipt));
 	T_CHECK(db_app_store_batch(db, r, 3) == 2);
@@ -192,7 +183,7 @@ batch_taken_participant_alone_refused(void)
 	struct db		*db;
 	int64_t			n;
 
-	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
+	T_CHECK(t_db_fresh(&db) == 0 && t_db_with_key(db) == 0);
 	batch_of(r, 3, sealed, 35);
 	strcpy(r[0].participant, "ECO-1111-2222-3333");
 	strcpy(r[2].participant, "ECO-1111-2222-3333");
@@ -220,7 +211,7 @@ participant_ids_issued(void)
 	int			i, k;
 
 	buf_init(&b);
-	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
+	T_CHECK(t_db_fresh(&db) == 0 && t_db_with_key(db) == 0);
 	for (i = 0; i < 200; i++) {
 		sample_app(&a, sealed, 0);
 		a.submit_hash[0] = (unsigned char)i;
@@ -273,7 +264,7 @@ batch_failed_request_leaves_others(void)
 	int64_t			n;
 
 	/* the middle one's mail breaks a constraint after its application row went in: both undone */
-	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
+	T_CHECK(t_db_fresh(&db) == 0 && t_db_with_key(db) == 0);
 	batch_of(r, 3, sealed, 40);
 	bad.kind = NULL;	/* NOT NULL */
 	r[1].mail = &bad;
@@ -295,7 +286,7 @@ stale_key_stores_nothing(void)
 	int64_t		n;
 
 	/* a worker that still has the key from before a rotation */
-	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
+	T_CHECK(t_db_fresh(&db) == 0 && t_db_with_key(db) == 0);
 	T_CHECK(db_key_add(db, "sec-a", "fedcba9876543210", pk2, "w", 1, 2) == 0);
 	sample_app(&a, sealed, 50);
 	T_CHECK(db_app_store(db, &a, r) == DB_STALE_KEY);
@@ -316,7 +307,7 @@ batch_stale_key_alone_refused(void)
 	struct db		*db;
 	int64_t			n;
 
-	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
+	T_CHECK(t_db_fresh(&db) == 0 && t_db_with_key(db) == 0);
 	batch_of(r, 3, sealed, 60);
 	r[1].app.key_id = "ffffffffffffffff";	/* no such key: not current either */
 	r[1].mail = &m;
@@ -548,7 +539,7 @@ contact_without_key_refused(void)
 	struct plains		p;
 	struct db		*db;
 
-	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);	/* no db_set_contact_key */
+	T_CHECK(t_db_fresh(&db) == 0 && t_db_with_key(db) == 0);	/* no db_set_contact_key */
 	plain_batch(r, 1, 70, 0x1, &p);
 	T_CHECK(db_app_store_batch(db, r, 1) == 0 && r[0].result == -1);
 	db_close(db);
@@ -617,12 +608,12 @@ migration_keeps_sealed_mails(void)
 	sqlite3			*h;
 	sqlite3_stmt		*st;
 
-	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
+	T_CHECK(t_db_fresh(&db) == 0 && t_db_with_key(db) == 0);
 	db_close(db);
 	T_CHECK(sqlite3_open(path, &h) == SQLITE_OK);
 	/* back to schema 5: what migrations 6 and later made goes */
 	T_CHECK(sqlite3_exec(h, "PRAGMA foreign_keys = OFF; BEGIN; DROP TABLE envelopes; DROP TABLE outbox;"
-	    "ALTER TABLE applications DROP COLUMN lang;"
+	    "DROP TABLE app_places; DROP TABLE places; ALTER TABLE applications DROP COLUMN lang;"
 	    "DROP TABLE erasure_reports; DROP TABLE export_ledger; DROP TABLE staff_mail;"
 	    "ALTER TABLE staff DROP COLUMN email;"
 	    "ALTER TABLE applications DROP COLUMN channel; DROP INDEX applications_participant;"
@@ -673,7 +664,7 @@ send_at(struct db *db, const unsigned char *sealed, unsigned char tag, unsigned 
 static int
 limited_db(struct db **db, struct db_limits l)
 {
-	if (t_db_fresh(db) == -1 || with_key(*db) == -1)
+	if (t_db_fresh(db) == -1 || t_db_with_key(*db) == -1)
 		return -1;
 	db_set_limits(*db, &l);
 	return 0;
@@ -790,7 +781,7 @@ status_lookup(void)
 	struct db_app_status st;
 	struct db *db;
 
-	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
+	T_CHECK(t_db_fresh(&db) == 0 && t_db_with_key(db) == 0);
 	sample_app(&a, sealed, 3);
 	T_CHECK(db_app_store(db, &a, r) == 0);
 	T_CHECK(db_app_status(db, r, &st) == 0);
@@ -889,7 +880,7 @@ list_filters_and_pages(void)
 	int i;
 
 	buf_init(&b);
-	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
+	T_CHECK(t_db_fresh(&db) == 0 && t_db_with_key(db) == 0);
 	for (i = 0; i < 5; i++) {
 		sample_app(&a, sealed, (unsigned char)(10 + i));
 		a.received_at = 1000 + i * 100;
@@ -951,7 +942,7 @@ list_pages_through_one_second(void)
 	struct db *db;
 	int i, k, way;
 
-	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
+	T_CHECK(t_db_fresh(&db) == 0 && t_db_with_key(db) == 0);
 	for (i = 0; i < 7; i++) {
 		sample_app(&a, sealed, (unsigned char)(40 + i));
 		T_CHECK(db_app_store(db, &a, r) == 0);
@@ -1033,7 +1024,7 @@ events_move_status_once(void)
 	struct buf b;
 
 	buf_init(&b);
-	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
+	T_CHECK(t_db_fresh(&db) == 0 && t_db_with_key(db) == 0);
 	sample_app(&a, sealed, 20);
 	T_CHECK(db_app_store(db, &a, r) == 0);
 	memset(&ev, 0, sizeof(ev));
@@ -1071,7 +1062,7 @@ channel_stored(void)
 	struct buf b;
 
 	buf_init(&b);
-	T_CHECK(t_db_fresh(&db) == 0 && with_key(db) == 0);
+	T_CHECK(t_db_fresh(&db) == 0 && t_db_with_key(db) == 0);
 	sample_app(&a, sealed, 30);
 	a.channel = "fax";
 	T_CHECK(db_app_store(db, &a, r) == 0);

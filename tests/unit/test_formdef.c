@@ -225,6 +225,29 @@ BAD(bad_control_in_title, "bad-control-in-title.yaml", "2:8", "'title' contains 
 BAD(bad_multi_doc, "bad-multi-doc.yaml", "11:1", "only one YAML document is allowed")
 BAD(bad_lottery, "bad-lottery.yaml", "7:1", "'lottery: true' needs 'capacity'")
 BAD(bad_deep, "bad-deep.yaml", "11:24", "nested too deeply")
+BAD(bad_waitlist_no_places, "bad-waitlist-no-places.yaml", "7:1", "'waitlist: true' needs places to wait for")
+BAD(bad_waitlist_lottery, "bad-waitlist-lottery.yaml", "9:1", "'waitlist: true' is for first come")
+BAD(bad_waitlist_no_mail, "bad-waitlist-no-mail.yaml", "8:1", "'waitlist: true' needs 'mail.promotion'")
+BAD(bad_places_partial, "bad-places-partial.yaml", "15:9",
+    "this choice has no 'places'; give every choice of 'course' its places, or none")
+BAD(bad_places_checkbox, "bad-places-checkbox.yaml", "12:7",
+    "'places' applies only to the choices of a radio or select field")
+BAD(bad_places_zero, "bad-places-zero.yaml", "14:17", "'places' must be between 1 and 1000000, not 0")
+BAD(bad_places_two, "bad-places-two.yaml", "15:5", "only one field's choices may carry 'places'")
+
+static void
+good_places(void)
+{
+	struct procedure	*p = fixture("good-places.yaml");
+	const struct field	*f;
+
+	T_CHECK(p != NULL);
+	T_CHECK(p->capacity == 5 && p->waitlist && !p->lottery && formdef_first_come(p));
+	T_CHECK((f = formdef_places_field(p)) != NULL && f == formdef_field(p, "course"));
+	T_CHECK(f->choices[0].places == 3 && f->choices[1].places == 4);
+	T_STREQ(p->mail_promotion.subject, "繰上げ");
+	formdef_free(p);
+}
 
 /* Loading goes on after the first mistake. */
 static void
@@ -845,7 +868,7 @@ real_hiking(void)
 
 	T_CHECK(p != NULL);
 	T_STREQ(p->section, "chiiki-care");
-	T_CHECK(p->capacity == 280 && p->lottery);
+	T_CHECK(p->capacity == 280 && p->lottery && !p->waitlist && !formdef_first_come(p));
 	T_CHECK(p->event_y == 2027 && p->event_m == 3 && p->event_d == 12);
 	T_CHECK(p->opens_at == 1793491200);	/* 2026-11-01 09:00 JST */
 	T_CHECK(formdef_state(p, p->opens_at) == 0 && formdef_state(p, p->closes_at) == 1);
@@ -903,6 +926,9 @@ real_women_health(void)
 	T_STREQ(f->show_if_value, "survivors");
 	f = formdef_field(p, "age");
 	T_CHECK(f->type == FT_NUMBER && f->min == 18 && f->max == 120);
+	T_CHECK(formdef_places_field(p) == formdef_field(p, "course") && p->waitlist && formdef_first_come(p));
+	T_CHECK(formdef_field(p, "course")->choices[0].places == 30);
+	T_CHECK(p->mail_promotion.subject != NULL);
 	T_CHECK(formdef_field(p, "name")->summary);
 	formdef_free(p);
 }
@@ -1018,6 +1044,14 @@ main(void)
 	T_RUN(bad_multi_doc);
 	T_RUN(bad_lottery);
 	T_RUN(bad_deep);
+	T_RUN(bad_waitlist_no_places);
+	T_RUN(bad_waitlist_lottery);
+	T_RUN(bad_waitlist_no_mail);
+	T_RUN(bad_places_partial);
+	T_RUN(bad_places_checkbox);
+	T_RUN(bad_places_zero);
+	T_RUN(bad_places_two);
+	T_RUN(good_places);
 	T_RUN(bad_several);
 	T_RUN(bad_too_large);
 	T_RUN(good_largest);

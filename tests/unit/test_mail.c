@@ -4,7 +4,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lang.h"
 #include "mail.h"
+#include "mo_build.h"
 #include "t.h"
 
 static const char yaml[] =
@@ -189,6 +191,43 @@ message_in_english(void)
 }
 
 /* The text queued (nothing personal) and the envelope filled in: the mail mail_compose() makes. */
+/* A waiting application's arrival text says its turn first, in its language; the rest is the definition's. */
+static void
+waitlisted_text_says_the_turn(void)
+{
+	struct procedure	*p = proc();
+	struct langset		*langs = NULL, *none;
+	struct buf		 text, out;
+	char			 dir[4096];
+
+	buf_init(&text);
+	buf_init(&out);
+	T_CHECK(p != NULL);
+	T_CHECK(t_locale_dir(dir, sizeof(dir)) == 0 && (langs = langset_load(dir, NULL)) != NULL);
+	T_CHECK(mail_text_compose(p, "arrival", "1234-5678-9012", "", "ja", &text) == 0);
+	T_CHECK(mail_text_waitlisted(&langs, buf_cstr(&text), 3, "ja", &out) == 0);
+	T_CHECK(strstr(buf_cstr(&out), "キャンセル待ち（3番目）") != NULL);
+	T_CHECK(strstr(buf_cstr(&out), "受付番号 1234-5678-9012") != NULL);
+	buf_reset(&out);
+	T_CHECK(mail_text_waitlisted(&langs, buf_cstr(&text), 3, "en", &out) == 0);
+	T_CHECK(strstr(buf_cstr(&out), "waiting list (number 3)") != NULL);
+	buf_reset(&out);
+	/* a language without a catalogue: Japanese */
+	T_CHECK(mail_text_waitlisted(&langs, buf_cstr(&text), 2, "fr", &out) == 0);
+	T_CHECK(strstr(buf_cstr(&out), "キャンセル待ち（2番目）") != NULL);
+	buf_reset(&out);
+	T_CHECK(mail_text_waitlisted(&langs, "{\"v\":1}", 3, "ja", &out) == -1);
+	T_CHECK(mail_text_waitlisted(&langs, "not json", 3, "ja", &out) == -1);
+	T_CHECK(mail_text_waitlisted(&langs, buf_cstr(&text), 0, "ja", &out) == -1);
+	T_CHECK(mail_text_waitlisted(NULL, buf_cstr(&text), 3, "ja", &out) == -1);
+	none = NULL;
+	T_CHECK(mail_text_waitlisted(&none, buf_cstr(&text), 3, "ja", &out) == -1);
+	buf_free(&text);
+	buf_free(&out);
+	langset_free(langs);
+	formdef_free(p);
+}
+
 static void
 text_and_envelope_make_the_mail(void)
 {
@@ -476,6 +515,7 @@ main(void)
 	T_RUN(compose_fills_placeholders);
 	T_RUN(compose_fills_participant_id);
 	T_RUN(text_and_envelope_make_the_mail);
+	T_RUN(waitlisted_text_says_the_turn);
 	T_RUN(envelope_and_fill_refusals);
 	T_RUN(queue_text_item);
 	T_RUN(queued_text_in_english);

@@ -218,12 +218,14 @@ old_ones_go_with_what_hangs_off_them(void)
 	T_CHECK(store(db, T0 + DAY, blob, r[3]) == 0);
 	T_CHECK(db_outbox_delivered(db, 1, T0 + 5) == 0);	/* one sent: its mail_log row */
 	T_CHECK(count(db, "mail_log") == 1 && count(db, "throttle") == 4 && count(db, "app_events") == 4);
-	T_CHECK(count(db, "envelopes") == 4);
+	T_CHECK(count(db, "envelopes") == 4 && count(db, "app_places") == 4);
 	conf_of(&c, db, T0 + 120 + 10 * DAY);	/* the third is exactly 10 days old */
 	T_CHECK(purge_procedure(&c, p, &n) == 0 && n == 3);
 	T_CHECK(purge_finish(&c) == 0);
 	T_CHECK(count(db, "applications") == 1 && count(db, "outbox") == 1 && count(db, "mail_log") == 0);
 	T_CHECK(count(db, "envelopes") == 1);
+	/* their places go back: the counter holds the one left (db_places.c) */
+	T_CHECK(count(db, "app_places") == 1 && count(db, "places WHERE choice = '' AND taken = 1") == 1);
 	T_CHECK(count(db, "app_events") == 1 && count(db, "throttle") == 1);
 	for (i = 0, first = last = r[0]; i < 3; i++) {
 		first = strcmp(r[i], first) < 0 ? r[i] : first;

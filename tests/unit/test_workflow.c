@@ -75,7 +75,7 @@ transitions_and_their_mails(void)
 	T_CHECK(wf_transition(WF_RECEIVED, WF_RECEIVED) == NULL);
 }
 
-/* The lottery and waitlist statuses are named and labelled, but nothing leads to or from them yet. */
+/* The lottery statuses are named and labelled, but nothing leads to or from them yet. */
 static void
 reserved_statuses_unreachable(void)
 {
@@ -84,11 +84,33 @@ reserved_statuses_unreachable(void)
 	enum wf_status			 s;
 
 	t = wf_transitions(&n);
-	T_CHECK(n == 8);
+	T_CHECK(n == 9);
 	for (i = 0; i < n; i++)
 		T_CHECK(wf_status_offered(t[i].from) && wf_status_offered(t[i].to));
 	for (s = 0; s < WF__STATUSES; s++)
-		T_CHECK(wf_status_offered(s) == (s < WF_WON));
+		T_CHECK(wf_status_offered(s) == (s < WF_WON || s == WF_WAITLISTED));
+}
+
+/* Staff may only withdraw a waiting application: it moves up by a freed place alone. */
+static void
+waitlist_left_only_by_withdrawal_or_a_place(void)
+{
+	size_t	i, n;
+	const struct wf_transition *t = wf_transitions(&n);
+
+	T_CHECK(wf_transition(WF_WAITLISTED, WF_WITHDRAWN) != NULL);
+	T_CHECK(wf_transition(WF_WAITLISTED, WF_RECEIVED) == NULL);
+	for (i = 0; i < n; i++)
+		T_CHECK(t[i].to != WF_WAITLISTED);
+	T_CHECK(wf_status_holds_place(WF_RECEIVED) && wf_status_holds_place(WF_RETURNED) &&
+	    wf_status_holds_place(WF_WON));
+	T_CHECK(!wf_status_holds_place(WF_WITHDRAWN) && !wf_status_holds_place(WF_WAITLISTED) &&
+	    !wf_status_holds_place(WF_LOST) && !wf_status_holds_place(WF_RESERVE));
+	T_CHECK(wf_status_holds_place_code("accepted") && !wf_status_holds_place_code("bogus"));
+	T_STREQ(wf_mail_label("promotion"), "繰上げ当選のお知らせ");
+	T_CHECK(wf_resident_may_withdraw(WF_RECEIVED) && wf_resident_may_withdraw(WF_WAITLISTED) &&
+	    wf_resident_may_withdraw(WF_RETURNED) && !wf_resident_may_withdraw(WF_DONE) &&
+	    !wf_resident_may_withdraw(WF_WITHDRAWN) && !wf_resident_may_withdraw(WF_WON));
 }
 
 static void
@@ -213,7 +235,7 @@ migration_checks_existing_rows(void)
 	    "ALTER TABLE applications DROP COLUMN lang;"	/* what schema 11 added */
 	    "ALTER TABLE applications DROP COLUMN channel;"
 	    "DROP INDEX applications_participant; ALTER TABLE applications DROP COLUMN participant_id;"
-	    "DROP TABLE envelopes; DROP TABLE erasure_reports; DROP TABLE export_ledger; DROP TABLE staff_mail;"
+	    "DROP TABLE envelopes; DROP TABLE app_places; DROP TABLE places; DROP TABLE erasure_reports; DROP TABLE export_ledger; DROP TABLE staff_mail;"
 	    "ALTER TABLE staff DROP COLUMN email; UPDATE applications SET status = 'bogus'; PRAGMA user_version = 4;",
 	    NULL, NULL, NULL) == SQLITE_OK);
 	sqlite3_close(h);
@@ -239,6 +261,7 @@ main(void)
 	T_RUN(reserve_carries_its_number);
 	T_RUN(transitions_and_their_mails);
 	T_RUN(reserved_statuses_unreachable);
+	T_RUN(waitlist_left_only_by_withdrawal_or_a_place);
 	T_RUN(roles_meet_needs);
 	T_RUN(channels_round_trip);
 	T_RUN(schema_takes_every_status);

@@ -109,6 +109,26 @@ round_trip_without_mail(void)
 	buf_free(&f);
 }
 
+/* An application's places go over the wire as they are; a negative count is refused. */
+static void
+round_trip_places(void)
+{
+	struct db_store_req	r, d;
+	struct db_outbox_item	dm;
+	struct buf		f;
+
+	buf_init(&f);
+	sample(&r, NULL, 3);
+	r.app.places = (struct db_places){ "course-a", 2, 280, 15, 1 };
+	T_CHECK(round_trip(&r, &f, &d, &dm) == 0);
+	T_STREQ(d.app.places.choice, "course-a");
+	T_CHECK(d.app.places.people == 2 && d.app.places.capacity == 280 && d.app.places.choice_places == 15 &&
+	    d.app.places.waitlist == 1);
+	r.app.places.capacity = -1;
+	T_CHECK(round_trip(&r, &f, &d, &dm) == -1);
+	buf_free(&f);
+}
+
 /* What the writer cannot take: a sealed application, a sealed mail, no plaintext. */
 static void
 only_plaintexts_encoded(void)
@@ -532,6 +552,31 @@ limits_answered(void)
 	T_CHECK(count_apps(&n) == 0 && n == 2);
 }
 
+/* The writer answers 満員 (nothing stored) and a waiting application's turn. */
+static void
+places_answered(void)
+{
+	struct rig		g;
+	struct db_store_req	r;
+	int64_t			n;
+
+	T_CHECK(rig_up(&g) == 0);
+	sample(&r, NULL, 30);
+	r.app.places = (struct db_places){ NULL, 1, 1, 0, 0 };
+	T_CHECK(writer_store(&g.cl, &r) == 0 && r.result == 0 && r.position == 0);
+	sample(&r, NULL, 31);
+	r.app.places = (struct db_places){ NULL, 1, 1, 0, 0 };
+	T_CHECK(writer_store(&g.cl, &r) == 0 && r.result == DB_FULL);
+	sample(&r, NULL, 32);
+	r.app.places = (struct db_places){ NULL, 1, 1, 0, 1 };
+	T_CHECK(writer_store(&g.cl, &r) == 0 && r.result == 0 && r.position == 1);
+	sample(&r, NULL, 32);	/* the same again: its turn once more */
+	r.app.places = (struct db_places){ NULL, 1, 1, 0, 1 };
+	T_CHECK(writer_store(&g.cl, &r) == 0 && r.result == DB_EXISTS && r.position == 1);
+	rig_down(&g);
+	T_CHECK(count_apps(&n) == 0 && n == 2);
+}
+
 static void
 writer_restart_is_survived(void)
 {
@@ -607,6 +652,7 @@ main(void)
 	snprintf(sock_path, sizeof(sock_path), "%s/writer.sock", t_db_dir);
 	T_RUN(round_trip_with_mail);
 	T_RUN(round_trip_without_mail);
+	T_RUN(round_trip_places);
 	T_RUN(only_plaintexts_encoded);
 	T_RUN(every_truncation_refused);
 	T_RUN(trailing_byte_refused);
@@ -621,6 +667,7 @@ main(void)
 	T_RUN(rotation_between_batches);
 	T_RUN(killed_mid_batch_loses_nothing);
 	T_RUN(limits_answered);
+	T_RUN(places_answered);
 	T_RUN(writer_restart_is_survived);
 	T_RUN(no_writer_gives_up);
 	T_RUN(broken_frame_drops_only_that_client);
