@@ -122,8 +122,8 @@ const char *const dbi_sql[ST__COUNT] = {
 	[ST_APP_LIST_STATUS_OLDEST_FIRST] = APP_ROW APP_ONE APP_NEWER APP_ASC,
 	[ST_APP_COUNT_FILTERED] = "SELECT count(*) FROM applications" APP_ANY APP_SPAN,
 	[ST_APP_COUNT_STATUS] = "SELECT count(*) FROM applications" APP_ONE APP_SPAN,
-	[ST_APP_STATUS_COUNTS] = "SELECT status, count(*) FROM applications WHERE procedure_id = ?1"
-	    " AND section_id = ?2 GROUP BY status",
+	[ST_APP_STATUS_COUNTS] = "SELECT status, n FROM status_counts WHERE procedure_id = ?1"
+	    " AND section_id = ?2 AND n > 0",
 	[ST_APP_GET] = APP_ROW " WHERE receipt = ?1",
 	[ST_APP_SET_STATUS] = "UPDATE applications SET status = ?3, updated_at = ?4"
 	    " WHERE receipt = ?1 AND status = ?2",
