@@ -31,7 +31,7 @@ LDFLAGS	+= $(LDSAN) -pthread
 
 # Shared modules, each lib/x.c with its lib/x.h (the header is the API).
 LIB_SRC	 = lib/alerts.c lib/answers.c lib/audit.c lib/backup.c lib/buf.c lib/confirm.c lib/custody.c lib/datadir.c \
-	   lib/dirlist.c lib/esc.c lib/formdef.c lib/formset.c lib/formview.c lib/gate.c lib/guess.c lib/http.c \
+	   lib/dirlist.c lib/esc.c lib/formdef.c lib/formdef_names.c lib/formdef_rules.c lib/formdef_text.c lib/formset.c lib/formview.c lib/gate.c lib/guess.c lib/http.c \
 	   lib/jnorm.c lib/jst.c lib/kv.c lib/lang.c lib/log.c lib/mail.c lib/msgcat.c lib/payload.c lib/places.c \
 	   lib/prefork.c lib/purge.c lib/seal.c lib/slots.c lib/web.c lib/workflow.c lib/writer.c lib/ytree.c \
 	   lib/db.c lib/db_app.c lib/db_audit.c lib/db_outbox.c lib/db_places.c lib/db_purge.c lib/db_schema.c \
