@@ -182,16 +182,19 @@ struct review {
 	size_t			*order;		/* members, by group then row */
 };
 
-static const struct dups_result *sort_res;
+/* A member's place on the page: its group, then its row. */
+struct place {
+	size_t	group, row;
+};
 
 static int
 by_group(const void *a, const void *b)
 {
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	const struct place *x = a, *y = b;
 
-	if (sort_res->group[x] != sort_res->group[y])
-		return sort_res->group[x] < sort_res->group[y] ? -1 : 1;
-	return (x > y) - (x < y);
+	if (x->group != y->group)
+		return x->group < y->group ? -1 : 1;
+	return (x->row > y->row) - (x->row < y->row);
 }
 
 static void
@@ -255,8 +258,9 @@ done:
 static int
 find_groups(struct ctx *c, const struct procedure *p, struct review *rv)
 {
-	struct dups_fields	f;
-	size_t			i, k = 0;
+	struct dups_fields	 f;
+	struct place		*pos = NULL;
+	size_t			 i, k = 0;
 
 	dups_fields(p, &f);
 	rv->pl.c = c;
@@ -276,14 +280,18 @@ find_groups(struct ctx *c, const struct procedure *p, struct review *rv)
 		    col(m, D_TEL), col(m, D_MAIL) };
 	}
 	if (dups_find(rv->rows, rv->pl.n, &rv->res) == -1 ||
-	    (rv->order = calloc(rv->res.members + 1, sizeof(*rv->order))) == NULL)
+	    (rv->order = calloc(rv->res.members + 1, sizeof(*rv->order))) == NULL ||
+	    (pos = calloc(rv->res.members + 1, sizeof(*pos))) == NULL) {
+		free(pos);
 		return -1;
+	}
 	for (i = 0; i < rv->pl.n; i++)
 		if (rv->res.group[i] != 0)
-			rv->order[k++] = i;
-	sort_res = &rv->res;
-	qsort(rv->order, k, sizeof(*rv->order), by_group);
-	sort_res = NULL;
+			pos[k++] = (struct place){ rv->res.group[i], i };
+	qsort(pos, k, sizeof(*pos), by_group);
+	for (i = 0; i < k; i++)
+		rv->order[i] = pos[i].row;
+	free(pos);
 	return 0;
 }
 

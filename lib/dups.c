@@ -448,9 +448,9 @@ dups_state_label(enum dups_state s)
 {
 	switch (s) {
 	case DUPS_NO_REVIEW:
-		return "重複の確認をしていません";
+		return "未確認";
 	case DUPS_STALE:
-		return "確認の後に申請が増えたか変わりました";
+		return "確認の後に申請が増えたか変わりました（もう一度確認してください）";
 	case DUPS_UNDECIDED:
 		return "判断していない申請があります";
 	case DUPS_DECIDED:

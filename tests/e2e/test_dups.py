@@ -200,12 +200,12 @@ def test_other_section_auditor_unknown_and_csrf_refused():
 
 def test_review_state_without_opening():
     s = member("yotsuya")
-    assert list_state(s, STATE_PROC) == "重複の確認：重複の確認をしていません"
+    assert list_state(s, STATE_PROC) == "重複の確認：未確認"
     a = send(STATE_PROC, "試験ダミー五郎", "オオクボ ゴロウ", "1945-05-05", "169-0072", "東京都新宿区大久保5",
              tel="03-4444-0001")
     send(STATE_PROC, "試験ダミー六郎", "オオクボ ロクロウ", "1944-06-06", "169-0073", "東京都新宿区百人町6",
          tel="03-4444-0001")
-    assert list_state(s, STATE_PROC) == "重複の確認：重複の確認をしていません"
+    assert list_state(s, STATE_PROC) == "重複の確認：未確認"
     dups_page(s, STATE_PROC)
     assert list_state(s, STATE_PROC) == "重複の確認：判断していない申請があります（未判断 2件）"
     for r in re.findall(r'name="receipt" value="([0-9-]+)"', dups_page(s, STATE_PROC))[::2]:
@@ -213,14 +213,14 @@ def test_review_state_without_opening():
     assert list_state(s, STATE_PROC) == "重複の確認：確認済み"
     # A counter entry after the review: the review no longer covers the list.
     counter_entry(s, STATE_PROC, "試験ダミー七郎", "オオクボ シチロウ", "1943-07-07", "03-4444-0007")
-    assert list_state(s, STATE_PROC) == "重複の確認：確認の後に申請が増えたか変わりました"
+    assert list_state(s, STATE_PROC) == "重複の確認：確認の後に申請が増えたか変わりました（もう一度確認してください）"
     dups_page(s, STATE_PROC)
     assert list_state(s, STATE_PROC) == "重複の確認：確認済み"
     # A withdrawal elsewhere (the detail page) changes the list too.
     st, _, page = s.get("/staff/apps/" + a)
     assert s.post("/staff/apps/" + a, [("csrf", csrf_of(page)), ("from", "received"), ("to", "withdrawn"),
                                        ("note", "ダミー")], csrf=False)[0] == 303
-    assert list_state(s, STATE_PROC) == "重複の確認：確認の後に申請が増えたか変わりました"
+    assert list_state(s, STATE_PROC) == "重複の確認：確認の後に申請が増えたか変わりました（もう一度確認してください）"
     # A procedure without a draw does not show it.
     assert list_state(s, "e2e-open") is None
 
