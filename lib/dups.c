@@ -458,3 +458,19 @@ dups_state_label(enum dups_state s)
 	}
 	return "";
 }
+
+const char *
+dups_state_warning(enum dups_state s)
+{
+	switch (s) {
+	case DUPS_NO_REVIEW:
+		return "重複の可能性がある申請を確認していません。";
+	case DUPS_STALE:
+		return "重複の確認の後に、申請が増えたか状態が変わりました。もう一度確認してください。";
+	case DUPS_UNDECIDED:
+		return "重複の可能性がある申請に、判断していないものがあります。";
+	case DUPS_DECIDED:
+		break;
+	}
+	return NULL;
+}

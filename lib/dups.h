@@ -98,5 +98,10 @@ struct dups_review_info {
 int	dups_review_state(struct db *db, const char *procedure_id, struct dups_review_info *out);
 /* What staff read for a state ("未確認", ...); static. */
 const char *dups_state_label(enum dups_state s);
+/*
+ * Why a draw should wait, as one sentence for staff (the draw's warning,
+ * which a member may override); NULL for DUPS_DECIDED.  Static.
+ */
+const char *dups_state_warning(enum dups_state s);
 
 #endif

@@ -298,7 +298,7 @@ review_states_without_opening(void)
 	T_CHECK(t_db_fresh(&db) == 0 && t_db_with_key(db) == 0);
 	T_CHECK(store(db, "0000-0000-0001", 1) == 0 && store(db, "0000-0000-0002", 2) == 0 &&
 	    store(db, "0000-0000-0003", 3) == 0);
-	T_CHECK(state(db, NULL) == DUPS_NO_REVIEW);
+	T_CHECK(state(db, NULL) == DUPS_NO_REVIEW && dups_state_warning(DUPS_NO_REVIEW) != NULL);
 	T_CHECK(review(db, rows, 3) == 0);
 	T_CHECK(state(db, &undecided) == DUPS_UNDECIDED && undecided == 2);
 	T_CHECK(db_dup_is_member(db, PROC, "0000-0000-0001") == 1 && db_dup_is_member(db, PROC, "0000-0000-0003") == 0);
@@ -306,6 +306,9 @@ review_states_without_opening(void)
 	T_CHECK(state(db, &undecided) == DUPS_UNDECIDED && undecided == 1);
 	T_CHECK(db_dup_decide(db, PROC, "0000-0000-0002", "keep", "yotsuya", 1795000200) == 0);
 	T_CHECK(state(db, &undecided) == DUPS_DECIDED && undecided == 0);
+	/* Decided: nothing holds the draw back. */
+	T_CHECK(dups_state_warning(DUPS_DECIDED) == NULL && dups_state_warning(DUPS_STALE) != NULL &&
+	    dups_state_warning(DUPS_UNDECIDED) != NULL);
 	/* A new application (a counter entry, say): the review no longer covers the list. */
 	T_CHECK(store(db, "0000-0000-0004", 4) == 0);
 	T_CHECK(state(db, NULL) == DUPS_STALE);
