@@ -108,6 +108,8 @@ int	seal_sha256_hex(const void *data, size_t len, char hex[65]);
 void	seal_random(void *p, size_t len);
 /* A uniformly random number below upper (upper >= 1). */
 uint32_t seal_uniform(uint32_t upper);
+/* n uniformly random numbers below upper (upper >= 1) into out, from one draw of the system's RNG. */
+void	seal_uniform_n(uint32_t upper, uint32_t *out, size_t n);
 /* Zero len bytes at p in a way the compiler keeps: for secrets and personal data before they are freed. */
 void	seal_wipe(void *p, size_t len);
 /* 0 when the len bytes at a and b are equal, -1 when not, in a time that does not depend on them. */

@@ -500,6 +500,28 @@ stream_round_trip_and_refusals(void)
 		buf_free(&m[i]);
 }
 
+/* Each value below its bound, every value reached: digits from one draw are digits, none favoured away. */
+static void
+uniform_n_bounds(void)
+{
+	uint32_t	v[4000], seen[10] = { 0 };
+	size_t		i;
+
+	seal_uniform_n(10, v, 4000);
+	for (i = 0; i < 4000; i++) {
+		T_CHECK(v[i] < 10);
+		if (v[i] < 10)
+			seen[v[i]]++;
+	}
+	for (i = 0; i < 10; i++)	/* 400 expected each; below 250 is a broken draw, not chance */
+		T_CHECK(seen[i] > 250);
+	seal_uniform_n(1, v, 8);
+	for (i = 0; i < 8; i++)
+		T_CHECK(v[i] == 0);
+	seal_uniform_n(10000, v, 3);
+	T_CHECK(v[0] < 10000 && v[1] < 10000 && v[2] < 10000);
+}
+
 int
 main(void)
 {
@@ -528,5 +550,6 @@ main(void)
 	T_RUN(batch_reference_vector);
 	T_RUN(key_file_write_read);
 	T_RUN(stream_round_trip_and_refusals);
+	T_RUN(uniform_n_bounds);
 	return T_DONE();
 }
