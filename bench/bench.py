@@ -618,6 +618,19 @@ def cpu_ns(pid):
     return total
 
 
+def writes(pids):
+    """The write system calls and bytes written so far by pids (/proc/PID/io: syscw, wchar)."""
+    calls = written = 0
+    for pid in pids:
+        try:
+            with open("/proc/%d/io" % pid) as f:
+                io = dict(line.split(": ") for line in f.read().splitlines())
+        except OSError:
+            continue
+        calls, written = calls + int(io["syscw"]), written + int(io["wchar"])
+    return calls, written
+
+
 def processes():
     """pid -> (name, parent pid, process group) of every process (/proc/PID/stat)."""
     found = {}
@@ -649,8 +662,9 @@ def stored(db, proc):
 
 
 def cost_run(stack, rd, port, nginx, proc, conns=8):
-    """COST_SUBMITS distinct sends to proc over conns connections; returns the stored count and the CPU
-    (µs) of each program, of wrk and of the whole machine during the run."""
+    """COST_SUBMITS distinct sends to proc over conns connections; returns the stored count, the CPU (µs)
+    of each program, of wrk and of the whole machine during the run, and the writer's write system calls
+    and bytes (its WAL frames, two calls each, and its checkpoints: what a batch's pages cost)."""
     bodies, cookie = prepare_sends(COST_SUBMITS, proc)
     bf = os.path.join(rd, "bodies-cost-%s.txt" % proc)
     with open(bf, "w") as f:
@@ -666,6 +680,8 @@ def cost_run(stack, rd, port, nginx, proc, conns=8):
                                  os.path.join(os.environ["BENCH_PERF"], proc + ".data")],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(1)
+    writer = [p for p, name in progs.items() if name == "apply-writer"]
+    writes0 = writes(writer)
     cpu0 = {p: cpu_ns(p) for p in progs}
     machine0 = cpu_times()[0]
     wrk_p = subprocess.Popen(["wrk", "-t%d" % WRK_THREADS, "-c%d" % conns, "-d600s", "-s", script,
@@ -676,6 +692,7 @@ def cost_run(stack, rd, port, nginx, proc, conns=8):
         time.sleep(0.05)
     cpu1 = {p: cpu_ns(p) for p in progs}
     machine1 = cpu_times()[0]
+    writes1 = writes(writer)
     wrk_p.send_signal(signal.SIGINT)
     _, _, usage = os.wait4(wrk_p.pid, 0)
     wrk_p.returncode = 0
@@ -686,7 +703,8 @@ def cost_run(stack, rd, port, nginx, proc, conns=8):
     per = dict.fromkeys(COST_PROGRAMS + ("other",), 0.0)
     for p, name in progs.items():
         per[name] += (cpu1[p] - cpu0[p]) / 1000
-    return n, per, (usage.ru_utime + usage.ru_stime) * 1e6, (machine1 - machine0) * 1e6
+    return (n, per, (usage.ru_utime + usage.ru_stime) * 1e6, (machine1 - machine0) * 1e6,
+            [b - a for a, b in zip(writes0, writes1)])
 
 
 def bench_cost(stack, rd, port, nginx):
@@ -697,19 +715,20 @@ def bench_cost(stack, rd, port, nginx):
         runs = []
         for _ in range(ROUNDS):
             with mailer_paused(stack):
-                n, per, wrk_us, machine_us = cost_run(stack, rd, port, nginx, proc)
+                n, per, wrk_us, machine_us, (calls, written) = cost_run(stack, rd, port, nginx, proc)
                 if proc == "bench-mail":
                     drop_bench_mails(stack)
             per = {name: us / max(n, 1) for name, us in per.items()}
             per["wrk"], per["machine"] = wrk_us / max(n, 1), machine_us / max(n, 1)
+            per["writes"], per["written"] = calls / max(n, 1), written / max(n, 1) / 1024
             runs.append(per)
         mid = {name: median([r[name] for r in runs]) for name in runs[0]}
         say("CPU per durable submit, %s %s; their sum %.0f us (each run: %s); wrk %.0f us, the whole machine "
-            "%.0f us (median of %d runs of %d sends)" %
+            "%.0f us; the writer's writes %.1f, %.0f KB (median of %d runs of %d sends)" %
             (label, ", ".join("%s %.0f" % (name, mid[name]) for name in COST_PROGRAMS + ("other",)),
              sum(mid[name] for name in COST_PROGRAMS + ("other",)),
              ", ".join("%.0f" % sum(r[name] for name in COST_PROGRAMS + ("other",)) for r in runs),
-             mid["wrk"], mid["machine"], len(runs), COST_SUBMITS))
+             mid["wrk"], mid["machine"], mid["writes"], mid["written"], len(runs), COST_SUBMITS))
 
 def main():
     # Thousands of sends a second from 127.0.0.1: limits no resident meets, but checked as usual, so that
