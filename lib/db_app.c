@@ -17,10 +17,8 @@ static void
 receipt_draw(char out[DB_RECEIPT_LEN + 1])
 {
 	uint32_t g[3];
-	int i;
 
-	for (i = 0; i < 3; i++)
-		g[i] = seal_uniform(10000);
+	seal_uniform_n(10000, g, 3);
 	snprintf(out, DB_RECEIPT_LEN + 1, "%04u-%04u-%04u", g[0], g[1], g[2]);
 }
 
@@ -53,11 +51,13 @@ luhn_digit(const char *d, size_t n)
 static void
 participant_draw(const char *prefix, char out[DB_PARTICIPANT_LEN + 1])
 {
-	char	d[12];
-	int	i;
+	uint32_t	r[11];
+	char		d[12];
+	int		i;
 
+	seal_uniform_n(10, r, 11);
 	for (i = 0; i < 11; i++)
-		d[i] = (char)('0' + seal_uniform(10));
+		d[i] = (char)('0' + r[i]);
 	d[11] = luhn_digit(d, 11);
 	snprintf(out, DB_PARTICIPANT_LEN + 1, "%.8s-%.4s-%.4s-%.4s", prefix, d, d + 4, d + 8);
 }
