@@ -468,7 +468,8 @@ enum { P_NAME, P_POSTAL, P_ADDRESS };
 /*
  * The columns of the list: the name as written (autocomplete "name"), else
  * the name in katakana; the first postcode field; the address
- * (autocomplete street-address, else the residence rule's field).
+ * (autocomplete street-address or address-line1, else the residence
+ * rule's field).
  */
 static void
 postal_fields(const struct procedure *p, struct people *pl)
@@ -488,7 +489,8 @@ postal_fields(const struct procedure *p, struct people *pl)
 			pl->col[P_NAME] = fd;
 		else if (fd->type == FT_POSTAL && pl->col[P_POSTAL] == NULL)
 			pl->col[P_POSTAL] = fd;
-		else if (strstr(ac, "street-address") != NULL && pl->col[P_ADDRESS] == NULL)
+		else if ((strstr(ac, "street-address") != NULL || strstr(ac, "address-line1") != NULL) &&
+		    pl->col[P_ADDRESS] == NULL)
 			pl->col[P_ADDRESS] = fd;
 	}
 	if (pl->col[P_ADDRESS] == NULL && p->residence.field != NULL)
