@@ -39,6 +39,7 @@ static int valid_date(const char *v, size_t len);
 static int valid_opt_token(const char *v, size_t len);
 static int valid_login(const char *v, size_t len);
 static int valid_cursor(const char *v, size_t len);
+static int valid_receipt(const char *v, size_t len);
 
 static const struct kv_decl cookie_keys[C__COUNT] = {
 	[C_CSRF] = { "staff_csrf", 64, 1, kv_valid_b64url },
@@ -104,6 +105,13 @@ valid_cursor(const char *v, size_t len)
 	return len > 1 && (v[0] == 'o' || v[0] == 'n') && digits >= 1 && digits <= 18 &&
 	    len == 1 + digits + 1 + DB_RECEIPT_LEN && v[1 + digits] == '_' &&
 	    strspn(v + 2 + digits, "0123456789-") == DB_RECEIPT_LEN;
+}
+
+/* A receipt number as drawn: "1234-5678-9012". */
+static int
+valid_receipt(const char *v, size_t len)
+{
+	return len == DB_RECEIPT_LEN && strspn(v, "0123456789-") == DB_RECEIPT_LEN && v[4] == '-' && v[9] == '-';
 }
 
 /* Is code a status staff may filter by? */
@@ -308,6 +316,17 @@ static const struct kv_decl app_body[B__COUNT] = {
 	[B_TO] = { "to", 16, 1, kv_valid_token },
 	[B_NOTE] = { "note", NOTE_MAX_CHARS * 4, 1, NULL },
 };
+/* A bulk change: the list's filter as the query, what to change as the body (staff_bulk.c). */
+static const struct kv_decl bulk_query[Q__COUNT] = { QUERY_STATUS, QUERY_FROM, QUERY_TO };
+static const struct kv_decl bulk_body[B__COUNT] = {
+	BODY_CSRF,
+	[B_TO] = { "to", 16, 1, kv_valid_token },
+	[B_NOTE] = { "note", NOTE_MAX_CHARS * 4, 1, NULL },
+	[B_ACTION] = { "action", 16, 1, kv_valid_token },
+	[B_SCOPE] = { "scope", 16, 1, kv_valid_token },
+	[B_RECEIPT] = { "r", DB_RECEIPT_LEN, PAGE_ROWS, valid_receipt },
+	[B_TOKEN] = { "token", 128, 1, kv_valid_b64url },
+};
 static const struct kv_decl audit_query[Q__COUNT] = { QUERY_FROM, QUERY_TO, QUERY_PAGE, QUERY_ACTION };
 static const struct kv_decl page_query[Q__COUNT] = { QUERY_PAGE };
 static const struct kv_decl ledger_query[Q__COUNT] = {
@@ -335,6 +354,8 @@ static const struct gate_route routes[] = {
 	  NULL, page_forms },
 	{ "/staff/apps/", 0, GET_HEAD_POST, GATE_FORM, WF_NEED_MEMBER, KEYS(app_query), KEYS(app_body), NULL, NULL,
 	  page_app },
+	{ "/staff/bulk/", 0, HTTP_POST, GATE_FORM, WF_NEED_MEMBER, KEYS(bulk_query), KEYS(bulk_body), NULL, NULL,
+	  page_bulk },
 	{ "/staff/entry/", 0, GET_HEAD_POST, GATE_FORM, WF_NEED_MEMBER, NULL, 0, NULL, 0, entry_keys, entry_proc,
 	  page_entry },
 	{ "/staff/audit", 1, HTTP_GET | HTTP_HEAD, GATE_NO_BODY, WF_NEED_AUDITOR, KEYS(audit_query), NULL, 0, NULL,

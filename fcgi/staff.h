@@ -6,7 +6,7 @@
  * staff_app.c (one application, opening it, its workflow), staff_entry.c
  * (entering an application received on paper), staff_export.c,
  * staff_audit.c, staff_erasure.c (erasure reports), staff_ledger.c (the
- * hand-over ledger).
+ * hand-over ledger), staff_bulk.c (many applications' status at once).
  */
 #ifndef STAFF_H
 #define STAFF_H
@@ -40,7 +40,7 @@ enum { Q_M, Q_STATUS, Q_FROM, Q_TO, Q_PAGE, Q_ENCODING, Q_ACTION, Q_AT, Q_PID, Q
 /* The control keys of an entry form (staff_entry.c); "f_<key>" field keys follow them. */
 enum { E_CSRF = GATE_CSRF, E_ACTION, E_TOKEN, E_CHANNEL, E__CONTROL };
 enum { B_CSRF = GATE_CSRF, B_LOGIN, B_PASSWORD, B_CURRENT, B_NEW, B_CONFIRM, B_FROM, B_TO, B_NOTE, B_ZIP_PASSWORD,
-       B_PURPOSE, B_RECIPIENT, B_HOW, B_BY, B__COUNT };
+       B_PURPOSE, B_RECIPIENT, B_HOW, B_BY, B_ACTION, B_SCOPE, B_RECEIPT, B_TOKEN, B__COUNT };
 /* A ledger entry's purpose, recipient and confirming person: one line, this many characters at most. */
 #define LEDGER_TEXT_CHARS	100
 
@@ -126,6 +126,13 @@ int		 session_key(void *arg, const char *key_id, unsigned char pk[SEAL_PK_LEN],
 		    unsigned char sk[SEAL_SK_LEN]);
 int		 open_sealed(struct ctx *c, const char *key_id, const void *sealed, size_t len, struct buf *plain);
 json_object	*payload_answers(const struct buf *plain, json_object **root);
+int		 seal_note(struct ctx *c, const char *section, const char *note, char key_id[SEAL_KEYID_LEN + 1],
+		    struct buf *out);
+
+/* staff_bulk.c */
+void		 page_bulk(void *arg);
+/* The statuses a bulk change may lead to, as "targets" rows of the page's variables. */
+int		 bulk_targets(struct ctx *c);
 
 /* staff_entry.c */
 int		 entry_proc(void *arg);

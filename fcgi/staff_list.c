@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bulk.h"
 #include "esc.h"
 #include "export.h"
 #include "jnorm.h"
@@ -280,6 +281,9 @@ list_vars(struct ctx *c, const struct procedure *p, const struct filter *f, int6
 	tvars_set(c->g.w.vars, "filter_query", buf_cstr(&f->query));
 	tvars_set(c->g.w.vars, "filter_status", f->status);
 	tvars_setf(c->g.w.vars, "count_text", "%lld件", (long long)total);
+	tvars_setf(c->g.w.vars, "bulk_max", "%d", BULK_MAX);
+	if (bulk_targets(c) == -1)
+		return -1;
 	if (p->participant_prefix != NULL)
 		tvars_set(c->g.w.vars, "has_participant", "1");
 	for (s = 0; s < WF__STATUSES; s++) {

@@ -257,7 +257,8 @@ audit_action_label(const char *action)
 		{ "purge", "保存期間を過ぎた申請の消去" }, { "key_retire", "鍵の廃棄" },
 		{ "backup", "バックアップ" }, { "restore", "バックアップからの復元" },
 		{ "ledger_close", "管理簿：返却・消去の確認" }, { "staff_email", "職員のメールアドレス" },
-		{ "digest", "監査の日次通知" },
+		{ "digest", "監査の日次通知" }, { "bulk_status", "状態のまとめて変更" },
+		{ "promote", "キャンセル待ちからの繰上げ" },
 	};
 	size_t i;
 

@@ -450,6 +450,17 @@ struct db_promote {
  * waitlist up.
  */
 int	db_app_event(struct db *db, const struct db_event *ev);
+/*
+ * Many changes in one write transaction (staff's bulk change): each ev[i]
+ * as db_app_event, result[i] 0 or DB_NOTFOUND (no longer in its
+ * from_status: nothing done for it).  after(i, arg), when not NULL, runs
+ * inside the transaction after each (to read ev[i].promote before the next
+ * change resets it), done(arg) once before the commit (the audit entries
+ * that record them, audit_append_in): everything commits, or nothing.
+ * 0, or -1 (nothing changed).
+ */
+int	db_app_event_many(struct db *db, const struct db_event *ev, size_t n, int *result,
+	    int (*after)(size_t i, void *arg), int (*done)(void *arg), void *arg);
 /* Events oldest first; fn's pointers are valid during the call only. */
 int	db_app_events(struct db *db, const char *receipt,
 	    int (*fn)(const struct db_event *ev, void *arg), void *arg);
