@@ -123,6 +123,37 @@ status_offered(const char *code)
 	return wf_status_parse(code, &s) == 0 && wf_status_offered(s);
 }
 
+int
+status_rows(struct ctx *c, const char *marked, const char *mark)
+{
+	enum wf_status	s;
+	char		item[24];
+
+	for (s = 0; s < WF__STATUSES; s++) {
+		struct tvars *v;
+
+		if (!wf_status_offered(s))
+			continue;
+		if ((v = tvars_add(c->g.w.vars, "statuses")) == NULL)
+			return -1;
+		snprintf(item, sizeof(item), ",%s,", wf_status_code(s));
+		tvars_set(v, "value", wf_status_code(s));
+		tvars_set(v, "label", wf_staff_label(s));
+		if (strstr(marked, item) != NULL)
+			tvars_set(v, mark, "1");
+	}
+	return 0;
+}
+
+void
+staff_bind(const struct ctx *c, const struct procedure *p, struct confirm_bind *b)
+{
+	b->key = c->app->mac_key;
+	b->procedure = p->id;
+	b->form_hash = p->hash;
+	b->browser = c->g.w.csrf_cookie;
+}
+
 /* The staff label of a stored status; the code itself when it names none. */
 const char *
 status_text(const char *code)
@@ -327,6 +358,16 @@ static const struct kv_decl bulk_body[B__COUNT] = {
 	[B_RECEIPT] = { "r", DB_RECEIPT_LEN, PAGE_ROWS, valid_receipt },
 	[B_TOKEN] = { "token", 128, 1, kv_valid_b64url },
 };
+/* An announcement: its subject (one line, checked by the page for a clear message), text and statuses. */
+static const struct kv_decl announce_query[Q__COUNT] = { QUERY_M };
+static const struct kv_decl announce_body[B__COUNT] = {
+	BODY_CSRF,
+	[B_ACTION] = { "action", 16, 1, kv_valid_token },
+	[B_SUBJECT] = { "subject", 100 * 4, 1, NULL },
+	[B_TEXT] = { "text", 4000 * 4 + 4000, 1, NULL },	/* a "\r" more per line */
+	[B_STATUSES] = { "st", 16, WF__STATUSES, kv_valid_token },
+	[B_TOKEN] = { "token", 128, 1, kv_valid_b64url },
+};
 static const struct kv_decl audit_query[Q__COUNT] = { QUERY_FROM, QUERY_TO, QUERY_PAGE, QUERY_ACTION };
 static const struct kv_decl page_query[Q__COUNT] = { QUERY_PAGE };
 static const struct kv_decl ledger_query[Q__COUNT] = {
@@ -356,6 +397,8 @@ static const struct gate_route routes[] = {
 	  page_app },
 	{ "/staff/bulk/", 0, HTTP_POST, GATE_FORM, WF_NEED_MEMBER, KEYS(bulk_query), KEYS(bulk_body), NULL, NULL,
 	  page_bulk },
+	{ "/staff/announce/", 0, GET_HEAD_POST, GATE_FORM, WF_NEED_MEMBER, KEYS(announce_query), KEYS(announce_body),
+	  NULL, NULL, page_announce },
 	{ "/staff/entry/", 0, GET_HEAD_POST, GATE_FORM, WF_NEED_MEMBER, NULL, 0, NULL, 0, entry_keys, entry_proc,
 	  page_entry },
 	{ "/staff/audit", 1, HTTP_GET | HTTP_HEAD, GATE_NO_BODY, WF_NEED_AUDITOR, KEYS(audit_query), NULL, 0, NULL,

@@ -98,15 +98,6 @@ refuse(struct bulk_req *r, int status, const char *why)
 	(void)web_render(&c->g.w, "staff_bulk.html");
 }
 
-static void
-bulk_bind(const struct bulk_req *r, struct confirm_bind *b)
-{
-	b->key = r->c->app->mac_key;
-	b->procedure = r->p->id;
-	b->form_hash = r->p->hash;
-	b->browser = r->c->g.w.csrf_cookie;
-}
-
 /* The rows of the items, changed or skipped, under "changes" and "skips". */
 static int
 item_vars(struct ctx *c, const struct bulk_set *s)
@@ -137,7 +128,7 @@ show_confirm(struct bulk_req *r, int status, const char *error)
 
 	buf_init(&mac);
 	buf_init(&tok);
-	bulk_bind(r, &b);
+	staff_bind(r->c, r->p, &b);
 	rc = page_vars(r, "まとめて状態を変更（確認）");
 	rc |= bulk_mac_input(&r->set, wf_status_code(r->to), r->scope, r->note, &mac);
 	rc |= confirm_token(&b, c->g.w.now, &mac, &tok);
@@ -307,7 +298,7 @@ do_change(struct bulk_req *r)
 	buf_init(&run.promoted);
 	buf_init(&mac);
 	buf_init(&sealed);
-	bulk_bind(r, &b);
+	staff_bind(r->c, r->p, &b);
 	if (bulk_mac_input(&r->set, wf_status_code(r->to), r->scope, r->note, &mac) == -1)
 		goto fail;
 	checked = confirm_check(&b, c->g.w.now, token ? token->p : NULL, token ? token->len : 0, &mac, stamp);

@@ -8,6 +8,7 @@ test SMTP server, the waitlist moving up, one audit entry naming every receipt, 
 Usage: test_bulk.py BUILD_DIR"""
 import email
 import email.policy
+import hashlib
 import re
 import sys
 import urllib.parse
@@ -29,6 +30,11 @@ class BulkInbox(Inbox):
     def subjects_with(self, receipt):
         return [str(email.message_from_bytes(raw, policy=email.policy.default)["Subject"])
                 for _, raw in self.with_receipt(receipt)]
+
+    def with_subject(self, subject):
+        with self.lock:
+            msgs = [email.message_from_bytes(raw, policy=email.policy.default) for _, raw in self.messages]
+        return [m for m in msgs if str(m["Subject"]) == subject]
 
 
 INBOX = BulkInbox()
@@ -268,6 +274,118 @@ def test_over_the_maximum_a_clear_message_and_nothing_changed():
     assert bulk_entries() == before
     assert sql("SELECT count(*) FROM applications WHERE procedure_id = '%s' AND status = 'done'" % PROC) == "1"
     sql("DELETE FROM applications WHERE receipt LIKE '9000-%'")
+
+
+# ---- announcements ----
+
+RAIN = "雨天中止のお知らせ"
+RAIN_TEXT = "明日の催しは雨天のため中止します。\r\n{{receipt}} と <b>太字</b> はそのまま届きます。"
+
+
+def announce(s, pairs, proc=PROC, csrf=None):
+    if csrf is None:
+        _, _, form = s.get("/staff/announce/" + proc)
+        csrf = staff_csrf_of(form)
+    return s.post("/staff/announce/" + proc, ([("csrf", csrf)] if csrf else []) + pairs, csrf=False)
+
+
+def announce_form(page):
+    start = page.index('<form method="post" action="/staff/announce/')
+    return hidden_pairs(page[start:page.index("</form>", start)])
+
+
+def envelopes_reached(statuses):
+    return int(sql("SELECT count(*) FROM applications a JOIN envelopes e ON e.receipt = a.receipt"
+                   " WHERE a.procedure_id = '%s' AND a.status IN (%s)" % (PROC, ",".join("'%s'" % x for x in statuses))))
+
+
+def test_announcement_form_defaults_to_all_but_withdrawn():
+    st, _, page = member("yotsuya").get("/staff/announce/" + PROC)
+    assert st == 200, st
+    assert 'value="received" checked' in page and 'value="accepted" checked' in page, page[:3000]
+    assert 'value="withdrawn">' in page, page[:3000]
+    assert "この手続きのお知らせはまだありません" in page_text(page)
+
+
+def test_announcement_previewed_queued_and_in_the_history():
+    s = member("yotsuya")
+    statuses = ["received", "accepted", "done", "returned", "waitlisted"]
+    st, _, page = announce(s, [("action", "preview"), ("subject", RAIN), ("text", RAIN_TEXT)] +
+                           [("st", x) for x in statuses])
+    want = envelopes_reached(statuses)
+    assert want == 2, want
+    text = page_text(page)
+    assert st == 200 and "メールアドレスのある2件" in text and "郵送用の一覧" in text, (st, text[:1500])
+    assert re.search(r'<dd id="mail-subject">%s</dd>' % RAIN, page), page[:3000]
+    body = page[page.index('<pre class="mail-preview" id="mail-body">'):page.index("</pre>")]
+    assert "{{receipt}} と &lt;b&gt;太字&lt;/b&gt; はそのまま届きます。" in body, body
+    assert "受付番号：（各申請の受付番号）" in body and "お問い合わせ先：試験係 電話 03-0000-0007" in body, body
+    before = int(sql("SELECT count(*) FROM outbox WHERE kind = 'announcement'"))
+    st, h, _ = s.post("/staff/announce/" + PROC, announce_form(page) + [("action", "send")], csrf=False)
+    assert st == 303 and h["location"].endswith("?m=sent"), (st, h)
+    queued = int(sql("SELECT count(*) FROM outbox WHERE kind = 'announcement'")) + \
+        int(sql("SELECT count(*) FROM mail_log WHERE kind = 'announcement'")) - before
+    assert queued == 2, queued
+    _, _, page = s.get(h["location"])
+    row = page[page.index('<table class="table" id="history">'):]
+    assert RAIN in row and "yotsuya" in row and '<td class="num">2</td>' in row, row[:1500]
+    text = RAIN_TEXT.replace("\r\n", "\n")
+    audit = sql("SELECT target || '|' || detail FROM audit WHERE action = 'announce'")
+    without = int(sql("SELECT count(*) FROM applications WHERE procedure_id = '%s' AND status != 'withdrawn'"
+                      % PROC)) - 2
+    assert without > 50
+    assert audit == "%s|subject=%s text_sha256=%s statuses=,%s, queued=2 no_address=%d" % (
+        PROC, RAIN, hashlib.sha256(text.encode()).hexdigest(), ",".join(statuses), without), audit
+    assert '<td class="num">%d</td>' % without in row
+    mails = wait_for(lambda: len(INBOX.with_subject(RAIN)) == 2 and INBOX.with_subject(RAIN), what="the announcements")
+    for m in mails:
+        assert m.get_content_type() == "text/plain", m.get_content_type()
+        content = m.get_body().get_content()
+        assert "{{receipt}} と <b>太字</b> はそのまま届きます。" in content, content
+    bodies = "".join(m.get_body().get_content() for m in mails)
+    assert APPS["試験一括A"] in bodies and APPS["試験一括B"] in bodies, bodies
+    _, _, detail = s.get("/staff/apps/" + APPS["試験一括A"])
+    assert "お知らせメール" in page_text(detail)
+
+
+def test_announcement_subject_with_a_newline_refused():
+    s = member("yotsuya")
+    before = sql("SELECT count(*) FROM outbox WHERE kind = 'announcement'")
+    for subject in (RAIN + "\r\nBcc: dummy.x@example.jp", RAIN + "\n", "", "件" * 101):
+        st, _, page = announce(s, [("action", "preview"), ("subject", subject), ("text", "本文"), ("st", "received")])
+        assert st == 400 and 'name="token"' not in page, (subject, st)
+    assert "件名は1行で入力してください" in page_text(announce(s, [("action", "send"), ("subject", "a\nb"),
+                                                                 ("text", "本文"), ("st", "received")])[2])
+    st, _, page = announce(s, [("action", "preview"), ("subject", RAIN), ("text", "本文"), ("st", "nonsense")])
+    assert st == 400 and "状態の指定が正しくありません" in page_text(page), st
+    st, _, page = announce(s, [("action", "preview"), ("subject", RAIN), ("text", "本文")])
+    assert st == 400 and "1つ以上選んでください" in page_text(page), st
+    assert sql("SELECT count(*) FROM outbox WHERE kind = 'announcement'") == before
+
+
+def test_announcement_changed_after_preview_refused():
+    s = member("yotsuya")
+    st, _, page = announce(s, [("action", "preview"), ("subject", RAIN), ("text", "本文"), ("st", "accepted")])
+    assert st == 200
+    pairs = [(k, "別の本文" if k == "text" else v) for k, v in announce_form(page)] + [("action", "send")]
+    before = sql("SELECT count(*) FROM announcements")
+    st, _, again = s.post("/staff/announce/" + PROC, pairs, csrf=False)
+    assert st == 409 and "確認の後に内容が変わりました" in page_text(again), (st, page_text(again)[:600])
+    assert sql("SELECT count(*) FROM announcements") == before
+
+
+def test_announcement_csrf_and_other_section_refused():
+    s = member("yotsuya")
+    st, _, _ = announce(s, [("action", "send"), ("subject", RAIN), ("text", "本文"), ("st", "received")], csrf="")
+    assert st == 403, st
+    g = member("gomi")
+    assert g.get("/staff/announce/" + PROC)[0] == 404
+    _, _, home = g.get("/staff/")
+    st, _, _ = g.post("/staff/announce/" + PROC, [("csrf", staff_csrf_of(home)), ("action", "preview"),
+                                                   ("subject", RAIN), ("text", "本文"), ("st", "received")],
+                      csrf=False)
+    assert st == 404, st
+    assert sql("SELECT count(*) FROM announcements") == "1"
 
 
 if __name__ == "__main__":
