@@ -141,7 +141,7 @@ int		 seal_note(struct ctx *c, const char *section, const char *note, char key_i
 
 /* staff_bulk.c */
 void		 page_bulk(void *arg);
-/* The statuses a bulk change may lead to, as "targets" rows of the page's variables. */
+/* The statuses a bulk change may lead to, in the workflow's order, once each: "targets" rows (value, label). */
 int		 bulk_targets(struct ctx *c);
 
 /* staff_announce.c */

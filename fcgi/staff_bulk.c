@@ -33,9 +33,8 @@ struct bulk_req {
 	const char		*note;
 };
 
-/* The statuses a change may lead to, in the workflow's order, once each. */
-static int
-target_vars(struct ctx *c, const char *chosen)
+int
+bulk_targets(struct ctx *c)
 {
 	const struct wf_transition	*t;
 	size_t				 i, j, n;
@@ -51,8 +50,6 @@ target_vars(struct ctx *c, const char *chosen)
 			return -1;
 		tvars_set(v, "value", wf_status_code(t[i].to));
 		tvars_set(v, "label", wf_staff_label(t[i].to));
-		if (chosen != NULL && strcmp(chosen, wf_status_code(t[i].to)) == 0)
-			tvars_set(v, "selected", "1");
 	}
 	return 0;
 }
@@ -470,10 +467,4 @@ page_bulk(void *arg)
 		deny(c, p->id, "another section's procedure");
 	else
 		bulk(c, p);
-}
-
-int
-bulk_targets(struct ctx *c)
-{
-	return target_vars(c, NULL);
 }

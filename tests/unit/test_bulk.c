@@ -8,6 +8,7 @@
 
 #include "bulk.h"
 #include "db.h"
+#include "mail.h"
 #include "t.h"
 #include "t_db.h"
 
@@ -15,9 +16,12 @@
 
 static const unsigned char sealed[4] = { 1, 2, 3, 4 };
 
-/* n applications of proc, receipts 0000-0000-<tag + i>, received one second apart. */
+/*
+ * n applications of proc, receipts 0000-0000-<tag + i>, received one second
+ * apart; with_contact: a contact envelope for every other one, the first too.
+ */
 static int
-store(struct db *db, const char *proc, size_t n, unsigned tag)
+store_with(struct db *db, const char *proc, size_t n, unsigned tag, int with_contact)
 {
 	struct db_store_req	*r = calloc(n, sizeof(*r));
 	size_t			 i;
@@ -38,10 +42,20 @@ store(struct db *db, const char *proc, size_t n, unsigned tag)
 		snprintf((char *)a->submit_hash, SEAL_MAC_LEN, "s%u", (unsigned)(tag + i));
 		a->received_at = 1795000000 + (time_t)(tag + i);
 		snprintf(r[i].receipt, sizeof(r[i].receipt), "0000-0000-%04u", (unsigned)(tag + i));
+		if (with_contact && i % 2 == 0) {
+			a->contact = "{\"v\":1,\"to\":\"dummy@example.jp\"}";
+			a->contact_len = strlen(a->contact);
+		}
 	}
 	rc = db_app_store_batch(db, r, n) == (int)n ? 0 : -1;
 	free(r);
 	return rc;
+}
+
+static int
+store(struct db *db, const char *proc, size_t n, unsigned tag)
+{
+	return store_with(db, proc, n, tag, 0);
 }
 
 static int
@@ -259,6 +273,92 @@ change_commits_whole_or_not_at_all(void)
 	db_close(db);
 }
 
+/* ---- announcements ---- */
+
+static void
+release_text(struct db_outbox_item *m, void *arg)
+{
+	(void)arg;
+	free((void *)m->text);
+}
+
+static int
+announce_mail(const char *receipt, const char *participant, const char *lang, struct db_outbox_item *m, void *arg)
+{
+	char text[64];
+
+	(void)participant;
+	(void)lang;
+	(void)arg;
+	snprintf(text, sizeof(text), "{\"v\":1,\"subject\":\"s\",\"body\":\"%s\"}", receipt);
+	m->kind = "announcement";
+	m->procedure_id = PROC;
+	m->section_id = "sec-a";
+	m->at = 1795000700;
+	m->release = release_text;
+	return (m->text = strdup(text)) != NULL ? 0 : -1;
+}
+
+static int
+count_row(const struct db_announcement *a, void *arg)
+{
+	int *n = arg;
+
+	if (strcmp(a->subject, "雨天中止") == 0 && a->queued == 3 && a->no_address == 3 &&
+	    strcmp(a->statuses, ",received,accepted,") == 0 && strcmp(a->actor, "tester") == 0)
+		(*n)++;
+	return 0;
+}
+
+static int
+fail_announced(const struct db_announcement *a, void *arg)
+{
+	(void)a;
+	(void)arg;
+	return -1;
+}
+
+static void
+announcement_queues_to_envelopes_once_whole(void)
+{
+	struct db		*db = fresh();
+	struct db_announcement	 a;
+	unsigned char		 pk[SEAL_PK_LEN], sk[SEAL_SK_LEN];
+	int64_t			 with = -1, without = -1, pending = -1;
+	int			 rows = 0;
+
+	T_CHECK(db != NULL && seal_keypair(pk, sk) == 0);
+	db_set_contact_key(db, pk);
+	T_CHECK(store_with(db, PROC, 8, 1, 1) == 0 && store_with(db, "other", 2, 100, 1) == 0);
+	/* 1, 3, 5, 7 have envelopes; 7 withdrawn is not asked for; 2 returned neither */
+	T_CHECK(move(db, "0000-0000-0007", "received", "withdrawn") == 0);
+	T_CHECK(move(db, "0000-0000-0002", "received", "returned") == 0);
+	T_CHECK(move(db, "0000-0000-0003", "received", "accepted") == 0);
+	T_CHECK(db_announce_count(db, PROC, "sec-a", ",received,accepted,", &with, &without) == 0);
+	T_CHECK(with == 3 && without == 3);
+	memset(&a, 0, sizeof(a));
+	a.procedure_id = PROC;
+	a.section_id = "sec-a";
+	a.actor = "tester";
+	a.subject = "雨天中止";
+	a.body_sha256 = "00";
+	a.statuses = ",received,accepted,";
+	a.at = 1795000700;
+	a.mail = announce_mail;
+	a.done = fail_announced;
+	T_CHECK(db_announce(db, &a) == -1);	/* the audit entry failed: nothing queued, no history */
+	T_CHECK(db_outbox_count(db, "pending", &pending) == 0 && pending == 0);
+	T_CHECK(db_announcements_each(db, PROC, "sec-a", 10, count_row, &rows) == 0 && rows == 0);
+	a.done = NULL;
+	T_CHECK(db_announce(db, &a) == 0 && a.queued == 3 && a.no_address == 3);
+	T_CHECK(db_outbox_count(db, "pending", &pending) == 0 && pending == 3);
+	T_CHECK(db_announcements_each(db, PROC, "sec-a", 10, count_row, &rows) == 0 && rows == 1);
+	rows = 0;
+	T_CHECK(db_announcements_each(db, PROC, "sec-b", 10, count_row, &rows) == 0 && rows == 0);
+	seal_wipe(sk, sizeof(sk));
+	db_close(db);
+}
+
 int
 main(void)
 {
@@ -272,6 +372,7 @@ main(void)
 	T_RUN(token_input_covers_every_status);
 	T_RUN(audit_detail_names_every_receipt);
 	T_RUN(change_commits_whole_or_not_at_all);
+	T_RUN(announcement_queues_to_envelopes_once_whole);
 	rc = T_DONE();
 	return t_db_teardown(rc);
 }
