@@ -20,8 +20,8 @@
 
 /*
  * At most this many applications in one change: one write transaction
- * holds them all (a few seconds at most), and the audit entry names every
- * receipt (about 85 kB at the limit).
+ * holds them all while residents' sends wait for its lock, and the audit
+ * entry names every receipt (about 75 kB at the limit).
  */
 #define BULK_MAX	5000
 
