@@ -388,6 +388,14 @@ def test_announcement_csrf_and_other_section_refused():
     assert sql("SELECT count(*) FROM announcements") == "1"
 
 
+def test_auditor_reads_bulk_changes_and_announcements():
+    s = member("demo-auditor")
+    st, _, page = s.get("/staff/audit?action=bulk_status")
+    assert st == 200 and "状態のまとめて変更" in page_text(page) and "changed=3 " in page, page_text(page)[:1500]
+    st, _, page = s.get("/staff/audit?action=announce")
+    assert st == 200 and "お知らせメールの送信" in page_text(page) and "subject=" + RAIN in page, page_text(page)[:1500]
+
+
 if __name__ == "__main__":
     controller = Controller(INBOX, hostname="127.0.0.1", port=SMTP_PORT)
     controller.start()
