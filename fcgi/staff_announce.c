@@ -37,11 +37,15 @@ struct announce {
 	const char		*error;
 };
 
-/* The text's line ends as "\n" (a browser sends "\r\n"); other controls but tabs make it refused (-1). */
+/*
+ * The text's line ends as "\n" (a browser sends "\r\n"), appended to out;
+ * -1 when it holds another control character but tabs (left out of out).
+ */
 static int
 normalise_text(const char *in, struct buf *out)
 {
-	const char *c;
+	const char	*c;
+	int		 rc = 0;
 
 	for (c = in; *c != '\0'; c++) {
 		if (*c == '\r') {
@@ -49,11 +53,11 @@ normalise_text(const char *in, struct buf *out)
 				c++;
 			buf_putc(out, '\n');
 		} else if (((unsigned char)*c < 0x20 && *c != '\n' && *c != '\t') || *c == 0x7f)
-			return -1;
+			rc = -1;
 		else
 			buf_putc(out, *c);
 	}
-	return out->oom ? -1 : 0;
+	return out->oom ? -1 : rc;
 }
 
 /* Nothing but spaces (ASCII or 全角) and line ends? */
@@ -113,6 +117,8 @@ read_announce(struct announce *a)
 	struct ctx	*c = a->c;
 	const char	*text = gate_body_text(&c->g, B_TEXT);
 
+	int		 text_ok = normalise_text(text, &a->text) == 0;	/* kept for the form, also when refused */
+
 	a->subject = gate_body_text(&c->g, B_SUBJECT);
 	if (read_statuses(a) == -1)
 		a->error = "送る相手の状態の指定が正しくありません。";
@@ -120,7 +126,7 @@ read_announce(struct announce *a)
 		a->error = "件名は1行で入力してください（改行は使えません）。";
 	else if (blank(a->subject) || chars(a->subject) > SUBJECT_MAX_CHARS)
 		a->error = "件名を100文字以内で入力してください。";
-	else if (has_control(a->subject) || normalise_text(text, &a->text) == -1)
+	else if (has_control(a->subject) || !text_ok)
 		a->error = "件名や本文に使えない文字（制御文字）が含まれています。";
 	else if (blank(buf_cstr(&a->text)) || chars(buf_cstr(&a->text)) > TEXT_MAX_CHARS)
 		a->error = "本文を4000文字以内で入力してください。";

@@ -354,6 +354,7 @@ def test_announcement_subject_with_a_newline_refused():
     for subject in (RAIN + "\r\nBcc: dummy.x@example.jp", RAIN + "\n", "", "件" * 101):
         st, _, page = announce(s, [("action", "preview"), ("subject", subject), ("text", "本文"), ("st", "received")])
         assert st == 400 and 'name="token"' not in page, (subject, st)
+        assert ">本文</textarea>" in page, page[:3000]     # what was typed stays, to be corrected
     assert "件名は1行で入力してください" in page_text(announce(s, [("action", "send"), ("subject", "a\nb"),
                                                                  ("text", "本文"), ("st", "received")])[2])
     st, _, page = announce(s, [("action", "preview"), ("subject", RAIN), ("text", "本文"), ("st", "nonsense")])
