@@ -365,6 +365,24 @@ static const char *const migrations[] = {
 	"  UPDATE status_counts SET n = n - 1 WHERE procedure_id = OLD.procedure_id"
 	"    AND section_id = OLD.section_id AND status = OLD.status;"
 	" END;",
+	/*
+	 * 14: the announcements (お知らせ) sent to a procedure's applicants: who,
+	 * when, the subject (the section's own text), a hash of the body, the
+	 * statuses it went to and how many were queued or had no address.  No
+	 * receipts: the mails themselves are outbox rows.
+	 */
+	"CREATE TABLE IF NOT EXISTS announcements ("
+	"  id INTEGER PRIMARY KEY,"
+	"  procedure_id TEXT NOT NULL,"
+	"  section_id TEXT NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  subject TEXT NOT NULL,"
+	"  body_sha256 TEXT NOT NULL,"
+	"  statuses TEXT NOT NULL,"
+	"  queued INTEGER NOT NULL,"
+	"  no_address INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS announcements_procedure ON announcements(procedure_id, section_id, id);",
 };
 
 int
