@@ -124,7 +124,8 @@ $(BUILD)/mailer: $(BUILD)/mail/mailer.o $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcurl
 
 FORMCTL_SRC = tools/formctl.c tools/formctl_staff.c tools/formctl_audit.c tools/formctl_export.c \
-	      tools/formctl_mail.c tools/formctl_purge.c tools/formctl_backup.c tools/formctl_ledger.c
+	      tools/formctl_mail.c tools/formctl_purge.c tools/formctl_backup.c tools/formctl_ledger.c \
+	      tools/formctl_lottery.c
 $(BUILD)/formctl: $(FORMCTL_SRC:%.c=$(BUILD)/%.o) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

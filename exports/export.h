@@ -31,6 +31,7 @@ struct export_row {
 	const char		*receipt;
 	time_t			 received_at;
 	const char		*status;	/* "received", ... */
+	long			 number;	/* a numbered status's (補欠's), else 0 */
 	const char		*channel;	/* "web", ...; NULL: "web" */
 	const char		*lang;		/* the resident's language (lang.h tag) */
 	const char		*participant;	/* its participant ID; NULL or "" for none */

@@ -125,6 +125,18 @@ status_text(const char *code)
 }
 
 int
+status_var(struct tvars *v, const char *name, const char *code, long number)
+{
+	struct buf	b;
+	int		rc;
+
+	buf_init(&b);
+	rc = wf_label_of(code, number, &b) == 0 && !b.oom ? tvars_set(v, name, buf_cstr(&b)) : -1;
+	buf_free(&b);
+	return rc;
+}
+
+int
 holds_section(const struct ctx *c, const char *section)
 {
 	size_t i;

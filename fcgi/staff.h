@@ -92,6 +92,8 @@ struct filter {
 /* staff.c: helpers of every page */
 int		 status_offered(const char *code);
 const char	*status_text(const char *code);
+/* The same with a numbered status's number (補欠（3番）), set as v's name: 0 or -1. */
+int		 status_var(struct tvars *v, const char *name, const char *code, long number);
 int		 holds_section(const struct ctx *c, const char *section);
 const char	*section_name(struct ctx *c, const char *id, char *buf, size_t len);
 void		 audit_as(struct ctx *c, const char *actor, const char *action, const char *target,

@@ -208,7 +208,7 @@ list_row(struct ctx *c, const struct procedure *p, const struct db_app_row *r)
 	if (row == NULL || jst_format_numeric(r->received_at, &when) == -1)
 		return -1;
 	rc = tvars_set(row, "receipt", r->receipt) == 0 && tvars_set(row, "received", buf_cstr(&when)) == 0 &&
-	    tvars_set(row, "status", status_text(r->status)) == 0 &&
+	    status_var(row, "status", r->status, r->number) == 0 &&
 	    tvars_set(row, "channel", wf_channel_label_of(r->channel)) == 0 &&
 	    tvars_set(row, "participant", r->participant) == 0 &&
 	    list_cells(c, p, row, r) == 0 ? 0 : -1;
