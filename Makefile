@@ -116,7 +116,7 @@ $(BUILD)/apply: $(APPLY_SRC:%.c=$(BUILD)/%.o) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 STAFF_SRC = fcgi/staff.c fcgi/staff_session.c fcgi/staff_list.c fcgi/staff_app.c fcgi/staff_entry.c \
-	    fcgi/staff_export.c fcgi/staff_audit.c fcgi/staff_erasure.c fcgi/staff_ledger.c
+	    fcgi/staff_export.c fcgi/staff_audit.c fcgi/staff_erasure.c fcgi/staff_ledger.c fcgi/staff_lottery.c
 $(BUILD)/staff: $(STAFF_SRC:%.c=$(BUILD)/%.o) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

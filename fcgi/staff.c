@@ -330,6 +330,14 @@ static const struct kv_decl ledger_body[B__COUNT] = {
 	[B_HOW] = { "how", 16, 1, kv_valid_token },
 	LEDGER_TEXT(B_BY, "by"),
 };
+/* A lottery's draw page: the reserves, the step (confirm, draw) and "draw anyway" past a warning. */
+static const struct kv_decl lottery_query[Q__COUNT] = { QUERY_M };
+static const struct kv_decl lottery_body[B__COUNT] = {
+	BODY_CSRF,
+	[B_ACTION] = { "action", 16, 1, kv_valid_token },
+	[B_RESERVES] = { "reserves", 5, 1, kv_valid_digits },
+	[B_ANYWAY] = { "anyway", 1, 1, kv_valid_digits },
+};
 
 #define KEYS(t) t, sizeof(t) / sizeof(t[0])
 #define GET_HEAD_POST (HTTP_GET | HTTP_HEAD | HTTP_POST)
@@ -359,6 +367,8 @@ static const struct gate_route routes[] = {
 	  NULL, page_ledger },
 	{ "/staff/ledger/", 0, HTTP_POST, GATE_FORM, WF_NEED_MEMBER, NULL, 0, KEYS(ledger_body), NULL, NULL,
 	  page_ledger },
+	{ "/staff/lottery/", 0, GET_HEAD_POST, GATE_FORM, WF_NEED_MEMBER, KEYS(lottery_query), KEYS(lottery_body), NULL,
+	  NULL, page_lottery },
 };
 
 /* Message ids (po/): staff read Japanese, the catalogues' default language. */

@@ -6,7 +6,7 @@
  * staff_app.c (one application, opening it, its workflow), staff_entry.c
  * (entering an application received on paper), staff_export.c,
  * staff_audit.c, staff_erasure.c (erasure reports), staff_ledger.c (the
- * hand-over ledger).
+ * hand-over ledger), staff_lottery.c (a lottery's draw and its record).
  */
 #ifndef STAFF_H
 #define STAFF_H
@@ -40,7 +40,7 @@ enum { Q_M, Q_STATUS, Q_FROM, Q_TO, Q_PAGE, Q_ENCODING, Q_ACTION, Q_AT, Q_PID, Q
 /* The control keys of an entry form (staff_entry.c); "f_<key>" field keys follow them. */
 enum { E_CSRF = GATE_CSRF, E_ACTION, E_TOKEN, E_CHANNEL, E__CONTROL };
 enum { B_CSRF = GATE_CSRF, B_LOGIN, B_PASSWORD, B_CURRENT, B_NEW, B_CONFIRM, B_FROM, B_TO, B_NOTE, B_ZIP_PASSWORD,
-       B_PURPOSE, B_RECIPIENT, B_HOW, B_BY, B__COUNT };
+       B_PURPOSE, B_RECIPIENT, B_HOW, B_BY, B_ACTION, B_RESERVES, B_ANYWAY, B__COUNT };
 /* A ledger entry's purpose, recipient and confirming person: one line, this many characters at most. */
 #define LEDGER_TEXT_CHARS	100
 
@@ -143,6 +143,9 @@ void		 page_audit(void *arg);
 
 /* staff_erasure.c */
 void		 page_erasure(void *arg);
+
+/* staff_lottery.c */
+void		 page_lottery(void *arg);
 
 /* staff_ledger.c */
 void		 page_ledger(void *arg);

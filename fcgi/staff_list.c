@@ -273,6 +273,8 @@ list_vars(struct ctx *c, const struct procedure *p, const struct filter *f, int6
 	enum wf_status	s;
 
 	tvars_set(c->g.w.vars, "proc_id", p->id);
+	if (p->lottery)
+		tvars_set(c->g.w.vars, "lottery", "1");
 	tvars_set(c->g.w.vars, "proc_title", p->title);
 	tvars_set(c->g.w.vars, "section", section_name(c, p->section, name, sizeof(name)));
 	tvars_set(c->g.w.vars, "from", gate_query_text(&c->g, Q_FROM));
@@ -285,7 +287,8 @@ list_vars(struct ctx *c, const struct procedure *p, const struct filter *f, int6
 	for (s = 0; s < WF__STATUSES; s++) {
 		struct tvars *v;
 
-		if (!wf_status_offered(s))
+		/* a lottery's results only where there is a lottery */
+		if (!wf_status_offered(s) || (!p->lottery && (s == WF_WON || s == WF_LOST || s == WF_RESERVE)))
 			continue;
 		if ((v = tvars_add(c->g.w.vars, "statuses")) == NULL)
 			return -1;
