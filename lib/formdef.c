@@ -162,6 +162,9 @@ static const struct {
 	{ F_AFTER,	TM(FT_DATE),	"date" },
 	{ F_AT_LEAST,	TM(FT_NUMBER),	"number" },
 	{ F_AT_MOST,	TM(FT_NUMBER),	"number" },
+	/* A group of radio buttons or checkboxes has no one control to fill in. */
+	{ F_AUTOCOMPLETE, ~(TM(FT_RADIO) | TM(FT_CHECKBOX)), "text, textarea, kana, postal, tel, email, date, "
+	    "number, select and month_day" },
 };
 
 static int
@@ -273,10 +276,14 @@ load_field(struct ctx *c, const struct ynode *m, struct field *f, struct later *
 	get_text(c, key[F_HELP], val[F_HELP], YTREE_OPTIONAL, YTREE_MULTI_LINE, &f->help);
 	ytree_bool(&c->e, key[F_REQUIRED], val[F_REQUIRED], &f->required);
 	ytree_bool(&c->e, key[F_SUMMARY], val[F_SUMMARY], &f->summary);
-	get_autocomplete(c, key[F_AUTOCOMPLETE], val[F_AUTOCOMPLETE], &f->autocomplete);
 	if (!typed)
 		return 0;	/* the type-specific keys cannot be judged */
 	type_keys(c, f->type, key, val);
+	if (get_autocomplete(c, key[F_AUTOCOMPLETE], val[F_AUTOCOMPLETE], &f->autocomplete) == 0 &&
+	    f->autocomplete != NULL && f->type != FT_TEXTAREA && autocomplete_multiline(f->autocomplete))
+		ytree_err(&c->e, val[F_AUTOCOMPLETE]->line, val[F_AUTOCOMPLETE]->col,
+		    "'street-address' fills several lines: use it on a textarea field, "
+		    "or 'address-line1' on a one-line field");
 	if (is_choice_type(f->type) && ytree_need(&c->e, m, val[F_CHOICES], "choices",
 	    f->type == FT_RADIO ? " for a radio field" : f->type == FT_SELECT ?
 	    " for a select field" : " for a checkbox field") == 0)

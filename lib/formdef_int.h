@@ -34,6 +34,8 @@ int	is_choice_type(enum field_type t);
 /* formdef_names.c: ids, keys, values and autocomplete tokens */
 int name_ok(const char *s, size_t len, size_t max, const char *first, const char *rest);
 int get_autocomplete(struct ctx *c, const struct ynode *k, const struct ynode *v, char **out);
+/* Does an autocomplete value (checked) name a field that fills several lines? */
+int autocomplete_multiline(const char *s);
 int id_ok(const char *s, size_t len);
 int key_ok(const char *s, size_t len);
 int value_ok(const char *s, size_t len);

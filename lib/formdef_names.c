@@ -118,6 +118,21 @@ autocomplete_ok(const char *s)
 	return i == n;
 }
 
+/* HTML lets the one multiline autofill name (street-address) name only a multiline control. */
+int
+autocomplete_multiline(const char *s)
+{
+	const char	*p = s;
+	size_t		 len;
+
+	for (; *p != '\0'; p += len + (p[len] == ' ')) {
+		len = strcspn(p, " ");
+		if (is_tok(p, len, "street-address"))
+			return 1;
+	}
+	return 0;
+}
+
 int
 get_autocomplete(struct ctx *c, const struct ynode *k, const struct ynode *v, char **out)
 {

@@ -153,6 +153,18 @@ async function englishPages(page) {
   await axe(page, 'english');
 }
 
+// Every shipped procedure's form page (forms/), axe on each: the Nu checker then sees each field type
+// and autocomplete token they use, in each language.
+const SHIPPED = ['eco-action', 'fooddrive-loan', 'foodloss-monitor', 'foodloss-shop', 'hiking', 'smoking-plan',
+  'smoking-report', 'women-health', 'zero-waste-day'];
+async function shippedForms(page, label) {
+  for (const id of SHIPPED) {
+    const r = await page.goto(`${BASE}/f/${id}`);
+    assert(r.status() === 200, `/f/${id} answered ${r.status()}`);
+    await axe(page, label);
+  }
+}
+
 async function noHorizontalScroll(page) {
   const w = await page.evaluate(() => document.documentElement.scrollWidth);
   assert(w <= page.viewportSize().width, `page is ${w}px wide at ${page.viewportSize().width}px`);
@@ -360,6 +372,10 @@ try {
   await check('resident flow in English with JavaScript disabled', async () => {
     await residentFlow(await newPage(browser, { locale: 'en-GB', javaScriptEnabled: false }), 'nojs', false,
       WORDS.en);
+  });
+  await check('every shipped form page, in Japanese and in English, with axe', async () => {
+    await shippedForms(await newPage(browser), 'shipped');
+    await shippedForms(await newPage(browser, { locale: 'en-GB' }), 'shipped-en');
   });
   await check('keyboard-only completion of a form', async () => {
     await keyboardOnly(await newPage(browser));

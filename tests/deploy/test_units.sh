@@ -30,7 +30,7 @@ missing $f"
 done
 grep -q '@[A-Z_]*@' "$T"/units/*.service "$T"/nginx/*.conf && out="$out
 a placeholder left: $(grep -l '@[A-Z_]*@' "$T"/units/*.service "$T"/nginx/*.conf)"
-[ $rc -eq 0 ] && [ "$(printf '%s' "$out" | grep -c 'missing\|placeholder')" -eq 0 ]
+[ $rc -eq 0 ] && [ "$(printf '%s' "$out" | grep -c '^missing \|^a placeholder left')" -eq 0 ]
 result $? "make install puts programs, templates, static, definitions, units and nginx snippets in place" "$out"
 
 echo "# edited by the admin" >> "$T/etc/forms/hiking.yaml"

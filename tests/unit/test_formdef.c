@@ -229,6 +229,22 @@ BAD(bad_autocomplete, "bad-autocomplete.yaml", "11:19",
     "unknown autocomplete token 'postal_code' (did you mean 'postal-code'?)")
 BAD(bad_autocomplete_order, "bad-autocomplete-order.yaml", "11:19",
     "unknown autocomplete token 'tel work'")
+BAD(bad_autocomplete_multiline, "bad-autocomplete-multiline.yaml", "11:19",
+    "'street-address' fills several lines: use it on a textarea field, or 'address-line1' on a one-line field")
+BAD(bad_autocomplete_radio, "bad-autocomplete-radio.yaml", "11:5",
+    "'autocomplete' applies only to text, textarea, kana, postal, tel, email, date, number, select and "
+    "month_day fields, not to a radio field")
+
+static void
+good_autocomplete_textarea(void)
+{
+	struct procedure	*p = fixture("good-autocomplete-textarea.yaml");
+
+	T_CHECK(p != NULL);
+	T_STREQ(formdef_field(p, "address")->autocomplete, "shipping street-address");
+	formdef_free(p);
+}
+
 BAD(bad_kind, "bad-kind.yaml", "3:3", "'title' must be text, not a sequence (list)")
 BAD(bad_kind_fields, "bad-kind-fields.yaml", "8:3", "'fields' must be a list of at least one field")
 BAD(bad_required_bool, "bad-required-bool.yaml", "11:15", "'required' must be true or false")
@@ -1048,6 +1064,9 @@ main(void)
 	T_RUN(bad_retention_zero);
 	T_RUN(bad_autocomplete);
 	T_RUN(bad_autocomplete_order);
+	T_RUN(bad_autocomplete_multiline);
+	T_RUN(bad_autocomplete_radio);
+	T_RUN(good_autocomplete_textarea);
 	T_RUN(bad_kind);
 	T_RUN(bad_kind_fields);
 	T_RUN(bad_required_bool);
