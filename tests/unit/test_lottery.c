@@ -27,7 +27,7 @@ entries(size_t n)
 
 	memset(e, 0, sizeof(e));
 	for (i = 0; i < n; i++) {
-		snprintf(e[i].receipt, sizeof(e[i].receipt), "0000-0000-%04zu", i + 1);
+		snprintf(e[i].receipt, sizeof(e[i].receipt), "0000-0000-%04u", (unsigned)(i + 1) % 10000);
 		e[i].people = 1;
 	}
 	t_counting_bytes(seed, sizeof(seed));
@@ -249,7 +249,7 @@ store(struct db *db, size_t n, const long *people, const char *const *status)
 		memset(a->submit_hash, (int)i + 1, SEAL_MAC_LEN);
 		a->received_at = CLOSES - 1000;
 		places_rules(proc, NULL, people != NULL ? people[i] : 1, &a->places);
-		snprintf(r[i].receipt, sizeof(r[i].receipt), "0000-0000-%04zu", i + 1);
+		snprintf(r[i].receipt, sizeof(r[i].receipt), "0000-0000-%04u", (unsigned)(i + 1) % 10000);
 		memcpy(rcpt[i], r[i].receipt, sizeof(rcpt[i]));
 	}
 	if (db_app_store_batch(db, r, n) != (int)n || sqlite3_open(path, &h) != SQLITE_OK)
