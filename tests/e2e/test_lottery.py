@@ -93,6 +93,9 @@ def test_staff_draws_after_a_confirmation():
     # the list shows the results, with the reserves' numbers
     st, _, page = s.get("/staff/forms/%s?status=reserve" % PROC)
     assert st == 200 and "補欠（1番）" in page and "補欠（2番）" in page, page[:3000]
+    first = sql("SELECT receipt FROM applications WHERE status = 'reserve' AND status_number = 1")
+    st, _, page = s.get("/staff/apps/" + first)
+    assert st == 200 and "補欠（1番）" in page and 'value="withdrawn"' in page, page[:3000]
 
 
 def test_second_draw_refused():
