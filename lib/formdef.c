@@ -542,6 +542,9 @@ load_options(struct ctx *c, const struct ynode **key, const struct ynode **val, 
 	    val[K_CAPACITY] == NULL)
 		ytree_err(&c->e, key[K_LOTTERY]->line, key[K_LOTTERY]->col,
 		    "'lottery: true' needs 'capacity' (the number of places to draw)");
+	else if (p->lottery && (val[K_CLOSES_AT] == NULL || ytree_is_null(val[K_CLOSES_AT])))
+		ytree_err(&c->e, key[K_LOTTERY]->line, key[K_LOTTERY]->col,
+		    "'lottery: true' needs 'closes_at' (lots are drawn once applications have closed)");
 	ytree_bool(&c->e, key[K_WAITLIST], val[K_WAITLIST], &p->waitlist);
 	ytree_int(&c->e, key[K_RETENTION_DAYS], val[K_RETENTION_DAYS], 1, 3650, &p->retention_days);
 	load_retention_from(c, key[K_RETENTION_FROM], val[K_RETENTION_FROM], val[K_CLOSES_AT], p);
