@@ -48,6 +48,8 @@ home_row(struct ctx *c, const struct procedure *p)
 	tvars_set(row, "id", p->id);
 	tvars_set(row, "title", p->title);
 	tvars_set(row, "section", section_name(c, p->section, name, sizeof(name)));
+	if (p->lottery)
+		tvars_set(row, "lottery", "1");
 	for (s = 0; s < WF__STATUSES; s++) {
 		char key[32];
 

@@ -93,6 +93,11 @@ def test_staff_draws_after_a_confirmation():
     # the list shows the results, with the reserves' numbers
     st, _, page = s.get("/staff/forms/%s?status=reserve" % PROC)
     assert st == 200 and "補欠（1番）" in page and "補欠（2番）" in page, page[:3000]
+    # the home page counts the results
+    st, _, page = s.get("/staff/")
+    row = re.search(r'<tr><td><a href="/staff/forms/%s">.*?</tr>' % PROC, page).group(0)
+    cells = re.findall(r'<td class="num"[^>]*>([^<]*)</td>', row)
+    assert cells[5:] == [str(int(sql("SELECT won FROM lottery"))), "2", sql("SELECT lost FROM lottery"), "6"], cells
     first = sql("SELECT receipt FROM applications WHERE status = 'reserve' AND status_number = 1")
     st, _, page = s.get("/staff/apps/" + first)
     assert st == 200 and "補欠（1番）" in page and 'value="withdrawn"' in page, page[:3000]
