@@ -5,8 +5,9 @@ the bare FastCGI hello-world and one for the same program padded to the form
 page's size).  Prints figures and ratios; never fails on an absolute time.
 Dummy data only.
 Usage: bench.py BUILD_DIR
-Environment: BENCH_SECONDS (per wrk run, default 5); BENCH_ONLY=get,durable,rush,export,list
-(any of them; default all); BENCH_LIST_LOADS (page loads per staff list figure, default 200); BENCH_ROUNDS=N runs the four GET figures N times (every
+Environment: BENCH_SECONDS (per wrk run, default 5); BENCH_ONLY=get,durable,rush,export,list,cost
+(any of them; default all but cost); BENCH_COST_SUBMITS (sends per cost run, default 4000); BENCH_PERF=DIR
+(cost: perf record -g of apply's processes during each run, into DIR); BENCH_LIST_LOADS (page loads per staff list figure, default 200); BENCH_ROUNDS=N runs the four GET figures N times (every
 other round in reverse order), the 8-connection durable run and the 100,000-row export
 N times, and reports the medians (default 3: on a shared machine one run can land in a
 neighbour's burst);
@@ -17,12 +18,14 @@ WORKERS (default 32, as make run).
 """
 import concurrent.futures
 import contextlib
+import glob
 import grp
 import http.client
 import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -37,7 +40,8 @@ BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT,
 SECS = int(os.environ.get("BENCH_SECONDS", "5"))
 # apply's workers as `make run` starts them (scripts/run.sh); the hello-world gets as many.
 WORKERS = os.environ.get("WORKERS", "32")
-# BENCH_ONLY=get,durable,rush,export,list (any of them) runs only those parts; the default is all.
+# BENCH_ONLY=get,durable,rush,export,list,cost (any of them) runs only those parts; the default is all but
+# cost, which measures no ratio but where the CPU of a durable submit goes.
 PARTS = os.environ.get("BENCH_ONLY", "get,durable,rush,export,list").split(",")
 # How many times each staff list page is loaded for its percentiles.
 LIST_LOADS = int(os.environ.get("BENCH_LIST_LOADS", "200"))
@@ -349,9 +353,10 @@ RUSH_PLACES = 280
 RUSH_CONNS = 64
 
 
-def rush_lua(bodies_file, cookie, proc):
-    """wrk's script for the rush: each thread sends each of its share of the bodies once, then only
-    GET / (not counted: the list of procedures) until it has every answer to its sends, and stops."""
+def sends_once_lua(bodies_file, cookie, proc, idle, response=""):
+    """wrk's script that sends each body once: each thread its share, then only GET idle (response: a Lua
+    response() that decides when a thread stops).  wrk calls the first thread's request() once before it
+    starts, to check the script: that call gets the GET, so that no send is lost."""
     path = bodies_file + ".lua"
     with open(path, "w") as f:
         f.write('''
@@ -370,11 +375,10 @@ function init(args)
     end
     n = n + 1
   end
-  idle = wrk.format("GET", "/")
+  idle = wrk.format("GET", "%s")
   i = 0
   answered = 0
   idle_since = 0
-  -- wrk calls the first thread's request() once before it starts, to check the script: give it a GET
   checked = id ~= 0
 end
 function request()
@@ -386,7 +390,14 @@ function request()
   if i <= #reqs then return reqs[i] end
   return idle
 end
-function response(status, headers, body)
+%s''' % (bodies_file, WRK_THREADS, proc, cookie, idle, response))
+    return path
+
+
+def rush_lua(bodies_file, cookie, proc):
+    """wrk's script for the rush: each thread sends each of its share of the bodies once, then only
+    GET / (not counted: the list of procedures) until it has every answer to its sends, and stops."""
+    return sends_once_lua(bodies_file, cookie, proc, "/", '''function response(status, headers, body)
   if not string.find(body, "申請できる手続き", 1, true) then
     answered = answered + 1
     idle_since = 0
@@ -396,8 +407,7 @@ function response(status, headers, body)
   -- every send answered, or (a send lost on its connection) long after the last answer
   if answered >= #reqs or idle_since > 2000 then wrk.thread:stop() end
 end
-''' % (bodies_file, WRK_THREADS, proc, cookie))
-    return path
+''')
 
 
 def bench_rush(stack, rd, port, durable_rate):
@@ -585,6 +595,141 @@ def bench_list(stack, port):
             (name + ":", percentile(times, 0.5), percentile(times, 0.99), len(times)))
 
 
+# The cost part: how many sends each run stores, and the programs whose CPU is counted apart.
+COST_SUBMITS = int(os.environ.get("BENCH_COST_SUBMITS", "4000"))
+COST_PROGRAMS = ("nginx", "apply", "apply-writer", "mailer")
+
+
+def cost_lua(bodies_file, cookie, proc):
+    """wrk's script for a cost run: each thread sends each of its share of the bodies once, then only the
+    static file (nginx alone, a few µs each) until bench.py stops it once every send is stored."""
+    return sends_once_lua(bodies_file, cookie, proc, "/static/bench5k.html")
+
+
+def cpu_ns(pid):
+    """The CPU time a process's threads have run so far, in ns (/proc/PID/task/*/schedstat), or 0 if gone."""
+    total = 0
+    for path in glob.glob("/proc/%d/task/*/schedstat" % pid):
+        try:
+            with open(path) as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
+
+
+def writes(pids):
+    """The write system calls and bytes written so far by pids (/proc/PID/io: syscw, wchar)."""
+    calls = written = 0
+    for pid in pids:
+        try:
+            with open("/proc/%d/io" % pid) as f:
+                io = dict(line.split(": ") for line in f.read().splitlines())
+        except OSError:
+            continue
+        calls, written = calls + int(io["syscw"]), written + int(io["wchar"])
+    return calls, written
+
+
+def processes():
+    """pid -> (name, parent pid, process group) of every process (/proc/PID/stat)."""
+    found = {}
+    for path in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            with open(path) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        name, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        found[int(path.split("/")[2])] = (name, int(rest[1]), int(rest[2]))
+    return found
+
+
+def stack_programs(stack, nginx):
+    """pid -> program for the stack's processes (its process group) and the bench nginx's master and
+    workers; programs other than COST_PROGRAMS count as "other"."""
+    found, group = {}, os.getpgid(stack.proc.pid)
+    for pid, (name, ppid, pgrp) in processes().items():
+        if pgrp == group or pid == nginx.pid or ppid == nginx.pid:
+            if pid != stack.proc.pid:
+                found[pid] = name if name in COST_PROGRAMS else "other"
+    return found
+
+
+def stored(db, proc):
+    with contextlib.closing(sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=10)) as c:
+        return c.execute("SELECT count(*) FROM applications WHERE procedure_id = ?", (proc,)).fetchone()[0]
+
+
+def cost_run(stack, rd, port, nginx, proc, conns=8):
+    """COST_SUBMITS distinct sends to proc over conns connections; returns the stored count, the CPU (µs)
+    of each program, of wrk and of the whole machine during the run, and the writer's write system calls
+    and bytes (its WAL frames, two calls each, and its checkpoints: what a batch's pages cost)."""
+    bodies, cookie = prepare_sends(COST_SUBMITS, proc)
+    bf = os.path.join(rd, "bodies-cost-%s.txt" % proc)
+    with open(bf, "w") as f:
+        f.write("\n".join(bodies) + "\n")
+    script = cost_lua(bf, cookie, proc)
+    progs = stack_programs(stack, nginx)
+    before = stored(stack.db(), proc)
+    perf = None
+    if os.environ.get("BENCH_PERF"):
+        os.makedirs(os.environ["BENCH_PERF"], exist_ok=True)
+        pids = ",".join(str(p) for p, n in progs.items() if n in ("apply", "apply-writer"))
+        perf = subprocess.Popen(["perf", "record", "-q", "-g", "-e", "cpu-clock", "-p", pids, "-o",
+                                 os.path.join(os.environ["BENCH_PERF"], proc + ".data")],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1)
+    writer = [p for p, name in progs.items() if name == "apply-writer"]
+    writes0 = writes(writer)
+    cpu0 = {p: cpu_ns(p) for p in progs}
+    machine0 = cpu_times()[0]
+    wrk_p = subprocess.Popen(["wrk", "-t%d" % WRK_THREADS, "-c%d" % conns, "-d600s", "-s", script,
+                              "http://127.0.0.1:%d/f/%s" % (port, proc)], stdout=subprocess.DEVNULL,
+                             start_new_session=OWN_SESSIONS)
+    deadline = time.time() + 600
+    while stored(stack.db(), proc) - before < COST_SUBMITS and time.time() < deadline and wrk_p.poll() is None:
+        time.sleep(0.05)
+    cpu1 = {p: cpu_ns(p) for p in progs}
+    machine1 = cpu_times()[0]
+    writes1 = writes(writer)
+    wrk_p.send_signal(signal.SIGINT)
+    _, _, usage = os.wait4(wrk_p.pid, 0)
+    wrk_p.returncode = 0
+    if perf is not None:
+        perf.send_signal(signal.SIGINT)
+        perf.wait()
+    n = stored(stack.db(), proc) - before
+    per = dict.fromkeys(COST_PROGRAMS + ("other",), 0.0)
+    for p, name in progs.items():
+        per[name] += (cpu1[p] - cpu0[p]) / 1000
+    return (n, per, (usage.ru_utime + usage.ru_stime) * 1e6, (machine1 - machine0) * 1e6,
+            [b - a for a, b in zip(writes0, writes1)])
+
+
+def bench_cost(stack, rd, port, nginx):
+    """CPU per stored submit of each program, ROUNDS runs each, from the kernel's count of the time each
+    process ran: unlike a rate, it does not count the time other work takes from the cores (bench/README.md,
+    Cost).  The medians per program, then each run's sum of them."""
+    for proc, label in (("e2e-open", "8 conns:       "), ("bench-mail", "8 conns + mail:")):
+        runs = []
+        for _ in range(ROUNDS):
+            with mailer_paused(stack):
+                n, per, wrk_us, machine_us, (calls, written) = cost_run(stack, rd, port, nginx, proc)
+                if proc == "bench-mail":
+                    drop_bench_mails(stack)
+            per = {name: us / max(n, 1) for name, us in per.items()}
+            per["wrk"], per["machine"] = wrk_us / max(n, 1), machine_us / max(n, 1)
+            per["writes"], per["written"] = calls / max(n, 1), written / max(n, 1) / 1024
+            runs.append(per)
+        mid = {name: median([r[name] for r in runs]) for name in runs[0]}
+        say("CPU per durable submit, %s %s; their sum %.0f us (each run: %s); wrk %.0f us, the whole machine "
+            "%.0f us; the writer's writes %.1f, %.0f KB (median of %d runs of %d sends)" %
+            (label, ", ".join("%s %.0f" % (name, mid[name]) for name in COST_PROGRAMS + ("other",)),
+             sum(mid[name] for name in COST_PROGRAMS + ("other",)),
+             ", ".join("%.0f" % sum(r[name] for name in COST_PROGRAMS + ("other",)) for r in runs),
+             mid["wrk"], mid["machine"], mid["writes"], mid["written"], len(runs), COST_SUBMITS))
+
 def main():
     # Thousands of sends a second from 127.0.0.1: limits no resident meets, but checked as usual, so that
     # the figures include what the checks cost.
@@ -626,6 +771,8 @@ def main():
             bench_export(stack)
         if "list" in PARTS:
             bench_list(stack, port)
+        if "cost" in PARTS:
+            bench_cost(stack, rd, port, ng)
     finally:
         ng.terminate()
         for h in hellos:

@@ -17,10 +17,8 @@ static void
 receipt_draw(char out[DB_RECEIPT_LEN + 1])
 {
 	uint32_t g[3];
-	int i;
 
-	for (i = 0; i < 3; i++)
-		g[i] = seal_uniform(10000);
+	seal_uniform_n(10000, g, 3);
 	snprintf(out, DB_RECEIPT_LEN + 1, "%04u-%04u-%04u", g[0], g[1], g[2]);
 }
 
@@ -53,11 +51,13 @@ luhn_digit(const char *d, size_t n)
 static void
 participant_draw(const char *prefix, char out[DB_PARTICIPANT_LEN + 1])
 {
-	char	d[12];
-	int	i;
+	uint32_t	r[11];
+	char		d[12];
+	int		i;
 
+	seal_uniform_n(10, r, 11);
 	for (i = 0; i < 11; i++)
-		d[i] = (char)('0' + seal_uniform(10));
+		d[i] = (char)('0' + r[i]);
 	d[11] = luhn_digit(d, 11);
 	snprintf(out, DB_PARTICIPANT_LEN + 1, "%.8s-%.4s-%.4s-%.4s", prefix, d, d + 4, d + 8);
 }
@@ -848,6 +848,7 @@ event_places(struct db *db, const struct db_event *ev)
 	return freed && ev->promote != NULL ? promote(db, ev, ev->promote, st.procedure_id) : 0;
 }
 
+/* One change of db_app_event inside the caller's transaction (db_int.h): 0, DB_NOTFOUND (nothing done) or -1. */
 int
 dbi_app_change(struct db *db, const struct db_event *ev)
 {
@@ -873,6 +874,24 @@ db_app_event(struct db *db, const struct db_event *ev)
 		return rc;
 	}
 	return dbi_end(db, rc == 0);
+}
+
+int
+db_app_event_many(struct db *db, const struct db_event *ev, size_t n, int *result,
+    int (*after)(size_t i, void *arg), int (*done)(void *arg), void *arg)
+{
+	size_t	i;
+	int	ok = 1;
+
+	if (db_begin(db) == -1)
+		return -1;
+	for (i = 0; i < n && ok; i++) {
+		if (ev[i].promote != NULL)
+			ev[i].promote->n = 0;
+		if ((result[i] = dbi_app_change(db, &ev[i])) == -1 || (after != NULL && after(i, arg) == -1))
+			ok = 0;
+	}
+	return dbi_end(db, ok && (done == NULL || done(arg) == 0));
 }
 
 static int

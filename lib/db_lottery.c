@@ -1,5 +1,5 @@
 /*
- * Lotteries (schema 14): a procedure's one draw, recorded with the list it
+ * Lotteries (schema 15): a procedure's one draw, recorded with the list it
  * drew from, in the transaction that gives every application its result;
  * and the reserves moving up into places a winner gives back.  The draw
  * itself is lib/lottery.c's.

@@ -366,7 +366,25 @@ static const char *const migrations[] = {
 	"    AND section_id = OLD.section_id AND status = OLD.status;"
 	" END;",
 	/*
-	 * 14: lotteries (db_lottery.c, lib/lottery.h).  lottery is the record of
+	 * 14: the announcements (お知らせ) sent to a procedure's applicants: who,
+	 * when, the subject (the section's own text), a hash of the body, the
+	 * statuses it went to and how many were queued or had no address.  No
+	 * receipts: the mails themselves are outbox rows.
+	 */
+	"CREATE TABLE IF NOT EXISTS announcements ("
+	"  id INTEGER PRIMARY KEY,"
+	"  procedure_id TEXT NOT NULL,"
+	"  section_id TEXT NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  subject TEXT NOT NULL,"
+	"  body_sha256 TEXT NOT NULL,"
+	"  statuses TEXT NOT NULL,"
+	"  queued INTEGER NOT NULL,"
+	"  no_address INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS announcements_procedure ON announcements(procedure_id, section_id, id);",
+	/*
+	 * 15: lotteries (db_lottery.c, lib/lottery.h).  lottery is the record of
 	 * a procedure's one draw (its primary key refuses a second): seed,
 	 * algorithm version, places, reserves, the hashes of the list and the
 	 * result, counts; nothing personal, so it outlives a purge.

@@ -19,7 +19,8 @@ _Static_assert(SEAL_SALT_LEN == crypto_pwhash_SALTBYTES && SEAL_PW_OPS == crypto
 _Static_assert(SEAL_KEY_LEN == crypto_secretbox_KEYBYTES && SEAL_MAC_LEN >= crypto_generichash_BYTES_MIN,
     "symmetric key and MAC sizes");
 _Static_assert(SEAL_BATCH_OVERHEAD == 1 + crypto_box_PUBLICKEYBYTES + crypto_box_NONCEBYTES + crypto_box_MACBYTES &&
-    SEAL_KEY_LEN == crypto_box_BEFORENMBYTES, "batch box sizes");
+    SEAL_KEY_LEN == crypto_box_BEFORENMBYTES && sizeof(((struct seal_batch *)0)->nonce) == crypto_box_NONCEBYTES,
+    "batch box sizes");
 
 _Static_assert(SEAL_STREAM_HEADER_LEN == crypto_secretstream_xchacha20poly1305_HEADERBYTES &&
     SEAL_STREAM_OVERHEAD == crypto_secretstream_xchacha20poly1305_ABYTES &&
@@ -79,6 +80,7 @@ seal_batch_begin(struct seal_batch *b, const unsigned char pk[SEAL_PK_LEN])
 
 	memset(b, 0, sizeof(*b));
 	if (crypto_box_keypair(b->eph_pk, esk) == 0 && crypto_box_beforenm(b->shared, pk, esk) == 0) {
+		randombytes_buf(b->nonce, sizeof(b->nonce));
 		b->ready = 1;
 		rc = 0;
 	} else
@@ -88,7 +90,7 @@ seal_batch_begin(struct seal_batch *b, const unsigned char pk[SEAL_PK_LEN])
 }
 
 int
-seal_batch_box(const struct seal_batch *b, const void *msg, size_t len, struct buf *out)
+seal_batch_box(struct seal_batch *b, const void *msg, size_t len, struct buf *out)
 {
 	unsigned char	*p;
 	size_t		 start = out->len;
@@ -99,7 +101,8 @@ seal_batch_box(const struct seal_batch *b, const void *msg, size_t len, struct b
 		return -1;
 	p[0] = SEAL_BATCH_TAG;
 	memcpy(p + 1, b->eph_pk, SEAL_PK_LEN);
-	randombytes_buf(p + 1 + SEAL_PK_LEN, crypto_box_NONCEBYTES);
+	memcpy(p + 1 + SEAL_PK_LEN, b->nonce, crypto_box_NONCEBYTES);
+	sodium_increment(b->nonce, sizeof(b->nonce));
 	if (crypto_box_easy_afternm(p + 1 + SEAL_PK_LEN + crypto_box_NONCEBYTES, msg, len,
 	    p + 1 + SEAL_PK_LEN, b->shared) != 0) {
 		out->len = start;
@@ -356,6 +359,25 @@ uint32_t
 seal_uniform(uint32_t upper)
 {
 	return randombytes_uniform(upper);
+}
+
+/*
+ * As randombytes_uniform, n at once: each a 32-bit draw, those below
+ * 2^32 mod upper drawn again so that every value below upper is as likely.
+ * One system call for a receipt's twelve digits instead of one per group.
+ */
+void
+seal_uniform_n(uint32_t upper, uint32_t *out, size_t n)
+{
+	uint32_t	min = (1U + ~upper) % upper;	/* 2^32 mod upper */
+	size_t		i;
+
+	randombytes_buf(out, n * sizeof(*out));
+	for (i = 0; i < n; i++) {
+		while (out[i] < min)
+			randombytes_buf(&out[i], sizeof(out[i]));
+		out[i] %= upper;
+	}
 }
 
 void

@@ -43,7 +43,9 @@ int	seal_box(const unsigned char pk[SEAL_PK_LEN], const void *msg, size_t len, s
  * operations; here a batch pays them once).  seal_batch_begin() makes the
  * pair, derives the shared key (crypto_box_beforenm: X25519, then HSalsa20)
  * and wipes the ephemeral secret before it returns; each seal_batch_box()
- * is crypto_box_easy_afternm (XSalsa20-Poly1305) under a fresh random nonce:
+ * is crypto_box_easy_afternm (XSalsa20-Poly1305) under its own nonce, the
+ * batch's random first one counted up (the shared key is the batch's alone,
+ * so a nonce differs from every other under that key without a draw each):
  *
  *	SEAL_BATCH_TAG (1) || ephemeral public key (32) || nonce (24) || MAC (16) || ciphertext
  *
@@ -56,11 +58,12 @@ int	seal_box(const unsigned char pk[SEAL_PK_LEN], const void *msg, size_t len, s
 struct seal_batch {
 	unsigned char	eph_pk[SEAL_PK_LEN];
 	unsigned char	shared[SEAL_KEY_LEN];
+	unsigned char	nonce[24];	/* the next box's */
 	int		ready;
 };
 int	seal_batch_begin(struct seal_batch *b, const unsigned char pk[SEAL_PK_LEN]);
 /* One message of the batch, appended to out. */
-int	seal_batch_box(const struct seal_batch *b, const void *msg, size_t len, struct buf *out);
+int	seal_batch_box(struct seal_batch *b, const void *msg, size_t len, struct buf *out);
 void	seal_batch_end(struct seal_batch *b);
 /*
  * Open a box of either format (crypto_box_seal's, or a batch's); plaintext
@@ -114,6 +117,8 @@ int	seal_keyed_hash(const unsigned char key[SEAL_KEY_LEN], const void *msg, size
 void	seal_random(void *p, size_t len);
 /* A uniformly random number below upper (upper >= 1). */
 uint32_t seal_uniform(uint32_t upper);
+/* n uniformly random numbers below upper (upper >= 1) into out, from one draw of the system's RNG. */
+void	seal_uniform_n(uint32_t upper, uint32_t *out, size_t n);
 /* Zero len bytes at p in a way the compiler keeps: for secrets and personal data before they are freed. */
 void	seal_wipe(void *p, size_t len);
 /* 0 when the len bytes at a and b are equal, -1 when not, in a time that does not depend on them. */

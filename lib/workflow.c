@@ -261,6 +261,7 @@ wf_mail_label(const char *kind)
 		{ "arrival", "申請到達メール" }, { "acceptance", "受付完了メール" },
 		{ "return", "差戻しのお知らせ" }, { "promotion", "繰上げ当選のお知らせ" },
 		{ "won", "当選のお知らせ" }, { "lost", "抽選結果のお知らせ（落選）" }, { "reserve", "補欠のお知らせ" },
+		{ "announcement", "お知らせメール" },
 	};
 	size_t i;
 

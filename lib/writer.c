@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@
 #define REPLY_LEN	(4 + 4 + DB_RECEIPT_LEN + 1)	/* result, waitlist turn, receipt */
 #define CLIENT_WAIT_MS	5000		/* how long a worker waits for a writer to come (back) */
 #define CLIENT_TIMEOUT_S 60		/* one answer: beyond SQLite's busy waits */
+#define FRAME_FIRST	8192		/* a frame's bytes read with its length: most frames whole */
 
 /* ---- wire format: big-endian integers, strings with their NUL, blobs with a length ---- */
 
@@ -261,22 +263,50 @@ send_frame(int fd, struct buf *frame)
 	return move_all(fd, frame->data, frame->len, 1);
 }
 
-/* A whole frame into body (replacing what it held): 0, or -1 on EOF, error or a bad length. */
+/*
+ * A whole frame into body (replacing what it held): 0, or -1 on EOF, error,
+ * a bad length or bytes beyond the frame.  The length and the start of the
+ * body come in one call: a frame is sent in one write, so that call usually
+ * holds all of it (a system call less per frame on each side).  Each side
+ * sends one frame and waits for the answer, so nothing may follow a frame.
+ */
 static int
 recv_frame(int fd, struct buf *body)
 {
 	unsigned char	 hdr[4];
 	struct reader	 rd = { hdr, sizeof(hdr), 0 };
-	uint32_t	 n;
+	struct iovec	 iov[2];
+	struct msghdr	 mh;
 	unsigned char	*p;
+	ssize_t		 k;
+	size_t		 got;
+	uint32_t	 n;
 
-	if (move_all(fd, hdr, sizeof(hdr), 0) == -1)
+	buf_reset(body);
+	if ((p = buf_append_space(body, FRAME_FIRST)) == NULL)
+		return -1;
+	iov[0].iov_base = hdr;
+	iov[0].iov_len = sizeof(hdr);
+	iov[1].iov_base = p;
+	iov[1].iov_len = FRAME_FIRST;
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = iov;
+	mh.msg_iovlen = 2;
+	while ((k = recvmsg(fd, &mh, 0)) == -1 && errno == EINTR)
+		;
+	if (k <= 0)
+		return -1;
+	got = (size_t)k > sizeof(hdr) ? (size_t)k - sizeof(hdr) : 0;
+	if ((size_t)k < sizeof(hdr) && move_all(fd, hdr + k, sizeof(hdr) - (size_t)k, 0) == -1)
 		return -1;
 	n = get_u32(&rd);
-	buf_reset(body);
-	if (n == 0 || n > WRITER_FRAME_MAX || (p = buf_append_space(body, n)) == NULL)
+	if (n == 0 || n > WRITER_FRAME_MAX || got > n)
 		return -1;
-	return move_all(fd, p, n, 0);
+	if (n > FRAME_FIRST && buf_append_space(body, n - FRAME_FIRST) == NULL)
+		return -1;
+	body->len = n;
+	body->data[n] = '\0';
+	return move_all(fd, body->data + got, n - got, 0);
 }
 
 static void

@@ -302,7 +302,7 @@ migration_counts_existing_applications(void)
 	T_CHECK(db_app_store_batch(db, r, 3) == 3);
 	db_close(db);
 	T_CHECK(sqlite3_open(path, &h) == SQLITE_OK);
-	T_CHECK(sqlite3_exec(h, "DROP TABLE lottery; DROP TABLE lottery_entries; ALTER TABLE applications DROP COLUMN status_number;"	/* schema 14's */
+	T_CHECK(sqlite3_exec(h, "DROP TABLE lottery; DROP TABLE lottery_entries; ALTER TABLE applications DROP COLUMN status_number;"	/* schema 15's */
 	    "DROP TABLE app_places; DROP TABLE places; UPDATE applications SET status ="
 	    " 'withdrawn' WHERE receipt = '0000-0000-0002'; PRAGMA user_version = 11;", NULL, NULL, NULL) ==
 	    SQLITE_OK);

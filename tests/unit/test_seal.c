@@ -77,7 +77,8 @@ batch_round_trip(void)
 		T_CHECK(c[i].len == strlen(msg) + SEAL_BATCH_OVERHEAD && (unsigned char)c[i].data[0] == SEAL_BATCH_TAG);
 		T_CHECK(memcmp(c[i].data + 1, b.eph_pk, SEAL_PK_LEN) == 0);
 	}
-	T_CHECK(memcmp(c[0].data + 1 + SEAL_PK_LEN, c[1].data + 1 + SEAL_PK_LEN, 24) != 0);	/* fresh nonces */
+	for (i = 0; i < 3; i++)	/* a nonce of its own each */
+		T_CHECK(memcmp(c[i].data + 1 + SEAL_PK_LEN, c[(i + 1) % 3].data + 1 + SEAL_PK_LEN, 24) != 0);
 	seal_batch_end(&b);
 	T_CHECK(memcmp(&b, zero, sizeof(b)) == 0);	/* the shared key is gone with the batch */
 	T_CHECK(seal_batch_box(&b, "x", 1, &m) == -1 && m.len == 0);
@@ -99,6 +100,7 @@ batch_keys_differ(void)
 
 	T_CHECK(seal_batch_begin(&a, pk) == 0 && seal_batch_begin(&b, pk) == 0);
 	T_CHECK(memcmp(a.eph_pk, b.eph_pk, SEAL_PK_LEN) != 0 && memcmp(a.shared, b.shared, SEAL_KEY_LEN) != 0);
+	T_CHECK(memcmp(a.nonce, b.nonce, sizeof(a.nonce)) != 0);	/* each batch starts at a random nonce */
 	seal_batch_end(&a);
 	seal_batch_end(&b);
 }
@@ -500,6 +502,28 @@ stream_round_trip_and_refusals(void)
 		buf_free(&m[i]);
 }
 
+/* Each value below its bound, every value reached: digits from one draw are digits, none favoured away. */
+static void
+uniform_n_bounds(void)
+{
+	uint32_t	v[4000], seen[10] = { 0 };
+	size_t		i;
+
+	seal_uniform_n(10, v, 4000);
+	for (i = 0; i < 4000; i++) {
+		T_CHECK(v[i] < 10);
+		if (v[i] < 10)
+			seen[v[i]]++;
+	}
+	for (i = 0; i < 10; i++)	/* 400 expected each; below 250 is a broken draw, not chance */
+		T_CHECK(seen[i] > 250);
+	seal_uniform_n(1, v, 8);
+	for (i = 0; i < 8; i++)
+		T_CHECK(v[i] == 0);
+	seal_uniform_n(10000, v, 3);
+	T_CHECK(v[0] < 10000 && v[1] < 10000 && v[2] < 10000);
+}
+
 int
 main(void)
 {
@@ -528,5 +552,6 @@ main(void)
 	T_RUN(batch_reference_vector);
 	T_RUN(key_file_write_read);
 	T_RUN(stream_round_trip_and_refusals);
+	T_RUN(uniform_n_bounds);
 	return T_DONE();
 }

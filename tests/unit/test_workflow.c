@@ -244,7 +244,7 @@ migration_checks_existing_rows(void)
 	T_CHECK(raw_db(&h) == 0);
 	/* back to schema 4: the later migrations' tables go too (6's outbox is rebuilt from any outbox) */
 	T_CHECK(sqlite3_exec(h, "DROP TRIGGER applications_status_insert; DROP TRIGGER applications_status_update;"
-	    "DROP TABLE lottery; DROP TABLE lottery_entries; ALTER TABLE applications DROP COLUMN status_number;"	/* schema 14's */
+	    "DROP TABLE lottery; DROP TABLE lottery_entries; ALTER TABLE applications DROP COLUMN status_number;"	/* schema 15's */
 	    "ALTER TABLE applications DROP COLUMN lang;"	/* what schema 11 added */
 	    "ALTER TABLE applications DROP COLUMN channel;"
 	    "DROP INDEX applications_participant; ALTER TABLE applications DROP COLUMN participant_id;"

@@ -628,6 +628,74 @@ broken_frame_drops_only_that_client(void)
 	rig_down(&g);
 }
 
+/* A frame far longer than the writer's first read is stored whole, and opens to what was sent. */
+static void
+long_frame_stored(void)
+{
+	struct rig		g;
+	struct db_store_req	r;
+	struct db		*db;
+	struct buf		 big, b, m;
+	char			 kid[SEAL_KEYID_LEN + 1];
+	size_t			 i;
+
+	buf_init(&big);
+	buf_init(&b);
+	buf_init(&m);
+	buf_puts(&big, "{\"answers\":{\"note\":\"");
+	for (i = 0; i < 100000; i++)
+		buf_putc(&big, (char)('a' + i % 26));
+	buf_puts(&big, "\"}}");
+	T_CHECK(rig_up(&g) == 0);
+	sample(&r, NULL, 17);
+	r.app.plain = big.data;
+	r.app.plain_len = big.len;
+	T_CHECK(writer_store(&g.cl, &r) == 0 && r.result == 0);
+	rig_down(&g);
+	T_CHECK(db_open(path, &db) == 0);
+	T_CHECK(db_app_sealed(db, r.receipt, kid, &b) == 0 && seal_open(sec_pk, sec_sk, b.data, b.len, &m) == 0);
+	T_CHECK(m.len == big.len && memcmp(m.data, big.data, big.len) == 0);
+	db_close(db);
+	buf_free(&big);
+	buf_free(&b);
+	buf_wipe(&m);
+}
+
+/* A frame that comes in pieces (its length split too) is read whole and answered. */
+static void
+frame_in_pieces_stored(void)
+{
+	struct rig		g;
+	struct db_store_req	r;
+	struct buf		 f;
+	unsigned char		 ans[4 + 4 + 4 + DB_RECEIPT_LEN + 1];
+	size_t			 cut[] = { 0, 2, 5, 40 }, i, got = 0;
+	ssize_t			 k;
+
+	buf_init(&f);
+	T_CHECK(rig_up(&g) == 0);
+	sample(&r, NULL, 18);
+	T_CHECK(writer_store(&g.cl, &r) == 0 && r.result == 0);	/* connects g.cl */
+	sample(&r, NULL, 19);
+	T_CHECK(buf_append_space(&f, 4) != NULL && writer_encode(&r, &f) == 0);
+	f.data[0] = (char)((f.len - 4) >> 24);
+	f.data[1] = (char)((f.len - 4) >> 16);
+	f.data[2] = (char)((f.len - 4) >> 8);
+	f.data[3] = (char)(f.len - 4);
+	for (i = 1; i <= 4; i++) {
+		size_t from = cut[i - 1], to = i < 4 ? cut[i] : f.len;
+
+		T_CHECK(write(g.cl.fd, f.data + from, to - from) == (ssize_t)(to - from));
+		usleep(20000);	/* the writer may read each piece on its own */
+	}
+	while (got < sizeof(ans) && (k = read(g.cl.fd, ans + got, sizeof(ans) - got)) > 0)
+		got += (size_t)k;
+	T_CHECK(got == sizeof(ans) && ans[3] == sizeof(ans) - 4);
+	T_CHECK(ans[4] == 0 && ans[5] == 0 && ans[6] == 0 && ans[7] == 0);	/* result 0: stored */
+	rig_down(&g);
+	buf_free(&f);
+}
+
 /* A ping is answered between batches, with stores going on; without a writer it fails in its wait. */
 static void
 ping_answered(void)
@@ -672,5 +740,7 @@ main(void)
 	T_RUN(no_writer_gives_up);
 	T_RUN(broken_frame_drops_only_that_client);
 	T_RUN(ping_answered);
+	T_RUN(long_frame_stored);
+	T_RUN(frame_in_pieces_stored);
 	return t_db_teardown(T_DONE());
 }
