@@ -80,7 +80,11 @@ def test_staff_draws_after_a_confirmation():
     st, _, page = s.post(PAGE, [("action", "confirm"), ("reserves", "2")])
     assert st == 200 and 'id="lottery-confirm"' in page and "補欠2件まで" in page, (st, page[:2000])
     assert sql("SELECT count(*) FROM lottery") == "0"    # the confirmation changes nothing
-    st, h, _ = s.post(PAGE, [("action", "draw"), ("reserves", "2")])
+    # No duplicate review yet: the page says so, and the draw waits for 「重複の確認をせずに抽選する」.
+    assert 'id="lottery-warning">重複の可能性がある申請を確認していません。' in page, page[:2000]
+    st, _, page = s.post(PAGE, [("action", "draw"), ("reserves", "2")])
+    assert st == 409 and "重複の確認が済んでいません" in page and sql("SELECT count(*) FROM lottery") == "0", st
+    st, h, _ = s.post(PAGE, [("action", "draw"), ("reserves", "2"), ("anyway", "1")])
     assert st == 303 and h.get("location", "").endswith(PAGE + "?m=drawn"), (st, h)
     assert sql("SELECT actor || ' ' || capacity || ' ' || reserves || ' ' || applications FROM lottery") == \
         "yotsuya 3 2 6"
