@@ -37,6 +37,7 @@ struct person {
 	char		 status[16];
 	char		 channel[16];
 	time_t		 received_at;
+	long		 number;	/* a numbered status's (補欠's), else 0 */
 	int		 opened;
 	struct buf	 text;		/* the columns' values, each NUL-terminated */
 	size_t		 off[MAX_COLS];
@@ -78,6 +79,7 @@ keep_person(void *arg, const struct export_row *row)
 	snprintf(m->status, sizeof(m->status), "%s", row->status);
 	snprintf(m->channel, sizeof(m->channel), "%s", row->channel != NULL ? row->channel : "web");
 	m->received_at = row->received_at;
+	m->number = row->number;
 	m->opened = row->answers != NULL || row->payload != NULL;
 	for (i = 0; i < pl->ncols; i++) {
 		m->off[i] = m->text.len;
@@ -546,21 +548,31 @@ static int
 postal_csv_rows(const struct people *pl, struct csv_writer *w)
 {
 	static const char *const head[] = { "郵便番号", "住所", "氏名", "結果", "受付番号" };
-	size_t	i, k;
-	int	rc = 0;
+	struct buf	label;
+	size_t		i, k;
+	int		rc = 0;
 
 	for (k = 0; k < sizeof(head) / sizeof(head[0]); k++)
 		rc |= csv_field(w, head[k], strlen(head[k]));
 	rc |= csv_end_row(w);
+	buf_init(&label);
 	for (i = 0; i < pl->n; i++) {
 		const struct person	*m = &pl->p[i];
-		const char		*cell[] = { col(m, P_POSTAL), col(m, P_ADDRESS), col(m, P_NAME),
-		    status_text(m->status), m->receipt };
+		const char		*cell[5];
 
+		buf_reset(&label);
+		rc |= wf_label_of(m->status, m->number, &label);
+		cell[0] = col(m, P_POSTAL);
+		cell[1] = col(m, P_ADDRESS);
+		cell[2] = col(m, P_NAME);
+		cell[3] = buf_cstr(&label);
+		cell[4] = m->receipt;
 		for (k = 0; k < sizeof(cell) / sizeof(cell[0]); k++)
 			rc |= csv_field(w, cell[k], strlen(cell[k]));
 		rc |= csv_end_row(w);
 	}
+	rc |= label.oom;
+	buf_free(&label);
 	return rc == 0 ? 0 : -1;
 }
 
@@ -667,7 +679,8 @@ postal_page(struct ctx *c, const struct procedure *p, const struct people *pl)
 		tvars_set(row, "name", m->opened ? col(m, P_NAME) : "（この申請を開く鍵がありません）");
 		tvars_set(row, "postal", col(m, P_POSTAL));
 		tvars_set(row, "address", col(m, P_ADDRESS));
-		tvars_set(row, "status", status_text(m->status));
+		if (status_var(row, "status", m->status, m->number) == -1)
+			goto fail;
 	}
 	snprintf(detail, sizeof(detail), "postal list rows=%zu status=%s unopened=%lld", pl->n,
 	    *pl->status ? pl->status : "all", (long long)pl->unopened);
