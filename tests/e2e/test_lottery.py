@@ -97,14 +97,6 @@ def test_staff_draws_after_a_confirmation():
     # the list shows the results, with the reserves' numbers
     st, _, page = s.get("/staff/forms/%s?status=reserve" % PROC)
     assert st == 200 and "補欠（1番）" in page and "補欠（2番）" in page, page[:3000]
-    # a reserve who gave no address is on the postal list with its number, on the page and in the CSV
-    first = sql("SELECT receipt FROM applications WHERE procedure_id = '%s' AND status = 'reserve'"
-                " AND status_number = 1" % PROC)
-    sql("DELETE FROM envelopes WHERE receipt = '%s'" % first)
-    st, _, page = s.get("/staff/postal?procedure=%s&status=reserve" % PROC)
-    assert st == 200 and "<td>補欠（1番）</td><td>%s</td>" % first in page, page[-3000:]
-    st, _, body = s.get("/staff/postal.csv?procedure=%s&status=reserve&purpose=x&recipient=y" % PROC)
-    assert st == 200 and "補欠（1番）,%s" % first in body, body
     # the home page counts the results
     st, _, page = s.get("/staff/")
     row = re.search(r'<tr><td><a href="/staff/forms/%s">.*?</tr>' % PROC, page).group(0)
@@ -186,6 +178,22 @@ def test_verify_says_what_was_tampered():
     harness.stack().sql("UPDATE lottery SET seed = zeroblob(32)")
     out = formctl("lottery", "verify", PROC)
     assert out.returncode == 1 and "DIFFERS" in out.stdout and "audit:" in out.stdout, out.stdout
+
+
+
+def test_postal_list_shows_a_reserves_number():
+    # last, as it removes an address: a reserve without one is on the postal list with its number
+    row = sql("SELECT receipt || ' ' || status_number FROM applications WHERE procedure_id = '%s'"
+              " AND status = 'reserve' ORDER BY status_number LIMIT 1" % PROC).split()
+    if not row:
+        raise harness.Skip("no reserve left")
+    receipt, number = row
+    sql("DELETE FROM envelopes WHERE receipt = '%s'" % receipt)
+    s = member("yotsuya")
+    st, _, page = s.get("/staff/postal?procedure=%s&status=reserve" % PROC)
+    assert st == 200 and "<td>補欠（%s番）</td><td>%s</td>" % (number, receipt) in page, page[-3000:]
+    st, _, body = s.get("/staff/postal.csv?procedure=%s&status=reserve&purpose=x&recipient=y" % PROC)
+    assert st == 200 and "補欠（%s番）,%s" % (number, receipt) in body, body
 
 
 if __name__ == "__main__":
