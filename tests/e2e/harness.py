@@ -256,6 +256,12 @@ def request(method, path, body=None, headers=None, port=None, source=None):
     return r.status, hdrs, data
 
 
+def of_receipts(*receipts):
+    """The SQL condition on a table keyed by applications.id (outbox, envelopes, app_places) for the rows of
+    receipts."""
+    return "app_id IN (SELECT id FROM applications WHERE receipt IN (%s))" % ", ".join("'%s'" % r for r in receipts)
+
+
 def opened(stack, receipts, envelopes=False):
     """The sealed contents, opened with the section's key (from the recovery key file), or with envelopes
     their contact envelopes, opened with the mailer's key; None where not."""
