@@ -39,6 +39,7 @@ static int valid_date(const char *v, size_t len);
 static int valid_opt_token(const char *v, size_t len);
 static int valid_login(const char *v, size_t len);
 static int valid_cursor(const char *v, size_t len);
+static int valid_receipt(const char *v, size_t len);
 
 static const struct kv_decl cookie_keys[C__COUNT] = {
 	[C_CSRF] = { "staff_csrf", 64, 1, kv_valid_b64url },
@@ -106,6 +107,13 @@ valid_cursor(const char *v, size_t len)
 	    strspn(v + 2 + digits, "0123456789-") == DB_RECEIPT_LEN;
 }
 
+/* A receipt number as drawn: "1234-5678-9012". */
+static int
+valid_receipt(const char *v, size_t len)
+{
+	return len == DB_RECEIPT_LEN && strspn(v, "0123456789-") == DB_RECEIPT_LEN && v[4] == '-' && v[9] == '-';
+}
+
 /* Is code a status staff may filter by? */
 int
 status_offered(const char *code)
@@ -113,6 +121,37 @@ status_offered(const char *code)
 	enum wf_status s;
 
 	return wf_status_parse(code, &s) == 0 && wf_status_offered(s);
+}
+
+int
+status_rows(struct ctx *c, const char *marked, const char *mark)
+{
+	enum wf_status	s;
+	char		item[24];
+
+	for (s = 0; s < WF__STATUSES; s++) {
+		struct tvars *v;
+
+		if (!wf_status_offered(s))
+			continue;
+		if ((v = tvars_add(c->g.w.vars, "statuses")) == NULL)
+			return -1;
+		snprintf(item, sizeof(item), ",%s,", wf_status_code(s));
+		tvars_set(v, "value", wf_status_code(s));
+		tvars_set(v, "label", wf_staff_label(s));
+		if (strstr(marked, item) != NULL)
+			tvars_set(v, mark, "1");
+	}
+	return 0;
+}
+
+void
+staff_bind(const struct ctx *c, const struct procedure *p, struct confirm_bind *b)
+{
+	b->key = c->app->mac_key;
+	b->procedure = p->id;
+	b->form_hash = p->hash;
+	b->browser = c->g.w.csrf_cookie;
 }
 
 /* The staff label of a stored status; the code itself when it names none. */
@@ -308,6 +347,27 @@ static const struct kv_decl app_body[B__COUNT] = {
 	[B_TO] = { "to", 16, 1, kv_valid_token },
 	[B_NOTE] = { "note", NOTE_MAX_CHARS * 4, 1, NULL },
 };
+/* A bulk change: the list's filter as the query, what to change as the body (staff_bulk.c). */
+static const struct kv_decl bulk_query[Q__COUNT] = { QUERY_STATUS, QUERY_FROM, QUERY_TO };
+static const struct kv_decl bulk_body[B__COUNT] = {
+	BODY_CSRF,
+	[B_TO] = { "to", 16, 1, kv_valid_token },
+	[B_NOTE] = { "note", NOTE_MAX_CHARS * 4, 1, NULL },
+	[B_ACTION] = { "action", 16, 1, kv_valid_token },
+	[B_SCOPE] = { "scope", 16, 1, kv_valid_token },
+	[B_RECEIPT] = { "r", DB_RECEIPT_LEN, PAGE_ROWS, valid_receipt },
+	[B_TOKEN] = { "token", 128, 1, kv_valid_b64url },
+};
+/* An announcement: its subject (one line, checked by the page for a clear message), text and statuses. */
+static const struct kv_decl announce_query[Q__COUNT] = { QUERY_M };
+static const struct kv_decl announce_body[B__COUNT] = {
+	BODY_CSRF,
+	[B_ACTION] = { "action", 16, 1, kv_valid_token },
+	[B_SUBJECT] = { "subject", 100 * 4, 1, NULL },
+	[B_TEXT] = { "text", 4000 * 4 + 4000, 1, NULL },	/* a "\r" more per line */
+	[B_STATUSES] = { "st", 16, WF__STATUSES, kv_valid_token },
+	[B_TOKEN] = { "token", 128, 1, kv_valid_b64url },
+};
 static const struct kv_decl audit_query[Q__COUNT] = { QUERY_FROM, QUERY_TO, QUERY_PAGE, QUERY_ACTION };
 static const struct kv_decl page_query[Q__COUNT] = { QUERY_PAGE };
 static const struct kv_decl ledger_query[Q__COUNT] = {
@@ -335,6 +395,10 @@ static const struct gate_route routes[] = {
 	  NULL, page_forms },
 	{ "/staff/apps/", 0, GET_HEAD_POST, GATE_FORM, WF_NEED_MEMBER, KEYS(app_query), KEYS(app_body), NULL, NULL,
 	  page_app },
+	{ "/staff/bulk/", 0, HTTP_POST, GATE_FORM, WF_NEED_MEMBER, KEYS(bulk_query), KEYS(bulk_body), NULL, NULL,
+	  page_bulk },
+	{ "/staff/announce/", 0, GET_HEAD_POST, GATE_FORM, WF_NEED_MEMBER, KEYS(announce_query), KEYS(announce_body),
+	  NULL, NULL, page_announce },
 	{ "/staff/entry/", 0, GET_HEAD_POST, GATE_FORM, WF_NEED_MEMBER, NULL, 0, NULL, 0, entry_keys, entry_proc,
 	  page_entry },
 	{ "/staff/audit", 1, HTTP_GET | HTTP_HEAD, GATE_NO_BODY, WF_NEED_AUDITOR, KEYS(audit_query), NULL, 0, NULL,

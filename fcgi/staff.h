@@ -6,7 +6,8 @@
  * staff_app.c (one application, opening it, its workflow), staff_entry.c
  * (entering an application received on paper), staff_export.c,
  * staff_audit.c, staff_erasure.c (erasure reports), staff_ledger.c (the
- * hand-over ledger).
+ * hand-over ledger), staff_bulk.c (many applications' status at once),
+ * staff_announce.c (announcements to a procedure's applicants).
  */
 #ifndef STAFF_H
 #define STAFF_H
@@ -18,6 +19,7 @@
 
 #include "answers.h"
 #include "buf.h"
+#include "confirm.h"
 #include "db.h"
 #include "formdef.h"
 #include "formset.h"
@@ -40,7 +42,8 @@ enum { Q_M, Q_STATUS, Q_FROM, Q_TO, Q_PAGE, Q_ENCODING, Q_ACTION, Q_AT, Q_PID, Q
 /* The control keys of an entry form (staff_entry.c); "f_<key>" field keys follow them. */
 enum { E_CSRF = GATE_CSRF, E_ACTION, E_TOKEN, E_CHANNEL, E__CONTROL };
 enum { B_CSRF = GATE_CSRF, B_LOGIN, B_PASSWORD, B_CURRENT, B_NEW, B_CONFIRM, B_FROM, B_TO, B_NOTE, B_ZIP_PASSWORD,
-       B_PURPOSE, B_RECIPIENT, B_HOW, B_BY, B__COUNT };
+       B_PURPOSE, B_RECIPIENT, B_HOW, B_BY, B_ACTION, B_SCOPE, B_RECEIPT, B_TOKEN,
+       B_SUBJECT, B_TEXT, B_STATUSES, B__COUNT };
 /* A ledger entry's purpose, recipient and confirming person: one line, this many characters at most. */
 #define LEDGER_TEXT_CHARS	100
 
@@ -92,6 +95,13 @@ struct filter {
 /* staff.c: helpers of every page */
 int		 status_offered(const char *code);
 const char	*status_text(const char *code);
+/*
+ * A "statuses" row (value, label) per status offered to staff; those named
+ * in marked (",a,b,") get the variable mark ("selected", "checked") set.
+ */
+int		 status_rows(struct ctx *c, const char *marked, const char *mark);
+/* What a staff page's confirmation token is bound to: the procedure, under staff's key, in this browser. */
+void		 staff_bind(const struct ctx *c, const struct procedure *p, struct confirm_bind *b);
 int		 holds_section(const struct ctx *c, const char *section);
 const char	*section_name(struct ctx *c, const char *id, char *buf, size_t len);
 void		 audit_as(struct ctx *c, const char *actor, const char *action, const char *target,
@@ -126,6 +136,16 @@ int		 session_key(void *arg, const char *key_id, unsigned char pk[SEAL_PK_LEN],
 		    unsigned char sk[SEAL_SK_LEN]);
 int		 open_sealed(struct ctx *c, const char *key_id, const void *sealed, size_t len, struct buf *plain);
 json_object	*payload_answers(const struct buf *plain, json_object **root);
+int		 seal_note(struct ctx *c, const char *section, const char *note, char key_id[SEAL_KEYID_LEN + 1],
+		    struct buf *out);
+
+/* staff_bulk.c */
+void		 page_bulk(void *arg);
+/* The statuses a bulk change may lead to, in the workflow's order, once each: "targets" rows (value, label). */
+int		 bulk_targets(struct ctx *c);
+
+/* staff_announce.c */
+void		 page_announce(void *arg);
 
 /* staff_entry.c */
 int		 entry_proc(void *arg);

@@ -276,7 +276,7 @@ done:
 }
 
 /* The note sealed to the section's current key, like the application itself. */
-static int
+int
 seal_note(struct ctx *c, const char *section, const char *note, char key_id[SEAL_KEYID_LEN + 1],
     struct buf *out)
 {

@@ -18,7 +18,7 @@ static const char *const audit_actions[] = {
 	"login", "login_failed", "logout", "list", "view", "status", "note", "entry", "export", "password",
 	"grant", "revoke", "rotate", "reload", "staff_add", "staff_disable", "staff_enable", "staff_reset",
 	"section_add", "denied", "purge", "key_retire", "backup", "restore", "ledger_close", "staff_email",
-	"digest",
+	"digest", "bulk_status", "announce", "promote",
 };
 
 static int

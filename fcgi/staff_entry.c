@@ -147,16 +147,6 @@ show_entry(struct ctx *c, const struct answers *as, int with_errors)
 		(void)web_render(&c->g.w, "staff_entry.html");
 }
 
-/* What the entry's token is bound to in this browser: the procedure, as apply's, under staff's key. */
-static void
-entry_bind(const struct ctx *c, struct confirm_bind *b)
-{
-	b->key = c->app->mac_key;
-	b->procedure = c->proc->id;
-	b->form_hash = c->proc->hash;
-	b->browser = c->g.w.csrf_cookie;
-}
-
 /* What the token's MAC covers: the canonical answers and the channel, so that neither changes unseen. */
 static int
 entry_mac_input(const struct answers *as, const char *channel, struct buf *out)
@@ -175,7 +165,7 @@ show_entry_confirm(struct ctx *c, const struct answers *as, const char *channel)
 	struct buf		 mac, tok, path;
 	int			 rc;
 
-	entry_bind(c, &b);
+	staff_bind(c, c->proc, &b);
 	buf_init(&mac);
 	buf_init(&tok);
 	buf_init(&path);
@@ -291,7 +281,7 @@ entry_send(struct ctx *c, const struct answers *as, const char *channel)
 	long			 position = 0;
 	int			 rc;
 
-	entry_bind(c, &b);
+	staff_bind(c, c->proc, &b);
 	buf_init(&mac);
 	buf_init(&json);
 	buf_init(&payload);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bulk.h"
 #include "esc.h"
 #include "export.h"
 #include "jnorm.h"
@@ -268,9 +269,8 @@ list_pager(struct ctx *c, int64_t page, int64_t total)
 static int
 list_vars(struct ctx *c, const struct procedure *p, const struct filter *f, int64_t total)
 {
-	char		name[256];
+	char		name[256], marked[24];
 	size_t		i;
-	enum wf_status	s;
 
 	tvars_set(c->g.w.vars, "proc_id", p->id);
 	tvars_set(c->g.w.vars, "proc_title", p->title);
@@ -280,20 +280,14 @@ list_vars(struct ctx *c, const struct procedure *p, const struct filter *f, int6
 	tvars_set(c->g.w.vars, "filter_query", buf_cstr(&f->query));
 	tvars_set(c->g.w.vars, "filter_status", f->status);
 	tvars_setf(c->g.w.vars, "count_text", "%lld件", (long long)total);
+	tvars_setf(c->g.w.vars, "bulk_max", "%d", BULK_MAX);
+	if (bulk_targets(c) == -1)
+		return -1;
 	if (p->participant_prefix != NULL)
 		tvars_set(c->g.w.vars, "has_participant", "1");
-	for (s = 0; s < WF__STATUSES; s++) {
-		struct tvars *v;
-
-		if (!wf_status_offered(s))
-			continue;
-		if ((v = tvars_add(c->g.w.vars, "statuses")) == NULL)
-			return -1;
-		tvars_set(v, "value", wf_status_code(s));
-		tvars_set(v, "label", wf_staff_label(s));
-		if (strcmp(wf_status_code(s), f->status) == 0)
-			tvars_set(v, "selected", "1");
-	}
+	snprintf(marked, sizeof(marked), ",%s,", f->status);
+	if (status_rows(c, marked, "selected") == -1)
+		return -1;
 	for (i = 0; i < p->nfields; i++) {
 		struct tvars *col;
 

@@ -174,15 +174,16 @@ person(struct report *r, const char *actor)
 	return np;
 }
 
-/* The value of the detail's "rows=" word; "arrows=" or a value inside another word does not count. */
+/* The value of the detail's word ("rows="); "arrows=" or a value inside another word does not count. */
 static int64_t
-detail_rows(const char *detail)
+detail_number(const char *detail, const char *word)
 {
-	const char *p;
+	const char	*p;
+	size_t		 n = strlen(word);
 
-	for (p = detail; (p = strstr(p, "rows=")) != NULL; p += 5)
+	for (p = detail; (p = strstr(p, word)) != NULL; p += n)
 		if (p == detail || p[-1] == ' ')
-			return strtoll(p + 5, NULL, 10);
+			return strtoll(p + n, NULL, 10);
 	return 0;
 }
 
@@ -204,9 +205,11 @@ report_one(const struct db_audit *e, void *arg)
 	else if (strcmp(e->action, "status") == 0 || strcmp(e->action, "note") == 0 ||
 	    strcmp(e->action, "entry") == 0)
 		p->n[R_CHANGE]++;
+	else if (strcmp(e->action, "bulk_status") == 0)
+		p->n[R_CHANGE] += detail_number(e->detail, "changed=");	/* one entry records them all */
 	else if (strcmp(e->action, "export") == 0) {
 		p->n[R_EXPORT]++;
-		p->n[R_ROWS] += detail_rows(e->detail);
+		p->n[R_ROWS] += detail_number(e->detail, "rows=");
 	}
 	return 0;
 }
@@ -257,7 +260,9 @@ audit_action_label(const char *action)
 		{ "purge", "保存期間を過ぎた申請の消去" }, { "key_retire", "鍵の廃棄" },
 		{ "backup", "バックアップ" }, { "restore", "バックアップからの復元" },
 		{ "ledger_close", "管理簿：返却・消去の確認" }, { "staff_email", "職員のメールアドレス" },
-		{ "digest", "監査の日次通知" },
+		{ "digest", "監査の日次通知" }, { "bulk_status", "状態のまとめて変更" },
+		{ "announce", "お知らせメールの送信" },
+		{ "promote", "キャンセル待ちからの繰上げ" },
 	};
 	size_t i;
 

@@ -28,7 +28,7 @@
 #define DB_LIMITED	5	/* its sender is over the send limit (db_set_limits): nothing stored */
 #define DB_MAIL_HELD	6	/* stored, but its arrival mail was not queued: its recipient is over the limit */
 #define DB_FULL		7	/* over its places (定員), and no waitlist: nothing stored */
-#define DB_SCHEMA_VERSION 14
+#define DB_SCHEMA_VERSION 15
 #define DB_RECEIPT_LEN	14	/* "1234-5678-9012" */
 #define DB_PARTICIPANT_LEN 23	/* "ECO-1234-5678-9012": a prefix of at most 8 letters, '-', 14 */
 
@@ -450,6 +450,17 @@ struct db_promote {
  * waitlist up.
  */
 int	db_app_event(struct db *db, const struct db_event *ev);
+/*
+ * Many changes in one write transaction (staff's bulk change): each ev[i]
+ * as db_app_event, result[i] 0 or DB_NOTFOUND (no longer in its
+ * from_status: nothing done for it).  after(i, arg), when not NULL, runs
+ * inside the transaction after each (to read ev[i].promote before the next
+ * change resets it), done(arg) once before the commit (the audit entries
+ * that record them, audit_append_in): everything commits, or nothing.
+ * 0, or -1 (nothing changed).
+ */
+int	db_app_event_many(struct db *db, const struct db_event *ev, size_t n, int *result,
+	    int (*after)(size_t i, void *arg), int (*done)(void *arg), void *arg);
 /* Events oldest first; fn's pointers are valid during the call only. */
 int	db_app_events(struct db *db, const char *receipt,
 	    int (*fn)(const struct db_event *ev, void *arg), void *arg);
@@ -524,6 +535,34 @@ int	db_outbox_count(struct db *db, const char *state, int64_t *out);
 int	db_outbox_backlog(struct db *db, int64_t *pending, time_t *oldest);
 int	db_mail_log_of_receipt(struct db *db, const char *receipt,
 	    int (*fn)(int64_t outbox_id, const char *kind, time_t delivered_at, int attempts, void *arg), void *arg);
+
+/*
+ * An announcement (お知らせ) to a procedure's applicants in some statuses
+ * (statuses: ",received,accepted,"), in one write transaction: for each
+ * application with a contact envelope, mail() makes its outbox item (0, or
+ * DB_NOTFOUND for none, or -1), queued as db_app_event's are; those without
+ * one are counted in no_address; the history row is added; done() runs last,
+ * inside the transaction (the audit entry).  queued and no_address are set.
+ */
+struct db_announcement {
+	const char	*procedure_id, *section_id, *actor;
+	const char	*subject;	/* the section's own text, kept in the history */
+	const char	*body_sha256;	/* hex: the body itself is only in the mails */
+	const char	*statuses;
+	time_t		 at;
+	int64_t		 queued, no_address;
+	int		(*mail)(const char *receipt, const char *participant, const char *lang,
+			    struct db_outbox_item *m, void *arg);
+	int		(*done)(const struct db_announcement *a, void *arg);
+	void		*arg;
+};
+int	db_announce(struct db *db, struct db_announcement *a);
+/* How many an announcement would reach (with an envelope) and how many have no address. */
+int	db_announce_count(struct db *db, const char *procedure_id, const char *section_id, const char *statuses,
+	    int64_t *with_address, int64_t *no_address);
+/* The procedure's announcements, newest first, at most limit; the strings are valid during fn only. */
+int	db_announcements_each(struct db *db, const char *procedure_id, const char *section_id, int64_t limit,
+	    int (*fn)(const struct db_announcement *a, void *arg), void *arg);
 
 /*
  * Mail to staff (the auditors' digest), queued beside the outbox and sent

@@ -835,6 +835,18 @@ event_places(struct db *db, const struct db_event *ev)
 	return freed && ev->promote != NULL ? promote(db, ev, ev->promote, st.procedure_id) : 0;
 }
 
+/* One change of db_app_event inside the caller's transaction: 0, DB_NOTFOUND (nothing done) or -1. */
+static int
+event_in(struct db *db, const struct db_event *ev)
+{
+	int rc;
+
+	if (strcmp(ev->from_status, ev->to_status) != 0 && (rc = set_status(db, ev)) != 0)
+		return rc;
+	return event_insert(db, ev) == 0 && event_places(db, ev) == 0 &&
+	    (ev->mail == NULL || dbi_outbox_add(db, ev->receipt, ev->mail) == 0) ? 0 : -1;
+}
+
 int
 db_app_event(struct db *db, const struct db_event *ev)
 {
@@ -844,12 +856,29 @@ db_app_event(struct db *db, const struct db_event *ev)
 		ev->promote->n = 0;
 	if (db_begin(db) == -1)
 		return -1;
-	if (strcmp(ev->from_status, ev->to_status) != 0 && (rc = set_status(db, ev)) != 0) {
+	if ((rc = event_in(db, ev)) == DB_NOTFOUND) {
 		db_rollback(db);
 		return rc;
 	}
-	return dbi_end(db, event_insert(db, ev) == 0 && event_places(db, ev) == 0 &&
-	    (ev->mail == NULL || dbi_outbox_add(db, ev->receipt, ev->mail) == 0));
+	return dbi_end(db, rc == 0);
+}
+
+int
+db_app_event_many(struct db *db, const struct db_event *ev, size_t n, int *result,
+    int (*after)(size_t i, void *arg), int (*done)(void *arg), void *arg)
+{
+	size_t	i;
+	int	ok = 1;
+
+	if (db_begin(db) == -1)
+		return -1;
+	for (i = 0; i < n && ok; i++) {
+		if (ev[i].promote != NULL)
+			ev[i].promote->n = 0;
+		if ((result[i] = event_in(db, &ev[i])) == -1 || (after != NULL && after(i, arg) == -1))
+			ok = 0;
+	}
+	return dbi_end(db, ok && (done == NULL || done(arg) == 0));
 }
 
 static int

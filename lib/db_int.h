@@ -140,6 +140,10 @@ enum stmt {
 	ST_APP_PLACES_HOLD,
 	ST_WAITING_FIRST,
 	ST_WAIT_POSITION,
+	ST_ANNOUNCE_RECIPIENTS,
+	ST_ANNOUNCE_COUNT,
+	ST_ANNOUNCE_ADD,
+	ST_ANNOUNCE_LIST,
 	ST__COUNT
 };
 
@@ -227,6 +231,7 @@ struct dbi_cb {
 		int	(*erasure)(const struct db_erasure *r, void *arg);
 		int	(*procedure)(const char *procedure_id, int64_t n, void *arg);
 		int	(*ledger)(const struct db_ledger *e, void *arg);
+		int	(*announcement)(const struct db_announcement *a, void *arg);
 	} fn;
 	void		*arg;
 	const char	*receipt;	/* event rows: the application's */

@@ -247,3 +247,130 @@ db_envelope_has(struct db *db, const char *receipt)
 {
 	return dbi_exists(db, dbi_prep_text(db, ST_ENVELOPE_GET, receipt));
 }
+
+/* ---- announcements ---- */
+
+static sqlite3_stmt *
+announce_stmt(struct db *db, enum stmt which, const char *procedure_id, const char *section_id,
+    const char *statuses)
+{
+	sqlite3_stmt *s = dbi_prep_text(db, which, procedure_id);
+
+	sqlite3_bind_text(s, 2, section_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, statuses, -1, SQLITE_STATIC);
+	return s;
+}
+
+struct announce_run {
+	struct db		*db;
+	struct db_announcement	*a;
+};
+
+static int
+announce_one(sqlite3_stmt *s, void *arg)
+{
+	struct db_announcement	*a = ((struct announce_run *)arg)->a;
+	struct db		*db = ((struct announce_run *)arg)->db;
+	const char		*receipt = (const char *)sqlite3_column_text(s, 0);
+	const char		*participant = (const char *)sqlite3_column_text(s, 1);
+	const char		*lang = (const char *)sqlite3_column_text(s, 2);
+	struct db_outbox_item	 m;
+	int			 rc;
+
+	if (receipt == NULL || participant == NULL || lang == NULL)
+		return -1;
+	if (sqlite3_column_int(s, 3) == 0) {
+		a->no_address++;
+		return 0;
+	}
+	memset(&m, 0, sizeof(m));
+	if ((rc = a->mail(receipt, participant, lang, &m, a->arg)) == 0 && (rc = dbi_outbox_add(db, receipt, &m)) == 0)
+		a->queued++;
+	if (m.release != NULL)
+		m.release(&m, a->arg);
+	return rc == -1 ? -1 : 0;
+}
+
+static int
+announce_add(struct db *db, const struct db_announcement *a)
+{
+	sqlite3_stmt *s = dbi_prep_text(db, ST_ANNOUNCE_ADD, a->procedure_id);
+
+	sqlite3_bind_text(s, 2, a->section_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)a->at);
+	sqlite3_bind_text(s, 4, a->actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, a->subject, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, a->body_sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, a->statuses, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 8, a->queued);
+	sqlite3_bind_int64(s, 9, a->no_address);
+	return dbi_exec(db, s);
+}
+
+int
+db_announce(struct db *db, struct db_announcement *a)
+{
+	struct announce_run run = { db, a };
+
+	a->queued = a->no_address = 0;
+	if (db_begin(db) == -1)
+		return -1;
+	return dbi_end(db, dbi_each(db, announce_stmt(db, ST_ANNOUNCE_RECIPIENTS, a->procedure_id, a->section_id,
+	    a->statuses), announce_one, &run) == 0 && announce_add(db, a) == 0 &&
+	    (a->done == NULL || a->done(a, a->arg) == 0));
+}
+
+static int
+two_counts(sqlite3_stmt *s, void *arg)
+{
+	int64_t *n = arg;
+
+	n[0] = sqlite3_column_int64(s, 0);
+	n[1] = sqlite3_column_int64(s, 1);
+	return 0;
+}
+
+int
+db_announce_count(struct db *db, const char *procedure_id, const char *section_id, const char *statuses,
+    int64_t *with_address, int64_t *no_address)
+{
+	int64_t n[2] = { 0, 0 };
+
+	if (dbi_lookup(db, announce_stmt(db, ST_ANNOUNCE_COUNT, procedure_id, section_id, statuses), two_counts,
+	    n) != 0)
+		return -1;
+	*with_address = n[0];
+	*no_address = n[1];
+	return 0;
+}
+
+static int
+announcement_row(sqlite3_stmt *s, void *arg)
+{
+	struct dbi_cb		*cb = arg;
+	struct db_announcement	 a;
+
+	memset(&a, 0, sizeof(a));
+	a.procedure_id = cb->receipt;
+	a.at = (time_t)sqlite3_column_int64(s, 0);
+	a.actor = (const char *)sqlite3_column_text(s, 1);
+	a.subject = (const char *)sqlite3_column_text(s, 2);
+	a.statuses = (const char *)sqlite3_column_text(s, 3);
+	a.queued = sqlite3_column_int64(s, 4);
+	a.no_address = sqlite3_column_int64(s, 5);
+	if (a.actor == NULL || a.subject == NULL || a.statuses == NULL)
+		return -1;
+	return cb->fn.announcement(&a, cb->arg);
+}
+
+int
+db_announcements_each(struct db *db, const char *procedure_id, const char *section_id, int64_t limit,
+    int (*fn)(const struct db_announcement *a, void *arg), void *arg)
+{
+	sqlite3_stmt	*s = dbi_prep_text(db, ST_ANNOUNCE_LIST, procedure_id);
+	struct dbi_cb	 cb = { .fn.announcement = fn, .arg = arg, .receipt = procedure_id };
+
+	sqlite3_bind_text(s, 2, section_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)limit);
+	return dbi_each(db, s, announcement_row, &cb);
+}

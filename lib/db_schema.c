@@ -366,7 +366,25 @@ static const char *const migrations[] = {
 	"    AND section_id = OLD.section_id AND status = OLD.status;"
 	" END;",
 	/*
-	 * 14: the rows a submit adds beside its application are keyed by the
+	 * 14: the announcements (お知らせ) sent to a procedure's applicants: who,
+	 * when, the subject (the section's own text), a hash of the body, the
+	 * statuses it went to and how many were queued or had no address.  No
+	 * receipts: the mails themselves are outbox rows.
+	 */
+	"CREATE TABLE IF NOT EXISTS announcements ("
+	"  id INTEGER PRIMARY KEY,"
+	"  procedure_id TEXT NOT NULL,"
+	"  section_id TEXT NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  subject TEXT NOT NULL,"
+	"  body_sha256 TEXT NOT NULL,"
+	"  statuses TEXT NOT NULL,"
+	"  queued INTEGER NOT NULL,"
+	"  no_address INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS announcements_procedure ON announcements(procedure_id, section_id, id);",
+	/*
+	 * 15: the rows a submit adds beside its application are keyed by the
 	 * application's id, not its receipt.  Receipts are random, so each
 	 * table or index keyed by one put a page of its own into a batch's
 	 * commit for each submit; ids are given in turn, so a batch's rows
@@ -379,26 +397,26 @@ static const char *const migrations[] = {
 	 */
 #define KEYED(k)	" JOIN applications a ON a.id = CASE WHEN typeof(" k ") = 'integer' THEN " k \
 			" ELSE (SELECT id FROM applications WHERE receipt = " k ") END"
-	"CREATE TABLE envelopes_v14 ("
+	"CREATE TABLE envelopes_by_id ("
 	"  app_id INTEGER PRIMARY KEY REFERENCES applications(id),"
 	"  sealed BLOB NOT NULL);"
 	"WITH old (k, sealed) AS (SELECT * FROM envelopes)"
-	"  INSERT INTO envelopes_v14 SELECT a.id, old.sealed FROM old" KEYED("old.k") " ORDER BY a.id;"
+	"  INSERT INTO envelopes_by_id SELECT a.id, old.sealed FROM old" KEYED("old.k") " ORDER BY a.id;"
 	"DROP TABLE envelopes;"
-	"ALTER TABLE envelopes_v14 RENAME TO envelopes;"
-	"CREATE TABLE app_places_v14 ("
+	"ALTER TABLE envelopes_by_id RENAME TO envelopes;"
+	"CREATE TABLE app_places_by_id ("
 	"  app_id INTEGER PRIMARY KEY REFERENCES applications(id),"
 	"  procedure_id TEXT NOT NULL,"
 	"  choice TEXT NOT NULL,"
 	"  people INTEGER NOT NULL CHECK (people >= 1),"
 	"  wait_seq INTEGER);"
 	"WITH old (k, procedure_id, choice, people, wait_seq) AS (SELECT * FROM app_places)"
-	"  INSERT INTO app_places_v14 SELECT a.id, old.procedure_id, old.choice, old.people, old.wait_seq FROM old"
+	"  INSERT INTO app_places_by_id SELECT a.id, old.procedure_id, old.choice, old.people, old.wait_seq FROM old"
 	KEYED("old.k") " ORDER BY a.id;"
 	"DROP TABLE app_places;"
-	"ALTER TABLE app_places_v14 RENAME TO app_places;"
+	"ALTER TABLE app_places_by_id RENAME TO app_places;"
 	"CREATE INDEX app_places_waiting ON app_places(procedure_id, wait_seq) WHERE wait_seq IS NOT NULL;"
-	"CREATE TABLE outbox_v14 ("
+	"CREATE TABLE outbox_by_id ("
 	"  id INTEGER PRIMARY KEY,"
 	"  kind TEXT NOT NULL,"
 	"  app_id INTEGER NOT NULL REFERENCES applications(id),"
@@ -414,11 +432,11 @@ static const char *const migrations[] = {
 	"  CHECK ((sealed IS NULL) <> (text IS NULL)));"
 	"WITH old (id, kind, k, procedure_id, section_id, sealed, text, state, attempts, next_at, last_error,"
 	"  created_at) AS (SELECT * FROM outbox)"
-	"  INSERT INTO outbox_v14 SELECT old.id, old.kind, a.id, old.procedure_id, old.section_id, old.sealed,"
+	"  INSERT INTO outbox_by_id SELECT old.id, old.kind, a.id, old.procedure_id, old.section_id, old.sealed,"
 	"  old.text, old.state, old.attempts, old.next_at, old.last_error, old.created_at FROM old" KEYED("old.k")
 	" ORDER BY old.id;"
 	"DROP TABLE outbox;"
-	"ALTER TABLE outbox_v14 RENAME TO outbox;"
+	"ALTER TABLE outbox_by_id RENAME TO outbox;"
 	"CREATE INDEX outbox_due ON outbox(state, next_at);"
 	"CREATE INDEX outbox_app ON outbox(app_id);",
 #undef KEYED

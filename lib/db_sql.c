@@ -227,6 +227,22 @@ const char *const dbi_sql[ST__COUNT] = {
 	    " WHERE p.procedure_id = ?1 AND p.wait_seq IS NOT NULL ORDER BY p.wait_seq LIMIT ?2",
 	[ST_WAIT_POSITION] = "SELECT count(*) FROM app_places WHERE procedure_id = ?1 AND wait_seq IS NOT NULL"
 	    " AND wait_seq <= ?3 AND choice = ?2",
+	/*
+	 * An announcement's recipients: the procedure's applications in the
+	 * chosen statuses (?3, ",received,accepted,"), with whether each has a
+	 * contact envelope.
+	 */
+	[ST_ANNOUNCE_RECIPIENTS] = "SELECT a.receipt, coalesce(a.participant_id, ''), a.lang, e.app_id IS NOT NULL"
+	    " FROM applications a LEFT JOIN envelopes e ON e.app_id = a.id"
+	    " WHERE a.procedure_id = ?1 AND a.section_id = ?2 AND instr(?3, ',' || a.status || ',') > 0"
+	    " ORDER BY a.received_at, a.receipt",
+	[ST_ANNOUNCE_COUNT] = "SELECT count(e.app_id), count(*) - count(e.app_id)"
+	    " FROM applications a LEFT JOIN envelopes e ON e.app_id = a.id"
+	    " WHERE a.procedure_id = ?1 AND a.section_id = ?2 AND instr(?3, ',' || a.status || ',') > 0",
+	[ST_ANNOUNCE_ADD] = "INSERT INTO announcements (procedure_id, section_id, at, actor, subject, body_sha256,"
+	    " statuses, queued, no_address) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[ST_ANNOUNCE_LIST] = "SELECT at, actor, subject, statuses, queued, no_address FROM announcements"
+	    " WHERE procedure_id = ?1 AND section_id = ?2 ORDER BY id DESC LIMIT ?3",
 };
 
 /*

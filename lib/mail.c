@@ -221,6 +221,35 @@ mail_compose_text(const char *to, const char *subject, const char *body, struct 
 }
 
 int
+mail_announcement_text(const struct procedure *p, const char *subject, const char *text, const char *receipt,
+    struct buf *json)
+{
+	json_object	*o;
+	struct buf	 body;
+	int		 rc = -1;
+	const char	*c;
+
+	for (c = subject; *c != '\0'; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			return -1;
+	buf_init(&body);
+	buf_printf(&body, "%s\n\n――――――――――――――――――――\n"
+	    "このメールは「%s」にお申し込みの方にお送りしています。\n受付番号：%s\n", text,
+	    formdef_text(p, "ja", p->title), receipt);
+	if (p->contact != NULL)
+		buf_printf(&body, "お問い合わせ先：%s\n", formdef_text(p, "ja", p->contact));
+	if (!body.oom && (o = json_object_new_object()) != NULL) {
+		if (json_object_object_add(o, "v", json_object_new_int(1)) == 0 &&
+		    json_object_object_add(o, "subject", json_object_new_string(subject)) == 0 &&
+		    json_object_object_add(o, "body", json_object_new_string(buf_cstr(&body))) == 0)
+			rc = put_json(o, json);
+		json_object_put(o);
+	}
+	buf_free(&body);
+	return rc;
+}
+
+int
 mail_text_compose(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
     const char *lang, struct buf *json)
 {

@@ -58,6 +58,16 @@ int	mail_contact(const char *to, struct buf *json);
 int	mail_text_compose(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
 	    const char *lang, struct buf *json);
 /*
+ * An announcement's clear text for receipt (kind "announcement"): the
+ * section's subject as it is (-1 when it holds a line break or another
+ * control character) and its text as it is (not a template: "{{" stays as
+ * typed), framed by a footer naming the procedure, the receipt and the
+ * contact, in Japanese like the text.  Plain text: the mailer sends it as
+ * text/plain.
+ */
+int	mail_announcement_text(const struct procedure *p, const char *subject, const char *text, const char *receipt,
+	    struct buf *json);
+/*
  * A waitlisted application's arrival text (db_set_waitlist_text, langs its
  * argument: a struct langset ** the caller keeps, read at each call so
  * that a reload of the catalogues is seen): text, a queued clear text,

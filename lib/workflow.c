@@ -240,6 +240,7 @@ wf_mail_label(const char *kind)
 	static const char *const labels[][2] = {
 		{ "arrival", "申請到達メール" }, { "acceptance", "受付完了メール" },
 		{ "return", "差戻しのお知らせ" }, { "promotion", "繰上げ当選のお知らせ" },
+		{ "announcement", "お知らせメール" },
 	};
 	size_t i;
 

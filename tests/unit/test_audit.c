@@ -316,6 +316,25 @@ report_reads_only_the_rows_word(void)
 	free(out);
 }
 
+/* A bulk change counts one change per application it changed, not one for the entry. */
+static void
+report_counts_each_application_of_a_bulk_change(void)
+{
+	struct db	*db;
+	char		*out;
+	int64_t		 n[7];
+
+	T_CHECK(t_db_fresh(&db) == 0);
+	T_CHECK(add(db, 100, "ito", "bulk_status", "to=accepted changed=3 skipped=1 mails=2 note=no "
+	    "changed:0000-0000-0001,0000-0000-0002,0000-0000-0003 skipped:0000-0000-0004(done)") == 0);
+	T_CHECK(add(db, 101, "ito", "status", "received->accepted") == 0);
+	T_CHECK(add(db, 102, "ito", "announce", "subject=changed=9 text_sha256=00 queued=9") == 0);
+	T_CHECK((out = report(db, 100, 200)) != NULL);
+	db_close(db);
+	T_CHECK(row_of(out, "ito", n) == 0 && n[4] == 4 && n[6] == 0);
+	free(out);
+}
+
 static void
 report_excludes_outside_range(void)
 {
@@ -403,6 +422,7 @@ main(void)
 	T_RUN(append_continues_chain);
 	T_RUN(report_counts_per_person);
 	T_RUN(report_reads_only_the_rows_word);
+	T_RUN(report_counts_each_application_of_a_bulk_change);
 	T_RUN(report_excludes_outside_range);
 	T_RUN(report_empty_range);
 	T_RUN(labels);

@@ -505,6 +505,47 @@ encoded_word_text_in_subject_encoded(void)
 	buf_free(&b);
 }
 
+/* An announcement: the section's subject and text as typed (no template), a footer, plain text, one line subject. */
+static void
+announcement_as_typed_in_plain_text(void)
+{
+	struct procedure	*p = proc();
+	struct mail_envelope	 env;
+	struct buf		 text, contact, filled, m;
+	char			 out[1024];
+
+	buf_init(&text);
+	buf_init(&contact);
+	buf_init(&filled);
+	buf_init(&m);
+	T_CHECK(p != NULL);
+	T_CHECK(mail_announcement_text(p, "雨天中止のお知らせ", "中止します。\n{{receipt}} <b>x</b>", "1234-5678-9012",
+	    &text) == 0);
+	T_CHECK(mail_contact("dummy@example.jp", &contact) == 0);
+	T_CHECK(mail_fill(text.data, text.len, contact.data, contact.len, &filled) == 0);
+	T_CHECK(mail_message(filled.data, filled.len, "no-reply@example.jp", "m.1@example.jp", 1795000000, &m,
+	    &env) == 0);
+	T_CHECK(strstr(buf_cstr(&m), "Content-Type: text/plain; charset=UTF-8\r\n") != NULL);
+	T_CHECK(python_decode(&m, "Subject", out, sizeof(out)) == 0);
+	T_STREQ(out, "雨天中止のお知らせ");
+	T_CHECK(python_decode(&m, "body", out, sizeof(out)) == 0);
+	T_CHECK(strncmp(out, "中止します。\r\n{{receipt}} <b>x</b>\r\n\r\n", strlen("中止します。\r\n{{receipt}} <b>x</b>\r\n\r\n"))
+	    == 0);
+	T_CHECK(strstr(out, "このメールは「試験の申込み」にお申し込みの方にお送りしています。\r\n受付番号：1234-5678-9012\r\n"
+	    "お問い合わせ先：試験係 電話 03-0000-0000\r\n") != NULL);
+	buf_reset(&text);
+	T_CHECK(mail_announcement_text(p, "雨天中止\r\nBcc: x@example.jp", "本文", "1234-5678-9012", &text) == -1);
+	T_CHECK(mail_announcement_text(p, "雨天中止\n", "本文", "1234-5678-9012", &text) == -1);
+	T_CHECK(mail_announcement_text(p, "雨天\t中止", "本文", "1234-5678-9012", &text) == -1);
+	T_CHECK(mail_announcement_text(p, "雨天\x7f中止", "本文", "1234-5678-9012", &text) == -1);
+	T_CHECK(text.len == 0);
+	buf_free(&text);
+	buf_wipe(&contact);
+	buf_wipe(&filled);
+	buf_wipe(&m);
+	formdef_free(p);
+}
+
 int
 main(void)
 {
@@ -515,6 +556,7 @@ main(void)
 	T_RUN(compose_fills_placeholders);
 	T_RUN(compose_fills_participant_id);
 	T_RUN(text_and_envelope_make_the_mail);
+	T_RUN(announcement_as_typed_in_plain_text);
 	T_RUN(waitlisted_text_says_the_turn);
 	T_RUN(envelope_and_fill_refusals);
 	T_RUN(queue_text_item);
