@@ -149,13 +149,14 @@ row_cell(const struct field *f, const struct export_row *r, size_t *cursor, stru
 int
 export_row(struct export *e, const struct export_row *r)
 {
-	const char	*label = wf_staff_label_of(r->status);
-	size_t		 i, cursor = 0;
-	int		 rc;
+	struct buf	label;
+	size_t		i, cursor = 0;
+	int		rc;
 
+	buf_init(&label);
 	buf_reset(&e->v);
-	rc = jst_format_numeric(r->received_at, &e->v);
-	rc |= cell(e, r->receipt) | cell(e, buf_cstr(&e->v)) | cell(e, label ? label : r->status) |
+	rc = jst_format_numeric(r->received_at, &e->v) | wf_label_of(r->status, r->number, &label);
+	rc |= cell(e, r->receipt) | cell(e, buf_cstr(&e->v)) | cell(e, buf_cstr(&label)) |
 	    cell(e, wf_channel_label_of(r->channel != NULL ? r->channel : "web")) |
 	    cell(e, lang_name_ja(e->langs, r->lang != NULL ? r->lang : LANG_DEFAULT));
 	if (e->p->participant_prefix != NULL)
@@ -170,6 +171,7 @@ export_row(struct export *e, const struct export_row *r)
 	}
 	rc |= csv_end_row(e->w);
 	buf_reset(&e->v);
+	buf_free(&label);
 	if (rc != 0) {
 		e->failed = 1;
 		return -1;

@@ -1,6 +1,7 @@
 /*
  * export: the applicant list of one procedure as CSV for Excel.  Columns:
- * 受付番号, 受付日時 (JST), 状態, 受付方法 (オンライン or how staff received
+ * 受付番号, 受付日時 (JST), 状態 (staff's label; a reserve with its number,
+ * 補欠（3番）: workflow.h, wf_label_of), 受付方法 (オンライン or how staff received
  * it), 言語 (the one the resident applied in), 参加者ID for a procedure that
  * issues them, then every field of the definition in its order under its
  * Japanese label.  Values are written as a person reads
@@ -31,6 +32,7 @@ struct export_row {
 	const char		*receipt;
 	time_t			 received_at;
 	const char		*status;	/* "received", ... */
+	long			 number;	/* a numbered status's (補欠's), else 0 */
 	const char		*channel;	/* "web", ...; NULL: "web" */
 	const char		*lang;		/* the resident's language (lang.h tag) */
 	const char		*participant;	/* its participant ID; NULL or "" for none */

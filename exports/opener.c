@@ -35,6 +35,7 @@ struct opener_key {
 struct slot {
 	char				 receipt[DB_RECEIPT_LEN + 1];
 	char				 status[16];
+	long				 number;
 	char				 lang[LANG_TAG_MAX + 1];
 	char				 channel[16];
 	char				 participant[DB_PARTICIPANT_LEN + 1];
@@ -163,6 +164,7 @@ hand_over(struct opener *o, struct slot *s)
 	row.receipt = s->receipt;
 	row.received_at = s->received_at;
 	row.status = s->status;
+	row.number = s->number;
 	row.lang = s->lang;
 	row.channel = s->channel;
 	row.participant = s->participant;
@@ -243,6 +245,7 @@ opener_push(const struct db_app_row *r, void *arg)
 	s = &o->slots[o->filled % o->nslots];
 	memcpy(s->receipt, r->receipt, sizeof(s->receipt));
 	memcpy(s->status, r->status, sizeof(s->status));
+	s->number = r->number;
 	memcpy(s->lang, r->lang, sizeof(s->lang));
 	memcpy(s->channel, r->channel, sizeof(s->channel));
 	memcpy(s->participant, r->participant, sizeof(s->participant));

@@ -176,7 +176,7 @@ send_application(struct ctx *c, const struct answers *as)
 		app.mail = arrival_mail;
 		app.mail_arg = c;
 	}
-	places_rules(c->proc, places_answer(as), 1, &app.places);
+	places_rules(c->proc, places_answer(as), places_people(as), &app.places);
 	if (confirm_submit_key(c->app->mac_key, stamp, app.submit_hash) == -1 ||
 	    confirm_inquiry_hash(c->app->mac_key, inquiry, app.inquiry_hash) == -1 ||
 	    sender_key(c, app.sender_key) == -1 ||

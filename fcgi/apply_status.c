@@ -94,6 +94,8 @@ status_result(struct ctx *c, const char *receipt, const struct db_app_status *st
 	rc |= tvars_set(c->g.w.vars, "r_status", status_label(c, st->status));
 	if (strcmp(st->status, "waitlisted") == 0 && db_app_wait_position(c->app->site.db, receipt, &position) == 0)
 		rc |= tvars_setf(c->g.w.vars, "r_position", "%ld", position);
+	if (strcmp(st->status, "reserve") == 0 && st->number > 0)
+		rc |= tvars_setf(c->g.w.vars, "r_reserve", "%ld", st->number);
 	if (p != NULL)
 		rc |= tvars_set(c->g.w.vars, "contact", def_text(c, p, p->contact));
 	if (wf_status_parse(st->status, &s) == 0 && wf_resident_may_withdraw(s))

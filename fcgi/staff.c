@@ -124,7 +124,7 @@ status_offered(const char *code)
 }
 
 int
-status_rows(struct ctx *c, const char *marked, const char *mark)
+status_rows(struct ctx *c, const struct procedure *p, const char *marked, const char *mark)
 {
 	enum wf_status	s;
 	char		item[24];
@@ -132,7 +132,8 @@ status_rows(struct ctx *c, const char *marked, const char *mark)
 	for (s = 0; s < WF__STATUSES; s++) {
 		struct tvars *v;
 
-		if (!wf_status_offered(s))
+		/* a lottery's results only where there is a lottery */
+		if (!wf_status_offered(s) || (!p->lottery && (s == WF_WON || s == WF_LOST || s == WF_RESERVE)))
 			continue;
 		if ((v = tvars_add(c->g.w.vars, "statuses")) == NULL)
 			return -1;
@@ -161,6 +162,18 @@ status_text(const char *code)
 	const char *label = wf_staff_label_of(code);
 
 	return label != NULL ? label : code;
+}
+
+int
+status_var(struct tvars *v, const char *name, const char *code, long number)
+{
+	struct buf	b;
+	int		rc;
+
+	buf_init(&b);
+	rc = wf_label_of(code, number, &b) == 0 && !b.oom ? tvars_set(v, name, buf_cstr(&b)) : -1;
+	buf_free(&b);
+	return rc;
 }
 
 int
@@ -378,6 +391,14 @@ static const struct kv_decl ledger_body[B__COUNT] = {
 	[B_HOW] = { "how", 16, 1, kv_valid_token },
 	LEDGER_TEXT(B_BY, "by"),
 };
+/* A lottery's draw page: the reserves, the step (confirm, draw) and "draw anyway" past a warning. */
+static const struct kv_decl lottery_query[Q__COUNT] = { QUERY_M };
+static const struct kv_decl lottery_body[B__COUNT] = {
+	BODY_CSRF,
+	[B_ACTION] = { "action", 16, 1, kv_valid_token },
+	[B_RESERVES] = { "reserves", 5, 1, kv_valid_digits },
+	[B_ANYWAY] = { "anyway", 1, 1, kv_valid_digits },
+};
 
 #define KEYS(t) t, sizeof(t) / sizeof(t[0])
 #define GET_HEAD_POST (HTTP_GET | HTTP_HEAD | HTTP_POST)
@@ -411,6 +432,8 @@ static const struct gate_route routes[] = {
 	  NULL, page_ledger },
 	{ "/staff/ledger/", 0, HTTP_POST, GATE_FORM, WF_NEED_MEMBER, NULL, 0, KEYS(ledger_body), NULL, NULL,
 	  page_ledger },
+	{ "/staff/lottery/", 0, GET_HEAD_POST, GATE_FORM, WF_NEED_MEMBER, KEYS(lottery_query), KEYS(lottery_body), NULL,
+	  NULL, page_lottery },
 };
 
 /* Message ids (po/): staff read Japanese, the catalogues' default language. */

@@ -7,7 +7,8 @@
  * (entering an application received on paper), staff_export.c,
  * staff_audit.c, staff_erasure.c (erasure reports), staff_ledger.c (the
  * hand-over ledger), staff_bulk.c (many applications' status at once),
- * staff_announce.c (announcements to a procedure's applicants).
+ * staff_announce.c (announcements to a procedure's applicants),
+ * staff_lottery.c (a lottery's draw and its record).
  */
 #ifndef STAFF_H
 #define STAFF_H
@@ -43,7 +44,7 @@ enum { Q_M, Q_STATUS, Q_FROM, Q_TO, Q_PAGE, Q_ENCODING, Q_ACTION, Q_AT, Q_PID, Q
 enum { E_CSRF = GATE_CSRF, E_ACTION, E_TOKEN, E_CHANNEL, E__CONTROL };
 enum { B_CSRF = GATE_CSRF, B_LOGIN, B_PASSWORD, B_CURRENT, B_NEW, B_CONFIRM, B_FROM, B_TO, B_NOTE, B_ZIP_PASSWORD,
        B_PURPOSE, B_RECIPIENT, B_HOW, B_BY, B_ACTION, B_SCOPE, B_RECEIPT, B_TOKEN,
-       B_SUBJECT, B_TEXT, B_STATUSES, B__COUNT };
+       B_SUBJECT, B_TEXT, B_STATUSES, B_RESERVES, B_ANYWAY, B__COUNT };
 /* A ledger entry's purpose, recipient and confirming person: one line, this many characters at most. */
 #define LEDGER_TEXT_CHARS	100
 
@@ -95,11 +96,14 @@ struct filter {
 /* staff.c: helpers of every page */
 int		 status_offered(const char *code);
 const char	*status_text(const char *code);
+/* The same with a numbered status's number (補欠（3番）), set as v's name: 0 or -1. */
+int		 status_var(struct tvars *v, const char *name, const char *code, long number);
 /*
- * A "statuses" row (value, label) per status offered to staff; those named
+ * A "statuses" row (value, label) per status offered to staff for p (a
+ * lottery's results only where p has a lottery); those named
  * in marked (",a,b,") get the variable mark ("selected", "checked") set.
  */
-int		 status_rows(struct ctx *c, const char *marked, const char *mark);
+int		 status_rows(struct ctx *c, const struct procedure *p, const char *marked, const char *mark);
 /* What a staff page's confirmation token is bound to: the procedure, under staff's key, in this browser. */
 void		 staff_bind(const struct ctx *c, const struct procedure *p, struct confirm_bind *b);
 int		 holds_section(const struct ctx *c, const char *section);
@@ -161,6 +165,9 @@ void		 page_audit(void *arg);
 
 /* staff_erasure.c */
 void		 page_erasure(void *arg);
+
+/* staff_lottery.c */
+void		 page_lottery(void *arg);
 
 /* staff_ledger.c */
 void		 page_ledger(void *arg);

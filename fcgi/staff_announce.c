@@ -198,7 +198,7 @@ show_form(struct announce *a, int status)
 
 	if (base_vars(a, "お知らせメール") == -1 ||
 	    (a->statuses.len == 0 && default_statuses(&a->statuses) == -1) ||
-	    status_rows(c, buf_cstr(&a->statuses), "checked") == -1 ||
+	    status_rows(c, a->p, buf_cstr(&a->statuses), "checked") == -1 ||
 	    db_announcements_each(c->app->site.db, a->p->id, a->p->section, HISTORY_ROWS, history_row, c) == -1) {
 		system_error(c);
 		return;
@@ -252,7 +252,7 @@ show_preview(struct announce *a, int status, const char *error)
 	rc |= db_announce_count(c->app->site.db, a->p->id, a->p->section, buf_cstr(&a->statuses), &with, &without);
 	if (rc != 0 || (o = json_tokener_parse(buf_cstr(&json))) == NULL ||
 	    !json_object_object_get_ex(o, "subject", &subject) || !json_object_object_get_ex(o, "body", &body) ||
-	    status_rows(c, buf_cstr(&a->statuses), "checked") == -1) {
+	    status_rows(c, a->p, buf_cstr(&a->statuses), "checked") == -1) {
 		system_error(c);
 		goto done;
 	}

@@ -243,7 +243,7 @@ show_app(struct ctx *c, struct app_view *v, int status, const char *error)
 	c->g.w.req.status = status;
 	tvars_set(c->g.w.vars, "receipt", v->receipt);
 	tvars_set(c->g.w.vars, "received", buf_cstr(&when));
-	tvars_set(c->g.w.vars, "status", status_text(v->row.status));
+	status_var(c->g.w.vars, "status", v->row.status, v->row.number);
 	tvars_set(c->g.w.vars, "status_value", v->row.status);
 	tvars_set(c->g.w.vars, "lang_name", lang_name_ja(c->g.w.langs, v->row.lang));
 	tvars_set(c->g.w.vars, "channel", wf_channel_label_of(v->row.channel));

@@ -226,7 +226,7 @@ entry_store(struct ctx *c, struct db_app *app, const struct answers *as, const s
 		app->mail_arg = c;
 	}
 	/* Places are taken like an online application's, by the same functions (places.h). */
-	places_rules(c->proc, places_answer(as), 1, &app->places);
+	places_rules(c->proc, places_answer(as), places_people(as), &app->places);
 	rc = db_app_store_at(c->app->site.db, app, receipt, position);
 done:
 	app->plain = app->contact = NULL;

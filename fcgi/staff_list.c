@@ -49,6 +49,8 @@ home_row(struct ctx *c, const struct procedure *p)
 	tvars_set(row, "id", p->id);
 	tvars_set(row, "title", p->title);
 	tvars_set(row, "section", section_name(c, p->section, name, sizeof(name)));
+	if (p->lottery)
+		tvars_set(row, "lottery", "1");
 	for (s = 0; s < WF__STATUSES; s++) {
 		char key[32];
 
@@ -209,7 +211,7 @@ list_row(struct ctx *c, const struct procedure *p, const struct db_app_row *r)
 	if (row == NULL || jst_format_numeric(r->received_at, &when) == -1)
 		return -1;
 	rc = tvars_set(row, "receipt", r->receipt) == 0 && tvars_set(row, "received", buf_cstr(&when)) == 0 &&
-	    tvars_set(row, "status", status_text(r->status)) == 0 &&
+	    status_var(row, "status", r->status, r->number) == 0 &&
 	    tvars_set(row, "channel", wf_channel_label_of(r->channel)) == 0 &&
 	    tvars_set(row, "participant", r->participant) == 0 &&
 	    list_cells(c, p, row, r) == 0 ? 0 : -1;
@@ -273,6 +275,8 @@ list_vars(struct ctx *c, const struct procedure *p, const struct filter *f, int6
 	size_t		i;
 
 	tvars_set(c->g.w.vars, "proc_id", p->id);
+	if (p->lottery)
+		tvars_set(c->g.w.vars, "lottery", "1");
 	tvars_set(c->g.w.vars, "proc_title", p->title);
 	tvars_set(c->g.w.vars, "section", section_name(c, p->section, name, sizeof(name)));
 	tvars_set(c->g.w.vars, "from", gate_query_text(&c->g, Q_FROM));
@@ -286,7 +290,7 @@ list_vars(struct ctx *c, const struct procedure *p, const struct filter *f, int6
 	if (p->participant_prefix != NULL)
 		tvars_set(c->g.w.vars, "has_participant", "1");
 	snprintf(marked, sizeof(marked), ",%s,", f->status);
-	if (status_rows(c, marked, "selected") == -1)
+	if (status_rows(c, p, marked, "selected") == -1)
 		return -1;
 	for (i = 0; i < p->nfields; i++) {
 		struct tvars *col;

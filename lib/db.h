@@ -28,7 +28,7 @@
 #define DB_LIMITED	5	/* its sender is over the send limit (db_set_limits): nothing stored */
 #define DB_MAIL_HELD	6	/* stored, but its arrival mail was not queued: its recipient is over the limit */
 #define DB_FULL		7	/* over its places (定員), and no waitlist: nothing stored */
-#define DB_SCHEMA_VERSION 15
+#define DB_SCHEMA_VERSION 16
 #define DB_RECEIPT_LEN	14	/* "1234-5678-9012" */
 #define DB_PARTICIPANT_LEN 23	/* "ECO-1234-5678-9012": a prefix of at most 8 letters, '-', 14 */
 
@@ -256,6 +256,7 @@ struct db_app_status {
 	time_t		 received_at;
 	unsigned char	 inquiry_hash[SEAL_MAC_LEN];
 	char		 lang[LANG_TAG_MAX + 1];	/* the language the resident applied in: later mails use it */
+	long		 number;	/* a numbered status's number (workflow.h: 補欠's), else 0 */
 };
 int	db_app_status(struct db *db, const char *receipt, struct db_app_status *out);
 /* The sealed content and its key id, for readers holding the key. */
@@ -401,6 +402,7 @@ struct db_app_row {
 	const void	*sealed;	/* valid during the callback only */
 	size_t		 sealed_len;
 	char		 lang[LANG_TAG_MAX + 1];	/* the language the resident applied in */
+	long		 number;	/* a numbered status's number (workflow.h: 補欠's), else 0 */
 };
 /* Rows one at a time (an export streams through this without holding them). */
 int	db_app_list(struct db *db, const struct db_app_filter *f,
@@ -422,6 +424,7 @@ struct db_event {
 	size_t		 note_len;
 	const struct db_outbox_item *mail;	/* queued with the change, or NULL */
 	struct db_promote	*promote;	/* a freed place moves the waitlist up, or NULL */
+	long			 number;	/* the new status's number (numbered statuses), else 0 */
 };
 /*
  * A waitlist moving up (繰上げ) when a change frees places: in the change's
@@ -439,6 +442,13 @@ struct db_promote {
 	void	*arg;
 	char	 promoted[DB_PROMOTE_MAX][DB_RECEIPT_LEN + 1];
 	size_t	 n;
+	/*
+	 * A drawn procedure (db_lottery_draw) moves its reserves up instead:
+	 * the first 補欠 whose people fit in the drawn places left becomes
+	 * 当選 (one that does not fit is passed over, as in the draw); rules
+	 * is not used.
+	 */
+	int	 lottery;
 };
 /*
  * Move an application from ev->from_status to ev->to_status and record the
@@ -461,6 +471,67 @@ int	db_app_event(struct db *db, const struct db_event *ev);
  */
 int	db_app_event_many(struct db *db, const struct db_event *ev, size_t n, int *result,
 	    int (*after)(size_t i, void *arg), int (*done)(void *arg), void *arg);
+/*
+ * ---- lotteries (schema 15; the draw itself is lib/lottery.h) ----
+ *
+ * The record of a procedure's one draw: nothing personal (receipts are in
+ * the entries), kept when the applications are erased.
+ */
+struct db_lottery {
+	char		procedure_id[64];
+	char		section_id[64];
+	int		version;
+	unsigned char	seed[32];
+	long		capacity, reserves;
+	char		list_sha256[65];
+	char		result_sha256[65];
+	time_t		drawn_at;
+	char		actor[128];
+	long		applications, people;	/* drawn from */
+	long		won, won_people, reserve, lost;
+	long		held_back;	/* in 差戻し at the draw: not drawn */
+};
+/*
+ * Draw: in one write transaction, read the eligible applications (到達,
+ * 受付) with their people, draw (lottery.h) with seed, capacity and
+ * reserves, record the lottery and its entries, move each application
+ * to 当選 / 補欠 (its number) / 落選 with an event by actor (places: a
+ * 落選 or 補欠 gives its places back), queue mail(receipt, status,
+ * number) for each (DB_NOTFOUND: none), and let audit() append its
+ * entry (audit.h: audit_append_in) naming the record.  out (the
+ * caller's) gets the record.  DB_EXISTS when the procedure was drawn
+ * before (nothing written).
+ */
+struct db_lottery_draw {
+	const char	*procedure_id;
+	const char	*section_id;
+	const char	*actor;
+	const unsigned char *seed;	/* 32 bytes */
+	long		 capacity, reserves;
+	time_t		 now;
+	int		(*mail)(const char *receipt, const char *status, long number, struct db_outbox_item *m,
+			    void *arg);
+	int		(*audit)(struct db *db, const struct db_lottery *rec, void *arg);
+	void		*arg;
+};
+int	db_lottery_draw(struct db *db, const struct db_lottery_draw *d, struct db_lottery *out);
+/* The record of a procedure's draw: 0, DB_NOTFOUND (not drawn), -1. */
+int	db_lottery_get(struct db *db, const char *procedure_id, struct db_lottery *out);
+/* Before a draw: how many applications and people it would draw from, and how many are held back. */
+int	db_lottery_eligible(struct db *db, const char *procedure_id, int64_t *applications, int64_t *people,
+	    int64_t *held_back);
+/* One drawn entry, with its application now (status "" once erased). */
+struct db_lottery_entry {
+	const char	*receipt;
+	long		 people;
+	const char	*result;	/* "won", "reserve", "lost" */
+	long		 number;
+	const char	*status;
+	long		 status_number;
+};
+int	db_lottery_entries(struct db *db, const char *procedure_id,
+	    int (*fn)(const struct db_lottery_entry *e, void *arg), void *arg);
+
 /* Events oldest first; fn's pointers are valid during the call only. */
 int	db_app_events(struct db *db, const char *receipt,
 	    int (*fn)(const struct db_event *ev, void *arg), void *arg);
@@ -487,6 +558,9 @@ int	db_audit_append(struct db *db, struct db_audit *e,
 /* The same inside the caller's transaction (db_begin), so an entry commits with what it records. */
 int	db_audit_append_in(struct db *db, struct db_audit *e,
 	    int (*chain)(struct db_audit *e, void *arg), void *arg);
+/* The audit entries of an action on a target, oldest first (a lottery's own entry). */
+int	db_audit_find(struct db *db, const char *action, const char *target,
+	    int (*fn)(const struct db_audit *e, void *arg), void *arg);
 /* All entries in order (verification), or a time range. */
 int	db_audit_each(struct db *db, int (*fn)(const struct db_audit *e, void *arg), void *arg);
 int	db_audit_range(struct db *db, time_t from, time_t to,

@@ -564,6 +564,7 @@ get_status(sqlite3_stmt *s, void *arg)
 	struct db_app_status *out = arg;
 
 	out->received_at = (time_t)sqlite3_column_int64(s, 2);
+	out->number = (long)sqlite3_column_int64(s, 7);
 	return dbi_col_text(s, 0, out->procedure_id, sizeof(out->procedure_id)) == 0 &&
 	    dbi_col_text(s, 1, out->status, sizeof(out->status)) == 0 &&
 	    dbi_col_blob(s, 3, out->inquiry_hash, SEAL_MAC_LEN) == 0 &&
@@ -647,6 +648,7 @@ get_app_row(sqlite3_stmt *s, struct db_app_row *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->received_at = (time_t)sqlite3_column_int64(s, 4);
+	r->number = (long)sqlite3_column_int64(s, 11);
 	r->updated_at = (time_t)sqlite3_column_int64(s, 5);
 	r->sealed = sqlite3_column_blob(s, 7);
 	r->sealed_len = (size_t)sqlite3_column_bytes(s, 7);
@@ -761,6 +763,7 @@ set_status(struct db *db, const struct db_event *ev)
 	sqlite3_bind_text(s, 2, ev->from_status, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, ev->to_status, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, (sqlite3_int64)ev->at);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)ev->number);
 	if (dbi_exec(db, s) == -1)
 		return -1;
 	return sqlite3_changes(db->h) == 1 ? 0 : DB_NOTFOUND;
@@ -772,9 +775,8 @@ promote_one(struct db *db, const struct db_event *ev, struct db_promote *pr, con
     const char *choice)
 {
 	struct db_places	pl;
-	struct db_outbox_item	m;
 	struct db_event		up;
-	int			moved, rc;
+	int			moved;
 
 	memset(&pl, 0, sizeof(pl));
 	if (pr->rules(choice, &pl, pr->arg) == -1 || dbi_place_move_up(db, receipt, &pl, &moved) == -1)
@@ -788,8 +790,17 @@ promote_one(struct db *db, const struct db_event *ev, struct db_promote *pr, con
 	up.from_status = "waitlisted";
 	up.to_status = "received";
 	up.key_id = "";
-	if (set_status(db, &up) != 0 || event_insert(db, &up) == -1)
+	if (set_status(db, &up) != 0 || event_insert(db, &up) == -1 || dbi_promoted(db, pr, receipt) == -1)
 		return -1;
+	return 1;
+}
+
+int
+dbi_promoted(struct db *db, struct db_promote *pr, const char *receipt)
+{
+	struct db_outbox_item	m;
+	int			rc;
+
 	memset(&m, 0, sizeof(m));
 	rc = pr->mail != NULL ? pr->mail(receipt, &m, pr->arg) : DB_NOTFOUND;
 	if (rc == 0)
@@ -800,7 +811,7 @@ promote_one(struct db *db, const struct db_event *ev, struct db_promote *pr, con
 		return -1;
 	if (pr->n < DB_PROMOTE_MAX)
 		memcpy(pr->promoted[pr->n++], receipt, DB_RECEIPT_LEN + 1);
-	return 1;
+	return 0;
 }
 
 /* Freed places move the waitlist of ev's procedure up, in turn (db_promote). */
@@ -810,6 +821,8 @@ promote(struct db *db, const struct db_event *ev, struct db_promote *pr, const c
 	char	receipts[DB_PROMOTE_MAX][DB_RECEIPT_LEN + 1], choices[DB_PROMOTE_MAX][64];
 	size_t	i, n;
 
+	if (pr->lottery)
+		return dbi_lottery_promote(db, ev, pr, procedure_id);
 	if (dbi_place_waiting(db, procedure_id, receipts, choices, DB_PROMOTE_MAX, &n) == -1)
 		return -1;
 	for (i = 0; i < n; i++)
@@ -835,9 +848,9 @@ event_places(struct db *db, const struct db_event *ev)
 	return freed && ev->promote != NULL ? promote(db, ev, ev->promote, st.procedure_id) : 0;
 }
 
-/* One change of db_app_event inside the caller's transaction: 0, DB_NOTFOUND (nothing done) or -1. */
-static int
-event_in(struct db *db, const struct db_event *ev)
+/* One change of db_app_event inside the caller's transaction (db_int.h): 0, DB_NOTFOUND (nothing done) or -1. */
+int
+dbi_app_change(struct db *db, const struct db_event *ev)
 {
 	int rc;
 
@@ -856,7 +869,7 @@ db_app_event(struct db *db, const struct db_event *ev)
 		ev->promote->n = 0;
 	if (db_begin(db) == -1)
 		return -1;
-	if ((rc = event_in(db, ev)) == DB_NOTFOUND) {
+	if ((rc = dbi_app_change(db, ev)) == DB_NOTFOUND) {
 		db_rollback(db);
 		return rc;
 	}
@@ -875,7 +888,7 @@ db_app_event_many(struct db *db, const struct db_event *ev, size_t n, int *resul
 	for (i = 0; i < n && ok; i++) {
 		if (ev[i].promote != NULL)
 			ev[i].promote->n = 0;
-		if ((result[i] = event_in(db, &ev[i])) == -1 || (after != NULL && after(i, arg) == -1))
+		if ((result[i] = dbi_app_change(db, &ev[i])) == -1 || (after != NULL && after(i, arg) == -1))
 			ok = 0;
 	}
 	return dbi_end(db, ok && (done == NULL || done(arg) == 0));

@@ -119,3 +119,14 @@ db_audit_count(struct db *db, const char *action, time_t from, time_t to, int64_
 	sqlite3_bind_int64(s, 3, (sqlite3_int64)to);
 	return dbi_count(db, s, out);
 }
+
+int
+db_audit_find(struct db *db, const char *action, const char *target, int (*fn)(const struct db_audit *, void *),
+    void *arg)
+{
+	sqlite3_stmt	*s = dbi_prep_text(db, ST_AUDIT_FIND, action);
+	struct dbi_cb	 cb = { .fn.audit = fn, .arg = arg };
+
+	sqlite3_bind_text(s, 2, target, -1, SQLITE_STATIC);
+	return dbi_each(db, s, audit_row, &cb);
+}

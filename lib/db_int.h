@@ -144,6 +144,15 @@ enum stmt {
 	ST_ANNOUNCE_COUNT,
 	ST_ANNOUNCE_ADD,
 	ST_ANNOUNCE_LIST,
+	ST_LOTTERY_ELIGIBLE,
+	ST_LOTTERY_HELD_BACK,
+	ST_LOTTERY_ADD,
+	ST_LOTTERY_GET,
+	ST_LOTTERY_ENTRY_ADD,
+	ST_LOTTERY_ENTRIES,
+	ST_LOTTERY_PEOPLE_HOLDING,
+	ST_LOTTERY_RESERVES,
+	ST_AUDIT_FIND,
 	ST__COUNT
 };
 
@@ -232,6 +241,7 @@ struct dbi_cb {
 		int	(*procedure)(const char *procedure_id, int64_t n, void *arg);
 		int	(*ledger)(const struct db_ledger *e, void *arg);
 		int	(*announcement)(const struct db_announcement *a, void *arg);
+		int	(*lottery)(const struct db_lottery_entry *e, void *arg);
 	} fn;
 	void		*arg;
 	const char	*receipt;	/* event rows: the application's */
@@ -263,6 +273,16 @@ int		 dbi_place_leave(struct db *db, const char *receipt, int *freed);
  * DB_NOTFOUND, -1.
  */
 int		 dbi_place_move_up(struct db *db, const char *receipt, const struct db_places *rules, int *moved);
+/*
+ * db_app.c: db_app_event's change inside the caller's transaction: 0,
+ * DB_NOTFOUND (no longer in ev->from_status: nothing written), -1.
+ */
+int		 dbi_app_change(struct db *db, const struct db_event *ev);
+/* A receipt moved up (db_promote): its mail queued (pr->mail), and itself noted in pr->promoted. */
+int		 dbi_promoted(struct db *db, struct db_promote *pr, const char *receipt);
+/* db_lottery.c: a drawn procedure's reserves move up into freed places (db_promote.lottery). */
+int		 dbi_lottery_promote(struct db *db, const struct db_event *ev, struct db_promote *pr,
+		    const char *procedure_id);
 /* The first max waiting applications of a procedure, in their turn, with their choices. */
 int		 dbi_place_waiting(struct db *db, const char *procedure_id, char (*receipts)[DB_RECEIPT_LEN + 1],
 		    char (*choices)[64], size_t max, size_t *n);

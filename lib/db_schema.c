@@ -384,7 +384,44 @@ static const char *const migrations[] = {
 	"  no_address INTEGER NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS announcements_procedure ON announcements(procedure_id, section_id, id);",
 	/*
-	 * 15: the rows a submit adds beside its application are keyed by the
+	 * 15: lotteries (db_lottery.c, lib/lottery.h).  lottery is the record of
+	 * a procedure's one draw (its primary key refuses a second): seed,
+	 * algorithm version, places, reserves, the hashes of the list and the
+	 * result, counts; nothing personal, so it outlives a purge.
+	 * lottery_entries is the list drawn from with each result, so that a
+	 * draw can be recomputed from the record alone; derived from the
+	 * applications, erased with them.  status_number is the number a
+	 * numbered status carries (補欠's place among the reserves), 0 else.
+	 */
+	"CREATE TABLE lottery ("
+	"  procedure_id TEXT PRIMARY KEY,"
+	"  section_id TEXT NOT NULL,"
+	"  version INTEGER NOT NULL,"
+	"  seed BLOB NOT NULL CHECK (length(seed) = 32),"
+	"  capacity INTEGER NOT NULL CHECK (capacity >= 1),"
+	"  reserves INTEGER NOT NULL CHECK (reserves >= 0),"
+	"  list_sha256 TEXT NOT NULL,"
+	"  result_sha256 TEXT NOT NULL,"
+	"  drawn_at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  applications INTEGER NOT NULL,"
+	"  people INTEGER NOT NULL,"
+	"  won INTEGER NOT NULL,"
+	"  won_people INTEGER NOT NULL,"
+	"  reserve INTEGER NOT NULL,"
+	"  lost INTEGER NOT NULL,"
+	"  held_back INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE lottery_entries ("
+	"  procedure_id TEXT NOT NULL,"
+	"  receipt TEXT NOT NULL,"
+	"  people INTEGER NOT NULL CHECK (people BETWEEN 1 AND 9),"
+	"  result TEXT NOT NULL CHECK (result IN ('won', 'reserve', 'lost')),"
+	"  number INTEGER NOT NULL,"
+	"  PRIMARY KEY (procedure_id, receipt)) WITHOUT ROWID;"
+	"CREATE INDEX lottery_entries_receipt ON lottery_entries(receipt);"
+	"ALTER TABLE applications ADD COLUMN status_number INTEGER NOT NULL DEFAULT 0;",
+	/*
+	 * 16: the rows a submit adds beside its application are keyed by the
 	 * application's id, not its receipt.  Receipts are random, so each
 	 * table or index keyed by one put a page of its own into a batch's
 	 * commit for each submit; ids are given in turn, so a batch's rows

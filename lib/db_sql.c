@@ -12,11 +12,11 @@
 #define STAFF_ROW	"SELECT id, login, role, public_key, secret_wrapped, pw_salt, pw_ops, pw_mem," \
 			" disabled FROM staff"
 #define APP_ROW		"SELECT receipt, procedure_id, section_id, status, received_at, updated_at," \
-			" key_id, sealed, channel, participant_id, lang FROM applications"
+			" key_id, sealed, channel, participant_id, lang, status_number FROM applications"
 #define AUDIT_ROW	"SELECT seq, at, actor, action, target, detail, addr, prev, mac FROM audit"
 /*
  * Rows keyed by an application's id (envelopes, app_places, outbox: migration
- * 14) are found by its receipt through the receipt's index.
+ * 16) are found by its receipt through the receipt's index.
  */
 #define APP_ID_OF	"(SELECT id FROM applications WHERE receipt = ?1)"
 #define OUTBOX_ROW	"SELECT id, kind, (SELECT receipt FROM applications WHERE applications.id = outbox.app_id)," \
@@ -25,6 +25,9 @@
 #define ERASURE_ROW	"SELECT id, kind, at, actor, command, procedure_id, procedure_title, section_id, rule," \
 			" applications, receipt_first, receipt_last, received_first, received_last, key_ids" \
 			" FROM erasure_reports"
+#define LOTTERY_ROW	"SELECT procedure_id, section_id, version, seed, capacity, reserves, list_sha256," \
+			" result_sha256, drawn_at, actor, applications, people, won, won_people, reserve, lost," \
+			" held_back FROM lottery"
 #define LEDGER_ROW	"SELECT id, at, actor, procedure_id, section_id, rows, sha256, form, purpose, recipient," \
 			" coalesce(closed_at, 0), coalesce(closed_how, ''), coalesce(closed_by, '')," \
 			" coalesce(closed_actor, '') FROM export_ledger"
@@ -71,8 +74,8 @@ const char *const dbi_sql[ST__COUNT] = {
 	[ST_APP_INSERT] = "INSERT INTO applications (receipt, procedure_id, section_id, form_hash,"
 	    " key_id, sealed, submit_hash, inquiry_hash, status, received_at, updated_at, channel, participant_id,"
 	    " lang) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'received', ?9, ?9, coalesce(?10, 'web'), ?11, ?12)",
-	[ST_APP_STATUS] = "SELECT procedure_id, status, received_at, inquiry_hash, channel, participant_id, lang"
-	    " FROM applications WHERE receipt = ?1",
+	[ST_APP_STATUS] = "SELECT procedure_id, status, received_at, inquiry_hash, channel, participant_id, lang,"
+	    " status_number FROM applications WHERE receipt = ?1",
 	[ST_APP_SEALED] = "SELECT key_id, sealed FROM applications WHERE receipt = ?1",
 	[ST_APP_COUNT] = "SELECT count(*) FROM applications",
 	/* A throttle row counts a key's hits in one second: "window" is that second. */
@@ -131,7 +134,7 @@ const char *const dbi_sql[ST__COUNT] = {
 	[ST_APP_STATUS_COUNTS] = "SELECT status, n FROM status_counts WHERE procedure_id = ?1"
 	    " AND section_id = ?2 AND n > 0",
 	[ST_APP_GET] = APP_ROW " WHERE receipt = ?1",
-	[ST_APP_SET_STATUS] = "UPDATE applications SET status = ?3, updated_at = ?4"
+	[ST_APP_SET_STATUS] = "UPDATE applications SET status = ?3, updated_at = ?4, status_number = ?5"
 	    " WHERE receipt = ?1 AND status = ?2",
 	[ST_EVENT_ADD] = "INSERT INTO app_events (receipt, at, actor, from_status, to_status, key_id,"
 	    " note_sealed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -228,6 +231,33 @@ const char *const dbi_sql[ST__COUNT] = {
 	[ST_WAIT_POSITION] = "SELECT count(*) FROM app_places WHERE procedure_id = ?1 AND wait_seq IS NOT NULL"
 	    " AND wait_seq <= ?3 AND choice = ?2",
 	/*
+	 * Lotteries (db_lottery.c).  The list drawn from: the procedure's
+	 * applications in the eligible statuses (workflow.h: 到達, 受付), each
+	 * with the people it counts for; those in 差戻し are held back.
+	 */
+	[ST_LOTTERY_ELIGIBLE] = "SELECT a.receipt, a.status, coalesce(p.people, 1) FROM applications a"
+	    " LEFT JOIN app_places p ON p.app_id = a.id"
+	    " WHERE a.procedure_id = ?1 AND a.status IN ('received', 'accepted') ORDER BY a.receipt",
+	[ST_LOTTERY_HELD_BACK] = "SELECT count(*) FROM applications WHERE procedure_id = ?1 AND status = 'returned'",
+	[ST_LOTTERY_ADD] = "INSERT INTO lottery (procedure_id, section_id, version, seed, capacity, reserves, list_sha256,"
+	    " result_sha256, drawn_at, actor, applications, people, won, won_people, reserve, lost, held_back)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+	[ST_LOTTERY_GET] = LOTTERY_ROW " WHERE procedure_id = ?1",
+	[ST_LOTTERY_ENTRY_ADD] = "INSERT INTO lottery_entries (procedure_id, receipt, people, result, number)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5)",
+	/* Each entry with its application's status now ("" once erased). */
+	[ST_LOTTERY_ENTRIES] = "SELECT e.receipt, e.people, e.result, e.number, coalesce(a.status, ''),"
+	    " coalesce(a.status_number, 0) FROM lottery_entries e LEFT JOIN applications a ON a.receipt = e.receipt"
+	    " WHERE e.procedure_id = ?1 ORDER BY e.receipt",
+	/* The drawn applications that hold places now: 当選, and what 当選 became that holds them (完了). */
+	[ST_LOTTERY_PEOPLE_HOLDING] = "SELECT coalesce(sum(p.people), 0) FROM lottery_entries e"
+	    " JOIN applications a ON a.receipt = e.receipt JOIN app_places p ON p.app_id = a.id"
+	    " WHERE e.procedure_id = ?1 AND p.wait_seq IS NULL",
+	[ST_LOTTERY_RESERVES] = "SELECT e.receipt, e.people FROM lottery_entries e JOIN applications a"
+	    " ON a.receipt = e.receipt WHERE e.procedure_id = ?1 AND a.status = 'reserve'"
+	    " ORDER BY a.status_number LIMIT ?2",
+	[ST_AUDIT_FIND] = AUDIT_ROW " WHERE action = ?1 AND target = ?2 ORDER BY seq",
+	/*
 	 * An announcement's recipients: the procedure's applications in the
 	 * chosen statuses (?3, ",received,accepted,"), with whether each has a
 	 * contact envelope.
@@ -265,6 +295,7 @@ const char *const dbi_erase_sql[] = {
 	" waiting = waiting - (SELECT count(*) FROM app_places a WHERE a.wait_seq IS NOT NULL"
 	"  AND a.choice = places.choice AND a.app_id" ID_EXPIRED ") WHERE procedure_id = ?1",
 	"DELETE FROM app_places WHERE app_id" ID_EXPIRED,
+	"DELETE FROM lottery_entries WHERE receipt" OF_EXPIRED,	/* what was drawn; the lottery row stays */
 	"DELETE" EXPIRED,
 };
 const size_t dbi_erase_count = sizeof(dbi_erase_sql) / sizeof(dbi_erase_sql[0]);

@@ -352,11 +352,11 @@ load_fields(struct ctx *c, const struct ynode *v, struct procedure *p)
 /* ------------------------------------------------------------------ */
 /* Mail texts */
 
-enum { M_ARRIVAL, M_ACCEPTANCE, M_RETURN, M_PROMOTION, M_N };
+enum { M_ARRIVAL, M_ACCEPTANCE, M_RETURN, M_PROMOTION, M_WON, M_LOST, M_RESERVE, M_N };
 
 static const char *const mail_keys[M_N] = {
 	[M_ARRIVAL] = "arrival", [M_ACCEPTANCE] = "acceptance", [M_RETURN] = "return",
-	[M_PROMOTION] = "promotion",
+	[M_PROMOTION] = "promotion", [M_WON] = "won", [M_LOST] = "lost", [M_RESERVE] = "reserve",
 };
 
 enum { T_SUBJECT, T_BODY, T_N };
@@ -384,7 +384,7 @@ load_mail(struct ctx *c, const struct ynode *m, struct procedure *p)
 {
 	const struct ynode	*key[M_N], *val[M_N];
 	struct mailtext		*t[M_N] = { &p->mail_arrival, &p->mail_acceptance, &p->mail_return,
-				    &p->mail_promotion };
+				    &p->mail_promotion, &p->mail_won, &p->mail_lost, &p->mail_reserve };
 	size_t			 i;
 
 	if (ytree_slots(&c->e, m, "'mail'", " in mail", mail_keys, M_N, key, val) == -1)
@@ -426,7 +426,7 @@ load_participant(struct ctx *c, const struct ynode *m, struct procedure *p)
 enum {
 	K_ID, K_TITLE, K_SECTION, K_DESCRIPTION, K_OPENS_AT, K_CLOSES_AT, K_EVENT_DATE,
 	K_CAPACITY, K_LOTTERY, K_WAITLIST, K_RETENTION_DAYS, K_RETENTION_FROM, K_CONTACT, K_COMPLETE_MESSAGE, K_MAIL,
-	K_FIELDS, K_RESIDENCE, K_PARTICIPANT_ID, K_N
+	K_FIELDS, K_RESIDENCE, K_PARTICIPANT_ID, K_GROUP_SIZE, K_N
 };
 
 static const char *const top_keys[K_N] = {
@@ -436,7 +436,7 @@ static const char *const top_keys[K_N] = {
 	[K_WAITLIST] = "waitlist",
 	[K_RETENTION_DAYS] = "retention_days", [K_RETENTION_FROM] = "retention_from", [K_CONTACT] = "contact",
 	[K_COMPLETE_MESSAGE] = "complete_message", [K_MAIL] = "mail", [K_FIELDS] = "fields",
-	[K_RESIDENCE] = "residence", [K_PARTICIPANT_ID] = "participant_id",
+	[K_RESIDENCE] = "residence", [K_PARTICIPANT_ID] = "participant_id", [K_GROUP_SIZE] = "group_size",
 };
 
 static const int top_required[] = {
@@ -542,9 +542,76 @@ load_options(struct ctx *c, const struct ynode **key, const struct ynode **val, 
 	    val[K_CAPACITY] == NULL)
 		ytree_err(&c->e, key[K_LOTTERY]->line, key[K_LOTTERY]->col,
 		    "'lottery: true' needs 'capacity' (the number of places to draw)");
+	else if (p->lottery && (val[K_CLOSES_AT] == NULL || ytree_is_null(val[K_CLOSES_AT])))
+		ytree_err(&c->e, key[K_LOTTERY]->line, key[K_LOTTERY]->col,
+		    "'lottery: true' needs 'closes_at' (lots are drawn once applications have closed)");
 	ytree_bool(&c->e, key[K_WAITLIST], val[K_WAITLIST], &p->waitlist);
 	ytree_int(&c->e, key[K_RETENTION_DAYS], val[K_RETENTION_DAYS], 1, 3650, &p->retention_days);
 	load_retention_from(c, key[K_RETENTION_FROM], val[K_RETENTION_FROM], val[K_CLOSES_AT], p);
+}
+
+/* Is s a whole number of people a group may be: "1" to "9"? */
+static int
+group_value_ok(const char *s)
+{
+	return s[0] >= '1' && s[0] <= '0' + FORMDEF_GROUP_MAX && s[1] == '\0';
+}
+
+/*
+ * group_size: the key of the field saying how many people an application
+ * counts for (the applicant included): a radio or select whose every
+ * choice value is a whole number 1..9, or a number field with min >= 1 and
+ * max <= 9.
+ */
+static void
+load_group_size(struct ctx *c, const struct ynode *k, const struct ynode *v, struct procedure *p)
+{
+	const struct field	*f;
+	char			*name = NULL;
+	size_t			 i;
+	int			 ok;
+
+	if (ytree_str(&c->e, k, v, YTREE_REQUIRED, YTREE_ONE_LINE, &name) == -1 || name == NULL)
+		goto done;
+	if ((f = formdef_field(p, name)) == NULL) {
+		ytree_err(&c->e, v->line, v->col, "'group_size' names no field ('%s')", name);
+		goto done;
+	}
+	if (f->type == FT_RADIO || f->type == FT_SELECT) {
+		for (ok = 1, i = 0; i < f->nchoices; i++)
+			ok &= group_value_ok(f->choices[i].value);
+	} else
+		ok = f->type == FT_NUMBER && f->has_min && f->min >= 1 && f->has_max && f->max <= FORMDEF_GROUP_MAX;
+	if (!ok) {
+		ytree_err(&c->e, v->line, v->col, "'group_size' field '%s' must be a radio or select whose choice "
+		    "values are whole numbers 1 to %d, or a number with min >= 1 and max <= %d", name,
+		    FORMDEF_GROUP_MAX, FORMDEF_GROUP_MAX);
+		goto done;
+	}
+	p->group_field = f;
+done:
+	free(name);
+}
+
+/*
+ * A lottery's result mails: required where the procedure sends mails (as
+ * mail.promotion is, for its reserves moving up); refused without one.
+ */
+static void
+check_lottery_mail(struct ctx *c, const struct ynode **key, struct procedure *p)
+{
+	static const char *const kinds[] = { "won", "lost", "reserve", "promotion" };
+	const struct mailtext	*t[] = { &p->mail_won, &p->mail_lost, &p->mail_reserve, &p->mail_promotion };
+	size_t			 i;
+
+	for (i = 0; i < NELEM(kinds); i++) {
+		if (p->lottery && c->has_email && p->mail_arrival.subject != NULL && t[i]->subject == NULL)
+			ytree_err(&c->e, key[K_LOTTERY]->line, key[K_LOTTERY]->col, "'lottery: true' needs "
+			    "'mail.%s', since this procedure sends mails", kinds[i]);
+		else if (!p->lottery && i < 3 && t[i]->subject != NULL)
+			ytree_err(&c->e, key[K_MAIL]->line, key[K_MAIL]->col, "'mail.%s' is a lottery's result: "
+			    "only with 'lottery: true'", kinds[i]);
+	}
 }
 
 /* What places need, once the fields and mails are loaded. */
@@ -611,7 +678,10 @@ load_top(struct ctx *c, const struct ynode *root, struct procedure *p, formdef_s
 		load_residence(c, val[K_RESIDENCE], p);
 	if (val[K_PARTICIPANT_ID] != NULL)
 		load_participant(c, val[K_PARTICIPANT_ID], p);
+	if (val[K_GROUP_SIZE] != NULL)
+		load_group_size(c, key[K_GROUP_SIZE], val[K_GROUP_SIZE], p);
 	check_places(c, key, p);
+	check_lottery_mail(c, key, p);
 }
 
 /* ------------------------------------------------------------------ */
@@ -798,6 +868,9 @@ formdef_free(struct procedure *p)
 	mailtext_free(&p->mail_acceptance);
 	mailtext_free(&p->mail_return);
 	mailtext_free(&p->mail_promotion);
+	mailtext_free(&p->mail_won);
+	mailtext_free(&p->mail_lost);
+	mailtext_free(&p->mail_reserve);
 	for (i = 0; i < p->ntexts; i++) {
 		for (j = 0; j < p->texts[i].ntr; j++)
 			free(p->texts[i].tr[j].text);

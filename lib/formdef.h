@@ -95,6 +95,8 @@ struct ltext {
 	size_t		 ntr;
 };
 
+#define FORMDEF_GROUP_MAX	9	/* a group's largest size (lottery.h: LOTTERY_PEOPLE_MAX) */
+
 struct procedure {
 	char		*id;		/* [a-z0-9-]{1,40}; equals the file name without .yaml */
 	char		*title;
@@ -111,7 +113,8 @@ struct procedure {
 	char		*contact;	/* the section's contact line for residents */
 	char		*complete_message;	/* shown on the completion page, or NULL */
 	struct mailtext	 mail_arrival, mail_acceptance, mail_return;
-	struct mailtext	 mail_promotion;	/* 繰上げ当選のお知らせ: a waiting application moved up */
+	struct mailtext	 mail_promotion;	/* 繰上げ当選のお知らせ: a waiting application or a reserve moved up */
+	struct mailtext	 mail_won, mail_lost, mail_reserve;	/* a lottery's results: 当選, 落選, 補欠 */
 	struct residence residence;
 	/*
 	 * Each application is issued a participant ID ("ECO-1234-5678-9012":
@@ -119,6 +122,13 @@ struct procedure {
 	 * participant across time; NULL: none.  1-8 of A-Z.
 	 */
 	char		*participant_prefix;
+	/*
+	 * group_size: the field whose answer says how many people an
+	 * application counts for (1..FORMDEF_GROUP_MAX; unanswered: 1), against
+	 * the places and in a lottery, where a group is drawn as one; NULL:
+	 * each application is one person.  Borrowed from fields.
+	 */
+	const struct field *group_field;
 	struct field	*fields;
 	size_t		 nfields;	/* 1..100 */
 	char		 hash[65];	/* SHA-256 of the file bytes, lower-case hex */

@@ -35,6 +35,12 @@ mail_text(const struct procedure *p, const char *kind)
 		t = &p->mail_return;
 	else if (strcmp(kind, "promotion") == 0)
 		t = &p->mail_promotion;
+	else if (strcmp(kind, "won") == 0)
+		t = &p->mail_won;
+	else if (strcmp(kind, "lost") == 0)
+		t = &p->mail_lost;
+	else if (strcmp(kind, "reserve") == 0)
+		t = &p->mail_reserve;
 	return t != NULL && t->subject != NULL && t->body != NULL ? t : NULL;
 }
 
@@ -72,22 +78,29 @@ mail_from_ok(const char *from)
 	return n >= 3 && lt[n - 1] == '>' && jn_email_ok(lt + 1, n - 2);
 }
 
-/* Fill the definition's placeholders with the template engine in plain-text mode, in lang. */
+/*
+ * Fill the definition's placeholders with the template engine in
+ * plain-text mode, in lang; {{reserve_number}} is number (補欠's), "" for 0.
+ */
 static int
 render(const char *name, const char *text, const struct procedure *p, const char *receipt, const char *participant,
-    const char *lang, struct buf *out)
+    const char *lang, long number, struct buf *out)
 {
 	struct tset	*t;
 	struct tvars	*v;
+	char		 n[24] = "";
 	int		 rc = -1;
 
+	if (number > 0)
+		(void)snprintf(n, sizeof(n), "%ld", number);
 	text = formdef_text(p, lang, text);
 	if ((t = tset_load_mem(name, text, strlen(text), NULL)) == NULL)
 		return -1;
 	if ((v = tvars_new()) != NULL && tvars_set(v, "receipt", receipt) == 0 &&
 	    tvars_set(v, "participant_id", participant != NULL ? participant : "") == 0 &&
 	    tvars_set(v, "title", formdef_text(p, lang, p->title)) == 0 &&
-	    tvars_set(v, "contact", p->contact ? formdef_text(p, lang, p->contact) : "") == 0)
+	    tvars_set(v, "contact", p->contact ? formdef_text(p, lang, p->contact) : "") == 0 &&
+	    tvars_set(v, "reserve_number", n) == 0)
 		rc = tset_render(t, name, v, out, NULL);
 	tvars_free(v);
 	tset_free(t);
@@ -111,7 +124,7 @@ one_line(struct buf *b)
  */
 static int
 text_object(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
-    const char *lang, json_object **o)
+    const char *lang, long number, json_object **o)
 {
 	const struct mailtext	*t = mail_text(p, kind);
 	struct buf		 subject, body;
@@ -122,8 +135,8 @@ text_object(const struct procedure *p, const char *kind, const char *receipt, co
 		return MAIL_NONE;
 	buf_init(&subject);
 	buf_init(&body);
-	if (render("subject.txt", t->subject, p, receipt, participant, lang, &subject) == -1 ||
-	    render("body.txt", t->body, p, receipt, participant, lang, &body) == -1)
+	if (render("subject.txt", t->subject, p, receipt, participant, lang, number, &subject) == -1 ||
+	    render("body.txt", t->body, p, receipt, participant, lang, number, &body) == -1)
 		goto done;
 	one_line(&subject);
 	if ((*o = json_object_new_object()) != NULL &&
@@ -181,7 +194,7 @@ mail_compose(const struct procedure *p, const char *kind, const char *receipt, c
 		return MAIL_NONE;
 	if (!mail_addr_ok(to))
 		return -1;
-	if ((rc = text_object(p, kind, receipt, participant, lang, &o)) == 0)
+	if ((rc = text_object(p, kind, receipt, participant, lang, 0, &o)) == 0)
 		rc = put_with_to(o, to, json);
 	json_object_put(o);
 	return rc;
@@ -249,17 +262,24 @@ mail_announcement_text(const struct procedure *p, const char *subject, const cha
 	return rc;
 }
 
-int
-mail_text_compose(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
-    const char *lang, struct buf *json)
+static int
+text_compose(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
+    const char *lang, long number, struct buf *json)
 {
 	json_object	*o;
 	int		 rc;
 
-	if ((rc = text_object(p, kind, receipt, participant, lang, &o)) == 0)
+	if ((rc = text_object(p, kind, receipt, participant, lang, number, &o)) == 0)
 		rc = put_json(o, json);
 	json_object_put(o);
 	return rc;
+}
+
+int
+mail_text_compose(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
+    const char *lang, struct buf *json)
+{
+	return text_compose(p, kind, receipt, participant, lang, 0, json);
 }
 
 static json_object *
@@ -371,12 +391,35 @@ int
 mail_queue_text(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
     const char *lang, time_t now, struct db_outbox_item *m)
 {
+	return mail_queue_numbered(p, kind, receipt, participant, lang, 0, now, m);
+}
+
+int
+mail_queue_later(struct db *db, const struct procedure *p, const char *kind, const char *receipt, long number,
+    time_t now, struct db_outbox_item *m)
+{
+	struct db_app_status	st;
+	int			rc;
+
+	memset(m, 0, sizeof(*m));
+	if ((rc = db_envelope_has(db, receipt)) != 1)
+		return rc == 0 ? DB_NOTFOUND : -1;
+	if (db_app_status(db, receipt, &st) != 0)
+		return -1;
+	rc = mail_queue_numbered(p, kind, receipt, st.participant, st.lang, number, now, m);
+	return rc == MAIL_NONE ? DB_NOTFOUND : rc;
+}
+
+int
+mail_queue_numbered(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
+    const char *lang, long number, time_t now, struct db_outbox_item *m)
+{
 	struct buf	json;
 	int		rc;
 
 	buf_init(&json);
 	memset(m, 0, sizeof(*m));
-	if ((rc = mail_text_compose(p, kind, receipt, participant, lang, &json)) == 0) {
+	if ((rc = text_compose(p, kind, receipt, participant, lang, number, &json)) == 0) {
 		m->kind = kind;
 		m->procedure_id = p->id;
 		m->section_id = p->section;

@@ -16,7 +16,8 @@
  * lang.h kept with the application: the definition's text in it, or its
  * Japanese, formdef_text()), chosen when the mail is queued, with
  * {{receipt}}, {{participant_id}} (its participant ID, "" for none),
- * {{title}} and {{contact}} filled in (tmpl, plain-text mode): nothing
+ * {{title}}, {{contact}} and {{reserve_number}} (a 補欠's number, "" for
+ * other mails) filled in (tmpl, plain-text mode): nothing
  * personal; nothing a resident typed goes into a
  * header but the address, which is checked again here.
  *
@@ -47,7 +48,10 @@
 const struct field *mail_field(const struct procedure *p);
 /* The address mails go to: the answer to mail_field() when it was shown; "" for none.  Borrowed from as. */
 const char *mail_answer_to(const struct answers *as);
-/* The definition's text for "arrival", "acceptance", "return" or "promotion", or NULL when it has none. */
+/*
+ * The definition's text for "arrival", "acceptance", "return", "promotion",
+ * or a lottery's "won", "lost", "reserve", or NULL when it has none.
+ */
 const struct mailtext *mail_text(const struct procedure *p, const char *kind);
 /* The whole mail; MAIL_NONE when the procedure has no such text or to is empty, -1 for a bad address. */
 int	mail_compose(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
@@ -87,6 +91,17 @@ int	mail_compose_text(const char *to, const char *subject, const char *body, str
  */
 int	mail_queue_text(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
 	    const char *lang, time_t now, struct db_outbox_item *m);
+/* The same with {{reserve_number}} as number (a 補欠's mail). */
+int	mail_queue_numbered(const struct procedure *p, const char *kind, const char *receipt, const char *participant,
+	    const char *lang, long number, time_t now, struct db_outbox_item *m);
+/*
+ * A later mail of kind to receipt, in the language it applied in, for a
+ * db change to queue (db_event.mail, db_promote.mail, a lottery's): 0,
+ * DB_NOTFOUND when none is due (no envelope: no address; no text of
+ * kind), -1.
+ */
+int	mail_queue_later(struct db *db, const struct procedure *p, const char *kind, const char *receipt, long number,
+	    time_t now, struct db_outbox_item *m);
 /*
  * The way before contact envelopes, for applications stored without one:
  * compose a mail and seal it to the mailer's public key, ready for the

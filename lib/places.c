@@ -36,6 +36,24 @@ places_answer(const struct answers *as)
 	return "";
 }
 
+long
+places_people(const struct answers *as)
+{
+	const struct field	*f = as->proc->group_field;
+	const char		*v;
+	size_t			 i;
+
+	for (i = 0; f != NULL && i < as->n; i++) {
+		if (as->a[i].field != f || !as->a[i].shown)
+			continue;
+		v = buf_cstr(&as->a[i].value);
+		/* formdef allows only 1..9 (a choice value, or a number within min and max) */
+		if (v[0] >= '1' && v[0] <= '0' + FORMDEF_GROUP_MAX && v[1] == '\0')
+			return v[0] - '0';
+	}
+	return 1;
+}
+
 static int
 promotion_rules(const char *choice, struct db_places *out, void *arg)
 {
@@ -48,28 +66,22 @@ promotion_rules(const char *choice, struct db_places *out, void *arg)
 static int
 promotion_mail(const char *receipt, struct db_outbox_item *m, void *arg)
 {
-	const struct places_promoting	*pm = arg;
-	struct db_app_status		 st;
-	int				 rc;
+	const struct places_promoting *pm = arg;
 
-	if ((rc = db_envelope_has(pm->db, receipt)) != 1)
-		return rc == 0 ? DB_NOTFOUND : -1;
-	if (db_app_status(pm->db, receipt, &st) != 0)
-		return -1;
-	rc = mail_queue_text(pm->p, "promotion", receipt, st.participant, st.lang, pm->now, m);
-	return rc == MAIL_NONE ? DB_NOTFOUND : rc;
+	return mail_queue_later(pm->db, pm->p, "promotion", receipt, 0, pm->now, m);
 }
 
 int
 places_promote_init(struct db_promote *pr, struct places_promoting *pm, struct db *db,
     const struct procedure *p, time_t now)
 {
-	if (p == NULL || !formdef_first_come(p))
+	if (p == NULL || (!formdef_first_come(p) && !p->lottery))
 		return 0;
 	pm->db = db;
 	pm->p = p;
 	pm->now = now;
 	memset(pr, 0, sizeof(*pr));
+	pr->lottery = p->lottery;
 	pr->rules = promotion_rules;
 	pr->mail = promotion_mail;
 	pr->arg = pm;

@@ -29,14 +29,17 @@
 void	places_rules(const struct procedure *p, const char *choice, long people, struct db_places *out);
 /* The answer to the places field among as (a choice value), or "" (borrowed from as). */
 const char *places_answer(const struct answers *as);
+/* How many people the application counts for: its answer to the group_size field (formdef.h), else 1. */
+long	places_people(const struct answers *as);
 
 /*
  * A change that may free places of an application of p moves p's waitlist
  * up: fill pr (db.h: db_promote) for db_app_event, whose callbacks use pm
  * (the caller's, alive until db_app_event returns): the limits of p, and
  * the 繰上げ当選のお知らせ (mail.promotion) queued to the moved one's
- * contact envelope, made at now.  Nothing to do for a procedure that is
- * not first come (returns 0 and leaves pr unused: set ev.promote only on 1).
+ * contact envelope, made at now.  A drawn lottery's reserves move up the
+ * same way (db_promote.lottery).  Nothing to do for a procedure without
+ * places (returns 0 and leaves pr unused: set ev.promote only on 1).
  */
 struct places_promoting {
 	struct db		*db;

@@ -343,6 +343,12 @@ seal_sha256_hex(const void *data, size_t len, char hex[65])
 	return 0;
 }
 
+int
+seal_keyed_hash(const unsigned char key[SEAL_KEY_LEN], const void *msg, size_t len, unsigned char out[SEAL_MAC_LEN])
+{
+	return crypto_generichash(out, SEAL_MAC_LEN, msg, len, key, SEAL_KEY_LEN) == 0 ? 0 : -1;
+}
+
 void
 seal_random(void *p, size_t len)
 {

@@ -108,6 +108,12 @@ int	seal_mac_verify(const unsigned char key[SEAL_KEY_LEN], const char *domain,
 int	seal_hash(const void *msg, size_t len, unsigned char out[SEAL_MAC_LEN]);
 /* SHA-256 of data as 64 lower-case hex digits and a NUL (definition hashes). */
 int	seal_sha256_hex(const void *data, size_t len, char hex[65]);
+/*
+ * BLAKE2b-256 keyed with key over msg alone (no domain, unlike seal_mac):
+ * what anyone can recompute with a stock BLAKE2b (a lottery's order).
+ */
+int	seal_keyed_hash(const unsigned char key[SEAL_KEY_LEN], const void *msg, size_t len,
+	    unsigned char out[SEAL_MAC_LEN]);
 void	seal_random(void *p, size_t len);
 /* A uniformly random number below upper (upper >= 1). */
 uint32_t seal_uniform(uint32_t upper);

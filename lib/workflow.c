@@ -34,9 +34,9 @@ static const struct {
 	[WF_DONE] = { "完了", N_("state.done"), 1, 0, 1 },
 	[WF_RETURNED] = { "差戻し", N_("state.returned"), 1, 0, 1 },
 	[WF_WITHDRAWN] = { "取下げ", N_("state.withdrawn"), 1, 0, 0 },
-	[WF_WON] = { "当選", N_("state.won"), 0, 0, 1 },
-	[WF_LOST] = { "落選", N_("state.lost"), 0, 0, 0 },
-	[WF_RESERVE] = { "補欠", N_("state.reserve"), 0, 1, 0 },
+	[WF_WON] = { "当選", N_("state.won"), 1, 0, 1 },
+	[WF_LOST] = { "落選", N_("state.lost"), 1, 0, 0 },
+	[WF_RESERVE] = { "補欠", N_("state.reserve"), 1, 1, 0 },
 	[WF_WAITLISTED] = { "キャンセル待ち", N_("state.waitlisted"), 1, 0, 0 },
 };
 
@@ -48,6 +48,13 @@ static const struct wf_transition transitions[] = {
 	{ WF_ACCEPTED, WF_WITHDRAWN, NULL },
 	{ WF_RETURNED, WF_RECEIVED, NULL }, { WF_RETURNED, WF_WITHDRAWN, NULL },
 	{ WF_WAITLISTED, WF_WITHDRAWN, NULL },
+	/*
+	 * After a draw: only the draw and a reserve moving up lead to 当選,
+	 * 落選 or 補欠 (db_lottery.c).  A 当選 is withdrawn (its places go to
+	 * 補欠1, in order) or done after the event; a 補欠 may be withdrawn;
+	 * 落選 is final.
+	 */
+	{ WF_WON, WF_DONE, NULL }, { WF_WON, WF_WITHDRAWN, NULL }, { WF_RESERVE, WF_WITHDRAWN, NULL },
 };
 
 static const char *const role_labels[WF__ROLES] = {
@@ -106,8 +113,9 @@ wf_status_holds_place_code(const char *code)
 int
 wf_resident_may_withdraw(enum wf_status s)
 {
-	/* Not once the section has finished with it (完了) or a lottery has decided it. */
-	return s == WF_RECEIVED || s == WF_ACCEPTED || s == WF_RETURNED || s == WF_WAITLISTED;
+	/* Not once the section has finished with it (完了) or it lost the draw; a winner may give its place up. */
+	return s == WF_RECEIVED || s == WF_ACCEPTED || s == WF_RETURNED || s == WF_WAITLISTED || s == WF_WON ||
+	    s == WF_RESERVE;
 }
 
 int
@@ -140,6 +148,18 @@ int
 wf_label_numbered(enum wf_status s, long number, struct buf *out)
 {
 	return buf_printf(out, "%s（%ld番）", statuses[s].staff, number);
+}
+
+int
+wf_label_of(const char *code, long number, struct buf *out)
+{
+	enum wf_status s;
+
+	if (wf_status_parse(code, &s) == -1)
+		return buf_puts(out, code);
+	if (statuses[s].numbered && number > 0)
+		return wf_label_numbered(s, number, out);
+	return buf_puts(out, statuses[s].staff);
 }
 
 const struct wf_transition *
@@ -240,6 +260,7 @@ wf_mail_label(const char *kind)
 	static const char *const labels[][2] = {
 		{ "arrival", "申請到達メール" }, { "acceptance", "受付完了メール" },
 		{ "return", "差戻しのお知らせ" }, { "promotion", "繰上げ当選のお知らせ" },
+		{ "won", "当選のお知らせ" }, { "lost", "抽選結果のお知らせ（落選）" }, { "reserve", "補欠のお知らせ" },
 		{ "announcement", "お知らせメール" },
 	};
 	size_t i;

@@ -25,9 +25,10 @@ enum wf_status {
 	WF_RETURNED,		/* 差戻し: back to the resident */
 	WF_WITHDRAWN,		/* 取下げ */
 	/*
-	 * Reserved for lotteries: known to the schema and labelled, but no
-	 * transition leads to them yet, and the pages and formctl do not offer
-	 * them (wf_status_offered).
+	 * A lottery's results: only its draw puts an application here, and
+	 * only a 当選 given up moves a 補欠 up (db.h: db_lottery_draw,
+	 * db_promote.lottery); the transitions staff may make after are in
+	 * workflow.c.
 	 */
 	WF_WON,			/* 当選 */
 	WF_LOST,		/* 落選 */
@@ -103,6 +104,8 @@ const char	*wf_resident_msgid(enum wf_status s);
 const char	*wf_staff_label_of(const char *code);
 /* A numbered status's staff label with its number ("補欠（3番）"), appended to out. */
 int		 wf_label_numbered(enum wf_status s, long number, struct buf *out);
+/* The staff label of a stored code and its number (numbered ones, when > 0), or the code itself. */
+int		 wf_label_of(const char *code, long number, struct buf *out);
 
 /* Every transition, in the order the detail page offers them; *n is set to their count. */
 const struct wf_transition *wf_transitions(size_t *n);

@@ -79,7 +79,9 @@ usage(void)
 	    "       formctl [--data DIR] backup FILE [--passphrase-fd N]      (passphrase on stdin)\n"
 	    "       formctl restore FILE --data DIR [--passphrase-fd N]       (into a new or empty DIR)\n"
 	    "       formctl [--data DIR] check-db\n"
-	    "       formctl [--data DIR] ledger list [--open] | ledger close ID (--returned | --erased) --by NAME\n");
+	    "       formctl [--data DIR] ledger list [--open] | ledger close ID (--returned | --erased) --by NAME\n"
+	    "       formctl [--data DIR] [--forms DIR] lottery draw PROCEDURE [--reserves N] [--yes]\n"
+	    "       formctl [--data DIR] lottery verify PROCEDURE | lottery show PROCEDURE\n");
 	exit(2);
 }
 
@@ -491,6 +493,21 @@ fc_read_line(const char *prompt, char *out, size_t len)
 	return 0;
 }
 
+struct procedure *
+fc_load_procedure(struct db *db, const char *id)
+{
+	struct procedure	*p;
+	struct buf		 errs;
+	char			 path[2048];
+
+	snprintf(path, sizeof(path), "%s/%s.yaml", fc_forms_dir, id);
+	buf_init(&errs);
+	if ((p = formdef_load_file(path, fc_section_known, db, &errs)) == NULL)
+		fprintf(stderr, "formctl: cannot load procedure '%s':\n%s", id, buf_cstr(&errs));
+	buf_free(&errs);
+	return p;
+}
+
 int
 fc_key(const char *rel, unsigned char key[SEAL_KEY_LEN])
 {
@@ -581,6 +598,7 @@ static const struct {
 	{ "staff", cmd_staff }, { "grant", cmd_grant }, { "revoke", cmd_revoke }, { "key", cmd_key },
 	{ "audit", cmd_audit }, { "export", cmd_export }, { "mail", cmd_mail }, { "purge", cmd_purge },
 	{ "backup", cmd_backup }, { "restore", cmd_restore }, { "check-db", cmd_check_db }, { "ledger", cmd_ledger },
+	{ "lottery", cmd_lottery },
 };
 
 int

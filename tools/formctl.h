@@ -4,7 +4,7 @@
  * keys; formctl_audit.c: the audit log; formctl_export.c: CSV exports;
  * formctl_purge.c: retention, erasure reports, retiring keys;
  * formctl_backup.c: backup, restore, check-db; formctl_ledger.c: the
- * hand-over ledger).
+ * hand-over ledger; formctl_lottery.c: a lottery's draw, record and check).
  * Commands return the process exit status: 0 ok, 1 failure, 2 usage.
  */
 #ifndef FORMCTL_H
@@ -53,6 +53,9 @@ int	cmd_backup(int argc, char **argv);
 int	cmd_restore(int argc, char **argv);
 int	cmd_check_db(int argc, char **argv);
 int	cmd_ledger(int argc, char **argv);
+int	cmd_lottery(int argc, char **argv);
+/* The definition fc_forms_dir/ID.yaml, checked; NULL (and why, on stderr) when it cannot be loaded. */
+struct procedure *fc_load_procedure(struct db *db, const char *id);
 
 /* The ledger's purpose, recipient or confirming person: one line with text, this many characters at most. */
 #define FC_LEDGER_TEXT_CHARS	100

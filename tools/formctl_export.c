@@ -138,21 +138,6 @@ filter_from(const struct opts *o, const struct procedure *p, struct db_app_filte
 	return 0;
 }
 
-static struct procedure *
-load_procedure(struct db *db, const char *id)
-{
-	struct procedure	*p;
-	struct buf		 errs;
-	char			 path[2048];
-
-	snprintf(path, sizeof(path), "%s/%s.yaml", fc_forms_dir, id);
-	buf_init(&errs);
-	if ((p = formdef_load_file(path, fc_section_known, db, &errs)) == NULL)
-		fprintf(stderr, "formctl: cannot load procedure '%s':\n%s", id, buf_cstr(&errs));
-	buf_free(&errs);
-	return p;
-}
-
 /* A new file only, readable by its owner: it holds personal data (or an archive of it). */
 static FILE *
 create_new(const char *path)
@@ -290,7 +275,7 @@ cmd_export(int argc, char **argv)
 	umask(077);
 	if (fc_open_db(&j.db) == -1)
 		return 1;
-	if ((p = load_procedure(j.db, o.proc)) == NULL ||
+	if ((p = fc_load_procedure(j.db, o.proc)) == NULL ||
 	    fc_source(j.db, o.by, &j.src, &granter, granter_sk, recovery) == -1)
 		goto done;
 	j.section = p->section;

@@ -203,11 +203,15 @@ async function staffFlow(page, receipt) {
 
 // Staff enter an application received on paper: the resident's form with the channel, its errors, the
 // confirmation and the receipt (受付票), which prints on A4 without the site's header and buttons.
-async function entryFlow(page) {
+async function staffLogin(page) {
   await page.goto(`${BASE}/staff/login`);
   await page.getByLabel('ログインID').fill(process.env.STAFF_LOGIN);
   await page.getByLabel('パスワード').fill(process.env.STAFF_PASSWORD);
   await page.getByRole('button', { name: 'ログイン' }).click();
+}
+
+async function entryFlow(page) {
+  await staffLogin(page);
   await page.getByRole('link', { name: 'テスト用の申込み' }).click();
   await page.getByRole('link', { name: /紙の申請/ }).click();
   await axe(page, 'entry');
@@ -235,14 +239,26 @@ async function entryFlow(page) {
   await page.emulateMedia({ media: 'screen' });
 }
 
+// A closed lottery drawn by its section: the draw page, its confirmation step, then the record.
+async function lotteryFlow(page) {
+  await staffLogin(page);
+  await page.goto(`${BASE}/staff/forms/e2e-lottery`);
+  await page.getByRole('link', { name: /^抽選/ }).click();
+  await axe(page, 'lottery');
+  await page.getByLabel(/^補欠の件数/).fill('2');
+  await page.getByRole('button', { name: '内容を確認する' }).click();
+  assert(await page.locator('#lottery-confirm').isVisible(), 'no confirmation step');
+  await axe(page, 'lottery');
+  await page.getByRole('button', { name: '抽選する' }).click();
+  assert(await page.locator('#lottery-record').isVisible(), 'no record after the draw');
+  await axe(page, 'lottery');
+}
+
 // Many applications at once: two rows ticked on the list, the confirmation, the result; then an
 // announcement written, previewed as it goes out, and back to the form to correct it (this
 // procedure's applications here gave no address, so there is nobody to send it to).  axe on each.
 async function bulkFlow(page) {
-  await page.goto(`${BASE}/staff/login`);
-  await page.getByLabel('ログインID').fill(process.env.STAFF_LOGIN);
-  await page.getByLabel('パスワード').fill(process.env.STAFF_PASSWORD);
-  await page.getByRole('button', { name: 'ログイン' }).click();
+  await staffLogin(page);
   await page.getByRole('link', { name: 'テスト用の申込み' }).click();
   await page.getByRole('checkbox').nth(0).check();
   await page.getByRole('checkbox').nth(1).check();
@@ -417,6 +433,9 @@ try {
   });
   await check('staff enter a paper application; axe on the entry pages; the receipt prints', async () => {
     await entryFlow(await newPage(browser, { viewport: { width: 1280, height: 900 } }));
+  });
+  await check('a lottery drawn after a confirmation; axe on the draw pages', async () => {
+    await lotteryFlow(await newPage(browser, { viewport: { width: 1280, height: 900 } }));
   });
   await check('staff change two applications at once and send an announcement; axe on those pages', async () => {
     await bulkFlow(await newPage(browser, { viewport: { width: 1280, height: 900 } }));

@@ -26,6 +26,10 @@ def open_shipped_forms(stack):
         text = re.sub(r"(?m)^opens_at: .*$", "opens_at: 2000-01-01 09:00", text)
         text = re.sub(r"(?m)^closes_at: .*$", "closes_at: 2099-12-31 17:00", text)
         open(os.path.join(stack.forms, os.path.basename(path)), "w", encoding="utf-8").write(text)
+    # the test lottery, closed so that it can be drawn (browser.mjs: lotteryFlow)
+    path = os.path.join(harness.ROOT, "tests", "e2e", "forms", "e2e-lottery.yaml")
+    text = open(path, encoding="utf-8").read().replace("closes_at: 2099-12-31 17:00", "closes_at: 2021-01-01 17:00")
+    open(os.path.join(stack.forms, "e2e-lottery.yaml"), "w", encoding="utf-8").write(text)
     stack.stop()
     stack.start()
 

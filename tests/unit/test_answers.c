@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "answers.h"
+#include "places.h"
 #include "mo_build.h"
 #include "t.h"
 
@@ -420,23 +421,35 @@ rules_in_english(void)
 	buf_free(&d);
 }
 
-/* The hiking day's 60 and over, counted on its event day (2027-03-12): a birthday that day counts. */
-static void
-hiking_birthday_on_event_day(void)
+/* The shipped hiking day's definition and its form keys. */
+static struct procedure *
+hiking(struct formkeys *k)
 {
 	char			 path[600];
 	const char		*src = __FILE__, *cut = strstr(src, "tests/unit/");
 	struct procedure	*p;
+
+	snprintf(path, sizeof(path), "%.*sforms/hiking.yaml", cut ? (int)(cut - src) : 0, src);
+	if ((p = formdef_load_file(path, any_section, NULL, NULL)) != NULL && formkeys_build(k, p, NULL, 0) == -1) {
+		formdef_free(p);
+		p = NULL;
+	}
+	return p;
+}
+
+/* The hiking day's 60 and over, counted on its event day (2027-03-12): a birthday that day counts. */
+static void
+hiking_birthday_on_event_day(void)
+{
+	struct procedure	*p;
 	struct formkeys		 k;
 	struct kv_form		 f;
 	struct answers		 as;
-	const char		*rest = "&f_address=新宿区&f_name_kana=シケン&f_tel=0312345678&f_companion=none"
+	const char		*rest = "&f_address=新宿区&f_name_kana=シケン&f_tel=0312345678&f_party=1"
 				    "&f_walking=can-walk";
 	char			 body[512];
 
-	snprintf(path, sizeof(path), "%.*sforms/hiking.yaml", cut ? (int)(cut - src) : 0, src);
-	T_CHECK((p = formdef_load_file(path, any_section, NULL, NULL)) != NULL);
-	T_CHECK(formkeys_build(&k, p, NULL, 0) == 0);
+	T_CHECK((p = hiking(&k)) != NULL);
 	snprintf(body, sizeof(body), "f_birth_date=1967-03-12%s", rest);
 	T_CHECK(read_for(p, &k, body, &f, &as) == 0);
 	T_CHECK(as.nerrors == 0);
@@ -447,6 +460,41 @@ hiking_birthday_on_event_day(void)
 	T_CHECK(as.nerrors == 1);
 	T_STREQ(as.a[2].field->key, "birth_date");
 	T_STREQ(buf_cstr(&as.a[2].error), "この手続きは2027年3月12日（金）時点で60歳以上の方が対象です");
+	answers_free(&as);
+	kv_free(&f);
+	formkeys_free(&k);
+	formdef_free(p);
+}
+
+/* The hiking day's group: its party counts the companions, whose names and age are asked for. */
+static void
+hiking_party_counts_people(void)
+{
+	struct procedure	*p;
+	struct formkeys		 k;
+	struct kv_form		 f;
+	struct answers		 as;
+	const char		*base = "f_birth_date=1960-01-01&f_address=新宿区&f_name_kana=シケン&f_tel=0312345678"
+				    "&f_walking=can-walk";
+	char			 body[512];
+
+	T_CHECK((p = hiking(&k)) != NULL);
+	T_CHECK(p->group_field != NULL && strcmp(p->group_field->key, "party") == 0);
+	snprintf(body, sizeof(body), "%s&f_party=3&f_companion1_kana=ドウコウ&f_companion2_kana=ドウコウ"
+	    "&f_companions_age=over-60", base);
+	T_CHECK(read_for(p, &k, body, &f, &as) == 0);
+	T_CHECK(as.nerrors == 0 && places_people(&as) == 3);
+	answers_free(&as);
+	kv_free(&f);
+	/* two people without the companion's name and age: refused */
+	snprintf(body, sizeof(body), "%s&f_party=2", base);
+	T_CHECK(read_for(p, &k, body, &f, &as) == 0);
+	T_CHECK(as.nerrors == 2);
+	answers_free(&as);
+	kv_free(&f);
+	snprintf(body, sizeof(body), "%s&f_party=1&f_companion_kana=ドウコウ", base);
+	T_CHECK(read_for(p, &k, body, &f, &as) == 0);
+	T_CHECK(as.nerrors == 0 && places_people(&as) == 1);
 	answers_free(&as);
 	kv_free(&f);
 	formkeys_free(&k);
@@ -493,6 +541,7 @@ main(void)
 	T_RUN(month_day_read_and_shown);
 	T_RUN(rules_in_english);
 	T_RUN(hiking_birthday_on_event_day);
+	T_RUN(hiking_party_counts_people);
 	rc = T_DONE();
 	formkeys_free(&keys);
 	formkeys_free(&rules_keys);

@@ -613,6 +613,7 @@ migration_keeps_sealed_mails(void)
 	T_CHECK(sqlite3_open(path, &h) == SQLITE_OK);
 	/* back to schema 5: what migrations 6 and later made goes */
 	T_CHECK(sqlite3_exec(h, "PRAGMA foreign_keys = OFF; BEGIN; DROP TABLE envelopes; DROP TABLE outbox;"
+	    "DROP TABLE lottery; DROP TABLE lottery_entries; ALTER TABLE applications DROP COLUMN status_number;"
 	    "DROP TABLE app_places; DROP TABLE places; ALTER TABLE applications DROP COLUMN lang;"
 	    "DROP TABLE erasure_reports; DROP TABLE export_ledger; DROP TABLE staff_mail;"
 	    "ALTER TABLE staff DROP COLUMN email;"
@@ -1217,7 +1218,7 @@ status_counts_follow_changes(void)
 	T_CHECK(sqlite3_open(path, &h) == SQLITE_OK);
 	snprintf(sql, sizeof(sql), "DELETE FROM applications WHERE receipt = '%s';", r[1]);
 	T_CHECK(sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK);
-	T_CHECK(sqlite3_exec(h, "UPDATE status_counts SET n = 99; PRAGMA user_version = 12;", NULL, NULL,
+	T_CHECK(sqlite3_exec(h, "UPDATE status_counts SET n = 99; PRAGMA user_version = 12;" "DROP TABLE lottery; DROP TABLE lottery_entries; ALTER TABLE applications DROP COLUMN status_number;", NULL, NULL,
 	    NULL) == SQLITE_OK);
 	sqlite3_close(h);
 	T_CHECK(db_open(path, &db) == 0 && db_schema_version(db) == DB_SCHEMA_VERSION);

@@ -140,6 +140,15 @@ cells_and_hash(void)
 	formdef_free(p);
 }
 
+/* An export of p (NULL: fails) into out, and an empty row. */
+static struct export *
+open_to_buf(struct procedure *p, struct buf *out, struct export_row *row)
+{
+	buf_init(out);
+	memset(row, 0, sizeof(*row));
+	return p != NULL ? export_open(p, langs, CSV_UTF8_BOM, to_buf, out) : NULL;
+}
+
 static void
 unopened_row_says_so(void)
 {
@@ -149,10 +158,7 @@ unopened_row_says_so(void)
 	struct export_summary	 sum;
 	struct buf		 out;
 
-	T_CHECK(p != NULL);
-	buf_init(&out);
-	T_CHECK((e = export_open(p, langs, CSV_UTF8_BOM, to_buf, &out)) != NULL);
-	memset(&row, 0, sizeof(row));
+	T_CHECK((e = open_to_buf(p, &out, &row)) != NULL);
 	row.receipt = "0000-0000-0002";
 	row.status = "accepted";
 	T_CHECK(export_row(e, &row) == 0);
@@ -160,6 +166,35 @@ unopened_row_says_so(void)
 	T_CHECK(strstr(buf_cstr(&out), ",受付,オンライン,日本語,（この申請を開く鍵がなく、出力できませんでした）,,,\r\n") != NULL);
 	buf_free(&out);
 	formdef_free(p);
+}
+
+/* Whether a row of status (and number) writes its 状態 cell as want. */
+static int
+status_cell(const char *status, long number, const char *want)
+{
+	struct procedure	*p = procedure();
+	struct export_summary	 sum;
+	struct export_row	 row;
+	struct buf		 out;
+	struct export		*e = open_to_buf(p, &out, &row);
+	int			 ok;
+
+	row.receipt = "0000-0000-0004";
+	row.status = status;
+	row.number = number;
+	ok = e != NULL && export_row(e, &row) == 0;
+	ok &= e != NULL && export_close(e, &sum) == 0 && strstr(buf_cstr(&out), want) != NULL;
+	buf_free(&out);
+	formdef_free(p);
+	return ok;
+}
+
+/* A reserve's status cell carries its number; a winner's has none. */
+static void
+reserve_number_in_the_status_column(void)
+{
+	T_CHECK(status_cell("reserve", 3, ",補欠（3番）,オンライン,"));
+	T_CHECK(status_cell("won", 0, ",当選,オンライン,"));
 }
 
 static void
@@ -192,6 +227,7 @@ main(void)
 	T_RUN(both_readers_same_bytes);
 	T_RUN(cells_and_hash);
 	T_RUN(unopened_row_says_so);
+	T_RUN(reserve_number_in_the_status_column);
 	T_RUN(failed_write_reported);
 	rc = T_DONE();
 	langset_free(langs);

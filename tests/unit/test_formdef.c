@@ -106,6 +106,27 @@ fn(void)								\
 /* ------------------------------------------------------------------ */
 /* Refusals, one per mistake an admin can make. */
 
+/* A number field from 1 to 3 as the group's size. */
+static void
+good_group_number(void)
+{
+	struct procedure *p = fixture("good-group.yaml");
+
+	T_CHECK(p != NULL && p->group_field != NULL && strcmp(p->group_field->key, "party") == 0);
+	formdef_free(p);
+}
+
+BAD(bad_group_field, "bad-group-field.yaml", "7:13", "'group_size' names no field ('party')")
+BAD(bad_group_type, "bad-group-type.yaml", "7:13", "'group_size' field 'name' must be a radio or select whose "
+    "choice values are whole numbers 1 to 9, or a number with min >= 1 and max <= 9")
+BAD(bad_group_values, "bad-group-values.yaml", "7:13", "'group_size' field 'party' must be a radio or select")
+BAD(bad_group_number, "bad-group-number.yaml", "7:13", "'group_size' field 'party' must be a radio or select")
+BAD(bad_lottery_open, "bad-lottery-open.yaml", "8:1", "'lottery: true' needs 'closes_at' (lots are drawn once "
+    "applications have closed)")
+BAD(bad_lottery_mail, "bad-lottery-mail.yaml", "9:1", "'lottery: true' needs 'mail.reserve', since this "
+    "procedure sends mails")
+BAD(bad_won_first_come, "bad-won-first-come.yaml", "8:1", "'mail.won' is a lottery's result: only with "
+    "'lottery: true'")
 BAD(bad_lang_tag, "bad-lang-tag.yaml", "10:21", "'label': 'EN' is not a language tag (ja, en, zh-hant ...)")
 BAD(bad_lang_no_ja, "bad-lang-no-ja.yaml", "10:12", "'label' in several languages needs its Japanese ('ja: ...')")
 BAD(bad_lang_twice, "bad-lang-twice.yaml", "10:31", "'label': 'en' given twice")
@@ -242,7 +263,7 @@ BAD(bad_multi_doc, "bad-multi-doc.yaml", "11:1", "only one YAML document is allo
 BAD(bad_lottery, "bad-lottery.yaml", "7:1", "'lottery: true' needs 'capacity'")
 BAD(bad_deep, "bad-deep.yaml", "11:24", "nested too deeply")
 BAD(bad_waitlist_no_places, "bad-waitlist-no-places.yaml", "7:1", "'waitlist: true' needs places to wait for")
-BAD(bad_waitlist_lottery, "bad-waitlist-lottery.yaml", "9:1", "'waitlist: true' is for first come")
+BAD(bad_waitlist_lottery, "bad-waitlist-lottery.yaml", "10:1", "'waitlist: true' is for first come")
 BAD(bad_waitlist_no_mail, "bad-waitlist-no-mail.yaml", "8:1", "'waitlist: true' needs 'mail.promotion'")
 BAD(bad_places_partial, "bad-places-partial.yaml", "15:9",
     "this choice has no 'places'; give every choice of 'course' its places, or none")
@@ -1062,6 +1083,14 @@ main(void)
 	T_RUN(bad_control_in_title);
 	T_RUN(bad_multi_doc);
 	T_RUN(bad_lottery);
+	T_RUN(bad_group_field);
+	T_RUN(bad_group_type);
+	T_RUN(bad_group_values);
+	T_RUN(bad_group_number);
+	T_RUN(bad_lottery_open);
+	T_RUN(bad_lottery_mail);
+	T_RUN(bad_won_first_come);
+	T_RUN(good_group_number);
 	T_RUN(bad_deep);
 	T_RUN(bad_waitlist_no_places);
 	T_RUN(bad_waitlist_lottery);

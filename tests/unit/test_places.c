@@ -195,7 +195,7 @@ static void
 freed_place_moves_the_first_up(void)
 {
 	struct db_places	pl = { NULL, 1, 2, 0, 1 };
-	struct db_promote	pr = { rules_two, promotion_mail, NULL, { { 0 } }, 0 };
+	struct db_promote	pr = { rules_two, promotion_mail, NULL, { { 0 } }, 0, 0 };
 	struct db_store_req	r[5];
 	struct db		*db;
 	int64_t			n;
@@ -270,7 +270,7 @@ static void
 choice_freed_moves_its_own_waitlist(void)
 {
 	struct db_places	a = { "a", 1, 0, 1, 1 }, b = { "b", 1, 0, 2, 1 };
-	struct db_promote	pr = { rules_courses, NULL, NULL, { { 0 } }, 0 };
+	struct db_promote	pr = { rules_courses, NULL, NULL, { { 0 } }, 0, 0 };
 	struct db_store_req	r[5];
 	struct db		*db;
 	long			pos = 0;
@@ -302,7 +302,8 @@ migration_counts_existing_applications(void)
 	T_CHECK(db_app_store_batch(db, r, 3) == 3);
 	db_close(db);
 	T_CHECK(sqlite3_open(path, &h) == SQLITE_OK);
-	T_CHECK(sqlite3_exec(h, "DROP TABLE app_places; DROP TABLE places; UPDATE applications SET status ="
+	T_CHECK(sqlite3_exec(h, "DROP TABLE lottery; DROP TABLE lottery_entries; ALTER TABLE applications DROP COLUMN status_number;"	/* schema 15's */
+	    "DROP TABLE app_places; DROP TABLE places; UPDATE applications SET status ="
 	    " 'withdrawn' WHERE receipt = '0000-0000-0002'; PRAGMA user_version = 11;", NULL, NULL, NULL) ==
 	    SQLITE_OK);
 	sqlite3_close(h);

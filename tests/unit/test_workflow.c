@@ -76,19 +76,30 @@ transitions_and_their_mails(void)
 }
 
 /* The lottery statuses are named and labelled, but nothing leads to or from them yet. */
+/* Nothing staff do leads to a lottery's results: only the draw and a reserve moving up do. */
 static void
-reserved_statuses_unreachable(void)
+lottery_results_reached_only_by_the_draw(void)
 {
 	const struct wf_transition	*t;
 	size_t				 i, n;
-	enum wf_status			 s;
 
 	t = wf_transitions(&n);
-	T_CHECK(n == 9);
+	T_CHECK(n == 12);
 	for (i = 0; i < n; i++)
-		T_CHECK(wf_status_offered(t[i].from) && wf_status_offered(t[i].to));
-	for (s = 0; s < WF__STATUSES; s++)
-		T_CHECK(wf_status_offered(s) == (s < WF_WON || s == WF_WAITLISTED));
+		T_CHECK(t[i].to != WF_WON && t[i].to != WF_LOST && t[i].to != WF_RESERVE);
+	T_CHECK(wf_transition(WF_WON, WF_WITHDRAWN) != NULL && wf_transition(WF_WON, WF_DONE) != NULL);
+	T_CHECK(wf_transition(WF_RESERVE, WF_WITHDRAWN) != NULL && wf_transition(WF_LOST, WF_WITHDRAWN) == NULL);
+}
+
+static void
+label_of_a_stored_code(void)
+{
+	struct buf b;
+
+	buf_init(&b);
+	T_CHECK(wf_label_of("reserve", 2, &b) == 0 && wf_label_of("won", 0, &b) == 0 && wf_label_of("odd", 1, &b) == 0);
+	T_STREQ(buf_cstr(&b), "補欠（2番）当選odd");
+	buf_free(&b);
 }
 
 /* Staff may only withdraw a waiting application: it moves up by a freed place alone. */
@@ -110,7 +121,8 @@ waitlist_left_only_by_withdrawal_or_a_place(void)
 	T_STREQ(wf_mail_label("promotion"), "繰上げ当選のお知らせ");
 	T_CHECK(wf_resident_may_withdraw(WF_RECEIVED) && wf_resident_may_withdraw(WF_WAITLISTED) &&
 	    wf_resident_may_withdraw(WF_RETURNED) && !wf_resident_may_withdraw(WF_DONE) &&
-	    !wf_resident_may_withdraw(WF_WITHDRAWN) && !wf_resident_may_withdraw(WF_WON));
+	    !wf_resident_may_withdraw(WF_WITHDRAWN) && wf_resident_may_withdraw(WF_WON) &&
+	    wf_resident_may_withdraw(WF_RESERVE) && !wf_resident_may_withdraw(WF_LOST));
 }
 
 static void
@@ -232,6 +244,7 @@ migration_checks_existing_rows(void)
 	T_CHECK(raw_db(&h) == 0);
 	/* back to schema 4: the later migrations' tables go too, and the outbox is schema 3's again */
 	T_CHECK(sqlite3_exec(h, "DROP TRIGGER applications_status_insert; DROP TRIGGER applications_status_update;"
+	    "DROP TABLE lottery; DROP TABLE lottery_entries; ALTER TABLE applications DROP COLUMN status_number;"	/* schema 15's */
 	    "DROP TABLE outbox; CREATE TABLE outbox (id INTEGER PRIMARY KEY, kind TEXT NOT NULL,"
 	    "  receipt TEXT NOT NULL REFERENCES applications(receipt), procedure_id TEXT NOT NULL,"
 	    "  section_id TEXT NOT NULL, sealed BLOB NOT NULL, state TEXT NOT NULL DEFAULT 'pending',"
@@ -265,7 +278,8 @@ main(void)
 	T_RUN(labels_as_staff_and_residents_read_them);
 	T_RUN(reserve_carries_its_number);
 	T_RUN(transitions_and_their_mails);
-	T_RUN(reserved_statuses_unreachable);
+	T_RUN(lottery_results_reached_only_by_the_draw);
+	T_RUN(label_of_a_stored_code);
 	T_RUN(waitlist_left_only_by_withdrawal_or_a_place);
 	T_RUN(roles_meet_needs);
 	T_RUN(channels_round_trip);
