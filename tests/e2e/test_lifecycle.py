@@ -20,7 +20,7 @@ import time
 import urllib.parse
 
 import harness
-from harness import BUILD, Browser, of_receipts, submit, receipt_of
+from harness import BUILD, Browser, mails_sql, of_receipts, submit, receipt_of
 from test_staff import Staff, apply, audit_rows, csrf_of, formctl, logins, member
 
 # A day after every e2e procedure's retention has passed (they close at 2099-12-31 17:00 and keep 30 days).
@@ -68,7 +68,7 @@ def test_applications_to_erase_later():
     assert sql("SELECT count(*) FROM app_events WHERE receipt = '%s'" % first) == "1"
     STATE["blob"] = bytes.fromhex(sql("SELECT hex(sealed) FROM applications WHERE receipt = '%s'" % mid))
     assert len(STATE["blob"]) > 64
-    assert sql("SELECT count(*) FROM outbox WHERE %s" % of_receipts(STATE["mail"])) == "1"
+    assert sql(mails_sql(STATE["mail"])) == "1"
 
 
 def test_key_retire_refuses_the_current_key():
