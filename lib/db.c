@@ -60,6 +60,12 @@ dbi_exec(struct db *db, sqlite3_stmt *s)
 }
 
 int
+dbi_exec_one(struct db *db, sqlite3_stmt *s)
+{
+	return dbi_exec(db, s) == 0 && sqlite3_changes(db->h) == 1 ? 0 : -1;
+}
+
+int
 db_begin(struct db *db)
 {
 	return dbi_exec(db, dbi_prep(db, ST_BEGIN));

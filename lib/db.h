@@ -28,7 +28,7 @@
 #define DB_LIMITED	5	/* its sender is over the send limit (db_set_limits): nothing stored */
 #define DB_MAIL_HELD	6	/* stored, but its arrival mail was not queued: its recipient is over the limit */
 #define DB_FULL		7	/* over its places (定員), and no waitlist: nothing stored */
-#define DB_SCHEMA_VERSION 16
+#define DB_SCHEMA_VERSION 17
 #define DB_RECEIPT_LEN	14	/* "1234-5678-9012" */
 #define DB_PARTICIPANT_LEN 23	/* "ECO-1234-5678-9012": a prefix of at most 8 letters, '-', 14 */
 

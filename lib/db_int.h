@@ -198,6 +198,8 @@ sqlite3_stmt	*dbi_prep_text(struct db *db, enum stmt which, const char *text);
 int		 dbi_step(struct db *db, sqlite3_stmt *s);
 /* Run a statement that returns no rows: 0 or -1. */
 int		 dbi_exec(struct db *db, sqlite3_stmt *s);
+/* dbi_exec() for a statement that must write exactly one row (an INSERT ... SELECT that finds its row). */
+int		 dbi_exec_one(struct db *db, sqlite3_stmt *s);
 /* End the transaction db_begin() opened: commit when ok, else roll back.  0 when committed. */
 int		 dbi_end(struct db *db, int ok);
 /* Run SQL text that has no parameters (schema scripts, pragmas): 0 or -1. */

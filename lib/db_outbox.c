@@ -227,7 +227,7 @@ dbi_envelope_add(struct db *db, const char *receipt, const void *sealed, size_t 
 	sqlite3_stmt *s = dbi_prep_text(db, ST_ENVELOPE_ADD, receipt);
 
 	sqlite3_bind_blob(s, 2, sealed, (int)len, SQLITE_STATIC);
-	return dbi_exec(db, s);
+	return dbi_exec_one(db, s);
 }
 
 static int

@@ -98,7 +98,7 @@ app_places_add(struct db *db, const char *receipt, const char *procedure_id, con
 	sqlite3_bind_text(s, 3, choice, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, people);
 	sqlite3_bind_int(s, 5, waits);
-	return dbi_exec(db, s);
+	return dbi_exec_one(db, s);
 }
 
 int

@@ -421,7 +421,64 @@ static const char *const migrations[] = {
 	"CREATE INDEX lottery_entries_receipt ON lottery_entries(receipt);"
 	"ALTER TABLE applications ADD COLUMN status_number INTEGER NOT NULL DEFAULT 0;",
 	/*
-	 * 16: the review of likely duplicates before a draw (lib/dups.h).  Only
+	 * 16: the rows a submit adds beside its application are keyed by the
+	 * application's id, not its receipt.  Receipts are random, so each
+	 * table or index keyed by one put a page of its own into a batch's
+	 * commit for each submit; ids are given in turn, so a batch's rows
+	 * share a few pages.  Lookups by receipt read the receipt's index (a
+	 * read, no write).  envelopes, app_places and outbox are rebuilt with
+	 * every row copied.  Each new table has the old one's columns in the
+	 * same order, the receipt's place taken by the id, and the copy reads
+	 * them by position (KEYED: a receipt, or an id already), so that this
+	 * runs again over a database whose version was set back.
+	 */
+#define KEYED(k)	" JOIN applications a ON a.id = CASE WHEN typeof(" k ") = 'integer' THEN " k \
+			" ELSE (SELECT id FROM applications WHERE receipt = " k ") END"
+	"CREATE TABLE envelopes_by_id ("
+	"  app_id INTEGER PRIMARY KEY REFERENCES applications(id),"
+	"  sealed BLOB NOT NULL);"
+	"WITH old (k, sealed) AS (SELECT * FROM envelopes)"
+	"  INSERT INTO envelopes_by_id SELECT a.id, old.sealed FROM old" KEYED("old.k") " ORDER BY a.id;"
+	"DROP TABLE envelopes;"
+	"ALTER TABLE envelopes_by_id RENAME TO envelopes;"
+	"CREATE TABLE app_places_by_id ("
+	"  app_id INTEGER PRIMARY KEY REFERENCES applications(id),"
+	"  procedure_id TEXT NOT NULL,"
+	"  choice TEXT NOT NULL,"
+	"  people INTEGER NOT NULL CHECK (people >= 1),"
+	"  wait_seq INTEGER);"
+	"WITH old (k, procedure_id, choice, people, wait_seq) AS (SELECT * FROM app_places)"
+	"  INSERT INTO app_places_by_id SELECT a.id, old.procedure_id, old.choice, old.people, old.wait_seq FROM old"
+	KEYED("old.k") " ORDER BY a.id;"
+	"DROP TABLE app_places;"
+	"ALTER TABLE app_places_by_id RENAME TO app_places;"
+	"CREATE INDEX app_places_waiting ON app_places(procedure_id, wait_seq) WHERE wait_seq IS NOT NULL;"
+	"CREATE TABLE outbox_by_id ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  app_id INTEGER NOT NULL REFERENCES applications(id),"
+	"  procedure_id TEXT NOT NULL,"
+	"  section_id TEXT NOT NULL,"
+	"  sealed BLOB,"
+	"  text TEXT,"
+	"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_at INTEGER NOT NULL,"
+	"  last_error TEXT NOT NULL DEFAULT '',"
+	"  created_at INTEGER NOT NULL,"
+	"  CHECK ((sealed IS NULL) <> (text IS NULL)));"
+	"WITH old (id, kind, k, procedure_id, section_id, sealed, text, state, attempts, next_at, last_error,"
+	"  created_at) AS (SELECT * FROM outbox)"
+	"  INSERT INTO outbox_by_id SELECT old.id, old.kind, a.id, old.procedure_id, old.section_id, old.sealed,"
+	"  old.text, old.state, old.attempts, old.next_at, old.last_error, old.created_at FROM old" KEYED("old.k")
+	" ORDER BY old.id;"
+	"DROP TABLE outbox;"
+	"ALTER TABLE outbox_by_id RENAME TO outbox;"
+	"CREATE INDEX outbox_due ON outbox(state, next_at);"
+	"CREATE INDEX outbox_app ON outbox(app_id);",
+#undef KEYED
+	/*
+	 * 17: the review of likely duplicates before a draw (lib/dups.h).  Only
 	 * what staff decided is stored, never what was compared: per procedure
 	 * the last review (how many receipts were in the draw and their hash,
 	 * the fingerprint of the groups found), the receipts in its groups, and

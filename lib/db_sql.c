@@ -14,8 +14,14 @@
 #define APP_ROW		"SELECT receipt, procedure_id, section_id, status, received_at, updated_at," \
 			" key_id, sealed, channel, participant_id, lang, status_number FROM applications"
 #define AUDIT_ROW	"SELECT seq, at, actor, action, target, detail, addr, prev, mac FROM audit"
-#define OUTBOX_ROW	"SELECT id, kind, receipt, procedure_id, section_id, sealed, state, attempts," \
-			" next_at, last_error, created_at, text FROM outbox"
+/*
+ * Rows keyed by an application's id (envelopes, app_places, outbox: migration
+ * 16) are found by its receipt through the receipt's index.
+ */
+#define APP_ID_OF	"(SELECT id FROM applications WHERE receipt = ?1)"
+#define OUTBOX_ROW	"SELECT id, kind, (SELECT receipt FROM applications WHERE applications.id = outbox.app_id)," \
+			" procedure_id, section_id, sealed, state, attempts, next_at, last_error, created_at, text" \
+			" FROM outbox"
 #define ERASURE_ROW	"SELECT id, kind, at, actor, command, procedure_id, procedure_title, section_id, rule," \
 			" applications, receipt_first, receipt_last, received_first, received_last, key_ids" \
 			" FROM erasure_reports"
@@ -142,16 +148,16 @@ const char *const dbi_sql[ST__COUNT] = {
 	    " ORDER BY seq DESC LIMIT ?4 OFFSET ?5",
 	[ST_AUDIT_RANGE] = AUDIT_ROW " WHERE at >= ?1 AND at < ?2 ORDER BY seq",
 	[ST_AUDIT_COUNT] = "SELECT count(*) FROM audit WHERE (?1 = '' OR action = ?1) AND at >= ?2 AND at < ?3",
-	[ST_OUTBOX_ADD] = "INSERT INTO outbox (kind, receipt, procedure_id, section_id, sealed, next_at, created_at,"
-	    " text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)",
+	[ST_OUTBOX_ADD] = "INSERT INTO outbox (kind, app_id, procedure_id, section_id, sealed, next_at, created_at,"
+	    " text) VALUES (?1, (SELECT id FROM applications WHERE receipt = ?2), ?3, ?4, ?5, ?6, ?6, ?7)",
 	[ST_OUTBOX_DUE] = OUTBOX_ROW " WHERE state = 'pending' AND next_at <= ?1 ORDER BY next_at, id LIMIT ?2",
 	[ST_OUTBOX_DELETE] = "DELETE FROM outbox WHERE id = ?1",
 	[ST_MAIL_LOG_ADD] = "INSERT INTO mail_log (outbox_id, kind, receipt, procedure_id, section_id, created_at,"
-	    " delivered_at, attempts) SELECT id, kind, receipt, procedure_id, section_id, created_at, ?2,"
-	    " attempts + 1 FROM outbox WHERE id = ?1",
+	    " delivered_at, attempts) SELECT o.id, o.kind, a.receipt, o.procedure_id, o.section_id, o.created_at, ?2,"
+	    " o.attempts + 1 FROM outbox o JOIN applications a ON a.id = o.app_id WHERE o.id = ?1",
 	[ST_OUTBOX_RETRY] = "UPDATE outbox SET attempts = attempts + 1, next_at = ?2, last_error = ?3,"
 	    " state = CASE WHEN ?4 THEN 'failed' ELSE 'pending' END WHERE id = ?1",
-	[ST_OUTBOX_OF_RECEIPT] = OUTBOX_ROW " WHERE receipt = ?1 ORDER BY id",
+	[ST_OUTBOX_OF_RECEIPT] = OUTBOX_ROW " WHERE app_id = " APP_ID_OF " ORDER BY id",
 	[ST_MAIL_LOG_OF_RECEIPT] = "SELECT outbox_id, kind, delivered_at, attempts FROM mail_log WHERE receipt = ?1"
 	    " ORDER BY id",
 	[ST_OUTBOX_FAILED_COUNT] = "SELECT count(*) FROM outbox WHERE state = 'failed' AND procedure_id = ?1"
@@ -206,21 +212,22 @@ const char *const dbi_sql[ST__COUNT] = {
 	[ST_STAFF_MAIL_DELETE] = "DELETE FROM staff_mail WHERE id = ?1",
 	[ST_STAFF_MAIL_RETRY] = "UPDATE staff_mail SET attempts = attempts + 1, next_at = ?2, last_error = ?3,"
 	    " state = CASE WHEN ?4 THEN 'failed' ELSE 'pending' END WHERE id = ?1",
-	[ST_ENVELOPE_ADD] = "INSERT INTO envelopes (receipt, sealed) VALUES (?1, ?2)",
-	[ST_ENVELOPE_GET] = "SELECT sealed FROM envelopes WHERE receipt = ?1",
+	/* INSERT ... SELECT: a NULL app_id would be given the next free id, the next application's. */
+	[ST_ENVELOPE_ADD] = "INSERT INTO envelopes (app_id, sealed) SELECT id, ?2 FROM applications WHERE receipt = ?1",
+	[ST_ENVELOPE_GET] = "SELECT sealed FROM envelopes WHERE app_id = " APP_ID_OF,
 	/* Places (db_places.c): one counter row per procedure ("") and per choice with places. */
 	[ST_PLACES_GET] = "SELECT taken, waiting FROM places WHERE procedure_id = ?1 AND choice = ?2",
 	[ST_PLACES_ADD] = "INSERT INTO places (procedure_id, choice, taken, waiting) VALUES (?1, ?2, ?3, ?4)"
 	    " ON CONFLICT (procedure_id, choice) DO UPDATE SET taken = taken + ?3, waiting = waiting + ?4",
 	[ST_PLACES_OF] = "SELECT choice, taken, waiting FROM places WHERE procedure_id = ?1",
-	[ST_APP_PLACES_ADD] = "INSERT INTO app_places (receipt, procedure_id, choice, people, wait_seq)"
-	    " VALUES (?1, ?2, ?3, ?4, CASE WHEN ?5 THEN (SELECT coalesce(max(wait_seq), 0) + 1 FROM app_places"
-	    " WHERE procedure_id = ?2 AND wait_seq IS NOT NULL) END)",
-	[ST_APP_PLACES_GET] = "SELECT procedure_id, choice, people, wait_seq FROM app_places WHERE receipt = ?1",
-	[ST_APP_PLACES_DELETE] = "DELETE FROM app_places WHERE receipt = ?1",
-	[ST_APP_PLACES_HOLD] = "UPDATE app_places SET wait_seq = NULL WHERE receipt = ?1",
-	[ST_WAITING_FIRST] = "SELECT receipt, choice, people FROM app_places"
-	    " WHERE procedure_id = ?1 AND wait_seq IS NOT NULL ORDER BY wait_seq LIMIT ?2",
+	[ST_APP_PLACES_ADD] = "INSERT INTO app_places (app_id, procedure_id, choice, people, wait_seq)"
+	    " SELECT id, ?2, ?3, ?4, CASE WHEN ?5 THEN (SELECT coalesce(max(wait_seq), 0) + 1 FROM app_places"
+	    " WHERE procedure_id = ?2 AND wait_seq IS NOT NULL) END FROM applications WHERE receipt = ?1",
+	[ST_APP_PLACES_GET] = "SELECT procedure_id, choice, people, wait_seq FROM app_places WHERE app_id = " APP_ID_OF,
+	[ST_APP_PLACES_DELETE] = "DELETE FROM app_places WHERE app_id = " APP_ID_OF,
+	[ST_APP_PLACES_HOLD] = "UPDATE app_places SET wait_seq = NULL WHERE app_id = " APP_ID_OF,
+	[ST_WAITING_FIRST] = "SELECT a.receipt, p.choice, p.people FROM app_places p JOIN applications a ON a.id = p.app_id"
+	    " WHERE p.procedure_id = ?1 AND p.wait_seq IS NOT NULL ORDER BY p.wait_seq LIMIT ?2",
 	[ST_WAIT_POSITION] = "SELECT count(*) FROM app_places WHERE procedure_id = ?1 AND wait_seq IS NOT NULL"
 	    " AND wait_seq <= ?3 AND choice = ?2",
 	/*
@@ -229,7 +236,7 @@ const char *const dbi_sql[ST__COUNT] = {
 	 * with the people it counts for; those in 差戻し are held back.
 	 */
 	[ST_LOTTERY_ELIGIBLE] = "SELECT a.receipt, a.status, coalesce(p.people, 1) FROM applications a"
-	    " LEFT JOIN app_places p ON p.receipt = a.receipt"
+	    " LEFT JOIN app_places p ON p.app_id = a.id"
 	    " WHERE a.procedure_id = ?1 AND a.status IN ('received', 'accepted') ORDER BY a.receipt",
 	[ST_LOTTERY_HELD_BACK] = "SELECT count(*) FROM applications WHERE procedure_id = ?1 AND status = 'returned'",
 	[ST_LOTTERY_ADD] = "INSERT INTO lottery (procedure_id, section_id, version, seed, capacity, reserves, list_sha256,"
@@ -244,7 +251,8 @@ const char *const dbi_sql[ST__COUNT] = {
 	    " WHERE e.procedure_id = ?1 ORDER BY e.receipt",
 	/* The drawn applications that hold places now: 当選, and what 当選 became that holds them (完了). */
 	[ST_LOTTERY_PEOPLE_HOLDING] = "SELECT coalesce(sum(p.people), 0) FROM lottery_entries e"
-	    " JOIN app_places p ON p.receipt = e.receipt WHERE e.procedure_id = ?1 AND p.wait_seq IS NULL",
+	    " JOIN applications a ON a.receipt = e.receipt JOIN app_places p ON p.app_id = a.id"
+	    " WHERE e.procedure_id = ?1 AND p.wait_seq IS NULL",
 	[ST_LOTTERY_RESERVES] = "SELECT e.receipt, e.people FROM lottery_entries e JOIN applications a"
 	    " ON a.receipt = e.receipt WHERE e.procedure_id = ?1 AND a.status = 'reserve'"
 	    " ORDER BY a.status_number LIMIT ?2",
@@ -254,12 +262,12 @@ const char *const dbi_sql[ST__COUNT] = {
 	 * chosen statuses (?3, ",received,accepted,"), with whether each has a
 	 * contact envelope.
 	 */
-	[ST_ANNOUNCE_RECIPIENTS] = "SELECT a.receipt, coalesce(a.participant_id, ''), a.lang, e.receipt IS NOT NULL"
-	    " FROM applications a LEFT JOIN envelopes e ON e.receipt = a.receipt"
+	[ST_ANNOUNCE_RECIPIENTS] = "SELECT a.receipt, coalesce(a.participant_id, ''), a.lang, e.app_id IS NOT NULL"
+	    " FROM applications a LEFT JOIN envelopes e ON e.app_id = a.id"
 	    " WHERE a.procedure_id = ?1 AND a.section_id = ?2 AND instr(?3, ',' || a.status || ',') > 0"
 	    " ORDER BY a.received_at, a.receipt",
-	[ST_ANNOUNCE_COUNT] = "SELECT count(e.receipt), count(*) - count(e.receipt)"
-	    " FROM applications a LEFT JOIN envelopes e ON e.receipt = a.receipt"
+	[ST_ANNOUNCE_COUNT] = "SELECT count(e.app_id), count(*) - count(e.app_id)"
+	    " FROM applications a LEFT JOIN envelopes e ON e.app_id = a.id"
 	    " WHERE a.procedure_id = ?1 AND a.section_id = ?2 AND instr(?3, ',' || a.status || ',') > 0",
 	[ST_ANNOUNCE_ADD] = "INSERT INTO announcements (procedure_id, section_id, at, actor, subject, body_sha256,"
 	    " statuses, queued, no_address) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -286,22 +294,22 @@ const char *const dbi_sql[ST__COUNT] = {
  * What hangs off an application (db_int.h): every table with rows derived
  * from one, erased with it.  ?1 is the procedure and ?2 the time its
  * applications must have been received before (EXPIRED).  Rows keyed by
- * the receipt use OF_EXPIRED; rows keyed by applications.id would use
- * " IN (SELECT id" EXPIRED ")".  The applications themselves come last: the
- * others reference them.
+ * the receipt use OF_EXPIRED, rows keyed by applications.id ID_EXPIRED.
+ * The applications themselves come last: the others reference them.
  */
 #define OF_EXPIRED	" IN (SELECT receipt" EXPIRED ")"
+#define ID_EXPIRED	" IN (SELECT id" EXPIRED ")"
 const char *const dbi_erase_sql[] = {
 	"DELETE FROM app_events WHERE receipt" OF_EXPIRED,	/* workflow and sealed 対応記録 */
-	"DELETE FROM outbox WHERE receipt" OF_EXPIRED,		/* mails queued, or given up on */
+	"DELETE FROM outbox WHERE app_id" ID_EXPIRED,		/* mails queued, or given up on */
 	"DELETE FROM mail_log WHERE receipt" OF_EXPIRED,		/* mails sent */
-	"DELETE FROM envelopes WHERE receipt" OF_EXPIRED,		/* the sealed address later mails go to */
+	"DELETE FROM envelopes WHERE app_id" ID_EXPIRED,		/* the sealed address later mails go to */
 	/* places (db_places.c): what the erased held or waited for is given back, then their rows go */
 	"UPDATE places SET taken = taken - (SELECT coalesce(sum(a.people), 0) FROM app_places a"
-	"  WHERE a.wait_seq IS NULL AND (places.choice = '' OR a.choice = places.choice) AND a.receipt" OF_EXPIRED "),"
+	"  WHERE a.wait_seq IS NULL AND (places.choice = '' OR a.choice = places.choice) AND a.app_id" ID_EXPIRED "),"
 	" waiting = waiting - (SELECT count(*) FROM app_places a WHERE a.wait_seq IS NOT NULL"
-	"  AND a.choice = places.choice AND a.receipt" OF_EXPIRED ") WHERE procedure_id = ?1",
-	"DELETE FROM app_places WHERE receipt" OF_EXPIRED,
+	"  AND a.choice = places.choice AND a.app_id" ID_EXPIRED ") WHERE procedure_id = ?1",
+	"DELETE FROM app_places WHERE app_id" ID_EXPIRED,
 	"DELETE FROM lottery_entries WHERE receipt" OF_EXPIRED,	/* what was drawn; the lottery row stays */
 	"DELETE FROM dup_members WHERE receipt" OF_EXPIRED,	/* a duplicate review's groups */
 	"DELETE FROM dup_decisions WHERE receipt" OF_EXPIRED,	/* and what staff decided on them */

@@ -256,6 +256,20 @@ def request(method, path, body=None, headers=None, port=None, source=None):
     return r.status, hdrs, data
 
 
+def of_receipts(*receipts):
+    """The SQL condition on a table keyed by applications.id (outbox, envelopes, app_places) for the rows of
+    receipts."""
+    return "app_id IN (SELECT id FROM applications WHERE receipt IN (%s))" % ", ".join("'%s'" % r for r in receipts)
+
+
+def mails_sql(receipt, kind="arrival"):
+    """SQL counting receipt's mails of kind, queued or already sent: the stack's mailer polls and may have
+    delivered one (and deleted its outbox row) before a case looks."""
+    return ("SELECT (SELECT count(*) FROM outbox WHERE %s AND kind = '%s') +"
+            " (SELECT count(*) FROM mail_log WHERE receipt = '%s' AND kind = '%s')"
+            % (of_receipts(receipt), kind, receipt, kind))
+
+
 def opened(stack, receipts, envelopes=False):
     """The sealed contents, opened with the section's key (from the recovery key file), or with envelopes
     their contact envelopes, opened with the mailer's key; None where not."""

@@ -16,7 +16,7 @@ import urllib.parse
 from aiosmtpd.controller import Controller
 
 import harness
-from harness import Browser, csrf_of, hidden_pairs, receipt_of
+from harness import Browser, csrf_of, hidden_pairs, of_receipts, receipt_of
 from test_mail import Inbox, wait_for
 from test_staff import csrf_of as staff_csrf_of, member, page_text
 
@@ -126,7 +126,7 @@ def test_three_selected_changed_with_one_note_mails_and_one_audit_entry():
     _, _, detail = s.get("/staff/apps/" + APPS["試験一括C"])
     assert NOTE in page_text(detail), page_text(detail)[:1500]
     # mails only where there is an envelope, and they arrive
-    assert sql("SELECT count(*) FROM outbox WHERE kind = 'acceptance' AND receipt = '%s'" % APPS["試験一括C"]) == "0"
+    assert sql("SELECT count(*) FROM outbox WHERE kind = 'acceptance' AND %s" % of_receipts(APPS["試験一括C"])) == "0"
     for r in picked[:2]:
         subjects = wait_for(lambda: INBOX.subjects_with(r), what="the acceptance mail of " + r)
         assert len(subjects) == 1 and "受け付けました" in subjects[0], subjects
@@ -295,7 +295,7 @@ def announce_form(page):
 
 
 def envelopes_reached(statuses):
-    return int(sql("SELECT count(*) FROM applications a JOIN envelopes e ON e.receipt = a.receipt"
+    return int(sql("SELECT count(*) FROM applications a JOIN envelopes e ON e.app_id = a.id"
                    " WHERE a.procedure_id = '%s' AND a.status IN (%s)" % (PROC, ",".join("'%s'" % x for x in statuses))))
 
 

@@ -209,12 +209,12 @@ def main():
         sent = set(stack.sql("SELECT receipt FROM mail_log WHERE kind = 'arrival'").split())
         unsent = [r for r in mail if r not in sent]
         time.sleep(0.2)
-    queued = set(stack.sql("SELECT receipt FROM outbox").split())
+    queued = set(stack.sql("SELECT receipt FROM outbox JOIN applications a ON a.id = app_id").split())
     accepted = set(stack.sql("SELECT receipt FROM applications WHERE status = 'accepted'").split())
     stack.stop()
     # a writer killed within a batch stored none of it: all that is stored opens whole
     stored = stack.sql("SELECT receipt FROM applications").split()
-    enveloped = stack.sql("SELECT receipt FROM envelopes").split()
+    enveloped = stack.sql("SELECT receipt FROM envelopes JOIN applications a ON a.id = app_id").split()
     half = [r for r, c in zip(stored, harness.opened(stack, stored)) if c is None or "answers" not in c]
     half += [r for r, c in zip(enveloped, harness.opened(stack, enveloped, envelopes=True))
              if c is None or not c.get("to", "").startswith("crash-")]

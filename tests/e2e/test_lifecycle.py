@@ -20,7 +20,7 @@ import time
 import urllib.parse
 
 import harness
-from harness import BUILD, Browser, submit, receipt_of
+from harness import BUILD, Browser, mails_sql, of_receipts, submit, receipt_of
 from test_staff import Staff, apply, audit_rows, csrf_of, formctl, logins, member
 
 # A day after every e2e procedure's retention has passed (they close at 2099-12-31 17:00 and keep 30 days).
@@ -68,7 +68,7 @@ def test_applications_to_erase_later():
     assert sql("SELECT count(*) FROM app_events WHERE receipt = '%s'" % first) == "1"
     STATE["blob"] = bytes.fromhex(sql("SELECT hex(sealed) FROM applications WHERE receipt = '%s'" % mid))
     assert len(STATE["blob"]) > 64
-    assert sql("SELECT count(*) FROM outbox WHERE receipt = '%s'" % STATE["mail"]) == "1"
+    assert sql(mails_sql(STATE["mail"])) == "1"
 
 
 def test_key_retire_refuses_the_current_key():
@@ -461,10 +461,11 @@ def test_health_fails_on_a_mail_queued_for_over_an_hour():
     # a row the mailer will not take yet (next_at tomorrow), queued two hours ago
     receipt = apply("試験保留花子", "ダミー")
     now = int(time.time())
-    sql("INSERT INTO outbox (kind, receipt, procedure_id, section_id, sealed, next_at, created_at) VALUES"
-        " ('acceptance', '%s', 'e2e-open', 'yotsuya-hc', x'00', %d, %d)" % (receipt, now + 86400, now - 7200))
+    sql("INSERT INTO outbox (kind, app_id, procedure_id, section_id, sealed, next_at, created_at) SELECT"
+        " 'acceptance', id, 'e2e-open', 'yotsuya-hc', x'00', %d, %d FROM applications WHERE receipt = '%s'"
+        % (now + 86400, now - 7200, receipt))
     st, _, body = health()
-    sql("DELETE FROM outbox WHERE receipt = '%s'" % receipt)
+    sql("DELETE FROM outbox WHERE %s" % of_receipts(receipt))
     assert st == 503 and re.search(r"FAIL mail: \d+ queued, the oldest for 7\d{3} s", body), body
     assert health()[0] == 200
 

@@ -73,8 +73,7 @@ def stored():
 
 def mails_of(receipt):
     """Arrival mails queued for receipt: waiting in the outbox or already delivered."""
-    return int(sql("SELECT (SELECT count(*) FROM outbox WHERE receipt = '%s') +"
-                   " (SELECT count(*) FROM mail_log WHERE receipt = '%s')" % (receipt, receipt)))
+    return int(sql(harness.mails_sql(receipt)))
 
 
 # ---- cases ----

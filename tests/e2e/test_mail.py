@@ -23,7 +23,7 @@ import urllib.parse
 from aiosmtpd.controller import Controller
 
 import harness
-from harness import BUILD, Browser, hidden_pairs, receipt_of
+from harness import BUILD, Browser, hidden_pairs, of_receipts, receipt_of
 from test_staff import Staff, csrf_of, member
 
 PROC = "e2e-mail"
@@ -134,11 +134,11 @@ def sql_list(receipts):
 
 
 def attempts_of(receipts):
-    return int(sql("SELECT coalesce(sum(attempts), 0) FROM outbox WHERE receipt IN (%s)" % sql_list(receipts)))
+    return int(sql("SELECT coalesce(sum(attempts), 0) FROM outbox WHERE %s" % of_receipts(*receipts)))
 
 
 def pending_of(receipts):
-    return int(sql("SELECT count(*) FROM outbox WHERE state = 'pending' AND receipt IN (%s)" % sql_list(receipts)))
+    return int(sql("SELECT count(*) FROM outbox WHERE state = 'pending' AND %s" % of_receipts(*receipts)))
 
 
 # ---- cases ----
@@ -200,7 +200,7 @@ def test_counter_entry_mails_its_participant_id():
     receipt, _ = receipt_of(slip)
     pid = re.search(r'id="participant">([A-Z0-9-]+)<', slip).group(1)
     # its address is in a contact envelope, as a resident's is; the mailer fills it into the clear text
-    assert sql("SELECT count(*) FROM envelopes WHERE receipt = '%s'" % receipt) == "1"
+    assert sql("SELECT count(*) FROM envelopes WHERE %s" % of_receipts(receipt)) == "1"
     def with_pid():
         with INBOX.lock:
             return [(r, parsed(raw)) for r, raw in INBOX.messages if pid in str(parsed(raw)["Subject"])]
@@ -214,7 +214,7 @@ def test_delivered_mail_leaves_a_record_without_personal_data():
     wait_for(lambda: INBOX.with_receipt(receipt), what="the mail")
     wait_for(lambda: sql("SELECT count(*) FROM mail_log WHERE receipt = '%s'" % receipt) == "1",
              what="the delivery record")
-    assert sql("SELECT count(*) FROM outbox WHERE receipt = '%s'" % receipt) == "0"
+    assert sql("SELECT count(*) FROM outbox WHERE %s" % of_receipts(receipt)) == "0"
     assert sql("SELECT kind || ',' || attempts FROM mail_log WHERE receipt = '%s'" % receipt) == "arrival,1"
     harness.assert_not_at_rest(["dummy.mail2@example.jp"], present=[receipt])
     logs = "".join(open(os.path.join(harness.stack().data, "log", f), errors="replace").read()
@@ -238,13 +238,13 @@ def test_queued_mail_is_sealed():
         receipt = apply("試験メール三郎", "dummy.mail3@example.jp")
         # queued in the application's own transaction as its clear text; the address is in the
         # application's contact envelope, sealed to the mailer's key, and nowhere in clear
-        assert sql("SELECT count(*) FROM outbox WHERE receipt = '%s' AND kind = 'arrival' AND sealed IS NULL"
-                   " AND text LIKE '%%受付番号%%%s%%'" % (receipt, receipt)) == "1"
-        assert sql("SELECT count(*) FROM envelopes WHERE receipt = '%s'" % receipt) == "1"
+        assert sql("SELECT count(*) FROM outbox WHERE %s AND kind = 'arrival' AND sealed IS NULL"
+                   " AND text LIKE '%%受付番号%%%s%%'" % (of_receipts(receipt), receipt)) == "1"
+        assert sql("SELECT count(*) FROM envelopes WHERE %s" % of_receipts(receipt)) == "1"
         # staff's acceptance mail goes to the same envelope: text again, nothing opened to queue it
         change_status("yotsuya", receipt, "received", "accepted")
-        assert sql("SELECT count(*) FROM outbox WHERE receipt = '%s' AND kind = 'acceptance' AND sealed IS NULL"
-                   " AND text IS NOT NULL" % receipt) == "1"
+        assert sql("SELECT count(*) FROM outbox WHERE %s AND kind = 'acceptance' AND sealed IS NULL"
+                   " AND text IS NOT NULL" % of_receipts(receipt)) == "1"
         harness.assert_not_at_rest(["dummy.mail3", "試験メール三郎"], present=[receipt])
     finally:
         smtp_start()
@@ -256,7 +256,7 @@ def test_empty_optional_address_queues_nothing():
     before = int(sql("SELECT count(*) FROM outbox") or 0) + int(sql("SELECT count(*) FROM mail_log") or 0)
     receipt = apply("試験メールなし", "")
     time.sleep(3)
-    assert sql("SELECT count(*) FROM outbox WHERE receipt = '%s'" % receipt) == "0"
+    assert sql("SELECT count(*) FROM outbox WHERE %s" % of_receipts(receipt)) == "0"
     assert sql("SELECT count(*) FROM mail_log WHERE receipt = '%s'" % receipt) == "0"
     assert int(sql("SELECT count(*) FROM outbox") or 0) + int(sql("SELECT count(*) FROM mail_log") or 0) == before
     assert INBOX.with_receipt(receipt) == []
@@ -358,7 +358,7 @@ def test_mail_queued_before_envelopes_still_sent():
                         "試験旧形式", "dummy.old@example.jp"], capture_output=True, text=True)
     receipt = r.stdout.strip()
     assert r.returncode == 0 and receipt, r.stderr
-    assert sql("SELECT count(*) FROM envelopes WHERE receipt = '%s'" % receipt) == "0"
+    assert sql("SELECT count(*) FROM envelopes WHERE %s" % of_receipts(receipt)) == "0"
     msgs = wait_for(lambda: INBOX.with_receipt(receipt), what="the old arrival mail")
     assert msgs[0][0] == ["dummy.old@example.jp"]
     m = parsed(msgs[0][1])
@@ -376,18 +376,18 @@ def test_mail_whose_envelope_is_gone_given_up_visibly():
     smtp_stop()
     try:
         receipt = apply("試験封筒なし", "dummy.noenv@example.jp")
-        wait_for(lambda: sql("SELECT attempts FROM outbox WHERE receipt = '%s'" % receipt) not in ("", "0"),
+        wait_for(lambda: sql("SELECT attempts FROM outbox WHERE %s" % of_receipts(receipt)) not in ("", "0"),
                  what="a first try while the relay is down")
-        sql("DELETE FROM envelopes WHERE receipt = '%s'" % receipt)
-        wait_for(lambda: sql("SELECT state FROM outbox WHERE receipt = '%s'" % receipt) == "failed",
+        sql("DELETE FROM envelopes WHERE %s" % of_receipts(receipt))
+        wait_for(lambda: sql("SELECT state FROM outbox WHERE %s" % of_receipts(receipt)) == "failed",
                  what="the mail given up")
-        err = sql("SELECT last_error FROM outbox WHERE receipt = '%s'" % receipt)
+        err = sql("SELECT last_error FROM outbox WHERE %s" % of_receipts(receipt))
         assert err == "cannot open or format the queued mail", err
     finally:
         smtp_start()
     time.sleep(2)
     assert INBOX.with_receipt(receipt) == []
-    sql("DELETE FROM outbox WHERE receipt = '%s'" % receipt)     # the later cases count the failed mails
+    sql("DELETE FROM outbox WHERE %s" % of_receipts(receipt))     # the later cases count the failed mails
 
 
 def test_server_down_then_every_mail_once():
@@ -396,7 +396,7 @@ def test_server_down_then_every_mail_once():
     try:
         for i in range(5):
             receipts.append(apply("試験停止中%d" % i, "dummy.down%d@example.jp" % i))
-        wait_for(lambda: sql("SELECT min(attempts) FROM outbox WHERE receipt IN (%s)" % sql_list(receipts))
+        wait_for(lambda: sql("SELECT min(attempts) FROM outbox WHERE %s" % of_receipts(*receipts))
                  not in ("", "0"),
                  what="failed tries while the server is down")
         assert pending_of(receipts) == 5
@@ -407,7 +407,7 @@ def test_server_down_then_every_mail_once():
     time.sleep(3)   # a duplicate would come now
     for r in receipts:
         assert len(INBOX.with_receipt(r)) == 1, r
-    assert sql("SELECT count(*) FROM outbox WHERE receipt IN (%s)" % sql_list(receipts)) == "0"
+    assert sql("SELECT count(*) FROM outbox WHERE %s" % of_receipts(*receipts)) == "0"
 
 
 def test_mailer_can_stop_and_start():
@@ -417,7 +417,7 @@ def test_mailer_can_stop_and_start():
     receipt = apply("試験再起動", "dummy.restart@example.jp")
     time.sleep(3)
     assert INBOX.with_receipt(receipt) == []
-    assert sql("SELECT count(*) FROM outbox WHERE receipt = '%s'" % receipt) == "1"
+    assert sql("SELECT count(*) FROM outbox WHERE %s" % of_receipts(receipt)) == "1"
     with own_mailer():
         wait_for(lambda: INBOX.with_receipt(receipt), what="the mail after the restart")
         # a second mailer on the same data directory refuses to run (it would send twice)
@@ -432,10 +432,10 @@ def test_failed_after_max_tries_is_shown_and_can_be_resent():
     try:
         with own_mailer():
             receipt = apply("試験失敗", "dummy.failed@example.jp")
-            wait_for(lambda: sql("SELECT state FROM outbox WHERE receipt = '%s'" % receipt) == "failed",
+            wait_for(lambda: sql("SELECT state FROM outbox WHERE %s" % of_receipts(receipt)) == "failed",
                      seconds=40, what="the mail marked failed")
-            assert sql("SELECT attempts FROM outbox WHERE receipt = '%s'" % receipt) == "3"
-            err = sql("SELECT last_error FROM outbox WHERE receipt = '%s'" % receipt)
+            assert sql("SELECT attempts FROM outbox WHERE %s" % of_receipts(receipt)) == "3"
+            err = sql("SELECT last_error FROM outbox WHERE %s" % of_receipts(receipt))
             assert err.startswith("curl ") and "dummy" not in err, err
             s = member("yotsuya")
             _, _, page = s.get("/staff/forms/" + PROC)
@@ -500,8 +500,8 @@ def test_refused_mail_does_not_stop_the_pass():
             for r in others:
                 wait_for(lambda: inbox.with_receipt(r), seconds=10, what="mail for " + r)
             assert inbox.with_receipt(refused) == []
-            assert sql("SELECT attempts FROM outbox WHERE receipt = '%s'" % refused) == "1"
-            err = sql("SELECT last_error FROM outbox WHERE receipt = '%s'" % refused)
+            assert sql("SELECT attempts FROM outbox WHERE %s" % of_receipts(refused)) == "1"
+            err = sql("SELECT last_error FROM outbox WHERE %s" % of_receipts(refused))
             assert "SMTP 550" in err and "dummy" not in err, err
     finally:
         relay.stop()
@@ -543,11 +543,11 @@ def test_starttls_and_auth_when_configured():
         # wrong credentials: refused by the relay, kept and retried, never lost
         with mailer("wrong-pass"):
             receipt = apply("試験TLS", "dummy.tls@example.jp")
-            wait_for(lambda: sql("SELECT attempts FROM outbox WHERE receipt = '%s'" % receipt) not in ("", "0"),
+            wait_for(lambda: sql("SELECT attempts FROM outbox WHERE %s" % of_receipts(receipt)) not in ("", "0"),
                      what="a refused try")
             assert inbox.messages == []
-            assert "curl " in sql("SELECT last_error FROM outbox WHERE receipt = '%s'" % receipt)
-        sql("UPDATE outbox SET state = 'pending', attempts = 0, next_at = 0 WHERE receipt = '%s'" % receipt)
+            assert "curl " in sql("SELECT last_error FROM outbox WHERE %s" % of_receipts(receipt))
+        sql("UPDATE outbox SET state = 'pending', attempts = 0, next_at = 0 WHERE %s" % of_receipts(receipt))
         with mailer("dummy-relay-pass"):
             wait_for(lambda: inbox.messages, what="the mail through STARTTLS + AUTH")
         (tls, authenticated), raw = inbox.messages[0]

@@ -16,7 +16,7 @@ import threading
 import time
 
 import harness
-from harness import Browser, csrf_of, hidden_pairs, receipt_of
+from harness import Browser, csrf_of, hidden_pairs, of_receipts, receipt_of
 from test_staff import csrf_of as staff_csrf_of, entry_hidden, member
 
 
@@ -185,7 +185,7 @@ def test_freed_place_moves_the_first_up_with_mail_and_audit():
     assert sql("SELECT count(*) FROM audit WHERE action = 'promote' AND target = '%s'" % waiting1) == "1"
     mails = mail_for(waiting1, "繰上げ当選のお知らせ")
     assert mails and "繰り上げてご参加いただけます" in mails[0].get_body().get_content(), mails
-    assert sql("SELECT count(*) FROM app_places WHERE receipt = '%s' AND wait_seq IS NULL" % waiting1) == "1"
+    assert sql("SELECT count(*) FROM app_places WHERE %s AND wait_seq IS NULL" % of_receipts(waiting1)) == "1"
     counters_match("e2e-waitlist")
     # a waiting one withdrawn: nobody moves, its turn is given up
     withdraw(waiting2, frm="waitlisted")

@@ -645,6 +645,111 @@ migration_keeps_sealed_mails(void)
 	sqlite3_close(h);
 }
 
+/* An outbox row seen for one receipt: its id and the receipt it was read with. */
+struct outbox_seen {
+	int64_t	id;
+	char	receipt[DB_RECEIPT_LEN + 1];
+	int	n;
+};
+
+static int
+outbox_row_seen(const struct db_mail *m, void *arg)
+{
+	struct outbox_seen *o = arg;
+
+	o->id = m->id;
+	snprintf(o->receipt, sizeof(o->receipt), "%s", m->receipt);
+	o->n++;
+	return 0;
+}
+
+/* r[0] and r[2] have their envelopes, r[0] holds a place and r[1] waits first, r[0] and r[2] have a mail each. */
+static void
+rows_found_by_receipt(struct db *db, char (*r)[DB_RECEIPT_LEN + 1])
+{
+	struct outbox_seen	o;
+	struct buf		env;
+	long			pos = 0;
+
+	buf_init(&env);
+	T_CHECK(db_envelope_get(db, r[0], &env) == 0 && env.len == 1 && (unsigned char)env.data[0] == 0xe1);
+	env.len = 0;
+	T_CHECK(db_envelope_get(db, r[2], &env) == 0 && env.len == 1 && (unsigned char)env.data[0] == 0xe3);
+	T_CHECK(db_envelope_has(db, r[1]) == 0);
+	buf_free(&env);
+	T_CHECK(db_app_wait_position(db, r[1], &pos) == 0 && pos == 1);
+	T_CHECK(db_app_wait_position(db, r[0], &pos) == DB_NOTFOUND);	/* holds its place */
+	T_CHECK(db_app_wait_position(db, r[2], &pos) == DB_NOTFOUND);	/* counts for nothing */
+	memset(&o, 0, sizeof(o));
+	T_CHECK(db_outbox_of_receipt(db, r[0], outbox_row_seen, &o) == 0 && o.n == 1 && o.id == 7);
+	T_STREQ(o.receipt, r[0]);
+	memset(&o, 0, sizeof(o));
+	T_CHECK(db_outbox_of_receipt(db, r[2], outbox_row_seen, &o) == 0 && o.n == 1 && o.id == 8);
+	T_STREQ(o.receipt, r[2]);
+	memset(&o, 0, sizeof(o));
+	T_CHECK(db_outbox_of_receipt(db, r[1], outbox_row_seen, &o) == 0 && o.n == 0);
+}
+
+/*
+ * A database of the schema before the id keys (DB_SCHEMA_VERSION - 1),
+ * whose envelopes, places and outbox rows are keyed by receipts, made here
+ * as the schema before made them: migrated, every row is found by its
+ * application's receipt, and the migration runs again over the database set
+ * back.
+ */
+#define SCHEMA_BEFORE_APP_IDS	15	/* the last schema whose derived rows were keyed by receipt */
+
+static void
+migration_keys_rows_by_app_id(void)
+{
+	unsigned char	 sealed[4] = { 0 };
+	char		 r[3][DB_RECEIPT_LEN + 1], sql[2048];
+	struct db_app	 a;
+	struct db	*db;
+	sqlite3		*h;
+	int		 i;
+
+	T_CHECK(t_db_fresh(&db) == 0 && t_db_with_key(db) == 0);
+	for (i = 0; i < 3; i++) {
+		sample_app(&a, sealed, (unsigned char)(60 + i));
+		T_CHECK(db_app_store(db, &a, r[i]) == 0);
+	}
+	db_close(db);
+	snprintf(sql, sizeof(sql), "BEGIN; DROP TABLE envelopes; DROP TABLE app_places; DROP TABLE outbox;"
+	    "CREATE TABLE envelopes (receipt TEXT PRIMARY KEY REFERENCES applications(receipt),"
+	    "  sealed BLOB NOT NULL) WITHOUT ROWID;"
+	    "CREATE TABLE app_places (receipt TEXT PRIMARY KEY REFERENCES applications(receipt),"
+	    "  procedure_id TEXT NOT NULL, choice TEXT NOT NULL, people INTEGER NOT NULL CHECK (people >= 1),"
+	    "  wait_seq INTEGER) WITHOUT ROWID;"
+	    "CREATE INDEX app_places_waiting ON app_places(procedure_id, wait_seq) WHERE wait_seq IS NOT NULL;"
+	    "CREATE TABLE outbox (id INTEGER PRIMARY KEY, kind TEXT NOT NULL,"
+	    "  receipt TEXT NOT NULL REFERENCES applications(receipt), procedure_id TEXT NOT NULL,"
+	    "  section_id TEXT NOT NULL, sealed BLOB, text TEXT,"
+	    "  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'failed')),"
+	    "  attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, last_error TEXT NOT NULL DEFAULT '',"
+	    "  created_at INTEGER NOT NULL, CHECK ((sealed IS NULL) <> (text IS NULL)));"
+	    "CREATE INDEX outbox_due ON outbox(state, next_at); CREATE INDEX outbox_receipt ON outbox(receipt);"
+	    "INSERT INTO envelopes VALUES ('%s', x'e1'), ('%s', x'e3');"
+	    "INSERT INTO app_places VALUES ('%s', 'e2e-open', '', 1, NULL), ('%s', 'e2e-open', '', 2, 1);"
+	    "INSERT INTO outbox (id, kind, receipt, procedure_id, section_id, sealed, text, next_at, created_at)"
+	    "  VALUES (7, 'arrival', '%s', 'e2e-open', 'sec-a', NULL, '{}', 5, 3),"
+	    "  (8, 'return', '%s', 'e2e-open', 'sec-a', x'01020304', NULL, 6, 4);"
+	    "PRAGMA user_version = %d; COMMIT;", r[0], r[2], r[0], r[1], r[0], r[2], SCHEMA_BEFORE_APP_IDS);
+	T_CHECK(sqlite3_open(path, &h) == SQLITE_OK);
+	T_CHECK(sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(h);
+	T_CHECK(db_open(path, &db) == 0 && db_schema_version(db) == DB_SCHEMA_VERSION);
+	rows_found_by_receipt(db, r);
+	db_close(db);
+	T_CHECK(sqlite3_open(path, &h) == SQLITE_OK);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SCHEMA_BEFORE_APP_IDS);
+	T_CHECK(sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(h);
+	T_CHECK(db_open(path, &db) == 0 && db_schema_version(db) == DB_SCHEMA_VERSION);
+	rows_found_by_receipt(db, r);
+	db_close(db);
+}
+
 /* One request of key sender at t (submit hash tag), alone in its batch: its result. */
 static int
 send_at(struct db *db, const unsigned char *sealed, unsigned char tag, unsigned char sender, time_t t,
@@ -1197,6 +1302,7 @@ main(void)
 	T_RUN(contact_without_key_refused);
 	T_RUN(outbox_text_and_sealed_rows);
 	T_RUN(migration_keeps_sealed_mails);
+	T_RUN(migration_keys_rows_by_app_id);
 	T_RUN(send_limit_refuses_and_slides);
 	T_RUN(send_limit_per_sender);
 	T_RUN(mail_limit_holds_only_the_mail);

@@ -369,7 +369,7 @@ draw_records_all_in_one_transaction(void)
 	T_CHECK(count("SELECT count(*) FROM applications WHERE status = 'reserve' AND status_number = 2") == 1);
 	/* a mail each, in the kind of its result; the reserve's with its number */
 	T_CHECK(count("SELECT count(*) FROM outbox WHERE kind IN ('won', 'lost', 'reserve')") == 8);
-	T_CHECK(count("SELECT count(*) FROM outbox o JOIN applications a ON a.receipt = o.receipt"
+	T_CHECK(count("SELECT count(*) FROM outbox o JOIN applications a ON a.id = o.app_id"
 	    " WHERE o.kind = 'reserve' AND a.status_number = 2 AND o.text LIKE '%補欠2番%'") == 1);
 	T_CHECK(count("SELECT count(*) FROM app_events WHERE actor = 'tanaka' AND to_status IN ('won', 'lost',"
 	    " 'reserve')") == 8);
