@@ -31,11 +31,11 @@ LDFLAGS	+= $(LDSAN) -pthread
 
 # Shared modules, each lib/x.c with its lib/x.h (the header is the API).
 LIB_SRC	 = lib/alerts.c lib/answers.c lib/audit.c lib/backup.c lib/buf.c lib/bulk.c lib/confirm.c lib/custody.c lib/datadir.c \
-	   lib/dirlist.c lib/esc.c lib/formdef.c lib/formdef_names.c lib/formdef_rules.c lib/formdef_text.c lib/formset.c lib/formview.c lib/gate.c lib/guess.c lib/http.c \
+	   lib/dirlist.c lib/dups.c lib/esc.c lib/formdef.c lib/formdef_names.c lib/formdef_rules.c lib/formdef_text.c lib/formset.c lib/formview.c lib/gate.c lib/guess.c lib/http.c \
 	   lib/jnorm.c lib/jst.c lib/kv.c lib/lang.c lib/log.c lib/mail.c lib/msgcat.c lib/payload.c lib/places.c lib/lottery.c lib/draw.c \
 	   lib/prefork.c lib/purge.c lib/seal.c lib/slots.c lib/web.c lib/workflow.c lib/writer.c lib/ytree.c \
 	   lib/db.c lib/db_app.c lib/db_audit.c lib/db_outbox.c lib/db_places.c lib/db_lottery.c lib/db_purge.c lib/db_schema.c \
-	   lib/db_section.c lib/db_ledger.c lib/db_sql.c lib/db_staff.c \
+	   lib/db_section.c lib/db_ledger.c lib/db_sql.c lib/db_staff.c lib/db_dups.c \
 	   lib/tmpl.c lib/tmpl_parse.c lib/tpage.c lib/tvars.c \
 	   exports/csv.c exports/export.c exports/opener.c
 LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -51,7 +51,7 @@ UNIT_SRC = tests/unit/test_answers.c tests/unit/test_audit.c tests/unit/test_buf
 	   tests/unit/test_payload.c tests/unit/test_places.c tests/unit/test_seal.c tests/unit/test_slots.c \
 	   tests/unit/test_tmpl.c tests/unit/test_web.c tests/unit/test_workflow.c tests/unit/test_writer.c \
 	   tests/unit/test_ytree.c tests/unit/test_lottery.c tests/unit/test_purge.c tests/unit/test_backup.c \
-	   tests/unit/test_alerts.c tests/unit/test_bulk.c
+	   tests/unit/test_alerts.c tests/unit/test_bulk.c tests/unit/test_dups.c
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC = tests/helpers/old_format.c tests/helpers/open_app.c tests/helpers/unzip_aes.c
 HELPER_BIN = $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)
@@ -118,7 +118,7 @@ $(BUILD)/apply: $(APPLY_SRC:%.c=$(BUILD)/%.o) $(LIB_A)
 
 STAFF_SRC = fcgi/staff.c fcgi/staff_session.c fcgi/staff_list.c fcgi/staff_app.c fcgi/staff_entry.c \
 	    fcgi/staff_export.c fcgi/staff_audit.c fcgi/staff_erasure.c fcgi/staff_ledger.c fcgi/staff_bulk.c \
-	    fcgi/staff_announce.c fcgi/staff_lottery.c
+	    fcgi/staff_announce.c fcgi/staff_lottery.c fcgi/staff_dups.c
 $(BUILD)/staff: $(STAFF_SRC:%.c=$(BUILD)/%.o) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -147,6 +147,14 @@ row_cell(const struct field *f, const struct export_row *r, size_t *cursor, stru
 }
 
 int
+export_row_cell(const struct field *f, const struct export_row *r, struct buf *out)
+{
+	size_t cursor = 0;
+
+	return row_cell(f, r, &cursor, out);
+}
+
+int
 export_row(struct export *e, const struct export_row *r)
 {
 	struct buf	label;

@@ -60,6 +60,8 @@ int		 export_row_cb(void *e, const struct export_row *row);
 int		 export_close(struct export *e, struct export_summary *sum);
 /* One field's value as shown to staff (CSV cell, list column, detail page); "" when absent. */
 int		 export_cell(const struct field *f, json_object *answers, struct buf *out);
+/* One field's value of an opened row as export_row() writes it, appended to out; "" when absent. */
+int		 export_row_cell(const struct field *f, const struct export_row *row, struct buf *out);
 /* "<title>_<YYYYMMDD-HHMM>.csv" in JST. */
 int		 export_filename(const struct procedure *p, time_t now, struct buf *out);
 /*

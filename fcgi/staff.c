@@ -62,6 +62,7 @@ static const struct kv_decl cookie_keys[C__COUNT] = {
 #define QUERY_ACTION	[Q_ACTION] = { "action", 32, 1, valid_opt_token }
 #define QUERY_AT	[Q_AT] = { "at", 40, 1, valid_cursor }
 #define QUERY_PID	[Q_PID] = { "pid", 80, 1, NULL }	/* a participant ID as typed: staff_list.c reads it */
+#define QUERY_PROCEDURE	[Q_PROCEDURE] = { "procedure", 40, 1, kv_valid_token }
 #define BODY_CSRF	[B_CSRF] = { "csrf", 64, 1, kv_valid_b64url }
 /* An export's purpose and recipient (管理簿): asked with every export, as query or body keys. */
 #define LEDGER_TEXT(i, name) [i] = { name, LEDGER_TEXT_CHARS * 4, 1, ledger_text_ok }
@@ -360,6 +361,19 @@ static const struct kv_decl app_body[B__COUNT] = {
 	[B_TO] = { "to", 16, 1, kv_valid_token },
 	[B_NOTE] = { "note", NOTE_MAX_CHARS * 4, 1, NULL },
 };
+/* Likely duplicates of a procedure, and a decision on one of them. */
+static const struct kv_decl dups_query[Q__COUNT] = { QUERY_M, QUERY_PROCEDURE };
+static const struct kv_decl dups_body[B__COUNT] = {
+	BODY_CSRF,
+	[B_RECEIPT] = { "receipt", DB_RECEIPT_LEN, 1, valid_receipt },
+	[B_DECISION] = { "decision", 16, 1, kv_valid_token },
+	[B_NOTE] = { "note", NOTE_MAX_CHARS * 4, 1, NULL },
+};
+/* The list for notices by post, and its CSV (with the ledger's purpose and recipient). */
+static const struct kv_decl postal_query[Q__COUNT] = {
+	QUERY_PROCEDURE, QUERY_STATUS, QUERY_ENCODING,
+	LEDGER_TEXT(Q_PURPOSE, "purpose"), LEDGER_TEXT(Q_RECIPIENT, "recipient"),
+};
 /* A bulk change: the list's filter as the query, what to change as the body (staff_bulk.c). */
 static const struct kv_decl bulk_query[Q__COUNT] = { QUERY_STATUS, QUERY_FROM, QUERY_TO };
 static const struct kv_decl bulk_body[B__COUNT] = {
@@ -428,6 +442,12 @@ static const struct gate_route routes[] = {
 	  NULL, page_erasure },
 	{ "/staff/erasure/", 0, HTTP_GET | HTTP_HEAD, GATE_NO_BODY, WF_NEED_OVERSIGHT, NULL, 0, NULL, 0, NULL, NULL,
 	  page_erasure },
+	{ "/staff/duplicates", 1, GET_HEAD_POST, GATE_FORM, WF_NEED_MEMBER, KEYS(dups_query), KEYS(dups_body), NULL,
+	  NULL, page_duplicates },
+	{ "/staff/postal", 1, HTTP_GET | HTTP_HEAD, GATE_NO_BODY, WF_NEED_MEMBER, KEYS(postal_query), NULL, 0, NULL,
+	  NULL, page_postal },
+	{ "/staff/postal.csv", 1, HTTP_GET, GATE_NO_BODY, WF_NEED_MEMBER, KEYS(postal_query), NULL, 0, NULL, NULL,
+	  page_postal },
 	{ "/staff/ledger", 1, HTTP_GET | HTTP_HEAD, GATE_NO_BODY, WF_NEED_MEMBER, KEYS(ledger_query), NULL, 0, NULL,
 	  NULL, page_ledger },
 	{ "/staff/ledger/", 0, HTTP_POST, GATE_FORM, WF_NEED_MEMBER, NULL, 0, KEYS(ledger_body), NULL, NULL,

@@ -8,7 +8,8 @@
  * staff_audit.c, staff_erasure.c (erasure reports), staff_ledger.c (the
  * hand-over ledger), staff_bulk.c (many applications' status at once),
  * staff_announce.c (announcements to a procedure's applicants),
- * staff_lottery.c (a lottery's draw and its record).
+ * staff_lottery.c (a lottery's draw and its record), staff_dups.c (likely
+ * duplicates before a draw, the list for notices by post).
  */
 #ifndef STAFF_H
 #define STAFF_H
@@ -39,12 +40,12 @@
 /* The keys the routes declare (staff.c); an index names one key in every page. */
 enum { C_CSRF, C_CSRF_HOST, C_SESSION, C_SESSION_HOST, C__COUNT };
 enum { Q_M, Q_STATUS, Q_FROM, Q_TO, Q_PAGE, Q_ENCODING, Q_ACTION, Q_AT, Q_PID, Q_PURPOSE, Q_RECIPIENT, Q_OPEN,
-       Q__COUNT };
+       Q_PROCEDURE, Q__COUNT };
 /* The control keys of an entry form (staff_entry.c); "f_<key>" field keys follow them. */
 enum { E_CSRF = GATE_CSRF, E_ACTION, E_TOKEN, E_CHANNEL, E__CONTROL };
 enum { B_CSRF = GATE_CSRF, B_LOGIN, B_PASSWORD, B_CURRENT, B_NEW, B_CONFIRM, B_FROM, B_TO, B_NOTE, B_ZIP_PASSWORD,
        B_PURPOSE, B_RECIPIENT, B_HOW, B_BY, B_ACTION, B_SCOPE, B_RECEIPT, B_TOKEN,
-       B_SUBJECT, B_TEXT, B_STATUSES, B_RESERVES, B_ANYWAY, B__COUNT };
+       B_SUBJECT, B_TEXT, B_STATUSES, B_RESERVES, B_ANYWAY, B_DECISION, B__COUNT };
 /* A ledger entry's purpose, recipient and confirming person: one line, this many characters at most. */
 #define LEDGER_TEXT_CHARS	100
 
@@ -140,6 +141,14 @@ int		 session_key(void *arg, const char *key_id, unsigned char pk[SEAL_PK_LEN],
 		    unsigned char sk[SEAL_SK_LEN]);
 int		 open_sealed(struct ctx *c, const char *key_id, const void *sealed, size_t len, struct buf *plain);
 json_object	*payload_answers(const struct buf *plain, json_object **root);
+/*
+ * Move an application of the member's sections from its status to `to`,
+ * as the detail page does: the note sealed, the change's mail, the
+ * waitlist moving up, audited.  0; DB_NOTFOUND when there is no such
+ * application of the member's, or staff may not make that change from its
+ * status; -1.
+ */
+int		 app_change(struct ctx *c, const char *receipt, const char *to, const char *note);
 int		 seal_note(struct ctx *c, const char *section, const char *note, char key_id[SEAL_KEYID_LEN + 1],
 		    struct buf *out);
 
@@ -159,6 +168,15 @@ void		 page_entry(void *arg);
 /* staff_export.c */
 void		 page_export(struct ctx *c, const struct procedure *p);
 void		 page_export_zip(struct ctx *c, const struct procedure *p);
+/* Are an export's purpose and recipient (管理簿) given?  0; -1 after answering 400. */
+int		 ledger_asked(struct ctx *c, const char *purpose, const char *recipient);
+/* The export's entry in the hand-over ledger: its id, or -1 (the request then fails with 500). */
+int64_t		 ledger_enter(struct ctx *c, const struct procedure *p, const char *form, size_t rows,
+		    const char *sha256, const char *purpose, const char *recipient);
+
+/* staff_dups.c */
+void		 page_duplicates(void *arg);
+void		 page_postal(void *arg);
 
 /* staff_audit.c */
 void		 page_audit(void *arg);

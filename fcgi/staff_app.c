@@ -333,38 +333,26 @@ audit_promoted(struct ctx *c, const struct db_promote *pr, const char *freed_by)
 	return 0;
 }
 
-static void
-change_app(struct ctx *c, struct app_view *v)
+/*
+ * The change from -> to (t: its transition, NULL for a note alone) with its
+ * note, recorded as one event: the note sealed, the change's mail queued,
+ * a freed place moving the waitlist up, each audited.  0, DB_NOTFOUND when
+ * the application is no longer in from, -1.
+ */
+static int
+record_change(struct ctx *c, struct app_view *v, const char *from, const char *to, const struct wf_transition *t,
+    const char *note)
 {
-	const char	*from = gate_body_text(&c->g, B_FROM), *to = gate_body_text(&c->g, B_TO);
-	const char	*note = gate_body_text(&c->g, B_NOTE);
-	char		 key_id[SEAL_KEYID_LEN + 1], detail[64], loc[64];
+	char		 key_id[SEAL_KEYID_LEN + 1], detail[64];
 	struct db_event	 ev;
 	struct db_outbox_item mail;
 	struct db_promote promote;
 	struct places_promoting pm;
 	struct buf	 sealed;
-	const struct wf_transition *t = NULL;
-	int		 rc;
+	int		 rc = -1;
 
 	buf_init(&sealed);
 	memset(&mail, 0, sizeof(mail));
-	if (strcmp(from, v->row.status) != 0) {
-		show_app(c, v, 409, "この申請は、画面を開いた後にほかの職員が状態を変更しました。内容を確認してから、もう一度操作してください。");
-		goto done;
-	}
-	if (strcmp(from, to) != 0 && (t = transition(from, to)) == NULL) {
-		show_app(c, v, 400, "その状態には変更できません。");
-		goto done;
-	}
-	if (u8_mbsnlen((const uint8_t *)note, strlen(note)) > NOTE_MAX_CHARS) {
-		show_app(c, v, 400, "対応記録は2000文字以内で入力してください。");
-		goto done;
-	}
-	if (strcmp(from, to) == 0 && *note == '\0') {
-		show_app(c, v, 400, "状態を選ぶか、対応記録を入力してください。");
-		goto done;
-	}
 	memset(&ev, 0, sizeof(ev));
 	ev.receipt = v->receipt;
 	ev.at = c->g.w.now;
@@ -374,37 +362,96 @@ change_app(struct ctx *c, struct app_view *v)
 	ev.key_id = "";
 	if (*note != '\0') {
 		if (seal_note(c, v->row.section_id, note, key_id, &sealed) == -1)
-			goto fail;
+			goto done;
 		ev.key_id = key_id;
 		ev.note_sealed = sealed.data;
 		ev.note_len = sealed.len;
 	}
 	if (t != NULL && (rc = status_mail(c, v, t->mail, &mail)) != MAIL_NONE) {
 		if (rc == -1)
-			goto fail;
+			goto done;
 		ev.mail = &mail;
 	}
+	rc = -1;
 	/* A freed place moves the waitlist up in the same transaction (db.h: db_promote). */
 	if (places_promote_init(&promote, &pm, c->app->site.db, v->p, c->g.w.now) == 1)
 		ev.promote = &promote;
-	if ((rc = db_app_event(c->app->site.db, &ev)) == DB_NOTFOUND) {
-		show_app(c, v, 409, "この申請は、画面を開いた後にほかの職員が状態を変更しました。内容を確認してから、もう一度操作してください。");
+	if ((rc = db_app_event(c->app->site.db, &ev)) != 0)
 		goto done;
-	}
 	snprintf(detail, sizeof(detail), "%s->%s%s%s", from, to, *note ? " with note" : "",
 	    ev.mail != NULL ? " mail queued" : "");
-	if (rc != 0 || audit_ok(c, strcmp(from, to) == 0 ? "note" : "status", v->receipt, detail) == -1 ||
+	if (audit_ok(c, strcmp(from, to) == 0 ? "note" : "status", v->receipt, detail) == -1 ||
 	    (ev.promote != NULL && audit_promoted(c, ev.promote, v->receipt) == -1))
-		goto fail;
-	snprintf(loc, sizeof(loc), "/staff/apps/%s?m=saved", v->receipt);
-	redirect(c, loc);
-	goto done;
-fail:
-	system_error(c);
+		rc = -1;
 done:
 	if (mail.release != NULL)
 		mail.release(&mail, NULL);
 	buf_free(&sealed);
+	return rc;
+}
+
+static const char *const moved_meanwhile =
+    "この申請は、画面を開いた後にほかの職員が状態を変更しました。内容を確認してから、もう一度操作してください。";
+
+static void
+change_app(struct ctx *c, struct app_view *v)
+{
+	const char	*from = gate_body_text(&c->g, B_FROM), *to = gate_body_text(&c->g, B_TO);
+	const char	*note = gate_body_text(&c->g, B_NOTE);
+	char		 loc[64];
+	const struct wf_transition *t = NULL;
+	int		 rc;
+
+	if (strcmp(from, v->row.status) != 0) {
+		show_app(c, v, 409, moved_meanwhile);
+		return;
+	}
+	if (strcmp(from, to) != 0 && (t = transition(from, to)) == NULL) {
+		show_app(c, v, 400, "その状態には変更できません。");
+		return;
+	}
+	if (u8_mbsnlen((const uint8_t *)note, strlen(note)) > NOTE_MAX_CHARS) {
+		show_app(c, v, 400, "対応記録は2000文字以内で入力してください。");
+		return;
+	}
+	if (strcmp(from, to) == 0 && *note == '\0') {
+		show_app(c, v, 400, "状態を選ぶか、対応記録を入力してください。");
+		return;
+	}
+	if ((rc = record_change(c, v, from, to, t, note)) == DB_NOTFOUND)
+		show_app(c, v, 409, moved_meanwhile);
+	else if (rc != 0)
+		system_error(c);
+	else {
+		snprintf(loc, sizeof(loc), "/staff/apps/%s?m=saved", v->receipt);
+		redirect(c, loc);
+	}
+}
+
+int
+app_change(struct ctx *c, const char *receipt, const char *to, const char *note)
+{
+	struct app_view			 v;
+	const struct wf_transition	*t;
+	int				 rc;
+
+	memset(&v, 0, sizeof(v));
+	buf_init(&v.sealed);
+	if (strlen(receipt) != DB_RECEIPT_LEN) {
+		rc = DB_NOTFOUND;
+		goto done;
+	}
+	memcpy(v.receipt, receipt, DB_RECEIPT_LEN + 1);
+	if ((rc = db_app_get(c->app->site.db, v.receipt, &v.row, &v.sealed)) != 0)
+		goto done;
+	v.p = formset_get(c->app->site.forms, v.row.procedure_id);
+	if (!holds_section(c, v.row.section_id) || (t = transition(v.row.status, to)) == NULL)
+		rc = DB_NOTFOUND;
+	else
+		rc = record_change(c, &v, v.row.status, to, t, note);
+done:
+	buf_free(&v.sealed);
+	return rc;
 }
 
 void

@@ -61,6 +61,40 @@ has_text(const char *s)
 	return 0;
 }
 
+int
+ledger_asked(struct ctx *c, const char *purpose, const char *recipient)
+{
+	if (has_text(purpose) && has_text(recipient))
+		return 0;
+	web_error_page(&c->g.w, 400, "利用目的と提供先を入力してください",
+	    "CSV・ZIPの出力は管理簿に記録します。何のために（利用目的）、誰に渡すか（提供先）を入力して、"
+	    "もう一度出力してください。");
+	return -1;
+}
+
+int64_t
+ledger_enter(struct ctx *c, const struct procedure *p, const char *form, size_t rows, const char *sha256,
+    const char *purpose, const char *recipient)
+{
+	struct db_ledger e;
+
+	memset(&e, 0, sizeof(e));
+	e.at = c->g.w.now;
+	e.actor = c->staff.login;
+	e.procedure_id = p->id;
+	e.section_id = p->section;
+	e.rows = (int64_t)rows;
+	e.sha256 = sha256;
+	e.form = form;
+	e.purpose = purpose;
+	e.recipient = recipient;
+	if (db_ledger_add(c->app->site.db, &e) == -1) {
+		c->g.w.req.status = 500;
+		return -1;
+	}
+	return e.id;
+}
+
 /*
  * The export's filter and encoding from the query, its purpose and recipient
  * from the query (CSV) or the body (ZIP); -1 after answering 400.
@@ -86,12 +120,8 @@ job_start(struct job *j, struct ctx *c, const struct procedure *p, int from_body
 		    j->f.error != NULL ? j->f.error : "文字コードの指定が正しくありません。");
 		return -1;
 	}
-	if (!has_text(j->purpose) || !has_text(j->recipient)) {
-		web_error_page(&c->g.w, 400, "利用目的と提供先を入力してください",
-		    "CSV・ZIPの出力は管理簿に記録します。何のために（利用目的）、誰に渡すか（提供先）を入力して、"
-		    "もう一度出力してください。");
+	if (ledger_asked(c, j->purpose, j->recipient) == -1)
 		return -1;
-	}
 	j->df.procedure_id = p->id;
 	j->df.section_id = p->section;
 	j->df.status = j->f.status;
@@ -116,27 +146,15 @@ job_done(struct job *j)
 static void
 export_ledger(struct job *j, const char *form, const char *extra)
 {
-	struct ctx		*c = j->c;
-	struct db_ledger	 e;
-	struct buf		 detail;
+	struct ctx	*c = j->c;
+	int64_t		 id = ledger_enter(c, j->p, form, j->sum.rows, j->sum.sha256, j->purpose, j->recipient);
+	struct buf	 detail;
 
-	memset(&e, 0, sizeof(e));
-	e.at = c->g.w.now;
-	e.actor = c->staff.login;
-	e.procedure_id = j->p->id;
-	e.section_id = j->p->section;
-	e.rows = (int64_t)j->sum.rows;
-	e.sha256 = j->sum.sha256;
-	e.form = form;
-	e.purpose = j->purpose;
-	e.recipient = j->recipient;
-	if (db_ledger_add(c->app->site.db, &e) == -1)
-		c->g.w.req.status = 500;
 	buf_init(&detail);
 	buf_printf(&detail, "rows=%zu sha256=%s encoding=%s status=%s from=%s to=%s replaced=%zu unopened=%lld"
 	    " ledger=%lld%s", j->sum.rows, j->sum.sha256, j->cp932 ? "cp932" : "utf-8",
 	    *j->f.status ? j->f.status : "all", gate_query_text(&c->g, Q_FROM), gate_query_text(&c->g, Q_TO),
-	    j->sum.replaced, (long long)j->unopened, (long long)e.id, extra);
+	    j->sum.replaced, (long long)j->unopened, (long long)id, extra);
 	audit(c, "export", j->p->id, buf_cstr(&detail));
 	buf_free(&detail);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bulk.h"
+#include "dups.h"
 #include "esc.h"
 #include "export.h"
 #include "jnorm.h"
@@ -289,6 +290,16 @@ list_vars(struct ctx *c, const struct procedure *p, const struct filter *f, int6
 		return -1;
 	if (p->participant_prefix != NULL)
 		tvars_set(c->g.w.vars, "has_participant", "1");
+	/* Before a draw: whether the duplicate review covers today's list (read without opening anything). */
+	if (p->lottery) {
+		struct dups_review_info d;
+
+		if (dups_review_state(c->app->site.db, p->id, &d) == -1)
+			return -1;
+		tvars_set(c->g.w.vars, "dups_state", dups_state_label(d.state));
+		if (d.state == DUPS_UNDECIDED)
+			tvars_setf(c->g.w.vars, "dups_undecided", "%lld", (long long)d.undecided);
+	}
 	snprintf(marked, sizeof(marked), ",%s,", f->status);
 	if (status_rows(c, p, marked, "selected") == -1)
 		return -1;

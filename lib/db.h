@@ -28,7 +28,7 @@
 #define DB_LIMITED	5	/* its sender is over the send limit (db_set_limits): nothing stored */
 #define DB_MAIL_HELD	6	/* stored, but its arrival mail was not queued: its recipient is over the limit */
 #define DB_FULL		7	/* over its places (定員), and no waitlist: nothing stored */
-#define DB_SCHEMA_VERSION 16
+#define DB_SCHEMA_VERSION 17
 #define DB_RECEIPT_LEN	14	/* "1234-5678-9012" */
 #define DB_PARTICIPANT_LEN 23	/* "ECO-1234-5678-9012": a prefix of at most 8 letters, '-', 14 */
 
@@ -746,6 +746,37 @@ int	db_ledger_get(struct db *db, int64_t id, int (*fn)(const struct db_ledger *e
 int	db_ledger_each(struct db *db, const unsigned char *session_hash, int open_only, int64_t limit,
 	    int64_t offset, int (*fn)(const struct db_ledger *e, void *arg), void *arg);
 int	db_ledger_count(struct db *db, const unsigned char *session_hash, int open_only, int64_t *out);
+
+/* ---- the review of likely duplicates before a draw (db_dups.c; lib/dups.h) ---- */
+
+struct db_dup_review {
+	time_t	 at;
+	char	 actor[64];
+	int64_t	 eligible;		/* receipts in the draw when reviewed */
+	char	 eligible_sha256[65];	/* dups_receipts_sha256 of them */
+	char	 fingerprint[65];	/* dups_fingerprint */
+	int64_t	 groups, members;
+};
+/*
+ * Replace the procedure's review and the receipts in its groups
+ * (receipts[i] in group groups[i]) in one transaction.
+ */
+int	db_dup_review_put(struct db *db, const char *procedure_id, const struct db_dup_review *r,
+	    const char *const *receipts, const size_t *groups, size_t n);
+/* 0, DB_NOTFOUND (never reviewed) or -1. */
+int	db_dup_review_get(struct db *db, const char *procedure_id, struct db_dup_review *out);
+/* The receipts in the draw now (到達, 受付), ascending: from clear metadata, nothing opened. */
+int	db_dup_eligible_each(struct db *db, const char *procedure_id, int (*fn)(const char *receipt, void *arg),
+	    void *arg);
+/* Members of the stored review without a decision. */
+int	db_dup_undecided(struct db *db, const char *procedure_id, int64_t *out);
+/* 1 when receipt is in a group of the procedure's stored review, 0 when not, -1. */
+int	db_dup_is_member(struct db *db, const char *procedure_id, const char *receipt);
+/* Record (or change) the decision on an application: "keep" or "withdrawn". */
+int	db_dup_decide(struct db *db, const char *procedure_id, const char *receipt, const char *decision,
+	    const char *actor, time_t at);
+/* The decision on receipt: 0, DB_NOTFOUND (none) or -1. */
+int	db_dup_decision(struct db *db, const char *receipt, char decision[16], char actor[64], time_t *at);
 
 /* Section, first key and recovery public key in one transaction. */
 int	db_section_create(struct db *db, const char *id, const char *name,

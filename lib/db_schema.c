@@ -477,6 +477,35 @@ static const char *const migrations[] = {
 	"CREATE INDEX outbox_due ON outbox(state, next_at);"
 	"CREATE INDEX outbox_app ON outbox(app_id);",
 #undef KEYED
+	/*
+	 * 17: the review of likely duplicates before a draw (lib/dups.h).  Only
+	 * what staff decided is stored, never what was compared: per procedure
+	 * the last review (how many receipts were in the draw and their hash,
+	 * the fingerprint of the groups found), the receipts in its groups, and
+	 * per application the decision with who and when.  Members and
+	 * decisions are derived from applications and erased with them.
+	 */
+	"CREATE TABLE IF NOT EXISTS dup_reviews ("
+	"  procedure_id TEXT PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  eligible INTEGER NOT NULL,"
+	"  eligible_sha256 TEXT NOT NULL,"
+	"  fingerprint TEXT NOT NULL,"
+	"  groups INTEGER NOT NULL,"
+	"  members INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS dup_members ("
+	"  procedure_id TEXT NOT NULL,"
+	"  receipt TEXT NOT NULL REFERENCES applications(receipt),"
+	"  grp INTEGER NOT NULL,"
+	"  PRIMARY KEY (procedure_id, receipt)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS dup_members_receipt ON dup_members(receipt);"
+	"CREATE TABLE IF NOT EXISTS dup_decisions ("
+	"  receipt TEXT PRIMARY KEY REFERENCES applications(receipt),"
+	"  procedure_id TEXT NOT NULL,"
+	"  decision TEXT NOT NULL CHECK (decision IN ('keep', 'withdrawn')),"
+	"  actor TEXT NOT NULL,"
+	"  at INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
 int

@@ -273,6 +273,21 @@ const char *const dbi_sql[ST__COUNT] = {
 	    " statuses, queued, no_address) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[ST_ANNOUNCE_LIST] = "SELECT at, actor, subject, statuses, queued, no_address FROM announcements"
 	    " WHERE procedure_id = ?1 AND section_id = ?2 ORDER BY id DESC LIMIT ?3",
+	/* The duplicate review (db_dups.c): the receipts in the draw have dups_eligible()'s statuses. */
+	[ST_DUP_REVIEW_PUT] = "INSERT OR REPLACE INTO dup_reviews (procedure_id, at, actor, eligible, eligible_sha256,"
+	    " fingerprint, groups, members) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[ST_DUP_REVIEW_GET] = "SELECT at, actor, eligible, eligible_sha256, fingerprint, groups, members"
+	    " FROM dup_reviews WHERE procedure_id = ?1",
+	[ST_DUP_MEMBERS_CLEAR] = "DELETE FROM dup_members WHERE procedure_id = ?1",
+	[ST_DUP_MEMBER_ADD] = "INSERT INTO dup_members (procedure_id, receipt, grp) VALUES (?1, ?2, ?3)",
+	[ST_DUP_ELIGIBLE] = "SELECT receipt FROM applications WHERE procedure_id = ?1"
+	    " AND status IN ('received', 'accepted') ORDER BY receipt",
+	[ST_DUP_UNDECIDED] = "SELECT count(*) FROM dup_members m WHERE m.procedure_id = ?1"
+	    " AND NOT EXISTS (SELECT 1 FROM dup_decisions d WHERE d.receipt = m.receipt)",
+	[ST_DUP_IS_MEMBER] = "SELECT 1 FROM dup_members WHERE procedure_id = ?1 AND receipt = ?2",
+	[ST_DUP_DECIDE] = "INSERT INTO dup_decisions (receipt, procedure_id, decision, actor, at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (receipt) DO UPDATE SET decision = ?3, actor = ?4, at = ?5",
+	[ST_DUP_DECISION] = "SELECT decision, actor, at FROM dup_decisions WHERE receipt = ?1",
 };
 
 /*
@@ -296,6 +311,8 @@ const char *const dbi_erase_sql[] = {
 	"  AND a.choice = places.choice AND a.app_id" ID_EXPIRED ") WHERE procedure_id = ?1",
 	"DELETE FROM app_places WHERE app_id" ID_EXPIRED,
 	"DELETE FROM lottery_entries WHERE receipt" OF_EXPIRED,	/* what was drawn; the lottery row stays */
+	"DELETE FROM dup_members WHERE receipt" OF_EXPIRED,	/* a duplicate review's groups */
+	"DELETE FROM dup_decisions WHERE receipt" OF_EXPIRED,	/* and what staff decided on them */
 	"DELETE" EXPIRED,
 };
 const size_t dbi_erase_count = sizeof(dbi_erase_sql) / sizeof(dbi_erase_sql[0]);

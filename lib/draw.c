@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "dups.h"
 #include "lottery.h"
 #include "mail.h"
 
@@ -25,6 +26,14 @@ draw_precondition(struct db *db, const struct procedure *p, time_t now, struct d
 		pre->refused = DRAW_DRAWN;
 	else if (p->closes_at == 0 || now < p->closes_at)
 		pre->refused = DRAW_NOT_CLOSED;
+	/* Likely duplicates (dups.h): a review that covers today's list, every member decided, or a confirmation. */
+	if (pre->refused == DRAW_OK) {
+		struct dups_review_info d;
+
+		if (dups_review_state(db, p->id, &d) == -1)
+			return -1;
+		pre->warning = dups_state_warning(d.state);
+	}
 	return 0;
 }
 
@@ -35,8 +44,9 @@ static const char *const refusal[][2] = {
 	    "applications have not closed yet (closes_at): no draw before" },
 	[DRAW_DRAWN] = { "この手続はすでに抽選済みです。抽選は一度だけです。",
 	    "the procedure was drawn before: a second draw is refused" },
-	[DRAW_UNCONFIRMED] = { "確認事項があります。内容を確かめたうえで「このまま抽選する」を選んでください。",
-	    "a warning stands and the draw was not confirmed" },
+	[DRAW_UNCONFIRMED] = { "重複の確認が済んでいません。「重複の可能性がある申請」で判断するか、"
+	    "「重複の確認をせずに抽選する」を選んでください。",
+	    "the duplicate review is not complete (draw anyway with --ignore-duplicates)" },
 };
 
 const char *

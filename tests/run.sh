@@ -140,7 +140,7 @@ collect e2e-asan-mail
 asan_reports mail
 # End to end through nginx: the resident pages, then the staff pages and formctl, the send limits,
 # the data's lifecycle (purge, erasure reports, keys retired).
-for suite in apply staff limits lifecycle places bulk lottery; do
+for suite in apply staff limits lifecycle places bulk lottery dups; do
 	run "e2e-$suite" /usr/bin/python3 "tests/e2e/test_$suite.py" build
 done
 # The production set-up: make install, and every systemd unit checked by systemd-analyze.
@@ -152,7 +152,7 @@ run browser /usr/bin/python3 tests/browser/test_browser.py build
 # A full disk and a read-only database (LD_PRELOAD shim; not with ASan, whose runtime must load first).
 run e2e-faults /usr/bin/python3 tests/e2e/test_faults.py build
 
-for suite in apply staff limits lifecycle places bulk lottery; do
+for suite in apply staff limits lifecycle places bulk lottery dups; do
 	run "e2e-asan-$suite" env "$(asan_e2e $suite)" /usr/bin/python3 "tests/e2e/test_$suite.py" build/asan
 	asan_reports $suite
 done
@@ -161,7 +161,7 @@ done
 echo
 echo "time per part (s):"
 sed -e 's/^\(unit\|asan\|valgrind\)-test_[^ ]*/\1-tests/' -e 's/^e2e-asan-[^ ]*/e2e-asan/' \
-    -e 's/^e2e-\(apply\|staff\|mail\|limits\|places\|bulk\|lottery\) /e2e /' "$out/times" |
+    -e 's/^e2e-\(apply\|staff\|mail\|limits\|places\|bulk\|lottery\|dups\) /e2e /' "$out/times" |
     awk '{ t[$1] += $2; all += $2 } END { for (k in t) printf "  %7.1f  %s\n", t[k], k; printf "  %7.1f  sum\n", all }' |
     sort -rn
 echo "  $(($(date +%s) - began)) s in all (the mail suites run beside valgrind and the fuzzers)"

@@ -57,7 +57,7 @@ draw(struct db *db, const char *id, long reserves, int yes)
 	printf("%s: %lld applications (%lld people) to draw from for %ld places; %lld in 差戻し held back\n", id,
 	    (long long)pre.applications, (long long)pre.people, p->capacity, (long long)pre.held_back);
 	if (pre.warning != NULL)
-		printf("warning: %s%s\n", pre.warning, yes ? "" : " (draw anyway with --yes)");
+		printf("warning: %s%s\n", pre.warning, yes ? "" : " (draw anyway with --ignore-duplicates)");
 	fc_actor(actor, sizeof(actor));
 	r.p = p;
 	r.actor = actor;
@@ -132,7 +132,7 @@ cmd_lottery(int argc, char **argv)
 	    (strcmp(argv[0], "draw") != 0 && strcmp(argv[0], "verify") != 0 && strcmp(argv[0], "show") != 0))
 		goto usage;
 	for (i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--yes") == 0)
+		if (strcmp(argv[i], "--yes") == 0 || strcmp(argv[i], "--ignore-duplicates") == 0)
 			yes = 1;
 		else if (strcmp(argv[i], "--reserves") == 0 && i + 1 < argc) {
 			reserves = strtol(argv[++i], &end, 10);
@@ -154,7 +154,7 @@ cmd_lottery(int argc, char **argv)
 	db_close(db);
 	return rc;
 usage:
-	fprintf(stderr, "formctl: lottery draw PROCEDURE [--reserves N] [--yes] | lottery verify PROCEDURE |"
+	fprintf(stderr, "formctl: lottery draw PROCEDURE [--reserves N] [--ignore-duplicates] | lottery verify PROCEDURE |"
 	    " lottery show PROCEDURE\n");
 	return 2;
 }

@@ -80,7 +80,11 @@ def test_staff_draws_after_a_confirmation():
     st, _, page = s.post(PAGE, [("action", "confirm"), ("reserves", "2")])
     assert st == 200 and 'id="lottery-confirm"' in page and "補欠2件まで" in page, (st, page[:2000])
     assert sql("SELECT count(*) FROM lottery") == "0"    # the confirmation changes nothing
-    st, h, _ = s.post(PAGE, [("action", "draw"), ("reserves", "2")])
+    # No duplicate review yet: the page says so, and the draw waits for 「重複の確認をせずに抽選する」.
+    assert 'id="lottery-warning">重複の可能性がある申請を確認していません。' in page, page[:2000]
+    st, _, page = s.post(PAGE, [("action", "draw"), ("reserves", "2")])
+    assert st == 409 and "重複の確認が済んでいません" in page and sql("SELECT count(*) FROM lottery") == "0", st
+    st, h, _ = s.post(PAGE, [("action", "draw"), ("reserves", "2"), ("anyway", "1")])
     assert st == 303 and h.get("location", "").endswith(PAGE + "?m=drawn"), (st, h)
     assert sql("SELECT actor || ' ' || capacity || ' ' || reserves || ' ' || applications FROM lottery") == \
         "yotsuya 3 2 6"
@@ -174,6 +178,22 @@ def test_verify_says_what_was_tampered():
     harness.stack().sql("UPDATE lottery SET seed = zeroblob(32)")
     out = formctl("lottery", "verify", PROC)
     assert out.returncode == 1 and "DIFFERS" in out.stdout and "audit:" in out.stdout, out.stdout
+
+
+
+def test_postal_list_shows_a_reserves_number():
+    # last, as it removes an address: a reserve without one is on the postal list with its number
+    row = sql("SELECT receipt || ' ' || status_number FROM applications WHERE procedure_id = '%s'"
+              " AND status = 'reserve' ORDER BY status_number LIMIT 1" % PROC).split()
+    if not row:
+        raise harness.Skip("no reserve left")
+    receipt, number = row
+    sql("DELETE FROM envelopes WHERE receipt = '%s'" % receipt)
+    s = member("yotsuya")
+    st, _, page = s.get("/staff/postal?procedure=%s&status=reserve" % PROC)
+    assert st == 200 and "<td>補欠（%s番）</td><td>%s</td>" % (number, receipt) in page, page[-3000:]
+    st, _, body = s.get("/staff/postal.csv?procedure=%s&status=reserve&purpose=x&recipient=y" % PROC)
+    assert st == 200 and "補欠（%s番）,%s" % (number, receipt) in body, body
 
 
 if __name__ == "__main__":

@@ -697,6 +697,8 @@ rows_found_by_receipt(struct db *db, char (*r)[DB_RECEIPT_LEN + 1])
  * application's receipt, and the migration runs again over the database set
  * back.
  */
+#define SCHEMA_BEFORE_APP_IDS	15	/* the last schema whose derived rows were keyed by receipt */
+
 static void
 migration_keys_rows_by_app_id(void)
 {
@@ -732,7 +734,7 @@ migration_keys_rows_by_app_id(void)
 	    "INSERT INTO outbox (id, kind, receipt, procedure_id, section_id, sealed, text, next_at, created_at)"
 	    "  VALUES (7, 'arrival', '%s', 'e2e-open', 'sec-a', NULL, '{}', 5, 3),"
 	    "  (8, 'return', '%s', 'e2e-open', 'sec-a', x'01020304', NULL, 6, 4);"
-	    "PRAGMA user_version = %d; COMMIT;", r[0], r[2], r[0], r[1], r[0], r[2], DB_SCHEMA_VERSION - 1);
+	    "PRAGMA user_version = %d; COMMIT;", r[0], r[2], r[0], r[1], r[0], r[2], SCHEMA_BEFORE_APP_IDS);
 	T_CHECK(sqlite3_open(path, &h) == SQLITE_OK);
 	T_CHECK(sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK);
 	sqlite3_close(h);
@@ -740,7 +742,7 @@ migration_keys_rows_by_app_id(void)
 	rows_found_by_receipt(db, r);
 	db_close(db);
 	T_CHECK(sqlite3_open(path, &h) == SQLITE_OK);
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", DB_SCHEMA_VERSION - 1);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SCHEMA_BEFORE_APP_IDS);
 	T_CHECK(sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK);
 	sqlite3_close(h);
 	T_CHECK(db_open(path, &db) == 0 && db_schema_version(db) == DB_SCHEMA_VERSION);

@@ -9,6 +9,7 @@
 
 #include "audit.h"
 #include "draw.h"
+#include "dups.h"
 #include "lottery.h"
 #include "places.h"
 #include "t.h"
@@ -266,7 +267,7 @@ store(struct db *db, size_t n, const long *people, const char *const *status)
 }
 
 static int
-run_draw(struct db *db, long reserves, time_t now, struct db_lottery *rec, enum draw_refusal *why)
+draw_as(struct db *db, long reserves, time_t now, int confirmed, struct db_lottery *rec, enum draw_refusal *why)
 {
 	struct draw_req r;
 
@@ -277,7 +278,15 @@ run_draw(struct db *db, long reserves, time_t now, struct db_lottery *rec, enum 
 	r.reserves = reserves;
 	r.now = now;
 	r.audit_key = audit_key;
+	r.confirmed = confirmed;
 	return draw_run(db, &r, rec, why);
+}
+
+/* A draw past the duplicate review (confirmed): draw_waits_for_the_duplicate_review tests the review. */
+static int
+run_draw(struct db *db, long reserves, time_t now, struct db_lottery *rec, enum draw_refusal *why)
+{
+	return draw_as(db, reserves, now, 1, rec, why);
 }
 
 static int
@@ -395,6 +404,53 @@ second_draw_refused(void)
 	T_CHECK(db_lottery_draw(db, &d, &second) == DB_EXISTS);
 	T_CHECK(count("SELECT count(*) FROM lottery_entries") == 8);
 	T_CHECK(count("SELECT count(*) FROM audit WHERE action = 'lottery_draw'") == 1);
+	db_close(db);
+}
+
+struct receipts {
+	char	 r[8][DB_RECEIPT_LEN + 1];
+	size_t	 n;
+};
+
+static int
+add_receipt(const char *receipt, void *arg)
+{
+	struct receipts *l = arg;
+
+	if (l->n == 8)
+		return -1;
+	snprintf(l->r[l->n++], sizeof(l->r[0]), "%s", receipt);
+	return 0;
+}
+
+static void
+draw_waits_for_the_duplicate_review(void)
+{
+	struct db_lottery	 rec;
+	struct db_dup_review	 rv;
+	struct receipts		 l;
+	const char		*ptr[8];
+	enum draw_refusal	 why;
+	struct db		*db;
+	size_t			 i;
+
+	memset(&rv, 0, sizeof(rv));
+	memset(&l, 0, sizeof(l));
+	T_CHECK(t_db_fresh(&db) == 0 && store(db, 3, NULL, NULL) == 0);
+	/* Never reviewed: refused unless confirmed. */
+	T_CHECK(draw_as(db, 0, CLOSES, 0, &rec, &why) == 1 && why == DRAW_UNCONFIRMED);
+	T_CHECK(count("SELECT count(*) FROM lottery") == 0);
+	/* A review of exactly today's list, no group in it: the draw starts without a confirmation. */
+	T_CHECK(db_dup_eligible_each(db, proc->id, add_receipt, &l) == 0 && l.n == 3);
+	for (i = 0; i < l.n; i++)
+		ptr[i] = l.r[i];
+	rv.at = CLOSES;
+	snprintf(rv.actor, sizeof(rv.actor), "tanaka");
+	rv.eligible = (int64_t)l.n;
+	snprintf(rv.fingerprint, sizeof(rv.fingerprint), "00");
+	T_CHECK(dups_receipts_sha256(ptr, l.n, rv.eligible_sha256) == 0);
+	T_CHECK(db_dup_review_put(db, proc->id, &rv, NULL, NULL, 0) == 0);
+	T_CHECK(draw_as(db, 0, CLOSES, 0, &rec, &why) == 0 && rec.applications == 3);
 	db_close(db);
 }
 
@@ -619,6 +675,7 @@ main(void)
 	T_RUN(draw_records_all_in_one_transaction);
 	T_RUN(second_draw_refused);
 	T_RUN(draw_before_closing_refused);
+	T_RUN(draw_waits_for_the_duplicate_review);
 	T_RUN(verify_tampered_entry);
 	T_RUN(verify_tampered_seed);
 	T_RUN(verify_tampered_audit);
