@@ -80,7 +80,7 @@ usage(void)
 	    "       formctl restore FILE --data DIR [--passphrase-fd N]       (into a new or empty DIR)\n"
 	    "       formctl [--data DIR] check-db\n"
 	    "       formctl [--data DIR] ledger list [--open] | ledger close ID (--returned | --erased) --by NAME\n"
-	    "       formctl [--data DIR] [--forms DIR] lottery draw PROCEDURE [--reserves N] [--yes]\n"
+	    "       formctl [--data DIR] [--forms DIR] lottery draw PROCEDURE [--reserves N] [--ignore-duplicates]\n"
 	    "       formctl [--data DIR] lottery verify PROCEDURE | lottery show PROCEDURE\n");
 	exit(2);
 }

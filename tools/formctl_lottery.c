@@ -35,7 +35,7 @@ print_record(const struct db_lottery *r)
 }
 
 static int
-draw(struct db *db, const char *id, long reserves, int yes)
+draw(struct db *db, const char *id, long reserves, int ignore_duplicates)
 {
 	struct procedure	*p;
 	struct db_lottery	 rec;
@@ -57,13 +57,13 @@ draw(struct db *db, const char *id, long reserves, int yes)
 	printf("%s: %lld applications (%lld people) to draw from for %ld places; %lld in 差戻し held back\n", id,
 	    (long long)pre.applications, (long long)pre.people, p->capacity, (long long)pre.held_back);
 	if (pre.warning != NULL)
-		printf("warning: %s%s\n", pre.warning, yes ? "" : " (draw anyway with --ignore-duplicates)");
+		printf("warning: %s%s\n", pre.warning, ignore_duplicates ? "" : " (draw anyway with --ignore-duplicates)");
 	fc_actor(actor, sizeof(actor));
 	r.p = p;
 	r.actor = actor;
 	r.addr = "";
 	r.reserves = reserves;
-	r.confirmed = yes;
+	r.confirmed = ignore_duplicates;
 	r.audit_key = key;
 	switch (draw_run(db, &r, &rec, &why)) {
 	case 0:
@@ -126,14 +126,14 @@ cmd_lottery(int argc, char **argv)
 	struct db	*db;
 	long		 reserves = 0;
 	char		*end;
-	int		 i, yes = 0, rc;
+	int		 i, ignore_duplicates = 0, rc;
 
 	if (argc < 2 || (strcmp(argv[0], "draw") != 0 && argc != 2) ||
 	    (strcmp(argv[0], "draw") != 0 && strcmp(argv[0], "verify") != 0 && strcmp(argv[0], "show") != 0))
 		goto usage;
 	for (i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--yes") == 0 || strcmp(argv[i], "--ignore-duplicates") == 0)
-			yes = 1;
+		if (strcmp(argv[i], "--ignore-duplicates") == 0)
+			ignore_duplicates = 1;
 		else if (strcmp(argv[i], "--reserves") == 0 && i + 1 < argc) {
 			reserves = strtol(argv[++i], &end, 10);
 			if (*argv[i] == '\0' || *end != '\0' || reserves < 0 || reserves > DRAW_RESERVES_MAX) {
@@ -146,7 +146,7 @@ cmd_lottery(int argc, char **argv)
 	if (fc_open_db(&db) == -1)
 		return 1;
 	if (strcmp(argv[0], "draw") == 0)
-		rc = draw(db, argv[1], reserves, yes);
+		rc = draw(db, argv[1], reserves, ignore_duplicates);
 	else if (strcmp(argv[0], "verify") == 0)
 		rc = verify(db, argv[1]);
 	else

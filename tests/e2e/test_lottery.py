@@ -180,7 +180,6 @@ def test_verify_says_what_was_tampered():
     assert out.returncode == 1 and "DIFFERS" in out.stdout and "audit:" in out.stdout, out.stdout
 
 
-
 def test_postal_list_shows_a_reserves_number():
     # last, as it removes an address: a reserve without one is on the postal list with its number
     row = sql("SELECT receipt || ' ' || status_number FROM applications WHERE procedure_id = '%s'"
@@ -188,7 +187,7 @@ def test_postal_list_shows_a_reserves_number():
     if not row:
         raise harness.Skip("no reserve left")
     receipt, number = row
-    sql("DELETE FROM envelopes WHERE receipt = '%s'" % receipt)
+    sql("DELETE FROM envelopes WHERE %s" % harness.of_receipts(receipt))
     s = member("yotsuya")
     st, _, page = s.get("/staff/postal?procedure=%s&status=reserve" % PROC)
     assert st == 200 and "<td>補欠（%s番）</td><td>%s</td>" % (number, receipt) in page, page[-3000:]
