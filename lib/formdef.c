@@ -550,11 +550,11 @@ load_options(struct ctx *c, const struct ynode **key, const struct ynode **val, 
 	load_retention_from(c, key[K_RETENTION_FROM], val[K_RETENTION_FROM], val[K_CLOSES_AT], p);
 }
 
-/* Is s a whole number of people a group may be: "1" to "9"? */
+/* Is s a whole number of people a group may be: "1" to "9"?  NULL: a choice already refused. */
 static int
 group_value_ok(const char *s)
 {
-	return s[0] >= '1' && s[0] <= '0' + FORMDEF_GROUP_MAX && s[1] == '\0';
+	return s != NULL && s[0] >= '1' && s[0] <= '0' + FORMDEF_GROUP_MAX && s[1] == '\0';
 }
 
 /*
@@ -578,7 +578,7 @@ load_group_size(struct ctx *c, const struct ynode *k, const struct ynode *v, str
 		goto done;
 	}
 	if (f->type == FT_RADIO || f->type == FT_SELECT) {
-		for (ok = 1, i = 0; i < f->nchoices; i++)
+		for (ok = f->nchoices > 0, i = 0; i < f->nchoices; i++)
 			ok &= group_value_ok(f->choices[i].value);
 	} else
 		ok = f->type == FT_NUMBER && f->has_min && f->min >= 1 && f->has_max && f->max <= FORMDEF_GROUP_MAX;

@@ -120,6 +120,9 @@ BAD(bad_group_field, "bad-group-field.yaml", "7:13", "'group_size' names no fiel
 BAD(bad_group_type, "bad-group-type.yaml", "7:13", "'group_size' field 'name' must be a radio or select whose "
     "choice values are whole numbers 1 to 9, or a number with min >= 1 and max <= 9")
 BAD(bad_group_values, "bad-group-values.yaml", "7:13", "'group_size' field 'party' must be a radio or select")
+/* A choice whose value was refused leaves no value to judge: the group key is refused, nothing read. */
+BADN(bad_group_no_value, "bad-group-no-value.yaml", "7:13", "'group_size' field 'party' must be a radio or select",
+    2)
 BAD(bad_group_number, "bad-group-number.yaml", "7:13", "'group_size' field 'party' must be a radio or select")
 BAD(bad_lottery_open, "bad-lottery-open.yaml", "8:1", "'lottery: true' needs 'closes_at' (lots are drawn once "
     "applications have closed)")
@@ -1085,6 +1088,7 @@ main(void)
 	T_RUN(bad_lottery);
 	T_RUN(bad_group_field);
 	T_RUN(bad_group_type);
+	T_RUN(bad_group_no_value);
 	T_RUN(bad_group_values);
 	T_RUN(bad_group_number);
 	T_RUN(bad_lottery_open);
